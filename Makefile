@@ -1,0 +1,205 @@
+# kukeon-c Makefile
+#
+#   make               static release binary build/kukeon
+#   make check         deps + build + unit tests (ASan/UBSan) + bats suites in the harness
+#   make deps          install build and test dependencies (Debian 12, apt-get)
+#   make check-configs build each single-applet config and the all-on one
+#   make lint          cppcheck + clang-tidy on our sources
+#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make demo          show the binary talking to a private containerd
+#   make bench         benchmarks (ratios against reference tools)
+
+KCONFIG ?= kukeon.config
+BUILD ?= build
+include $(KCONFIG)
+
+CC ?= cc
+PREFIX ?= /usr/local
+PROTO_ROOT ?= /usr/share/gocode/src
+GEN := $(BUILD)/gen
+TP := $(BUILD)/third_party
+CJSON_A := $(TP)/lib/libcjson.a
+# quiet by default; `make V=1` shows every command
+Q := $(if $(V),,@)
+SHELL := /bin/bash
+
+# Only these applets talk to containerd; a kuketty-only binary links no grpc at all.
+NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL))
+
+# ---- sources ---------------------------------------------------------------------------
+common_srcs := $(sort $(wildcard common/*.c common/*/*.c))
+ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c)))
+applet_srcs := applets/main.c applets/version.c
+applet_srcs-$(CONFIG_KUKE) += $(sort $(wildcard applets/kuke/*.c))
+applet_srcs-$(CONFIG_KUKEOND) += $(sort $(wildcard applets/kukeond/*.c))
+applet_srcs-$(CONFIG_KUKETTY) += $(sort $(wildcard applets/kuketty/*.c))
+applet_srcs-$(CONFIG_KUKE_UNINSTALL) += $(sort $(wildcard applets/kuke_uninstall/*.c))
+applet_srcs += $(applet_srcs-y)
+
+# containerd API v1 protos (Debian's golang-github-containerd-containerd-dev and friends),
+# named relative to the include roots below; protoc-c turns each into build/gen/proto/*.pb-c.[ch].
+CTR_API := github.com/containerd/containerd/api
+PROTOS := $(foreach s,containers content diff events images introspection leases snapshots tasks version,\
+	    $(CTR_API)/services/$(s)/v1/$(s).proto) \
+	  $(CTR_API)/services/namespaces/v1/namespace.proto \
+	  $(CTR_API)/types/descriptor.proto $(CTR_API)/types/metrics.proto \
+	  $(CTR_API)/types/mount.proto $(CTR_API)/types/platform.proto \
+	  $(CTR_API)/types/task/task.proto \
+	  github.com/containerd/containerd/protobuf/plugin/fieldpath.proto \
+	  gogoproto/gogo.proto google/rpc/status.proto \
+	  google/protobuf/any.proto google/protobuf/empty.proto google/protobuf/timestamp.proto \
+	  google/protobuf/field_mask.proto google/protobuf/descriptor.proto
+PROTO_INCLUDES := -I$(PROTO_ROOT) -I$(PROTO_ROOT)/github.com/gogo/protobuf \
+	-I$(PROTO_ROOT)/github.com/gogo/googleapis -I/usr/include
+proto_srcs := $(if $(NEED_CTR),$(patsubst %.proto,$(GEN)/proto/%.pb-c.c,$(PROTOS)))
+
+# ---- flags ---------------------------------------------------------------------------
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CPPFLAGS_ALL := -D_GNU_SOURCE -I. -I$(GEN) -I$(GEN)/proto -I$(TP)/include
+CFLAGS_REL := -std=gnu11 -O2 -g0 -ffunction-sections -fdata-sections $(WARN)
+CFLAGS_SAN := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(WARN)
+# protoc-c output is not ours to fix: no -Werror for it
+CFLAGS_GEN_REL := -std=gnu11 -O2 -g0 -ffunction-sections -fdata-sections -w
+CFLAGS_GEN_SAN := -std=gnu11 -O1 -g -fsanitize=address,undefined -w
+
+GRPC_LIBS := -lgrpc_unsecure -lgpr -lupb -laddress_sorting -lcares -lre2 \
+	$(shell pkg-config --static --libs-only-l grpc_unsecure gpr 2>/dev/null | \
+		tr ' ' '\n' | grep '^-labsl' | awk '!seen[$$0]++' | tr '\n' ' ') -lz
+LIBS_COMMON := $(CJSON_A) -lyaml -lcrypto
+LIBS_REL := -static -Wl,--gc-sections -Wl,--start-group \
+	$(if $(NEED_CTR),$(GRPC_LIBS) -lprotobuf-c) $(LIBS_COMMON) -Wl,--end-group \
+	$(if $(NEED_CTR),-lstdc++) -lm -lpthread
+LIBS_SAN := -fsanitize=address,undefined \
+	$(if $(NEED_CTR),-lgrpc_unsecure -lgpr -lprotobuf-c) $(LIBS_COMMON) -lm -lpthread
+
+# ---- outputs -------------------------------------------------------------------------
+srcs := $(common_srcs) $(ctr_srcs) $(applet_srcs)
+rel_objs := $(patsubst %.c,$(BUILD)/rel/%.o,$(srcs) $(proto_srcs))
+san_objs := $(patsubst %.c,$(BUILD)/san/%.o,$(srcs) $(proto_srcs))
+# the library the unit tests link: everything but the applets
+san_lib_objs := $(patsubst %.c,$(BUILD)/san/%.o,$(common_srcs) $(ctr_srcs) $(proto_srcs))
+
+unit_srcs := $(sort $(wildcard tests/unit/test_*.c))
+unit_srcs := $(if $(NEED_CTR),$(unit_srcs),$(filter-out tests/unit/test_ctr%,$(unit_srcs)))
+unit_bins := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_srcs))
+
+CONFIG_H := $(GEN)/kk_config.h
+VERSION_H := $(GEN)/kk_version.h
+gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto/.stamp)
+
+.PHONY: all clean deps check check-unit check-bats check-asan check-configs check-layers \
+	lint format install demo bench FORCE
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/kukeon
+
+$(BUILD)/kukeon: $(rel_objs)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)set -o pipefail; $(CC) -s -o $@ $(rel_objs) $(LIBS_REL) 2>&1 | { grep -vE 'statically linked applications requires|: in function `' >&2 || true; }
+	@echo "  built $@ ($$(stat -c %s $@) bytes)"
+
+$(BUILD)/kukeon-asan: $(san_objs)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) -o $@ $(san_objs) $(LIBS_SAN)
+
+$(BUILD)/rel/$(GEN)/%.o: $(GEN)/%.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_GEN_REL) -c -o $@ $<
+$(BUILD)/san/$(GEN)/%.o: $(GEN)/%.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_GEN_SAN) -c -o $@ $<
+$(BUILD)/rel/%.o: %.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_REL) -MMD -MP -c -o $@ $<
+$(BUILD)/san/%.o: %.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_SAN) -MMD -MP -c -o $@ $<
+
+-include $(rel_objs:.o=.d) $(san_objs:.o=.d)
+
+# ---- generated -----------------------------------------------------------------------
+$(CONFIG_H): $(KCONFIG) scripts/gen-config.sh
+	@mkdir -p $(@D)
+	scripts/gen-config.sh $(KCONFIG) $@
+
+# rewritten only when the version changes, so an unchanged tree rebuilds nothing
+$(VERSION_H): FORCE
+	@mkdir -p $(@D)
+	@v=$$(scripts/version.sh); echo "#define KK_VERSION \"$$v\"" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(GEN)/proto/.stamp: Makefile
+	@mkdir -p $(GEN)/proto
+	@echo "  PROTOC  $(GEN)/proto"
+	$(Q)protoc-c $(PROTO_INCLUDES) --c_out=$(GEN)/proto $(PROTOS) 2> >(grep -v 'is unused' >&2)
+	@touch $@
+$(proto_srcs): $(GEN)/proto/.stamp ;
+
+# cJSON: Debian ships no static archive, so build one from Debian's source package.
+$(CJSON_A):
+	scripts/third-party.sh cjson $(TP)
+	@mkdir -p $(TP)/obj
+	$(CC) -std=gnu11 -O2 -fPIC -ffunction-sections -fdata-sections -w \
+		-c -o $(TP)/obj/cJSON.o $(TP)/src/cjson/cJSON.c
+	@mkdir -p $(TP)/include/cjson $(TP)/lib
+	cp $(TP)/src/cjson/cJSON.h $(TP)/include/cjson/cJSON.h
+	ar rcs $@ $(TP)/obj/cJSON.o
+
+# ---- tests ---------------------------------------------------------------------------
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD test $@")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_SAN) -o $@ $< $(san_lib_objs) $(LIBS_SAN)
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	$(MAKE) all $(BUILD)/kukeon-asan $(unit_bins)
+	tests/run-all.sh $(BUILD)
+
+check-unit: $(unit_bins)
+	tests/run-unit.sh $(BUILD)
+
+check-bats: all
+	tests/harness/run.sh bats --tap tests/bats
+
+check-asan: $(BUILD)/kukeon-asan
+	KUKEON_BIN=$(abspath $(BUILD)/kukeon-asan) tests/harness/run.sh bats --tap tests/bats
+
+check-configs:
+	scripts/check-configs.sh
+
+check-layers:
+	scripts/check-layers.sh
+
+lint: $(gen_headers)
+	scripts/lint.sh $(BUILD)
+
+format:
+	clang-format -i $(srcs) $(wildcard tests/unit/*.c tests/unit/*.h) $(wildcard */*.h */*/*.h)
+
+install: all
+	install -D -m 0755 $(BUILD)/kukeon $(DESTDIR)$(PREFIX)/bin/kukeon
+	@for l in $$($(BUILD)/kukeon --list-full); do \
+		d=$${l%/*}; mkdir -p $(DESTDIR)$(PREFIX)/$$d; \
+		if [ $$d = bin ]; then t=kukeon; else t=../bin/kukeon; fi; \
+		ln -sfn $$t $(DESTDIR)$(PREFIX)/$$l; echo "  $(PREFIX)/$$l -> $$t"; \
+	done
+	@for m in man/*.[1-8]; do \
+		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
+	done
+
+demo: all
+	tests/harness/run.sh scripts/demo.sh
+
+bench: all
+	tests/harness/run.sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

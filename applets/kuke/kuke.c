@@ -1,0 +1,191 @@
+/* applets/kuke/kuke.c - kuke: global flags, then the command table. */
+#include "applets/kuke/kuke.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applets/applets.h"
+#include "kk_config.h"
+
+struct kuke_cmd {
+	const char *verb;
+	const char *resource; /* NULL: the verb takes no resource word */
+	kuke_handler *fn;
+	const char *args;
+	const char *summary;
+};
+
+static const struct kuke_cmd commands[] = {
+#define CMD(verb, resource, fn, args, summary) { verb, resource, fn, args, summary },
+#include "applets/kuke/commands.def"
+#undef CMD
+};
+
+static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: kuke [global flags] COMMAND [ARGS...]\n\nCommands:\n");
+	for (size_t i = 0; i < n_commands; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s%s", commands[i].verb,
+			 commands[i].resource ? " " : "",
+			 commands[i].resource ? commands[i].resource : "");
+		fprintf(out, "  %-20s %s\n", name, commands[i].summary);
+	}
+	fprintf(out,
+		"\nGlobal flags:\n"
+		"      --configuration FILE       client configuration file\n"
+		"      --containerd-socket PATH   containerd socket (env KUKEON_CONTAINERD_SOCKET, default %s)\n"
+		"      --host URL                 kukeond address (env KUKEON_HOST, default unix://%s)\n"
+		"      --log-level LEVEL          debug, info, warn or error (env KUKEON_LOG_LEVEL)\n"
+		"      --no-daemon                run the controller in this process\n"
+		"      --run-path PATH            metadata root (env KUKEON_RUN_PATH, default %s)\n"
+		"  -v, --verbose                  log what happens\n"
+		"  -h, --help                     this help\n"
+		"      --version                  print the version\n",
+		CONFIG_DEFAULT_CONTAINERD_SOCKET, CONFIG_DEFAULT_KUKEOND_SOCKET,
+		CONFIG_DEFAULT_RUN_PATH);
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+/* Global flags may appear anywhere before "--" (as with upstream's persistent flags).
+ * They are removed from argv; what remains is the command and its own arguments. */
+static int parse_globals(struct kuke_ctx *ctx, int *argc, char **argv, struct kk_err *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} valued[] = {
+		{ "--run-path", offsetof(struct kuke_ctx, run_path) },
+		{ "--containerd-socket", offsetof(struct kuke_ctx, containerd_socket) },
+		{ "--host", offsetof(struct kuke_ctx, host) },
+		{ "--configuration", offsetof(struct kuke_ctx, configuration) },
+		{ "--log-level", offsetof(struct kuke_ctx, log_level) },
+	};
+	int out = 0, i;
+
+	for (i = 0; i < *argc; i++) {
+		char *arg = argv[i];
+		bool matched = false;
+
+		if (strcmp(arg, "--") == 0)
+			break;
+		if (strcmp(arg, "--no-daemon") == 0) {
+			ctx->no_daemon = true;
+			continue;
+		}
+		if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+			ctx->verbose = true;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+			size_t len = strlen(valued[k].name);
+			const char **slot = (const char **)((char *)ctx + valued[k].off);
+
+			if (strncmp(arg, valued[k].name, len) != 0)
+				continue;
+			if (arg[len] == '=') {
+				*slot = arg + len + 1;
+			} else if (arg[len] == '\0') {
+				if (i + 1 >= *argc)
+					return kk_err_set(err, KK_EUSAGE, "flag `%s` needs a value",
+							  valued[k].name);
+				*slot = argv[++i];
+			} else {
+				continue;
+			}
+			matched = true;
+			break;
+		}
+		if (!matched)
+			argv[out++] = arg;
+	}
+	for (; i < *argc; i++)
+		argv[out++] = argv[i];
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+static const struct kuke_cmd *find_command(int argc, char **argv)
+{
+	for (size_t i = 0; i < n_commands; i++) {
+		if (strcmp(commands[i].verb, argv[0]) != 0)
+			continue;
+		if (!commands[i].resource)
+			return &commands[i];
+		if (argc > 1 && strcmp(commands[i].resource, argv[1]) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+int kuke_main(int argc, char **argv)
+{
+	struct kuke_ctx ctx = { 0 };
+	struct kk_err err = { 0 };
+	const struct kuke_cmd *cmd;
+	int sub_argc = argc - 1;
+	char **sub_argv = argv + 1;
+
+	if (parse_globals(&ctx, &sub_argc, sub_argv, &err) < 0) {
+		fprintf(stderr, "kuke: %s\n", err.msg);
+		return kk_err_exit_status(&err);
+	}
+	ctx.run_path = ctx.run_path ? ctx.run_path : env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH);
+	ctx.containerd_socket = ctx.containerd_socket
+					? ctx.containerd_socket
+					: env_or("KUKEON_CONTAINERD_SOCKET",
+						 CONFIG_DEFAULT_CONTAINERD_SOCKET);
+	ctx.host = ctx.host ? ctx.host : env_or("KUKEON_HOST", "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
+	ctx.log_level = ctx.log_level ? ctx.log_level : env_or("KUKEON_LOG_LEVEL", "info");
+
+	if (sub_argc == 0 || strcmp(sub_argv[0], "--help") == 0 || strcmp(sub_argv[0], "-h") == 0 ||
+	    strcmp(sub_argv[0], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(sub_argv[0], "--version") == 0) {
+		printf("%s\n", kk_version);
+		return 0;
+	}
+	cmd = find_command(sub_argc, sub_argv);
+	if (!cmd) {
+		fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", sub_argv[0],
+			sub_argc > 1 ? " " : "", sub_argc > 1 ? sub_argv[1] : "");
+		return 2;
+	}
+	if (wants_help(sub_argc, sub_argv)) {
+		printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb, cmd->resource ? " " : "",
+		       cmd->resource ? cmd->resource : "", cmd->args, cmd->summary);
+		return 0;
+	}
+	if (cmd->resource) {
+		sub_argc--;
+		sub_argv++;
+	}
+	if (cmd->fn(&ctx, sub_argc, sub_argv, &err) < 0) {
+		fprintf(stderr, "kuke: %s\n", err.msg);
+		return kk_err_exit_status(&err);
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* applets/kuke/kuke.h - what every kuke command handler shares. */
+#ifndef KK_APPLETS_KUKE_KUKE_H
+#define KK_APPLETS_KUKE_KUKE_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+
+/* Global flags, resolved: flag > KUKEON_* environment > compiled-in default. */
+struct kuke_ctx {
+	const char *run_path;
+	const char *containerd_socket;
+	const char *host;
+	const char *configuration;
+	const char *log_level;
+	bool no_daemon;
+	bool verbose;
+};
+
+/* argv[0] is the verb for verb-only rows, else the resource; options follow. */
+typedef int kuke_handler(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err);
+
+#define CMD(verb, resource, fn, args, summary) kuke_handler fn;
+#include "applets/kuke/commands.def"
+#undef CMD
+
+#endif

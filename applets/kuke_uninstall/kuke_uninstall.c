@@ -1,0 +1,23 @@
+/* applets/kuke_uninstall/kuke_uninstall.c - host teardown entry; must work from an
+ * initramfs or a rescue shell, so it relies on nothing but this binary and the kernel. */
+#include <stdio.h>
+
+#include "applets/applets.h"
+
+static const char usage_text[] =
+	"Usage: kuke-uninstall [flags]\n"
+	"\n"
+	"Removes kukeon from this host: workloads, containerd namespaces, cgroups, CNI\n"
+	"networks, state under the run path, and the kukeon user and group.\n"
+	"\n"
+	"Flags:\n"
+	"  -h, --help      this help\n"
+	"      --version   print the version\n";
+
+int kuke_uninstall_main(int argc, char **argv)
+{
+	if (applet_std_flags(argc, argv, "kuke-uninstall", usage_text))
+		return 0;
+	fprintf(stderr, "kuke-uninstall: teardown is not implemented in this build yet\n");
+	return 1;
+}

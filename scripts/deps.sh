@@ -1,0 +1,72 @@
+#!/bin/bash
+# deps.sh - install every build and test dependency of kukeon on Debian 12 (apt-get).
+#
+# Idempotent and quick when all is there: apt is only run for missing packages.
+#   scripts/deps.sh            packages (and deb-src entries, for cJSON's source)
+#   scripts/deps.sh --deb-src  only make sure deb-src entries exist (used by third-party.sh)
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential pkg-config dpkg-dev file git
+	libgrpc-dev libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
+	golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
+	golang-github-gogo-googleapis-dev
+	libyaml-dev libssl-dev zlib1g-dev libzstd-dev
+	# lint
+	cppcheck clang-tidy clang-format
+	# test environment: a real containerd, runc, CNI plugins, busybox for images
+	containerd runc containernetworking-plugins busybox-static
+	bats iproute2 util-linux procps psmisc iptables jq
+)
+
+src_list=/etc/apt/sources.list.d/kukeon-deb-src.sources
+
+have_deb_src() {
+	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+add_deb_src() {
+	have_deb_src && return 0
+	echo "deps.sh: adding deb-src entries ($src_list)"
+	cat >"$src_list" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	apt-get update -qq
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: must run as root (apt-get)" >&2
+	exit 1
+fi
+
+if [ "${1:-}" = --deb-src ]; then
+	add_deb_src
+	exit 0
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	[[ $p == \#* ]] && continue
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+add_deb_src
+echo "deps.sh: all dependencies present"
