@@ -139,21 +139,28 @@ static const char *method_short(const char *method, char *buf, size_t size)
 	return buf;
 }
 
-/* An UNAVAILABLE answer usually means the socket is the problem; say which way. */
+/* An UNAVAILABLE answer usually means the socket is the problem: probe it ourselves so
+ * the message says which way (missing, not a socket, refused) instead of grpc's prose. */
 static int unavailable_error(struct ctr_conn *conn, const char *what, const char *details,
 			     struct kk_err *err)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *why = details[0] ? details : "unavailable";
+	cleanup_close int fd = -1;
 	struct stat st;
 
-	if (stat(conn->socket, &st) < 0)
-		return kk_err_set(err, ECONNREFUSED, "%s: cannot reach containerd at `%s`: %s", what,
-				  conn->socket, strerror(errno));
-	if (!S_ISSOCK(st.st_mode))
-		return kk_err_set(err, ECONNREFUSED,
-				  "%s: cannot reach containerd at `%s`: not a socket", what,
-				  conn->socket);
+	if (stat(conn->socket, &st) < 0) {
+		why = strerror(errno);
+	} else if (!S_ISSOCK(st.st_mode)) {
+		why = "not a socket";
+	} else {
+		strncpy(sa.sun_path, conn->socket, sizeof(sa.sun_path) - 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			why = strerror(errno);
+	}
 	return kk_err_set(err, ECONNREFUSED, "%s: cannot reach containerd at `%s`: %s", what,
-			  conn->socket, details[0] ? details : "unavailable");
+			  conn->socket, why);
 }
 
 static grpc_byte_buffer *pack_message(const ProtobufCMessage *req)

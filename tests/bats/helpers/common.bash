@@ -1,0 +1,32 @@
+# tests/bats/helpers/common.bash - loaded by every suite.
+#
+# KUKEON_BIN is the binary under test (the static build/kukeon unless set); setup_suite
+# installs its applet links in $KUKEON_LINKS, so kuke/kukeond/... run by their own name.
+
+: "${KUKEON_BIN:=$BATS_TEST_DIRNAME/../../build/kukeon}"
+
+kukeon() { "$KUKEON_BIN" "$@"; }
+kuke() { "$KUKEON_LINKS/kuke" "$@"; }
+kukeond() { "$KUKEON_LINKS/kukeond" "$@"; }
+kuketty() { "$KUKEON_LINKS/kuketty" "$@"; }
+kuke_uninstall() { "$KUKEON_LINKS/kuke-uninstall" "$@"; }
+
+# skip, or in strict mode (CI) fail: nothing passes by being skipped there
+skip_or_fail() {
+	if [ "${KUKEON_TEST_STRICT:-}" = 1 ]; then
+		echo "strict mode: would skip: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
+require_applet() {
+	"$KUKEON_BIN" --list | grep -qx "$1" || skip_or_fail "applet $1 is not built in"
+}
+
+require_containerd() {
+	[ -S "${KUKEON_CONTAINERD_SOCKET:-}" ] || skip_or_fail "no harness containerd (run under tests/harness/run.sh)"
+}
+
+# ctr against the harness containerd
+hctr() { ctr --address "$KUKEON_CONTAINERD_SOCKET" "$@"; }
