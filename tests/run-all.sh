@@ -39,20 +39,23 @@ fi
 rm -rf "$results"
 mkdir -p "$results"
 
-snapshot() {
-	local cg2
-	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-	ls -d /tmp/kukeon-test.* "$cg2"/kukeon-test.* 2>/dev/null | sort
-}
-before=$(snapshot)
-KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} "$top/tests/harness/run.sh" "$0" "$build" --inner
+report=$results/harness.paths
+KUKEON_TEST_REPORT=$report KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} \
+	"$top/tests/harness/run.sh" "$0" "$build" --inner
 harness_rc=$?
-after=$(snapshot)
 {
-	if [ "$before" = "$after" ]; then
+	left=""
+	while read -r path; do
+		[ -e "$path" ] && left="$left $path"
+	done <"$report"
+	# processes: anything still running from this run's temp dir or binary
+	if pgrep -f "$(head -n 1 "$report")" >/dev/null; then
+		left="$left processes"
+	fi
+	if [ -z "$left" ]; then
 		echo "ok 1 - harness left no temp dir, cgroup or process behind"
 	else
-		echo "not ok 1 - harness left behind: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+		echo "not ok 1 - harness left behind:$left"
 	fi
 	if [ $harness_rc -eq 0 ]; then
 		echo "ok 2 - harness ran the suites"

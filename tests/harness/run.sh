@@ -30,6 +30,8 @@ if [ "${1:-}" != --inner ]; then
 	chmod 0755 "$T"
 	cg="$cg2/${T##*/}"
 	mkdir "$cg"
+	# tell a caller that checks for leftovers which run this was
+	[ -z "${KUKEON_TEST_REPORT:-}" ] || printf '%s\n%s\n' "$T" "$cg" >"$KUKEON_TEST_REPORT"
 
 	cleanup() {
 		local rc=$? i
