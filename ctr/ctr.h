@@ -270,7 +270,8 @@ struct ctr_namespace_info {
 void ctr_namespace_info_clear(struct ctr_namespace_info *ns);
 void ctr_namespace_list_free(struct ctr_namespace_info *list, size_t n);
 
-/* These name the namespace explicitly; the connection's namespace is not used. */
+/* These name the namespace explicitly. The connection's namespace (or "default" if it
+ * has none) is only where containerd publishes the change's event. */
 int ctr_namespace_create(struct ctr_conn *conn, const char *name, const struct ctr_labels *labels,
 			 struct kk_err *err);
 int ctr_namespace_get(struct ctr_conn *conn, const char *name, struct ctr_namespace_info *out,
@@ -280,6 +281,9 @@ int ctr_namespace_list(struct ctr_conn *conn, struct ctr_namespace_info **out, s
 /* Replace the namespace's labels. */
 int ctr_namespace_set_labels(struct ctr_conn *conn, const char *name,
 			     const struct ctr_labels *labels, struct kk_err *err);
+/* Set one label; value NULL or "" removes it. */
+int ctr_namespace_set_label(struct ctr_conn *conn, const char *name, const char *key,
+			    const char *value, struct kk_err *err);
 /* EBUSY (FailedPrecondition) while the namespace still holds anything. */
 int ctr_namespace_delete(struct ctr_conn *conn, const char *name, struct kk_err *err);
 
@@ -476,6 +480,12 @@ struct ctr_image_rootfs {
 int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_rootfs *out,
 		     struct kk_err *err);
 void ctr_image_rootfs_clear(struct ctr_image_rootfs *r);
+
+/* containerd's default Linux spec (what `ctr run` starts from) as JSON, minus resource
+ * limits: namespaces pid/ipc/uts/mount/network, the standard /proc /dev /sys mounts,
+ * default capabilities, root "rootfs", cgroups path /<ns>/<id>. A new string. */
+char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
+		       const char *const *env, const char *cwd, bool terminal);
 
 /* Run one container to completion: snapshot from the image, a minimal OCI spec, a task
  * whose stdout and stderr go to log_path, wait, then delete task, container and

@@ -33,6 +33,22 @@ static void ns_to_pb(struct ctr_pb_pool *pool, pb_namespace *x, const char *name
 		   &x->n_labels, &x->labels);
 }
 
+/* containerd publishes an event for each change, in the namespace of the request: a
+ * connection without one speaks as "default" here, as containerd's own ctr does. */
+static int ns_call(struct ctr_conn *conn, const char *method, const char *name,
+		   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
+		   ProtobufCMessage **resp, struct kk_err *err)
+{
+	int ret;
+
+	if (conn->ns)
+		return ctr_rpc_call(conn, method, name, req, desc, resp, 0, err);
+	conn->ns = (char *)"default";
+	ret = ctr_rpc_call(conn, method, name, req, desc, resp, 0, err);
+	conn->ns = NULL;
+	return ret;
+}
+
 void ctr_namespace_info_clear(struct ctr_namespace_info *ns)
 {
 	free(ns->name);
@@ -58,35 +74,32 @@ int ctr_namespace_create(struct ctr_conn *conn, const char *name, const struct c
 
 	ns_to_pb(&pool, &ns, name, labels);
 	req.namespace_ = &ns;
-	if (ctr_rpc_call(conn, SVC "Create", name, &req.base,
-			 &containerd__services__namespaces__v1__create_namespace_response__descriptor,
-			 &msg, 0, err) < 0)
+	if (ns_call(conn, SVC "Create", name, &req.base, &containerd__services__namespaces__v1__create_namespace_response__descriptor, &msg, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
 }
 
+/* containerd's Get answers for any name, existing or not (it reads the labels of
+ * whatever it is given), so look the namespace up in the list instead. */
 int ctr_namespace_get(struct ctr_conn *conn, const char *name, struct ctr_namespace_info *out,
 		      struct kk_err *err)
 {
-	Containerd__Services__Namespaces__V1__GetNamespaceRequest req =
-		CONTAINERD__SERVICES__NAMESPACES__V1__GET_NAMESPACE_REQUEST__INIT;
-	Containerd__Services__Namespaces__V1__GetNamespaceResponse *resp;
-	ProtobufCMessage *msg = NULL;
+	struct ctr_namespace_info *list = NULL;
+	size_t n = 0;
 
-	req.name = ctr_pb_str(name);
-	if (ctr_rpc_call(conn, SVC "Get", name, &req.base,
-			 &containerd__services__namespaces__v1__get_namespace_response__descriptor,
-			 &msg, 0, err) < 0)
+	if (ctr_namespace_list(conn, &list, &n, err) < 0)
 		return -1;
-	resp = (Containerd__Services__Namespaces__V1__GetNamespaceResponse *)msg;
-	if (!resp->namespace_) {
-		protobuf_c_message_free_unpacked(msg, NULL);
-		return kk_err_set(err, EPROTO, "namespaces.Get `%s`: empty reply", name);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i].name, name) == 0) {
+			*out = list[i];
+			memset(&list[i], 0, sizeof(list[i]));
+			ctr_namespace_list_free(list, n);
+			return 0;
+		}
 	}
-	ns_from_pb(out, resp->namespace_);
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	ctr_namespace_list_free(list, n);
+	return kk_err_set(err, ENOENT, "namespaces.Get `%s`: not found", name);
 }
 
 int ctr_namespace_list(struct ctr_conn *conn, struct ctr_namespace_info **out, size_t *n,
@@ -98,9 +111,7 @@ int ctr_namespace_list(struct ctr_conn *conn, struct ctr_namespace_info **out, s
 	ProtobufCMessage *msg = NULL;
 	struct ctr_namespace_info *list = NULL;
 
-	if (ctr_rpc_call(conn, SVC "List", NULL, &req.base,
-			 &containerd__services__namespaces__v1__list_namespaces_response__descriptor,
-			 &msg, 0, err) < 0)
+	if (ns_call(conn, SVC "List", NULL, &req.base, &containerd__services__namespaces__v1__list_namespaces_response__descriptor, &msg, err) < 0)
 		return -1;
 	resp = (Containerd__Services__Namespaces__V1__ListNamespacesResponse *)msg;
 	if (resp->n_namespaces)
@@ -118,17 +129,44 @@ int ctr_namespace_set_labels(struct ctr_conn *conn, const char *name,
 {
 	Containerd__Services__Namespaces__V1__UpdateNamespaceRequest req =
 		CONTAINERD__SERVICES__NAMESPACES__V1__UPDATE_NAMESPACE_REQUEST__INIT;
-	static const char *const labels_path[] = { "labels", NULL };
 	cleanup_pool struct ctr_pb_pool pool = { 0 };
 	pb_namespace ns;
 	ProtobufCMessage *msg = NULL;
 
+	/* no field mask: containerd replaces every label */
 	ns_to_pb(&pool, &ns, name, labels);
 	req.namespace_ = &ns;
-	req.update_mask = ctr_pb_field_mask(&pool, labels_path);
-	if (ctr_rpc_call(conn, SVC "Update", name, &req.base,
-			 &containerd__services__namespaces__v1__update_namespace_response__descriptor,
-			 &msg, 0, err) < 0)
+	if (ns_call(conn, SVC "Update", name, &req.base,
+		    &containerd__services__namespaces__v1__update_namespace_response__descriptor, &msg,
+		    err) < 0)
+		return -1;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_namespace_set_label(struct ctr_conn *conn, const char *name, const char *key,
+			    const char *value, struct kk_err *err)
+{
+	Containerd__Services__Namespaces__V1__UpdateNamespaceRequest req =
+		CONTAINERD__SERVICES__NAMESPACES__V1__UPDATE_NAMESPACE_REQUEST__INIT;
+	cleanup_pool struct ctr_pb_pool pool = { 0 };
+	cleanup_free char *path = kk_xasprintf("labels.%s", key);
+	const char *paths[] = { path, NULL };
+	struct ctr_labels one = { 0 };
+	pb_namespace ns;
+	ProtobufCMessage *msg = NULL;
+	int ret;
+
+	if (value && *value)
+		ctr_labels_set(&one, key, value);
+	ns_to_pb(&pool, &ns, name, &one);
+	req.namespace_ = &ns;
+	req.update_mask = ctr_pb_field_mask(&pool, paths);
+	ret = ns_call(conn, SVC "Update", name, &req.base,
+		      &containerd__services__namespaces__v1__update_namespace_response__descriptor,
+		      &msg, err);
+	ctr_labels_clear(&one);
+	if (ret < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -141,8 +179,7 @@ int ctr_namespace_delete(struct ctr_conn *conn, const char *name, struct kk_err 
 	ProtobufCMessage *msg = NULL;
 
 	req.name = ctr_pb_str(name);
-	if (ctr_rpc_call(conn, SVC "Delete", name, &req.base, &google__protobuf__empty__descriptor,
-			 &msg, 0, err) < 0)
+	if (ns_call(conn, SVC "Delete", name, &req.base, &google__protobuf__empty__descriptor, &msg, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;

@@ -219,9 +219,8 @@ static void add_mount(cJSON *mounts, const char *dest, const char *type, const c
 	cJSON_AddItemToArray(mounts, m);
 }
 
-/* containerd's default Linux spec minus resource limits (the caller's cgroup decides). */
-static char *spec_json(const char *ns, const char *id, const char *const *args,
-		       const char *const *env, const char *cwd)
+char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
+		       const char *const *env, const char *cwd, bool terminal)
 {
 	static const char *const caps[] = {
 		"CAP_CHOWN",	 "CAP_DAC_OVERRIDE",	 "CAP_FSETID",	   "CAP_FOWNER",
@@ -243,7 +242,7 @@ static char *spec_json(const char *ns, const char *id, const char *const *args,
 
 	cJSON_AddStringToObject(spec, "ociVersion", "1.0.2-dev");
 	proc = cJSON_AddObjectToObject(spec, "process");
-	cJSON_AddBoolToObject(proc, "terminal", 0);
+	cJSON_AddBoolToObject(proc, "terminal", terminal);
 	user = cJSON_AddObjectToObject(proc, "user");
 	cJSON_AddNumberToObject(user, "uid", 0);
 	cJSON_AddNumberToObject(user, "gid", 0);
@@ -366,9 +365,10 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 		goto out;
 	}
 	env = join_strv(rootfs.env && rootfs.env[0] ? rootfs.env : (char **)default_env, o->env);
-	spec = spec_json(ctr_namespace(conn), o->id, (const char *const *)args,
-			 (const char *const *)env,
-			 o->cwd ? o->cwd : (rootfs.working_dir[0] ? rootfs.working_dir : "/"));
+	spec = ctr_spec_default(ctr_namespace(conn), o->id, (const char *const *)args,
+				(const char *const *)env,
+				o->cwd ? o->cwd : (rootfs.working_dir[0] ? rootfs.working_dir : "/"),
+				false);
 
 	/* hold the new snapshot under a lease until the container record references it,
 	 * so that containerd's garbage collector cannot take it in between */
