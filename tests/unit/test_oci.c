@@ -19,11 +19,12 @@
 #include "common/passwd.h"
 #include "tests/unit/tap.h"
 
-#define N(a)	   (sizeof(a) / sizeof((a)[0]))
+#define N(a)       (sizeof(a) / sizeof((a)[0]))
 #define GOLDEN_DIR "tests/fixtures/oci/"
 
 static const char *const busybox_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+};
 static const char *const busybox_cmd[] = { "sh" };
 static const char *const current_caps[] = { "CAP_CHOWN", "CAP_KILL", "CAP_NET_ADMIN",
 					    "CAP_SYS_ADMIN" };
@@ -212,7 +213,9 @@ static void golden_full(const char *rootfs)
 	static const struct kk_oci_volume vols[] = {
 		{ .source = "/srv/data", .target = "/data", .read_only = true },
 		{ .kind = KK_OCI_VOLUME_BIND, .source = "/srv/cache", .target = "/cache" },
-		{ .kind = KK_OCI_VOLUME_TMPFS, .target = "/scratch", .size_bytes = 67108864,
+		{ .kind = KK_OCI_VOLUME_TMPFS,
+		  .target = "/scratch",
+		  .size_bytes = 67108864,
 		  .mode = 01777 },
 		{ .kind = KK_OCI_VOLUME_TMPFS, .target = "/ro-scratch", .read_only = true },
 		{ .kind = KK_OCI_VOLUME_BIND, .source = "", .target = "/skipped" },
@@ -401,13 +404,15 @@ static void bad_input(const char *rootfs)
 	o = web_opts(rootfs);
 	o.cap_add = add_all;
 	o.n_cap_add = 1;
-	check_fails(&o, "capabilities.add[0]: `ALL` can only be dropped, name each capability to add");
+	check_fails(&o,
+		    "capabilities.add[0]: `ALL` can only be dropped, name each capability to add");
 
 	o = web_opts(rootfs);
 	o.user = "ghost";
 	check_fails(&o, "user `ghost`: no such user in the image's /etc/passwd");
 	o.user = "kk:ghosts";
-	check_fails(&o, "user `kk:ghosts`: group `ghosts`: no such group in the image's /etc/group");
+	check_fails(&o,
+		    "user `kk:ghosts`: group `ghosts`: no such group in the image's /etc/group");
 	o.user = "a:b:c";
 	check_fails(&o, "user `a:b:c`: expected uid, uid:gid, name or name:group");
 	o.user = "kk:";
@@ -547,11 +552,13 @@ static void privileged_reads_current_caps(const char *rootfs)
 	o.n_current_caps = 0;
 	TAP_OK(kk_oci_spec_build(&o, &doc, &err) == 0, "privileged build with this process's caps");
 	if (doc) {
-		cJSON *caps = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "process"), "capabilities");
+		cJSON *caps =
+			cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "process"), "capabilities");
 		cJSON *lx = cJSON_GetObjectItem(doc, "linux");
 
 		/* tests run as root: the effective set is not empty */
-		TAP_OK(geteuid() != 0 || cJSON_GetArraySize(cJSON_GetObjectItem(caps, "bounding")) > 14,
+		TAP_OK(geteuid() != 0 ||
+			       cJSON_GetArraySize(cJSON_GetObjectItem(caps, "bounding")) > 14,
 		       "root gets more than the 14 default capabilities");
 		TAP_OK(!cJSON_GetObjectItem(lx, "maskedPaths") &&
 			       !cJSON_GetObjectItem(lx, "readonlyPaths"),
@@ -562,15 +569,17 @@ static void privileged_reads_current_caps(const char *rootfs)
 
 static void join_stored_spec(void)
 {
-	const char *stored = "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
-			     "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},"
-			     "{\"type\":\"uts\",\"path\":\"/proc/1/ns/uts\"},{\"type\":\"mount\"}]}}";
+	const char *stored =
+		"{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+		"{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},"
+		"{\"type\":\"uts\",\"path\":\"/proc/1/ns/uts\"},{\"type\":\"mount\"}]}}";
 	struct kk_oci_ns_paths ns = { .net = "/proc/77/ns/net", .ipc = "/proc/77/ns/ipc" };
 	struct kk_err err = { 0 };
 	cJSON *doc = cJSON_Parse(stored);
 	cleanup_free char *got = NULL;
 
-	TAP_OK(kk_oci_spec_join_namespaces(doc, &ns, &err) == 0, "join namespaces on a stored spec");
+	TAP_OK(kk_oci_spec_join_namespaces(doc, &ns, &err) == 0,
+	       "join namespaces on a stored spec");
 	got = cJSON_PrintUnformatted(doc);
 	TAP_STR_EQ(got, "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
 			"{\"type\":\"network\",\"path\":\"/proc/77/ns/net\"},{\"type\":\"uts\"},"
