@@ -36,7 +36,7 @@ int kk_parse_id(const char *s, uint32_t *out)
 int kk_root_fopen(const char *root, const char *path, FILE **out, struct kk_err *err)
 {
 	cleanup_close int rootfd = -1;
-	cleanup_close int fd = -1;
+	int fd;
 	FILE *f;
 
 	if (!root || strcmp(root, "/") == 0) {
@@ -59,9 +59,11 @@ int kk_root_fopen(const char *root, const char *path, FILE **out, struct kk_err 
 			return kk_err_sys(err, "open `/%s` in `%s`", path, root);
 	}
 	f = fdopen(fd, "re");
-	if (!f)
-		return kk_err_sys(err, "open `%s`", path);
-	fd = -1; /* the FILE owns it now */
+	if (!f) {
+		kk_err_sys(err, "open `%s`", path);
+		close(fd);
+		return -1;
+	}
 	*out = f;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "common/oci/oci.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,16 +70,19 @@ char *kk_oci_cap_normalize(const char *name)
 	for (size_t i = 0; i < len; i++)
 		up[i] = (char)toupper((unsigned char)start[i]);
 	up[len] = '\0';
-	if (strcmp(up, "ALL") == 0 || strcmp(up, "CAP_ALL") == 0)
-		return TAKE_PTR(up);
-	if (strncmp(up, "CAP_", 4) != 0) {
-		memmove(up + 4, up, len + 1);
-		memcpy(up, "CAP_", 4);
+	if (strcmp(up, "ALL") != 0 && strcmp(up, "CAP_ALL") != 0) {
+		bool known = false;
+
+		if (strncmp(up, "CAP_", 4) != 0) {
+			memmove(up + 4, up, len + 1);
+			memcpy(up, "CAP_", 4);
+		}
+		for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]) && !known; i++)
+			known = strcmp(up, cap_names[i]) == 0;
+		if (!known)
+			return NULL;
 	}
-	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
-		if (strcmp(up, cap_names[i]) == 0)
-			return TAKE_PTR(up);
-	return NULL;
+	return TAKE_PTR(up);
 }
 
 void kk_oci_caps_from_mask(uint64_t mask, char ***names, size_t *n)

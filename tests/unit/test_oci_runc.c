@@ -95,9 +95,9 @@ static int make_bundle(struct env *e, const char *tar)
 	manifest = run(mpath, &status);
 	doc = cJSON_Parse(manifest);
 	layer = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 0), "Layers"), 0);
-	rc = cJSON_IsString(layer) ? sh("tar -xzf '%s/image/%s' -C '%s'", e->tmp,
-					 layer->valuestring, e->rootfs)
-				   : -1;
+	rc = cJSON_IsString(layer)
+		     ? sh("tar -xzf '%s/image/%s' -C '%s'", e->tmp, layer->valuestring, e->rootfs)
+		     : -1;
 	cJSON_Delete(doc);
 	return rc == 0 ? 0 : -1;
 }
@@ -127,22 +127,22 @@ static struct kk_oci_opts base_opts(const struct env *e, const char *id)
 }
 
 /* Build O with `sh -c SCRIPT`, write config.json, run it; returns stdout (or NULL). */
-static char *run_spec(const struct env *e, struct kk_oci_opts *o, const char *script, int *status)
+static char *run_spec(const struct env *e, const struct kk_oci_opts *o, const char *script,
+		      int *status)
 {
 	const char *args[] = { "-c", script };
+	struct kk_oci_opts with_args = *o;
 	struct kk_err err = { 0 };
 	cJSON *doc = NULL;
 	cleanup_free char *text = NULL, *path = NULL, *cmd = NULL;
 	char *out;
 
-	o->args = args;
-	o->n_args = 2;
-	if (kk_oci_spec_build(o, &doc, &err) < 0) {
+	with_args.args = args;
+	with_args.n_args = 2;
+	if (kk_oci_spec_build(&with_args, &doc, &err) < 0) {
 		printf("# build: %s\n", err.msg);
 		return NULL;
 	}
-	o->args = NULL;
-	o->n_args = 0;
 	text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	path = kk_xasprintf("%s/config.json", e->bundle);
@@ -341,12 +341,14 @@ int main(void)
 	const char *tar = tap_getenv_or_skip("KUKEON_TEST_BUSYBOX_TAR");
 	const char *tmp = getenv("KUKEON_TEST_TMP");
 	struct env e = { 0 };
-	int status;
-	cleanup_free char *v = NULL;
+	int status = -1;
+	char *v;
 
 	if (!tar)
 		return tap_done();
-	if (geteuid() != 0 || !(v = run("runc --version", &status)) || status != 0) {
+	v = geteuid() == 0 ? run("runc --version", &status) : NULL;
+	free(v);
+	if (status != 0) {
 		TAP_SKIP("needs root and runc");
 		return tap_done();
 	}
