@@ -111,6 +111,15 @@ struct kk_oci_kv {
 	const char *value;
 };
 
+/* A mount added as is, after every other option (e.g. kuketty's bind mounts). */
+struct kk_oci_mount {
+	const char *destination;
+	const char *type; /* "bind", "tmpfs", ... */
+	const char *source;
+	const char *const *options;
+	size_t n_options;
+};
+
 struct kk_oci_opts {
 	/* identity */
 	const char *id;            /* containerd container id (required) */
@@ -158,6 +167,9 @@ struct kk_oci_opts {
 	const struct kk_oci_tmpfs *tmpfs;
 	size_t n_tmpfs;
 	struct kk_oci_resources resources;
+	/* appended last, as upstream appends the attachable (kuketty) mounts */
+	const struct kk_oci_mount *extra_mounts;
+	size_t n_extra_mounts;
 
 	/* NULL: <identity.cell_cgroup_path>/<id> when the cell path is set, else /<ns>/<id> */
 	const char *cgroups_path;

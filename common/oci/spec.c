@@ -1099,8 +1099,10 @@ static cJSON *spec_to_json(struct spec *s)
 		cJSON *m = cJSON_CreateObject();
 
 		add_str(m, "destination", s->mounts[i].destination);
-		add_str(m, "type", s->mounts[i].type);
-		add_str(m, "source", s->mounts[i].source);
+		if (is_set(s->mounts[i].type))
+			add_str(m, "type", s->mounts[i].type);
+		if (is_set(s->mounts[i].source))
+			add_str(m, "source", s->mounts[i].source);
 		add_strv(m, "options", &s->mounts[i].options);
 		cJSON_AddItemToArray(mounts, m);
 	}
@@ -1231,6 +1233,17 @@ static int build(struct spec *s, const struct kk_oci_opts *o, struct kk_err *err
 			return -1;
 	if (apply_tmpfs(s, o, err) < 0 || apply_resources(s, &o->resources, err) < 0)
 		return -1;
+	for (size_t i = 0; i < o->n_extra_mounts; i++) {
+		const struct kk_oci_mount *m = &o->extra_mounts[i];
+
+		if (!is_abs(m->destination) || !is_set(m->type))
+			return kk_err_set(err, EINVAL,
+					  "mount `%s`: needs an absolute destination and a type",
+					  m->destination ? m->destination : "");
+		add_mount(s, m->destination, m->type, m->source ? m->source : "", NULL);
+		for (size_t j = 0; j < m->n_options; j++)
+			strv_push(&last_mount(s)->options, m->options[j]);
+	}
 	for (size_t i = 0; i < o->n_annotations; i++)
 		set_annotation(s, o->annotations[i].key, o->annotations[i].value);
 	if (is_set(o->cni_config_path))

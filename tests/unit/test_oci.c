@@ -342,6 +342,37 @@ static void golden_resources(const char *rootfs)
 	check_golden("resources", &o);
 }
 
+/* seccomp from a profile file; the attachable-style extra mounts come last */
+static void golden_seccomp_and_extra_mounts(const char *rootfs)
+{
+	cleanup_free char *profile = kk_xasprintf("%s/seccomp.json", rootfs);
+	cleanup_free char *opt = kk_xasprintf("seccomp=%s", profile);
+	const char *secopts[] = { "no-new-privileges:true", opt };
+	static const char *const ro[] = { "rbind", "ro" };
+	static const char *const rw[] = { "rbind", "rw" };
+	static const struct kk_oci_mount extra[] = {
+		{ "/.kukeon/bin/kuketty", "bind", "/opt/kukeon/bin/kuketty", ro, 2 },
+		{ "/run/kukeon/tty", "bind", "/opt/kukeon/data/r/s/st/web/app/tty", rw, 2 },
+	};
+	struct kk_oci_opts o = web_opts(rootfs);
+
+	write_file(profile,
+		   "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+		   "[{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	o.security_opts = secopts;
+	o.n_security_opts = N(secopts);
+	o.extra_mounts = extra;
+	o.n_extra_mounts = N(extra);
+	check_golden("seccomp-extra-mounts", &o);
+
+	/* seccomp=unconfined drops a profile loaded before it */
+	secopts[0] = opt;
+	secopts[1] = "seccomp=unconfined";
+	o.extra_mounts = NULL;
+	o.n_extra_mounts = 0;
+	check_golden("seccomp-unconfined", &o);
+}
+
 static void golden_image_config(const char *rootfs)
 {
 	static const char *const ep[] = { "/entry.sh", "--flag" };
@@ -746,6 +777,7 @@ int main(void)
 	golden_join_root(rootfs);
 	golden_resources(rootfs);
 	golden_image_config(rootfs);
+	golden_seccomp_and_extra_mounts(rootfs);
 	bad_input(rootfs);
 	sizes();
 	capability_names();
