@@ -264,6 +264,24 @@ static void capabilities(const struct env *e)
 		  "CapEff:\t0000000000000400\nCapBnd:\t0000000000000400\n");
 }
 
+/* privileged: this process's capabilities, /proc/kcore not masked, sysfs writable */
+static void privileged(const struct env *e)
+{
+	struct kk_oci_opts o = base_opts(e, "priv");
+	cleanup_free char *out = NULL, *want = NULL, *mine = NULL;
+	int status = -1;
+
+	o.privileged = true;
+	mine = run("grep '^CapEff' /proc/self/status", &status);
+	want = kk_xasprintf("%sunmasked\nsys-rw\n", mine ? mine : "");
+	out = run_spec(e, &o,
+		       "grep '^CapEff' /proc/self/status; "
+		       "grep -q ' /proc/kcore ' /proc/mounts && echo masked || echo unmasked; "
+		       "grep ' /sys ' /proc/mounts | grep -q ' rw,' && echo sys-rw || echo sys-ro",
+		       &status);
+	check_out("privileged", out, status, want);
+}
+
 /* a host-network container sees the harness's netns (lo only, and lo is up) */
 static void host_network(const struct env *e)
 {
@@ -364,6 +382,7 @@ int main(void)
 	mounts(&e);
 	users(&e);
 	capabilities(&e);
+	privileged(&e);
 	host_network(&e);
 	join_root(&e);
 out:
