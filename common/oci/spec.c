@@ -312,27 +312,33 @@ static bool same_key(const char *a, const char *b)
 static void env_merge(struct strv *env, const char *const *overrides, size_t n)
 {
 	size_t n_defaults = env->n;
+	cleanup_free bool *gone = kk_xcalloc(n_defaults + 1, sizeof(bool));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *o = overrides[i];
 		ssize_t hit = -1;
 
 		for (size_t j = n_defaults; j-- > 0;) {
-			if (env->v[j] && same_key(env->v[j], o)) {
+			if (same_key(env->v[j], o)) {
 				hit = (ssize_t)j;
 				break;
 			}
 		}
 		if (!strchr(o, '=')) {
 			if (hit >= 0)
-				env->v[hit][0] = '\0';
+				gone[hit] = true;
 			continue;
 		}
-		if (hit >= 0)
+		if (hit >= 0) {
 			set_str(&env->v[hit], o);
-		else
+			gone[hit] = false;
+		} else {
 			strv_push(env, o);
+		}
 	}
+	for (size_t j = 0; j < n_defaults; j++)
+		if (gone[j])
+			env->v[j][0] = '\0';
 	strv_remove(env, "");
 }
 

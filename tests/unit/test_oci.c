@@ -623,6 +623,29 @@ static void join_stored_spec(void)
 	cJSON_Delete(doc);
 }
 
+/* containerd's replace-or-append: a bare key unsets, a later entry of that key sets it
+ * again in place; keys new to the image env are appended, duplicates and all */
+static void env_merge_rules(void)
+{
+	static const char *const image_env[] = { "A=1", "B=2", "C=3" };
+	static const char *const user_env[] = { "B", "B=9", "C=4", "C", "D=5", "D=6" };
+	struct kk_oci_opts o = { .id = "envtest",
+				 .image = { .env = image_env, .n_env = N(image_env) },
+				 .env = user_env,
+				 .n_env = N(user_env) };
+	struct kk_err err = { 0 };
+	cJSON *doc = NULL;
+	cleanup_free char *got = NULL;
+
+	TAP_OK(kk_oci_spec_build(&o, &doc, &err) == 0, "env merge build");
+	if (doc)
+		got = cJSON_PrintUnformatted(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "process"), "env"));
+	TAP_STR_EQ(got, "[\"A=1\",\"B=9\",\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
+			"bin:/sbin:/bin\",\"D=5\",\"D=6\"]");
+	cJSON_Delete(doc);
+}
+
 /* secret values must never reach an error message */
 static void secret_not_in_errors(const char *rootfs)
 {
@@ -784,6 +807,7 @@ int main(void)
 	privileged_reads_current_caps(rootfs);
 	join_stored_spec();
 	secret_not_in_errors(rootfs);
+	env_merge_rules();
 	passwd_lookups(rootfs);
 	passwd_huge_file(rootfs);
 	root_confinement(rootfs);
