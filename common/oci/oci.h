@@ -185,8 +185,28 @@ struct kk_oci_opts {
 	size_t n_current_caps;
 };
 
-/* Build the spec. On success *out is a new cJSON object (free with cJSON_Delete). */
+/* Build the spec. On success *out is a new cJSON object (free with cJSON_Delete).
+ * Integers are raw JSON items (cJSON_IsRaw), so 64-bit values print exactly: print the
+ * document (cJSON_PrintUnformatted) rather than reading numbers back from it. containerd
+ * stores the printed text as an Any of type
+ * "types.containerd.io/opencontainers/runtime-spec/1/Spec". */
 int kk_oci_spec_build(const struct kk_oci_opts *opts, struct cJSON **out, struct kk_err *err);
+
+/* An image config blob decoded into a kk_oci_image_config; `config` points into this
+ * object, which owns every string. */
+struct kk_oci_image_doc {
+	struct kk_oci_image_config config;
+	struct cJSON *json;  /* owned: the parsed blob the strings live in */
+	const char **arrays; /* owned: entrypoint, cmd, env one after the other */
+};
+
+/* Decode an OCI (or Docker) image config blob, e.g. {"config":{"Env":[...],"Cmd":[...],
+ * "Entrypoint":[...],"WorkingDir":"/","User":"1000"}}. A missing "config" object or
+ * field is empty; a field of the wrong type is an error naming it. */
+int kk_oci_image_doc_parse(const char *json, size_t len, struct kk_oci_image_doc **out,
+			   struct kk_err *err);
+void kk_oci_image_doc_free(struct kk_oci_image_doc *doc);
+void kk_oci_image_doc_freep(struct kk_oci_image_doc **doc);
 
 /* Point the spec's net/ipc/uts/pid namespaces at NS (upstream's step before creating a
  * non-root task): first clear any path on the net, ipc and uts entries, then set each

@@ -646,6 +646,54 @@ static void env_merge_rules(void)
 	cJSON_Delete(doc);
 }
 
+static void image_config_blob(void)
+{
+	static const char blob[] =
+		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"User\":\"1000:1000\","
+		"\"Env\":[\"PATH=/bin\",\"A=1\"],\"Entrypoint\":[\"/"
+		"init\"],\"Cmd\":[\"run\",\"-v\"],"
+		"\"WorkingDir\":\"/"
+		"srv\",\"Labels\":{\"x\":\"y\"}},\"rootfs\":{\"type\":\"layers\"}}";
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+		{ "[]", "image config: not a JSON object" },
+		{ "{\"config\":[]}", "image config: `config` is not an object" },
+		{ "{\"config\":{\"Cmd\":\"sh\"}}",
+		  "image config: `config.Cmd` is not a list of strings" },
+		{ "{\"config\":{\"Env\":[1]}}",
+		  "image config: `config.Env` is not a list of strings" },
+		{ "{\"config\":{\"User\":0}}", "image config: `config.User` is not a string" },
+	};
+	struct kk_oci_image_doc *doc = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_OK(kk_oci_image_doc_parse(blob, strlen(blob), &doc, &err) == 0, "image config parses");
+	if (doc) {
+		const struct kk_oci_image_config *c = &doc->config;
+
+		TAP_OK(c->n_entrypoint == 1 && strcmp(c->entrypoint[0], "/init") == 0,
+		       "entrypoint");
+		TAP_OK(c->n_cmd == 2 && strcmp(c->cmd[1], "-v") == 0, "cmd");
+		TAP_OK(c->n_env == 2 && strcmp(c->env[1], "A=1") == 0, "env");
+		TAP_STR_EQ(c->working_dir, "/srv");
+		TAP_STR_EQ(c->user, "1000:1000");
+	}
+	kk_oci_image_doc_free(doc);
+	doc = NULL;
+	TAP_OK(kk_oci_image_doc_parse("{}", 2, &doc, &err) == 0 && doc->config.n_cmd == 0 &&
+		       !doc->config.user,
+	       "an image config without `config` is empty");
+	kk_oci_image_doc_free(doc);
+	for (size_t i = 0; i < N(bad); i++) {
+		doc = NULL;
+		TAP_OK(kk_oci_image_doc_parse(bad[i].json, strlen(bad[i].json), &doc, &err) < 0 &&
+			       !doc,
+		       "bad image config %zu refused", i);
+		TAP_STR_EQ(err.msg, bad[i].msg);
+	}
+}
+
 /* secret values must never reach an error message */
 static void secret_not_in_errors(const char *rootfs)
 {
@@ -808,6 +856,7 @@ int main(void)
 	join_stored_spec();
 	secret_not_in_errors(rootfs);
 	env_merge_rules();
+	image_config_blob();
 	passwd_lookups(rootfs);
 	passwd_huge_file(rootfs);
 	root_confinement(rootfs);

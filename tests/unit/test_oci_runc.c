@@ -28,7 +28,8 @@ struct env {
 	char *tmp;    /* scratch dir of this test */
 	char *bundle; /* bundle dir; rootfs/ inside */
 	char *rootfs;
-	char *state; /* runc --root */
+	char *state;                    /* runc --root */
+	struct kk_oci_image_doc *image; /* the image's config blob */
 };
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -82,7 +83,7 @@ static int sh(const char *fmt, ...)
 static int make_bundle(struct env *e, const char *tar)
 {
 	cleanup_free char *manifest = NULL, *mpath = NULL;
-	cJSON *doc, *layer;
+	cJSON *doc, *layer, *config;
 	int status = 0, rc;
 
 	e->bundle = kk_xasprintf("%s/bundle", e->tmp);
@@ -95,7 +96,17 @@ static int make_bundle(struct env *e, const char *tar)
 	manifest = run(mpath, &status);
 	doc = cJSON_Parse(manifest);
 	layer = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 0), "Layers"), 0);
-	rc = cJSON_IsString(layer)
+	config = cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 0), "Config");
+	if (cJSON_IsString(config)) {
+		struct kk_err err = { 0 };
+		cleanup_free char *cat =
+			kk_xasprintf("cat '%s/image/%s'", e->tmp, config->valuestring);
+		cleanup_free char *blob = run(cat, &status);
+
+		if (!blob || kk_oci_image_doc_parse(blob, strlen(blob), &e->image, &err) < 0)
+			printf("# image config: %s\n", err.msg);
+	}
+	rc = e->image && cJSON_IsString(layer)
 		     ? sh("tar -xzf '%s/image/%s' -C '%s'", e->tmp, layer->valuestring, e->rootfs)
 		     : -1;
 	cJSON_Delete(doc);
@@ -105,15 +116,11 @@ static int make_bundle(struct env *e, const char *tar)
 /* options common to every case: one non-root container of cell `web` */
 static struct kk_oci_opts base_opts(const struct env *e, const char *id)
 {
-	static const char *const cmd[] = { "sh" };
-	static const char *const env[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	};
 	struct kk_oci_opts o = {
 		.id = id,
 		.ctr_namespace = "test.kukeon.io",
 		.rootfs = e->rootfs,
-		.image = { .cmd = cmd, .n_cmd = 1, .env = env, .n_env = 1 },
+		.image = e->image->config,
 		.command = "/bin/sh",
 		.identity = { .cell_name = "web",
 			      .container_id = id,
@@ -391,5 +398,6 @@ out:
 	free(e.bundle);
 	free(e.rootfs);
 	free(e.state);
+	kk_oci_image_doc_free(e.image);
 	return tap_done();
 }
