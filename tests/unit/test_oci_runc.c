@@ -120,7 +120,7 @@ static struct kk_oci_opts base_opts(const struct env *e, const char *id)
 		.id = id,
 		.ctr_namespace = "test.kukeon.io",
 		.rootfs = e->rootfs,
-		.image = e->image->config,
+		.image = e->image ? e->image->config : (struct kk_oci_image_config){ 0 },
 		.command = "/bin/sh",
 		.identity = { .cell_name = "web",
 			      .container_id = id,
