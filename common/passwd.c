@@ -33,6 +33,43 @@ int kk_parse_id(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* Without openat2 (kernels before 5.6, or a seccomp filter that hides it): walk PATH
+ * one component at a time from ROOTFD, refusing symlinks and "..", so nothing can lead
+ * outside the root. Returns an fd, or -1 with errno set. */
+static int open_beneath(int rootfd, const char *path)
+{
+	cleanup_free char *copy = kk_xstrdup(path);
+	char *save = NULL, *comp = strtok_r(copy, "/", &save);
+	int at = rootfd;
+
+	while (comp) {
+		char *next = strtok_r(NULL, "/", &save);
+		int flags = O_CLOEXEC | O_NOFOLLOW | (next ? O_PATH | O_DIRECTORY : O_RDONLY);
+		int fd;
+
+		if (strcmp(comp, "..") == 0) {
+			errno = EXDEV;
+			fd = -1;
+		} else {
+			fd = openat(at, comp, flags);
+		}
+		if (at != rootfd) {
+			int saved = errno;
+
+			close(at);
+			errno = saved;
+		}
+		if (fd < 0)
+			return -1;
+		if (!next)
+			return fd;
+		at = fd;
+		comp = next;
+	}
+	errno = EISDIR;
+	return -1;
+}
+
 int kk_root_fopen(const char *root, const char *path, FILE **out, struct kk_err *err)
 {
 	cleanup_close int rootfd = -1;
@@ -55,6 +92,8 @@ int kk_root_fopen(const char *root, const char *path, FILE **out, struct kk_err 
 		while (*path == '/')
 			path++;
 		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+			fd = open_beneath(rootfd, path);
 		if (fd < 0)
 			return kk_err_sys(err, "open `/%s` in `%s`", path, root);
 	}

@@ -31,8 +31,8 @@ struct kk_group {
 
 /* Open PATH (e.g. "/etc/passwd") of the filesystem tree at ROOT for reading, resolving
  * every symlink inside ROOT (openat2 RESOLVE_IN_ROOT), so an image cannot point the
- * lookup at a host file. ROOT NULL or "/" opens PATH on the host. On failure err->code
- * is the errno (ENOENT when the file does not exist). */
+ * lookup at a host file; where openat2 is missing, symlinks and ".." are refused. ROOT NULL or "/"
+ * opens PATH on the host. On failure err->code is the errno (ENOENT when the file does not exist). */
 int kk_root_fopen(const char *root, const char *path, FILE **out, struct kk_err *err);
 
 /* Find the first passwd entry named NAME (when NAME is non-NULL) or else with UID.
