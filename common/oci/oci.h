@@ -126,8 +126,12 @@ struct kk_oci_opts {
 	const char *ctr_namespace; /* containerd namespace: default cgroupsPath /<ns>/<id> */
 	bool root;                 /* the cell's root container (see args below) */
 	const char *hostname;      /* UTS hostname (the root container gets the cell name) */
-	const char *rootfs;        /* host path of the image rootfs, for /etc/passwd and
-				    * /etc/group; NULL: numeric users only */
+	const char *rootfs;        /* host path of the image rootfs (e.g. the container's
+				    * snapshot mounted read-only), for /etc/passwd and
+				    * /etc/group. containerd reads /etc/group even with no
+				    * user set (root's supplementary groups), so pass it
+				    * whenever there is one; NULL: numeric users only and no
+				    * supplementary groups */
 	struct kk_oci_image_config image;
 
 	/* process: argv is [command] + args if command is set, else args if any, else the
