@@ -152,6 +152,14 @@ $(CJSON_A):
 	cp $(TP)/src/cjson/cJSON.h $(TP)/include/cjson/cJSON.h
 	ar rcs $@ $(TP)/obj/cJSON.o
 
+# bench drivers: static, linked like build/kukeon minus the applets
+rel_lib_objs := $(patsubst %.c,$(BUILD)/rel/%.o,$(common_srcs) $(ctr_srcs) $(proto_srcs))
+bench_bins := $(if $(NEED_CTR),$(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)))
+$(BUILD)/bench/%: bench/%.c $(rel_lib_objs)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD bench $@")
+	$(Q)set -o pipefail; $(CC) $(CPPFLAGS_ALL) $(CFLAGS_REL) -s -o $@ $< $(rel_lib_objs) $(LIBS_REL) 2>&1 | { grep -vE 'statically linked applications requires|: in function `' >&2 || true; }
+
 # ---- tests ---------------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 	@mkdir -p $(@D)
@@ -200,7 +208,7 @@ install: all
 demo: all
 	tests/harness/run.sh scripts/demo.sh
 
-bench: all
+bench: all $(bench_bins)
 	tests/harness/run.sh bench/run.sh
 
 clean:

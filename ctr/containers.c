@@ -58,7 +58,8 @@ static pb_container *container_to_pb(struct ctr_pb_pool *pool, const struct ctr_
 	if (c->spec) {
 		x->spec = ctr_pb_alloc(pool, sizeof(*x->spec));
 		google__protobuf__any__init(x->spec);
-		x->spec->type_url = ctr_pb_str(c->spec_type_url ? c->spec_type_url : CTR_SPEC_TYPE_URL);
+		x->spec->type_url =
+			ctr_pb_str(c->spec_type_url ? c->spec_type_url : CTR_SPEC_TYPE_URL);
 		x->spec->value.data = (uint8_t *)c->spec;
 		x->spec->value.len = c->spec_len ? c->spec_len : strlen(c->spec);
 	}
@@ -85,8 +86,7 @@ void ctr_container_list_free(struct ctr_container *list, size_t n)
 	free(list);
 }
 
-int ctr_container_create(struct ctr_conn *conn, const struct ctr_container *c,
-			 struct kk_err *err)
+int ctr_container_create(struct ctr_conn *conn, const struct ctr_container *c, struct kk_err *err)
 {
 	Containerd__Services__Containers__V1__CreateContainerRequest req =
 		CONTAINERD__SERVICES__CONTAINERS__V1__CREATE_CONTAINER_REQUEST__INIT;

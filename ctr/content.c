@@ -17,7 +17,8 @@
 /* containerd's server takes messages up to 16 MiB; stay well under, as its client does */
 #define WRITE_CHUNK (1024 * 1024)
 
-static void info_from_pb(struct ctr_content_info *out, const Containerd__Services__Content__V1__Info *in)
+static void info_from_pb(struct ctr_content_info *out,
+			 const Containerd__Services__Content__V1__Info *in)
 {
 	memset(out, 0, sizeof(*out));
 	out->digest = ctr_pb_dup(in->digest);
@@ -69,13 +70,15 @@ int ctr_content_set_labels(struct ctr_conn *conn, const char *digest,
 {
 	Containerd__Services__Content__V1__UpdateRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__UPDATE_REQUEST__INIT;
-	Containerd__Services__Content__V1__Info info = CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
+	Containerd__Services__Content__V1__Info info =
+		CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
 	static const char *const paths[] = { "labels", NULL };
 	cleanup_pool struct ctr_pb_pool pool = { 0 };
 	ProtobufCMessage *msg = NULL;
 
 	info.digest = ctr_pb_str(digest);
-	ctr_pb_map(&pool, labels, &containerd__services__content__v1__info__labels_entry__descriptor,
+	ctr_pb_map(&pool, labels,
+		   &containerd__services__content__v1__info__labels_entry__descriptor,
 		   &info.n_labels, &info.labels);
 	req.info = &info;
 	req.update_mask = ctr_pb_field_mask(&pool, paths);
@@ -105,8 +108,9 @@ int ctr_content_list(struct ctr_conn *conn, const char *const *filters,
 		Containerd__Services__Content__V1__ListContentResponse *resp;
 		ProtobufCMessage *msg = NULL;
 
-		r = ctr_stream_recv(s, &containerd__services__content__v1__list_content_response__descriptor,
-				    CTR_WAIT_STEP, &msg, err);
+		r = ctr_stream_recv(
+			s, &containerd__services__content__v1__list_content_response__descriptor,
+			CTR_WAIT_STEP, &msg, err);
 		if (r != CTR_STREAM_MSG)
 			break;
 		resp = (Containerd__Services__Content__V1__ListContentResponse *)msg;
@@ -131,8 +135,8 @@ int ctr_content_delete(struct ctr_conn *conn, const char *digest, struct kk_err 
 	ProtobufCMessage *msg = NULL;
 
 	req.digest = ctr_pb_str(digest);
-	if (ctr_rpc_call(conn, SVC "Delete", digest, &req.base, &google__protobuf__empty__descriptor,
-			 &msg, 0, err) < 0)
+	if (ctr_rpc_call(conn, SVC "Delete", digest, &req.base,
+			 &google__protobuf__empty__descriptor, &msg, 0, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -156,8 +160,9 @@ int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, 
 		Containerd__Services__Content__V1__ReadContentResponse *resp;
 		ProtobufCMessage *msg = NULL;
 
-		r = ctr_stream_recv(s, &containerd__services__content__v1__read_content_response__descriptor,
-				    CTR_WAIT_STEP, &msg, err);
+		r = ctr_stream_recv(
+			s, &containerd__services__content__v1__read_content_response__descriptor,
+			CTR_WAIT_STEP, &msg, err);
 		if (r != CTR_STREAM_MSG)
 			break;
 		resp = (Containerd__Services__Content__V1__ReadContentResponse *)msg;
@@ -212,8 +217,8 @@ static int read_to_buf(const void *data, size_t len, void *arg, struct kk_err *e
 	return 0;
 }
 
-int ctr_content_read_all(struct ctr_conn *conn, const char *digest, size_t max_size,
-			 char **out, size_t *len, struct kk_err *err)
+int ctr_content_read_all(struct ctr_conn *conn, const char *digest, size_t max_size, char **out,
+			 size_t *len, struct kk_err *err)
 {
 	struct read_buf b = { .max = max_size, .digest = digest };
 
@@ -244,7 +249,8 @@ struct ctr_writer {
 };
 
 /* One request/response exchange on the Write stream. */
-static int writer_exchange(struct ctr_writer *w, Containerd__Services__Content__V1__WriteContentRequest *req,
+static int writer_exchange(struct ctr_writer *w,
+			   Containerd__Services__Content__V1__WriteContentRequest *req,
 			   Containerd__Services__Content__V1__WriteContentResponse **resp,
 			   struct kk_err *err)
 {
@@ -253,7 +259,8 @@ static int writer_exchange(struct ctr_writer *w, Containerd__Services__Content__
 
 	if (ctr_stream_send(w->s, &req->base, false, err) < 0)
 		return -1;
-	r = ctr_stream_recv(w->s, &containerd__services__content__v1__write_content_response__descriptor,
+	r = ctr_stream_recv(w->s,
+			    &containerd__services__content__v1__write_content_response__descriptor,
 			    CTR_WAIT_STEP, &msg, err);
 	if (r < 0)
 		return -1;
@@ -308,8 +315,7 @@ const char *ctr_content_writer_digest(const struct ctr_writer *w)
 	return w->digest;
 }
 
-int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
-			     struct kk_err *err)
+int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len, struct kk_err *err)
 {
 	const uint8_t *p = data;
 
@@ -332,8 +338,10 @@ int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
 			int64_t got = resp->offset;
 
 			protobuf_c_message_free_unpacked(&resp->base, NULL);
-			return kk_err_set(err, EIO, "content.Write `%s`: offset %lld after writing "
-				  "%zu bytes at %lld", w->ref, (long long)got, n, (long long)w->offset);
+			return kk_err_set(err, EIO,
+					  "content.Write `%s`: offset %lld after writing "
+					  "%zu bytes at %lld",
+					  w->ref, (long long)got, n, (long long)w->offset);
 		}
 		w->offset = resp->offset;
 		protobuf_c_message_free_unpacked(&resp->base, NULL);
@@ -344,20 +352,20 @@ int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
 }
 
 /* containerd says FAILED_PRECONDITION for both kinds of mismatch; tell them apart. */
-static int commit_error(struct ctr_writer *w, int64_t size, const char *digest,
-			struct kk_err *err)
+static int commit_error(struct ctr_writer *w, int64_t size, const char *digest, struct kk_err *err)
 {
 	if (err->code == EBUSY &&
 	    (strstr(err->msg, "size validation") || strstr(err->msg, "commit size"))) {
 		return kk_err_set(err, EINVAL,
-				  "content.Write `%s`: size mismatch: wrote %lld bytes, expected %lld",
+				  "content.Write `%s`: size mismatch: wrote %lld bytes, expected "
+				  "%lld",
 				  w->ref, (long long)w->offset, (long long)size);
 	}
 	if (err->code == EBUSY &&
 	    (strstr(err->msg, "unexpected digest") || strstr(err->msg, "commit digest")))
 		return kk_err_set(err, EBADMSG,
-				  "content.Write `%s`: digest mismatch: content is not `%s`", w->ref,
-				  digest);
+				  "content.Write `%s`: digest mismatch: content is not `%s`",
+				  w->ref, digest);
 	if (err->code == EEXIST)
 		return kk_err_set(err, EEXIST, "content.Write `%s`: blob `%s` already exists",
 				  w->ref, digest);
@@ -451,8 +459,8 @@ int ctr_content_abort(struct ctr_conn *conn, const char *ref, struct kk_err *err
 	ProtobufCMessage *msg = NULL;
 
 	req.ref = ctr_pb_str(ref);
-	if (ctr_rpc_call(conn, SVC "Abort", ref, &req.base, &google__protobuf__empty__descriptor, &msg,
-			 0, err) < 0)
+	if (ctr_rpc_call(conn, SVC "Abort", ref, &req.base, &google__protobuf__empty__descriptor,
+			 &msg, 0, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;

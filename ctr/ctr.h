@@ -50,7 +50,6 @@ struct ctr_version {
 int ctr_version(struct ctr_conn *conn, struct ctr_version *out, struct kk_err *err);
 void ctr_version_clear(struct ctr_version *v);
 
-
 /* ---- shared plain-C types ----------------------------------------------------------- */
 
 /* wait_ms / timeout_ms value meaning "no deadline" (Tasks.Wait, event streams). */
@@ -73,7 +72,7 @@ void ctr_labels_clear(struct ctr_labels *l);
 /* An OCI content descriptor. */
 struct ctr_desc {
 	char *media_type; /* owned */
-	char *digest;	  /* owned, "sha256:<hex>" */
+	char *digest;     /* owned, "sha256:<hex>" */
 	int64_t size;
 	struct ctr_labels annotations;
 };
@@ -128,8 +127,8 @@ int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, 
 int ctr_content_read_fd(struct ctr_conn *conn, const char *digest, int fd, struct kk_err *err);
 /* Read a whole small blob (manifest, config) into a new NUL-terminated buffer; E2BIG if
  * it is larger than max_size. */
-int ctr_content_read_all(struct ctr_conn *conn, const char *digest, size_t max_size,
-			 char **out, size_t *len, struct kk_err *err);
+int ctr_content_read_all(struct ctr_conn *conn, const char *digest, size_t max_size, char **out,
+			 size_t *len, struct kk_err *err);
 
 /* Streaming write of one blob (the bidirectional Content.Write).
  *
@@ -183,8 +182,8 @@ int ctr_image_list(struct ctr_conn *conn, const char *const *filters, struct ctr
 		   size_t *n, struct kk_err *err);
 /* Update the fields named by paths ("target", "labels", "labels.<key>"; NULL-terminated;
  * NULL = all) from img. */
-int ctr_image_update(struct ctr_conn *conn, const struct ctr_image *img,
-		     const char *const *paths, struct ctr_image *out, struct kk_err *err);
+int ctr_image_update(struct ctr_conn *conn, const struct ctr_image *img, const char *const *paths,
+		     struct ctr_image *out, struct kk_err *err);
 /* sync: wait until containerd's garbage collector has released the content. */
 int ctr_image_delete(struct ctr_conn *conn, const char *name, bool sync, struct kk_err *err);
 
@@ -290,15 +289,15 @@ int ctr_namespace_delete(struct ctr_conn *conn, const char *name, struct kk_err 
 /* ---- containers --------------------------------------------------------------------- */
 
 /* type_url containerd expects for an OCI runtime spec in Container.spec */
-#define CTR_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+#define CTR_SPEC_TYPE_URL   "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 #define CTR_RUNTIME_RUNC_V2 "io.containerd.runc.v2"
 
 struct ctr_container {
-	char *id;	    /* owned */
-	char *image;	    /* owned; may be "" */
-	char *runtime;	    /* owned; e.g. CTR_RUNTIME_RUNC_V2 */
+	char *id;            /* owned */
+	char *image;         /* owned; may be "" */
+	char *runtime;       /* owned; e.g. CTR_RUNTIME_RUNC_V2 */
 	char *spec_type_url; /* owned; NULL on input = CTR_SPEC_TYPE_URL */
-	char *spec;	    /* owned; the spec bytes (JSON for an OCI spec), NUL-terminated */
+	char *spec;          /* owned; the spec bytes (JSON for an OCI spec), NUL-terminated */
 	size_t spec_len;
 	char *snapshotter;  /* owned; may be "" */
 	char *snapshot_key; /* owned; may be "" */
@@ -309,8 +308,7 @@ void ctr_container_clear(struct ctr_container *c);
 void ctr_container_list_free(struct ctr_container *list, size_t n);
 
 /* Create a container record from c (times ignored). EEXIST if the id is taken. */
-int ctr_container_create(struct ctr_conn *conn, const struct ctr_container *c,
-			 struct kk_err *err);
+int ctr_container_create(struct ctr_conn *conn, const struct ctr_container *c, struct kk_err *err);
 int ctr_container_get(struct ctr_conn *conn, const char *id, struct ctr_container *out,
 		      struct kk_err *err);
 int ctr_container_list(struct ctr_conn *conn, const char *const *filters,
@@ -345,7 +343,7 @@ struct ctr_task_create_opts {
 
 struct ctr_process {
 	char *container_id; /* owned */
-	char *exec_id;	    /* owned; "" for the task's init process */
+	char *exec_id;      /* owned; "" for the task's init process */
 	uint32_t pid;
 	enum ctr_task_status status;
 	char *stdin_path, *stdout_path, *stderr_path; /* owned */
@@ -360,8 +358,7 @@ int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task
 		    uint32_t *pid, struct kk_err *err);
 int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct kk_err *err);
 /* Signal the task's init process, or every process in it (all). */
-int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all,
-		  struct kk_err *err);
+int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, struct kk_err *err);
 /* Wait for the task to exit (at most timeout_ms, or CTR_WAIT_FOREVER). A task that has
  * already exited answers at once. exited_ns may be NULL. */
 int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
@@ -380,10 +377,10 @@ int ctr_task_pids(struct ctr_conn *conn, const char *id, uint32_t **pids, size_t
 
 /* A metrics sample, raw: data is the protobuf encoding of type_url (cgroup v1 or v2 stats). */
 struct ctr_metric {
-	char *id;	/* owned */
+	char *id; /* owned */
 	int64_t timestamp_ns;
 	char *type_url; /* owned */
-	uint8_t *data;	/* owned */
+	uint8_t *data;  /* owned */
 	size_t len;
 };
 void ctr_metric_list_free(struct ctr_metric *list, size_t n);
@@ -404,7 +401,7 @@ int ctr_log_uri(const char *path, char **out, struct kk_err *err);
  * fds and removes the FIFOs. */
 struct ctr_fifos {
 	char *stdin_path, *stdout_path, *stderr_path; /* owned; "" when not made */
-	int stdin_fd, stdout_fd, stderr_fd;	      /* -1 when not made */
+	int stdin_fd, stdout_fd, stderr_fd;           /* -1 when not made */
 };
 int ctr_fifos_create(const char *dir, const char *id, bool with_stdin, bool terminal,
 		     struct ctr_fifos *out, struct kk_err *err);
@@ -414,10 +411,10 @@ void ctr_fifos_close(struct ctr_fifos *f);
 
 struct ctr_event {
 	int64_t timestamp_ns;
-	char *ns;	/* owned; the namespace it happened in */
-	char *topic;	/* owned; e.g. "/tasks/exit" */
+	char *ns;       /* owned; the namespace it happened in */
+	char *topic;    /* owned; e.g. "/tasks/exit" */
 	char *type_url; /* owned; e.g. "containerd.events.TaskExit" */
-	uint8_t *data;	/* owned; the event message, protobuf-encoded */
+	uint8_t *data;  /* owned; the event message, protobuf-encoded */
 	size_t len;
 };
 void ctr_event_clear(struct ctr_event *ev);
@@ -427,10 +424,9 @@ void ctr_event_clear(struct ctr_event *ev);
  * wait_ms (or CTR_WAIT_FOREVER) and returns 1 with *ev filled, 0 if nothing came in time,
  * or -1 (ECANCELED after ctr_events_cancel(), which any thread may call). */
 struct ctr_events;
-int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters,
-			 struct ctr_events **out, struct kk_err *err);
-int ctr_events_next(struct ctr_events *sub, int wait_ms, struct ctr_event *ev,
-		    struct kk_err *err);
+int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters, struct ctr_events **out,
+			 struct kk_err *err);
+int ctr_events_next(struct ctr_events *sub, int wait_ms, struct ctr_event *ev, struct kk_err *err);
 void ctr_events_cancel(struct ctr_events *sub);
 void ctr_events_close(struct ctr_events *sub);
 void ctr_events_closep(struct ctr_events **sub);
@@ -439,16 +435,16 @@ void ctr_events_closep(struct ctr_events **sub);
  * returns 0), < 0 with err set to fail. */
 typedef int ctr_event_fn(const struct ctr_event *ev, void *arg, struct kk_err *err);
 /* Subscribe and feed events to fn until it stops. */
-int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_fn *fn,
-		   void *arg, struct kk_err *err);
+int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_fn *fn, void *arg,
+		   struct kk_err *err);
 
 /* ---- introspection ------------------------------------------------------------------ */
 
 #define CTR_PLUGIN_SNAPSHOTTER "io.containerd.snapshotter.v1"
 
 struct ctr_plugin {
-	char *type; /* owned; e.g. CTR_PLUGIN_SNAPSHOTTER */
-	char *id;   /* owned; e.g. "overlayfs" */
+	char *type;       /* owned; e.g. CTR_PLUGIN_SNAPSHOTTER */
+	char *id;         /* owned; e.g. "overlayfs" */
 	char *init_error; /* owned; NULL when the plugin loaded */
 	size_t n_capabilities;
 	char **capabilities; /* owned */
@@ -471,10 +467,10 @@ int ctr_chain_id(const char *const *diff_ids, size_t n, char **out, struct kk_er
 /* What running an imported image needs, read through the content store: the image's
  * manifest for this host's platform, its config, and the chain id of its layers. */
 struct ctr_image_rootfs {
-	char *chain_id;	   /* owned; the committed snapshot that is the image's rootfs */
-	char **env;	   /* owned, NULL-terminated; from the image config */
+	char *chain_id;    /* owned; the committed snapshot that is the image's rootfs */
+	char **env;        /* owned, NULL-terminated; from the image config */
 	char **entrypoint; /* owned, NULL-terminated, may be empty */
-	char **cmd;	   /* owned, NULL-terminated, may be empty */
+	char **cmd;        /* owned, NULL-terminated, may be empty */
 	char *working_dir; /* owned; "" if unset */
 };
 int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_rootfs *out,
@@ -492,14 +488,14 @@ char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
  * snapshot whatever happened. The image must be imported and unpacked in the
  * connection's namespace. */
 struct ctr_run_opts {
-	const char *id;		 /* container id */
-	const char *image;	 /* image name (a full ref) */
+	const char *id;          /* container id */
+	const char *image;       /* image name (a full ref) */
 	const char *const *args; /* NULL-terminated; NULL = the image's entrypoint + cmd */
-	const char *const *env;	 /* NULL-terminated, added to the image's env; may be NULL */
-	const char *cwd;	 /* NULL = the image's working dir, or "/" */
+	const char *const *env;  /* NULL-terminated, added to the image's env; may be NULL */
+	const char *cwd;         /* NULL = the image's working dir, or "/" */
 	const char *snapshotter; /* NULL = "overlayfs" */
-	const char *log_path;	 /* absolute path; appended to */
-	int timeout_ms;		 /* how long the task may run; CTR_WAIT_FOREVER */
+	const char *log_path;    /* absolute path; appended to */
+	int timeout_ms;          /* how long the task may run; CTR_WAIT_FOREVER */
 };
 int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *exit_status,
 		    struct kk_err *err);

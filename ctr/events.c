@@ -24,8 +24,8 @@ void ctr_event_clear(struct ctr_event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters,
-			 struct ctr_events **out, struct kk_err *err)
+int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters, struct ctr_events **out,
+			 struct kk_err *err)
 {
 	Containerd__Services__Events__V1__SubscribeRequest req =
 		CONTAINERD__SERVICES__EVENTS__V1__SUBSCRIBE_REQUEST__INIT;
@@ -43,8 +43,7 @@ int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters,
 	return 0;
 }
 
-int ctr_events_next(struct ctr_events *sub, int wait_ms, struct ctr_event *ev,
-		    struct kk_err *err)
+int ctr_events_next(struct ctr_events *sub, int wait_ms, struct ctr_event *ev, struct kk_err *err)
 {
 	Containerd__Services__Events__V1__Envelope *env;
 	ProtobufCMessage *msg = NULL;
@@ -93,8 +92,8 @@ void ctr_events_closep(struct ctr_events **sub)
 	*sub = NULL;
 }
 
-int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_fn *fn,
-		   void *arg, struct kk_err *err)
+int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_fn *fn, void *arg,
+		   struct kk_err *err)
 {
 	cleanup_(ctr_events_closep) struct ctr_events *sub = NULL;
 

@@ -127,8 +127,8 @@ int ctr_image_list(struct ctr_conn *conn, const char *const *filters, struct ctr
 	return 0;
 }
 
-int ctr_image_update(struct ctr_conn *conn, const struct ctr_image *img,
-		     const char *const *paths, struct ctr_image *out, struct kk_err *err)
+int ctr_image_update(struct ctr_conn *conn, const struct ctr_image *img, const char *const *paths,
+		     struct ctr_image *out, struct kk_err *err)
 {
 	Containerd__Services__Images__V1__UpdateImageRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__UPDATE_IMAGE_REQUEST__INIT;

@@ -48,7 +48,8 @@ int ctr_plugins(struct ctr_conn *conn, const char *const *filters, struct ctr_pl
 
 		x->type = ctr_pb_dup(p->type);
 		x->id = ctr_pb_dup(p->id);
-		if (p->init_err && (p->init_err->code || (p->init_err->message && *p->init_err->message)))
+		if (p->init_err &&
+		    (p->init_err->code || (p->init_err->message && *p->init_err->message)))
 			x->init_error = ctr_pb_dup(p->init_err->message);
 		x->n_capabilities = p->n_capabilities;
 		x->capabilities = kk_xcalloc(p->n_capabilities + 1, sizeof(char *));

@@ -72,8 +72,8 @@ int ctr_lease_delete(struct ctr_conn *conn, const char *id, bool sync, struct kk
 
 	req.id = ctr_pb_str(id);
 	req.sync = sync;
-	if (ctr_rpc_call(conn, SVC "Delete", id, &req.base, &google__protobuf__empty__descriptor, &msg,
-			 0, err) < 0)
+	if (ctr_rpc_call(conn, SVC "Delete", id, &req.base, &google__protobuf__empty__descriptor,
+			 &msg, 0, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -104,8 +104,8 @@ int ctr_lease_list(struct ctr_conn *conn, const char *const *filters, struct ctr
 	return 0;
 }
 
-static int lease_resource(struct ctr_conn *conn, bool add, const char *lease_id,
-			  const char *type, const char *id, struct kk_err *err)
+static int lease_resource(struct ctr_conn *conn, bool add, const char *lease_id, const char *type,
+			  const char *id, struct kk_err *err)
 {
 	Containerd__Services__Leases__V1__Resource res =
 		CONTAINERD__SERVICES__LEASES__V1__RESOURCE__INIT;

@@ -74,7 +74,9 @@ int ctr_namespace_create(struct ctr_conn *conn, const char *name, const struct c
 
 	ns_to_pb(&pool, &ns, name, labels);
 	req.namespace_ = &ns;
-	if (ns_call(conn, SVC "Create", name, &req.base, &containerd__services__namespaces__v1__create_namespace_response__descriptor, &msg, err) < 0)
+	if (ns_call(conn, SVC "Create", name, &req.base,
+		    &containerd__services__namespaces__v1__create_namespace_response__descriptor,
+		    &msg, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -111,7 +113,9 @@ int ctr_namespace_list(struct ctr_conn *conn, struct ctr_namespace_info **out, s
 	ProtobufCMessage *msg = NULL;
 	struct ctr_namespace_info *list = NULL;
 
-	if (ns_call(conn, SVC "List", NULL, &req.base, &containerd__services__namespaces__v1__list_namespaces_response__descriptor, &msg, err) < 0)
+	if (ns_call(conn, SVC "List", NULL, &req.base,
+		    &containerd__services__namespaces__v1__list_namespaces_response__descriptor,
+		    &msg, err) < 0)
 		return -1;
 	resp = (Containerd__Services__Namespaces__V1__ListNamespacesResponse *)msg;
 	if (resp->n_namespaces)
@@ -137,8 +141,8 @@ int ctr_namespace_set_labels(struct ctr_conn *conn, const char *name,
 	ns_to_pb(&pool, &ns, name, labels);
 	req.namespace_ = &ns;
 	if (ns_call(conn, SVC "Update", name, &req.base,
-		    &containerd__services__namespaces__v1__update_namespace_response__descriptor, &msg,
-		    err) < 0)
+		    &containerd__services__namespaces__v1__update_namespace_response__descriptor,
+		    &msg, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -179,7 +183,8 @@ int ctr_namespace_delete(struct ctr_conn *conn, const char *name, struct kk_err 
 	ProtobufCMessage *msg = NULL;
 
 	req.name = ctr_pb_str(name);
-	if (ns_call(conn, SVC "Delete", name, &req.base, &google__protobuf__empty__descriptor, &msg, err) < 0)
+	if (ns_call(conn, SVC "Delete", name, &req.base, &google__protobuf__empty__descriptor, &msg,
+		    err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;

@@ -69,7 +69,8 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
 	if (!*path)
 		return kk_err_set(err, EINVAL, "containerd socket path is empty");
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long", path);
+		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long",
+				  path);
 
 	gpr_set_log_function(grpc_log_discard);
 	grpc_init();
@@ -387,7 +388,7 @@ struct ctr_stream {
 	grpc_byte_buffer *recv_buf;
 	bool md_sent, md_received, send_closed;
 	bool recv_pending; /* a RECV_MESSAGE batch is in flight (after an IDLE return) */
-	bool finished;	   /* the status has been received */
+	bool finished;     /* the status has been received */
 	/* distinct addresses, one per kind of batch, to pluck by */
 	char tag_send, tag_recv, tag_status;
 };
@@ -409,8 +410,8 @@ int ctr_stream_open(struct ctr_conn *conn, const char *method, const char *obj,
 	s->cq = grpc_completion_queue_create_for_pluck(NULL);
 	method_slice = grpc_slice_from_copied_string(method);
 	s->call = grpc_channel_create_call(conn->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq,
-					   method_slice, NULL,
-					   gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+					   method_slice, NULL, gpr_inf_future(GPR_CLOCK_REALTIME),
+					   NULL);
 	grpc_slice_unref(method_slice);
 	s->details = grpc_empty_slice();
 	grpc_metadata_array_init(&s->recv_initial);

@@ -36,9 +36,7 @@ static char **strv_from_json(const cJSON *arr)
 	char **v = kk_xcalloc(n + 1, sizeof(*v));
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, arr)
-		if (cJSON_IsString(it))
-			v[k++] = kk_xstrdup(it->valuestring);
+	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it)) v[k++] = kk_xstrdup(it->valuestring);
 	return v;
 }
 
@@ -111,7 +109,8 @@ static const char *pick_manifest(const cJSON *index, const char *image, struct k
 	const cJSON *m, *list = cJSON_GetObjectItemCaseSensitive(index, "manifests");
 	const char *arch = host_arch();
 
-	cJSON_ArrayForEach(m, list) {
+	cJSON_ArrayForEach(m, list)
+	{
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "platform");
 		const cJSON *os = cJSON_GetObjectItemCaseSensitive(p, "os");
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "architecture");
@@ -176,11 +175,9 @@ int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_
 	if (read_json(conn, cfg_digest->valuestring, "image config", &config, err) < 0)
 		return kk_err_wrap(err, "image `%s`", image);
 	ids = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(config, "rootfs"),
-					      "diff_ids");
+					       "diff_ids");
 	diff_ids = kk_xcalloc((size_t)cJSON_GetArraySize(ids) + 1, sizeof(*diff_ids));
-	cJSON_ArrayForEach(it, ids)
-		if (cJSON_IsString(it))
-			diff_ids[n++] = it->valuestring;
+	cJSON_ArrayForEach(it, ids) if (cJSON_IsString(it)) diff_ids[n++] = it->valuestring;
 	if (ctr_chain_id(diff_ids, n, &r.chain_id, err) < 0)
 		return kk_err_wrap(err, "image `%s`: config", image);
 
@@ -223,17 +220,37 @@ char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
 		       const char *const *env, const char *cwd, bool terminal)
 {
 	static const char *const caps[] = {
-		"CAP_CHOWN",	 "CAP_DAC_OVERRIDE",	 "CAP_FSETID",	   "CAP_FOWNER",
-		"CAP_MKNOD",	 "CAP_NET_RAW",		 "CAP_SETGID",	   "CAP_SETUID",
-		"CAP_SETFCAP",	 "CAP_SETPCAP",		 "CAP_NET_BIND_SERVICE",
-		"CAP_SYS_CHROOT", "CAP_KILL",		 "CAP_AUDIT_WRITE", NULL,
+		"CAP_CHOWN",
+		"CAP_DAC_OVERRIDE",
+		"CAP_FSETID",
+		"CAP_FOWNER",
+		"CAP_MKNOD",
+		"CAP_NET_RAW",
+		"CAP_SETGID",
+		"CAP_SETUID",
+		"CAP_SETFCAP",
+		"CAP_SETPCAP",
+		"CAP_NET_BIND_SERVICE",
+		"CAP_SYS_CHROOT",
+		"CAP_KILL",
+		"CAP_AUDIT_WRITE",
+		NULL,
 	};
 	static const char *const masked[] = {
-		"/proc/acpi",	     "/proc/asound",	  "/proc/kcore",       "/proc/keys",
-		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-		"/sys/firmware",     "/proc/scsi",	  NULL,
+		"/proc/acpi",
+		"/proc/asound",
+		"/proc/kcore",
+		"/proc/keys",
+		"/proc/latency_stats",
+		"/proc/timer_list",
+		"/proc/timer_stats",
+		"/proc/sched_debug",
+		"/sys/firmware",
+		"/proc/scsi",
+		NULL,
 	};
-	static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+	static const char *const readonly[] = { "/proc/bus",           "/proc/fs",
+						"/proc/irq",           "/proc/sys",
 						"/proc/sysrq-trigger", NULL };
 	static const char *const nsnames[] = { "pid", "ipc", "uts", "mount", "network", NULL };
 	cleanup_(json_freep) cJSON *spec = cJSON_CreateObject();
@@ -267,7 +284,8 @@ char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
 	add_mount(mounts, "/proc", "proc", "proc",
 		  (const char *const[]){ "nosuid", "noexec", "nodev", NULL });
 	add_mount(mounts, "/dev", "tmpfs", "tmpfs",
-		  (const char *const[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
+		  (const char *const[]){ "nosuid", "strictatime", "mode=755", "size=65536k",
+					 NULL });
 	add_mount(mounts, "/dev/pts", "devpts", "devpts",
 		  (const char *const[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666",
 					 "mode=0620", "gid=5", NULL });
@@ -279,7 +297,8 @@ char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
 	add_mount(mounts, "/sys", "sysfs", "sysfs",
 		  (const char *const[]){ "nosuid", "noexec", "nodev", "ro", NULL });
 	add_mount(mounts, "/run", "tmpfs", "tmpfs",
-		  (const char *const[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
+		  (const char *const[]){ "nosuid", "strictatime", "mode=755", "size=65536k",
+					 NULL });
 
 	linux_ = cJSON_AddObjectToObject(spec, "linux");
 	add_strings(linux_, "maskedPaths", masked);
@@ -367,7 +386,8 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 	env = join_strv(rootfs.env && rootfs.env[0] ? rootfs.env : (char **)default_env, o->env);
 	spec = ctr_spec_default(ctr_namespace(conn), o->id, (const char *const *)args,
 				(const char *const *)env,
-				o->cwd ? o->cwd : (rootfs.working_dir[0] ? rootfs.working_dir : "/"),
+				o->cwd ? o->cwd
+				       : (rootfs.working_dir[0] ? rootfs.working_dir : "/"),
 				false);
 
 	/* hold the new snapshot under a lease until the container record references it,

@@ -195,8 +195,10 @@ int ctr_snapshot_list(struct ctr_conn *conn, const char *snapshotter, const char
 		Containerd__Services__Snapshots__V1__ListSnapshotsResponse *resp;
 		ProtobufCMessage *msg = NULL;
 
-		r = ctr_stream_recv(s, &containerd__services__snapshots__v1__list_snapshots_response__descriptor,
-				    CTR_WAIT_STEP, &msg, err);
+		r = ctr_stream_recv(
+			s,
+			&containerd__services__snapshots__v1__list_snapshots_response__descriptor,
+			CTR_WAIT_STEP, &msg, err);
 		if (r != CTR_STREAM_MSG)
 			break;
 		resp = (Containerd__Services__Snapshots__V1__ListSnapshotsResponse *)msg;

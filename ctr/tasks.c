@@ -73,8 +73,8 @@ int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task
 	req.stderr = ctr_pb_str(o->stderr_path);
 	req.terminal = o->terminal;
 	if (ctr_rpc_call(conn, SVC "Create", id, &req.base,
-			 &containerd__services__tasks__v1__create_task_response__descriptor, &msg, 0,
-			 err) < 0)
+			 &containerd__services__tasks__v1__create_task_response__descriptor, &msg,
+			 0, err) < 0)
 		return -1;
 	if (pid)
 		*pid = ((Containerd__Services__Tasks__V1__CreateTaskResponse *)msg)->pid;
@@ -99,8 +99,7 @@ int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct 
 	return 0;
 }
 
-int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all,
-		  struct kk_err *err)
+int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__KillRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__KILL_REQUEST__INIT;
@@ -109,8 +108,8 @@ int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all,
 	req.container_id = ctr_pb_str(id);
 	req.signal = (uint32_t)signal;
 	req.all = all;
-	if (ctr_rpc_call(conn, SVC "Kill", id, &req.base, &google__protobuf__empty__descriptor, &msg,
-			 0, err) < 0)
+	if (ctr_rpc_call(conn, SVC "Kill", id, &req.base, &google__protobuf__empty__descriptor,
+			 &msg, 0, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
@@ -151,13 +150,13 @@ int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status
 			 err) < 0)
 		return -1;
 	if (exit_status)
-		*exit_status = ((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
+		*exit_status =
+			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
 }
 
-int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out,
-		 struct kk_err *err)
+int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out, struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__GetRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__GET_REQUEST__INIT;
@@ -287,8 +286,8 @@ int ctr_log_uri(const char *path, char **out, struct kk_err *err)
 	uri = kk_xmalloc(strlen("file://") + 3 * len + 1);
 	p = stpcpy(uri, "file://");
 	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		    strchr("/-._~!$&'()*+,;=:@", *s)) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("/-._~!$&'()*+,;=:@", *s)) {
 			*p++ = (char)*s;
 		} else {
 			*p++ = '%';

@@ -152,8 +152,9 @@ Containerd__Types__Descriptor *ctr_pb_desc(struct ctr_pb_pool *p, const struct c
 	x->media_type = ctr_pb_str(d->media_type);
 	x->digest = ctr_pb_str(d->digest);
 	x->size = d->size;
-	ctr_pb_map(p, &d->annotations, &containerd__types__descriptor__annotations_entry__descriptor,
-		   &x->n_annotations, &x->annotations);
+	ctr_pb_map(p, &d->annotations,
+		   &containerd__types__descriptor__annotations_entry__descriptor, &x->n_annotations,
+		   &x->annotations);
 	return x;
 }
 

@@ -144,8 +144,7 @@ static void no_committed_content(const char *dgst, const char *what)
 	cleanup_free char *active = t_sh("$CTR -n " NS " content active");
 
 	TAP_OK(strstr(ls, dgst) == NULL, "%s: nothing committed (ctr content ls)", what);
-	TAP_OK(strstr(active, "test-bad") == NULL, "%s: no ingest left (ctr content active)",
-	       what);
+	TAP_OK(strstr(active, "test-bad") == NULL, "%s: no ingest left (ctr content active)", what);
 }
 
 static void digest_mismatch_commits_nothing(struct ctr_conn *conn)
@@ -159,8 +158,9 @@ static void digest_mismatch_commits_nothing(struct ctr_conn *conn)
 		   -1);
 	TAP_INT_EQ(err.code, EBADMSG);
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"content.Write `test-bad-digest`: digest mismatch: content is not `%s`", wrong);
+		cleanup_free char *want = kk_xasprintf("content.Write `test-bad-digest`: digest "
+						       "mismatch: content is not `%s`",
+						       wrong);
 
 		TAP_STR_EQ(err.msg, want);
 	}
@@ -198,7 +198,10 @@ static void abort_and_missing(struct ctr_conn *conn)
 	TAP_OK(ctr_content_abort(conn, "test-abort", &err) == 0, "abort: %s", err.msg);
 	TAP_INT_EQ(ctr_content_abort(conn, "test-abort", &err), -1);
 	TAP_INT_EQ(err.code, ENOENT);
-	TAP_INT_EQ(ctr_content_read_all(conn, "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+	TAP_INT_EQ(ctr_content_read_all(conn,
+					"sha256:"
+					"0000000000000000000000000000000000000000000000000000000000"
+					"000000",
 					1024, &buf, &len, &err),
 		   -1);
 	TAP_INT_EQ(err.code, ENOENT);

@@ -38,7 +38,8 @@ static void image_lifecycle(struct ctr_conn *conn)
 	TAP_INT_EQ(err.code, EEXIST);
 	TAP_STR_EQ(err.msg, "images.Create `docker.io/library/test:1`: already exists");
 
-	TAP_OK(ctr_image_get(conn, "docker.io/library/test:1", &got, &err) == 0, "get: %s", err.msg);
+	TAP_OK(ctr_image_get(conn, "docker.io/library/test:1", &got, &err) == 0, "get: %s",
+	       err.msg);
 	TAP_STR_EQ(got.target.digest, dgst);
 	TAP_STR_EQ(got.target.media_type, "application/vnd.oci.image.manifest.v1+json");
 	TAP_INT_EQ(got.target.size, sizeof(manifest) - 1);

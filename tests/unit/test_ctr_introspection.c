@@ -11,8 +11,9 @@ static void plugins_and_snapshotters(struct ctr_conn *conn)
 	char **names = NULL;
 	size_t n = 0;
 	bool overlay = false, native = false;
-	cleanup_free char *witness = t_sh("$CTR plugins ls | awk '$1 == \"io.containerd.snapshotter.v1\""
-					  " && $NF == \"ok\" {print $2}' | sort | tr '\\n' ' '");
+	cleanup_free char *witness =
+		t_sh("$CTR plugins ls | awk '$1 == \"io.containerd.snapshotter.v1\""
+		     " && $NF == \"ok\" {print $2}' | sort | tr '\\n' ' '");
 	cleanup_free char *ours = kk_xstrdup("");
 
 	TAP_OK(ctr_plugins(conn, NULL, &list, &n, &err) == 0, "plugins: %s", err.msg);

@@ -21,7 +21,8 @@ static void lease_lifecycle(struct ctr_conn *conn)
 	TAP_OK(ctr_lease_create(conn, "test-lease", &labels, &lease, &err) == 0, "create: %s",
 	       err.msg);
 	TAP_STR_EQ(lease.id, "test-lease");
-	TAP_STR_EQ(ctr_labels_get(&lease.labels, "containerd.io/gc.expire"), "2099-01-01T00:00:00Z");
+	TAP_STR_EQ(ctr_labels_get(&lease.labels, "containerd.io/gc.expire"),
+		   "2099-01-01T00:00:00Z");
 	ctr_lease_clear(&lease);
 	TAP_INT_EQ(ctr_lease_create(conn, "test-lease", &labels, NULL, &err), -1);
 	TAP_INT_EQ(err.code, EEXIST);
@@ -34,16 +35,20 @@ static void lease_lifecycle(struct ctr_conn *conn)
 	ls = t_sh("$CTR -n " NS " leases ls -q");
 	TAP_OK(strstr(ls, "test-lease") != NULL, "ctr leases ls shows it");
 
-	TAP_OK(ctr_lease_add_resource(conn, "test-lease", "content",
-				      "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-				      &err) == 0,
+	TAP_OK(ctr_lease_add_resource(
+		       conn, "test-lease", "content",
+		       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		       &err) == 0,
 	       "add resource: %s", err.msg);
-	TAP_OK(ctr_lease_delete_resource(conn, "test-lease", "content",
-					 "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-					 &err) == 0,
+	TAP_OK(ctr_lease_delete_resource(
+		       conn, "test-lease", "content",
+		       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		       &err) == 0,
 	       "delete resource: %s", err.msg);
 	TAP_INT_EQ(ctr_lease_add_resource(conn, "no-such-lease", "content",
-					  "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+					  "sha256:"
+					  "11111111111111111111111111111111111111111111111111111111"
+					  "11111111",
 					  &err),
 		   -1);
 	TAP_INT_EQ(err.code, ENOENT);

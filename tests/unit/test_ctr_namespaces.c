@@ -53,7 +53,8 @@ static void namespace_lifecycle(struct ctr_conn *conn)
 	TAP_OK(ctr_labels_get(&ns.labels, "other") == NULL, "removed");
 	ctr_namespace_info_clear(&ns);
 	{
-		cleanup_free char *w = t_sh("$CTR namespaces ls | awk '$1 == \"prod.kukeon.io\" {print $2}'");
+		cleanup_free char *w =
+			t_sh("$CTR namespaces ls | awk '$1 == \"prod.kukeon.io\" {print $2}'");
 
 		TAP_STR_EQ(w, "one=1\n");
 	}
@@ -61,7 +62,8 @@ static void namespace_lifecycle(struct ctr_conn *conn)
 	/* not empty: containerd refuses */
 	ctr_set_namespace(conn, "prod.kukeon.io");
 	{
-		struct ctr_container c = { .id = (char *)"keep", .runtime = (char *)CTR_RUNTIME_RUNC_V2,
+		struct ctr_container c = { .id = (char *)"keep",
+					   .runtime = (char *)CTR_RUNTIME_RUNC_V2,
 					   .spec = (char *)"{}" };
 
 		TAP_OK(ctr_container_create(conn, &c, &err) == 0, "a container in it: %s", err.msg);

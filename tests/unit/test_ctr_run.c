@@ -82,7 +82,10 @@ static void oneshot_echo_hello(struct ctr_conn *conn, const char *ref)
 	cleanup_free char *log = kk_xasprintf("%s/run-hello.log", getenv("KUKEON_TEST_TMP"));
 	cleanup_free char *log2 = kk_xasprintf("%s/run-fail.log", getenv("KUKEON_TEST_TMP"));
 	cleanup_free char *text = NULL, *text2 = NULL;
-	struct ctr_run_opts o = { .id = "hello", .image = ref, .args = args, .log_path = log,
+	struct ctr_run_opts o = { .id = "hello",
+				  .image = ref,
+				  .args = args,
+				  .log_path = log,
 				  .timeout_ms = 30000 };
 	struct kk_err err = { 0 };
 	int status = -1;

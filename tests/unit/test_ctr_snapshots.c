@@ -43,8 +43,10 @@ static void layer_apply_commit_view(struct ctr_conn *conn)
 	size_t len = 0, n = 0;
 	struct stat st;
 
-	out = t_sh("set -e; d=$KUKEON_TEST_TMP/layer; mkdir -p $d/etc; echo layer-file >$d/etc/hello;"
-		   " tar -C $d -cf '%s' etc && echo ok", tarpath);
+	out = t_sh("set -e; d=$KUKEON_TEST_TMP/layer; mkdir -p $d/etc; echo layer-file "
+		   ">$d/etc/hello;"
+		   " tar -C $d -cf '%s' etc && echo ok",
+		   tarpath);
 	TAP_STR_EQ(out, "ok\n");
 	layer = slurp(tarpath, &len);
 	TAP_OK(layer && len > 0, "layer tarball made");
@@ -135,7 +137,8 @@ static void diff_of_missing_blob(struct ctr_conn *conn)
 	TAP_OK(ctr_snapshot_prepare(conn, SN, "extract-2", NULL, NULL, &mounts, &err) == 0,
 	       "prepare");
 	diff.media_type = kk_xstrdup("application/vnd.oci.image.layer.v1.tar+gzip");
-	diff.digest = kk_xstrdup("sha256:2222222222222222222222222222222222222222222222222222222222222222");
+	diff.digest = kk_xstrdup(
+		"sha256:2222222222222222222222222222222222222222222222222222222222222222");
 	diff.size = 10;
 	TAP_INT_EQ(ctr_diff_apply(conn, &diff, &mounts, &applied, &err), -1);
 	TAP_OK(err.code == ENOENT || strstr(err.msg, "not found"), "missing layer: %s", err.msg);

@@ -19,8 +19,8 @@ struct box {
 };
 
 /* Snapshot + container for `args` from the imported busybox. */
-static int box_make(struct ctr_conn *conn, const char *id, const char *const *args,
-		    bool terminal, struct box *b)
+static int box_make(struct ctr_conn *conn, const char *id, const char *const *args, bool terminal,
+		    struct box *b)
 {
 	const char *const env[] = { "PATH=/bin:/usr/bin", NULL };
 	struct ctr_image_rootfs r = { 0 };
@@ -116,7 +116,8 @@ static void task_lifecycle_with_fifos(struct ctr_conn *conn)
 	TAP_OK(ctr_task_start(conn, "sleeper", &spid, &err) == 0, "start: %s", err.msg);
 	TAP_INT_EQ(spid, pid);
 	TAP_OK(write(f.stdin_fd, "abc\n", 4) == 4, "write to stdin");
-	TAP_OK(read_until(f.stdout_fd, "got:abc\n", buf, sizeof(buf)), "stdout via FIFO carries the answer to stdin");
+	TAP_OK(read_until(f.stdout_fd, "got:abc\n", buf, sizeof(buf)),
+	       "stdout via FIFO carries the answer to stdin");
 
 	TAP_OK(ctr_task_get(conn, "sleeper", &p, &err) == 0, "get running");
 	TAP_INT_EQ(p.status, CTR_TASK_RUNNING);
@@ -138,8 +139,7 @@ static void task_lifecycle_with_fifos(struct ctr_conn *conn)
 	ctr_metric_list_free(metrics, n);
 
 	TAP_INT_EQ(ctr_task_delete(conn, "sleeper", NULL, &err), -1);
-	TAP_OK(strstr(err.msg, "tasks.Delete `sleeper`: ") == err.msg &&
-		       strstr(err.msg, "running"),
+	TAP_OK(strstr(err.msg, "tasks.Delete `sleeper`: ") == err.msg && strstr(err.msg, "running"),
 	       "a running task cannot be deleted: %s (%d)", err.msg, err.code);
 	TAP_OK(ctr_task_kill(conn, "sleeper", SIGKILL, true, &err) == 0, "kill: %s", err.msg);
 	TAP_OK(ctr_task_wait(conn, "sleeper", 10000, &status, NULL, &err) == 0, "wait: %s",
