@@ -6,12 +6,15 @@
 
 #include <stddef.h>
 
-void *kk_xmalloc(size_t size);
-void *kk_xcalloc(size_t n, size_t size);
-void *kk_xrealloc(void *p, size_t size);
-char *kk_xstrdup(const char *s);
-char *kk_xstrndup(const char *s, size_t n);
+/* never NULL: said to the compiler and the static analysers too */
+#define KK_NONNULL_RET __attribute__((returns_nonnull))
+
+void *kk_xmalloc(size_t size) KK_NONNULL_RET;
+void *kk_xcalloc(size_t n, size_t size) KK_NONNULL_RET;
+void *kk_xrealloc(void *p, size_t size) KK_NONNULL_RET;
+char *kk_xstrdup(const char *s) KK_NONNULL_RET;
+char *kk_xstrndup(const char *s, size_t n) KK_NONNULL_RET;
 /* printf into a new string; free() it. */
-char *kk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *kk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) KK_NONNULL_RET;
 
 #endif

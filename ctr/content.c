@@ -264,9 +264,10 @@ static int writer_exchange(struct ctr_writer *w,
 			    CTR_WAIT_STEP, &msg, err);
 	if (r < 0)
 		return -1;
-	if (r != CTR_STREAM_MSG)
-		return kk_err_set(err, EPROTO, "%s: stream ended without a reply",
-				  ctr_stream_what(w->s));
+	if (r != CTR_STREAM_MSG || !msg) {
+		kk_err_set(err, EPROTO, "%s: stream ended without a reply", ctr_stream_what(w->s));
+		return -1;
+	}
 	*resp = (Containerd__Services__Content__V1__WriteContentResponse *)msg;
 	return 0;
 }
@@ -443,7 +444,7 @@ int ctr_content_write_all(struct ctr_conn *conn, const char *ref, const void *da
 {
 	cleanup_(ctr_content_writer_freep) struct ctr_writer *w = NULL;
 
-	if (ctr_content_writer_open(conn, ref, (int64_t)len, digest, &w, err) < 0)
+	if (ctr_content_writer_open(conn, ref, (int64_t)len, digest, &w, err) < 0 || !w)
 		return -1;
 	/* a resumed ingest: start over (offset 0 truncates it), the bytes are all here */
 	w->offset = 0;

@@ -330,9 +330,9 @@ static char **join_strv(char *const *a, const char *const *b)
 	while (b && b[nb])
 		nb++;
 	v = kk_xcalloc(na + nb + 1, sizeof(*v));
-	for (size_t i = 0; i < na; i++)
+	for (size_t i = 0; a && i < na; i++)
 		v[i] = a[i];
-	for (size_t i = 0; i < nb; i++)
+	for (size_t i = 0; b && i < nb; i++)
 		v[na + i] = (char *)b[i];
 	return v; /* the strings stay borrowed */
 }
@@ -345,6 +345,20 @@ static void lease_expiry(char *buf, size_t size)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Remove a container's snapshot; one already gone is fine. keep_err: report a failure in
+ * err (else err keeps the first error of the run). */
+static int snapshot_cleanup(struct ctr_conn *conn, const char *sn, const char *key, bool keep_err,
+			    struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+
+	if (ctr_snapshot_remove(conn, sn, key, &e) == 0 || e.code == ENOENT)
+		return 0;
+	if (keep_err)
+		*err = e;
+	return -1;
 }
 
 int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *exit_status,
@@ -387,7 +401,9 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 	spec = ctr_spec_default(ctr_namespace(conn), o->id, (const char *const *)args,
 				(const char *const *)env,
 				o->cwd ? o->cwd
-				       : (rootfs.working_dir[0] ? rootfs.working_dir : "/"),
+				       : (rootfs.working_dir && rootfs.working_dir[0]
+						  ? rootfs.working_dir
+						  : "/"),
 				false);
 
 	/* hold the new snapshot under a lease until the container record references it,
@@ -443,11 +459,15 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 undo_task:
 	ctr_task_delete(conn, o->id, NULL, &ignored);
 undo_container:
+	/* the snapshot first, while the container record still keeps containerd's garbage
+	 * collector off it (as the Go client's WithSnapshotCleanup does) */
+	if (snapshot_cleanup(conn, sn, o->id, ret == 0, err) < 0)
+		ret = -1;
 	if (ctr_container_delete(conn, o->id, ret < 0 ? &ignored : err) < 0 && ret == 0)
 		ret = -1;
+	goto undo_lease;
 undo_snapshot:
-	if (ctr_snapshot_remove(conn, sn, o->id, ret < 0 ? &ignored : err) < 0 && ret == 0)
-		ret = -1;
+	snapshot_cleanup(conn, sn, o->id, false, err);
 undo_lease:
 	if (lease_held)
 		ctr_lease_delete(conn, lease_id, false, &ignored);

@@ -123,7 +123,7 @@ void ctr_pb_map(struct ctr_pb_pool *p, const struct ctr_labels *l,
 	if (!l || !l->n)
 		return;
 	kv = ctr_pb_alloc(p, l->n * sizeof(*kv));
-	arr = ctr_pb_alloc(p, l->n * sizeof(*arr));
+	arr = ctr_pb_alloc(p, l->n * sizeof(void *));
 	for (size_t i = 0; i < l->n; i++) {
 		protobuf_c_message_init(entry_desc, &kv[i]);
 		kv[i].key = l->keys[i];
@@ -181,7 +181,7 @@ Containerd__Types__Mount **ctr_pb_mounts(struct ctr_pb_pool *p, const struct ctr
 	if (!m || !m->n)
 		return NULL;
 	x = ctr_pb_alloc(p, m->n * sizeof(*x));
-	arr = ctr_pb_alloc(p, m->n * sizeof(*arr));
+	arr = ctr_pb_alloc(p, m->n * sizeof(void *));
 	for (size_t i = 0; i < m->n; i++) {
 		containerd__types__mount__init(&x[i]);
 		x[i].type = ctr_pb_str(m->m[i].type);

@@ -31,6 +31,25 @@ static inline struct ctr_conn *t_connect(const char *ns)
 	return conn;
 }
 
+/* What a test creates without a lease is fair game for containerd's garbage collector,
+ * which another test's deletions can trigger at any moment: hold it under lease `id`
+ * (set on conn) until t_release(). */
+static inline void t_hold(struct ctr_conn *conn, const char *id)
+{
+	struct kk_err err = { 0 };
+
+	TAP_OK(ctr_lease_create(conn, id, NULL, NULL, &err) == 0, "lease `%s`: %s", id, err.msg);
+	ctr_set_lease(conn, id);
+}
+
+static inline void t_release(struct ctr_conn *conn, const char *id)
+{
+	struct kk_err err = { 0 };
+
+	ctr_set_lease(conn, NULL);
+	TAP_OK(ctr_lease_delete(conn, id, true, &err) == 0, "release lease `%s`: %s", id, err.msg);
+}
+
 /* Run a shell command (printf-style); return its stdout as a new string (never NULL).
  * "$CTR" in the command is `ctr --address <harness socket>`. */
 static inline char *t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,9 @@ static void write_info_read_list_delete(struct ctr_conn *conn)
 	size_t n = 0, len = 0;
 	bool found = false;
 
+	if (!dgst) /* cannot happen; tells the analyser, which follows TAP_STR_EQ's NULL case */
+		return;
+
 	ctr_labels_set(&labels, "kukeon.io/test", "yes");
 	TAP_OK(ctr_content_write_all(conn, "test-ref-1", data, sizeof(data) - 1, dgst, &labels,
 				     &err) == 0,
@@ -44,7 +47,7 @@ static void write_info_read_list_delete(struct ctr_conn *conn)
 	TAP_INT_EQ(err.code, E2BIG);
 
 	TAP_OK(ctr_content_list(conn, NULL, &list, &n, &err) == 0, "list: %s", err.msg);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; list && i < n; i++)
 		found |= strcmp(list[i].digest, dgst) == 0;
 	TAP_OK(found, "the blob is listed");
 	ctr_content_info_list_free(list, n);
@@ -214,10 +217,12 @@ int main(void)
 
 	if (!conn)
 		return tap_done();
+	t_hold(conn, "test-content");
 	write_info_read_list_delete(conn);
 	chunked_resumed_write_and_streamed_read(conn);
 	digest_mismatch_commits_nothing(conn);
 	size_mismatch_commits_nothing(conn);
 	abort_and_missing(conn);
+	t_release(conn, "test-content");
 	return tap_done();
 }

@@ -87,6 +87,8 @@ int main(void)
 
 	if (!conn)
 		return tap_done();
+	t_hold(conn, "test-images");
 	image_lifecycle(conn);
+	t_release(conn, "test-images");
 	return tap_done();
 }

@@ -154,7 +154,9 @@ int main(void)
 
 	if (!conn)
 		return tap_done();
+	t_hold(conn, "test-snapshots");
 	layer_apply_commit_view(conn);
 	diff_of_missing_blob(conn);
+	t_release(conn, "test-snapshots");
 	return tap_done();
 }

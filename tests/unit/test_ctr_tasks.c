@@ -235,8 +235,10 @@ int main(void)
 	imp = t_sh("$CTR -n " NS " images import \"$KUKEON_TEST_BUSYBOX_TAR\" >/dev/null 2>&1 &&"
 		   " echo ok");
 	TAP_STR_EQ(imp, "ok\n");
+	t_hold(conn, "test-tasks");
 	missing_things(conn);
 	task_lifecycle_with_fifos(conn);
 	terminal_mode(conn);
+	t_release(conn, "test-tasks");
 	return tap_done();
 }
