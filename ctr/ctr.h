@@ -2,8 +2,19 @@
  *
  * The only ctr/ header included outside ctr/. grpc and protobuf-c stay inside the ctr sources.
  * Every call carries the connection's namespace as the `containerd-namespace` header
- * and a deadline; gRPC status codes come back as errno values in err->code
- * (see ctr_errno_from_grpc_status). */
+ * (and the current lease, if set) and a deadline; gRPC status codes come back as errno
+ * values in err->code (see ctr_errno_from_grpc_status), and messages name the call and
+ * the object: "containers.Create `web`: already exists".
+ *
+ * Threads: calls on one connection may run in several threads at once, but the setters
+ * (ctr_set_timeout/_namespace/_lease) must not race with calls, and neither may
+ * ctr_run_oneshot() or the namespace calls on a connection without a namespace (they
+ * set a lease or a namespace for a moment). Streams (event subscriptions, content
+ * writers) belong to one thread; ctr_events_cancel() may come from any.
+ *
+ * containerd's garbage collector may remove an unreferenced blob or snapshot at any
+ * moment (any deletion, in any namespace, can trigger it): create those under a lease
+ * (ctr_lease_create + ctr_set_lease) until an image or container references them. */
 #ifndef KK_CTR_CTR_H
 #define KK_CTR_CTR_H
 
@@ -419,7 +430,9 @@ struct ctr_event {
 };
 void ctr_event_clear(struct ctr_event *ev);
 
-/* A subscription: ctr_events_subscribe() opens the stream (filters e.g.
+/* A subscription: ctr_events_subscribe() opens the stream (containerd registers it a
+ * moment later, without telling: an event published right after the call can be
+ * missed; filters e.g.
  * { "topic==\"/tasks/exit\"", "namespace==default", NULL }); ctr_events_next() waits at most
  * wait_ms (or CTR_WAIT_FOREVER) and returns 1 with *ev filled, 0 if nothing came in time,
  * or -1 (ECANCELED after ctr_events_cancel(), which any thread may call). */
