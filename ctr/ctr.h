@@ -401,7 +401,11 @@ int ctr_task_metrics(struct ctr_conn *conn, const char *const *filters, struct c
 
 /* Task IO through a log file, the way containerd's Go cio.LogFile does it: the stdout and
  * stderr of the task are both the URI "file://<path>" (path absolute, percent-escaped),
- * and the shim appends both streams to that file. *out is a new string. */
+ * and the shim appends both streams to that file. *out is a new string. The output is
+ * complete once the task is deleted (the shim's Delete waits for its copiers). Known
+ * containerd 1.6 shim race: its stdout copier closes the shared file at EOF, so stderr
+ * written in the last moment before the process exits can be lost (the Go client's
+ * cio.LogFile has the same problem there). */
 int ctr_log_uri(const char *path, char **out, struct kk_err *err);
 
 /* Task IO through FIFOs, for attach-style use: ctr_fifos_create() makes

@@ -78,7 +78,10 @@ static void nothing_left(const char *what)
 static void oneshot_echo_hello(struct ctr_conn *conn, const char *ref)
 {
 	const char *const args[] = { "echo", "hello", NULL };
-	const char *const args_fail[] = { "sh", "-c", "echo oops >&2; exit 3", NULL };
+	/* stderr reaches the log too; the pause is for containerd 1.6's shim, whose stdout
+	 * copier closes the shared log file at EOF even if stderr's copier has not yet
+	 * written what the process wrote just before exiting (see ctr_log_uri) */
+	const char *const args_fail[] = { "sh", "-c", "echo oops >&2; sleep 0.3; exit 3", NULL };
 	cleanup_free char *log = kk_xasprintf("%s/run-hello.log", getenv("KUKEON_TEST_TMP"));
 	cleanup_free char *log2 = kk_xasprintf("%s/run-fail.log", getenv("KUKEON_TEST_TMP"));
 	cleanup_free char *text = NULL, *text2 = NULL;
