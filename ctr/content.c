@@ -453,6 +453,48 @@ int ctr_content_write_all(struct ctr_conn *conn, const char *ref, const void *da
 	return ctr_content_writer_commit(w, (int64_t)len, digest, labels, err);
 }
 
+void ctr_ingest_list_free(struct ctr_ingest *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].ref);
+		free(list[i].expected);
+	}
+	free(list);
+}
+
+int ctr_content_ingests(struct ctr_conn *conn, const char *const *filters, struct ctr_ingest **out,
+			size_t *n, struct kk_err *err)
+{
+	Containerd__Services__Content__V1__ListStatusesRequest req =
+		CONTAINERD__SERVICES__CONTENT__V1__LIST_STATUSES_REQUEST__INIT;
+	Containerd__Services__Content__V1__ListStatusesResponse *resp;
+	ProtobufCMessage *msg = NULL;
+	struct ctr_ingest *list = NULL;
+
+	req.filters = ctr_pb_strv(filters, &req.n_filters);
+	if (ctr_rpc_call(conn, SVC "ListStatuses", NULL, &req.base,
+			 &containerd__services__content__v1__list_statuses_response__descriptor,
+			 &msg, 0, err) < 0)
+		return -1;
+	resp = (Containerd__Services__Content__V1__ListStatusesResponse *)msg;
+	if (resp->n_statuses)
+		list = kk_xcalloc(resp->n_statuses, sizeof(*list));
+	for (size_t i = 0; i < resp->n_statuses; i++) {
+		const Containerd__Services__Content__V1__Status *st = resp->statuses[i];
+
+		list[i].ref = ctr_pb_dup(st->ref);
+		list[i].expected = ctr_pb_dup(st->expected);
+		list[i].offset = st->offset;
+		list[i].total = st->total;
+		list[i].started_ns = ctr_ts_ns(st->started_at);
+		list[i].updated_ns = ctr_ts_ns(st->updated_at);
+	}
+	*out = list;
+	*n = resp->n_statuses;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
 int ctr_content_abort(struct ctr_conn *conn, const char *ref, struct kk_err *err)
 {
 	Containerd__Services__Content__V1__AbortRequest req =

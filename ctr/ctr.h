@@ -169,6 +169,17 @@ void ctr_content_writer_freep(struct ctr_writer **w);
 /* Write a whole buffer as one blob (open, write, commit). EEXIST if already there. */
 int ctr_content_write_all(struct ctr_conn *conn, const char *ref, const void *data, size_t len,
 			  const char *digest, const struct ctr_labels *labels, struct kk_err *err);
+/* An ingest in progress (a write not yet committed). */
+struct ctr_ingest {
+	char *ref;      /* owned */
+	char *expected; /* owned; "" if not given */
+	int64_t offset, total;
+	int64_t started_ns, updated_ns;
+};
+void ctr_ingest_list_free(struct ctr_ingest *list, size_t n);
+/* Ingests matching filters (e.g. { "ref~=^layer-", NULL }). */
+int ctr_content_ingests(struct ctr_conn *conn, const char *const *filters, struct ctr_ingest **out,
+			size_t *n, struct kk_err *err);
 /* Remove an ingest in progress; ENOENT if there is none. */
 int ctr_content_abort(struct ctr_conn *conn, const char *ref, struct kk_err *err);
 
@@ -221,6 +232,15 @@ int ctr_lease_list(struct ctr_conn *conn, const char *const *filters, struct ctr
  * "ingests" (id = ref). */
 int ctr_lease_add_resource(struct ctr_conn *conn, const char *lease_id, const char *type,
 			   const char *id, struct kk_err *err);
+struct ctr_lease_resource {
+	char *type; /* owned */
+	char *id;   /* owned */
+};
+void ctr_lease_resource_list_free(struct ctr_lease_resource *list, size_t n);
+/* What lease_id holds explicitly (added with ctr_lease_add_resource or created under
+ * the lease). */
+int ctr_lease_resources(struct ctr_conn *conn, const char *lease_id,
+			struct ctr_lease_resource **out, size_t *n, struct kk_err *err);
 int ctr_lease_delete_resource(struct ctr_conn *conn, const char *lease_id, const char *type,
 			      const char *id, struct kk_err *err);
 

@@ -138,3 +138,39 @@ int ctr_lease_delete_resource(struct ctr_conn *conn, const char *lease_id, const
 {
 	return lease_resource(conn, false, lease_id, type, id, err);
 }
+
+void ctr_lease_resource_list_free(struct ctr_lease_resource *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].type);
+		free(list[i].id);
+	}
+	free(list);
+}
+
+int ctr_lease_resources(struct ctr_conn *conn, const char *lease_id,
+			struct ctr_lease_resource **out, size_t *n, struct kk_err *err)
+{
+	Containerd__Services__Leases__V1__ListResourcesRequest req =
+		CONTAINERD__SERVICES__LEASES__V1__LIST_RESOURCES_REQUEST__INIT;
+	Containerd__Services__Leases__V1__ListResourcesResponse *resp;
+	ProtobufCMessage *msg = NULL;
+	struct ctr_lease_resource *list = NULL;
+
+	req.id = ctr_pb_str(lease_id);
+	if (ctr_rpc_call(conn, SVC "ListResources", lease_id, &req.base,
+			 &containerd__services__leases__v1__list_resources_response__descriptor,
+			 &msg, 0, err) < 0)
+		return -1;
+	resp = (Containerd__Services__Leases__V1__ListResourcesResponse *)msg;
+	if (resp->n_resources)
+		list = kk_xcalloc(resp->n_resources, sizeof(*list));
+	for (size_t i = 0; i < resp->n_resources; i++) {
+		list[i].type = ctr_pb_dup(resp->resources[i]->type);
+		list[i].id = ctr_pb_dup(resp->resources[i]->id);
+	}
+	*out = list;
+	*n = resp->n_resources;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}

@@ -113,6 +113,22 @@ static void chunked_resumed_write_and_streamed_read(struct ctr_conn *conn)
 	TAP_OK(ctr_content_writer_write(w, data, 3 * 1024 * 1024, &err) == 0, "first part: %s",
 	       err.msg);
 	ctr_content_writer_freep(&w); /* interrupted: the ingest stays */
+	{
+		static const char *const by_ref[] = { "ref==test-big", NULL };
+		struct ctr_ingest *ing = NULL;
+		size_t ni = 0;
+
+		TAP_OK(ctr_content_ingests(conn, by_ref, &ing, &ni, &err) == 0, "ingests: %s",
+		       err.msg);
+		TAP_INT_EQ(ni, 1);
+		if (ni == 1) {
+			TAP_INT_EQ(ing[0].offset, 3 * 1024 * 1024);
+			TAP_INT_EQ(ing[0].total, size);
+			TAP_OK(!*ing[0].expected || strcmp(ing[0].expected, dgst) == 0,
+			       "expected digest, where containerd keeps it");
+		}
+		ctr_ingest_list_free(ing, ni);
+	}
 
 	TAP_OK(ctr_content_writer_open(conn, "test-big", (int64_t)size, dgst, &w, &err) == 0,
 	       "reopen writer: %s", err.msg);

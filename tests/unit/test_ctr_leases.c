@@ -40,6 +40,21 @@ static void lease_lifecycle(struct ctr_conn *conn)
 		       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 		       &err) == 0,
 	       "add resource: %s", err.msg);
+	{
+		struct ctr_lease_resource *res = NULL;
+		size_t nr = 0;
+
+		TAP_OK(ctr_lease_resources(conn, "test-lease", &res, &nr, &err) == 0,
+		       "list resources: %s", err.msg);
+		TAP_INT_EQ(nr, 1);
+		if (nr == 1) {
+			TAP_STR_EQ(res[0].type, "content");
+			TAP_STR_EQ(res[0].id, "sha256:"
+					      "1111111111111111111111111111111111111111111111111111"
+					      "111111111111");
+		}
+		ctr_lease_resource_list_free(res, nr);
+	}
 	TAP_OK(ctr_lease_delete_resource(
 		       conn, "test-lease", "content",
 		       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
