@@ -46,7 +46,7 @@ PROTOS := $(foreach s,containers content diff events images introspection leases
 	  $(CTR_API)/services/namespaces/v1/namespace.proto \
 	  $(CTR_API)/types/descriptor.proto $(CTR_API)/types/metrics.proto \
 	  $(CTR_API)/types/mount.proto $(CTR_API)/types/platform.proto \
-	  $(CTR_API)/types/task/task.proto \
+	  $(CTR_API)/types/task/task.proto $(CTR_API)/events/task.proto \
 	  github.com/containerd/containerd/protobuf/plugin/fieldpath.proto \
 	  gogoproto/gogo.proto google/rpc/status.proto \
 	  google/protobuf/any.proto google/protobuf/empty.proto google/protobuf/timestamp.proto \

@@ -148,6 +148,7 @@ int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, 
 	Containerd__Services__Content__V1__ReadContentRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__READ_CONTENT_REQUEST__INIT;
 	cleanup_(ctr_stream_freep) struct ctr_stream *s = NULL;
+	int64_t got = 0; /* bytes so far: chunks must follow each other, no gaps or overlaps */
 	int r;
 
 	req.digest = ctr_pb_str(digest);
@@ -166,6 +167,14 @@ int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, 
 		if (r != CTR_STREAM_MSG)
 			break;
 		resp = (Containerd__Services__Content__V1__ReadContentResponse *)msg;
+		/* containerd 1.6 counts the offset from the requested one, not the blob start */
+		if (resp->offset != got && resp->offset != offset + got) {
+			kk_err_set(err, EIO, "content.Read `%s`: got bytes at %lld after %lld",
+				   digest, (long long)resp->offset, (long long)got);
+			protobuf_c_message_free_unpacked(msg, NULL);
+			return -1;
+		}
+		got += (int64_t)resp->data.len;
 		r = resp->data.len ? fn(resp->data.data, resp->data.len, arg, err) : 0;
 		protobuf_c_message_free_unpacked(msg, NULL);
 		if (r < 0)
@@ -352,6 +361,26 @@ int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
 	return 0;
 }
 
+/* End the Write stream the polite way: half-close and wait for containerd's status. Its
+ * handler closes the ingest's writer before it answers, so once this returns the ref is
+ * unlocked: a resume or an Abort right after cannot race with it. */
+static void writer_close_stream(struct ctr_writer *w)
+{
+	struct kk_err ignored = { 0 };
+	ProtobufCMessage *msg = NULL;
+
+	if (!w->s)
+		return;
+	if (ctr_stream_close_send(w->s, &ignored) == 0) {
+		while (ctr_stream_recv(
+			       w->s,
+			       &containerd__services__content__v1__write_content_response__descriptor,
+			       CTR_WAIT_STEP, &msg, &ignored) == CTR_STREAM_MSG)
+			protobuf_c_message_free_unpacked(msg, NULL);
+	}
+	ctr_stream_freep(&w->s);
+}
+
 /* containerd says FAILED_PRECONDITION for both kinds of mismatch; tell them apart. */
 static int commit_error(struct ctr_writer *w, int64_t size, const char *digest, struct kk_err *err)
 {
@@ -400,7 +429,7 @@ int ctr_content_writer_commit(struct ctr_writer *w, int64_t size, const char *di
 		commit_error(w, size, digest, err);
 		if (err->code == EINVAL || err->code == EBADMSG) {
 			/* the bytes are wrong: resuming them would be pointless */
-			ctr_stream_freep(&w->s);
+			writer_close_stream(w);
 			ctr_content_abort(w->conn, w->ref, &ignored);
 		}
 		return -1;
@@ -426,7 +455,7 @@ void ctr_content_writer_free(struct ctr_writer *w)
 {
 	if (!w)
 		return;
-	ctr_stream_free(w->s);
+	writer_close_stream(w);
 	free(w->ref);
 	free(w->expected);
 	free(w->digest);

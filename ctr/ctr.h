@@ -468,6 +468,18 @@ void ctr_events_cancel(struct ctr_events *sub);
 void ctr_events_close(struct ctr_events *sub);
 void ctr_events_closep(struct ctr_events **sub);
 
+/* A "/tasks/exit" event, decoded. */
+struct ctr_task_exit {
+	char *container_id; /* owned */
+	char *exec_id;      /* owned; the container id again for the init process */
+	uint32_t pid;
+	uint32_t exit_status;
+	int64_t exited_ns;
+};
+void ctr_task_exit_clear(struct ctr_task_exit *e);
+/* Decode ev as containerd.events.TaskExit; EINVAL if it is another kind of event. */
+int ctr_event_task_exit(const struct ctr_event *ev, struct ctr_task_exit *out, struct kk_err *err);
+
 /* Called for each event (lent for the call). Return 0 to go on, > 0 to stop (the loop
  * returns 0), < 0 with err set to fail. */
 typedef int ctr_event_fn(const struct ctr_event *ev, void *arg, struct kk_err *err);

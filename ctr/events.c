@@ -9,6 +9,7 @@
 #include "common/mem.h"
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
+#include "github.com/containerd/containerd/api/events/task.pb-c.h"
 #include "github.com/containerd/containerd/api/services/events/v1/events.pb-c.h"
 
 struct ctr_events {
@@ -114,4 +115,31 @@ int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_
 		if (r > 0)
 			return 0;
 	}
+}
+
+void ctr_task_exit_clear(struct ctr_task_exit *e)
+{
+	free(e->container_id);
+	free(e->exec_id);
+	memset(e, 0, sizeof(*e));
+}
+
+int ctr_event_task_exit(const struct ctr_event *ev, struct ctr_task_exit *out, struct kk_err *err)
+{
+	Containerd__Events__TaskExit *x;
+
+	if (!ev->type_url || strcmp(ev->type_url, "containerd.events.TaskExit") != 0)
+		return kk_err_set(err, EINVAL, "event `%s` is not a task exit",
+				  ev->type_url ? ev->type_url : "");
+	x = containerd__events__task_exit__unpack(NULL, ev->len, ev->data);
+	if (!x)
+		return kk_err_set(err, EBADMSG, "event `%s`: cannot decode it", ev->type_url);
+	memset(out, 0, sizeof(*out));
+	out->container_id = ctr_pb_dup(x->container_id);
+	out->exec_id = ctr_pb_dup(x->id);
+	out->pid = x->pid;
+	out->exit_status = x->exit_status;
+	out->exited_ns = ctr_ts_ns(x->exited_at);
+	containerd__events__task_exit__free_unpacked(x, NULL);
+	return 0;
 }

@@ -91,6 +91,22 @@ static int count_bytes(const void *data, size_t len, void *arg, struct kk_err *e
 	return 0;
 }
 
+struct range {
+	const char *want;
+	size_t seen;
+	bool ok;
+};
+
+static int compare_bytes(const void *data, size_t len, void *arg, struct kk_err *err)
+{
+	struct range *r = arg;
+
+	(void)err;
+	r->ok = r->ok && memcmp(data, r->want + r->seen, len) == 0;
+	r->seen += len;
+	return 0;
+}
+
 /* 5 MiB in chunks (several WRITE messages), an interrupted write resumed by ref, and a
  * streamed read back into a file. */
 static void chunked_resumed_write_and_streamed_read(struct ctr_conn *conn)
@@ -147,6 +163,14 @@ static void chunked_resumed_write_and_streamed_read(struct ctr_conn *conn)
 	TAP_OK(ctr_content_read(conn, dgst, 1000, 5000, count_bytes, &counted, &err) == 0,
 	       "ranged read: %s", err.msg);
 	TAP_INT_EQ(counted, 5000);
+	{
+		struct range r = { .want = data + 2 * 1024 * 1024 - 10, .ok = true };
+
+		TAP_OK(ctr_content_read(conn, dgst, 2 * 1024 * 1024 - 10, 1024 * 1024 + 20,
+					compare_bytes, &r, &err) == 0,
+		       "read across chunk boundaries: %s", err.msg);
+		TAP_OK(r.ok && r.seen == 1024 * 1024 + 20, "the range has the right bytes");
+	}
 
 	path = kk_xasprintf("%s/content-read.bin", getenv("KUKEON_TEST_TMP"));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -90,6 +90,8 @@ static void task_lifecycle_with_fifos(struct ctr_conn *conn)
 	struct ctr_fifos f = { 0 };
 	struct ctr_process p = { 0 }, *list = NULL;
 	struct ctr_metric *metrics = NULL;
+	static const char *const exit_filter[] = { "topic==\"/tasks/exit\",namespace==" NS, NULL };
+	struct ctr_events *sub = NULL;
 	static const char *const mfilter[] = { "id==sleeper", NULL };
 	struct kk_err err = { 0 };
 	uint32_t pid = 0, spid = 0, status = 0, *pids = NULL;
@@ -113,6 +115,7 @@ static void task_lifecycle_with_fifos(struct ctr_conn *conn)
 	TAP_INT_EQ(ctr_task_create(conn, "sleeper", &o, NULL, &err), -1);
 	TAP_INT_EQ(err.code, EEXIST);
 
+	TAP_OK(ctr_events_subscribe(conn, exit_filter, &sub, &err) == 0, "subscribe: %s", err.msg);
 	TAP_OK(ctr_task_start(conn, "sleeper", &spid, &err) == 0, "start: %s", err.msg);
 	TAP_INT_EQ(spid, pid);
 	TAP_OK(write(f.stdin_fd, "abc\n", 4) == 4, "write to stdin");
@@ -145,6 +148,21 @@ static void task_lifecycle_with_fifos(struct ctr_conn *conn)
 	TAP_OK(ctr_task_wait(conn, "sleeper", 10000, &status, NULL, &err) == 0, "wait: %s",
 	       err.msg);
 	TAP_INT_EQ(status, 128 + SIGKILL);
+	if (sub) {
+		struct ctr_event ev = { 0 };
+		struct ctr_task_exit ex = { 0 };
+
+		TAP_INT_EQ(ctr_events_next(sub, 5000, &ev, &err), 1);
+		TAP_STR_EQ(ev.topic, "/tasks/exit");
+		TAP_OK(ctr_event_task_exit(&ev, &ex, &err) == 0, "decode exit: %s", err.msg);
+		TAP_STR_EQ(ex.container_id, "sleeper");
+		TAP_INT_EQ(ex.exit_status, 128 + SIGKILL);
+		TAP_INT_EQ(ex.pid, pid);
+		TAP_OK(ex.exited_ns > 0, "exit time");
+		ctr_task_exit_clear(&ex);
+		ctr_event_clear(&ev);
+		ctr_events_closep(&sub);
+	}
 	TAP_OK(ctr_task_delete(conn, "sleeper", &status, &err) == 0, "delete: %s", err.msg);
 	TAP_INT_EQ(status, 128 + SIGKILL);
 	ls2 = t_sh("$CTR -n " NS " tasks ls | tail -n +2 | wc -l");
