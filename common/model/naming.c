@@ -271,6 +271,12 @@ char *kk_naming_conflist_path(const char *run_path, const char *realm, const cha
 	return kk_xasprintf("%s/data/%s/%s/network.conflist", run_path, realm, space);
 }
 
+char *kk_naming_container_dir(const char *run_path, const char *realm, const char *space,
+			      const char *stack, const char *cell_id, const char *id)
+{
+	return kk_xasprintf("%s/data/%s/%s/%s/%s/%s", run_path, realm, space, stack, cell_id, id);
+}
+
 int kk_subnet_first_free(const char *const *used, size_t n_used, char **out, struct kk_err *err)
 {
 	char cand[32];

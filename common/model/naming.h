@@ -66,6 +66,11 @@ char *kk_naming_egress_chain(const char *realm, const char *space);
 /* "<runPath>/data/<realm>/<space>/network.conflist" */
 char *kk_naming_conflist_path(const char *run_path, const char *realm, const char *space);
 
+/* A container's host directory "<runPath>/data/<realm>/<space>/<stack>/<cellId>/<id>",
+ * built from the container spec's own fields (cellId is normally the cell name). */
+char *kk_naming_container_dir(const char *run_path, const char *realm, const char *space,
+			      const char *stack, const char *cell_id, const char *id);
+
 /* First /24 in 10.88.0.0/16 not in used[] (scanning 10.88.0.0/24 upward), as a new
  * string "10.88.N.0/24". Fails when all 256 are used:
  * "no free subnet available in parent CIDR: parent 10.88.0.0/16 exhausted at /24". */

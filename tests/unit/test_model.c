@@ -121,6 +121,17 @@ static void zero_docs(void)
 		       "\"updatedAt\":\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}}");
 }
 
+static void zero_docs_yaml(void)
+{
+	struct kk_cell c = { 0 };
+	cleanup_(kk_json_freep) cJSON *t = kk_cell_encode(&c, KK_ENC_YAML);
+	cleanup_free char *y = kk_yaml_emit(t, 2);
+
+	TAP_STR_EQ(y, "apiVersion: \"\"\nkind: \"\"\nmetadata:\n  name: \"\"\n  labels: {}\nspec:\n"
+		      "  id: \"\"\n  realmId: \"\"\n  spaceId: \"\"\n  stackId: \"\"\n  containers: []\n"
+		      "status:\n  state: Pending\n  cgroupPath: \"\"\n  containers: []\n");
+}
+
 /* decode a YAML manifest; return the first document's error text or "" */
 static char *yaml_doc_error(const char *yaml)
 {
@@ -344,6 +355,7 @@ int main(void)
 	yaml_round_trip("cell.get.yaml", 2);
 	yaml_round_trip("container.apply.yaml", 4);
 	zero_docs();
+	zero_docs_yaml();
 	decode_errors();
 	json_errors();
 	legacy_states_and_case_insensitive_keys();

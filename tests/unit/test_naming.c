@@ -134,6 +134,12 @@ static void networks(void)
 	TAP_INT_EQ(kk_fnv1a32(""), 0x811c9dc5);
 	path = kk_naming_conflist_path("/opt/kukeon", "default", "default");
 	TAP_STR_EQ(path, "/opt/kukeon/data/default/default/network.conflist");
+	{
+		cleanup_free char *dir = kk_naming_container_dir("/opt/kukeon", "default", "default",
+								 "default", "web", "nginx");
+
+		TAP_STR_EQ(dir, "/opt/kukeon/data/default/default/default/web/nginx");
+	}
 	chain = kk_naming_egress_chain("default", "default");
 	TAP_OK(strncmp(chain, "KUKE-EGR-", 9) == 0 && strlen(chain) == 17, "egress chain %s", chain);
 	TAP_INT_EQ(strtoul(chain + 9, NULL, 16), kk_fnv1a32("default/default"));
