@@ -69,7 +69,8 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
 	if (!*path)
 		return kk_err_set(err, EINVAL, "containerd socket path is empty");
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long", path);
+		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long",
+				  path);
 
 	gpr_set_log_function(grpc_log_discard);
 	grpc_init();
@@ -261,8 +262,8 @@ int ctr_rpc_unary(struct ctr_conn *conn, const char *method, const ProtobufCMess
 		goto out;
 	}
 	if (status == GRPC_STATUS_DEADLINE_EXCEEDED) {
-		kk_err_set(err, ETIMEDOUT, "%s: containerd at `%s` did not answer within %d ms", what,
-			   conn->socket, conn->timeout_ms);
+		kk_err_set(err, ETIMEDOUT, "%s: containerd at `%s` did not answer within %d ms",
+			   what, conn->socket, conn->timeout_ms);
 		goto out;
 	}
 	if (status != GRPC_STATUS_OK) {
