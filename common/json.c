@@ -100,13 +100,27 @@ void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 		}
 		if (c < 0x80) {
 			switch (c) {
-			case '"': buf_add(&b, "\\\"", 2); break;
-			case '\\': buf_add(&b, "\\\\", 2); break;
-			case '\b': buf_add(&b, "\\b", 2); break;
-			case '\f': buf_add(&b, "\\f", 2); break;
-			case '\n': buf_add(&b, "\\n", 2); break;
-			case '\r': buf_add(&b, "\\r", 2); break;
-			case '\t': buf_add(&b, "\\t", 2); break;
+			case '"':
+				buf_add(&b, "\\\"", 2);
+				break;
+			case '\\':
+				buf_add(&b, "\\\\", 2);
+				break;
+			case '\b':
+				buf_add(&b, "\\b", 2);
+				break;
+			case '\f':
+				buf_add(&b, "\\f", 2);
+				break;
+			case '\n':
+				buf_add(&b, "\\n", 2);
+				break;
+			case '\r':
+				buf_add(&b, "\\r", 2);
+				break;
+			case '\t':
+				buf_add(&b, "\\t", 2);
+				break;
 			default:
 				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
 				buf_add(&b, esc, 6);
@@ -178,12 +192,24 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 		return;
 	}
 	switch (v->type & 0xff) {
-	case cJSON_NULL: buf_adds(b, "null"); return;
-	case cJSON_True: buf_adds(b, "true"); return;
-	case cJSON_False: buf_adds(b, "false"); return;
-	case cJSON_Number: add_number(b, v->valuedouble); return;
-	case cJSON_String: add_string(b, v->valuestring); return;
-	case cJSON_Raw: buf_adds(b, v->valuestring ? v->valuestring : "null"); return;
+	case cJSON_NULL:
+		buf_adds(b, "null");
+		return;
+	case cJSON_True:
+		buf_adds(b, "true");
+		return;
+	case cJSON_False:
+		buf_adds(b, "false");
+		return;
+	case cJSON_Number:
+		add_number(b, v->valuedouble);
+		return;
+	case cJSON_String:
+		add_string(b, v->valuestring);
+		return;
+	case cJSON_Raw:
+		buf_adds(b, v->valuestring ? v->valuestring : "null");
+		return;
 	case cJSON_Array:
 	case cJSON_Object: {
 		int obj = (v->type & 0xff) == cJSON_Object;
@@ -207,7 +233,9 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 		buf_add(b, obj ? "}" : "]", 1);
 		return;
 	}
-	default: buf_adds(b, "null"); return;
+	default:
+		buf_adds(b, "null");
+		return;
 	}
 }
 

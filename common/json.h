@@ -25,8 +25,8 @@
 struct cJSON;
 
 enum kk_json_flags {
-	KK_JSON_COMPACT = 0,	 /* json.Marshal: one line, no spaces */
-	KK_JSON_INDENT = 1 << 0, /* json.MarshalIndent(v, "", "  ") */
+	KK_JSON_COMPACT = 0,      /* json.Marshal: one line, no spaces */
+	KK_JSON_INDENT = 1 << 0,  /* json.MarshalIndent(v, "", "  ") */
 	KK_JSON_NEWLINE = 1 << 1, /* a trailing "\n" (json.Encoder.Encode and `get -o json`) */
 };
 

@@ -33,9 +33,9 @@ static bool in_list(const char *s, const char *const *list)
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL", NULL };
 static const char *const true_words[] = { "true", "True", "TRUE", NULL };
 static const char *const false_words[] = { "false", "False", "FALSE", NULL };
-static const char *const special_floats[] = { ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF",
-					      "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
-					      "-.INF", NULL };
+static const char *const special_floats[] = { ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",
+					      ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf",
+					      "-.Inf", "-.INF", NULL };
 
 /* Go's strconv.ParseInt(s, 0, 64) / ParseUint on s (underscores already removed).
  * Returns 1 for a signed fit, 2 for an unsigned-only fit, 0 when not an integer. */
@@ -456,11 +456,21 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 		kind = KK_YAML_STR;
 	}
 	switch (kind) {
-	case KK_YAML_NULL: node = cJSON_CreateNull(); break;
-	case KK_YAML_BOOL: node = cJSON_CreateBool(iv != 0); break;
-	case KK_YAML_INT: node = cJSON_CreateNumber((double)iv); break;
-	case KK_YAML_FLOAT: node = cJSON_CreateNumber(dv); break;
-	default: node = cJSON_CreateString(text); break;
+	case KK_YAML_NULL:
+		node = cJSON_CreateNull();
+		break;
+	case KK_YAML_BOOL:
+		node = cJSON_CreateBool(iv != 0);
+		break;
+	case KK_YAML_INT:
+		node = cJSON_CreateNumber((double)iv);
+		break;
+	case KK_YAML_FLOAT:
+		node = cJSON_CreateNumber(dv);
+		break;
+	default:
+		node = cJSON_CreateString(text);
+		break;
 	}
 	if (!node)
 		abort();
@@ -567,8 +577,8 @@ static int parse_node(struct pctx *c, yaml_event_t *ev, int depth, cJSON **out)
 				return *out ? 0 : -1;
 			}
 		}
-		return kk_err_set(c->err, EINVAL, "line %d: unknown anchor \"%s\" referenced",
-				  line, name);
+		return kk_err_set(c->err, EINVAL, "line %d: unknown anchor \"%s\" referenced", line,
+				  name);
 	}
 	default:
 		return kk_err_set(c->err, EINVAL, "line %d: unexpected YAML event",
@@ -700,8 +710,8 @@ static void add_piece(struct kk_yaml_stream *s, const char *buf, size_t start, s
 	s->n++;
 }
 
-int kk_yaml_parse_stream(const char *buf, size_t len, const char *name,
-			 struct kk_yaml_stream **out, struct kk_err *err)
+int kk_yaml_parse_stream(const char *buf, size_t len, const char *name, struct kk_yaml_stream **out,
+			 struct kk_err *err)
 {
 	struct kk_yaml_stream *s = kk_xcalloc(1, sizeof(*s));
 	size_t piece = 0, pos = 0;
@@ -951,9 +961,9 @@ static struct analysis analyze(const char *s)
 
 static bool is_old_bool(const char *s)
 {
-	static const char *const words[] = { "y",  "Y",	 "yes", "Yes", "YES", "on",  "On",  "ON",
-					     "n",  "N",	 "no",	"No",  "NO",  "off", "Off", "OFF",
-					     NULL };
+	static const char *const words[] = { "y",  "Y",   "yes", "Yes", "YES", "on",
+					     "On", "ON",  "n",   "N",   "no",  "No",
+					     "NO", "off", "Off", "OFF", NULL };
 	return in_list(s, words);
 }
 
@@ -1052,13 +1062,18 @@ static void write_double(struct em *e, const char *s)
 
 		if (i + w > n)
 			w = n - i;
-		if (!printable_at(b + i) || (b[i] == 0xef && b[i + 1] == 0xbb && b[i + 2] == 0xbf) ||
-		    is_break_at(b + i) || b[i] == '"' || b[i] == '\\') {
+		if (!printable_at(b + i) ||
+		    (b[i] == 0xef && b[i + 1] == 0xbb && b[i + 2] == 0xbf) || is_break_at(b + i) ||
+		    b[i] == '"' || b[i] == '\\') {
 			char esc[16];
 
 			switch (w) {
-			case 1: v = b[i]; break;
-			case 2: v = ((uint32_t)(b[i] & 0x1f) << 6) | (b[i + 1] & 0x3f); break;
+			case 1:
+				v = b[i];
+				break;
+			case 2:
+				v = ((uint32_t)(b[i] & 0x1f) << 6) | (b[i + 1] & 0x3f);
+				break;
 			case 3:
 				v = ((uint32_t)(b[i] & 0x0f) << 12) |
 				    ((uint32_t)(b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f);
@@ -1069,21 +1084,51 @@ static void write_double(struct em *e, const char *s)
 				    ((uint32_t)(b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f);
 			}
 			switch (v) {
-			case 0x00: strcpy(esc, "\\0"); break;
-			case 0x07: strcpy(esc, "\\a"); break;
-			case 0x08: strcpy(esc, "\\b"); break;
-			case 0x09: strcpy(esc, "\\t"); break;
-			case 0x0a: strcpy(esc, "\\n"); break;
-			case 0x0b: strcpy(esc, "\\v"); break;
-			case 0x0c: strcpy(esc, "\\f"); break;
-			case 0x0d: strcpy(esc, "\\r"); break;
-			case 0x1b: strcpy(esc, "\\e"); break;
-			case 0x22: strcpy(esc, "\\\""); break;
-			case 0x5c: strcpy(esc, "\\\\"); break;
-			case 0x85: strcpy(esc, "\\N"); break;
-			case 0xa0: strcpy(esc, "\\_"); break;
-			case 0x2028: strcpy(esc, "\\L"); break;
-			case 0x2029: strcpy(esc, "\\P"); break;
+			case 0x00:
+				strcpy(esc, "\\0");
+				break;
+			case 0x07:
+				strcpy(esc, "\\a");
+				break;
+			case 0x08:
+				strcpy(esc, "\\b");
+				break;
+			case 0x09:
+				strcpy(esc, "\\t");
+				break;
+			case 0x0a:
+				strcpy(esc, "\\n");
+				break;
+			case 0x0b:
+				strcpy(esc, "\\v");
+				break;
+			case 0x0c:
+				strcpy(esc, "\\f");
+				break;
+			case 0x0d:
+				strcpy(esc, "\\r");
+				break;
+			case 0x1b:
+				strcpy(esc, "\\e");
+				break;
+			case 0x22:
+				strcpy(esc, "\\\"");
+				break;
+			case 0x5c:
+				strcpy(esc, "\\\\");
+				break;
+			case 0x85:
+				strcpy(esc, "\\N");
+				break;
+			case 0xa0:
+				strcpy(esc, "\\_");
+				break;
+			case 0x2028:
+				strcpy(esc, "\\L");
+				break;
+			case 0x2029:
+				strcpy(esc, "\\P");
+				break;
 			default:
 				if (v <= 0xff)
 					snprintf(esc, sizeof(esc), "\\x%02X", v);
@@ -1182,10 +1227,18 @@ static void emit_scalar_text(struct em *e, const char *s, int indent, bool in_se
 			     bool simple_key)
 {
 	switch (select_style(s, simple_key)) {
-	case PLAIN: write_plain(e, s); break;
-	case SINGLE: write_single(e, s); break;
-	case DOUBLE: write_double(e, s); break;
-	case LITERAL: write_literal(e, s, next_indent(e, indent, in_seq_item, true)); break;
+	case PLAIN:
+		write_plain(e, s);
+		break;
+	case SINGLE:
+		write_single(e, s);
+		break;
+	case DOUBLE:
+		write_double(e, s);
+		break;
+	case LITERAL:
+		write_literal(e, s, next_indent(e, indent, in_seq_item, true));
+		break;
 	}
 }
 
@@ -1213,16 +1266,25 @@ static void emit_node(struct em *e, const cJSON *v, int indent, bool in_seq_item
 	char num[64];
 
 	switch (v ? v->type & 0xff : cJSON_NULL) {
-	case cJSON_NULL: write_plain(e, "null"); return;
-	case cJSON_True: write_plain(e, "true"); return;
-	case cJSON_False: write_plain(e, "false"); return;
+	case cJSON_NULL:
+		write_plain(e, "null");
+		return;
+	case cJSON_True:
+		write_plain(e, "true");
+		return;
+	case cJSON_False:
+		write_plain(e, "false");
+		return;
 	case cJSON_Number:
 		number_text(v->valuedouble, num, sizeof(num));
 		write_plain(e, num);
 		return;
-	case cJSON_Raw: write_plain(e, v->valuestring ? v->valuestring : "null"); return;
+	case cJSON_Raw:
+		write_plain(e, v->valuestring ? v->valuestring : "null");
+		return;
 	case cJSON_String:
-		emit_scalar_text(e, v->valuestring ? v->valuestring : "", indent, in_seq_item, false);
+		emit_scalar_text(e, v->valuestring ? v->valuestring : "", indent, in_seq_item,
+				 false);
 		return;
 	case cJSON_Array: {
 		if (!v->child) {
@@ -1253,7 +1315,9 @@ static void emit_node(struct em *e, const cJSON *v, int indent, bool in_seq_item
 		}
 		return;
 	}
-	default: write_plain(e, "null"); return;
+	default:
+		write_plain(e, "null");
+		return;
 	}
 }
 

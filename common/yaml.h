@@ -25,10 +25,10 @@ struct cJSON;
 
 enum kk_yaml_kind {
 	KK_YAML_STR = 0,   /* quoted, block or plain string */
-	KK_YAML_INT,	   /* plain scalar resolved to !!int (raw holds the text) */
-	KK_YAML_FLOAT,	   /* plain scalar resolved to !!float */
-	KK_YAML_BOOL,	   /* plain true/false */
-	KK_YAML_NULL,	   /* plain null, ~ or empty */
+	KK_YAML_INT,       /* plain scalar resolved to !!int (raw holds the text) */
+	KK_YAML_FLOAT,     /* plain scalar resolved to !!float */
+	KK_YAML_BOOL,      /* plain true/false */
+	KK_YAML_NULL,      /* plain null, ~ or empty */
 	KK_YAML_TIMESTAMP, /* plain scalar yaml.v3 reads as !!timestamp (stored as a string) */
 	KK_YAML_MAP,
 	KK_YAML_SEQ,
@@ -36,16 +36,16 @@ enum kk_yaml_kind {
 
 struct kk_yaml_mark {
 	const struct cJSON *node; /* borrowed: the node this mark describes */
-	int line, col;		  /* 1-based, in the whole input */
+	int line, col;            /* 1-based, in the whole input */
 	enum kk_yaml_kind kind;
 	char *raw; /* owned: scalar text as written (NULL for collections) */
 };
 
 struct kk_yaml_doc {
-	int index;	    /* 0-based among the stream's non-empty documents */
-	int line;	    /* 1-based line where the document's text starts */
-	struct cJSON *root; /* owned; NULL when the document failed to parse */
-	struct kk_err err;  /* when root is NULL: "line L column C: problem" */
+	int index;                  /* 0-based among the stream's non-empty documents */
+	int line;                   /* 1-based line where the document's text starts */
+	struct cJSON *root;         /* owned; NULL when the document failed to parse */
+	struct kk_err err;          /* when root is NULL: "line L column C: problem" */
 	struct kk_yaml_mark *marks; /* owned, sorted by node address */
 	size_t nmarks;
 	size_t *slots_; /* private: hash index over marks */
@@ -63,8 +63,8 @@ struct kk_yaml_stream {
  * that is not valid YAML does not fail the stream: its root is NULL and its err says why,
  * so callers can report it per document as upstream does. *out is freed with
  * kk_yaml_stream_free(). */
-int kk_yaml_parse_stream(const char *buf, size_t len, const char *name,
-			 struct kk_yaml_stream **out, struct kk_err *err);
+int kk_yaml_parse_stream(const char *buf, size_t len, const char *name, struct kk_yaml_stream **out,
+			 struct kk_err *err);
 void kk_yaml_stream_free(struct kk_yaml_stream *s);
 void kk_yaml_stream_freep(struct kk_yaml_stream **s);
 
@@ -77,8 +77,7 @@ int kk_yaml_parse_doc(const char *buf, size_t len, int first_line, struct kk_yam
 void kk_yaml_doc_clear(struct kk_yaml_doc *doc);
 
 /* The mark of node (NULL when doc is NULL or node has none). */
-const struct kk_yaml_mark *kk_yaml_mark_of(const struct kk_yaml_doc *doc,
-					   const struct cJSON *node);
+const struct kk_yaml_mark *kk_yaml_mark_of(const struct kk_yaml_doc *doc, const struct cJSON *node);
 
 /* Emit tree as one YAML document the way gopkg.in/yaml.v3 encodes (block style, empty
  * collections as [] and {}, strings quoted only when yaml.v3 would, multi-line strings as

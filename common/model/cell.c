@@ -90,7 +90,8 @@ cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode)
 		cJSON *arr = kk_enc_arr(o, "containers");
 
 		for (size_t i = 0; i < s->n_containers; i++)
-			cJSON_AddItemToArray(arr, kk_container_spec_encode(&s->containers[i], mode));
+			cJSON_AddItemToArray(arr,
+					     kk_container_spec_encode(&s->containers[i], mode));
 	}
 	kk_enc_bool(o, "autoDelete", s->auto_delete, true);
 	kk_enc_bool(o, "nestedCgroupRuntime", s->nested_cgroup_runtime, true);
@@ -113,8 +114,8 @@ static int status_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 {
 	struct kk_cell *c = ctx;
 
-	c->status.containers = kk_xrealloc(c->status.containers,
-					   (i + 1) * sizeof(*c->status.containers));
+	c->status.containers =
+		kk_xrealloc(c->status.containers, (i + 1) * sizeof(*c->status.containers));
 	memset(&c->status.containers[i], 0, sizeof(c->status.containers[i]));
 	c->status.n_containers = i + 1;
 	return node ? kk_container_status_decode_into(d, node, &c->status.containers[i]) : 0;
@@ -193,8 +194,9 @@ cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
 		cJSON *arr = kk_enc_arr(st, "containers");
 
 		for (size_t i = 0; i < c->status.n_containers; i++)
-			cJSON_AddItemToArray(
-				arr, kk_container_status_encode(&c->status.containers[i], mode));
+			cJSON_AddItemToArray(arr,
+					     kk_container_status_encode(&c->status.containers[i],
+									mode));
 	}
 	kk_enc_bool(st, "readyObserved", c->status.ready_observed, true);
 	kk_enc_status_tail(mode, st, &c->status.common);

@@ -269,23 +269,36 @@ static const char *what_is(const struct kk_dec *d, const cJSON *node)
 
 	if (m) {
 		switch (m->kind) {
-		case KK_YAML_INT: return "an integer";
-		case KK_YAML_FLOAT: return "a number";
-		case KK_YAML_BOOL: return "a boolean";
-		case KK_YAML_NULL: return "null";
-		case KK_YAML_MAP: return "a mapping";
-		case KK_YAML_SEQ: return "a list";
-		default: return "a string";
+		case KK_YAML_INT:
+			return "an integer";
+		case KK_YAML_FLOAT:
+			return "a number";
+		case KK_YAML_BOOL:
+			return "a boolean";
+		case KK_YAML_NULL:
+			return "null";
+		case KK_YAML_MAP:
+			return "a mapping";
+		case KK_YAML_SEQ:
+			return "a list";
+		default:
+			return "a string";
 		}
 	}
 	switch (node->type & 0xff) {
 	case cJSON_True:
-	case cJSON_False: return "a boolean";
-	case cJSON_Number: return "a number";
-	case cJSON_String: return "a string";
-	case cJSON_Array: return "a list";
-	case cJSON_Object: return d->yaml ? "a mapping" : "an object";
-	default: return "null";
+	case cJSON_False:
+		return "a boolean";
+	case cJSON_Number:
+		return "a number";
+	case cJSON_String:
+		return "a string";
+	case cJSON_Array:
+		return "a list";
+	case cJSON_Object:
+		return d->yaml ? "a mapping" : "an object";
+	default:
+		return "null";
 	}
 }
 
@@ -300,13 +313,13 @@ static bool is_null(const cJSON *n)
 }
 
 /* Run fn on member key with the path pushed. */
-#define WITH_FIELD(d, key, expr)                        \
-	({                                              \
+#define WITH_FIELD(d, key, expr)                       \
+	({                                             \
 		size_t old_ = kk_dec_push((d), (key)); \
-		int rc_ = (expr);                       \
-		if (rc_ >= 0)                           \
-			kk_dec_pop((d), old_);          \
-		rc_;                                    \
+		int rc_ = (expr);                      \
+		if (rc_ >= 0)                          \
+			kk_dec_pop((d), old_);         \
+		rc_;                                   \
 	})
 
 int kk_dec_obj(struct kk_dec *d, const cJSON *obj, const char *key, const cJSON **out)
@@ -317,7 +330,8 @@ int kk_dec_obj(struct kk_dec *d, const cJSON *obj, const char *key, const cJSON 
 	if (is_null(n))
 		return 0;
 	if (!cJSON_IsObject(n))
-		return WITH_FIELD(d, key, kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
+		return WITH_FIELD(d, key,
+				  kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
 	*out = n;
 	return 1;
 }
@@ -717,7 +731,8 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 
 		for (size_t i = 0; i < l->n; i++)
 			sorted[i] = &l->v[i];
-		qsort(sorted, l->n, sizeof(*sorted), mode == KK_ENC_JSON ? cmp_json_key : cmp_yaml_key);
+		qsort(sorted, l->n, sizeof(*sorted),
+		      mode == KK_ENC_JSON ? cmp_json_key : cmp_yaml_key);
 		for (size_t i = 0; i < l->n; i++)
 			cJSON_AddItemToObject(map, sorted[i]->key,
 					      must(cJSON_CreateString(sorted[i]->value)));

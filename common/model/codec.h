@@ -130,8 +130,7 @@ size_t kk_dec_push(struct kk_dec *d, const char *key);
 size_t kk_dec_push_index(struct kk_dec *d, size_t i);
 void kk_dec_pop(struct kk_dec *d, size_t len);
 /* The member key of obj (NULL if absent or obj is not an object). */
-const struct cJSON *kk_dec_member(const struct kk_dec *d, const struct cJSON *obj,
-				  const char *key);
+const struct cJSON *kk_dec_member(const struct kk_dec *d, const struct cJSON *obj, const char *key);
 /* Fail with "[line L: ]<path>: <msg>" for node (printf-style msg). Returns -1. */
 int kk_dec_fail(struct kk_dec *d, const struct cJSON *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -172,12 +171,12 @@ int kk_dec_meta(struct kk_dec *d, const struct cJSON *root, struct kk_meta *out)
 void kk_enc_str(struct cJSON *obj, const char *key, const char *v, bool omitempty);
 void kk_enc_bool(struct cJSON *obj, const char *key, bool v, bool omitempty);
 void kk_enc_i64(struct cJSON *obj, const char *key, int64_t v, bool omitempty);
-void kk_enc_strv(enum kk_enc_mode mode, struct cJSON *obj, const char *key,
-		 const struct kk_strv *v, bool omitempty);
+void kk_enc_strv(enum kk_enc_mode mode, struct cJSON *obj, const char *key, const struct kk_strv *v,
+		 bool omitempty);
 void kk_enc_labels(enum kk_enc_mode mode, struct cJSON *obj, const char *key,
 		   const struct kk_labels *l, bool omitempty);
-void kk_enc_time(enum kk_enc_mode mode, struct cJSON *obj, const char *key,
-		 const struct kk_time *t, bool omitempty);
+void kk_enc_time(enum kk_enc_mode mode, struct cJSON *obj, const char *key, const struct kk_time *t,
+		 bool omitempty);
 void kk_enc_state(struct cJSON *obj, const char *key, const struct kk_state_names *names,
 		  int value);
 /* Add an object member and return it (borrowed; owned by obj). */

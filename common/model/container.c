@@ -255,8 +255,7 @@ static void tty_free(struct kk_container_tty *t)
 	free(t);
 }
 
-int kk_container_spec_decode_into(struct kk_dec *d, const cJSON *obj,
-				  struct kk_container_spec *s)
+int kk_container_spec_decode_into(struct kk_dec *d, const cJSON *obj, struct kk_container_spec *s)
 {
 	const cJSON *n;
 	size_t count, old;
@@ -545,8 +544,8 @@ static size_t trimmed(const char *s, const char **start)
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
 		s++;
 	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-		     s[n - 1] == '\r' || s[n - 1] == '\v' || s[n - 1] == '\f'))
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
+		     s[n - 1] == '\v' || s[n - 1] == '\f'))
 		n--;
 	*start = s;
 	return n;

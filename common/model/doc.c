@@ -62,17 +62,24 @@ static int decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yam
 		       struct kk_doc *doc, struct kk_err *err)
 {
 	switch (kind) {
-	case KK_KIND_REALM: return kk_realm_decode(tree, yaml, &doc->u.realm, err);
-	case KK_KIND_SPACE: return kk_space_decode(tree, yaml, &doc->u.space, err);
-	case KK_KIND_STACK: return kk_stack_decode(tree, yaml, &doc->u.stack, err);
-	case KK_KIND_CELL: return kk_cell_decode(tree, yaml, &doc->u.cell, err);
-	case KK_KIND_CONTAINER: return kk_container_decode(tree, yaml, &doc->u.container, err);
-	case KK_KIND_CELL_PROFILE: return kk_cell_profile_decode(tree, yaml, &doc->u.profile, err);
+	case KK_KIND_REALM:
+		return kk_realm_decode(tree, yaml, &doc->u.realm, err);
+	case KK_KIND_SPACE:
+		return kk_space_decode(tree, yaml, &doc->u.space, err);
+	case KK_KIND_STACK:
+		return kk_stack_decode(tree, yaml, &doc->u.stack, err);
+	case KK_KIND_CELL:
+		return kk_cell_decode(tree, yaml, &doc->u.cell, err);
+	case KK_KIND_CONTAINER:
+		return kk_container_decode(tree, yaml, &doc->u.container, err);
+	case KK_KIND_CELL_PROFILE:
+		return kk_cell_profile_decode(tree, yaml, &doc->u.profile, err);
 	case KK_KIND_CLIENT_CONFIGURATION:
 		return kk_client_config_decode(tree, yaml, &doc->u.client_config, err);
 	case KK_KIND_SERVER_CONFIGURATION:
 		return kk_server_config_decode(tree, yaml, &doc->u.server_config, err);
-	default: return kk_err_set(err, EINVAL, "unknown kind: ");
+	default:
+		return kk_err_set(err, EINVAL, "unknown kind: ");
 	}
 }
 
@@ -99,15 +106,24 @@ int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_d
 cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 {
 	switch (doc->kind) {
-	case KK_KIND_REALM: return kk_realm_encode(doc->u.realm, mode);
-	case KK_KIND_SPACE: return kk_space_encode(doc->u.space, mode);
-	case KK_KIND_STACK: return kk_stack_encode(doc->u.stack, mode);
-	case KK_KIND_CELL: return kk_cell_encode(doc->u.cell, mode);
-	case KK_KIND_CONTAINER: return kk_container_encode(doc->u.container, mode);
-	case KK_KIND_CELL_PROFILE: return kk_cell_profile_encode(doc->u.profile, mode);
-	case KK_KIND_CLIENT_CONFIGURATION: return kk_client_config_encode(doc->u.client_config, mode);
-	case KK_KIND_SERVER_CONFIGURATION: return kk_server_config_encode(doc->u.server_config, mode);
-	default: return NULL;
+	case KK_KIND_REALM:
+		return kk_realm_encode(doc->u.realm, mode);
+	case KK_KIND_SPACE:
+		return kk_space_encode(doc->u.space, mode);
+	case KK_KIND_STACK:
+		return kk_stack_encode(doc->u.stack, mode);
+	case KK_KIND_CELL:
+		return kk_cell_encode(doc->u.cell, mode);
+	case KK_KIND_CONTAINER:
+		return kk_container_encode(doc->u.container, mode);
+	case KK_KIND_CELL_PROFILE:
+		return kk_cell_profile_encode(doc->u.profile, mode);
+	case KK_KIND_CLIENT_CONFIGURATION:
+		return kk_client_config_encode(doc->u.client_config, mode);
+	case KK_KIND_SERVER_CONFIGURATION:
+		return kk_server_config_encode(doc->u.server_config, mode);
+	default:
+		return NULL;
 	}
 }
 
@@ -118,15 +134,32 @@ const char *kk_doc_name(const struct kk_doc *doc)
 	if (!doc || !doc->u.any)
 		return "";
 	switch (doc->kind) {
-	case KK_KIND_REALM: m = &doc->u.realm->meta; break;
-	case KK_KIND_SPACE: m = &doc->u.space->meta; break;
-	case KK_KIND_STACK: m = &doc->u.stack->meta; break;
-	case KK_KIND_CELL: m = &doc->u.cell->meta; break;
-	case KK_KIND_CONTAINER: m = &doc->u.container->meta; break;
-	case KK_KIND_CELL_PROFILE: m = &doc->u.profile->meta; break;
-	case KK_KIND_CLIENT_CONFIGURATION: m = &doc->u.client_config->meta; break;
-	case KK_KIND_SERVER_CONFIGURATION: m = &doc->u.server_config->meta; break;
-	default: return "";
+	case KK_KIND_REALM:
+		m = &doc->u.realm->meta;
+		break;
+	case KK_KIND_SPACE:
+		m = &doc->u.space->meta;
+		break;
+	case KK_KIND_STACK:
+		m = &doc->u.stack->meta;
+		break;
+	case KK_KIND_CELL:
+		m = &doc->u.cell->meta;
+		break;
+	case KK_KIND_CONTAINER:
+		m = &doc->u.container->meta;
+		break;
+	case KK_KIND_CELL_PROFILE:
+		m = &doc->u.profile->meta;
+		break;
+	case KK_KIND_CLIENT_CONFIGURATION:
+		m = &doc->u.client_config->meta;
+		break;
+	case KK_KIND_SERVER_CONFIGURATION:
+		m = &doc->u.server_config->meta;
+		break;
+	default:
+		return "";
 	}
 	return kk_str(m->name);
 }
@@ -136,15 +169,32 @@ void kk_doc_free(struct kk_doc *doc)
 	if (!doc)
 		return;
 	switch (doc->kind) {
-	case KK_KIND_REALM: kk_realm_free(doc->u.realm); break;
-	case KK_KIND_SPACE: kk_space_free(doc->u.space); break;
-	case KK_KIND_STACK: kk_stack_free(doc->u.stack); break;
-	case KK_KIND_CELL: kk_cell_free(doc->u.cell); break;
-	case KK_KIND_CONTAINER: kk_container_free(doc->u.container); break;
-	case KK_KIND_CELL_PROFILE: kk_cell_profile_free(doc->u.profile); break;
-	case KK_KIND_CLIENT_CONFIGURATION: kk_client_config_free(doc->u.client_config); break;
-	case KK_KIND_SERVER_CONFIGURATION: kk_server_config_free(doc->u.server_config); break;
-	default: break;
+	case KK_KIND_REALM:
+		kk_realm_free(doc->u.realm);
+		break;
+	case KK_KIND_SPACE:
+		kk_space_free(doc->u.space);
+		break;
+	case KK_KIND_STACK:
+		kk_stack_free(doc->u.stack);
+		break;
+	case KK_KIND_CELL:
+		kk_cell_free(doc->u.cell);
+		break;
+	case KK_KIND_CONTAINER:
+		kk_container_free(doc->u.container);
+		break;
+	case KK_KIND_CELL_PROFILE:
+		kk_cell_profile_free(doc->u.profile);
+		break;
+	case KK_KIND_CLIENT_CONFIGURATION:
+		kk_client_config_free(doc->u.client_config);
+		break;
+	case KK_KIND_SERVER_CONFIGURATION:
+		kk_server_config_free(doc->u.server_config);
+		break;
+	default:
+		break;
 	}
 	free(doc);
 }
@@ -212,11 +262,13 @@ static const char *missing_field(const struct kk_doc *doc)
 			return "spec.cellId is required";
 		return empty(c->spec.image) ? "spec.image is required" : NULL;
 	}
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }
 
-/* upstream ValidationError.Error(): `document N (Kind "name"): cause` or `document N (Kind): cause` */
+/* upstream ValidationError.Error(): `document N (Kind "name"): cause` or `document N (Kind): cause`
+ */
 static void item_fail(struct kk_manifest_item *it, bool with_name, const char *cause)
 {
 	char q[300] = "";

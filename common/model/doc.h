@@ -62,14 +62,14 @@ void kk_doc_free(struct kk_doc *doc);
 void kk_doc_freep(struct kk_doc **doc);
 
 struct kk_manifest_item {
-	int index;	   /* 0-based, as in upstream's messages */
-	int line;	   /* first line of the document in the input */
-	enum kk_kind kind; /* KK_KIND_NONE when missing or not applyable */
-	char *kind_name;   /* owned: kind as written ("" when missing) */
-	char *name;	   /* owned: metadata.name as written ("" when missing) */
+	int index;          /* 0-based, as in upstream's messages */
+	int line;           /* first line of the document in the input */
+	enum kk_kind kind;  /* KK_KIND_NONE when missing or not applyable */
+	char *kind_name;    /* owned: kind as written ("" when missing) */
+	char *name;         /* owned: metadata.name as written ("" when missing) */
 	struct kk_doc *doc; /* owned; NULL when the document failed */
-	struct kk_err err; /* when doc is NULL, upstream's text, e.g.
-			    * `document 1 (Space "blue"): spec.realmId is required` */
+	struct kk_err err;  /* when doc is NULL, upstream's text, e.g.
+			     * `document 1 (Space "blue"): spec.realmId is required` */
 };
 
 struct kk_manifest {

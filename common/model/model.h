@@ -69,8 +69,8 @@ struct kk_realm {
 	struct kk_status status; /* state: enum kk_realm_state */
 	bool containerd_namespace_ready;
 };
-int kk_realm_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-		    struct kk_realm **out, struct kk_err *err);
+int kk_realm_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_realm **out,
+		    struct kk_err *err);
 struct cJSON *kk_realm_encode(const struct kk_realm *r, enum kk_enc_mode mode);
 void kk_realm_free(struct kk_realm *r);
 void kk_realm_freep(struct kk_realm **r);
@@ -206,15 +206,15 @@ struct kk_space {
 	struct kk_meta meta;
 	struct {
 		char *realm_id, *cni_config_path;
-		bool has_network;		 /* spec.network present (Go *SpaceNetwork) */
+		bool has_network;                /* spec.network present (Go *SpaceNetwork) */
 		struct kk_egress_policy *egress; /* spec.network.egress */
-		bool has_defaults;		 /* spec.defaults present */
+		bool has_defaults;               /* spec.defaults present */
 		struct kk_space_container_defaults *defaults_container;
 	} spec;
 	struct kk_status status; /* state: enum kk_space_state */
 };
-int kk_space_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-		    struct kk_space **out, struct kk_err *err);
+int kk_space_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
+		    struct kk_err *err);
 struct cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode);
 void kk_space_free(struct kk_space *s);
 void kk_space_freep(struct kk_space **s);
@@ -228,8 +228,8 @@ struct kk_stack {
 	} spec;
 	struct kk_status status; /* state: enum kk_stack_state */
 };
-int kk_stack_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-		    struct kk_stack **out, struct kk_err *err);
+int kk_stack_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_stack **out,
+		    struct kk_err *err);
 struct cJSON *kk_stack_encode(const struct kk_stack *s, enum kk_enc_mode mode);
 void kk_stack_free(struct kk_stack *s);
 void kk_stack_freep(struct kk_stack **s);
@@ -250,7 +250,7 @@ struct kk_cell {
 	struct kk_cell_spec spec;
 	struct {
 		struct kk_status common; /* state: enum kk_cell_state */
-		char *bridge_name;	 /* status.network.bridgeName */
+		char *bridge_name;       /* status.network.bridgeName */
 		struct kk_container_status *containers;
 		size_t n_containers;
 		bool containers_set;
@@ -303,8 +303,8 @@ struct kk_server_config {
 	struct {
 		char *socket;
 		int64_t socket_gid;
-		char *run_path, *containerd_socket, *log_level, *reconcile_interval,
-			*kukeond_image, *containerd_namespace_suffix, *cgroup_root;
+		char *run_path, *containerd_socket, *log_level, *reconcile_interval, *kukeond_image,
+			*containerd_namespace_suffix, *cgroup_root;
 	} spec;
 };
 int kk_client_config_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,

@@ -21,8 +21,8 @@ static char *trim(const char *s)
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
 		s++;
 	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-		     s[n - 1] == '\r' || s[n - 1] == '\v' || s[n - 1] == '\f'))
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
+		     s[n - 1] == '\v' || s[n - 1] == '\f'))
 		n--;
 	return kk_xstrndup(s, n);
 }
@@ -79,7 +79,8 @@ int kk_name_validate(const char *kind, const char *name, char **out, struct kk_e
 		if (realm)
 			return kk_err_set(err, EINVAL,
 					  "realm name is invalid: %s must match "
-					  "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier rule)",
+					  "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier "
+					  "rule)",
 					  q);
 		return kk_err_set(err, EINVAL,
 				  "name is invalid: %s name %s must match "
@@ -113,8 +114,8 @@ int kk_containerd_ident_validate(const char *what, const char *id, struct kk_err
 				  what, id);
 	if (len > KK_CONTAINERD_ID_MAX)
 		return kk_err_set(err, EINVAL,
-				  "%s `%s` is %zu characters long; containerd allows at most %d", what,
-				  id, len, KK_CONTAINERD_ID_MAX);
+				  "%s `%s` is %zu characters long; containerd allows at most %d",
+				  what, id, len, KK_CONTAINERD_ID_MAX);
 	return 0;
 }
 
@@ -195,8 +196,8 @@ out:
 	return rc;
 }
 
-int kk_naming_root_containerd_id(const char *space, const char *stack, const char *cell,
-				 char **out, struct kk_err *err)
+int kk_naming_root_containerd_id(const char *space, const char *stack, const char *cell, char **out,
+				 struct kk_err *err)
 {
 	const char *parts[] = { space, stack, cell };
 	const char *what[] = { "space", "stack", "cell" };
@@ -225,8 +226,8 @@ char *kk_naming_cgroup_path(const char *root, const char *realm, const char *spa
 		r[--n] = '\0';
 	path = kk_xstrdup(r);
 	for (int i = 0; i < 4 && parts[i]; i++) {
-		char *next = kk_xasprintf("%s%s%s", path, strcmp(path, "/") == 0 ? "" : "/",
-					  parts[i]);
+		char *next =
+			kk_xasprintf("%s%s%s", path, strcmp(path, "/") == 0 ? "" : "/", parts[i]);
 
 		free(path);
 		path = next;
@@ -331,7 +332,8 @@ char *kk_cni_conflist(const char *network, const char *bridge, const char *subne
 	obj_add(obj_add(range, NULL, cJSON_CreateObject()), "subnet", cJSON_CreateString(subnet));
 	route = obj_add(obj_add(ipam, "routes", cJSON_CreateArray()), NULL, cJSON_CreateObject());
 	obj_add(route, "dst", cJSON_CreateString("0.0.0.0/0"));
-	obj_add(obj_add(plugins, NULL, cJSON_CreateObject()), "type", cJSON_CreateString("loopback"));
+	obj_add(obj_add(plugins, NULL, cJSON_CreateObject()), "type",
+		cJSON_CreateString("loopback"));
 	return kk_json_print(root, KK_JSON_INDENT);
 }
 

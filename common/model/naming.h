@@ -11,21 +11,21 @@
 #include "common/err.h"
 #include "common/model/codec.h"
 
-#define KK_NAMESPACE_SUFFIX "kukeon.io"
-#define KK_CGROUP_ROOT "/kukeon"
-#define KK_CONTAINERD_ID_MAX 76	    /* containerd identifiers (namespaces, container ids) */
+#define KK_NAMESPACE_SUFFIX     "kukeon.io"
+#define KK_CGROUP_ROOT          "/kukeon"
+#define KK_CONTAINERD_ID_MAX    76   /* containerd identifiers (namespaces, container ids) */
 #define KK_CONTAINERD_LABEL_MAX 4096 /* containerd: len(key) + len(value) */
-#define KK_SUBNET_PARENT "10.88.0.0/16"
-#define KK_CNI_VERSION "0.4.0"
+#define KK_SUBNET_PARENT        "10.88.0.0/16"
+#define KK_CNI_VERSION          "0.4.0"
 
 /* Check a realm/space/stack/cell/container name (kind is "realm", "space", "stack",
  * "cell" or "container"). Upstream's rules and messages first:
  *   realm:  "realm name is required",
- *           `realm name is invalid: "<n>" contains disallowed character (must not contain '_' or '/')`
- *   others: "name is invalid: <kind> name is required",
- *           `name is invalid: <kind> name "<n>" contains disallowed character (must not contain '_' or '/')`
- * then, beyond upstream, containerd's identifier rules, so a bad name fails before any
- * side effect instead of half way through a create (docs/compat.md):
+ *           `realm name is invalid: "<n>" contains disallowed character (must not contain '_' or
+ * '/')` others: "name is invalid: <kind> name is required", `name is invalid: <kind> name "<n>"
+ * contains disallowed character (must not contain '_' or '/')` then, beyond upstream, containerd's
+ * identifier rules, so a bad name fails before any side effect instead of half way through a create
+ * (docs/compat.md):
  *   `... "<n>" must match [A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier rule)`
  *   `... "<n>" is N characters long; containerd allows at most 76`
  * On success writes the trimmed name to *out (new) when out is not NULL. */
@@ -47,8 +47,8 @@ int kk_naming_namespace(const char *realm, const char *suffix, char **out, struc
 char *kk_naming_realm_of_namespace(const char *ns, const char *suffix);
 /* "<space>_<stack>_<cell id>_root" / "<space>_<stack>_<cell>_<container>", with upstream's
  * errors for empty parts ("space name cannot be empty", ...) and the 76-byte limit. */
-int kk_naming_root_containerd_id(const char *space, const char *stack, const char *cell,
-				 char **out, struct kk_err *err);
+int kk_naming_root_containerd_id(const char *space, const char *stack, const char *cell, char **out,
+				 struct kk_err *err);
 int kk_naming_containerd_id(const char *space, const char *stack, const char *cell,
 			    const char *container, char **out, struct kk_err *err);
 /* cgroup path relative to the cgroup mount: root (NULL = "/kukeon", trailing '/' dropped),

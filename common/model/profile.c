@@ -15,8 +15,7 @@ static int param_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	struct kk_profile_param *pp;
 	const cJSON *def;
 
-	p->spec.parameters =
-		kk_xrealloc(p->spec.parameters, (i + 1) * sizeof(*p->spec.parameters));
+	p->spec.parameters = kk_xrealloc(p->spec.parameters, (i + 1) * sizeof(*p->spec.parameters));
 	pp = &p->spec.parameters[i];
 	memset(pp, 0, sizeof(*pp));
 	p->spec.n_parameters = i + 1;

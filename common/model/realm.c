@@ -9,7 +9,7 @@
 #include "common/cleanup.h"
 #include "common/mem.h"
 
-static const char *const realm_labels[] = { "Pending",	"Creating", "Ready",
+static const char *const realm_labels[] = { "Pending",  "Creating", "Ready",
 					    "Deleting", "Failed",   "Unknown" };
 const struct kk_state_names kk_realm_states = { "realm", realm_labels, 6 };
 
@@ -18,8 +18,8 @@ static int cred_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	struct kk_realm *r = ctx;
 	struct kk_registry_cred *c;
 
-	r->spec.registry_credentials = kk_xrealloc(
-		r->spec.registry_credentials, (i + 1) * sizeof(*r->spec.registry_credentials));
+	r->spec.registry_credentials = kk_xrealloc(r->spec.registry_credentials,
+						   (i + 1) * sizeof(*r->spec.registry_credentials));
 	c = &r->spec.registry_credentials[i];
 	memset(c, 0, sizeof(*c));
 	r->spec.n_registry_credentials = i + 1;

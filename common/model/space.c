@@ -201,7 +201,8 @@ cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
 						for (size_t j = 0; j < p->allow[i].n_ports; j++)
 							cJSON_AddItemToArray(
 								pa, cJSON_CreateNumber(
-									    (double)p->allow[i].ports[j]));
+									    (double)p->allow[i]
+										    .ports[j]));
 					}
 					cJSON_AddItemToArray(arr, r);
 				}
@@ -217,8 +218,8 @@ cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
 
 			kk_enc_str(co, "user", c->user, true);
 			if (c->has_read_only_root_filesystem)
-				kk_enc_bool(co, "readOnlyRootFilesystem", c->read_only_root_filesystem,
-					    false);
+				kk_enc_bool(co, "readOnlyRootFilesystem",
+					    c->read_only_root_filesystem, false);
 			kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
 			kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
 			kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);

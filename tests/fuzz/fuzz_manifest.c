@@ -94,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < s->n; i++) {
 		struct kk_doc *doc = NULL;
 
-		if (s->docs[i].root && kk_doc_decode(s->docs[i].root, &s->docs[i], &doc, &err) == 0) {
+		if (s->docs[i].root &&
+		    kk_doc_decode(s->docs[i].root, &s->docs[i], &doc, &err) == 0) {
 			check_round_trip(doc);
 			kk_doc_free(doc);
 		}

@@ -24,8 +24,9 @@ static void indent_and_newline(void)
 	cleanup_free char *compact = print_parsed(in, KK_JSON_COMPACT);
 	cleanup_free char *wire = print_parsed(in, KK_JSON_NEWLINE);
 
-	TAP_STR_EQ(ind, "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n"
-			"    }\n  ],\n  \"e\": true,\n  \"f\": \"x\"\n}");
+	TAP_STR_EQ(ind,
+		   "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n"
+		   "    }\n  ],\n  \"e\": true,\n  \"f\": \"x\"\n}");
 	TAP_OK(strlen(nl) == strlen(ind) + 1 && nl[strlen(nl) - 1] == '\n', "trailing newline");
 	TAP_STR_EQ(compact, "{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}],\"e\":true,\"f\":\"x\"}");
 	TAP_STR_EQ(wire, "{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}],\"e\":true,\"f\":\"x\"}\n");
@@ -33,13 +34,16 @@ static void indent_and_newline(void)
 
 static void go_string_escapes(void)
 {
-	cleanup_(kk_json_freep) cJSON *s = cJSON_CreateString("<a href=\"x\">&amp;</a>\\\b\f\n\r\t\x01\x1f\x7f");
+	cleanup_(kk_json_freep) cJSON *s =
+		cJSON_CreateString("<a href=\"x\">&amp;</a>\\\b\f\n\r\t\x01\x1f\x7f");
 	cleanup_free char *out = kk_json_print(s, 0);
-	cleanup_(kk_json_freep) cJSON *u = cJSON_CreateString("\xe2\x80\xa8|\xe2\x80\xa9|\xc3\xa9|\xff|\xf0\x9f\x98\x80");
+	cleanup_(kk_json_freep) cJSON *u =
+		cJSON_CreateString("\xe2\x80\xa8|\xe2\x80\xa9|\xc3\xa9|\xff|\xf0\x9f\x98\x80");
 	cleanup_free char *out2 = kk_json_print(u, 0);
 
-	TAP_STR_EQ(out, "\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\\\\\\b\\f\\n\\r\\t"
-			"\\u0001\\u001f\x7f\"");
+	TAP_STR_EQ(out,
+		   "\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\\\\\\b\\f\\n\\r\\t"
+		   "\\u0001\\u001f\x7f\"");
 	TAP_STR_EQ(out2, "\"\\u2028|\\u2029|\xc3\xa9|\\ufffd|\xf0\x9f\x98\x80\"");
 }
 
@@ -66,9 +70,12 @@ static void times(void)
 	struct kk_time zero = { 0 }, t;
 	struct kk_err err = { 0 };
 	char buf[KK_TIME_RFC3339NANO_MAX];
-	const char *ok[] = { "2026-01-01T00:00:00.123456789Z", "2026-01-01T00:00:05.5Z",
-			     "1970-01-01T00:00:00Z", "2000-02-29T23:59:59+05:30",
-			     "2026-01-02T03:04:05.000000001-02:00", "9999-12-31T23:59:59Z" };
+	const char *ok[] = { "2026-01-01T00:00:00.123456789Z",
+			     "2026-01-01T00:00:05.5Z",
+			     "1970-01-01T00:00:00Z",
+			     "2000-02-29T23:59:59+05:30",
+			     "2026-01-02T03:04:05.000000001-02:00",
+			     "9999-12-31T23:59:59Z" };
 
 	TAP_STR_EQ(kk_time_format(&zero, buf), "0001-01-01T00:00:00Z");
 	TAP_OK(kk_time_is_zero(&zero), "zero value is Go's zero time");

@@ -110,15 +110,19 @@ static void zero_docs(void)
 	cleanup_free char *ja = kk_json_print(a, KK_JSON_COMPACT);
 	cleanup_free char *jb = kk_json_print(b, KK_JSON_COMPACT);
 
-	TAP_STR_EQ(ja, "{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{\"name\":\"\",\"labels\":null},"
-		       "\"spec\":{\"namespace\":\"\"},\"status\":{\"state\":\"Pending\","
-		       "\"createdAt\":\"0001-01-01T00:00:00Z\",\"updatedAt\":\"0001-01-01T00:00:00Z\","
-		       "\"readyAt\":\"0001-01-01T00:00:00Z\"}}");
-	TAP_STR_EQ(jb, "{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{\"name\":\"\",\"labels\":null},"
-		       "\"spec\":{\"id\":\"\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\","
-		       "\"containers\":null},\"status\":{\"state\":\"Pending\",\"cgroupPath\":\"\","
-		       "\"network\":{},\"containers\":null,\"createdAt\":\"0001-01-01T00:00:00Z\","
-		       "\"updatedAt\":\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}}");
+	TAP_STR_EQ(ja,
+		   "{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{\"name\":\"\",\"labels\":null}"
+		   ","
+		   "\"spec\":{\"namespace\":\"\"},\"status\":{\"state\":\"Pending\","
+		   "\"createdAt\":\"0001-01-01T00:00:00Z\",\"updatedAt\":\"0001-01-01T00:00:00Z\","
+		   "\"readyAt\":\"0001-01-01T00:00:00Z\"}}");
+	TAP_STR_EQ(jb,
+		   "{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{\"name\":\"\",\"labels\":null}"
+		   ","
+		   "\"spec\":{\"id\":\"\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\","
+		   "\"containers\":null},\"status\":{\"state\":\"Pending\",\"cgroupPath\":\"\","
+		   "\"network\":{},\"containers\":null,\"createdAt\":\"0001-01-01T00:00:00Z\","
+		   "\"updatedAt\":\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}}");
 }
 
 static void zero_docs_yaml(void)
@@ -128,7 +132,8 @@ static void zero_docs_yaml(void)
 	cleanup_free char *y = kk_yaml_emit(t, 2);
 
 	TAP_STR_EQ(y, "apiVersion: \"\"\nkind: \"\"\nmetadata:\n  name: \"\"\n  labels: {}\nspec:\n"
-		      "  id: \"\"\n  realmId: \"\"\n  spaceId: \"\"\n  stackId: \"\"\n  containers: []\n"
+		      "  id: \"\"\n  realmId: \"\"\n  spaceId: \"\"\n  stackId: \"\"\n  "
+		      "containers: []\n"
 		      "status:\n  state: Pending\n  cgroupPath: \"\"\n  containers: []\n");
 }
 
@@ -168,13 +173,18 @@ static void decode_errors(void)
 		  "line 3: spec.privileged: expected a boolean, got a string" },
 		{ "kind: Container\nspec:\n  resources:\n    pidsLimit: lots\n",
 		  "line 4: spec.resources.pidsLimit: expected an integer, got a string" },
-		{ "kind: Space\nspec:\n  network:\n    egress:\n      allow:\n        - ports: [80, x]\n",
-		  "line 6: spec.network.egress.allow[0].ports[1]: expected an integer, got a string" },
-		{ "apiVersion: v2\nkind: Realm\n", "unsupported apiVersion: v2 (expected v1beta1)" },
+		{ "kind: Space\nspec:\n  network:\n    egress:\n      allow:\n        - ports: "
+		  "[80, x]\n",
+		  "line 6: spec.network.egress.allow[0].ports[1]: expected an integer, got a "
+		  "string" },
+		{ "apiVersion: v2\nkind: Realm\n",
+		  "unsupported apiVersion: v2 (expected v1beta1)" },
 		{ "kind: Realmz\n", "unknown kind: Realmz" },
 		{ "kind: Realm\nmetadata:\n  name: a\n  name: b\n",
 		  "line 4: mapping key \"name\" already defined at line 3" },
-		{ "kind: Realm\nmetadata: {name: a\n", "line 3 column 1: while parsing a flow mapping: did not find expected ',' or '}'" },
+		{ "kind: Realm\nmetadata: {name: a\n",
+		  "line 3 column 1: while parsing a flow mapping: did not find expected ',' or "
+		  "'}'" },
 		{ "", "no documents found in input" },
 		/* yaml.v3 reads any scalar into a string field */
 		{ "kind: Realm\nmetadata:\n  name: 123\n", "" },
@@ -212,8 +222,8 @@ static void json_errors(void)
 
 static void legacy_states_and_case_insensitive_keys(void)
 {
-	cleanup_(kk_json_freep) cJSON *tree =
-		cJSON_Parse("{\"KIND\":\"Realm\",\"Metadata\":{\"NAME\":\"x\"},\"status\":{\"state\":2}}");
+	cleanup_(kk_json_freep) cJSON *tree = cJSON_Parse(
+		"{\"KIND\":\"Realm\",\"Metadata\":{\"NAME\":\"x\"},\"status\":{\"state\":2}}");
 	cleanup_(kk_doc_freep) struct kk_doc *doc = NULL;
 	struct kk_err err = { 0 };
 
@@ -231,18 +241,19 @@ static void legacy_states_and_case_insensitive_keys(void)
 
 static void manifest_messages(void)
 {
-	const char *text = "apiVersion: v1beta1\nkind: Realm\nmetadata:\n  name: main\n"
-			   "---\nkind: Space\nmetadata:\n  name: blue\n"
-			   "---\nkind: Stack\nmetadata:\n  name: s\nspec:\n  realmId: main\n"
-			   "---\nkind: Widget\n"
-			   "---\napiVersion: v9\nkind: Realm\nmetadata:\n  name: x\n"
-			   "---\nkind: Cell\nmetadata:\n  name: c\nspec:\n  realmId: r\n  spaceId: s\n"
-			   "  stackId: t\n  containers: []\n"
-			   "---\nkind: Container\nmetadata:\n  name: k\nspec:\n  realmId: r\n  spaceId: s\n"
-			   "  stackId: t\n  cellId: c\n  image: i\n  secrets:\n    - name: a\n"
-			   "---\nkind: Realm\nmetadata:\n  name: [x]\n"
-			   "---\nkind: Realm\nmetadata: [\n"
-			   "---\n- a\n";
+	const char *text =
+		"apiVersion: v1beta1\nkind: Realm\nmetadata:\n  name: main\n"
+		"---\nkind: Space\nmetadata:\n  name: blue\n"
+		"---\nkind: Stack\nmetadata:\n  name: s\nspec:\n  realmId: main\n"
+		"---\nkind: Widget\n"
+		"---\napiVersion: v9\nkind: Realm\nmetadata:\n  name: x\n"
+		"---\nkind: Cell\nmetadata:\n  name: c\nspec:\n  realmId: r\n  spaceId: s\n"
+		"  stackId: t\n  containers: []\n"
+		"---\nkind: Container\nmetadata:\n  name: k\nspec:\n  realmId: r\n  spaceId: s\n"
+		"  stackId: t\n  cellId: c\n  image: i\n  secrets:\n    - name: a\n"
+		"---\nkind: Realm\nmetadata:\n  name: [x]\n"
+		"---\nkind: Realm\nmetadata: [\n"
+		"---\n- a\n";
 	const char *want[] = {
 		"",
 		"document 1 (Space \"blue\"): spec.realmId is required",
@@ -252,11 +263,13 @@ static void manifest_messages(void)
 		"document 5 (Cell \"c\"): spec.containers is required and cannot be empty",
 		"document 6 (Container \"k\"): secret requires exactly one of fromFile or fromEnv "
 		"(secrets[0] \"a\")",
-		"document 7 (): document 7: failed to parse Realm: line 46: metadata.name: expected a "
+		"document 7 (): document 7: failed to parse Realm: line 46: metadata.name: "
+		"expected a "
 		"string, got a list",
 		"document 8 (): document 8: failed to parse kind: yaml: line 50 column 1: while "
 		"parsing a flow node: did not find expected node content",
-		"document 9 (): document 9: failed to parse kind: line 51: expected a mapping, got a "
+		"document 9 (): document 9: failed to parse kind: line 51: expected a mapping, got "
+		"a "
 		"list",
 	};
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
@@ -293,34 +306,45 @@ static void nil_vs_empty(void)
 	enc = kk_cell_spec_encode(&doc->u.cell->spec, KK_ENC_JSON);
 	cleanup_free char *j = kk_json_print(enc, KK_JSON_COMPACT);
 
-	TAP_STR_EQ(j, "{\"id\":\"\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\",\"containers\":"
-		      "[{\"id\":\"a\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\",\"cellId\":\"\","
-		      "\"image\":\"\",\"command\":\"\",\"args\":[],\"env\":null,\"ports\":null,"
-		      "\"volumes\":null,\"networks\":null,\"networksAliases\":null,\"privileged\":false,"
-		      "\"restartPolicy\":\"\"}]}");
+	TAP_STR_EQ(
+		j,
+		"{\"id\":\"\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\",\"containers\":"
+		"[{\"id\":\"a\",\"realmId\":\"\",\"spaceId\":\"\",\"stackId\":\"\",\"cellId\":\"\","
+		"\"image\":\"\",\"command\":\"\",\"args\":[],\"env\":null,\"ports\":null,"
+		"\"volumes\":null,\"networks\":null,\"networksAliases\":null,\"privileged\":false,"
+		"\"restartPolicy\":\"\"}]}");
 	TAP_OK(doc->u.cell->meta.labels.set, "labels: {} is an empty, non-nil map");
 }
 
 static void profile_and_configs(void)
 {
-	const char *y = "apiVersion: v1beta1\nkind: CellProfile\nmetadata:\n  name: dev\nspec:\n"
-			"  realm: default\n  parameters:\n    - name: IMAGE\n      default: \"\"\n"
-			"    - name: TAG\n      required: true\n  cell:\n    containers:\n"
-			"      - id: app\n        image: ${IMAGE}:${TAG}\n"
-			"---\nkind: ServerConfiguration\nmetadata:\n  name: default\nspec:\n"
-			"  socketGID: 990\n  cgroupRoot: /kukeon\n"
-			"---\nkind: ClientConfiguration\nspec:\n  host: unix:///run/kukeon/kukeond.sock\n";
+	const char *y =
+		"apiVersion: v1beta1\nkind: CellProfile\nmetadata:\n  name: dev\nspec:\n"
+		"  realm: default\n  parameters:\n    - name: IMAGE\n      default: \"\"\n"
+		"    - name: TAG\n      required: true\n  cell:\n    containers:\n"
+		"      - id: app\n        image: ${IMAGE}:${TAG}\n"
+		"---\nkind: ServerConfiguration\nmetadata:\n  name: default\nspec:\n"
+		"  socketGID: 990\n  cgroupRoot: /kukeon\n"
+		"---\nkind: ClientConfiguration\nspec:\n  host: unix:///run/kukeon/kukeond.sock\n";
 	const char *want[] = {
-		"{\"apiVersion\":\"v1beta1\",\"kind\":\"CellProfile\",\"metadata\":{\"name\":\"dev\"},"
-		"\"spec\":{\"realm\":\"default\",\"parameters\":[{\"name\":\"IMAGE\",\"default\":\"\"},"
-		"{\"name\":\"TAG\",\"required\":true}],\"cell\":{\"id\":\"\",\"realmId\":\"\",\"spaceId\":"
-		"\"\",\"stackId\":\"\",\"containers\":[{\"id\":\"app\",\"realmId\":\"\",\"spaceId\":\"\","
-		"\"stackId\":\"\",\"cellId\":\"\",\"image\":\"${IMAGE}:${TAG}\",\"command\":\"\",\"args\":"
-		"null,\"env\":null,\"ports\":null,\"volumes\":null,\"networks\":null,\"networksAliases\":"
+		"{\"apiVersion\":\"v1beta1\",\"kind\":\"CellProfile\",\"metadata\":{\"name\":"
+		"\"dev\"},"
+		"\"spec\":{\"realm\":\"default\",\"parameters\":[{\"name\":\"IMAGE\",\"default\":"
+		"\"\"},"
+		"{\"name\":\"TAG\",\"required\":true}],\"cell\":{\"id\":\"\",\"realmId\":\"\","
+		"\"spaceId\":"
+		"\"\",\"stackId\":\"\",\"containers\":[{\"id\":\"app\",\"realmId\":\"\","
+		"\"spaceId\":\"\","
+		"\"stackId\":\"\",\"cellId\":\"\",\"image\":\"${IMAGE}:${TAG}\",\"command\":\"\","
+		"\"args\":"
+		"null,\"env\":null,\"ports\":null,\"volumes\":null,\"networks\":null,"
+		"\"networksAliases\":"
 		"null,\"privileged\":false,\"restartPolicy\":\"\"}]}}}",
-		"{\"apiVersion\":\"\",\"kind\":\"ServerConfiguration\",\"metadata\":{\"name\":\"default\"},"
+		"{\"apiVersion\":\"\",\"kind\":\"ServerConfiguration\",\"metadata\":{\"name\":"
+		"\"default\"},"
 		"\"spec\":{\"socketGID\":990,\"cgroupRoot\":\"/kukeon\"}}",
-		"{\"apiVersion\":\"\",\"kind\":\"ClientConfiguration\",\"metadata\":{\"name\":\"\"},"
+		"{\"apiVersion\":\"\",\"kind\":\"ClientConfiguration\",\"metadata\":{\"name\":\"\"}"
+		","
 		"\"spec\":{\"host\":\"unix:///run/kukeon/kukeond.sock\"}}",
 	};
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;

@@ -36,23 +36,28 @@ static void names(void)
 	validate_bad("realm", "  ", "realm name is required");
 	validate_bad("space", "", "name is invalid: space name is required");
 	validate_bad("realm", "a_b",
-		     "realm name is invalid: \"a_b\" contains disallowed character (must not contain "
+		     "realm name is invalid: \"a_b\" contains disallowed character (must not "
+		     "contain "
 		     "'_' or '/')");
 	validate_bad("stack", "a/b",
 		     "name is invalid: stack name \"a/b\" contains disallowed character (must not "
 		     "contain '_' or '/')");
 	validate_bad("cell", "-web",
-		     "name is invalid: cell name \"-web\" must match [A-Za-z0-9]+([.-][A-Za-z0-9]+)* "
+		     "name is invalid: cell name \"-web\" must match "
+		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* "
 		     "(containerd identifier rule)");
 	validate_bad("container", "a..b",
 		     "name is invalid: container name \"a..b\" must match "
 		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier rule)");
 	validate_bad("realm", "caf\xc3\xa9",
-		     "realm name is invalid: \"caf\xc3\xa9\" must match [A-Za-z0-9]+([.-][A-Za-z0-9]+)* "
+		     "realm name is invalid: \"caf\xc3\xa9\" must match "
+		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* "
 		     "(containerd identifier rule)");
 	validate_bad("space", long_name,
-		     "name is invalid: space name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		     "aaaaaaaaaaaaaaaaaaaaaaaa\" is 77 characters long; containerd allows at most 76");
+		     "name is invalid: space name "
+		     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaa\" is 77 characters long; containerd allows at most "
+		     "76");
 }
 
 static void namespaces(void)
@@ -103,7 +108,8 @@ static void containerd_ids(void)
 static void cgroups(void)
 {
 	cleanup_free char *realm = kk_naming_cgroup_path(NULL, "default", NULL, NULL, NULL);
-	cleanup_free char *cell = kk_naming_cgroup_path(NULL, "default", "default", "default", "web");
+	cleanup_free char *cell =
+		kk_naming_cgroup_path(NULL, "default", "default", "default", "web");
 	cleanup_free char *custom = kk_naming_cgroup_path("/k8s//", "r", "s", NULL, NULL);
 	cleanup_free char *rootonly = kk_naming_cgroup_path("/", "r", NULL, NULL, NULL);
 	cleanup_free char *task = kk_naming_task_cgroup_path(cell, "default_default_web_nginx");
@@ -135,13 +141,15 @@ static void networks(void)
 	path = kk_naming_conflist_path("/opt/kukeon", "default", "default");
 	TAP_STR_EQ(path, "/opt/kukeon/data/default/default/network.conflist");
 	{
-		cleanup_free char *dir = kk_naming_container_dir("/opt/kukeon", "default", "default",
-								 "default", "web", "nginx");
+		cleanup_free char *dir =
+			kk_naming_container_dir("/opt/kukeon", "default", "default", "default",
+						"web", "nginx");
 
 		TAP_STR_EQ(dir, "/opt/kukeon/data/default/default/default/web/nginx");
 	}
 	chain = kk_naming_egress_chain("default", "default");
-	TAP_OK(strncmp(chain, "KUKE-EGR-", 9) == 0 && strlen(chain) == 17, "egress chain %s", chain);
+	TAP_OK(strncmp(chain, "KUKE-EGR-", 9) == 0 && strlen(chain) == 17, "egress chain %s",
+	       chain);
 	TAP_INT_EQ(strtoul(chain + 9, NULL, 16), kk_fnv1a32("default/default"));
 }
 
@@ -237,8 +245,9 @@ static void labels(void)
 
 		memset(huge, 'v', 4096);
 		TAP_INT_EQ(kk_containerd_label_validate("key", huge, &err), -1);
-		TAP_STR_EQ(err.msg, "containerd label `key`: key and value are 4099 bytes; containerd "
-				    "allows at most 4096");
+		TAP_STR_EQ(err.msg,
+			   "containerd label `key`: key and value are 4099 bytes; containerd "
+			   "allows at most 4096");
 	}
 	kk_labels_clear(&cell);
 	kk_labels_clear(&root);

@@ -41,9 +41,10 @@ static void scalar_resolution(void)
 		"TRUE, \"true\", yes, on, false, ~, null, NULL, \"\", 2026-01-01, "
 		"12:30, abc, -, 0b101, 99999999999999999999, !!str 5, .inf]");
 
-	TAP_STR_EQ(j, "[123,\"123\",\"123\",31,15,15,1000,-5,7,1.5,1000,0.5,true,true,true,\"true\","
-		      "\"yes\",\"on\",false,null,null,null,\"\",\"2026-01-01\",\"12:30\",\"abc\","
-		      "\"-\",5,100000000000000000000,\"5\",null]");
+	TAP_STR_EQ(j,
+		   "[123,\"123\",\"123\",31,15,15,1000,-5,7,1.5,1000,0.5,true,true,true,\"true\","
+		   "\"yes\",\"on\",false,null,null,null,\"\",\"2026-01-01\",\"12:30\",\"abc\","
+		   "\"-\",5,100000000000000000000,\"5\",null]");
 }
 
 static void marks_and_lines(void)
@@ -70,7 +71,8 @@ static void marks_and_lines(void)
 
 static void stream_splitting(void)
 {
-	const char *y = "\n\n---\na: 1\n  ---  \n\n\n# c\nb: 2\n---\n\n---\r\nc: [\n--- # not a separator\n";
+	const char *y = "\n\n---\na: 1\n  ---  \n\n\n# c\nb: 2\n---\n\n---\r\nc: [\n--- # not a "
+			"separator\n";
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
 	struct kk_err err = { 0 };
 
@@ -84,8 +86,8 @@ static void stream_splitting(void)
 	TAP_INT_EQ(s->docs[2].index, 2);
 	TAP_INT_EQ(s->docs[2].line, 13);
 	TAP_OK(s->docs[2].root == NULL, "a broken document keeps its error");
-	TAP_STR_EQ(s->docs[2].err.msg,
-		   "line 14 column 1: while parsing a flow node: did not find expected node content");
+	TAP_STR_EQ(s->docs[2].err.msg, "line 14 column 1: while parsing a flow node: did not find "
+				       "expected node content");
 
 	struct kk_yaml_stream *none = NULL;
 
@@ -135,15 +137,49 @@ static void emitter_quoting(void)
 		const char *s;
 		int plain;
 	} cases[] = {
-		{ "abc", 1 },	{ "", 0 },	   { "true", 0 },   { "True", 0 },  { "yes", 0 },
-		{ "off", 0 },	{ "123", 0 },	   { "1.5", 0 },    { "0x1f", 0 },  { "1e3", 0 },
-		{ "~", 0 },	{ "null", 0 },	   { "a: b", 0 },   { "a:b", 1 },   { "a #b", 0 },
-		{ "a#b", 1 },	{ "- a", 0 },	   { "-a", 1 },	    { "#x", 0 },    { "*x", 0 },
-		{ "&x", 0 },	{ "!x", 0 },	   { "[x", 0 },	    { "x]", 1 },    { " x", 0 },
-		{ "x ", 0 },	{ "12:30", 0 },	   { "2026-01-01", 0 }, { "2026-01-01T00:00:00Z", 0 },
-		{ "v1beta1", 1 }, { "/bin/sh", 1 }, { "k-703e8b3a", 1 }, { "10.88.0.0/24", 1 },
-		{ "---", 0 },	{ "a\tb", 0 },	   { "<<", 0 },	    { "é", 1 },     { ".inf", 0 },
-		{ "-", 0 },	{ "?", 0 },	   { ":x", 1 },	    { "x:", 0 },    { "@x", 0 },
+		{ "abc", 1 },
+		{ "", 0 },
+		{ "true", 0 },
+		{ "True", 0 },
+		{ "yes", 0 },
+		{ "off", 0 },
+		{ "123", 0 },
+		{ "1.5", 0 },
+		{ "0x1f", 0 },
+		{ "1e3", 0 },
+		{ "~", 0 },
+		{ "null", 0 },
+		{ "a: b", 0 },
+		{ "a:b", 1 },
+		{ "a #b", 0 },
+		{ "a#b", 1 },
+		{ "- a", 0 },
+		{ "-a", 1 },
+		{ "#x", 0 },
+		{ "*x", 0 },
+		{ "&x", 0 },
+		{ "!x", 0 },
+		{ "[x", 0 },
+		{ "x]", 1 },
+		{ " x", 0 },
+		{ "x ", 0 },
+		{ "12:30", 0 },
+		{ "2026-01-01", 0 },
+		{ "2026-01-01T00:00:00Z", 0 },
+		{ "v1beta1", 1 },
+		{ "/bin/sh", 1 },
+		{ "k-703e8b3a", 1 },
+		{ "10.88.0.0/24", 1 },
+		{ "---", 0 },
+		{ "a\tb", 0 },
+		{ "<<", 0 },
+		{ "é", 1 },
+		{ ".inf", 0 },
+		{ "-", 0 },
+		{ "?", 0 },
+		{ ":x", 1 },
+		{ "x:", 0 },
+		{ "@x", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -189,17 +225,19 @@ static void emitter_styles(void)
 
 static void emitter_layout(void)
 {
-	const char *y = "a:\n  b:\n    - x\n    - k: v\n      l: [1, 2]\n      m: {nn: o}\n    - - p\n"
-			"      - q\n    - []\n    - {}\n  c: {}\nd: [s]\n";
+	const char *y =
+		"a:\n  b:\n    - x\n    - k: v\n      l: [1, 2]\n      m: {nn: o}\n    - - p\n"
+		"      - q\n    - []\n    - {}\n  c: {}\nd: [s]\n";
 	cleanup_free char *two = reemit(y, 2);
 	cleanup_free char *four = reemit(y, 4);
 	cleanup_free char *seq = reemit("- a\n- b: c\n  d: e\n", 4);
 	cleanup_free char *scalar = reemit("hello\n", 2);
 	cleanup_free char *empty = reemit("{}\n", 2);
 
-	TAP_STR_EQ(two, "a:\n  b:\n    - x\n    - k: v\n      l:\n        - 1\n        - 2\n"
-			"      m:\n        nn: o\n    - - p\n      - q\n    - []\n    - {}\n  c: {}\n"
-			"d:\n  - s\n");
+	TAP_STR_EQ(two,
+		   "a:\n  b:\n    - x\n    - k: v\n      l:\n        - 1\n        - 2\n"
+		   "      m:\n        nn: o\n    - - p\n      - q\n    - []\n    - {}\n  c: {}\n"
+		   "d:\n  - s\n");
 	TAP_STR_EQ(four, "a:\n    b:\n        - x\n        - k: v\n          l:\n            - 1\n"
 			 "            - 2\n          m:\n            nn: o\n        - - p\n"
 			 "          - q\n        - []\n        - {}\n    c: {}\nd:\n    - s\n");
