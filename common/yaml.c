@@ -334,8 +334,23 @@ struct pctx {
 	struct anchor *anchors;
 	size_t nanchors;
 	size_t nodes;
+	cJSON *graveyard; /* key nodes: kept alive until the end (anchors may point at them) */
 	struct kk_err *err;
 };
+
+/* Retire a mapping key node: it stays allocated until parsing ends, so its address cannot
+ * be reused by a later node while its mark is in the table, and its mark no longer matches. */
+static void retire_key(struct pctx *c, cJSON *key)
+{
+	struct kk_yaml_mark *m =
+		(struct kk_yaml_mark *)marks_find(c->marks.v, c->marks.slots, c->marks.nslots, key);
+
+	if (m)
+		m->node = NULL;
+	if (!c->graveyard && !(c->graveyard = cJSON_CreateArray()))
+		abort();
+	cJSON_AddItemToArray(c->graveyard, key);
+}
 
 static int line_of(struct pctx *c, const yaml_mark_t *m)
 {
@@ -445,15 +460,15 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 	double dv = 0;
 	cJSON *node;
 
-	if (tag && strcmp(tag, "str") == 0) {
-		kind = KK_YAML_STR;
-	} else if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || tag) {
+	bool forced_str =
+		(tag && strcmp(tag, "str") == 0) ||
+		(ev->data.scalar.tag && strcmp((const char *)ev->data.scalar.tag, "!") == 0);
+
+	/* plain scalars resolve; an explicit !!int/!!bool/... tag resolves the same way */
+	if (!forced_str && (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || tag)) {
 		kind = resolve_plain(text, &iv, &dv);
 		if (kind == KK_YAML_MAP)
 			kind = KK_YAML_STR;
-		/* an explicit !!int/!!bool/!!null/!!float/!!timestamp only confirms a match */
-	} else if (ev->data.scalar.tag && strcmp((const char *)ev->data.scalar.tag, "!") == 0) {
-		kind = KK_YAML_STR;
 	}
 	switch (kind) {
 	case KK_YAML_NULL:
@@ -519,7 +534,7 @@ static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSO
 		if (rc < 0)
 			return -1;
 		if (cJSON_IsObject(key) || cJSON_IsArray(key)) {
-			cJSON_Delete(key);
+			retire_key(c, key);
 			return kk_err_set(c->err, EINVAL, "line %d: mapping key must be a scalar",
 					  kline);
 		}
@@ -527,7 +542,7 @@ static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSO
 			marks_find(c->marks.v, c->marks.slots, c->marks.nslots, key);
 		cleanup_free char *name = kk_xstrdup(km && km->raw ? km->raw : "");
 
-		cJSON_Delete(key);
+		retire_key(c, key);
 		cJSON *dup = cJSON_GetObjectItemCaseSensitive(node, name);
 
 		if (dup) {
@@ -588,6 +603,7 @@ static int parse_node(struct pctx *c, yaml_event_t *ev, int depth, cJSON **out)
 
 static void pctx_release(struct pctx *c)
 {
+	cJSON_Delete(c->graveyard);
 	for (size_t i = 0; i < c->nanchors; i++)
 		free(c->anchors[i].name);
 	free(c->anchors);

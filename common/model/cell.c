@@ -135,7 +135,7 @@ int kk_cell_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_
 {
 	cleanup_(kk_cell_freep) struct kk_cell *c = kk_xcalloc(1, sizeof(*c));
 	struct kk_dec d;
-	const cJSON *spec, *status, *net, *list;
+	const cJSON *spec = NULL, *status = NULL, *net = NULL, *list = NULL;
 	size_t old, count;
 
 	kk_dec_init(&d, yaml, err);

@@ -357,7 +357,7 @@ static int node_string(struct kk_dec *d, const cJSON *n, const char **out)
 int kk_dec_str(struct kk_dec *d, const cJSON *obj, const char *key, char **out)
 {
 	const cJSON *n = kk_dec_member(d, obj, key);
-	const char *s;
+	const char *s = "";
 
 	if (is_null(n)) {
 		if (n && d->yaml)
@@ -419,7 +419,7 @@ int kk_dec_i64(struct kk_dec *d, const cJSON *obj, const char *key, int64_t *out
 int kk_dec_u32(struct kk_dec *d, const cJSON *obj, const char *key, uint32_t *out)
 {
 	const cJSON *n = kk_dec_member(d, obj, key);
-	int64_t v;
+	int64_t v = 0;
 
 	if (is_null(n))
 		return 0;
@@ -436,7 +436,7 @@ static int strv_items(struct kk_dec *d, const cJSON *arr, struct kk_strv *out)
 	struct kk_strv tmp = { .set = true };
 
 	for (c = arr->child; c; c = c->next, i++) {
-		const char *s;
+		const char *s = "";
 		size_t old = kk_dec_push_index(d, i);
 
 		if (is_null(c)) {
@@ -504,7 +504,7 @@ int kk_dec_labels(struct kk_dec *d, const cJSON *obj, const char *key, struct kk
 
 static int node_time(struct kk_dec *d, const cJSON *n, struct kk_time *out)
 {
-	const char *s;
+	const char *s = "";
 	struct kk_err terr = { 0 };
 	char date[40];
 
@@ -584,7 +584,7 @@ static int node_state(struct kk_dec *d, const cJSON *n, const struct kk_state_na
 					   what_is(d, n));
 		return kk_dec_fail(d, n, "%s state: expected string or int", names->what);
 	}
-	const char *s;
+	const char *s = "";
 
 	if (cJSON_IsString(n))
 		s = n->valuestring;
@@ -727,11 +727,12 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 	}
 	map = must(cJSON_CreateObject());
 	if (l->n) {
-		cleanup_free const struct kk_label **sorted = kk_xcalloc(l->n, sizeof(*sorted));
+		cleanup_free const struct kk_label **sorted =
+			kk_xcalloc(l->n, sizeof(const struct kk_label *));
 
 		for (size_t i = 0; i < l->n; i++)
 			sorted[i] = &l->v[i];
-		qsort(sorted, l->n, sizeof(*sorted),
+		qsort(sorted, l->n, sizeof(const struct kk_label *),
 		      mode == KK_ENC_JSON ? cmp_json_key : cmp_yaml_key);
 		for (size_t i = 0; i < l->n; i++)
 			cJSON_AddItemToObject(map, sorted[i]->key,

@@ -25,7 +25,7 @@ int kk_client_config_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
 {
 	cleanup_(kk_client_config_freep) struct kk_client_config *c = kk_xcalloc(1, sizeof(*c));
 	struct kk_dec d;
-	const cJSON *spec;
+	const cJSON *spec = NULL;
 	size_t old;
 
 	kk_dec_init(&d, yaml, err);
@@ -78,7 +78,7 @@ int kk_server_config_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
 {
 	cleanup_(kk_server_config_freep) struct kk_server_config *c = kk_xcalloc(1, sizeof(*c));
 	struct kk_dec d;
-	const cJSON *spec;
+	const cJSON *spec = NULL;
 	size_t old;
 
 	kk_dec_init(&d, yaml, err);

@@ -487,7 +487,7 @@ int kk_container_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
 {
 	cleanup_(kk_container_freep) struct kk_container *c = kk_xcalloc(1, sizeof(*c));
 	struct kk_dec d;
-	const cJSON *spec, *status;
+	const cJSON *spec = NULL, *status = NULL;
 	size_t old;
 
 	kk_dec_init(&d, yaml, err);

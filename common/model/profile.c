@@ -34,7 +34,7 @@ int kk_cell_profile_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
 {
 	cleanup_(kk_cell_profile_freep) struct kk_cell_profile *p = kk_xcalloc(1, sizeof(*p));
 	struct kk_dec d;
-	const cJSON *spec, *cell;
+	const cJSON *spec = NULL, *cell = NULL;
 	size_t old, count;
 
 	kk_dec_init(&d, yaml, err);

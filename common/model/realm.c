@@ -35,7 +35,7 @@ int kk_realm_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk
 {
 	cleanup_(kk_realm_freep) struct kk_realm *r = kk_xcalloc(1, sizeof(*r));
 	struct kk_dec d;
-	const cJSON *spec, *status;
+	const cJSON *spec = NULL, *status = NULL;
 	size_t n, old;
 
 	kk_dec_init(&d, yaml, err);

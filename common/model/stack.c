@@ -16,7 +16,7 @@ int kk_stack_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk
 {
 	cleanup_(kk_stack_freep) struct kk_stack *s = kk_xcalloc(1, sizeof(*s));
 	struct kk_dec d;
-	const cJSON *spec, *status;
+	const cJSON *spec = NULL, *status = NULL;
 	size_t old;
 
 	kk_dec_init(&d, yaml, err);

@@ -231,6 +231,19 @@ static void legacy_states_and_case_insensitive_keys(void)
 	if (!doc)
 		return;
 	TAP_STR_EQ(doc->u.realm->meta.name, "x");
+	{
+		const char *y = "kind: Realm\nmetadata:\n  name: 0x10\nspec:\n  namespace: true\n";
+		cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
+		cleanup_(kk_doc_freep) struct kk_doc *d2 = NULL;
+
+		if (kk_yaml_parse_stream(y, strlen(y), "t", &s, &err) == 0 &&
+		    kk_doc_decode(s->docs[0].root, &s->docs[0], &d2, &err) == 0) {
+			TAP_STR_EQ(d2->u.realm->meta.name, "0x10");
+			TAP_STR_EQ(d2->u.realm->spec.namespace_, "true");
+		} else {
+			TAP_OK(0, "scalars as strings: %s", err.msg);
+		}
+	}
 	TAP_INT_EQ(doc->u.realm->status.state, KK_REALM_READY);
 
 	cleanup_free char *e1 = yaml_doc_error("kind: Container\nstatus:\n  state: 3\n");

@@ -69,6 +69,25 @@ static void marks_and_lines(void)
 	TAP_OK(kk_yaml_mark_of(&s->docs[0], NULL) == NULL, "no mark for NULL");
 }
 
+static void keys_do_not_shadow_values(void)
+{
+	const char *y = "name: 123\n&k key: v\nother: *k\n";
+	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_yaml_parse_stream(y, strlen(y), "t", &s, &err), 0);
+	if (!s)
+		return;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(s->docs[0].root, "name");
+	const cJSON *other = cJSON_GetObjectItemCaseSensitive(s->docs[0].root, "other");
+	const struct kk_yaml_mark *m = kk_yaml_mark_of(&s->docs[0], name);
+
+	TAP_OK(m && m->kind == KK_YAML_INT && strcmp(m->raw, "123") == 0,
+	       "a value's mark is its own, not its key's");
+	TAP_OK(cJSON_IsString(other) && strcmp(other->valuestring, "key") == 0,
+	       "an alias to an anchored key is the key's text");
+}
+
 static void stream_splitting(void)
 {
 	const char *y = "\n\n---\na: 1\n  ---  \n\n\n# c\nb: 2\n---\n\n---\r\nc: [\n--- # not a "
@@ -250,6 +269,7 @@ int main(void)
 {
 	scalar_resolution();
 	marks_and_lines();
+	keys_do_not_shadow_values();
 	stream_splitting();
 	parse_errors();
 	aliases_are_expanded_and_bounded();
