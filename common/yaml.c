@@ -1264,7 +1264,7 @@ static void number_text(double d, char *buf, size_t n)
 		snprintf(buf, n, ".nan");
 	} else if (isinf(d)) {
 		snprintf(buf, n, d < 0 ? "-.inf" : ".inf");
-	} else if (d == floor(d) && fabs(d) < 1e18) {
+	} else if (d == floor(d) && fabs(d) < 1e19) {
 		snprintf(buf, n, "%.0f", d);
 	} else {
 		for (int prec = 1; prec <= 17; prec++) {
