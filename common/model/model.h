@@ -213,6 +213,18 @@ struct kk_space {
 	} spec;
 	struct kk_status status; /* state: enum kk_space_state */
 };
+/* Upstream's egress checks (reference §6.3), first failure only:
+ *   "egress default must be 'allow' or 'deny'" (case-insensitive; empty means allow),
+ *   "egress allow rule <i>: egress allow rule requires exactly one of host or cidr",
+ *   "... must not set both host and cidr",
+ *   `... cidr is not a valid CIDR: "<c>": invalid CIDR address: <c>`,
+ *   `... host is not a valid dns name: "<h>"`, "... port must be within [1, 65535]: <n>".
+ * A NULL policy is valid. */
+int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err);
+/* The rule's ports deduplicated and sorted, as enforcement uses them; returns the count
+ * written to out (at most n_ports). */
+size_t kk_egress_rule_ports(const struct kk_egress_rule *r, int64_t *out);
+
 int kk_space_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
 		    struct kk_err *err);
 struct cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode);

@@ -1,7 +1,11 @@
 /* common/model/space.c - Space: decode, encode, free. */
 #include "common/model/model.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -250,4 +254,137 @@ void kk_space_free(struct kk_space *s)
 void kk_space_freep(struct kk_space **s)
 {
 	kk_space_free(*s);
+}
+
+/* ---- egress validation ---- */
+
+static char *trimmed_copy(const char *s)
+{
+	size_t n;
+
+	s = kk_str(s);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+		s++;
+	n = strlen(s);
+	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+		n--;
+	return kk_xstrndup(s, n);
+}
+
+/* Go net.ParseCIDR: an IPv4 or IPv6 address (no zone), "/", decimal prefix in range. */
+static bool valid_cidr(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	unsigned char buf[16];
+	char addr[64];
+	size_t alen;
+	int bits, n = 0;
+	const char *p;
+
+	if (!slash || (alen = (size_t)(slash - s)) == 0 || alen >= sizeof(addr))
+		return false;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, buf) == 1)
+		bits = 32;
+	else if (inet_pton(AF_INET6, addr, buf) == 1)
+		bits = 128;
+	else
+		return false;
+	p = slash + 1;
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (*p - '0');
+		if (n > 0xffffff)
+			return false;
+	}
+	return n <= bits;
+}
+
+static bool likely_dns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || strpbrk(s, " \t/") || s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))
+		return false;
+	return true;
+}
+
+int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
+{
+	if (!p)
+		return 0;
+	cleanup_free char *def = trimmed_copy(p->default_);
+
+	if (*def && strcasecmp(def, "allow") != 0 && strcasecmp(def, "deny") != 0)
+		return kk_err_set(err, EINVAL, "egress default must be 'allow' or 'deny'");
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct kk_egress_rule *r = &p->allow[i];
+		cleanup_free char *host = trimmed_copy(r->host);
+		cleanup_free char *cidr = trimmed_copy(r->cidr);
+		char q[300];
+
+		if (!*host && !*cidr)
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule requires "
+					  "exactly one "
+					  "of host or cidr",
+					  i);
+		if (*host && *cidr)
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule must not set "
+					  "both "
+					  "host and cidr",
+					  i);
+		if (*cidr && !valid_cidr(cidr)) {
+			kk_go_quote(cidr, q, sizeof(q));
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule cidr is not a "
+					  "valid "
+					  "CIDR: %s: invalid CIDR address: %s",
+					  i, q, cidr);
+		}
+		if (*host && !likely_dns_name(host)) {
+			kk_go_quote(host, q, sizeof(q));
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule host is not a "
+					  "valid "
+					  "dns name: %s",
+					  i, q);
+		}
+		for (size_t j = 0; j < r->n_ports; j++)
+			if (r->ports[j] < 1 || r->ports[j] > 65535)
+				return kk_err_set(err, EINVAL,
+						  "egress allow rule %zu: egress allow rule port "
+						  "must be "
+						  "within [1, 65535]: %lld",
+						  i, (long long)r->ports[j]);
+	}
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+size_t kk_egress_rule_ports(const struct kk_egress_rule *r, int64_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_ports; i++) {
+		size_t j;
+
+		for (j = 0; j < n && out[j] != r->ports[i]; j++)
+			;
+		if (j == n)
+			out[n++] = r->ports[i];
+	}
+	qsort(out, n, sizeof(*out), cmp_i64);
+	return n;
 }

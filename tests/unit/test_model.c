@@ -379,6 +379,71 @@ static void profile_and_configs(void)
 	}
 }
 
+static void egress_validation(void)
+{
+	struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{ "default: DENY\nallow:\n  - host: example.com\n    ports: [443]\n  - cidr: "
+		  "fd00::/8\n",
+		  "" },
+		{ "default: \"\"\n", "" },
+		{ "default: block\n", "egress default must be 'allow' or 'deny'" },
+		{ "allow:\n  - ports: [1]\n",
+		  "egress allow rule 0: egress allow rule requires exactly one of host or cidr" },
+		{ "allow:\n  - host: a\n  - host: a\n    cidr: 10.0.0.0/8\n",
+		  "egress allow rule 1: egress allow rule must not set both host and cidr" },
+		{ "allow:\n  - cidr: 10.0.0.0/33\n", "egress allow rule 0: egress allow rule cidr "
+						     "is not a valid CIDR: \"10.0.0.0/33\": "
+						     "invalid CIDR address: 10.0.0.0/33" },
+		{ "allow:\n  - host: bad..name\n", "egress allow rule 0: egress allow rule host is "
+						   "not a valid dns name: \"bad..name\"" },
+		{ "allow:\n  - host: ok.example\n    ports: [80, 0]\n",
+		  "egress allow rule 0: egress allow rule port must be within [1, 65535]: 0" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cleanup_free char *doc =
+			kk_xasprintf("kind: Space\nspec:\n  network:\n    egress:\n%s", "");
+		cleanup_free char *indented = NULL;
+		size_t len = 0;
+		const char *p = cases[i].yaml;
+
+		/* indent the case under spec.network.egress */
+		indented = kk_xcalloc(1, strlen(p) * 2 + 64);
+		for (const char *line = p; *line;) {
+			const char *nl = strchr(line, '\n');
+			size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
+
+			memcpy(indented + len, "      ", 6);
+			memcpy(indented + len + 6, line, n);
+			len += 6 + n;
+			line += n;
+		}
+		cleanup_free char *full = kk_xasprintf("%s%s", doc, indented);
+		cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
+		cleanup_(kk_space_freep) struct kk_space *sp = NULL;
+		struct kk_err err = { 0 };
+
+		if (kk_yaml_parse_stream(full, strlen(full), "t", &s, &err) < 0 ||
+		    kk_space_decode(s->docs[0].root, &s->docs[0], &sp, &err) < 0) {
+			TAP_OK(0, "egress case %zu decodes: %s", i, err.msg);
+			continue;
+		}
+		int rc = kk_egress_validate(sp->spec.egress, &err);
+
+		TAP_STR_EQ(rc == 0 ? "" : err.msg, cases[i].want);
+	}
+
+	struct kk_egress_rule r = { 0 };
+	int64_t ports[] = { 443, 80, 443, 22 }, out[4];
+
+	r.ports = ports;
+	r.n_ports = 4;
+	TAP_INT_EQ(kk_egress_rule_ports(&r, out), 3);
+	TAP_OK(out[0] == 22 && out[1] == 80 && out[2] == 443, "ports deduplicated and sorted");
+}
+
 int main(void)
 {
 	json_round_trip("realm.metadata.json");
@@ -399,5 +464,6 @@ int main(void)
 	manifest_messages();
 	nil_vs_empty();
 	profile_and_configs();
+	egress_validation();
 	return tap_done();
 }
