@@ -410,15 +410,13 @@ static void egress_validation(void)
 		const char *p = cases[i].yaml;
 
 		/* indent the case under spec.network.egress */
-		indented = kk_xcalloc(1, strlen(p) * 2 + 64);
-		for (const char *line = p; *line;) {
-			const char *nl = strchr(line, '\n');
-			size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
-
-			memcpy(indented + len, "      ", 6);
-			memcpy(indented + len + 6, line, n);
-			len += 6 + n;
-			line += n;
+		indented = kk_xcalloc(1, strlen(p) * 8 + 8);
+		for (int bol = 1; *p; p++) {
+			if (bol)
+				for (int k = 0; k < 6; k++)
+					indented[len++] = ' ';
+			indented[len++] = *p;
+			bol = *p == '\n';
 		}
 		cleanup_free char *full = kk_xasprintf("%s%s", doc, indented);
 		cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
