@@ -481,7 +481,10 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 		node = cJSON_CreateNumber((double)iv);
 		break;
 	case KK_YAML_FLOAT:
-		node = cJSON_CreateNumber(dv);
+		/* cJSON_CreateNumber converts to int too, which is undefined for NaN */
+		node = cJSON_CreateNumber(0);
+		if (node)
+			node->valuedouble = dv;
 		break;
 	default:
 		node = cJSON_CreateString(text);

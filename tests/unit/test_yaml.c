@@ -45,6 +45,11 @@ static void scalar_resolution(void)
 		   "[123,\"123\",\"123\",31,15,15,1000,-5,7,1.5,1000,0.5,true,true,true,\"true\","
 		   "\"yes\",\"on\",false,null,null,null,\"\",\"2026-01-01\",\"12:30\",\"abc\","
 		   "\"-\",5,100000000000000000000,\"5\",null]");
+	{
+		cleanup_free char *nan = as_json("[.NAN, .nan, -.inf]");
+
+		TAP_STR_EQ(nan, "[null,null,null]");
+	}
 }
 
 static void marks_and_lines(void)
