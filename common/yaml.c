@@ -1327,9 +1327,19 @@ static void emit_node(struct em *e, const cJSON *v, int indent, bool in_seq_item
 		int ind = next_indent(e, indent, in_seq_item, false);
 
 		for (const cJSON *c = v->child; c; c = c->next) {
+			const char *key = c->string ? c->string : "";
+
 			em_indent(e, ind);
-			emit_scalar_text(e, c->string ? c->string : "", ind, false, true);
-			em_indicator(e, ":", false, false, false);
+			if (strlen(key) <= 128 && !analyze(key).multiline) {
+				emit_scalar_text(e, key, ind, false, true);
+				em_indicator(e, ":", false, false, false);
+			} else {
+				/* not a simple key: libyaml's "? key" / ": value" form */
+				em_indicator(e, "?", true, false, true);
+				emit_scalar_text(e, key, ind, false, false);
+				em_indent(e, ind);
+				em_indicator(e, ":", true, false, true);
+			}
 			emit_node(e, c, ind, false);
 		}
 		return;

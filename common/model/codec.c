@@ -376,10 +376,27 @@ int kk_dec_bool(struct kk_dec *d, const cJSON *obj, const char *key, bool *out)
 
 	if (is_null(n))
 		return 0;
-	if (!cJSON_IsBool(n))
-		return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a boolean"));
-	*out = cJSON_IsTrue(n);
-	return 0;
+	if (cJSON_IsBool(n)) {
+		*out = cJSON_IsTrue(n);
+		return 0;
+	}
+	/* yaml.v3 also reads the YAML 1.1 words into a bool field, quoted or not */
+	if (cJSON_IsString(n) && d->yaml) {
+		static const char *const yes[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON" };
+		static const char *const no[] = { "n", "N", "no", "No", "NO", "off", "Off", "OFF" };
+
+		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			if (strcmp(n->valuestring, yes[i]) == 0) {
+				*out = true;
+				return 0;
+			}
+			if (strcmp(n->valuestring, no[i]) == 0) {
+				*out = false;
+				return 0;
+			}
+		}
+	}
+	return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a boolean"));
 }
 
 static int node_i64(struct kk_dec *d, const cJSON *n, int64_t min, int64_t max, int64_t *out)
@@ -390,7 +407,12 @@ static int node_i64(struct kk_dec *d, const cJSON *n, int64_t min, int64_t max, 
 	if (!cJSON_IsNumber(n) || (m && m->kind != KK_YAML_INT && m->kind != KK_YAML_FLOAT))
 		return kk_dec_type_error(d, n, "an integer");
 	v = n->valuedouble;
-	if (v != floor(v) || !isfinite(v))
+	if (!isfinite(v))
+		return kk_dec_fail(d, n, "expected an integer, got %g", v);
+	/* yaml.v3 truncates a float into an integer field; encoding/json refuses it */
+	if (m && m->kind == KK_YAML_FLOAT)
+		v = trunc(v);
+	if (v != floor(v))
 		return kk_dec_fail(d, n, "expected an integer, got %g", v);
 	if (v < (double)min || v > (double)max || v >= 9223372036854775808.0)
 		return kk_dec_fail(d, n, "integer %.0f out of range", v);

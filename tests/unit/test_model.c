@@ -186,6 +186,12 @@ static void decode_errors(void)
 		  "line 3 column 1: while parsing a flow mapping: did not find expected ',' or "
 		  "'}'" },
 		{ "", "no documents found in input" },
+		/* yaml.v3 reads YAML 1.1 words into bools and truncates floats into ints */
+		{ "kind: Container\nspec:\n  privileged: yes\n  hostPID: \"off\"\n"
+		  "  volumes:\n    - target: /x\n      sizeBytes: 1.9\n",
+		  "" },
+		{ "kind: Container\nspec:\n  resources:\n    pidsLimit: .nan\n",
+		  "line 4: spec.resources.pidsLimit: expected an integer, got nan" },
 		/* yaml.v3 reads any scalar into a string field */
 		{ "kind: Realm\nmetadata:\n  name: 123\n", "" },
 	};

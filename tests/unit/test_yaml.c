@@ -247,6 +247,27 @@ static void emitter_styles(void)
 			"\"n\": \"y\"\n");
 }
 
+static void emitter_complex_keys(void)
+{
+	char key[140];
+	cleanup_(kk_json_freep) cJSON *o = cJSON_CreateObject();
+
+	memset(key, 'k', 129);
+	key[129] = '\0';
+	cJSON_AddItemToObject(o, key, cJSON_CreateString("v"));
+	cJSON_AddItemToObject(o, "a\nb", cJSON_CreateString("w"));
+	cleanup_free char *out = kk_yaml_emit(o, 4);
+	cleanup_free char *want = NULL;
+
+	want = calloc(1, 400);
+	snprintf(want, 400, "? %s\n: v\n? |-\n    a\n    b\n: w\n", key);
+	TAP_STR_EQ(out, want);
+
+	cleanup_free char *back = reemit(out, 4);
+
+	TAP_STR_EQ(back, want);
+}
+
 static void emitter_layout(void)
 {
 	const char *y =
@@ -281,5 +302,6 @@ int main(void)
 	emitter_quoting();
 	emitter_styles();
 	emitter_layout();
+	emitter_complex_keys();
 	return tap_done();
 }
