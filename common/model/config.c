@@ -1,12 +1,15 @@
 /* common/model/config.c - ClientConfiguration and ServerConfiguration documents. */
 #include "common/model/model.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
 #include "common/mem.h"
+#include "common/yaml.h"
 
 static int head(struct kk_dec *d, const cJSON *tree, char **api_version, char **kind,
 		struct kk_meta *meta, const cJSON **spec)
@@ -139,4 +142,105 @@ void kk_server_config_free(struct kk_server_config *c)
 void kk_server_config_freep(struct kk_server_config **c)
 {
 	kk_server_config_free(*c);
+}
+
+/* upstream clientconfig.Load / serverconfig.Load after the file is read */
+static int
+parse_config(const char *buf, size_t len, const char *path, const char *which,
+	     const char *kind_name, void **out,
+	     int (*decode)(const cJSON *, const struct kk_yaml_doc *, void **, struct kk_err *),
+	     const char *(*kind_of)(const void *), void (*free_fn)(void *), struct kk_err *err)
+{
+	struct kk_yaml_doc doc;
+	struct kk_err e = { 0 };
+	char qp[300], qk[300];
+	void *obj = NULL;
+	const char *kind;
+
+	kk_go_quote(path, qp, sizeof(qp));
+	if (kk_yaml_parse_doc(buf, len, 1, &doc, &e) < 0)
+		return kk_err_set(err, EINVAL,
+				  "parse %s configuration %s: %s configuration is invalid: %s",
+				  which, qp, which, e.msg);
+	if (cJSON_IsNull(doc.root)) {
+		cJSON_Delete(doc.root);
+		doc.root = cJSON_CreateObject();
+		if (!doc.root)
+			abort();
+	}
+	if (decode(doc.root, &doc, &obj, &e) < 0) {
+		kk_yaml_doc_clear(&doc);
+		return kk_err_set(err, EINVAL,
+				  "parse %s configuration %s: %s configuration is invalid: %s",
+				  which, qp, which, e.msg);
+	}
+	kk_yaml_doc_clear(&doc);
+	kind = kind_of(obj);
+	if (*kind && strcmp(kind, kind_name) != 0) {
+		kk_go_quote(kind, qk, sizeof(qk));
+		free_fn(obj);
+		return kk_err_set(err, EINVAL,
+				  "%s configuration %s has kind %s, want \"%s\": %s configuration "
+				  "is "
+				  "invalid",
+				  which, qp, qk, kind_name, which);
+	}
+	*out = obj;
+	return 0;
+}
+
+static int client_decode(const cJSON *t, const struct kk_yaml_doc *y, void **out,
+			 struct kk_err *err)
+{
+	return kk_client_config_decode(t, y, (struct kk_client_config **)out, err);
+}
+
+static const char *client_kind(const void *o)
+{
+	return kk_str(((const struct kk_client_config *)o)->kind);
+}
+
+static void client_free(void *o)
+{
+	kk_client_config_free(o);
+}
+
+static int server_decode(const cJSON *t, const struct kk_yaml_doc *y, void **out,
+			 struct kk_err *err)
+{
+	return kk_server_config_decode(t, y, (struct kk_server_config **)out, err);
+}
+
+static const char *server_kind(const void *o)
+{
+	return kk_str(((const struct kk_server_config *)o)->kind);
+}
+
+static void server_free(void *o)
+{
+	kk_server_config_free(o);
+}
+
+int kk_client_config_parse(const char *buf, size_t len, const char *path,
+			   struct kk_client_config **out, struct kk_err *err)
+{
+	void *obj = NULL;
+
+	if (parse_config(buf, len, path, "client", "ClientConfiguration", &obj, client_decode,
+			 client_kind, client_free, err) < 0)
+		return -1;
+	*out = obj;
+	return 0;
+}
+
+int kk_server_config_parse(const char *buf, size_t len, const char *path,
+			   struct kk_server_config **out, struct kk_err *err)
+{
+	void *obj = NULL;
+
+	if (parse_config(buf, len, path, "server", "ServerConfiguration", &obj, server_decode,
+			 server_kind, server_free, err) < 0)
+		return -1;
+	*out = obj;
+	return 0;
 }

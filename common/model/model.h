@@ -327,6 +327,15 @@ void kk_client_config_freep(struct kk_client_config **c);
 int kk_server_config_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
 			    struct kk_server_config **out, struct kk_err *err);
 struct cJSON *kk_server_config_encode(const struct kk_server_config *c, enum kk_enc_mode mode);
+/* Load a configuration file's content the way upstream does (yaml.Unmarshal of the whole
+ * file: its first document; an empty file is an empty document). path is for messages:
+ *   `parse client configuration "<p>": client configuration is invalid: line L ...`
+ *   `client configuration "<p>" has kind "<k>", want "ClientConfiguration": client configuration is
+ * invalid` (and the same with "server"). A missing file is the caller's case (upstream: defaults). */
+int kk_client_config_parse(const char *buf, size_t len, const char *path,
+			   struct kk_client_config **out, struct kk_err *err);
+int kk_server_config_parse(const char *buf, size_t len, const char *path,
+			   struct kk_server_config **out, struct kk_err *err);
 void kk_server_config_free(struct kk_server_config *c);
 void kk_server_config_freep(struct kk_server_config **c);
 

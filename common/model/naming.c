@@ -51,6 +51,48 @@ static int ident_ok(const char *s, const char *seps)
 	return !need;
 }
 
+#define SERVER_CONFIG_INVALID "server configuration is invalid"
+
+int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char **suffix_out,
+			       char **root_out, struct kk_err *err)
+{
+	cleanup_free char *sfx = trim(suffix);
+	cleanup_free char *root = trim(cgroup_root);
+	char q[300];
+	size_t n;
+
+	if (!*sfx)
+		return kk_err_set(err, EINVAL, "containerdNamespaceSuffix is empty: %s",
+				  SERVER_CONFIG_INVALID);
+	kk_go_quote(sfx, q, sizeof(q));
+	n = strlen(sfx);
+	if (sfx[0] == '.' || sfx[n - 1] == '.')
+		return kk_err_set(err, EINVAL,
+				  "containerdNamespaceSuffix %s must not start or end with '.': %s",
+				  q, SERVER_CONFIG_INVALID);
+	if (strpbrk(sfx, "/ \t\n"))
+		return kk_err_set(err, EINVAL,
+				  "containerdNamespaceSuffix %s contains disallowed character: %s",
+				  q, SERVER_CONFIG_INVALID);
+	if (!*root)
+		return kk_err_set(err, EINVAL, "cgroupRoot is empty: %s", SERVER_CONFIG_INVALID);
+	kk_go_quote(root, q, sizeof(q));
+	if (root[0] != '/')
+		return kk_err_set(err, EINVAL, "cgroupRoot %s must be an absolute path: %s", q,
+				  SERVER_CONFIG_INVALID);
+	n = strlen(root);
+	while (n && root[n - 1] == '/')
+		root[--n] = '\0';
+	if (!n) {
+		kk_go_quote(cgroup_root ? cgroup_root : "", q, sizeof(q));
+		return kk_err_set(err, EINVAL, "cgroupRoot %s resolves to root: %s", q,
+				  SERVER_CONFIG_INVALID);
+	}
+	*suffix_out = TAKE_PTR(sfx);
+	*root_out = TAKE_PTR(root);
+	return 0;
+}
+
 int kk_name_validate(const char *kind, const char *name, char **out, struct kk_err *err)
 {
 	cleanup_free char *t = trim(name);

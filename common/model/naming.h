@@ -18,6 +18,14 @@
 #define KK_SUBNET_PARENT        "10.88.0.0/16"
 #define KK_CNI_VERSION          "0.4.0"
 
+/* upstream ConfigureRuntime: check the namespace suffix (trimmed; non-empty, no leading or
+ * trailing '.', none of "/ \t\n") and the cgroup root (trimmed; absolute; trailing '/'
+ * removed; not "/"). On success writes the cleaned values (new strings). Messages as
+ * upstream, e.g. `containerdNamespaceSuffix ".x" must not start or end with '.': server
+ * configuration is invalid`, `cgroupRoot "/" resolves to root: server configuration is invalid`. */
+int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char **suffix_out,
+			       char **root_out, struct kk_err *err);
+
 /* Check a realm/space/stack/cell/container name (kind is "realm", "space", "stack",
  * "cell" or "container"). Upstream's rules and messages first:
  *   realm:  "realm name is required",

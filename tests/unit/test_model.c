@@ -448,6 +448,38 @@ static void egress_validation(void)
 	TAP_OK(out[0] == 22 && out[1] == 80 && out[2] == 443, "ports deduplicated and sorted");
 }
 
+static void config_files(void)
+{
+	struct kk_client_config *c = NULL;
+	struct kk_server_config *sv = NULL;
+	struct kk_err err = { 0 };
+	const char *good = "# comment\napiVersion: v1beta1\nkind: ClientConfiguration\nspec:\n"
+			   "  runPath: /srv/kukeon\n";
+
+	TAP_INT_EQ(kk_client_config_parse(good, strlen(good), "/root/.kuke/kuke.yaml", &c, &err),
+		   0);
+	TAP_STR_EQ(c ? c->spec.run_path : NULL, "/srv/kukeon");
+	kk_client_config_free(c);
+	c = NULL;
+	TAP_INT_EQ(kk_client_config_parse("", 0, "/e.yaml", &c, &err), 0);
+	TAP_OK(c && !c->kind && !c->spec.host, "an empty file is an empty document");
+	kk_client_config_free(c);
+	c = NULL;
+	TAP_INT_EQ(kk_client_config_parse("kind: Realm\n", 12, "/k.yaml", &c, &err), -1);
+	TAP_STR_EQ(err.msg, "client configuration \"/k.yaml\" has kind \"Realm\", want "
+			    "\"ClientConfiguration\": client configuration is invalid");
+	TAP_INT_EQ(kk_server_config_parse("spec: [\n", 8, "/etc/kukeon/kukeond.yaml", &sv, &err),
+		   -1);
+	TAP_STR_EQ(err.msg,
+		   "parse server configuration \"/etc/kukeon/kukeond.yaml\": server "
+		   "configuration is invalid: line 2 column 1: while parsing a flow node: did "
+		   "not find expected node content");
+	TAP_INT_EQ(kk_server_config_parse("spec:\n  socketGID: abc\n", 23, "/s.yaml", &sv, &err),
+		   -1);
+	TAP_STR_EQ(err.msg, "parse server configuration \"/s.yaml\": server configuration is "
+			    "invalid: line 2: spec.socketGID: expected an integer, got a string");
+}
+
 int main(void)
 {
 	json_round_trip("realm.metadata.json");
@@ -469,5 +501,6 @@ int main(void)
 	nil_vs_empty();
 	profile_and_configs();
 	egress_validation();
+	config_files();
 	return tap_done();
 }

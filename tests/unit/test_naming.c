@@ -255,6 +255,41 @@ static void labels(void)
 	kk_labels_clear(&meta);
 }
 
+static void runtime_config(void)
+{
+	struct {
+		const char *suffix, *root, *want;
+	} cases[] = {
+		{ " kukeon.io ", "/kukeon//", "" },
+		{ "", "/kukeon",
+		  "containerdNamespaceSuffix is empty: server configuration is invalid" },
+		{ ".x.io", "/kukeon",
+		  "containerdNamespaceSuffix \".x.io\" must not start or end with '.': server "
+		  "configuration is invalid" },
+		{ "a b", "/kukeon",
+		  "containerdNamespaceSuffix \"a b\" contains disallowed character: server "
+		  "configuration is invalid" },
+		{ "kukeon.io", " ", "cgroupRoot is empty: server configuration is invalid" },
+		{ "kukeon.io", "kukeon",
+		  "cgroupRoot \"kukeon\" must be an absolute path: server configuration is "
+		  "invalid" },
+		{ "kukeon.io", "//",
+		  "cgroupRoot \"//\" resolves to root: server configuration is invalid" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cleanup_free char *s = NULL, *r = NULL;
+		struct kk_err err = { 0 };
+		int rc = kk_runtime_config_validate(cases[i].suffix, cases[i].root, &s, &r, &err);
+
+		TAP_STR_EQ(rc == 0 ? "" : err.msg, cases[i].want);
+		if (rc == 0) {
+			TAP_STR_EQ(s, "kukeon.io");
+			TAP_STR_EQ(r, "/kukeon");
+		}
+	}
+}
+
 int main(void)
 {
 	names();
@@ -265,5 +300,6 @@ int main(void)
 	subnets();
 	conflist();
 	labels();
+	runtime_config();
 	return tap_done();
 }
