@@ -885,7 +885,8 @@ static struct analysis analyze(const char *s)
 	struct analysis a = { 0 };
 	const unsigned char *b = (const unsigned char *)s;
 	size_t n = strlen(s);
-	bool block_ind = false, flow_ind = false, line_breaks = false, special = false;
+	bool block_ind = false, flow_ind = false, line_breaks = false, special = false,
+	     tabs = false;
 	bool leading_space = false, leading_break = false, trailing_space = false,
 	     trailing_break = false, break_space = false, space_break = false;
 	bool prev_space = false, prev_break = false, preceded_ws = true, followed_ws;
@@ -929,7 +930,9 @@ static struct analysis analyze(const char *s)
 			if (ch == '#' && preceded_ws)
 				flow_ind = block_ind = true;
 		}
-		if (!printable_at(b + i))
+		if (ch == '\t')
+			tabs = true;
+		else if (!printable_at(b + i))
 			special = true;
 		if (is_break_at(b + i))
 			line_breaks = true;
@@ -967,8 +970,10 @@ static struct analysis analyze(const char *s)
 		a.block = false;
 	if (break_space)
 		a.flow_plain = a.block_plain = a.single_quoted = false;
+	if (space_break || tabs || special)
+		a.flow_plain = a.block_plain = a.single_quoted = false;
 	if (space_break || special)
-		a.flow_plain = a.block_plain = a.single_quoted = a.block = false;
+		a.block = false;
 	if (line_breaks)
 		a.flow_plain = a.block_plain = false;
 	if (flow_ind)
@@ -1176,23 +1181,23 @@ static void write_literal(struct em *e, const char *s, int indent)
 	em_indicator(e, "|", true, false, false);
 	if (b[0] == ' ' || is_break_at(b))
 		hints[h++] = (char)('0' + e->best);
-	if (n == 0 || !is_break_at(b + n - 1)) {
+	if (n == 0) {
 		hints[h++] = '-';
-	} else if (n == 1) {
-		hints[h++] = '+';
 	} else {
-		/* step back over the final break to look at the one before */
+		/* yaml.v3: look at the last character, and the one before it */
 		size_t k = n - 1;
 
-		while (k > 0 && ((b[k] & 0xc0) == 0x80))
+		while (k > 0 && (b[k] & 0xc0) == 0x80)
 			k--;
-		size_t j = k;
-
-		if (j > 0) {
-			j--;
-			while (j > 0 && ((b[j] & 0xc0) == 0x80))
-				j--;
-			if (is_break_at(b + j))
+		if (!is_break_at(b + k)) {
+			hints[h++] = '-';
+		} else if (k == 0) {
+			hints[h++] = '+';
+		} else {
+			k--;
+			while (k > 0 && (b[k] & 0xc0) == 0x80)
+				k--;
+			if (is_break_at(b + k))
 				hints[h++] = '+';
 		}
 	}
@@ -1207,7 +1212,12 @@ static void write_literal(struct em *e, const char *s, int indent)
 		if (i + w > n)
 			w = n - i;
 		if (is_break_at(b + i)) {
-			em_break(e);
+			/* "\n" is written as the emitter's break; other breaks as they are */
+			if (b[i] == '\n')
+				em_raw(e, "\n", 1);
+			else
+				em_raw(e, s + i, w);
+			e->column = 0;
 			e->indention = true;
 			breaks = true;
 		} else {

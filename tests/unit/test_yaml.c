@@ -224,6 +224,8 @@ static void emitter_styles(void)
 	cJSON_AddItemToObject(o, "g", cJSON_CreateString("  lead\nx"));
 	cJSON_AddItemToObject(o, "h", cJSON_CreateString("trail \nx"));
 	cJSON_AddItemToObject(o, "i", cJSON_CreateString("\xf0\x9f\x98\x80"));
+	cJSON_AddItemToObject(o, "i2", cJSON_CreateString("make:\n\tcc -o x"));
+	cJSON_AddItemToObject(o, "i3", cJSON_CreateString("a\nb\xe2\x80\xa8"));
 	cJSON_AddItemToObject(o, "j", cJSON_CreateNumber(-42));
 	cJSON_AddItemToObject(o, "k", cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "l", cJSON_CreateRaw("2026-01-01T00:00:00Z"));
@@ -240,6 +242,8 @@ static void emitter_styles(void)
 			"g: |2-\n    lead\n  x\n"
 			"h: \"trail \\nx\"\n"
 			"i: \"\\U0001F600\"\n"
+			"i2: |-\n  make:\n  \tcc -o x\n"
+			"i3: |\n  a\n  b\xe2\x80\xa8"
 			"j: -42\n"
 			"k: null\n"
 			"l: 2026-01-01T00:00:00Z\n"
