@@ -962,6 +962,22 @@ static int ipam_files(struct realfx *r)
 	return atoi(n);
 }
 
+/* the bridge plugin's ipMasq chains in the nat table */
+static int masq_chains(void)
+{
+	cleanup_free char *n = sh_out("iptables -w -t nat -S 2>/dev/null | grep -c '^-N CNI-'");
+
+	return atoi(n);
+}
+
+/* veth ends left on the host side */
+static int host_veths(void)
+{
+	cleanup_free char *n = sh_out("ip -o link show type veth | wc -l");
+
+	return atoi(n);
+}
+
 static void real_add_check_ping_del(void)
 {
 	struct realfx r;
@@ -989,7 +1005,7 @@ static void real_add_check_ping_del(void)
 	TAP_STR_EQ(addr, "10.88.7.2/24");
 	link = sh_out("ip -o link show " BRIDGE " | awk '{print $2}'");
 	TAP_STR_EQ(link, BRIDGE ":");
-	owner = sh_out("head -n 1 '%s/" NET_NAME "/10.88.7.2'", r.ipam);
+	owner = sh_out("head -n 1 '%s/" NET_NAME "/10.88.7.2' | tr -d '\\r'", r.ipam);
 	TAP_STR_EQ(owner, "cell-a_root");
 	cache_a = kk_cni_cache_path(r.host.cache_dir, NET_NAME, "cell-a_root", "eth0");
 	TAP_OK(exists(cache_a), "the ADD result is cached");
@@ -1000,6 +1016,8 @@ static void real_add_check_ping_del(void)
 	TAP_INT_EQ(kk_cni_add(&r.host, net, &b, &rb, &err), 0);
 	TAP_INT_EQ(rb ? kk_cni_result_ipv4(rb, "eth0", ip_b, sizeof(ip_b), &err) : -1, 0);
 	TAP_STR_EQ(ip_b, "10.88.7.3");
+	TAP_INT_EQ(host_veths(), 2);
+	TAP_INT_EQ(masq_chains(), 2);
 	TAP_INT_EQ(sh("ip netns exec kkcni-a busybox ping -c1 -W2 %s >/dev/null", ip_b), 0);
 	TAP_INT_EQ(sh("ip netns exec kkcni-b busybox ping -c1 -W2 %s >/dev/null", ip_a), 0);
 
@@ -1030,6 +1048,8 @@ static void real_add_check_ping_del(void)
 	TAP_INT_EQ(kk_cni_del(&r.host, net, &b, &err), 0);
 	TAP_INT_EQ(ipam_files(&r), 0);
 	TAP_INT_EQ(sh("ip -n kkcni-b link show eth0 >/dev/null 2>&1"), 1);
+	TAP_INT_EQ(host_veths(), 0);
+	TAP_INT_EQ(masq_chains(), 0);
 	netns_del("kkcni-a");
 	netns_del("kkcni-b");
 	real_done(&r);
@@ -1044,6 +1064,7 @@ static void real_failed_add_leaves_nothing(void)
 	} cases[] = {
 		{ ",\n    {\"type\": \"fail\"}", "failing", EIO },
 		{ ",\n    {\"type\": \"sleeper\"}", "hanging", ETIMEDOUT },
+		{ ",\n    {\"type\": \"nosuch\"}", "missing", ENOENT },
 	};
 	struct kk_cni_attachment a = { "cell-f_root", "/run/netns/kkcni-f", "eth0", NULL };
 	size_t i;
@@ -1064,6 +1085,8 @@ static void real_failed_add_leaves_nothing(void)
 		TAP_OK(strstr(err.msg, "network `" NET_NAME "`: add: plugin `") != NULL,
 		       "%s plugin: %s", cases[i].what, err.msg);
 		TAP_INT_EQ(sh("ip -n kkcni-f link show eth0 >/dev/null 2>&1"), 1);
+		TAP_INT_EQ(host_veths(), 0);
+		TAP_INT_EQ(masq_chains(), 0);
 		TAP_INT_EQ(ipam_files(&r), 0);
 		cache_a = kk_cni_cache_path(r.host.cache_dir, NET_NAME, "cell-f_root", "eth0");
 		TAP_OK(!exists(cache_a), "nothing cached (%s plugin)", cases[i].what);
