@@ -206,8 +206,7 @@ undo_tmp:
 /* ---- entries ---------------------------------------------------------------------- */
 
 int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
-		       const struct kk_cni_attachment *att, const cJSON *result,
-		       struct kk_err *err)
+		       const struct kk_cni_attachment *att, const cJSON *result, struct kk_err *err)
 {
 	cleanup_(cjson_deletep) cJSON *doc = must(cJSON_CreateObject());
 	cleanup_free char *dir = kk_xasprintf("%s/" RESULTS_DIR, cache_dir);
@@ -240,8 +239,7 @@ int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 	}
 	cJSON_AddItemToObject(doc, "result", must(cJSON_Duplicate(result, 1)));
 	text = must(cJSON_PrintUnformatted(doc));
-	name = kk_xasprintf("%s-%s-%s", kk_cni_conflist_name(net), att->container_id,
-			    att->ifname);
+	name = kk_xasprintf("%s-%s-%s", kk_cni_conflist_name(net), att->container_id, att->ifname);
 	if (mkdir_p(dir, 0700, err) < 0 || write_atomic(dir, name, text, strlen(text), err) < 0)
 		return kk_err_wrap(err, "cache result");
 	return 0;

@@ -49,7 +49,7 @@ static bool version_at_least(const struct kk_cni_conflist *net, const char *v)
 static bool is_cni_var(const char *kv)
 {
 	static const char *const vars[] = { "CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=",
-					    "CNI_IFNAME=",  "CNI_ARGS=",	"CNI_PATH=" };
+					    "CNI_IFNAME=",  "CNI_ARGS=",        "CNI_PATH=" };
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
@@ -95,7 +95,8 @@ static char **build_env(const struct kk_cni_host *host, enum op op,
  * name and version, and prevResult when there is one. Other members pass unchanged. */
 static char *build_stdin(const struct kk_cni_conflist *net, size_t i, const cJSON *prev)
 {
-	cleanup_(cjson_deletep) cJSON *conf = must(cJSON_Duplicate(kk_cni_conflist_plugin(net, i), 1));
+	cleanup_(cjson_deletep) cJSON *conf =
+		must(cJSON_Duplicate(kk_cni_conflist_plugin(net, i), 1));
 	static const char *const injected[] = { "name", "cniVersion", "prevResult" };
 	size_t k;
 
@@ -175,9 +176,9 @@ static int plugin_failed(struct kk_cni_run *run, struct kk_err *err)
  * the plugin's result document (cniVersion filled in from the list when missing, as libcni
  * does). Errors come back as "plugin `<type>`: ..."; -2 means the plugin never started (not
  * found, not executable), so there is nothing of it to undo. */
-static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
-		      size_t i, enum op op, const struct kk_cni_attachment *att,
-		      const cJSON *prev, cJSON **result, struct kk_err *err)
+static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_conflist *net, size_t i,
+		      enum op op, const struct kk_cni_attachment *att, const cJSON *prev,
+		      cJSON **result, struct kk_err *err)
 {
 	const char *type = kk_cni_conflist_plugin_type(net, i);
 	cleanup_free char *exe = NULL, *in = NULL;
@@ -255,8 +256,7 @@ static void rollback(const struct kk_cni_host *host, const struct kk_cni_conflis
 }
 
 int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
-	       const struct kk_cni_attachment *att, struct kk_cni_result **out,
-	       struct kk_err *err)
+	       const struct kk_cni_attachment *att, struct kk_cni_result **out, struct kk_err *err)
 {
 	const char *name = kk_cni_conflist_name(net);
 	cleanup_free char *path = NULL, *text = NULL;
@@ -416,8 +416,8 @@ int kk_cni_del_cached(const struct kk_cni_host *host, const char *network,
 }
 
 int kk_cni_cached_result(const struct kk_cni_host *host, const char *network,
-			 const char *container_id, const char *ifname,
-			 struct kk_cni_result **out, struct kk_err *err)
+			 const char *container_id, const char *ifname, struct kk_cni_result **out,
+			 struct kk_err *err)
 {
 	cleanup_free char *path = NULL, *text = NULL;
 	struct kk_cni_cache_entry e = { 0 };

@@ -46,19 +46,20 @@
 /* Where plugins and the result cache live. Strings are borrowed; none may be NULL. */
 struct kk_cni_host {
 	const char *plugin_path; /* ':'-separated dirs, searched in order; passed as CNI_PATH */
-	const char *cache_dir;	 /* libcni's cache root; entries are under results/ */
-	int timeout_ms;		 /* limit for each plugin run; <= 0: KK_CNI_DEFAULT_TIMEOUT_MS */
+	const char *cache_dir;   /* libcni's cache root; entries are under results/ */
+	int timeout_ms;          /* limit for each plugin run; <= 0: KK_CNI_DEFAULT_TIMEOUT_MS */
 };
-#define KK_CNI_HOST_DEFAULTS                                                           \
-	{                                                                              \
-		KK_CNI_DEFAULT_PLUGIN_PATH, CONFIG_DEFAULT_CNI_CACHE_DIR, KK_CNI_DEFAULT_TIMEOUT_MS \
+#define KK_CNI_HOST_DEFAULTS                                              \
+	{                                                                 \
+		KK_CNI_DEFAULT_PLUGIN_PATH, CONFIG_DEFAULT_CNI_CACHE_DIR, \
+			KK_CNI_DEFAULT_TIMEOUT_MS                         \
 	}
 
 /* One attachment of a container to a network (CNI's attachment parameters). Borrowed. */
 struct kk_cni_attachment {
 	const char *container_id; /* CNI_CONTAINERID */
-	const char *netns;	  /* CNI_NETNS, a netns path; NULL or "" only for DEL */
-	const char *ifname;	  /* CNI_IFNAME, e.g. "eth0" */
+	const char *netns;        /* CNI_NETNS, a netns path; NULL or "" only for DEL */
+	const char *ifname;       /* CNI_IFNAME, e.g. "eth0" */
 	const char *const *args;  /* CNI_ARGS: NULL-terminated "KEY=VALUE" strings, or NULL */
 };
 
@@ -92,10 +93,10 @@ struct kk_cni_interface {
 };
 
 struct kk_cni_ip {
-	int family;	/* AF_INET or AF_INET6, from the address itself */
-	char *address;	/* CIDR, e.g. "10.88.7.2/24" */
-	char *gateway;	/* NULL if absent */
-	int interface;	/* index into interfaces, or -1 */
+	int family;    /* AF_INET or AF_INET6, from the address itself */
+	char *address; /* CIDR, e.g. "10.88.7.2/24" */
+	char *gateway; /* NULL if absent */
+	int interface; /* index into interfaces, or -1 */
 };
 
 struct kk_cni_route {
@@ -105,9 +106,9 @@ struct kk_cni_route {
 
 struct kk_cni_dns {
 	char **nameservers; /* NULL-terminated; NULL if none */
-	char *domain;	    /* NULL if absent */
-	char **search;	    /* NULL-terminated; NULL if none */
-	char **options;	    /* NULL-terminated; NULL if none */
+	char *domain;       /* NULL if absent */
+	char **search;      /* NULL-terminated; NULL if none */
+	char **options;     /* NULL-terminated; NULL if none */
 };
 
 /* A plugin's ADD result, any spec version from 0.1.0 to 1.1.0, in one shape. */
@@ -126,8 +127,8 @@ struct kk_cni_result {
 /* Parse a result document (0.1.0/0.2.0 `ip4`/`ip6`, or 0.3.0 up to 1.1.0 `interfaces`/`ips`).
  * A document without `cniVersion` is read as default_version (NULL: "0.1.0", as libcni).
  * Errors are EINVAL. */
-int kk_cni_result_parse(const char *json, const char *default_version,
-			struct kk_cni_result **out, struct kk_err *err);
+int kk_cni_result_parse(const char *json, const char *default_version, struct kk_cni_result **out,
+			struct kk_err *err);
 void kk_cni_result_free(struct kk_cni_result *res);
 void kk_cni_result_freep(struct kk_cni_result **res);
 
@@ -135,8 +136,8 @@ void kk_cni_result_freep(struct kk_cni_result **res);
  * whose `interface` is an interface named ifname with a sandbox (any sandboxed interface if
  * ifname is NULL); failing that, the first IPv4 in `ips` (what upstream takes, and all an
  * 0.2.0 result has). buf must hold INET_ADDRSTRLEN bytes. ENOENT if there is none. */
-int kk_cni_result_ipv4(const struct kk_cni_result *res, const char *ifname, char *buf,
-		       size_t size, struct kk_err *err);
+int kk_cni_result_ipv4(const struct kk_cni_result *res, const char *ifname, char *buf, size_t size,
+		       struct kk_err *err);
 
 /* ---- operations --------------------------------------------------------------------- */
 
@@ -146,8 +147,7 @@ int kk_cni_result_ipv4(const struct kk_cni_result *res, const char *ifname, char
  * missing fails with ENOENT, one that runs too long with ETIMEDOUT, one that reports an error
  * with EIO and its `msg` and `details`. */
 int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
-	       const struct kk_cni_attachment *att, struct kk_cni_result **out,
-	       struct kk_err *err);
+	       const struct kk_cni_attachment *att, struct kk_cni_result **out, struct kk_err *err);
 /* CHECK att against the cached ADD result. 0 if every plugin agrees (or the conflist sets
  * `disableCheck`). ENOTSUP for cniVersion < 0.4.0; ENOENT if nothing is cached. */
 int kk_cni_check(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
@@ -166,8 +166,8 @@ int kk_cni_del_cached(const struct kk_cni_host *host, const char *network,
 /* The result cached by the last ADD of (network, container_id, ifname), as cached. Returns 1
  * with *out set, or 0 with *out NULL when there is no entry. */
 int kk_cni_cached_result(const struct kk_cni_host *host, const char *network,
-			 const char *container_id, const char *ifname,
-			 struct kk_cni_result **out, struct kk_err *err);
+			 const char *container_id, const char *ifname, struct kk_cni_result **out,
+			 struct kk_err *err);
 
 /* The cache file path of an attachment: "<cache_dir>/results/<network>-<container>-<ifname>".
  * Free it. */

@@ -24,7 +24,7 @@ struct kk_cni_conflist {
 	char *name;
 	char *version;
 	bool disable_check;
-	cJSON *doc;	     /* the whole list */
+	cJSON *doc;           /* the whole list */
 	const cJSON *plugins; /* lent from doc */
 	size_t n_plugins;
 	char *bytes;
@@ -155,7 +155,8 @@ static int select_version(const cJSON *doc, char **out, struct kk_err *err)
 			best = it->valuestring;
 	}
 	if (!best)
-		return kk_err_set(err, EINVAL, "unsupported cniVersion `%s` (supported: 0.1.0 to %s)",
+		return kk_err_set(err, EINVAL,
+				  "unsupported cniVersion `%s` (supported: 0.1.0 to %s)",
 				  first ? first : "", supported_versions[N_SUPPORTED - 1]);
 	*out = kk_xstrdup(best);
 	return 0;

@@ -127,8 +127,8 @@ static void kill_and_reap(pid_t pid)
 		;
 }
 
-static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int err_fd,
-		 pid_t *pid, struct kk_err *err)
+static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int err_fd, pid_t *pid,
+		 struct kk_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -167,9 +167,8 @@ static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int
 	return 0;
 }
 
-int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data,
-		      size_t stdin_len, int timeout_ms, struct kk_cni_run *run,
-		      struct kk_err *err)
+int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data, size_t stdin_len,
+		      int timeout_ms, struct kk_cni_run *run, struct kk_err *err)
 {
 	cleanup_close int in_w = -1, in_r = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
 	cleanup_close int pidfd = -1;

@@ -29,11 +29,10 @@ struct kk_cni_run {
 /* Run exe (no shell) in its own process group with envp, stdin_data on stdin, and collect
  * stdout and stderr until it exits. If it has not exited after timeout_ms, its whole process
  * group is killed (SIGKILL) and reaped, and the call fails with ETIMEDOUT. A plugin that
- * cannot be started fails with its errno and returns -2 (nothing ran). A plugin that exits non-zero is a success here:
- * the caller reads run->status and run->out. */
-int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data,
-		      size_t stdin_len, int timeout_ms, struct kk_cni_run *run,
-		      struct kk_err *err);
+ * cannot be started fails with its errno and returns -2 (nothing ran). A plugin that exits non-zero
+ * is a success here: the caller reads run->status and run->out. */
+int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data, size_t stdin_len,
+		      int timeout_ms, struct kk_cni_run *run, struct kk_err *err);
 void kk_cni_run_clear(struct kk_cni_run *run);
 
 /* ---- conflist.c --------------------------------------------------------------------- */
@@ -66,7 +65,7 @@ void kk_cni_result_convert(struct cJSON *res, const char *to);
 struct kk_cni_cache_entry {
 	char *config; /* conflist bytes; NULL for a legacy entry (result only) */
 	size_t config_len;
-	char **args;	     /* cniArgs as "K=V", NULL-terminated; NULL if none */
+	char **args;          /* cniArgs as "K=V", NULL-terminated; NULL if none */
 	struct cJSON *result; /* the cached result document; NULL if none */
 };
 void kk_cni_cache_entry_clear(struct kk_cni_cache_entry *e);

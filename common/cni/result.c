@@ -139,7 +139,8 @@ static int parse_routes(const cJSON *routes, struct kk_cni_result *res, struct k
 		res->n_routes++;
 		if (!cJSON_IsObject(r))
 			return kk_err_set(err, EINVAL, "routes[%zu] is not an object", i);
-		if (opt_string(r, "dst", &rt->dst, err) < 0 || opt_string(r, "gw", &rt->gw, err) < 0)
+		if (opt_string(r, "dst", &rt->dst, err) < 0 ||
+		    opt_string(r, "gw", &rt->gw, err) < 0)
 			return kk_err_wrap(err, "routes[%zu]", i);
 		if (!rt->dst)
 			return kk_err_set(err, EINVAL, "routes[%zu]: missing `dst`", i);
@@ -211,21 +212,23 @@ static int parse_current(const cJSON *doc, struct kk_cni_result *res, struct kk_
 	if (ifs && !cJSON_IsNull(ifs) && !cJSON_IsArray(ifs))
 		return kk_err_set(err, EINVAL, "`interfaces` is not a list");
 	if (cJSON_IsArray(ifs)) {
-		res->interfaces = kk_xcalloc((size_t)cJSON_GetArraySize(ifs) + 1,
-					     sizeof(*res->interfaces));
+		res->interfaces =
+			kk_xcalloc((size_t)cJSON_GetArraySize(ifs) + 1, sizeof(*res->interfaces));
 		cJSON_ArrayForEach(it, ifs)
 		{
 			struct kk_cni_interface *iface = &res->interfaces[res->n_interfaces];
 
 			i = res->n_interfaces++;
 			if (!cJSON_IsObject(it))
-				return kk_err_set(err, EINVAL, "interfaces[%zu] is not an object", i);
+				return kk_err_set(err, EINVAL, "interfaces[%zu] is not an object",
+						  i);
 			if (opt_string(it, "name", &iface->name, err) < 0 ||
 			    opt_string(it, "mac", &iface->mac, err) < 0 ||
 			    opt_string(it, "sandbox", &iface->sandbox, err) < 0)
 				return kk_err_wrap(err, "interfaces[%zu]", i);
 			if (!iface->name)
-				return kk_err_set(err, EINVAL, "interfaces[%zu]: missing `name`", i);
+				return kk_err_set(err, EINVAL, "interfaces[%zu]: missing `name`",
+						  i);
 		}
 	}
 	if (ips && !cJSON_IsNull(ips) && !cJSON_IsArray(ips))
@@ -274,21 +277,20 @@ static int parse_doc(const cJSON *doc, const char *default_version, struct kk_cn
 		return kk_err_set(err, EINVAL, "not a JSON object");
 	if (v && !cJSON_IsString(v))
 		return kk_err_set(err, EINVAL, "`cniVersion` is not a string");
-	res->cni_version = kk_xstrdup(v && *v->valuestring	? v->valuestring
-				      : default_version ? default_version
-							: "0.1.0");
+	res->cni_version = kk_xstrdup(v && *v->valuestring ? v->valuestring
+				      : default_version    ? default_version
+							   : "0.1.0");
 	if (kk_cni_version_parse(res->cni_version, parts) < 0)
 		return kk_err_set(err, EINVAL, "invalid cniVersion `%s`", res->cni_version);
 	if (parts[0] > 1)
-		return kk_err_set(err, EINVAL, "unsupported result version `%s`",
-				  res->cni_version);
+		return kk_err_set(err, EINVAL, "unsupported result version `%s`", res->cni_version);
 	if (kk_cni_version_cmp(res->cni_version, "0.3.0") < 0)
 		return parse_legacy(doc, res, err);
 	return parse_current(doc, res, err);
 }
 
-int kk_cni_result_parse(const char *json, const char *default_version,
-			struct kk_cni_result **out, struct kk_err *err)
+int kk_cni_result_parse(const char *json, const char *default_version, struct kk_cni_result **out,
+			struct kk_err *err)
 {
 	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
 	cJSON *doc = cJSON_Parse(json);
@@ -310,8 +312,8 @@ int kk_cni_result_parse(const char *json, const char *default_version,
 	return 0;
 }
 
-int kk_cni_result_ipv4(const struct kk_cni_result *res, const char *ifname, char *buf,
-		       size_t size, struct kk_err *err)
+int kk_cni_result_ipv4(const struct kk_cni_result *res, const char *ifname, char *buf, size_t size,
+		       struct kk_err *err)
 {
 	const struct kk_cni_ip *found = NULL;
 	size_t i;
@@ -420,7 +422,7 @@ void kk_cni_result_convert(cJSON *res, const char *to)
 				 cJSON_IsString(addr))
 				set_string(ip, "version",
 					   address_family(addr->valuestring) == AF_INET6 ? "6"
-											  : "4");
+											 : "4");
 		}
 	}
 	set_string(res, "cniVersion", to);

@@ -133,10 +133,10 @@ static bool process_gone(pid_t pid)
 }
 
 struct fx {
-	char dir[256];	   /* the temp root */
+	char dir[256];     /* the temp root */
 	char plugins[300]; /* fake plugins */
 	char cache[300];
-	char log[300]; /* what the fake plugins record */
+	char log[300];  /* what the fake plugins record */
 	char path[600]; /* plugin search path */
 	struct kk_cni_host host;
 };
@@ -169,8 +169,9 @@ static const char fake_plugin[] =
 static bool fx_init(struct fx *f)
 {
 	const char *base = getenv("KUKEON_TEST_TMP");
-	static const char *const names[] = { "rec-a", "rec-b", "fail", "noisy", "garbage",
-					     "sleeper" };
+	static const char *const names[] = {
+		"rec-a", "rec-b", "fail", "noisy", "garbage", "sleeper"
+	};
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -305,7 +306,8 @@ static void conflist_rejects_bad_input(void)
 		  "conflist `test`: missing `cniVersion`" },
 		{ "{\"name\":\"n\",\"cniVersion\":\"2.0.0\",\"plugins\":[{\"type\":\"b\"}]}",
 		  "conflist `test`: unsupported cniVersion `2.0.0` (supported: 0.1.0 to 1.1.0)" },
-		{ "{\"name\":\"n\",\"cniVersion\":\"0.4.0\"}", "conflist `test`: missing `plugins`" },
+		{ "{\"name\":\"n\",\"cniVersion\":\"0.4.0\"}",
+		  "conflist `test`: missing `plugins`" },
 		{ "{\"name\":\"n\",\"cniVersion\":\"0.4.0\",\"plugins\":[]}",
 		  "conflist `test`: `plugins` is empty" },
 		{ "{\"name\":\"n\",\"cniVersion\":\"0.4.0\",\"plugins\":[{\"type\":\"b\"},{}]}",
@@ -349,8 +351,8 @@ static void conflist_load_names_the_file(void)
 	memset(&err, 0, sizeof(err));
 	TAP_INT_EQ(kk_cni_conflist_load(missing, &net, &err), -1);
 	TAP_INT_EQ(err.code, ENOENT);
-	snprintf(want, sizeof(want), "conflist `%s`: open `%s`: No such file or directory",
-		 missing, missing);
+	snprintf(want, sizeof(want), "conflist `%s`: open `%s`: No such file or directory", missing,
+		 missing);
 	TAP_STR_EQ(err.msg, want);
 	fx_done(&f);
 }
@@ -405,11 +407,12 @@ static void result_100_and_legacy_parse(void)
 	struct kk_err err = { 0 };
 	char ip[16];
 
-	TAP_INT_EQ(kk_cni_result_parse(
-			   "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\","
-			   "\"sandbox\":\"/x\",\"mtu\":1500}],\"ips\":[{\"address\":\"10.1.0.9/16\","
-			   "\"interface\":0}]}",
-			   NULL, &r100, &err),
+	TAP_INT_EQ(kk_cni_result_parse("{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":"
+				       "\"eth0\","
+				       "\"sandbox\":\"/"
+				       "x\",\"mtu\":1500}],\"ips\":[{\"address\":\"10.1.0.9/16\","
+				       "\"interface\":0}]}",
+				       NULL, &r100, &err),
 		   0);
 	TAP_INT_EQ(kk_cni_result_ipv4(r100, "eth0", ip, sizeof(ip), &err), 0);
 	TAP_STR_EQ(ip, "10.1.0.9");
@@ -436,7 +439,8 @@ static void result_rejects_bad_input(void)
 		const char *text, *msg;
 	} cases[] = {
 		{ "nope", "result is not valid JSON" },
-		{ "{\"cniVersion\":\"0.4.0\",\"ips\":[{\"address\":\"10.0.0.1/24\",\"interface\":3}]}",
+		{ "{\"cniVersion\":\"0.4.0\",\"ips\":[{\"address\":\"10.0.0.1/"
+		  "24\",\"interface\":3}]}",
 		  "result: ips[0]: `interface` is not an index into `interfaces`" },
 		{ "{\"cniVersion\":\"0.4.0\",\"ips\":[{\"address\":\"banana/24\"}]}",
 		  "result: ips[0]: invalid address `banana/24`" },
@@ -535,8 +539,10 @@ static void fake_add_check_del_follow_the_spec(void)
 	TAP_STR_EQ(jstr(in_a, "cniVersion"), "0.4.0");
 	TAP_OK(cJSON_GetObjectItemCaseSensitive(in_a, "prevResult") == NULL,
 	       "the first plugin gets no prevResult");
-	TAP_OK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-		       cJSON_GetObjectItemCaseSensitive(in_a, "keep"), "x")) == 2,
+	TAP_OK(cJSON_GetArraySize(
+		       cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(in_a,
+											 "keep"),
+							"x")) == 2,
 	       "other members pass through unchanged");
 	TAP_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(in_b, "prevResult"), "cniVersion"),
 		   "0.4.0");
@@ -571,17 +577,17 @@ static void fake_add_check_del_follow_the_spec(void)
 	TAP_STR_EQ(jstr(cache, "networkName"), "fake-net");
 	TAP_STR_EQ(jstr(cache, "netns"), "/run/netns/fake");
 	{
-		const cJSON *pair = cJSON_GetArrayItem(
-			cJSON_GetObjectItemCaseSensitive(cache, "cniArgs"), 1);
+		const cJSON *pair =
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cache, "cniArgs"), 1);
 		const cJSON *k = cJSON_GetArrayItem(pair, 0), *v = cJSON_GetArrayItem(pair, 1);
 
 		TAP_OK(cJSON_IsString(k) && strcmp(k->valuestring, "IgnoreUnknown") == 0 &&
 			       cJSON_IsString(v) && strcmp(v->valuestring, "1") == 0,
 		       "cniArgs cached as [key, value] pairs");
 	}
-	TAP_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(cache, "result"), "cniVersion"),
-		   "0.4.0");
-	TAP_INT_EQ(sh("test \"$(stat -c %%a '%s')\" = 600 && test \"$(stat -c %%a '%s/results')\" = "
+	TAP_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(cache, "result"), "cniVersion"), "0.4.0");
+	TAP_INT_EQ(sh("test \"$(stat -c %%a '%s')\" = 600 && test \"$(stat -c %%a '%s/results')\" "
+		      "= "
 		      "700",
 		      cache_path, f.cache),
 		   0);
@@ -664,11 +670,13 @@ static void fake_bad_attachment_is_refused(void)
 	if (!fx_init(&f))
 		abort();
 	TAP_INT_EQ(kk_cni_add(&f.host, net, &bad_id, NULL, &err), -1);
-	TAP_STR_EQ(err.msg, "network `fake-net`: add: container ID `_x` must start with a letter or "
-			    "digit");
+	TAP_STR_EQ(err.msg,
+		   "network `fake-net`: add: container ID `_x` must start with a letter or "
+		   "digit");
 	TAP_INT_EQ(kk_cni_add(&f.host, net, &bad_if, NULL, &err), -1);
-	TAP_STR_EQ(err.msg, "network `fake-net`: add: interface name `a-very-long-ifname0` is longer "
-			    "than 15 bytes");
+	TAP_STR_EQ(err.msg,
+		   "network `fake-net`: add: interface name `a-very-long-ifname0` is longer "
+		   "than 15 bytes");
 	TAP_INT_EQ(kk_cni_add(&f.host, net, &no_ns, NULL, &err), -1);
 	TAP_STR_EQ(err.msg, "network `fake-net`: add: no network namespace given");
 	fx_done(&f);
@@ -676,9 +684,9 @@ static void fake_bad_attachment_is_refused(void)
 
 static void fake_missing_plugin_names_it_and_the_path(void)
 {
-	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net =
-		conflist("{\"cniVersion\":\"0.4.0\",\"name\":\"m\",\"plugins\":[{\"type\":\"rec-a\"},"
-			 "{\"type\":\"nosuch\"}]}");
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = conflist(
+		"{\"cniVersion\":\"0.4.0\",\"name\":\"m\",\"plugins\":[{\"type\":\"rec-a\"},"
+		"{\"type\":\"nosuch\"}]}");
 	struct kk_cni_attachment att = { "c", "/run/netns/x", "eth0", NULL };
 	cleanup_free char *calls = NULL, *cache_path = NULL;
 	struct kk_err err = { 0 };
@@ -734,10 +742,11 @@ static void fake_plugin_failures_read_well(void)
 		const char *type, *msg;
 		int code;
 	} cases[] = {
-		{ "noisy", "network `x`: add: plugin `noisy`: exited with status 2: something broke",
-		  EIO },
-		{ "garbage", "network `x`: add: plugin `garbage`: result is not a JSON object: `not "
-			     "json`",
+		{ "noisy",
+		  "network `x`: add: plugin `noisy`: exited with status 2: something broke", EIO },
+		{ "garbage",
+		  "network `x`: add: plugin `garbage`: result is not a JSON object: `not "
+		  "json`",
 		  EIO },
 	};
 	struct kk_cni_attachment att = { "c", "/run/netns/x", "eth0", NULL };
@@ -747,9 +756,9 @@ static void fake_plugin_failures_read_well(void)
 	if (!fx_init(&f))
 		abort();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cleanup_free char *text = kk_xasprintf(
-			"{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"plugins\":[{\"type\":\"%s\"}]}",
-			cases[i].type);
+		cleanup_free char *text = kk_xasprintf("{\"cniVersion\":\"1.0.0\",\"name\":\"x\","
+						       "\"plugins\":[{\"type\":\"%s\"}]}",
+						       cases[i].type);
 		cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = conflist(text);
 		struct kk_err err = { 0 };
 
@@ -758,8 +767,9 @@ static void fake_plugin_failures_read_well(void)
 		TAP_STR_EQ(err.msg, cases[i].msg);
 	}
 	{
-		cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = conflist(
-			"{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"plugins\":[{\"type\":\"noexec\"}]}");
+		cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net =
+			conflist("{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"plugins\":[{\"type\":"
+				 "\"noexec\"}]}");
 		struct kk_err err = { 0 };
 		char want[1024];
 
@@ -839,7 +849,8 @@ static void fake_del_from_a_libcni_cache_entry(void)
 		"{\"kind\":\"cniCacheV1\",\"containerId\":\"0123abcd\",\"config\":\"%s\","
 		"\"ifName\":\"eth0\",\"networkName\":\"go-net\",\"netns\":\"/proc/4242/ns/net\","
 		"\"cniArgs\":[[\"IgnoreUnknown\",\"1\"]],\"result\":{\"cniVersion\":\"0.4.0\","
-		"\"dns\":{},\"interfaces\":[{\"mac\":\"4a:1f:00:00:00:01\",\"name\":\"k-703e8b3a\"},"
+		"\"dns\":{},\"interfaces\":[{\"mac\":\"4a:1f:00:00:00:01\",\"name\":\"k-703e8b3a\"}"
+		","
 		"{\"mac\":\"4a:1f:00:00:00:02\",\"name\":\"veth12345678\"},{\"mac\":"
 		"\"4a:1f:00:00:00:03\",\"name\":\"eth0\",\"sandbox\":\"/proc/4242/ns/net\"}],"
 		"\"ips\":[{\"address\":\"10.88.0.5/24\",\"gateway\":\"10.88.0.1\",\"interface\":2,"
@@ -859,7 +870,8 @@ static void fake_del_from_a_libcni_cache_entry(void)
 	del_b = fx_stdin(&f, "rec-b", "DEL");
 	TAP_STR_EQ(jstr(del_b, "name"), "go-net");
 	TAP_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-						   cJSON_GetObjectItemCaseSensitive(del_b, "prevResult"),
+						   cJSON_GetObjectItemCaseSensitive(del_b,
+										    "prevResult"),
 						   "ips"),
 					   0),
 			"address"),
@@ -910,7 +922,7 @@ struct realfx {
 };
 
 #define NET_NAME "kk-unit"
-#define BRIDGE	 "k-test"
+#define BRIDGE   "k-test"
 
 static bool real_init(struct realfx *r, const char *extra_plugin)
 {
@@ -956,8 +968,8 @@ static void netns_del(const char *name)
 
 static int ipam_files(struct realfx *r)
 {
-	cleanup_free char *n = sh_out("ls '%s/" NET_NAME "' 2>/dev/null | grep -c '^10\\.'",
-				      r->ipam);
+	cleanup_free char *n =
+		sh_out("ls '%s/" NET_NAME "' 2>/dev/null | grep -c '^10\\.'", r->ipam);
 
 	return atoi(n);
 }
