@@ -7,6 +7,7 @@
  * is libcni's legacy format: the file is the result itself. */
 #include "common/cni/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -348,5 +349,104 @@ int kk_cni_cache_remove(const char *path, struct kk_err *err)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
 		return kk_err_sys(err, "remove cache entry `%s`", path);
+	return 0;
+}
+
+/* ---- listing ---------------------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void kk_cni_cached_attachments_free(struct kk_cni_cached_attachment *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(list[i].network);
+		free(list[i].container_id);
+		free(list[i].ifname);
+		free(list[i].netns);
+	}
+	free(list);
+}
+
+/* One entry for the listing, or false if it is to be skipped. */
+static bool list_entry(const char *path, const char *container_id,
+		       struct kk_cni_cached_attachment *a)
+{
+	cleanup_free char *text = NULL;
+	cleanup_(cjson_deletep) cJSON *doc = NULL;
+	struct kk_err ignored = { 0 };
+	const char *kind, *cid, *ifname, *net, *netns;
+
+	if (kk_cni_read_file(path, ENTRY_MAX, &text, NULL, &ignored) < 0)
+		return false;
+	doc = cJSON_Parse(text);
+	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kind"));
+	cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "containerId"));
+	ifname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "ifName"));
+	net = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "networkName"));
+	netns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "netns"));
+	if (!kind || strcmp(kind, CACHE_KIND) != 0 || !cid || !ifname || !*ifname || !net ||
+	    !*net || (container_id && strcmp(cid, container_id) != 0))
+		return false;
+	a->network = kk_xstrdup(net);
+	a->container_id = kk_xstrdup(cid);
+	a->ifname = kk_xstrdup(ifname);
+	a->netns = netns && *netns ? kk_xstrdup(netns) : NULL;
+	return true;
+}
+
+int kk_cni_cache_list(const struct kk_cni_host *host, const char *container_id,
+		      struct kk_cni_cached_attachment **out, size_t *n, struct kk_err *err)
+{
+	cleanup_free char *dir = kk_xasprintf("%s/" RESULTS_DIR, host->cache_dir);
+	struct kk_cni_cached_attachment *list = NULL;
+	char **names = NULL;
+	size_t n_names = 0, n_list = 0, i;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		if (errno == ENOENT) {
+			*out = NULL;
+			*n = 0;
+			return 0;
+		}
+		return kk_err_sys(err, "list CNI cache `%s`", dir);
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue; /* ".", "..", and our temp files */
+		names = kk_xrealloc(names, (n_names + 1) * sizeof(*names));
+		names[n_names++] = kk_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n_names)
+		qsort(names, n_names, sizeof(*names), cmp_names);
+	for (i = 0; i < n_names; i++) {
+		cleanup_free char *path = kk_xasprintf("%s/%s", dir, names[i]);
+		struct kk_cni_cached_attachment a = { 0 };
+
+		/* libcni's quick filter on the name before reading the file */
+		if (container_id) {
+			cleanup_free char *part = kk_xasprintf("-%s-", container_id);
+			const char *pos = strstr(names[i], part);
+
+			if (!pos || pos == names[i] || !pos[strlen(part)])
+				continue;
+		}
+		if (!list_entry(path, container_id, &a))
+			continue;
+		list = kk_xrealloc(list, (n_list + 1) * sizeof(*list));
+		list[n_list++] = a;
+	}
+	for (i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	*out = list;
+	*n = n_list;
 	return 0;
 }

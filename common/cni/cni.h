@@ -169,6 +169,23 @@ int kk_cni_cached_result(const struct kk_cni_host *host, const char *network,
 			 const char *container_id, const char *ifname, struct kk_cni_result **out,
 			 struct kk_err *err);
 
+/* An attachment found in the cache. */
+struct kk_cni_cached_attachment {
+	char *network;
+	char *container_id;
+	char *ifname;
+	char *netns; /* as cached; NULL if none. Only informative: the path may be stale */
+};
+
+/* The attachments in the cache, optionally only those of container_id (NULL: all), sorted by
+ * file name, as libcni's GetCachedAttachments lists them: entries that are not readable
+ * "cniCacheV1" objects naming a network and an interface are skipped. A missing cache dir
+ * is an empty list. *out is a new array of *n entries (NULL if none); free it with
+ * kk_cni_cached_attachments_free(). */
+int kk_cni_cache_list(const struct kk_cni_host *host, const char *container_id,
+		      struct kk_cni_cached_attachment **out, size_t *n, struct kk_err *err);
+void kk_cni_cached_attachments_free(struct kk_cni_cached_attachment *list, size_t n);
+
 /* The cache file path of an attachment: "<cache_dir>/results/<network>-<container>-<ifname>".
  * Free it. */
 char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *container_id,

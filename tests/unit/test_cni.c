@@ -594,6 +594,35 @@ static void fake_add_check_del_follow_the_spec(void)
 	TAP_INT_EQ(kk_cni_cached_result(&f.host, "fake-net", "ctr-1", "eth0", &cached, &err), 1);
 	TAP_INT_EQ(cached ? (long long)cached->n_ips : -1, 2);
 
+	{
+		struct kk_cni_cached_attachment *list = NULL;
+		size_t n = 99;
+		cleanup_free char *junk = kk_xasprintf("%s/results/fake-net-ctr-1-eth1", f.cache);
+
+		write_file(junk, "{\"kind\":\"other\"}", 0600);
+		TAP_INT_EQ(kk_cni_cache_list(&f.host, "ctr-1", &list, &n, &err), 0);
+		TAP_INT_EQ(n, 1);
+		TAP_OK(n == 1 && strcmp(list[0].network, "fake-net") == 0 &&
+			       strcmp(list[0].container_id, "ctr-1") == 0 &&
+			       strcmp(list[0].ifname, "eth0") == 0 &&
+			       strcmp(list[0].netns, "/run/netns/fake") == 0,
+		       "the cached attachment is listed; a foreign file is not");
+		kk_cni_cached_attachments_free(list, n);
+		TAP_INT_EQ(kk_cni_cache_list(&f.host, "ctr", &list, &n, &err), 0);
+		TAP_INT_EQ(n, 0);
+		kk_cni_cached_attachments_free(list, n);
+		unlink(junk);
+	}
+	{
+		struct kk_cni_host nowhere = f.host;
+		struct kk_cni_cached_attachment *list = NULL;
+		size_t n = 99;
+
+		nowhere.cache_dir = f.log;
+		TAP_INT_EQ(kk_cni_cache_list(&nowhere, NULL, &list, &n, &err), 0);
+		TAP_OK(n == 0 && list == NULL, "no cache dir: an empty list");
+	}
+
 	/* a second ADD of the same attachment runs nothing */
 	fx_reset_log(&f);
 	TAP_INT_EQ(kk_cni_add(&f.host, net, &att, NULL, &err), -1);
