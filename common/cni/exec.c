@@ -127,6 +127,19 @@ static void kill_and_reap(pid_t pid)
 		;
 }
 
+/* The child's ends are dup2()ed onto 0, 1 and 2 in that order; one that is itself 0-2 (our
+ * own stdio was closed) would be overwritten before its turn, so move it above. */
+static int above_stdio(int fd)
+{
+	int moved;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	kk_closep(&fd);
+	return moved;
+}
+
 static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int err_fd, pid_t *pid,
 		 struct kk_err *err)
 {
@@ -184,13 +197,15 @@ int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_dat
 	 * from send(MSG_NOSIGNAL) rather than a SIGPIPE for the whole process */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return kk_err_sys(err, "socketpair"), -2;
-	in_w = fds[0], in_r = fds[1];
+	in_w = fds[0], in_r = above_stdio(fds[1]);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return kk_err_sys(err, "pipe"), -2;
-	out_r = fds[0], out_w = fds[1];
+	out_r = fds[0], out_w = above_stdio(fds[1]);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return kk_err_sys(err, "pipe"), -2;
-	err_r = fds[0], err_w = fds[1];
+	err_r = fds[0], err_w = above_stdio(fds[1]);
+	if (in_r < 0 || out_w < 0 || err_w < 0)
+		return kk_err_sys(err, "dup"), -2;
 	/* only our ends are non-blocking: each pipe end is its own open file description */
 	if (fcntl(out_r, F_SETFL, O_NONBLOCK) < 0 || fcntl(err_r, F_SETFL, O_NONBLOCK) < 0)
 		return kk_err_sys(err, "fcntl"), -2;
@@ -262,6 +277,10 @@ int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_dat
 		if (pidfd < 0 || (i_pid >= 0 && pfd[i_pid].revents)) {
 			pid_t r = waitpid(pid, &status, WNOHANG);
 
+			if (r < 0 && errno == ECHILD) /* SIGCHLD ignored: reaped by the kernel */
+				return kk_err_set(err, ECHILD,
+						  "exit status of `%s` lost (SIGCHLD is ignored)",
+						  exe);
 			exited = r == pid;
 		}
 	}
