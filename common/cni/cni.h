@@ -186,6 +186,24 @@ int kk_cni_cache_list(const struct kk_cni_host *host, const char *container_id,
 		      struct kk_cni_cached_attachment **out, size_t *n, struct kk_err *err);
 void kk_cni_cached_attachments_free(struct kk_cni_cached_attachment *list, size_t n);
 
+/* ---- purge ------------------------------------------------------------------------ */
+
+/* host-local's own default for `ipam.dataDir`. */
+#define KK_CNI_HOSTLOCAL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+
+/* Forget what CNI holds for container_id on net even when the plugins cannot clean up: a DEL
+ * (no netns; errors ignored) for each cached attachment of the container on net, then its
+ * cache entries and its host-local IP reservations are removed (files in
+ * `<dataDir>/<network>/` whose first line is the container ID; dataDir from each host-local
+ * `ipam` of the list, or host-local's default). Returns how many cache entries and
+ * reservations were removed. */
+int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+		 const char *container_id, struct kk_err *err);
+/* Forget a whole network: every cache entry naming it and its host-local store
+ * `<dataDir>/<network>/` (runs no plugin). Returns how many entries and files were removed. */
+int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 struct kk_err *err);
+
 /* The cache file path of an attachment: "<cache_dir>/results/<network>-<container>-<ifname>".
  * Free it. */
 char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *container_id,

@@ -161,6 +161,8 @@ static const char fake_plugin[] =
 	"\"details\":\"subnet too\\nsmall\"}'; exit 1 ;;\n"
 	"noisy.ADD) echo 'something broke' >&2; exit 2 ;;\n"
 	"garbage.ADD) echo 'not json'; exit 0 ;;\n"
+	"faildel.ADD) printf '{\"cniVersion\":\"0.4.0\"}' ;;\n"
+	"faildel.DEL) echo '{\"code\":100,\"msg\":\"cannot delete\"}'; exit 1 ;;\n"
 	"sleeper.ADD) sleep 30 & echo $! >\"$KK_TEST_LOG/sleep.pid\"; "
 	"echo $$ >\"$KK_TEST_LOG/sh.pid\"; wait ;;\n"
 	"esac\n"
@@ -169,9 +171,8 @@ static const char fake_plugin[] =
 static bool fx_init(struct fx *f)
 {
 	const char *base = getenv("KUKEON_TEST_TMP");
-	static const char *const names[] = {
-		"rec-a", "rec-b", "fail", "noisy", "garbage", "sleeper"
-	};
+	static const char *const names[] = { "rec-a",	"rec-b",   "fail",   "noisy",
+					     "garbage", "sleeper", "faildel" };
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -941,6 +942,59 @@ static void fake_corrupt_cache_entry(void)
 	fx_done(&f);
 }
 
+static void fake_purge_cleans_up_when_del_cannot(void)
+{
+	struct fx f;
+	cleanup_free char *list = NULL, *store = NULL, *calls = NULL, *path = NULL;
+	cleanup_free char *p_own = NULL, *p_other = NULL, *p_last = NULL, *p_lock = NULL;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct kk_cni_attachment att = { "ctr-p", "/run/netns/x", "eth0", NULL };
+	struct kk_cni_attachment other = { "ctr-q", "/run/netns/y", "eth0", NULL };
+	struct kk_err err = { 0 };
+
+	if (!fx_init(&f))
+		abort();
+	list = kk_xasprintf("{\"cniVersion\":\"0.4.0\",\"name\":\"purge-net\",\"plugins\":["
+			    "{\"type\":\"rec-a\",\"ipam\":{\"type\":\"host-local\",\"dataDir\":"
+			    "\"%s/ipam\"}},{\"type\":\"faildel\"}]}",
+			    f.dir);
+	net = conflist(list);
+	store = kk_xasprintf("%s/ipam/purge-net", f.dir);
+	sh("mkdir -p '%s'", store);
+	p_own = kk_xasprintf("%s/10.0.0.2", store);
+	p_other = kk_xasprintf("%s/10.0.0.3", store);
+	p_last = kk_xasprintf("%s/last_reserved_ip.0", store);
+	p_lock = kk_xasprintf("%s/lock", store);
+	write_file(p_own, "ctr-p\r\neth0", 0644);
+	write_file(p_other, "ctr-q\r\neth0", 0644);
+	write_file(p_last, "ctr-p", 0644);
+	write_file(p_lock, "", 0644);
+	TAP_INT_EQ(kk_cni_add(&f.host, net, &att, NULL, &err), 0);
+	TAP_INT_EQ(kk_cni_add(&f.host, net, &other, NULL, &err), 0);
+	TAP_INT_EQ(kk_cni_del(&f.host, net, &att, &err), -1);
+	TAP_STR_EQ(err.msg, "network `purge-net`: del: plugin `faildel`: cannot delete (cni error "
+			    "code 100)");
+	fx_reset_log(&f);
+	memset(&err, 0, sizeof(err));
+	TAP_INT_EQ(kk_cni_purge(&f.host, net, "ctr-p", &err), 2);
+	calls = fx_calls(&f);
+	TAP_STR_EQ(calls, "DEL faildel\n");
+	path = kk_cni_cache_path(f.cache, "purge-net", "ctr-p", "eth0");
+	TAP_OK(!exists(path), "the container's cache entry is gone");
+	TAP_OK(!exists(p_own), "its IP reservation is gone");
+	TAP_OK(exists(p_other) && exists(p_last) && exists(p_lock),
+	       "other reservations and the store's own files stay");
+	TAP_INT_EQ(kk_cni_purge(&f.host, net, "ctr-p", &err), 0);
+	/* the whole network: ctr-q's entry, the store */
+	TAP_INT_EQ(kk_cni_network_purge(&f.host, net, &err), 4);
+	TAP_OK(!exists(store), "the host-local store of the network is gone");
+	free(path);
+	path = kk_cni_cache_path(f.cache, "purge-net", "ctr-q", "eth0");
+	TAP_OK(!exists(path), "every cache entry of the network is gone");
+	TAP_INT_EQ(kk_cni_network_purge(&f.host, net, &err), 0);
+	fx_done(&f);
+}
+
 /* ---- real plugins, in the harness ----------------------------------------------------- */
 
 struct realfx {
@@ -1086,6 +1140,13 @@ static void real_add_check_ping_del(void)
 	TAP_INT_EQ(ipam_files(&r), 1);
 	TAP_OK(!exists(cache_a), "cache entry removed");
 
+	/* purge: the IP is released and the entry dropped even with the netns gone */
+	TAP_INT_EQ(kk_cni_add(&r.host, net, &a, NULL, &err), 0);
+	netns_del("kkcni-a");
+	TAP_INT_EQ(kk_cni_purge(&r.host, net, "cell-a_root", &err), 1);
+	TAP_OK(!exists(cache_a), "cache entry removed by purge");
+	TAP_INT_EQ(ipam_files(&r), 1);
+
 	TAP_INT_EQ(kk_cni_del(&r.host, net, &b, &err), 0);
 	TAP_INT_EQ(ipam_files(&r), 0);
 	TAP_INT_EQ(sh("ip -n kkcni-b link show eth0 >/dev/null 2>&1"), 1);
@@ -1156,6 +1217,7 @@ int main(void)
 	fake_hanging_plugin_times_out_and_leaves_no_process();
 	fake_del_from_a_libcni_cache_entry();
 	fake_corrupt_cache_entry();
+	fake_purge_cleans_up_when_del_cannot();
 	real_add_check_ping_del();
 	real_failed_add_leaves_nothing();
 	return tap_done();
