@@ -192,7 +192,7 @@ static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_confli
 		return -2;
 	in = build_stdin(net, i, prev);
 	env = build_env(host, op, att);
-	rc = kk_cni_plugin_run(exe, env, in, strlen(in), host->timeout_ms, &run, err);
+	rc = kk_cni_plugin_run(exe, NULL, env, in, strlen(in), host->timeout_ms, &run, err);
 	if (rc < 0) {
 		kk_err_wrap(err, "plugin `%s`", type);
 		return rc;

@@ -195,8 +195,9 @@ void kk_cni_cached_attachments_free(struct kk_cni_cached_attachment *list, size_
  * (no netns; errors ignored) for each cached attachment of the container on net, then its
  * cache entries and its host-local IP reservations are removed (files in
  * `<dataDir>/<network>/` whose first line is the container ID; dataDir from each host-local
- * `ipam` of the list, or host-local's default). Returns how many cache entries and
- * reservations were removed. */
+ * `ipam` of the list, or host-local's default), and, for a bridge with `ipMasq`, the nat
+ * chain and POSTROUTING rule the bridge plugin made for it (its DEL leaves them once the
+ * netns is gone). Returns how many cache entries, reservations and chains were removed. */
 int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 		 const char *container_id, struct kk_err *err);
 /* Forget a whole network: every cache entry naming it and its host-local store

@@ -140,12 +140,13 @@ static int above_stdio(int fd)
 	return moved;
 }
 
-static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int err_fd, pid_t *pid,
-		 struct kk_err *err)
+static int spawn(const char *exe, char *const argv_in[], char *const envp[], int in_fd, int out_fd,
+		 int err_fd, pid_t *pid, struct kk_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char *argv[] = { (char *)exe, NULL };
+	char *argv_plain[] = { (char *)exe, NULL };
+	char *const *argv = argv_in ? argv_in : argv_plain;
 	sigset_t none, all;
 	int rc, tries;
 
@@ -180,8 +181,9 @@ static int spawn(const char *exe, char *const envp[], int in_fd, int out_fd, int
 	return 0;
 }
 
-int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data, size_t stdin_len,
-		      int timeout_ms, struct kk_cni_run *run, struct kk_err *err)
+int kk_cni_plugin_run(const char *exe, char *const argv[], char *const envp[],
+		      const char *stdin_data, size_t stdin_len, int timeout_ms,
+		      struct kk_cni_run *run, struct kk_err *err)
 {
 	cleanup_close int in_w = -1, in_r = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
 	cleanup_close int pidfd = -1;
@@ -210,7 +212,7 @@ int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_dat
 	if (fcntl(out_r, F_SETFL, O_NONBLOCK) < 0 || fcntl(err_r, F_SETFL, O_NONBLOCK) < 0)
 		return kk_err_sys(err, "fcntl"), -2;
 
-	if (spawn(exe, envp, in_r, out_w, err_w, &pid, err) < 0)
+	if (spawn(exe, argv, envp, in_r, out_w, err_w, &pid, err) < 0)
 		return -2;
 	kk_closep(&in_r), in_r = -1;
 	kk_closep(&out_w), out_w = -1;

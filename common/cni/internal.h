@@ -26,13 +26,14 @@ struct kk_cni_run {
 #define KK_CNI_STDOUT_MAX (16u << 20)
 #define KK_CNI_STDERR_MAX (64u << 10)
 
-/* Run exe (no shell) in its own process group with envp, stdin_data on stdin, and collect
- * stdout and stderr until it exits. If it has not exited after timeout_ms, its whole process
- * group is killed (SIGKILL) and reaped, and the call fails with ETIMEDOUT. A plugin that
- * cannot be started fails with its errno and returns -2 (nothing ran). A plugin that exits non-zero
- * is a success here: the caller reads run->status and run->out. */
-int kk_cni_plugin_run(const char *exe, char *const envp[], const char *stdin_data, size_t stdin_len,
-		      int timeout_ms, struct kk_cni_run *run, struct kk_err *err);
+/* Run exe (no shell) with argv (NULL: just exe, as plugins are run) in its own process group with
+ * envp, stdin_data on stdin, and collect stdout and stderr until it exits. If it has not exited
+ * after timeout_ms, its whole process group is killed (SIGKILL) and reaped, and the call fails with
+ * ETIMEDOUT. A plugin that cannot be started fails with its errno and returns -2 (nothing ran). A
+ * plugin that exits non-zero is a success here: the caller reads run->status and run->out. */
+int kk_cni_plugin_run(const char *exe, char *const argv[], char *const envp[],
+		      const char *stdin_data, size_t stdin_len, int timeout_ms,
+		      struct kk_cni_run *run, struct kk_err *err);
 void kk_cni_run_clear(struct kk_cni_run *run);
 
 /* ---- conflist.c --------------------------------------------------------------------- */

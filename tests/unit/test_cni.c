@@ -171,7 +171,7 @@ static const char fake_plugin[] =
 static bool fx_init(struct fx *f)
 {
 	const char *base = getenv("KUKEON_TEST_TMP");
-	static const char *const names[] = { "rec-a",	"rec-b",   "fail",   "noisy",
+	static const char *const names[] = { "rec-a",   "rec-b",   "fail",   "noisy",
 					     "garbage", "sleeper", "faildel" };
 	size_t i;
 
@@ -1143,7 +1143,8 @@ static void real_add_check_ping_del(void)
 	/* purge: the IP is released and the entry dropped even with the netns gone */
 	TAP_INT_EQ(kk_cni_add(&r.host, net, &a, NULL, &err), 0);
 	netns_del("kkcni-a");
-	TAP_INT_EQ(kk_cni_purge(&r.host, net, "cell-a_root", &err), 1);
+	TAP_INT_EQ(kk_cni_purge(&r.host, net, "cell-a_root", &err), 2);
+	TAP_INT_EQ(masq_chains(), 1);
 	TAP_OK(!exists(cache_a), "cache entry removed by purge");
 	TAP_INT_EQ(ipam_files(&r), 1);
 
