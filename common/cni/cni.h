@@ -24,6 +24,14 @@
  *     group (IPAM plugins it started included).
  * Capability arguments (`runtimeConfig`) are not supported: kukeon passes none.
  *
+ * Use, for a cell's root container:
+ *   struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;      (or paths from flags/config)
+ *   struct kk_cni_attachment att = { root_id, "/proc/<pid>/ns/net", "eth0", NULL };
+ *   kk_cni_conflist_load(space_conflist_path, &net, err);
+ *   kk_cni_add(&host, net, &att, &res, err);             then kk_cni_result_ipv4(res, ...)
+ *   kk_cni_del(&host, net, &att, err);                   before the root task is killed
+ *   kk_cni_purge(&host, net, root_id, err);              when the netns is already gone
+ *
  * No host path is built in: plugin dirs and the cache dir come from struct kk_cni_host, and
  * the plugins' own state (host-local's `dataDir`) from the conflist. KK_CNI_HOST_DEFAULTS has
  * upstream's paths for callers that want them. */
