@@ -58,7 +58,7 @@ static bool needs_quotes(const char *s)
 	return false;
 }
 
-void kk_log(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
+void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
 {
 	char stamp[32];
 	struct tm tm;

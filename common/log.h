@@ -27,10 +27,11 @@ struct kk_log {
 enum kk_log_level kk_log_level_parse(const char *name);
 /* A logger writing records >= level to out, or a silent one when out is NULL. */
 void kk_log_init(struct kk_log *log, FILE *out, const char *level);
-/* Log msg with key/value string pairs, terminated by NULL:
- *   kk_log(log, KK_LOG_INFO, "creating realm", "name", name, NULL);
+/* Log msg with key/value string pairs:
+ *   kk_log(log, KK_LOG_INFO, "creating realm", "name", name, "namespace", ns);
  * log may be NULL (silent). Values that need it are quoted Go-style. */
-void kk_log(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
+#define kk_log(log, level, ...) kk_log_pairs(log, level, __VA_ARGS__, (const char *)NULL)
+void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
 	__attribute__((sentinel));
 
 #endif

@@ -178,10 +178,15 @@ static bool print_group(const char *word, FILE *out)
 	return any;
 }
 
+static bool is_help_flag(const char *arg)
+{
+	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (is_help_flag(argv[i]))
 			return true;
 	return false;
 }
@@ -208,8 +213,7 @@ int kuke_main(int argc, char **argv)
 	ctx.log_level = ctx.log_level ? ctx.log_level : env_or("KUKEON_LOG_LEVEL", "info");
 	kk_log_init(&ctx.log, ctx.verbose ? stdout : NULL, ctx.log_level);
 
-	if (sub_argc == 0 || strcmp(sub_argv[0], "--help") == 0 || strcmp(sub_argv[0], "-h") == 0 ||
-	    strcmp(sub_argv[0], "help") == 0) {
+	if (sub_argc == 0 || is_help_flag(sub_argv[0]) || strcmp(sub_argv[0], "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
@@ -218,9 +222,7 @@ int kuke_main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(sub_argc, sub_argv);
-	if (!cmd &&
-	    (sub_argc == 1 || strcmp(sub_argv[1], "--help") == 0 ||
-	     strcmp(sub_argv[1], "-h") == 0) &&
+	if (!cmd && (sub_argc == 1 || is_help_flag(sub_argv[1])) &&
 	    print_group(sub_argv[0], stdout))
 		return 0;
 	if (!cmd) {

@@ -23,8 +23,7 @@ int kuke_version(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err
 	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
 		return kk_err_wrap(err, "version");
 	if (argc > 1) /* upstream accepts and ignores arguments here */
-		kk_log(&ctx->log, KK_LOG_DEBUG, "version: ignoring arguments", "first", argv[1],
-		       NULL);
+		kk_log(&ctx->log, KK_LOG_DEBUG, "version: ignoring arguments", "first", argv[1]);
 	if (!with_containerd) {
 		printf("%s\n", kk_version);
 		return 0;

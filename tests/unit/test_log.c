@@ -25,9 +25,9 @@ static void line_has_stamp_level_quoted_message_and_pairs(void)
 	const char *rest;
 
 	kk_log_init(&log, f, "info");
-	kk_log(&log, KK_LOG_DEBUG, "dropped", NULL);
-	kk_log(&log, KK_LOG_INFO, "creating \"realm\"", "name", "prod", "path", "/a b", "empty", "",
-	       NULL);
+	kk_log(&log, KK_LOG_DEBUG, "dropped");
+	kk_log(&log, KK_LOG_INFO, "creating \"realm\"", "name", "prod", "path", "/a b", "empty",
+	       "");
 	fclose(f);
 	TAP_OK(len > 21 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z', "RFC3339 UTC stamp");
 	rest = buf + 21;
@@ -39,8 +39,8 @@ static void silent_logger_writes_nothing(void)
 	struct kk_log log;
 
 	kk_log_init(&log, NULL, "debug");
-	kk_log(&log, KK_LOG_ERROR, "nothing", NULL);
-	kk_log(NULL, KK_LOG_ERROR, "nothing", NULL);
+	kk_log(&log, KK_LOG_ERROR, "nothing");
+	kk_log(NULL, KK_LOG_ERROR, "nothing");
 	TAP_OK(1, "no crash without an output");
 }
 
