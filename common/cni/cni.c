@@ -253,6 +253,12 @@ static void rollback(const struct kk_cni_host *host, const struct kk_cni_conflis
 
 		run_plugin(host, net, i, OP_DEL, att, prev, NULL, &ignored);
 	}
+	{
+		struct kk_err ignored = { 0 };
+		int removed = 0;
+
+		kk_cni_masq_remove(host, net, att->container_id, &removed, &ignored);
+	}
 }
 
 int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
@@ -356,6 +362,7 @@ int kk_cni_del(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 	cleanup_free char *path = NULL;
 	cleanup_(cjson_deletep) cJSON *prev = NULL;
 	size_t i = kk_cni_conflist_n_plugins(net);
+	int removed = 0;
 
 	if (check_host(host, err) < 0 || check_attachment(att, false, err) < 0)
 		return kk_err_wrap(err, "network `%s`: del", name);
@@ -370,6 +377,8 @@ int kk_cni_del(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 	while (i-- > 0)
 		if (run_plugin(host, net, i, OP_DEL, att, prev, NULL, err) < 0)
 			return kk_err_wrap(err, "network `%s`: del", name);
+	if (kk_cni_masq_remove(host, net, att->container_id, &removed, err) < 0)
+		return kk_err_wrap(err, "network `%s`: del: masquerade rules", name);
 	if (kk_cni_cache_remove(path, err) < 0)
 		return kk_err_wrap(err, "network `%s`: del", name);
 	return 0;

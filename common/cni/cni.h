@@ -160,7 +160,9 @@ int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net
  * `disableCheck`). ENOTSUP for cniVersion < 0.4.0; ENOENT if nothing is cached. */
 int kk_cni_check(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 		 const struct kk_cni_attachment *att, struct kk_err *err);
-/* DEL att from net, then drop its cache entry. Stops at the first plugin that fails (the
+/* DEL att from net, then drop its cache entry. With a bridge plugin that has `ipMasq`, the nat
+ * chain and rule bridge made for the container are removed too if its DEL left them (it does
+ * when the container's interface is already gone). Stops at the first plugin that fails (the
  * entry is then kept, so the DEL can be retried). Deleting what is not there succeeds. */
 int kk_cni_del(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 	       const struct kk_cni_attachment *att, struct kk_err *err);

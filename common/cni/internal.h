@@ -60,6 +60,14 @@ int kk_cni_check_ifname(const char *name, struct kk_err *err);
  * 0.3.0+ versions are done; anything else is left as it is. */
 void kk_cni_result_convert(struct cJSON *res, const char *to);
 
+/* ---- purge.c ------------------------------------------------------------------------ */
+
+/* If a bridge plugin of net has ipMasq, remove the nat chain and POSTROUTING rule it made for
+ * container_id (its DEL leaves them when the container's interface is already gone).
+ * *removed is incremented if there was a chain. */
+int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+		       const char *container_id, int *removed, struct kk_err *err);
+
 /* ---- cache.c ------------------------------------------------------------------------ */
 
 /* A cache entry as read back. */

@@ -165,17 +165,31 @@ static int iptables(const struct kk_cni_host *host, const char *const *args, cha
 	return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : 128;
 }
 
-static int masq_remove(const struct kk_cni_host *host, const char *network,
+int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 		       const char *container_id, int *removed, struct kk_err *err)
 {
+	const char *network = kk_cni_conflist_name(net);
 	cleanup_free char *rules = NULL, *comment = NULL;
 	char chain[29], *line, *save = NULL;
 	int rc;
 
+	if (!wants_masq(net))
+		return 0;
 	masq_chain(network, container_id, chain);
-	rc = iptables(host, (const char *[]){ "-S", chain, NULL }, NULL, err);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0; /* no such chain: nothing to do */
+	{
+		struct kk_err first = { 0 };
+
+		rc = iptables(host, (const char *[]){ "-S", chain, NULL }, NULL, &first);
+		/* no iptables on this host: then there is no chain either */
+		if (rc < 0 && first.code == ENOENT)
+			return 0;
+		if (rc < 0) {
+			*err = first;
+			return -1;
+		}
+		if (rc != 0)
+			return 0; /* no such chain: nothing to do */
+	}
 	comment = kk_xasprintf("name: \"%s\" id: \"%s\"", network, container_id);
 	rc = iptables(host, (const char *[]){ "-S", "POSTROUTING", NULL }, &rules, err);
 	if (rc < 0)
@@ -234,7 +248,7 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 	kk_cni_cached_attachments_free(list, n);
 	if (release_all_stores(net, container_id, &removed, err) < 0)
 		return kk_err_wrap(err, "network `%s`: purge", name);
-	if (wants_masq(net) && masq_remove(host, name, container_id, &removed, err) < 0)
+	if (kk_cni_masq_remove(host, net, container_id, &removed, err) < 0)
 		return kk_err_wrap(err, "network `%s`: purge: masquerade rules", name);
 	return removed;
 }

@@ -145,6 +145,8 @@ struct fx {
 static const char fake_plugin[] =
 	"#!/bin/sh\n"
 	"t=${0##*/}\n"
+	/* exits without reading stdin: the runtime must not die of SIGPIPE */
+	"[ \"$t\" = noread ] && { printf '{\"cniVersion\":\"0.4.0\"}'; exit 0; }\n"
 	"cat >\"$KK_TEST_LOG/$t.$CNI_COMMAND.json\"\n"
 	"env | grep '^CNI_' | sort >\"$KK_TEST_LOG/$t.$CNI_COMMAND.env\"\n"
 	"echo \"$CNI_COMMAND $t\" >>\"$KK_TEST_LOG/calls\"\n"
@@ -161,6 +163,10 @@ static const char fake_plugin[] =
 	"\"details\":\"subnet too\\nsmall\"}'; exit 1 ;;\n"
 	"noisy.ADD) echo 'something broke' >&2; exit 2 ;;\n"
 	"garbage.ADD) echo 'not json'; exit 0 ;;\n"
+	/* a result far larger than a pipe buffer */
+	"bigout.ADD) awk 'BEGIN { printf \"{\\\"cniVersion\\\":\\\"0.4.0\\\",\\\"dns\\\":"
+	"{\\\"nameservers\\\":[\"; for (i = 0; i < 20000; i++) printf \"%s\\\"10.0.%d.%d\\\"\", "
+	"(i ? \",\" : \"\"), int(i / 256), i % 256; printf \"]}}\" }' ;;\n"
 	"faildel.ADD) printf '{\"cniVersion\":\"0.4.0\"}' ;;\n"
 	"faildel.DEL) echo '{\"code\":100,\"msg\":\"cannot delete\"}'; exit 1 ;;\n"
 	"sleeper.ADD) sleep 30 & echo $! >\"$KK_TEST_LOG/sleep.pid\"; "
@@ -171,8 +177,8 @@ static const char fake_plugin[] =
 static bool fx_init(struct fx *f)
 {
 	const char *base = getenv("KUKEON_TEST_TMP");
-	static const char *const names[] = { "rec-a",   "rec-b",   "fail",   "noisy",
-					     "garbage", "sleeper", "faildel" };
+	static const char *const names[] = { "rec-a",   "rec-b",   "fail",   "noisy", "garbage",
+					     "sleeper", "faildel", "noread", "bigout" };
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -814,6 +820,74 @@ static void fake_plugin_failures_read_well(void)
 	fx_done(&f);
 }
 
+/* a plugin that does not read a large stdin, and one that prints a large result */
+static void fake_large_input_and_output(void)
+{
+	cleanup_free char *big = kk_xcalloc(1, 1 << 20), *text = NULL;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *noread = NULL, *bigout = NULL;
+	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
+	struct kk_cni_attachment att = { "c", "/run/netns/x", "eth0", NULL };
+	struct kk_err err = { 0 };
+	size_t n = 0;
+	struct fx f;
+
+	if (!fx_init(&f))
+		abort();
+	memset(big, 'x', (1 << 20) - 1);
+	text = kk_xasprintf("{\"cniVersion\":\"0.4.0\",\"name\":\"big\",\"plugins\":[{\"type\":"
+			    "\"noread\",\"pad\":\"%s\"}]}",
+			    big);
+	noread = conflist(text);
+	TAP_INT_EQ(kk_cni_add(&f.host, noread, &att, NULL, &err), 0);
+	if (err.code)
+		printf("# %s\n", err.msg);
+	bigout = conflist("{\"cniVersion\":\"0.4.0\",\"name\":\"big2\",\"plugins\":[{\"type\":"
+			  "\"bigout\"}]}");
+	TAP_INT_EQ(kk_cni_add(&f.host, bigout, &att, &res, &err), 0);
+	if (err.code)
+		printf("# %s\n", err.msg);
+	while (res && res->dns.nameservers && res->dns.nameservers[n])
+		n++;
+	TAP_INT_EQ(n, 20000);
+	TAP_STR_EQ(n == 20000 ? res->dns.nameservers[19999] : NULL, "10.0.78.31");
+	fx_done(&f);
+}
+
+/* the plugin's ends must not collide with fds 0-2 when ours are closed */
+static void fake_runs_with_our_stdio_closed(void)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = conflist(fake_list);
+	struct kk_cni_attachment att = { "c", "/run/netns/x", "eth0", NULL };
+	cleanup_free char *calls = NULL;
+	int status;
+	pid_t child;
+	struct fx f;
+
+	if (!fx_init(&f))
+		abort();
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		struct kk_cni_result *res = NULL;
+		struct kk_err err = { 0 };
+		char ip[16] = "";
+
+		close(0);
+		close(1);
+		close(2);
+		if (kk_cni_add(&f.host, net, &att, &res, &err) < 0 ||
+		    kk_cni_result_ipv4(res, "eth0", ip, sizeof(ip), &err) < 0)
+			_exit(1);
+		_exit(strcmp(ip, "10.9.0.5") == 0 ? 0 : 2);
+	}
+	waitpid(child, &status, 0);
+	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "ADD works with stdin, stdout and stderr closed (status %d)", status);
+	calls = fx_calls(&f);
+	TAP_STR_EQ(calls, "ADD rec-a\nADD rec-b\n");
+	fx_done(&f);
+}
+
 static pid_t read_pid(struct fx *f, const char *name)
 {
 	cleanup_free char *p = kk_xasprintf("%s/%s", f->log, name);
@@ -1143,7 +1217,7 @@ static void real_add_check_ping_del(void)
 	/* purge: the IP is released and the entry dropped even with the netns gone */
 	TAP_INT_EQ(kk_cni_add(&r.host, net, &a, NULL, &err), 0);
 	netns_del("kkcni-a");
-	TAP_INT_EQ(kk_cni_purge(&r.host, net, "cell-a_root", &err), 2);
+	TAP_INT_EQ(kk_cni_purge(&r.host, net, "cell-a_root", &err), 1);
 	TAP_INT_EQ(masq_chains(), 1);
 	TAP_OK(!exists(cache_a), "cache entry removed by purge");
 	TAP_INT_EQ(ipam_files(&r), 1);
@@ -1155,6 +1229,35 @@ static void real_add_check_ping_del(void)
 	TAP_INT_EQ(masq_chains(), 0);
 	netns_del("kkcni-a");
 	netns_del("kkcni-b");
+	real_done(&r);
+}
+
+/* CHECK notices a container interface that went away; DEL still cleans up */
+static void real_check_detects_breakage(void)
+{
+	struct realfx r;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct kk_cni_attachment c = { "cell-c_root", "/run/netns/kkcni-c", "eth0", NULL };
+	struct kk_err err = { 0 };
+
+	if (!real_init(&r, NULL))
+		return;
+	net = conflist(r.list);
+	TAP_OK(netns_add("kkcni-c"), "network namespace");
+	TAP_INT_EQ(kk_cni_add(&r.host, net, &c, NULL, &err), 0);
+	TAP_INT_EQ(kk_cni_check(&r.host, net, &c, &err), 0);
+	TAP_INT_EQ(sh("ip -n kkcni-c link del eth0"), 0);
+	TAP_INT_EQ(kk_cni_check(&r.host, net, &c, &err), -1);
+	TAP_OK(strncmp(err.msg, "network `" NET_NAME "`: check: plugin `bridge`: ", 40) == 0,
+	       "CHECK fails naming network and plugin: %s", err.msg);
+	memset(&err, 0, sizeof(err));
+	TAP_INT_EQ(kk_cni_del(&r.host, net, &c, &err), 0);
+	if (err.code)
+		printf("# %s\n", err.msg);
+	TAP_INT_EQ(ipam_files(&r), 0);
+	TAP_INT_EQ(masq_chains(), 0);
+	TAP_INT_EQ(host_veths(), 0);
+	netns_del("kkcni-c");
 	real_done(&r);
 }
 
@@ -1216,10 +1319,13 @@ int main(void)
 	fake_failing_plugin_is_undone();
 	fake_plugin_failures_read_well();
 	fake_hanging_plugin_times_out_and_leaves_no_process();
+	fake_large_input_and_output();
+	fake_runs_with_our_stdio_closed();
 	fake_del_from_a_libcni_cache_entry();
 	fake_corrupt_cache_entry();
 	fake_purge_cleans_up_when_del_cannot();
 	real_add_check_ping_del();
+	real_check_detects_breakage();
 	real_failed_add_leaves_nothing();
 	return tap_done();
 }
