@@ -211,9 +211,14 @@ int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_confl
 			     NULL, err) < 0)
 			return -1;
 	}
-	if (iptables(host, (const char *[]){ "-F", chain, NULL }, NULL, err) < 0 ||
-	    iptables(host, (const char *[]){ "-X", chain, NULL }, NULL, err) < 0)
+	rc = iptables(host, (const char *[]){ "-F", chain, NULL }, NULL, err);
+	if (rc == 0)
+		rc = iptables(host, (const char *[]){ "-X", chain, NULL }, NULL, err);
+	if (rc < 0)
 		return -1;
+	if (rc > 0)
+		return kk_err_set(err, EIO, "`iptables -t nat -X %s` failed with status %d", chain,
+				  rc);
 	(*removed)++;
 	return 0;
 }
