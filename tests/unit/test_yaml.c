@@ -281,6 +281,8 @@ static void emitter_layout(void)
 	cleanup_free char *four = reemit(y, 4);
 	cleanup_free char *seq = reemit("- a\n- b: c\n  d: e\n", 4);
 	cleanup_free char *scalar = reemit("hello\n", 2);
+	cleanup_free char *list2 = reemit("- a: 1\n  b:\n    c: [x]\n", 2);
+	cleanup_free char *list4 = reemit("- a: 1\n  b:\n    c: [x]\n", 4);
 	cleanup_free char *empty = reemit("{}\n", 2);
 
 	TAP_STR_EQ(two,
@@ -292,6 +294,8 @@ static void emitter_layout(void)
 			 "          - q\n        - []\n        - {}\n    c: {}\nd:\n    - s\n");
 	TAP_STR_EQ(seq, "- a\n- b: c\n  d: e\n");
 	TAP_STR_EQ(scalar, "hello\n");
+	TAP_STR_EQ(list2, "- a: 1\n  b:\n    c:\n      - x\n");
+	TAP_STR_EQ(list4, "- a: 1\n  b:\n    c:\n        - x\n");
 	TAP_STR_EQ(empty, "{}\n");
 }
 
