@@ -554,6 +554,8 @@ int kk_dec_time(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_t
 
 void kk_go_quote(const char *s, char *buf, size_t n)
 {
+	static const char esc_from[] = "\a\b\f\n\r\t\v\"\\";
+	static const char esc_to[] = "abfnrtv\"\\";
 	size_t j = 0;
 
 	if (n < 3)
@@ -561,16 +563,12 @@ void kk_go_quote(const char *s, char *buf, size_t n)
 	buf[j++] = '"';
 	for (; *s && j + 6 < n; s++) {
 		unsigned char c = (unsigned char)*s;
+		const char *e = c ? strchr(esc_from, c) : NULL;
 
-		if (c == '"' || c == '\\') {
+		if (e) {
+			/* strconv.Quote's short escapes */
 			buf[j++] = '\\';
-			buf[j++] = (char)c;
-		} else if (c == '\n') {
-			buf[j++] = '\\';
-			buf[j++] = 'n';
-		} else if (c == '\t') {
-			buf[j++] = '\\';
-			buf[j++] = 't';
+			buf[j++] = esc_to[e - esc_from];
 		} else if (c < 0x20 || c == 0x7f) {
 			j += (size_t)snprintf(buf + j, n - j, "\\x%02x", c);
 		} else {

@@ -46,6 +46,9 @@ static void names(void)
 		     "name is invalid: cell name \"-web\" must match "
 		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* "
 		     "(containerd identifier rule)");
+	validate_bad("cell", "a\rb\x01",
+		     "name is invalid: cell name \"a\\rb\\x01\" must match "
+		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier rule)");
 	validate_bad("container", "a..b",
 		     "name is invalid: container name \"a..b\" must match "
 		     "[A-Za-z0-9]+([.-][A-Za-z0-9]+)* (containerd identifier rule)");
