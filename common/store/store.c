@@ -207,9 +207,8 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
-	if (lock_scope(st, &held, err) < 0)
-		return -1;
-	if (write_locked(path, data, len, META_MODE, err) < 0)
+	if (lock_scope(st, &held, err) < 0 ||
+	    write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
 	return 0;
 }
@@ -233,9 +232,7 @@ int kk_store_write_file(struct kk_store *st, const char *path, const void *data,
 	if (!is_under(clean, root))
 		return kk_err_set(err, EINVAL, "store: `%s` is not under the run path `%s`", path,
 				  st->run_path);
-	if (lock_scope(st, &held, err) < 0)
-		return -1;
-	if (write_locked(clean, data, len, mode, err) < 0)
+	if (lock_scope(st, &held, err) < 0 || write_locked(clean, data, len, mode, err) < 0)
 		return kk_err_wrap(err, "write");
 	return 0;
 }
