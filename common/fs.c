@@ -37,8 +37,8 @@ int kk_read_file_max(const char *path, size_t max, char **out, size_t *len, stru
 
 		if (used == cap - 1) {
 			if (cap - 1 > max)
-				return kk_err_set(err, EFBIG, "read `%s`: larger than %zu bytes", path,
-						  max);
+				return kk_err_set(err, EFBIG, "read `%s`: larger than %zu bytes",
+						  path, max);
 			cap *= 2;
 			buf = kk_xrealloc(buf, cap);
 		}
@@ -83,15 +83,16 @@ int kk_mkdir_p(const char *path, mode_t mode, struct kk_err *err)
 			continue; /* "//" */
 		p[i] = '\0';
 		if (mkdir(p, mode & 07777) == 0) {
-			/* mkdir() applies the umask and drops setgid: set the mode we were asked for */
+			/* mkdir() applies the umask and drops setgid: set the mode we were asked
+			 * for */
 			if (chmod(p, mode & 07777) < 0)
 				return kk_err_sys(err, "chmod `%s`", p);
 		} else if (errno == EEXIST) {
 			if (stat(p, &st) < 0)
 				return kk_err_sys(err, "stat `%s`", p);
 			if (!S_ISDIR(st.st_mode))
-				return kk_err_set(err, ENOTDIR, "mkdir `%s`: `%s` is not a directory",
-						  path, p);
+				return kk_err_set(err, ENOTDIR,
+						  "mkdir `%s`: `%s` is not a directory", path, p);
 		} else {
 			return kk_err_sys(err, "mkdir `%s`", p);
 		}

@@ -92,7 +92,8 @@ int kk_lockfile_acquire(const char *path, int timeout_ms, int *fd_out, struct kk
 
 			if (pid)
 				return kk_err_set(err, ETIMEDOUT,
-						  "timed out after %.3gs waiting for lock `%s` (held by pid %ld)",
+						  "timed out after %.3gs waiting for lock `%s` "
+						  "(held by pid %ld)",
 						  timeout_ms / 1000.0, path, pid);
 			return kk_err_set(err, ETIMEDOUT,
 					  "timed out after %.3gs waiting for lock `%s`",

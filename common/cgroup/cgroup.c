@@ -48,7 +48,8 @@ static int check_v2(const char *mount, struct kk_err *err)
 					  mount, unified, mount);
 		return kk_err_set(err, ENOTSUP,
 				  "cgroup mount `%s` is a cgroup v1 layout (tmpfs with v1 "
-				  "hierarchies); kukeon needs the unified cgroup v2 hierarchy there",
+				  "hierarchies); kukeon needs the unified cgroup v2 hierarchy "
+				  "there",
 				  mount);
 	}
 	return kk_err_set(err, ENOTSUP,
@@ -104,15 +105,15 @@ static int check_group(const char *group, struct kk_err *err)
 			p++;
 		n = strcspn(p, "/");
 		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return kk_err_set(err, EINVAL, "invalid cgroup `%s`: `.` and `..` are not allowed",
+			return kk_err_set(err, EINVAL,
+					  "invalid cgroup `%s`: `.` and `..` are not allowed",
 					  group);
 		p += n;
 	}
 	return 0;
 }
 
-int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out,
-		   struct kk_err *err)
+int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out, struct kk_err *err)
 {
 	if (check_group(group, err) < 0)
 		return -1;
@@ -178,8 +179,7 @@ static void nap(long long *ms)
 }
 
 /* rmdir the cgroup at path (group names it in messages) after its children. */
-static int remove_tree(const char *path, const char *group, long long deadline,
-		       struct kk_err *err)
+static int remove_tree(const char *path, const char *group, long long deadline, struct kk_err *err)
 {
 	cleanup_(kk_strv_freep) char **subs = NULL;
 	long long wait = 10;
@@ -219,8 +219,8 @@ int kk_cgroup_remove(const struct kk_cgroup *cg, const char *group, int timeout_
 		return -1;
 	clean = kk_path_clean(group);
 	if (strcmp(clean, "/") == 0)
-		return kk_err_set(err, EINVAL, "remove cgroup `%s`: the mount root cannot be removed",
-				  group);
+		return kk_err_set(err, EINVAL,
+				  "remove cgroup `%s`: the mount root cannot be removed", group);
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -267,8 +267,8 @@ int kk_cgroup_write(const struct kk_cgroup *cg, const char *group, const char *f
 	return 0;
 }
 
-static int read_words(const struct kk_cgroup *cg, const char *group, const char *file,
-		      char ***out, struct kk_err *err)
+static int read_words(const struct kk_cgroup *cg, const char *group, const char *file, char ***out,
+		      struct kk_err *err)
 {
 	cleanup_free char *text = NULL;
 	cleanup_(kk_strv_freep) char **v = NULL;
@@ -319,8 +319,7 @@ int kk_cgroup_procs(const struct kk_cgroup *cg, const char *group, pid_t **out, 
 	return 0;
 }
 
-int kk_cgroup_add_proc(const struct kk_cgroup *cg, const char *group, pid_t pid,
-		       struct kk_err *err)
+int kk_cgroup_add_proc(const struct kk_cgroup *cg, const char *group, pid_t pid, struct kk_err *err)
 {
 	char buf[32];
 

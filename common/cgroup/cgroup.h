@@ -21,7 +21,7 @@
 #include "kk_config.h"
 
 #define KK_CGROUP_DEFAULT_MOUNT CONFIG_DEFAULT_CGROUP_MOUNT /* "/sys/fs/cgroup" */
-#define KK_CGROUP_DEFAULT_ROOT	CONFIG_DEFAULT_CGROUP_ROOT  /* "/kukeon" */
+#define KK_CGROUP_DEFAULT_ROOT  CONFIG_DEFAULT_CGROUP_ROOT  /* "/kukeon" */
 
 struct kk_cgroup;
 
@@ -35,8 +35,7 @@ void kk_cgroup_freep(struct kk_cgroup **cg);
 const char *kk_cgroup_mount(const struct kk_cgroup *cg);
 
 /* The absolute path of group (mount + group), after checking the group name. */
-int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out,
-		   struct kk_err *err);
+int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out, struct kk_err *err);
 
 /* 1 if group exists (a directory holding cgroup.controllers, as upstream checks), else 0. */
 int kk_cgroup_exists(const struct kk_cgroup *cg, const char *group, struct kk_err *err);

@@ -71,11 +71,12 @@ static int enable_in(const struct kk_cgroup *cg, const char *group, const char *
 
 		if (kk_cgroup_procs(cg, group, &pids, &n, &perr) == 0 && n > 0) {
 			if (!drain_leaf)
-				return kk_err_set(err, EBUSY,
-						  "enable controllers `%s` in cgroup `%s`: it holds "
-						  "%zu process(es) of its own, and cgroup v2 forbids "
-						  "delegating controllers from a cgroup with processes",
-						  line, group, n);
+				return kk_err_set(
+					err, EBUSY,
+					"enable controllers `%s` in cgroup `%s`: it holds "
+					"%zu process(es) of its own, and cgroup v2 forbids "
+					"delegating controllers from a cgroup with processes",
+					line, group, n);
 			if (kk_cgroup_relocate_procs(cg, group, drain_leaf, err) < 0)
 				return -1;
 			if (kk_cgroup_write(cg, group, "cgroup.subtree_control", line, err) == 0)
@@ -89,8 +90,7 @@ static int enable_in(const struct kk_cgroup *cg, const char *group, const char *
 }
 
 int kk_cgroup_delegate(const struct kk_cgroup *cg, const char *group, char *const *want,
-		       const char *drain_leaf, struct kk_cgroup_delegation *out,
-		       struct kk_err *err)
+		       const char *drain_leaf, struct kk_cgroup_delegation *out, struct kk_err *err)
 {
 	cleanup_(kk_strv_freep) char **avail = NULL;
 	cleanup_(kk_strv_freep) char **enabled = NULL;

@@ -18,10 +18,10 @@ struct kk_cgroup;
 #define KK_CGROUP_RESOURCE_CONTROLLERS "cpu", "memory", "io", "pids"
 /* Leaf names upstream drains processes into. */
 #define KK_CGROUP_BOOTSTRAP_LEAF "__bootstrap"
-#define KK_CGROUP_PAYLOAD_LEAF	 "_payload"
+#define KK_CGROUP_PAYLOAD_LEAF   "_payload"
 
 struct kk_cgroup_delegation {
-	char **enabled;	    /* owned; requested and advertised by the mount root, in request
+	char **enabled;     /* owned; requested and advertised by the mount root, in request
 			     * order: what status.subtreeControllers records */
 	char **unavailable; /* owned; requested but not offered by this host */
 };

@@ -165,8 +165,7 @@ int kk_cgroup_kill(const struct kk_cgroup *cg, const char *group, enum kk_cgroup
 		empty = r == 0;
 	}
 	if (!empty)
-		return kk_err_set(err, ETIMEDOUT,
-				  "kill cgroup `%s`: processes remain after %d ms", group,
-				  timeout_ms);
+		return kk_err_set(err, ETIMEDOUT, "kill cgroup `%s`: processes remain after %d ms",
+				  group, timeout_ms);
 	return 0;
 }

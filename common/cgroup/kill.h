@@ -12,7 +12,7 @@ struct kk_cgroup;
 
 enum kk_cgroup_kill_how {
 	KK_CGROUP_KILL_AUTO = 0, /* cgroup.kill when the kernel has it, else the fallback */
-	KK_CGROUP_KILL_FREEZE,	 /* always the freeze + SIGKILL-per-pid fallback */
+	KK_CGROUP_KILL_FREEZE,   /* always the freeze + SIGKILL-per-pid fallback */
 };
 
 /* Kill everything in group and below, then wait up to timeout_ms for the subtree to report

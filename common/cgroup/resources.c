@@ -41,8 +41,9 @@ static int check_bytes(const char *what, int64_t v, struct kk_err *err)
 static int check_range(const char *what, int64_t v, int64_t lo, int64_t hi, struct kk_err *err)
 {
 	if (v < lo || v > hi)
-		return kk_err_set(err, EINVAL, "%s must be in %" PRId64 "..%" PRId64 ", got %" PRId64,
-				  what, lo, hi, v);
+		return kk_err_set(err, EINVAL,
+				  "%s must be in %" PRId64 "..%" PRId64 ", got %" PRId64, what, lo,
+				  hi, v);
 	return 0;
 }
 
@@ -83,7 +84,8 @@ static int io_line(const struct kk_cgroup_io_limit *l, char **out, struct kk_err
 	}
 	if (!any) {
 		free(line);
-		return kk_err_set(err, EINVAL, "io.max for %u:%u sets no limit", l->major, l->minor);
+		return kk_err_set(err, EINVAL, "io.max for %u:%u sets no limit", l->major,
+				  l->minor);
 	}
 	*out = line;
 	return 0;
@@ -129,7 +131,7 @@ static int plan_all(const struct kk_cgroup_resources *r, struct plan *p, struct 
 		add(p, "io", "io.weight", kk_xasprintf("default %" PRId64, r->io_weight));
 	}
 	for (size_t i = 0; i < r->n_io_max; i++) {
-		char *line;
+		char *line = NULL;
 
 		if (io_line(&r->io_max[i], &line, err) < 0)
 			return -1;
@@ -154,8 +156,8 @@ static int plan_all(const struct kk_cgroup_resources *r, struct plan *p, struct 
 	return 0;
 }
 
-int kk_cgroup_resources_plan(const struct kk_cgroup_resources *r,
-			     struct kk_cgroup_setting **out, size_t *n, struct kk_err *err)
+int kk_cgroup_resources_plan(const struct kk_cgroup_resources *r, struct kk_cgroup_setting **out,
+			     size_t *n, struct kk_err *err)
 {
 	struct plan p = { 0 };
 
@@ -224,7 +226,8 @@ int kk_cgroup_set_resources(const struct kk_cgroup *cg, const char *group,
 			cleanup_free char *list = kk_strv_join(have, " ");
 
 			kk_err_set(err, EOPNOTSUPP,
-				   "set `%s` in cgroup `%s`: controller `%s` is not available there "
+				   "set `%s` in cgroup `%s`: controller `%s` is not available "
+				   "there "
 				   "(available: %s)",
 				   s[i].file, group, s[i].controller, *list ? list : "none");
 			goto out;

@@ -172,9 +172,20 @@ static void go_quote(struct buf *b, const char *str)
 static bool is_go_space(uint32_t r)
 {
 	switch (r) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f:
-	case 0x205f: case 0x3000:
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
 		return true;
 	default:
 		return r >= 0x2000 && r <= 0x200a;
@@ -214,8 +225,7 @@ void kk_instance_clear(struct kk_instance *m)
 	m->ns_suffix = m->cgroup_root = NULL;
 }
 
-void kk_instance_canonicalize(const char *suffix, const char *cgroup_root,
-			      struct kk_instance *out)
+void kk_instance_canonicalize(const char *suffix, const char *cgroup_root, struct kk_instance *out)
 {
 	char *root = trim_space(cgroup_root);
 	size_t n = strlen(root);
@@ -245,8 +255,7 @@ static void cjson_freep(cJSON **j)
 	cJSON_Delete(*j);
 }
 
-int kk_instance_decode(const char *text, size_t len, struct kk_instance *out,
-		       struct kk_err *err)
+int kk_instance_decode(const char *text, size_t len, struct kk_instance *out, struct kk_err *err)
 {
 	cleanup_(cjson_freep) cJSON *doc = NULL;
 	const char *end = NULL;
@@ -298,7 +307,8 @@ int kk_instance_load(const char *run_path, struct kk_instance *out, struct kk_er
 	if (kk_read_file_max(path, 1u << 20, &text, &len, err) < 0) {
 		if (err->code == ENOENT)
 			return 0;
-		return kk_err_wrap(err, "read instance metadata `%s`: server configuration is invalid",
+		return kk_err_wrap(err,
+				   "read instance metadata `%s`: server configuration is invalid",
 				   path);
 	}
 	if (kk_instance_decode(text, len, out, err) < 0)
@@ -308,24 +318,17 @@ int kk_instance_load(const char *run_path, struct kk_instance *out, struct kk_er
 	return 1;
 }
 
-static void store_unlockp(struct kk_store **st)
-{
-	if (*st)
-		kk_store_unlock(*st);
-}
-
 int kk_instance_write(struct kk_store *st, const struct kk_instance *m, struct kk_err *err)
 {
-	cleanup_(store_unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	const char *run_path = kk_store_run_path(st);
 	cleanup_free char *path = kk_store_instance_path(run_path);
 	cleanup_free char *text = NULL;
 	size_t len;
 
 	/* kk_store_lock() creates the run path (0750), as upstream's Write does */
-	if (kk_store_lock(st, KK_STORE_LOCK_TIMEOUT_MS, err) < 0)
+	if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return kk_err_wrap(err, "write instance metadata");
-	held = st;
 	if (kk_remove_tmp_files(run_path, KK_STORE_INSTANCE_TMP_PREFIX, err) < 0)
 		return kk_err_wrap(err, "write instance metadata");
 	text = kk_instance_encode(m, &len);
@@ -334,33 +337,33 @@ int kk_instance_write(struct kk_store *st, const struct kk_instance *m, struct k
 	return 0;
 }
 
-int kk_instance_verify_or_write(struct kk_store *st, const char *suffix,
-				const char *cgroup_root, struct kk_err *err)
+int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const char *cgroup_root,
+				struct kk_err *err)
 {
-	cleanup_(store_unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_instance want = { 0 }, prior = { 0 };
 	struct buf msg = { 0 };
 	int found, rc = 0;
 
 	kk_instance_canonicalize(suffix, cgroup_root, &want);
-	if (kk_store_lock(st, KK_STORE_LOCK_TIMEOUT_MS, err) < 0) {
+	if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0) {
 		rc = -1;
 		goto out;
 	}
-	held = st;
 	found = kk_instance_load(kk_store_run_path(st), &prior, err);
 	if (found < 0) {
 		rc = -1;
 	} else if (found == 0) {
 		rc = kk_instance_write(st, &want, err) < 0 ? -1 : 1;
-	} else if (strcmp(prior.ns_suffix, want.ns_suffix) != 0 ||
+	} else if (!prior.ns_suffix || !prior.cgroup_root ||
+		   strcmp(prior.ns_suffix, want.ns_suffix) != 0 ||
 		   strcmp(prior.cgroup_root, want.cgroup_root) != 0) {
 		buf_str(&msg, "runPath ");
 		go_quote(&msg, kk_store_run_path(st));
 		buf_str(&msg, " was bootstrapped with containerdNamespaceSuffix=");
-		go_quote(&msg, prior.ns_suffix);
+		go_quote(&msg, prior.ns_suffix ? prior.ns_suffix : "");
 		buf_str(&msg, " cgroupRoot=");
-		go_quote(&msg, prior.cgroup_root);
+		go_quote(&msg, prior.cgroup_root ? prior.cgroup_root : "");
 		buf_str(&msg, " but the running configuration requests containerdNamespaceSuffix=");
 		go_quote(&msg, want.ns_suffix);
 		buf_str(&msg, " cgroupRoot=");

@@ -28,16 +28,14 @@ void kk_instance_clear(struct kk_instance *m);
 
 /* The canonical form VerifyOrWrite compares: both values with surrounding (Unicode) white
  * space trimmed, and trailing '/' removed from the cgroup root. out gets new strings. */
-void kk_instance_canonicalize(const char *suffix, const char *cgroup_root,
-			      struct kk_instance *out);
+void kk_instance_canonicalize(const char *suffix, const char *cgroup_root, struct kk_instance *out);
 
 /* Encode m as upstream writes it. Returns a new string; *len (may be NULL) its length. */
 char *kk_instance_encode(const struct kk_instance *m, size_t *len);
 /* Decode the file content (Go json.Unmarshal rules: keys match case-insensitively, unknown
  * keys are ignored, null leaves a field empty, a non-string value is an error). On failure
  * err says what is wrong (EINVAL). out is filled only on success. */
-int kk_instance_decode(const char *text, size_t len, struct kk_instance *out,
-		       struct kk_err *err);
+int kk_instance_decode(const char *text, size_t len, struct kk_instance *out, struct kk_err *err);
 
 /* Load <run_path>/.kukeon-instance.json. Returns 1 and fills out when present, 0 when the
  * file does not exist (out untouched). A read or parse failure fails (EINVAL for bad
@@ -56,7 +54,7 @@ int kk_instance_write(struct kk_store *st, const struct kk_instance *m, struct k
  *   cgroupRoot="/kukeon" but the running configuration requests
  *   containerdNamespaceSuffix="other.io" cgroupRoot="/kukeon": kukeon instance mismatch
  * (one line). Well-formedness of the values is checked elsewhere (server configuration). */
-int kk_instance_verify_or_write(struct kk_store *st, const char *suffix,
-				const char *cgroup_root, struct kk_err *err);
+int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const char *cgroup_root,
+				struct kk_err *err);
 
 #endif

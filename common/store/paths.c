@@ -82,12 +82,11 @@ char *kk_store_cell_meta_path(const char *run_path, const char *realm, const cha
 char *kk_store_cell_etc_hosts_path(const char *run_path, const char *realm, const char *space,
 				   const char *stack, const char *cell)
 {
-	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell,
-			    "etc-hosts");
+	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell, "etc-hosts");
 }
 
-char *kk_store_cell_etc_hostname_path(const char *run_path, const char *realm,
-				      const char *space, const char *stack, const char *cell)
+char *kk_store_cell_etc_hostname_path(const char *run_path, const char *realm, const char *space,
+				      const char *stack, const char *cell)
 {
 	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell,
 			    "etc-hostname");
@@ -96,22 +95,21 @@ char *kk_store_cell_etc_hostname_path(const char *run_path, const char *realm,
 char *kk_store_container_dir(const char *run_path, const char *realm, const char *space,
 			     const char *stack, const char *cell, const char *container)
 {
-	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell,
-			    container);
+	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell, container);
 }
 
 char *kk_store_container_path(const char *run_path, const char *realm, const char *space,
 			      const char *stack, const char *cell, const char *container,
 			      const char *file)
 {
-	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell,
-			    container, file);
+	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell, container,
+			    file);
 }
 
 char *kk_store_container_tty_path(const char *run_path, const char *realm, const char *space,
 				  const char *stack, const char *cell, const char *container,
 				  const char *file)
 {
-	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell,
-			    container, KK_STORE_TTY_DIR, file);
+	return kk_path_join(run_path, KK_STORE_DATA_SUBDIR, realm, space, stack, cell, container,
+			    KK_STORE_TTY_DIR, file);
 }

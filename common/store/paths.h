@@ -18,18 +18,18 @@
 #ifndef KK_COMMON_STORE_PATHS_H
 #define KK_COMMON_STORE_PATHS_H
 
-#define KK_STORE_DATA_SUBDIR	 "data"
-#define KK_STORE_METADATA_FILE	 "metadata.json"
-#define KK_STORE_INSTANCE_FILE	 ".kukeon-instance.json"
+#define KK_STORE_DATA_SUBDIR         "data"
+#define KK_STORE_METADATA_FILE       "metadata.json"
+#define KK_STORE_INSTANCE_FILE       ".kukeon-instance.json"
 #define KK_STORE_INSTANCE_TMP_PREFIX ".kukeon-instance-"
-#define KK_STORE_LOCK_FILE	 ".kukeon-store.lock"
-#define KK_STORE_CONFLIST_FILE	 "network.conflist"
-#define KK_STORE_SUBNET_FILE	 "network.json"
-#define KK_STORE_TTY_DIR	 "tty"
-#define KK_STORE_TTY_SOCKET_FILE "socket"
-#define KK_STORE_CAPTURE_FILE	 "capture"
-#define KK_STORE_LOG_FILE	 "log"
-#define KK_STORE_KUKETTY_META	 "kuketty-metadata.json"
+#define KK_STORE_LOCK_FILE           ".kukeon-store.lock"
+#define KK_STORE_CONFLIST_FILE       "network.conflist"
+#define KK_STORE_SUBNET_FILE         "network.json"
+#define KK_STORE_TTY_DIR             "tty"
+#define KK_STORE_TTY_SOCKET_FILE     "socket"
+#define KK_STORE_CAPTURE_FILE        "capture"
+#define KK_STORE_LOG_FILE            "log"
+#define KK_STORE_KUKETTY_META        "kuketty-metadata.json"
 
 char *kk_store_data_dir(const char *run_path);
 char *kk_store_instance_path(const char *run_path);
@@ -55,8 +55,8 @@ char *kk_store_cell_meta_path(const char *run_path, const char *realm, const cha
 			      const char *stack, const char *cell);
 char *kk_store_cell_etc_hosts_path(const char *run_path, const char *realm, const char *space,
 				   const char *stack, const char *cell);
-char *kk_store_cell_etc_hostname_path(const char *run_path, const char *realm,
-				      const char *space, const char *stack, const char *cell);
+char *kk_store_cell_etc_hostname_path(const char *run_path, const char *realm, const char *space,
+				      const char *stack, const char *cell);
 
 /* Per-container host directory: <cell dir>/<container>. */
 char *kk_store_container_dir(const char *run_path, const char *realm, const char *space,

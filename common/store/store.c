@@ -20,7 +20,7 @@
 
 struct kk_store {
 	char *run_path;
-	int lock_fd;	/* -1 when not held */
+	int lock_fd;    /* -1 when not held */
 	int lock_depth; /* kk_store_lock() calls not yet matched by an unlock */
 	int lock_timeout_ms;
 };
@@ -92,19 +92,25 @@ bool kk_store_is_locked(const struct kk_store *st)
 	return st->lock_depth > 0;
 }
 
-static void unlockp(struct kk_store **st)
+void kk_store_unlockp(struct kk_store **held)
 {
-	if (*st)
-		kk_store_unlock(*st);
+	if (*held)
+		kk_store_unlock(*held);
 }
 
-/* Lock for the rest of the calling scope: `cleanup_(unlockp) struct kk_store *held = ...` */
-static int lock_scope(struct kk_store *st, struct kk_store **held, struct kk_err *err)
+int kk_store_lock_scoped(struct kk_store *st, int timeout_ms, struct kk_store **held,
+			 struct kk_err *err)
 {
-	if (kk_store_lock(st, st->lock_timeout_ms, err) < 0)
+	if (kk_store_lock(st, timeout_ms, err) < 0)
 		return -1;
 	*held = st;
 	return 0;
+}
+
+/* The implicit lock of mutating calls, with the store's own timeout. */
+static int lock_scope(struct kk_store *st, struct kk_store **held, struct kk_err *err)
+{
+	return kk_store_lock_scoped(st, st->lock_timeout_ms, held, err);
 }
 
 static int check_name(const char *kind, const char *name, struct kk_err *err)
@@ -121,6 +127,7 @@ static int ref_depth(const struct kk_store_ref *ref, struct kk_err *err)
 {
 	static const char *const kinds[] = { "realm", "space", "stack", "cell" };
 	const char *names[4];
+	bool gap = false;
 	int depth = 0;
 
 	if (!ref)
@@ -129,15 +136,19 @@ static int ref_depth(const struct kk_store_ref *ref, struct kk_err *err)
 	names[1] = ref->space;
 	names[2] = ref->stack;
 	names[3] = ref->cell;
-	while (depth < 4 && names[depth])
-		depth++;
-	for (int i = depth; i < 4; i++)
-		if (names[i])
+	for (int i = 0; i < 4; i++) {
+		if (!names[i]) {
+			gap = true;
+			continue;
+		}
+		/* nothing may follow the first missing name */
+		if (gap)
 			return kk_err_set(err, EINVAL, "store: %s `%s` given without its %s",
-					  kinds[i], names[i], kinds[depth]);
-	for (int i = 0; i < depth; i++)
+					  kinds[i], names[i], kinds[i - 1]);
 		if (check_name(kinds[i], names[i], err) < 0)
 			return -1;
+		depth = i + 1;
+	}
 	return depth;
 }
 
@@ -202,13 +213,12 @@ static int write_locked(const char *path, const void *data, size_t len, mode_t m
 int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const void *data,
 		   size_t len, struct kk_err *err)
 {
-	cleanup_(unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *path = NULL;
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
-	if (lock_scope(st, &held, err) < 0 ||
-	    write_locked(path, data, len, META_MODE, err) < 0)
+	if (lock_scope(st, &held, err) < 0 || write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
 	return 0;
 }
@@ -225,7 +235,7 @@ static bool is_under(const char *path, const char *dir)
 int kk_store_write_file(struct kk_store *st, const char *path, const void *data, size_t len,
 			mode_t mode, struct kk_err *err)
 {
-	cleanup_(unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *clean = kk_path_clean(path);
 	cleanup_free char *root = kk_path_clean(st->run_path);
 
@@ -239,7 +249,7 @@ int kk_store_write_file(struct kk_store *st, const char *path, const void *data,
 
 int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err)
 {
-	cleanup_(unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *dir = NULL;
 
@@ -259,10 +269,9 @@ int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct 
 	return 1;
 }
 
-int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref,
-			 struct kk_err *err)
+int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err)
 {
-	cleanup_(unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *dir = NULL;
 
 	if (kk_store_dir(st, ref, &dir, err) < 0)
@@ -318,7 +327,7 @@ static int cleanup_tree(const char *dir, int depth, struct kk_err *err)
 
 int kk_store_cleanup(struct kk_store *st, struct kk_err *err)
 {
-	cleanup_(unlockp) struct kk_store *held = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *data = kk_store_data_dir(st->run_path);
 
 	if (lock_scope(st, &held, err) < 0)

@@ -60,6 +60,12 @@ void kk_store_set_lock_timeout(struct kk_store *st, int timeout_ms);
 int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err);
 void kk_store_unlock(struct kk_store *st);
 bool kk_store_is_locked(const struct kk_store *st);
+/* Lock for the rest of a scope: on success *held = st, and the cleanup unlocks it.
+ *   cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+ *   if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0) ... */
+int kk_store_lock_scoped(struct kk_store *st, int timeout_ms, struct kk_store **held,
+			 struct kk_err *err);
+void kk_store_unlockp(struct kk_store **held);
 
 /* The metadata.json path of ref, or the directory of ref. Fails with EINVAL on a bad ref. */
 int kk_store_meta_path(const struct kk_store *st, const struct kk_store_ref *ref, char **out,
@@ -81,8 +87,7 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err);
 /* rm -rf ref's directory (upstream does this after deleting a space, stack or cell: conflist,
  * etc files, logs and tty dirs go with it). A missing directory is fine. Takes the lock. */
-int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref,
-			 struct kk_err *err);
+int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err);
 /* The names of the children of parent, sorted: realms for an all-NULL ref (or NULL), spaces
  * of { realm }, stacks of { realm, space }, cells of { realm, space, stack }. These are the
  * directories present; one whose metadata.json is missing or unreadable is still listed

@@ -29,8 +29,11 @@ static void cgp(struct kk_cgroup **cg)
 
 static void plan_renders_upstream_files(void)
 {
-	struct kk_cgroup_io_limit io[] = { { .major = 8, .minor = 0, .rbps = 1048576,
-					     .wbps = KK_CGROUP_MAX, .riops = KK_CGROUP_UNSET,
+	struct kk_cgroup_io_limit io[] = { { .major = 8,
+					     .minor = 0,
+					     .rbps = 1048576,
+					     .wbps = KK_CGROUP_MAX,
+					     .riops = KK_CGROUP_UNSET,
 					     .wiops = KK_CGROUP_UNSET } };
 	struct kk_cgroup_resources r = KK_CGROUP_RESOURCES_INIT;
 	struct kk_cgroup_setting *s = NULL;
@@ -50,8 +53,8 @@ static void plan_renders_upstream_files(void)
 	r.pids_max = KK_CGROUP_MAX;
 	TAP_INT_EQ(kk_cgroup_resources_plan(&r, &s, &n, &err), 0);
 	for (size_t i = 0; i < n; i++) {
-		char *line = kk_xasprintf("%s%s[%s]=%s;", all ? all : "", s[i].file, s[i].controller,
-					  s[i].value);
+		char *line = kk_xasprintf("%s%s[%s]=%s;", all ? all : "", s[i].file,
+					  s[i].controller, s[i].value);
 
 		free(all);
 		all = line;
@@ -108,10 +111,11 @@ static void detection_refuses_non_v2(const char *tmp)
 	}
 	TAP_INT_EQ(kk_cgroup_open(hy, &cg, &err), -1);
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"cgroup mount `%s` is a cgroup v1 layout (tmpfs with v1 hierarchies); kukeon "
-			"needs the unified cgroup v2 hierarchy there",
-			hy);
+		cleanup_free char *want =
+			kk_xasprintf("cgroup mount `%s` is a cgroup v1 layout (tmpfs with v1 "
+				     "hierarchies); kukeon "
+				     "needs the unified cgroup v2 hierarchy there",
+				     hy);
 
 		TAP_STR_EQ(err.msg, want);
 	}
@@ -198,10 +202,10 @@ static void no_controller_checks(struct kk_cgroup *cg, const char *stack, const 
 	TAP_INT_EQ(kk_cgroup_set_resources(cg, stack, &r, &err), -1);
 	TAP_INT_EQ(err.code, EOPNOTSUPP);
 	{
-		cleanup_free char *m = kk_xasprintf(
-			"set `memory.max` in cgroup `%s`: controller `memory` is not available "
-			"there (available: none)",
-			stack);
+		cleanup_free char *m = kk_xasprintf("set `memory.max` in cgroup `%s`: controller "
+						    "`memory` is not available "
+						    "there (available: none)",
+						    stack);
 
 		TAP_STR_EQ(err.msg, m);
 	}
@@ -257,7 +261,8 @@ static void tree_delegate_resources_kill_remove(struct kk_cgroup *cg)
 	}
 	kk_cgroup_delegation_clear(&d);
 	if (!hugetlb) {
-		TAP_SKIP("the harness cgroup gets no controller from the host (hugetlb is not in the "
+		TAP_SKIP("the harness cgroup gets no controller from the host (hugetlb is not in "
+			 "the "
 			 "host root's cgroup.subtree_control): delegation, resource writes and the "
 			 "no-internal-process drain cannot be shown here");
 		no_controller_checks(cg, stack, cell, payload);
@@ -304,10 +309,10 @@ static void tree_delegate_resources_kill_remove(struct kk_cgroup *cg)
 		TAP_INT_EQ(kk_cgroup_set_resources(cg, stack, &r, &err), -1);
 		TAP_INT_EQ(err.code, EOPNOTSUPP);
 		{
-			cleanup_free char *m = kk_xasprintf(
-				"set `memory.max` in cgroup `%s`: controller `memory` is not "
-				"available there (available: hugetlb)",
-				stack);
+			cleanup_free char *m = kk_xasprintf("set `memory.max` in cgroup `%s`: "
+							    "controller `memory` is not "
+							    "available there (available: hugetlb)",
+							    stack);
 
 			TAP_STR_EQ(err.msg, m);
 		}
@@ -354,7 +359,8 @@ static void tree_delegate_resources_kill_remove(struct kk_cgroup *cg)
 		cleanup_(kk_strv_freep) char **sc = NULL;
 
 		TAP_INT_EQ(kk_cgroup_subtree_control(cg, cell, &sc, &err), 0);
-		TAP_OK(kk_strv_contains(sc, "hugetlb"), "the cell delegates hugetlb after draining");
+		TAP_OK(kk_strv_contains(sc, "hugetlb"),
+		       "the cell delegates hugetlb after draining");
 	}
 
 kill:
@@ -371,9 +377,9 @@ kill:
 	TAP_INT_EQ(kk_cgroup_remove(cg, base, 100, &err), -1);
 	TAP_INT_EQ(err.code, EBUSY);
 	{
-		cleanup_free char *m = kk_xasprintf(
-			"remove cgroup `%s`: still busy (it holds processes or a child cgroup)",
-			payload);
+		cleanup_free char *m = kk_xasprintf("remove cgroup `%s`: still busy (it holds "
+						    "processes or a child cgroup)",
+						    payload);
 
 		TAP_STR_EQ(err.msg, m);
 	}
@@ -438,7 +444,8 @@ int main(void)
 	if (!tmp)
 		return tap_done();
 	if (kk_cgroup_open(NULL, &cg, &err) < 0) {
-		TAP_SKIP("no pure cgroup v2 mount at /sys/fs/cgroup (run inside tests/harness/run.sh)");
+		TAP_SKIP("no pure cgroup v2 mount at /sys/fs/cgroup (run inside "
+			 "tests/harness/run.sh)");
 		return tap_done();
 	}
 	TAP_STR_EQ(kk_cgroup_mount(cg), "/sys/fs/cgroup");

@@ -31,10 +31,18 @@ static char *scratch(void)
 static void clean_matches_go(void)
 {
 	static const char *const cases[][2] = {
-		{ "", "." },	       { "/", "/" },	      { "a//b", "a/b" },
-		{ "a/b/", "a/b" },     { "a/./b", "a/b" },    { "a/../b", "b" },
-		{ "/../x", "/x" },     { "../../a", "../../a" }, { "a/b/../../..", ".." },
-		{ "/opt/kukeon/", "/opt/kukeon" }, { "./", "." }, { "a/..", "." },
+		{ "", "." },
+		{ "/", "/" },
+		{ "a//b", "a/b" },
+		{ "a/b/", "a/b" },
+		{ "a/./b", "a/b" },
+		{ "a/../b", "b" },
+		{ "/../x", "/x" },
+		{ "../../a", "../../a" },
+		{ "a/b/../../..", ".." },
+		{ "/opt/kukeon/", "/opt/kukeon" },
+		{ "./", "." },
+		{ "a/..", "." },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -86,7 +94,8 @@ static void read_write_mkdir_rm(const char *t)
 	size_t len = 0;
 
 	TAP_INT_EQ(kk_mkdir_p(deep, 02750, &err), 0);
-	TAP_OK(stat(deep, &st) == 0 && (st.st_mode & 07777) == 02750, "mkdir_p sets the exact mode");
+	TAP_OK(stat(deep, &st) == 0 && (st.st_mode & 07777) == 02750,
+	       "mkdir_p sets the exact mode");
 	TAP_INT_EQ(kk_write_atomic(file, ".t-", "hello", 5, 0640, &err), 0);
 	TAP_OK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640, "atomic write sets the mode");
 	TAP_INT_EQ(kk_read_file_max(file, 100, &text, &len, &err), 0);
@@ -160,9 +169,9 @@ static void lockfile_times_out_naming_the_holder(const char *t)
 	close(pipefd[0]);
 	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "second locker times out");
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"timed out after 0.15s waiting for lock `%s` (held by pid %ld)", path,
-			(long)getpid());
+		cleanup_free char *want = kk_xasprintf("timed out after 0.15s waiting for lock "
+						       "`%s` (held by pid %ld)",
+						       path, (long)getpid());
 
 		TAP_STR_EQ(msg, want);
 	}

@@ -40,10 +40,10 @@ static void paths_match_upstream(void)
 		kk_store_container_dir(rp, "default", "default", "default", "web", "nginx");
 	cleanup_free char *h =
 		kk_store_cell_etc_hosts_path(rp, "default", "default", "default", "web");
-	cleanup_free char *i = kk_store_container_tty_path(rp, "r", "s", "st", "c", "x",
-							   KK_STORE_TTY_SOCKET_FILE);
-	cleanup_free char *j = kk_store_container_path(rp, "r", "s", "st", "c", "x",
-						       KK_STORE_KUKETTY_META);
+	cleanup_free char *i =
+		kk_store_container_tty_path(rp, "r", "s", "st", "c", "x", KK_STORE_TTY_SOCKET_FILE);
+	cleanup_free char *j =
+		kk_store_container_path(rp, "r", "s", "st", "c", "x", KK_STORE_KUKETTY_META);
 	cleanup_free char *k = kk_store_instance_path("/opt/kukeon/");
 	cleanup_free char *l = kk_store_realm_dir("/opt/kukeon//", "default");
 	cleanup_free char *m = kk_store_kuketty_bin_path(rp);
@@ -113,7 +113,10 @@ static void write_read_list_delete(const char *rp)
 	struct kk_store_ref realm = { .realm = "main" };
 	struct kk_store_ref space = { .realm = "main", .space = "blog" };
 	struct kk_store_ref stack = { .realm = "main", .space = "blog", .stack = "web" };
-	struct kk_store_ref cell = { .realm = "main", .space = "blog", .stack = "web", .cell = "c1" };
+	struct kk_store_ref cell = { .realm = "main",
+				     .space = "blog",
+				     .stack = "web",
+				     .cell = "c1" };
 	cleanup_free char *path = NULL;
 	cleanup_free char *data = NULL;
 	cleanup_free char *rdir = kk_store_realm_dir(rp, "main");
@@ -125,8 +128,9 @@ static void write_read_list_delete(const char *rp)
 	TAP_INT_EQ(kk_store_read(st, &realm, &data, &len, &err), -1);
 	TAP_INT_EQ(err.code, ENOENT);
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"metadata file `%s/data/main/metadata.json` does not exist", rp);
+		cleanup_free char *want =
+			kk_xasprintf("metadata file `%s/data/main/metadata.json` does not exist",
+				     rp);
 
 		TAP_STR_EQ(err.msg, want);
 	}
@@ -135,7 +139,8 @@ static void write_read_list_delete(const char *rp)
 
 	TAP_INT_EQ(kk_store_write(st, &cell, "{\"c\":1}\n", 8, &err), 0);
 	TAP_INT_EQ(kk_store_write(st, &realm, "{\"r\":1}\n", 8, &err), 0);
-	TAP_INT_EQ(kk_store_write(st, &(struct kk_store_ref){ .realm = "alpha" }, "{}\n", 3, &err), 0);
+	TAP_INT_EQ(kk_store_write(st, &(struct kk_store_ref){ .realm = "alpha" }, "{}\n", 3, &err),
+		   0);
 	TAP_INT_EQ(kk_store_write(st, &space, "{}\n", 3, &err), 0);
 	TAP_INT_EQ(kk_store_write(st, &realm, "{\"r\":2}\n", 8, &err), 0);
 	TAP_INT_EQ(kk_store_read(st, &realm, &data, &len, &err), 0);
@@ -190,7 +195,8 @@ static void write_read_list_delete(const char *rp)
 	{
 		cleanup_free char *adir = kk_store_realm_dir(rp, "alpha");
 
-		TAP_OK(stat(adir, &sb) < 0 && errno == ENOENT, "empty realm dir removed with its file");
+		TAP_OK(stat(adir, &sb) < 0 && errno == ENOENT,
+		       "empty realm dir removed with its file");
 	}
 	TAP_INT_EQ(kk_store_remove_tree(st, &space, &err), 0);
 	TAP_OK(stat(conf, &sb) < 0, "space tree removed with its conflist and stacks");
@@ -227,7 +233,8 @@ static void lock_serialises_processes(const char *rp)
 
 		/* a write in another process waits for the lock, then gives up */
 		kk_store_set_lock_timeout(cst, 200);
-		rc = kk_store_write(cst, &(struct kk_store_ref){ .realm = "locked" }, "x", 1, &cerr);
+		rc = kk_store_write(cst, &(struct kk_store_ref){ .realm = "locked" }, "x", 1,
+				    &cerr);
 		if (write(pipefd[1], cerr.msg, strlen(cerr.msg)) < 0)
 			_exit(3);
 		kk_store_free(cst);
@@ -238,12 +245,13 @@ static void lock_serialises_processes(const char *rp)
 	if (read(pipefd[0], msg, sizeof(msg) - 1) < 0)
 		msg[0] = '\0';
 	close(pipefd[0]);
-	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer in another process times out");
+	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "writer in another process times out");
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"write metadata: store: timed out after 0.2s waiting for lock "
-			"`%s/.kukeon-store.lock` (held by pid %ld)",
-			rp, (long)getpid());
+		cleanup_free char *want =
+			kk_xasprintf("write metadata: store: timed out after 0.2s waiting for lock "
+				     "`%s/.kukeon-store.lock` (held by pid %ld)",
+				     rp, (long)getpid());
 
 		TAP_STR_EQ(msg, want);
 	}
@@ -262,7 +270,8 @@ static void lock_serialises_processes(const char *rp)
 		int rc;
 
 		kk_store_set_lock_timeout(cst, 5000);
-		rc = kk_store_write(cst, &(struct kk_store_ref){ .realm = "waited" }, "x", 1, &cerr);
+		rc = kk_store_write(cst, &(struct kk_store_ref){ .realm = "waited" }, "x", 1,
+				    &cerr);
 		kk_store_free(cst);
 		_exit(rc == 0 ? 0 : 1);
 	}
@@ -278,8 +287,8 @@ static void lock_serialises_processes(const char *rp)
 	{
 		cleanup_free char *data = NULL;
 
-		TAP_INT_EQ(kk_store_read(st, &(struct kk_store_ref){ .realm = "waited" }, &data, NULL,
-					 &err),
+		TAP_INT_EQ(kk_store_read(st, &(struct kk_store_ref){ .realm = "waited" }, &data,
+					 NULL, &err),
 			   0);
 	}
 }
@@ -318,7 +327,8 @@ static void instance_file(const char *base)
 	TAP_INT_EQ(kk_instance_verify_or_write(st, "other.io", "/kukeon", &err), -1);
 	{
 		cleanup_free char *want = kk_xasprintf(
-			"runPath \"%s\" was bootstrapped with containerdNamespaceSuffix=\"kukeon.io\" "
+			"runPath \"%s\" was bootstrapped with "
+			"containerdNamespaceSuffix=\"kukeon.io\" "
 			"cgroupRoot=\"/kukeon\" but the running configuration requests "
 			"containerdNamespaceSuffix=\"other.io\" cgroupRoot=\"/kukeon\": kukeon "
 			"instance mismatch",
@@ -334,10 +344,10 @@ static void instance_file(const char *base)
 	TAP_INT_EQ(kk_write_atomic(path, ".t-", "{\"cgroupRoot\": 5}\n", 18, 0640, &err), 0);
 	TAP_INT_EQ(kk_instance_verify_or_write(st, "kukeon.io", "/kukeon", &err), -1);
 	{
-		cleanup_free char *want = kk_xasprintf(
-			"parse instance metadata `%s`: server configuration is invalid: "
-			"`cgroupRoot` is not a string",
-			path);
+		cleanup_free char *want = kk_xasprintf("parse instance metadata `%s`: server "
+						       "configuration is invalid: "
+						       "`cgroupRoot` is not a string",
+						       path);
 
 		TAP_STR_EQ(err.msg, want);
 	}
@@ -351,12 +361,14 @@ static void instance_file(const char *base)
 
 static void instance_codec_is_gos(void)
 {
-	struct kk_instance m = { .ns_suffix = "a<b>&c\"\\\n\x01", .cgroup_root = "/k\xe2\x80\xa8\xff" };
+	struct kk_instance m = { .ns_suffix = "a<b>&c\"\\\n\x01",
+				 .cgroup_root = "/k\xe2\x80\xa8\xff" };
 	struct kk_instance d = { 0 };
 	struct kk_err err = { 0 };
 	cleanup_free char *text = kk_instance_encode(&m, NULL);
-	static const char mixed[] = "{\"CGROUPROOT\": \"/x\", \"cgroupRoot\": null, \"extra\": [1],"
-				    " \"containerdnamespacesuffix\": \"s\", \"cgroupRoot\": \"/y\"}";
+	static const char mixed[] =
+		"{\"CGROUPROOT\": \"/x\", \"cgroupRoot\": null, \"extra\": [1],"
+		" \"containerdnamespacesuffix\": \"s\", \"cgroupRoot\": \"/y\"}";
 
 	TAP_STR_EQ(text, "{\n  \"containerdNamespaceSuffix\": "
 			 "\"a\\u003cb\\u003e\\u0026c\\\"\\\\\\n\\u0001\",\n"
@@ -459,7 +471,8 @@ static void killed_writer_leaves_old_or_new(const char *base)
 		{
 			cleanup_(kk_strv_freep) char **names = NULL;
 
-			if (kk_store_list(st, &(struct kk_store_ref){ .realm = "r" }, &names, &err) < 0 ||
+			if (kk_store_list(st, &(struct kk_store_ref){ .realm = "r" }, &names,
+					  &err) < 0 ||
 			    kk_strv_len(names) != 1 || strcmp(names[0], "s") != 0)
 				whole = 0;
 		}
@@ -469,7 +482,8 @@ static void killed_writer_leaves_old_or_new(const char *base)
 		if (round % 2) {
 			cleanup_free char *b = make_blob((unsigned long)round * 100000 + 99999);
 
-			if (kk_store_write(st, &ref, b, BLOB_SIZE, &err) < 0 || count_tmp_files(dir))
+			if (kk_store_write(st, &ref, b, BLOB_SIZE, &err) < 0 ||
+			    count_tmp_files(dir))
 				whole = 0;
 			last = round * 100000 + 99999;
 		} else if (kk_store_cleanup(st, &err) < 0 || count_tmp_files(dir)) {
@@ -486,7 +500,8 @@ static void killed_writer_leaves_old_or_new(const char *base)
 int main(void)
 {
 	const char *tmp = getenv("KUKEON_TEST_TMP");
-	cleanup_free char *base = kk_xasprintf("%s/kk-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	cleanup_free char *base =
+		kk_xasprintf("%s/kk-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	struct kk_err err = { 0 };
 
 	paths_match_upstream();
