@@ -58,6 +58,9 @@ echo "== static checks"
 echo "== configs (scripts/check-configs.sh)"
 "$top/scripts/check-configs.sh" --tap "$results/configs.tap"
 
+echo "== harness self-test"
+"$top/tests/harness/selftest.sh" 2>&1 | tee "$results/harness-selftest.tap"
+
 report=$results/harness.paths
 KUKEON_TEST_REPORT=$report KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} \
 	"$top/tests/harness/run.sh" "$0" "$build" --inner
