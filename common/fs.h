@@ -28,8 +28,9 @@ int kk_mkdir_p(const char *path, mode_t mode, struct kk_err *err);
 
 /* Replace path with data so that a crash leaves the old or the new content, never a mix:
  * write a temp file "<dir>/<tmp_prefix>XXXXXX.tmp" (mode exactly `mode`), fsync it, rename
- * it over path, fsync the directory. The directory must exist. On failure the temp file is
- * removed and path is untouched. */
+ * it over path, fsync the directory. The directory must exist. On a failure before the
+ * rename the temp file is removed and path is untouched; a failing directory fsync after it
+ * is reported although path already holds the new content. */
 int kk_write_atomic(const char *path, const char *tmp_prefix, const void *data, size_t len,
 		    mode_t mode, struct kk_err *err);
 

@@ -255,6 +255,10 @@ int kk_cgroup_write(const struct kk_cgroup *cg, const char *group, const char *f
 	if (kk_cgroup_path(cg, group, &path, err) < 0)
 		return -1;
 	fpath = kk_path_join(path, file);
+	if (len == 0) {
+		value = "\n";
+		len = 1;
+	}
 	/* no O_TRUNC: cgroupfs files take each write as a command */
 	fd = open(fpath, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -54,7 +54,9 @@ int kk_cgroup_remove(const struct kk_cgroup *cg, const char *group, int timeout_
 /* Read an interface file of group (e.g. "cgroup.controllers"); *out is a new string. */
 int kk_cgroup_read(const struct kk_cgroup *cg, const char *group, const char *file, char **out,
 		   struct kk_err *err);
-/* Write value to an interface file of group in one write(2), as the kernel wants. */
+/* Write value to an interface file of group in one write(2), as the kernel wants. An empty
+ * value is sent as "\n" (a zero-length write would do nothing), which clears files such
+ * as cpuset.cpus. */
 int kk_cgroup_write(const struct kk_cgroup *cg, const char *group, const char *file,
 		    const char *value, struct kk_err *err);
 
