@@ -193,6 +193,20 @@ int kk_store_read(const struct kk_store *st, const struct kk_store_ref *ref, cha
 	return 0;
 }
 
+int kk_store_exists(const struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err)
+{
+	cleanup_free char *path = NULL;
+	struct stat sb;
+
+	if (kk_store_meta_path(st, ref, &path, err) < 0)
+		return -1;
+	if (stat(path, &sb) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	return kk_err_sys(err, "metadata file `%s`", path);
+}
+
 /* Under the lock: make dir (and parents) 02750, clear stale temp files, write. */
 static int write_locked(const char *path, const void *data, size_t len, mode_t mode,
 			struct kk_err *err)

@@ -14,7 +14,9 @@
  * flock on <run>/.kukeon-store.lock. Every mutating call takes that lock for its own
  * duration; a caller doing read-modify-write holds it across the whole sequence with
  * kk_store_lock()/kk_store_unlock() (the lock is recursive within one kk_store). Readers
- * take no lock: renames make every read see a whole file.
+ * take no lock: renames make every read see a whole file. flock locks belong to the open
+ * file, so use ONE kk_store per run path in a process: two of them would block each other.
+ * The lock fd is O_CLOEXEC; a forked child that does not exec shares it (do not unlock there).
  *
  * Modes as upstream: metadata files 0644, directories created 02750. */
 #ifndef KK_COMMON_STORE_STORE_H
@@ -77,6 +79,8 @@ int kk_store_dir(const struct kk_store *st, const struct kk_store_ref *ref, char
  * NULL) its size. A missing file fails with ENOENT: "metadata file `PATH` does not exist". */
 int kk_store_read(const struct kk_store *st, const struct kk_store_ref *ref, char **out,
 		  size_t *len, struct kk_err *err);
+/* 1 if ref's metadata.json exists, 0 if not. */
+int kk_store_exists(const struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err);
 /* Atomically replace ref's metadata.json with data (mode 0644), creating its directory and
  * missing parents (02750). Takes the lock. */
 int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const void *data,

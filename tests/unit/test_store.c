@@ -137,7 +137,9 @@ static void write_read_list_delete(const char *rp)
 	TAP_INT_EQ(kk_store_list(st, NULL, &names, &err), 0);
 	TAP_OK(names == NULL, "no realms in an empty run path");
 
+	TAP_INT_EQ(kk_store_exists(st, &cell, &err), 0);
 	TAP_INT_EQ(kk_store_write(st, &cell, "{\"c\":1}\n", 8, &err), 0);
+	TAP_INT_EQ(kk_store_exists(st, &cell, &err), 1);
 	TAP_INT_EQ(kk_store_write(st, &realm, "{\"r\":1}\n", 8, &err), 0);
 	TAP_INT_EQ(kk_store_write(st, &(struct kk_store_ref){ .realm = "alpha" }, "{}\n", 3, &err),
 		   0);
