@@ -8,6 +8,7 @@
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make demo          show the binary talking to a private containerd
 #   make bench         benchmarks (ratios against reference tools)
+#   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
 
 KCONFIG ?= kukeon.config
 BUILD ?= build
@@ -90,6 +91,7 @@ CONFIG_H := $(GEN)/kk_config.h
 VERSION_H := $(GEN)/kk_version.h
 gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto/.stamp)
 
+.PHONY: fuzz-smoke
 .PHONY: all clean deps check check-unit check-bats check-asan check-configs check-layers \
 	lint format install demo bench FORCE
 .DEFAULT_GOAL := all
@@ -166,11 +168,28 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 	@$(if $(Q),echo "  LD test $@")
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_SAN) -o $@ $< $(san_lib_objs) $(LIBS_SAN)
 
+# ---- fuzzing (clang libFuzzer; the model/YAML code and its third-party parts only) --------
+FUZZ_CC ?= clang-14
+FUZZ_TIME ?= 20
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter
+fuzz_lib_srcs := common/err.c common/mem.c common/json.c common/yaml.c \
+	$(sort $(wildcard common/model/*.c))
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(fuzz_lib_srcs) $(CJSON_A) $(wildcard common/*.h common/model/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(fuzz_lib_srcs) \
+		$(TP)/src/cjson/cJSON.c -lyaml -lm
+
+fuzz-smoke: $(BUILD)/fuzz/fuzz_manifest
+	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) manifest
+
 deps:
 	scripts/deps.sh
 
 check: deps
 	$(MAKE) all $(BUILD)/kukeon-asan $(unit_bins)
+	$(MAKE) fuzz-smoke
 	tests/run-all.sh $(BUILD)
 
 check-unit: $(unit_bins)

@@ -13,8 +13,8 @@ packages=(
 	golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
 	golang-github-gogo-googleapis-dev
 	libyaml-dev libssl-dev zlib1g-dev libzstd-dev
-	# lint
-	cppcheck clang-tidy clang-format
+	# lint, and libFuzzer (clang-14 with its compiler-rt runtime) for make fuzz-smoke
+	cppcheck clang-tidy clang-format clang-14 libclang-rt-14-dev
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
 	containerd runc containernetworking-plugins busybox-static
 	bats iproute2 util-linux procps psmisc iptables jq groff-base

@@ -26,6 +26,15 @@ if [ "${1:-}" != --inner ]; then
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	[ -n "$cg2" ] || { echo "harness: no cgroup2 mount on this host" >&2; exit 1; }
 
+	# A hybrid host binds cpu/memory/... to v1, leaving hugetlb as the only v2 controller,
+	# and may not pass it down from the v2 root: do so, so delegation can be tested.
+	# (Enabling a controller at the root is harmless and left in place: other runs may
+	# be using it.)
+	if grep -qw hugetlb "$cg2/cgroup.controllers" &&
+		! grep -qw hugetlb "$cg2/cgroup.subtree_control"; then
+		echo +hugetlb >"$cg2/cgroup.subtree_control" 2>/dev/null || true
+	fi
+
 	T=$(mktemp -d /tmp/kukeon-test.XXXXXX)
 	chmod 0755 "$T"
 	cg="$cg2/${T##*/}"

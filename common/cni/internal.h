@@ -1,0 +1,96 @@
+/* common/cni/internal.h - shared by the files of common/cni only; not for other modules. */
+#ifndef KK_COMMON_CNI_INTERNAL_H
+#define KK_COMMON_CNI_INTERNAL_H
+
+#include <stddef.h>
+
+#include "common/cni/cni.h"
+#include "common/err.h"
+
+struct cJSON;
+
+/* ---- exec.c: find and run one plugin ------------------------------------------------ */
+
+/* The first regular file named type in the ':'-separated dirs of path. *out is a new string.
+ * ENOENT naming the plugin and the path if there is none; EINVAL for a bad type. */
+int kk_cni_plugin_find(const char *path, const char *type, char **out, struct kk_err *err);
+
+/* What a plugin run produced. Buffers are NUL-terminated; free with kk_cni_run_clear(). */
+struct kk_cni_run {
+	char *out; /* stdout */
+	size_t out_len;
+	char *errout; /* stderr (at most KK_CNI_STDERR_MAX bytes kept) */
+	size_t errout_len;
+	int status; /* waitpid() status */
+};
+#define KK_CNI_STDOUT_MAX (16u << 20)
+#define KK_CNI_STDERR_MAX (64u << 10)
+
+/* Run exe (no shell) with argv (NULL: just exe, as plugins are run) in its own process group with
+ * envp, stdin_data on stdin, and collect stdout and stderr until it exits. If it has not exited
+ * after timeout_ms, its whole process group is killed (SIGKILL) and reaped, and the call fails with
+ * ETIMEDOUT. A plugin that cannot be started fails with its errno and returns -2 (nothing ran). A
+ * plugin that exits non-zero is a success here: the caller reads run->status and run->out. */
+int kk_cni_plugin_run(const char *exe, char *const argv[], char *const envp[],
+		      const char *stdin_data, size_t stdin_len, int timeout_ms,
+		      struct kk_cni_run *run, struct kk_err *err);
+void kk_cni_run_clear(struct kk_cni_run *run);
+
+/* ---- conflist.c --------------------------------------------------------------------- */
+
+/* Compare two "X.Y.Z" versions like strcmp; both must be valid (kk_cni_version_parse). */
+int kk_cni_version_cmp(const char *a, const char *b);
+/* 0 and the three numbers if v is "X.Y.Z" with decimal parts; -1 otherwise. */
+int kk_cni_version_parse(const char *v, unsigned parts[3]);
+/* The plugin object i of the list (lent). */
+const struct cJSON *kk_cni_conflist_plugin(const struct kk_cni_conflist *net, size_t i);
+bool kk_cni_conflist_disable_check(const struct kk_cni_conflist *net);
+/* The conflist bytes as given (lent). */
+const char *kk_cni_conflist_bytes(const struct kk_cni_conflist *net, size_t *len);
+/* libcni's name rules: network names and container IDs start with an alphanumeric and go on
+ * with alphanumerics, '_', '.', '-'; interface names are 1-15 bytes without '/', ':',
+ * whitespace, and are not "." or "..". 0 if valid, -1 with EINVAL naming what. */
+int kk_cni_check_name(const char *what, const char *name, struct kk_err *err);
+int kk_cni_check_ifname(const char *name, struct kk_err *err);
+
+/* ---- result.c ----------------------------------------------------------------------- */
+
+/* Rewrite a result document in place as version to (the conversions libcni's GetAsVersion
+ * does between 0.2.0, 0.3.x/0.4.0 and 1.x). Only conversions up from < 0.3.0 and between
+ * 0.3.0+ versions are done; anything else is left as it is. */
+void kk_cni_result_convert(struct cJSON *res, const char *to);
+
+/* ---- purge.c ------------------------------------------------------------------------ */
+
+/* If a bridge plugin of net has ipMasq, remove the nat chain and POSTROUTING rule it made for
+ * container_id (its DEL leaves them when the container's interface is already gone).
+ * *removed is incremented if there was a chain. */
+int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+		       const char *container_id, int *removed, struct kk_err *err);
+
+/* ---- cache.c ------------------------------------------------------------------------ */
+
+/* A cache entry as read back. */
+struct kk_cni_cache_entry {
+	char *config; /* conflist bytes; NULL for a legacy entry (result only) */
+	size_t config_len;
+	char **args;          /* cniArgs as "K=V", NULL-terminated; NULL if none */
+	struct cJSON *result; /* the cached result document; NULL if none */
+};
+void kk_cni_cache_entry_clear(struct kk_cni_cache_entry *e);
+
+/* Read the entry at path. Returns 1 with *e filled, 0 if the file does not exist, -1 (EINVAL)
+ * if it cannot be understood. */
+int kk_cni_cache_read(const char *path, struct kk_cni_cache_entry *e, struct kk_err *err);
+/* Write the entry of a successful ADD, atomically, creating the results dir (0700). */
+int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
+		       const struct kk_cni_attachment *att, const struct cJSON *result,
+		       struct kk_err *err);
+/* Remove path; a missing file is fine. */
+int kk_cni_cache_remove(const char *path, struct kk_err *err);
+
+/* Read the whole file at path (at most max bytes; EFBIG beyond) into a new NUL-terminated
+ * buffer. */
+int kk_cni_read_file(const char *path, size_t max, char **out, size_t *len, struct kk_err *err);
+
+#endif

@@ -1,0 +1,223 @@
+/* common/model/cell.c - Cell: decode, encode, free. */
+#include "common/model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "common/mem.h"
+
+static const char *const cell_labels[] = { "Pending", "Ready", "Stopped", "Failed", "Unknown" };
+const struct kk_state_names kk_cell_states = { "cell", cell_labels, 5 };
+
+static int spec_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct kk_cell_spec *s = ctx;
+
+	s->containers = kk_xrealloc(s->containers, (i + 1) * sizeof(*s->containers));
+	memset(&s->containers[i], 0, sizeof(s->containers[i]));
+	s->n_containers = i + 1;
+	return node ? kk_container_spec_decode_into(d, node, &s->containers[i]) : 0;
+}
+
+static void containers_clear(struct kk_cell_spec *s)
+{
+	for (size_t i = 0; i < s->n_containers; i++)
+		kk_container_spec_clear(&s->containers[i]);
+	free(s->containers);
+	s->containers = NULL;
+	s->n_containers = 0;
+	s->containers_set = false;
+}
+
+int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell_spec *s)
+{
+	const cJSON *tty, *list;
+	size_t count;
+	int rc;
+
+	if (kk_dec_str(d, spec, "id", &s->id) < 0 ||
+	    kk_dec_str(d, spec, "realmId", &s->realm_id) < 0 ||
+	    kk_dec_str(d, spec, "spaceId", &s->space_id) < 0 ||
+	    kk_dec_str(d, spec, "stackId", &s->stack_id) < 0 ||
+	    kk_dec_str(d, spec, "rootContainerId", &s->root_container_id) < 0)
+		return -1;
+	rc = kk_dec_obj(d, spec, "tty", &tty);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		size_t old = kk_dec_push(d, "tty");
+
+		s->has_tty = true;
+		if (kk_dec_str(d, tty, "default", &s->tty_default) < 0)
+			return -1;
+		kk_dec_pop(d, old);
+	}
+	list = kk_dec_member(d, spec, "containers");
+	if (list) {
+		containers_clear(s);
+		if (kk_dec_list(d, spec, "containers", &count, spec_item, s) < 0)
+			return -1;
+		s->containers_set = !cJSON_IsNull(list);
+	}
+	if (kk_dec_bool(d, spec, "autoDelete", &s->auto_delete) < 0 ||
+	    kk_dec_bool(d, spec, "nestedCgroupRuntime", &s->nested_cgroup_runtime) < 0)
+		return -1;
+	return 0;
+}
+
+cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		abort();
+	kk_enc_str(o, "id", s->id, false);
+	kk_enc_str(o, "realmId", s->realm_id, false);
+	kk_enc_str(o, "spaceId", s->space_id, false);
+	kk_enc_str(o, "stackId", s->stack_id, false);
+	kk_enc_str(o, "rootContainerId", s->root_container_id, true);
+	if (s->has_tty) {
+		cJSON *t = kk_enc_obj(o, "tty");
+
+		kk_enc_str(t, "default", s->tty_default, true);
+	}
+	if (!s->containers_set && !s->n_containers && mode == KK_ENC_JSON) {
+		cJSON_AddItemToObject(o, "containers", cJSON_CreateNull());
+	} else {
+		cJSON *arr = kk_enc_arr(o, "containers");
+
+		for (size_t i = 0; i < s->n_containers; i++)
+			cJSON_AddItemToArray(arr,
+					     kk_container_spec_encode(&s->containers[i], mode));
+	}
+	kk_enc_bool(o, "autoDelete", s->auto_delete, true);
+	kk_enc_bool(o, "nestedCgroupRuntime", s->nested_cgroup_runtime, true);
+	return o;
+}
+
+void kk_cell_spec_clear(struct kk_cell_spec *s)
+{
+	free(s->id);
+	free(s->realm_id);
+	free(s->space_id);
+	free(s->stack_id);
+	free(s->root_container_id);
+	free(s->tty_default);
+	containers_clear(s);
+	memset(s, 0, sizeof(*s));
+}
+
+static int status_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct kk_cell *c = ctx;
+
+	c->status.containers =
+		kk_xrealloc(c->status.containers, (i + 1) * sizeof(*c->status.containers));
+	memset(&c->status.containers[i], 0, sizeof(c->status.containers[i]));
+	c->status.n_containers = i + 1;
+	return node ? kk_container_status_decode_into(d, node, &c->status.containers[i]) : 0;
+}
+
+static void status_containers_clear(struct kk_cell *c)
+{
+	for (size_t i = 0; i < c->status.n_containers; i++)
+		kk_container_status_clear(&c->status.containers[i]);
+	free(c->status.containers);
+	c->status.containers = NULL;
+	c->status.n_containers = 0;
+}
+
+int kk_cell_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_cell **out,
+		   struct kk_err *err)
+{
+	cleanup_(kk_cell_freep) struct kk_cell *c = kk_xcalloc(1, sizeof(*c));
+	struct kk_dec d;
+	const cJSON *spec = NULL, *status = NULL, *net = NULL, *list = NULL;
+	size_t old, count;
+
+	kk_dec_init(&d, yaml, err);
+	if (!cJSON_IsObject(tree))
+		return kk_dec_type_error(&d, tree, "a mapping");
+	if (kk_dec_str(&d, tree, "apiVersion", &c->api_version) < 0 ||
+	    kk_dec_str(&d, tree, "kind", &c->kind) < 0 || kk_dec_meta(&d, tree, &c->meta) < 0 ||
+	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
+		return -1;
+	old = kk_dec_push(&d, "spec");
+	if (spec && kk_cell_spec_decode_into(&d, spec, &c->spec) < 0)
+		return -1;
+	kk_dec_pop(&d, old);
+	old = kk_dec_push(&d, "status");
+	if (kk_dec_status(&d, status, &kk_cell_states, &c->status.common) < 0 ||
+	    kk_dec_obj(&d, status, "network", &net) < 0)
+		return -1;
+	if (net) {
+		size_t o2 = kk_dec_push(&d, "network");
+
+		if (kk_dec_str(&d, net, "bridgeName", &c->status.bridge_name) < 0)
+			return -1;
+		kk_dec_pop(&d, o2);
+	}
+	list = kk_dec_member(&d, status, "containers");
+	if (list) {
+		status_containers_clear(c);
+		if (kk_dec_list(&d, status, "containers", &count, status_item, c) < 0)
+			return -1;
+		c->status.containers_set = !cJSON_IsNull(list);
+	}
+	if (kk_dec_bool(&d, status, "readyObserved", &c->status.ready_observed) < 0)
+		return -1;
+	kk_dec_pop(&d, old);
+	*out = TAKE_PTR(c);
+	return 0;
+}
+
+cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
+{
+	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, false);
+	cJSON *st;
+
+	cJSON_AddItemToObject(root, "spec", kk_cell_spec_encode(&c->spec, mode));
+	st = kk_enc_obj(root, "status");
+	kk_enc_status_head(mode, st, &c->status.common, &kk_cell_states, true);
+	/* a struct field: encoding/json always writes it, yaml.v3 omits it when zero */
+	if (mode == KK_ENC_JSON || (c->status.bridge_name && *c->status.bridge_name)) {
+		cJSON *net = kk_enc_obj(st, "network");
+
+		kk_enc_str(net, "bridgeName", c->status.bridge_name, true);
+	}
+	if (!c->status.containers_set && !c->status.n_containers && mode == KK_ENC_JSON) {
+		cJSON_AddItemToObject(st, "containers", cJSON_CreateNull());
+	} else {
+		cJSON *arr = kk_enc_arr(st, "containers");
+
+		for (size_t i = 0; i < c->status.n_containers; i++)
+			cJSON_AddItemToArray(arr,
+					     kk_container_status_encode(&c->status.containers[i],
+									mode));
+	}
+	kk_enc_bool(st, "readyObserved", c->status.ready_observed, true);
+	kk_enc_status_tail(mode, st, &c->status.common);
+	return root;
+}
+
+void kk_cell_free(struct kk_cell *c)
+{
+	if (!c)
+		return;
+	free(c->api_version);
+	free(c->kind);
+	kk_meta_clear(&c->meta);
+	kk_cell_spec_clear(&c->spec);
+	kk_status_clear(&c->status.common);
+	free(c->status.bridge_name);
+	status_containers_clear(c);
+	free(c);
+}
+
+void kk_cell_freep(struct kk_cell **c)
+{
+	kk_cell_free(*c);
+}

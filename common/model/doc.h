@@ -1,0 +1,89 @@
+/* common/model/doc.h - any v1beta1 document: dispatch by kind, and manifest streams.
+ *
+ * kk_doc_decode() reads the envelope (apiVersion, kind) and decodes the body with the
+ * kind's decoder. kk_manifest_decode() is upstream's apply parser (ParseDocument +
+ * ValidateDocument): every document of a stream is decoded and checked for the required
+ * fields; failures are kept per document with upstream's message text so `apply` can
+ * report them all (reference §6.1). */
+#ifndef KK_COMMON_MODEL_DOC_H
+#define KK_COMMON_MODEL_DOC_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+#include "common/model/model.h"
+
+struct cJSON;
+struct kk_yaml_doc;
+struct kk_yaml_stream;
+
+enum kk_kind {
+	KK_KIND_NONE, /* missing or not one of the below */
+	KK_KIND_REALM,
+	KK_KIND_SPACE,
+	KK_KIND_STACK,
+	KK_KIND_CELL,
+	KK_KIND_CONTAINER,
+	KK_KIND_CELL_PROFILE,
+	KK_KIND_CLIENT_CONFIGURATION,
+	KK_KIND_SERVER_CONFIGURATION,
+};
+
+/* "Realm", "Space", ... ("" for KK_KIND_NONE). */
+const char *kk_kind_name(enum kk_kind kind);
+/* Exact, case-sensitive match as upstream; KK_KIND_NONE otherwise. */
+enum kk_kind kk_kind_from_name(const char *name);
+
+struct kk_doc {
+	enum kk_kind kind;
+	union {
+		void *any;
+		struct kk_realm *realm;
+		struct kk_space *space;
+		struct kk_stack *stack;
+		struct kk_cell *cell;
+		struct kk_container *container;
+		struct kk_cell_profile *profile;
+		struct kk_client_config *client_config;
+		struct kk_server_config *server_config;
+	} u; /* owned */
+};
+
+/* Decode any document. apiVersion must be empty or "v1beta1"
+ * ("unsupported apiVersion: <v> (expected v1beta1)"); kind must be one of enum kk_kind
+ * ("unknown kind: <k>"). On success *out is new; free with kk_doc_free(). */
+int kk_doc_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_doc **out,
+		  struct kk_err *err);
+/* Encode with the kind's encoder (NULL for KK_KIND_NONE). */
+struct cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode);
+/* metadata.name of the document (borrowed; "" when none). */
+const char *kk_doc_name(const struct kk_doc *doc);
+void kk_doc_free(struct kk_doc *doc);
+void kk_doc_freep(struct kk_doc **doc);
+
+struct kk_manifest_item {
+	int index;          /* 0-based, as in upstream's messages */
+	int line;           /* first line of the document in the input */
+	enum kk_kind kind;  /* KK_KIND_NONE when missing or not applyable */
+	char *kind_name;    /* owned: kind as written ("" when missing) */
+	char *name;         /* owned: metadata.name as written ("" when missing) */
+	struct kk_doc *doc; /* owned; NULL when the document failed */
+	struct kk_err err;  /* when doc is NULL, upstream's text, e.g.
+			     * `document 1 (Space "blue"): spec.realmId is required` */
+};
+
+struct kk_manifest {
+	struct kk_manifest_item *items;
+	size_t n;
+	size_t n_failed;
+};
+
+/* Decode and validate every document of s. Only the five applyable kinds (Realm, Space,
+ * Stack, Cell, Container) are accepted, as upstream's apply parser does. Never fails as a
+ * whole (a stream with no documents is refused by kk_yaml_parse_stream already); the
+ * result is freed with kk_manifest_free(). */
+struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s);
+void kk_manifest_free(struct kk_manifest *m);
+void kk_manifest_freep(struct kk_manifest **m);
+
+#endif

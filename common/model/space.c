@@ -1,0 +1,390 @@
+/* common/model/space.c - Space: decode, encode, free. */
+#include "common/model/model.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "common/mem.h"
+
+static const char *const space_labels[] = { "Pending", "Ready", "Failed", "Unknown" };
+const struct kk_state_names kk_space_states = { "space", space_labels, 4 };
+
+static int port_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx);
+
+static int rule_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct kk_egress_policy *p = ctx;
+	struct kk_egress_rule *r;
+	const cJSON *ports;
+
+	p->allow = kk_xrealloc(p->allow, (i + 1) * sizeof(*p->allow));
+	r = &p->allow[i];
+	memset(r, 0, sizeof(*r));
+	p->n_allow = i + 1;
+	if (kk_dec_str(d, node, "host", &r->host) < 0 || kk_dec_str(d, node, "cidr", &r->cidr) < 0)
+		return -1;
+	ports = kk_dec_member(d, node, "ports");
+	if (ports && !cJSON_IsNull(ports)) {
+		size_t old = kk_dec_push(d, "ports"), j = 0;
+
+		if (!cJSON_IsArray(ports))
+			return kk_dec_type_error(d, ports, "a list of integers");
+		for (const cJSON *c = ports->child; c; c = c->next, j++)
+			if (port_item(d, c, j, r) < 0)
+				return -1;
+		kk_dec_pop(d, old);
+	}
+	return 0;
+}
+
+static int port_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct kk_egress_rule *r = ctx;
+	int64_t v = 0;
+	size_t old = kk_dec_push_index(d, i);
+
+	if (kk_dec_node_i64(d, node, &v) < 0)
+		return -1;
+	kk_dec_pop(d, old);
+	r->ports = kk_xrealloc(r->ports, (r->n_ports + 1) * sizeof(*r->ports));
+	r->ports[r->n_ports++] = v;
+	return 0;
+}
+
+static void policy_free(struct kk_egress_policy *p)
+{
+	if (!p)
+		return;
+	free(p->default_);
+	for (size_t i = 0; i < p->n_allow; i++) {
+		free(p->allow[i].host);
+		free(p->allow[i].cidr);
+		free(p->allow[i].ports);
+	}
+	free(p->allow);
+	free(p);
+}
+
+static void defaults_free(struct kk_space_container_defaults *c)
+{
+	if (!c)
+		return;
+	free(c->user);
+	kk_capabilities_free(c->capabilities);
+	kk_strv_clear(&c->security_opts);
+	kk_tmpfs_free(c->tmpfs, c->n_tmpfs);
+	free(c->resources);
+	free(c);
+}
+
+static int decode_spec(struct kk_dec *d, const cJSON *spec, struct kk_space *s)
+{
+	const cJSON *net, *eg, *defs, *cont;
+	size_t count, old;
+	int rc;
+
+	if (kk_dec_str(d, spec, "realmId", &s->spec.realm_id) < 0 ||
+	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0)
+		return -1;
+	rc = kk_dec_obj(d, spec, "network", &net);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		s->spec.has_network = true;
+		old = kk_dec_push(d, "network");
+		rc = kk_dec_obj(d, net, "egress", &eg);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			size_t o2 = kk_dec_push(d, "egress");
+
+			policy_free(s->spec.egress);
+			s->spec.egress = kk_xcalloc(1, sizeof(*s->spec.egress));
+			if (kk_dec_str(d, eg, "default", &s->spec.egress->default_) < 0 ||
+			    kk_dec_list(d, eg, "allow", &count, rule_item, s->spec.egress) < 0)
+				return -1;
+			kk_dec_pop(d, o2);
+		}
+		kk_dec_pop(d, old);
+	}
+	rc = kk_dec_obj(d, spec, "defaults", &defs);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		s->spec.has_defaults = true;
+		old = kk_dec_push(d, "defaults");
+		rc = kk_dec_obj(d, defs, "container", &cont);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			struct kk_space_container_defaults *c;
+			size_t o2 = kk_dec_push(d, "container");
+
+			defaults_free(s->spec.defaults_container);
+			c = s->spec.defaults_container = kk_xcalloc(1, sizeof(*c));
+			const cJSON *ro = kk_dec_member(d, cont, "readOnlyRootFilesystem");
+
+			if (kk_dec_str(d, cont, "user", &c->user) < 0 ||
+			    kk_dec_bool(d, cont, "readOnlyRootFilesystem",
+					&c->read_only_root_filesystem) < 0 ||
+			    kk_capabilities_decode(d, cont, "capabilities", &c->capabilities) < 0 ||
+			    kk_dec_strv(d, cont, "securityOpts", &c->security_opts) < 0 ||
+			    kk_tmpfs_decode(d, cont, &c->tmpfs, &c->n_tmpfs) < 0 ||
+			    kk_resources_decode(d, cont, &c->resources) < 0)
+				return -1;
+			c->has_read_only_root_filesystem = ro && !cJSON_IsNull(ro);
+			kk_dec_pop(d, o2);
+		}
+		kk_dec_pop(d, old);
+	}
+	return 0;
+}
+
+int kk_space_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
+		    struct kk_err *err)
+{
+	cleanup_(kk_space_freep) struct kk_space *s = kk_xcalloc(1, sizeof(*s));
+	struct kk_dec d;
+	const cJSON *spec = NULL, *status = NULL;
+	size_t old;
+
+	kk_dec_init(&d, yaml, err);
+	if (!cJSON_IsObject(tree))
+		return kk_dec_type_error(&d, tree, "a mapping");
+	if (kk_dec_str(&d, tree, "apiVersion", &s->api_version) < 0 ||
+	    kk_dec_str(&d, tree, "kind", &s->kind) < 0 || kk_dec_meta(&d, tree, &s->meta) < 0 ||
+	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
+		return -1;
+	old = kk_dec_push(&d, "spec");
+	if (decode_spec(&d, spec, s) < 0)
+		return -1;
+	kk_dec_pop(&d, old);
+	old = kk_dec_push(&d, "status");
+	if (kk_dec_status(&d, status, &kk_space_states, &s->status) < 0)
+		return -1;
+	kk_dec_pop(&d, old);
+	*out = TAKE_PTR(s);
+	return 0;
+}
+
+cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
+{
+	cJSON *root = kk_enc_head(mode, s->api_version, s->kind, &s->meta, false);
+	cJSON *spec = kk_enc_obj(root, "spec"), *st;
+
+	kk_enc_str(spec, "realmId", s->spec.realm_id, false);
+	kk_enc_str(spec, "cniConfigPath", s->spec.cni_config_path, true);
+	if (s->spec.has_network || s->spec.egress) {
+		cJSON *net = kk_enc_obj(spec, "network");
+		const struct kk_egress_policy *p = s->spec.egress;
+
+		if (p) {
+			cJSON *eg = kk_enc_obj(net, "egress");
+
+			kk_enc_str(eg, "default", p->default_, false);
+			if (p->n_allow) {
+				cJSON *arr = kk_enc_arr(eg, "allow");
+
+				for (size_t i = 0; i < p->n_allow; i++) {
+					cJSON *r = cJSON_CreateObject();
+
+					if (!r)
+						abort();
+					kk_enc_str(r, "host", p->allow[i].host, true);
+					kk_enc_str(r, "cidr", p->allow[i].cidr, true);
+					if (p->allow[i].n_ports) {
+						cJSON *pa = kk_enc_arr(r, "ports");
+
+						for (size_t j = 0; j < p->allow[i].n_ports; j++)
+							cJSON_AddItemToArray(
+								pa, cJSON_CreateNumber(
+									    (double)p->allow[i]
+										    .ports[j]));
+					}
+					cJSON_AddItemToArray(arr, r);
+				}
+			}
+		}
+	}
+	if (s->spec.has_defaults || s->spec.defaults_container) {
+		cJSON *defs = kk_enc_obj(spec, "defaults");
+		const struct kk_space_container_defaults *c = s->spec.defaults_container;
+
+		if (c) {
+			cJSON *co = kk_enc_obj(defs, "container");
+
+			kk_enc_str(co, "user", c->user, true);
+			if (c->has_read_only_root_filesystem)
+				kk_enc_bool(co, "readOnlyRootFilesystem",
+					    c->read_only_root_filesystem, false);
+			kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
+			kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
+			kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);
+			kk_resources_encode(co, c->resources);
+		}
+	}
+	st = kk_enc_obj(root, "status");
+	kk_enc_status_head(mode, st, &s->status, &kk_space_states, false);
+	kk_enc_status_tail(mode, st, &s->status);
+	return root;
+}
+
+void kk_space_free(struct kk_space *s)
+{
+	if (!s)
+		return;
+	free(s->api_version);
+	free(s->kind);
+	kk_meta_clear(&s->meta);
+	free(s->spec.realm_id);
+	free(s->spec.cni_config_path);
+	policy_free(s->spec.egress);
+	defaults_free(s->spec.defaults_container);
+	kk_status_clear(&s->status);
+	free(s);
+}
+
+void kk_space_freep(struct kk_space **s)
+{
+	kk_space_free(*s);
+}
+
+/* ---- egress validation ---- */
+
+static char *trimmed_copy(const char *s)
+{
+	size_t n;
+
+	s = kk_str(s);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+		s++;
+	n = strlen(s);
+	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+		n--;
+	return kk_xstrndup(s, n);
+}
+
+/* Go net.ParseCIDR: an IPv4 or IPv6 address (no zone), "/", decimal prefix in range. */
+static bool valid_cidr(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	unsigned char buf[16];
+	char addr[64];
+	size_t alen;
+	int bits, n = 0;
+	const char *p;
+
+	if (!slash || (alen = (size_t)(slash - s)) == 0 || alen >= sizeof(addr))
+		return false;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, buf) == 1)
+		bits = 32;
+	else if (inet_pton(AF_INET6, addr, buf) == 1)
+		bits = 128;
+	else
+		return false;
+	p = slash + 1;
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (*p - '0');
+		if (n > 0xffffff)
+			return false;
+	}
+	return n <= bits;
+}
+
+static bool likely_dns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || strpbrk(s, " \t/") || s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))
+		return false;
+	return true;
+}
+
+int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
+{
+	if (!p)
+		return 0;
+	cleanup_free char *def = trimmed_copy(p->default_);
+
+	if (*def && strcasecmp(def, "allow") != 0 && strcasecmp(def, "deny") != 0)
+		return kk_err_set(err, EINVAL, "egress default must be 'allow' or 'deny'");
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct kk_egress_rule *r = &p->allow[i];
+		cleanup_free char *host = trimmed_copy(r->host);
+		cleanup_free char *cidr = trimmed_copy(r->cidr);
+		char q[300];
+
+		if (!*host && !*cidr)
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule requires "
+					  "exactly one "
+					  "of host or cidr",
+					  i);
+		if (*host && *cidr)
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule must not set "
+					  "both "
+					  "host and cidr",
+					  i);
+		if (*cidr && !valid_cidr(cidr)) {
+			kk_go_quote(cidr, q, sizeof(q));
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule cidr is not a "
+					  "valid "
+					  "CIDR: %s: invalid CIDR address: %s",
+					  i, q, cidr);
+		}
+		if (*host && !likely_dns_name(host)) {
+			kk_go_quote(host, q, sizeof(q));
+			return kk_err_set(err, EINVAL,
+					  "egress allow rule %zu: egress allow rule host is not a "
+					  "valid "
+					  "dns name: %s",
+					  i, q);
+		}
+		for (size_t j = 0; j < r->n_ports; j++)
+			if (r->ports[j] < 1 || r->ports[j] > 65535)
+				return kk_err_set(err, EINVAL,
+						  "egress allow rule %zu: egress allow rule port "
+						  "must be "
+						  "within [1, 65535]: %lld",
+						  i, (long long)r->ports[j]);
+	}
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+size_t kk_egress_rule_ports(const struct kk_egress_rule *r, int64_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_ports; i++) {
+		size_t j;
+
+		for (j = 0; j < n && out[j] != r->ports[i]; j++)
+			;
+		if (j == n)
+			out[n++] = r->ports[i];
+	}
+	qsort(out, n, sizeof(*out), cmp_i64);
+	return n;
+}

@@ -1,0 +1,379 @@
+/* common/store/instance.c - see instance.h. */
+#include "common/store/instance.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/mem.h"
+#include "common/store/paths.h"
+#include "common/store/store.h"
+
+#define INSTANCE_MODE 0640
+
+/* A growing output buffer for the encoders below. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = kk_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* Decode one UTF-8 sequence at s (n bytes left). Returns its length and sets *rune, or
+ * returns 0 for an invalid sequence (Go reads that byte as U+FFFD, length 1). */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
+{
+	uint32_t r;
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*rune = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		r = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		r = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		r = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are invalid */
+	if ((len == 2 && r < 0x80) || (len == 3 && r < 0x800) || (len == 4 && r < 0x10000) ||
+	    (r >= 0xd800 && r <= 0xdfff) || r > 0x10ffff)
+		return 0;
+	*rune = r;
+	return len;
+}
+
+/* Go's encoding/json string encoding (HTML-safe, as json.Marshal does by default). */
+static void json_quote(struct buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	char esc[8];
+
+	buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		uint32_t r;
+		size_t l = utf8_decode(s + i, n - i, &r);
+
+		if (l == 0) {
+			buf_str(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		switch (r) {
+		case '"':
+			buf_str(b, "\\\"");
+			break;
+		case '\\':
+			buf_str(b, "\\\\");
+			break;
+		case '\b':
+			buf_str(b, "\\b");
+			break;
+		case '\f':
+			buf_str(b, "\\f");
+			break;
+		case '\n':
+			buf_str(b, "\\n");
+			break;
+		case '\r':
+			buf_str(b, "\\r");
+			break;
+		case '\t':
+			buf_str(b, "\\t");
+			break;
+		default:
+			if (r < 0x20 || r == '<' || r == '>' || r == '&' || r == 0x2028 ||
+			    r == 0x2029) {
+				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)r);
+				buf_str(b, esc);
+			} else {
+				buf_add(b, s + i, l);
+			}
+		}
+		i += l;
+	}
+	buf_add(b, "\"", 1);
+}
+
+/* Go's %q (strconv.Quote) for the strings upstream puts in its mismatch message. */
+static void go_quote(struct buf *b, const char *str)
+{
+	static const char short_esc[] = "\aa\bb\ff\nn\rr\tt\vv";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	char esc[8];
+
+	buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		uint32_t r;
+		size_t l = utf8_decode(s + i, n - i, &r);
+		const char *e;
+
+		if (l == 0) {
+			snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
+			buf_str(b, esc);
+			i++;
+			continue;
+		}
+		if (r == '"' || r == '\\') {
+			buf_add(b, "\\", 1);
+			buf_add(b, s + i, 1);
+		} else if (r < 0x20 && r && (e = strchr(short_esc, (int)r)) != NULL) {
+			buf_add(b, "\\", 1);
+			buf_add(b, e + 1, 1);
+		} else if (r < 0x20 || r == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)r);
+			buf_str(b, esc);
+		} else {
+			buf_add(b, s + i, l);
+		}
+		i += l;
+	}
+	buf_add(b, "\"", 1);
+}
+
+static bool is_go_space(uint32_t r)
+{
+	switch (r) {
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
+		return true;
+	default:
+		return r >= 0x2000 && r <= 0x200a;
+	}
+}
+
+/* strings.TrimSpace: a new string without leading/trailing Unicode white space. */
+static char *trim_space(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), start = 0, end = 0, i = 0;
+	bool seen = false;
+
+	while (i < n) {
+		uint32_t r;
+		size_t l = utf8_decode(s + i, n - i, &r);
+
+		if (l == 0) {
+			l = 1;
+			r = 0xfffd;
+		}
+		if (!is_go_space(r)) {
+			if (!seen)
+				start = i;
+			seen = true;
+			end = i + l;
+		}
+		i += l;
+	}
+	return seen ? kk_xstrndup(str + start, end - start) : kk_xstrdup("");
+}
+
+void kk_instance_clear(struct kk_instance *m)
+{
+	free(m->ns_suffix);
+	free(m->cgroup_root);
+	m->ns_suffix = m->cgroup_root = NULL;
+}
+
+void kk_instance_canonicalize(const char *suffix, const char *cgroup_root, struct kk_instance *out)
+{
+	char *root = trim_space(cgroup_root);
+	size_t n = strlen(root);
+
+	while (n > 0 && root[n - 1] == '/')
+		root[--n] = '\0';
+	out->ns_suffix = trim_space(suffix);
+	out->cgroup_root = root;
+}
+
+char *kk_instance_encode(const struct kk_instance *m, size_t *len)
+{
+	struct buf b = { 0 };
+
+	buf_str(&b, "{\n  \"containerdNamespaceSuffix\": ");
+	json_quote(&b, m->ns_suffix ? m->ns_suffix : "");
+	buf_str(&b, ",\n  \"cgroupRoot\": ");
+	json_quote(&b, m->cgroup_root ? m->cgroup_root : "");
+	buf_str(&b, "\n}\n");
+	if (len)
+		*len = b.len;
+	return b.p;
+}
+
+static void cjson_freep(cJSON **j)
+{
+	cJSON_Delete(*j);
+}
+
+int kk_instance_decode(const char *text, size_t len, struct kk_instance *out, struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *doc = NULL;
+	const char *end = NULL;
+	const char *suffix = NULL, *root = NULL;
+	const cJSON *item;
+
+	if (memchr(text, '\0', len))
+		return kk_err_set(err, EINVAL, "invalid JSON: NUL byte");
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!doc)
+		return kk_err_set(err, EINVAL, "invalid JSON at offset %td",
+				  (end ? end : cJSON_GetErrorPtr()) - text);
+	/* nothing but white space may follow the value */
+	for (; end && (size_t)(end - text) < len; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
+			return kk_err_set(err, EINVAL, "invalid JSON: data after the value");
+	if (cJSON_IsNull(doc)) {
+		/* Go: unmarshalling null into a struct leaves it zero */
+	} else if (!cJSON_IsObject(doc)) {
+		return kk_err_set(err, EINVAL, "instance metadata is not a JSON object");
+	}
+	cJSON_ArrayForEach(item, doc)
+	{
+		const char **dst = NULL;
+
+		if (strcasecmp(item->string, "containerdNamespaceSuffix") == 0)
+			dst = &suffix;
+		else if (strcasecmp(item->string, "cgroupRoot") == 0)
+			dst = &root;
+		if (!dst)
+			continue;
+		if (cJSON_IsNull(item))
+			continue;
+		if (!cJSON_IsString(item))
+			return kk_err_set(err, EINVAL, "`%s` is not a string", item->string);
+		*dst = item->valuestring; /* the last occurrence wins, as in Go */
+	}
+	out->ns_suffix = kk_xstrdup(suffix ? suffix : "");
+	out->cgroup_root = kk_xstrdup(root ? root : "");
+	return 0;
+}
+
+int kk_instance_load(const char *run_path, struct kk_instance *out, struct kk_err *err)
+{
+	cleanup_free char *path = kk_store_instance_path(run_path);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+
+	if (kk_read_file_max(path, 1u << 20, &text, &len, err) < 0) {
+		if (err->code == ENOENT)
+			return 0;
+		return kk_err_wrap(err,
+				   "read instance metadata `%s`: server configuration is invalid",
+				   path);
+	}
+	if (kk_instance_decode(text, len, out, err) < 0)
+		return kk_err_wrap(err,
+				   "parse instance metadata `%s`: server configuration is invalid",
+				   path);
+	return 1;
+}
+
+int kk_instance_write(struct kk_store *st, const struct kk_instance *m, struct kk_err *err)
+{
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	const char *run_path = kk_store_run_path(st);
+	cleanup_free char *path = kk_store_instance_path(run_path);
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	/* kk_store_lock() creates the run path (0750), as upstream's Write does */
+	if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return kk_err_wrap(err, "write instance metadata");
+	if (kk_remove_tmp_files(run_path, KK_STORE_INSTANCE_TMP_PREFIX, err) < 0)
+		return kk_err_wrap(err, "write instance metadata");
+	text = kk_instance_encode(m, &len);
+	if (kk_write_atomic(path, KK_STORE_INSTANCE_TMP_PREFIX, text, len, INSTANCE_MODE, err) < 0)
+		return kk_err_wrap(err, "write instance metadata");
+	return 0;
+}
+
+int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const char *cgroup_root,
+				struct kk_err *err)
+{
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_instance want = { 0 }, prior = { 0 };
+	struct buf msg = { 0 };
+	int found, rc = 0;
+
+	kk_instance_canonicalize(suffix, cgroup_root, &want);
+	if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	found = kk_instance_load(kk_store_run_path(st), &prior, err);
+	if (found < 0) {
+		rc = -1;
+	} else if (found == 0) {
+		rc = kk_instance_write(st, &want, err) < 0 ? -1 : 1;
+	} else if (!prior.ns_suffix || !prior.cgroup_root ||
+		   strcmp(prior.ns_suffix, want.ns_suffix) != 0 ||
+		   strcmp(prior.cgroup_root, want.cgroup_root) != 0) {
+		buf_str(&msg, "runPath ");
+		go_quote(&msg, kk_store_run_path(st));
+		buf_str(&msg, " was bootstrapped with containerdNamespaceSuffix=");
+		go_quote(&msg, prior.ns_suffix ? prior.ns_suffix : "");
+		buf_str(&msg, " cgroupRoot=");
+		go_quote(&msg, prior.cgroup_root ? prior.cgroup_root : "");
+		buf_str(&msg, " but the running configuration requests containerdNamespaceSuffix=");
+		go_quote(&msg, want.ns_suffix);
+		buf_str(&msg, " cgroupRoot=");
+		go_quote(&msg, want.cgroup_root);
+		buf_str(&msg, ": kukeon instance mismatch");
+		rc = kk_err_set(err, EINVAL, "%s", msg.p);
+	}
+out:
+	free(msg.p);
+	kk_instance_clear(&prior);
+	kk_instance_clear(&want);
+	return rc;
+}

@@ -1,0 +1,114 @@
+/* tests/unit/test_json.c - Go-compatible JSON printing and RFC 3339 times. */
+#include "common/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "tests/unit/tap.h"
+
+static char *print_parsed(const char *json, int flags)
+{
+	cleanup_(kk_json_freep) cJSON *t = cJSON_Parse(json);
+
+	return kk_json_print(t, flags);
+}
+
+static void indent_and_newline(void)
+{
+	const char *in = "{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}],\"e\":true,\"f\":\"x\"}";
+	cleanup_free char *ind = print_parsed(in, KK_JSON_INDENT);
+	cleanup_free char *nl = print_parsed(in, KK_JSON_INDENT | KK_JSON_NEWLINE);
+	cleanup_free char *compact = print_parsed(in, KK_JSON_COMPACT);
+	cleanup_free char *wire = print_parsed(in, KK_JSON_NEWLINE);
+
+	TAP_STR_EQ(ind,
+		   "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n"
+		   "    }\n  ],\n  \"e\": true,\n  \"f\": \"x\"\n}");
+	TAP_OK(strlen(nl) == strlen(ind) + 1 && nl[strlen(nl) - 1] == '\n', "trailing newline");
+	TAP_STR_EQ(compact, "{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}],\"e\":true,\"f\":\"x\"}");
+	TAP_STR_EQ(wire, "{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}],\"e\":true,\"f\":\"x\"}\n");
+}
+
+static void go_string_escapes(void)
+{
+	cleanup_(kk_json_freep) cJSON *s =
+		cJSON_CreateString("<a href=\"x\">&amp;</a>\\\b\f\n\r\t\x01\x1f\x7f");
+	cleanup_free char *out = kk_json_print(s, 0);
+	cleanup_(kk_json_freep) cJSON *u =
+		cJSON_CreateString("\xe2\x80\xa8|\xe2\x80\xa9|\xc3\xa9|\xff|\xf0\x9f\x98\x80");
+	cleanup_free char *out2 = kk_json_print(u, 0);
+
+	TAP_STR_EQ(out,
+		   "\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\\\\\\b\\f\\n\\r\\t"
+		   "\\u0001\\u001f\x7f\"");
+	TAP_STR_EQ(out2, "\"\\u2028|\\u2029|\xc3\xa9|\\ufffd|\xf0\x9f\x98\x80\"");
+}
+
+static void numbers(void)
+{
+	cleanup_free char *a = print_parsed("[0,-1,9007199254740991,1.5,0.1,-0,1e20,100]", 0);
+
+	TAP_STR_EQ(a, "[0,-1,9007199254740991,1.5,0.1,-0,100000000000000000000,100]");
+}
+
+static void raw_and_null(void)
+{
+	cleanup_(kk_json_freep) cJSON *o = cJSON_CreateObject();
+	cleanup_free char *nul = kk_json_print(NULL, 0);
+
+	cJSON_AddItemToObject(o, "r", cJSON_CreateRaw("{\"x\":1}"));
+	cleanup_free char *out = kk_json_print(o, KK_JSON_INDENT);
+	TAP_STR_EQ(out, "{\n  \"r\": {\"x\":1}\n}");
+	TAP_STR_EQ(nul, "null");
+}
+
+static void times(void)
+{
+	struct kk_time zero = { 0 }, t;
+	struct kk_err err = { 0 };
+	char buf[KK_TIME_RFC3339NANO_MAX];
+	const char *ok[] = { "2026-01-01T00:00:00.123456789Z",
+			     "2026-01-01T00:00:05.5Z",
+			     "1970-01-01T00:00:00Z",
+			     "2000-02-29T23:59:59+05:30",
+			     "2026-01-02T03:04:05.000000001-02:00",
+			     "9999-12-31T23:59:59Z" };
+
+	TAP_STR_EQ(kk_time_format(&zero, buf), "0001-01-01T00:00:00Z");
+	TAP_OK(kk_time_is_zero(&zero), "zero value is Go's zero time");
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		TAP_INT_EQ(kk_time_parse(ok[i], &t, &err), 0);
+		TAP_STR_EQ(kk_time_format(&t, buf), ok[i]);
+	}
+	t = kk_time_from_unix(0, 0);
+	TAP_STR_EQ(kk_time_format(&t, buf), "1970-01-01T00:00:00Z");
+	TAP_INT_EQ(kk_time_parse("2026-01-01T00:00:00.120Z", &t, &err), 0);
+	TAP_STR_EQ(kk_time_format(&t, buf), "2026-01-01T00:00:00.12Z");
+	TAP_INT_EQ(kk_time_parse("2026-02-30T00:00:00Z", &t, &err), -1);
+	TAP_STR_EQ(err.msg, "cannot parse `2026-02-30T00:00:00Z` as RFC 3339 time");
+	TAP_INT_EQ(kk_time_parse("", &t, &err), -1);
+	TAP_INT_EQ(kk_time_parse("2026-01-01 00:00:00Z", &t, &err), -1);
+}
+
+static void parse_errors(void)
+{
+	cJSON *t = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_json_parse("{\"a\":", 5, "metadata.json", &t, &err), -1);
+	TAP_STR_EQ(err.msg, "metadata.json: invalid JSON at byte 4");
+}
+
+int main(void)
+{
+	indent_and_newline();
+	go_string_escapes();
+	numbers();
+	raw_and_null();
+	times();
+	parse_errors();
+	return tap_done();
+}
