@@ -7,6 +7,11 @@
 #ifndef KK_CTR_CTR_H
 #define KK_CTR_CTR_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "common/err.h"
 
 struct ctr_conn;
@@ -23,6 +28,14 @@ void ctr_set_timeout(struct ctr_conn *conn, int timeout_ms);
 /* Namespace sent with each call from now on; NULL sends none. The string is copied. */
 void ctr_set_namespace(struct ctr_conn *conn, const char *ns);
 
+/* Current namespace (NULL if none); lent, valid until the next ctr_set_namespace(). */
+const char *ctr_namespace(const struct ctr_conn *conn);
+/* Lease sent as the `containerd-lease` header with each call from now on, so that what
+ * the calls create (content, snapshots, images) is held by that lease until it is
+ * deleted. NULL or "" sends none. The string is copied. */
+void ctr_set_lease(struct ctr_conn *conn, const char *lease_id);
+const char *ctr_lease(const struct ctr_conn *conn);
+
 /* Map a gRPC status code (the numbers of grpc_status_code / google.rpc.Code) to the
  * errno value kukeon uses for it: NOT_FOUND -> ENOENT, ALREADY_EXISTS -> EEXIST,
  * UNAVAILABLE -> ECONNREFUSED, DEADLINE_EXCEEDED -> ETIMEDOUT, ... OK gives 0. */
@@ -36,5 +49,216 @@ struct ctr_version {
 /* containerd's Version service. On success fill *out; release it with ctr_version_clear(). */
 int ctr_version(struct ctr_conn *conn, struct ctr_version *out, struct kk_err *err);
 void ctr_version_clear(struct ctr_version *v);
+
+
+/* ---- shared plain-C types ----------------------------------------------------------- */
+
+/* wait_ms / timeout_ms value meaning "no deadline" (Tasks.Wait, event streams). */
+#define CTR_WAIT_FOREVER (-1)
+
+/* A string map (labels, annotations). Both arrays are owned; keys are unique. An
+ * all-zero struct is an empty map. Inputs are borrowed (`const struct ctr_labels *`,
+ * NULL = empty). */
+struct ctr_labels {
+	size_t n;
+	char **keys;
+	char **values;
+};
+/* Set key to value (both copied), replacing an existing value. */
+void ctr_labels_set(struct ctr_labels *l, const char *key, const char *value);
+/* The value of key, lent by l, or NULL. */
+const char *ctr_labels_get(const struct ctr_labels *l, const char *key);
+void ctr_labels_clear(struct ctr_labels *l);
+
+/* An OCI content descriptor. */
+struct ctr_desc {
+	char *media_type; /* owned */
+	char *digest;	  /* owned, "sha256:<hex>" */
+	int64_t size;
+	struct ctr_labels annotations;
+};
+void ctr_desc_clear(struct ctr_desc *d);
+
+struct ctr_mount {
+	char *type;   /* owned */
+	char *source; /* owned */
+	char *target; /* owned; usually empty */
+	size_t n_options;
+	char **options; /* owned */
+};
+struct ctr_mounts {
+	size_t n;
+	struct ctr_mount *m; /* owned */
+};
+void ctr_mounts_clear(struct ctr_mounts *m);
+
+/* Lists of filter strings (containerd filter syntax, e.g. "labels.\"a\"==b") are NULL-
+ * terminated arrays; NULL means no filter. */
+
+/* ---- content ------------------------------------------------------------------------ */
+
+struct ctr_content_info {
+	char *digest; /* owned */
+	int64_t size;
+	int64_t created_ns, updated_ns; /* UNIX time in nanoseconds */
+	struct ctr_labels labels;
+};
+void ctr_content_info_clear(struct ctr_content_info *info);
+void ctr_content_info_list_free(struct ctr_content_info *list, size_t n);
+
+/* Info of a committed blob; ENOENT if it is not there. */
+int ctr_content_info(struct ctr_conn *conn, const char *digest, struct ctr_content_info *out,
+		     struct kk_err *err);
+/* Replace the blob's labels with `labels` (Update with field path "labels"). */
+int ctr_content_set_labels(struct ctr_conn *conn, const char *digest,
+			   const struct ctr_labels *labels, struct kk_err *err);
+/* All committed blobs matching filters. *out is a new array of *n entries (NULL if none);
+ * free it with ctr_content_info_list_free(). */
+int ctr_content_list(struct ctr_conn *conn, const char *const *filters,
+		     struct ctr_content_info **out, size_t *n, struct kk_err *err);
+int ctr_content_delete(struct ctr_conn *conn, const char *digest, struct kk_err *err);
+
+/* Called with each chunk of a blob, in order. Return < 0 (with err set) to stop the read;
+ * that error is returned by the read call. */
+typedef int ctr_read_fn(const void *data, size_t len, void *arg, struct kk_err *err);
+/* Stream `size` bytes of a blob from `offset` (size 0 = to the end) into fn. */
+int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, int64_t size,
+		     ctr_read_fn *fn, void *arg, struct kk_err *err);
+/* Stream a whole blob into fd. */
+int ctr_content_read_fd(struct ctr_conn *conn, const char *digest, int fd, struct kk_err *err);
+/* Read a whole small blob (manifest, config) into a new NUL-terminated buffer; E2BIG if
+ * it is larger than max_size. */
+int ctr_content_read_all(struct ctr_conn *conn, const char *digest, size_t max_size,
+			 char **out, size_t *len, struct kk_err *err);
+
+/* Streaming write of one blob (the bidirectional Content.Write).
+ *
+ * ctr_content_writer_open() starts an ingest under `ref` (any stable string: the same
+ * ref resumes an interrupted write) with the expected size and digest (either may be
+ * 0/NULL if unknown until commit). If a blob with that digest is already committed the
+ * open fails with EEXIST and nothing is written. ctr_content_writer_offset() says how many
+ * bytes the ingest already holds: the caller continues from there (or writes from 0,
+ * which restarts it). Commit verifies size and digest: on a mismatch it fails (EINVAL
+ * for a size mismatch, EBADMSG for a digest mismatch), nothing is committed and the
+ * ingest is aborted. Freeing a writer that was not committed closes the stream and
+ * leaves the ingest for a later resume; ctr_content_abort() removes it. */
+struct ctr_writer;
+int ctr_content_writer_open(struct ctr_conn *conn, const char *ref, int64_t expected_size,
+			    const char *expected_digest, struct ctr_writer **out,
+			    struct kk_err *err);
+int64_t ctr_content_writer_offset(const struct ctr_writer *w);
+int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
+			     struct kk_err *err);
+/* Commit with the final size and digest (0/NULL: use what open was given) and labels.
+ * On success the digest containerd computed is lent by ctr_content_writer_digest(). */
+int ctr_content_writer_commit(struct ctr_writer *w, int64_t size, const char *digest,
+			      const struct ctr_labels *labels, struct kk_err *err);
+const char *ctr_content_writer_digest(const struct ctr_writer *w);
+void ctr_content_writer_free(struct ctr_writer *w);
+void ctr_content_writer_freep(struct ctr_writer **w);
+/* Write a whole buffer as one blob (open, write, commit). EEXIST if already there. */
+int ctr_content_write_all(struct ctr_conn *conn, const char *ref, const void *data, size_t len,
+			  const char *digest, const struct ctr_labels *labels, struct kk_err *err);
+/* Remove an ingest in progress; ENOENT if there is none. */
+int ctr_content_abort(struct ctr_conn *conn, const char *ref, struct kk_err *err);
+
+/* ---- images ------------------------------------------------------------------------- */
+
+struct ctr_image {
+	char *name; /* owned */
+	struct ctr_labels labels;
+	struct ctr_desc target;
+	int64_t created_ns, updated_ns;
+};
+void ctr_image_clear(struct ctr_image *img);
+void ctr_image_list_free(struct ctr_image *list, size_t n);
+
+/* Create an image record (name, target, labels of img; times are ignored). EEXIST if
+ * the name is taken. On success *out (if not NULL) is the stored record. */
+int ctr_image_create(struct ctr_conn *conn, const struct ctr_image *img, struct ctr_image *out,
+		     struct kk_err *err);
+int ctr_image_get(struct ctr_conn *conn, const char *name, struct ctr_image *out,
+		  struct kk_err *err);
+int ctr_image_list(struct ctr_conn *conn, const char *const *filters, struct ctr_image **out,
+		   size_t *n, struct kk_err *err);
+/* Update the fields named by paths ("target", "labels", "labels.<key>"; NULL-terminated;
+ * NULL = all) from img. */
+int ctr_image_update(struct ctr_conn *conn, const struct ctr_image *img,
+		     const char *const *paths, struct ctr_image *out, struct kk_err *err);
+/* sync: wait until containerd's garbage collector has released the content. */
+int ctr_image_delete(struct ctr_conn *conn, const char *name, bool sync, struct kk_err *err);
+
+/* ---- leases ------------------------------------------------------------------------- */
+
+struct ctr_lease {
+	char *id; /* owned */
+	int64_t created_ns;
+	struct ctr_labels labels;
+};
+void ctr_lease_clear(struct ctr_lease *l);
+void ctr_lease_list_free(struct ctr_lease *list, size_t n);
+
+/* Create a lease. id NULL = let containerd pick one. Labels such as
+ * "containerd.io/gc.expire" (RFC 3339 time) make it expire on its own. *out (if not
+ * NULL) is the created lease. */
+int ctr_lease_create(struct ctr_conn *conn, const char *id, const struct ctr_labels *labels,
+		     struct ctr_lease *out, struct kk_err *err);
+/* sync: wait for the garbage collection this allows. */
+int ctr_lease_delete(struct ctr_conn *conn, const char *id, bool sync, struct kk_err *err);
+int ctr_lease_list(struct ctr_conn *conn, const char *const *filters, struct ctr_lease **out,
+		   size_t *n, struct kk_err *err);
+/* Resource types: "content" (id = digest), "snapshots/<snapshotter>" (id = key),
+ * "ingests" (id = ref). */
+int ctr_lease_add_resource(struct ctr_conn *conn, const char *lease_id, const char *type,
+			   const char *id, struct kk_err *err);
+int ctr_lease_delete_resource(struct ctr_conn *conn, const char *lease_id, const char *type,
+			      const char *id, struct kk_err *err);
+
+/* ---- snapshots ---------------------------------------------------------------------- */
+
+enum ctr_snapshot_kind {
+	CTR_SNAPSHOT_UNKNOWN = 0,
+	CTR_SNAPSHOT_VIEW = 1,
+	CTR_SNAPSHOT_ACTIVE = 2,
+	CTR_SNAPSHOT_COMMITTED = 3,
+};
+
+struct ctr_snapshot {
+	char *name;   /* owned */
+	char *parent; /* owned; "" for none */
+	enum ctr_snapshot_kind kind;
+	int64_t created_ns, updated_ns;
+	struct ctr_labels labels;
+};
+void ctr_snapshot_clear(struct ctr_snapshot *s);
+void ctr_snapshot_list_free(struct ctr_snapshot *list, size_t n);
+
+/* All take the snapshotter name ("overlayfs", "native" ...). parent NULL or "" = none.
+ * Prepare/View give the mounts of the new snapshot in *mounts (may be NULL). */
+int ctr_snapshot_prepare(struct ctr_conn *conn, const char *snapshotter, const char *key,
+			 const char *parent, const struct ctr_labels *labels,
+			 struct ctr_mounts *mounts, struct kk_err *err);
+int ctr_snapshot_view(struct ctr_conn *conn, const char *snapshotter, const char *key,
+		      const char *parent, const struct ctr_labels *labels,
+		      struct ctr_mounts *mounts, struct kk_err *err);
+int ctr_snapshot_mounts(struct ctr_conn *conn, const char *snapshotter, const char *key,
+			struct ctr_mounts *mounts, struct kk_err *err);
+/* Commit active snapshot `key` as `name`. */
+int ctr_snapshot_commit(struct ctr_conn *conn, const char *snapshotter, const char *name,
+			const char *key, const struct ctr_labels *labels, struct kk_err *err);
+int ctr_snapshot_remove(struct ctr_conn *conn, const char *snapshotter, const char *key,
+			struct kk_err *err);
+int ctr_snapshot_stat(struct ctr_conn *conn, const char *snapshotter, const char *key,
+		      struct ctr_snapshot *out, struct kk_err *err);
+int ctr_snapshot_list(struct ctr_conn *conn, const char *snapshotter, const char *const *filters,
+		      struct ctr_snapshot **out, size_t *n, struct kk_err *err);
+
+/* ---- diff --------------------------------------------------------------------------- */
+
+/* Apply the layer `diff` (a blob in the content store; gzip/zstd/plain as the differ
+ * supports) onto mounts. *applied is the descriptor of the uncompressed layer (its
+ * digest is the layer's diff_id). */
+int ctr_diff_apply(struct ctr_conn *conn, const struct ctr_desc *diff,
+		   const struct ctr_mounts *mounts, struct ctr_desc *applied, struct kk_err *err);
 
 #endif
