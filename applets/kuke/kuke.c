@@ -32,6 +32,9 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < n_commands; i++) {
 		char name[64];
 
+		if (!commands[i].summary[0]) /* an alias: its main row names it */
+			continue;
+
 		snprintf(name, sizeof(name), "%s%s%s", commands[i].verb,
 			 commands[i].resource ? " " : "",
 			 commands[i].resource ? commands[i].resource : "");

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
+#include "kk_config.h"
 
 /* Global flags, resolved: flag > KUKEON_* environment > compiled-in default. */
 struct kuke_ctx {
