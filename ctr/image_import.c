@@ -225,7 +225,7 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 	size_t cache_len = 0;
 	bool want_cache = ent->size <= CACHE_BLOB_MAX;
 	enum kk_compression comp = KK_COMPRESSION_NONE;
-	int64_t done = 0;
+	int64_t done = 0, skip;
 	struct blob *b;
 	int rc;
 
@@ -282,15 +282,11 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 	}
 	if (rc < 0)
 		return -1;
-	if (ctr_content_writer_offset(w) != 0) {
-		/* a leftover ingest under the same ref: start it over */
-		ctr_content_writer_free(TAKE_PTR(w));
-		ctr_content_abort(imp->conn, imp->ingest_ref, err);
-		if (ctr_content_writer_open(imp->conn, imp->ingest_ref, ent->size,
-					    known ? expected : NULL, &w, err) < 0)
-			return -1;
-	}
-
+	/* containerd may already hold some (an interrupted ingest) or all (the blob is in
+	 * another namespace) of the bytes: hash those from the archive, write the rest */
+	skip = ctr_content_writer_offset(w);
+	if (skip < 0 || skip > ent->size)
+		skip = 0;
 	h = kk_sha256_new();
 	buf = kk_xmalloc(CHUNK);
 	if (want_cache)
@@ -309,8 +305,12 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 			memcpy(cache + cache_len, buf, (size_t)k);
 			cache_len += (size_t)k;
 		}
-		if (ctr_content_writer_write(w, buf, (size_t)k, err) < 0)
-			goto fail;
+		if (done + k > skip) {
+			int64_t from = done >= skip ? 0 : skip - done;
+
+			if (ctr_content_writer_write(w, buf + from, (size_t)(k - from), err) < 0)
+				goto fail;
+		}
 		done += k;
 	}
 	kk_sha256_final(h, got);
