@@ -261,4 +261,237 @@ int ctr_snapshot_list(struct ctr_conn *conn, const char *snapshotter, const char
 int ctr_diff_apply(struct ctr_conn *conn, const struct ctr_desc *diff,
 		   const struct ctr_mounts *mounts, struct ctr_desc *applied, struct kk_err *err);
 
+/* ---- namespaces --------------------------------------------------------------------- */
+
+struct ctr_namespace_info {
+	char *name; /* owned */
+	struct ctr_labels labels;
+};
+void ctr_namespace_info_clear(struct ctr_namespace_info *ns);
+void ctr_namespace_list_free(struct ctr_namespace_info *list, size_t n);
+
+/* These name the namespace explicitly; the connection's namespace is not used. */
+int ctr_namespace_create(struct ctr_conn *conn, const char *name, const struct ctr_labels *labels,
+			 struct kk_err *err);
+int ctr_namespace_get(struct ctr_conn *conn, const char *name, struct ctr_namespace_info *out,
+		      struct kk_err *err);
+int ctr_namespace_list(struct ctr_conn *conn, struct ctr_namespace_info **out, size_t *n,
+		       struct kk_err *err);
+/* Replace the namespace's labels. */
+int ctr_namespace_set_labels(struct ctr_conn *conn, const char *name,
+			     const struct ctr_labels *labels, struct kk_err *err);
+/* EBUSY (FailedPrecondition) while the namespace still holds anything. */
+int ctr_namespace_delete(struct ctr_conn *conn, const char *name, struct kk_err *err);
+
+/* ---- containers --------------------------------------------------------------------- */
+
+/* type_url containerd expects for an OCI runtime spec in Container.spec */
+#define CTR_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+#define CTR_RUNTIME_RUNC_V2 "io.containerd.runc.v2"
+
+struct ctr_container {
+	char *id;	    /* owned */
+	char *image;	    /* owned; may be "" */
+	char *runtime;	    /* owned; e.g. CTR_RUNTIME_RUNC_V2 */
+	char *spec_type_url; /* owned; NULL on input = CTR_SPEC_TYPE_URL */
+	char *spec;	    /* owned; the spec bytes (JSON for an OCI spec), NUL-terminated */
+	size_t spec_len;
+	char *snapshotter;  /* owned; may be "" */
+	char *snapshot_key; /* owned; may be "" */
+	struct ctr_labels labels;
+	int64_t created_ns, updated_ns;
+};
+void ctr_container_clear(struct ctr_container *c);
+void ctr_container_list_free(struct ctr_container *list, size_t n);
+
+/* Create a container record from c (times ignored). EEXIST if the id is taken. */
+int ctr_container_create(struct ctr_conn *conn, const struct ctr_container *c,
+			 struct kk_err *err);
+int ctr_container_get(struct ctr_conn *conn, const char *id, struct ctr_container *out,
+		      struct kk_err *err);
+int ctr_container_list(struct ctr_conn *conn, const char *const *filters,
+		       struct ctr_container **out, size_t *n, struct kk_err *err);
+/* Update the fields named by paths ("labels", "labels.<key>", "spec", "image",
+ * "snapshotkey", "snapshotter", "runtime"; NULL-terminated; NULL = all) from c. */
+int ctr_container_update(struct ctr_conn *conn, const struct ctr_container *c,
+			 const char *const *paths, struct kk_err *err);
+int ctr_container_delete(struct ctr_conn *conn, const char *id, struct kk_err *err);
+
+/* ---- tasks -------------------------------------------------------------------------- */
+
+enum ctr_task_status {
+	CTR_TASK_UNKNOWN = 0,
+	CTR_TASK_CREATED = 1,
+	CTR_TASK_RUNNING = 2,
+	CTR_TASK_STOPPED = 3,
+	CTR_TASK_PAUSED = 4,
+	CTR_TASK_PAUSING = 5,
+};
+/* "created", "running" ... */
+const char *ctr_task_status_name(enum ctr_task_status s);
+
+/* How the shim wires the task's stdio: each of stdin/stdout/stderr is "" (none), a FIFO
+ * path (see ctr_fifos_create), or a URI such as "file:///var/log/x.log" (the shim appends
+ * to that file; see ctr_log_uri). */
+struct ctr_task_create_opts {
+	const struct ctr_mounts *rootfs; /* the container's snapshot mounts */
+	const char *stdin_path, *stdout_path, *stderr_path;
+	bool terminal;
+};
+
+struct ctr_process {
+	char *container_id; /* owned */
+	char *exec_id;	    /* owned; "" for the task's init process */
+	uint32_t pid;
+	enum ctr_task_status status;
+	char *stdin_path, *stdout_path, *stderr_path; /* owned */
+	bool terminal;
+	uint32_t exit_status;
+	int64_t exited_ns;
+};
+void ctr_process_clear(struct ctr_process *p);
+void ctr_process_list_free(struct ctr_process *list, size_t n);
+
+int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task_create_opts *o,
+		    uint32_t *pid, struct kk_err *err);
+int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct kk_err *err);
+/* Signal the task's init process, or every process in it (all). */
+int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all,
+		  struct kk_err *err);
+/* Wait for the task to exit (at most timeout_ms, or CTR_WAIT_FOREVER). A task that has
+ * already exited answers at once. exited_ns may be NULL. */
+int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
+		  int64_t *exited_ns, struct kk_err *err);
+/* Delete a stopped (or never started) task; its exit status in *exit_status (may be NULL). */
+int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status,
+		    struct kk_err *err);
+int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out,
+		 struct kk_err *err);
+/* filter: a containerd filter string or NULL. */
+int ctr_task_list(struct ctr_conn *conn, const char *filter, struct ctr_process **out, size_t *n,
+		  struct kk_err *err);
+/* The pids of the task's processes; *pids is a new array (NULL if none). */
+int ctr_task_pids(struct ctr_conn *conn, const char *id, uint32_t **pids, size_t *n,
+		  struct kk_err *err);
+
+/* A metrics sample, raw: data is the protobuf encoding of type_url (cgroup v1 or v2 stats). */
+struct ctr_metric {
+	char *id;	/* owned */
+	int64_t timestamp_ns;
+	char *type_url; /* owned */
+	uint8_t *data;	/* owned */
+	size_t len;
+};
+void ctr_metric_list_free(struct ctr_metric *list, size_t n);
+/* filters e.g. { "id==web", NULL }. */
+int ctr_task_metrics(struct ctr_conn *conn, const char *const *filters, struct ctr_metric **out,
+		     size_t *n, struct kk_err *err);
+
+/* Task IO through a log file, the way containerd's Go cio.LogFile does it: the stdout and
+ * stderr of the task are both the URI "file://<path>" (path absolute, percent-escaped),
+ * and the shim appends both streams to that file. *out is a new string. */
+int ctr_log_uri(const char *path, char **out, struct kk_err *err);
+
+/* Task IO through FIFOs, for attach-style use: ctr_fifos_create() makes
+ * <dir>/<id>-stdin (if with_stdin), <id>-stdout and, unless terminal, <id>-stderr, and
+ * opens our ends (O_RDWR|O_NONBLOCK|O_CLOEXEC, so neither side blocks in open): write
+ * the task's input to stdin_fd, read its output from stdout_fd / stderr_fd. Pass the
+ * paths in ctr_task_create_opts (and terminal there too). ctr_fifos_close() closes the
+ * fds and removes the FIFOs. */
+struct ctr_fifos {
+	char *stdin_path, *stdout_path, *stderr_path; /* owned; "" when not made */
+	int stdin_fd, stdout_fd, stderr_fd;	      /* -1 when not made */
+};
+int ctr_fifos_create(const char *dir, const char *id, bool with_stdin, bool terminal,
+		     struct ctr_fifos *out, struct kk_err *err);
+void ctr_fifos_close(struct ctr_fifos *f);
+
+/* ---- events ------------------------------------------------------------------------- */
+
+struct ctr_event {
+	int64_t timestamp_ns;
+	char *ns;	/* owned; the namespace it happened in */
+	char *topic;	/* owned; e.g. "/tasks/exit" */
+	char *type_url; /* owned; e.g. "containerd.events.TaskExit" */
+	uint8_t *data;	/* owned; the event message, protobuf-encoded */
+	size_t len;
+};
+void ctr_event_clear(struct ctr_event *ev);
+
+/* A subscription: ctr_events_subscribe() opens the stream (filters e.g.
+ * { "topic==\"/tasks/exit\"", "namespace==default", NULL }); ctr_events_next() waits at most
+ * wait_ms (or CTR_WAIT_FOREVER) and returns 1 with *ev filled, 0 if nothing came in time,
+ * or -1 (ECANCELED after ctr_events_cancel(), which any thread may call). */
+struct ctr_events;
+int ctr_events_subscribe(struct ctr_conn *conn, const char *const *filters,
+			 struct ctr_events **out, struct kk_err *err);
+int ctr_events_next(struct ctr_events *sub, int wait_ms, struct ctr_event *ev,
+		    struct kk_err *err);
+void ctr_events_cancel(struct ctr_events *sub);
+void ctr_events_close(struct ctr_events *sub);
+void ctr_events_closep(struct ctr_events **sub);
+
+/* Called for each event (lent for the call). Return 0 to go on, > 0 to stop (the loop
+ * returns 0), < 0 with err set to fail. */
+typedef int ctr_event_fn(const struct ctr_event *ev, void *arg, struct kk_err *err);
+/* Subscribe and feed events to fn until it stops. */
+int ctr_events_run(struct ctr_conn *conn, const char *const *filters, ctr_event_fn *fn,
+		   void *arg, struct kk_err *err);
+
+/* ---- introspection ------------------------------------------------------------------ */
+
+#define CTR_PLUGIN_SNAPSHOTTER "io.containerd.snapshotter.v1"
+
+struct ctr_plugin {
+	char *type; /* owned; e.g. CTR_PLUGIN_SNAPSHOTTER */
+	char *id;   /* owned; e.g. "overlayfs" */
+	char *init_error; /* owned; NULL when the plugin loaded */
+	size_t n_capabilities;
+	char **capabilities; /* owned */
+	struct ctr_labels exports;
+};
+void ctr_plugin_list_free(struct ctr_plugin *list, size_t n);
+
+/* Plugins matching filters (e.g. { "type==io.containerd.snapshotter.v1", NULL }). */
+int ctr_plugins(struct ctr_conn *conn, const char *const *filters, struct ctr_plugin **out,
+		size_t *n, struct kk_err *err);
+/* The snapshotters that loaded: *names is a new NULL-terminated array; free each and it. */
+int ctr_snapshotters(struct ctr_conn *conn, char ***names, struct kk_err *err);
+
+/* ---- image rootfs and one-shot run -------------------------------------------------- */
+
+/* The chain id of a layer stack (OCI image spec): chain(0) = diff_id(0),
+ * chain(n) = sha256(chain(n-1) + " " + diff_id(n)). *out is a new "sha256:..." string. */
+int ctr_chain_id(const char *const *diff_ids, size_t n, char **out, struct kk_err *err);
+
+/* What running an imported image needs, read through the content store: the image's
+ * manifest for this host's platform, its config, and the chain id of its layers. */
+struct ctr_image_rootfs {
+	char *chain_id;	   /* owned; the committed snapshot that is the image's rootfs */
+	char **env;	   /* owned, NULL-terminated; from the image config */
+	char **entrypoint; /* owned, NULL-terminated, may be empty */
+	char **cmd;	   /* owned, NULL-terminated, may be empty */
+	char *working_dir; /* owned; "" if unset */
+};
+int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_rootfs *out,
+		     struct kk_err *err);
+void ctr_image_rootfs_clear(struct ctr_image_rootfs *r);
+
+/* Run one container to completion: snapshot from the image, a minimal OCI spec, a task
+ * whose stdout and stderr go to log_path, wait, then delete task, container and
+ * snapshot whatever happened. The image must be imported and unpacked in the
+ * connection's namespace. */
+struct ctr_run_opts {
+	const char *id;		 /* container id */
+	const char *image;	 /* image name (a full ref) */
+	const char *const *args; /* NULL-terminated; NULL = the image's entrypoint + cmd */
+	const char *const *env;	 /* NULL-terminated, added to the image's env; may be NULL */
+	const char *cwd;	 /* NULL = the image's working dir, or "/" */
+	const char *snapshotter; /* NULL = "overlayfs" */
+	const char *log_path;	 /* absolute path; appended to */
+	int timeout_ms;		 /* how long the task may run; CTR_WAIT_FOREVER */
+};
+int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *exit_status,
+		    struct kk_err *err);
+
 #endif

@@ -1,0 +1,357 @@
+/* ctr/tasks.c - containerd.services.tasks.v1.Tasks, and the task IO helpers (log file
+ * URI, FIFOs). */
+#include "ctr/ctr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/mem.h"
+#include "ctr/pb.h"
+#include "ctr/rpc.h"
+#include "github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h"
+#include "google/protobuf/empty.pb-c.h"
+
+#define SVC "/containerd.services.tasks.v1.Tasks/"
+
+const char *ctr_task_status_name(enum ctr_task_status s)
+{
+	static const char *const names[] = { "unknown", "created", "running",
+					     "stopped", "paused",  "pausing" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static void process_from_pb(struct ctr_process *out, const Containerd__V1__Types__Process *in)
+{
+	memset(out, 0, sizeof(*out));
+	out->container_id = ctr_pb_dup(in->container_id);
+	out->exec_id = ctr_pb_dup(in->id);
+	out->pid = in->pid;
+	out->status = (enum ctr_task_status)in->status;
+	out->stdin_path = ctr_pb_dup(in->stdin);
+	out->stdout_path = ctr_pb_dup(in->stdout);
+	out->stderr_path = ctr_pb_dup(in->stderr);
+	out->terminal = in->terminal;
+	out->exit_status = in->exit_status;
+	out->exited_ns = ctr_ts_ns(in->exited_at);
+}
+
+void ctr_process_clear(struct ctr_process *p)
+{
+	free(p->container_id);
+	free(p->exec_id);
+	free(p->stdin_path);
+	free(p->stdout_path);
+	free(p->stderr_path);
+	memset(p, 0, sizeof(*p));
+}
+
+void ctr_process_list_free(struct ctr_process *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		ctr_process_clear(&list[i]);
+	free(list);
+}
+
+int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task_create_opts *o,
+		    uint32_t *pid, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__CreateTaskRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__CREATE_TASK_REQUEST__INIT;
+	cleanup_pool struct ctr_pb_pool pool = { 0 };
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.rootfs = ctr_pb_mounts(&pool, o->rootfs, &req.n_rootfs);
+	req.stdin = ctr_pb_str(o->stdin_path);
+	req.stdout = ctr_pb_str(o->stdout_path);
+	req.stderr = ctr_pb_str(o->stderr_path);
+	req.terminal = o->terminal;
+	if (ctr_rpc_call(conn, SVC "Create", id, &req.base,
+			 &containerd__services__tasks__v1__create_task_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	if (pid)
+		*pid = ((Containerd__Services__Tasks__V1__CreateTaskResponse *)msg)->pid;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__StartRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__START_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	if (ctr_rpc_call(conn, SVC "Start", id, &req.base,
+			 &containerd__services__tasks__v1__start_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	if (pid)
+		*pid = ((Containerd__Services__Tasks__V1__StartResponse *)msg)->pid;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all,
+		  struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__KillRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__KILL_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.signal = (uint32_t)signal;
+	req.all = all;
+	if (ctr_rpc_call(conn, SVC "Kill", id, &req.base, &google__protobuf__empty__descriptor, &msg,
+			 0, err) < 0)
+		return -1;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
+		  int64_t *exited_ns, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__WaitRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__WaitResponse *resp;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	if (ctr_rpc_call(conn, SVC "Wait", id, &req.base,
+			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
+			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__WaitResponse *)msg;
+	if (exit_status)
+		*exit_status = resp->exit_status;
+	if (exited_ns)
+		*exited_ns = ctr_ts_ns(resp->exited_at);
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status,
+		    struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__DeleteTaskRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__DELETE_TASK_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	if (ctr_rpc_call(conn, SVC "Delete", id, &req.base,
+			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	if (exit_status)
+		*exit_status = ((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out,
+		 struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__GetRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__GET_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__GetResponse *resp;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	if (ctr_rpc_call(conn, SVC "Get", id, &req.base,
+			 &containerd__services__tasks__v1__get_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__GetResponse *)msg;
+	if (!resp->process) {
+		protobuf_c_message_free_unpacked(msg, NULL);
+		return kk_err_set(err, EPROTO, "tasks.Get `%s`: empty reply", id);
+	}
+	process_from_pb(out, resp->process);
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_list(struct ctr_conn *conn, const char *filter, struct ctr_process **out, size_t *n,
+		  struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ListTasksRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__LIST_TASKS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__ListTasksResponse *resp;
+	ProtobufCMessage *msg = NULL;
+	struct ctr_process *list = NULL;
+
+	req.filter = ctr_pb_str(filter);
+	if (ctr_rpc_call(conn, SVC "List", NULL, &req.base,
+			 &containerd__services__tasks__v1__list_tasks_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__ListTasksResponse *)msg;
+	if (resp->n_tasks)
+		list = kk_xcalloc(resp->n_tasks, sizeof(*list));
+	for (size_t i = 0; i < resp->n_tasks; i++)
+		process_from_pb(&list[i], resp->tasks[i]);
+	*out = list;
+	*n = resp->n_tasks;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_task_pids(struct ctr_conn *conn, const char *id, uint32_t **pids, size_t *n,
+		  struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ListPidsRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__LIST_PIDS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__ListPidsResponse *resp;
+	ProtobufCMessage *msg = NULL;
+	uint32_t *v = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	if (ctr_rpc_call(conn, SVC "ListPids", id, &req.base,
+			 &containerd__services__tasks__v1__list_pids_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__ListPidsResponse *)msg;
+	if (resp->n_processes)
+		v = kk_xcalloc(resp->n_processes, sizeof(*v));
+	for (size_t i = 0; i < resp->n_processes; i++)
+		v[i] = resp->processes[i]->pid;
+	*pids = v;
+	*n = resp->n_processes;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+void ctr_metric_list_free(struct ctr_metric *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].id);
+		free(list[i].type_url);
+		free(list[i].data);
+	}
+	free(list);
+}
+
+int ctr_task_metrics(struct ctr_conn *conn, const char *const *filters, struct ctr_metric **out,
+		     size_t *n, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__MetricsRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__METRICS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__MetricsResponse *resp;
+	ProtobufCMessage *msg = NULL;
+	struct ctr_metric *list = NULL;
+
+	req.filters = ctr_pb_strv(filters, &req.n_filters);
+	if (ctr_rpc_call(conn, SVC "Metrics", NULL, &req.base,
+			 &containerd__services__tasks__v1__metrics_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__MetricsResponse *)msg;
+	if (resp->n_metrics)
+		list = kk_xcalloc(resp->n_metrics, sizeof(*list));
+	for (size_t i = 0; i < resp->n_metrics; i++) {
+		const Containerd__Types__Metric *m = resp->metrics[i];
+
+		list[i].id = ctr_pb_dup(m->id);
+		list[i].timestamp_ns = ctr_ts_ns(m->timestamp);
+		list[i].type_url = ctr_pb_dup(m->data ? m->data->type_url : NULL);
+		list[i].len = m->data ? m->data->value.len : 0;
+		list[i].data = kk_xmalloc(list[i].len + 1);
+		if (list[i].len)
+			memcpy(list[i].data, m->data->value.data, list[i].len);
+	}
+	*out = list;
+	*n = resp->n_metrics;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+/* ---- task IO ---------------------------------------------------------------------------- */
+
+int ctr_log_uri(const char *path, char **out, struct kk_err *err)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path);
+	char *uri, *p;
+
+	if (path[0] != '/')
+		return kk_err_set(err, EINVAL, "log file `%s`: absolute path needed", path);
+	/* percent-escape what a URL path cannot hold as is (as Go's url.URL does) */
+	uri = kk_xmalloc(strlen("file://") + 3 * len + 1);
+	p = stpcpy(uri, "file://");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr("/-._~!$&'()*+,;=:@", *s)) {
+			*p++ = (char)*s;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		}
+	}
+	*p = '\0';
+	*out = uri;
+	return 0;
+}
+
+static int fifo_make(const char *dir, const char *id, const char *which, char **path, int *fd,
+		     struct kk_err *err)
+{
+	cleanup_free char *p = kk_xasprintf("%s/%s-%s", dir, id, which);
+
+	if (mkfifo(p, 0600) < 0 && errno != EEXIST)
+		return kk_err_sys(err, "fifo `%s`", p);
+	/* O_RDWR on a FIFO never blocks waiting for the other side */
+	*fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (*fd < 0) {
+		kk_err_sys(err, "fifo `%s`", p);
+		unlink(p);
+		return -1;
+	}
+	*path = TAKE_PTR(p);
+	return 0;
+}
+
+int ctr_fifos_create(const char *dir, const char *id, bool with_stdin, bool terminal,
+		     struct ctr_fifos *out, struct kk_err *err)
+{
+	struct ctr_fifos f = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return kk_err_sys(err, "fifo dir `%s`", dir);
+	if ((with_stdin && fifo_make(dir, id, "stdin", &f.stdin_path, &f.stdin_fd, err) < 0) ||
+	    fifo_make(dir, id, "stdout", &f.stdout_path, &f.stdout_fd, err) < 0 ||
+	    (!terminal && fifo_make(dir, id, "stderr", &f.stderr_path, &f.stderr_fd, err) < 0)) {
+		ctr_fifos_close(&f);
+		return -1;
+	}
+	if (!f.stdin_path)
+		f.stdin_path = kk_xstrdup("");
+	if (!f.stderr_path)
+		f.stderr_path = kk_xstrdup("");
+	*out = f;
+	return 0;
+}
+
+void ctr_fifos_close(struct ctr_fifos *f)
+{
+	char *paths[] = { f->stdin_path, f->stdout_path, f->stderr_path };
+	int fds[] = { f->stdin_fd, f->stdout_fd, f->stderr_fd };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		if (paths[i] && *paths[i])
+			unlink(paths[i]);
+		free(paths[i]);
+	}
+	memset(f, 0, sizeof(*f));
+	f->stdin_fd = f->stdout_fd = f->stderr_fd = -1;
+}
