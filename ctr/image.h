@@ -48,4 +48,27 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 int ctr_image_size(struct ctr_conn *conn, const struct ctr_desc *target,
 		   const struct kk_platform *platform, int64_t *size, struct kk_err *err);
 
+/* What ctr_namespace_cleanup() did: each list holds one line per item ("task `x`",
+ * "snapshot `overlayfs/sha256:..`", "content `sha256:..`" ...); failed lines add the
+ * reason after ": ". All owned. */
+struct ctr_cleanup_report {
+	size_t n_removed, n_failed, n_warnings;
+	char **removed;
+	char **failed;
+	char **warnings; /* e.g. a snapshotter that is not available here */
+	bool ns_existed;
+	bool ns_deleted;
+};
+void ctr_cleanup_report_clear(struct ctr_cleanup_report *r);
+
+/* Empty a namespace and delete it, as kukeon's CleanupNamespaceResources does: kill and
+ * delete every task, delete every container (and its snapshot), every lease (waiting for
+ * GC), every image, the snapshots of each known snapshotter (overlayfs, native, btrfs,
+ * zfs, devmapper, blockfile; unavailable ones skipped with a warning), every blob, then
+ * the namespace. Per-item failures go to the report and do not stop the sweep; the call
+ * fails only if the namespace could not be deleted at the end. A namespace that does not
+ * exist is a success with ns_existed false. The connection's namespace is restored. */
+int ctr_namespace_cleanup(struct ctr_conn *conn, const char *ns, struct ctr_cleanup_report *rep,
+			  struct kk_err *err);
+
 #endif
