@@ -17,7 +17,8 @@ CC ?= cc
 PREFIX ?= /usr/local
 PROTO_ROOT ?= /usr/share/gocode/src
 GEN := $(BUILD)/gen
-TP := $(BUILD)/third_party
+# third-party builds are shared by every BUILD dir (check-configs builds several)
+TP ?= build/third_party
 CJSON_A := $(TP)/lib/libcjson.a
 # quiet by default; `make V=1` shows every command
 Q := $(if $(V),,@)
@@ -27,8 +28,9 @@ SHELL := /bin/bash
 NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL))
 
 # ---- sources ---------------------------------------------------------------------------
-common_srcs := $(sort $(wildcard common/*.c common/*/*.c))
-ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c)))
+# the controller drives containerd, so it comes and goes with ctr/
+common_srcs := $(filter-out common/controller/%,$(sort $(wildcard common/*.c common/*/*.c)))
+ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c)))
 applet_srcs := applets/main.c applets/version.c
 applet_srcs-$(CONFIG_KUKE) += $(sort $(wildcard applets/kuke/*.c))
 applet_srcs-$(CONFIG_KUKEOND) += $(sort $(wildcard applets/kukeond/*.c))

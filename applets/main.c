@@ -59,9 +59,11 @@ static void usage(FILE *out)
 	fprintf(out,
 		"kukeon %s: multicall binary for a single-host container orchestrator\n"
 		"\n"
-		"Usage: kukeon APPLET [ARGS...]   or   APPLET [ARGS...] through a link named APPLET\n"
+		"Usage: kukeon APPLET [ARGS...]   or   APPLET [ARGS...] through a link named "
+		"APPLET\n"
 		"       kukeon --list             print the applets built in\n"
-		"       kukeon --list-full        the same, with the directory each is installed in\n"
+		"       kukeon --list-full        the same, with the directory each is installed "
+		"in\n"
 		"       kukeon --install DIR      create a symlink per applet in DIR\n"
 		"       kukeon --version\n"
 		"\n"

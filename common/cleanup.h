@@ -10,21 +10,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define cleanup_(fn) __attribute__((cleanup(fn)))
-#define cleanup_free cleanup_(kk_freep)
+#define cleanup_(fn)  __attribute__((cleanup(fn)))
+#define cleanup_free  cleanup_(kk_freep)
 #define cleanup_close cleanup_(kk_closep)
 
-#define TAKE_PTR(p)                          \
-	({                                   \
-		__typeof__(p) take_ = (p);   \
-		(p) = NULL;                  \
-		take_;                       \
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) take_ = (p); \
+		(p) = NULL;                \
+		take_;                     \
 	})
-#define TAKE_FD(fd)                  \
-	({                           \
-		int take_ = (fd);    \
-		(fd) = -1;           \
-		take_;               \
+#define TAKE_FD(fd)               \
+	({                        \
+		int take_ = (fd); \
+		(fd) = -1;        \
+		take_;            \
 	})
 
 static inline void kk_freep(void *p)

@@ -69,7 +69,8 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
 	if (!*path)
 		return kk_err_set(err, EINVAL, "containerd socket path is empty");
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long", path);
+		return kk_err_set(err, ENAMETOOLONG, "containerd socket path `%s` is too long",
+				  path);
 
 	gpr_set_log_function(grpc_log_discard);
 	grpc_init();

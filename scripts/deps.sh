@@ -17,7 +17,7 @@ packages=(
 	cppcheck clang-tidy clang-format
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
 	containerd runc containernetworking-plugins busybox-static
-	bats iproute2 util-linux procps psmisc iptables jq
+	bats iproute2 util-linux procps psmisc iptables jq groff-base
 )
 
 src_list=/etc/apt/sources.list.d/kukeon-deb-src.sources

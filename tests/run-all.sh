@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/run-all.sh BUILD - every test suite, inside one harness, then a total.
 #
-# Unit tests (BUILD/tests/test_*, the ASan/UBSan build) and the bats suites (against
-# the static BUILD/kukeon) run inside tests/harness/run.sh, each writing TAP into
+# First every single-applet configuration is built (scripts/check-configs.sh). Then unit
+# tests (BUILD/tests/test_*, the ASan/UBSan build) and the bats suites (against the
+# static BUILD/kukeon) run inside tests/harness/run.sh, each writing TAP into
 # BUILD/test-results/. After the harness exits we check it left nothing behind, then
 # count. The last line is the total: "N passed, N failed, N skipped".
 # With CI=true, KUKEON_TEST_STRICT=1: a skip of something that should run is a failure.
@@ -38,6 +39,27 @@ fi
 [ "${CI:-}" = true ] && export KUKEON_TEST_STRICT=1
 rm -rf "$results"
 mkdir -p "$results"
+
+echo "== static checks"
+{
+	i=0
+	for check in "scripts/check-layers.sh" "scripts/lint.sh $build"; do
+		i=$((i + 1))
+		if out=$("$top"/$check 2>&1); then
+			echo "ok $i - ${check%% *} is clean"
+		else
+			echo "not ok $i - ${check%% *} found problems"
+			sed 's/^/#   /' <<<"$out"
+		fi
+	done
+	echo "1..$i"
+} | tee "$results/static.tap"
+
+echo "== configs (scripts/check-configs.sh)"
+"$top/scripts/check-configs.sh" --tap "$results/configs.tap"
+
+echo "== harness self-test"
+"$top/tests/harness/selftest.sh" 2>&1 | tee "$results/harness-selftest.tap"
 
 report=$results/harness.paths
 KUKEON_TEST_REPORT=$report KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} \

@@ -122,6 +122,7 @@ static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
 
 int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
+	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_load_result res = { 0 };
 	struct kk_image_load_req req = { 0 };
@@ -165,11 +166,10 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 			return kk_err_set(err, EINVAL, "image load: `%s`: image tarball is required",
 					  f.pos);
 	}
-	req.containerd_socket = ctx->containerd_socket;
 	req.realm = f.realm;
 	req.fd = fd;
 	req.platform = f.platform;
-	rc = kk_ctl_image_load(&req, &res, err);
+	rc = kk_ctl_image_load(&ctl, &req, &res, err);
 	if (docker > 0) {
 		struct kk_err derr = { 0 };
 
@@ -314,6 +314,7 @@ static void print_tree(cJSON *tree, enum out_format fmt)
 
 int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
+	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	enum out_format fmt = OUT_DEFAULT;
@@ -325,13 +326,12 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 	if (f.n_pos > 1)
 		return kk_err_set(err, KK_EUSAGE, "image get: accepts at most 1 arg(s), received %d",
 				  f.n_pos);
-	req.containerd_socket = ctx->containerd_socket;
 	req.realm = f.realm;
 	req.ref = f.pos;
 	if (f.pos && f.pos[strspn(f.pos, " \t\n")]) {
 		struct kk_image_info info = { 0 };
 
-		if (kk_ctl_image_get(&req, &info, err) < 0) {
+		if (kk_ctl_image_get(&ctl, &req, &info, err) < 0) {
 			if (err->code == ENOENT)
 				return kk_err_set(err, ENOENT,
 						  "image \"%s\" not found in realm \"%s\": image not found",
@@ -347,7 +347,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 	struct kk_image_list_result res = { 0 };
 
-	if (kk_ctl_image_list(&req, &res, err) < 0)
+	if (kk_ctl_image_list(&ctl, &req, &res, err) < 0)
 		return kk_err_wrap(err, "image get");
 	if (fmt == OUT_DEFAULT || fmt == OUT_TABLE) {
 		if (res.n == 0)
@@ -367,6 +367,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
+	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };
@@ -376,10 +377,9 @@ int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err
 	if (f.n_pos != 1)
 		return kk_err_set(err, KK_EUSAGE, "image delete: accepts 1 arg(s), received %d",
 				  f.n_pos);
-	req.containerd_socket = ctx->containerd_socket;
 	req.realm = f.realm;
 	req.ref = f.pos;
-	if (kk_ctl_image_delete(&req, &res, err) < 0) {
+	if (kk_ctl_image_delete(&ctl, &req, &res, err) < 0) {
 		if (err->code == ENOENT)
 			return kk_err_set(err, ENOENT,
 					  "image \"%s\" not found in realm \"%s\": image not found",

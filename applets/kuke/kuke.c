@@ -43,9 +43,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"\nGlobal flags:\n"
 		"      --configuration FILE       client configuration file\n"
-		"      --containerd-socket PATH   containerd socket (env KUKEON_CONTAINERD_SOCKET, default %s)\n"
-		"      --host URL                 kukeond address (env KUKEON_HOST, default unix://%s)\n"
-		"      --log-level LEVEL          debug, info, warn or error (env KUKEON_LOG_LEVEL)\n"
+		"      --containerd-socket PATH   containerd socket (env KUKEON_CONTAINERD_SOCKET, "
+		"default %s)\n"
+		"      --host URL                 kukeond address (env KUKEON_HOST, default "
+		"unix://%s)\n"
+		"      --log-level LEVEL          debug, info, warn or error (env "
+		"KUKEON_LOG_LEVEL)\n"
 		"      --no-daemon                run the controller in this process\n"
 		"      --run-path PATH            metadata root (env KUKEON_RUN_PATH, default %s)\n"
 		"  -v, --verbose                  log what happens\n"
@@ -128,7 +131,7 @@ static const struct kuke_cmd *find_command(int argc, char **argv)
 			continue;
 		if (!commands[i].resource)
 			return &commands[i];
-		if (argc > 1 && strcmp(commands[i].resource, argv[1]) == 0)
+		if (argc > 1 && argv[1] && strcmp(commands[i].resource, argv[1]) == 0)
 			return &commands[i];
 	}
 	return NULL;
@@ -136,7 +139,7 @@ static const struct kuke_cmd *find_command(int argc, char **argv)
 
 static bool wants_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return true;
 	return false;
@@ -154,12 +157,13 @@ int kuke_main(int argc, char **argv)
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	ctx.run_path = ctx.run_path ? ctx.run_path : env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH);
-	ctx.containerd_socket = ctx.containerd_socket
-					? ctx.containerd_socket
-					: env_or("KUKEON_CONTAINERD_SOCKET",
-						 CONFIG_DEFAULT_CONTAINERD_SOCKET);
-	ctx.host = ctx.host ? ctx.host : env_or("KUKEON_HOST", "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
+	ctx.run_path =
+		ctx.run_path ? ctx.run_path : env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH);
+	ctx.containerd_socket = ctx.containerd_socket ? ctx.containerd_socket
+						      : env_or("KUKEON_CONTAINERD_SOCKET",
+							       CONFIG_DEFAULT_CONTAINERD_SOCKET);
+	ctx.host = ctx.host ? ctx.host
+			    : env_or("KUKEON_HOST", "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
 	ctx.log_level = ctx.log_level ? ctx.log_level : env_or("KUKEON_LOG_LEVEL", "info");
 
 	if (sub_argc == 0 || strcmp(sub_argv[0], "--help") == 0 || strcmp(sub_argv[0], "-h") == 0 ||

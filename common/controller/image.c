@@ -54,7 +54,8 @@ static int open_realm(const char *socket, const char *realm_in, char **realm, ch
 	return 0;
 }
 
-int kk_ctl_image_load(const struct kk_image_load_req *req, struct kk_image_load_result *res,
+int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
+		      struct kk_image_load_result *res,
 		      struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -71,7 +72,7 @@ int kk_ctl_image_load(const struct kk_image_load_req *req, struct kk_image_load_
 			return -1;
 		opts.platform = &plat;
 	}
-	if (open_realm(req->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	/* a long import must not trip the per-call deadline of a short one */
 	ctr_set_timeout(conn, 10 * 60 * 1000);
@@ -132,7 +133,8 @@ static int info_cmp(const void *a, const void *b)
 		      ((const struct kk_image_info *)b)->name);
 }
 
-int kk_ctl_image_list(const struct kk_image_req *req, struct kk_image_list_result *res,
+int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		      struct kk_image_list_result *res,
 		      struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -141,7 +143,7 @@ int kk_ctl_image_list(const struct kk_image_req *req, struct kk_image_list_resul
 	struct ctr_image *list = NULL;
 	size_t n = 0;
 
-	if (open_realm(req->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (ctr_image_list(conn, NULL, &list, &n, err) < 0)
 		return kk_err_wrap(err, "failed to list images");
@@ -186,7 +188,8 @@ static int find_image(struct ctr_conn *conn, const char *ref, struct ctr_image *
 	return kk_err_set(err, ENOENT, "image not found");
 }
 
-int kk_ctl_image_get(const struct kk_image_req *req, struct kk_image_info *out,
+int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		     struct kk_image_info *out,
 		     struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -195,7 +198,7 @@ int kk_ctl_image_get(const struct kk_image_req *req, struct kk_image_info *out,
 	cleanup_free char *ref = trim(req->ref);
 	struct ctr_image img = { 0 };
 
-	if (open_realm(req->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to get image");
@@ -218,7 +221,8 @@ void kk_image_info_clear(struct kk_image_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-int kk_ctl_image_delete(const struct kk_image_req *req, struct kk_image_delete_result *res,
+int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		        struct kk_image_delete_result *res,
 			struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -229,7 +233,7 @@ int kk_ctl_image_delete(const struct kk_image_req *req, struct kk_image_delete_r
 
 	if (!*ref)
 		return kk_err_set(err, ENOENT, "image not found");
-	if (open_realm(req->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to delete image");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/controller/controller.h"
 #include "common/err.h"
 
 struct cJSON;
@@ -21,13 +22,11 @@ struct cJSON;
 char *kk_realm_namespace(const char *realm);
 
 struct kk_image_req {
-	const char *containerd_socket;
 	const char *realm; /* trimmed; empty -> "realm name is required" */
 	const char *ref;   /* get/delete: the image name */
 };
 
 struct kk_image_load_req {
-	const char *containerd_socket;
 	const char *realm;
 	int fd;		      /* the tarball (plain, gzip or zstd), read to its end; borrowed */
 	const char *source;   /* names it in messages: a path or "stdin" */
@@ -66,21 +65,25 @@ struct kk_image_delete_result {
 	char *ref; /* the record that was deleted */
 };
 
-int kk_ctl_image_load(const struct kk_image_load_req *req, struct kk_image_load_result *res,
+int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
+		      struct kk_image_load_result *res,
 		      struct kk_err *err);
 void kk_image_load_result_clear(struct kk_image_load_result *r);
 
-int kk_ctl_image_list(const struct kk_image_req *req, struct kk_image_list_result *res,
+int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		      struct kk_image_list_result *res,
 		      struct kk_err *err);
 void kk_image_list_result_clear(struct kk_image_list_result *r);
 
 /* Not found: ENOENT, "image not found". A ref is tried as given, then normalised as
  * `kuke create container --image` does (busybox -> docker.io/library/busybox:latest). */
-int kk_ctl_image_get(const struct kk_image_req *req, struct kk_image_info *out,
+int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		     struct kk_image_info *out,
 		     struct kk_err *err);
 void kk_image_info_clear(struct kk_image_info *info);
 
-int kk_ctl_image_delete(const struct kk_image_req *req, struct kk_image_delete_result *res,
+int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
+		        struct kk_image_delete_result *res,
 			struct kk_err *err);
 void kk_image_delete_result_clear(struct kk_image_delete_result *r);
 

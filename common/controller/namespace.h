@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/controller/controller.h"
 #include "common/err.h"
 
 struct kk_ns_cleanup_result {
@@ -20,7 +21,7 @@ void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r);
 /* Kill and delete tasks, delete containers, leases, images, snapshots (every known
  * snapshotter), content, then the namespace. Fails only when the namespace itself could
  * not be deleted; *res is filled either way (clear it in both cases). */
-int kk_ctl_namespace_cleanup(const char *containerd_socket, const char *ns,
+int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
 			     struct kk_ns_cleanup_result *res, struct kk_err *err);
 
 #endif

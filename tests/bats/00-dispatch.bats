@@ -103,3 +103,23 @@ version_re='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]+)?(-dirty)?$'
 	run -0 kuke version --help
 	[[ "$output" == "Usage: kuke version"* ]]
 }
+
+@test "make install puts the binary, the applet links and the man pages under PREFIX" {
+	[[ "$KUKEON_BIN" == */build/kukeon ]] || skip "installs the release build only"
+	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	dest=$BATS_TEST_TMPDIR/root
+	run -0 make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr/local
+	[ -x "$dest/usr/local/bin/kukeon" ]
+	[ "$(readlink "$dest/usr/local/bin/kuke")" = kukeon ]
+	[ "$(readlink "$dest/usr/local/bin/kuketty")" = kukeon ]
+	[ "$(readlink "$dest/usr/local/sbin/kukeond")" = ../bin/kukeon ]
+	[ "$(readlink "$dest/usr/local/sbin/kuke-uninstall")" = ../bin/kukeon ]
+	run -0 "$dest/usr/local/sbin/kukeond" --version
+	[[ "$output" == "kukeond v"* ]]
+	for page in man1/kuke.1 man8/kukeond.8 man1/kuketty.1 man8/kuke-uninstall.8; do
+		[ -f "$dest/usr/local/share/man/$page" ]
+		# renders without a single groff warning
+		run -0 groff -man -ww -z "$dest/usr/local/share/man/$page"
+		[ -z "$output" ]
+	done
+}

@@ -59,9 +59,12 @@ if [ "${1:-}" != --inner ]; then
 
 	export KUKEON_TEST_TMP=$T KUKEON_TEST_CGROUP=$cg
 	export KUKEON_BIN=${KUKEON_BIN:-$top/build/kukeon}
+	# in the background, so a signal reaches our trap at once (bash runs traps only
+	# between commands, and `wait` is interruptible where a foreground child is not)
 	set +e
 	unshare --mount --net --pid --fork --mount-proc --propagation private \
-		"$here/run.sh" --inner "$@"
+		"$here/run.sh" --inner "$@" <&0 &
+	wait $!
 	rc=$?
 	set -e
 	exit $rc

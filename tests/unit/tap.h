@@ -40,22 +40,22 @@ static inline void tap_result_(int ok, const char *file, int line, const char *f
 
 #define TAP_OK(cond, ...) tap_result_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define TAP_INT_EQ(got, want)                                                              \
-	do {                                                                               \
-		long long g_ = (long long)(got), w_ = (long long)(want);                   \
-		tap_result_(g_ == w_, __FILE__, __LINE__, "%s == %s", #got, #want);         \
-		if (g_ != w_)                                                              \
-			printf("#   got %lld, want %lld\n", g_, w_);                           \
+#define TAP_INT_EQ(got, want)                                                       \
+	do {                                                                        \
+		long long g_ = (long long)(got), w_ = (long long)(want);            \
+		tap_result_(g_ == w_, __FILE__, __LINE__, "%s == %s", #got, #want); \
+		if (g_ != w_)                                                       \
+			printf("#   got %lld, want %lld\n", g_, w_);                \
 	} while (0)
 
-#define TAP_STR_EQ(got, want)                                                              \
-	do {                                                                               \
-		const char *g_ = (got), *w_ = (want);                                      \
-		int ok_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                     \
-		tap_result_(ok_, __FILE__, __LINE__, "%s == %s", #got, #want);              \
-		if (!ok_)                                                                  \
-			printf("#   got  \"%s\"\n#   want \"%s\"\n", g_ ? g_ : "(null)",      \
-			       w_ ? w_ : "(null)");                                        \
+#define TAP_STR_EQ(got, want)                                                            \
+	do {                                                                             \
+		const char *g_ = (got), *w_ = (want);                                    \
+		int ok_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                   \
+		tap_result_(ok_, __FILE__, __LINE__, "%s == %s", #got, #want);           \
+		if (!ok_)                                                                \
+			printf("#   got  \"%s\"\n#   want \"%s\"\n", g_ ? g_ : "(null)", \
+			       w_ ? w_ : "(null)");                                      \
 	} while (0)
 
 static inline int tap_strict_(void)

@@ -110,7 +110,7 @@ static void silent_listener_hits_the_deadline(void)
 	unlink(path);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	TAP_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind");
 	TAP_OK(listen(fd, 16) == 0, "listen without ever accepting");
 	TAP_INT_EQ(ctr_connect(path, NULL, &conn, &err), 0);
 	ctr_set_timeout(conn, 500);

@@ -1,0 +1,66 @@
+#!/bin/bash
+# check-configs.sh [--tap FILE] - build every single-applet kukeon.config and the all-on one.
+#
+# Catches IF_/ENABLE_ slips: each build must compile, be static, list exactly its applets
+# and answer --version. A kuketty-only binary must not link grpc at all. Prints each
+# binary's size. With --tap FILE, also writes the results as TAP.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tap=/dev/null
+[ "${1:-}" = --tap ] && tap=$2
+applets=(kuke kukeond kuketty kuke-uninstall)
+n=0 failed=0
+: >"$tap"
+
+result() { # result OK|FAIL description
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $n - $2" >>"$tap"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2" >>"$tap"
+		echo "check-configs: FAILED: $2" >&2
+	fi
+}
+
+config_for() { # config_for NAME OUT: only applet NAME enabled (all: every applet)
+	local name=$1 out=$2 sym
+	cp kukeon.config "$out"
+	if [ "$name" != all ]; then
+		for a in "${applets[@]}"; do
+			sym=CONFIG_$(echo "$a" | tr 'a-z-' 'A-Z_')
+			sed -i "s/^$sym=.*/$sym=n/" "$out"
+		done
+		sym=CONFIG_$(echo "$name" | tr 'a-z-' 'A-Z_')
+		sed -i "s/^$sym=.*/$sym=y/" "$out"
+	fi
+}
+
+mkdir -p build/configs
+printf '%-16s %12s\n' config "size (bytes)"
+for name in "${applets[@]}" all; do
+	dir=build/cfg-$name
+	config_for "$name" "build/configs/$name.config"
+	if ! make -s -j2 BUILD="$dir" KCONFIG="build/configs/$name.config" "$dir/kukeon" >"$dir.log" 2>&1; then
+		result FAIL "$name: build (see $dir.log)"
+		continue
+	fi
+	bin=$dir/kukeon
+	result OK "$name: builds"
+	file -L "$bin" | grep -q 'statically linked' && result OK "$name: static" ||
+		result FAIL "$name: not statically linked"
+	want=$([ "$name" = all ] && printf '%s\n' "${applets[@]}" || echo "$name")
+	[ "$("$bin" --list)" = "$want" ] && result OK "$name: --list shows exactly its applets" ||
+		result FAIL "$name: --list shows $("$bin" --list | tr '\n' ' ')"
+	for a in $want; do
+		"$bin" "$a" --version >/dev/null && result OK "$name: $a --version" ||
+			result FAIL "$name: $a --version"
+	done
+	if [ "$name" = kuketty ]; then
+		grep -qa 'grpc' "$bin" && result FAIL "kuketty-only build links grpc" ||
+			result OK "kuketty-only build links no grpc"
+	fi
+	printf '%-16s %12d\n' "$name" "$(stat -c %s "$bin")"
+done
+echo "1..$n" >>"$tap"
+[ $failed -eq 0 ]

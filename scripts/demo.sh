@@ -1,0 +1,21 @@
+#!/bin/bash
+# demo.sh - what kukeon can do today, against the private containerd of the harness
+# (run it with `make demo`, which starts one).
+set -euo pipefail
+bin=${KUKEON_BIN:-build/kukeon}
+links=$(mktemp -d)
+trap 'rm -rf "$links"' EXIT
+"$bin" --install "$links"
+
+step() { printf '\n$ %s\n' "$*"; "$@"; }
+
+step "$bin" --list
+step "$links/kuke" version
+step "$links/kuke" version --containerd
+step "$links/kuketty" --version
+echo
+echo "kuketty from the same static file, inside a busybox container that has no libc:"
+ctr --address "$KUKEON_CONTAINERD_SOCKET" -n demo images import "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+step ctr --address "$KUKEON_CONTAINERD_SOCKET" -n demo run --rm --cpu-shares 0 \
+	--mount "type=bind,src=$(readlink -f "$bin"),dst=/.kukeon/bin/kuketty,options=rbind:ro" \
+	"$KUKEON_TEST_BUSYBOX_REF" demo /.kukeon/bin/kuketty --version
