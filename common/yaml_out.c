@@ -53,10 +53,11 @@ static void number(struct buf *b, double v)
 
 static bool looks_special(const char *s)
 {
-	static const char *const words[] = { "null", "Null", "NULL", "~", "true", "True", "TRUE",
-					     "false", "False", "FALSE", "yes", "Yes", "YES", "no",
-					     "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
-					     "y", "Y", "n", "N", NULL };
+	static const char *const words[] = { "null", "Null",  "NULL",  "~",     "true", "True",
+					     "TRUE", "false", "False", "FALSE", "yes",  "Yes",
+					     "YES",  "no",    "No",    "NO",    "on",   "On",
+					     "ON",   "off",   "Off",   "OFF",   "y",    "Y",
+					     "n",    "N",     NULL };
 	char *end;
 
 	for (int i = 0; words[i]; i++)

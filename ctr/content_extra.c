@@ -19,7 +19,8 @@ int ctr_content_update_labels(struct ctr_conn *conn, const char *digest,
 {
 	Containerd__Services__Content__V1__UpdateRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__UPDATE_REQUEST__INIT;
-	Containerd__Services__Content__V1__Info info = CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
+	Containerd__Services__Content__V1__Info info =
+		CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
 	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
 	size_t n = labels ? labels->n : 0;
 	cleanup_free Containerd__Services__Content__V1__Info__LabelsEntry *entries = NULL;
@@ -51,7 +52,8 @@ int ctr_content_update_labels(struct ctr_conn *conn, const char *digest,
 	req.info = &info;
 	req.update_mask = &mask;
 	rc = ctr_rpc_unary(conn, "/containerd.services.content.v1.Content/Update", &req.base,
-			   &containerd__services__content__v1__update_response__descriptor, &resp, err);
+			   &containerd__services__content__v1__update_response__descriptor, &resp,
+			   err);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	if (rc < 0)

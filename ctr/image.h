@@ -19,14 +19,14 @@ int ctr_content_update_labels(struct ctr_conn *conn, const char *digest,
 
 struct ctr_import_opts {
 	const struct kk_platform *platform; /* NULL: the host's */
-	const char *snapshotter;	    /* NULL: overlayfs, else native if that is missing */
+	const char *snapshotter;            /* NULL: overlayfs, else native if that is missing */
 	bool no_unpack;
 };
 
 struct ctr_import_result {
 	size_t n;
-	char **names;	   /* owned: the image records created or updated, in archive order */
-	bool *changed;	   /* owned: per name, whether the record was created or retargeted */
+	char **names;      /* owned: the image records created or updated, in archive order */
+	bool *changed;     /* owned: per name, whether the record was created or retargeted */
 	char *snapshotter; /* owned: where layers were unpacked ("" with no_unpack) */
 };
 void ctr_import_result_clear(struct ctr_import_result *r);

@@ -32,11 +32,11 @@
 #include "common/image/tar.h"
 #include "common/mem.h"
 
-#define CHUNK (256 * 1024)
-#define CACHE_BLOB_MAX (1024 * 1024)
+#define CHUNK           (256 * 1024)
+#define CACHE_BLOB_MAX  (1024 * 1024)
 #define CACHE_TOTAL_MAX (8 * 1024 * 1024)
 /* index.json and manifest.json: containerd reads at most this much too */
-#define META_MAX (20 * 1024 * 1024)
+#define META_MAX      (20 * 1024 * 1024)
 #define BLOB_JSON_MAX (16 * 1024 * 1024)
 
 struct blob {
@@ -44,7 +44,7 @@ struct blob {
 	char digest[KK_DIGEST_STR_SIZE];
 	int64_t size;
 	enum kk_compression comp; /* from the blob's first bytes */
-	char *data;		  /* cached copy of a small blob, or NULL */
+	char *data;               /* cached copy of a small blob, or NULL */
 	size_t len;
 };
 
@@ -154,8 +154,8 @@ static struct blob *blob_add(struct importer *imp, const char *path, const char 
 }
 
 /* Read a whole (small) member into a new NUL-terminated buffer. */
-static int read_member(struct kk_tar *tar, const struct kk_tar_entry *ent, size_t limit,
-		       char **out, size_t *len, struct kk_err *err)
+static int read_member(struct kk_tar *tar, const struct kk_tar_entry *ent, size_t limit, char **out,
+		       size_t *len, struct kk_err *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t got = 0;
@@ -202,8 +202,8 @@ static int hold_existing(struct importer *imp, const char *digest, struct kk_err
 
 static void maybe_cache(struct importer *imp, struct blob *b, char *data, size_t len)
 {
-	if (data && len <= CACHE_BLOB_MAX && imp->cached + len <= CACHE_TOTAL_MAX &&
-	    len > 0 && data[0] == '{') {
+	if (data && len <= CACHE_BLOB_MAX && imp->cached + len <= CACHE_TOTAL_MAX && len > 0 &&
+	    data[0] == '{') {
 		b->data = data;
 		b->len = len;
 		imp->cached += len;
@@ -247,8 +247,8 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 					return -1;
 				b = blob_add(imp, ent->name, expected, ent->size);
 				if (want_cache) {
-					if (read_member(tar, ent, CACHE_BLOB_MAX, &cache, &cache_len,
-							err) < 0)
+					if (read_member(tar, ent, CACHE_BLOB_MAX, &cache,
+							&cache_len, err) < 0)
 						return -1;
 					b->comp = kk_compression_detect((unsigned char *)cache,
 									cache_len);
@@ -517,7 +517,8 @@ static int apply_layer(struct importer *imp, const struct desc *layer, const cha
 		goto undo_snapshot;
 	}
 	if (!applied.digest || strcmp(applied.digest, diff_id) != 0) {
-		kk_err_set(err, EBADMSG, "layer `%s`: unpacked content hashes to %s, not diff id %s",
+		kk_err_set(err, EBADMSG,
+			   "layer `%s`: unpacked content hashes to %s, not diff id %s",
 			   layer->digest, applied.digest ? applied.digest : "?", diff_id);
 		ctr_desc_clear(&applied);
 		goto undo_snapshot;
@@ -534,7 +535,7 @@ static int apply_layer(struct importer *imp, const struct desc *layer, const cha
 		return 0;
 	}
 	return 0;
-undo_snapshot: {
+undo_snapshot : {
 	struct kk_err ignored = { 0 };
 
 	ctr_snapshot_remove(imp->conn, imp->snapshotter, key, &ignored);
@@ -564,7 +565,8 @@ static int unpack(struct importer *imp, const char *name, const char *manifest_d
 	if (!cJSON_IsArray(diffs) || (size_t)cJSON_GetArraySize(diffs) != n)
 		return kk_err_set(err, EBADMSG,
 				  "image `%s`: config `%s` lists %d diff ids for %zu layers", name,
-				  cd.digest, cJSON_IsArray(diffs) ? cJSON_GetArraySize(diffs) : 0, n);
+				  cd.digest, cJSON_IsArray(diffs) ? cJSON_GetArraySize(diffs) : 0,
+				  n);
 	if (n == 0)
 		return 0;
 	diff_ids = kk_xcalloc(n, sizeof(*diff_ids));
@@ -590,7 +592,8 @@ static int unpack(struct importer *imp, const char *name, const char *manifest_d
 			continue; /* already unpacked */
 		}
 		if (err->code != ENOENT)
-			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name, imp->snapshotter);
+			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name,
+					   imp->snapshotter);
 		if (apply_layer(imp, &ld, diff_ids[i], i ? chain[i - 1] : NULL, chain[i], err) < 0)
 			return kk_err_wrap(err, "image `%s`: layer %zu", name, i);
 		/* the uncompressed digest is now verified by the apply */
@@ -654,8 +657,9 @@ static int do_manifest(struct importer *imp, const char *name, const char *diges
 			goto out;
 		}
 		if (kk_media_kind(ld.media_type) != KK_MEDIA_LAYER) {
-			kk_err_set(err, ENOTSUP, "image `%s`: layer `%s` has unknown media type `%s`",
-				   name, ld.digest, ld.media_type);
+			kk_err_set(err, ENOTSUP,
+				   "image `%s`: layer `%s` has unknown media type `%s`", name,
+				   ld.digest, ld.media_type);
 			goto out;
 		}
 		if (blob_require(imp, ld.digest, "layer", err) < 0) {
@@ -687,7 +691,8 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 
 	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0 ||
 	    parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0 ||
-	    blob_require(imp, cd.digest, "config", err) < 0 || blob_json(imp, cd.digest, &c, err) < 0)
+	    blob_require(imp, cd.digest, "config", err) < 0 ||
+	    blob_json(imp, cd.digest, &c, err) < 0)
 		return -1;
 	platform_from_json(c, p);
 	return 0;
@@ -696,9 +701,8 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 /* An index (OCI index or docker manifest list): keep the children for our platform (and
  * those that say none), label the index with them when it is a stored blob, descend.
  * *best receives the digest of the best-matching manifest (empty if none). */
-static int do_index(struct importer *imp, const char *name, const char *digest,
-		    const cJSON *idx, bool stored, char best[KK_DIGEST_STR_SIZE], int *best_rank,
-		    struct kk_err *err)
+static int do_index(struct importer *imp, const char *name, const char *digest, const cJSON *idx,
+		    bool stored, char best[KK_DIGEST_STR_SIZE], int *best_rank, struct kk_err *err)
 {
 	const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *it;
 	struct ctr_labels l = { 0 };
@@ -775,7 +779,8 @@ static int do_target(struct importer *imp, const struct target *t, struct kk_err
 			return kk_err_wrap(err, "image `%s`", t->name);
 		if (!best[0])
 			return kk_err_set(err, ENOENT, "image `%s`: no manifest for platform %s",
-					  t->name, kk_platform_format(&imp->want, pbuf, sizeof(pbuf)));
+					  t->name,
+					  kk_platform_format(&imp->want, pbuf, sizeof(pbuf)));
 		return do_manifest(imp, t->name, best, err);
 	}
 	default:
@@ -840,7 +845,8 @@ static int resolve_oci(struct importer *imp, struct kk_err *err)
 		if (!name) {
 			/* a full reference in org.opencontainers.image.ref.name; a bare tag
 			 * names nothing on its own */
-			const char *ref = json_str(d.annotations, "org.opencontainers.image.ref.name");
+			const char *ref =
+				json_str(d.annotations, "org.opencontainers.image.ref.name");
 			struct kk_err ignored = { 0 };
 
 			if (ref && (strchr(ref, '/') || strchr(ref, '@')) &&
@@ -857,29 +863,29 @@ static int resolve_oci(struct importer *imp, struct kk_err *err)
 /* Build and store the Docker schema 2 manifest containerd's importer builds for a
  * `docker save` entry; byte-for-byte what Go's json.Marshal gives, so digests agree. */
 static int docker_manifest(struct importer *imp, const struct blob *config,
-			   const struct blob *const *layers, size_t n, char digest[KK_DIGEST_STR_SIZE],
-			   int64_t *size, struct kk_err *err)
+			   const struct blob *const *layers, size_t n,
+			   char digest[KK_DIGEST_STR_SIZE], int64_t *size, struct kk_err *err)
 {
 	size_t cap = 512 + n * 256, len = 0;
 	cleanup_free char *buf = kk_xmalloc(cap);
 	struct ctr_labels l = { 0 };
 	int rc;
 
-	len += (size_t)snprintf(buf + len, cap - len,
-				"{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
-				"\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "},\"layers\":[",
-				KK_MT_DOCKER_MANIFEST, KK_MT_DOCKER_CONFIG, config->digest,
-				config->size);
+	len += (size_t)
+		snprintf(buf + len, cap - len,
+			 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
+			 "\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "},\"layers\":[",
+			 KK_MT_DOCKER_MANIFEST, KK_MT_DOCKER_CONFIG, config->digest, config->size);
 	child_label(&l, "containerd.io/gc.ref.content.config", config->digest);
 	for (size_t i = 0; i < n; i++) {
-		const char *mt = layers[i]->comp == KK_COMPRESSION_GZIP	  ? KK_MT_DOCKER_LAYER_GZIP
+		const char *mt = layers[i]->comp == KK_COMPRESSION_GZIP   ? KK_MT_DOCKER_LAYER_GZIP
 				 : layers[i]->comp == KK_COMPRESSION_ZSTD ? KK_MT_OCI_LAYER_ZSTD
 									  : KK_MT_DOCKER_LAYER;
 
-		len += (size_t)snprintf(buf + len, cap - len,
-					"%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%" PRId64
-					"}",
-					i ? "," : "", mt, layers[i]->digest, layers[i]->size);
+		len += (size_t)
+			snprintf(buf + len, cap - len,
+				 "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "}",
+				 i ? "," : "", mt, layers[i]->digest, layers[i]->size);
 		child_label(&l, "containerd.io/gc.ref.content.l.", layers[i]->digest);
 	}
 	len += (size_t)snprintf(buf + len, cap - len, "]}");
@@ -905,8 +911,8 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 
 static int resolve_docker(struct importer *imp, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *list = cJSON_ParseWithLength(imp->manifest_json,
-								  imp->manifest_len);
+	cleanup_(cjson_freep) cJSON *list =
+		cJSON_ParseWithLength(imp->manifest_json, imp->manifest_len);
 	const cJSON *it;
 
 	if (!cJSON_IsArray(list))
@@ -928,7 +934,8 @@ static int resolve_docker(struct importer *imp, struct kk_err *err)
 		config = blob_by_path(imp, config_path);
 		if (!config)
 			return kk_err_set(err, ENOENT,
-					  "`%s`: manifest.json refers to `%s`, which is not in the archive",
+					  "`%s`: manifest.json refers to `%s`, which is not in the "
+					  "archive",
 					  imp->source, config_path);
 		lb = kk_xcalloc((size_t)cJSON_GetArraySize(layers) + 1, sizeof(*lb));
 		cJSON_ArrayForEach(t, layers)
@@ -937,10 +944,10 @@ static int resolve_docker(struct importer *imp, struct kk_err *err)
 
 			lb[n] = blob_by_path(imp, p);
 			if (!lb[n])
-				return kk_err_set(
-					err, ENOENT,
-					"`%s`: manifest.json refers to `%s`, which is not in the archive",
-					imp->source, p);
+				return kk_err_set(err, ENOENT,
+						  "`%s`: manifest.json refers to `%s`, which is "
+						  "not in the archive",
+						  imp->source, p);
 			n++;
 		}
 		if (docker_manifest(imp, config, lb, n, digest, &size, err) < 0)
@@ -1023,7 +1030,8 @@ static int read_archive(struct importer *imp, const struct kk_reader *in, struct
 			/* docker save links repeated layers to the first copy */
 			const char *slash = strrchr(ent->name, '/');
 
-			imp->links = kk_xrealloc(imp->links, (imp->n_links + 1) * sizeof(*imp->links));
+			imp->links =
+				kk_xrealloc(imp->links, (imp->n_links + 1) * sizeof(*imp->links));
 			imp->links[imp->n_links].path = kk_xstrdup(ent->name);
 			imp->links[imp->n_links].target =
 				slash ? kk_xasprintf("%.*s/%s", (int)(slash - ent->name), ent->name,
@@ -1044,7 +1052,8 @@ static int read_archive(struct importer *imp, const struct kk_reader *in, struct
 		} else if (!strcmp(ent->name, "index.json")) {
 			free(imp->index_json);
 			imp->index_json = NULL;
-			if (read_member(tar, ent, META_MAX, &imp->index_json, &imp->index_len, err) < 0)
+			if (read_member(tar, ent, META_MAX, &imp->index_json, &imp->index_len,
+					err) < 0)
 				return kk_err_wrap(err, "`%s`", imp->source);
 		} else if (!strcmp(ent->name, "manifest.json")) {
 			free(imp->manifest_json);
@@ -1063,7 +1072,8 @@ static int read_archive(struct importer *imp, const struct kk_reader *in, struct
 	if (rc < 0)
 		return -1;
 	if (members == 0)
-		return kk_err_set(err, EINVAL, "`%s` is empty: image tarball is required", imp->source);
+		return kk_err_set(err, EINVAL, "`%s` is empty: image tarball is required",
+				  imp->source);
 	return 0;
 }
 

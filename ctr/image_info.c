@@ -66,8 +66,10 @@ static int walk(struct ctr_conn *conn, const char *media_type, const char *diges
 				struct kk_platform cp = { 0 };
 
 				snprintf(cp.os, sizeof(cp.os), "%s", desc_str(p, "os"));
-				snprintf(cp.arch, sizeof(cp.arch), "%s", desc_str(p, "architecture"));
-				snprintf(cp.variant, sizeof(cp.variant), "%s", desc_str(p, "variant"));
+				snprintf(cp.arch, sizeof(cp.arch), "%s",
+					 desc_str(p, "architecture"));
+				snprintf(cp.variant, sizeof(cp.variant), "%s",
+					 desc_str(p, "variant"));
 				if (kk_platform_match_rank(want, &cp) < 0)
 					continue;
 			}
@@ -81,8 +83,8 @@ static int walk(struct ctr_conn *conn, const char *media_type, const char *diges
 		if (read_json(conn, digest, &j, err) < 0)
 			return -1;
 		*size += desc_size(cJSON_GetObjectItemCaseSensitive(j, "config"));
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "layers"))
-			*size += desc_size(it);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "layers")) *size +=
+			desc_size(it);
 		return 0;
 	default:
 		return 0;

@@ -12,9 +12,10 @@
 #include "common/mem.h"
 
 static const char *const snapshotters[] = { "overlayfs", "native",    "btrfs",
-					    "zfs",	 "devmapper", "blockfile" };
+					    "zfs",       "devmapper", "blockfile" };
 
-static void add(char ***list, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char ***list, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void add(char ***list, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -29,8 +30,8 @@ static void add(char ***list, size_t *n, const char *fmt, ...)
 }
 
 #define REMOVED(rep, ...) add(&(rep)->removed, &(rep)->n_removed, __VA_ARGS__)
-#define FAILED(rep, ...) add(&(rep)->failed, &(rep)->n_failed, __VA_ARGS__)
-#define WARNED(rep, ...) add(&(rep)->warnings, &(rep)->n_warnings, __VA_ARGS__)
+#define FAILED(rep, ...)  add(&(rep)->failed, &(rep)->n_failed, __VA_ARGS__)
+#define WARNED(rep, ...)  add(&(rep)->warnings, &(rep)->n_warnings, __VA_ARGS__)
 
 void ctr_cleanup_report_clear(struct ctr_cleanup_report *r)
 {
@@ -99,8 +100,8 @@ static void drop_containers(struct ctr_conn *conn, struct ctr_cleanup_report *re
 		REMOVED(rep, "container `%s`", c->id);
 		/* the container's own snapshot, as delete with snapshot cleanup does */
 		if (c->snapshot_key && c->snapshot_key[0]) {
-			const char *sn = c->snapshotter && c->snapshotter[0] ? c->snapshotter
-									     : "overlayfs";
+			const char *sn =
+				c->snapshotter && c->snapshotter[0] ? c->snapshotter : "overlayfs";
 
 			memset(&err, 0, sizeof(err));
 			if (ctr_snapshot_remove(conn, sn, c->snapshot_key, &err) == 0)
@@ -145,7 +146,8 @@ static void drop_images(struct ctr_conn *conn, struct ctr_cleanup_report *rep)
 	for (size_t i = 0; i < n; i++) {
 		memset(&err, 0, sizeof(err));
 		/* the last delete waits for GC, so what only images held is gone after it */
-		if (ctr_image_delete(conn, list[i].name, i + 1 == n, &err) < 0 && err.code != ENOENT)
+		if (ctr_image_delete(conn, list[i].name, i + 1 == n, &err) < 0 &&
+		    err.code != ENOENT)
 			FAILED(rep, "image `%s`: %s", list[i].name, err.msg);
 		else
 			REMOVED(rep, "image `%s`", list[i].name);
@@ -183,7 +185,8 @@ static void drop_snapshots(struct ctr_conn *conn, const char *sn, struct ctr_cle
 			if (is_parent[i])
 				continue;
 			memset(&err, 0, sizeof(err));
-			if (ctr_snapshot_remove(conn, sn, list[i].name, &err) == 0 || err.code == ENOENT) {
+			if (ctr_snapshot_remove(conn, sn, list[i].name, &err) == 0 ||
+			    err.code == ENOENT) {
 				REMOVED(rep, "snapshot `%s/%s`", sn, list[i].name);
 				removed++;
 			} else if (pass == 31) {
@@ -192,7 +195,8 @@ static void drop_snapshots(struct ctr_conn *conn, const char *sn, struct ctr_cle
 		}
 		if (removed == 0) {
 			for (size_t i = 0; i < n; i++)
-				FAILED(rep, "snapshot `%s/%s`: could not be removed", sn, list[i].name);
+				FAILED(rep, "snapshot `%s/%s`: could not be removed", sn,
+				       list[i].name);
 			ctr_snapshot_list_free(list, n);
 			return;
 		}

@@ -65,8 +65,8 @@ static int parse_flags(int argc, char **argv, const char *cmd, bool want_output,
 			else if (i + 1 < argc)
 				*slot = argv[++i];
 			else
-				return kk_err_set(err, KK_EUSAGE, "image %s: flag `%s` needs a value", cmd,
-						  name);
+				return kk_err_set(err, KK_EUSAGE,
+						  "image %s: flag `%s` needs a value", cmd, name);
 			continue;
 		}
 		if (a[0] == '-' && a[1])
@@ -116,13 +116,15 @@ static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return kk_err_set(err, EIO, "docker save %s: exit status %d", ref, WEXITSTATUS(status));
+		return kk_err_set(err, EIO, "docker save %s: exit status %d", ref,
+				  WEXITSTATUS(status));
 	return kk_err_set(err, EIO, "docker save %s: killed by signal %d", ref, WTERMSIG(status));
 }
 
 int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_load_result res = { 0 };
 	struct kk_image_load_req req = { 0 };
@@ -133,18 +135,21 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	if (parse_flags(argc, argv, "load", false, true, &f, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
-		return kk_err_set(err, KK_EUSAGE, "image load: accepts at most 1 arg(s), received %d",
-				  f.n_pos);
+		return kk_err_set(err, KK_EUSAGE,
+				  "image load: accepts at most 1 arg(s), received %d", f.n_pos);
 	if (f.from_docker && *f.from_docker && f.pos && *f.pos)
 		return kk_err_set(err, KK_EUSAGE,
-				  "image load: pass either a tarball path or --from-docker, not both");
+				  "image load: pass either a tarball path or --from-docker, not "
+				  "both");
 	if (!(f.from_docker && *f.from_docker) && !(f.pos && *f.pos))
 		return kk_err_set(err, KK_EUSAGE,
-				  "image load: a tarball path, '-' for stdin, or --from-docker <ref> is required");
+				  "image load: a tarball path, '-' for stdin, or --from-docker "
+				  "<ref> is required");
 	if (ctx->no_daemon && geteuid() != 0)
-		return kk_err_set(err, EPERM,
-				  "command must run as root: `kuke image load --no-daemon` writes to "
-				  "root-owned paths — re-run with `sudo kuke image load --no-daemon`");
+		return kk_err_set(
+			err, EPERM,
+			"command must run as root: `kuke image load --no-daemon` writes to "
+			"root-owned paths — re-run with `sudo kuke image load --no-daemon`");
 
 	if (f.from_docker && *f.from_docker) {
 		if (docker_save(f.from_docker, &fd, &docker, err) < 0)
@@ -163,8 +168,8 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 		if (fd < 0)
 			return kk_err_sys(err, "image load: open `%s`", f.pos);
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			return kk_err_set(err, EINVAL, "image load: `%s`: image tarball is required",
-					  f.pos);
+			return kk_err_set(err, EINVAL,
+					  "image load: `%s`: image tarball is required", f.pos);
 	}
 	req.realm = f.realm;
 	req.fd = fd;
@@ -215,7 +220,9 @@ static int parse_output(const char *s, enum out_format *out, struct kk_err *err)
 		*out = OUT_JSON;
 	else
 		return kk_err_set(err, KK_EUSAGE,
-				  "image get: unknown output format `%s` (want yaml, json or table)", s);
+				  "image get: unknown output format `%s` (want yaml, json or "
+				  "table)",
+				  s);
 	return 0;
 }
 
@@ -258,7 +265,7 @@ static void print_table(const struct kk_image_list_result *r)
 {
 	const char *hdr[3] = { "NAME", "SIZE", "CREATED" };
 	size_t w[3] = { 4, 4, 7 };
-	char (*cells)[2][64] = kk_xcalloc(r->n + 1, sizeof(*cells));
+	char(*cells)[2][64] = kk_xcalloc(r->n + 1, sizeof(*cells));
 
 	for (size_t i = 0; i < r->n; i++) {
 		format_size(r->images[i].size, cells[i][0], sizeof(cells[i][0]));
@@ -314,7 +321,8 @@ static void print_tree(cJSON *tree, enum out_format fmt)
 
 int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	enum out_format fmt = OUT_DEFAULT;
@@ -324,8 +332,8 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 	    parse_output(f.output, &fmt, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
-		return kk_err_set(err, KK_EUSAGE, "image get: accepts at most 1 arg(s), received %d",
-				  f.n_pos);
+		return kk_err_set(err, KK_EUSAGE,
+				  "image get: accepts at most 1 arg(s), received %d", f.n_pos);
 	req.realm = f.realm;
 	req.ref = f.pos;
 	if (f.pos && f.pos[strspn(f.pos, " \t\n")]) {
@@ -334,7 +342,8 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 		if (kk_ctl_image_get(&ctl, &req, &info, err) < 0) {
 			if (err->code == ENOENT)
 				return kk_err_set(err, ENOENT,
-						  "image \"%s\" not found in realm \"%s\": image not found",
+						  "image \"%s\" not found in realm \"%s\": image "
+						  "not found",
 						  f.pos, f.realm);
 			return kk_err_wrap(err, "image get");
 		}
@@ -367,7 +376,8 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path, .containerd_socket = ctx->containerd_socket };
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };

@@ -55,8 +55,7 @@ static int open_realm(const char *socket, const char *realm_in, char **realm, ch
 }
 
 int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
-		      struct kk_image_load_result *res,
-		      struct kk_err *err)
+		      struct kk_image_load_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	struct kk_fd_reader fr = { .fd = req->fd, .name = req->source };
@@ -123,8 +122,7 @@ static void info_from_ctr(struct ctr_conn *conn, const struct ctr_image *img,
 		out->label_keys[i] = kk_xstrdup(img->labels.keys[i]);
 	qsort(out->label_keys, img->labels.n, sizeof(char *), label_cmp);
 	for (size_t i = 0; i < img->labels.n; i++)
-		out->label_values[i] =
-			kk_xstrdup(ctr_labels_get(&img->labels, out->label_keys[i]));
+		out->label_values[i] = kk_xstrdup(ctr_labels_get(&img->labels, out->label_keys[i]));
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -134,8 +132,7 @@ static int info_cmp(const void *a, const void *b)
 }
 
 int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		      struct kk_image_list_result *res,
-		      struct kk_err *err)
+		      struct kk_image_list_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
@@ -189,8 +186,7 @@ static int find_image(struct ctr_conn *conn, const char *ref, struct ctr_image *
 }
 
 int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		     struct kk_image_info *out,
-		     struct kk_err *err)
+		     struct kk_image_info *out, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
@@ -222,8 +218,7 @@ void kk_image_info_clear(struct kk_image_info *info)
 }
 
 int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		        struct kk_image_delete_result *res,
-			struct kk_err *err)
+			struct kk_image_delete_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;

@@ -28,7 +28,7 @@ struct kk_image_req {
 
 struct kk_image_load_req {
 	const char *realm;
-	int fd;		      /* the tarball (plain, gzip or zstd), read to its end; borrowed */
+	int fd;               /* the tarball (plain, gzip or zstd), read to its end; borrowed */
 	const char *source;   /* names it in messages: a path or "stdin" */
 	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
 };
@@ -66,25 +66,21 @@ struct kk_image_delete_result {
 };
 
 int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
-		      struct kk_image_load_result *res,
-		      struct kk_err *err);
+		      struct kk_image_load_result *res, struct kk_err *err);
 void kk_image_load_result_clear(struct kk_image_load_result *r);
 
 int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		      struct kk_image_list_result *res,
-		      struct kk_err *err);
+		      struct kk_image_list_result *res, struct kk_err *err);
 void kk_image_list_result_clear(struct kk_image_list_result *r);
 
 /* Not found: ENOENT, "image not found". A ref is tried as given, then normalised as
  * `kuke create container --image` does (busybox -> docker.io/library/busybox:latest). */
 int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		     struct kk_image_info *out,
-		     struct kk_err *err);
+		     struct kk_image_info *out, struct kk_err *err);
 void kk_image_info_clear(struct kk_image_info *info);
 
 int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
-		        struct kk_image_delete_result *res,
-			struct kk_err *err);
+			struct kk_image_delete_result *res, struct kk_err *err);
 void kk_image_delete_result_clear(struct kk_image_delete_result *r);
 
 /* JSON with upstream's Go field names (ImageInfo: Name, Size, CreatedAt, Digest,

@@ -12,8 +12,8 @@
 struct kk_ns_cleanup_result {
 	bool existed, deleted;
 	size_t n_removed, n_failed, n_warnings;
-	char **removed;	 /* "task `x`", "image `y`", "snapshot `overlayfs/z`" ... */
-	char **failed;	 /* "<item>: <reason>" */
+	char **removed;  /* "task `x`", "image `y`", "snapshot `overlayfs/z`" ... */
+	char **failed;   /* "<item>: <reason>" */
 	char **warnings; /* "snapshotter `zfs` skipped: ..." */
 };
 void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r);

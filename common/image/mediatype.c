@@ -11,11 +11,11 @@ static bool is_any(const char *mt, const char *const *list)
 	return false;
 }
 
-static const char *const layers_plain[] = { KK_MT_OCI_LAYER, KK_MT_OCI_LAYER_ND,
-					    KK_MT_DOCKER_LAYER, NULL };
+static const char *const layers_plain[] = { KK_MT_OCI_LAYER, KK_MT_OCI_LAYER_ND, KK_MT_DOCKER_LAYER,
+					    NULL };
 static const char *const layers_gzip[] = { KK_MT_OCI_LAYER_GZIP, KK_MT_OCI_LAYER_ND_GZIP,
-					   KK_MT_DOCKER_LAYER_GZIP,
-					   KK_MT_DOCKER_LAYER_FOREIGN_GZIP, NULL };
+					   KK_MT_DOCKER_LAYER_GZIP, KK_MT_DOCKER_LAYER_FOREIGN_GZIP,
+					   NULL };
 static const char *const layers_zstd[] = { KK_MT_OCI_LAYER_ZSTD, KK_MT_OCI_LAYER_ND_ZSTD,
 					   KK_MT_DOCKER_LAYER_ZSTD, NULL };
 

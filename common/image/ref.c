@@ -111,8 +111,7 @@ int kk_image_ref_docker_normalize(const char *ref, char **out, struct kk_err *er
 		size_t n = (size_t)(slash - name);
 
 		if (memchr(name, '.', n) || memchr(name, ':', n) ||
-		    (n == 9 && memcmp(name, "localhost", 9) == 0) ||
-		    has_upper(name, n)) {
+		    (n == 9 && memcmp(name, "localhost", 9) == 0) || has_upper(name, n)) {
 			if (!domain_ok(name, n))
 				return kk_err_set(err, EINVAL, "invalid reference `%s`: bad domain",
 						  ref);

@@ -160,7 +160,8 @@ static ssize_t zstd_read(struct kk_decomp *d, void *buf, size_t n, struct kk_err
 		d->in_pos = in.pos;
 		d->started = 1;
 		if (ZSTD_isError(rc))
-			return kk_err_set(err, EPROTO, "%s: zstd: %s", d->name, ZSTD_getErrorName(rc));
+			return kk_err_set(err, EPROTO, "%s: zstd: %s", d->name,
+					  ZSTD_getErrorName(rc));
 		d->stream_end = rc == 0;
 		if (out.pos > 0)
 			return (ssize_t)out.pos;

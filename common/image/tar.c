@@ -156,8 +156,8 @@ static int read_meta(struct kk_tar *t, int64_t size, char **out, struct kk_err *
 	int rc;
 
 	if (size < 0 || size > META_MAX)
-		return kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: metadata member too large",
-				  t->name);
+		return kk_err_set(err, EPROTO,
+				  "tar `%s`: corrupt archive: metadata member too large", t->name);
 	buf = kk_xmalloc((size_t)padded + 1);
 	rc = padded ? read_block(t, buf, (size_t)padded, err) : 1;
 	if (rc <= 0) {
@@ -180,7 +180,8 @@ static int parse_pax(struct kk_tar *t, const char *p, size_t n, char **path, cha
 		unsigned long len = strtoul(p + off, &end, 10);
 		const char *rec = p + off, *key, *eq;
 
-		if (end == p + off || *end != ' ' || len == 0 || len > n - off || rec[len - 1] != '\n')
+		if (end == p + off || *end != ' ' || len == 0 || len > n - off ||
+		    rec[len - 1] != '\n')
 			return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax header", t->name);
 		key = end + 1;
 		eq = memchr(key, '=', (size_t)(rec + len - 1 - key));
@@ -201,7 +202,8 @@ static int parse_pax(struct kk_tar *t, const char *p, size_t n, char **path, cha
 
 			free(v);
 			if (bad)
-				return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax size", t->name);
+				return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax size",
+						  t->name);
 			*size = s;
 		}
 		off += len;
@@ -272,7 +274,8 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 			goto fail;
 		}
 		if (parse_number((char *)b + 124, 12, &size) < 0) {
-			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: bad size field", t->name);
+			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: bad size field",
+				   t->name);
 			goto fail;
 		}
 		type = (char)b[156];
@@ -282,8 +285,8 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 			if (read_meta(t, size, &meta, err) < 0)
 				goto fail;
 			if (type == 'x')
-				rc = parse_pax(t, meta, (size_t)size, &long_path, &long_link, &pax_size,
-					       err);
+				rc = parse_pax(t, meta, (size_t)size, &long_path, &long_link,
+					       &pax_size, err);
 			free(meta);
 			if (rc < 0)
 				goto fail;

@@ -134,8 +134,8 @@ static void cleanup_namespace(struct ctr_conn *conn)
 	TAP_INT_EQ(rep.n_failed, 0);
 	TAP_OK(rep.n_warnings >= 1, "unavailable snapshotters are warnings (%zu)", rep.n_warnings);
 	ctr_cleanup_report_clear(&rep);
-	snprintf(cmd, sizeof(cmd), "ctr --address %s namespaces ls -q | grep -qx unit-img.kukeon.io",
-		 sock);
+	snprintf(cmd, sizeof(cmd),
+		 "ctr --address %s namespaces ls -q | grep -qx unit-img.kukeon.io", sock);
 	TAP_OK(system(cmd) != 0, "ctr no longer lists the namespace");
 
 	TAP_OK(ctr_namespace_cleanup(conn, "unit-nothing.kukeon.io", &rep, &err) == 0,

@@ -27,7 +27,8 @@ static void upstream_normalize_examples(void)
 	check_norm("docker.io/library/debian:latest", "docker.io/library/debian:latest");
 	check_norm("registry.example.com:5000/image:tag", "registry.example.com:5000/image:tag");
 	check_norm("registry.example.com/image:tag", "registry.example.com/image:tag");
-	check_norm("https://registry.example.com/image:tag", "https://registry.example.com/image:tag");
+	check_norm("https://registry.example.com/image:tag",
+		   "https://registry.example.com/image:tag");
 	check_norm("registry.example.com:5000/namespace/image:v1.0.0",
 		   "registry.example.com:5000/namespace/image:v1.0.0");
 	check_norm("docker.io/user/image:tag", "docker.io/user/image:tag");
@@ -60,7 +61,8 @@ static void docker_normalize(void)
 	check_docker("Busybox", NULL);
 	check_docker("busybox:", NULL);
 	check_docker("a//b", NULL);
-	check_docker("x@sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	check_docker("x@sha256:"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		     "docker.io/library/x@sha256:"
 		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 }
@@ -150,7 +152,8 @@ static void digests(void)
 	TAP_STR_EQ(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	kk_sha256_free(h);
 	TAP_OK(kk_digest_is_valid(d), "valid digest");
-	TAP_OK(!kk_digest_is_valid("sha256:BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	TAP_OK(!kk_digest_is_valid(
+		       "sha256:BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
 	       "upper-case hex is not valid");
 	TAP_OK(!kk_digest_is_valid("sha512:00"), "other algorithms are not valid");
 

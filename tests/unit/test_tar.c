@@ -163,7 +163,8 @@ static void bad_archives(void)
 
 	/* flip a byte in the first header's name: the checksum no longer matches */
 	snprintf(bad, sizeof(bad), "%s/corrupt.tar", dir);
-	sh("cp %s %s && printf 'Z' | dd of=%s bs=1 seek=0 conv=notrunc 2>/dev/null", path, bad, bad);
+	sh("cp %s %s && printf 'Z' | dd of=%s bs=1 seek=0 conv=notrunc 2>/dev/null", path, bad,
+	   bad);
 	memset(&err, 0, sizeof(err));
 	TAP_INT_EQ(read_archive(bad, &s, &err), -1);
 	TAP_OK(strstr(err.msg, "bad header checksum") != NULL, "corrupt: %s", err.msg);
@@ -197,10 +198,12 @@ static void ustar_prefix(void)
 	const struct kk_tar_entry *e;
 	int found = 0, rc;
 
-	snprintf(name, sizeof(name), "%s/%s/%s", "p123456789p123456789p123456789p123456789p123456789p1234567890",
+	snprintf(name, sizeof(name), "%s/%s/%s",
+		 "p123456789p123456789p123456789p123456789p123456789p1234567890",
 		 "q123456789q123456789q123456789q123456789q123456789q1234567890", "file-in-ustar");
 	sh("mkdir -p %s/us && cd %s/us && mkdir -p \"$(dirname %s)\" && printf u > %s && "
-	   "tar --format=ustar -cf ../ustar.tar .", dir, dir, name, name);
+	   "tar --format=ustar -cf ../ustar.tar .",
+	   dir, dir, name, name);
 	snprintf(path, sizeof(path), "%s/ustar.tar", dir);
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct kk_fd_reader fr = { .fd = fd, .name = path };
