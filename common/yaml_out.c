@@ -18,7 +18,7 @@ struct buf {
 
 static void put(struct buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
+	if (!b->s || b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->s = kk_xrealloc(b->s, b->cap);
 	}
@@ -170,7 +170,7 @@ static void yaml_map(struct buf *b, const cJSON *v, int ind, bool first_inline, 
 		put(b, ":", 1);
 		if (is_block(it)) {
 			put(b, "\n", 1);
-			yaml_node(b, it, cJSON_IsArray(it) ? ind + 2 : ind + 2, flags);
+			yaml_node(b, it, ind + 2, flags);
 		} else {
 			put(b, " ", 1);
 			yaml_scalar(b, it);

@@ -32,8 +32,8 @@ int ctr_content_update_labels(struct ctr_conn *conn, const char *digest,
 	if (n == 0)
 		return 0;
 	entries = kk_xcalloc(n, sizeof(*entries));
-	eptrs = kk_xcalloc(n, sizeof(*eptrs));
-	paths = kk_xcalloc(n, sizeof(*paths));
+	eptrs = kk_xcalloc(n, sizeof(Containerd__Services__Content__V1__Info__LabelsEntry *));
+	paths = kk_xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		Containerd__Services__Content__V1__Info__LabelsEntry e =
 			CONTAINERD__SERVICES__CONTENT__V1__INFO__LABELS_ENTRY__INIT;

@@ -553,7 +553,7 @@ static int unpack(struct importer *imp, const char *name, const char *manifest_d
 	const cJSON *diffs, *rootfs;
 	cleanup_free const char **diff_ids = NULL;
 	cleanup_free char(*chain)[KK_DIGEST_STR_SIZE] = NULL;
-	struct desc cd;
+	struct desc cd = { 0 };
 	size_t n;
 	char label[128];
 
@@ -583,7 +583,7 @@ static int unpack(struct importer *imp, const char *name, const char *manifest_d
 
 	for (size_t i = 0; i < n; i++) {
 		struct ctr_snapshot st = { 0 };
-		struct desc ld;
+		struct desc ld = { 0 };
 
 		if (parse_desc(cJSON_GetArrayItem(layers, (int)i), "layer", &ld, err) < 0)
 			return kk_err_wrap(err, "image `%s`: manifest `%s`", name, manifest_digest);
@@ -629,7 +629,7 @@ static int do_manifest(struct importer *imp, const char *name, const char *diges
 	cleanup_(cjson_freep) cJSON *m = NULL;
 	struct ctr_labels l = { 0 };
 	const cJSON *layers, *it;
-	struct desc cd;
+	struct desc cd = { 0 };
 	int rc = -1;
 
 	if (already_labelled(imp, digest))
@@ -640,7 +640,9 @@ static int do_manifest(struct importer *imp, const char *name, const char *diges
 		return kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
 	if (blob_require(imp, cd.digest, "config", err) < 0)
 		return kk_err_wrap(err, "image `%s`", name);
-	child_label(&l, kk_media_gc_label(cd.media_type[0] ? cd.media_type : KK_MT_OCI_CONFIG),
+	child_label(&l,
+		    kk_media_gc_label(cd.media_type && cd.media_type[0] ? cd.media_type
+									: KK_MT_OCI_CONFIG),
 		    cd.digest);
 	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
 	if (layers && !cJSON_IsArray(layers)) {
@@ -650,7 +652,7 @@ static int do_manifest(struct importer *imp, const char *name, const char *diges
 	}
 	cJSON_ArrayForEach(it, layers)
 	{
-		struct desc ld;
+		struct desc ld = { 0 };
 
 		if (parse_desc(it, "layer", &ld, err) < 0) {
 			kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
@@ -687,7 +689,7 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 {
 	cleanup_(cjson_freep) cJSON *m = NULL;
 	cleanup_(cjson_freep) cJSON *c = NULL;
-	struct desc cd;
+	struct desc cd = { 0 };
 
 	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0 ||
 	    parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0 ||
@@ -712,7 +714,7 @@ static int do_index(struct importer *imp, const char *name, const char *digest, 
 		return kk_err_set(err, EBADMSG, "index `%s` has no manifests list", digest);
 	cJSON_ArrayForEach(it, manifests)
 	{
-		struct desc d;
+		struct desc d = { 0 };
 		struct kk_platform p;
 		int rank = -1;
 		enum kk_media_kind kind;
@@ -835,7 +837,7 @@ static int resolve_oci(struct importer *imp, struct kk_err *err)
 				  imp->source);
 	cJSON_ArrayForEach(it, manifests)
 	{
-		struct desc d;
+		struct desc d = { 0 };
 		const char *name;
 		cleanup_free char *norm = NULL;
 
@@ -937,7 +939,8 @@ static int resolve_docker(struct importer *imp, struct kk_err *err)
 					  "`%s`: manifest.json refers to `%s`, which is not in the "
 					  "archive",
 					  imp->source, config_path);
-		lb = kk_xcalloc((size_t)cJSON_GetArraySize(layers) + 1, sizeof(*lb));
+		lb = kk_xcalloc((size_t)cJSON_GetArraySize(layers) + 1,
+				sizeof(const struct blob *));
 		cJSON_ArrayForEach(t, layers)
 		{
 			const char *p = cJSON_IsString(t) ? t->valuestring : "";

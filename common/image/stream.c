@@ -238,7 +238,7 @@ int kk_decomp_new_auto(const struct kk_reader *src, const char *name, struct kk_
 {
 	unsigned char head[4];
 	size_t got = 0;
-	struct kk_decomp *d;
+	struct kk_decomp *d = NULL;
 
 	while (got < sizeof(head)) {
 		ssize_t k = src->read(src->ctx, head + got, sizeof(head) - got, err);
@@ -249,7 +249,7 @@ int kk_decomp_new_auto(const struct kk_reader *src, const char *name, struct kk_
 			break;
 		got += (size_t)k;
 	}
-	if (kk_decomp_new(src, kk_compression_detect(head, got), name, &d, err) < 0)
+	if (kk_decomp_new(src, kk_compression_detect(head, got), name, &d, err) < 0 || !d)
 		return -1;
 	/* the peeked bytes are the start of the input buffer */
 	memcpy(d->in, head, got);

@@ -175,6 +175,8 @@ static int parse_pax(struct kk_tar *t, const char *p, size_t n, char **path, cha
 {
 	size_t off = 0;
 
+	if (!p)
+		return 0;
 	while (off < n) {
 		char *end;
 		unsigned long len = strtoul(p + off, &end, 10);
