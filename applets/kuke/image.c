@@ -97,8 +97,7 @@ static int docker_save(const char *ref, int *fd, pid_t *pid, struct kk_err *err)
 	if (child == 0) {
 		dup2(p[1], STDOUT_FILENO);
 		execlp("docker", "docker", "save", ref, (char *)NULL);
-		fprintf(stderr, "kuke: docker save %s: %s\n", ref, strerror(errno));
-		_exit(127);
+		_exit(127); /* reported by docker_wait */
 	}
 	close(p[1]);
 	*fd = p[0];
@@ -115,10 +114,12 @@ static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
 			return kk_err_sys(err, "docker save %s: wait", ref);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return kk_err_set(err, ENOENT, "docker save %s: cannot run `docker`", ref);
 	if (WIFEXITED(status))
 		return kk_err_set(err, EIO, "docker save %s: exit status %d", ref,
 				  WEXITSTATUS(status));
-	return kk_err_set(err, EIO, "docker save %s: killed by signal %d", ref, WTERMSIG(status));
+	return kk_err_set(err, EINTR, "docker save %s: killed by signal %d", ref, WTERMSIG(status));
 }
 
 int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
@@ -178,9 +179,14 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	if (docker > 0) {
 		struct kk_err derr = { 0 };
 
-		if (rc < 0)
+		bool we_killed = rc < 0;
+
+		if (we_killed)
 			kill(docker, SIGTERM);
-		if (docker_wait(f.from_docker, docker, &derr) < 0 && rc == 0) {
+		/* docker's own failure explains an empty or cut stream better than the import
+		 * does; a docker we stopped ourselves explains nothing */
+		if (docker_wait(f.from_docker, docker, &derr) < 0 &&
+		    !(we_killed && derr.code == EINTR)) {
 			*err = derr;
 			rc = -1;
 		}

@@ -307,6 +307,8 @@ assert_usable() {
 	[ "$output" = "kuke: image load: \`$BATS_TEST_TMPDIR/empty.tar\`: image tarball is required" ]
 	run -1 kuke image load "$BATS_TEST_TMPDIR/nope.tar"
 	[ "$output" = "kuke: image load: open \`$BATS_TEST_TMPDIR/nope.tar\`: No such file or directory" ]
+	PATH=/nonexistent run -1 kuke --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image load --from-docker busybox
+	[ "$output" = 'kuke: image load: docker save busybox: cannot run `docker`' ]
 	run -1 kuke image load --realm ' ' "$BATS_TEST_TMPDIR/empty2.tar" </dev/null
 	[[ "$output" == *"open"* || "$output" == *"realm name is required"* ]]
 }
