@@ -20,7 +20,9 @@
 #include "common/cleanup.h"
 #include "common/controller/image.h"
 #include "common/mem.h"
+#include "common/table.h"
 #include "common/yaml_out.h"
+#include "applets/kuke/opts.h"
 
 struct image_flags {
 	const char *realm;
@@ -31,50 +33,31 @@ struct image_flags {
 	int n_pos;
 };
 
-/* --realm R, --realm=R, -o F, --output F, --output=F, -oF ... */
-static int parse_flags(int argc, char **argv, const char *cmd, bool want_output, bool want_load,
+/* --realm everywhere; -o/--output for get; --from-docker and --platform for load */
+static int parse_flags(int *argc, char **argv, const char *cmd, bool want_output, bool want_load,
 		       struct image_flags *f, struct kk_err *err)
 {
+	const struct kuke_opt all[] = {
+		{ "realm", 0, KUKE_OPT_STRING, &f->realm },
+		{ "output", 'o', KUKE_OPT_STRING, &f->output },
+		{ "from-docker", 0, KUKE_OPT_STRING, &f->from_docker },
+		{ "platform", 0, KUKE_OPT_STRING, &f->platform },
+	};
+	const struct kuke_opt load[] = { all[0], all[2], all[3] };
+	const struct kuke_opt get[] = { all[0], all[1] };
+	int rc;
+
 	f->realm = KK_DEFAULT_REALM;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		const char *name = NULL;
-
-		if (!strcmp(a, "--")) {
-			for (i++; i < argc; i++, f->n_pos++)
-				if (!f->pos)
-					f->pos = argv[i];
-			break;
-		}
-		if (!strncmp(a, "--realm", 7) && (a[7] == '=' || !a[7]))
-			slot = &f->realm, name = "--realm";
-		else if (want_output && (!strncmp(a, "--output", 8) && (a[8] == '=' || !a[8])))
-			slot = &f->output, name = "--output";
-		else if (want_output && !strncmp(a, "-o", 2))
-			slot = &f->output, name = "-o";
-		else if (want_load && !strncmp(a, "--from-docker", 13) && (a[13] == '=' || !a[13]))
-			slot = &f->from_docker, name = "--from-docker";
-		else if (want_load && !strncmp(a, "--platform", 10) && (a[10] == '=' || !a[10]))
-			slot = &f->platform, name = "--platform";
-		if (slot) {
-			size_t len = strlen(name);
-
-			if (a[len] == '=' || (!strcmp(name, "-o") && a[2]))
-				*slot = a + len + (a[len] == '=');
-			else if (i + 1 < argc)
-				*slot = argv[++i];
-			else
-				return kk_err_set(err, KK_EUSAGE,
-						  "image %s: flag `%s` needs a value", cmd, name);
-			continue;
-		}
-		if (a[0] == '-' && a[1])
-			return kk_err_set(err, KK_EUSAGE, "image %s: unknown flag `%s`", cmd, a);
-		if (!f->pos)
-			f->pos = a;
-		f->n_pos++;
-	}
+	if (want_load)
+		rc = kuke_opts_parse(load, ARRAY_SIZE(load), argc, argv, err);
+	else if (want_output)
+		rc = kuke_opts_parse(get, ARRAY_SIZE(get), argc, argv, err);
+	else
+		rc = kuke_opts_parse(all, 1, argc, argv, err);
+	if (rc < 0)
+		return kk_err_wrap(err, "image %s", cmd);
+	f->n_pos = *argc - 1;
+	f->pos = *argc > 1 ? argv[1] : NULL;
 	return 0;
 }
 
@@ -133,7 +116,7 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	pid_t docker = -1;
 	int rc;
 
-	if (parse_flags(argc, argv, "load", false, true, &f, err) < 0)
+	if (parse_flags(&argc, argv, "load", false, true, &f, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
 		return kk_err_set(err, KK_EUSAGE,
@@ -266,35 +249,20 @@ static void format_created(int64_t ns, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* upstream PrintTable: every column left-justified and padded, two spaces between */
 static void print_table(const struct kk_image_list_result *r)
 {
-	const char *hdr[3] = { "NAME", "SIZE", "CREATED" };
-	size_t w[3] = { 4, 4, 7 };
-	char(*cells)[2][64] = kk_xcalloc(r->n + 1, sizeof(*cells));
+	static const char *const hdr[] = { "NAME", "SIZE", "CREATED" };
+	cleanup_(kk_table_freep) struct kk_table *t = kk_table_new(3, hdr);
 
 	for (size_t i = 0; i < r->n; i++) {
-		format_size(r->images[i].size, cells[i][0], sizeof(cells[i][0]));
-		format_created(r->images[i].created_ns, cells[i][1], sizeof(cells[i][1]));
-		if (strlen(r->images[i].name) > w[0])
-			w[0] = strlen(r->images[i].name);
-		for (int c = 0; c < 2; c++)
-			if (strlen(cells[i][c]) > w[c + 1])
-				w[c + 1] = strlen(cells[i][c]);
+		char size[32], created[32];
+		const char *row[3] = { r->images[i].name, size, created };
+
+		format_size(r->images[i].size, size, sizeof(size));
+		format_created(r->images[i].created_ns, created, sizeof(created));
+		kk_table_add(t, row);
 	}
-	for (int c = 0; c < 3; c++)
-		printf("%s%-*s", c ? "  " : "", (int)w[c], hdr[c]);
-	printf("\n");
-	for (int c = 0; c < 3; c++) {
-		printf("%s", c ? "  " : "");
-		for (size_t k = 0; k < w[c]; k++)
-			putchar('-');
-	}
-	printf("\n");
-	for (size_t i = 0; i < r->n; i++)
-		printf("%-*s  %-*s  %-*s\n", (int)w[0], r->images[i].name, (int)w[1], cells[i][0],
-		       (int)w[2], cells[i][1]);
-	free(cells);
+	kk_table_print(t, stdout);
 }
 
 /* YAML has no null map: yaml.v3 prints a nil map as {} */
@@ -334,7 +302,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 	enum out_format fmt = OUT_DEFAULT;
 	cJSON *tree;
 
-	if (parse_flags(argc, argv, "get", true, false, &f, err) < 0 ||
+	if (parse_flags(&argc, argv, "get", true, false, &f, err) < 0 ||
 	    parse_output(f.output, &fmt, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
@@ -388,7 +356,7 @@ int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };
 
-	if (parse_flags(argc, argv, "delete", false, false, &f, err) < 0)
+	if (parse_flags(&argc, argv, "delete", false, false, &f, err) < 0)
 		return -1;
 	if (f.n_pos != 1)
 		return kk_err_set(err, KK_EUSAGE, "image delete: accepts 1 arg(s), received %d",

@@ -12,14 +12,17 @@
 
 struct kuke_cmd {
 	const char *verb;
-	const char *resource; /* NULL: the verb takes no resource word */
+	const char *verb_aliases; /* space-separated */
+	const char *resource;     /* NULL: the verb takes no resource word */
+	const char *resource_aliases;
 	kuke_handler *fn;
 	const char *args;
 	const char *summary;
 };
 
 static const struct kuke_cmd commands[] = {
-#define CMD(verb, resource, fn, args, summary) { verb, resource, fn, args, summary },
+#define CMD(verb, verb_aliases, resource, resource_aliases, fn, args, summary) \
+	{ verb, verb_aliases, resource, resource_aliases, fn, args, summary },
 #include "applets/kuke/commands.def"
 #undef CMD
 };
@@ -31,9 +34,6 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: kuke [global flags] COMMAND [ARGS...]\n\nCommands:\n");
 	for (size_t i = 0; i < n_commands; i++) {
 		char name[64];
-
-		if (!commands[i].summary[0]) /* an alias: its main row names it */
-			continue;
 
 		snprintf(name, sizeof(name), "%s%s%s", commands[i].verb,
 			 commands[i].resource ? " " : "",
@@ -124,23 +124,69 @@ static int parse_globals(struct kuke_ctx *ctx, int *argc, char **argv, struct kk
 	return 0;
 }
 
+/* Is word the name or one of the space-separated aliases? */
+static bool word_matches(const char *word, const char *name, const char *aliases)
+{
+	size_t len = strlen(word);
+
+	if (strcmp(word, name) == 0)
+		return true;
+	for (const char *p = aliases; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && strncmp(p, word, n) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+static bool is_verb(const struct kuke_cmd *cmd, const char *word)
+{
+	return word_matches(word, cmd->verb, cmd->verb_aliases);
+}
+
 static const struct kuke_cmd *find_command(int argc, char **argv)
 {
 	for (size_t i = 0; i < n_commands; i++) {
-		if (strcmp(commands[i].verb, argv[0]) != 0)
+		if (!is_verb(&commands[i], argv[0]))
 			continue;
 		if (!commands[i].resource)
 			return &commands[i];
-		if (argc > 1 && argv[1] && strcmp(commands[i].resource, argv[1]) == 0)
+		if (argc > 1 && argv[1] &&
+		    word_matches(argv[1], commands[i].resource, commands[i].resource_aliases))
 			return &commands[i];
 	}
 	return NULL;
 }
 
+/* `kuke get` alone: the commands of that group, like upstream's group help (exit 0). */
+static bool print_group(const char *word, FILE *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n_commands; i++) {
+		if (!is_verb(&commands[i], word) || !commands[i].resource)
+			continue;
+		if (!any)
+			fprintf(out, "Usage: kuke %s RESOURCE [ARGS...]\n\nResources:\n",
+				commands[i].verb);
+		any = true;
+		fprintf(out, "  %-12s %s\n", commands[i].resource, commands[i].summary);
+	}
+	return any;
+}
+
+static bool is_help_flag(const char *arg)
+{
+	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (is_help_flag(argv[i]))
 			return true;
 	return false;
 }
@@ -165,9 +211,9 @@ int kuke_main(int argc, char **argv)
 	ctx.host = ctx.host ? ctx.host
 			    : env_or("KUKEON_HOST", "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
 	ctx.log_level = ctx.log_level ? ctx.log_level : env_or("KUKEON_LOG_LEVEL", "info");
+	kk_log_init(&ctx.log, ctx.verbose ? stdout : NULL, ctx.log_level);
 
-	if (sub_argc == 0 || strcmp(sub_argv[0], "--help") == 0 || strcmp(sub_argv[0], "-h") == 0 ||
-	    strcmp(sub_argv[0], "help") == 0) {
+	if (sub_argc == 0 || is_help_flag(sub_argv[0]) || strcmp(sub_argv[0], "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
@@ -176,6 +222,9 @@ int kuke_main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(sub_argc, sub_argv);
+	if (!cmd && (sub_argc == 1 || is_help_flag(sub_argv[1])) &&
+	    print_group(sub_argv[0], stdout))
+		return 0;
 	if (!cmd) {
 		fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", sub_argv[0],
 			sub_argc > 1 ? " " : "", sub_argc > 1 ? sub_argv[1] : "");

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "kk_config.h"
 
 /* Global flags, resolved: flag > KUKEON_* environment > compiled-in default. */
@@ -16,12 +17,13 @@ struct kuke_ctx {
 	const char *log_level;
 	bool no_daemon;
 	bool verbose;
+	struct kk_log log; /* writes to stdout with -v, as upstream; silent otherwise */
 };
 
 /* argv[0] is the verb for verb-only rows, else the resource; options follow. */
 typedef int kuke_handler(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err);
 
-#define CMD(verb, resource, fn, args, summary) kuke_handler fn;
+#define CMD(verb, verb_aliases, resource, resource_aliases, fn, args, summary) kuke_handler fn;
 #include "applets/kuke/commands.def"
 #undef CMD
 

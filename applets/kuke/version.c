@@ -1,10 +1,11 @@
 /* applets/kuke/version.c - kuke version [--containerd] */
 #include "applets/kuke/kuke.h"
 
+#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "applets/applets.h"
+#include "applets/kuke/opts.h"
 #include "common/controller/controller.h"
 
 /* `kuke version` prints the version line alone, as upstream does; --containerd adds a
@@ -14,15 +15,15 @@ int kuke_version(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err
 	struct kk_ctl ctl = { .run_path = ctx->run_path,
 			      .containerd_socket = ctx->containerd_socket };
 	struct kk_ctl_containerd_version v = { 0 };
-	int with_containerd = 0;
+	bool with_containerd = false;
+	const struct kuke_opt opts[] = {
+		{ "containerd", 0, KUKE_OPT_BOOL, &with_containerd },
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--containerd") == 0)
-			with_containerd = 1;
-		else
-			return kk_err_set(err, KK_EUSAGE, "version: unknown argument `%s`",
-					  argv[i]);
-	}
+	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
+		return kk_err_wrap(err, "version");
+	if (argc > 1) /* upstream accepts and ignores arguments here */
+		kk_log(&ctx->log, KK_LOG_DEBUG, "version: ignoring arguments", "first", argv[1]);
 	if (!with_containerd) {
 		printf("%s\n", kk_version);
 		return 0;

@@ -39,7 +39,18 @@ setup() { require_applet kuke; }
 	[ "$output" = "kuke: version: version.Version: cannot reach containerd at \`$BATS_TEST_TMPDIR/file.sock\`: not a socket" ]
 }
 
-@test "kuke version rejects unknown arguments" {
+@test "kuke version rejects unknown flags and values on boolean flags" {
 	run -2 kuke version --bogus
-	[ "$output" = 'kuke: version: unknown argument `--bogus`' ]
+	[ "$output" = 'kuke: version: unknown flag `--bogus`' ]
+	run -2 kuke version -x
+	[ "$output" = 'kuke: version: unknown flag `-x`' ]
+	run -2 kuke version --containerd=yes
+	[ "$output" = 'kuke: version: flag `--containerd` takes no value' ]
+}
+
+@test "kuke -v logs in upstream's line format on stdout" {
+	run -0 kuke -v --log-level debug version extra
+	[[ "${lines[0]}" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\ DEBUG\ \"version:\ ignoring\ arguments\"\ first=extra$ ]]
+	run -0 kuke version extra
+	[ "${#lines[@]}" -eq 1 ]
 }

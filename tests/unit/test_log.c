@@ -1,0 +1,53 @@
+/* tests/unit/test_log.c - the verbose log line format. */
+#include "common/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "tests/unit/tap.h"
+
+static void levels_parse_like_upstream(void)
+{
+	TAP_INT_EQ(kk_log_level_parse("DEBUG"), KK_LOG_DEBUG);
+	TAP_INT_EQ(kk_log_level_parse("warning"), KK_LOG_WARN);
+	TAP_INT_EQ(kk_log_level_parse("err"), KK_LOG_ERROR);
+	TAP_INT_EQ(kk_log_level_parse("bogus"), KK_LOG_INFO);
+	TAP_INT_EQ(kk_log_level_parse(NULL), KK_LOG_INFO);
+}
+
+static void line_has_stamp_level_quoted_message_and_pairs(void)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct kk_log log;
+	const char *rest;
+
+	kk_log_init(&log, f, "info");
+	kk_log(&log, KK_LOG_DEBUG, "dropped");
+	kk_log(&log, KK_LOG_INFO, "creating \"realm\"", "name", "prod", "path", "/a b", "empty",
+	       "");
+	fclose(f);
+	TAP_OK(len > 21 && buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z', "RFC3339 UTC stamp");
+	rest = buf + 21;
+	TAP_STR_EQ(rest, "INFO \"creating \\\"realm\\\"\" name=prod path=\"/a b\" empty=\"\"\n");
+}
+
+static void silent_logger_writes_nothing(void)
+{
+	struct kk_log log;
+
+	kk_log_init(&log, NULL, "debug");
+	kk_log(&log, KK_LOG_ERROR, "nothing");
+	kk_log(NULL, KK_LOG_ERROR, "nothing");
+	TAP_OK(1, "no crash without an output");
+}
+
+int main(void)
+{
+	levels_parse_like_upstream();
+	line_has_stamp_level_quoted_message_and_pairs();
+	silent_logger_writes_nothing();
+	return tap_done();
+}
