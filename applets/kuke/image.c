@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,14 +161,14 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	if (docker > 0) {
 		struct kk_err derr = { 0 };
 
-		bool we_killed = rc < 0;
+		bool stopped_early = rc < 0;
 
-		if (we_killed)
-			kill(docker, SIGTERM);
+		/* closing our end stops a docker still writing (SIGPIPE) */
+		close(TAKE_FD(fd));
 		/* docker's own failure explains an empty or cut stream better than the import
-		 * does; a docker we stopped ourselves explains nothing */
+		 * does; a docker that died because we stopped reading explains nothing */
 		if (docker_wait(f.from_docker, docker, &derr) < 0 &&
-		    !(we_killed && derr.code == EINTR)) {
+		    !(stopped_early && derr.code == EINTR)) {
 			*err = derr;
 			rc = -1;
 		}
