@@ -1014,6 +1014,36 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* dir (the first dir_len bytes of base) joined with rel, "." and ".." resolved, as Go's
+ * path.Join does: "bbb" + "../aaa/layer.tar" -> "aaa/layer.tar" */
+static char *join_clean(const char *base, size_t dir_len, const char *rel)
+{
+	char *joined = rel[0] == '/' ? kk_xstrdup(rel + 1)
+				     : kk_xasprintf("%.*s/%s", (int)dir_len, base, rel);
+	char *out = kk_xmalloc(strlen(joined) + 1);
+	size_t o = 0;
+
+	for (char *save = NULL, *seg = strtok_r(joined, "/", &save); seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, seg, strlen(seg));
+		o += strlen(seg);
+	}
+	out[o] = '\0';
+	free(joined);
+	return out;
+}
+
 static int read_archive(struct importer *imp, const struct kk_reader *in, struct kk_err *err)
 {
 	cleanup_(kk_decomp_freep) struct kk_decomp *dec = NULL;
@@ -1037,9 +1067,8 @@ static int read_archive(struct importer *imp, const struct kk_reader *in, struct
 				kk_xrealloc(imp->links, (imp->n_links + 1) * sizeof(*imp->links));
 			imp->links[imp->n_links].path = kk_xstrdup(ent->name);
 			imp->links[imp->n_links].target =
-				slash ? kk_xasprintf("%.*s/%s", (int)(slash - ent->name), ent->name,
-						     ent->linkname)
-				      : kk_xstrdup(ent->linkname);
+				join_clean(ent->name, (size_t)(slash ? slash - ent->name : 0),
+					   ent->linkname);
 			imp->n_links++;
 			continue;
 		}

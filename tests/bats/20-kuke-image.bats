@@ -56,6 +56,9 @@ assert_nothing_left() {
 	[ -z "$output" ]
 	run -0 hctr -n "$NS" content ls -q
 	[ -z "$output" ]
+	# and no ingest in progress either
+	run -0 hctr -n "$NS" content active
+	[ "${#lines[@]}" -le 1 ]
 }
 
 # the image is complete and unpacked (ctr images check), and a container runs from it
@@ -142,6 +145,24 @@ assert_usable() {
 	[[ "$output" == *"docker.io/library/busybox:latest application/vnd.docker.distribution.manifest.v2+json"* ]]
 	assert_usable
 	assert_usable example.com/tools/bb:v2
+}
+
+# bats test_tags=containerd
+@test "image load: docker save archive whose repeated layer is a symlink" {
+	require_containerd
+	explode
+	mkdir -p "$W/l/aaa" "$W/l/bbb"
+	gunzip -c "$W/l/blobs/sha256/$LAYER" >"$W/l/aaa/layer.tar"
+	ln -s ../aaa/layer.tar "$W/l/bbb/layer.tar"
+	# the same layer twice: rootfs lists its diff id twice
+	jq -c '.rootfs.diff_ids += .rootfs.diff_ids' "$W/l/blobs/sha256/$CONFIG" | tr -d '\n' >"$W/l/cfg.json"
+	printf '[{"Config":"cfg.json","RepoTags":["busybox:twice"],"Layers":["aaa/layer.tar","bbb/layer.tar"]}]' >"$W/l/manifest.json"
+	pack aaa/layer.tar bbb/layer.tar cfg.json manifest.json
+	run -0 kuke image load --realm "$REALM" "$W/out.tar"
+	[ "${lines[1]}" = "  - docker.io/library/busybox:twice" ]
+	assert_usable docker.io/library/busybox:twice
+	run -0 hctr -n "$NS" snapshots ls
+	[ "${#lines[@]}" -eq 3 ]
 }
 
 # bats test_tags=containerd
