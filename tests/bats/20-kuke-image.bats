@@ -168,11 +168,20 @@ assert_usable() {
 # bats test_tags=containerd
 @test "image load: docker save archive (manifest.json, no oci-layout) with gzip blobs" {
 	require_containerd
+	run -0 kuke image load --realm "$REALM" "$KUKEON_TEST_BUSYBOX_TAR"
 	explode
 	pack manifest.json "blobs/sha256/$CONFIG" "blobs/sha256/$LAYER"
+	# the same name now points at the docker manifest containerd's importer would build
 	run -0 kuke image load --realm "$REALM" "$W/out.tar"
 	[ "${lines[1]}" = "  - docker.io/library/busybox:latest" ]
+	run -0 hctr -n "$NS" images ls
+	[[ "$output" == *"docker.io/library/busybox:latest application/vnd.docker.distribution.manifest.v2+json"* ]]
 	assert_usable
+	# byte for byte the manifest ctr import builds from the same archive
+	run -0 hctr -n "${REALM}c.kukeon.io" images import "$W/out.tar"
+	want=$(hctr -n "${REALM}c.kukeon.io" images ls | awk '/busybox/ { print $3 }')
+	got=$(hctr -n "$NS" images ls | awk '/busybox/ { print $3 }')
+	[ "$got" = "$want" ]
 }
 
 # bats test_tags=containerd
