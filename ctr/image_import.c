@@ -32,7 +32,7 @@
 #include "common/image/tar.h"
 #include "common/mem.h"
 
-#define CHUNK           (256 * 1024)
+#define CHUNK           (1024 * 1024)
 #define CACHE_BLOB_MAX  (1024 * 1024)
 #define CACHE_TOTAL_MAX (8 * 1024 * 1024)
 /* index.json and manifest.json: containerd reads at most this much too */
