@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "kk_config.h"
 
 /* Global flags, resolved: flag > KUKEON_* environment > compiled-in default. */
 struct kuke_ctx {

@@ -1,0 +1,376 @@
+/* applets/kuke/image.c - kuke image load | get (ls, list) | delete (rm, remove).
+ *
+ * Upstream sends these to kukeond; until the daemon serves them they run the controller
+ * in-process, which is what `--no-daemon` asks for anyway. */
+#include "applets/kuke/kuke.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/controller/image.h"
+#include "common/mem.h"
+#include "common/table.h"
+#include "common/yaml_out.h"
+#include "applets/kuke/opts.h"
+
+struct image_flags {
+	const char *realm;
+	const char *output;
+	const char *from_docker;
+	const char *platform;
+	const char *pos; /* the positional argument */
+	int n_pos;
+};
+
+/* --realm everywhere; -o/--output for get; --from-docker and --platform for load */
+static int parse_flags(int *argc, char **argv, const char *cmd, bool want_output, bool want_load,
+		       struct image_flags *f, struct kk_err *err)
+{
+	const struct kuke_opt all[] = {
+		{ "realm", 0, KUKE_OPT_STRING, &f->realm },
+		{ "output", 'o', KUKE_OPT_STRING, &f->output },
+		{ "from-docker", 0, KUKE_OPT_STRING, &f->from_docker },
+		{ "platform", 0, KUKE_OPT_STRING, &f->platform },
+	};
+	const struct kuke_opt load[] = { all[0], all[2], all[3] };
+	const struct kuke_opt get[] = { all[0], all[1] };
+	int rc;
+
+	f->realm = KK_DEFAULT_REALM;
+	if (want_load)
+		rc = kuke_opts_parse(load, ARRAY_SIZE(load), argc, argv, err);
+	else if (want_output)
+		rc = kuke_opts_parse(get, ARRAY_SIZE(get), argc, argv, err);
+	else
+		rc = kuke_opts_parse(all, 1, argc, argv, err);
+	if (rc < 0)
+		return kk_err_wrap(err, "image %s", cmd);
+	f->n_pos = *argc - 1;
+	f->pos = *argc > 1 ? argv[1] : NULL;
+	return 0;
+}
+
+/* ---- load ----------------------------------------------------------------------------- */
+
+/* `docker save REF` on a pipe: *fd is its stdout, *pid the process to reap. */
+static int docker_save(const char *ref, int *fd, pid_t *pid, struct kk_err *err)
+{
+	int p[2];
+	pid_t child;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kk_err_sys(err, "docker save %s: pipe", ref);
+	child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return kk_err_sys(err, "docker save %s: fork", ref);
+	}
+	if (child == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		execlp("docker", "docker", "save", ref, (char *)NULL);
+		_exit(127); /* reported by docker_wait */
+	}
+	close(p[1]);
+	*fd = p[0];
+	*pid = child;
+	return 0;
+}
+
+static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return kk_err_sys(err, "docker save %s: wait", ref);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return kk_err_set(err, ENOENT, "docker save %s: cannot run `docker`", ref);
+	if (WIFEXITED(status))
+		return kk_err_set(err, EIO, "docker save %s: exit status %d", ref,
+				  WEXITSTATUS(status));
+	return kk_err_set(err, EINTR, "docker save %s: killed by signal %d", ref, WTERMSIG(status));
+}
+
+int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
+	struct image_flags f = { 0 };
+	struct kk_image_load_result res = { 0 };
+	struct kk_image_load_req req = { 0 };
+	cleanup_close int fd = -1;
+	pid_t docker = -1;
+	int rc;
+
+	if (parse_flags(&argc, argv, "load", false, true, &f, err) < 0)
+		return -1;
+	if (f.n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE,
+				  "image load: accepts at most 1 arg(s), received %d", f.n_pos);
+	if (f.from_docker && *f.from_docker && f.pos && *f.pos)
+		return kk_err_set(err, KK_EUSAGE,
+				  "image load: pass either a tarball path or --from-docker, not "
+				  "both");
+	if (!(f.from_docker && *f.from_docker) && !(f.pos && *f.pos))
+		return kk_err_set(err, KK_EUSAGE,
+				  "image load: a tarball path, '-' for stdin, or --from-docker "
+				  "<ref> is required");
+	if (ctx->no_daemon && geteuid() != 0)
+		return kk_err_set(
+			err, EPERM,
+			"command must run as root: `kuke image load --no-daemon` writes to "
+			"root-owned paths — re-run with `sudo kuke image load --no-daemon`");
+
+	if (f.from_docker && *f.from_docker) {
+		if (docker_save(f.from_docker, &fd, &docker, err) < 0)
+			return kk_err_wrap(err, "image load");
+		req.source = f.from_docker;
+	} else if (!strcmp(f.pos, "-")) {
+		req.source = "stdin";
+		fd = dup(STDIN_FILENO);
+		if (fd < 0)
+			return kk_err_sys(err, "image load: stdin");
+	} else {
+		struct stat st;
+
+		req.source = f.pos;
+		fd = open(f.pos, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return kk_err_sys(err, "image load: open `%s`", f.pos);
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			return kk_err_set(err, EINVAL,
+					  "image load: `%s`: image tarball is required", f.pos);
+	}
+	req.realm = f.realm;
+	req.fd = fd;
+	req.platform = f.platform;
+	rc = kk_ctl_image_load(&ctl, &req, &res, err);
+	if (docker > 0) {
+		struct kk_err derr = { 0 };
+
+		bool stopped_early = rc < 0;
+
+		/* closing our end stops a docker still writing (SIGPIPE) */
+		close(TAKE_FD(fd));
+		/* docker's own failure explains an empty or cut stream better than the import
+		 * does; a docker that died because we stopped reading explains nothing */
+		if (docker_wait(f.from_docker, docker, &derr) < 0 &&
+		    !(stopped_early && derr.code == EINTR)) {
+			*err = derr;
+			rc = -1;
+		}
+	}
+	if (rc < 0)
+		return kk_err_wrap(err, "image load");
+	if (res.n == 0) {
+		printf("loaded 0 images into realm \"%s\" (namespace \"%s\")\n", res.realm, res.ns);
+	} else {
+		printf("loaded %zu image(s) into realm \"%s\" (namespace \"%s\"):\n", res.n,
+		       res.realm, res.ns);
+		for (size_t i = 0; i < res.n; i++)
+			printf("  - %s\n", res.images[i]);
+	}
+	kk_image_load_result_clear(&res);
+	return 0;
+}
+
+/* ---- get ------------------------------------------------------------------------------ */
+
+enum out_format { OUT_DEFAULT, OUT_TABLE, OUT_YAML, OUT_JSON };
+
+static int parse_output(const char *s, enum out_format *out, struct kk_err *err)
+{
+	if (!s || !*s) {
+		s = getenv("KUKE_GET_OUTPUT");
+		if (!s || !*s) {
+			*out = OUT_DEFAULT;
+			return 0;
+		}
+	}
+	if (!strcasecmp(s, "table"))
+		*out = OUT_TABLE;
+	else if (!strcasecmp(s, "yaml"))
+		*out = OUT_YAML;
+	else if (!strcasecmp(s, "json"))
+		*out = OUT_JSON;
+	else
+		return kk_err_set(err, KK_EUSAGE,
+				  "image get: unknown output format `%s` (want yaml, json or "
+				  "table)",
+				  s);
+	return 0;
+}
+
+static void format_size(int64_t size, char *buf, size_t n)
+{
+	static const char units[] = "KMGTPE";
+	int64_t div = 1024;
+	int exp = 0;
+
+	if (size < 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	if (size < 1024) {
+		snprintf(buf, n, "%lld B", (long long)size);
+		return;
+	}
+	for (int64_t m = size / 1024; m >= 1024; m /= 1024) {
+		div *= 1024;
+		exp++;
+	}
+	snprintf(buf, n, "%.1f %ciB", (double)size / (double)div, units[exp]);
+}
+
+static void format_created(int64_t ns, char *buf, size_t n)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (ns == 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_table(const struct kk_image_list_result *r)
+{
+	static const char *const hdr[] = { "NAME", "SIZE", "CREATED" };
+	cleanup_(kk_table_freep) struct kk_table *t = kk_table_new(3, hdr);
+
+	for (size_t i = 0; i < r->n; i++) {
+		char size[32], created[32];
+		const char *row[3] = { r->images[i].name, size, created };
+
+		format_size(r->images[i].size, size, sizeof(size));
+		format_created(r->images[i].created_ns, created, sizeof(created));
+		kk_table_add(t, row);
+	}
+	kk_table_print(t, stdout);
+}
+
+/* YAML has no null map: yaml.v3 prints a nil map as {} */
+static void labels_null_to_empty(cJSON *info)
+{
+	cJSON *l = cJSON_GetObjectItemCaseSensitive(info, "Labels");
+
+	if (cJSON_IsNull(l))
+		cJSON_ReplaceItemInObjectCaseSensitive(info, "Labels", cJSON_CreateObject());
+}
+
+static void print_tree(cJSON *tree, enum out_format fmt)
+{
+	char *s;
+
+	if (fmt == OUT_JSON) {
+		s = kk_json_out_print(tree);
+	} else {
+		cJSON *imgs = cJSON_GetObjectItemCaseSensitive(tree, "Images"), *it;
+
+		if (imgs)
+			cJSON_ArrayForEach(it, imgs) labels_null_to_empty(it);
+		else
+			labels_null_to_empty(tree);
+		s = kk_yaml_out_emit(tree, KK_YAML_OUT_LOWER_KEYS);
+	}
+	fputs(s, stdout);
+	free(s);
+}
+
+int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
+	struct image_flags f = { 0 };
+	struct kk_image_req req = { 0 };
+	enum out_format fmt = OUT_DEFAULT;
+	cJSON *tree;
+
+	if (parse_flags(&argc, argv, "get", true, false, &f, err) < 0 ||
+	    parse_output(f.output, &fmt, err) < 0)
+		return -1;
+	if (f.n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE,
+				  "image get: accepts at most 1 arg(s), received %d", f.n_pos);
+	req.realm = f.realm;
+	req.ref = f.pos;
+	if (f.pos && f.pos[strspn(f.pos, " \t\n")]) {
+		struct kk_image_info info = { 0 };
+
+		if (kk_ctl_image_get(&ctl, &req, &info, err) < 0) {
+			if (err->code == ENOENT)
+				return kk_err_set(err, ENOENT,
+						  "image \"%s\" not found in realm \"%s\": image "
+						  "not found",
+						  f.pos, f.realm);
+			return kk_err_wrap(err, "image get");
+		}
+		tree = kk_image_info_to_json(&info);
+		print_tree(tree, fmt == OUT_JSON ? OUT_JSON : OUT_YAML);
+		cJSON_Delete(tree);
+		kk_image_info_clear(&info);
+		return 0;
+	}
+
+	struct kk_image_list_result res = { 0 };
+
+	if (kk_ctl_image_list(&ctl, &req, &res, err) < 0)
+		return kk_err_wrap(err, "image get");
+	if (fmt == OUT_DEFAULT || fmt == OUT_TABLE) {
+		if (res.n == 0)
+			printf("No images found in realm \"%s\".\n", res.realm);
+		else
+			print_table(&res);
+	} else {
+		tree = kk_image_list_result_to_json(&res);
+		print_tree(tree, fmt);
+		cJSON_Delete(tree);
+	}
+	kk_image_list_result_clear(&res);
+	return 0;
+}
+
+/* ---- delete --------------------------------------------------------------------------- */
+
+int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	struct kk_ctl ctl = { .run_path = ctx->run_path,
+			      .containerd_socket = ctx->containerd_socket };
+	struct image_flags f = { 0 };
+	struct kk_image_req req = { 0 };
+	struct kk_image_delete_result res = { 0 };
+
+	if (parse_flags(&argc, argv, "delete", false, false, &f, err) < 0)
+		return -1;
+	if (f.n_pos != 1)
+		return kk_err_set(err, KK_EUSAGE, "image delete: accepts 1 arg(s), received %d",
+				  f.n_pos);
+	req.realm = f.realm;
+	req.ref = f.pos;
+	if (kk_ctl_image_delete(&ctl, &req, &res, err) < 0) {
+		if (err->code == ENOENT)
+			return kk_err_set(err, ENOENT,
+					  "image \"%s\" not found in realm \"%s\": image not found",
+					  f.pos, f.realm);
+		return kk_err_wrap(err, "image delete");
+	}
+	printf("deleted image \"%s\" from realm \"%s\" (namespace \"%s\")\n", res.ref, res.realm,
+	       res.ns);
+	kk_image_delete_result_clear(&res);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* common/controller/namespace.c - see namespace.h. */
+#include "common/controller/namespace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "ctr/image.h"
+
+void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r)
+{
+	struct ctr_cleanup_report rep = {
+		.n_removed = r->n_removed,
+		.n_failed = r->n_failed,
+		.n_warnings = r->n_warnings,
+		.removed = r->removed,
+		.failed = r->failed,
+		.warnings = r->warnings,
+	};
+
+	ctr_cleanup_report_clear(&rep);
+	memset(r, 0, sizeof(*r));
+}
+
+int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
+			     struct kk_ns_cleanup_result *res, struct kk_err *err)
+{
+	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
+	struct ctr_cleanup_report rep = { 0 };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (ctr_connect(ctl->containerd_socket, ns, &conn, err) < 0)
+		return kk_err_wrap(err, "clean up namespace `%s`", ns);
+	/* killing tasks and waiting for GC take longer than one ordinary call */
+	ctr_set_timeout(conn, 60 * 1000);
+	rc = ctr_namespace_cleanup(conn, ns, &rep, err);
+	res->existed = rep.ns_existed;
+	res->deleted = rep.ns_deleted;
+	res->n_removed = rep.n_removed;
+	res->n_failed = rep.n_failed;
+	res->n_warnings = rep.n_warnings;
+	res->removed = rep.removed;
+	res->failed = rep.failed;
+	res->warnings = rep.warnings;
+	return rc;
+}

@@ -1,0 +1,407 @@
+/* common/image/tar.c - see tar.h. Formats: POSIX ustar (with prefix), pax extended
+ * headers (path, linkpath, size; global headers ignored), GNU 'L'/'K' long names and
+ * base-256 numbers. */
+#include "common/image/tar.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+
+#define BLOCK 512
+/* a pax header or GNU long name larger than this is not something we need to read */
+#define META_MAX (1 << 20)
+
+struct kk_tar {
+	const struct kk_reader *src;
+	char *name;
+	int64_t remaining; /* unread data bytes of the current member */
+	int64_t padding;   /* bytes of block padding after the data */
+	char *path;        /* current member name (owned) */
+	char *link;        /* current link name (owned) */
+	struct kk_tar_entry ent;
+	bool done;
+};
+
+struct kk_tar *kk_tar_new(const struct kk_reader *src, const char *name)
+{
+	struct kk_tar *t = kk_xcalloc(1, sizeof(*t));
+
+	t->src = src;
+	t->name = kk_xstrdup(name);
+	return t;
+}
+
+void kk_tar_free(struct kk_tar *t)
+{
+	if (!t)
+		return;
+	free(t->name);
+	free(t->path);
+	free(t->link);
+	free(t);
+}
+
+void kk_tar_freep(struct kk_tar **t)
+{
+	kk_tar_free(*t);
+	*t = NULL;
+}
+
+static int truncated(struct kk_tar *t, struct kk_err *err)
+{
+	return kk_err_set(err, EPROTO, "tar `%s`: truncated archive", t->name);
+}
+
+/* Read exactly n bytes, distinguishing EOF at the very start (returns 0) from EOF in
+ * the middle (an error). Returns 1 when the bytes were read. */
+static int read_block(struct kk_tar *t, void *buf, size_t n, struct kk_err *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = t->src->read(t->src->ctx, (char *)buf + got, n - got, err);
+
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			return got == 0 ? 0 : truncated(t, err);
+		got += (size_t)k;
+	}
+	return 1;
+}
+
+static int skip(struct kk_tar *t, int64_t n, struct kk_err *err)
+{
+	char buf[8192];
+
+	while (n > 0) {
+		size_t want = n > (int64_t)sizeof(buf) ? sizeof(buf) : (size_t)n;
+		int rc = read_block(t, buf, want, err);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return truncated(t, err);
+		n -= (int64_t)want;
+	}
+	return 0;
+}
+
+/* Octal (NUL/space padded) or GNU base-256 (high bit of the first byte set). */
+static int parse_number(const char *f, size_t len, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i = 0;
+
+	if ((unsigned char)f[0] & 0x80) {
+		if ((unsigned char)f[0] & 0x40)
+			return -1; /* negative */
+		v = (unsigned char)f[0] & 0x3f;
+		for (i = 1; i < len; i++) {
+			if (v > (INT64_MAX >> 8))
+				return -1;
+			v = (v << 8) | (unsigned char)f[i];
+		}
+		*out = v;
+		return 0;
+	}
+	while (i < len && (f[i] == ' ' || f[i] == '\0'))
+		i++;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (INT64_MAX >> 3))
+			return -1;
+		v = v * 8 + (f[i] - '0');
+	}
+	for (; i < len; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -1;
+	*out = v;
+	return 0;
+}
+
+static bool checksum_ok(const unsigned char *b)
+{
+	int64_t want;
+	unsigned long sum = 0;
+	long ssum = 0;
+
+	if (parse_number((const char *)b + 148, 8, &want) < 0)
+		return false;
+	for (int i = 0; i < BLOCK; i++) {
+		unsigned char c = (i >= 148 && i < 156) ? ' ' : b[i];
+
+		sum += c;
+		ssum += (signed char)c;
+	}
+	/* some old writers summed signed chars */
+	return (int64_t)sum == want || (int64_t)ssum == want;
+}
+
+static bool all_zero(const unsigned char *b)
+{
+	for (int i = 0; i < BLOCK; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* Read a whole metadata member (pax header, GNU long name) into a new buffer. */
+static int read_meta(struct kk_tar *t, int64_t size, char **out, struct kk_err *err)
+{
+	int64_t padded = (size + BLOCK - 1) / BLOCK * BLOCK;
+	char *buf;
+	int rc;
+
+	if (size < 0 || size > META_MAX)
+		return kk_err_set(err, EPROTO,
+				  "tar `%s`: corrupt archive: metadata member too large", t->name);
+	buf = kk_xmalloc((size_t)padded + 1);
+	rc = padded ? read_block(t, buf, (size_t)padded, err) : 1;
+	if (rc <= 0) {
+		free(buf);
+		return rc < 0 ? -1 : truncated(t, err);
+	}
+	buf[size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* pax records: "<len> <key>=<value>\n" */
+static int parse_pax(struct kk_tar *t, const char *p, size_t n, char **path, char **link,
+		     int64_t *size, struct kk_err *err)
+{
+	size_t off = 0;
+
+	if (!p)
+		return 0;
+	while (off < n) {
+		char *end;
+		unsigned long len = strtoul(p + off, &end, 10);
+		const char *rec = p + off, *key, *eq;
+
+		if (end == p + off || *end != ' ' || len == 0 || len > n - off ||
+		    rec[len - 1] != '\n')
+			return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax header", t->name);
+		key = end + 1;
+		eq = memchr(key, '=', (size_t)(rec + len - 1 - key));
+		if (!eq)
+			return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax header", t->name);
+		size_t klen = (size_t)(eq - key), vlen = (size_t)(rec + len - 1 - (eq + 1));
+		if (klen == 4 && memcmp(key, "path", 4) == 0) {
+			free(*path);
+			*path = kk_xstrndup(eq + 1, vlen);
+		} else if (klen == 8 && memcmp(key, "linkpath", 8) == 0) {
+			free(*link);
+			*link = kk_xstrndup(eq + 1, vlen);
+		} else if (klen == 4 && memcmp(key, "size", 4) == 0) {
+			char *se;
+			char *v = kk_xstrndup(eq + 1, vlen);
+			long long s = strtoll(v, &se, 10);
+			bool bad = se == v || *se || s < 0;
+
+			free(v);
+			if (bad)
+				return kk_err_set(err, EPROTO, "tar `%s`: corrupt pax size",
+						  t->name);
+			*size = s;
+		}
+		off += len;
+	}
+	return 0;
+}
+
+/* "./a//b/" -> "a/b"; "/" or "." -> "" */
+static char *clean_name(const char *in)
+{
+	char *out = kk_xmalloc(strlen(in) + 1);
+	const char *p = in;
+	size_t o = 0;
+
+	while (*p) {
+		const char *seg = p;
+		size_t len;
+
+		while (*p && *p != '/')
+			p++;
+		len = (size_t)(p - seg);
+		while (*p == '/')
+			p++;
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, seg, len);
+		o += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err *err)
+{
+	unsigned char b[BLOCK];
+	char *long_path = NULL, *long_link = NULL;
+	int64_t pax_size = -1;
+	int rc;
+
+	if (t->done)
+		return 0;
+	if (skip(t, t->remaining + t->padding, err) < 0)
+		return -1;
+	t->remaining = t->padding = 0;
+
+	for (;;) {
+		int64_t size;
+		char type;
+
+		rc = read_block(t, b, BLOCK, err);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0 || all_zero(b)) {
+			/* end of archive: a zero block (the second one is optional to read) or
+			 * a clean EOF on a block boundary */
+			if (long_path || long_link || pax_size >= 0) {
+				truncated(t, err);
+				goto fail;
+			}
+			t->done = true;
+			return 0;
+		}
+		if (!checksum_ok(b)) {
+			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: bad header checksum",
+				   t->name);
+			goto fail;
+		}
+		if (parse_number((char *)b + 124, 12, &size) < 0) {
+			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: bad size field",
+				   t->name);
+			goto fail;
+		}
+		type = (char)b[156];
+		if (type == 'x' || type == 'g') {
+			char *meta = NULL;
+
+			if (read_meta(t, size, &meta, err) < 0)
+				goto fail;
+			if (type == 'x')
+				rc = parse_pax(t, meta, (size_t)size, &long_path, &long_link,
+					       &pax_size, err);
+			free(meta);
+			if (rc < 0)
+				goto fail;
+			continue;
+		}
+		if (type == 'L' || type == 'K') {
+			char *meta = NULL;
+
+			if (read_meta(t, size, &meta, err) < 0)
+				goto fail;
+			if (type == 'L') {
+				free(long_path);
+				long_path = meta;
+			} else {
+				free(long_link);
+				long_link = meta;
+			}
+			continue;
+		}
+		if (pax_size >= 0)
+			size = pax_size;
+
+		free(t->path);
+		free(t->link);
+		if (long_path) {
+			t->path = clean_name(long_path);
+		} else {
+			char raw[256 + 1 + 100 + 1];
+			size_t plen = 0;
+
+			/* ustar: prefix (155 bytes at 345) + "/" + name (100 bytes) */
+			if (memcmp(b + 257, "ustar", 5) == 0 && b[345]) {
+				plen = strnlen((char *)b + 345, 155);
+				memcpy(raw, b + 345, plen);
+				raw[plen++] = '/';
+			}
+			size_t nlen = strnlen((char *)b, 100);
+			memcpy(raw + plen, b, nlen);
+			raw[plen + nlen] = '\0';
+			t->path = clean_name(raw);
+		}
+		if (long_link) {
+			t->link = kk_xstrdup(long_link);
+		} else {
+			t->link = kk_xstrndup((char *)b + 157, strnlen((char *)b + 157, 100));
+		}
+		free(long_path);
+		free(long_link);
+		long_path = long_link = NULL;
+
+		int64_t mode = 0;
+		parse_number((char *)b + 100, 8, &mode);
+		t->ent.name = t->path;
+		t->ent.linkname = t->link;
+		t->ent.mode = (unsigned)mode & 07777;
+		switch (type) {
+		case '0':
+		case '\0':
+		case '7':
+			t->ent.type = KK_TAR_REG;
+			break;
+		case '5':
+			t->ent.type = KK_TAR_DIR;
+			break;
+		case '2':
+			t->ent.type = KK_TAR_SYMLINK;
+			break;
+		case '1':
+			t->ent.type = KK_TAR_HARDLINK;
+			break;
+		default:
+			t->ent.type = KK_TAR_OTHER;
+			break;
+		}
+		/* only regular files (and odd types that still carry data) have data */
+		if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' ||
+		    type == '6')
+			size = 0;
+		t->ent.size = t->ent.type == KK_TAR_REG ? size : 0;
+		t->remaining = size;
+		t->padding = (BLOCK - size % BLOCK) % BLOCK;
+		*ent = &t->ent;
+		return 1;
+	}
+fail:
+	free(long_path);
+	free(long_link);
+	return -1;
+}
+
+ssize_t kk_tar_read(struct kk_tar *t, void *buf, size_t n, struct kk_err *err)
+{
+	ssize_t k;
+
+	if (t->remaining == 0 || n == 0)
+		return 0;
+	if ((int64_t)n > t->remaining)
+		n = (size_t)t->remaining;
+	k = t->src->read(t->src->ctx, buf, n, err);
+	if (k < 0)
+		return -1;
+	if (k == 0)
+		return truncated(t, err);
+	t->remaining -= k;
+	return k;
+}
+
+static ssize_t member_read(void *ctx, void *buf, size_t n, struct kk_err *err)
+{
+	return kk_tar_read(ctx, buf, n, err);
+}
+
+struct kk_reader kk_tar_member_reader(struct kk_tar *t)
+{
+	return (struct kk_reader){ .read = member_read, .ctx = t };
+}

@@ -1,0 +1,1210 @@
+/* ctr/image_import.c - import OCI layout and `docker save` tarballs, client-side, as
+ * containerd's Go client does (archive.ImportIndex + Client.Import + Image.Unpack):
+ *
+ *   1. one pass over the (possibly compressed) tar: every blob streams into the content
+ *      store as it goes by, digest-verified, under a lease; small JSON blobs are kept;
+ *      oci-layout, index.json and manifest.json are read into memory;
+ *   2. at the end of the archive, resolve: the index (OCI) or manifest.json (docker)
+ *      gives the images; descend for the platform, label index and manifest blobs with
+ *      containerd.io/gc.ref.content.* so GC keeps what the images use;
+ *   3. unpack each chosen manifest (snapshot prepare + diff apply + commit under the
+ *      chain IDs), label layers with containerd.io/uncompressed and the config with
+ *      containerd.io/gc.ref.snapshot.<snapshotter>;
+ *   4. create or retarget the image records, then delete the lease.
+ *
+ * Members can come in any order (docker save writes manifest.json last), and nothing is
+ * ever buffered but small JSON. */
+#include "ctr/image.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/image/digest.h"
+#include "common/image/mediatype.h"
+#include "common/image/ref.h"
+#include "common/image/tar.h"
+#include "common/mem.h"
+
+#define CHUNK           (1024 * 1024)
+#define CACHE_BLOB_MAX  (1024 * 1024)
+#define CACHE_TOTAL_MAX (8 * 1024 * 1024)
+/* index.json and manifest.json: containerd reads at most this much too */
+#define META_MAX      (20 * 1024 * 1024)
+#define BLOB_JSON_MAX (16 * 1024 * 1024)
+
+struct blob {
+	char *path; /* member path, NULL for a blob found in the store */
+	char digest[KK_DIGEST_STR_SIZE];
+	int64_t size;
+	enum kk_compression comp; /* from the blob's first bytes */
+	char *data;               /* cached copy of a small blob, or NULL */
+	size_t len;
+};
+
+struct symlink {
+	char *path;
+	char *target; /* resolved against the link's directory */
+};
+
+struct target {
+	char *name;
+	char *media_type;
+	char digest[KK_DIGEST_STR_SIZE];
+	int64_t size;
+};
+
+struct importer {
+	struct ctr_conn *conn;
+	const char *source;
+	struct kk_platform want;
+	const struct ctr_import_opts *opts;
+
+	struct blob *blobs;
+	size_t n_blobs, cap_blobs, cached;
+	struct symlink *links;
+	size_t n_links;
+
+	char *oci_layout, *index_json, *manifest_json;
+	size_t index_len, manifest_len;
+	char *ingest_ref; /* the ingest in progress, to abort on failure */
+
+	struct target *targets;
+	size_t n_targets;
+	char **labelled; /* manifest digests already labelled and unpacked */
+	size_t n_labelled;
+	char *snapshotter;
+	bool snapshotter_fixed;
+};
+
+static void importer_clear(struct importer *imp)
+{
+	for (size_t i = 0; i < imp->n_blobs; i++) {
+		free(imp->blobs[i].path);
+		free(imp->blobs[i].data);
+	}
+	free(imp->blobs);
+	for (size_t i = 0; i < imp->n_links; i++) {
+		free(imp->links[i].path);
+		free(imp->links[i].target);
+	}
+	free(imp->links);
+	free(imp->oci_layout);
+	free(imp->index_json);
+	free(imp->manifest_json);
+	free(imp->ingest_ref);
+	for (size_t i = 0; i < imp->n_targets; i++) {
+		free(imp->targets[i].name);
+		free(imp->targets[i].media_type);
+	}
+	free(imp->targets);
+	for (size_t i = 0; i < imp->n_labelled; i++)
+		free(imp->labelled[i]);
+	free(imp->labelled);
+	free(imp->snapshotter);
+}
+
+static void cjson_freep(cJSON **j)
+{
+	cJSON_Delete(*j);
+}
+
+static struct blob *blob_by_digest(struct importer *imp, const char *digest)
+{
+	for (size_t i = 0; i < imp->n_blobs; i++)
+		if (strcmp(imp->blobs[i].digest, digest) == 0)
+			return &imp->blobs[i];
+	return NULL;
+}
+
+static struct blob *blob_by_path(struct importer *imp, const char *path)
+{
+	for (size_t i = 0; i < imp->n_links; i++)
+		if (strcmp(imp->links[i].path, path) == 0) {
+			path = imp->links[i].target;
+			break;
+		}
+	for (size_t i = 0; i < imp->n_blobs; i++)
+		if (imp->blobs[i].path && strcmp(imp->blobs[i].path, path) == 0)
+			return &imp->blobs[i];
+	return NULL;
+}
+
+static struct blob *blob_add(struct importer *imp, const char *path, const char *digest,
+			     int64_t size)
+{
+	struct blob *b;
+
+	if (imp->n_blobs == imp->cap_blobs) {
+		imp->cap_blobs = imp->cap_blobs ? 2 * imp->cap_blobs : 16;
+		imp->blobs = kk_xrealloc(imp->blobs, imp->cap_blobs * sizeof(*imp->blobs));
+	}
+	b = &imp->blobs[imp->n_blobs++];
+	memset(b, 0, sizeof(*b));
+	b->path = path ? kk_xstrdup(path) : NULL;
+	snprintf(b->digest, sizeof(b->digest), "%s", digest);
+	b->size = size;
+	return b;
+}
+
+/* Read a whole (small) member into a new NUL-terminated buffer. */
+static int read_member(struct kk_tar *tar, const struct kk_tar_entry *ent, size_t limit, char **out,
+		       size_t *len, struct kk_err *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t got = 0;
+
+	if (ent->size < 0 || (uint64_t)ent->size > limit)
+		return kk_err_set(err, EFBIG, "`%s` is larger than %zu bytes", ent->name, limit);
+	buf = kk_xmalloc((size_t)ent->size + 1);
+	while (got < (size_t)ent->size) {
+		ssize_t k = kk_tar_read(tar, buf + got, (size_t)ent->size - got, err);
+
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	*out = TAKE_PTR(buf);
+	*len = got;
+	return 0;
+}
+
+/* "blobs/sha256/<hex>" -> "sha256:<hex>" when well-formed */
+static bool blob_path_digest(const char *path, char out[KK_DIGEST_STR_SIZE])
+{
+	if (strncmp(path, "blobs/sha256/", 13) != 0)
+		return false;
+	snprintf(out, KK_DIGEST_STR_SIZE, "sha256:%s", path + 13);
+	return kk_digest_is_valid(out);
+}
+
+/* A blob already in the store: hold it with our lease so GC cannot take it before the
+ * image records point at it. */
+static int hold_existing(struct importer *imp, const char *digest, struct kk_err *err)
+{
+	const char *lease = ctr_lease(imp->conn);
+
+	if (!lease)
+		return 0;
+	if (ctr_lease_add_resource(imp->conn, lease, "content", digest, err) < 0)
+		return kk_err_wrap(err, "hold blob `%s`", digest);
+	return 0;
+}
+
+static void maybe_cache(struct importer *imp, struct blob *b, char *data, size_t len)
+{
+	if (data && len <= CACHE_BLOB_MAX && imp->cached + len <= CACHE_TOTAL_MAX && len > 0 &&
+	    data[0] == '{') {
+		b->data = data;
+		b->len = len;
+		imp->cached += len;
+	} else {
+		free(data);
+	}
+}
+
+/* Stream one archive member into the content store. */
+static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_entry *ent,
+		  struct kk_err *err)
+{
+	char expected[KK_DIGEST_STR_SIZE], got[KK_DIGEST_STR_SIZE];
+	bool known = blob_path_digest(ent->name, expected);
+	cleanup_(ctr_content_writer_freep) struct ctr_writer *w = NULL;
+	cleanup_(kk_sha256_freep) struct kk_sha256 *h = NULL;
+	cleanup_free char *buf = NULL;
+	char *cache = NULL;
+	size_t cache_len = 0;
+	bool want_cache = ent->size <= CACHE_BLOB_MAX;
+	enum kk_compression comp = KK_COMPRESSION_NONE;
+	int64_t done = 0, skip;
+	struct blob *b;
+	int rc;
+
+	if (known) {
+		struct ctr_content_info info = { 0 };
+
+		if (blob_by_digest(imp, expected))
+			return 0; /* the same blob twice in one archive */
+		rc = ctr_content_info(imp->conn, expected, &info, err);
+		if (rc == 0) {
+			int64_t size = info.size;
+
+			ctr_content_info_clear(&info);
+			if (size == ent->size) {
+				char head[4];
+				ssize_t k;
+
+				if (hold_existing(imp, expected, err) < 0)
+					return -1;
+				b = blob_add(imp, ent->name, expected, ent->size);
+				if (want_cache) {
+					if (read_member(tar, ent, CACHE_BLOB_MAX, &cache,
+							&cache_len, err) < 0)
+						return -1;
+					b->comp = kk_compression_detect((unsigned char *)cache,
+									cache_len);
+					maybe_cache(imp, b, cache, cache_len);
+				} else {
+					k = kk_tar_read(tar, head, sizeof(head), err);
+					if (k < 0)
+						return -1;
+					b->comp = kk_compression_detect((unsigned char *)head,
+									(size_t)k);
+				}
+				return 0;
+			}
+		} else if (err->code != ENOENT) {
+			return -1;
+		}
+	}
+
+	free(imp->ingest_ref);
+	imp->ingest_ref = kk_xasprintf("kukeon-import-%d-%s", (int)getpid(), ent->name);
+	rc = ctr_content_writer_open(imp->conn, imp->ingest_ref, ent->size, known ? expected : NULL,
+				     &w, err);
+	if (rc < 0 && err->code == EEXIST && known) {
+		/* committed meanwhile */
+		free(imp->ingest_ref);
+		imp->ingest_ref = NULL;
+		if (hold_existing(imp, expected, err) < 0)
+			return -1;
+		blob_add(imp, ent->name, expected, ent->size);
+		return 0;
+	}
+	if (rc < 0)
+		return -1;
+	/* containerd may already hold some (an interrupted ingest) or all (the blob is in
+	 * another namespace) of the bytes: hash those from the archive, write the rest */
+	skip = ctr_content_writer_offset(w);
+	if (skip < 0 || skip > ent->size)
+		skip = 0;
+	h = kk_sha256_new();
+	buf = kk_xmalloc(CHUNK);
+	if (want_cache)
+		cache = kk_xmalloc((size_t)ent->size + 1);
+	for (;;) {
+		ssize_t k = kk_tar_read(tar, buf, CHUNK, err);
+
+		if (k < 0)
+			goto fail;
+		if (k == 0)
+			break;
+		if (done == 0)
+			comp = kk_compression_detect((unsigned char *)buf, (size_t)k);
+		kk_sha256_update(h, buf, (size_t)k);
+		if (cache) {
+			memcpy(cache + cache_len, buf, (size_t)k);
+			cache_len += (size_t)k;
+		}
+		if (done + k > skip) {
+			int64_t from = done >= skip ? 0 : skip - done;
+
+			if (ctr_content_writer_write(w, buf + from, (size_t)(k - from), err) < 0)
+				goto fail;
+		}
+		done += k;
+	}
+	kk_sha256_final(h, got);
+	if (known && strcmp(got, expected) != 0) {
+		kk_err_set(err, EBADMSG, "blob `%s`: digest mismatch: its content hashes to %s",
+			   ent->name, got);
+		goto fail;
+	}
+	rc = ctr_content_writer_commit(w, done, got, NULL, err);
+	if (rc < 0 && err->code != EEXIST)
+		goto fail;
+	free(imp->ingest_ref);
+	imp->ingest_ref = NULL;
+	b = blob_add(imp, ent->name, got, done);
+	b->comp = comp;
+	maybe_cache(imp, b, cache, cache_len);
+	return 0;
+fail:
+	free(cache);
+	return kk_err_wrap(err, "`%s`", ent->name[0] ? ent->name : "?");
+}
+
+/* ---- reading blobs back ------------------------------------------------------------ */
+
+/* A blob's bytes as a new buffer: from the cache, else from the content store. */
+static int blob_read(struct importer *imp, const char *digest, char **out, size_t *len,
+		     struct kk_err *err)
+{
+	struct blob *b = blob_by_digest(imp, digest);
+
+	if (b && b->data) {
+		*out = kk_xmalloc(b->len + 1);
+		memcpy(*out, b->data, b->len);
+		(*out)[b->len] = '\0';
+		*len = b->len;
+		return 0;
+	}
+	if (ctr_content_read_all(imp->conn, digest, BLOB_JSON_MAX, out, len, err) < 0) {
+		if (err->code == ENOENT)
+			return kk_err_set(err, ENOENT, "blob `%s` is missing from `%s`", digest,
+					  imp->source);
+		return -1;
+	}
+	return 0;
+}
+
+static int blob_json(struct importer *imp, const char *digest, cJSON **out, struct kk_err *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	cJSON *j;
+
+	if (blob_read(imp, digest, &data, &len, err) < 0)
+		return -1;
+	j = cJSON_ParseWithLength(data, len);
+	if (!j || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return kk_err_set(err, EBADMSG, "blob `%s` is not a JSON object", digest);
+	}
+	*out = j;
+	return 0;
+}
+
+/* Is the blob in the archive or in the store? Store-only blobs get held by the lease. */
+static int blob_require(struct importer *imp, const char *digest, const char *what,
+			struct kk_err *err)
+{
+	struct ctr_content_info info = { 0 };
+
+	if (blob_by_digest(imp, digest))
+		return 0;
+	if (ctr_content_info(imp->conn, digest, &info, err) < 0) {
+		if (err->code == ENOENT)
+			return kk_err_set(err, ENOENT, "%s `%s` is missing from `%s`", what, digest,
+					  imp->source);
+		return -1;
+	}
+	ctr_content_info_clear(&info);
+	if (hold_existing(imp, digest, err) < 0)
+		return -1;
+	blob_add(imp, NULL, digest, 0);
+	return 0;
+}
+
+struct desc {
+	const char *media_type; /* borrowed from the JSON */
+	const char *digest;
+	int64_t size;
+	const cJSON *platform;
+	const cJSON *annotations;
+};
+
+static int parse_desc(const cJSON *j, const char *where, struct desc *d, struct kk_err *err)
+{
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "mediaType");
+	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(j, "digest");
+	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(j, "size");
+
+	if (!cJSON_IsObject(j) || !cJSON_IsString(dg) || !kk_digest_is_valid(dg->valuestring))
+		return kk_err_set(err, EBADMSG, "%s: bad descriptor (no sha256 digest)", where);
+	d->media_type = cJSON_IsString(mt) ? mt->valuestring : "";
+	d->digest = dg->valuestring;
+	d->size = cJSON_IsNumber(sz) ? (int64_t)sz->valuedouble : 0;
+	d->platform = cJSON_GetObjectItemCaseSensitive(j, "platform");
+	d->annotations = cJSON_GetObjectItemCaseSensitive(j, "annotations");
+	return 0;
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void platform_from_json(const cJSON *j, struct kk_platform *p)
+{
+	const char *os = json_str(j, "os"), *arch = json_str(j, "architecture"),
+		   *var = json_str(j, "variant");
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->os, sizeof(p->os), "%s", os ? os : "");
+	snprintf(p->arch, sizeof(p->arch), "%s", arch ? arch : "");
+	snprintf(p->variant, sizeof(p->variant), "%s", var ? var : "");
+	kk_platform_normalize(p);
+}
+
+/* ---- labels ------------------------------------------------------------------------- */
+
+/* containerd's images.ChildGCLabels naming: prefixes ending in '.' always get an index,
+ * others only from their second use. */
+static void child_label(struct ctr_labels *l, const char *prefix, const char *digest)
+{
+	size_t plen = strlen(prefix);
+	unsigned idx = 0;
+	char key[128];
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strncmp(l->keys[i], prefix, plen) == 0 &&
+		    (l->keys[i][plen] == '\0' || prefix[plen - 1] == '.' ||
+		     (l->keys[i][plen] >= '0' && l->keys[i][plen] <= '9')))
+			idx++;
+	if (idx > 0 || prefix[plen - 1] == '.')
+		snprintf(key, sizeof(key), "%s%u", prefix, idx);
+	else
+		snprintf(key, sizeof(key), "%s", prefix);
+	ctr_labels_set(l, key, digest);
+}
+
+/* ---- unpack ------------------------------------------------------------------------- */
+
+static int choose_snapshotter(struct importer *imp, const char *probe_key, struct kk_err *err)
+{
+	struct ctr_snapshot st = { 0 };
+
+	if (imp->snapshotter_fixed)
+		return 0;
+	imp->snapshotter_fixed = true;
+	if (imp->opts && imp->opts->snapshotter) {
+		imp->snapshotter = kk_xstrdup(imp->opts->snapshotter);
+		return 0;
+	}
+	imp->snapshotter = kk_xstrdup("overlayfs");
+	if (ctr_snapshot_stat(imp->conn, "overlayfs", probe_key, &st, err) == 0) {
+		ctr_snapshot_clear(&st);
+		return 0;
+	}
+	if (err->code == ENOENT)
+		return 0;
+	/* overlayfs is not loaded here (no kernel support): containerd's native one is */
+	free(imp->snapshotter);
+	imp->snapshotter = kk_xstrdup("native");
+	return 0;
+}
+
+static int apply_layer(struct importer *imp, const struct desc *layer, const char *diff_id,
+		       const char *parent, const char *chain, struct kk_err *err)
+{
+	struct ctr_desc blob = { 0 }, applied = { 0 };
+	struct ctr_mounts mounts = { 0 };
+	cleanup_free char *key = NULL;
+	struct timespec ts;
+	int rc;
+
+	for (int attempt = 0;; attempt++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		free(key);
+		/* containerd's snapshots.UnpackKeyFormat: "extract-<unique> <chain id>" */
+		key = kk_xasprintf("extract-%ld-kk%d %s", ts.tv_nsec, (int)getpid(), chain);
+		rc = ctr_snapshot_prepare(imp->conn, imp->snapshotter, key, parent, NULL, &mounts,
+					  err);
+		if (rc == 0)
+			break;
+		if (err->code != EEXIST || attempt >= 3)
+			return kk_err_wrap(err, "prepare snapshot for layer `%s`", layer->digest);
+	}
+	blob.media_type = (char *)layer->media_type;
+	blob.digest = (char *)layer->digest;
+	blob.size = layer->size;
+	rc = ctr_diff_apply(imp->conn, &blob, &mounts, &applied, err);
+	ctr_mounts_clear(&mounts);
+	if (rc < 0) {
+		kk_err_wrap(err, "apply layer `%s`", layer->digest);
+		goto undo_snapshot;
+	}
+	if (!applied.digest || strcmp(applied.digest, diff_id) != 0) {
+		kk_err_set(err, EBADMSG,
+			   "layer `%s`: unpacked content hashes to %s, not diff id %s",
+			   layer->digest, applied.digest ? applied.digest : "?", diff_id);
+		ctr_desc_clear(&applied);
+		goto undo_snapshot;
+	}
+	ctr_desc_clear(&applied);
+	if (ctr_snapshot_commit(imp->conn, imp->snapshotter, chain, key, NULL, err) < 0) {
+		if (err->code != EEXIST) {
+			kk_err_wrap(err, "commit snapshot `%s`", chain);
+			goto undo_snapshot;
+		}
+		/* committed concurrently by someone else: ours is not needed */
+		struct kk_err ignored = { 0 };
+		ctr_snapshot_remove(imp->conn, imp->snapshotter, key, &ignored);
+		return 0;
+	}
+	return 0;
+undo_snapshot : {
+	struct kk_err ignored = { 0 };
+
+	ctr_snapshot_remove(imp->conn, imp->snapshotter, key, &ignored);
+	return -1;
+}
+}
+
+/* Unpack the layers of a manifest; labels as containerd's Image.Unpack sets them. */
+static int unpack(struct importer *imp, const char *name, const char *manifest_digest,
+		  const cJSON *manifest, struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *config = NULL;
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(manifest, "config");
+	const cJSON *diffs, *rootfs;
+	cleanup_free const char **diff_ids = NULL;
+	cleanup_free char(*chain)[KK_DIGEST_STR_SIZE] = NULL;
+	struct desc cd = { 0 };
+	size_t n;
+	char label[128];
+
+	if (parse_desc(cfg, "config", &cd, err) < 0 || blob_json(imp, cd.digest, &config, err) < 0)
+		return kk_err_wrap(err, "image `%s`: config", name);
+	rootfs = cJSON_GetObjectItemCaseSensitive(config, "rootfs");
+	diffs = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
+	n = (size_t)cJSON_GetArraySize(layers);
+	if (!cJSON_IsArray(diffs) || (size_t)cJSON_GetArraySize(diffs) != n)
+		return kk_err_set(err, EBADMSG,
+				  "image `%s`: config `%s` lists %d diff ids for %zu layers", name,
+				  cd.digest, cJSON_IsArray(diffs) ? cJSON_GetArraySize(diffs) : 0,
+				  n);
+	if (n == 0)
+		return 0;
+	diff_ids = kk_xcalloc(n, sizeof(*diff_ids));
+	chain = kk_xcalloc(n, sizeof(*chain));
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *d = cJSON_GetArrayItem(diffs, (int)i);
+
+		diff_ids[i] = cJSON_IsString(d) ? d->valuestring : "";
+	}
+	if (kk_chain_ids(diff_ids, n, chain, err) < 0)
+		return kk_err_wrap(err, "image `%s`: config `%s`", name, cd.digest);
+	if (choose_snapshotter(imp, chain[n - 1], err) < 0)
+		return -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ctr_snapshot st = { 0 };
+		struct desc ld = { 0 };
+
+		if (parse_desc(cJSON_GetArrayItem(layers, (int)i), "layer", &ld, err) < 0)
+			return kk_err_wrap(err, "image `%s`: manifest `%s`", name, manifest_digest);
+		if (ctr_snapshot_stat(imp->conn, imp->snapshotter, chain[i], &st, err) == 0) {
+			ctr_snapshot_clear(&st);
+			continue; /* already unpacked */
+		}
+		if (err->code != ENOENT)
+			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name,
+					   imp->snapshotter);
+		if (apply_layer(imp, &ld, diff_ids[i], i ? chain[i - 1] : NULL, chain[i], err) < 0)
+			return kk_err_wrap(err, "image `%s`: layer %zu", name, i);
+		/* the uncompressed digest is now verified by the apply */
+		struct ctr_labels l = { 0 };
+		ctr_labels_set(&l, "containerd.io/uncompressed", diff_ids[i]);
+		int rc = ctr_content_update_labels(imp->conn, ld.digest, &l, err);
+		ctr_labels_clear(&l);
+		if (rc < 0)
+			return -1;
+	}
+	struct ctr_labels l = { 0 };
+	snprintf(label, sizeof(label), "containerd.io/gc.ref.snapshot.%s", imp->snapshotter);
+	ctr_labels_set(&l, label, chain[n - 1]);
+	int rc = ctr_content_update_labels(imp->conn, cd.digest, &l, err);
+	ctr_labels_clear(&l);
+	return rc;
+}
+
+/* ---- walking the image ------------------------------------------------------------ */
+
+static bool already_labelled(struct importer *imp, const char *digest)
+{
+	for (size_t i = 0; i < imp->n_labelled; i++)
+		if (strcmp(imp->labelled[i], digest) == 0)
+			return true;
+	return false;
+}
+
+/* A manifest: check its blobs are there, label it, unpack it. */
+static int do_manifest(struct importer *imp, const char *name, const char *digest,
+		       struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *m = NULL;
+	struct ctr_labels l = { 0 };
+	const cJSON *layers, *it;
+	struct desc cd = { 0 };
+	int rc = -1;
+
+	if (already_labelled(imp, digest))
+		return 0;
+	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0)
+		return kk_err_wrap(err, "image `%s`", name);
+	if (parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0)
+		return kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
+	if (blob_require(imp, cd.digest, "config", err) < 0)
+		return kk_err_wrap(err, "image `%s`", name);
+	child_label(&l,
+		    kk_media_gc_label(cd.media_type && cd.media_type[0] ? cd.media_type
+									: KK_MT_OCI_CONFIG),
+		    cd.digest);
+	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
+	if (layers && !cJSON_IsArray(layers)) {
+		kk_err_set(err, EBADMSG, "image `%s`: manifest `%s`: layers is not a list", name,
+			   digest);
+		goto out;
+	}
+	cJSON_ArrayForEach(it, layers)
+	{
+		struct desc ld = { 0 };
+
+		if (parse_desc(it, "layer", &ld, err) < 0) {
+			kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
+			goto out;
+		}
+		if (kk_media_kind(ld.media_type) != KK_MEDIA_LAYER) {
+			kk_err_set(err, ENOTSUP,
+				   "image `%s`: layer `%s` has unknown media type `%s`", name,
+				   ld.digest, ld.media_type);
+			goto out;
+		}
+		if (blob_require(imp, ld.digest, "layer", err) < 0) {
+			kk_err_wrap(err, "image `%s`", name);
+			goto out;
+		}
+		child_label(&l, kk_media_gc_label(ld.media_type), ld.digest);
+	}
+	if (ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
+		goto out;
+	if (!imp->opts || !imp->opts->no_unpack)
+		if (unpack(imp, name, digest, m, err) < 0)
+			goto out;
+	imp->labelled = kk_xrealloc(imp->labelled, (imp->n_labelled + 1) * sizeof(char *));
+	imp->labelled[imp->n_labelled++] = kk_xstrdup(digest);
+	rc = 0;
+out:
+	ctr_labels_clear(&l);
+	return rc;
+}
+
+/* The platform of a manifest without one in its descriptor: from its config. */
+static int manifest_platform(struct importer *imp, const char *digest, struct kk_platform *p,
+			     struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *m = NULL;
+	cleanup_(cjson_freep) cJSON *c = NULL;
+	struct desc cd = { 0 };
+
+	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0 ||
+	    parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0 ||
+	    blob_require(imp, cd.digest, "config", err) < 0 ||
+	    blob_json(imp, cd.digest, &c, err) < 0)
+		return -1;
+	platform_from_json(c, p);
+	return 0;
+}
+
+/* An index (OCI index or docker manifest list): keep the children for our platform (and
+ * those that say none), label the index with them when it is a stored blob, descend.
+ * *best receives the digest of the best-matching manifest (empty if none). */
+static int do_index(struct importer *imp, const char *name, const char *digest, const cJSON *idx,
+		    bool stored, char best[KK_DIGEST_STR_SIZE], int *best_rank, struct kk_err *err)
+{
+	const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *it;
+	struct ctr_labels l = { 0 };
+	int rc = -1;
+
+	if (!cJSON_IsArray(manifests))
+		return kk_err_set(err, EBADMSG, "index `%s` has no manifests list", digest);
+	cJSON_ArrayForEach(it, manifests)
+	{
+		struct desc d = { 0 };
+		struct kk_platform p;
+		int rank = -1;
+		enum kk_media_kind kind;
+
+		if (parse_desc(it, "index entry", &d, err) < 0)
+			goto out;
+		kind = kk_media_kind(d.media_type);
+		if (d.platform && cJSON_IsObject(d.platform)) {
+			platform_from_json(d.platform, &p);
+			rank = kk_platform_match_rank(&imp->want, &p);
+			if (rank < 0)
+				continue; /* another platform: not ours to keep */
+		}
+		if (kind == KK_MEDIA_MANIFEST) {
+			if (!d.platform) {
+				if (manifest_platform(imp, d.digest, &p, err) < 0)
+					goto out_wrap;
+				rank = kk_platform_match_rank(&imp->want, &p);
+			}
+			if (rank >= 0 && (*best_rank < 0 || rank < *best_rank)) {
+				snprintf(best, KK_DIGEST_STR_SIZE, "%s", d.digest);
+				*best_rank = rank;
+			}
+		} else if (kind == KK_MEDIA_INDEX) {
+			cleanup_(cjson_freep) cJSON *child = NULL;
+
+			if (blob_require(imp, d.digest, "index", err) < 0 ||
+			    blob_json(imp, d.digest, &child, err) < 0 ||
+			    do_index(imp, name, d.digest, child, true, best, best_rank, err) < 0)
+				goto out_wrap;
+		} else {
+			/* attestations and the like: keep them alive if present, nothing more */
+			if (!blob_by_digest(imp, d.digest))
+				continue;
+		}
+		child_label(&l, kk_media_gc_label(d.media_type), d.digest);
+	}
+	if (stored && ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+out_wrap:
+	kk_err_wrap(err, "image `%s`", name);
+out:
+	ctr_labels_clear(&l);
+	return rc;
+}
+
+/* One image record to be: walk it for our platform, unpack it. */
+static int do_target(struct importer *imp, const struct target *t, struct kk_err *err)
+{
+	switch (kk_media_kind(t->media_type)) {
+	case KK_MEDIA_MANIFEST:
+		return do_manifest(imp, t->name, t->digest, err);
+	case KK_MEDIA_INDEX: {
+		cleanup_(cjson_freep) cJSON *idx = NULL;
+		char best[KK_DIGEST_STR_SIZE] = "";
+		int best_rank = -1;
+		char pbuf[96];
+
+		if (blob_require(imp, t->digest, "index", err) < 0 ||
+		    blob_json(imp, t->digest, &idx, err) < 0 ||
+		    do_index(imp, t->name, t->digest, idx, true, best, &best_rank, err) < 0)
+			return kk_err_wrap(err, "image `%s`", t->name);
+		if (!best[0])
+			return kk_err_set(err, ENOENT, "image `%s`: no manifest for platform %s",
+					  t->name,
+					  kk_platform_format(&imp->want, pbuf, sizeof(pbuf)));
+		return do_manifest(imp, t->name, best, err);
+	}
+	default:
+		return kk_err_set(err, ENOTSUP, "image `%s`: unsupported media type `%s`", t->name,
+				  t->media_type[0] ? t->media_type : "(none)");
+	}
+}
+
+static void target_add(struct importer *imp, const char *name, const char *media_type,
+		       const char *digest, int64_t size)
+{
+	struct target *t;
+
+	for (size_t i = 0; i < imp->n_targets; i++)
+		if (strcmp(imp->targets[i].name, name) == 0) {
+			/* a later entry with the same name wins, as in containerd */
+			t = &imp->targets[i];
+			free(t->media_type);
+			t->media_type = kk_xstrdup(media_type);
+			snprintf(t->digest, sizeof(t->digest), "%s", digest);
+			t->size = size;
+			return;
+		}
+	imp->targets = kk_xrealloc(imp->targets, (imp->n_targets + 1) * sizeof(*imp->targets));
+	t = &imp->targets[imp->n_targets++];
+	t->name = kk_xstrdup(name);
+	t->media_type = kk_xstrdup(media_type);
+	snprintf(t->digest, sizeof(t->digest), "%s", digest);
+	t->size = size;
+}
+
+/* ---- the two archive formats ------------------------------------------------------- */
+
+static int resolve_oci(struct importer *imp, struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *layout = cJSON_Parse(imp->oci_layout);
+	cleanup_(cjson_freep) cJSON *idx = NULL;
+	const char *version = json_str(layout, "imageLayoutVersion");
+	const cJSON *manifests, *it;
+
+	if (!version)
+		return kk_err_set(err, EBADMSG, "`%s`: oci-layout is not valid", imp->source);
+	if (strcmp(version, "1.0.0") != 0)
+		return kk_err_set(err, ENOTSUP, "`%s`: unsupported OCI layout version `%s`",
+				  imp->source, version);
+	if (!imp->index_json)
+		return kk_err_set(err, ENOENT, "`%s`: OCI layout without index.json", imp->source);
+	idx = cJSON_ParseWithLength(imp->index_json, imp->index_len);
+	manifests = cJSON_GetObjectItemCaseSensitive(idx, "manifests");
+	if (!cJSON_IsArray(manifests))
+		return kk_err_set(err, EBADMSG, "`%s`: index.json is not an image index",
+				  imp->source);
+	cJSON_ArrayForEach(it, manifests)
+	{
+		struct desc d = { 0 };
+		const char *name;
+		cleanup_free char *norm = NULL;
+
+		if (parse_desc(it, "index.json", &d, err) < 0)
+			return kk_err_wrap(err, "`%s`", imp->source);
+		name = json_str(d.annotations, "io.containerd.image.name");
+		if (!name) {
+			/* a full reference in org.opencontainers.image.ref.name; a bare tag
+			 * names nothing on its own */
+			const char *ref =
+				json_str(d.annotations, "org.opencontainers.image.ref.name");
+			struct kk_err ignored = { 0 };
+
+			if (ref && (strchr(ref, '/') || strchr(ref, '@')) &&
+			    kk_image_ref_docker_normalize(ref, &norm, &ignored) == 0)
+				name = norm;
+		}
+		if (!name)
+			continue;
+		target_add(imp, name, d.media_type, d.digest, d.size);
+	}
+	return 0;
+}
+
+/* Build and store the Docker schema 2 manifest containerd's importer builds for a
+ * `docker save` entry; byte-for-byte what Go's json.Marshal gives, so digests agree. */
+static int docker_manifest(struct importer *imp, const struct blob *config,
+			   const struct blob *const *layers, size_t n,
+			   char digest[KK_DIGEST_STR_SIZE], int64_t *size, struct kk_err *err)
+{
+	size_t cap = 512 + n * 256, len = 0;
+	cleanup_free char *buf = kk_xmalloc(cap);
+	struct ctr_labels l = { 0 };
+	int rc;
+
+	len += (size_t)
+		snprintf(buf + len, cap - len,
+			 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
+			 "\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "},\"layers\":[",
+			 KK_MT_DOCKER_MANIFEST, KK_MT_DOCKER_CONFIG, config->digest, config->size);
+	child_label(&l, "containerd.io/gc.ref.content.config", config->digest);
+	for (size_t i = 0; i < n; i++) {
+		const char *mt = layers[i]->comp == KK_COMPRESSION_GZIP   ? KK_MT_DOCKER_LAYER_GZIP
+				 : layers[i]->comp == KK_COMPRESSION_ZSTD ? KK_MT_OCI_LAYER_ZSTD
+									  : KK_MT_DOCKER_LAYER;
+
+		len += (size_t)
+			snprintf(buf + len, cap - len,
+				 "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "}",
+				 i ? "," : "", mt, layers[i]->digest, layers[i]->size);
+		child_label(&l, "containerd.io/gc.ref.content.l.", layers[i]->digest);
+	}
+	len += (size_t)snprintf(buf + len, cap - len, "]}");
+	kk_sha256_digest(buf, len, digest);
+	*size = (int64_t)len;
+	{
+		cleanup_free char *ref = kk_xasprintf("manifest-%s", digest);
+
+		rc = ctr_content_write_all(imp->conn, ref, buf, len, digest, &l, err);
+	}
+	if (rc < 0 && err->code == EEXIST)
+		rc = ctr_content_update_labels(imp->conn, digest, &l, err);
+	ctr_labels_clear(&l);
+	if (rc < 0)
+		return kk_err_wrap(err, "write docker manifest");
+	{
+		struct blob *b = blob_add(imp, NULL, digest, (int64_t)len);
+
+		maybe_cache(imp, b, TAKE_PTR(buf), len);
+	}
+	return 0;
+}
+
+static int resolve_docker(struct importer *imp, struct kk_err *err)
+{
+	cleanup_(cjson_freep) cJSON *list =
+		cJSON_ParseWithLength(imp->manifest_json, imp->manifest_len);
+	const cJSON *it;
+
+	if (!cJSON_IsArray(list))
+		return kk_err_set(err, EBADMSG, "`%s`: manifest.json is not a list", imp->source);
+	cJSON_ArrayForEach(it, list)
+	{
+		const char *config_path = json_str(it, "Config");
+		const cJSON *layers = cJSON_GetObjectItemCaseSensitive(it, "Layers");
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(it, "RepoTags"), *t;
+		cleanup_free const struct blob **lb = NULL;
+		struct blob *config;
+		char digest[KK_DIGEST_STR_SIZE];
+		int64_t size;
+		size_t n = 0;
+
+		if (!config_path)
+			return kk_err_set(err, EBADMSG, "`%s`: manifest.json entry without Config",
+					  imp->source);
+		config = blob_by_path(imp, config_path);
+		if (!config)
+			return kk_err_set(err, ENOENT,
+					  "`%s`: manifest.json refers to `%s`, which is not in the "
+					  "archive",
+					  imp->source, config_path);
+		lb = kk_xcalloc((size_t)cJSON_GetArraySize(layers) + 1,
+				sizeof(const struct blob *));
+		cJSON_ArrayForEach(t, layers)
+		{
+			const char *p = cJSON_IsString(t) ? t->valuestring : "";
+
+			lb[n] = blob_by_path(imp, p);
+			if (!lb[n])
+				return kk_err_set(err, ENOENT,
+						  "`%s`: manifest.json refers to `%s`, which is "
+						  "not in the archive",
+						  imp->source, p);
+			n++;
+		}
+		if (docker_manifest(imp, config, lb, n, digest, &size, err) < 0)
+			return kk_err_wrap(err, "`%s`", imp->source);
+		cJSON_ArrayForEach(t, tags)
+		{
+			cleanup_free char *norm = NULL;
+
+			if (!cJSON_IsString(t))
+				continue;
+			if (kk_image_ref_docker_normalize(t->valuestring, &norm, err) < 0)
+				return kk_err_wrap(err, "`%s`: manifest.json", imp->source);
+			target_add(imp, norm, KK_MT_DOCKER_MANIFEST, digest, size);
+		}
+		if (!cJSON_IsArray(tags) || cJSON_GetArraySize(tags) == 0) {
+			/* untagged: still label and unpack it, but no record names it */
+			if (do_manifest(imp, "(untagged)", digest, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+static int put_record(struct importer *imp, const struct target *t, bool *changed,
+		      struct kk_err *err)
+{
+	struct ctr_image cur = { 0 }, want = { 0 };
+	int rc;
+
+	want.name = t->name;
+	want.target.media_type = t->media_type;
+	want.target.digest = (char *)t->digest;
+	want.target.size = t->size;
+	rc = ctr_image_get(imp->conn, t->name, &cur, err);
+	if (rc == 0) {
+		bool same = cur.target.digest && strcmp(cur.target.digest, t->digest) == 0 &&
+			    cur.target.media_type &&
+			    strcmp(cur.target.media_type, t->media_type) == 0;
+
+		ctr_image_clear(&cur);
+		*changed = !same;
+		if (same)
+			return 0;
+		const char *paths[] = { "target", NULL };
+		return ctr_image_update(imp->conn, &want, paths, NULL, err);
+	}
+	if (err->code != ENOENT)
+		return -1;
+	*changed = true;
+	return ctr_image_create(imp->conn, &want, NULL, err);
+}
+
+/* ---- entry point -------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* dir (the first dir_len bytes of base) joined with rel, "." and ".." resolved, as Go's
+ * path.Join does: "bbb" + "../aaa/layer.tar" -> "aaa/layer.tar" */
+static char *join_clean(const char *base, size_t dir_len, const char *rel)
+{
+	char *joined = rel[0] == '/' ? kk_xstrdup(rel + 1)
+				     : kk_xasprintf("%.*s/%s", (int)dir_len, base, rel);
+	char *out = kk_xmalloc(strlen(joined) + 1);
+	size_t o = 0;
+
+	for (char *save = NULL, *seg = strtok_r(joined, "/", &save); seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, seg, strlen(seg));
+		o += strlen(seg);
+	}
+	out[o] = '\0';
+	free(joined);
+	return out;
+}
+
+static int read_archive(struct importer *imp, const struct kk_reader *in, struct kk_err *err)
+{
+	cleanup_(kk_decomp_freep) struct kk_decomp *dec = NULL;
+	cleanup_(kk_tar_freep) struct kk_tar *tar = NULL;
+	struct kk_reader plain;
+	const struct kk_tar_entry *ent;
+	size_t members = 0;
+	int rc;
+
+	if (kk_decomp_new_auto(in, imp->source, &dec, err) < 0)
+		return -1;
+	plain = kk_decomp_reader(dec);
+	tar = kk_tar_new(&plain, imp->source);
+	while ((rc = kk_tar_next(tar, &ent, err)) > 0) {
+		members++;
+		if (ent->type == KK_TAR_SYMLINK) {
+			/* docker save links repeated layers to the first copy */
+			const char *slash = strrchr(ent->name, '/');
+
+			imp->links =
+				kk_xrealloc(imp->links, (imp->n_links + 1) * sizeof(*imp->links));
+			imp->links[imp->n_links].path = kk_xstrdup(ent->name);
+			imp->links[imp->n_links].target =
+				join_clean(ent->name, (size_t)(slash ? slash - ent->name : 0),
+					   ent->linkname);
+			imp->n_links++;
+			continue;
+		}
+		if (ent->type != KK_TAR_REG)
+			continue;
+		if (!strcmp(ent->name, "oci-layout")) {
+			size_t len;
+
+			free(imp->oci_layout);
+			imp->oci_layout = NULL;
+			if (read_member(tar, ent, 65536, &imp->oci_layout, &len, err) < 0)
+				return kk_err_wrap(err, "`%s`", imp->source);
+		} else if (!strcmp(ent->name, "index.json")) {
+			free(imp->index_json);
+			imp->index_json = NULL;
+			if (read_member(tar, ent, META_MAX, &imp->index_json, &imp->index_len,
+					err) < 0)
+				return kk_err_wrap(err, "`%s`", imp->source);
+		} else if (!strcmp(ent->name, "manifest.json")) {
+			free(imp->manifest_json);
+			imp->manifest_json = NULL;
+			if (read_member(tar, ent, META_MAX, &imp->manifest_json, &imp->manifest_len,
+					err) < 0)
+				return kk_err_wrap(err, "`%s`", imp->source);
+		} else if (!strcmp(ent->name, "repositories") || ends_with(ent->name, "/VERSION") ||
+			   ends_with(ent->name, "/json")) {
+			/* docker's legacy v1 metadata: not needed */
+			continue;
+		} else if (ingest(imp, tar, ent, err) < 0) {
+			return kk_err_wrap(err, "`%s`", imp->source);
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (members == 0)
+		return kk_err_set(err, EINVAL, "`%s` is empty: image tarball is required",
+				  imp->source);
+	return 0;
+}
+
+static int import_locked(struct importer *imp, const struct kk_reader *in,
+			 struct ctr_import_result *res, struct kk_err *err)
+{
+	if (read_archive(imp, in, err) < 0)
+		return -1;
+	if (imp->oci_layout) {
+		if (resolve_oci(imp, err) < 0)
+			return -1;
+	} else if (imp->manifest_json) {
+		if (resolve_docker(imp, err) < 0)
+			return -1;
+	} else {
+		return kk_err_set(err, EINVAL,
+				  "`%s` is not an image archive: no oci-layout or manifest.json",
+				  imp->source);
+	}
+	for (size_t i = 0; i < imp->n_targets; i++)
+		if (do_target(imp, &imp->targets[i], err) < 0)
+			return -1;
+	res->names = kk_xcalloc(imp->n_targets + 1, sizeof(char *));
+	res->changed = kk_xcalloc(imp->n_targets + 1, sizeof(bool));
+	for (size_t i = 0; i < imp->n_targets; i++) {
+		if (put_record(imp, &imp->targets[i], &res->changed[i], err) < 0)
+			return kk_err_wrap(err, "image `%s`", imp->targets[i].name);
+		res->names[res->n++] = kk_xstrdup(imp->targets[i].name);
+	}
+	res->snapshotter = kk_xstrdup(imp->snapshotter ? imp->snapshotter : "");
+	return 0;
+}
+
+int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const char *source,
+		     const struct ctr_import_opts *opts, struct ctr_import_result *out,
+		     struct kk_err *err)
+{
+	struct importer imp = { .conn = conn, .source = source, .opts = opts };
+	struct ctr_import_result res = { 0 };
+	struct ctr_labels ll = { 0 };
+	struct timespec ts;
+	cleanup_free char *lease = NULL;
+	char expire[64];
+	time_t t;
+	struct tm tm;
+	int rc;
+
+	if (opts && opts->platform)
+		imp.want = *opts->platform;
+	else
+		kk_platform_host(&imp.want);
+
+	/* a lease holds everything written until the image records point at it; it expires
+	 * on its own should we die before deleting it */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lease = kk_xasprintf("kukeon-import-%d-%lld%09ld", (int)getpid(), (long long)ts.tv_sec,
+			     ts.tv_nsec);
+	t = ts.tv_sec + 24 * 3600;
+	gmtime_r(&t, &tm);
+	strftime(expire, sizeof(expire), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ctr_labels_set(&ll, "containerd.io/gc.expire", expire);
+	rc = ctr_lease_create(conn, lease, &ll, NULL, err);
+	ctr_labels_clear(&ll);
+	if (rc < 0)
+		return kk_err_wrap(err, "import `%s`", source);
+	ctr_set_lease(conn, lease);
+
+	rc = import_locked(&imp, in, &res, err);
+	if (rc < 0 && imp.ingest_ref) {
+		struct kk_err ignored = { 0 };
+
+		ctr_content_abort(conn, imp.ingest_ref, &ignored);
+	}
+	ctr_set_lease(conn, NULL);
+	{
+		struct kk_err lerr = { 0 };
+
+		/* on failure wait for GC, so nothing half-made is visible when we return */
+		if (ctr_lease_delete(conn, lease, rc < 0, &lerr) < 0 && rc == 0) {
+			*err = lerr;
+			kk_err_wrap(err, "release lease `%s`", lease);
+			rc = -1;
+		}
+	}
+	importer_clear(&imp);
+	if (rc < 0) {
+		ctr_import_result_clear(&res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+void ctr_import_result_clear(struct ctr_import_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->changed);
+	free(r->snapshotter);
+	memset(r, 0, sizeof(*r));
+}
