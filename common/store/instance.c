@@ -80,59 +80,6 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
 	return len;
 }
 
-/* Go's encoding/json string encoding (HTML-safe, as json.Marshal does by default). */
-static void json_quote(struct buf *b, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-	char esc[8];
-
-	buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		uint32_t r;
-		size_t l = utf8_decode(s + i, n - i, &r);
-
-		if (l == 0) {
-			buf_str(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		switch (r) {
-		case '"':
-			buf_str(b, "\\\"");
-			break;
-		case '\\':
-			buf_str(b, "\\\\");
-			break;
-		case '\b':
-			buf_str(b, "\\b");
-			break;
-		case '\f':
-			buf_str(b, "\\f");
-			break;
-		case '\n':
-			buf_str(b, "\\n");
-			break;
-		case '\r':
-			buf_str(b, "\\r");
-			break;
-		case '\t':
-			buf_str(b, "\\t");
-			break;
-		default:
-			if (r < 0x20 || r == '<' || r == '>' || r == '&' || r == 0x2028 ||
-			    r == 0x2029) {
-				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)r);
-				buf_str(b, esc);
-			} else {
-				buf_add(b, s + i, l);
-			}
-		}
-		i += l;
-	}
-	buf_add(b, "\"", 1);
-}
-
 /* Go's %q (strconv.Quote) for the strings upstream puts in its mismatch message. */
 static void go_quote(struct buf *b, const char *str)
 {
@@ -242,9 +189,9 @@ char *kk_instance_encode(const struct kk_instance *m, size_t *len)
 	struct buf b = { 0 };
 
 	buf_str(&b, "{\n  \"containerdNamespaceSuffix\": ");
-	json_quote(&b, m->ns_suffix ? m->ns_suffix : "");
+	kk_json_append_string(&b.p, &b.len, &b.cap, m->ns_suffix);
 	buf_str(&b, ",\n  \"cgroupRoot\": ");
-	json_quote(&b, m->cgroup_root ? m->cgroup_root : "");
+	kk_json_append_string(&b.p, &b.len, &b.cap, m->cgroup_root);
 	buf_str(&b, "\n}\n");
 	if (len)
 		*len = b.len;

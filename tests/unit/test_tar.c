@@ -12,6 +12,7 @@
 #include "common/image/stream.h"
 #include "common/image/tar.h"
 #include "common/mem.h"
+#include "kk_config.h"
 #include "tap.h"
 
 static char dir[256];
@@ -242,7 +243,8 @@ int main(void)
 	format_reads("gnu", "");
 	format_reads("pax", "");
 	format_reads("pax", "| gzip -1");
-	format_reads("gnu", "| zstd -q -1");
+	if (ENABLE_FEATURE_ZSTD)
+		format_reads("gnu", "| zstd -q -1");
 	ustar_prefix();
 	bad_archives();
 	sh("rm -rf %s", dir);
