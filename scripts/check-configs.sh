@@ -23,10 +23,13 @@ result() { # result OK|FAIL description
 	fi
 }
 
-config_for() { # config_for NAME OUT: only applet NAME enabled (all: every applet)
+config_for() { # config_for NAME OUT: only applet NAME enabled (all: every applet; minimal:
+	# every applet, every optional feature off)
 	local name=$1 out=$2 sym
 	cp kukeon.config "$out"
-	if [ "$name" != all ]; then
+	if [ "$name" = minimal ]; then
+		sed -i 's/^\(CONFIG_FEATURE_[A-Z0-9_]*\)=y/\1=n/' "$out"
+	elif [ "$name" != all ]; then
 		for a in "${applets[@]}"; do
 			sym=CONFIG_$(echo "$a" | tr 'a-z-' 'A-Z_')
 			sed -i "s/^$sym=.*/$sym=n/" "$out"
@@ -38,7 +41,7 @@ config_for() { # config_for NAME OUT: only applet NAME enabled (all: every apple
 
 mkdir -p build/configs
 printf '%-16s %12s\n' config "size (bytes)"
-for name in "${applets[@]}" all; do
+for name in "${applets[@]}" all minimal; do
 	dir=build/cfg-$name
 	config_for "$name" "build/configs/$name.config"
 	if ! make -s -j2 BUILD="$dir" KCONFIG="build/configs/$name.config" "$dir/kukeon" >"$dir.log" 2>&1; then
@@ -49,13 +52,20 @@ for name in "${applets[@]}" all; do
 	result OK "$name: builds"
 	file -L "$bin" | grep -q 'statically linked' && result OK "$name: static" ||
 		result FAIL "$name: not statically linked"
-	want=$([ "$name" = all ] && printf '%s\n' "${applets[@]}" || echo "$name")
+	case $name in
+	all | minimal) want=$(printf '%s\n' "${applets[@]}") ;;
+	*) want=$name ;;
+	esac
 	[ "$("$bin" --list)" = "$want" ] && result OK "$name: --list shows exactly its applets" ||
 		result FAIL "$name: --list shows $("$bin" --list | tr '\n' ' ')"
 	for a in $want; do
 		"$bin" "$a" --version >/dev/null && result OK "$name: $a --version" ||
 			result FAIL "$name: $a --version"
 	done
+	if [ "$name" = minimal ]; then
+		"$bin" kuke image load --help >/dev/null 2>&1 && result FAIL "minimal: image load still built in" ||
+			result OK "minimal: features switched off are gone (kuke image load)"
+	fi
 	if [ "$name" = kuketty ]; then
 		grep -qa 'grpc' "$bin" && result FAIL "kuketty-only build links grpc" ||
 			result OK "kuketty-only build links no grpc"
