@@ -706,14 +706,15 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	if (kk_egress_validate(req->spec.egress, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", name);
 	ref = (struct kk_store_ref){ .realm = realm, .space = name };
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
-		return -1;
+	/* the parent is checked before anything (even the instance file) is written */
 	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm }, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return kk_err_set(err, ENOENT, "realm \"%s\" not found", realm);
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
 
 	rc = load_space(l, &ref, &s, err);
 	if (rc < 0)
@@ -1029,9 +1030,6 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	    validate3(req->spec.realm_id, req->spec.space_id, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
 	ref = (struct kk_store_ref){ .realm = realm, .space = space, .stack = name };
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
-		return -1;
 	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm, .space = space },
 			     err);
 	if (rc < 0)
@@ -1039,6 +1037,9 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	if (rc == 0)
 		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", space,
 				  realm);
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
 	rc = load_stack(l, &ref, &s, err);
 	if (rc < 0)
 		return -1;
