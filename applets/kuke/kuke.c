@@ -222,8 +222,9 @@ int kuke_main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(sub_argc, sub_argv);
-	if (!cmd && (sub_argc == 1 || is_help_flag(sub_argv[1])) &&
-	    print_group(sub_argv[0], stdout))
+	/* `kuke delete` alone is group help even though `delete -f FILE` is a command */
+	if ((!cmd || (!cmd->resource && sub_argc == 1)) &&
+	    (sub_argc == 1 || is_help_flag(sub_argv[1])) && print_group(sub_argv[0], stdout))
 		return 0;
 	if (!cmd) {
 		fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", sub_argv[0],
