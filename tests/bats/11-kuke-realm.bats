@@ -172,3 +172,33 @@ setup() {
 	run -0 k get realms
 	[[ "$output" != *"in-process"* ]]
 }
+
+@test "global settings: flag > environment > client configuration > default" {
+	run -0 k get realms
+	[ "$(stat -c %a "$HOME/.kuke/kuke.yaml")" = 600 ]
+	[ "$(stat -c %a "$HOME/.kuke")" = 750 ]
+	grep -q '^kind: ClientConfiguration$' "$HOME/.kuke/kuke.yaml"
+	# the configuration's runPath is used when neither flag nor environment says otherwise
+	mkdir -p "$BATS_TEST_TMPDIR/cfgrun/data/fromcfg" "$BATS_TEST_TMPDIR/envrun/data/fromenv" "$BATS_TEST_TMPDIR/flagrun/data/fromflag"
+	for d in fromcfg:cfgrun fromenv:envrun fromflag:flagrun; do
+		printf '{"apiVersion":"v1beta1","kind":"Realm","metadata":{"name":"%s"},"spec":{"namespace":"%s.kukeon.io"},"status":{"state":"Ready"}}\n' \
+			"${d%%:*}" "${d%%:*}" >"$BATS_TEST_TMPDIR/${d#*:}/data/${d%%:*}/metadata.json"
+	done
+	printf 'apiVersion: v1beta1\nkind: ClientConfiguration\nspec:\n  runPath: %s\n' "$BATS_TEST_TMPDIR/cfgrun" >"$BATS_TEST_TMPDIR/c.yaml"
+	run -0 kuke --configuration "$BATS_TEST_TMPDIR/c.yaml" get realms
+	[[ "$output" == *fromcfg* ]]
+	KUKE_CONFIGURATION=$BATS_TEST_TMPDIR/c.yaml run -0 kuke get realms
+	[[ "$output" == *fromcfg* ]]
+	KUKEON_RUN_PATH=$BATS_TEST_TMPDIR/envrun run -0 kuke --configuration "$BATS_TEST_TMPDIR/c.yaml" get realms
+	[[ "$output" == *fromenv* ]]
+	KUKEON_RUN_PATH=$BATS_TEST_TMPDIR/envrun run -0 kuke --configuration "$BATS_TEST_TMPDIR/c.yaml" --run-path "$BATS_TEST_TMPDIR/flagrun" get realms
+	[[ "$output" == *fromflag* ]]
+	# an empty variable counts as unset: the configuration still applies
+	KUKEON_RUN_PATH= run -0 kuke --configuration "$BATS_TEST_TMPDIR/c.yaml" get realms
+	[[ "$output" == *fromcfg* ]]
+	KUKEON_VERBOSE=true KUKEON_RUN_PATH=$BATS_TEST_TMPDIR/envrun run -0 kuke get realms
+	[[ "$output" == *"in-process"* ]]
+	printf 'kind: Other\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run -1 kuke --configuration "$BATS_TEST_TMPDIR/bad.yaml" get realms
+	[ "$output" = "kuke: client configuration \"$BATS_TEST_TMPDIR/bad.yaml\" has kind \"Other\", want \"ClientConfiguration\": client configuration is invalid" ]
+}

@@ -82,8 +82,9 @@ Stack \"api\": unchanged" ]
 	[ "${lines[0]}" = "Realm \"$R\": failed" ]
 	[ "${lines[1]}" = "  Error: realm \"$R\" has breaking changes: [spec.namespace]. Delete the realm and recreate it with the new spec" ]
 	[ "${lines[2]}" = "kuke: config error: some resources failed to apply" ]
-	run -1 k apply -f "$BATS_TEST_TMPDIR/b.yaml" -o json
-	[ "$(printf '%s\n' "$output" | sed '$d' | jq -r '.resources[0].Action')" = failed ]
+	run -1 --separate-stderr k apply -f "$BATS_TEST_TMPDIR/b.yaml" -o json
+	[ "$(printf '%s' "$output" | jq -r '.resources[0].Action')" = failed ]
+	[ "$stderr" = "kuke: config error: some resources failed to apply" ]
 }
 
 @test "apply: malformed YAML, wrong apiVersion or kind, missing fields: nothing is applied" {
@@ -111,7 +112,7 @@ Stack \"api\": unchanged" ]
 	YAML
 	run -1 k apply -f "$BATS_TEST_TMPDIR/v.yaml"
 	[ "${lines[0]}" = "kuke: validation failed:" ]
-	[ "${lines[1]}" = "  document 0 (Realm \"x\"): unsupported apiVersion: v2 (expected v1beta1) (\`$BATS_TEST_TMPDIR/v.yaml\` line 1)" ]
+	[ "${lines[1]}" = "  document 0 (Realm): unsupported apiVersion: v2 (expected v1beta1) (\`$BATS_TEST_TMPDIR/v.yaml\` line 1)" ]
 	[ "${lines[2]}" = "  document 1 (): document 1: unknown kind: Blob (\`$BATS_TEST_TMPDIR/v.yaml\` line 6)" ]
 	[ "${lines[3]}" = "  document 2 (Space \"z\"): spec.realmId is required (\`$BATS_TEST_TMPDIR/v.yaml\` line 10)" ]
 	[ ! -e "$RP" ]

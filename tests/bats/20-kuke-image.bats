@@ -13,7 +13,7 @@ setup() {
 	mkdir -p "$W"
 	# image commands need their realm on disk (realm not found: R otherwise)
 	if [ -S "${KUKEON_CONTAINERD_SOCKET:-}" ]; then
-		for r in "$REALM" "${REALM}gz" "${REALM}zs" "${REALM}o" default; do
+		for r in "$REALM" "${REALM}gz" "${REALM}zs" "${REALM}o" default other; do
 			kuke create realm "$r" >/dev/null
 		done
 	fi

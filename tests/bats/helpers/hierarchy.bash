@@ -11,6 +11,8 @@ hier_setup() {
 	export KUKEON_CGROUP_ROOT=$CGR
 	CG=/sys/fs/cgroup$CGR
 	FIX=$BATS_TEST_DIRNAME/../fixtures/hierarchy
+	# kuke writes a default client configuration under $HOME: keep it in the test dir
+	export HOME=$BATS_TEST_TMPDIR/home
 }
 
 k() { kuke --run-path "$RP" "$@"; }
