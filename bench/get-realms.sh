@@ -15,6 +15,16 @@ export HOME=$tmp/home KUKEON_CGROUP_ROOT=/bench-realms
 
 kuke() { "$bin" kuke --run-path "$tmp/run" --containerd-socket "$sock" "$@"; }
 
+# time_us CMD...: wall time (printed in ns) from bash's own clock ($EPOCHREALTIME, no `date` forks,
+# which would add a millisecond to both sides)
+time_us() {
+	local t0 t1
+	t0=${EPOCHREALTIME/./}
+	"$@" >/dev/null 2>&1
+	t1=${EPOCHREALTIME/./}
+	echo $(((t1 - t0) * 1000))
+}
+
 for i in $(seq -w 1 100); do
 	kuke create realm "bench$i" >/dev/null
 done
@@ -22,8 +32,8 @@ done
 
 ours=() theirs=()
 for _ in $(seq "$n"); do
-	ours+=("$(time_ns kuke get realms)")
-	theirs+=("$(time_ns ctr --address "$sock" namespaces ls)")
+	ours+=("$(time_us kuke get realms)")
+	theirs+=("$(time_us ctr --address "$sock" namespaces ls)")
 done
 a=$(printf '%s\n' "${ours[@]}" | median)
 b=$(printf '%s\n' "${theirs[@]}" | median)
