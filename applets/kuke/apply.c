@@ -427,11 +427,11 @@ int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		return kk_err_set(err, KK_EUSAGE, "required flag(s) \"file\" not set");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
-	if (load_manifest(file, &stream, &m, false, err) < 0)
+	if (load_manifest(file, &stream, &m, false, err) < 0 || !m)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	order = kk_xcalloc(m->n + 1, sizeof(*order));
+	order = kk_xcalloc(m->n + 1, sizeof(void *)); /* item pointers */
 	out = kk_xcalloc(m->n + 1, sizeof(*out));
 	for (size_t i = 0; i < m->n; i++)
 		order[i] = &m->items[i];
@@ -538,11 +538,11 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 				  "delete: a resource (realm, space, stack) or -f FILE is required");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
-	if (load_manifest(file, &stream, &m, true, err) < 0)
+	if (load_manifest(file, &stream, &m, true, err) < 0 || !m)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	order = kk_xcalloc(m->n + 1, sizeof(*order));
+	order = kk_xcalloc(m->n + 1, sizeof(void *)); /* item pointers */
 	out = kk_xcalloc(m->n + 1, sizeof(*out));
 	for (size_t i = 0; i < m->n; i++)
 		order[i] = &m->items[i];

@@ -400,7 +400,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 	struct kk_delete_result r = { 0 };
 	struct flags f = { 0 };
 	const char *realm, *space;
-	int rc;
+	int rc = -1;
 
 	if (parse(verb, k, &argc, argv, &f, err) < 0 || want_exactly_one(&f, verb, k, err) < 0)
 		return -1;

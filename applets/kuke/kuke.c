@@ -111,7 +111,7 @@ static void create_default_config(const char *path)
 
 	if (slash) {
 		*slash = '\0';
-		if (kk_mkdir_p(dir, 0750, NULL) < 0)
+		if (kk_mkdir_p(dir, 0750, &(struct kk_err){ 0 }) < 0)
 			return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -142,7 +142,7 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 	*created = rc == 1;
 	if (kk_cgroup_delegate(l->cg, group, want, KK_CGROUP_BOOTSTRAP_LEAF, &d, err) < 0) {
 		if (*created)
-			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, NULL);
+			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, &(struct kk_err){ 0 });
 		*created = false;
 		return -1;
 	}
@@ -215,7 +215,7 @@ static int store_get(struct kk_local *l, const struct kk_store_ref *ref, struct 
 			return rc;                                                             \
 		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                            \
 			cleanup_free char *p = NULL;                                           \
-			kk_store_meta_path(l->store, ref, &p, NULL);                           \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });                           \
 			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                 \
 		}                                                                              \
 		return 1;                                                                      \
@@ -241,7 +241,7 @@ static size_t count_children(struct kk_local *l, const struct kk_store_ref *ref)
 	char **kids = NULL;
 	size_t n;
 
-	if (kk_store_list(l->store, ref, &kids, NULL) < 0)
+	if (kk_store_list(l->store, ref, &kids, &(struct kk_err){ 0 }) < 0)
 		return 0;
 	n = kk_strv_len(kids);
 	kk_strv_free(kids);
@@ -390,10 +390,10 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 
 undo_cgroup:
 	if (made)
-		cgroup_drop(l, group, NULL);
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
 undo_ns:
 	if (out.ns_created)
-		ctr_namespace_delete(l->conn, ns, NULL);
+		ctr_namespace_delete(l->conn, ns, &(struct kk_err){ 0 });
 	return -1;
 }
 
@@ -423,7 +423,7 @@ int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, str
 
 	if (kk_store_list(l->store, NULL, &names, err) < 0)
 		return -1;
-	v = kk_xcalloc(kk_strv_len(names) + 1, sizeof(*v));
+	v = kk_xcalloc(kk_strv_len(names) + 1, sizeof(void *)); /* realm pointers */
 	for (size_t i = 0; names && names[i]; i++) {
 		struct kk_err e = { 0 };
 
@@ -788,7 +788,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 
 undo_cgroup:
 	if (made)
-		cgroup_drop(l, group, NULL);
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
 undo_conflist:
 	if (out.cni_created && !out.cni_exists_pre)
 		unlink(conflist);
@@ -798,7 +798,7 @@ undo_subnet:
 	if (!out.metadata_exists_pre) {
 		cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
 
-		kk_rmdir_if_empty(dir, NULL);
+		kk_rmdir_if_empty(dir, &(struct kk_err){ 0 });
 	}
 	return -1;
 }
@@ -852,7 +852,7 @@ int kk_ctl_space_list(struct kk_local *l, const char *realm, struct kk_space ***
 				continue;
 			if (k == cap) {
 				cap = cap ? cap * 2 : 8;
-				v = realloc(v, cap * sizeof(*v));
+				v = realloc(v, cap * sizeof(void *)); /* pointers */
 				if (!v)
 					abort();
 			}
@@ -1077,7 +1077,7 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 
 undo_cgroup:
 	if (made)
-		cgroup_drop(l, group, NULL);
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
 	return -1;
 }
 
@@ -1138,7 +1138,7 @@ int kk_ctl_stack_list(struct kk_local *l, const char *realm, const char *space,
 					continue;
 				if (k == cap) {
 					cap = cap ? cap * 2 : 8;
-					v = realloc(v, cap * sizeof(*v));
+					v = realloc(v, cap * sizeof(void *)); /* pointers */
 					if (!v)
 						abort();
 				}
