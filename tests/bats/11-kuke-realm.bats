@@ -38,6 +38,10 @@ setup() {
 	run -0 k create realm "${R}b" --namespace "custom-$R"
 	[ "${lines[0]}" = "Realm \"${R}b\" (namespace \"custom-$R\")" ]
 	ns_ls | grep -q "^custom-$R "
+	# in-process (--no-daemon) mode shows the runner's line first, as upstream
+	run -0 k --no-daemon c r "${R}c"
+	[ "${lines[0]}" = "Creating containerd namespace '${R}c.kukeon.io'" ]
+	[ "${lines[1]}" = "Realm \"${R}c\" (namespace \"${R}c.kukeon.io\")" ]
 }
 
 # bats test_tags=containerd
