@@ -672,6 +672,47 @@ static bool conflist_ok(const char *path, const char *network, const char *bridg
 	return cJSON_IsString(br) && strcmp(br->valuestring, bridge) == 0;
 }
 
+/* spec.defaults.container: what can be checked before any container uses it (beyond
+ * upstream, which stores it unchecked and fails at container create; docs/compat.md). */
+static int space_defaults_validate(const struct kk_space_container_defaults *d,
+				   struct kk_err *err)
+{
+	const char *const p = "spec.defaults.container";
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < d->n_tmpfs; i++) {
+		const char *path = d->tmpfs[i].path;
+
+		if (!path || path[0] != '/')
+			return kk_err_set(err, EINVAL,
+					  "%s.tmpfs[%zu].path: `%s` is not an absolute path", p, i,
+					  kk_str(path));
+		if (d->tmpfs[i].size_bytes < 0)
+			return kk_err_set(err, EINVAL, "%s.tmpfs[%zu].sizeBytes: must not be negative",
+					  p, i);
+	}
+	if (d->resources) {
+		const struct kk_resources *r = d->resources;
+
+		if ((r->has_memory_limit_bytes && r->memory_limit_bytes < 0) ||
+		    (r->has_cpu_shares && r->cpu_shares < 0) ||
+		    (r->has_pids_limit && r->pids_limit < 0))
+			return kk_err_set(err, EINVAL, "%s.resources: limits must not be negative", p);
+	}
+	if (d->capabilities) {
+		const struct kk_strv *lists[] = { &d->capabilities->add, &d->capabilities->drop };
+
+		for (size_t l = 0; l < 2; l++)
+			for (size_t i = 0; i < lists[l]->n; i++)
+				if (!lists[l]->v[i] || !*lists[l]->v[i])
+					return kk_err_set(err, EINVAL,
+							  "%s.capabilities.%s[%zu]: empty capability",
+							  p, l ? "drop" : "add", i);
+	}
+	return 0;
+}
+
 static struct kk_space *space_copy(const struct kk_space *in, struct kk_err *err)
 {
 	cleanup_(kk_json_freep) struct cJSON *t = kk_space_encode(in, KK_ENC_JSON);
@@ -703,7 +744,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	if (kk_name_validate("space", req->meta.name, &name, err) < 0 ||
 	    kk_name_validate("realm", req->spec.realm_id, &realm, err) < 0)
 		return -1;
-	if (kk_egress_validate(req->spec.egress, err) < 0)
+	if (kk_egress_validate(req->spec.egress, err) < 0 ||
+	    space_defaults_validate(req->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", name);
 	ref = (struct kk_store_ref){ .realm = realm, .space = name };
 	/* the parent is checked before anything (even the instance file) is written */
@@ -872,6 +914,8 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	struct kk_store_ref ref = { .realm = desired->spec.realm_id, .space = desired->meta.name };
 	struct kk_labels merged = { 0 };
 
+	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
+		return kk_err_wrap(err, "space \"%s\"", ref.space);
 	if (local_instance(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;

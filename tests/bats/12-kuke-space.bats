@@ -74,7 +74,7 @@ setup() {
 }
 
 # bats test_tags=containerd
-@test "create space: a bad egress policy is refused before anything is made" {
+@test "create space: a bad egress policy or container default is refused before anything is made" {
 	require_containerd
 	k create realm "$R" >/dev/null
 	cat >"$BATS_TEST_TMPDIR/s.yaml" <<-YAML
@@ -93,6 +93,20 @@ setup() {
 	[[ "${lines[1]}" == *"egress default must be 'allow' or 'deny'" ]]
 	[ ! -e "$RP/data/$R/web" ]
 	[ ! -e "$CG/$R/web" ]
+	cat >"$BATS_TEST_TMPDIR/d.yaml" <<-YAML
+	kind: Space
+	metadata:
+	  name: web
+	spec:
+	  realmId: $R
+	  defaults:
+	    container:
+	      tmpfs:
+	        - path: relative
+	YAML
+	run -1 k apply -f "$BATS_TEST_TMPDIR/d.yaml"
+	[ "${lines[1]}" = '  Error: space "web": spec.defaults.container.tmpfs[0].path: `relative` is not an absolute path' ]
+	[ ! -e "$RP/data/$R/web" ]
 }
 
 # bats test_tags=containerd
