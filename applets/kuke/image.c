@@ -336,7 +336,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 		struct kk_image_info info = { 0 };
 
 		if (kk_ctl_image_get(&ctl, &req, &info, err) < 0) {
-			if (err->code == ENOENT)
+			if (err->code == ENOENT && !strstr(err->msg, "realm not found"))
 				return kk_err_set(err, ENOENT,
 						  "image \"%s\" not found in realm \"%s\": image "
 						  "not found",
@@ -386,7 +386,7 @@ int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err
 	req.realm = f.realm;
 	req.ref = f.pos;
 	if (kk_ctl_image_delete(&ctl, &req, &res, err) < 0) {
-		if (err->code == ENOENT)
+		if (err->code == ENOENT && !strstr(err->msg, "realm not found"))
 			return kk_err_set(err, ENOENT,
 					  "image \"%s\" not found in realm \"%s\": image not found",
 					  f.pos, f.realm);

@@ -6,8 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "applets/applets.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/mem.h"
+#include "common/model/model.h"
 #include "kk_config.h"
 
 struct kuke_cmd {
@@ -63,6 +70,78 @@ static const char *env_or(const char *name, const char *fallback)
 	const char *v = getenv(name);
 
 	return v && *v ? v : fallback;
+}
+
+/* A boolean environment variable as Go's strconv.ParseBool reads it. */
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && (!strcmp(v, "1") || !strcasecmp(v, "t") || !strcasecmp(v, "true"));
+}
+
+static const char default_client_config[] =
+	"# kuke client configuration, created on first use.\n"
+	"# A value here applies when neither its flag nor its environment variable is set.\n"
+	"apiVersion: v1beta1\n"
+	"kind: ClientConfiguration\n"
+	"metadata:\n"
+	"  name: default\n"
+	"spec:\n"
+	"  # host: unix://" CONFIG_DEFAULT_KUKEOND_SOCKET "\n"
+	"  # runPath: " CONFIG_DEFAULT_RUN_PATH "\n"
+	"  # containerdSocket: " CONFIG_DEFAULT_CONTAINERD_SOCKET "\n"
+	"  # logLevel: info\n";
+
+/* $HOME/.kuke/kuke.yaml (tmp/.kuke/kuke.yaml without a home), as upstream. */
+static char *default_config_path(void)
+{
+	const char *home = getenv("HOME");
+
+	return kk_xasprintf("%s/.kuke/kuke.yaml", home && *home ? home : "tmp");
+}
+
+/* Upstream writes a commented default file at the default path when it is missing;
+ * failures are ignored. */
+static void create_default_config(const char *path)
+{
+	cleanup_free char *dir = kk_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash) {
+		*slash = '\0';
+		if (kk_mkdir_p(dir, 0750, &(struct kk_err){ 0 }) < 0)
+			return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, default_client_config, sizeof(default_client_config) - 1) < 0) {
+		/* ignored, as upstream */
+	}
+	close(fd);
+}
+
+/* Load the ClientConfiguration at path; a missing file is no configuration. */
+static int load_config(const char *path, struct kk_client_config **out, struct kk_err *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	if (kk_read_file_max(path, 1 << 20, &buf, &len, err) < 0) {
+		if (err->code == ENOENT) {
+			*err = (struct kk_err){ 0 };
+			return 0;
+		}
+		return -1;
+	}
+	return kk_client_config_parse(buf, len, path, out, err);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
 }
 
 /* Global flags may appear anywhere before "--" (as with upstream's persistent flags).
@@ -195,6 +274,8 @@ int kuke_main(int argc, char **argv)
 {
 	struct kuke_ctx ctx = { 0 };
 	struct kk_err err = { 0 };
+	cleanup_free char *default_config = NULL;
+	cleanup_(kk_client_config_freep) struct kk_client_config *config = NULL;
 	const struct kuke_cmd *cmd;
 	int sub_argc = argc - 1;
 	char **sub_argv = argv + 1;
@@ -203,14 +284,39 @@ int kuke_main(int argc, char **argv)
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	ctx.run_path =
-		ctx.run_path ? ctx.run_path : env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH);
-	ctx.containerd_socket = ctx.containerd_socket ? ctx.containerd_socket
-						      : env_or("KUKEON_CONTAINERD_SOCKET",
-							       CONFIG_DEFAULT_CONTAINERD_SOCKET);
+	/* flag > environment > ClientConfiguration file > built-in default */
+	ctx.no_daemon = ctx.no_daemon || env_true("KUKEON_NO_DAEMON");
+	ctx.verbose = ctx.verbose || env_true("KUKEON_VERBOSE");
+	default_config = default_config_path();
+	ctx.configuration = ctx.configuration ? ctx.configuration
+					      : env_or("KUKE_CONFIGURATION", default_config);
+	if (!strcmp(ctx.configuration, default_config))
+		create_default_config(default_config);
+	if (load_config(ctx.configuration, &config, &err) < 0) {
+		fprintf(stderr, "kuke: %s\n", err.msg);
+		return kk_err_exit_status(&err);
+	}
+	ctx.run_path = ctx.run_path ? ctx.run_path
+				    : env_or("KUKEON_RUN_PATH",
+					     config && nonempty(config->spec.run_path)
+						     ? config->spec.run_path
+						     : CONFIG_DEFAULT_RUN_PATH);
+	ctx.containerd_socket =
+		ctx.containerd_socket
+			? ctx.containerd_socket
+			: env_or("KUKEON_CONTAINERD_SOCKET",
+				 config && nonempty(config->spec.containerd_socket)
+					 ? config->spec.containerd_socket
+					 : CONFIG_DEFAULT_CONTAINERD_SOCKET);
 	ctx.host = ctx.host ? ctx.host
-			    : env_or("KUKEON_HOST", "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
-	ctx.log_level = ctx.log_level ? ctx.log_level : env_or("KUKEON_LOG_LEVEL", "info");
+			    : env_or("KUKEON_HOST", config && nonempty(config->spec.host)
+							    ? config->spec.host
+							    : "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
+	ctx.log_level = ctx.log_level ? ctx.log_level
+				      : env_or("KUKEON_LOG_LEVEL",
+					       config && nonempty(config->spec.log_level)
+						       ? config->spec.log_level
+						       : "info");
 	kk_log_init(&ctx.log, ctx.verbose ? stdout : NULL, ctx.log_level);
 
 	if (sub_argc == 0 || is_help_flag(sub_argv[0]) || strcmp(sub_argv[0], "help") == 0) {
@@ -222,8 +328,9 @@ int kuke_main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(sub_argc, sub_argv);
-	if (!cmd && (sub_argc == 1 || is_help_flag(sub_argv[1])) &&
-	    print_group(sub_argv[0], stdout))
+	/* `kuke delete` alone is group help even though `delete -f FILE` is a command */
+	if ((!cmd || (!cmd->resource && sub_argc == 1)) &&
+	    (sub_argc == 1 || is_help_flag(sub_argv[1])) && print_group(sub_argv[0], stdout))
 		return 0;
 	if (!cmd) {
 		fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", sub_argv[0],

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/model/naming.h"
+#include "common/store/paths.h"
 #include "common/image/platform.h"
 #include "common/image/ref.h"
 #include "common/image/stream.h"
@@ -37,15 +40,22 @@ static char *trim(const char *s)
 	return kk_xstrndup(s, (size_t)(e - s));
 }
 
-static int open_realm(const char *socket, const char *realm_in, char **realm, char **ns,
+/* The realm must exist on disk (its metadata.json), checked before any containerd call. */
+static int open_realm(const struct kk_ctl *ctl, const char *realm_in, char **realm, char **ns,
 		      struct ctr_conn **conn, struct kk_err *err)
 {
 	cleanup_free char *r = trim(realm_in);
+	cleanup_free char *meta = NULL;
 
 	if (!*r)
 		return kk_err_set(err, EINVAL, "realm name is required");
+	if (kk_name_validate("realm", r, NULL, err) < 0)
+		return -1;
+	meta = kk_store_realm_meta_path(ctl->run_path, r);
+	if (access(meta, F_OK) < 0)
+		return kk_err_set(err, ENOENT, "realm not found: %s", r);
 	*ns = kk_realm_namespace(r);
-	if (ctr_connect(socket, *ns, conn, err) < 0) {
+	if (ctr_connect(ctl->containerd_socket, *ns, conn, err) < 0) {
 		free(*ns);
 		*ns = NULL;
 		return -1;
@@ -71,7 +81,7 @@ int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *
 			return -1;
 		opts.platform = &plat;
 	}
-	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	/* a long import must not trip the per-call deadline of a short one */
 	ctr_set_timeout(conn, 10 * 60 * 1000);
@@ -140,7 +150,7 @@ int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
 	struct ctr_image *list = NULL;
 	size_t n = 0;
 
-	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (ctr_image_list(conn, NULL, &list, &n, err) < 0)
 		return kk_err_wrap(err, "failed to list images");
@@ -194,7 +204,7 @@ int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
 	cleanup_free char *ref = trim(req->ref);
 	struct ctr_image img = { 0 };
 
-	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to get image");
@@ -228,7 +238,7 @@ int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req
 
 	if (!*ref)
 		return kk_err_set(err, ENOENT, "image not found");
-	if (open_realm(ctl->containerd_socket, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to delete image");

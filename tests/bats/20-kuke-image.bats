@@ -11,6 +11,12 @@ setup() {
 	NS=$REALM.kukeon.io
 	W=$BATS_TEST_TMPDIR/w
 	mkdir -p "$W"
+	# image commands need their realm on disk (realm not found: R otherwise)
+	if [ -S "${KUKEON_CONTAINERD_SOCKET:-}" ]; then
+		for r in "$REALM" "${REALM}gz" "${REALM}zs" "${REALM}o" default other; do
+			kuke create realm "$r" >/dev/null
+		done
+	fi
 }
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -320,7 +326,9 @@ assert_usable() {
 }
 
 @test "image load: a dead containerd socket is one line naming it" {
-	run -1 kuke --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image load "${KUKEON_TEST_BUSYBOX_TAR:-/etc/hostname}"
+	mkdir -p "$BATS_TEST_TMPDIR/rp/data/default"
+	echo '{}' >"$BATS_TEST_TMPDIR/rp/data/default/metadata.json"
+	run -1 kuke --run-path "$BATS_TEST_TMPDIR/rp" --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image load "${KUKEON_TEST_BUSYBOX_TAR:-/etc/hostname}"
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"cannot reach containerd at \`$BATS_TEST_TMPDIR/none.sock\`: No such file or directory" ]]
 }
@@ -341,6 +349,15 @@ assert_usable() {
 	[ "$output" = 'kuke: image load: docker save busybox: cannot run `docker`' ]
 	run -1 kuke image load --realm ' ' "$BATS_TEST_TMPDIR/empty2.tar" </dev/null
 	[[ "$output" == *"open"* || "$output" == *"realm name is required"* ]]
+}
+
+@test "image load|get|delete: an unknown realm is refused before containerd is asked" {
+	run -1 kuke --run-path "$BATS_TEST_TMPDIR/rp" --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image load --realm nope "${KUKEON_TEST_BUSYBOX_TAR:-/etc/hostname}"
+	[ "$output" = "kuke: image load: realm not found: nope" ] || [ "$output" = "kuke: realm not found: nope" ] || { echo "$output"; false; }
+	run -1 kuke --run-path "$BATS_TEST_TMPDIR/rp" --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image get --realm nope
+	[[ "$output" == *"realm not found: nope" ]]
+	run -1 kuke --run-path "$BATS_TEST_TMPDIR/rp" --containerd-socket "$BATS_TEST_TMPDIR/none.sock" image delete --realm nope busybox
+	[[ "$output" == *"realm not found: nope" ]]
 }
 
 # ---- get / delete ----------------------------------------------------------------------

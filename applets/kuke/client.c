@@ -1,0 +1,27 @@
+/* applets/kuke/client.c - see client.h. */
+#include "applets/kuke/client.h"
+
+#include <stdlib.h>
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err)
+{
+	struct kk_local_opts opts = {
+		.run_path = ctx->run_path,
+		.containerd_socket = ctx->containerd_socket,
+		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
+		.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
+		.log = &ctx->log,
+	};
+
+	kk_log(&ctx->log, KK_LOG_INFO, "running the controller in-process", "runPath",
+	       ctx->run_path, "containerdSocket", ctx->containerd_socket, "daemon",
+	       ctx->no_daemon ? "off (--no-daemon)" : "not serving this operation yet");
+	return kk_client_local_new(&opts, out, err);
+}

@@ -1,0 +1,13 @@
+/* applets/kuke/client.h - the controller client a kuke command talks to. */
+#ifndef KK_APPLETS_KUKE_CLIENT_H
+#define KK_APPLETS_KUKE_CLIENT_H
+
+#include "applets/kuke/kuke.h"
+#include "common/controller/client.h"
+
+/* Until kukeond serves these operations every command runs the controller in-process
+ * (what --no-daemon asks for); only the verbose log says so. The cgroup root and mount
+ * come from KUKEON_CGROUP_ROOT / KUKEON_CGROUP_MOUNT when set (docs/compat.md). */
+int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err);
+
+#endif

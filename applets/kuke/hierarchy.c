@@ -1,0 +1,472 @@
+/* applets/kuke/hierarchy.c - kuke create | get | delete | purge  realm | space | stack.
+ *
+ * Output, flags and messages as upstream v0.5.0 (reference CLI §3.5-§3.9). */
+#include "applets/kuke/kuke.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/naming.h"
+#include "common/strv.h"
+#include "common/table.h"
+#include "common/yaml.h"
+#include "applets/kuke/client.h"
+#include "applets/kuke/opts.h"
+
+#define DEFAULT_SCOPE "default"
+
+enum kind { REALM, SPACE, STACK };
+static const char *const kind_word[] = { "realm", "space", "stack" };
+
+struct flags {
+	const char *realm, *space, *output, *namespace_;
+	bool show_controllers, cascade, force;
+	const char *name; /* the positional */
+	int n_pos;
+};
+
+/* Parse the flags a verb accepts for kind; the positional count is checked by the caller. */
+static int parse(const char *verb, enum kind k, int *argc, char **argv, struct flags *f,
+		 struct kk_err *err)
+{
+	struct kuke_opt opts[8];
+	size_t n = 0;
+
+	if (k >= SPACE)
+		opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
+	if (k >= STACK)
+		opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
+	if (!strcmp(verb, "get")) {
+		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
+		opts[n++] = (struct kuke_opt){ "show-controllers", 0, KUKE_OPT_BOOL,
+					       &f->show_controllers };
+	}
+	if (!strcmp(verb, "create") && k == REALM)
+		opts[n++] = (struct kuke_opt){ "namespace", 0, KUKE_OPT_STRING, &f->namespace_ };
+	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
+		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
+		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
+	}
+	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
+		return kk_err_wrap(err, "%s %s", verb, kind_word[k]);
+	f->n_pos = *argc - 1;
+	f->name = *argc > 1 ? argv[1] : NULL;
+	return 0;
+}
+
+static int want_exactly_one(const struct flags *f, const char *verb, enum kind k,
+			    struct kk_err *err)
+{
+	if (f->n_pos != 1)
+		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts 1 arg(s), received %d", verb,
+				  kind_word[k], f->n_pos);
+	return 0;
+}
+
+static int want_at_most_one(const struct flags *f, const char *verb, enum kind k,
+			    struct kk_err *err)
+{
+	if (f->n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts at most 1 arg(s), received %d",
+				  verb, kind_word[k], f->n_pos);
+	return 0;
+}
+
+static const char *or_default(const char *s)
+{
+	return s && *s ? s : DEFAULT_SCOPE;
+}
+
+/* ---- create ------------------------------------------------------------------------------ */
+
+static const char *outcome(bool created, bool pre, bool post)
+{
+	if (created)
+		return "created";
+	if (pre || post)
+		return "already existed";
+	return "missing";
+}
+
+static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct flags f = { 0 };
+	cleanup_free char *name = NULL;
+
+	if (parse("create", k, &argc, argv, &f, err) < 0 ||
+	    want_at_most_one(&f, "create", k, err) < 0)
+		return -1;
+	name = kk_xstrdup(f.name ? f.name : "");
+	{
+		char *s = name, *e;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
+			*--e = '\0';
+		memmove(name, s, strlen(s) + 1);
+	}
+	if (!*name)
+		return kk_err_set(err, EINVAL,
+				  "%s name is required (usage: kuke create %s [name] [flags])",
+				  kind_word[k], kind_word[k]);
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+
+	if (k == REALM) {
+		struct kk_realm req = { .meta.name = name, .spec.namespace_ = (char *)f.namespace_ };
+		struct kk_realm_create_result r = { 0 };
+
+		if (c->ops->realm_create(c, &req, true, &r, err) < 0)
+			return -1;
+		if (ctx->no_daemon && r.ns_created)
+			printf("Creating containerd namespace '%s'\n", r.realm->spec.namespace_);
+		printf("Realm \"%s\" (namespace \"%s\")\n", r.realm->meta.name,
+		       r.realm->spec.namespace_);
+		printf("  - metadata: %s\n",
+		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
+		printf("  - containerd namespace: %s\n",
+		       outcome(r.ns_created, r.ns_exists_pre, r.ns_exists_post));
+		printf("  - cgroup: %s\n",
+		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kk_realm_create_result_clear(&r);
+	} else if (k == SPACE) {
+		struct kk_space req = { .meta.name = name,
+					.spec.realm_id = (char *)or_default(f.realm) };
+		struct kk_space_create_result r = { 0 };
+		cleanup_free char *network = NULL;
+
+		if (c->ops->space_create(c, &req, true, &r, err) < 0)
+			return -1;
+		kk_naming_network(r.space->spec.realm_id, r.space->meta.name, &network, err);
+		if (ctx->no_daemon && r.cni_created)
+			printf("Creating space network '%s'\n", network);
+		printf("Space \"%s\" (realm \"%s\", network \"%s\")\n", r.space->meta.name,
+		       r.space->spec.realm_id, network);
+		printf("  - metadata: %s\n",
+		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
+		printf("  - network: %s\n", outcome(r.cni_created, r.cni_exists_pre, r.cni_exists_post));
+		printf("  - cgroup: %s\n",
+		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kk_space_create_result_clear(&r);
+	} else {
+		struct kk_stack req = { .meta.name = name,
+					.spec.realm_id = (char *)or_default(f.realm),
+					.spec.space_id = (char *)or_default(f.space) };
+		struct kk_stack_create_result r = { 0 };
+
+		if (c->ops->stack_create(c, &req, true, &r, err) < 0)
+			return -1;
+		printf("Stack \"%s\" (realm \"%s\", space \"%s\")\n", r.stack->meta.name,
+		       r.stack->spec.realm_id, r.stack->spec.space_id);
+		printf("  - metadata: %s\n",
+		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
+		printf("  - cgroup: %s\n",
+		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kk_stack_create_result_clear(&r);
+	}
+	return 0;
+}
+
+int kuke_create_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return create(ctx, REALM, argc, argv, err);
+}
+int kuke_create_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return create(ctx, SPACE, argc, argv, err);
+}
+int kuke_create_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return create(ctx, STACK, argc, argv, err);
+}
+
+/* ---- get --------------------------------------------------------------------------------- */
+
+enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
+
+static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
+{
+	if (!s || !*s)
+		s = getenv("KUKE_GET_OUTPUT");
+	if (!s || !*s || !strcasecmp(s, "table"))
+		*out = FMT_TABLE;
+	else if (!strcasecmp(s, "yaml"))
+		*out = FMT_YAML;
+	else if (!strcasecmp(s, "json"))
+		*out = FMT_JSON;
+	else
+		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: yaml, json, table)",
+				  s);
+	return 0;
+}
+
+static cJSON *encode(enum kind k, const void *doc, enum kk_enc_mode mode)
+{
+	if (k == REALM)
+		return kk_realm_encode(doc, mode);
+	if (k == SPACE)
+		return kk_space_encode(doc, mode);
+	return kk_stack_encode(doc, mode);
+}
+
+static void print_doc(enum kind k, const void *doc, enum fmt fmt)
+{
+	cleanup_(kk_json_freep) cJSON *t =
+		encode(k, doc, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
+	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
+					       : kk_yaml_emit(t, 2);
+
+	fputs(s, stdout);
+}
+
+static void print_list(enum kind k, void *const *docs, size_t n, enum fmt fmt,
+		       bool show_controllers)
+{
+	static const char *const empty[] = { "No realms found.", "No spaces found.",
+					     "No stacks found." };
+	static const char *const hdr[3][7] = {
+		{ "NAME", "NAMESPACE", "STATE", "CGROUP", "CONTROLLERS" },
+		{ "NAME", "REALM", "STATE", "CGROUP", "CONTROLLERS" },
+		{ "NAME", "REALM", "SPACE", "STATE", "CGROUP", "CONTROLLERS" },
+	};
+	size_t ncols = (k == STACK ? 5 : 4) + show_controllers;
+	cleanup_(kk_table_freep) struct kk_table *t = NULL;
+
+	if (fmt != FMT_TABLE) {
+		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
+		cleanup_free char *s = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, encode(k, docs[i],
+							 fmt == FMT_JSON ? KK_ENC_JSON
+									 : KK_ENC_YAML));
+		s = fmt == FMT_JSON ? kk_json_print(arr, KK_JSON_INDENT | KK_JSON_NEWLINE)
+				    : kk_yaml_emit(arr, 2);
+		fputs(s, stdout);
+		return;
+	}
+	if (n == 0) {
+		printf("%s\n", empty[k]);
+		return;
+	}
+	t = kk_table_new(ncols, hdr[k]);
+	for (size_t i = 0; i < n; i++) {
+		const char *row[7] = { 0 };
+		const struct kk_status *st;
+		cleanup_free char *ctrls = NULL;
+		size_t j = 0;
+
+		if (k == REALM) {
+			const struct kk_realm *r = docs[i];
+
+			row[j++] = r->meta.name;
+			row[j++] = kk_str(r->spec.namespace_);
+			st = &r->status;
+			row[j++] = kk_state_label(&kk_realm_states, st->state);
+		} else if (k == SPACE) {
+			const struct kk_space *s = docs[i];
+
+			row[j++] = s->meta.name;
+			row[j++] = kk_str(s->spec.realm_id);
+			st = &s->status;
+			row[j++] = kk_state_label(&kk_space_states, st->state);
+		} else {
+			const struct kk_stack *s = docs[i];
+
+			row[j++] = s->meta.name;
+			row[j++] = kk_str(s->spec.realm_id);
+			row[j++] = kk_str(s->spec.space_id);
+			st = &s->status;
+			row[j++] = kk_state_label(&kk_stack_states, st->state);
+		}
+		row[j++] = st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-";
+		if (show_controllers) {
+			if (st->subtree_controllers.n) {
+				char **v = kk_xcalloc(st->subtree_controllers.n + 1, sizeof(*v));
+
+				memcpy(v, st->subtree_controllers.v,
+				       st->subtree_controllers.n * sizeof(*v));
+				ctrls = kk_strv_join(v, ",");
+				free(v);
+			}
+			row[j++] = ctrls ? ctrls : "-";
+		}
+		kk_table_add(t, row);
+	}
+	kk_table_print(t, stdout);
+}
+
+static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct flags f = { 0 };
+	enum fmt fmt = FMT_TABLE;
+	void **docs = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (parse("get", k, &argc, argv, &f, err) < 0 || want_at_most_one(&f, "get", k, err) < 0 ||
+	    parse_output(f.output, &fmt, err) < 0)
+		return -1;
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	if (f.name) {
+		if (k == REALM) {
+			struct kk_realm_get_result r = { 0 };
+
+			if (c->ops->realm_get(c, f.name, &r, err) < 0)
+				return -1;
+			print_doc(k, r.realm, fmt);
+			kk_realm_get_result_clear(&r);
+		} else if (k == SPACE) {
+			struct kk_space_get_result r = { 0 };
+
+			if (c->ops->space_get(c, or_default(f.realm), f.name, &r, err) < 0)
+				return -1;
+			print_doc(k, r.space, fmt);
+			kk_space_get_result_clear(&r);
+		} else {
+			struct kk_stack_get_result r = { 0 };
+
+			if (c->ops->stack_get(c, or_default(f.realm), or_default(f.space), f.name,
+					      &r, err) < 0)
+				return -1;
+			print_doc(k, r.stack, fmt);
+			kk_stack_get_result_clear(&r);
+		}
+		return 0;
+	}
+	if (k == REALM)
+		rc = c->ops->realm_list(c, (struct kk_realm ***)&docs, &n, err);
+	else if (k == SPACE)
+		rc = c->ops->space_list(c, f.realm && *f.realm ? f.realm : NULL,
+					(struct kk_space ***)&docs, &n, err);
+	else
+		rc = c->ops->stack_list(c, f.realm && *f.realm ? f.realm : NULL,
+					f.space && *f.space ? f.space : NULL,
+					(struct kk_stack ***)&docs, &n, err);
+	if (rc < 0)
+		return -1;
+	print_list(k, docs, n, fmt, f.show_controllers);
+	if (k == REALM)
+		kk_realm_list_free((struct kk_realm **)docs, n);
+	else if (k == SPACE)
+		kk_space_list_free((struct kk_space **)docs, n);
+	else
+		kk_stack_list_free((struct kk_stack **)docs, n);
+	return 0;
+}
+
+int kuke_get_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return get(ctx, REALM, argc, argv, err);
+}
+int kuke_get_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return get(ctx, SPACE, argc, argv, err);
+}
+int kuke_get_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return get(ctx, STACK, argc, argv, err);
+}
+
+/* ---- delete / purge ---------------------------------------------------------------------- */
+
+static void print_purged(char **items)
+{
+	cleanup_free char *s = NULL;
+
+	if (!items)
+		return;
+	s = kk_strv_join(items, " ");
+	printf("Additional resources purged: [%s]\n", s);
+}
+
+static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char **argv,
+		   struct kk_err *err)
+{
+	const char *verb = purge ? "purge" : "delete";
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_delete_result r = { 0 };
+	struct flags f = { 0 };
+	const char *realm, *space;
+	int rc = -1;
+
+	if (parse(verb, k, &argc, argv, &f, err) < 0 || want_exactly_one(&f, verb, k, err) < 0)
+		return -1;
+	realm = or_default(f.realm);
+	space = or_default(f.space);
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	switch (k) {
+	case REALM:
+		rc = purge ? c->ops->realm_purge(c, f.name, f.force, f.cascade, &r, err)
+			   : c->ops->realm_delete(c, f.name, f.force, f.cascade, &r, err);
+		if (rc < 0)
+			break;
+		printf("%s realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name);
+		break;
+	case SPACE:
+		rc = purge ? c->ops->space_purge(c, realm, f.name, f.force, f.cascade, &r, err)
+			   : c->ops->space_delete(c, realm, f.name, f.force, f.cascade, &r, err);
+		if (rc < 0)
+			break;
+		printf("%s space \"%s\" from realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name,
+		       realm);
+		if (purge)
+			printf("Deleted resources -> metadata:%s cgroup:%s cni:%s\n",
+			       r.metadata_deleted ? "true" : "false",
+			       r.cgroup_deleted ? "true" : "false",
+			       r.cni_deleted ? "true" : "false");
+		break;
+	case STACK:
+		rc = purge ? c->ops->stack_purge(c, realm, space, f.name, f.force, f.cascade, &r,
+						 err)
+			   : c->ops->stack_delete(c, realm, space, f.name, f.force, f.cascade, &r,
+						  err);
+		if (rc < 0)
+			break;
+		printf("%s stack \"%s\" from space \"%s\"\n", purge ? "Purged" : "Deleted", f.name,
+		       space);
+		break;
+	}
+	if (rc == 0 && purge)
+		print_purged(r.purged);
+	kk_delete_result_clear(&r);
+	return rc;
+}
+
+int kuke_delete_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, REALM, false, argc, argv, err);
+}
+int kuke_delete_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, SPACE, false, argc, argv, err);
+}
+int kuke_delete_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, STACK, false, argc, argv, err);
+}
+int kuke_purge_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, REALM, true, argc, argv, err);
+}
+int kuke_purge_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, SPACE, true, argc, argv, err);
+}
+int kuke_purge_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return remove_(ctx, STACK, true, argc, argv, err);
+}

@@ -1,0 +1,161 @@
+/* common/controller/client_local.c - the in-process client: each operation is the
+ * controller's own function. */
+#include "common/controller/client.h"
+
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "common/mem.h"
+
+static struct kk_local *L(struct kk_client *c)
+{
+	return c->impl;
+}
+
+static int realm_create(struct kk_client *c, const struct kk_realm *req, bool inject,
+			struct kk_realm_create_result *res, struct kk_err *err)
+{
+	return kk_ctl_realm_create(L(c), req, inject, res, err);
+}
+static int realm_get(struct kk_client *c, const char *name, struct kk_realm_get_result *res,
+		     struct kk_err *err)
+{
+	return kk_ctl_realm_get(L(c), name, res, err);
+}
+static int realm_list(struct kk_client *c, struct kk_realm ***out, size_t *n, struct kk_err *err)
+{
+	return kk_ctl_realm_list(L(c), out, n, err);
+}
+static int realm_update(struct kk_client *c, const struct kk_realm *d, struct kk_err *err)
+{
+	return kk_ctl_realm_update(L(c), d, err);
+}
+static int realm_delete(struct kk_client *c, const char *name, bool force, bool cascade,
+			struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_realm_delete(L(c), name, force, cascade, res, err);
+}
+static int realm_purge(struct kk_client *c, const char *name, bool force, bool cascade,
+		       struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_realm_purge(L(c), name, force, cascade, res, err);
+}
+
+static int space_create(struct kk_client *c, const struct kk_space *req, bool inject,
+			struct kk_space_create_result *res, struct kk_err *err)
+{
+	return kk_ctl_space_create(L(c), req, inject, res, err);
+}
+static int space_get(struct kk_client *c, const char *realm, const char *name,
+		     struct kk_space_get_result *res, struct kk_err *err)
+{
+	return kk_ctl_space_get(L(c), realm, name, res, err);
+}
+static int space_list(struct kk_client *c, const char *realm, struct kk_space ***out, size_t *n,
+		      struct kk_err *err)
+{
+	return kk_ctl_space_list(L(c), realm, out, n, err);
+}
+static int space_update(struct kk_client *c, const struct kk_space *d, struct kk_err *err)
+{
+	return kk_ctl_space_update(L(c), d, err);
+}
+static int space_delete(struct kk_client *c, const char *realm, const char *name, bool force,
+			bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_space_delete(L(c), realm, name, force, cascade, res, err);
+}
+static int space_purge(struct kk_client *c, const char *realm, const char *name, bool force,
+		       bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_space_purge(L(c), realm, name, force, cascade, res, err);
+}
+
+static int stack_create(struct kk_client *c, const struct kk_stack *req, bool inject,
+			struct kk_stack_create_result *res, struct kk_err *err)
+{
+	return kk_ctl_stack_create(L(c), req, inject, res, err);
+}
+static int stack_get(struct kk_client *c, const char *realm, const char *space, const char *name,
+		     struct kk_stack_get_result *res, struct kk_err *err)
+{
+	return kk_ctl_stack_get(L(c), realm, space, name, res, err);
+}
+static int stack_list(struct kk_client *c, const char *realm, const char *space,
+		      struct kk_stack ***out, size_t *n, struct kk_err *err)
+{
+	return kk_ctl_stack_list(L(c), realm, space, out, n, err);
+}
+static int stack_update(struct kk_client *c, const struct kk_stack *d, struct kk_err *err)
+{
+	return kk_ctl_stack_update(L(c), d, err);
+}
+static int stack_delete(struct kk_client *c, const char *realm, const char *space,
+			const char *name, bool force, bool cascade, struct kk_delete_result *res,
+			struct kk_err *err)
+{
+	return kk_ctl_stack_delete(L(c), realm, space, name, force, cascade, res, err);
+}
+static int stack_purge(struct kk_client *c, const char *realm, const char *space,
+		       const char *name, bool force, bool cascade, struct kk_delete_result *res,
+		       struct kk_err *err)
+{
+	return kk_ctl_stack_purge(L(c), realm, space, name, force, cascade, res, err);
+}
+
+static void local_free(struct kk_client *c)
+{
+	kk_local_free(L(c));
+}
+
+static const struct kk_client_ops local_ops = {
+	.transport = "in-process",
+	.realm_create = realm_create,
+	.realm_get = realm_get,
+	.realm_list = realm_list,
+	.realm_update = realm_update,
+	.realm_delete = realm_delete,
+	.realm_purge = realm_purge,
+	.space_create = space_create,
+	.space_get = space_get,
+	.space_list = space_list,
+	.space_update = space_update,
+	.space_delete = space_delete,
+	.space_purge = space_purge,
+	.stack_create = stack_create,
+	.stack_get = stack_get,
+	.stack_list = stack_list,
+	.stack_update = stack_update,
+	.stack_delete = stack_delete,
+	.stack_purge = stack_purge,
+	.free = local_free,
+};
+
+int kk_client_local_new(const struct kk_local_opts *opts, struct kk_client **out,
+			struct kk_err *err)
+{
+	struct kk_local *l = NULL;
+	struct kk_client *c;
+
+	if (kk_local_new(opts, &l, err) < 0)
+		return -1;
+	c = kk_xcalloc(1, sizeof(*c));
+	c->ops = &local_ops;
+	c->impl = l;
+	*out = c;
+	return 0;
+}
+
+void kk_client_free(struct kk_client *c)
+{
+	if (!c)
+		return;
+	c->ops->free(c);
+	free(c);
+}
+
+void kk_client_freep(struct kk_client **c)
+{
+	kk_client_free(*c);
+	*c = NULL;
+}

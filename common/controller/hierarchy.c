@@ -1,0 +1,1310 @@
+/* common/controller/hierarchy.c - see hierarchy.h. */
+#include "common/controller/hierarchy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cjson/cJSON.h"
+#include "common/cgroup/cgroup.h"
+#include "common/cgroup/delegate.h"
+#include "common/cleanup.h"
+#include "common/controller/controller.h"
+#include "common/controller/namespace.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/naming.h"
+#include "common/store/instance.h"
+#include "common/store/paths.h"
+#include "common/store/store.h"
+#include "common/strv.h"
+#include "ctr/ctr.h"
+#include "kk_config.h"
+
+#define CGROUP_REMOVE_TIMEOUT_MS 2000
+
+/* ---- the in-process controller ---------------------------------------------------------- */
+
+int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct kk_err *err)
+{
+	cleanup_(kk_local_freep) struct kk_local *l = kk_xcalloc(1, sizeof(*l));
+
+	if (kk_runtime_config_validate(opts->ns_suffix ? opts->ns_suffix : KK_NAMESPACE_SUFFIX,
+				       opts->cgroup_root ? opts->cgroup_root : KK_CGROUP_ROOT,
+				       &l->ns_suffix, &l->cgroup_root, err) < 0)
+		return -1;
+	l->run_path = kk_xstrdup(opts->run_path);
+	l->containerd_socket = kk_xstrdup(opts->containerd_socket);
+	l->cgroup_mount =
+		kk_xstrdup(opts->cgroup_mount ? opts->cgroup_mount : KK_CGROUP_DEFAULT_MOUNT);
+	l->log = opts->log;
+	l->store = kk_store_new(opts->run_path);
+	*out = TAKE_PTR(l);
+	return 0;
+}
+
+void kk_local_free(struct kk_local *l)
+{
+	if (!l)
+		return;
+	ctr_disconnect(l->conn);
+	kk_cgroup_free(l->cg);
+	kk_store_free(l->store);
+	free(l->run_path);
+	free(l->containerd_socket);
+	free(l->cgroup_mount);
+	free(l->cgroup_root);
+	free(l->ns_suffix);
+	free(l);
+}
+
+void kk_local_freep(struct kk_local **l)
+{
+	kk_local_free(*l);
+	*l = NULL;
+}
+
+/* The run path belongs to this configuration (or is new): checked once per process. */
+static int local_instance(struct kk_local *l, struct kk_err *err)
+{
+	if (l->instance_ok)
+		return 0;
+	if (kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)
+		return -1;
+	l->instance_ok = true;
+	return 0;
+}
+
+static int local_cgroup(struct kk_local *l, struct kk_err *err)
+{
+	if (l->cg)
+		return 0;
+	return kk_cgroup_open(l->cgroup_mount, &l->cg, err);
+}
+
+static int local_ctr(struct kk_local *l, struct kk_err *err)
+{
+	if (l->conn)
+		return 0;
+	return ctr_connect(l->containerd_socket, NULL, &l->conn, err);
+}
+
+/* Namespaces.Get answers for any name, so existence is membership in the list. */
+static int ns_exists(struct kk_local *l, const char *ns, struct kk_err *err)
+{
+	struct ctr_namespace_info *list = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	if (local_ctr(l, err) < 0 || ctr_namespace_list(l->conn, &list, &n, err) < 0)
+		return kk_err_wrap(err, "containerd namespace `%s`", ns);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].name, ns) == 0)
+			found = 1;
+	ctr_namespace_list_free(list, n);
+	return found;
+}
+
+static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
+{
+	for (size_t i = 0; i < in->n; i++)
+		ctr_labels_set(out, in->v[i].key, in->v[i].value);
+}
+
+static char *cgroup_group(const struct kk_local *l, const char *realm, const char *space,
+			  const char *stack)
+{
+	return kk_naming_cgroup_path(l->cgroup_root, realm, space, stack, NULL);
+}
+
+/* mkdir -p the group and delegate the resource controllers down to it. *created says
+ * whether the group itself is new (for undo). */
+static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, bool *created,
+			 struct kk_strv *controllers, struct kk_err *err)
+{
+	static char *const want[] = { KK_CGROUP_RESOURCE_CONTROLLERS, NULL };
+	struct kk_cgroup_delegation d = { 0 };
+	int rc;
+
+	if (local_cgroup(l, err) < 0)
+		return -1;
+	rc = kk_cgroup_exists(l->cg, group, err);
+	if (rc < 0)
+		return -1;
+	*existed = rc == 1;
+	rc = kk_cgroup_create(l->cg, group, err);
+	if (rc < 0)
+		return -1;
+	*created = rc == 1;
+	if (kk_cgroup_delegate(l->cg, group, want, KK_CGROUP_BOOTSTRAP_LEAF, &d, err) < 0) {
+		if (*created)
+			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, &(struct kk_err){ 0 });
+		*created = false;
+		return -1;
+	}
+	kk_strv_clear(controllers);
+	for (size_t i = 0; d.enabled && d.enabled[i]; i++)
+		kk_strv_push(controllers, d.enabled[i]);
+	kk_cgroup_delegation_clear(&d);
+	return 0;
+}
+
+/* Remove a group; a missing one is fine. Returns 1 if it was removed. */
+static int cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err)
+{
+	if (!group || !*group || local_cgroup(l, err) < 0)
+		return group && *group ? -1 : 0;
+	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
+}
+
+/* Upstream's persistence rule: createdAt once, updatedAt always, readyAt on the first
+ * Ready write. ready_state is the kind's Ready value. */
+static void status_stamp(struct kk_status *s, int ready_state)
+{
+	struct kk_time now = kk_time_now();
+
+	if (kk_time_is_zero(&s->created_at))
+		s->created_at = now;
+	s->updated_at = now;
+	if (s->state == ready_state && kk_time_is_zero(&s->ready_at))
+		s->ready_at = now;
+}
+
+static int store_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
+		     struct kk_err *err)
+{
+	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
+
+	cJSON_Delete(tree);
+	return kk_store_write(l->store, ref, text, strlen(text), err);
+}
+
+/* Read and parse ref's metadata.json: 1 and *tree on success, 0 when missing. */
+static int store_get(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON **tree,
+		     struct kk_err *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_free char *path = NULL;
+	size_t len = 0;
+
+	if (kk_store_read(l->store, ref, &text, &len, err) < 0) {
+		if (err->code == ENOENT) {
+			*err = (struct kk_err){ 0 };
+			return 0;
+		}
+		return -1;
+	}
+	if (kk_store_meta_path(l->store, ref, &path, err) < 0 ||
+	    kk_json_parse(text, len, path, tree, err) < 0)
+		return -1;
+	return 1;
+}
+
+#define DEFINE_LOAD(kind)                                                                      \
+	static int load_##kind(struct kk_local *l, const struct kk_store_ref *ref,             \
+			       struct kk_##kind **out, struct kk_err *err)                     \
+	{                                                                                      \
+		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                             \
+		int rc = store_get(l, ref, &tree, err);                                        \
+                                                                                               \
+		if (rc <= 0)                                                                   \
+			return rc;                                                             \
+		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                            \
+			cleanup_free char *p = NULL;                                           \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });                           \
+			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                 \
+		}                                                                              \
+		return 1;                                                                      \
+	}
+DEFINE_LOAD(realm)
+DEFINE_LOAD(space)
+DEFINE_LOAD(stack)
+
+static int validate3(const char *realm, const char *space, const char *stack, char **r,
+		     char **s, char **t, struct kk_err *err)
+{
+	if (kk_name_validate("realm", realm, r, err) < 0)
+		return -1;
+	if (s && kk_name_validate("space", space, s, err) < 0)
+		return -1;
+	if (t && kk_name_validate("stack", stack, t, err) < 0)
+		return -1;
+	return 0;
+}
+
+static size_t count_children(struct kk_local *l, const struct kk_store_ref *ref)
+{
+	char **kids = NULL;
+	size_t n;
+
+	if (kk_store_list(l->store, ref, &kids, &(struct kk_err){ 0 }) < 0)
+		return 0;
+	n = kk_strv_len(kids);
+	kk_strv_free(kids);
+	return n;
+}
+
+void kk_delete_result_clear(struct kk_delete_result *r)
+{
+	kk_strv_free(r->purged);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- realm ---------------------------------------------------------------------------- */
+
+void kk_realm_create_result_clear(struct kk_realm_create_result *r)
+{
+	kk_realm_free(r->realm);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_realm_get_result_clear(struct kk_realm_get_result *r)
+{
+	kk_realm_free(r->realm);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_realm_list_free(struct kk_realm **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kk_realm_free(v[i]);
+	free(v);
+}
+
+static struct kk_realm *realm_new(const char *name, const char *ns, const struct kk_labels *labels)
+{
+	struct kk_realm *r = kk_xcalloc(1, sizeof(*r));
+
+	r->api_version = kk_xstrdup(KK_API_VERSION);
+	r->kind = kk_xstrdup("Realm");
+	r->meta.name = kk_xstrdup(name);
+	if (labels)
+		kk_labels_copy(&r->meta.labels, labels);
+	r->spec.namespace_ = kk_xstrdup(ns);
+	return r;
+}
+
+int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inject_labels,
+			struct kk_realm_create_result *res, struct kk_err *err)
+{
+	cleanup_free char *name = NULL;
+	cleanup_free char *ns = NULL;
+	cleanup_free char *group = NULL;
+	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_realm_create_result out = { 0 };
+	struct kk_store_ref ref;
+	bool existed = false, made = false;
+	int rc;
+
+	if (kk_name_validate("realm", req->meta.name, &name, err) < 0)
+		return -1;
+	if (req->spec.namespace_ && *req->spec.namespace_)
+		ns = kk_xstrdup(req->spec.namespace_);
+	else if (kk_naming_namespace(name, l->ns_suffix, &ns, err) < 0)
+		return -1;
+	if (kk_containerd_ident_validate("containerd namespace", ns, err) < 0)
+		return -1;
+	ref = (struct kk_store_ref){ .realm = name };
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+
+	rc = load_realm(l, &ref, &r, err);
+	if (rc < 0)
+		return -1;
+	out.metadata_exists_pre = rc == 1;
+	if (r) { /* ensure: the stored spec wins */
+		free(ns);
+		ns = kk_xstrdup(r->spec.namespace_ && *r->spec.namespace_ ? r->spec.namespace_
+									  : "");
+		if (!*ns) {
+			free(ns);
+			ns = NULL;
+			if (kk_naming_namespace(name, l->ns_suffix, &ns, err) < 0)
+				return -1;
+			kk_str_set(&r->spec.namespace_, ns);
+		}
+	} else {
+		r = realm_new(name, ns, &req->meta.labels);
+		if (req->spec.n_registry_credentials) {
+			/* credentials pass through a JSON round trip to copy them */
+			cleanup_(kk_json_freep) struct cJSON *t = kk_realm_encode(req, KK_ENC_JSON);
+			struct kk_realm *tmp = NULL;
+
+			if (kk_realm_decode(t, NULL, &tmp, err) < 0)
+				return -1;
+			r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
+			r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
+			tmp->spec.n_registry_credentials = 0;
+			kk_realm_free(tmp);
+		}
+		if (inject_labels)
+			kk_labels_add_defaults(&r->meta.labels, ns, NULL, NULL, NULL);
+		r->status.state = KK_REALM_CREATING;
+	}
+
+	rc = ns_exists(l, ns, err);
+	if (rc < 0)
+		return -1;
+	out.ns_exists_pre = rc == 1;
+	if (!out.ns_exists_pre) {
+		struct ctr_labels labels = { 0 };
+
+		kk_log(l->log, KK_LOG_INFO, "creating containerd namespace", "namespace", ns);
+		labels_to_ctr(&r->meta.labels, &labels);
+		rc = ctr_namespace_create(l->conn, ns, &labels, err);
+		ctr_labels_clear(&labels);
+		if (rc < 0 && err->code != EEXIST)
+			return kk_err_wrap(err, "create realm `%s`: containerd namespace `%s`",
+					   name, ns);
+		*err = (struct kk_err){ 0 };
+		out.ns_created = rc == 0;
+	}
+	out.ns_exists_post = true;
+
+	group = cgroup_group(l, name, NULL, NULL);
+	if (cgroup_ensure(l, group, &existed, &made, &r->status.subtree_controllers, err) < 0) {
+		kk_err_wrap(err, "create realm `%s`: cgroup `%s`", name, group);
+		goto undo_ns;
+	}
+	out.cgroup_exists_pre = existed;
+	out.cgroup_created = made;
+	out.cgroup_exists_post = true;
+	kk_str_set(&r->status.cgroup_path, group);
+	r->status.state = KK_REALM_READY;
+	status_stamp(&r->status, KK_REALM_READY);
+	if (store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err) < 0) {
+		kk_err_wrap(err, "create realm `%s`", name);
+		goto undo_cgroup;
+	}
+	out.metadata_exists_post = true;
+	out.created = !out.metadata_exists_pre;
+	out.realm = TAKE_PTR(r);
+	*res = out;
+	return 0;
+
+undo_cgroup:
+	if (made)
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
+undo_ns:
+	if (out.ns_created)
+		ctr_namespace_delete(l->conn, ns, &(struct kk_err){ 0 });
+	return -1;
+}
+
+int kk_ctl_realm_get(struct kk_local *l, const char *name_in, struct kk_realm_get_result *res,
+		     struct kk_err *err)
+{
+	cleanup_free char *name = NULL;
+	struct kk_realm *r = NULL;
+	int rc;
+
+	if (kk_name_validate("realm", name_in, &name, err) < 0)
+		return -1;
+	rc = load_realm(l, &(struct kk_store_ref){ .realm = name }, &r, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT, "realm \"%s\" not found", name);
+	res->realm = r;
+	return 0;
+}
+
+int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, struct kk_err *err)
+{
+	cleanup_(kk_strv_freep) char **names = NULL;
+	struct kk_realm **v = NULL;
+	size_t k = 0;
+
+	if (kk_store_list(l->store, NULL, &names, err) < 0)
+		return -1;
+	v = kk_xcalloc(kk_strv_len(names) + 1, sizeof(void *)); /* realm pointers */
+	for (size_t i = 0; names && names[i]; i++) {
+		struct kk_err e = { 0 };
+
+		/* upstream skips what it cannot read */
+		if (load_realm(l, &(struct kk_store_ref){ .realm = names[i] }, &v[k], &e) == 1)
+			k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, struct kk_err *err)
+{
+	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
+	cleanup_(kk_json_freep) struct cJSON *t = NULL;
+	cleanup_(kk_realm_freep) struct kk_realm *tmp = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_store_ref ref = { .realm = desired->meta.name };
+	struct kk_labels merged = { 0 };
+
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+	if (load_realm(l, &ref, &r, err) <= 0)
+		return err->code ? -1 : kk_err_set(err, ENOENT, "realm \"%s\" not found",
+						   desired->meta.name);
+	/* labels merged: desired wins, managed keys kept */
+	kk_labels_copy(&merged, &desired->meta.labels);
+	for (size_t i = 0; i < r->meta.labels.n; i++)
+		if (kk_label_is_managed(r->meta.labels.v[i].key) &&
+		    !kk_labels_get(&merged, r->meta.labels.v[i].key))
+			kk_labels_set(&merged, r->meta.labels.v[i].key, r->meta.labels.v[i].value);
+	kk_labels_clear(&r->meta.labels);
+	r->meta.labels = merged;
+	t = kk_realm_encode(desired, KK_ENC_JSON);
+	if (kk_realm_decode(t, NULL, &tmp, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->spec.n_registry_credentials; i++) {
+		free(r->spec.registry_credentials[i].username);
+		free(r->spec.registry_credentials[i].password);
+		free(r->spec.registry_credentials[i].server_address);
+	}
+	free(r->spec.registry_credentials);
+	r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
+	r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
+	tmp->spec.n_registry_credentials = 0;
+	status_stamp(&r->status, KK_REALM_READY);
+	return store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
+}
+
+static int children_error(struct kk_err *err, const char *verb, const char *kind,
+			  const char *name, size_t n, const char *what)
+{
+	return kk_err_set(err, EBUSY,
+			  "failed to %s %s: resource has child resources: %s \"%s\" has %zu %s. "
+			  "Use --cascade to %s them or --force to skip validation",
+			  verb, kind, kind, name, n, what, verb);
+}
+
+static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade,
+			bool purge, struct kk_delete_result *res, struct kk_err *err)
+{
+	const char *verb = purge ? "purge" : "delete";
+	struct kk_store_ref ref = { .realm = name };
+	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
+	cleanup_(kk_strv_freep) char **spaces = NULL;
+	cleanup_free char *ns = NULL;
+	cleanup_free char *group = NULL;
+	struct kk_ns_cleanup_result cr = { 0 };
+	struct kk_ctl ctl = { .run_path = l->run_path, .containerd_socket = l->containerd_socket };
+	int rc;
+
+	rc = load_realm(l, &ref, &r, err);
+	if (rc < 0 && !purge)
+		return -1;
+	if (rc <= 0 && !purge)
+		return kk_err_set(err, ENOENT, "realm \"%s\" not found", name);
+	*err = (struct kk_err){ 0 };
+	if (kk_store_list(l->store, &ref, &spaces, err) < 0)
+		return -1;
+	if (spaces && !cascade && !force)
+		return children_error(err, verb, "realm", name, kk_strv_len(spaces), "space(s)");
+	if (local_instance(l, err) < 0)
+		return -1;
+	for (size_t i = 0; cascade && spaces && spaces[i]; i++) {
+		struct kk_delete_result sub = { 0 };
+
+		rc = purge ? kk_ctl_space_purge(l, name, spaces[i], force, true, &sub, err)
+			   : kk_ctl_space_delete(l, name, spaces[i], force, true, &sub, err);
+		kk_delete_result_clear(&sub);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to %s realm", verb);
+		res->n_cascaded++;
+	}
+	if (r && r->spec.namespace_ && *r->spec.namespace_)
+		ns = kk_xstrdup(r->spec.namespace_);
+	else if (kk_naming_namespace(name, l->ns_suffix, &ns, err) < 0)
+		return -1;
+	group = r && r->status.cgroup_path && *r->status.cgroup_path
+			? kk_xstrdup(r->status.cgroup_path)
+			: cgroup_group(l, name, NULL, NULL);
+
+	kk_log(l->log, KK_LOG_INFO, "cleaning up containerd namespace", "namespace", ns);
+	rc = ns_exists(l, ns, err);
+	if (rc < 0)
+		return kk_err_wrap(err, "failed to %s realm", verb);
+	if (rc == 1) {
+		rc = kk_ctl_namespace_cleanup(&ctl, ns, &cr, err);
+		res->ns_deleted = cr.deleted;
+		if (purge && cr.n_removed)
+			kk_strv_push_take(&res->purged, kk_xstrdup("containerd-resources"));
+		kk_ns_cleanup_result_clear(&cr);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to %s realm", verb);
+	}
+	rc = cgroup_drop(l, group, err);
+	if (rc < 0 && !purge)
+		return kk_err_wrap(err, "failed to delete realm");
+	res->cgroup_deleted = rc == 1;
+	*err = (struct kk_err){ 0 };
+	if (purge) {
+		cleanup_free char *dir = kk_store_realm_dir(l->run_path, name);
+
+		rc = access(dir, F_OK) == 0;
+		if (kk_store_remove_tree(l->store, &ref, err) < 0)
+			return kk_err_wrap(err, "failed to purge realm");
+		res->metadata_deleted = rc;
+		if (rc)
+			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+	} else {
+		rc = kk_store_delete(l->store, &ref, err);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to delete realm");
+		res->metadata_deleted = rc == 1;
+	}
+	return 0;
+}
+
+int kk_ctl_realm_delete(struct kk_local *l, const char *name_in, bool force, bool cascade,
+			struct kk_delete_result *res, struct kk_err *err)
+{
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("realm", name_in, &name, err) < 0)
+		return -1;
+	return realm_remove(l, name, force, cascade, false, res, err);
+}
+
+int kk_ctl_realm_purge(struct kk_local *l, const char *name_in, bool force, bool cascade,
+		       struct kk_delete_result *res, struct kk_err *err)
+{
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("realm", name_in, &name, err) < 0)
+		return -1;
+	return realm_remove(l, name, force, cascade, true, res, err);
+}
+
+/* ---- space ---------------------------------------------------------------------------- */
+
+void kk_space_create_result_clear(struct kk_space_create_result *r)
+{
+	kk_space_free(r->space);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_space_get_result_clear(struct kk_space_get_result *r)
+{
+	kk_space_free(r->space);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_space_list_free(struct kk_space **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kk_space_free(v[i]);
+	free(v);
+}
+
+/* The subnet persisted in a network.json, or NULL. */
+static char *subnet_read(const char *path)
+{
+	cleanup_free char *text = NULL;
+	cleanup_(kk_json_freep) struct cJSON *t = NULL;
+	const cJSON *v;
+	struct kk_err e = { 0 };
+
+	if (kk_read_file(path, &text, &e) < 0 || kk_json_parse(text, strlen(text), path, &t, &e) < 0)
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(t, "subnetCIDR");
+	return cJSON_IsString(v) && *v->valuestring ? kk_xstrdup(v->valuestring) : NULL;
+}
+
+/* The space's subnet: the persisted one, else the first /24 no space uses. Store locked. */
+static int subnet_allocate(struct kk_local *l, const char *realm, const char *space,
+			   char **out, bool *fresh, struct kk_err *err)
+{
+	cleanup_free char *mine = kk_store_space_subnet_path(l->run_path, realm, space);
+	cleanup_(kk_strv_freep) char **realms = NULL;
+	cleanup_(kk_strv_freep) char **used = NULL;
+
+	*fresh = false;
+	if ((*out = subnet_read(mine)))
+		return 0;
+	if (kk_store_list(l->store, NULL, &realms, err) < 0)
+		return -1;
+	for (size_t i = 0; realms && realms[i]; i++) {
+		cleanup_(kk_strv_freep) char **spaces = NULL;
+
+		if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] }, &spaces,
+				  err) < 0)
+			return -1;
+		for (size_t j = 0; spaces && spaces[j]; j++) {
+			cleanup_free char *p =
+				kk_store_space_subnet_path(l->run_path, realms[i], spaces[j]);
+			char *s = subnet_read(p);
+
+			if (s)
+				kk_strv_push_take(&used, s);
+		}
+	}
+	if (kk_subnet_first_free((const char *const *)used, kk_strv_len(used), out, err) < 0)
+		return -1;
+	*fresh = true;
+	return 0;
+}
+
+/* The conflist exists: readable JSON whose name is the network's. */
+static bool conflist_ok(const char *path, const char *network, const char *bridge)
+{
+	cleanup_free char *text = NULL;
+	cleanup_(kk_json_freep) struct cJSON *t = NULL;
+	const cJSON *name, *plugins, *br;
+	struct kk_err e = { 0 };
+
+	if (kk_read_file(path, &text, &e) < 0 || kk_json_parse(text, strlen(text), path, &t, &e) < 0)
+		return false;
+	name = cJSON_GetObjectItemCaseSensitive(t, "name");
+	if (!cJSON_IsString(name) || strcmp(name->valuestring, network) != 0)
+		return false;
+	if (!bridge)
+		return true;
+	plugins = cJSON_GetObjectItemCaseSensitive(t, "plugins");
+	br = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(plugins, 0), "bridge");
+	return cJSON_IsString(br) && strcmp(br->valuestring, bridge) == 0;
+}
+
+/* spec.defaults.container: what can be checked before any container uses it (beyond
+ * upstream, which stores it unchecked and fails at container create; docs/compat.md). */
+static int space_defaults_validate(const struct kk_space_container_defaults *d,
+				   struct kk_err *err)
+{
+	const char *const p = "spec.defaults.container";
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < d->n_tmpfs; i++) {
+		const char *path = d->tmpfs[i].path;
+
+		if (!path || path[0] != '/')
+			return kk_err_set(err, EINVAL,
+					  "%s.tmpfs[%zu].path: `%s` is not an absolute path", p, i,
+					  kk_str(path));
+		if (d->tmpfs[i].size_bytes < 0)
+			return kk_err_set(err, EINVAL, "%s.tmpfs[%zu].sizeBytes: must not be negative",
+					  p, i);
+	}
+	if (d->resources) {
+		const struct kk_resources *r = d->resources;
+
+		if ((r->has_memory_limit_bytes && r->memory_limit_bytes < 0) ||
+		    (r->has_cpu_shares && r->cpu_shares < 0) ||
+		    (r->has_pids_limit && r->pids_limit < 0))
+			return kk_err_set(err, EINVAL, "%s.resources: limits must not be negative", p);
+	}
+	if (d->capabilities) {
+		const struct kk_strv *lists[] = { &d->capabilities->add, &d->capabilities->drop };
+
+		for (size_t l = 0; l < 2; l++)
+			for (size_t i = 0; i < lists[l]->n; i++)
+				if (!lists[l]->v[i] || !*lists[l]->v[i])
+					return kk_err_set(err, EINVAL,
+							  "%s.capabilities.%s[%zu]: empty capability",
+							  p, l ? "drop" : "add", i);
+	}
+	return 0;
+}
+
+static struct kk_space *space_copy(const struct kk_space *in, struct kk_err *err)
+{
+	cleanup_(kk_json_freep) struct cJSON *t = kk_space_encode(in, KK_ENC_JSON);
+	struct kk_space *s = NULL;
+
+	if (kk_space_decode(t, NULL, &s, err) < 0)
+		return NULL;
+	return s;
+}
+
+int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inject_labels,
+			struct kk_space_create_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_free char *network = NULL;
+	cleanup_free char *bridge = NULL;
+	cleanup_free char *subnet = NULL;
+	cleanup_free char *conflist = NULL;
+	cleanup_free char *subnet_path = NULL;
+	cleanup_free char *group = NULL;
+	cleanup_(kk_space_freep) struct kk_space *s = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_space_create_result out = { 0 };
+	struct kk_store_ref ref;
+	bool existed = false, made = false, fresh_subnet = false;
+	int rc;
+
+	if (kk_name_validate("space", req->meta.name, &name, err) < 0 ||
+	    kk_name_validate("realm", req->spec.realm_id, &realm, err) < 0)
+		return -1;
+	if (kk_egress_validate(req->spec.egress, err) < 0 ||
+	    space_defaults_validate(req->spec.defaults_container, err) < 0)
+		return kk_err_wrap(err, "space \"%s\"", name);
+	ref = (struct kk_store_ref){ .realm = realm, .space = name };
+	/* the parent is checked before anything (even the instance file) is written */
+	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm }, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT, "realm \"%s\" not found", realm);
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+
+	rc = load_space(l, &ref, &s, err);
+	if (rc < 0)
+		return -1;
+	out.metadata_exists_pre = rc == 1;
+	if (!s) {
+		if (!(s = space_copy(req, err)))
+			return -1;
+		kk_str_set(&s->api_version, KK_API_VERSION);
+		kk_str_set(&s->kind, "Space");
+		kk_str_set(&s->meta.name, name);
+		kk_str_set(&s->spec.realm_id, realm);
+		kk_status_clear(&s->status);
+		if (inject_labels)
+			kk_labels_add_defaults(&s->meta.labels, realm, name, NULL, NULL);
+		s->status.state = KK_SPACE_PENDING;
+	}
+
+	if (kk_naming_network(realm, name, &network, err) < 0)
+		return -1;
+	bridge = kk_naming_bridge(network);
+	conflist = kk_store_space_conflist_path(l->run_path, realm, name);
+	subnet_path = kk_store_space_subnet_path(l->run_path, realm, name);
+	out.cni_exists_pre = conflist_ok(conflist, network, NULL);
+	if (!conflist_ok(conflist, network, bridge)) {
+		cleanup_free char *text = NULL;
+		cleanup_free char *net_json = NULL;
+
+		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
+			return kk_err_wrap(err, "create space `%s`: subnet", name);
+		kk_log(l->log, KK_LOG_INFO, "creating space network", "network", network, "subnet",
+		       subnet);
+		if (fresh_subnet) {
+			net_json = kk_xasprintf("{\n  \"version\": \"v1\",\n  \"subnetCIDR\": "
+						"\"%s\"\n}",
+						subnet);
+			if (kk_store_write_file(l->store, subnet_path, net_json, strlen(net_json),
+						0600, err) < 0)
+				return kk_err_wrap(err, "create space `%s`", name);
+		}
+		text = kk_cni_conflist(network, bridge, subnet);
+		if (kk_store_write_file(l->store, conflist, text, strlen(text), 0600, err) < 0) {
+			kk_err_wrap(err, "create space `%s`", name);
+			goto undo_subnet;
+		}
+		out.cni_created = true;
+	}
+	out.cni_exists_post = true;
+	kk_str_set(&s->spec.cni_config_path, conflist);
+
+	group = cgroup_group(l, realm, name, NULL);
+	if (cgroup_ensure(l, group, &existed, &made, &s->status.subtree_controllers, err) < 0) {
+		kk_err_wrap(err, "create space `%s`: cgroup `%s`", name, group);
+		goto undo_conflist;
+	}
+	out.cgroup_exists_pre = existed;
+	out.cgroup_created = made;
+	out.cgroup_exists_post = true;
+	kk_str_set(&s->status.cgroup_path, group);
+	s->status.state = KK_SPACE_READY;
+	status_stamp(&s->status, KK_SPACE_READY);
+	if (store_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err) < 0) {
+		kk_err_wrap(err, "create space `%s`", name);
+		goto undo_cgroup;
+	}
+	out.metadata_exists_post = true;
+	out.created = !out.metadata_exists_pre;
+	out.space = TAKE_PTR(s);
+	*res = out;
+	return 0;
+
+undo_cgroup:
+	if (made)
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
+undo_conflist:
+	if (out.cni_created && !out.cni_exists_pre)
+		unlink(conflist);
+undo_subnet:
+	if (fresh_subnet)
+		unlink(subnet_path);
+	if (!out.metadata_exists_pre) {
+		cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
+
+		kk_rmdir_if_empty(dir, &(struct kk_err){ 0 });
+	}
+	return -1;
+}
+
+int kk_ctl_space_get(struct kk_local *l, const char *realm_in, const char *name_in,
+		     struct kk_space_get_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *name = NULL;
+	struct kk_space *s = NULL;
+	int rc;
+
+	if (kk_name_validate("space", name_in, &name, err) < 0 ||
+	    kk_name_validate("realm", realm_in, &realm, err) < 0)
+		return -1;
+	rc = load_space(l, &(struct kk_store_ref){ .realm = realm, .space = name }, &s, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", name,
+				  realm);
+	res->space = s;
+	return 0;
+}
+
+int kk_ctl_space_list(struct kk_local *l, const char *realm, struct kk_space ***out, size_t *n,
+		      struct kk_err *err)
+{
+	cleanup_(kk_strv_freep) char **realms = NULL;
+	struct kk_space **v = NULL;
+	size_t k = 0, cap = 0;
+
+	if (realm)
+		kk_strv_push_take(&realms, kk_xstrdup(realm));
+	else if (kk_store_list(l->store, NULL, &realms, err) < 0)
+		return -1;
+	for (size_t i = 0; realms && realms[i]; i++) {
+		cleanup_(kk_strv_freep) char **spaces = NULL;
+
+		if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] }, &spaces,
+				  err) < 0) {
+			kk_space_list_free(v, k);
+			return -1;
+		}
+		for (size_t j = 0; spaces && spaces[j]; j++) {
+			struct kk_err e = { 0 };
+			struct kk_space *s = NULL;
+
+			if (load_space(l, &(struct kk_store_ref){ realms[i], spaces[j], NULL, NULL },
+				       &s, &e) != 1)
+				continue;
+			if (k == cap) {
+				cap = cap ? cap * 2 : 8;
+				v = realloc(v, cap * sizeof(void *)); /* pointers */
+				if (!v)
+					abort();
+			}
+			v[k++] = s;
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, struct kk_err *err)
+{
+	cleanup_(kk_space_freep) struct kk_space *s = NULL;
+	cleanup_(kk_space_freep) struct kk_space *d = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_store_ref ref = { .realm = desired->spec.realm_id, .space = desired->meta.name };
+	struct kk_labels merged = { 0 };
+
+	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
+		return kk_err_wrap(err, "space \"%s\"", ref.space);
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+	if (load_space(l, &ref, &s, err) <= 0)
+		return err->code ? -1
+				 : kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"",
+					      ref.space, ref.realm);
+	if (!(d = space_copy(desired, err)))
+		return -1;
+	kk_labels_copy(&merged, &d->meta.labels);
+	for (size_t i = 0; i < s->meta.labels.n; i++)
+		if (kk_label_is_managed(s->meta.labels.v[i].key) &&
+		    !kk_labels_get(&merged, s->meta.labels.v[i].key))
+			kk_labels_set(&merged, s->meta.labels.v[i].key, s->meta.labels.v[i].value);
+	kk_labels_clear(&s->meta.labels);
+	s->meta.labels = merged;
+	/* defaults replaced: swap them over */
+	{
+		struct kk_space_container_defaults *tmp = s->spec.defaults_container;
+		bool has = s->spec.has_defaults;
+
+		s->spec.defaults_container = d->spec.defaults_container;
+		s->spec.has_defaults = d->spec.has_defaults;
+		d->spec.defaults_container = tmp;
+		d->spec.has_defaults = has;
+	}
+	status_stamp(&s->status, KK_SPACE_READY);
+	return store_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
+}
+
+static int space_remove(struct kk_local *l, const char *realm, const char *name, bool force,
+			bool cascade, bool purge, struct kk_delete_result *res, struct kk_err *err)
+{
+	const char *verb = purge ? "purge" : "delete";
+	struct kk_store_ref ref = { .realm = realm, .space = name };
+	cleanup_(kk_space_freep) struct kk_space *s = NULL;
+	cleanup_(kk_strv_freep) char **stacks = NULL;
+	cleanup_free char *group = NULL;
+	cleanup_free char *conflist = kk_store_space_conflist_path(l->run_path, realm, name);
+	cleanup_free char *subnet = kk_store_space_subnet_path(l->run_path, realm, name);
+	cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
+	int rc;
+
+	rc = load_space(l, &ref, &s, err);
+	if (rc < 0 && !purge)
+		return -1;
+	if (rc <= 0 && !purge)
+		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", name,
+				  realm);
+	*err = (struct kk_err){ 0 };
+	if (kk_store_list(l->store, &ref, &stacks, err) < 0)
+		return -1;
+	if (stacks && !cascade && !force)
+		return children_error(err, verb, "space", name, kk_strv_len(stacks), "stack(s)");
+	if (local_instance(l, err) < 0)
+		return -1;
+	for (size_t i = 0; cascade && stacks && stacks[i]; i++) {
+		struct kk_delete_result sub = { 0 };
+
+		rc = purge ? kk_ctl_stack_purge(l, realm, name, stacks[i], force, true, &sub, err)
+			   : kk_ctl_stack_delete(l, realm, name, stacks[i], force, true, &sub,
+						 err);
+		kk_delete_result_clear(&sub);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to %s space", verb);
+		res->n_cascaded++;
+	}
+	group = s && s->status.cgroup_path && *s->status.cgroup_path
+			? kk_xstrdup(s->status.cgroup_path)
+			: cgroup_group(l, realm, name, NULL);
+	rc = cgroup_drop(l, group, err);
+	if (rc < 0 && !purge)
+		return kk_err_wrap(err, "failed to delete space");
+	res->cgroup_deleted = rc == 1;
+	*err = (struct kk_err){ 0 };
+	res->cni_deleted = access(conflist, F_OK) == 0;
+	if (res->cni_deleted && purge)
+		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
+	if ((unlink(conflist) < 0 && errno != ENOENT) || (unlink(subnet) < 0 && errno != ENOENT))
+		return kk_err_sys(err, "failed to %s space: network files in `%s`", verb, dir);
+	if (purge) {
+		res->metadata_deleted = access(dir, F_OK) == 0;
+		if (res->metadata_deleted)
+			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+	} else {
+		rc = kk_store_delete(l->store, &ref, err);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to delete space");
+		res->metadata_deleted = rc == 1;
+	}
+	if (kk_store_remove_tree(l->store, &ref, err) < 0)
+		return kk_err_wrap(err, "failed to %s space", verb);
+	return 0;
+}
+
+int kk_ctl_space_delete(struct kk_local *l, const char *realm_in, const char *name_in, bool force,
+			bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("space", name_in, &name, err) < 0 ||
+	    kk_name_validate("realm", realm_in, &realm, err) < 0)
+		return -1;
+	return space_remove(l, realm, name, force, cascade, false, res, err);
+}
+
+int kk_ctl_space_purge(struct kk_local *l, const char *realm_in, const char *name_in, bool force,
+		       bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("space", name_in, &name, err) < 0 ||
+	    kk_name_validate("realm", realm_in, &realm, err) < 0)
+		return -1;
+	return space_remove(l, realm, name, force, cascade, true, res, err);
+}
+
+/* ---- stack ---------------------------------------------------------------------------- */
+
+void kk_stack_create_result_clear(struct kk_stack_create_result *r)
+{
+	kk_stack_free(r->stack);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_stack_get_result_clear(struct kk_stack_get_result *r)
+{
+	kk_stack_free(r->stack);
+	memset(r, 0, sizeof(*r));
+}
+
+void kk_stack_list_free(struct kk_stack **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kk_stack_free(v[i]);
+	free(v);
+}
+
+int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inject_labels,
+			struct kk_stack_create_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *space = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_free char *group = NULL;
+	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_stack_create_result out = { 0 };
+	struct kk_store_ref ref;
+	bool existed = false, made = false;
+	int rc;
+
+	if (kk_name_validate("stack", req->meta.name, &name, err) < 0 ||
+	    validate3(req->spec.realm_id, req->spec.space_id, NULL, &realm, &space, NULL, err) < 0)
+		return -1;
+	ref = (struct kk_store_ref){ .realm = realm, .space = space, .stack = name };
+	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm, .space = space },
+			     err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", space,
+				  realm);
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+	rc = load_stack(l, &ref, &s, err);
+	if (rc < 0)
+		return -1;
+	out.metadata_exists_pre = rc == 1;
+	if (!s) {
+		s = kk_xcalloc(1, sizeof(*s));
+		s->api_version = kk_xstrdup(KK_API_VERSION);
+		s->kind = kk_xstrdup("Stack");
+		s->meta.name = kk_xstrdup(name);
+		kk_labels_copy(&s->meta.labels, &req->meta.labels);
+		s->spec.id = kk_xstrdup(req->spec.id && *req->spec.id ? req->spec.id : name);
+		s->spec.realm_id = kk_xstrdup(realm);
+		s->spec.space_id = kk_xstrdup(space);
+		if (inject_labels)
+			kk_labels_add_defaults(&s->meta.labels, realm, space, name, NULL);
+	}
+	group = cgroup_group(l, realm, space, name);
+	if (cgroup_ensure(l, group, &existed, &made, &s->status.subtree_controllers, err) < 0)
+		return kk_err_wrap(err, "create stack `%s`: cgroup `%s`", name, group);
+	out.cgroup_exists_pre = existed;
+	out.cgroup_created = made;
+	out.cgroup_exists_post = true;
+	kk_str_set(&s->status.cgroup_path, group);
+	s->status.state = KK_STACK_READY;
+	status_stamp(&s->status, KK_STACK_READY);
+	if (store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err) < 0) {
+		kk_err_wrap(err, "create stack `%s`", name);
+		goto undo_cgroup;
+	}
+	out.metadata_exists_post = true;
+	out.created = !out.metadata_exists_pre;
+	out.stack = TAKE_PTR(s);
+	*res = out;
+	return 0;
+
+undo_cgroup:
+	if (made)
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
+	return -1;
+}
+
+int kk_ctl_stack_get(struct kk_local *l, const char *realm_in, const char *space_in,
+		     const char *name_in, struct kk_stack_get_result *res, struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *space = NULL;
+	cleanup_free char *name = NULL;
+	struct kk_stack *s = NULL;
+	int rc;
+
+	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
+	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
+		return -1;
+	rc = load_stack(l, &(struct kk_store_ref){ realm, space, name, NULL }, &s, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT,
+				  "stack \"%s\" not found in realm \"%s\", space \"%s\"", name,
+				  realm, space);
+	res->stack = s;
+	return 0;
+}
+
+int kk_ctl_stack_list(struct kk_local *l, const char *realm, const char *space,
+		      struct kk_stack ***out, size_t *n, struct kk_err *err)
+{
+	cleanup_(kk_strv_freep) char **realms = NULL;
+	struct kk_stack **v = NULL;
+	size_t k = 0, cap = 0;
+
+	if (realm)
+		kk_strv_push_take(&realms, kk_xstrdup(realm));
+	else if (kk_store_list(l->store, NULL, &realms, err) < 0)
+		return -1;
+	for (size_t i = 0; realms && realms[i]; i++) {
+		cleanup_(kk_strv_freep) char **spaces = NULL;
+
+		if (space)
+			kk_strv_push_take(&spaces, kk_xstrdup(space));
+		else if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] },
+				       &spaces, err) < 0)
+			goto fail;
+		for (size_t j = 0; spaces && spaces[j]; j++) {
+			cleanup_(kk_strv_freep) char **stacks = NULL;
+			struct kk_store_ref sref = { realms[i], spaces[j], NULL, NULL };
+
+			if (kk_store_list(l->store, &sref, &stacks, err) < 0)
+				goto fail;
+			for (size_t t = 0; stacks && stacks[t]; t++) {
+				struct kk_err e = { 0 };
+				struct kk_stack *s = NULL;
+
+				sref.stack = stacks[t];
+				if (load_stack(l, &sref, &s, &e) != 1)
+					continue;
+				if (k == cap) {
+					cap = cap ? cap * 2 : 8;
+					v = realloc(v, cap * sizeof(void *)); /* pointers */
+					if (!v)
+						abort();
+				}
+				v[k++] = s;
+			}
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+fail:
+	kk_stack_list_free(v, k);
+	return -1;
+}
+
+int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, struct kk_err *err)
+{
+	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
+	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_store_ref ref = { desired->spec.realm_id, desired->spec.space_id,
+				    desired->meta.name, NULL };
+	struct kk_labels merged = { 0 };
+
+	if (local_instance(l, err) < 0 ||
+	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		return -1;
+	if (load_stack(l, &ref, &s, err) <= 0)
+		return err->code ? -1 : kk_err_set(err, ENOENT, "stack \"%s\" not found", ref.stack);
+	kk_labels_copy(&merged, &desired->meta.labels);
+	for (size_t i = 0; i < s->meta.labels.n; i++)
+		if (kk_label_is_managed(s->meta.labels.v[i].key) &&
+		    !kk_labels_get(&merged, s->meta.labels.v[i].key))
+			kk_labels_set(&merged, s->meta.labels.v[i].key, s->meta.labels.v[i].value);
+	kk_labels_clear(&s->meta.labels);
+	s->meta.labels = merged;
+	if (desired->spec.id && *desired->spec.id)
+		kk_str_set(&s->spec.id, desired->spec.id);
+	status_stamp(&s->status, KK_STACK_READY);
+	return store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err);
+}
+
+static int stack_remove(struct kk_local *l, const char *realm, const char *space,
+			const char *name, bool force, bool cascade, bool purge,
+			struct kk_delete_result *res, struct kk_err *err)
+{
+	const char *verb = purge ? "purge" : "delete";
+	struct kk_store_ref ref = { realm, space, name, NULL };
+	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
+	cleanup_free char *group = NULL;
+	size_t n_cells;
+	int rc;
+
+	rc = load_stack(l, &ref, &s, err);
+	if (rc < 0 && !purge)
+		return -1;
+	if (rc <= 0 && !purge)
+		return kk_err_set(err, ENOENT,
+				  "stack \"%s\" not found in realm \"%s\", space \"%s\"", name,
+				  realm, space);
+	*err = (struct kk_err){ 0 };
+	n_cells = count_children(l, &ref);
+	if (n_cells && !cascade && !force)
+		return children_error(err, verb, "stack", name, n_cells, "cell(s)");
+	/* cells and their containers belong to the cell runtime; a delete cannot take them
+	 * down yet, a purge removes their metadata with the stack directory */
+	if (n_cells && cascade && !purge)
+		return kk_err_set(err, ENOTSUP,
+				  "failed to delete stack: stack \"%s\" has %zu cell(s) and cascade "
+				  "delete of cells is not available yet; use purge",
+				  name, n_cells);
+	if (local_instance(l, err) < 0)
+		return -1;
+	res->n_cascaded = cascade ? n_cells : 0;
+	group = s && s->status.cgroup_path && *s->status.cgroup_path
+			? kk_xstrdup(s->status.cgroup_path)
+			: cgroup_group(l, realm, space, name);
+	rc = cgroup_drop(l, group, err);
+	if (rc < 0 && !purge)
+		return kk_err_wrap(err, "failed to delete stack");
+	res->cgroup_deleted = rc == 1;
+	*err = (struct kk_err){ 0 };
+	if (purge) {
+		cleanup_free char *dir = kk_store_stack_dir(l->run_path, realm, space, name);
+
+		res->metadata_deleted = access(dir, F_OK) == 0;
+		if (res->metadata_deleted)
+			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+	} else {
+		rc = kk_store_delete(l->store, &ref, err);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to delete stack");
+		res->metadata_deleted = rc == 1;
+	}
+	if (kk_store_remove_tree(l->store, &ref, err) < 0)
+		return kk_err_wrap(err, "failed to %s stack", verb);
+	return 0;
+}
+
+int kk_ctl_stack_delete(struct kk_local *l, const char *realm_in, const char *space_in,
+			const char *name_in, bool force, bool cascade, struct kk_delete_result *res,
+			struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *space = NULL;
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
+	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
+		return -1;
+	return stack_remove(l, realm, space, name, force, cascade, false, res, err);
+}
+
+int kk_ctl_stack_purge(struct kk_local *l, const char *realm_in, const char *space_in,
+		       const char *name_in, bool force, bool cascade, struct kk_delete_result *res,
+		       struct kk_err *err)
+{
+	cleanup_free char *realm = NULL;
+	cleanup_free char *space = NULL;
+	cleanup_free char *name = NULL;
+
+	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
+	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
+		return -1;
+	return stack_remove(l, realm, space, name, force, cascade, true, res, err);
+}

@@ -1,0 +1,176 @@
+/* tests/unit/test_hierarchy.c - the realm/space/stack controller through the in-process
+ * client: the pre/post/created flags, results, undo and purge, against the harness
+ * containerd and cgroup2 view (and under ASan, for leaks). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/controller/client.h"
+#include "common/fs.h"
+#include "common/mem.h"
+#include "tests/unit/tap.h"
+
+struct env {
+	char *run_path, *root;
+	const char *sock;
+};
+
+static void bad_configuration_is_refused(void)
+{
+	struct kk_local_opts o = { .run_path = "/tmp/x", .containerd_socket = "/x", .cgroup_root = "/" };
+	struct kk_client *c = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_client_local_new(&o, &c, &err), -1);
+	TAP_STR_EQ(err.msg, "cgroupRoot \"/\" resolves to root: server configuration is invalid");
+	TAP_OK(c == NULL, "no client on failure");
+}
+
+static struct kk_client *open_client(const struct env *e, const char *root)
+{
+	struct kk_local_opts o = { .run_path = e->run_path, .containerd_socket = e->sock,
+				   .cgroup_root = root ? root : e->root };
+	struct kk_client *c = NULL;
+	struct kk_err err = { 0 };
+
+	if (kk_client_local_new(&o, &c, &err) < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	return c;
+}
+
+static void realm_flags(const struct env *e)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, NULL);
+	struct kk_realm req = { .meta.name = "unitr" };
+	struct kk_realm_create_result r = { 0 };
+	struct kk_realm_get_result g = { 0 };
+	struct kk_delete_result d = { 0 };
+	struct kk_realm **list = NULL;
+	size_t n = 0;
+	struct kk_err err = { 0 };
+
+	TAP_STR_EQ(c->ops->transport, "in-process");
+	TAP_INT_EQ(c->ops->realm_create(c, &req, true, &r, &err), 0);
+	TAP_OK(r.created && r.ns_created && r.cgroup_created && r.metadata_exists_post &&
+		       !r.metadata_exists_pre && !r.ns_exists_pre && !r.cgroup_exists_pre,
+	       "new realm: everything created");
+	TAP_STR_EQ(r.realm->spec.namespace_, "unitr.kukeon.io");
+	TAP_STR_EQ(kk_labels_get(&r.realm->meta.labels, "realm.kukeon.io"), "unitr.kukeon.io");
+	TAP_INT_EQ(r.realm->status.state, KK_REALM_READY);
+	kk_realm_create_result_clear(&r);
+
+	TAP_INT_EQ(c->ops->realm_create(c, &req, true, &r, &err), 0);
+	TAP_OK(!r.created && !r.ns_created && !r.cgroup_created && r.metadata_exists_pre &&
+		       r.ns_exists_pre && r.cgroup_exists_pre,
+	       "second create: everything already existed");
+	kk_realm_create_result_clear(&r);
+
+	TAP_INT_EQ(c->ops->realm_get(c, " unitr ", &g, &err), 0);
+	TAP_STR_EQ(g.realm->meta.name, "unitr");
+	kk_realm_get_result_clear(&g);
+	TAP_INT_EQ(c->ops->realm_list(c, &list, &n, &err), 0);
+	TAP_INT_EQ(n, 1);
+	kk_realm_list_free(list, n);
+
+	TAP_INT_EQ(c->ops->realm_delete(c, "unitr", false, false, &d, &err), 0);
+	TAP_OK(d.metadata_deleted && d.cgroup_deleted && d.ns_deleted, "delete: all three went");
+	kk_delete_result_clear(&d);
+	TAP_INT_EQ(c->ops->realm_get(c, "unitr", &g, &err), -1);
+	TAP_INT_EQ(err.code, ENOENT);
+	TAP_STR_EQ(err.msg, "realm \"unitr\" not found");
+}
+
+static void space_and_stack(const struct env *e)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, NULL);
+	struct kk_realm realm = { .meta.name = "units" };
+	struct kk_space space = { .meta.name = "sp", .spec.realm_id = "units" };
+	struct kk_stack stack = { .meta.name = "st", .spec.realm_id = "units", .spec.space_id = "sp" };
+	struct kk_realm_create_result rr = { 0 };
+	struct kk_space_create_result sr = { 0 };
+	struct kk_stack_create_result tr = { 0 };
+	struct kk_delete_result d = { 0 };
+	struct kk_stack **stacks = NULL;
+	size_t n = 0;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(c->ops->space_create(c, &space, true, &sr, &err), -1);
+	TAP_STR_EQ(err.msg, "realm \"units\" not found");
+	err = (struct kk_err){ 0 };
+	TAP_INT_EQ(c->ops->realm_create(c, &realm, false, &rr, &err), 0);
+	TAP_OK(!rr.realm->meta.labels.set, "apply-style create injects no labels");
+	kk_realm_create_result_clear(&rr);
+	TAP_INT_EQ(c->ops->space_create(c, &space, true, &sr, &err), 0);
+	TAP_OK(sr.created && sr.cni_created && sr.cgroup_created, "space: all created");
+	TAP_OK(strstr(sr.space->spec.cni_config_path, "/data/units/sp/network.conflist") != NULL,
+	       "cniConfigPath is the conflist file");
+	kk_space_create_result_clear(&sr);
+	TAP_INT_EQ(c->ops->stack_create(c, &stack, true, &tr, &err), 0);
+	TAP_STR_EQ(tr.stack->spec.id, "st");
+	TAP_OK(tr.created && tr.cgroup_created, "stack: created");
+	kk_stack_create_result_clear(&tr);
+	TAP_INT_EQ(c->ops->stack_list(c, NULL, NULL, &stacks, &n, &err), 0);
+	TAP_INT_EQ(n, 1);
+	kk_stack_list_free(stacks, n);
+
+	TAP_INT_EQ(c->ops->realm_delete(c, "units", false, false, &d, &err), -1);
+	TAP_INT_EQ(err.code, EBUSY);
+	err = (struct kk_err){ 0 };
+	TAP_INT_EQ(c->ops->realm_delete(c, "units", false, true, &d, &err), 0);
+	TAP_INT_EQ(d.n_cascaded, 1);
+	kk_delete_result_clear(&d);
+}
+
+static void purge_without_metadata(const struct env *e)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, NULL);
+	struct kk_realm realm = { .meta.name = "unitp" };
+	struct kk_realm_create_result rr = { 0 };
+	struct kk_delete_result d = { 0 };
+	struct kk_err err = { 0 };
+	cleanup_free char *meta = kk_xasprintf("%s/data/unitp/metadata.json", e->run_path);
+
+	TAP_INT_EQ(c->ops->realm_create(c, &realm, true, &rr, &err), 0);
+	kk_realm_create_result_clear(&rr);
+	unlink(meta);
+	TAP_INT_EQ(c->ops->realm_purge(c, "unitp", false, false, &d, &err), 0);
+	TAP_OK(d.ns_deleted && d.cgroup_deleted, "purge without metadata takes namespace and cgroup");
+	kk_delete_result_clear(&d);
+}
+
+static void other_cgroup_root_is_refused(const struct env *e)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, "/unit-other");
+	struct kk_realm realm = { .meta.name = "unito" };
+	struct kk_realm_create_result rr = { 0 };
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(c->ops->realm_create(c, &realm, true, &rr, &err), -1);
+	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s", err.msg);
+}
+
+int main(void)
+{
+	struct env e = { 0 };
+	char tmpl[] = "/tmp/kk-hier-XXXXXX";
+
+	bad_configuration_is_refused();
+	e.sock = tap_getenv_or_skip("KUKEON_CONTAINERD_SOCKET");
+	if (!e.sock || access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0)
+		return tap_done();
+	if (!mkdtemp(tmpl))
+		return 1;
+	e.run_path = kk_xasprintf("%s/run", tmpl);
+	e.root = kk_xasprintf("/unit-hier-%d", (int)getpid());
+	realm_flags(&e);
+	space_and_stack(&e);
+	purge_without_metadata(&e);
+	other_cgroup_root_is_refused(&e);
+	kk_rm_rf(tmpl, &(struct kk_err){ 0 });
+	free(e.run_path);
+	free(e.root);
+	return tap_done();
+}
