@@ -99,7 +99,9 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=0755 tmpfs /opt
 ip link set lo up
 
-mkdir -p "$T/containerd/root" "$T/containerd/state" "$T/cni/net.d" "$T/cni/cache"
+mkdir -p "$T/containerd/root" "$T/containerd/state" "$T/cni/net.d" "$T/cni/cache" "$T/home"
+# kuke writes $HOME/.kuke/kuke.yaml on first use, as upstream does: not the host's HOME
+export HOME=$T/home
 cat >"$T/containerd/config.toml" <<TOML
 version = 2
 root = "$T/containerd/root"
