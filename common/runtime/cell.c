@@ -412,10 +412,8 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		if (!res) {
 			/* a cache entry of an earlier root task would make ADD fail: forget it */
 			kk_cni_purge(rt->cni, net, root->id, &ignored);
-			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0) {
-				kk_err_wrap(err, "network `%s`", kk_cni_conflist_name(net));
+			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0)
 				goto undo;
-			}
 			cni_added = true;
 		}
 		if (kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0) {
