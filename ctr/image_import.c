@@ -26,6 +26,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/image/digest.h"
 #include "common/image/mediatype.h"
 #include "common/image/ref.h"
@@ -108,11 +109,6 @@ static void importer_clear(struct importer *imp)
 		free(imp->labelled[i]);
 	free(imp->labelled);
 	free(imp->snapshotter);
-}
-
-static void cjson_freep(cJSON **j)
-{
-	cJSON_Delete(*j);
 }
 
 static struct blob *blob_by_digest(struct importer *imp, const char *digest)
@@ -547,7 +543,7 @@ undo_snapshot : {
 static int unpack(struct importer *imp, const char *name, const char *manifest_digest,
 		  const cJSON *manifest, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *config = NULL;
+	cleanup_(kk_json_freep) cJSON *config = NULL;
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(manifest, "config");
 	const cJSON *diffs, *rootfs;
@@ -626,7 +622,7 @@ static bool already_labelled(struct importer *imp, const char *digest)
 static int do_manifest(struct importer *imp, const char *name, const char *digest,
 		       struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *m = NULL;
+	cleanup_(kk_json_freep) cJSON *m = NULL;
 	struct ctr_labels l = { 0 };
 	const cJSON *layers, *it;
 	struct desc cd = { 0 };
@@ -687,8 +683,8 @@ out:
 static int manifest_platform(struct importer *imp, const char *digest, struct kk_platform *p,
 			     struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *m = NULL;
-	cleanup_(cjson_freep) cJSON *c = NULL;
+	cleanup_(kk_json_freep) cJSON *m = NULL;
+	cleanup_(kk_json_freep) cJSON *c = NULL;
 	struct desc cd = { 0 };
 
 	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0 ||
@@ -739,7 +735,7 @@ static int do_index(struct importer *imp, const char *name, const char *digest, 
 				*best_rank = rank;
 			}
 		} else if (kind == KK_MEDIA_INDEX) {
-			cleanup_(cjson_freep) cJSON *child = NULL;
+			cleanup_(kk_json_freep) cJSON *child = NULL;
 
 			if (blob_require(imp, d.digest, "index", err) < 0 ||
 			    blob_json(imp, d.digest, &child, err) < 0 ||
@@ -770,7 +766,7 @@ static int do_target(struct importer *imp, const struct target *t, struct kk_err
 	case KK_MEDIA_MANIFEST:
 		return do_manifest(imp, t->name, t->digest, err);
 	case KK_MEDIA_INDEX: {
-		cleanup_(cjson_freep) cJSON *idx = NULL;
+		cleanup_(kk_json_freep) cJSON *idx = NULL;
 		char best[KK_DIGEST_STR_SIZE] = "";
 		int best_rank = -1;
 		char pbuf[96];
@@ -818,8 +814,8 @@ static void target_add(struct importer *imp, const char *name, const char *media
 
 static int resolve_oci(struct importer *imp, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *layout = cJSON_Parse(imp->oci_layout);
-	cleanup_(cjson_freep) cJSON *idx = NULL;
+	cleanup_(kk_json_freep) cJSON *layout = cJSON_Parse(imp->oci_layout);
+	cleanup_(kk_json_freep) cJSON *idx = NULL;
 	const char *version = json_str(layout, "imageLayoutVersion");
 	const cJSON *manifests, *it;
 
@@ -913,7 +909,7 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 
 static int resolve_docker(struct importer *imp, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *list =
+	cleanup_(kk_json_freep) cJSON *list =
 		cJSON_ParseWithLength(imp->manifest_json, imp->manifest_len);
 	const cJSON *it;
 

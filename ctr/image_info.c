@@ -9,15 +9,11 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/image/digest.h"
 #include "common/image/mediatype.h"
 
 #define JSON_MAX (16 * 1024 * 1024)
-
-static void cjson_freep(cJSON **j)
-{
-	cJSON_Delete(*j);
-}
 
 static int read_json(struct ctr_conn *conn, const char *digest, cJSON **out, struct kk_err *err)
 {
@@ -49,7 +45,7 @@ static const char *desc_str(const cJSON *d, const char *key)
 static int walk(struct ctr_conn *conn, const char *media_type, const char *digest,
 		const struct kk_platform *want, int depth, int64_t *size, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *j = NULL;
+	cleanup_(kk_json_freep) cJSON *j = NULL;
 	const cJSON *it;
 
 	if (depth > 8)

@@ -13,15 +13,11 @@
 #include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/mem.h"
 
 /* manifests and configs are small; anything bigger is not one */
 #define MAX_JSON_BLOB (4 * 1024 * 1024)
-
-static void json_freep(cJSON **j)
-{
-	cJSON_Delete(*j);
-}
 
 static void strv_free(char **v)
 {
@@ -141,9 +137,9 @@ int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_
 		     struct kk_err *err)
 {
 	struct ctr_image img = { 0 };
-	cleanup_(json_freep) cJSON *index = NULL;
-	cleanup_(json_freep) cJSON *manifest = NULL;
-	cleanup_(json_freep) cJSON *config = NULL;
+	cleanup_(kk_json_freep) cJSON *index = NULL;
+	cleanup_(kk_json_freep) cJSON *manifest = NULL;
+	cleanup_(kk_json_freep) cJSON *config = NULL;
 	cleanup_free char *manifest_digest = NULL;
 	cleanup_free const char **diff_ids = NULL;
 	const cJSON *cfg_desc, *cfg_digest, *ids, *it, *cc;
@@ -256,7 +252,7 @@ char *ctr_spec_default(const char *ns, const char *id, const char *const *args,
 						"/proc/irq",           "/proc/sys",
 						"/proc/sysrq-trigger", NULL };
 	static const char *const nsnames[] = { "pid", "ipc", "uts", "mount", "network", NULL };
-	cleanup_(json_freep) cJSON *spec = cJSON_CreateObject();
+	cleanup_(kk_json_freep) cJSON *spec = cJSON_CreateObject();
 	cleanup_free char *cgpath = kk_xasprintf("/%s/%s", ns ? ns : "default", id);
 	cJSON *proc, *user, *capobj, *rl, *root, *mounts, *linux_, *nss, *res, *dev;
 

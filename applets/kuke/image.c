@@ -4,6 +4,7 @@
  * in-process, which is what `--no-daemon` asks for anyway. */
 #include "applets/kuke/kuke.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,8 +20,9 @@
 #include "common/cleanup.h"
 #include "common/controller/image.h"
 #include "common/mem.h"
+#include "common/json.h"
 #include "common/table.h"
-#include "common/yaml_out.h"
+#include "common/yaml.h"
 #include "applets/kuke/opts.h"
 
 struct image_flags {
@@ -273,12 +275,32 @@ static void labels_null_to_empty(cJSON *info)
 		cJSON_ReplaceItemInObjectCaseSensitive(info, "Labels", cJSON_CreateObject());
 }
 
+/* Shape an image tree as yaml.v3 prints the Go struct: field names without tags are
+ * lower-cased, and CreatedAt, a time.Time, is a plain scalar (a string holding the same
+ * text would be quoted). */
+static void yaml_shape(cJSON *node)
+{
+	cJSON *it, *next;
+
+	for (it = node ? node->child : NULL; it; it = next) {
+		next = it->next; /* `it` may be replaced (and freed) below */
+		if (it->string)
+			for (char *c = it->string; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+		if (it->string && strcmp(it->string, "createdat") == 0 && cJSON_IsString(it))
+			cJSON_ReplaceItemInObjectCaseSensitive(node, "createdat",
+							       cJSON_CreateRaw(it->valuestring));
+		else
+			yaml_shape(it);
+	}
+}
+
 static void print_tree(cJSON *tree, enum out_format fmt)
 {
 	char *s;
 
 	if (fmt == OUT_JSON) {
-		s = kk_json_out_print(tree);
+		s = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
 	} else {
 		cJSON *imgs = cJSON_GetObjectItemCaseSensitive(tree, "Images"), *it;
 
@@ -286,7 +308,8 @@ static void print_tree(cJSON *tree, enum out_format fmt)
 			cJSON_ArrayForEach(it, imgs) labels_null_to_empty(it);
 		else
 			labels_null_to_empty(tree);
-		s = kk_yaml_out_emit(tree, KK_YAML_OUT_LOWER_KEYS);
+		yaml_shape(tree);
+		s = kk_yaml_emit(tree, 2);
 	}
 	fputs(s, stdout);
 	free(s);

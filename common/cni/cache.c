@@ -19,22 +19,21 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/json.h"
 #include "common/mem.h"
 
 #define CACHE_KIND  "cniCacheV1"
 #define ENTRY_MAX   (16u << 20)
 #define RESULTS_DIR "results"
+/* temp files of atomic writes: dot-files, so listings skip them */
+#define CACHE_TMP_PREFIX ".kukeon-cni-"
 
 char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *container_id,
 			const char *ifname)
 {
 	return kk_xasprintf("%s/" RESULTS_DIR "/%s-%s-%s", cache_dir, network, container_id,
 			    ifname);
-}
-
-static void cjson_deletep(cJSON **p)
-{
-	cJSON_Delete(*p);
 }
 
 static void *must(void *p)
@@ -107,111 +106,14 @@ static int base64_decode(const char *in, char **out, size_t *out_len)
 	return 0;
 }
 
-/* ---- files ------------------------------------------------------------------------ */
-
-int kk_cni_read_file(const char *path, size_t max, char **out, size_t *len, struct kk_err *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
-	size_t n = 0, cap = 4096;
-
-	if (fd < 0)
-		return kk_err_sys(err, "open `%s`", path);
-	buf = kk_xmalloc(cap);
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			if (cap > max)
-				return kk_err_set(err, EFBIG, "`%s` is larger than %zu bytes", path,
-						  max);
-			cap *= 2;
-			buf = kk_xrealloc(buf, cap);
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return kk_err_sys(err, "read `%s`", path);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > max)
-		return kk_err_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
-	buf[n] = '\0';
-	*out = TAKE_PTR(buf);
-	if (len)
-		*len = n;
-	return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode, struct kk_err *err)
-{
-	cleanup_free char *p = kk_xstrdup(path);
-	char *s, c;
-
-	for (s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return kk_err_sys(err, "mkdir `%s`", p);
-		*s = c;
-		if (!c)
-			break;
-	}
-	return 0;
-}
-
-/* Write data to dir/name so that readers see the old or the new file, never half of one. */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t len,
-			struct kk_err *err)
-{
-	cleanup_free char *tmp = kk_xasprintf("%s/.%s.XXXXXX", dir, name);
-	cleanup_free char *path = kk_xasprintf("%s/%s", dir, name);
-	cleanup_close int fd = mkostemp(tmp, O_CLOEXEC), dfd = -1;
-	size_t off = 0;
-
-	if (fd < 0)
-		return kk_err_sys(err, "create `%s`", tmp);
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			kk_err_sys(err, "write `%s`", tmp);
-			goto undo_tmp;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
-		kk_err_sys(err, "write `%s`", tmp);
-		goto undo_tmp;
-	}
-	if (rename(tmp, path) < 0) {
-		kk_err_sys(err, "rename `%s` to `%s`", tmp, path);
-		goto undo_tmp;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
-	return 0;
-undo_tmp:
-	unlink(tmp);
-	return -1;
-}
-
 /* ---- entries ---------------------------------------------------------------------- */
 
 int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 		       const struct kk_cni_attachment *att, const cJSON *result, struct kk_err *err)
 {
-	cleanup_(cjson_deletep) cJSON *doc = must(cJSON_CreateObject());
+	cleanup_(kk_json_freep) cJSON *doc = must(cJSON_CreateObject());
 	cleanup_free char *dir = kk_xasprintf("%s/" RESULTS_DIR, cache_dir);
-	cleanup_free char *name = NULL, *config = NULL, *text = NULL;
+	cleanup_free char *path = NULL, *config = NULL, *text = NULL;
 	const char *bytes;
 	size_t len;
 
@@ -240,8 +142,10 @@ int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 	}
 	cJSON_AddItemToObject(doc, "result", must(cJSON_Duplicate(result, 1)));
 	text = must(cJSON_PrintUnformatted(doc));
-	name = kk_xasprintf("%s-%s-%s", kk_cni_conflist_name(net), att->container_id, att->ifname);
-	if (mkdir_p(dir, 0700, err) < 0 || write_atomic(dir, name, text, strlen(text), err) < 0)
+	path = kk_cni_cache_path(cache_dir, kk_cni_conflist_name(net), att->container_id,
+				 att->ifname);
+	if (kk_mkdir_p(dir, 0700, err) < 0 ||
+	    kk_write_atomic(path, CACHE_TMP_PREFIX, text, strlen(text), 0600, err) < 0)
 		return kk_err_wrap(err, "cache result");
 	return 0;
 }
@@ -323,12 +227,12 @@ static int parse_entry(cJSON *doc, struct kk_cni_cache_entry *e, struct kk_err *
 int kk_cni_cache_read(const char *path, struct kk_cni_cache_entry *e, struct kk_err *err)
 {
 	cleanup_free char *text = NULL;
-	cleanup_(cjson_deletep) cJSON *doc = NULL;
+	cleanup_(kk_json_freep) cJSON *doc = NULL;
 	struct kk_cni_cache_entry tmp = { 0 };
 	struct kk_err rerr = { 0 };
 
 	/* a missing entry is an answer, not a failure: err stays untouched then */
-	if (kk_cni_read_file(path, ENTRY_MAX, &text, NULL, &rerr) < 0) {
+	if (kk_read_file_max(path, ENTRY_MAX, &text, NULL, &rerr) < 0) {
 		if (rerr.code == ENOENT)
 			return 0;
 		*err = rerr;
@@ -377,11 +281,11 @@ static bool list_entry(const char *path, const char *container_id,
 		       struct kk_cni_cached_attachment *a)
 {
 	cleanup_free char *text = NULL;
-	cleanup_(cjson_deletep) cJSON *doc = NULL;
+	cleanup_(kk_json_freep) cJSON *doc = NULL;
 	struct kk_err ignored = { 0 };
 	const char *kind, *cid, *ifname, *net, *netns;
 
-	if (kk_cni_read_file(path, ENTRY_MAX, &text, NULL, &ignored) < 0)
+	if (kk_read_file_max(path, ENTRY_MAX, &text, NULL, &ignored) < 0)
 		return false;
 	doc = cJSON_Parse(text);
 	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kind"));

@@ -12,16 +12,12 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/cni/internal.h"
 #include "common/mem.h"
 
 enum op { OP_ADD, OP_CHECK, OP_DEL };
 static const char *const op_command[] = { "ADD", "CHECK", "DEL" };
-
-static void cjson_deletep(cJSON **p)
-{
-	cJSON_Delete(*p);
-}
 
 static void *must(void *p)
 {
@@ -95,7 +91,7 @@ static char **build_env(const struct kk_cni_host *host, enum op op,
  * name and version, and prevResult when there is one. Other members pass unchanged. */
 static char *build_stdin(const struct kk_cni_conflist *net, size_t i, const cJSON *prev)
 {
-	cleanup_(cjson_deletep) cJSON *conf =
+	cleanup_(kk_json_freep) cJSON *conf =
 		must(cJSON_Duplicate(kk_cni_conflist_plugin(net, i), 1));
 	static const char *const injected[] = { "name", "cniVersion", "prevResult" };
 	size_t k;
@@ -138,7 +134,7 @@ static void one_line(char *s, size_t max)
  * if it printed one, else what it said on stderr. */
 static int plugin_failed(struct kk_cni_run *run, struct kk_err *err)
 {
-	cleanup_(cjson_deletep) cJSON *doc = cJSON_Parse(run->out);
+	cleanup_(kk_json_freep) cJSON *doc = cJSON_Parse(run->out);
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(doc, "msg");
 	const cJSON *details = cJSON_GetObjectItemCaseSensitive(doc, "details");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(doc, "code");
@@ -183,7 +179,7 @@ static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_confli
 	const char *type = kk_cni_conflist_plugin_type(net, i);
 	cleanup_free char *exe = NULL, *in = NULL;
 	cleanup_(strv_freep) char **env = NULL;
-	cleanup_(cjson_deletep) cJSON *doc = NULL;
+	cleanup_(kk_json_freep) cJSON *doc = NULL;
 	cleanup_(kk_cni_run_clear) struct kk_cni_run run = { 0 };
 	const cJSON *v;
 	int rc;
@@ -266,7 +262,7 @@ int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 {
 	const char *name = kk_cni_conflist_name(net);
 	cleanup_free char *path = NULL, *text = NULL;
-	cleanup_(cjson_deletep) cJSON *prev = NULL;
+	cleanup_(kk_json_freep) cJSON *prev = NULL;
 	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
 	size_t i, n = kk_cni_conflist_n_plugins(net), last = 0;
 	struct stat st;
@@ -329,7 +325,7 @@ int kk_cni_check(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 		 const struct kk_cni_attachment *att, struct kk_err *err)
 {
 	const char *name = kk_cni_conflist_name(net);
-	cleanup_(cjson_deletep) cJSON *prev = NULL;
+	cleanup_(kk_json_freep) cJSON *prev = NULL;
 	size_t i, n = kk_cni_conflist_n_plugins(net);
 	int rc;
 
@@ -360,7 +356,7 @@ int kk_cni_del(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 {
 	const char *name = kk_cni_conflist_name(net);
 	cleanup_free char *path = NULL;
-	cleanup_(cjson_deletep) cJSON *prev = NULL;
+	cleanup_(kk_json_freep) cJSON *prev = NULL;
 	size_t i = kk_cni_conflist_n_plugins(net);
 	int removed = 0;
 

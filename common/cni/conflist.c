@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/cni/internal.h"
 #include "common/mem.h"
 
@@ -251,7 +252,7 @@ int kk_cni_conflist_load(const char *path, struct kk_cni_conflist **out, struct 
 	cleanup_free char *bytes = NULL;
 	size_t len;
 
-	if (kk_cni_read_file(path, CONFLIST_MAX, &bytes, &len, err) < 0)
+	if (kk_read_file_max(path, CONFLIST_MAX, &bytes, &len, err) < 0)
 		return kk_err_wrap(err, "conflist `%s`", path);
 	return kk_cni_conflist_parse(bytes, len, path, out, err);
 }

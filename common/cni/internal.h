@@ -89,8 +89,5 @@ int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 /* Remove path; a missing file is fine. */
 int kk_cni_cache_remove(const char *path, struct kk_err *err);
 
-/* Read the whole file at path (at most max bytes; EFBIG beyond) into a new NUL-terminated
- * buffer. */
-int kk_cni_read_file(const char *path, size_t max, char **out, size_t *len, struct kk_err *err);
 
 #endif

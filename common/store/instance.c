@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/store/paths.h"
@@ -250,14 +251,9 @@ char *kk_instance_encode(const struct kk_instance *m, size_t *len)
 	return b.p;
 }
 
-static void cjson_freep(cJSON **j)
-{
-	cJSON_Delete(*j);
-}
-
 int kk_instance_decode(const char *text, size_t len, struct kk_instance *out, struct kk_err *err)
 {
-	cleanup_(cjson_freep) cJSON *doc = NULL;
+	cleanup_(kk_json_freep) cJSON *doc = NULL;
 	const char *end = NULL;
 	const char *suffix = NULL, *root = NULL;
 	const cJSON *item;

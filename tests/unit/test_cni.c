@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/cni/internal.h"
 #include "common/mem.h"
 #include "tests/unit/tap.h"
@@ -88,7 +89,7 @@ static char *read_text(const char *path)
 	struct kk_err err = { 0 };
 	char *text = NULL;
 
-	if (kk_cni_read_file(path, 1 << 20, &text, NULL, &err) < 0)
+	if (kk_read_file_max(path, 1 << 20, &text, NULL, &err) < 0)
 		return NULL;
 	return text;
 }
