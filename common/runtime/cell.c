@@ -427,6 +427,12 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	for (size_t i = 1; i < x.n; i++) {
 		uint32_t old = running_pid(rt, x.m[i].id), pid = 0;
 
+		/* a task left running by a root that has been replaced sits in a dead netns */
+		if (old && root->started) {
+			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, err) < 0)
+				goto undo;
+			old = 0;
+		}
 		if (kk_rt_container_start(rt, &x.m[i].c, root_pid, &pid, err) < 0)
 			goto undo;
 		x.m[i].started = pid != old;
@@ -677,4 +683,87 @@ int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (cell_status(rt, cell, info, err) < 0)
 		return kk_err_wrap(err, "status of cell `%s`", kk_str(cell->cell));
 	return 0;
+}
+
+/* ---- one container of a cell ------------------------------------------------------------ */
+
+enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE };
+
+static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, const char *name,
+		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
+{
+	static const char *const verbs[] = { "started", "stopped", "killed", "deleted" };
+	static const char *const cmds[] = { "start", "stop", "kill", "delete" };
+	struct cell_ctx x = { 0 };
+	struct member *m = NULL;
+	uint32_t root_pid;
+	int ret = -1;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	for (size_t i = 0; i < x.n && !m; i++)
+		if (strcmp(kk_str(x.m[i].spec->id), name) == 0)
+			m = &x.m[i];
+	if (!m) {
+		kk_err_set(err, ENOENT, "container `%s` not found in cell", name);
+		goto out;
+	}
+	if (m == &x.m[0]) {
+		kk_err_set(err, EINVAL,
+			   "root container cannot be %s directly, %s the cell instead using "
+			   "'kuke %s cell %s'",
+			   verbs[op], cmds[op], cmds[op], cell->cell);
+		goto out;
+	}
+	switch (op) {
+	case OP_START:
+		root_pid = running_pid(rt, x.m[0].id);
+		if (!root_pid) {
+			kk_err_set(err, ESRCH,
+				   "root container \"%s\" has no running task, start the cell "
+				   "first using 'kuke start cell %s'",
+				   x.m[0].id, cell->cell);
+			goto out;
+		}
+		ret = kk_rt_container_start(rt, &m->c, root_pid, pid, err);
+		break;
+	case OP_STOP:
+		ret = kk_rt_container_stop(rt, m->id, cell->stop_timeout_ms, err);
+		break;
+	case OP_KILL:
+		ret = kk_rt_container_kill(rt, m->id, signal, err);
+		break;
+	case OP_DELETE:
+		ret = kk_rt_container_delete(rt, m->id, err);
+		break;
+	}
+out:
+	ctx_clear(&x);
+	if (ret < 0)
+		kk_err_wrap(err, "cell `%s`", kk_str(cell->cell));
+	return ret;
+}
+
+int kk_rt_cell_container_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			       const char *name, uint32_t *pid, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_START, 0, pid, err);
+}
+
+int kk_rt_cell_container_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_STOP, 0, NULL, err);
+}
+
+int kk_rt_cell_container_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, int signal, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_KILL, signal, NULL, err);
+}
+
+int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				const char *name, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_DELETE, 0, NULL, err);
 }

@@ -631,7 +631,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		goto undo_task;
 	}
 	snprintf(buf, sizeof(buf), "%lld",
-		 (long long)(label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0)));
+		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
 	ctr_labels_set(&rec.labels, KK_RT_LABEL_RESTARTS, buf);
 	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
 	ctr_labels_set(&rec.labels, KK_RT_LABEL_STARTED_AT, buf);

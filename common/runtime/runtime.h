@@ -179,6 +179,20 @@ int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, stru
 int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		      struct kk_rt_cell_info *info, struct kk_err *err);
 
+/* One container of the cell, by its spec id (the root is refused with upstream's
+ * "root container cannot be started directly, start the cell instead using 'kuke start
+ * cell <c>'"). Start needs the root task running (ESRCH otherwise) and joins it; it
+ * creates the containerd container if missing. Stop, kill and delete as the
+ * kk_rt_container_* calls. ENOENT for a name the cell does not have. */
+int kk_rt_cell_container_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			       const char *name, uint32_t *pid, struct kk_err *err);
+int kk_rt_cell_container_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, struct kk_err *err);
+int kk_rt_cell_container_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, int signal, struct kk_err *err);
+int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				const char *name, struct kk_err *err);
+
 /* The containerd id of a cell container (root or not), as kk_rt_cell_* use. */
 int kk_rt_cell_container_id(const struct kk_rt_cell *cell, const struct kk_container_spec *c,
 			    char **out, struct kk_err *err);

@@ -438,12 +438,54 @@ static void purge_removes_orphans(struct fx *f)
 						.args = STRV((char *)"3600") };
 	struct kk_labels labels = { 0 };
 	struct kk_rt_container ghost = { 0 };
+	struct kk_rt_cell_info info = { 0 };
+	const struct kk_container_status *s;
+	uint32_t root_pid;
 	struct tcell t;
 	struct kk_err err = { 0 };
 	int veths_before = veths();
 
 	tcell_init(f, &t, "pg", cs, 1, NULL);
-	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, NULL, &err) == 0, "start pg: %s", err.msg);
+	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, &info, &err) == 0, "start pg: %s", err.msg);
+	root_pid = info.root_pid;
+	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, &info, &err) == 0, "start pg again: %s", err.msg);
+	TAP_OK(info.root_pid == root_pid && info.ip[0], "a running cell is kept as it is");
+	TAP_INT_EQ(veths(), veths_before + 1);
+
+	/* one container of the cell */
+	TAP_INT_EQ(kk_rt_cell_container_start(&f->rt, &t.c, "root", NULL, &err), -1);
+	TAP_STR_EQ(err.msg, "cell `pg`: root container cannot be started directly, start the "
+			    "cell instead using 'kuke start cell pg'");
+	memset(&err, 0, sizeof(err));
+	TAP_INT_EQ(kk_rt_cell_container_stop(&f->rt, &t.c, "nope", &err), -1);
+	TAP_STR_EQ(err.msg, "cell `pg`: container `nope` not found in cell");
+	memset(&err, 0, sizeof(err));
+	TAP_OK(kk_rt_cell_container_stop(&f->rt, &t.c, "app", &err) == 0, "stop app: %s",
+	       err.msg);
+	wait_state(f, &t, "app", KK_CONTAINER_STOPPED, &info);
+	s = find_status(&info, "app");
+	TAP_OK(s && s->state == KK_CONTAINER_STOPPED && s->exit_signal &&
+		       strcmp(s->exit_signal, "SIGKILL") == 0,
+	       "app stopped");
+	TAP_OK(kk_rt_cell_container_start(&f->rt, &t.c, "app", NULL, &err) == 0, "start app: %s",
+	       err.msg);
+	wait_state(f, &t, "app", KK_CONTAINER_READY, &info);
+	s = find_status(&info, "app");
+	TAP_OK(s && s->state == KK_CONTAINER_READY && s->restart_count == 1,
+	       "app Ready, restartCount 1");
+	TAP_OK(kk_rt_cell_container_delete(&f->rt, &t.c, "app", &err) == 0, "delete app: %s",
+	       err.msg);
+	{
+		cleanup_free char *o = t_sh("$CTR -n " NS " containers ls -q | grep -c _pg_app");
+
+		TAP_STR_EQ(o, "0\n");
+	}
+	TAP_OK(kk_rt_cell_container_start(&f->rt, &t.c, "app", NULL, &err) == 0,
+	       "start app recreates it: %s", err.msg);
+	wait_state(f, &t, "app", KK_CONTAINER_READY, &info);
+	s = find_status(&info, "app");
+	TAP_OK(s && s->state == KK_CONTAINER_READY && s->restart_count == 0, "app Ready again");
+
 	kk_labels_container(&labels, "pg", REALM, SPACE, STACK);
 	ghost.id = "orphan-of-pg";
 	ghost.spec = &ghost_spec;
@@ -464,6 +506,7 @@ static void purge_removes_orphans(struct fx *f)
 	}
 	TAP_INT_EQ(veths(), veths_before);
 	kk_labels_clear(&labels);
+	kk_rt_cell_info_clear(&info);
 	tcell_clear(&t);
 }
 
