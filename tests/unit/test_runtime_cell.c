@@ -510,6 +510,37 @@ static void purge_removes_orphans(struct fx *f)
 	tcell_clear(&t);
 }
 
+/* a hostNetwork container: the default root shares the host network, no CNI, no
+ * managed /etc/hosts */
+static void host_network_cell(struct fx *f)
+{
+	struct kk_container_spec cs[] = {
+		{ .id = (char *)"h", .image = (char *)BUSYBOX, .command = (char *)"sh",
+		  .args = STRV((char *)"-c", (char *)"echo host=$(cat /etc/hostname); "
+						    "ls /sys/class/net; echo done; sleep 3600"),
+		  .host_network = true },
+	};
+	struct kk_rt_cell_info info = { 0 };
+	struct kk_err err = { 0 };
+	struct tcell t;
+	cleanup_free char *log = NULL, *link = NULL;
+	int veths_before = veths();
+
+	tcell_init(f, &t, "hn", cs, 1, NULL);
+	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, &info, &err) == 0, "start hn: %s", err.msg);
+	TAP_STR_EQ(info.ip, "");
+	TAP_INT_EQ(veths(), veths_before);
+	log = wait_log(&t, "h", "done");
+	TAP_OK(strstr(log, "host=hn\n") != NULL, "hostNetwork cell still gets /etc/hostname");
+	link = kk_xasprintf("%s\n", f->bridge);
+	TAP_OK(strstr(log, link) != NULL, "the container sees the host's space bridge");
+	TAP_OK(kk_rt_cell_delete(&f->rt, &t.c, &err) == 0, "delete hn: %s", err.msg);
+	TAP_OK(kk_rt_cell_delete(&f->rt, &t.c, &err) == 0, "delete hn again: %s", err.msg);
+	assert_nothing_left(f, &t, "delete hn");
+	kk_rt_cell_info_clear(&info);
+	tcell_clear(&t);
+}
+
 /* ---- bad input --------------------------------------------------------------------------- */
 
 static void bad_case(struct fx *f, const char *name, struct kk_container_spec *cs, size_t n,
@@ -679,6 +710,7 @@ int main(void)
 		spec_has_resources_and_defaults(&f);
 		cells_share_netns_and_reach_each_other(&f);
 		purge_removes_orphans(&f);
+		host_network_cell(&f);
 		bad_input_is_named_and_undone(&f);
 		fx_done(&f);
 	} else if (f.conn) {
