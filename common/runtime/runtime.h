@@ -36,6 +36,7 @@
 
 struct ctr_conn;
 struct kk_cgroup;
+struct kk_cell;
 struct kk_cni_host;
 struct kk_container_spec;
 struct kk_container_status;
@@ -151,6 +152,22 @@ struct kk_rt_cell {
 	const char *conflist_path; /* the space's CNI conflist; NULL: no CNI (host network) */
 	int stop_timeout_ms;       /* <= 0: KK_RT_STOP_TIMEOUT_MS */
 };
+
+/* The strings kk_rt_cell_from_model() derives; owned. */
+struct kk_rt_cell_paths {
+	char *cell_dir;      /* <run_path>/data/<realm>/<space>/<stack>/<cell name> */
+	char *cgroup_path;   /* status.cgroupPath, else <cgroup_root>/<r>/<s>/<st>/<cell name> */
+	char *conflist_path; /* <run_path>/data/<realm>/<space>/network.conflist */
+};
+/* Fill *out from a v1beta1 Cell (spec.realmId/spaceId/stackId, spec.id or the name,
+ * labels, containers, rootContainerId) and the host paths. *out borrows from cell, defaults,
+ * root_image and *paths: keep them alive while using it. cgroup_root NULL: "/kukeon". */
+void kk_rt_cell_from_model(const struct kk_cell *cell, const char *run_path,
+			   const char *cgroup_root,
+			   const struct kk_space_container_defaults *defaults,
+			   const char *root_image, struct kk_rt_cell *out,
+			   struct kk_rt_cell_paths *paths);
+void kk_rt_cell_paths_clear(struct kk_rt_cell_paths *paths);
 
 /* What kk_rt_cell_start/_status report. */
 struct kk_rt_cell_info {

@@ -701,9 +701,33 @@ static void log_follow_sees_appends(struct fx *f)
 	TAP_INT_EQ(kk_rt_log_copy("/nonexistent/log", 1, &pos, false, 0, NULL, NULL, &err), -1);
 }
 
+static void cell_from_model(void)
+{
+	struct kk_container_spec cs[] = { { .id = (char *)"a" } };
+	struct kk_cell cell = { 0 };
+	struct kk_rt_cell rc;
+	struct kk_rt_cell_paths p;
+
+	cell.meta.name = (char *)"web";
+	cell.spec.realm_id = (char *)"r";
+	cell.spec.space_id = (char *)"s";
+	cell.spec.stack_id = (char *)"st";
+	cell.spec.containers = cs;
+	cell.spec.n_containers = 1;
+	kk_rt_cell_from_model(&cell, "/opt/kukeon", NULL, NULL, BUSYBOX, &rc, &p);
+	TAP_STR_EQ(rc.cell, "web");
+	TAP_STR_EQ(rc.cell_dir, "/opt/kukeon/data/r/s/st/web");
+	TAP_STR_EQ(rc.cgroup_path, "/kukeon/r/s/st/web");
+	TAP_STR_EQ(rc.conflist_path, "/opt/kukeon/data/r/s/network.conflist");
+	TAP_OK(rc.n_containers == 1 && rc.containers == cs, "containers are the cell's");
+	kk_rt_cell_paths_clear(&p);
+}
+
 int main(void)
 {
 	struct fx f;
+
+	cell_from_model();
 
 	if (fx_init(&f)) {
 		log_follow_sees_appends(&f);
