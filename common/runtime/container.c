@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -629,6 +630,13 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	if (pid == 0) {
 		kk_err_set(err, EPROTO, "task started with pid 0");
 		goto undo_task;
+	}
+	/* as upstream: the task's processes move into a `_payload` leaf of its cgroup, so a
+	 * nested runtime inside may enable controllers there (no internal processes) */
+	if (rt->cg && c->cell_cgroup && *c->cell_cgroup) {
+		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
+
+		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
 	}
 	snprintf(buf, sizeof(buf), "%lld",
 		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));

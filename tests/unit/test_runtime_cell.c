@@ -360,7 +360,17 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	TAP_OK(s && s->state == KK_CONTAINER_READY && !kk_time_is_zero(&s->start_time),
 	       "srv is Ready with a start time");
 	TAP_INT_EQ(info.state, KK_CELL_READY);
-	TAP_OK(strcmp(info.ip, info.ip) == 0 && info.ip[0], "status knows the cell IP");
+	TAP_OK(info.ip[0], "status knows the cell IP");
+	{
+		cleanup_free char *procs = t_sh("cat /sys/fs/cgroup/kukeon/rt/s1/st/web/"
+						"s1_st_web_srv/_payload/cgroup.procs | wc -l");
+		cleanup_free char *top = t_sh("cat /sys/fs/cgroup/kukeon/rt/s1/st/web/"
+					      "s1_st_web_srv/cgroup.procs | wc -l");
+
+		TAP_OK(atoi(procs) >= 1 && atoi(top) == 0,
+		       "srv's processes sit in its cgroup's _payload leaf (%d, %d)", atoi(procs),
+		       atoi(top));
+	}
 
 	/* a second cell reaches the first over the space bridge */
 	peer_script = kk_xasprintf("for i in $(seq 50); do wget -q -O- http://%s:8080/ && "
