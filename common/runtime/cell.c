@@ -144,7 +144,7 @@ static int ctx_build(const struct kk_rt_cell *cell, struct cell_ctx *x, struct k
 
 		d->id = (char *)KK_RT_ROOT_ID;
 		d->root = true;
-		d->image = (char *)(cell->root_image ? cell->root_image
+		d->image = (char *)(cell->root_image     ? cell->root_image
 				    : cell->n_containers ? cell->containers[0].image
 							 : NULL);
 		d->command = (char *)"sleep";
@@ -203,8 +203,8 @@ static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 						  "(also containers[%zu])",
 						  i, s->id, j);
 		if (s->root) {
-			char *nr = kk_xasprintf("%s%s%s", roots ? roots : "", roots ? " " : "",
-						s->id);
+			char *nr =
+				kk_xasprintf("%s%s%s", roots ? roots : "", roots ? " " : "", s->id);
 
 			free(roots);
 			roots = nr;
@@ -289,8 +289,7 @@ static int write_hosts(const struct kk_rt_cell *cell, const struct cell_ctx *x, 
 	return write_in_place(x->etc_hosts, text, err);
 }
 
-static int load_net(const struct kk_rt_cell *cell, struct kk_cni_conflist **net,
-		    struct kk_err *err)
+static int load_net(const struct kk_rt_cell *cell, struct kk_cni_conflist **net, struct kk_err *err)
 {
 	*net = NULL;
 	if (!cell->conflist_path || !*cell->conflist_path)
@@ -405,9 +404,8 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		struct kk_cni_attachment att = { root->id, netns, IFNAME, NULL };
 
 		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
-		if (!root->started &&
-		    kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), root->id, IFNAME,
-					 &res, err) < 0)
+		if (!root->started && kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net),
+							   root->id, IFNAME, &res, err) < 0)
 			goto undo;
 		if (!res) {
 			/* a cache entry of an earlier root task would make ADD fail: forget it */
@@ -507,7 +505,8 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
 				keep_first(err, &e, &ret);
 		} else if (running_pid(rt, x.m[i].id) &&
-			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 && e.code != ENOENT) {
+			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 &&
+			   e.code != ENOENT) {
 			keep_first(err, &e, &ret);
 		}
 	}
@@ -557,7 +556,8 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 		bool mine = strncmp(list[i].id, prefix, plen) == 0;
 
 		if (by_labels && !mine)
-			mine = strcmp(kk_str(ctr_labels_get(l, "kukeon.io/cell")), cell->cell) == 0 &&
+			mine = strcmp(kk_str(ctr_labels_get(l, "kukeon.io/cell")), cell->cell) ==
+				       0 &&
 			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/space")), cell->space) ==
 				       0 &&
 			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/stack")), cell->stack) ==
@@ -647,8 +647,8 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	for (size_t i = 0; i < x.n; i++) {
 		uint32_t pid = 0;
 
-		if (kk_rt_container_status(rt, x.m[i].id, x.m[i].spec->id, &out.containers[i],
-					   &pid, &ignored) < 0)
+		if (kk_rt_container_status(rt, x.m[i].id, x.m[i].spec->id, &out.containers[i], &pid,
+					   &ignored) < 0)
 			out.containers[i].state = KK_CONTAINER_UNKNOWN;
 		if (i == 0)
 			out.root_pid = pid;
@@ -658,10 +658,11 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		}
 	}
 	if (x.n > 1)
-		out.state = any_active ? KK_CELL_READY : any_unknown ? KK_CELL_UNKNOWN
-								     : KK_CELL_STOPPED;
+		out.state = any_active    ? KK_CELL_READY
+			    : any_unknown ? KK_CELL_UNKNOWN
+					  : KK_CELL_STOPPED;
 	else
-		out.state = active(out.containers[0].state)	      ? KK_CELL_READY
+		out.state = active(out.containers[0].state)                   ? KK_CELL_READY
 			    : out.containers[0].state == KK_CONTAINER_STOPPED ? KK_CELL_STOPPED
 									      : KK_CELL_UNKNOWN;
 	r = cell->cgroup_path ? kk_cgroup_exists(rt->cg, cell->cgroup_path, &ignored) : 1;

@@ -93,7 +93,8 @@ static int check_volumes(const struct kk_container_spec *s, struct kk_err *err)
 		if (strcmp(kind, "") != 0 && strcmp(kind, "bind") != 0 &&
 		    strcmp(kind, "tmpfs") != 0)
 			return kk_err_set(err, EINVAL,
-					  "volumes[%zu].kind: `%s` is not recognized; expected \"\", "
+					  "volumes[%zu].kind: `%s` is not recognized; expected "
+					  "\"\", "
 					  "\"bind\", or \"tmpfs\"",
 					  i, kind);
 		if (!v->target || !*v->target)
@@ -104,7 +105,8 @@ static int check_volumes(const struct kk_container_spec *s, struct kk_err *err)
 		if (strcmp(kind, "tmpfs") == 0) {
 			if (v->source && *v->source)
 				return kk_err_set(err, EINVAL,
-						  "volumes[%zu].source: a tmpfs volume takes no source",
+						  "volumes[%zu].source: a tmpfs volume takes no "
+						  "source",
 						  i);
 			continue;
 		}
@@ -149,7 +151,8 @@ static int map_secrets(const struct kk_rt *rt, const struct kk_rt_container *c, 
 
 			if (!e)
 				return kk_err_set(err, ENOENT,
-						  "secrets[%zu] `%s`: fromEnv: variable `%s` is not "
+						  "secrets[%zu] `%s`: fromEnv: variable `%s` is "
+						  "not "
 						  "set",
 						  i, sec->name, sec->from_env);
 			value = kk_xstrdup(e);
@@ -164,7 +167,8 @@ static int map_secrets(const struct kk_rt *rt, const struct kk_rt_container *c, 
 		if (!stage)
 			continue;
 		if (kk_mkdir_p(dir, 0700, err) < 0 ||
-		    kk_write_atomic(o->staged_path, ".secret-", value, strlen(value), 0400, err) < 0)
+		    kk_write_atomic(o->staged_path, ".secret-", value, strlen(value), 0400, err) <
+			    0)
 			return kk_err_wrap(err, "secrets[%zu] `%s`: staging", i, sec->name);
 	}
 	m->o.secrets = m->secrets;
@@ -270,7 +274,8 @@ static int map_opts(const struct kk_rt *rt, const struct kk_rt_container *c,
 	o->tmpfs = m->tmpfs;
 	o->n_tmpfs = n_tmpfs;
 	if (res) {
-		o->resources.memory_limit = res->has_memory_limit_bytes ? res->memory_limit_bytes : 0;
+		o->resources.memory_limit =
+			res->has_memory_limit_bytes ? res->memory_limit_bytes : 0;
 		o->resources.cpu_shares = res->has_cpu_shares ? res->cpu_shares : 0;
 		o->resources.pids_limit = res->has_pids_limit ? res->pids_limit : 0;
 	}
@@ -300,9 +305,9 @@ int kk_rt_container_validate(const struct kk_rt_container *c, struct kk_err *err
 /* ---- the image rootfs, for user and group names ----------------------------------------- */
 
 struct rootfs_view {
-	char *key;    /* the view snapshot */
-	char *dir;    /* our mount point, or NULL when path is the snapshot's own dir */
-	char *path;   /* what to read /etc/passwd from */
+	char *key;  /* the view snapshot */
+	char *dir;  /* our mount point, or NULL when path is the snapshot's own dir */
+	char *path; /* what to read /etc/passwd from */
 };
 
 static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
@@ -329,11 +334,18 @@ static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *
 	const struct ctr_mount *mt;
 	cleanup_free char *data = NULL;
 	unsigned long flags = 0;
-	int ret = -1;
+	struct kk_err e = { 0 };
+	int ret = -1, r;
 
 	v->key = kk_xasprintf("%s-kkview", id);
-	if (ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts, err) <
-	    0) {
+	r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts, &e);
+	/* a view left by a process that died here is in the way: drop it and retry */
+	if (r < 0 && e.code == EEXIST &&
+	    ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &e) == 0)
+		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
+				      &e);
+	if (r < 0) {
+		*err = e;
 		free(v->key);
 		v->key = NULL;
 		return -1;
@@ -438,8 +450,8 @@ out:
 	return ret;
 }
 
-int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c,
-			 uint32_t join_pid, struct cJSON **out, struct kk_err *err)
+int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
+			 struct cJSON **out, struct kk_err *err)
 {
 	if (build_spec(rt, c, join_pid, false, NULL, out, err) < 0)
 		return kk_err_wrap(err, "container `%s`", cname(c));
@@ -479,7 +491,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	cleanup_free char *chain = NULL, *text = NULL, *lease_id = NULL, *prev = NULL;
 	struct ctr_labels lease_labels = { 0 };
 	struct ctr_container rec = { 0 };
-	struct kk_err ignored = { 0 };
+	struct kk_err ignored = { 0 }, e = { 0 };
 	char when[32];
 	int r;
 
@@ -493,10 +505,13 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	lease_id = kk_xasprintf("kukeon-create-%s", c->id);
 	lease_expiry(when, sizeof(when));
 	ctr_labels_set(&lease_labels, "containerd.io/gc.expire", when);
-	r = ctr_lease_create(rt->conn, lease_id, &lease_labels, NULL, err);
+	r = ctr_lease_create(rt->conn, lease_id, &lease_labels, NULL, &e);
 	ctr_labels_clear(&lease_labels);
-	if (r < 0)
+	/* a lease left by a process that died here is reused (and deleted below) */
+	if (r < 0 && e.code != EEXIST) {
+		*err = e;
 		goto undo_secrets;
+	}
 	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
 	ctr_set_lease(rt->conn, lease_id);
 	if (ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, err) < 0)
@@ -674,8 +689,7 @@ int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *
 	return 0;
 }
 
-int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
-			 struct kk_err *err)
+int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)
 {
 	struct ctr_process proc = { 0 };
 	struct kk_err e = { 0 };
@@ -832,8 +846,9 @@ int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *n
 	if (proc.status == CTR_TASK_STOPPED) {
 		out->exit_code = proc.exit_status;
 		if (proc.exited_ns > 0)
-			out->finish_time = kk_time_from_unix(proc.exited_ns / 1000000000,
-							     (int32_t)(proc.exited_ns % 1000000000));
+			out->finish_time =
+				kk_time_from_unix(proc.exited_ns / 1000000000,
+						  (int32_t)(proc.exited_ns % 1000000000));
 		if (proc.exit_status > 128 && proc.exit_status < 128 + 65) {
 			const char *abbrev = sigabbrev_np((int)proc.exit_status - 128);
 

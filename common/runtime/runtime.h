@@ -77,9 +77,9 @@ struct kk_rt_container {
 	const char *hostname;    /* UTS hostname (root: the cell id) */
 	const char *cell_cgroup; /* the cell's cgroup: cgroupsPath is <cell_cgroup>/<id> */
 	struct kk_oci_identity identity;
-	const char *etc_hosts;    /* bind-mounted read-only at /etc/hosts; NULL: none */
-	const char *etc_hostname; /* bind-mounted read-only at /etc/hostname; NULL: none */
-	const char *log_path;     /* stdout+stderr appended here; NULL: no IO */
+	const char *etc_hosts;          /* bind-mounted read-only at /etc/hosts; NULL: none */
+	const char *etc_hostname;       /* bind-mounted read-only at /etc/hostname; NULL: none */
+	const char *log_path;           /* stdout+stderr appended here; NULL: no IO */
 	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
 	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
 };
@@ -91,8 +91,8 @@ int kk_rt_container_validate(const struct kk_rt_container *c, struct kk_err *err
 
 /* Build the OCI spec as create stores it (image config read from containerd, rootfs
  * mounted for user lookups). *out is a new cJSON object. For tests and `kuke get -o`. */
-int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c,
-			 uint32_t join_pid, struct cJSON **out, struct kk_err *err);
+int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
+			 struct cJSON **out, struct kk_err *err);
 
 /* Create the containerd container: snapshot from the image (which must be in the
  * namespace; nothing is pulled), spec, labels. EEXIST if the id is taken. Undone on
@@ -146,9 +146,9 @@ struct kk_rt_cell {
 	/* image of the default root container (id `root`, `sleep infinity`) when the cell has
 	 * no root container; NULL: the first container's image. Never pulled. */
 	const char *root_image;
-	const char *cgroup_path; /* the cell's cgroup */
-	const char *cell_dir;    /* <runPath>/data/<r>/<s>/<st>/<cell>: etc-hosts, etc-hostname,
-				  * <container>/log */
+	const char *cgroup_path;   /* the cell's cgroup */
+	const char *cell_dir;      /* <runPath>/data/<r>/<s>/<st>/<cell>: etc-hosts, etc-hostname,
+				    * <container>/log */
 	const char *conflist_path; /* the space's CNI conflist; NULL: no CNI (host network) */
 	int stop_timeout_ms;       /* <= 0: KK_RT_STOP_TIMEOUT_MS */
 };
@@ -171,9 +171,9 @@ void kk_rt_cell_paths_clear(struct kk_rt_cell_paths *paths);
 
 /* What kk_rt_cell_start/_status report. */
 struct kk_rt_cell_info {
-	char ip[INET_ADDRSTRLEN]; /* the cell's IPv4, "" if none */
-	uint32_t root_pid;        /* 0 when the root task does not run */
-	char *root_id;            /* owned: the root's containerd id */
+	char ip[INET_ADDRSTRLEN];               /* the cell's IPv4, "" if none */
+	uint32_t root_pid;                      /* 0 when the root task does not run */
+	char *root_id;                          /* owned: the root's containerd id */
 	struct kk_container_status *containers; /* owned: root first, then spec order */
 	size_t n_containers;
 	int state; /* enum kk_cell_state, derived as reference §5.4 */

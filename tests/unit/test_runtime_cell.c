@@ -148,8 +148,8 @@ static bool fx_init(struct fx *f)
 	return true;
 }
 
-#define STRV(...)                                                            \
-	((struct kk_strv){ .v = (char *[]){ __VA_ARGS__ },                   \
+#define STRV(...)                                                                   \
+	((struct kk_strv){ .v = (char *[]){ __VA_ARGS__ },                          \
 			   .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), \
 			   .set = true })
 
@@ -205,21 +205,20 @@ static char *wait_log(const struct tcell *t, const char *container, const char *
 /* How many containerd containers, tasks, snapshots, veths ... a cell left behind. */
 static void assert_nothing_left(struct fx *f, const struct tcell *t, const char *what)
 {
-	cleanup_free char *ctrs = t_sh("$CTR -n " NS " containers ls -q | grep -c '^" SPACE
-				       "_" STACK "_%s_'",
-				       t->c.cell);
+	cleanup_free char *ctrs =
+		t_sh("$CTR -n " NS " containers ls -q | grep -c '^" SPACE "_" STACK "_%s_'",
+		     t->c.cell);
 	cleanup_free char *tasks =
 		t_sh("$CTR -n " NS " tasks ls -q | grep -c '^" SPACE "_" STACK "_%s_'", t->c.cell);
-	cleanup_free char *snaps = t_sh("$CTR -n " NS " snapshots ls | grep -c '" SPACE "_" STACK
-					"_%s_'",
-					t->c.cell);
-	cleanup_free char *cache = t_sh("ls '%s/results' 2>/dev/null | grep -c '_%s_root'",
-					f->cache, t->c.cell);
-	cleanup_free char *ips = t_sh("grep -rl '_%s_root' '%s' 2>/dev/null | wc -l", t->c.cell,
-				      f->ipam);
+	cleanup_free char *snaps =
+		t_sh("$CTR -n " NS " snapshots ls | grep -c '" SPACE "_" STACK "_%s_'", t->c.cell);
+	cleanup_free char *cache =
+		t_sh("ls '%s/results' 2>/dev/null | grep -c '_%s_root'", f->cache, t->c.cell);
+	cleanup_free char *ips =
+		t_sh("grep -rl '_%s_root' '%s' 2>/dev/null | wc -l", t->c.cell, f->ipam);
 	cleanup_free char *cgdir = kk_xasprintf("/sys/fs/cgroup%s", t->cgroup);
-	cleanup_free char *secrets = t_sh("ls '%s' 2>/dev/null | grep -c '_%s_'", f->secrets,
-					  t->c.cell);
+	cleanup_free char *secrets =
+		t_sh("ls '%s' 2>/dev/null | grep -c '_%s_'", f->secrets, t->c.cell);
 
 	TAP_STR_EQ(ctrs, "0\n");
 	TAP_STR_EQ(tasks, "0\n");
@@ -270,25 +269,35 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 {
 	cleanup_free char *vol_bind = kk_xstrdup(f->www);
 	struct kk_volume_mount srv_vols[] = {
-		{ .kind = (char *)"bind", .source = vol_bind, .target = (char *)"/www",
+		{ .kind = (char *)"bind",
+		  .source = vol_bind,
+		  .target = (char *)"/www",
 		  .read_only = true },
 	};
 	struct kk_volume_mount cli_vols[] = {
-		{ .kind = (char *)"tmpfs", .target = (char *)"/scratch", .size_bytes = 1 << 20,
+		{ .kind = (char *)"tmpfs",
+		  .target = (char *)"/scratch",
+		  .size_bytes = 1 << 20,
 		  .mode = 01777 },
 	};
 	cleanup_free char *tok_file = kk_xasprintf("%s/tok", f->tmp);
 	struct kk_secret secrets[] = {
-		{ .name = (char *)"tok", .from_file = tok_file,
+		{ .name = (char *)"tok",
+		  .from_file = tok_file,
 		  .mount_path = (char *)"/run/secrets/tok" },
 		{ .name = (char *)"TOKEN", .from_env = (char *)"KK_TEST_SECRET_ENV" },
 	};
 	struct kk_container_spec web[] = {
-		{ .id = (char *)"srv", .image = (char *)BUSYBOX, .command = (char *)"httpd",
+		{ .id = (char *)"srv",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"httpd",
 		  .args = STRV((char *)"-f", (char *)"-p", (char *)"8080", (char *)"-h",
 			       (char *)"/www"),
-		  .volumes = srv_vols, .n_volumes = 1 },
-		{ .id = (char *)"cli", .image = (char *)BUSYBOX, .command = (char *)"sh",
+		  .volumes = srv_vols,
+		  .n_volumes = 1 },
+		{ .id = (char *)"cli",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sh",
 		  .args = STRV((char *)"-c",
 			       (char *)"for i in $(seq 50); do wget -q -O- "
 				       "http://127.0.0.1:8080/ && break; sleep 0.2; done; "
@@ -296,17 +305,27 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 				       "env | grep ^KUKEON_ | sort; echo uid=$(id -u):$(id -g); "
 				       "echo tmp > /scratch/f && echo tmpfs=$(cat /scratch/f); "
 				       "echo done; sleep 3600"),
-		  .user = (char *)"1000:1000", .read_only_root_filesystem = true,
-		  .env = STRV((char *)"KUKEON_EXTRA=1"), .volumes = cli_vols, .n_volumes = 1 },
-		{ .id = (char *)"ro", .image = (char *)BUSYBOX, .command = (char *)"sh",
+		  .user = (char *)"1000:1000",
+		  .read_only_root_filesystem = true,
+		  .env = STRV((char *)"KUKEON_EXTRA=1"),
+		  .volumes = cli_vols,
+		  .n_volumes = 1 },
+		{ .id = (char *)"ro",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sh",
 		  .args = STRV((char *)"-c", (char *)"touch /probe 2>/dev/null && echo rw || "
-						    "echo ro; echo file=$(cat /run/secrets/tok); "
-						    "echo env=$TOKEN; sleep 1; exit 3"),
-		  .read_only_root_filesystem = true, .secrets = secrets, .n_secrets = 2 },
+						     "echo ro; echo file=$(cat /run/secrets/tok); "
+						     "echo env=$TOKEN; sleep 1; exit 3"),
+		  .read_only_root_filesystem = true,
+		  .secrets = secrets,
+		  .n_secrets = 2 },
 	};
 	struct kk_container_spec db[] = {
-		{ .id = (char *)"peer", .image = (char *)BUSYBOX, .command = (char *)"sh",
-		  .args = STRV((char *)"-c", NULL), .n_tmpfs = 0 },
+		{ .id = (char *)"peer",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sh",
+		  .args = STRV((char *)"-c", NULL),
+		  .n_tmpfs = 0 },
 	};
 	struct tcell tw, td;
 	struct kk_rt_cell_info info = { 0 }, info2 = { 0 };
@@ -318,8 +337,7 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	write_text(tok_file, "s3cret-file");
 	setenv("KK_TEST_SECRET_ENV", "s3cret-env", 1);
 	tcell_init(f, &tw, "web", web, 3, NULL);
-	TAP_OK(kk_rt_cell_start(&f->rt, &tw.c, &info, &err) == 0, "start cell web: %s",
-	       err.msg);
+	TAP_OK(kk_rt_cell_start(&f->rt, &tw.c, &info, &err) == 0, "start cell web: %s", err.msg);
 	TAP_OK(strncmp(info.ip, "10.88.77.", 9) == 0, "cell web has an IP on the space subnet (%s)",
 	       info.ip);
 	TAP_OK(info.root_pid > 0, "root task runs");
@@ -345,8 +363,8 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	TAP_OK(strstr(log, "file=s3cret-file\n") != NULL, "file secret mounted at its mountPath");
 	TAP_OK(strstr(log, "env=s3cret-env\n") != NULL, "env secret in the environment");
 	{
-		cleanup_free char *mode = t_sh("stat -c %%a '%s'/" SPACE "_" STACK "_web_ro/tok",
-					       f->secrets);
+		cleanup_free char *mode =
+			t_sh("stat -c %%a '%s'/" SPACE "_" STACK "_web_ro/tok", f->secrets);
 
 		TAP_STR_EQ(mode, "400\n");
 	}
@@ -378,8 +396,7 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 				   info.ip);
 	db[0].args.v[1] = peer_script;
 	tcell_init(f, &td, "db", db, 1, NULL);
-	TAP_OK(kk_rt_cell_start(&f->rt, &td.c, &info2, &err) == 0, "start cell db: %s",
-	       err.msg);
+	TAP_OK(kk_rt_cell_start(&f->rt, &td.c, &info2, &err) == 0, "start cell db: %s", err.msg);
 	TAP_OK(info2.ip[0] && strcmp(info2.ip, info.ip) != 0, "cell db has its own IP (%s)",
 	       info2.ip);
 	log2 = wait_log(&td, "peer", "done");
@@ -390,8 +407,8 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	TAP_INT_EQ(kk_rt_cell_status(&f->rt, &tw.c, &info, &err), 0);
 	TAP_INT_EQ(info.state, KK_CELL_STOPPED);
 	s = find_status(&info, "srv");
-	TAP_OK(s && s->state == KK_CONTAINER_STOPPED && s->exit_code == 137 &&
-		       s->exit_signal && strcmp(s->exit_signal, "SIGKILL") == 0,
+	TAP_OK(s && s->state == KK_CONTAINER_STOPPED && s->exit_code == 137 && s->exit_signal &&
+		       strcmp(s->exit_signal, "SIGKILL") == 0,
 	       "srv ignored SIGTERM (pid 1) and was killed: 137 SIGKILL (%s)",
 	       s && s->exit_signal ? s->exit_signal : "-");
 	{
@@ -440,10 +457,13 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 static void purge_removes_orphans(struct fx *f)
 {
 	struct kk_container_spec cs[] = {
-		{ .id = (char *)"app", .image = (char *)BUSYBOX, .command = (char *)"sleep",
+		{ .id = (char *)"app",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sleep",
 		  .args = STRV((char *)"3600") },
 	};
-	struct kk_container_spec ghost_spec = { .id = (char *)"ghost", .image = (char *)BUSYBOX,
+	struct kk_container_spec ghost_spec = { .id = (char *)"ghost",
+						.image = (char *)BUSYBOX,
 						.command = (char *)"sleep",
 						.args = STRV((char *)"3600") };
 	struct kk_labels labels = { 0 };
@@ -470,8 +490,7 @@ static void purge_removes_orphans(struct fx *f)
 	TAP_INT_EQ(kk_rt_cell_container_stop(&f->rt, &t.c, "nope", &err), -1);
 	TAP_STR_EQ(err.msg, "cell `pg`: container `nope` not found in cell");
 	memset(&err, 0, sizeof(err));
-	TAP_OK(kk_rt_cell_container_stop(&f->rt, &t.c, "app", &err) == 0, "stop app: %s",
-	       err.msg);
+	TAP_OK(kk_rt_cell_container_stop(&f->rt, &t.c, "app", &err) == 0, "stop app: %s", err.msg);
 	wait_state(f, &t, "app", KK_CONTAINER_STOPPED, &info);
 	s = find_status(&info, "app");
 	TAP_OK(s && s->state == KK_CONTAINER_STOPPED && s->exit_signal &&
@@ -510,7 +529,8 @@ static void purge_removes_orphans(struct fx *f)
 	TAP_OK(kk_rt_cell_purge(&f->rt, &t.c, &err) == 0, "purge pg: %s", err.msg);
 	assert_nothing_left(f, &t, "purge pg");
 	{
-		cleanup_free char *o = t_sh("$CTR -n " NS " containers ls -q | grep -c orphan-of-pg");
+		cleanup_free char *o =
+			t_sh("$CTR -n " NS " containers ls -q | grep -c orphan-of-pg");
 
 		TAP_STR_EQ(o, "0\n");
 	}
@@ -525,9 +545,11 @@ static void purge_removes_orphans(struct fx *f)
 static void host_network_cell(struct fx *f)
 {
 	struct kk_container_spec cs[] = {
-		{ .id = (char *)"h", .image = (char *)BUSYBOX, .command = (char *)"sh",
+		{ .id = (char *)"h",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sh",
 		  .args = STRV((char *)"-c", (char *)"echo host=$(cat /etc/hostname); "
-						    "ls /sys/class/net; echo done; sleep 3600"),
+						     "ls /sys/class/net; echo done; sleep 3600"),
 		  .host_network = true },
 	};
 	struct kk_rt_cell_info info = { 0 };
@@ -548,6 +570,34 @@ static void host_network_cell(struct fx *f)
 	TAP_OK(kk_rt_cell_delete(&f->rt, &t.c, &err) == 0, "delete hn again: %s", err.msg);
 	assert_nothing_left(f, &t, "delete hn");
 	kk_rt_cell_info_clear(&info);
+	tcell_clear(&t);
+}
+
+/* a process that died half way through a create left its lease and rootfs view */
+static void leftovers_of_a_crash_do_not_block(struct fx *f)
+{
+	struct kk_container_spec cs[] = {
+		{ .id = (char *)"a",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sleep",
+		  .args = STRV((char *)"3600") },
+	};
+	struct kk_err err = { 0 };
+	struct tcell t;
+	cleanup_free char *made = NULL, *leases = NULL;
+
+	made = t_sh("$CTR -n " NS " leases create kukeon-create-" SPACE "_" STACK
+		    "_lo_a >/dev/null "
+		    "&& chain=$($CTR -n " NS " snapshots ls | awk '$3==\"Committed\" {print $1}' "
+		    "| head -1) && $CTR -n " NS " snapshots view " SPACE "_" STACK
+		    "_lo_a-kkview $chain >/dev/null && echo ok");
+	TAP_STR_EQ(made, "ok\n");
+	tcell_init(f, &t, "lo", cs, 1, NULL);
+	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, NULL, &err) == 0, "start lo: %s", err.msg);
+	TAP_OK(kk_rt_cell_delete(&f->rt, &t.c, &err) == 0, "delete lo: %s", err.msg);
+	assert_nothing_left(f, &t, "delete lo");
+	leases = t_sh("$CTR -n " NS " leases ls | grep -c kukeon-create-");
+	TAP_STR_EQ(leases, "0\n");
 	tcell_clear(&t);
 }
 
@@ -573,10 +623,10 @@ static void bad_input_is_named_and_undone(struct fx *f)
 	struct kk_volume_mount nosrc[] = { { .source = (char *)"/nonexistent/kk",
 					     .target = (char *)"/data" } };
 	struct kk_capabilities badcap = { .add = STRV((char *)"CAP_BOGUS") };
-	struct kk_resources badmem = { .has_memory_limit_bytes = true,
-				       .memory_limit_bytes = -5 };
+	struct kk_resources badmem = { .has_memory_limit_bytes = true, .memory_limit_bytes = -5 };
 	struct kk_container_spec img[] = {
-		{ .id = (char *)"a", .image = (char *)"docker.io/library/nope:1",
+		{ .id = (char *)"a",
+		  .image = (char *)"docker.io/library/nope:1",
 		  .command = (char *)"true" },
 	};
 	struct kk_container_spec dup[] = {
@@ -597,11 +647,15 @@ static void bad_input_is_named_and_undone(struct fx *f)
 		{ .id = (char *)"a", .image = (char *)BUSYBOX, .resources = &badmem },
 	};
 	struct kk_container_spec ok[] = {
-		{ .id = (char *)"a", .image = (char *)BUSYBOX, .command = (char *)"sleep",
+		{ .id = (char *)"a",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sleep",
 		  .args = STRV((char *)"3600") },
 	};
 	struct kk_container_spec late[] = {
-		{ .id = (char *)"a", .image = (char *)BUSYBOX, .command = (char *)"sleep",
+		{ .id = (char *)"a",
+		  .image = (char *)BUSYBOX,
+		  .command = (char *)"sleep",
 		  .args = STRV((char *)"3600") },
 		{ .id = (char *)"b", .image = (char *)"docker.io/library/nope:2" },
 	};
@@ -639,9 +693,12 @@ static void spec_has_resources_and_defaults(struct fx *f)
 						 .has_read_only_root_filesystem = true,
 						 .read_only_root_filesystem = true,
 						 .capabilities = &dcaps };
-	struct kk_container_spec s = { .id = (char *)"x", .image = (char *)BUSYBOX,
+	struct kk_container_spec s = { .id = (char *)"x",
+				       .image = (char *)BUSYBOX,
 				       .resources = &res };
-	struct kk_rt_container c = { .id = "s1_st_spec_x", .spec = &s, .defaults = &d,
+	struct kk_rt_container c = { .id = "s1_st_spec_x",
+				     .spec = &s,
+				     .defaults = &d,
 				     .cell_cgroup = "/kukeon/rt/s1/st/spec" };
 	cJSON *spec = NULL;
 	struct kk_err err = { 0 };
@@ -702,8 +759,8 @@ static void log_follow_sees_appends(struct fx *f)
 	mkdir(dir, 0755);
 	write_text(path, "first\n");
 	fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	TAP_OK(kk_rt_log_copy(path, fd, &pos, true, 20, follow_stop, &a, &err) == 0,
-	       "follow: %s", err.msg);
+	TAP_OK(kk_rt_log_copy(path, fd, &pos, true, 20, follow_stop, &a, &err) == 0, "follow: %s",
+	       err.msg);
 	close(fd);
 	got = t_sh("cat '%s'", outp);
 	TAP_STR_EQ(got, "first\nmore\n");
@@ -745,6 +802,7 @@ int main(void)
 		cells_share_netns_and_reach_each_other(&f);
 		purge_removes_orphans(&f);
 		host_network_cell(&f);
+		leftovers_of_a_crash_do_not_block(&f);
 		bad_input_is_named_and_undone(&f);
 		fx_done(&f);
 	} else if (f.conn) {
