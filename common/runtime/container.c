@@ -294,6 +294,8 @@ int kk_rt_container_validate(const struct kk_rt_container *c, struct kk_err *err
 	if (!c->spec->image || !*c->spec->image)
 		return kk_err_set(err, EINVAL, "container `%s`: image: required", cname(c));
 	r = map_opts(NULL, c, NULL, false, &m, err);
+	/* user names need the image's /etc/passwd: checked when the spec is built for real */
+	m.o.user = NULL;
 	if (r == 0)
 		r = kk_oci_spec_build(&m.o, &spec, err);
 	oci_map_clear(&m);

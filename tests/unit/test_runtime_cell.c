@@ -659,6 +659,9 @@ static void bad_input_is_named_and_undone(struct fx *f)
 		  .args = STRV((char *)"3600") },
 		{ .id = (char *)"b", .image = (char *)"docker.io/library/nope:2" },
 	};
+	struct kk_container_spec user[] = {
+		{ .id = (char *)"a", .image = (char *)BUSYBOX, .user = (char *)"kk-nobody-here" },
+	};
 	int64_t size = 0;
 	struct kk_err err = { 0 };
 
@@ -671,6 +674,7 @@ static void bad_input_is_named_and_undone(struct fx *f)
 		 "container `a`: volumes[0].source: bind source `/nonexistent/kk`");
 	bad_case(f, "bcap", cap, 1, NULL, "container `a`: capabilities.add[0]");
 	bad_case(f, "bmem", mem, 1, NULL, "container `a`: ");
+	bad_case(f, "buser", user, 1, NULL, "container `a`: user `kk-nobody-here`");
 	bad_case(f, "bcni", ok, 1, f->bad_conflist, "kk-no-such-plugin");
 	bad_case(f, "blate", late, 2, NULL, "image `docker.io/library/nope:2`");
 	TAP_INT_EQ(kk_oci_parse_size("12Q", &size, &err), -1);
@@ -720,6 +724,17 @@ static void spec_has_resources_and_defaults(struct fx *f)
 	TAP_OK(strstr(text, "/proc/4242/ns/net") && strstr(text, "/proc/4242/ns/ipc") &&
 		       strstr(text, "/proc/4242/ns/uts"),
 	       "joins the root's net, ipc and uts");
+	free(text);
+	cJSON_Delete(spec);
+
+	/* a user name resolves against the image's own /etc/passwd (busybox: nobody) */
+	s.user = (char *)"nobody";
+	spec = NULL;
+	TAP_OK(kk_rt_container_spec(&f->rt, &c, 0, &spec, &err) == 0, "spec: %s", err.msg);
+	if (!spec)
+		return;
+	text = cJSON_PrintUnformatted(spec);
+	TAP_OK(strstr(text, "\"uid\":65534") != NULL, "user `nobody` is uid 65534 in busybox");
 	free(text);
 	cJSON_Delete(spec);
 }
