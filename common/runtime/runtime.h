@@ -54,7 +54,9 @@ struct kk_space_container_defaults;
 #define KK_RT_LABEL_RESTARTS   "kukeon.io/restart-count"
 #define KK_RT_LABEL_STARTED_AT "kukeon.io/started-at"
 
-/* What the runtime works with. Borrowed; conn carries the realm's namespace. */
+/* What the runtime works with. Borrowed; conn carries the realm's namespace. Calls on one
+ * kk_rt must not run concurrently: a create sets the connection's lease for a moment
+ * (serialise per realm, or give each thread its own connection). */
 struct kk_rt {
 	struct ctr_conn *conn;
 	const struct kk_cgroup *cg;
