@@ -521,6 +521,7 @@ struct ctr_image_rootfs {
 	char **entrypoint; /* owned, NULL-terminated, may be empty */
 	char **cmd;        /* owned, NULL-terminated, may be empty */
 	char *working_dir; /* owned; "" if unset */
+	char *user;        /* owned; "" if unset */
 };
 int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_rootfs *out,
 		     struct kk_err *err);

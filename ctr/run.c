@@ -129,6 +129,7 @@ void ctr_image_rootfs_clear(struct ctr_image_rootfs *r)
 	strv_free(r->entrypoint);
 	strv_free(r->cmd);
 	free(r->working_dir);
+	free(r->user);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -183,6 +184,8 @@ int ctr_image_rootfs(struct ctr_conn *conn, const char *image, struct ctr_image_
 	r.cmd = strv_from_json(cJSON_GetObjectItemCaseSensitive(cc, "Cmd"));
 	it = cJSON_GetObjectItemCaseSensitive(cc, "WorkingDir");
 	r.working_dir = kk_xstrdup(cJSON_IsString(it) ? it->valuestring : "");
+	it = cJSON_GetObjectItemCaseSensitive(cc, "User");
+	r.user = kk_xstrdup(cJSON_IsString(it) ? it->valuestring : "");
 	*out = r;
 	return 0;
 fail_img:

@@ -1,0 +1,770 @@
+/* common/runtime/cell.c - a cell on the host: cgroup, root container and its network,
+ * the managed /etc files, the other containers joined to the root's namespaces. */
+#include "common/runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cgroup/cgroup.h"
+#include "common/cgroup/delegate.h"
+#include "common/cgroup/kill.h"
+#include "common/cleanup.h"
+#include "common/cni/cni.h"
+#include "common/fs.h"
+#include "common/mem.h"
+#include "common/model/model.h"
+#include "common/model/naming.h"
+#include "ctr/ctr.h"
+
+#define CGROUP_REMOVE_TIMEOUT_MS 3000
+#define IFNAME                   "eth0"
+
+static const char hosts_localhost[] = "127.0.0.1\tlocalhost\n"
+				      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				      "fe00::\tip6-localnet\n"
+				      "ff00::\tip6-mcastprefix\n"
+				      "ff02::1\tip6-allnodes\n"
+				      "ff02::2\tip6-allrouters\n";
+
+static char *const infinity_args[] = { (char *)"infinity", NULL };
+
+/* One container of the cell, derived. */
+struct member {
+	struct kk_rt_container c;
+	const struct kk_container_spec *spec;
+	char *id;  /* owned: containerd id */
+	char *log; /* owned */
+	struct kk_labels labels;
+	bool existed; /* start: the containerd container was there before this call */
+	bool started; /* start: this call started its task */
+};
+
+struct cell_ctx {
+	struct kk_container_spec default_root; /* strings borrowed */
+	struct member *m;                      /* m[0] is the root */
+	size_t n;
+	char *etc_hosts, *etc_hostname; /* owned */
+	bool host_network;              /* the root's */
+};
+
+static const char *cell_name(const struct kk_rt_cell *cell)
+{
+	return cell->name ? cell->name : cell->cell;
+}
+
+static void ctx_clear(struct cell_ctx *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->m[i].id);
+		free(x->m[i].log);
+		kk_labels_clear(&x->m[i].labels);
+	}
+	free(x->m);
+	free(x->etc_hosts);
+	free(x->etc_hostname);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The index of the root spec in cell->containers, or -1 for the default root. */
+static ssize_t root_index(const struct kk_rt_cell *cell)
+{
+	for (size_t i = 0; i < cell->n_containers; i++) {
+		const struct kk_container_spec *s = &cell->containers[i];
+
+		if (cell->root_container_id && *cell->root_container_id
+			    ? strcmp(kk_str(s->id), cell->root_container_id) == 0
+			    : s->root)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+int kk_rt_cell_container_id(const struct kk_rt_cell *cell, const struct kk_container_spec *c,
+			    char **out, struct kk_err *err)
+{
+	ssize_t r = root_index(cell);
+
+	if (c->root || (r >= 0 && &cell->containers[r] == c) ||
+	    (r < 0 && strcmp(kk_str(c->id), KK_RT_ROOT_ID) == 0))
+		return kk_naming_root_containerd_id(cell->space, cell->stack, cell->cell, out, err);
+	return kk_naming_containerd_id(cell->space, cell->stack, cell->cell, c->id, out, err);
+}
+
+static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struct member *m,
+			const struct kk_container_spec *spec, bool root)
+{
+	m->spec = spec;
+	m->c.id = m->id;
+	m->c.name = spec->id;
+	m->c.spec = spec;
+	m->c.defaults = cell->defaults;
+	m->c.root = root;
+	m->c.hostname = root ? cell->cell : NULL;
+	m->c.cell_cgroup = cell->cgroup_path;
+	m->c.identity.cell_profile_name = cell->profile;
+	m->c.identity.cell_name = cell->cell;
+	m->c.identity.container_id = spec->id;
+	m->c.identity.realm = cell->realm;
+	m->c.identity.space = cell->space;
+	m->c.identity.stack = cell->stack;
+	m->c.identity.cell_cgroup_path = cell->cgroup_path;
+	m->c.etc_hosts = x->host_network ? NULL : x->etc_hosts;
+	m->c.etc_hostname = x->etc_hostname;
+	if (!root)
+		m->log = kk_rt_log_path(cell->cell_dir, spec->id);
+	m->c.log_path = m->log;
+	if (root)
+		kk_labels_root_container(&m->labels, cell->labels, cell->cell, cell_name(cell),
+					 cell->realm, cell->space, cell->stack);
+	else
+		kk_labels_container(&m->labels, cell->cell, cell->realm, cell->space, cell->stack);
+	m->c.labels = &m->labels;
+	m->c.cni_config_path = cell->conflist_path;
+}
+
+static int ctx_build(const struct kk_rt_cell *cell, struct cell_ctx *x, struct kk_err *err)
+{
+	ssize_t r = root_index(cell);
+	bool any_host = false;
+	size_t k = 1;
+
+	if (!cell->cell_dir || !*cell->cell_dir)
+		return kk_err_set(err, EINVAL, "cell dir: required");
+	for (size_t i = 0; i < cell->n_containers; i++)
+		any_host |= cell->containers[i].host_network;
+	x->etc_hosts = kk_xasprintf("%s/etc-hosts", cell->cell_dir);
+	x->etc_hostname = kk_xasprintf("%s/etc-hostname", cell->cell_dir);
+	if (r < 0) {
+		struct kk_container_spec *d = &x->default_root;
+
+		d->id = (char *)KK_RT_ROOT_ID;
+		d->root = true;
+		d->image = (char *)(cell->root_image     ? cell->root_image
+				    : cell->n_containers ? cell->containers[0].image
+							 : NULL);
+		d->command = (char *)"sleep";
+		d->args.v = (char **)infinity_args;
+		d->args.n = 1;
+		d->args.set = true;
+		d->host_network = any_host;
+	}
+	x->host_network = r < 0 ? any_host : cell->containers[r].host_network;
+	x->n = cell->n_containers + (r < 0 ? 1 : 0);
+	x->m = kk_xcalloc(x->n, sizeof(*x->m));
+	if (kk_naming_root_containerd_id(cell->space, cell->stack, cell->cell, &x->m[0].id, err) <
+	    0)
+		goto fail;
+	member_init(cell, x, &x->m[0], r < 0 ? &x->default_root : &cell->containers[r], true);
+	for (size_t i = 0; i < cell->n_containers; i++) {
+		struct member *m;
+
+		if ((ssize_t)i == r)
+			continue;
+		m = &x->m[k++];
+		if (kk_naming_containerd_id(cell->space, cell->stack, cell->cell,
+					    cell->containers[i].id, &m->id, err) < 0) {
+			kk_err_wrap(err, "containers[%zu]", i);
+			goto fail;
+		}
+		member_init(cell, x, m, &cell->containers[i], false);
+	}
+	return 0;
+fail:
+	ctx_clear(x);
+	return -1;
+}
+
+static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	cleanup_free char *roots = NULL;
+	size_t n_roots = 0;
+	struct cell_ctx x = { 0 };
+	int ret = 0;
+
+	if (kk_name_validate("realm", cell->realm, NULL, err) < 0 ||
+	    kk_name_validate("space", cell->space, NULL, err) < 0 ||
+	    kk_name_validate("stack", cell->stack, NULL, err) < 0 ||
+	    kk_name_validate("cell", cell->cell, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cell->n_containers; i++) {
+		const struct kk_container_spec *s = &cell->containers[i];
+
+		if (kk_name_validate("container", s->id, NULL, err) < 0)
+			return kk_err_wrap(err, "containers[%zu]", i);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->id, cell->containers[j].id) == 0)
+				return kk_err_set(err, EINVAL,
+						  "containers[%zu]: duplicate container id `%s` "
+						  "(also containers[%zu])",
+						  i, s->id, j);
+		if (s->root) {
+			char *nr =
+				kk_xasprintf("%s%s%s", roots ? roots : "", roots ? " " : "", s->id);
+
+			free(roots);
+			roots = nr;
+			n_roots++;
+		}
+	}
+	if (n_roots > 1)
+		return kk_err_set(err, EINVAL,
+				  "only one container in a cell may have root: true: [%s]", roots);
+	if (cell->root_container_id && *cell->root_container_id) {
+		ssize_t r = root_index(cell);
+
+		if (r < 0)
+			return kk_err_set(err, EINVAL,
+					  "rootContainerId \"%s\" not found in containers array",
+					  cell->root_container_id);
+		if (n_roots == 1 && !cell->containers[r].root)
+			return kk_err_set(err, EINVAL,
+					  "rootContainerId disagrees with container marked root: "
+					  "true: rootContainerId \"%s\", root: true on [%s]",
+					  cell->root_container_id, roots);
+	}
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	if (!x.m[0].spec->image || !*x.m[0].spec->image)
+		ret = kk_err_set(err, EINVAL,
+				 "root container: no image (the cell has no container to take it "
+				 "from and no root image was given)");
+	if (x.host_network && !x.m[0].spec->host_network)
+		ret = kk_err_set(err, EINVAL,
+				 "explicit rootContainerId must have hostNetwork: true when any "
+				 "cell container has hostNetwork: true: rootContainerId \"%s\"",
+				 x.m[0].spec->id);
+	for (size_t i = 0; ret == 0 && i < x.n; i++)
+		ret = kk_rt_container_validate(&x.m[i].c, err);
+	ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_validate(cell, err) < 0)
+		return kk_err_wrap(err, "cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+/* Write in place (not rename): the file is bind-mounted into running containers. */
+static int write_in_place(const char *path, const char *text, struct kk_err *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text), off = 0;
+
+	if (fd < 0)
+		return kk_err_sys(err, "open `%s`", path);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return kk_err_sys(err, "write `%s`", path);
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+static int write_hosts(const struct kk_rt_cell *cell, const struct cell_ctx *x, const char *ip,
+		       struct kk_err *err)
+{
+	cleanup_free char *text = NULL;
+
+	if (ip && *ip) {
+		if (strcmp(cell_name(cell), cell->cell) != 0)
+			text = kk_xasprintf("%s%s\t%s %s\n", hosts_localhost, ip, cell->cell,
+					    cell_name(cell));
+		else
+			text = kk_xasprintf("%s%s\t%s\n", hosts_localhost, ip, cell->cell);
+	} else {
+		text = kk_xstrdup(hosts_localhost);
+	}
+	return write_in_place(x->etc_hosts, text, err);
+}
+
+static int load_net(const struct kk_rt_cell *cell, struct kk_cni_conflist **net, struct kk_err *err)
+{
+	*net = NULL;
+	if (!cell->conflist_path || !*cell->conflist_path)
+		return 0;
+	return kk_cni_conflist_load(cell->conflist_path, net, err);
+}
+
+/* The root task's pid if it runs, else 0. */
+static uint32_t running_pid(const struct kk_rt *rt, const char *id)
+{
+	struct ctr_process p = { 0 };
+	struct kk_err ignored = { 0 };
+	uint32_t pid = 0;
+
+	if (ctr_task_get(rt->conn, id, &p, &ignored) == 0 && p.status == CTR_TASK_RUNNING)
+		pid = p.pid;
+	ctr_process_clear(&p);
+	return pid;
+}
+
+static bool container_exists(const struct kk_rt *rt, const char *id)
+{
+	struct ctr_container c = { 0 };
+	struct kk_err ignored = { 0 };
+	bool found = ctr_container_get(rt->conn, id, &c, &ignored) == 0;
+
+	ctr_container_clear(&c);
+	return found;
+}
+
+/* CNI DEL of the root while its netns lives, then forget whatever is left (cache entry,
+ * IP reservation, NAT chain) even when the netns is gone. */
+static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *net,
+			const char *root_id, uint32_t root_pid)
+{
+	struct kk_err ignored = { 0 };
+
+	if (!net)
+		return;
+	if (root_pid) {
+		char netns[64];
+		struct kk_cni_attachment att = { root_id, netns, IFNAME, NULL };
+
+		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
+		kk_cni_del(rt->cni, net, &att, &ignored);
+	}
+	kk_cni_purge(rt->cni, net, root_id, &ignored);
+}
+
+void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
+{
+	for (size_t i = 0; i < info->n_containers; i++)
+		kk_container_status_clear(&info->containers[i]);
+	free(info->containers);
+	free(info->root_id);
+	memset(info, 0, sizeof(*info));
+}
+
+static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		      struct kk_rt_cell_info *info, struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
+	struct kk_cgroup_delegation deleg = { 0 };
+	char *const want[] = { "cpu", "memory", "io", "pids", NULL };
+	struct kk_err ignored = { 0 };
+	struct cell_ctx x = { 0 };
+	struct member *root;
+	char ip[INET_ADDRSTRLEN] = "";
+	bool cg_created = false, etc_created = false, cni_added = false;
+	uint32_t root_pid = 0, old_root_pid;
+	int r;
+
+	if (cell_validate(cell, err) < 0)
+		return -1;
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	root = &x.m[0];
+	if (!x.host_network && load_net(cell, &net, err) < 0)
+		goto fail;
+
+	r = kk_cgroup_create(rt->cg, cell->cgroup_path, err);
+	if (r < 0)
+		goto fail;
+	cg_created = r == 1;
+	if (kk_cgroup_delegate(rt->cg, cell->cgroup_path, want, NULL, &deleg, err) < 0)
+		goto undo;
+	kk_cgroup_delegation_clear(&deleg);
+
+	if (kk_mkdir_p(cell->cell_dir, 0755, err) < 0)
+		goto undo;
+	etc_created = access(x.etc_hostname, F_OK) != 0;
+	{
+		cleanup_free char *hn = kk_xasprintf("%s\n", cell->cell);
+
+		if (write_in_place(x.etc_hostname, hn, err) < 0)
+			goto undo;
+	}
+	if (access(x.etc_hosts, F_OK) != 0 && write_hosts(cell, &x, NULL, err) < 0)
+		goto undo;
+
+	for (size_t i = 0; i < x.n; i++)
+		x.m[i].existed = container_exists(rt, x.m[i].id);
+
+	old_root_pid = running_pid(rt, root->id);
+	if (kk_rt_container_start(rt, &root->c, 0, &root_pid, err) < 0)
+		goto undo;
+	root->started = root_pid != old_root_pid;
+
+	if (net) {
+		char netns[64];
+		struct kk_cni_attachment att = { root->id, netns, IFNAME, NULL };
+
+		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
+		if (!root->started && kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net),
+							   root->id, IFNAME, &res, err) < 0)
+			goto undo;
+		if (!res) {
+			/* a cache entry of an earlier root task would make ADD fail: forget it */
+			kk_cni_purge(rt->cni, net, root->id, &ignored);
+			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0)
+				goto undo;
+			cni_added = true;
+		}
+		if (kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0) {
+			kk_err_wrap(err, "network `%s`", kk_cni_conflist_name(net));
+			goto undo;
+		}
+		if (write_hosts(cell, &x, ip, err) < 0)
+			goto undo;
+	}
+
+	for (size_t i = 1; i < x.n; i++) {
+		uint32_t old = running_pid(rt, x.m[i].id), pid = 0;
+
+		/* a task left running by a root that has been replaced sits in a dead netns */
+		if (old && root->started) {
+			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, err) < 0)
+				goto undo;
+			old = 0;
+		}
+		if (kk_rt_container_start(rt, &x.m[i].c, root_pid, &pid, err) < 0)
+			goto undo;
+		x.m[i].started = pid != old;
+	}
+	if (info) {
+		kk_rt_cell_info_clear(info);
+		memcpy(info->ip, ip, sizeof(ip));
+		info->root_pid = root_pid;
+		info->root_id = kk_xstrdup(root->id);
+		info->state = KK_CELL_READY;
+	}
+	ctx_clear(&x);
+	return 0;
+
+undo:
+	if (cni_added)
+		cni_release(rt, net, root->id, root_pid);
+	for (size_t i = x.n; i-- > 0;) {
+		struct member *m = &x.m[i];
+
+		if (!m->existed)
+			kk_rt_container_delete(rt, m->id, &ignored);
+		else if (m->started)
+			kk_rt_container_stop(rt, m->id, 1, &ignored);
+	}
+	if (etc_created) {
+		unlink(x.etc_hostname);
+		unlink(x.etc_hosts);
+	}
+	if (cg_created)
+		kk_cgroup_remove(rt->cg, cell->cgroup_path, CGROUP_REMOVE_TIMEOUT_MS, &ignored);
+fail:
+	ctx_clear(&x);
+	return -1;
+}
+
+int kk_rt_cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		     struct kk_rt_cell_info *info, struct kk_err *err)
+{
+	if (cell_start(rt, cell, info, err) < 0)
+		return kk_err_wrap(err, "cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+static void keep_first(struct kk_err *err, const struct kk_err *e, int *ret)
+{
+	if (*ret == 0) {
+		*err = *e;
+		*ret = -1;
+	}
+}
+
+/* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
+ * root goes. */
+static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
+		     struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	int ret = 0;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	if (!x.host_network && load_net(cell, &net, &e) < 0)
+		keep_first(err, &e, &ret);
+	for (size_t i = x.n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (i == 0)
+			cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
+		if (signal < 0) {
+			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
+				keep_first(err, &e, &ret);
+		} else if (running_pid(rt, x.m[i].id) &&
+			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 &&
+			   e.code != ENOENT) {
+			keep_first(err, &e, &ret);
+		}
+	}
+	ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_halt(rt, cell, -1, err) < 0)
+		return kk_err_wrap(err, "stop cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_halt(rt, cell, SIGKILL, err) < 0)
+		return kk_err_wrap(err, "kill cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+/* Delete every containerd container of the cell: the members, then any container whose id
+ * has the cell's prefix or (labels) that carries the cell's labels. */
+static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			     const struct cell_ctx *x, bool by_labels, struct kk_err *err)
+{
+	cleanup_free char *prefix = NULL;
+	struct ctr_container *list = NULL;
+	struct kk_err e = { 0 };
+	size_t n = 0, plen;
+	int ret = 0;
+
+	for (size_t i = x->n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
+			keep_first(err, &e, &ret);
+	}
+	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
+	plen = strlen(prefix);
+	memset(&e, 0, sizeof(e));
+	if (ctr_container_list(rt->conn, NULL, &list, &n, &e) < 0) {
+		keep_first(err, &e, &ret);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ctr_labels *l = &list[i].labels;
+		bool mine = strncmp(list[i].id, prefix, plen) == 0;
+
+		if (by_labels && !mine)
+			mine = strcmp(kk_str(ctr_labels_get(l, "kukeon.io/cell")), cell->cell) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/space")), cell->space) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/stack")), cell->stack) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/realm")), cell->realm) ==
+				       0;
+		if (!mine)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_delete(rt, list[i].id, &e) < 0)
+			keep_first(err, &e, &ret);
+	}
+	ctr_container_list_free(list, n);
+	return ret;
+}
+
+static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge,
+		       struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	int ret = 0;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	if (!x.host_network && load_net(cell, &net, &e) < 0 && !purge)
+		keep_first(err, &e, &ret);
+	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md) */
+	cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
+	if (delete_containers(rt, cell, &x, purge, &e) < 0)
+		keep_first(err, &e, &ret);
+	if (ret < 0 && !purge)
+		goto out;
+	if (purge && cell->cgroup_path) {
+		memset(&e, 0, sizeof(e));
+		kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,
+			       CGROUP_REMOVE_TIMEOUT_MS, &e);
+	}
+	memset(&e, 0, sizeof(e));
+	if (cell->cgroup_path &&
+	    kk_cgroup_remove(rt->cg, cell->cgroup_path, CGROUP_REMOVE_TIMEOUT_MS, &e) < 0)
+		keep_first(err, &e, &ret);
+	unlink(x.etc_hosts);
+	unlink(x.etc_hostname);
+out:
+	ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_delete(rt, cell, false, err) < 0)
+		return kk_err_wrap(err, "delete cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_delete(rt, cell, true, err) < 0)
+		return kk_err_wrap(err, "purge cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+static bool active(int state)
+{
+	return state == KK_CONTAINER_READY || state == KK_CONTAINER_PENDING ||
+	       state == KK_CONTAINER_PAUSED || state == KK_CONTAINER_PAUSING;
+}
+
+static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		       struct kk_rt_cell_info *info, struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
+	struct kk_rt_cell_info out = { 0 };
+	struct cell_ctx x = { 0 };
+	struct kk_err ignored = { 0 };
+	bool any_active = false, any_unknown = false;
+	int r;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	out.root_id = kk_xstrdup(x.m[0].id);
+	out.containers = kk_xcalloc(x.n, sizeof(*out.containers));
+	out.n_containers = x.n;
+	for (size_t i = 0; i < x.n; i++) {
+		uint32_t pid = 0;
+
+		if (kk_rt_container_status(rt, x.m[i].id, x.m[i].spec->id, &out.containers[i], &pid,
+					   &ignored) < 0)
+			out.containers[i].state = KK_CONTAINER_UNKNOWN;
+		if (i == 0)
+			out.root_pid = pid;
+		else {
+			any_active |= active(out.containers[i].state);
+			any_unknown |= out.containers[i].state == KK_CONTAINER_UNKNOWN;
+		}
+	}
+	if (x.n > 1)
+		out.state = any_active    ? KK_CELL_READY
+			    : any_unknown ? KK_CELL_UNKNOWN
+					  : KK_CELL_STOPPED;
+	else
+		out.state = active(out.containers[0].state)                   ? KK_CELL_READY
+			    : out.containers[0].state == KK_CONTAINER_STOPPED ? KK_CELL_STOPPED
+									      : KK_CELL_UNKNOWN;
+	r = cell->cgroup_path ? kk_cgroup_exists(rt->cg, cell->cgroup_path, &ignored) : 1;
+	if (r != 1)
+		out.state = KK_CELL_UNKNOWN;
+	if (out.root_pid && !x.host_network && load_net(cell, &net, &ignored) == 0 && net &&
+	    kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), x.m[0].id, IFNAME, &res,
+				 &ignored) == 1)
+		kk_cni_result_ipv4(res, IFNAME, out.ip, sizeof(out.ip), &ignored);
+	ctx_clear(&x);
+	kk_rt_cell_info_clear(info);
+	*info = out;
+	return 0;
+}
+
+int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		      struct kk_rt_cell_info *info, struct kk_err *err)
+{
+	if (cell_status(rt, cell, info, err) < 0)
+		return kk_err_wrap(err, "status of cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+/* ---- one container of a cell ------------------------------------------------------------ */
+
+enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE };
+
+static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, const char *name,
+		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
+{
+	static const char *const verbs[] = { "started", "stopped", "killed", "deleted" };
+	static const char *const cmds[] = { "start", "stop", "kill", "delete" };
+	struct cell_ctx x = { 0 };
+	struct member *m = NULL;
+	uint32_t root_pid;
+	int ret = -1;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	for (size_t i = 0; i < x.n && !m; i++)
+		if (strcmp(kk_str(x.m[i].spec->id), name) == 0)
+			m = &x.m[i];
+	if (!m) {
+		kk_err_set(err, ENOENT, "container `%s` not found in cell", name);
+		goto out;
+	}
+	if (m == &x.m[0]) {
+		kk_err_set(err, EINVAL,
+			   "root container cannot be %s directly, %s the cell instead using "
+			   "'kuke %s cell %s'",
+			   verbs[op], cmds[op], cmds[op], cell->cell);
+		goto out;
+	}
+	switch (op) {
+	case OP_START:
+		root_pid = running_pid(rt, x.m[0].id);
+		if (!root_pid) {
+			kk_err_set(err, ESRCH,
+				   "root container \"%s\" has no running task, start the cell "
+				   "first using 'kuke start cell %s'",
+				   x.m[0].id, cell->cell);
+			goto out;
+		}
+		ret = kk_rt_container_start(rt, &m->c, root_pid, pid, err);
+		break;
+	case OP_STOP:
+		ret = kk_rt_container_stop(rt, m->id, cell->stop_timeout_ms, err);
+		break;
+	case OP_KILL:
+		ret = kk_rt_container_kill(rt, m->id, signal, err);
+		break;
+	case OP_DELETE:
+		ret = kk_rt_container_delete(rt, m->id, err);
+		break;
+	}
+out:
+	ctx_clear(&x);
+	if (ret < 0)
+		kk_err_wrap(err, "cell `%s`", kk_str(cell->cell));
+	return ret;
+}
+
+int kk_rt_cell_container_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			       const char *name, uint32_t *pid, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_START, 0, pid, err);
+}
+
+int kk_rt_cell_container_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_STOP, 0, NULL, err);
+}
+
+int kk_rt_cell_container_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, int signal, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_KILL, signal, NULL, err);
+}
+
+int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				const char *name, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_DELETE, 0, NULL, err);
+}

@@ -1,0 +1,865 @@
+/* common/runtime/container.c - one container of a cell: model spec -> OCI spec,
+ * containerd container + snapshot, task start/stop/kill/delete, status. */
+#include "common/runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cgroup/delegate.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/model.h"
+#include "ctr/ctr.h"
+
+static void json_freep(cJSON **j)
+{
+	cJSON_Delete(*j);
+}
+
+static const char *snapshotter(const struct kk_rt *rt)
+{
+	return rt->snapshotter ? rt->snapshotter : "overlayfs";
+}
+
+static const char *cname(const struct kk_rt_container *c)
+{
+	return c->name ? c->name : c->id;
+}
+
+static size_t strv_count(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* ---- model -> kk_oci_opts ------------------------------------------------------------- */
+
+/* kk_oci_opts and the arrays it points to. */
+struct oci_map {
+	struct kk_oci_opts o;
+	struct kk_oci_volume *vols;
+	struct kk_oci_tmpfs *tmpfs;
+	struct kk_oci_secret *secrets;
+	char **owned; /* secret values and staged paths */
+	size_t n_owned;
+	const char **cap_add, **cap_drop;
+	struct kk_oci_kv annotation;
+};
+
+static void oci_map_clear(struct oci_map *m)
+{
+	free(m->vols);
+	free(m->tmpfs);
+	for (size_t i = 0; i < m->n_owned; i++) {
+		if (m->owned[i])
+			explicit_bzero(m->owned[i], strlen(m->owned[i]));
+		free(m->owned[i]);
+	}
+	free(m->owned);
+	free(m->secrets);
+	memset(m, 0, sizeof(*m));
+}
+
+static const char *own(struct oci_map *m, char *s)
+{
+	m->owned = kk_xrealloc(m->owned, (m->n_owned + 1) * sizeof(*m->owned));
+	m->owned[m->n_owned++] = s;
+	return s;
+}
+
+static int check_volumes(const struct kk_container_spec *s, struct kk_err *err)
+{
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		const struct kk_volume_mount *v = &s->volumes[i];
+		const char *kind = kk_str(v->kind);
+		struct stat st;
+
+		if (strcmp(kind, "") != 0 && strcmp(kind, "bind") != 0 &&
+		    strcmp(kind, "tmpfs") != 0)
+			return kk_err_set(err, EINVAL,
+					  "volumes[%zu].kind: `%s` is not recognized; expected "
+					  "\"\", "
+					  "\"bind\", or \"tmpfs\"",
+					  i, kind);
+		if (!v->target || !*v->target)
+			return kk_err_set(err, EINVAL, "volumes[%zu].target: required", i);
+		if (v->target[0] != '/')
+			return kk_err_set(err, EINVAL, "volumes[%zu].target: `%s` is not absolute",
+					  i, v->target);
+		if (strcmp(kind, "tmpfs") == 0) {
+			if (v->source && *v->source)
+				return kk_err_set(err, EINVAL,
+						  "volumes[%zu].source: a tmpfs volume takes no "
+						  "source",
+						  i);
+			continue;
+		}
+		if (!v->source || !*v->source)
+			return kk_err_set(err, EINVAL, "volumes[%zu].source: required", i);
+		if (v->source[0] != '/')
+			return kk_err_set(err, EINVAL,
+					  "volumes[%zu].source: `%s`: named or managed volumes are "
+					  "not supported; use an absolute host path as source",
+					  i, v->source);
+		if (stat(v->source, &st) < 0)
+			return kk_err_sys(err, "volumes[%zu].source: bind source `%s`", i,
+					  v->source);
+	}
+	return 0;
+}
+
+/* Resolve the secrets; with stage, write mount-mode ones under secrets_dir/<id>/. */
+static int map_secrets(const struct kk_rt *rt, const struct kk_rt_container *c, bool stage,
+		       struct oci_map *m, struct kk_err *err)
+{
+	const struct kk_container_spec *s = c->spec;
+	cleanup_free char *dir = NULL;
+
+	if (c->root || s->n_secrets == 0)
+		return 0;
+	m->secrets = kk_xcalloc(s->n_secrets, sizeof(*m->secrets));
+	dir = kk_xasprintf("%s/%s", rt && rt->secrets_dir ? rt->secrets_dir : KK_RT_SECRETS_DIR,
+			   c->id);
+	for (size_t i = 0; i < s->n_secrets; i++) {
+		const struct kk_secret *sec = &s->secrets[i];
+		struct kk_oci_secret *o = &m->secrets[i];
+		char *value = NULL;
+
+		o->name = sec->name;
+		if (sec->from_file && *sec->from_file) {
+			if (kk_read_file(sec->from_file, &value, err) < 0)
+				return kk_err_wrap(err, "secrets[%zu] `%s`: fromFile", i,
+						   sec->name);
+		} else {
+			const char *e = getenv(sec->from_env);
+
+			if (!e)
+				return kk_err_set(err, ENOENT,
+						  "secrets[%zu] `%s`: fromEnv: variable `%s` is "
+						  "not "
+						  "set",
+						  i, sec->name, sec->from_env);
+			value = kk_xstrdup(e);
+		}
+		own(m, value);
+		if (!sec->mount_path || !*sec->mount_path) {
+			o->value = value;
+			continue;
+		}
+		o->mount_path = sec->mount_path;
+		o->staged_path = own(m, kk_xasprintf("%s/%s", dir, sec->name));
+		if (!stage)
+			continue;
+		if (kk_mkdir_p(dir, 0700, err) < 0 ||
+		    kk_write_atomic(o->staged_path, ".secret-", value, strlen(value), 0400, err) <
+			    0)
+			return kk_err_wrap(err, "secrets[%zu] `%s`: staging", i, sec->name);
+	}
+	m->o.secrets = m->secrets;
+	m->o.n_secrets = s->n_secrets;
+	return 0;
+}
+
+/* Fill m->o from the container (and the image config, when img is not NULL). */
+static int map_opts(const struct kk_rt *rt, const struct kk_rt_container *c,
+		    const struct ctr_image_rootfs *img, bool stage, struct oci_map *m,
+		    struct kk_err *err)
+{
+	const struct kk_container_spec *s = c->spec;
+	const struct kk_space_container_defaults *d = c->defaults;
+	const struct kk_capabilities *caps = s->capabilities;
+	const struct kk_strv *secopts = &s->security_opts;
+	const struct kk_tmpfs_mount *tmpfs = s->tmpfs;
+	size_t n_tmpfs = s->n_tmpfs;
+	const struct kk_resources *res = s->resources;
+	struct kk_oci_opts *o = &m->o;
+
+	if (check_volumes(s, err) < 0)
+		return -1;
+	if (!c->root && kk_container_secrets_validate(s, err) < 0)
+		return -1;
+
+	o->id = c->id;
+	o->ctr_namespace = rt && rt->conn ? ctr_namespace(rt->conn) : NULL;
+	o->root = c->root;
+	o->hostname = c->hostname;
+	if (img) {
+		o->image.entrypoint = (const char *const *)img->entrypoint;
+		o->image.n_entrypoint = strv_count(img->entrypoint);
+		o->image.cmd = (const char *const *)img->cmd;
+		o->image.n_cmd = strv_count(img->cmd);
+		o->image.env = (const char *const *)img->env;
+		o->image.n_env = strv_count(img->env);
+		o->image.working_dir = img->working_dir;
+		o->image.user = img->user;
+	}
+	o->command = s->command && *s->command ? s->command : NULL;
+	o->args = (const char *const *)s->args.v;
+	o->n_args = s->args.n;
+	o->working_dir = s->working_dir;
+	o->env = (const char *const *)s->env.v;
+	o->n_env = s->env.n;
+	o->identity = c->identity;
+	o->etc_hosts_path = c->etc_hosts;
+	o->etc_hostname_path = c->etc_hostname;
+
+	m->vols = kk_xcalloc(s->n_volumes + 1, sizeof(*m->vols));
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		const struct kk_volume_mount *v = &s->volumes[i];
+
+		m->vols[i].kind = strcmp(kk_str(v->kind), "tmpfs") == 0 ? KK_OCI_VOLUME_TMPFS
+									: KK_OCI_VOLUME_BIND;
+		m->vols[i].source = v->source;
+		m->vols[i].target = v->target;
+		m->vols[i].read_only = v->read_only;
+		m->vols[i].size_bytes = v->size_bytes;
+		m->vols[i].mode = v->mode;
+	}
+	o->volumes = m->vols;
+	o->n_volumes = s->n_volumes;
+
+	o->privileged = s->privileged;
+	o->host_network = s->host_network;
+	o->host_pid = s->host_pid;
+	o->host_cgroup = s->host_cgroup;
+	o->read_only_rootfs = s->read_only_root_filesystem;
+	o->user = s->user && *s->user ? s->user : NULL;
+	if (d) {
+		if (!o->user && d->user && *d->user)
+			o->user = d->user;
+		if (!o->read_only_rootfs && d->has_read_only_root_filesystem)
+			o->read_only_rootfs = d->read_only_root_filesystem;
+		if (!caps)
+			caps = d->capabilities;
+		if (secopts->n == 0)
+			secopts = &d->security_opts;
+		if (n_tmpfs == 0) {
+			tmpfs = d->tmpfs;
+			n_tmpfs = d->n_tmpfs;
+		}
+		if (!res)
+			res = d->resources;
+	}
+	if (caps) {
+		o->cap_add = (const char *const *)caps->add.v;
+		o->n_cap_add = caps->add.n;
+		o->cap_drop = (const char *const *)caps->drop.v;
+		o->n_cap_drop = caps->drop.n;
+	}
+	o->security_opts = (const char *const *)secopts->v;
+	o->n_security_opts = secopts->n;
+	m->tmpfs = kk_xcalloc(n_tmpfs + 1, sizeof(*m->tmpfs));
+	for (size_t i = 0; i < n_tmpfs; i++) {
+		m->tmpfs[i].path = tmpfs[i].path;
+		m->tmpfs[i].size_bytes = tmpfs[i].size_bytes;
+		m->tmpfs[i].options = (const char *const *)tmpfs[i].options.v;
+		m->tmpfs[i].n_options = tmpfs[i].options.n;
+	}
+	o->tmpfs = m->tmpfs;
+	o->n_tmpfs = n_tmpfs;
+	if (res) {
+		o->resources.memory_limit =
+			res->has_memory_limit_bytes ? res->memory_limit_bytes : 0;
+		o->resources.cpu_shares = res->has_cpu_shares ? res->cpu_shares : 0;
+		o->resources.pids_limit = res->has_pids_limit ? res->pids_limit : 0;
+	}
+	if (c->cell_cgroup && *c->cell_cgroup)
+		o->identity.cell_cgroup_path = c->cell_cgroup;
+	o->cni_config_path = c->cni_config_path;
+	return map_secrets(rt, c, stage, m, err);
+}
+
+int kk_rt_container_validate(const struct kk_rt_container *c, struct kk_err *err)
+{
+	struct oci_map m = { 0 };
+	cleanup_(json_freep) cJSON *spec = NULL;
+	int r;
+
+	if (!c->spec->image || !*c->spec->image)
+		return kk_err_set(err, EINVAL, "container `%s`: image: required", cname(c));
+	r = map_opts(NULL, c, NULL, false, &m, err);
+	/* user names need the image's /etc/passwd: checked when the spec is built for real */
+	m.o.user = NULL;
+	if (r == 0)
+		r = kk_oci_spec_build(&m.o, &spec, err);
+	oci_map_clear(&m);
+	if (r < 0)
+		return kk_err_wrap(err, "container `%s`", cname(c));
+	return 0;
+}
+
+/* ---- the image rootfs, for user and group names ----------------------------------------- */
+
+struct rootfs_view {
+	char *key;  /* the view snapshot */
+	char *dir;  /* our mount point, or NULL when path is the snapshot's own dir */
+	char *path; /* what to read /etc/passwd from */
+};
+
+static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
+{
+	struct kk_err ignored = { 0 };
+
+	if (v->dir) {
+		umount2(v->dir, MNT_DETACH);
+		rmdir(v->dir);
+	}
+	if (v->key)
+		ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &ignored);
+	free(v->key);
+	free(v->dir);
+	free(v->path);
+	memset(v, 0, sizeof(*v));
+}
+
+static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *chain_id,
+			    struct rootfs_view *v, struct kk_err *err)
+{
+	struct ctr_mounts mounts = { 0 };
+	const char *scratch = rt->scratch_dir ? rt->scratch_dir : "/run/kukeon";
+	const struct ctr_mount *mt;
+	cleanup_free char *data = NULL;
+	unsigned long flags = 0;
+	struct kk_err e = { 0 };
+	int ret = -1, r;
+
+	v->key = kk_xasprintf("%s-kkview", id);
+	r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts, &e);
+	/* a view left by a process that died here is in the way: drop it and retry */
+	if (r < 0 && e.code == EEXIST &&
+	    ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &e) == 0)
+		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
+				      &e);
+	if (r < 0) {
+		*err = e;
+		free(v->key);
+		v->key = NULL;
+		return -1;
+	}
+	if (mounts.n != 1) {
+		kk_err_set(err, ENOTSUP, "image rootfs view has %zu mounts", mounts.n);
+		goto out;
+	}
+	mt = &mounts.m[0];
+	if (strcmp(mt->type, "bind") == 0 || strcmp(mt->type, "rbind") == 0) {
+		v->path = kk_xstrdup(mt->source);
+		ret = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < mt->n_options; i++) {
+		const char *opt = mt->options[i];
+
+		if (strcmp(opt, "ro") == 0)
+			flags |= MS_RDONLY;
+		else if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0)
+			flags |= MS_BIND | MS_REC;
+		else if (strcmp(opt, "rw") != 0) {
+			char *nd = kk_xasprintf("%s%s%s", data ? data : "", data ? "," : "", opt);
+
+			free(data);
+			data = nd;
+		}
+	}
+	if (kk_mkdir_p(scratch, 0700, err) < 0)
+		goto out;
+	v->dir = kk_xasprintf("%s/rootfs-%s-XXXXXX", scratch, id);
+	if (!mkdtemp(v->dir)) {
+		kk_err_sys(err, "mkdtemp `%s`", v->dir);
+		free(v->dir);
+		v->dir = NULL;
+		goto out;
+	}
+	if (mount(mt->source, v->dir, mt->type, flags | MS_RDONLY, data) < 0) {
+		kk_err_sys(err, "mount image rootfs on `%s`", v->dir);
+		rmdir(v->dir);
+		free(v->dir);
+		v->dir = NULL;
+		goto out;
+	}
+	v->path = kk_xstrdup(v->dir);
+	ret = 0;
+out:
+	ctr_mounts_clear(&mounts);
+	if (ret < 0)
+		rootfs_view_close(rt, v);
+	return ret;
+}
+
+static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
+			struct ctr_image_rootfs *img, struct kk_err *err)
+{
+	if (!c->spec->image || !*c->spec->image)
+		return kk_err_set(err, EINVAL, "image: required");
+	if (ctr_image_rootfs(rt->conn, c->spec->image, img, err) < 0) {
+		if (err->code == ENOENT)
+			return kk_err_set(err, ENOENT,
+					  "image `%s` is not in containerd namespace `%s` (load "
+					  "it first: nothing is pulled here)",
+					  c->spec->image, kk_str(ctr_namespace(rt->conn)));
+		return -1;
+	}
+	return 0;
+}
+
+/* The spec for c, its image's rootfs chain id in *chain (may be NULL). */
+static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
+		      bool stage, char **chain, cJSON **out, struct kk_err *err)
+{
+	struct ctr_image_rootfs img = { 0 };
+	struct rootfs_view view = { 0 };
+	struct oci_map m = { 0 };
+	char net[64], ipc[64], uts[64];
+	int ret = -1;
+
+	if (image_rootfs(rt, c, &img, err) < 0)
+		return -1;
+	if (map_opts(rt, c, &img, stage, &m, err) < 0)
+		goto out;
+	if (rootfs_view_open(rt, c->id, img.chain_id, &view, err) < 0)
+		goto out;
+	m.o.rootfs = view.path;
+	if (join_pid) {
+		snprintf(net, sizeof(net), "/proc/%u/ns/net", join_pid);
+		snprintf(ipc, sizeof(ipc), "/proc/%u/ns/ipc", join_pid);
+		snprintf(uts, sizeof(uts), "/proc/%u/ns/uts", join_pid);
+		m.o.join.net = net;
+		m.o.join.ipc = ipc;
+		m.o.join.uts = uts;
+	}
+	ret = kk_oci_spec_build(&m.o, out, err);
+	rootfs_view_close(rt, &view);
+	if (ret == 0 && chain)
+		*chain = kk_xstrdup(img.chain_id);
+out:
+	oci_map_clear(&m);
+	ctr_image_rootfs_clear(&img);
+	return ret;
+}
+
+int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
+			 struct cJSON **out, struct kk_err *err)
+{
+	if (build_spec(rt, c, join_pid, false, NULL, out, err) < 0)
+		return kk_err_wrap(err, "container `%s`", cname(c));
+	return 0;
+}
+
+/* ---- containerd objects ------------------------------------------------------------------ */
+
+static void lease_expiry(char *buf, size_t size)
+{
+	time_t t = time(NULL) + 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void secrets_remove(const struct kk_rt *rt, const char *id)
+{
+	cleanup_free char *dir =
+		kk_xasprintf("%s/%s", rt->secrets_dir ? rt->secrets_dir : KK_RT_SECRETS_DIR, id);
+	struct kk_err ignored = { 0 };
+
+	kk_rm_rf(dir, &ignored);
+}
+
+static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
+{
+	for (size_t i = 0; in && i < in->n; i++)
+		ctr_labels_set(out, in->v[i].key, in->v[i].value);
+}
+
+static int container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			    struct kk_err *err)
+{
+	cleanup_(json_freep) cJSON *spec = NULL;
+	cleanup_free char *chain = NULL, *text = NULL, *lease_id = NULL, *prev = NULL;
+	struct ctr_labels lease_labels = { 0 };
+	struct ctr_container rec = { 0 };
+	struct kk_err ignored = { 0 }, e = { 0 };
+	char when[32];
+	int r;
+
+	if (kk_rt_container_validate(c, err) < 0)
+		return -1;
+	if (build_spec(rt, c, 0, true, &chain, &spec, err) < 0)
+		goto undo_secrets;
+	text = cJSON_PrintUnformatted(spec);
+
+	/* the new snapshot is held by a lease until the container record references it */
+	lease_id = kk_xasprintf("kukeon-create-%s", c->id);
+	lease_expiry(when, sizeof(when));
+	ctr_labels_set(&lease_labels, "containerd.io/gc.expire", when);
+	r = ctr_lease_create(rt->conn, lease_id, &lease_labels, NULL, &e);
+	ctr_labels_clear(&lease_labels);
+	/* a lease left by a process that died here is reused (and deleted below) */
+	if (r < 0 && e.code != EEXIST) {
+		*err = e;
+		goto undo_secrets;
+	}
+	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
+	ctr_set_lease(rt->conn, lease_id);
+	if (ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, err) < 0)
+		goto undo_lease;
+	rec.id = (char *)c->id;
+	rec.image = c->spec->image;
+	rec.runtime = (char *)CTR_RUNTIME_RUNC_V2;
+	rec.spec = text;
+	rec.spec_len = strlen(text);
+	rec.snapshotter = (char *)snapshotter(rt);
+	rec.snapshot_key = (char *)c->id;
+	labels_to_ctr(c->labels, &rec.labels);
+	r = ctr_container_create(rt->conn, &rec, err);
+	ctr_labels_clear(&rec.labels);
+	if (r < 0)
+		goto undo_snapshot;
+	ctr_set_lease(rt->conn, prev);
+	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+	return 0;
+
+undo_snapshot:
+	ctr_snapshot_remove(rt->conn, snapshotter(rt), c->id, &ignored);
+undo_lease:
+	ctr_set_lease(rt->conn, prev);
+	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+undo_secrets:
+	secrets_remove(rt, c->id);
+	return -1;
+}
+
+int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			   struct kk_err *err)
+{
+	if (container_create(rt, c, err) < 0)
+		return strncmp(err->msg, "container `", 11) == 0
+			       ? -1
+			       : kk_err_wrap(err, "container `%s`", cname(c));
+	return 0;
+}
+
+/* Point the stored spec at the namespaces of join_pid. */
+static int spec_join(const struct kk_rt *rt, struct ctr_container *rec, uint32_t join_pid,
+		     struct kk_err *err)
+{
+	static const char *const paths[] = { "spec", NULL };
+	cleanup_(json_freep) cJSON *spec = cJSON_Parse(rec->spec);
+	char net[64], ipc[64], uts[64];
+	struct kk_oci_ns_paths ns = { net, ipc, uts, NULL };
+	char *text;
+
+	if (!spec)
+		return kk_err_set(err, EBADMSG, "stored spec is not JSON");
+	snprintf(net, sizeof(net), "/proc/%u/ns/net", join_pid);
+	snprintf(ipc, sizeof(ipc), "/proc/%u/ns/ipc", join_pid);
+	snprintf(uts, sizeof(uts), "/proc/%u/ns/uts", join_pid);
+	if (kk_oci_spec_join_namespaces(spec, &ns, err) < 0)
+		return -1;
+	text = cJSON_PrintUnformatted(spec);
+	free(rec->spec);
+	rec->spec = text;
+	rec->spec_len = strlen(text);
+	return ctr_container_update(rt->conn, rec, paths, err);
+}
+
+static int64_t label_int(const struct ctr_labels *l, const char *key)
+{
+	const char *v = ctr_labels_get(l, key);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static int container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
+			   uint32_t join_pid, uint32_t *pid_out, struct kk_err *err)
+{
+	static const char *const label_paths[] = { "labels." KK_RT_LABEL_RESTARTS,
+						   "labels." KK_RT_LABEL_STARTED_AT, NULL };
+	struct ctr_container rec = { 0 };
+	struct ctr_process proc = { 0 };
+	struct ctr_mounts mounts = { 0 };
+	struct ctr_task_create_opts topts = { 0 };
+	struct kk_err e = { 0 }, ignored = { 0 };
+	cleanup_free char *log_uri = NULL, *log_dir = NULL;
+	bool created = false, restarted = false;
+	uint32_t pid = 0;
+	char buf[32];
+	int ret = -1;
+
+	if (ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
+		if (e.code != ENOENT) {
+			*err = e;
+			return -1;
+		}
+		if (container_create(rt, c, err) < 0)
+			return -1;
+		created = true;
+		if (ctr_container_get(rt->conn, c->id, &rec, err) < 0)
+			goto undo_container;
+	}
+	if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
+		if (proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED) {
+			if (pid_out)
+				*pid_out = proc.pid;
+			ret = 0;
+			goto out;
+		}
+		if (ctr_task_delete(rt->conn, c->id, NULL, err) < 0)
+			goto out;
+		restarted = true;
+	} else if (e.code != ENOENT) {
+		*err = e;
+		goto out;
+	}
+	if (join_pid && spec_join(rt, &rec, join_pid, err) < 0)
+		goto undo_container;
+	if (ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
+		goto undo_container;
+	topts.rootfs = &mounts;
+	if (c->log_path) {
+		log_dir = kk_xstrdup(c->log_path);
+		*strrchr(log_dir, '/') = '\0';
+		if ((*log_dir && kk_mkdir_p(log_dir, 0750, err) < 0) ||
+		    ctr_log_uri(c->log_path, &log_uri, err) < 0)
+			goto undo_container;
+		topts.stdout_path = log_uri;
+		topts.stderr_path = log_uri;
+	}
+	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
+		goto undo_container;
+	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
+		goto undo_task;
+	if (pid == 0) {
+		kk_err_set(err, EPROTO, "task started with pid 0");
+		goto undo_task;
+	}
+	/* as upstream: the task's processes move into a `_payload` leaf of its cgroup, so a
+	 * nested runtime inside may enable controllers there (no internal processes) */
+	if (rt->cg && c->cell_cgroup && *c->cell_cgroup) {
+		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
+
+		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
+	}
+	snprintf(buf, sizeof(buf), "%lld",
+		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
+	ctr_labels_set(&rec.labels, KK_RT_LABEL_RESTARTS, buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	ctr_labels_set(&rec.labels, KK_RT_LABEL_STARTED_AT, buf);
+	/* informative only: a failure here leaves a running task without its bookkeeping */
+	ctr_container_update(rt->conn, &rec, label_paths, &ignored);
+	if (pid_out)
+		*pid_out = pid;
+	ret = 0;
+	goto out;
+
+undo_task:
+	ctr_task_kill(rt->conn, c->id, SIGKILL, true, &ignored);
+	ctr_task_wait(rt->conn, c->id, KK_RT_KILL_WAIT_MS, NULL, NULL, &ignored);
+	ctr_task_delete(rt->conn, c->id, NULL, &ignored);
+undo_container:
+	if (created)
+		kk_rt_container_delete(rt, c->id, &ignored);
+out:
+	ctr_mounts_clear(&mounts);
+	ctr_process_clear(&proc);
+	ctr_container_clear(&rec);
+	return ret;
+}
+
+int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
+			  uint32_t join_pid, uint32_t *pid, struct kk_err *err)
+{
+	if (container_start(rt, c, join_pid, pid, err) < 0)
+		return strncmp(err->msg, "container `", 11) == 0
+			       ? -1
+			       : kk_err_wrap(err, "container `%s`", cname(c));
+	return 0;
+}
+
+int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)
+{
+	struct ctr_process proc = { 0 };
+	struct kk_err e = { 0 };
+	bool running;
+
+	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
+		if (e.code == ENOENT)
+			return 0;
+		*err = e;
+		return kk_err_wrap(err, "stop container `%s`", id);
+	}
+	running = proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED ||
+		  proc.status == CTR_TASK_PAUSING;
+	ctr_process_clear(&proc);
+	if (!running)
+		return 0;
+	if (timeout_ms <= 0)
+		timeout_ms = KK_RT_STOP_TIMEOUT_MS;
+	if (ctr_task_kill(rt->conn, id, SIGTERM, false, &e) == 0 &&
+	    ctr_task_wait(rt->conn, id, timeout_ms, NULL, NULL, &e) == 0)
+		return 0;
+	if (e.code != ETIMEDOUT && e.code != 0) {
+		/* the task may have exited between get and kill */
+		struct kk_err e2 = { 0 };
+
+		if (ctr_task_wait(rt->conn, id, 100, NULL, NULL, &e2) == 0)
+			return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	if (ctr_task_kill(rt->conn, id, SIGKILL, true, &e) < 0 && e.code != ENOENT) {
+		*err = e;
+		return kk_err_wrap(err, "stop container `%s`: SIGKILL", id);
+	}
+	if (ctr_task_wait(rt->conn, id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e) < 0)
+		return kk_err_set(err, ETIMEDOUT,
+				  "stop container `%s`: task is still running after SIGKILL", id);
+	return 0;
+}
+
+int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, struct kk_err *err)
+{
+	if (ctr_task_kill(rt->conn, id, signal, true, err) < 0)
+		return kk_err_wrap(err, "kill container `%s`", id);
+	return 0;
+}
+
+int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
+{
+	struct ctr_process proc = { 0 };
+	struct ctr_container rec = { 0 };
+	struct kk_err e = { 0 };
+
+	if (ctr_task_get(rt->conn, id, &proc, &e) == 0) {
+		if (proc.status != CTR_TASK_STOPPED && proc.status != CTR_TASK_CREATED) {
+			ctr_task_kill(rt->conn, id, SIGKILL, true, &e);
+			ctr_task_wait(rt->conn, id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+		}
+		ctr_process_clear(&proc);
+		memset(&e, 0, sizeof(e));
+		if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
+			*err = e;
+			return kk_err_wrap(err, "delete container `%s`: task", id);
+		}
+	} else if (e.code != ENOENT) {
+		*err = e;
+		return kk_err_wrap(err, "delete container `%s`", id);
+	}
+	memset(&e, 0, sizeof(e));
+	if (ctr_container_get(rt->conn, id, &rec, &e) < 0) {
+		if (e.code != ENOENT) {
+			*err = e;
+			return kk_err_wrap(err, "delete container `%s`", id);
+		}
+		secrets_remove(rt, id);
+		return 0;
+	}
+	/* the snapshot first, while the record still keeps the garbage collector off it */
+	if (rec.snapshot_key && *rec.snapshot_key &&
+	    ctr_snapshot_remove(rt->conn, *rec.snapshotter ? rec.snapshotter : snapshotter(rt),
+				rec.snapshot_key, &e) < 0 &&
+	    e.code != ENOENT) {
+		ctr_container_clear(&rec);
+		*err = e;
+		return kk_err_wrap(err, "delete container `%s`: snapshot", id);
+	}
+	ctr_container_clear(&rec);
+	memset(&e, 0, sizeof(e));
+	if (ctr_container_delete(rt->conn, id, &e) < 0 && e.code != ENOENT) {
+		*err = e;
+		return kk_err_wrap(err, "delete container `%s`", id);
+	}
+	secrets_remove(rt, id);
+	return 0;
+}
+
+/* ---- status ------------------------------------------------------------------------------ */
+
+int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *name,
+			   struct kk_container_status *out, uint32_t *pid, struct kk_err *err)
+{
+	struct ctr_container rec = { 0 };
+	struct ctr_process proc = { 0 };
+	struct kk_err e = { 0 };
+	int64_t started;
+
+	kk_container_status_clear(out);
+	out->name = kk_xstrdup(name ? name : id);
+	out->id = kk_xstrdup(name ? name : id);
+	if (pid)
+		*pid = 0;
+	if (ctr_container_get(rt->conn, id, &rec, &e) < 0) {
+		if (e.code == ENOENT) {
+			out->state = KK_CONTAINER_STOPPED;
+			return 0;
+		}
+		*err = e;
+		return kk_err_wrap(err, "status of container `%s`", id);
+	}
+	out->restart_count = label_int(&rec.labels, KK_RT_LABEL_RESTARTS);
+	started = label_int(&rec.labels, KK_RT_LABEL_STARTED_AT);
+	if (started > 0)
+		out->start_time = kk_time_from_unix(started, 0);
+	if (out->restart_count > 0 && started > 0)
+		out->restart_time = out->start_time;
+	ctr_container_clear(&rec);
+	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
+		if (e.code == ENOENT) {
+			out->state = KK_CONTAINER_PENDING;
+			out->start_time = (struct kk_time){ 0 };
+			return 0;
+		}
+		*err = e;
+		return kk_err_wrap(err, "status of container `%s`", id);
+	}
+	switch (proc.status) {
+	case CTR_TASK_RUNNING:
+		out->state = KK_CONTAINER_READY;
+		break;
+	case CTR_TASK_CREATED:
+		out->state = KK_CONTAINER_PENDING;
+		break;
+	case CTR_TASK_STOPPED:
+		out->state = KK_CONTAINER_STOPPED;
+		break;
+	case CTR_TASK_PAUSED:
+		out->state = KK_CONTAINER_PAUSED;
+		break;
+	case CTR_TASK_PAUSING:
+		out->state = KK_CONTAINER_PAUSING;
+		break;
+	default:
+		out->state = KK_CONTAINER_UNKNOWN;
+	}
+	if (proc.status == CTR_TASK_STOPPED) {
+		out->exit_code = proc.exit_status;
+		if (proc.exited_ns > 0)
+			out->finish_time =
+				kk_time_from_unix(proc.exited_ns / 1000000000,
+						  (int32_t)(proc.exited_ns % 1000000000));
+		if (proc.exit_status > 128 && proc.exit_status < 128 + 65) {
+			const char *abbrev = sigabbrev_np((int)proc.exit_status - 128);
+
+			if (abbrev)
+				out->exit_signal = kk_xasprintf("SIG%s", abbrev);
+		}
+	} else if (pid && proc.status != CTR_TASK_CREATED) {
+		*pid = proc.pid;
+	}
+	ctr_process_clear(&proc);
+	return 0;
+}

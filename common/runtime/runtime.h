@@ -1,0 +1,231 @@
+/* common/runtime/runtime.h - cells and containers on the host: containerd containers and
+ * tasks, the cell cgroup, CNI for the root container, the managed /etc files, status.
+ *
+ * A library for the controller. It takes fully derived inputs (names, containerd ids,
+ * cgroup paths, the cell dir) and writes no metadata: what it learns (pids, the cell IP,
+ * container statuses) comes back in out-params.
+ *
+ * Life of a cell (reference §3.2-§3.4, §4):
+ *   kk_rt_cell_start   cgroup (+ delegation), /etc/hostname and /etc/hosts under cell_dir,
+ *                      root container + task, CNI ADD into its netns, /etc/hosts with the
+ *                      cell IP, then every other container joining the root's net/ipc/uts
+ *                      namespaces. Containers that exist are reused; a stopped task is
+ *                      deleted and a new one started (restartCount + 1). On failure
+ *                      everything this call made is undone.
+ *   kk_rt_cell_stop    SIGTERM, grace, SIGKILL for each non-root task, CNI DEL, then the
+ *                      root. Stopped tasks are kept so status shows exit codes.
+ *   kk_rt_cell_kill    SIGKILL now to every task (CNI DEL first, while the netns lives).
+ *   kk_rt_cell_delete  CNI DEL, tasks, containers, snapshots, staged secrets, etc files,
+ *                      cgroup.
+ *   kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of the
+ *                      cell (by labels and id prefix), the CNI cache entry and host-local
+ *                      IPs (even with the netns gone), and the cgroup subtree (killed).
+ *
+ * Errors name the resource and the field: "cell `web`: container `api`: volumes[0]: bind
+ * source `/nope` does not exist". */
+#ifndef KK_COMMON_RUNTIME_RUNTIME_H
+#define KK_COMMON_RUNTIME_RUNTIME_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/oci/oci.h"
+
+struct ctr_conn;
+struct kk_cgroup;
+struct kk_cell;
+struct kk_cni_host;
+struct kk_container_spec;
+struct kk_container_status;
+struct kk_labels;
+struct kk_space_container_defaults;
+
+/* upstream's grace period between SIGTERM and SIGKILL, and the wait after SIGKILL */
+#define KK_RT_STOP_TIMEOUT_MS 5000
+#define KK_RT_KILL_WAIT_MS    5000
+/* where secrets with a mountPath are staged: <dir>/<containerd id>/<name>, 0400 */
+#define KK_RT_SECRETS_DIR "/run/kukeon/secrets"
+/* the default root container (reference §5.2), minus the image: see kk_rt_cell.root_image */
+#define KK_RT_ROOT_ID "root"
+/* container labels this library keeps (restart count and the last start time) */
+#define KK_RT_LABEL_RESTARTS   "kukeon.io/restart-count"
+#define KK_RT_LABEL_STARTED_AT "kukeon.io/started-at"
+
+/* What the runtime works with. Borrowed; conn carries the realm's namespace. Calls on one
+ * kk_rt must not run concurrently: a create sets the connection's lease for a moment
+ * (serialise per realm, or give each thread its own connection). */
+struct kk_rt {
+	struct ctr_conn *conn;
+	const struct kk_cgroup *cg;
+	const struct kk_cni_host *cni;
+	const char *snapshotter; /* NULL: "overlayfs" */
+	const char *secrets_dir; /* NULL: KK_RT_SECRETS_DIR */
+	const char *scratch_dir; /* where an image rootfs is mounted for user lookups (a
+				  * private dir made and removed per use); NULL: "/run/kukeon" */
+};
+
+/* One container, fully derived. Borrowed. */
+struct kk_rt_container {
+	const char *id;                       /* containerd id */
+	const char *name;                     /* spec id, for messages; NULL: id */
+	const struct kk_container_spec *spec; /* image, command, volumes ... (model) */
+	/* space spec.defaults.container, merged shallowly (container values win;
+	 * capabilities, securityOpts, tmpfs and resources replaced whole); NULL: none */
+	const struct kk_space_container_defaults *defaults;
+	bool root;
+	const char *hostname;    /* UTS hostname (root: the cell id) */
+	const char *cell_cgroup; /* the cell's cgroup: cgroupsPath is <cell_cgroup>/<id> */
+	struct kk_oci_identity identity;
+	const char *etc_hosts;          /* bind-mounted read-only at /etc/hosts; NULL: none */
+	const char *etc_hostname;       /* bind-mounted read-only at /etc/hostname; NULL: none */
+	const char *log_path;           /* stdout+stderr appended here; NULL: no IO */
+	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
+	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
+};
+
+/* Check the spec without side effects: image set, volumes (target absolute; bind source
+ * absolute and existing; tmpfs without source; known kind), secrets, and the whole OCI
+ * spec build (capabilities, securityOpts, sizes, resources) minus the image. */
+int kk_rt_container_validate(const struct kk_rt_container *c, struct kk_err *err);
+
+/* Build the OCI spec as create stores it (image config read from containerd, rootfs
+ * mounted for user lookups). *out is a new cJSON object. For tests and `kuke get -o`. */
+int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
+			 struct cJSON **out, struct kk_err *err);
+
+/* Create the containerd container: snapshot from the image (which must be in the
+ * namespace; nothing is pulled), spec, labels. EEXIST if the id is taken. Undone on
+ * failure (no snapshot, no container, no staged secret left). */
+int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			   struct kk_err *err);
+
+/* Start the container's task, creating the container first if it does not exist. A
+ * running task is kept (its pid returned); a stopped one is deleted and replaced
+ * (restart count + 1). join_pid != 0: join that process's net, ipc and uts namespaces
+ * (the cell's root task). *pid may be NULL. On failure the task, and the container if
+ * this call created it, are removed. */
+int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
+			  uint32_t join_pid, uint32_t *pid, struct kk_err *err);
+
+/* SIGTERM, wait up to timeout_ms (<= 0: KK_RT_STOP_TIMEOUT_MS), then SIGKILL and wait
+ * KK_RT_KILL_WAIT_MS. The stopped task is kept (status shows its exit). A missing
+ * container or task, or one not running, is success. */
+int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
+			 struct kk_err *err);
+
+/* Send signal to the task's processes now; no wait. No task: ENOENT. */
+int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, struct kk_err *err);
+
+/* Remove task (killed if running), snapshot, container and staged secrets. A missing one
+ * is success. */
+int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err *err);
+
+/* Status from containerd (reference §5.4, plus what upstream leaves empty): task running
+ * -> Ready, created -> Pending, stopped -> Stopped, paused -> Paused, pausing -> Pausing,
+ * other -> Unknown; no container -> Stopped; no task -> Pending. startTime, finishTime,
+ * exitCode, exitSignal (exit status above 128: "SIGKILL" ...) and restartCount are
+ * filled. out->name and out->id are set to name/id. *pid (may be NULL) is the task's pid
+ * or 0. A containerd error fails (the caller records Unknown). */
+int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *name,
+			   struct kk_container_status *out, uint32_t *pid, struct kk_err *err);
+
+/* ---- cells ---------------------------------------------------------------------------- */
+
+/* One cell, fully derived. Borrowed. */
+struct kk_rt_cell {
+	const char *realm, *space, *stack;
+	const char *cell;    /* spec.id: containerd ids, hostname, KUKEON_CELL_NAME */
+	const char *name;    /* metadata.name (root label kukeon.io/cell-name); NULL: cell */
+	const char *profile; /* KUKEON_CELL_PROFILE_NAME; NULL: none */
+	const struct kk_labels *labels; /* cell metadata labels (copied onto the root) */
+	const struct kk_container_spec *containers;
+	size_t n_containers;
+	const char *root_container_id; /* spec.rootContainerId; NULL: the root:true one */
+	const struct kk_space_container_defaults *defaults;
+	/* image of the default root container (id `root`, `sleep infinity`) when the cell has
+	 * no root container; NULL: the first container's image. Never pulled. */
+	const char *root_image;
+	const char *cgroup_path;   /* the cell's cgroup */
+	const char *cell_dir;      /* <runPath>/data/<r>/<s>/<st>/<cell>: etc-hosts, etc-hostname,
+				    * <container>/log */
+	const char *conflist_path; /* the space's CNI conflist; NULL: no CNI (host network) */
+	int stop_timeout_ms;       /* <= 0: KK_RT_STOP_TIMEOUT_MS */
+};
+
+/* The strings kk_rt_cell_from_model() derives; owned. */
+struct kk_rt_cell_paths {
+	char *cell_dir;      /* <run_path>/data/<realm>/<space>/<stack>/<cell name> */
+	char *cgroup_path;   /* status.cgroupPath, else <cgroup_root>/<r>/<s>/<st>/<cell name> */
+	char *conflist_path; /* <run_path>/data/<realm>/<space>/network.conflist */
+};
+/* Fill *out from a v1beta1 Cell (spec.realmId/spaceId/stackId, spec.id or the name,
+ * labels, containers, rootContainerId) and the host paths. *out borrows from cell, defaults,
+ * root_image and *paths: keep them alive while using it. cgroup_root NULL: "/kukeon". */
+void kk_rt_cell_from_model(const struct kk_cell *cell, const char *run_path,
+			   const char *cgroup_root,
+			   const struct kk_space_container_defaults *defaults,
+			   const char *root_image, struct kk_rt_cell *out,
+			   struct kk_rt_cell_paths *paths);
+void kk_rt_cell_paths_clear(struct kk_rt_cell_paths *paths);
+
+/* What kk_rt_cell_start/_status report. */
+struct kk_rt_cell_info {
+	char ip[INET_ADDRSTRLEN];               /* the cell's IPv4, "" if none */
+	uint32_t root_pid;                      /* 0 when the root task does not run */
+	char *root_id;                          /* owned: the root's containerd id */
+	struct kk_container_status *containers; /* owned: root first, then spec order */
+	size_t n_containers;
+	int state; /* enum kk_cell_state, derived as reference §5.4 */
+};
+void kk_rt_cell_info_clear(struct kk_rt_cell_info *info);
+
+/* Check a cell without side effects: names, container ids (duplicates), at most one root,
+ * rootContainerId, every container (kk_rt_container_validate). */
+int kk_rt_cell_validate(const struct kk_rt_cell *cell, struct kk_err *err);
+
+/* Validate, then bring the cell up (see the top of this file). info may be NULL. */
+int kk_rt_cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		     struct kk_rt_cell_info *info, struct kk_err *err);
+int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
+int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
+int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
+int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
+/* Statuses of the root and every container, the cell IP (from the CNI cache) and the
+ * derived cell state. */
+int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		      struct kk_rt_cell_info *info, struct kk_err *err);
+
+/* One container of the cell, by its spec id (the root is refused with upstream's
+ * "root container cannot be started directly, start the cell instead using 'kuke start
+ * cell <c>'"). Start needs the root task running (ESRCH otherwise) and joins it; it
+ * creates the containerd container if missing. Stop, kill and delete as the
+ * kk_rt_container_* calls. ENOENT for a name the cell does not have. */
+int kk_rt_cell_container_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			       const char *name, uint32_t *pid, struct kk_err *err);
+int kk_rt_cell_container_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, struct kk_err *err);
+int kk_rt_cell_container_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			      const char *name, int signal, struct kk_err *err);
+int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				const char *name, struct kk_err *err);
+
+/* The containerd id of a cell container (root or not), as kk_rt_cell_* use. */
+int kk_rt_cell_container_id(const struct kk_rt_cell *cell, const struct kk_container_spec *c,
+			    char **out, struct kk_err *err);
+
+/* ---- logs ----------------------------------------------------------------------------- */
+
+/* "<cell_dir>/<container>/log" (reference §8.5). A new string. */
+char *kk_rt_log_path(const char *cell_dir, const char *container);
+
+/* Copy the file at path to fd from offset *pos (0: the start) to its end; *pos moves on.
+ * With follow, keep polling every interval_ms for appended bytes until stop(arg) returns
+ * true (checked between polls; NULL: never). A file that shrinks is read again from 0. */
+typedef bool kk_rt_stop_fn(void *arg);
+int kk_rt_log_copy(const char *path, int fd, int64_t *pos, bool follow, int interval_ms,
+		   kk_rt_stop_fn *stop, void *arg, struct kk_err *err);
+
+#endif
