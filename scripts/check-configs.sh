@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 tap=/dev/null
 [ "${1:-}" = --tap ] && tap=$2
 applets=(kuke kukeond kuketty kuke-uninstall)
+# kuke writes $HOME/.kuke/kuke.yaml on first use (as upstream): keep it off the host
+HOME=$(mktemp -d /tmp/kukeon-configs-home.XXXXXX)
+export HOME
+trap 'rm -rf "$HOME"' EXIT
 n=0 failed=0
 : >"$tap"
 

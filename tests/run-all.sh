@@ -55,6 +55,9 @@ echo "== static checks"
 	echo "1..$i"
 } | tee "$results/static.tap"
 
+# tests must not touch the host's HOME (kuke creates ~/.kuke/kuke.yaml on first use)
+home_kuke_before=$([ -e "$HOME/.kuke" ] && echo yes || echo no)
+
 echo "== configs (scripts/check-configs.sh)"
 "$top/scripts/check-configs.sh" --tap "$results/configs.tap"
 
@@ -74,8 +77,11 @@ harness_rc=$?
 	if pgrep -f "$(head -n 1 "$report")" >/dev/null; then
 		left="$left processes"
 	fi
+	if [ "$home_kuke_before" = no ] && [ -e "$HOME/.kuke" ]; then
+		left="$left $HOME/.kuke"
+	fi
 	if [ -z "$left" ]; then
-		echo "ok 1 - harness left no temp dir, cgroup or process behind"
+		echo "ok 1 - harness left no temp dir, cgroup, process or host file behind"
 	else
 		echo "not ok 1 - harness left behind:$left"
 	fi
