@@ -325,6 +325,37 @@ static int apply_stack(struct kk_client *c, const struct kk_stack *d, struct out
 	return 0;
 }
 
+static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outcome *o,
+		      struct kk_err *err)
+{
+	struct kk_cell_get_result g = { 0 };
+	struct kk_cell_create_result r = { 0 };
+	cleanup_(kk_strv_freep) char **changes = NULL;
+
+	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id,
+			     d->meta.name, &g, err) < 0) {
+		if (err->code != ENOENT)
+			return -1;
+		*err = (struct kk_err){ 0 };
+		if (c->ops->cell_create(c, d, false, &r, err) < 0)
+			return -1;
+		kk_cell_create_result_clear(&r);
+		o->action = "created";
+		return 0;
+	}
+	kk_cell_get_result_clear(&g);
+	if (c->ops->cell_update(c, d, &changes, err) < 0)
+		return -1;
+	if (!changes) {
+		o->action = "unchanged";
+		return 0;
+	}
+	for (size_t i = 0; changes[i]; i++)
+		change(o, changes[i], changes[i]);
+	o->action = "updated";
+	return 0;
+}
+
 static void apply_one(struct kk_client *c, const struct kk_manifest_item *it, struct outcome *o)
 {
 	struct kk_err err = { 0 };
@@ -339,6 +370,9 @@ static void apply_one(struct kk_client *c, const struct kk_manifest_item *it, st
 		break;
 	case KK_KIND_STACK:
 		rc = apply_stack(c, it->doc->u.stack, o, &err);
+		break;
+	case KK_KIND_CELL:
+		rc = apply_cell(c, it->doc->u.cell, o, &err);
 		break;
 	default:
 		rc = kk_err_set(&err, ENOTSUP, "%s documents are not supported by this build yet",
@@ -490,6 +524,13 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 
 		rc = c->ops->stack_delete(c, s->spec.realm_id, s->spec.space_id, s->meta.name,
 					  force, cascade, &r, &err);
+		break;
+	}
+	case KK_KIND_CELL: {
+		const struct kk_cell *s = it->doc->u.cell;
+
+		rc = c->ops->cell_delete(c, s->spec.realm_id, s->spec.space_id, s->spec.stack_id,
+					 s->meta.name, &r, &err);
 		break;
 	}
 	default:

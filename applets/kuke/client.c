@@ -18,6 +18,8 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
 		.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
 		.log = &ctx->log,
+		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
+		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
 	};
 
 	kk_log(&ctx->log, KK_LOG_INFO, "running the controller in-process", "runPath",

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/controller/cell.h"
 #include "common/controller/hierarchy.h"
 #include "common/err.h"
 
@@ -58,6 +59,29 @@ struct kk_client_ops {
 	int (*stack_purge)(struct kk_client *c, const char *realm, const char *space,
 			   const char *name, bool force, bool cascade, struct kk_delete_result *res,
 			   struct kk_err *err);
+
+	/* cells: realm/space/stack NULL or "" mean "default" */
+	int (*cell_create)(struct kk_client *c, const struct kk_cell *req, bool inject_labels,
+			   struct kk_cell_create_result *res, struct kk_err *err);
+	int (*cell_get)(struct kk_client *c, const char *realm, const char *space,
+			const char *stack, const char *name, struct kk_cell_get_result *res,
+			struct kk_err *err);
+	int (*cell_list)(struct kk_client *c, const char *realm, const char *space,
+			 const char *stack, struct kk_cell ***out, size_t *n, struct kk_err *err);
+	int (*cell_update)(struct kk_client *c, const struct kk_cell *desired, char ***changes,
+			   struct kk_err *err);
+	int (*cell_start)(struct kk_client *c, const char *realm, const char *space,
+			  const char *stack, const char *name, struct kk_err *err);
+	int (*cell_stop)(struct kk_client *c, const char *realm, const char *space,
+			 const char *stack, const char *name, struct kk_err *err);
+	int (*cell_kill)(struct kk_client *c, const char *realm, const char *space,
+			 const char *stack, const char *name, struct kk_err *err);
+	int (*cell_delete)(struct kk_client *c, const char *realm, const char *space,
+			   const char *stack, const char *name, struct kk_delete_result *res,
+			   struct kk_err *err);
+	int (*cell_purge)(struct kk_client *c, const char *realm, const char *space,
+			  const char *stack, const char *name, struct kk_delete_result *res,
+			  struct kk_err *err);
 
 	void (*free)(struct kk_client *c);
 };

@@ -108,6 +108,52 @@ static void local_free(struct kk_client *c)
 	kk_local_free(L(c));
 }
 
+static int cell_create(struct kk_client *c, const struct kk_cell *req, bool inject,
+		       struct kk_cell_create_result *res, struct kk_err *err)
+{
+	return kk_ctl_cell_create(L(c), req, inject, res, err);
+}
+static int cell_get(struct kk_client *c, const char *r, const char *s, const char *t,
+		    const char *name, struct kk_cell_get_result *res, struct kk_err *err)
+{
+	return kk_ctl_cell_get(L(c), r, s, t, name, res, err);
+}
+static int cell_list(struct kk_client *c, const char *r, const char *s, const char *t,
+		     struct kk_cell ***out, size_t *n, struct kk_err *err)
+{
+	return kk_ctl_cell_list(L(c), r, s, t, out, n, err);
+}
+static int cell_update(struct kk_client *c, const struct kk_cell *d, char ***changes,
+		       struct kk_err *err)
+{
+	return kk_ctl_cell_update(L(c), d, changes, err);
+}
+static int cell_start(struct kk_client *c, const char *r, const char *s, const char *t,
+		      const char *name, struct kk_err *err)
+{
+	return kk_ctl_cell_start(L(c), r, s, t, name, err);
+}
+static int cell_stop(struct kk_client *c, const char *r, const char *s, const char *t,
+		     const char *name, struct kk_err *err)
+{
+	return kk_ctl_cell_stop(L(c), r, s, t, name, err);
+}
+static int cell_kill(struct kk_client *c, const char *r, const char *s, const char *t,
+		     const char *name, struct kk_err *err)
+{
+	return kk_ctl_cell_kill(L(c), r, s, t, name, err);
+}
+static int cell_delete(struct kk_client *c, const char *r, const char *s, const char *t,
+		       const char *name, struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_cell_delete(L(c), r, s, t, name, res, err);
+}
+static int cell_purge(struct kk_client *c, const char *r, const char *s, const char *t,
+		      const char *name, struct kk_delete_result *res, struct kk_err *err)
+{
+	return kk_ctl_cell_purge(L(c), r, s, t, name, res, err);
+}
+
 static const struct kk_client_ops local_ops = {
 	.transport = "in-process",
 	.realm_create = realm_create,
@@ -128,6 +174,15 @@ static const struct kk_client_ops local_ops = {
 	.stack_update = stack_update,
 	.stack_delete = stack_delete,
 	.stack_purge = stack_purge,
+	.cell_create = cell_create,
+	.cell_get = cell_get,
+	.cell_list = cell_list,
+	.cell_update = cell_update,
+	.cell_start = cell_start,
+	.cell_stop = cell_stop,
+	.cell_kill = cell_kill,
+	.cell_delete = cell_delete,
+	.cell_purge = cell_purge,
 	.free = local_free,
 };
 

@@ -42,6 +42,8 @@ int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct
 	l->cgroup_mount =
 		kk_xstrdup(opts->cgroup_mount ? opts->cgroup_mount : KK_CGROUP_DEFAULT_MOUNT);
 	l->log = opts->log;
+	l->cni_plugin_path = opts->cni_plugin_path ? kk_xstrdup(opts->cni_plugin_path) : NULL;
+	l->cni_cache_dir = opts->cni_cache_dir ? kk_xstrdup(opts->cni_cache_dir) : NULL;
 	l->store = kk_store_new(opts->run_path);
 	*out = TAKE_PTR(l);
 	return 0;
@@ -59,6 +61,8 @@ void kk_local_free(struct kk_local *l)
 	free(l->cgroup_mount);
 	free(l->cgroup_root);
 	free(l->ns_suffix);
+	free(l->cni_plugin_path);
+	free(l->cni_cache_dir);
 	free(l);
 }
 

@@ -35,10 +35,13 @@ struct kk_local_opts {
 	const char *cgroup_root;       /* NULL: /kukeon */
 	const char *ns_suffix;         /* NULL: kukeon.io */
 	const struct kk_log *log;      /* borrowed; NULL = silent */
+	const char *cni_plugin_path;   /* NULL: KK_CNI_DEFAULT_PLUGIN_PATH */
+	const char *cni_cache_dir;     /* NULL: the compiled-in CNI cache dir */
 };
 
 struct kk_local {
 	char *run_path, *containerd_socket, *cgroup_mount, *cgroup_root, *ns_suffix; /* owned */
+	char *cni_plugin_path, *cni_cache_dir;                                    /* owned */
 	const struct kk_log *log;
 	struct kk_store *store;
 	struct kk_cgroup *cg;  /* opened on first use */

@@ -1,0 +1,293 @@
+/* applets/kuke/cell.c - kuke create | get | delete | purge | start | stop | kill  cell.
+ *
+ * Output, flags and messages as upstream v0.5.0 (reference CLI §3.5-§3.9). */
+#include "applets/kuke/kuke.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/codec.h"
+#include "common/strv.h"
+#include "common/table.h"
+#include "common/yaml.h"
+#include "applets/kuke/client.h"
+#include "applets/kuke/opts.h"
+
+#define DEFAULT_SCOPE "default"
+
+struct flags {
+	const char *realm, *space, *stack, *output;
+	bool show_controllers, cascade, force;
+	const char *name;
+	int n_pos;
+};
+
+static const char *or_default(const char *s)
+{
+	return s && *s ? s : DEFAULT_SCOPE;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
+{
+	struct kuke_opt opts[8];
+	size_t n = 0;
+
+	opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
+	opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
+	opts[n++] = (struct kuke_opt){ "stack", 0, KUKE_OPT_STRING, &f->stack };
+	if (!strcmp(verb, "get")) {
+		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
+		opts[n++] = (struct kuke_opt){ "show-controllers", 0, KUKE_OPT_BOOL,
+					       &f->show_controllers };
+	}
+	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
+		/* accepted and ignored for cells, as upstream */
+		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
+		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
+	}
+	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
+		return kk_err_wrap(err, "%s cell", verb);
+	f->n_pos = *argc - 1;
+	f->name = *argc > 1 ? argv[1] : NULL;
+	return 0;
+}
+
+static int want_one(const struct flags *f, const char *verb, struct kk_err *err)
+{
+	if (f->n_pos != 1)
+		return kk_err_set(err, KK_EUSAGE, "%s cell: accepts 1 arg(s), received %d", verb,
+				  f->n_pos);
+	return 0;
+}
+
+static const char *outcome(bool created, bool pre, bool post)
+{
+	if (created)
+		return "created";
+	if (pre || post)
+		return "already existed";
+	return "missing";
+}
+
+int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_cell_create_result r = { 0 };
+	struct flags f = { 0 };
+	struct kk_cell req = { 0 };
+
+	if (parse("create", &argc, argv, &f, err) < 0)
+		return -1;
+	if (f.n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE, "create cell: accepts at most 1 arg(s), received %d",
+				  f.n_pos);
+	if (!f.name || !*f.name)
+		return kk_err_set(err, EINVAL,
+				  "cell name is required (usage: kuke create cell [name] [flags])");
+	req.meta.name = (char *)f.name;
+	req.spec.realm_id = (char *)or_default(f.realm);
+	req.spec.space_id = (char *)or_default(f.space);
+	req.spec.stack_id = (char *)or_default(f.stack);
+	if (kuke_client_open(ctx, &c, err) < 0 || c->ops->cell_create(c, &req, true, &r, err) < 0)
+		return -1;
+	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
+	       r.cell->spec.realm_id, r.cell->spec.space_id, r.cell->spec.stack_id);
+	printf("  - metadata: %s\n", outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
+	printf("  - cgroup: %s\n",
+	       outcome(!r.cgroup_exists_pre && r.cgroup_exists_post, r.cgroup_exists_pre,
+		       r.cgroup_exists_post));
+	printf("  - root container: %s\n", r.started ? (r.created ? "created" : "already existed")
+						     : "missing");
+	if (r.cell->spec.n_containers == 0)
+		printf("  - containers: none defined\n");
+	for (size_t i = 0; i < r.cell->spec.n_containers; i++)
+		printf("  - container %s: %s\n", kk_str(r.cell->spec.containers[i].id),
+		       r.created ? "created" : "already existed");
+	printf("  - containers: started\n");
+	kk_cell_create_result_clear(&r);
+	return 0;
+}
+
+enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
+
+static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
+{
+	if (!s || !*s)
+		s = getenv("KUKE_GET_OUTPUT");
+	if (!s || !*s || !strcasecmp(s, "table"))
+		*out = FMT_TABLE;
+	else if (!strcasecmp(s, "yaml"))
+		*out = FMT_YAML;
+	else if (!strcasecmp(s, "json"))
+		*out = FMT_JSON;
+	else
+		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: yaml, json, table)",
+				  s);
+	return 0;
+}
+
+static void print_tree(cJSON *t, enum fmt fmt)
+{
+	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
+					       : kk_yaml_emit(t, 2);
+
+	fputs(s, stdout);
+}
+
+int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	static const char *const hdr[] = { "NAME",  "REALM",  "SPACE",      "STACK",
+					   "STATE", "CGROUP", "CONTROLLERS" };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	cleanup_(kk_table_freep) struct kk_table *t = NULL;
+	struct flags f = { 0 };
+	enum fmt fmt = FMT_TABLE;
+	struct kk_cell **v = NULL;
+	size_t n = 0;
+
+	if (parse("get", &argc, argv, &f, err) < 0 || parse_output(f.output, &fmt, err) < 0)
+		return -1;
+	if (f.n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE, "get cell: accepts at most 1 arg(s), received %d",
+				  f.n_pos);
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	if (f.name) {
+		struct kk_cell_get_result r = { 0 };
+		cleanup_(kk_json_freep) cJSON *tree = NULL;
+
+		if (c->ops->cell_get(c, or_default(f.realm), or_default(f.space),
+				     or_default(f.stack), f.name, &r, err) < 0)
+			return -1;
+		tree = kk_cell_encode(r.cell, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
+		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
+		kk_cell_get_result_clear(&r);
+		return 0;
+	}
+	if (c->ops->cell_list(c, or_null(f.realm), or_null(f.space), or_null(f.stack), &v, &n,
+			      err) < 0)
+		return -1;
+	if (fmt != FMT_TABLE) {
+		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, kk_cell_encode(v[i], fmt == FMT_JSON ? KK_ENC_JSON
+											: KK_ENC_YAML));
+		print_tree(arr, fmt);
+	} else if (n == 0) {
+		printf("No cells found.\n");
+	} else {
+		t = kk_table_new(6 + f.show_controllers, hdr);
+		for (size_t i = 0; i < n; i++) {
+			const struct kk_status *st = &v[i]->status.common;
+			cleanup_free char *ctrls = NULL;
+			const char *row[7] = {
+				v[i]->meta.name,
+				kk_str(v[i]->spec.realm_id),
+				kk_str(v[i]->spec.space_id),
+				kk_str(v[i]->spec.stack_id),
+				kk_state_label(&kk_cell_states, st->state),
+				st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-",
+				NULL,
+			};
+
+			if (f.show_controllers) {
+				if (st->subtree_controllers.n) {
+					char **w = kk_xcalloc(st->subtree_controllers.n + 1,
+							      sizeof(*w));
+
+					memcpy(w, st->subtree_controllers.v,
+					       st->subtree_controllers.n * sizeof(*w));
+					ctrls = kk_strv_join(w, ",");
+					free(w);
+				}
+				row[6] = ctrls ? ctrls : "-";
+			}
+			kk_table_add(t, row);
+		}
+		kk_table_print(t, stdout);
+	}
+	kk_cell_list_free(v, n);
+	return 0;
+}
+
+enum op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_PURGE };
+
+static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct kk_err *err)
+{
+	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
+	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_delete_result r = { 0 };
+	struct flags f = { 0 };
+	const char *realm, *space, *stack;
+	int rc = -1;
+
+	if (parse(verb[op], &argc, argv, &f, err) < 0 || want_one(&f, verb[op], err) < 0)
+		return -1;
+	realm = or_default(f.realm);
+	space = or_default(f.space);
+	stack = or_default(f.stack);
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	switch (op) {
+	case OP_START:
+		rc = c->ops->cell_start(c, realm, space, stack, f.name, err);
+		break;
+	case OP_STOP:
+		rc = c->ops->cell_stop(c, realm, space, stack, f.name, err);
+		break;
+	case OP_KILL:
+		rc = c->ops->cell_kill(c, realm, space, stack, f.name, err);
+		break;
+	case OP_DELETE:
+		rc = c->ops->cell_delete(c, realm, space, stack, f.name, &r, err);
+		break;
+	case OP_PURGE:
+		rc = c->ops->cell_purge(c, realm, space, stack, f.name, &r, err);
+		break;
+	}
+	if (rc == 0) {
+		printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
+		if (op == OP_PURGE && r.purged) {
+			cleanup_free char *s = kk_strv_join(r.purged, " ");
+
+			printf("Additional resources purged: [%s]\n", s);
+		}
+	}
+	kk_delete_result_clear(&r);
+	return rc;
+}
+
+int kuke_start_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_START, argc, argv, err);
+}
+int kuke_stop_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_STOP, argc, argv, err);
+}
+int kuke_kill_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_KILL, argc, argv, err);
+}
+int kuke_delete_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_DELETE, argc, argv, err);
+}
+int kuke_purge_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_PURGE, argc, argv, err);
+}

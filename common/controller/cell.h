@@ -1,0 +1,65 @@
+/* common/controller/cell.h - cells: create (metadata + the runtime's start), get, list,
+ * start, stop, kill, delete, purge (upstream's controller for the Cell kind, v0.5.0).
+ *
+ * Same shape as hierarchy.h: names validated first, the stack must exist, the store is held
+ * under its flock for mutations, and metadata.json is the commit point: a create whose
+ * runtime start fails leaves nothing (the runtime undoes its own work), and one whose
+ * metadata write fails deletes what the runtime made. Status (state, containers, cgroup)
+ * comes from kk_rt_cell_status and is written with the metadata. */
+#ifndef KK_COMMON_CONTROLLER_CELL_H
+#define KK_COMMON_CONTROLLER_CELL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/controller/hierarchy.h"
+
+struct kk_cell_create_result {
+	struct kk_cell *cell; /* owned: the cell as stored after the call */
+	bool metadata_exists_pre, metadata_exists_post;
+	bool cgroup_exists_pre, cgroup_exists_post;
+	bool started;
+	bool created;
+	char ip[INET_ADDRSTRLEN]; /* the cell IP, "" if none */
+};
+struct kk_cell_get_result {
+	struct kk_cell *cell; /* owned; status refreshed from containerd (not persisted) */
+	char ip[INET_ADDRSTRLEN];
+};
+void kk_cell_create_result_clear(struct kk_cell_create_result *r);
+void kk_cell_get_result_clear(struct kk_cell_get_result *r);
+
+/* Create or ensure, then start. req->meta.name, spec.realmId/spaceId/stackId (NULL or "":
+ * "default"), spec.containers and labels are used; an existing cell keeps its stored spec.
+ * With inject_labels the kukeon.io labels are added when absent. */
+int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool inject_labels,
+		       struct kk_cell_create_result *res, struct kk_err *err);
+/* ENOENT `cell "<n>" not found in realm "<r>", space "<s>", stack "<t>"`. */
+int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		    const char *name, struct kk_cell_get_result *res, struct kk_err *err);
+/* NULL filters: every realm/space/stack. Stored metadata only. */
+int kk_ctl_cell_list(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		     struct kk_cell ***out, size_t *n, struct kk_err *err);
+void kk_cell_list_free(struct kk_cell **v, size_t n);
+/* Replace an existing cell's spec: changed containers are recreated, unchanged ones keep
+ * running; the cell is started. *changes (a new strv, NULL when nothing changed) gets
+ * upstream's words: `container "<id>" added|updated|removed`. */
+int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char ***changes,
+		       struct kk_err *err);
+int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space,
+		      const char *stack, const char *name, struct kk_err *err);
+int kk_ctl_cell_stop(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		     const char *name, struct kk_err *err);
+int kk_ctl_cell_kill(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		     const char *name, struct kk_err *err);
+/* Runtime delete (tasks, containers, CNI DEL, cgroup), then the metadata. */
+int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space,
+		       const char *stack, const char *name, struct kk_delete_result *res,
+		       struct kk_err *err);
+/* Delete ignoring errors, plus orphans, CNI cache and IPs; works without metadata. */
+int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space,
+		      const char *stack, const char *name, struct kk_delete_result *res,
+		      struct kk_err *err);
+
+#endif

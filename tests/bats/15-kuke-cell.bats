@@ -1,0 +1,166 @@
+# bats file_tags=kuke
+# kuke create | get | start | stop | kill | delete | purge cell, and apply -f / delete -f of
+# Cell documents: real busybox containers in the harness containerd; ctr, cgroupfs, the CNI
+# cache and host-local's store are the witnesses.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/hierarchy
+
+setup() {
+	hier_setup
+	R=tc$BATS_TEST_NUMBER
+	NS=$R.kukeon.io
+	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
+	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
+	IPAM=$BATS_TEST_TMPDIR/ipam
+}
+
+teardown() {
+	[ -d "$RP/data/$R" ] || return 0
+	local c
+	for c in $(ls "$RP/data/$R/sp/st" 2>/dev/null); do
+		[ -d "$RP/data/$R/sp/st/$c" ] && k purge cell "$c" --realm "$R" --space sp --stack st >/dev/null 2>&1
+	done
+	k purge realm "$R" --cascade >/dev/null 2>&1 || true
+	local br
+	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
+	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+}
+
+# realm with the busybox image, space (host-local's store moved under the test dir), stack
+scaffold() {
+	k create realm "$R" >/dev/null
+	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+	k create space sp --realm "$R" >/dev/null
+	local cl=$RP/data/$R/sp/network.conflist
+	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
+	k create stack st --realm "$R" --space sp >/dev/null
+}
+
+manifest() { # NAME [extra container yaml]
+	cat <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	    - id: app
+	      image: ${2:-$KUKEON_TEST_BUSYBOX_REF}
+	      command: sh
+	      args: ["-c", "echo hello-from-app; sleep infinity"]
+	EOF2
+}
+
+tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
+
+# bats test_tags=containerd
+@test "apply -f Cell: root and app run; get shows Ready; stop, start, kill, delete" {
+	require_containerd
+	scaffold
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	[[ "$output" == *'Cell "web": created'* ]]
+	run -0 tasks
+	[ "${lines[0]}" = "sp_st_web_app RUNNING" ]
+	[ "${lines[1]}" = "sp_st_web_root RUNNING" ]
+	run -0 k get cells --realm "$R"
+	[[ "${lines[0]}" == NAME*REALM*SPACE*STACK*STATE*CGROUP* ]]
+	[[ "${lines[2]}" == web*"$R"*sp*st*Ready*"$CGR/$R/sp/st/web"* ]]
+	[ -d "$CG/$R/sp/st/web" ]
+	# the cell got an address from host-local and the cache has the attachment
+	run -0 ls "$IPAM"/*
+	[[ "$output" == *10.* ]]
+	[ -n "$(ls "$KUKEON_CNI_CACHE_DIR/results")" ]
+	run -0 grep -r hello-from-app "$RP/data/$R/sp/st/web"
+	# apply again: unchanged, tasks kept
+	pid=$(hctr -n "$NS" tasks ls | awk '$1 ~ /_app$/ { print $2 }')
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	[[ "$output" == *'Cell "web": unchanged'* ]]
+	[ "$(hctr -n "$NS" tasks ls | awk '$1 ~ /_app$/ { print $2 }')" = "$pid" ]
+
+	run -0 k stop cell web --realm "$R" --space sp --stack st
+	[ "$output" = 'Stopped cell "web" from stack "st"' ]
+	run -0 tasks
+	[ "${lines[0]}" = "sp_st_web_app STOPPED" ]
+	run -0 k get cell web --realm "$R" --space sp --stack st -o json
+	[ "$(jq -r .status.state <<<"$output")" = Stopped ]
+	run -0 k start cell web --realm "$R" --space sp --stack st
+	[ "$output" = 'Started cell "web" from stack "st"' ]
+	run -0 tasks
+	[ "${lines[0]}" = "sp_st_web_app RUNNING" ]
+	run -0 k kill cell web --realm "$R" --space sp --stack st
+	[ "$output" = 'Killed cell "web" from stack "st"' ]
+	run -0 k get cell web --realm "$R" --space sp --stack st -o json
+	[ "$(jq -r '.status.containers[] | select(.id == "app") | .exitCode' <<<"$output")" = 137 ]
+
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	[ "$output" = 'Deleted cell "web" from stack "st"' ]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ ! -e "$CG/$R/sp/st/web" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
+	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
+	[ ! -e "$RP/data/$R/sp/st/web" ]
+	run -1 k get cell web --realm "$R" --space sp --stack st
+	[ "$output" = "kuke: cell \"web\" not found in realm \"$R\", space \"sp\", stack \"st\"" ]
+}
+
+# bats test_tags=containerd
+@test "apply -f Cell: a changed container is recreated; delete -f; purge" {
+	require_containerd
+	scaffold
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
+	root_pid=$(hctr -n "$NS" tasks ls | awk '$1 ~ /_root$/ { print $2 }')
+	sed 's/hello-from-app/hello-again/' "$BATS_TEST_TMPDIR/web.yaml" >"$BATS_TEST_TMPDIR/web2.yaml"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web2.yaml"
+	[[ "$output" == *'Cell "web": updated'* ]]
+	[[ "$output" == *'container "app" updated'* ]]
+	[ "$(hctr -n "$NS" tasks ls | awk '$1 ~ /_root$/ { print $2 }')" = "$root_pid" ]
+	run -0 tasks
+	[ "${lines[0]}" = "sp_st_web_app RUNNING" ]
+	run -0 k delete -f "$BATS_TEST_TMPDIR/web2.yaml"
+	[[ "$output" == *'Cell "web": deleted'* ]]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+
+	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
+	run -0 k purge cell web --realm "$R" --space sp --stack st
+	[ "${lines[0]}" = 'Purged cell "web" from stack "st"' ]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ ! -e "$CG/$R/sp/st/web" ]
+	[ ! -e "$RP/data/$R/sp/st/web" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
+}
+
+# bats test_tags=containerd
+@test "bad cells: image not in the realm, duplicate container id; nothing left" {
+	require_containerd
+	scaffold
+	manifest bad docker.io/library/nope:1 >"$BATS_TEST_TMPDIR/bad.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/bad.yaml"
+	[[ "$output" == *'Cell "bad": failed'* ]]
+	[[ "$output" == *'docker.io/library/nope:1'* ]]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ ! -e "$CG/$R/sp/st/bad" ]
+	[ ! -e "$RP/data/$R/sp/st/bad/metadata.json" ]
+	manifest dup | sed 's/- id: app/- id: root/' >"$BATS_TEST_TMPDIR/dup.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/dup.yaml"
+	[[ "$output" == *'Cell "dup": failed'* ]]
+	[[ "$output" == *root* ]]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	run -1 k create cell x --realm "$R" --space sp --stack nope
+	[ "$output" = "kuke: stack \"nope\" not found in realm \"$R\", space \"sp\"" ]
+	run -1 k stop cell zz --realm "$R" --space sp --stack st
+	[ "$output" = "kuke: cell \"zz\" not found in realm \"$R\", space \"sp\", stack \"st\"" ]
+}
