@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
@@ -290,4 +293,56 @@ int kuke_delete_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err 
 int kuke_purge_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
 	return act(ctx, OP_PURGE, argc, argv, err);
+}
+
+/* ---- log ----------------------------------------------------------------------------------- */
+
+/* SIGINT and SIGTERM are blocked while following; a pending one ends the copy. */
+static bool log_stop(void *arg)
+{
+	sigset_t pending;
+
+	(void)arg;
+	return sigpending(&pending) == 0 &&
+	       (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
+
+int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	const char *realm = NULL, *space = NULL, *stack = NULL, *container = NULL;
+	bool follow = false;
+	const struct kuke_opt opts[] = {
+		{ "realm", 0, KUKE_OPT_STRING, &realm },
+		{ "space", 0, KUKE_OPT_STRING, &space },
+		{ "stack", 0, KUKE_OPT_STRING, &stack },
+		{ "container", 0, KUKE_OPT_STRING, &container },
+		{ "follow", 'f', KUKE_OPT_BOOL, &follow },
+	};
+	sigset_t block, old;
+	int rc;
+
+	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
+		return kk_err_wrap(err, "log");
+	if (argc != 2)
+		return kk_err_set(err, KK_EUSAGE, "log: accepts 1 arg(s), received %d", argc - 1);
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	fflush(stdout);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (follow)
+		sigprocmask(SIG_BLOCK, &block, &old);
+	rc = c->ops->cell_log(c, or_default(realm), or_default(space), or_default(stack), argv[1],
+			      container, STDOUT_FILENO, follow, log_stop, NULL, err);
+	if (follow) {
+		struct timespec now = { 0 };
+
+		/* take the SIGINT/SIGTERM that ended the follow: it means "done", exit 0 */
+		while (sigtimedwait(&block, NULL, &now) > 0)
+			;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	return rc;
 }

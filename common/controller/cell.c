@@ -23,6 +23,8 @@
 #include "ctr/ctr.h"
 
 #define DEFAULT_SCOPE "default"
+/* upstream's default root image, used for a cell without containers (never pulled) */
+#define KK_CELL_DEFAULT_ROOT_IMAGE "docker.io/library/busybox:latest"
 
 static const char *scope(const char *s)
 {
@@ -165,7 +167,8 @@ static int env_runtime(struct kk_local *l, struct env *e, struct kk_err *err)
 		e->cni.cache_dir = l->cni_cache_dir;
 	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
 	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
-			      e->s ? e->s->spec.defaults_container : NULL, NULL, &e->rc,
+			      e->s ? e->s->spec.defaults_container : NULL,
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e->rc,
 			      &e->paths);
 	return 0;
 }
@@ -554,7 +557,9 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 	}
 	kk_rt_cell_paths_clear(&e.paths);
 	kk_rt_cell_from_model(e.cell, l->run_path, l->cgroup_root,
-			      e.s ? e.s->spec.defaults_container : NULL, NULL, &e.rc, &e.paths);
+			      e.s ? e.s->spec.defaults_container : NULL,
+			      e.cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e.rc,
+			      &e.paths);
 	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0) {
 		kk_err_wrap(err, "update cell `%s`", e.name);
 		goto out;
@@ -667,4 +672,70 @@ int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space,
 		      struct kk_err *err)
 {
 	return cell_remove(l, true, realm, space, stack, name, res, err);
+}
+
+int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		    const char *name, const char *container, int fd, bool follow,
+		    bool (*stop)(void *), void *arg, struct kk_err *err)
+{
+	struct env e = { 0 };
+	cleanup_free char *dir = NULL;
+	cleanup_free char *path = NULL;
+	const char *c = container && *container ? container : NULL;
+	int64_t pos = 0;
+	int rc = -1;
+
+	if (env_names(&e, realm, space, stack, name, err) < 0)
+		goto out;
+	rc = load_cell(l, &e.ref, &e.cell, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			not_found(err, &e.ref);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (!c) {
+		cleanup_(kk_strv_freep) char **cand = NULL;
+
+		for (size_t i = 0; i < e.cell->spec.n_containers; i++)
+			if (!e.cell->spec.containers[i].root &&
+			    strcmp(kk_str(e.cell->spec.containers[i].id),
+				   kk_str(e.cell->spec.root_container_id)) != 0)
+				kk_strv_push_take(&cand,
+						  kk_xstrdup(kk_str(e.cell->spec.containers[i].id)));
+		if (!cand) {
+			kk_err_set(err, ENOENT, "no attachable container in cell (cell \"%s\")",
+				   e.name);
+			goto out;
+		}
+		if (cand[1]) {
+			cleanup_free char *list = NULL;
+
+			kk_strv_sort(cand);
+			list = kk_strv_join(cand, ", ");
+			kk_err_set(err, EINVAL,
+				   "multiple attachable containers in cell; specify --container "
+				   "(cell \"%s\"): candidates: %s",
+				   e.name, list);
+			goto out;
+		}
+		c = find_container(&e.cell->spec, cand[0])->id;
+	} else if (!find_container(&e.cell->spec, c)) {
+		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", c, e.name);
+		goto out;
+	}
+	dir = kk_store_cell_dir(l->run_path, e.realm, e.space, e.stack, e.name);
+	path = kk_rt_log_path(dir, c);
+	if (access(path, F_OK) != 0) {
+		kk_err_set(err, ENOENT,
+			   "cell \"%s\" container \"%s\" has no log file at %s (the runtime shim "
+			   "has not opened it yet — try again after the container produces output)",
+			   e.name, c, path);
+		goto out;
+	}
+	rc = kk_rt_log_copy(path, fd, &pos, follow, 200, stop, arg, err);
+out:
+	env_clear(&e);
+	return rc;
 }

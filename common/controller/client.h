@@ -82,6 +82,9 @@ struct kk_client_ops {
 	int (*cell_purge)(struct kk_client *c, const char *realm, const char *space,
 			  const char *stack, const char *name, struct kk_delete_result *res,
 			  struct kk_err *err);
+	int (*cell_log)(struct kk_client *c, const char *realm, const char *space,
+			const char *stack, const char *name, const char *container, int fd,
+			bool follow, bool (*stop)(void *), void *arg, struct kk_err *err);
 
 	void (*free)(struct kk_client *c);
 };

@@ -153,6 +153,12 @@ static int cell_purge(struct kk_client *c, const char *r, const char *s, const c
 {
 	return kk_ctl_cell_purge(L(c), r, s, t, name, res, err);
 }
+static int cell_log(struct kk_client *c, const char *r, const char *s, const char *t,
+		    const char *name, const char *container, int fd, bool follow,
+		    bool (*stop)(void *), void *arg, struct kk_err *err)
+{
+	return kk_ctl_cell_log(L(c), r, s, t, name, container, fd, follow, stop, arg, err);
+}
 
 static const struct kk_client_ops local_ops = {
 	.transport = "in-process",
@@ -183,6 +189,7 @@ static const struct kk_client_ops local_ops = {
 	.cell_kill = cell_kill,
 	.cell_delete = cell_delete,
 	.cell_purge = cell_purge,
+	.cell_log = cell_log,
 	.free = local_free,
 };
 

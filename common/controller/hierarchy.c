@@ -12,6 +12,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
+#include "common/controller/cell.h"
 #include "common/controller/controller.h"
 #include "common/controller/namespace.h"
 #include "common/fs.h"
@@ -1250,16 +1251,24 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	n_cells = count_children(l, &ref);
 	if (n_cells && !cascade && !force)
 		return children_error(err, verb, "stack", name, n_cells, "cell(s)");
-	/* cells and their containers belong to the cell runtime; a delete cannot take them
-	 * down yet, a purge removes their metadata with the stack directory */
-	if (n_cells && cascade && !purge)
-		return kk_err_set(err, ENOTSUP,
-				  "failed to delete stack: stack \"%s\" has %zu cell(s) and cascade "
-				  "delete of cells is not available yet; use purge",
-				  name, n_cells);
 	if (local_instance(l, err) < 0)
 		return -1;
-	res->n_cascaded = cascade ? n_cells : 0;
+	if (cascade && n_cells) {
+		cleanup_(kk_strv_freep) char **cells = NULL;
+
+		if (kk_store_list(l->store, &ref, &cells, err) < 0)
+			return -1;
+		for (size_t i = 0; cells && cells[i]; i++) {
+			struct kk_delete_result sub = { 0 };
+
+			rc = purge ? kk_ctl_cell_purge(l, realm, space, name, cells[i], &sub, err)
+				   : kk_ctl_cell_delete(l, realm, space, name, cells[i], &sub, err);
+			kk_delete_result_clear(&sub);
+			if (rc < 0)
+				return kk_err_wrap(err, "failed to %s stack", verb);
+			res->n_cascaded++;
+		}
+	}
 	group = s && s->status.cgroup_path && *s->status.cgroup_path
 			? kk_xstrdup(s->status.cgroup_path)
 			: cgroup_group(l, realm, space, name);

@@ -164,3 +164,42 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 	run -1 k stop cell zz --realm "$R" --space sp --stack st
 	[ "$output" = "kuke: cell \"zz\" not found in realm \"$R\", space \"sp\", stack \"st\"" ]
 }
+
+# bats test_tags=containerd
+@test "log: a container's output, --container, -f until SIGTERM; errors" {
+	require_containerd
+	scaffold
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
+	run -0 k log web --realm "$R" --space sp --stack st
+	[ "$output" = hello-from-app ]
+	run -0 k logs web --realm "$R" --space sp --stack st --container app
+	[ "$output" = hello-from-app ]
+	"$KUKEON_LINKS/kuke" --run-path "$RP" log web --realm "$R" --space sp --stack st -f \
+		>"$BATS_TEST_TMPDIR/follow" &
+	pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/follow")" = hello-from-app ]
+	run -1 k log web --realm "$R" --space sp --stack st --container nope
+	[ "$output" = 'kuke: container "nope" not found in cell "web"' ]
+	run -1 k log zz --realm "$R" --space sp --stack st
+	[ "$output" = "kuke: cell \"zz\" not found in realm \"$R\", space \"sp\", stack \"st\"" ]
+}
+
+# bats test_tags=containerd
+@test "create cell: an empty cell runs the default root; delete stack --cascade takes it down" {
+	require_containerd
+	scaffold
+	run -0 k create cell solo --realm "$R" --space sp --stack st
+	[ "${lines[0]}" = "Cell \"solo\" (realm \"$R\", space \"sp\", stack \"st\")" ]
+	[ "${lines[1]}" = "  - metadata: created" ]
+	[ "${lines[4]}" = "  - containers: none defined" ]
+	run -0 tasks
+	[ "$output" = "sp_st_solo_root RUNNING" ]
+	run -0 k delete stack st --realm "$R" --space sp --cascade
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ ! -e "$CG/$R/sp/st" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
+}
