@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 
+#include "common/cleanup.h"
+#include "common/rpc/host.h"
+
 static const char *env_nonempty(const char *name)
 {
 	const char *v = getenv(name);
@@ -22,6 +25,14 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
 	};
 
+	/* Without --no-daemon the daemon's address must be one we could dial, as upstream's
+	 * client checks it, even though every operation still runs in-process for now. */
+	if (!ctx->no_daemon) {
+		cleanup_free char *socket_path = NULL;
+
+		if (kk_rpc_host_parse(ctx->host, &socket_path, err) < 0)
+			return -1;
+	}
 	kk_log(&ctx->log, KK_LOG_INFO, "running the controller in-process", "runPath",
 	       ctx->run_path, "containerdSocket", ctx->containerd_socket, "daemon",
 	       ctx->no_daemon ? "off (--no-daemon)" : "not serving this operation yet");

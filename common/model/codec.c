@@ -552,33 +552,6 @@ int kk_dec_time(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_t
 	return WITH_FIELD(d, key, node_time(d, n, out));
 }
 
-void kk_go_quote(const char *s, char *buf, size_t n)
-{
-	static const char esc_from[] = "\a\b\f\n\r\t\v\"\\";
-	static const char esc_to[] = "abfnrtv\"\\";
-	size_t j = 0;
-
-	if (n < 3)
-		return;
-	buf[j++] = '"';
-	for (; *s && j + 6 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *e = c ? strchr(esc_from, c) : NULL;
-
-		if (e) {
-			/* strconv.Quote's short escapes */
-			buf[j++] = '\\';
-			buf[j++] = esc_to[e - esc_from];
-		} else if (c < 0x20 || c == 0x7f) {
-			j += (size_t)snprintf(buf + j, n - j, "\\x%02x", c);
-		} else {
-			buf[j++] = (char)c;
-		}
-	}
-	buf[j++] = '"';
-	buf[j] = '\0';
-}
-
 static int node_state(struct kk_dec *d, const cJSON *n, const struct kk_state_names *names,
 		      int *out)
 {
@@ -618,7 +591,7 @@ static int node_state(struct kk_dec *d, const cJSON *n, const struct kk_state_na
 			return 0;
 		}
 	}
-	kk_go_quote(s, q, sizeof(q));
+	kk_go_quote_buf(s, q, sizeof(q));
 	return kk_dec_fail(d, n, "%s state: unknown label %s", names->what, q);
 }
 

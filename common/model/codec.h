@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/gostr.h"
 #include "common/json.h"
 
 struct cJSON;
@@ -111,8 +112,6 @@ static inline const char *kk_str(const char *s)
 }
 /* State label for value (out-of-range values print as "Unknown", as upstream's String()). */
 const char *kk_state_label(const struct kk_state_names *names, int value);
-/* Go's %q of s into buf (n bytes; long input is cut). */
-void kk_go_quote(const char *s, char *buf, size_t n);
 /* yaml.v3's ordering of map keys (digit runs compare as numbers). */
 int kk_yaml_key_cmp(const char *a, const char *b);
 

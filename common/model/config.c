@@ -157,7 +157,7 @@ parse_config(const char *buf, size_t len, const char *path, const char *which,
 	void *obj = NULL;
 	const char *kind;
 
-	kk_go_quote(path, qp, sizeof(qp));
+	kk_go_quote_buf(path, qp, sizeof(qp));
 	if (kk_yaml_parse_doc(buf, len, 1, &doc, &e) < 0)
 		return kk_err_set(err, EINVAL,
 				  "parse %s configuration %s: %s configuration is invalid: %s",
@@ -177,7 +177,7 @@ parse_config(const char *buf, size_t len, const char *path, const char *which,
 	kk_yaml_doc_clear(&doc);
 	kind = kind_of(obj);
 	if (*kind && strcmp(kind, kind_name) != 0) {
-		kk_go_quote(kind, qk, sizeof(qk));
+		kk_go_quote_buf(kind, qk, sizeof(qk));
 		free_fn(obj);
 		return kk_err_set(err, EINVAL,
 				  "%s configuration %s has kind %s, want \"%s\": %s configuration "

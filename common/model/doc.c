@@ -275,7 +275,7 @@ static void item_fail(struct kk_manifest_item *it, bool with_name, const char *c
 
 	if (with_name && it->name && *it->name) {
 		q[0] = ' ';
-		kk_go_quote(it->name, q + 1, sizeof(q) - 1);
+		kk_go_quote_buf(it->name, q + 1, sizeof(q) - 1);
 	}
 	kk_err_set(&it->err, EINVAL, "document %d (%s%s): %s", it->index, kk_str(it->kind_name), q,
 		   cause);

@@ -64,7 +64,7 @@ int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char
 	if (!*sfx)
 		return kk_err_set(err, EINVAL, "containerdNamespaceSuffix is empty: %s",
 				  SERVER_CONFIG_INVALID);
-	kk_go_quote(sfx, q, sizeof(q));
+	kk_go_quote_buf(sfx, q, sizeof(q));
 	n = strlen(sfx);
 	if (sfx[0] == '.' || sfx[n - 1] == '.')
 		return kk_err_set(err, EINVAL,
@@ -76,7 +76,7 @@ int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char
 				  q, SERVER_CONFIG_INVALID);
 	if (!*root)
 		return kk_err_set(err, EINVAL, "cgroupRoot is empty: %s", SERVER_CONFIG_INVALID);
-	kk_go_quote(root, q, sizeof(q));
+	kk_go_quote_buf(root, q, sizeof(q));
 	if (root[0] != '/')
 		return kk_err_set(err, EINVAL, "cgroupRoot %s must be an absolute path: %s", q,
 				  SERVER_CONFIG_INVALID);
@@ -84,7 +84,7 @@ int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char
 	while (n && root[n - 1] == '/')
 		root[--n] = '\0';
 	if (!n) {
-		kk_go_quote(cgroup_root ? cgroup_root : "", q, sizeof(q));
+		kk_go_quote_buf(cgroup_root ? cgroup_root : "", q, sizeof(q));
 		return kk_err_set(err, EINVAL, "cgroupRoot %s resolves to root: %s", q,
 				  SERVER_CONFIG_INVALID);
 	}
@@ -105,7 +105,7 @@ int kk_name_validate(const char *kind, const char *name, char **out, struct kk_e
 			return kk_err_set(err, EINVAL, "realm name is required");
 		return kk_err_set(err, EINVAL, "name is invalid: %s name is required", kind);
 	}
-	kk_go_quote(t, q, sizeof(q));
+	kk_go_quote_buf(t, q, sizeof(q));
 	if (strpbrk(t, "_/")) {
 		if (realm)
 			return kk_err_set(err, EINVAL,

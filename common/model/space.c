@@ -340,7 +340,7 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 					  "host and cidr",
 					  i);
 		if (*cidr && !valid_cidr(cidr)) {
-			kk_go_quote(cidr, q, sizeof(q));
+			kk_go_quote_buf(cidr, q, sizeof(q));
 			return kk_err_set(err, EINVAL,
 					  "egress allow rule %zu: egress allow rule cidr is not a "
 					  "valid "
@@ -348,7 +348,7 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 					  i, q, cidr);
 		}
 		if (*host && !likely_dns_name(host)) {
-			kk_go_quote(host, q, sizeof(q));
+			kk_go_quote_buf(host, q, sizeof(q));
 			return kk_err_set(err, EINVAL,
 					  "egress allow rule %zu: egress allow rule host is not a "
 					  "valid "

@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/fs.h"
+#include "common/gostr.h"
 #include "common/mem.h"
 #include "common/store/paths.h"
 #include "common/store/store.h"
@@ -42,79 +43,11 @@ static void buf_str(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-/* Decode one UTF-8 sequence at s (n bytes left). Returns its length and sets *rune, or
- * returns 0 for an invalid sequence (Go reads that byte as U+FFFD, length 1). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
+static void buf_quoted(struct buf *b, const char *s)
 {
-	uint32_t r;
-	size_t len;
+	cleanup_free char *q = kk_go_quote(s);
 
-	if (s[0] < 0x80) {
-		*rune = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		r = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		r = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		r = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are invalid */
-	if ((len == 2 && r < 0x80) || (len == 3 && r < 0x800) || (len == 4 && r < 0x10000) ||
-	    (r >= 0xd800 && r <= 0xdfff) || r > 0x10ffff)
-		return 0;
-	*rune = r;
-	return len;
-}
-
-/* Go's %q (strconv.Quote) for the strings upstream puts in its mismatch message. */
-static void go_quote(struct buf *b, const char *str)
-{
-	static const char short_esc[] = "\aa\bb\ff\nn\rr\tt\vv";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-	char esc[8];
-
-	buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		uint32_t r;
-		size_t l = utf8_decode(s + i, n - i, &r);
-		const char *e;
-
-		if (l == 0) {
-			snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
-			buf_str(b, esc);
-			i++;
-			continue;
-		}
-		if (r == '"' || r == '\\') {
-			buf_add(b, "\\", 1);
-			buf_add(b, s + i, 1);
-		} else if (r < 0x20 && r && (e = strchr(short_esc, (int)r)) != NULL) {
-			buf_add(b, "\\", 1);
-			buf_add(b, e + 1, 1);
-		} else if (r < 0x20 || r == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)r);
-			buf_str(b, esc);
-		} else {
-			buf_add(b, s + i, l);
-		}
-		i += l;
-	}
-	buf_add(b, "\"", 1);
+	buf_str(b, q);
 }
 
 static bool is_go_space(uint32_t r)
@@ -149,7 +82,7 @@ static char *trim_space(const char *str)
 
 	while (i < n) {
 		uint32_t r;
-		size_t l = utf8_decode(s + i, n - i, &r);
+		size_t l = kk_utf8_decode(s + i, n - i, &r);
 
 		if (l == 0) {
 			l = 1;
@@ -302,15 +235,15 @@ int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const c
 		   strcmp(prior.ns_suffix, want.ns_suffix) != 0 ||
 		   strcmp(prior.cgroup_root, want.cgroup_root) != 0) {
 		buf_str(&msg, "runPath ");
-		go_quote(&msg, kk_store_run_path(st));
+		buf_quoted(&msg, kk_store_run_path(st));
 		buf_str(&msg, " was bootstrapped with containerdNamespaceSuffix=");
-		go_quote(&msg, prior.ns_suffix ? prior.ns_suffix : "");
+		buf_quoted(&msg, prior.ns_suffix ? prior.ns_suffix : "");
 		buf_str(&msg, " cgroupRoot=");
-		go_quote(&msg, prior.cgroup_root ? prior.cgroup_root : "");
+		buf_quoted(&msg, prior.cgroup_root ? prior.cgroup_root : "");
 		buf_str(&msg, " but the running configuration requests containerdNamespaceSuffix=");
-		go_quote(&msg, want.ns_suffix);
+		buf_quoted(&msg, want.ns_suffix);
 		buf_str(&msg, " cgroupRoot=");
-		go_quote(&msg, want.cgroup_root);
+		buf_quoted(&msg, want.cgroup_root);
 		buf_str(&msg, ": kukeon instance mismatch");
 		rc = kk_err_set(err, EINVAL, "%s", msg.p);
 	}

@@ -1,0 +1,97 @@
+/* common/gostr.c - see gostr.h. */
+#include "common/gostr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+
+size_t kk_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
+{
+	uint32_t r;
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*rune = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		r = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		r = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		r = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are invalid */
+	if ((len == 2 && r < 0x80) || (len == 3 && r < 0x800) || (len == 4 && r < 0x10000) ||
+	    (r >= 0xd800 && r <= 0xdfff) || r > 0x10ffff)
+		return 0;
+	*rune = r;
+	return len;
+}
+
+char *kk_go_quote(const char *str)
+{
+	static const char short_esc[] = "\aa\bb\ff\nn\rr\tt\vv";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	/* worst case: every byte becomes \xNN, plus the quotes */
+	char *out = kk_xmalloc(n * 4 + 3), *o = out;
+	const char *e;
+
+	*o++ = '"';
+	for (size_t i = 0; i < n;) {
+		uint32_t r;
+		size_t l = kk_utf8_decode(s + i, n - i, &r);
+
+		if (l == 0) {
+			o += sprintf(o, "\\x%02x", s[i]);
+			i++;
+			continue;
+		}
+		if (r == '"' || r == '\\') {
+			*o++ = '\\';
+			*o++ = (char)r;
+		} else if (r < 0x20 && r && (e = strchr(short_esc, (int)r)) != NULL) {
+			*o++ = '\\';
+			*o++ = e[1];
+		} else if (r < 0x20 || r == 0x7f) {
+			o += sprintf(o, "\\x%02x", (unsigned)r);
+		} else {
+			memcpy(o, s + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+void kk_go_quote_buf(const char *s, char *buf, size_t n)
+{
+	char *q = kk_go_quote(s);
+	size_t len = strlen(q);
+
+	if (len >= n) {
+		len = n - 2;
+		q[len] = '"';
+		len++;
+	}
+	memcpy(buf, q, len);
+	buf[len] = '\0';
+	free(q);
+}

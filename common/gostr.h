@@ -1,0 +1,18 @@
+/* common/gostr.h - Go's string conventions that surface in upstream's messages. */
+#ifndef KK_COMMON_GOSTR_H
+#define KK_COMMON_GOSTR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode one UTF-8 sequence at s (n bytes left). Returns its length and sets *rune, or
+ * returns 0 for an invalid sequence (Go reads that byte as U+FFFD, length 1). */
+size_t kk_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune);
+
+/* Go's %q (strconv.Quote) of s, as a new string: quotes around it, \" \\ and the
+ * short escapes, \xNN for other control bytes and invalid UTF-8. free() it. */
+char *kk_go_quote(const char *s);
+/* The same into buf (n bytes, n >= 3); a quote too long is cut but still closed. */
+void kk_go_quote_buf(const char *s, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,52 @@
+/* tests/unit/test_rpc_host.c - kukeond addresses, and Go's %q used in their messages. */
+#include "common/rpc/host.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "common/gostr.h"
+#include "tests/unit/tap.h"
+
+static void unix_addresses_give_the_socket_path(void)
+{
+	cleanup_free char *path = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_rpc_host_parse("unix:///run/kukeon/kukeond.sock", &path, &err), 0);
+	TAP_STR_EQ(path, "/run/kukeon/kukeond.sock");
+}
+
+static void other_schemes_are_refused_with_upstreams_messages(void)
+{
+	char *path = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_rpc_host_parse("unix://", &path, &err), -1);
+	TAP_STR_EQ(err.msg, "unsupported kukeon host scheme: unix path is empty");
+	TAP_INT_EQ(kk_rpc_host_parse("ssh://me@box", &path, &err), -1);
+	TAP_STR_EQ(err.msg, "unsupported kukeon host scheme: ssh transport not yet implemented");
+	TAP_INT_EQ(kk_rpc_host_parse("tcp://1.2.3.4:80", &path, &err), -1);
+	TAP_STR_EQ(err.msg, "unsupported kukeon host scheme: \"tcp://1.2.3.4:80\" (expected "
+			    "unix:// or ssh://)");
+	TAP_OK(path == NULL, "no path on failure");
+}
+
+static void go_quote_escapes_like_strconv_quote(void)
+{
+	cleanup_free char *a = kk_go_quote("a\"b\\c\n\t");
+	cleanup_free char *b = kk_go_quote("\x01\x7f\xff");
+	cleanup_free char *c = kk_go_quote("grüße");
+
+	TAP_STR_EQ(a, "\"a\\\"b\\\\c\\n\\t\"");
+	TAP_STR_EQ(b, "\"\\x01\\x7f\\xff\"");
+	TAP_STR_EQ(c, "\"grüße\"");
+}
+
+int main(void)
+{
+	unix_addresses_give_the_socket_path();
+	other_schemes_are_refused_with_upstreams_messages();
+	go_quote_escapes_like_strconv_quote();
+	return tap_done();
+}
