@@ -43,44 +43,6 @@ static int prepare(struct kk_local *l, struct kk_err *err)
 	return 0;
 }
 
-static int read_doc(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON **tree,
-		    struct kk_err *err)
-{
-	cleanup_free char *text = NULL;
-	cleanup_free char *path = NULL;
-	size_t len = 0;
-
-	if (kk_store_read(l->store, ref, &text, &len, err) < 0) {
-		if (err->code == ENOENT) {
-			*err = (struct kk_err){ 0 };
-			return 0;
-		}
-		return -1;
-	}
-	if (kk_store_meta_path(l->store, ref, &path, err) < 0 ||
-	    kk_json_parse(text, len, path, tree, err) < 0)
-		return -1;
-	return 1;
-}
-
-#define DEFINE_LOAD(kind)                                                                  \
-	static int load_##kind(struct kk_local *l, const struct kk_store_ref *ref,         \
-			       struct kk_##kind **out, struct kk_err *err)                 \
-	{                                                                                  \
-		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                         \
-		int rc = read_doc(l, ref, &tree, err);                                     \
-                                                                                           \
-		if (rc <= 0)                                                               \
-			return rc;                                                         \
-		if (kk_##kind##_decode(tree, NULL, out, err) < 0)                          \
-			return kk_err_wrap(err, "metadata of " #kind " `%s`",              \
-					   ref->cell ? ref->cell : "?");                   \
-		return 1;                                                                  \
-	}
-DEFINE_LOAD(realm)
-DEFINE_LOAD(space)
-DEFINE_LOAD(cell)
-
 static int put_cell(struct kk_local *l, const struct kk_store_ref *ref, const struct kk_cell *c,
 		    struct kk_err *err)
 {
@@ -93,8 +55,9 @@ static int put_cell(struct kk_local *l, const struct kk_store_ref *ref, const st
 
 static int not_found(struct kk_err *err, const struct kk_store_ref *ref)
 {
-	return kk_err_set(err, ENOENT, "cell \"%s\" not found in realm \"%s\", space \"%s\", "
-				       "stack \"%s\"",
+	return kk_err_set(err, ENOENT,
+			  "cell \"%s\" not found in realm \"%s\", space \"%s\", "
+			  "stack \"%s\"",
 			  ref->cell, ref->realm, ref->space, ref->stack);
 }
 
@@ -145,11 +108,11 @@ static int env_runtime(struct kk_local *l, struct env *e, struct kk_err *err)
 	const char *ns;
 	int rc;
 
-	rc = load_realm(l, &(struct kk_store_ref){ .realm = e->realm }, &e->r, err);
+	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = e->realm }, &e->r, err);
 	if (rc < 0)
 		return -1;
 	ns = rc == 1 && e->r->spec.namespace_ && *e->r->spec.namespace_ ? e->r->spec.namespace_
-									 : NULL;
+									: NULL;
 	{
 		cleanup_free char *fallback = kk_xasprintf("%s.%s", e->realm, l->ns_suffix);
 
@@ -157,8 +120,8 @@ static int env_runtime(struct kk_local *l, struct env *e, struct kk_err *err)
 			return -1;
 	}
 	ctr_set_timeout(e->conn, 60000);
-	if (load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space }, &e->s,
-		       err) < 0)
+	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
+				&e->s, err) < 0)
 		return -1;
 	e->cni = (struct kk_cni_host)KK_CNI_HOST_DEFAULTS;
 	if (l->cni_plugin_path)
@@ -168,8 +131,8 @@ static int env_runtime(struct kk_local *l, struct env *e, struct kk_err *err)
 	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
 	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
 			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e->rc,
-			      &e->paths);
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
+			      &e->rc, &e->paths);
 	return 0;
 }
 
@@ -181,7 +144,7 @@ static int env_open(struct kk_local *l, struct env *e, const char *realm, const 
 
 	if (env_names(e, realm, space, stack, name, err) < 0)
 		return -1;
-	rc = load_cell(l, &e->ref, &e->cell, err);
+	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
@@ -200,8 +163,7 @@ static int env_open(struct kk_local *l, struct env *e, const char *realm, const 
 }
 
 /* Copy what the runtime reports into the cell's status. */
-static void status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info,
-			const char *cgroup)
+static void status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup)
 {
 	struct kk_time now = kk_time_now();
 
@@ -212,7 +174,8 @@ static void status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info,
 	c->status.n_containers = 0;
 	if (info) {
 		c->status.common.state = info->state;
-		c->status.containers = kk_xcalloc(info->n_containers + 1, sizeof(*c->status.containers));
+		c->status.containers =
+			kk_xcalloc(info->n_containers + 1, sizeof(*c->status.containers));
 		for (size_t i = 0; i < info->n_containers; i++) {
 			struct kk_container_status *d = &c->status.containers[i];
 			const struct kk_container_status *s = &info->containers[i];
@@ -308,8 +271,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	if (env_names(&e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
 		      req->meta.name, err) < 0)
 		goto out;
-	rc = kk_store_exists(l->store,
-			     &(struct kk_store_ref){ e.realm, e.space, e.stack, NULL }, err);
+	rc = kk_store_exists(l->store, &(struct kk_store_ref){ e.realm, e.space, e.stack, NULL },
+			     err);
 	if (rc <= 0) {
 		if (rc == 0)
 			kk_err_set(err, ENOENT,
@@ -323,7 +286,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		goto out;
 	{
-		int got = load_cell(l, &e.ref, &e.cell, err);
+		int got = kk_local_load_cell(l, &e.ref, &e.cell, err);
 
 		if (got < 0)
 			goto out;
@@ -355,7 +318,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	if (env_runtime(l, &e, err) < 0)
 		goto out;
-	out.cgroup_exists_pre = kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
+	out.cgroup_exists_pre =
+		kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
 	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
 		goto out;
@@ -390,7 +354,7 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 
 	if (env_names(&e, realm, space, stack, name, err) < 0)
 		goto out;
-	rc = load_cell(l, &e.ref, &e.cell, err);
+	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			not_found(err, &e.ref);
@@ -449,13 +413,15 @@ int kk_ctl_cell_list(struct kk_local *l, const char *realm, const char *space, c
 				cleanup_(kk_strv_freep) char **cells = NULL;
 				struct kk_store_ref ref = { realms[i], spaces[j], stacks[t], NULL };
 
-				if (kk_store_list(l->store, &ref, &cells, &(struct kk_err){ 0 }) < 0)
+				if (kk_store_list(l->store, &ref, &cells, &(struct kk_err){ 0 }) <
+				    0)
 					continue;
 				for (size_t c = 0; cells && cells[c]; c++) {
 					struct kk_cell *cell = NULL;
 
 					ref.cell = cells[c];
-					if (load_cell(l, &ref, &cell, &(struct kk_err){ 0 }) != 1)
+					if (kk_local_load_cell(l, &ref, &cell,
+							       &(struct kk_err){ 0 }) != 1)
 						continue;
 					v = realloc(v, (k + 1) * sizeof(void *)); /* pointers */
 					if (!v)
@@ -482,8 +448,7 @@ static char *spec_text(const struct kk_container_spec *c)
 	return s;
 }
 
-static const struct kk_container_spec *find_container(const struct kk_cell_spec *s,
-						      const char *id)
+static const struct kk_container_spec *find_container(const struct kk_cell_spec *s, const char *id)
 {
 	for (size_t i = 0; i < s->n_containers; i++)
 		if (strcmp(kk_str(s->containers[i].id), kk_str(id)) == 0)
@@ -501,13 +466,14 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 	int rc = -1;
 
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    env_open(l, &e, desired->spec.realm_id, desired->spec.space_id,
-		     desired->spec.stack_id, desired->meta.name, true, err) < 0)
+	    env_open(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
+		     desired->meta.name, true, err) < 0)
 		goto out;
 	for (size_t i = 0; i < desired->spec.n_containers; i++)
 		if (!find_container(&e.cell->spec, desired->spec.containers[i].id))
-			kk_strv_push_take(&diff, kk_xasprintf("container \"%s\" added",
-							      kk_str(desired->spec.containers[i].id)));
+			kk_strv_push_take(&diff,
+					  kk_xasprintf("container \"%s\" added",
+						       kk_str(desired->spec.containers[i].id)));
 	/* containers that changed or went away are removed; the start below recreates */
 	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 		const struct kk_container_spec *old = &e.cell->spec.containers[i];
@@ -609,8 +575,8 @@ out:
 	return rc;
 }
 
-int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space,
-		      const char *stack, const char *name, struct kk_err *err)
+int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		      const char *name, struct kk_err *err)
 {
 	return lifecycle(l, OP_START, realm, space, stack, name, err);
 }
@@ -660,16 +626,14 @@ out:
 	return rc;
 }
 
-int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space,
-		       const char *stack, const char *name, struct kk_delete_result *res,
-		       struct kk_err *err)
+int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		       const char *name, struct kk_delete_result *res, struct kk_err *err)
 {
 	return cell_remove(l, false, realm, space, stack, name, res, err);
 }
 
-int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space,
-		      const char *stack, const char *name, struct kk_delete_result *res,
-		      struct kk_err *err)
+int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		      const char *name, struct kk_delete_result *res, struct kk_err *err)
 {
 	return cell_remove(l, true, realm, space, stack, name, res, err);
 }
@@ -687,7 +651,7 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 
 	if (env_names(&e, realm, space, stack, name, err) < 0)
 		goto out;
-	rc = load_cell(l, &e.ref, &e.cell, err);
+	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			not_found(err, &e.ref);
@@ -702,8 +666,8 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 			if (!e.cell->spec.containers[i].root &&
 			    strcmp(kk_str(e.cell->spec.containers[i].id),
 				   kk_str(e.cell->spec.root_container_id)) != 0)
-				kk_strv_push_take(&cand,
-						  kk_xstrdup(kk_str(e.cell->spec.containers[i].id)));
+				kk_strv_push_take(&cand, kk_xstrdup(kk_str(
+								 e.cell->spec.containers[i].id)));
 		if (!cand) {
 			kk_err_set(err, ENOENT, "no attachable container in cell (cell \"%s\")",
 				   e.name);

@@ -147,7 +147,8 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 	*created = rc == 1;
 	if (kk_cgroup_delegate(l->cg, group, want, KK_CGROUP_BOOTSTRAP_LEAF, &d, err) < 0) {
 		if (*created)
-			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, &(struct kk_err){ 0 });
+			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS,
+					 &(struct kk_err){ 0 });
 		*created = false;
 		return -1;
 	}
@@ -209,28 +210,29 @@ static int store_get(struct kk_local *l, const struct kk_store_ref *ref, struct 
 	return 1;
 }
 
-#define DEFINE_LOAD(kind)                                                                      \
-	static int load_##kind(struct kk_local *l, const struct kk_store_ref *ref,             \
-			       struct kk_##kind **out, struct kk_err *err)                     \
-	{                                                                                      \
-		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                             \
-		int rc = store_get(l, ref, &tree, err);                                        \
-                                                                                               \
-		if (rc <= 0)                                                                   \
-			return rc;                                                             \
-		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                            \
-			cleanup_free char *p = NULL;                                           \
-			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });                           \
-			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                 \
-		}                                                                              \
-		return 1;                                                                      \
+#define DEFINE_LOAD(kind)                                                             \
+	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,  \
+				 struct kk_##kind **out, struct kk_err *err)          \
+	{                                                                             \
+		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                    \
+		int rc = store_get(l, ref, &tree, err);                               \
+                                                                                      \
+		if (rc <= 0)                                                          \
+			return rc;                                                    \
+		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                   \
+			cleanup_free char *p = NULL;                                  \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 }); \
+			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");        \
+		}                                                                     \
+		return 1;                                                             \
 	}
 DEFINE_LOAD(realm)
 DEFINE_LOAD(space)
 DEFINE_LOAD(stack)
+DEFINE_LOAD(cell)
 
-static int validate3(const char *realm, const char *space, const char *stack, char **r,
-		     char **s, char **t, struct kk_err *err)
+static int validate3(const char *realm, const char *space, const char *stack, char **r, char **s,
+		     char **t, struct kk_err *err)
 {
 	if (kk_name_validate("realm", realm, r, err) < 0)
 		return -1;
@@ -319,7 +321,7 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
 
-	rc = load_realm(l, &ref, &r, err);
+	rc = kk_local_load_realm(l, &ref, &r, err);
 	if (rc < 0)
 		return -1;
 	out.metadata_exists_pre = rc == 1;
@@ -411,7 +413,7 @@ int kk_ctl_realm_get(struct kk_local *l, const char *name_in, struct kk_realm_ge
 
 	if (kk_name_validate("realm", name_in, &name, err) < 0)
 		return -1;
-	rc = load_realm(l, &(struct kk_store_ref){ .realm = name }, &r, err);
+	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = name }, &r, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -433,7 +435,8 @@ int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, str
 		struct kk_err e = { 0 };
 
 		/* upstream skips what it cannot read */
-		if (load_realm(l, &(struct kk_store_ref){ .realm = names[i] }, &v[k], &e) == 1)
+		if (kk_local_load_realm(l, &(struct kk_store_ref){ .realm = names[i] }, &v[k],
+					&e) == 1)
 			k++;
 	}
 	*out = v;
@@ -453,9 +456,10 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	if (local_instance(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
-	if (load_realm(l, &ref, &r, err) <= 0)
-		return err->code ? -1 : kk_err_set(err, ENOENT, "realm \"%s\" not found",
-						   desired->meta.name);
+	if (kk_local_load_realm(l, &ref, &r, err) <= 0)
+		return err->code ? -1
+				 : kk_err_set(err, ENOENT, "realm \"%s\" not found",
+					      desired->meta.name);
 	/* labels merged: desired wins, managed keys kept */
 	kk_labels_copy(&merged, &desired->meta.labels);
 	for (size_t i = 0; i < r->meta.labels.n; i++)
@@ -480,8 +484,8 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	return store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
 }
 
-static int children_error(struct kk_err *err, const char *verb, const char *kind,
-			  const char *name, size_t n, const char *what)
+static int children_error(struct kk_err *err, const char *verb, const char *kind, const char *name,
+			  size_t n, const char *what)
 {
 	return kk_err_set(err, EBUSY,
 			  "failed to %s %s: resource has child resources: %s \"%s\" has %zu %s. "
@@ -489,8 +493,8 @@ static int children_error(struct kk_err *err, const char *verb, const char *kind
 			  verb, kind, kind, name, n, what, verb);
 }
 
-static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade,
-			bool purge, struct kk_delete_result *res, struct kk_err *err)
+static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade, bool purge,
+			struct kk_delete_result *res, struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
 	struct kk_store_ref ref = { .realm = name };
@@ -502,7 +506,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	struct kk_ctl ctl = { .run_path = l->run_path, .containerd_socket = l->containerd_socket };
 	int rc;
 
-	rc = load_realm(l, &ref, &r, err);
+	rc = kk_local_load_realm(l, &ref, &r, err);
 	if (rc < 0 && !purge)
 		return -1;
 	if (rc <= 0 && !purge)
@@ -617,15 +621,16 @@ static char *subnet_read(const char *path)
 	const cJSON *v;
 	struct kk_err e = { 0 };
 
-	if (kk_read_file(path, &text, &e) < 0 || kk_json_parse(text, strlen(text), path, &t, &e) < 0)
+	if (kk_read_file(path, &text, &e) < 0 ||
+	    kk_json_parse(text, strlen(text), path, &t, &e) < 0)
 		return NULL;
 	v = cJSON_GetObjectItemCaseSensitive(t, "subnetCIDR");
 	return cJSON_IsString(v) && *v->valuestring ? kk_xstrdup(v->valuestring) : NULL;
 }
 
 /* The space's subnet: the persisted one, else the first /24 no space uses. Store locked. */
-static int subnet_allocate(struct kk_local *l, const char *realm, const char *space,
-			   char **out, bool *fresh, struct kk_err *err)
+static int subnet_allocate(struct kk_local *l, const char *realm, const char *space, char **out,
+			   bool *fresh, struct kk_err *err)
 {
 	cleanup_free char *mine = kk_store_space_subnet_path(l->run_path, realm, space);
 	cleanup_(kk_strv_freep) char **realms = NULL;
@@ -665,7 +670,8 @@ static bool conflist_ok(const char *path, const char *network, const char *bridg
 	const cJSON *name, *plugins, *br;
 	struct kk_err e = { 0 };
 
-	if (kk_read_file(path, &text, &e) < 0 || kk_json_parse(text, strlen(text), path, &t, &e) < 0)
+	if (kk_read_file(path, &text, &e) < 0 ||
+	    kk_json_parse(text, strlen(text), path, &t, &e) < 0)
 		return false;
 	name = cJSON_GetObjectItemCaseSensitive(t, "name");
 	if (!cJSON_IsString(name) || strcmp(name->valuestring, network) != 0)
@@ -679,8 +685,7 @@ static bool conflist_ok(const char *path, const char *network, const char *bridg
 
 /* spec.defaults.container: what can be checked before any container uses it (beyond
  * upstream, which stores it unchecked and fails at container create; docs/compat.md). */
-static int space_defaults_validate(const struct kk_space_container_defaults *d,
-				   struct kk_err *err)
+static int space_defaults_validate(const struct kk_space_container_defaults *d, struct kk_err *err)
 {
 	const char *const p = "spec.defaults.container";
 
@@ -694,8 +699,8 @@ static int space_defaults_validate(const struct kk_space_container_defaults *d,
 					  "%s.tmpfs[%zu].path: `%s` is not an absolute path", p, i,
 					  kk_str(path));
 		if (d->tmpfs[i].size_bytes < 0)
-			return kk_err_set(err, EINVAL, "%s.tmpfs[%zu].sizeBytes: must not be negative",
-					  p, i);
+			return kk_err_set(err, EINVAL,
+					  "%s.tmpfs[%zu].sizeBytes: must not be negative", p, i);
 	}
 	if (d->resources) {
 		const struct kk_resources *r = d->resources;
@@ -703,7 +708,8 @@ static int space_defaults_validate(const struct kk_space_container_defaults *d,
 		if ((r->has_memory_limit_bytes && r->memory_limit_bytes < 0) ||
 		    (r->has_cpu_shares && r->cpu_shares < 0) ||
 		    (r->has_pids_limit && r->pids_limit < 0))
-			return kk_err_set(err, EINVAL, "%s.resources: limits must not be negative", p);
+			return kk_err_set(err, EINVAL, "%s.resources: limits must not be negative",
+					  p);
 	}
 	if (d->capabilities) {
 		const struct kk_strv *lists[] = { &d->capabilities->add, &d->capabilities->drop };
@@ -712,7 +718,8 @@ static int space_defaults_validate(const struct kk_space_container_defaults *d,
 			for (size_t i = 0; i < lists[l]->n; i++)
 				if (!lists[l]->v[i] || !*lists[l]->v[i])
 					return kk_err_set(err, EINVAL,
-							  "%s.capabilities.%s[%zu]: empty capability",
+							  "%s.capabilities.%s[%zu]: empty "
+							  "capability",
 							  p, l ? "drop" : "add", i);
 	}
 	return 0;
@@ -763,7 +770,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
 
-	rc = load_space(l, &ref, &s, err);
+	rc = kk_local_load_space(l, &ref, &s, err);
 	if (rc < 0)
 		return -1;
 	out.metadata_exists_pre = rc == 1;
@@ -861,7 +868,8 @@ int kk_ctl_space_get(struct kk_local *l, const char *realm_in, const char *name_
 	if (kk_name_validate("space", name_in, &name, err) < 0 ||
 	    kk_name_validate("realm", realm_in, &realm, err) < 0)
 		return -1;
-	rc = load_space(l, &(struct kk_store_ref){ .realm = realm, .space = name }, &s, err);
+	rc = kk_local_load_space(l, &(struct kk_store_ref){ .realm = realm, .space = name }, &s,
+				 err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -894,8 +902,10 @@ int kk_ctl_space_list(struct kk_local *l, const char *realm, struct kk_space ***
 			struct kk_err e = { 0 };
 			struct kk_space *s = NULL;
 
-			if (load_space(l, &(struct kk_store_ref){ realms[i], spaces[j], NULL, NULL },
-				       &s, &e) != 1)
+			if (kk_local_load_space(l,
+						&(struct kk_store_ref){ realms[i], spaces[j], NULL,
+									NULL },
+						&s, &e) != 1)
 				continue;
 			if (k == cap) {
 				cap = cap ? cap * 2 : 8;
@@ -924,7 +934,7 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	if (local_instance(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
-	if (load_space(l, &ref, &s, err) <= 0)
+	if (kk_local_load_space(l, &ref, &s, err) <= 0)
 		return err->code ? -1
 				 : kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"",
 					      ref.space, ref.realm);
@@ -964,7 +974,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
 	int rc;
 
-	rc = load_space(l, &ref, &s, err);
+	rc = kk_local_load_space(l, &ref, &s, err);
 	if (rc < 0 && !purge)
 		return -1;
 	if (rc <= 0 && !purge)
@@ -981,8 +991,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 		struct kk_delete_result sub = { 0 };
 
 		rc = purge ? kk_ctl_stack_purge(l, realm, name, stacks[i], force, true, &sub, err)
-			   : kk_ctl_stack_delete(l, realm, name, stacks[i], force, true, &sub,
-						 err);
+			   : kk_ctl_stack_delete(l, realm, name, stacks[i], force, true, &sub, err);
 		kk_delete_result_clear(&sub);
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to %s space", verb);
@@ -1089,7 +1098,7 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	if (local_instance(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
-	rc = load_stack(l, &ref, &s, err);
+	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0)
 		return -1;
 	out.metadata_exists_pre = rc == 1;
@@ -1142,7 +1151,7 @@ int kk_ctl_stack_get(struct kk_local *l, const char *realm_in, const char *space
 	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
 	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
-	rc = load_stack(l, &(struct kk_store_ref){ realm, space, name, NULL }, &s, err);
+	rc = kk_local_load_stack(l, &(struct kk_store_ref){ realm, space, name, NULL }, &s, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -1183,7 +1192,7 @@ int kk_ctl_stack_list(struct kk_local *l, const char *realm, const char *space,
 				struct kk_stack *s = NULL;
 
 				sref.stack = stacks[t];
-				if (load_stack(l, &sref, &s, &e) != 1)
+				if (kk_local_load_stack(l, &sref, &s, &e) != 1)
 					continue;
 				if (k == cap) {
 					cap = cap ? cap * 2 : 8;
@@ -1214,8 +1223,9 @@ int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, stru
 	if (local_instance(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		return -1;
-	if (load_stack(l, &ref, &s, err) <= 0)
-		return err->code ? -1 : kk_err_set(err, ENOENT, "stack \"%s\" not found", ref.stack);
+	if (kk_local_load_stack(l, &ref, &s, err) <= 0)
+		return err->code ? -1
+				 : kk_err_set(err, ENOENT, "stack \"%s\" not found", ref.stack);
 	kk_labels_copy(&merged, &desired->meta.labels);
 	for (size_t i = 0; i < s->meta.labels.n; i++)
 		if (kk_label_is_managed(s->meta.labels.v[i].key) &&
@@ -1229,9 +1239,9 @@ int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, stru
 	return store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err);
 }
 
-static int stack_remove(struct kk_local *l, const char *realm, const char *space,
-			const char *name, bool force, bool cascade, bool purge,
-			struct kk_delete_result *res, struct kk_err *err)
+static int stack_remove(struct kk_local *l, const char *realm, const char *space, const char *name,
+			bool force, bool cascade, bool purge, struct kk_delete_result *res,
+			struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
 	struct kk_store_ref ref = { realm, space, name, NULL };
@@ -1240,7 +1250,7 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	size_t n_cells;
 	int rc;
 
-	rc = load_stack(l, &ref, &s, err);
+	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0 && !purge)
 		return -1;
 	if (rc <= 0 && !purge)

@@ -39,15 +39,28 @@ struct kk_local_opts {
 	const char *cni_cache_dir;     /* NULL: the compiled-in CNI cache dir */
 };
 
+struct kk_store_ref;
+
 struct kk_local {
 	char *run_path, *containerd_socket, *cgroup_mount, *cgroup_root, *ns_suffix; /* owned */
-	char *cni_plugin_path, *cni_cache_dir;                                    /* owned */
+	char *cni_plugin_path, *cni_cache_dir;                                       /* owned */
 	const struct kk_log *log;
 	struct kk_store *store;
 	struct kk_cgroup *cg;  /* opened on first use */
 	struct ctr_conn *conn; /* opened on first use */
 	bool instance_ok;
 };
+
+/* Read and decode the metadata document at ref. Returns 1 with *out set (free it with the
+ * kind's free function), 0 when there is none, -1 on error (err names the file). */
+int kk_local_load_realm(struct kk_local *l, const struct kk_store_ref *ref, struct kk_realm **out,
+			struct kk_err *err);
+int kk_local_load_space(struct kk_local *l, const struct kk_store_ref *ref, struct kk_space **out,
+			struct kk_err *err);
+int kk_local_load_stack(struct kk_local *l, const struct kk_store_ref *ref, struct kk_stack **out,
+			struct kk_err *err);
+int kk_local_load_cell(struct kk_local *l, const struct kk_store_ref *ref, struct kk_cell **out,
+		       struct kk_err *err);
 
 /* Copies the options; checks suffix and cgroup root as upstream's ConfigureRuntime. */
 int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct kk_err *err);
