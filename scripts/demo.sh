@@ -19,3 +19,14 @@ ctr --address "$KUKEON_CONTAINERD_SOCKET" -n demo images import "$KUKEON_TEST_BU
 step ctr --address "$KUKEON_CONTAINERD_SOCKET" -n demo run --rm --cpu-shares 0 \
 	--mount "type=bind,src=$(readlink -f "$bin"),dst=/.kukeon/bin/kuketty,options=rbind:ro" \
 	"$KUKEON_TEST_BUSYBOX_REF" demo /.kukeon/bin/kuketty --version
+
+echo
+echo "A realm, a space and a stack (run path /opt/kukeon, a scratch tmpfs in the harness):"
+kuke() { "$links/kuke" "$@"; }
+step kuke create realm demo
+step kuke create space web --realm demo
+step kuke create stack api --realm demo --space web
+step kuke get realms
+step kuke image load --realm demo "$KUKEON_TEST_BUSYBOX_TAR"
+step kuke image get --realm demo
+step kuke purge realm demo --cascade
