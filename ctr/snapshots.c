@@ -41,8 +41,11 @@ void ctr_snapshot_list_free(struct ctr_snapshot *list, size_t n)
 	free(list);
 }
 
-int ctr_snapshot_prepare(struct ctr_conn *conn, const char *snapshotter, const char *key,
-			 const char *parent, const struct ctr_labels *labels,
+/* Prepare and View differ only in the method: their requests (snapshotter, key, parent,
+ * labels) and responses (mounts) are the same on the wire, field for field, so both are
+ * sent with Prepare's generated messages. */
+static int snapshot_open(struct ctr_conn *conn, const char *method, const char *snapshotter,
+			 const char *key, const char *parent, const struct ctr_labels *labels,
 			 struct ctr_mounts *mounts, struct kk_err *err)
 {
 	Containerd__Services__Snapshots__V1__PrepareSnapshotRequest req =
@@ -57,7 +60,7 @@ int ctr_snapshot_prepare(struct ctr_conn *conn, const char *snapshotter, const c
 	ctr_pb_map(&pool, labels,
 		   &containerd__services__snapshots__v1__prepare_snapshot_request__labels_entry__descriptor,
 		   &req.n_labels, &req.labels);
-	if (ctr_rpc_call(conn, SVC "Prepare", key, &req.base,
+	if (ctr_rpc_call(conn, method, key, &req.base,
 			 &containerd__services__snapshots__v1__prepare_snapshot_response__descriptor,
 			 &msg, 0, err) < 0)
 		return -1;
@@ -68,31 +71,18 @@ int ctr_snapshot_prepare(struct ctr_conn *conn, const char *snapshotter, const c
 	return 0;
 }
 
+int ctr_snapshot_prepare(struct ctr_conn *conn, const char *snapshotter, const char *key,
+			 const char *parent, const struct ctr_labels *labels,
+			 struct ctr_mounts *mounts, struct kk_err *err)
+{
+	return snapshot_open(conn, SVC "Prepare", snapshotter, key, parent, labels, mounts, err);
+}
+
 int ctr_snapshot_view(struct ctr_conn *conn, const char *snapshotter, const char *key,
 		      const char *parent, const struct ctr_labels *labels,
 		      struct ctr_mounts *mounts, struct kk_err *err)
 {
-	Containerd__Services__Snapshots__V1__ViewSnapshotRequest req =
-		CONTAINERD__SERVICES__SNAPSHOTS__V1__VIEW_SNAPSHOT_REQUEST__INIT;
-	Containerd__Services__Snapshots__V1__ViewSnapshotResponse *resp;
-	cleanup_pool struct ctr_pb_pool pool = { 0 };
-	ProtobufCMessage *msg = NULL;
-
-	req.snapshotter = ctr_pb_str(snapshotter);
-	req.key = ctr_pb_str(key);
-	req.parent = ctr_pb_str(parent);
-	ctr_pb_map(&pool, labels,
-		   &containerd__services__snapshots__v1__view_snapshot_request__labels_entry__descriptor,
-		   &req.n_labels, &req.labels);
-	if (ctr_rpc_call(conn, SVC "View", key, &req.base,
-			 &containerd__services__snapshots__v1__view_snapshot_response__descriptor,
-			 &msg, 0, err) < 0)
-		return -1;
-	resp = (Containerd__Services__Snapshots__V1__ViewSnapshotResponse *)msg;
-	if (mounts)
-		ctr_mounts_from_pb(mounts, resp->n_mounts, resp->mounts);
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return snapshot_open(conn, SVC "View", snapshotter, key, parent, labels, mounts, err);
 }
 
 int ctr_snapshot_mounts(struct ctr_conn *conn, const char *snapshotter, const char *key,
