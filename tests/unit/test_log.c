@@ -36,12 +36,19 @@ static void line_has_stamp_level_quoted_message_and_pairs(void)
 
 static void silent_logger_writes_nothing(void)
 {
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	struct kk_log log;
 
 	kk_log_init(&log, NULL, "debug");
 	kk_log(&log, KK_LOG_ERROR, "nothing");
 	kk_log(NULL, KK_LOG_ERROR, "nothing");
-	TAP_OK(1, "no crash without an output");
+	TAP_OK(log.out == NULL, "a logger without an output stays off");
+	kk_log_init(&log, f, "error");
+	kk_log(&log, KK_LOG_WARN, "below the level");
+	fclose(f);
+	TAP_INT_EQ(len, 0);
 }
 
 int main(void)
