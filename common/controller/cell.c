@@ -1,5 +1,6 @@
 /* common/controller/cell.c - see cell.h. */
 #include "common/controller/cell.h"
+#include "common/controller/cell_env.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,203 +23,6 @@
 #include "common/strv.h"
 #include "ctr/ctr.h"
 
-#define DEFAULT_SCOPE "default"
-/* upstream's default root image, used for a cell without containers (never pulled) */
-#define KK_CELL_DEFAULT_ROOT_IMAGE "docker.io/library/busybox:latest"
-
-static const char *scope(const char *s)
-{
-	return s && *s ? s : DEFAULT_SCOPE;
-}
-
-static int prepare(struct kk_local *l, struct kk_err *err)
-{
-	if (!l->instance_ok) {
-		if (kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)
-			return -1;
-		l->instance_ok = true;
-	}
-	if (!l->cg && kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int put_cell(struct kk_local *l, const struct kk_store_ref *ref, const struct kk_cell *c,
-		    struct kk_err *err)
-{
-	cJSON *tree = kk_cell_encode(c, KK_ENC_JSON);
-	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
-
-	cJSON_Delete(tree);
-	return kk_store_write(l->store, ref, text, strlen(text), err);
-}
-
-static int not_found(struct kk_err *err, const struct kk_store_ref *ref)
-{
-	return kk_err_set(err, ENOENT,
-			  "cell \"%s\" not found in realm \"%s\", space \"%s\", "
-			  "stack \"%s\"",
-			  ref->cell, ref->realm, ref->space, ref->stack);
-}
-
-/* What one runtime call on a cell needs; release with env_clear(). */
-struct env {
-	char *realm, *space, *stack, *name;
-	struct kk_store_ref ref;
-	struct kk_realm *r;
-	struct kk_space *s;
-	struct kk_cell *cell;
-	struct ctr_conn *conn;
-	struct kk_cni_host cni;
-	struct kk_rt rt;
-	struct kk_rt_cell rc;
-	struct kk_rt_cell_paths paths;
-};
-
-static void env_clear(struct env *e)
-{
-	kk_rt_cell_paths_clear(&e->paths);
-	ctr_disconnect(e->conn);
-	kk_cell_free(e->cell);
-	kk_space_free(e->s);
-	kk_realm_free(e->r);
-	free(e->realm);
-	free(e->space);
-	free(e->stack);
-	free(e->name);
-	memset(e, 0, sizeof(*e));
-}
-
-static int env_names(struct env *e, const char *realm, const char *space, const char *stack,
-		     const char *name, struct kk_err *err)
-{
-	if (kk_name_validate("cell", name, &e->name, err) < 0 ||
-	    kk_name_validate("realm", scope(realm), &e->realm, err) < 0 ||
-	    kk_name_validate("space", scope(space), &e->space, err) < 0 ||
-	    kk_name_validate("stack", scope(stack), &e->stack, err) < 0)
-		return -1;
-	e->ref = (struct kk_store_ref){ e->realm, e->space, e->stack, e->name };
-	return 0;
-}
-
-/* Load realm and space (namespace, defaults) and connect to containerd in the realm's
- * namespace; e->cell must be set. */
-static int env_runtime(struct kk_local *l, struct env *e, struct kk_err *err)
-{
-	const char *ns;
-	int rc;
-
-	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = e->realm }, &e->r, err);
-	if (rc < 0)
-		return -1;
-	ns = rc == 1 && e->r->spec.namespace_ && *e->r->spec.namespace_ ? e->r->spec.namespace_
-									: NULL;
-	{
-		cleanup_free char *fallback = kk_xasprintf("%s.%s", e->realm, l->ns_suffix);
-
-		if (ctr_connect(l->containerd_socket, ns ? ns : fallback, &e->conn, err) < 0)
-			return -1;
-	}
-	ctr_set_timeout(e->conn, 60000);
-	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
-				&e->s, err) < 0)
-		return -1;
-	e->cni = (struct kk_cni_host)KK_CNI_HOST_DEFAULTS;
-	if (l->cni_plugin_path)
-		e->cni.plugin_path = l->cni_plugin_path;
-	if (l->cni_cache_dir)
-		e->cni.cache_dir = l->cni_cache_dir;
-	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
-	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
-			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
-			      &e->rc, &e->paths);
-	return 0;
-}
-
-/* Load an existing cell and its runtime. */
-static int env_open(struct kk_local *l, struct env *e, const char *realm, const char *space,
-		    const char *stack, const char *name, bool must_exist, struct kk_err *err)
-{
-	int rc;
-
-	if (env_names(e, realm, space, stack, name, err) < 0)
-		return -1;
-	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		if (must_exist)
-			return not_found(err, &e->ref);
-		e->cell = kk_xcalloc(1, sizeof(*e->cell));
-		e->cell->meta.name = kk_xstrdup(e->name);
-		e->cell->spec.id = kk_xstrdup(e->name);
-		e->cell->spec.realm_id = kk_xstrdup(e->realm);
-		e->cell->spec.space_id = kk_xstrdup(e->space);
-		e->cell->spec.stack_id = kk_xstrdup(e->stack);
-	}
-	if (prepare(l, err) < 0)
-		return -1;
-	return env_runtime(l, e, err);
-}
-
-/* Copy what the runtime reports into the cell's status. */
-static void status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup)
-{
-	struct kk_time now = kk_time_now();
-
-	for (size_t i = 0; i < c->status.n_containers; i++)
-		kk_container_status_clear(&c->status.containers[i]);
-	free(c->status.containers);
-	c->status.containers = NULL;
-	c->status.n_containers = 0;
-	if (info) {
-		c->status.common.state = info->state;
-		c->status.containers =
-			kk_xcalloc(info->n_containers + 1, sizeof(*c->status.containers));
-		for (size_t i = 0; i < info->n_containers; i++) {
-			struct kk_container_status *d = &c->status.containers[i];
-			const struct kk_container_status *s = &info->containers[i];
-
-			*d = *s;
-			d->name = s->name ? kk_xstrdup(s->name) : NULL;
-			d->id = s->id ? kk_xstrdup(s->id) : NULL;
-			d->exit_signal = s->exit_signal ? kk_xstrdup(s->exit_signal) : NULL;
-		}
-		c->status.n_containers = info->n_containers;
-		c->status.containers_set = true;
-	}
-	if (cgroup)
-		kk_str_set(&c->status.common.cgroup_path, cgroup);
-	if (kk_time_is_zero(&c->status.common.created_at))
-		c->status.common.created_at = now;
-	c->status.common.updated_at = now;
-	if (c->status.common.state == KK_CELL_READY) {
-		if (kk_time_is_zero(&c->status.common.ready_at))
-			c->status.common.ready_at = now;
-		c->status.ready_observed = true;
-	}
-}
-
-/* Refresh status from containerd and persist it. */
-static int status_store(struct kk_local *l, struct env *e, struct kk_err *err)
-{
-	struct kk_rt_cell_info info = { 0 };
-	int rc;
-
-	rc = kk_rt_cell_status(&e->rt, &e->rc, &info, err);
-	if (rc < 0) {
-		e->cell->status.common.state = KK_CELL_UNKNOWN;
-		status_fill(e->cell, NULL, NULL);
-	} else {
-		status_fill(e->cell, &info, e->rc.cgroup_path);
-	}
-	kk_rt_cell_info_clear(&info);
-	if (rc < 0)
-		return -1;
-	return put_cell(l, &e->ref, e->cell, err);
-}
-
 void kk_cell_create_result_clear(struct kk_cell_create_result *r)
 {
 	kk_cell_free(r->cell);
@@ -238,38 +42,17 @@ void kk_cell_list_free(struct kk_cell **v, size_t n)
 	free(v);
 }
 
-static void containers_copy(struct kk_cell_spec *dst, const struct kk_cell_spec *src)
-{
-	struct kk_err ignored = { 0 };
-
-	for (size_t i = 0; i < dst->n_containers; i++)
-		kk_container_spec_clear(&dst->containers[i]);
-	free(dst->containers);
-	dst->containers = kk_xcalloc(src->n_containers + 1, sizeof(*dst->containers));
-	dst->n_containers = 0;
-	for (size_t i = 0; i < src->n_containers; i++) {
-		cJSON *t = kk_container_spec_encode(&src->containers[i], KK_ENC_JSON);
-		struct kk_dec d;
-
-		kk_dec_init(&d, NULL, &ignored);
-		kk_container_spec_decode_into(&d, t, &dst->containers[dst->n_containers++]);
-		cJSON_Delete(t);
-	}
-	dst->containers_set = src->containers_set || src->n_containers;
-	kk_str_set(&dst->root_container_id, src->root_container_id);
-}
-
 int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool inject_labels,
 		       struct kk_cell_create_result *res, struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_cell_create_result out = { 0 };
 	struct kk_rt_cell_info info = { 0 };
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
-	if (env_names(&e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
-		      req->meta.name, err) < 0)
+	if (kk_cell_env_names(&e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
+			      req->meta.name, err) < 0)
 		goto out;
 	rc = kk_store_exists(l->store, &(struct kk_store_ref){ e.realm, e.space, e.stack, NULL },
 			     err);
@@ -282,7 +65,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		goto out;
 	}
 	rc = -1;
-	if (prepare(l, err) < 0 ||
+	if (kk_cell_prepare(l, err) < 0 ||
 	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		goto out;
 	{
@@ -303,7 +86,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		e.cell->spec.space_id = kk_xstrdup(e.space);
 		e.cell->spec.stack_id = kk_xstrdup(e.stack);
 		e.cell->spec.auto_delete = req->spec.auto_delete;
-		containers_copy(&e.cell->spec, &req->spec);
+		kk_cell_containers_copy(&e.cell->spec, &req->spec);
 		for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 			struct kk_container_spec *c = &e.cell->spec.containers[i];
 
@@ -316,7 +99,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 			kk_labels_add_defaults(&e.cell->meta.labels, e.realm, e.space, e.stack,
 					       e.name);
 	}
-	if (env_runtime(l, &e, err) < 0)
+	if (kk_cell_env_runtime(l, &e, err) < 0)
 		goto out;
 	out.cgroup_exists_pre =
 		kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
@@ -327,8 +110,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	out.started = true;
 	out.cgroup_exists_post = true;
 	snprintf(out.ip, sizeof(out.ip), "%s", info.ip);
-	status_fill(e.cell, &info, e.rc.cgroup_path);
-	if (put_cell(l, &e.ref, e.cell, err) < 0) {
+	kk_cell_status_fill(e.cell, &info, e.rc.cgroup_path);
+	if (kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
 		if (!out.metadata_exists_pre)
 			kk_rt_cell_delete(&e.rt, &e.rc, &(struct kk_err){ 0 });
@@ -341,7 +124,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	rc = 0;
 out:
 	kk_rt_cell_info_clear(&info);
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }
 
@@ -349,26 +132,26 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 		    const char *name, struct kk_cell_get_result *res, struct kk_err *err)
 {
 	struct kk_rt_cell_info info = { 0 };
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
-	if (env_names(&e, realm, space, stack, name, err) < 0)
+	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0)
 		goto out;
 	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
 	if (rc <= 0) {
 		if (rc == 0)
-			not_found(err, &e.ref);
+			kk_cell_not_found(err, &e.ref);
 		rc = -1;
 		goto out;
 	}
 	/* live statuses when containerd answers; stored ones otherwise */
 	if (!l->cg)
 		kk_cgroup_open(l->cgroup_mount, &l->cg, &(struct kk_err){ 0 });
-	if (l->cg && env_runtime(l, &e, &(struct kk_err){ 0 }) == 0 &&
+	if (l->cg && kk_cell_env_runtime(l, &e, &(struct kk_err){ 0 }) == 0 &&
 	    kk_rt_cell_status(&e.rt, &e.rc, &info, &(struct kk_err){ 0 }) == 0) {
 		struct kk_time keep_updated = e.cell->status.common.updated_at;
 
-		status_fill(e.cell, &info, NULL);
+		kk_cell_status_fill(e.cell, &info, NULL);
 		e.cell->status.common.updated_at = keep_updated;
 		snprintf(res->ip, sizeof(res->ip), "%s", info.ip);
 	}
@@ -376,7 +159,7 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 	rc = 0;
 out:
 	kk_rt_cell_info_clear(&info);
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }
 
@@ -439,38 +222,21 @@ fail:
 	return -1;
 }
 
-static char *spec_text(const struct kk_container_spec *c)
-{
-	cJSON *t = kk_container_spec_encode(c, KK_ENC_JSON);
-	char *s = kk_json_print(t, 0);
-
-	cJSON_Delete(t);
-	return s;
-}
-
-static const struct kk_container_spec *find_container(const struct kk_cell_spec *s, const char *id)
-{
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (strcmp(kk_str(s->containers[i].id), kk_str(id)) == 0)
-			return &s->containers[i];
-	return NULL;
-}
-
 int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char ***changes,
 		       struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_rt_cell_info info = { 0 };
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	char **diff = NULL;
 	int rc = -1;
 
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    env_open(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
-		     desired->meta.name, true, err) < 0)
+	    kk_cell_env_open(l, &e, desired->spec.realm_id, desired->spec.space_id,
+			     desired->spec.stack_id, desired->meta.name, true, err) < 0)
 		goto out;
 	for (size_t i = 0; i < desired->spec.n_containers; i++)
-		if (!find_container(&e.cell->spec, desired->spec.containers[i].id))
+		if (!kk_cell_find_container(&e.cell->spec, desired->spec.containers[i].id))
 			kk_strv_push_take(&diff,
 					  kk_xasprintf("container \"%s\" added",
 						       kk_str(desired->spec.containers[i].id)));
@@ -478,7 +244,7 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 		const struct kk_container_spec *old = &e.cell->spec.containers[i];
 		struct kk_container_spec want = { 0 };
-		const struct kk_container_spec *d = find_container(&desired->spec, old->id);
+		const struct kk_container_spec *d = kk_cell_find_container(&desired->spec, old->id);
 		cleanup_free char *a = NULL;
 		cleanup_free char *b = NULL;
 
@@ -495,8 +261,8 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 			kk_str_set(&want.stack_id, old->stack_id);
 			kk_str_set(&want.cell_id, old->cell_id);
 			kk_str_set(&want.containerd_id, old->containerd_id);
-			a = spec_text(old);
-			b = spec_text(&want);
+			a = kk_container_spec_text(old);
+			b = kk_container_spec_text(&want);
 			kk_container_spec_clear(&want);
 		}
 		if (d && strcmp(a, b) == 0)
@@ -512,7 +278,7 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 		rc = 0;
 		goto out;
 	}
-	containers_copy(&e.cell->spec, &desired->spec);
+	kk_cell_containers_copy(&e.cell->spec, &desired->spec);
 	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 		struct kk_container_spec *c = &e.cell->spec.containers[i];
 
@@ -530,14 +296,14 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 		kk_err_wrap(err, "update cell `%s`", e.name);
 		goto out;
 	}
-	status_fill(e.cell, &info, e.rc.cgroup_path);
-	rc = put_cell(l, &e.ref, e.cell, err);
+	kk_cell_status_fill(e.cell, &info, e.rc.cgroup_path);
+	rc = kk_cell_put(l, &e.ref, e.cell, err);
 	if (rc == 0 && changes)
 		*changes = TAKE_PTR(diff);
 out:
 	kk_strv_free(diff);
 	kk_rt_cell_info_clear(&info);
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }
 
@@ -548,11 +314,11 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 {
 	static const char *const verb[] = { "start", "stop", "kill" };
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    env_open(l, &e, realm, space, stack, name, true, err) < 0)
+	    kk_cell_env_open(l, &e, realm, space, stack, name, true, err) < 0)
 		goto out;
 	switch (op) {
 	case OP_START:
@@ -569,9 +335,9 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		kk_err_wrap(err, "failed to %s cell `%s`", verb[op], e.name);
 		goto out;
 	}
-	rc = status_store(l, &e, err);
+	rc = kk_cell_status_store(l, &e, err);
 out:
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }
 
@@ -598,11 +364,11 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 		       struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    env_open(l, &e, realm, space, stack, name, !purge, err) < 0)
+	    kk_cell_env_open(l, &e, realm, space, stack, name, !purge, err) < 0)
 		goto out;
 	if (purge) {
 		kk_rt_cell_purge(&e.rt, &e.rc, &(struct kk_err){ 0 });
@@ -622,7 +388,7 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 		kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
 	rc = kk_store_remove_tree(l->store, &e.ref, err);
 out:
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }
 
@@ -642,19 +408,19 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 		    const char *name, const char *container, int fd, bool follow,
 		    bool (*stop)(void *), void *arg, struct kk_err *err)
 {
-	struct env e = { 0 };
+	struct kk_cell_env e = { 0 };
 	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 	const char *c = container && *container ? container : NULL;
 	int64_t pos = 0;
 	int rc = -1;
 
-	if (env_names(&e, realm, space, stack, name, err) < 0)
+	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0)
 		goto out;
 	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
 	if (rc <= 0) {
 		if (rc == 0)
-			not_found(err, &e.ref);
+			kk_cell_not_found(err, &e.ref);
 		rc = -1;
 		goto out;
 	}
@@ -684,8 +450,8 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 				   e.name, list);
 			goto out;
 		}
-		c = find_container(&e.cell->spec, cand[0])->id;
-	} else if (!find_container(&e.cell->spec, c)) {
+		c = kk_cell_find_container(&e.cell->spec, cand[0])->id;
+	} else if (!kk_cell_find_container(&e.cell->spec, c)) {
 		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", c, e.name);
 		goto out;
 	}
@@ -700,6 +466,6 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 	}
 	rc = kk_rt_log_copy(path, fd, &pos, follow, 200, stop, arg, err);
 out:
-	env_clear(&e);
+	kk_cell_env_clear(&e);
 	return rc;
 }

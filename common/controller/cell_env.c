@@ -1,0 +1,238 @@
+/* common/controller/cell_env.c - see cell_env.h. */
+#include "common/controller/cell_env.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson/cJSON.h"
+#include "common/cgroup/cgroup.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/codec.h"
+#include "common/model/naming.h"
+#include "common/store/instance.h"
+#include "common/strv.h"
+#include "ctr/ctr.h"
+
+#define DEFAULT_SCOPE "default"
+
+const char *kk_cell_scope(const char *s)
+{
+	return s && *s ? s : DEFAULT_SCOPE;
+}
+
+int kk_cell_prepare(struct kk_local *l, struct kk_err *err)
+{
+	if (!l->instance_ok) {
+		if (kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)
+			return -1;
+		l->instance_ok = true;
+	}
+	if (!l->cg && kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
+		return -1;
+	return 0;
+}
+
+int kk_cell_put(struct kk_local *l, const struct kk_store_ref *ref, const struct kk_cell *c,
+		struct kk_err *err)
+{
+	cJSON *tree = kk_cell_encode(c, KK_ENC_JSON);
+	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
+
+	cJSON_Delete(tree);
+	return kk_store_write(l->store, ref, text, strlen(text), err);
+}
+
+int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref)
+{
+	return kk_err_set(err, ENOENT,
+			  "cell \"%s\" not found in realm \"%s\", space \"%s\", "
+			  "stack \"%s\"",
+			  ref->cell, ref->realm, ref->space, ref->stack);
+}
+
+void kk_cell_env_clear(struct kk_cell_env *e)
+{
+	kk_rt_cell_paths_clear(&e->paths);
+	ctr_disconnect(e->conn);
+	kk_cell_free(e->cell);
+	kk_space_free(e->s);
+	kk_realm_free(e->r);
+	free(e->realm);
+	free(e->space);
+	free(e->stack);
+	free(e->name);
+	memset(e, 0, sizeof(*e));
+}
+
+int kk_cell_env_names(struct kk_cell_env *e, const char *realm, const char *space,
+		      const char *stack, const char *name, struct kk_err *err)
+{
+	if (kk_name_validate("cell", name, &e->name, err) < 0 ||
+	    kk_name_validate("realm", kk_cell_scope(realm), &e->realm, err) < 0 ||
+	    kk_name_validate("space", kk_cell_scope(space), &e->space, err) < 0 ||
+	    kk_name_validate("stack", kk_cell_scope(stack), &e->stack, err) < 0)
+		return -1;
+	e->ref = (struct kk_store_ref){ e->realm, e->space, e->stack, e->name };
+	return 0;
+}
+
+/* Load realm and space (namespace, defaults) and connect to containerd in the realm's
+ * namespace; e->cell must be set. */
+int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err)
+{
+	const char *ns;
+	int rc;
+
+	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = e->realm }, &e->r, err);
+	if (rc < 0)
+		return -1;
+	ns = rc == 1 && e->r->spec.namespace_ && *e->r->spec.namespace_ ? e->r->spec.namespace_
+									: NULL;
+	{
+		cleanup_free char *fallback = kk_xasprintf("%s.%s", e->realm, l->ns_suffix);
+
+		if (ctr_connect(l->containerd_socket, ns ? ns : fallback, &e->conn, err) < 0)
+			return -1;
+	}
+	ctr_set_timeout(e->conn, 60000);
+	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
+				&e->s, err) < 0)
+		return -1;
+	e->cni = (struct kk_cni_host)KK_CNI_HOST_DEFAULTS;
+	if (l->cni_plugin_path)
+		e->cni.plugin_path = l->cni_plugin_path;
+	if (l->cni_cache_dir)
+		e->cni.cache_dir = l->cni_cache_dir;
+	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
+	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
+			      e->s ? e->s->spec.defaults_container : NULL,
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
+			      &e->rc, &e->paths);
+	return 0;
+}
+
+/* Load an existing cell and its runtime. */
+int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+		     const char *space, const char *stack, const char *name, bool must_exist,
+		     struct kk_err *err)
+{
+	int rc;
+
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0)
+		return -1;
+	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (must_exist)
+			return kk_cell_not_found(err, &e->ref);
+		e->cell = kk_xcalloc(1, sizeof(*e->cell));
+		e->cell->meta.name = kk_xstrdup(e->name);
+		e->cell->spec.id = kk_xstrdup(e->name);
+		e->cell->spec.realm_id = kk_xstrdup(e->realm);
+		e->cell->spec.space_id = kk_xstrdup(e->space);
+		e->cell->spec.stack_id = kk_xstrdup(e->stack);
+	}
+	if (kk_cell_prepare(l, err) < 0)
+		return -1;
+	return kk_cell_env_runtime(l, e, err);
+}
+
+/* Copy what the runtime reports into the cell's status. */
+void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup)
+{
+	struct kk_time now = kk_time_now();
+
+	for (size_t i = 0; i < c->status.n_containers; i++)
+		kk_container_status_clear(&c->status.containers[i]);
+	free(c->status.containers);
+	c->status.containers = NULL;
+	c->status.n_containers = 0;
+	if (info) {
+		c->status.common.state = info->state;
+		c->status.containers =
+			kk_xcalloc(info->n_containers + 1, sizeof(*c->status.containers));
+		for (size_t i = 0; i < info->n_containers; i++) {
+			struct kk_container_status *d = &c->status.containers[i];
+			const struct kk_container_status *s = &info->containers[i];
+
+			*d = *s;
+			d->name = s->name ? kk_xstrdup(s->name) : NULL;
+			d->id = s->id ? kk_xstrdup(s->id) : NULL;
+			d->exit_signal = s->exit_signal ? kk_xstrdup(s->exit_signal) : NULL;
+		}
+		c->status.n_containers = info->n_containers;
+		c->status.containers_set = true;
+	}
+	if (cgroup)
+		kk_str_set(&c->status.common.cgroup_path, cgroup);
+	if (kk_time_is_zero(&c->status.common.created_at))
+		c->status.common.created_at = now;
+	c->status.common.updated_at = now;
+	if (c->status.common.state == KK_CELL_READY) {
+		if (kk_time_is_zero(&c->status.common.ready_at))
+			c->status.common.ready_at = now;
+		c->status.ready_observed = true;
+	}
+}
+
+/* Refresh status from containerd and persist it. */
+int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err)
+{
+	struct kk_rt_cell_info info = { 0 };
+	int rc;
+
+	rc = kk_rt_cell_status(&e->rt, &e->rc, &info, err);
+	if (rc < 0) {
+		e->cell->status.common.state = KK_CELL_UNKNOWN;
+		kk_cell_status_fill(e->cell, NULL, NULL);
+	} else {
+		kk_cell_status_fill(e->cell, &info, e->rc.cgroup_path);
+	}
+	kk_rt_cell_info_clear(&info);
+	if (rc < 0)
+		return -1;
+	return kk_cell_put(l, &e->ref, e->cell, err);
+}
+
+void kk_cell_containers_copy(struct kk_cell_spec *dst, const struct kk_cell_spec *src)
+{
+	struct kk_err ignored = { 0 };
+
+	for (size_t i = 0; i < dst->n_containers; i++)
+		kk_container_spec_clear(&dst->containers[i]);
+	free(dst->containers);
+	dst->containers = kk_xcalloc(src->n_containers + 1, sizeof(*dst->containers));
+	dst->n_containers = 0;
+	for (size_t i = 0; i < src->n_containers; i++) {
+		cJSON *t = kk_container_spec_encode(&src->containers[i], KK_ENC_JSON);
+		struct kk_dec d;
+
+		kk_dec_init(&d, NULL, &ignored);
+		kk_container_spec_decode_into(&d, t, &dst->containers[dst->n_containers++]);
+		cJSON_Delete(t);
+	}
+	dst->containers_set = src->containers_set || src->n_containers;
+	kk_str_set(&dst->root_container_id, src->root_container_id);
+}
+
+char *kk_container_spec_text(const struct kk_container_spec *c)
+{
+	cJSON *t = kk_container_spec_encode(c, KK_ENC_JSON);
+	char *s = kk_json_print(t, 0);
+
+	cJSON_Delete(t);
+	return s;
+}
+
+const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec *s, const char *id)
+{
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (strcmp(kk_str(s->containers[i].id), kk_str(id)) == 0)
+			return &s->containers[i];
+	return NULL;
+}

@@ -1,0 +1,66 @@
+/* common/controller/cell_env.h - what the cell, container and refresh flows share: loading a
+ * cell with everything a runtime call on it needs (realm namespace, space defaults and
+ * conflist, the derived kk_rt_cell), and writing what the runtime reports into its status.
+ * Internal to common/controller/. */
+#ifndef KK_COMMON_CONTROLLER_CELL_ENV_H
+#define KK_COMMON_CONTROLLER_CELL_ENV_H
+
+#include <stdbool.h>
+
+#include "common/cni/cni.h"
+#include "common/controller/hierarchy.h"
+#include "common/runtime/runtime.h"
+#include "common/store/store.h"
+
+/* upstream's default root image, used for a cell without containers (never pulled) */
+#define KK_CELL_DEFAULT_ROOT_IMAGE "docker.io/library/busybox:latest"
+
+/* What one runtime call on a cell needs; release with kk_cell_env_clear(). */
+struct kk_cell_env {
+	char *realm, *space, *stack, *name;
+	struct kk_store_ref ref;
+	struct kk_realm *r;
+	struct kk_space *s;
+	struct kk_cell *cell;
+	struct ctr_conn *conn;
+	struct kk_cni_host cni;
+	struct kk_rt rt;
+	struct kk_rt_cell rc;
+	struct kk_rt_cell_paths paths;
+};
+
+void kk_cell_env_clear(struct kk_cell_env *e);
+/* Validate the names (NULL or "" scope: "default") and fill e->realm ... e->ref. */
+int kk_cell_env_names(struct kk_cell_env *e, const char *realm, const char *space,
+		      const char *stack, const char *name, struct kk_err *err);
+/* Load realm and space (namespace, defaults) and connect to containerd in the realm's
+ * namespace; e->cell must be set. */
+int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);
+/* Names, then the stored cell (must_exist: ENOENT when absent, else a bare cell), then
+ * kk_cell_prepare and kk_cell_env_runtime. */
+int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+		     const char *space, const char *stack, const char *name, bool must_exist,
+		     struct kk_err *err);
+
+/* s, or "default" when NULL or "". */
+const char *kk_cell_scope(const char *s);
+/* The instance file and the cgroup handle, once per kk_local. */
+int kk_cell_prepare(struct kk_local *l, struct kk_err *err);
+/* Write the cell's metadata.json. */
+int kk_cell_put(struct kk_local *l, const struct kk_store_ref *ref, const struct kk_cell *c,
+		struct kk_err *err);
+/* ENOENT `cell "<n>" not found in realm "<r>", space "<s>", stack "<t>"`. */
+int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref);
+/* Copy what the runtime reports (info NULL: nothing) into the cell's status. */
+void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup);
+/* Status from containerd, written with the metadata (Unknown when containerd fails). */
+int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);
+/* Replace dst's containers (and rootContainerId) with deep copies of src's. */
+void kk_cell_containers_copy(struct kk_cell_spec *dst, const struct kk_cell_spec *src);
+/* The spec as compact JSON, for equality checks. A new string. */
+char *kk_container_spec_text(const struct kk_container_spec *c);
+/* The container with that spec id, or NULL. */
+const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec *s,
+						       const char *id);
+
+#endif
