@@ -130,6 +130,10 @@ Errors:
   (none)" ]]
 	# unchanged statuses are not rewritten (updatedAt kept)
 	[ "$(md5sum "$RP/data/$R/metadata.json" "$RP/data/$R/sp/st/web/metadata.json")" = "$before" ]
+	# a run path made with another cgroup root: the walk does not start
+	KUKEON_CGROUP_ROOT=/elsewhere run -1 k refresh
+	[[ "$output" == "kuke: refresh: "*"instance mismatch"* ]]
+	[ "${#lines[@]}" = 1 ]
 }
 
 # bats test_tags=containerd
