@@ -77,8 +77,8 @@ int kk_cni_link_delete(const char *ifname, struct kk_err *err)
 			if (h->nlmsg_seq != req.nh.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
 				continue;
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return kk_err_set(err, EIO, "delete link `%s`: short netlink answer",
-						  ifname);
+				return kk_err_set(err, EIO,
+						  "delete link `%s`: short netlink answer", ifname);
 			if (e->error == 0)
 				return 1;
 			if (e->error == -ENODEV)
@@ -102,8 +102,9 @@ int kk_cni_network_teardown(const struct kk_cni_host *host, const struct kk_cni_
 		if (strcmp(kk_cni_conflist_plugin_type(net, i), "bridge") != 0)
 			continue;
 		br = cJSON_GetObjectItemCaseSensitive(kk_cni_conflist_plugin(net, i), "bridge");
-		rc = kk_cni_link_delete(cJSON_IsString(br) && *br->valuestring ? br->valuestring
-									 : BRIDGE_DEFAULT_NAME,
+		rc = kk_cni_link_delete(cJSON_IsString(br) && *br->valuestring
+						? br->valuestring
+						: BRIDGE_DEFAULT_NAME,
 					err);
 		if (rc < 0)
 			return kk_err_wrap(err, "network `%s`: teardown", name);

@@ -304,7 +304,8 @@ static void realm_networks_teardown(struct kk_local *l, const char *realm)
 			  &(struct kk_err){ 0 }) < 0)
 		return;
 	for (size_t i = 0; spaces && spaces[i]; i++) {
-		cleanup_free char *path = kk_store_space_conflist_path(l->run_path, realm, spaces[i]);
+		cleanup_free char *path =
+			kk_store_space_conflist_path(l->run_path, realm, spaces[i]);
 
 		if (access(path, F_OK) == 0)
 			space_network_teardown(l, realm, spaces[i], path, &(struct kk_err){ 0 });

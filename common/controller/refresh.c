@@ -24,10 +24,17 @@
 
 void kk_refresh_result_clear(struct kk_refresh_result *r)
 {
-	char ***lists[] = { &r->realms_found,   &r->spaces_found,     &r->stacks_found,
-			    &r->cells_found,    &r->containers_found, &r->realms_updated,
-			    &r->spaces_updated, &r->stacks_updated,   &r->cells_updated,
-			    &r->containers_updated, &r->errors };
+	char ***lists[] = { &r->realms_found,
+			    &r->spaces_found,
+			    &r->stacks_found,
+			    &r->cells_found,
+			    &r->containers_found,
+			    &r->realms_updated,
+			    &r->spaces_updated,
+			    &r->stacks_updated,
+			    &r->cells_updated,
+			    &r->containers_updated,
+			    &r->errors };
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		kk_strv_freep(lists[i]);

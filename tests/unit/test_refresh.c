@@ -115,7 +115,8 @@ static void walk_of_an_empty_run_path(void)
 	if (kk_local_new(&opts, &l, &err) < 0 || kk_ctl_refresh(l, &r, &err) < 0) {
 		TAP_OK(0, "refresh: %s", err.msg);
 	} else {
-		TAP_OK(!r.realms_found && !r.errors, "nothing found, no errors, containerd untouched");
+		TAP_OK(!r.realms_found && !r.errors,
+		       "nothing found, no errors, containerd untouched");
 	}
 	kk_refresh_result_clear(&r);
 	cmd = kk_xasprintf("rm -rf '%s'", dir);
