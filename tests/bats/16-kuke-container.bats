@@ -73,11 +73,11 @@ doc() { # NAME [command args-yaml]
 @test "create container: joins the root's network namespace (httpd + wget over localhost)" {
 	require_containerd
 	scaffold
-	run -0 kc create container httpd --cell web --image "$BB" --command httpd --args -f --args -p --args 8080 --args -h --args /etc
+	run -0 kc create container httpd --cell web --image "$BB" --command httpd --args=-f --args=-p --args 8080 --args=-h --args /etc
 	[ "${lines[0]}" = "Container \"httpd\" (ID: \"httpd\") in cell \"web\" (realm \"$R\", space \"sp\", stack \"st\")" ]
 	[ "${lines[1]}" = "  - container: created" ]
 	[ "${lines[2]}" = "  - container: started" ]
-	run -0 kc create container client --cell web --image busybox --command sh --args -c \
+	run -0 kc create container client --cell web --image busybox --command sh --args=-c \
 		--args 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/hostname && break; sleep 0.3; done; sleep infinity'
 	run -0 tasks
 	[ "${lines[0]}" = "sp_st_web_client RUNNING" ]
@@ -117,11 +117,16 @@ doc() { # NAME [command args-yaml]
 	run -0 k get containers --realm "$R" -o yaml
 	[[ "$output" == "- id: root"* ]]
 	run -0 k get containers --realm nope --cell web
-	[ "$output" = 'No containers found for cell "web" realm "nope".' ]
+	[ "${lines[0]}" = 'No containers found for cell "web" realm "nope".' ]
+	[[ "${lines[1]}" == "Hint: cell \"web\" exists in realm \"$R\" space \"sp\" stack \"st\" "* ]]
+	run -0 k get containers --realm nope --cell zz
+	[ "$output" = 'No containers found for cell "zz" realm "nope".' ]
 	run -0 k get containers --realm "$R" --stack other
 	[ "${lines[0]}" = "No containers found for stack \"other\" realm \"$R\"." ]
 	run -0 k get containers --stack st --space other
-	[ "${lines[0]}" = 'No containers found for stack "st" space "other".' ]
+	[ "$output" = 'No containers found for stack "st" space "other".' ]
+	run -0 k get containers --stack st --realm nope
+	[ "${lines[0]}" = 'No containers found for stack "st" realm "nope".' ]
 	[[ "${lines[1]}" == "Hint: stack \"st\" exists in realm \"$R\" space \"sp\" stack \"st\""*" pass --realm/--space/--stack to filter there." ]]
 	run -0 k get containers --realm nope
 	[ "$output" = 'No containers found for realm "nope".' ]
@@ -152,8 +157,8 @@ doc() { # NAME [command args-yaml]
 	kc start container app --cell web >/dev/null
 	for v in start stop kill delete; do
 		run -1 kc "$v" container root --cell web
-		case $v in stop) d=stopped ;; kill) d=killed ;; *) d=${v}ed ;; esac
-		[ "$output" = "kuke: root container cannot be ${d/startted/started} directly, $v the cell instead using 'kuke $v cell web'" ]
+		case $v in start) d=started ;; stop) d=stopped ;; kill) d=killed ;; delete) d=deleted ;; esac
+		[ "$output" = "kuke: root container cannot be $d directly, $v the cell instead using 'kuke $v cell web'" ]
 	done
 	run -0 tasks
 	[ "${lines[1]}" = "sp_st_web_root RUNNING" ]
@@ -182,7 +187,7 @@ doc() { # NAME [command args-yaml]
 	require_containerd
 	scaffold
 	mkdir -p "$BATS_TEST_TMPDIR/data"
-	run -0 kc create container full --cell web --image "$BB" --command sh --args -c --args 'sleep infinity' \
+	run -0 kc create container full --cell web --image "$BB" --command sh --args=-c --args 'sleep infinity' \
 		--env A=1 --env B=two --port 8080 --volume "$BATS_TEST_TMPDIR/data:/data:ro" \
 		--network n1 --network-alias al --privileged --cni-config-path /x.conflist \
 		--restart-policy always --label k=v --user 0:0 --read-only --cap-add NET_ADMIN --cap-drop ALL \
