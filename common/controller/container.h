@@ -28,7 +28,9 @@ void kk_container_get_result_clear(struct kk_container_get_result *r);
 
 /* Merge req (spec.id, else metadata.name; spec.cellId names the cell; every spec field is
  * kept) into the cell and start it joined to the root's namespaces. An id the cell already
- * has is "already existed" (its stored spec is kept) and is started when not running.
+ * has is "already existed" (its stored spec is kept) and is started when not running. When
+ * the cell's root does not run, the container is only added to the spec (res->started
+ * false): the next cell start runs it.
  * Errors: EINVAL `container name is required`, `invalid image reference`, upstream's
  * volume messages `volume source does not exist on the host (volume[0] source "/x")` ...,
  * EEXIST for a second root container, ENOENT `cell "<c>" not found`, and the runtime's
@@ -49,7 +51,7 @@ void kk_container_list_free(struct kk_container **v, size_t n);
 /* Apply a Container document to a container the cell has: compare the specs (ids derived
  * by kukeon ignored; nil and empty equal); *changes (a new strv, NULL when equal) gets the
  * changed fields by their manifest keys (`image`, `env` ...), and a changed container is
- * deleted and recreated from the new spec, then started. The root container cannot be
+ * deleted and recreated from the new spec, then started (in a stopped cell: the spec only). The root container cannot be
  * changed this way (EINVAL, upstream's "has breaking changes" message). On failure the old
  * spec is restored and started again. */
 int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desired,

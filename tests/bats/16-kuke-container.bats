@@ -150,6 +150,12 @@ doc() { # NAME [command args-yaml]
 	run -0 kc start container app --cell web
 	[ "$output" = 'Started container "app" from cell "web"' ]
 	[ "$(state)" = Ready ]
+	# create of an existing container starts it when it does not run
+	kc stop container app --cell web >/dev/null
+	run -0 kc create container app --cell web --image "$BB"
+	[ "${lines[1]}" = "  - container: already existed" ]
+	[ "${lines[2]}" = "  - container: started" ]
+	[ "$(state)" = Ready ]
 	run -0 kc kill container app --cell web
 	[ "$output" = 'Killed container "app" from cell "web"' ]
 	[ "$(state)" = Stopped ]
@@ -246,11 +252,23 @@ doc() { # NAME [command args-yaml]
 	run -0 k apply -f "$BATS_TEST_TMPDIR/app2.yaml" -o json
 	[ "$(jq -r '.resources[0].Action' <<<"$output")" = unchanged ]
 
-	run -0 k delete -f "$BATS_TEST_TMPDIR/app2.yaml"
+	# a stopped cell: the spec changes now, the container runs at the next start
+	kc kill cell web >/dev/null
+	doc app sh '["-c", "echo v3; sleep infinity"]' >"$BATS_TEST_TMPDIR/app3.yaml"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/app3.yaml"
+	[ "${lines[0]}" = 'Container "app": updated' ]
+	[ "$(jq -r '.spec.containers[] | select(.id == "app") | .args[1]' "$META")" = "echo v3; sleep infinity" ]
+	kc start cell web >/dev/null
+	for _ in $(seq 30); do grep -q v3 "$RP/data/$R/sp/st/web/app/log" 2>/dev/null && break; sleep 0.2; done
+	grep -q v3 "$RP/data/$R/sp/st/web/app/log"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/app3.yaml"
+	[ "$output" = 'Container "app": unchanged' ]
+
+	run -0 k delete -f "$BATS_TEST_TMPDIR/app3.yaml"
 	[ "${lines[0]}" = 'Container "app": deleted' ]
 	[ "${lines[1]}" = '  - containers: 1 deleted' ]
 	[ "$(ctrs)" = sp_st_web_root ]
-	run -0 k delete -f "$BATS_TEST_TMPDIR/app2.yaml"
+	run -0 k delete -f "$BATS_TEST_TMPDIR/app3.yaml"
 	[ "$output" = 'Container "app": not found' ]
 	# the parent cell must exist
 	doc app | sed 's/cellId: web/cellId: nope/' >"$BATS_TEST_TMPDIR/orphan.yaml"
@@ -318,5 +336,14 @@ doc() { # NAME [command args-yaml]
 	doc bad | sed "s#image: .*#image: docker.io/library/nope:1#" >"$BATS_TEST_TMPDIR/bad.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/bad.yaml"
 	[ "${lines[0]}" = 'Container "bad": failed' ]
+	unchanged
+	# an update to a bad spec keeps the running container as it was
+	doc app | sed "s#image: .*#image: docker.io/library/nope:1#" >"$BATS_TEST_TMPDIR/app-bad.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/app-bad.yaml"
+	[ "${lines[0]}" = 'Container "app": failed' ]
+	[[ "${lines[1]}" == *'"docker.io/library/nope:1" is not in realm'* ]]
+	doc app | sed 's#args: .*#args: ["infinity"]\n  volumes: [{source: /nope/x, target: /x}]#' >"$BATS_TEST_TMPDIR/app-vol.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/app-vol.yaml"
+	[ "${lines[1]}" = '  Error: volume source does not exist on the host (volume[0] source "/nope/x")' ]
 	unchanged
 }
