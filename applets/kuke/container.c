@@ -43,8 +43,8 @@ struct flags {
 
 static void flags_clear(struct flags *f)
 {
-	char **const v[] = { f->args,	  f->env,     f->ports,	   f->volumes,
-			     f->networks, f->aliases, f->labels,   f->cap_add,
+	char **const v[] = { f->args,     f->env,     f->ports,        f->volumes,
+			     f->networks, f->aliases, f->labels,       f->cap_add,
 			     f->cap_drop, f->tmpfs,   f->security_opts };
 
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
@@ -222,15 +222,16 @@ static int parse_volumes(char **in, struct kk_container_spec *s, struct kk_err *
 			*c = '\0';
 		}
 		if (k < 2 || k > 3)
-			return kk_err_set(err, EINVAL, "invalid --volume %s: expected SRC:DST[:ro|rw]",
-					  q);
+			return kk_err_set(err, EINVAL,
+					  "invalid --volume %s: expected SRC:DST[:ro|rw]", q);
 		v = &s->volumes[s->n_volumes];
 		v->source = trim(parts[0]);
 		v->target = trim(parts[1]);
 		s->n_volumes++;
 		if (!*v->source || !*v->target)
 			return kk_err_set(err, EINVAL,
-					  "invalid --volume %s: source and target are both required",
+					  "invalid --volume %s: source and target are both "
+					  "required",
 					  q);
 		if (k == 3) {
 			cleanup_free char *mode = trim(parts[2]);
@@ -306,7 +307,8 @@ static int parse_labels(char **in, struct kk_labels *out, struct kk_err *err)
 			free(k);
 		}
 		if (!*key)
-			return kk_err_set(err, EINVAL, "invalid label %s: key must not be empty", q);
+			return kk_err_set(err, EINVAL, "invalid label %s: key must not be empty",
+					  q);
 		kk_labels_set(out, key, eq + 1);
 	}
 	return 0;
@@ -353,7 +355,8 @@ static int build_request(const struct flags *f, struct kk_container *req, struct
 		free(s->image);
 		s->image = n;
 	}
-	if (parse_volumes(f->volumes, s, err) < 0 || parse_labels(f->labels, &req->meta.labels, err) < 0 ||
+	if (parse_volumes(f->volumes, s, err) < 0 ||
+	    parse_labels(f->labels, &req->meta.labels, err) < 0 ||
 	    parse_tmpfs(f->tmpfs, s, err) < 0)
 		return -1;
 	if (f->memory) {
@@ -424,8 +427,8 @@ int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk
 	if (parse("create", &argc, argv, &f, err) < 0)
 		goto out;
 	if (f.n_pos > 1) {
-		kk_err_set(err, KK_EUSAGE, "create container: accepts at most 1 arg(s), received %d",
-			   f.n_pos);
+		kk_err_set(err, KK_EUSAGE,
+			   "create container: accepts at most 1 arg(s), received %d", f.n_pos);
 		goto out;
 	}
 	name = trim(f.name ? f.name : "");
@@ -503,8 +506,7 @@ static void append_q(char **buf, const char *label, const char *v)
 }
 
 /* "Hint: cell "c" exists in realm "r" space "s" stack "t"[; ...] — ..." or NULL. */
-static char *scope_hint(struct kk_client *c, const char *space, const char *stack,
-			const char *cell)
+static char *scope_hint(struct kk_client *c, const char *space, const char *stack, const char *cell)
 {
 	struct kk_container **all = NULL;
 	char **locs = NULL;
@@ -583,7 +585,8 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		    c->ops->container_get(c, or_default(realm), or_default(space),
 					  or_default(stack), cell, name, &r, err) < 0)
 			return -1;
-		tree = kk_container_encode(r.container, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
+		tree = kk_container_encode(r.container,
+					   fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
 		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
 		kk_container_get_result_clear(&r);
 		return 0;
@@ -623,7 +626,9 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		for (size_t i = 0; i < n; i++) {
 			const struct kk_container_spec *s = &v[i]->spec;
 			const char *row[8] = {
-				s->root ? "root" : s->id && *s->id ? s->id : "-",
+				s->root           ? "root"
+				: s->id && *s->id ? s->id
+						  : "-",
 				kk_str(s->realm_id),
 				kk_str(s->space_id),
 				kk_str(s->stack_id),

@@ -168,8 +168,8 @@ static void rederive(struct kk_local *l, struct kk_cell_env *e)
 	kk_rt_cell_paths_clear(&e->paths);
 	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
 			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e->rc,
-			      &e->paths);
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
+			      &e->rc, &e->paths);
 }
 
 /* Status from containerd (Unknown when it fails), then metadata.json. */
@@ -187,7 +187,7 @@ static int store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err)
 	return kk_cell_put(l, &e->ref, e->cell, err);
 }
 
-enum missing { MISSING_PLAIN, MISSING_GET, MISSING_IN_STACK };
+enum missing { MISSING_PLAIN, MISSING_IN_STACK };
 
 /* Names, the stored cell, the runtime; a missing cell is ENOENT in the caller's words. */
 static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *realm,
@@ -196,23 +196,21 @@ static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *real
 {
 	int rc;
 
-	if (!cell || !*cell)
-		return kk_err_set(err, EINVAL, "cell name is required");
+	if (!cell || !*cell) {
+		kk_err_set(err, EINVAL, "cell name is required");
+		return -1;
+	}
 	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
-		switch (how) {
-		case MISSING_GET:
-			return kk_err_set(err, ENOENT, "failed to get cell \"%s\": cell not found",
-					  e->name);
-		case MISSING_IN_STACK:
-			return kk_cell_not_found(err, &e->ref);
-		default:
-			return kk_err_set(err, ENOENT, "cell \"%s\" not found", e->name);
-		}
+	if (rc == 0 || !e->cell) {
+		if (how == MISSING_IN_STACK)
+			kk_cell_not_found(err, &e->ref);
+		else
+			kk_err_set(err, ENOENT, "cell \"%s\" not found", e->name);
+		return -1;
 	}
 	if (kk_cell_prepare(l, err) < 0)
 		return -1;
@@ -229,6 +227,24 @@ static int root_pid(struct kk_cell_env *e, uint32_t *pid)
 	return rc;
 }
 
+/* Check the new container (with the root it joins) without side effects; the cell's other
+ * containers are not checked again (their secrets and volumes are theirs to fail on). */
+static int validate_one(const struct kk_cell_env *e, const struct kk_container_spec *s,
+			struct kk_err *err)
+{
+	struct kk_container_spec pair[2];
+	struct kk_rt_cell c = e->rc;
+	ssize_t r = root_index(&e->cell->spec);
+	size_t n = 0;
+
+	if (r >= 0 && strcmp(kk_str(e->cell->spec.containers[r].id), kk_str(s->id)) != 0)
+		pair[n++] = e->cell->spec.containers[r];
+	pair[n++] = *s;
+	c.containers = pair;
+	c.n_containers = n;
+	return kk_rt_cell_validate(&c, err);
+}
+
 /* The image must be in the realm's namespace: nothing is pulled. */
 static int image_check(struct kk_cell_env *e, const char *image, struct kk_err *err)
 {
@@ -238,7 +254,8 @@ static int image_check(struct kk_cell_env *e, const char *image, struct kk_err *
 	ctr_image_clear(&img);
 	if (rc < 0 && err->code == ENOENT)
 		return kk_err_set(err, ENOENT,
-				  "image \"%s\" is not in realm \"%s\" (containerd namespace \"%s\"): "
+				  "image \"%s\" is not in realm \"%s\" (containerd namespace "
+				  "\"%s\"): "
 				  "load it first with `kuke image load` (nothing is pulled)",
 				  image, e->realm, kk_str(ctr_namespace(e->conn)));
 	return rc;
@@ -249,11 +266,13 @@ static int volumes_validate(const struct kk_container_spec *s, struct kk_err *er
 {
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		const struct kk_volume_mount *v = &s->volumes[i];
-		const char *kind = kk_str(v->kind), *dst = kk_str(v->target), *src = kk_str(v->source);
+		const char *kind = kk_str(v->kind), *dst = kk_str(v->target),
+			   *src = kk_str(v->source);
 		struct stat st;
 
 		if (!*dst)
-			return kk_err_set(err, EINVAL, "volume target is required (volume[%zu])", i);
+			return kk_err_set(err, EINVAL, "volume target is required (volume[%zu])",
+					  i);
 		if (dst[0] != '/')
 			return kk_err_set(err, EINVAL,
 					  "volume target must be an absolute container path "
@@ -274,13 +293,15 @@ static int volumes_validate(const struct kk_container_spec *s, struct kk_err *er
 					  "or \"tmpfs\" (volume[%zu] kind \"%s\")",
 					  i, kind);
 		if (!*src)
-			return kk_err_set(err, EINVAL, "volume source is required (volume[%zu])", i);
+			return kk_err_set(err, EINVAL, "volume source is required (volume[%zu])",
+					  i);
 		if (src[0] != '/')
 			return kk_err_set(err, EINVAL,
 					  strchr(src, '/')
 						  ? "volume source must be an absolute host path "
 						    "(volume[%zu] source \"%s\")"
-						  : "named or managed volumes are not supported; use "
+						  : "named or managed volumes are not supported; "
+						    "use "
 						    "an absolute host path as source (volume[%zu] "
 						    "source \"%s\")",
 					  i, src);
@@ -419,7 +440,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 		kk_naming_containerd_id(e.space, e.stack, kk_str(e.cell->spec.id), name,
 					&s->containerd_id, &(struct kk_err){ 0 });
 		rederive(l, &e);
-		if (kk_rt_cell_validate(&e.rc, err) < 0 || image_check(&e, s->image, err) < 0 ||
+		if (validate_one(&e, s, err) < 0 || image_check(&e, s->image, err) < 0 ||
 		    (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0)) {
 			kk_err_wrap(err, "failed to create container %s", name);
 			goto out;
@@ -463,7 +484,8 @@ int kk_ctl_container_get(struct kk_local *l, const char *realm, const char *spac
 	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
 	if (rc <= 0) {
 		if (rc == 0)
-			kk_err_set(err, ENOENT, "failed to get cell \"%s\": cell not found", e.name);
+			kk_err_set(err, ENOENT, "failed to get cell \"%s\": cell not found",
+				   e.name);
 		rc = -1;
 		goto out;
 	}
@@ -509,7 +531,7 @@ int kk_ctl_container_list(struct kk_local *l, const char *realm, const char *spa
 		if (!status_live(l, &e))
 			for (size_t j = 0; j < e.cell->status.n_containers; j++)
 				e.cell->status.containers[j].state = KK_CONTAINER_UNKNOWN;
-		v = kk_xrealloc(v, (k + e.cell->spec.n_containers + 1) * sizeof(*v));
+		v = kk_xrealloc(v, (k + e.cell->spec.n_containers + 1) * sizeof(void *)); /* ptrs */
 		for (size_t j = 0; j < e.cell->spec.n_containers; j++) {
 			v[k] = doc_for(e.cell, &e.cell->spec.containers[j], true);
 			v[k]->spec.root |= is_root(&e.cell->spec, e.cell->spec.containers[j].id);
@@ -535,10 +557,11 @@ static void prune(cJSON *o)
 
 		if (cJSON_IsObject(it) || cJSON_IsArray(it))
 			prune(it);
-		if (cJSON_IsObject(o) && (cJSON_IsNull(it) || cJSON_IsFalse(it) ||
-		    (cJSON_IsString(it) && !*it->valuestring) ||
-		    (cJSON_IsNumber(it) && it->valuedouble == 0) ||
-		    ((cJSON_IsObject(it) || cJSON_IsArray(it)) && !it->child)))
+		if (cJSON_IsObject(o) &&
+		    (cJSON_IsNull(it) || cJSON_IsFalse(it) ||
+		     (cJSON_IsString(it) && !*it->valuestring) ||
+		     (cJSON_IsNumber(it) && it->valuedouble == 0) ||
+		     ((cJSON_IsObject(it) || cJSON_IsArray(it)) && !it->child)))
 			cJSON_Delete(cJSON_DetachItemViaPointer(o, it));
 		it = next;
 	}
@@ -546,8 +569,8 @@ static void prune(cJSON *o)
 
 static cJSON *comparable(const struct kk_container_spec *s)
 {
-	static const char *const derived[] = { "id",	 "containerdId", "realmId",	  "spaceId",
-					       "stackId", "cellId",	  "cniConfigPath" };
+	static const char *const derived[] = { "id",      "containerdId", "realmId",      "spaceId",
+					       "stackId", "cellId",       "cniConfigPath" };
 	cJSON *t = kk_container_spec_encode(s, KK_ENC_JSON);
 
 	for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
@@ -581,8 +604,8 @@ static char **spec_diff(const struct kk_container_spec *a, const struct kk_conta
 	return fields;
 }
 
-int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desired,
-			    char ***changes, struct kk_err *err)
+int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desired, char ***changes,
+			    struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_container_spec want = { 0 }, old = { 0 };
@@ -599,8 +622,8 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 	if (kk_name_validate("container", id_in, &name, err) < 0)
 		return -1;
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    open_cell(l, &e, desired->spec.realm_id, desired->spec.space_id,
-		      desired->spec.stack_id, desired->spec.cell_id, MISSING_PLAIN, err) < 0)
+	    open_cell(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
+		      desired->spec.cell_id, MISSING_PLAIN, err) < 0)
 		goto out;
 	root_materialize(&e);
 	at = find_index(&e.cell->spec, name);
@@ -638,7 +661,8 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 	/* check the new spec before the old container goes */
 	spec_copy(&e.cell->spec.containers[at], &want);
 	rederive(l, &e);
-	if (kk_rt_cell_validate(&e.rc, err) < 0 || image_check(&e, want.image, err) < 0) {
+	if (validate_one(&e, &e.cell->spec.containers[at], err) < 0 ||
+	    image_check(&e, want.image, err) < 0) {
 		kk_err_wrap(err, "update container %s", name);
 		goto out;
 	}
@@ -764,7 +788,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		rc = kk_rt_cell_container_delete(&e.rt, &e.rc, name, err);
 		break;
 	case OP_PURGE:
-		rc = kk_rt_container_delete(&e.rt, cid, &(struct kk_err){ 0 });
+		kk_rt_container_delete(&e.rt, cid, &(struct kk_err){ 0 });
 		rc = 0;
 		break;
 	}
@@ -791,7 +815,8 @@ out:
 }
 
 int kk_ctl_container_start(struct kk_local *l, const char *realm, const char *space,
-			   const char *stack, const char *cell, const char *name, struct kk_err *err)
+			   const char *stack, const char *cell, const char *name,
+			   struct kk_err *err)
 {
 	return lifecycle(l, OP_START, realm, space, stack, cell, name, NULL, err);
 }

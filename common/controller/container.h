@@ -51,11 +51,11 @@ void kk_container_list_free(struct kk_container **v, size_t n);
 /* Apply a Container document to a container the cell has: compare the specs (ids derived
  * by kukeon ignored; nil and empty equal); *changes (a new strv, NULL when equal) gets the
  * changed fields by their manifest keys (`image`, `env` ...), and a changed container is
- * deleted and recreated from the new spec, then started (in a stopped cell: the spec only). The root container cannot be
- * changed this way (EINVAL, upstream's "has breaking changes" message). On failure the old
- * spec is restored and started again. */
-int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desired,
-			    char ***changes, struct kk_err *err);
+ * deleted and recreated from the new spec, then started (in a stopped cell: the spec only). The
+ * root container cannot be changed this way (EINVAL, upstream's "has breaking changes" message). On
+ * failure the old spec is restored and started again. */
+int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desired, char ***changes,
+			    struct kk_err *err);
 /* The root container is refused with upstream's messages ("root container cannot be
  * started directly, start the cell instead using 'kuke start cell <c>'" ...); ENOENT
  * `container "<n>" not found in cell "<c>"`. Stop: SIGTERM, 5 s, SIGKILL; kill: SIGKILL;
@@ -64,9 +64,11 @@ int kk_ctl_container_start(struct kk_local *l, const char *realm, const char *sp
 			   const char *stack, const char *cell, const char *name,
 			   struct kk_err *err);
 int kk_ctl_container_stop(struct kk_local *l, const char *realm, const char *space,
-			  const char *stack, const char *cell, const char *name, struct kk_err *err);
+			  const char *stack, const char *cell, const char *name,
+			  struct kk_err *err);
 int kk_ctl_container_kill(struct kk_local *l, const char *realm, const char *space,
-			  const char *stack, const char *cell, const char *name, struct kk_err *err);
+			  const char *stack, const char *cell, const char *name,
+			  struct kk_err *err);
 /* Task, containerd container, snapshot and log dir, then the spec leaves the cell. */
 int kk_ctl_container_delete(struct kk_local *l, const char *realm, const char *space,
 			    const char *stack, const char *cell, const char *name,
