@@ -128,9 +128,19 @@ static void spec_remove(struct kk_cell_spec *s, size_t i)
 	s->n_containers--;
 }
 
+/* Derive the runtime view again after the spec changed. */
+static void rederive(struct kk_local *l, struct kk_cell_env *e)
+{
+	kk_rt_cell_paths_clear(&e->paths);
+	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
+			      e->s ? e->s->spec.defaults_container : NULL,
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
+			      &e->rc, &e->paths);
+}
+
 /* Write the root container the runtime runs by default into the spec (upstream persists
  * it: id `root`, `sleep infinity`), so adding containers never changes which image it is. */
-static void root_materialize(struct kk_cell_env *e)
+static void root_materialize(struct kk_local *l, struct kk_cell_env *e)
 {
 	struct kk_cell_spec *s = &e->cell->spec;
 	bool any_host = false;
@@ -160,16 +170,8 @@ static void root_materialize(struct kk_cell_env *e)
 	kk_naming_root_containerd_id(e->space, e->stack, kk_str(e->cell->spec.id),
 				     &r->containerd_id, &(struct kk_err){ 0 });
 	kk_str_set(&s->root_container_id, KK_RT_ROOT_ID);
-}
-
-/* Derive the runtime view again after the spec changed. */
-static void rederive(struct kk_local *l, struct kk_cell_env *e)
-{
-	kk_rt_cell_paths_clear(&e->paths);
-	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
-			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
-			      &e->rc, &e->paths);
+	if (e->paths.cell_dir)
+		rederive(l, e); /* e->rc pointed into the old array */
 }
 
 /* Status from containerd (Unknown when it fails), then metadata.json. */
@@ -399,7 +401,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 	    open_cell(l, &e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
 		      req->spec.cell_id, MISSING_PLAIN, err) < 0)
 		goto out;
-	root_materialize(&e);
+	root_materialize(l, &e);
 	{
 		uint32_t pid = 0;
 
@@ -490,7 +492,7 @@ int kk_ctl_container_get(struct kk_local *l, const char *realm, const char *spac
 		goto out;
 	}
 	rc = -1;
-	root_materialize(&e);
+	root_materialize(l, &e);
 	at = find_index(&e.cell->spec, name);
 	if (at < 0) {
 		kk_err_set(err, ENOENT, "container \"%s\" not found", name);
@@ -527,7 +529,7 @@ int kk_ctl_container_list(struct kk_local *l, const char *realm, const char *spa
 			continue;
 		}
 		e.cell = TAKE_PTR(cells[i]);
-		root_materialize(&e);
+		root_materialize(l, &e);
 		if (!status_live(l, &e))
 			for (size_t j = 0; j < e.cell->status.n_containers; j++)
 				e.cell->status.containers[j].state = KK_CONTAINER_UNKNOWN;
@@ -625,7 +627,7 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 	    open_cell(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
 		      desired->spec.cell_id, MISSING_PLAIN, err) < 0)
 		goto out;
-	root_materialize(&e);
+	root_materialize(l, &e);
 	at = find_index(&e.cell->spec, name);
 	if (at < 0) {
 		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", name, e.name);
@@ -745,7 +747,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
 	    open_cell(l, &e, realm, space, stack, cell, MISSING_IN_STACK, err) < 0)
 		goto out;
-	root_materialize(&e);
+	root_materialize(l, &e);
 	rederive(l, &e);
 	at = find_index(&e.cell->spec, name);
 	if (at >= 0 && is_root(&e.cell->spec, name)) {

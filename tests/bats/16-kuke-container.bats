@@ -347,3 +347,40 @@ doc() { # NAME [command args-yaml]
 	[ "${lines[1]}" = '  Error: volume source does not exist on the host (volume[0] source "/nope/x")' ]
 	unchanged
 }
+
+# bats test_tags=containerd
+@test "a Cell applied again after create container: the added container goes, the root stays" {
+	require_containerd
+	scaffold
+	cat >"$BATS_TEST_TMPDIR/cell.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: two
+	spec:
+	  id: two
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: app
+	      image: $BB
+	      command: sleep
+	      args: ["infinity"]
+	EOF2
+	k apply -f "$BATS_TEST_TMPDIR/cell.yaml" >/dev/null
+	root_pid=$(hctr -n "$NS" tasks ls | awk '$1 == "sp_st_two_root" { print $2 }')
+	[ -n "$root_pid" ]
+	kc create container extra --cell two --image "$BB" --command sleep --args infinity >/dev/null
+	run -0 k get containers --cell two
+	[[ "${lines[2]}" == app* ]]
+	[[ "${lines[3]}" == root*true* ]]
+	[[ "${lines[4]}" == extra* ]]
+	run -0 k apply -f "$BATS_TEST_TMPDIR/cell.yaml"
+	[ "${lines[0]}" = 'Cell "two": updated' ]
+	[ "${lines[1]}" = '  - container "extra" removed' ]
+	[ "$(hctr -n "$NS" tasks ls | awk '$1 == "sp_st_two_root" { print $2 }')" = "$root_pid" ]
+	[ -z "$(ctrs | grep extra)" ]
+	run -0 k apply -f "$BATS_TEST_TMPDIR/cell.yaml"
+	[ "$output" = 'Cell "two": unchanged' ]
+}
