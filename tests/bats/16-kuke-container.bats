@@ -186,6 +186,18 @@ doc() { # NAME [command args-yaml]
 	[ "$(ctrs)" = sp_st_web_root ]
 	[ "$(snaps | grep -c app2)" = 0 ]
 	[ "$(jq -r '[.spec.containers[].id] | join(" ")' "$META")" = root ]
+	# purge also takes a containerd container the cell no longer lists
+	kc create container app3 --cell web --image "$BB" --command sleep --args infinity >/dev/null
+	jq 'del(.spec.containers[] | select(.id == "app3"))' "$META" >"$META.new" && mv "$META.new" "$META"
+	run -1 kc delete container app3 --cell web
+	[ "$output" = 'kuke: container "app3" not found in cell "web"' ]
+	run -0 kc purge container app3 --cell web
+	[ "${lines[0]}" = 'Purged container "app3" from cell "web"' ]
+	[ "$(ctrs)" = sp_st_web_root ]
+	run -1 kc purge container app3 --cell web
+	[ "$output" = 'kuke: container "app3" not found in cell "web"' ]
+	run -0 kc get container root --cell web -o json
+	[ "$(jq -r '.spec.root, .spec.image, .status.state' <<<"$output" | tr '\n' ' ')" = "true $BB Ready " ]
 }
 
 # bats test_tags=containerd
