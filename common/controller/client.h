@@ -14,6 +14,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
 #include "common/controller/hierarchy.h"
+#include "common/controller/refresh.h"
 #include "common/err.h"
 
 struct kk_client;
@@ -113,6 +114,9 @@ struct kk_client_ops {
 	int (*container_purge)(struct kk_client *c, const char *realm, const char *space,
 			       const char *stack, const char *cell, const char *name,
 			       struct kk_delete_result *res, struct kk_err *err);
+
+	/* re-derive every status; res owns its lists (kk_refresh_result_clear) */
+	int (*refresh)(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err);
 
 	void (*free)(struct kk_client *c);
 };

@@ -209,6 +209,10 @@ static int container_purge(struct kk_client *c, const char *r, const char *s, co
 {
 	return kk_ctl_container_purge(L(c), r, s, t, cell, name, res, err);
 }
+static int refresh(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err)
+{
+	return kk_ctl_refresh(L(c), res, err);
+}
 
 static const struct kk_client_ops local_ops = {
 	.transport = "in-process",
@@ -249,6 +253,7 @@ static const struct kk_client_ops local_ops = {
 	.container_kill = container_kill,
 	.container_delete = container_delete,
 	.container_purge = container_purge,
+	.refresh = refresh,
 	.free = local_free,
 };
 
