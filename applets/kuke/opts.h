@@ -21,6 +21,8 @@
 enum kuke_opt_type {
 	KUKE_OPT_BOOL,   /* dest is bool *: set to true */
 	KUKE_OPT_STRING, /* dest is const char **: points into argv */
+	KUKE_OPT_STRV,   /* dest is char ***: repeatable, each value appended (a new strv of
+			  * copies; free it with kk_strv_free) */
 };
 
 struct kuke_opt {

@@ -234,6 +234,8 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
+	cleanup_(kk_json_freep) cJSON *kept_root = NULL;
+	bool desired_root = false;
 	char **diff = NULL;
 	int rc = -1;
 
@@ -246,6 +248,10 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 			kk_strv_push_take(&diff,
 					  kk_xasprintf("container \"%s\" added",
 						       kk_str(desired->spec.containers[i].id)));
+	/* a desired spec without a root keeps the stored root (upstream's UpdateCell) */
+	for (size_t i = 0; i < desired->spec.n_containers; i++)
+		desired_root |= desired->spec.containers[i].root;
+	desired_root |= desired->spec.root_container_id && *desired->spec.root_container_id;
 	/* containers that changed or went away are removed; the start below recreates */
 	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 		const struct kk_container_spec *old = &e.cell->spec.containers[i];
@@ -253,6 +259,13 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 		const struct kk_container_spec *d = kk_cell_find_container(&desired->spec, old->id);
 		cleanup_free char *a = NULL;
 		cleanup_free char *b = NULL;
+
+		if (!d && !desired_root &&
+		    (old->root || (e.cell->spec.root_container_id &&
+				   strcmp(kk_str(old->id), e.cell->spec.root_container_id) == 0))) {
+			kept_root = kk_container_spec_encode(old, KK_ENC_JSON);
+			continue;
+		}
 
 		if (d) {
 			/* compare with the derived ids filled in, as stored */
@@ -284,7 +297,23 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 		rc = 0;
 		goto out;
 	}
-	kk_cell_containers_copy(&e.cell->spec, &desired->spec);
+	{
+		cleanup_free char *root_id = kk_xstrdup(kk_str(e.cell->spec.root_container_id));
+
+		kk_cell_containers_copy(&e.cell->spec, &desired->spec);
+		if (kept_root) {
+			struct kk_cell_spec *cs = &e.cell->spec;
+			struct kk_dec dec;
+
+			cs->containers = kk_xrealloc(cs->containers,
+						     (cs->n_containers + 1) * sizeof(*cs->containers));
+			memset(&cs->containers[cs->n_containers], 0, sizeof(*cs->containers));
+			kk_dec_init(&dec, NULL, &(struct kk_err){ 0 });
+			kk_container_spec_decode_into(&dec, kept_root,
+						      &cs->containers[cs->n_containers++]);
+			kk_str_set(&cs->root_container_id, root_id);
+		}
+	}
 	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 		struct kk_container_spec *c = &e.cell->spec.containers[i];
 
