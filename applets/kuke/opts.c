@@ -65,6 +65,8 @@ int kuke_opts_parse(const struct kuke_opt *opts, size_t n_opts, int *argc, char 
 			flags_done = true;
 			continue;
 		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+			return kk_err_set(err, KK_EHELP, "help requested");
 		if (arg[1] == '-') {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);

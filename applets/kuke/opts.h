@@ -33,7 +33,8 @@ struct kuke_opt {
 };
 
 /* Parse and remove flags. A flag not in the table, or one missing its value, is a
- * KK_EUSAGE error naming it. */
+ * KK_EUSAGE error naming it. -h or --help where a flag may stand (not as another flag's
+ * value, not after "--") is a KK_EHELP "error": the caller prints usage and succeeds. */
 int kuke_opts_parse(const struct kuke_opt *opts, size_t n_opts, int *argc, char **argv,
 		    struct kk_err *err);
 
