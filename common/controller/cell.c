@@ -305,8 +305,8 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char *
 			struct kk_cell_spec *cs = &e.cell->spec;
 			struct kk_dec dec;
 
-			cs->containers = kk_xrealloc(cs->containers,
-						     (cs->n_containers + 1) * sizeof(*cs->containers));
+			cs->containers = kk_xrealloc(cs->containers, (cs->n_containers +
+								      1) * sizeof(*cs->containers));
 			memset(&cs->containers[cs->n_containers], 0, sizeof(*cs->containers));
 			kk_dec_init(&dec, NULL, &(struct kk_err){ 0 });
 			kk_container_spec_decode_into(&dec, kept_root,

@@ -39,11 +39,7 @@ int kk_cell_prepare(struct kk_local *l, struct kk_err *err)
 int kk_cell_put(struct kk_local *l, const struct kk_store_ref *ref, const struct kk_cell *c,
 		struct kk_err *err)
 {
-	cJSON *tree = kk_cell_encode(c, KK_ENC_JSON);
-	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
-
-	cJSON_Delete(tree);
-	return kk_store_write(l->store, ref, text, strlen(text), err);
+	return kk_local_put(l, ref, kk_cell_encode(c, KK_ENC_JSON), err);
 }
 
 int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref)
@@ -145,8 +141,6 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 /* Copy what the runtime reports into the cell's status. */
 void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup)
 {
-	struct kk_time now = kk_time_now();
-
 	for (size_t i = 0; i < c->status.n_containers; i++)
 		kk_container_status_clear(&c->status.containers[i]);
 	free(c->status.containers);
@@ -175,14 +169,9 @@ void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, 
 		kk_str_set(&c->status.common.cgroup_path, cgroup);
 		c->status.common.cgroup_ready = true;
 	}
-	if (kk_time_is_zero(&c->status.common.created_at))
-		c->status.common.created_at = now;
-	c->status.common.updated_at = now;
-	if (c->status.common.state == KK_CELL_READY) {
-		if (kk_time_is_zero(&c->status.common.ready_at))
-			c->status.common.ready_at = now;
+	kk_status_stamp(&c->status.common, KK_CELL_READY);
+	if (c->status.common.state == KK_CELL_READY)
 		c->status.ready_observed = true;
-	}
 }
 
 /* Refresh status from containerd and persist it. */

@@ -168,21 +168,8 @@ static int cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err
 	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
 }
 
-/* Upstream's persistence rule: createdAt once, updatedAt always, readyAt on the first
- * Ready write. ready_state is the kind's Ready value. */
-static void status_stamp(struct kk_status *s, int ready_state)
-{
-	struct kk_time now = kk_time_now();
-
-	if (kk_time_is_zero(&s->created_at))
-		s->created_at = now;
-	s->updated_at = now;
-	if (s->state == ready_state && kk_time_is_zero(&s->ready_at))
-		s->ready_at = now;
-}
-
-static int store_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
-		     struct kk_err *err)
+int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
+		 struct kk_err *err)
 {
 	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
 
@@ -437,8 +424,8 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	r->status.cgroup_ready = true; /* what refresh would find: no spurious update */
 	r->containerd_namespace_ready = true;
 	r->status.state = KK_REALM_READY;
-	status_stamp(&r->status, KK_REALM_READY);
-	if (store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err) < 0) {
+	kk_status_stamp(&r->status, KK_REALM_READY);
+	if (kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err) < 0) {
 		kk_err_wrap(err, "create realm `%s`", name);
 		goto undo_cgroup;
 	}
@@ -533,8 +520,8 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
 	r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
 	tmp->spec.n_registry_credentials = 0;
-	status_stamp(&r->status, KK_REALM_READY);
-	return store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
+	kk_status_stamp(&r->status, KK_REALM_READY);
+	return kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
 }
 
 static int children_error(struct kk_err *err, const char *verb, const char *kind, const char *name,
@@ -884,8 +871,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	kk_str_set(&s->status.cgroup_path, group);
 	s->status.cgroup_ready = true;
 	s->status.state = KK_SPACE_READY;
-	status_stamp(&s->status, KK_SPACE_READY);
-	if (store_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err) < 0) {
+	kk_status_stamp(&s->status, KK_SPACE_READY);
+	if (kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err) < 0) {
 		kk_err_wrap(err, "create space `%s`", name);
 		goto undo_cgroup;
 	}
@@ -1012,8 +999,8 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 		d->spec.defaults_container = tmp;
 		d->spec.has_defaults = has;
 	}
-	status_stamp(&s->status, KK_SPACE_READY);
-	return store_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
+	kk_status_stamp(&s->status, KK_SPACE_READY);
+	return kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
 }
 
 static int space_remove(struct kk_local *l, const char *realm, const char *name, bool force,
@@ -1182,8 +1169,8 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	kk_str_set(&s->status.cgroup_path, group);
 	s->status.cgroup_ready = true;
 	s->status.state = KK_STACK_READY;
-	status_stamp(&s->status, KK_STACK_READY);
-	if (store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err) < 0) {
+	kk_status_stamp(&s->status, KK_STACK_READY);
+	if (kk_local_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err) < 0) {
 		kk_err_wrap(err, "create stack `%s`", name);
 		goto undo_cgroup;
 	}
@@ -1295,8 +1282,8 @@ int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, stru
 	s->meta.labels = merged;
 	if (desired->spec.id && *desired->spec.id)
 		kk_str_set(&s->spec.id, desired->spec.id);
-	status_stamp(&s->status, KK_STACK_READY);
-	return store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err);
+	kk_status_stamp(&s->status, KK_STACK_READY);
+	return kk_local_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err);
 }
 
 static int stack_remove(struct kk_local *l, const char *realm, const char *space, const char *name,

@@ -61,6 +61,9 @@ int kk_local_load_stack(struct kk_local *l, const struct kk_store_ref *ref, stru
 			struct kk_err *err);
 int kk_local_load_cell(struct kk_local *l, const struct kk_store_ref *ref, struct kk_cell **out,
 		       struct kk_err *err);
+/* Write tree (taken: freed here) as ref's metadata.json, indented as upstream writes it. */
+int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
+		 struct kk_err *err);
 
 /* Copies the options; checks suffix and cgroup root as upstream's ConfigureRuntime. */
 int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct kk_err *err);

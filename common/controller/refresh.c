@@ -126,26 +126,7 @@ static bool cgroup_there(struct walk *w, const char *group)
 	return kk_cgroup_exists(w->l->cg, group, &(struct kk_err){ 0 }) == 1;
 }
 
-static int put(struct walk *w, const struct kk_store_ref *ref, cJSON *tree, struct kk_err *err)
-{
-	cleanup_free char *text = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
 
-	cJSON_Delete(tree);
-	return kk_store_write(w->l->store, ref, text, strlen(text), err);
-}
-
-/* The status fields every kind stamps on a write that changed it (createdAt once, readyAt on
- * the first Ready, updatedAt always), as the create flows do. */
-static void stamp(struct kk_status *s, int ready_state)
-{
-	struct kk_time now = kk_time_now();
-
-	if (kk_time_is_zero(&s->created_at))
-		s->created_at = now;
-	s->updated_at = now;
-	if (s->state == ready_state && kk_time_is_zero(&s->ready_at))
-		s->ready_at = now;
-}
 
 static void refresh_realm(struct walk *w, const char *name, bool *walk_children)
 {
@@ -185,8 +166,8 @@ static void refresh_realm(struct walk *w, const char *name, bool *walk_children)
 	r->status.state = state;
 	r->status.cgroup_ready = cg;
 	r->containerd_namespace_ready = ns_there;
-	stamp(&r->status, KK_REALM_READY);
-	if (put(w, &ref, kk_realm_encode(r, KK_ENC_JSON), &err) < 0)
+	kk_status_stamp(&r->status, KK_REALM_READY);
+	if (kk_local_put(w->l, &ref, kk_realm_encode(r, KK_ENC_JSON), &err) < 0)
 		add_error(w, &err, "failed to refresh realm '%s'", name);
 	else
 		add(&w->res->realms_updated, name);
@@ -232,8 +213,8 @@ static void refresh_space(struct walk *w, const char *realm, const char *name, b
 		return;
 	s->status.state = state;
 	s->status.cgroup_ready = cg;
-	stamp(&s->status, KK_SPACE_READY);
-	if (put(w, &ref, kk_space_encode(s, KK_ENC_JSON), &err) < 0)
+	kk_status_stamp(&s->status, KK_SPACE_READY);
+	if (kk_local_put(w->l, &ref, kk_space_encode(s, KK_ENC_JSON), &err) < 0)
 		add_error(w, &err, "failed to refresh space '%s' in realm '%s'", name, realm);
 	else
 		add(&w->res->spaces_updated, name);
@@ -266,8 +247,8 @@ static void refresh_stack(struct walk *w, const char *realm, const char *space, 
 		return;
 	s->status.state = state;
 	s->status.cgroup_ready = cg;
-	stamp(&s->status, KK_STACK_READY);
-	if (put(w, &ref, kk_stack_encode(s, KK_ENC_JSON), &err) < 0)
+	kk_status_stamp(&s->status, KK_STACK_READY);
+	if (kk_local_put(w->l, &ref, kk_stack_encode(s, KK_ENC_JSON), &err) < 0)
 		add_error(w, &err, "failed to refresh stack '%s' in realm '%s', space '%s'", name,
 			  realm, space);
 	else

@@ -795,6 +795,17 @@ void kk_status_clear(struct kk_status *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void kk_status_stamp(struct kk_status *s, int ready_state)
+{
+	struct kk_time now = kk_time_now();
+
+	if (kk_time_is_zero(&s->created_at))
+		s->created_at = now;
+	s->updated_at = now;
+	if (s->state == ready_state && kk_time_is_zero(&s->ready_at))
+		s->ready_at = now;
+}
+
 int kk_dec_status(struct kk_dec *d, const cJSON *st, const struct kk_state_names *names,
 		  struct kk_status *out)
 {

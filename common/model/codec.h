@@ -81,6 +81,9 @@ struct kk_status {
 	bool cgroup_ready;
 };
 void kk_status_clear(struct kk_status *s);
+/* Upstream's persistence rule for a status write: createdAt once, updatedAt always, readyAt
+ * on the first write in ready_state (the kind's Ready value). */
+void kk_status_stamp(struct kk_status *s, int ready_state);
 int kk_dec_status(struct kk_dec *d, const struct cJSON *status, const struct kk_state_names *names,
 		  struct kk_status *out);
 /* state, cgroupPath (omitempty unless cgroup_always), subtreeControllers */
