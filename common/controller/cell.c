@@ -57,6 +57,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	struct kk_cell_create_result out = { 0 };
 	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
+	bool fresh = false; /* no metadata before: a failure removes the cell dir */
 	int rc = -1;
 
 	if (kk_cell_env_names(&e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
@@ -82,6 +83,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		if (got < 0)
 			goto out;
 		out.metadata_exists_pre = got == 1;
+		fresh = got == 0;
 	}
 	if (!e.cell) {
 		e.cell = kk_xcalloc(1, sizeof(*e.cell));
@@ -132,6 +134,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	*res = out;
 	rc = 0;
 out:
+	if (rc < 0 && fresh)
+		kk_store_remove_tree(l->store, &e.ref, &(struct kk_err){ 0 });
 	kk_rt_cell_info_clear(&info);
 	kk_cell_env_clear(&e);
 	return rc;
