@@ -201,6 +201,30 @@ static int ensure_space(struct kk_client *c, const char *realm, const char *name
 	return 0;
 }
 
+static int ensure_stack(struct kk_client *c, const char *realm, const char *space,
+			const char *name, struct kk_err *err)
+{
+	struct kk_stack_get_result g = { 0 };
+	struct kk_stack_create_result r = { 0 };
+	struct kk_stack req = { .meta.name = (char *)name,
+				.spec.realm_id = (char *)realm,
+				.spec.space_id = (char *)space };
+
+	if (ensure_space(c, realm, space, err) < 0)
+		return -1;
+	if (c->ops->stack_get(c, realm, space, name, &g, err) == 0) {
+		kk_stack_get_result_clear(&g);
+		return 0;
+	}
+	if (err->code != ENOENT)
+		return -1;
+	*err = (struct kk_err){ 0 };
+	if (c->ops->stack_create(c, &req, false, &r, err) < 0)
+		return -1;
+	kk_stack_create_result_clear(&r);
+	return 0;
+}
+
 static int apply_realm(struct kk_client *c, const struct kk_realm *d, struct outcome *o,
 		       struct kk_err *err)
 {
@@ -334,6 +358,8 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 	struct kk_cell_create_result r = { 0 };
 	struct kk_cell_update_result u = { 0 };
 
+	if (ensure_stack(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
+		return -1;
 	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id,
 			     d->meta.name, &g, err) < 0) {
 		if (err->code != ENOENT)

@@ -298,4 +298,12 @@ where() { echo --realm "$R" --space sp --stack st; }
 	run -0 tasks
 	[ "$output" = "$(printf 'sp_st_web_root RUNNING\nsp_st_web_web2 RUNNING')" ]
 	[ "$(hctr -n "$NS" containers ls -q | sort | tr '\n' ' ')" = "sp_st_web_root sp_st_web_web2 " ]
+	k delete cell web $(where) >/dev/null
+
+	# a missing stack (and space) is created first, as for the other kinds
+	sed 's/stackId: st/stackId: st2/' "$d/1.yaml" >"$d/3.yaml"
+	run -0 k apply -f "$d/3.yaml"
+	[ "$output" = 'Cell "web": created' ]
+	[ -f "$RP/data/$R/sp/st2/metadata.json" ]
+	k delete cell web --realm "$R" --space sp --stack st2 >/dev/null
 }
