@@ -26,7 +26,7 @@
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
 
-#define MANIFEST_MAX (64u << 20)
+#define MANIFEST_MAX  (64u << 20)
 #define DEFAULT_SCOPE "default"
 
 struct run_flags {
@@ -49,7 +49,8 @@ static int check_flags(const struct run_flags *f, struct kk_err *err)
 				  "others can be; [file profile] were all set");
 	if (!set(f->file) && !set(f->profile))
 		return kk_err_set(err, KK_EUSAGE,
-				  "at least one of the flags in the group [file profile] is required");
+				  "at least one of the flags in the group [file profile] is "
+				  "required");
 	if (set(f->output) && strcmp(f->output, "json") != 0 && strcmp(f->output, "yaml") != 0)
 		return kk_err_set(err, KK_EUSAGE, "invalid --output \"%s\": want json or yaml",
 				  f->output);
@@ -66,7 +67,8 @@ static int check_flags(const struct run_flags *f, struct kk_err *err)
 		if (set(f->name))
 			return kk_err_set(err, KK_EUSAGE, "--name is only valid with -p/--profile");
 		if (set(f->param))
-			return kk_err_set(err, KK_EUSAGE, "--param is only valid with -p/--profile");
+			return kk_err_set(err, KK_EUSAGE,
+					  "--param is only valid with -p/--profile");
 		if (set(f->param_file))
 			return kk_err_set(err, KK_EUSAGE,
 					  "--param-file is only valid with -p/--profile");
@@ -77,7 +79,8 @@ static int check_flags(const struct run_flags *f, struct kk_err *err)
 				  "document and use -f FILE");
 	if (!f->detach)
 		return kk_err_set(err, ENOTSUP,
-				  "attach mode is not supported by this build yet; pass -d/--detach");
+				  "attach mode is not supported by this build yet; pass "
+				  "-d/--detach");
 	return 0;
 }
 
@@ -124,7 +127,8 @@ static int load_cell(const struct run_flags *f, struct kk_yaml_stream **stream,
 		return kk_err_wrap(err, "failed to parse YAML");
 	if ((*stream)->n != 1)
 		return kk_err_set(err, EINVAL,
-				  "expected a single Cell document, got %zu (use `kuke apply -f` for "
+				  "expected a single Cell document, got %zu (use `kuke apply -f` "
+				  "for "
 				  "multi-document streams)",
 				  (*stream)->n);
 	{
@@ -275,8 +279,9 @@ static char **diverged(const struct kk_cell_spec *a, const struct kk_cell_spec *
 			if (!d->containers[j].root && str_eq(d->containers[j].id, ac->id))
 				dc = &d->containers[j];
 		if (!dc) {
-			kk_strv_push_take(&out, kk_xasprintf("spec.containers[\"%s\"] (missing in file)",
-							     kk_str(ac->id)));
+			kk_strv_push_take(&out,
+					  kk_xasprintf("spec.containers[\"%s\"] (missing in file)",
+						       kk_str(ac->id)));
 			continue;
 		}
 		diverged_container(&out, ac, dc);
@@ -402,7 +407,8 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 			cleanup_free char *list = kk_strv_join(diff, ", ");
 
 			kk_err_set(err, EEXIST,
-				   "cell \"%s\" exists with diverging spec (%s); use `kuke apply -f` "
+				   "cell \"%s\" exists with diverging spec (%s); use `kuke apply "
+				   "-f` "
 				   "to update",
 				   doc->meta.name, list);
 			goto out;

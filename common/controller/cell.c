@@ -506,11 +506,14 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 			goto out;
 		kk_strv_push_take(&out.changes,
 				  kk_xstrdup("runtime stopped: containers re-materialized"));
-		for (size_t i = 0; i < e.cell->spec.n_containers; i++)
-			if (!e.cell->spec.containers[i].root)
+		for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
+			const struct kk_container_spec *c = &e.cell->spec.containers[i];
+
+			if (!c->root)
 				kk_strv_push_take(&out.changes,
 						  kk_xasprintf("container \"%s\" re-materialized",
-							       kk_str(e.cell->spec.containers[i].id)));
+							       kk_str(c->id)));
+		}
 		goto done;
 	}
 
@@ -536,8 +539,9 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 			struct kk_cell_spec tail = { 0 };
 
 			kk_cell_containers_copy(&tail, &one);
-			want.containers = realloc(want.containers,
-						  (want.n_containers + 2) * sizeof(*want.containers));
+			size_t bytes = (want.n_containers + 2) * sizeof(*want.containers);
+
+			want.containers = realloc(want.containers, bytes);
 			if (!want.containers)
 				abort();
 			want.containers[want.n_containers++] = tail.containers[0];
