@@ -9,6 +9,7 @@
 #include "applets/kuke/kuke.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,18 @@ static void sort_items(const struct kk_manifest_item **v, size_t n, bool reverse
 	}
 }
 
+/* Where a failed document is: "`FILE` line N" (its first line), or just "`FILE`" when
+ * the decoder's message already gives the line of the bad field. */
+static const char *where(const struct kk_manifest_item *it, const char *file, char *buf,
+			 size_t size)
+{
+	if (strstr(it->err.msg, ": line "))
+		snprintf(buf, size, "`%s`", file);
+	else
+		snprintf(buf, size, "`%s` line %d", file, it->line);
+	return buf;
+}
+
 /* Parse and validate the whole input; on failure nothing has been done. */
 static int load_manifest(const char *file, struct kk_yaml_stream **stream,
 			 struct kk_manifest **out, bool for_delete, struct kk_err *err)
@@ -94,6 +107,7 @@ static int load_manifest(const char *file, struct kk_yaml_stream **stream,
 	struct kk_manifest *m;
 	size_t len = 0;
 	char msg[sizeof(err->msg)];
+	char place[PATH_MAX + 32];
 	size_t used = 0;
 	bool all_parse = true;
 
@@ -112,8 +126,9 @@ static int load_manifest(const char *file, struct kk_yaml_stream **stream,
 	if (for_delete && all_parse) {
 		for (size_t i = 0; i < m->n; i++)
 			if (!m->items[i].doc) {
-				kk_err_set(err, EINVAL, "failed to parse YAML: %s (`%s` line %d)",
-					   m->items[i].err.msg, file, m->items[i].line);
+				kk_err_set(err, EINVAL, "failed to parse YAML: %s (%s)",
+					   m->items[i].err.msg, where(&m->items[i], file, place,
+								     sizeof(place)));
 				break;
 			}
 		kk_manifest_free(m);
@@ -122,8 +137,9 @@ static int load_manifest(const char *file, struct kk_yaml_stream **stream,
 	used = (size_t)snprintf(msg, sizeof(msg), "%s", for_delete ? "validation errors:" : "validation failed:");
 	for (size_t i = 0; i < m->n && used < sizeof(msg); i++)
 		if (!m->items[i].doc)
-			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "\n  %s (`%s` line %d)",
-						 m->items[i].err.msg, file, m->items[i].line);
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "\n  %s (%s)",
+						 m->items[i].err.msg,
+						 where(&m->items[i], file, place, sizeof(place)));
 	kk_manifest_free(m);
 	return kk_err_set(err, EINVAL, "%s", msg);
 }

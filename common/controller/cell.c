@@ -113,10 +113,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		goto out;
 	out.cgroup_exists_pre =
 		kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
-	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0) {
-		kk_err_wrap(err, "create cell `%s`", e.name);
-		goto out;
-	}
+	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
+		goto out; /* the runtime's message names the cell */
 	out.started = true;
 	out.root_container_exists_pre = info.root_existed;
 	out.cgroup_exists_post = true;

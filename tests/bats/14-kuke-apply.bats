@@ -91,7 +91,7 @@ Stack \"api\": unchanged" ]
 	printf 'kind: Realm\nmetadata: [\n' >"$BATS_TEST_TMPDIR/bad.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/bad.yaml"
 	[[ "$output" == "kuke: validation failed:"* ]]
-	[[ "$output" == *"line 3 column 1"*"\`$BATS_TEST_TMPDIR/bad.yaml\` line 1)" ]]
+	[[ "$output" == *"line 3 column 1"*"(\`$BATS_TEST_TMPDIR/bad.yaml\`)" ]]
 	cat >"$BATS_TEST_TMPDIR/v.yaml" <<-YAML
 	apiVersion: v2
 	kind: Realm

@@ -1,0 +1,153 @@
+# bats file_tags=kuke
+# Bad cells through `kuke apply -f`: a CNI plugin that fails, two root containers, a missing
+# bind source, an unknown capability, a malformed size. Each fails with one line naming the
+# cell and the field, exits 1, and leaves nothing: no containerd container, task or snapshot,
+# no veth, no host-local reservation, no CNI cache entry, no cgroup, no metadata.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/hierarchy
+
+setup() {
+	hier_setup
+	R=te$BATS_TEST_NUMBER
+	NS=$R.kukeon.io
+	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
+	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
+	IPAM=$BATS_TEST_TMPDIR/ipam
+}
+
+teardown() {
+	[ -d "$RP/data/$R" ] || return 0
+	k purge realm "$R" --cascade >/dev/null 2>&1 || true
+	local br
+	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
+	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+}
+
+# realm with the busybox image, space (host-local's store under the test dir), stack
+scaffold() {
+	k create realm "$R" >/dev/null
+	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+	k create space sp --realm "$R" >/dev/null
+	local cl=$RP/data/$R/sp/network.conflist
+	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
+	k create stack st --realm "$R" --space sp >/dev/null
+	VETHS=$(veths)
+}
+
+veths() { ip -o link show type veth | wc -l; }
+
+# A cell document: a root and an `app` container; $2 is YAML appended to `app`.
+manifest() { # NAME [app yaml]
+	cat <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	    - id: app
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	EOF2
+	[ -z "${2:-}" ] || sed 's/^/      /' <<<"$2"
+}
+
+# apply a bad cell: exit 1, `Cell "<n>": failed`, the error has every fragment given
+apply_fails() { # NAME APP_YAML FRAGMENT...
+	local name=$1 app=$2
+	shift 2
+	manifest "$name" "$app" >"$BATS_TEST_TMPDIR/$name.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/$name.yaml"
+	[[ "$output" == *"Cell \"$name\": failed"* ]]
+	local f
+	for f in "$@"; do
+		[[ "$output" == *"$f"* ]] || {
+			echo "error lacks \`$f\`: $output" >&2
+			return 1
+		}
+	done
+}
+
+# nothing of cell NAME anywhere
+nothing_left() { # NAME
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ -z "$(hctr -n "$NS" tasks ls -q)" ]
+	[ -z "$(hctr -n "$NS" snapshots ls | awk 'NR > 1 { print $1 }' | grep "^sp_st_$1_")" ]
+	[ "$(veths)" = "$VETHS" ]
+	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
+	[ ! -e "$CG/$R/sp/st/$1" ]
+	[ ! -e "$RP/data/$R/sp/st/$1/metadata.json" ]
+}
+
+# bats test_tags=containerd
+@test "a CNI plugin that fails after the bridge attached: the attachment is undone" {
+	require_containerd
+	scaffold
+	# the real plugins, except a loopback that refuses ADD (DEL succeeds)
+	local bin=$BATS_TEST_TMPDIR/cni-bin p
+	mkdir "$bin"
+	for p in /usr/lib/cni/*; do ln -s "$p" "$bin/"; done
+	rm "$bin/loopback"
+	cat >"$bin/loopback" <<-'EOF2'
+	#!/bin/sh
+	[ "$CNI_COMMAND" = ADD ] || exit 0
+	echo '{"cniVersion":"0.4.0","code":11,"msg":"loopback refused","details":"test plugin"}'
+	exit 1
+	EOF2
+	chmod +x "$bin/loopback"
+	KUKEON_CNI_BIN_DIR=$bin apply_fails web "" "loopback refused"
+	nothing_left web
+	# the same cell with working plugins comes up and gets an address
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	[[ "$output" == *'Cell "web": created'* ]]
+	run -0 ls "$IPAM"/*
+	[[ "$output" == *10.* ]]
+	[ "$(veths)" = $((VETHS + 1)) ]
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
+}
+
+# bats test_tags=containerd
+@test "two root containers, a missing bind source, an unknown capability: nothing left" {
+	require_containerd
+	scaffold
+	apply_fails two "root: true" root
+	nothing_left two
+	apply_fails vol "$(printf 'volumes:\n  - source: /nope/kukeon\n    target: /data')" \
+		'volume' '/nope/kukeon'
+	nothing_left vol
+	apply_fails cap "$(printf 'capabilities:\n  add: [CAP_NOPE]')" CAP_NOPE
+	nothing_left cap
+	apply_fails sec "$(printf 'securityOpts: ["bogus=1"]')" bogus
+	nothing_left sec
+}
+
+# bats test_tags=containerd
+@test "a malformed size or type is refused before anything is made" {
+	require_containerd
+	scaffold
+	manifest mem "$(printf 'resources:\n  memoryLimitBytes: 12Q')" >"$BATS_TEST_TMPDIR/mem.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/mem.yaml"
+	[ "${lines[0]}" = "kuke: validation failed:" ]
+	# the field and its line, then the file (no second, contradicting line number)
+	[[ "${lines[1]}" == *"line 21: spec.containers[1].resources.memoryLimitBytes: expected an integer"*"(\`$BATS_TEST_TMPDIR/mem.yaml\`)" ]]
+	nothing_left mem
+	manifest priv "privileged: maybe" >"$BATS_TEST_TMPDIR/priv.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/priv.yaml"
+	[[ "$output" == *'privileged'* ]]
+	nothing_left priv
+}
