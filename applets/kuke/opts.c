@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/mem.h"
+#include "common/strv.h"
+
 static const struct kuke_opt *find_long(const struct kuke_opt *opts, size_t n, const char *name,
 					size_t len)
 {
@@ -33,14 +36,14 @@ static int take(const struct kuke_opt *o, const char *shown, const char *inline_
 		*(bool *)o->dest = true;
 		return 0;
 	}
-	if (inline_value) {
-		*(const char **)o->dest = inline_value;
-		return 0;
-	}
-	if (i + 1 >= argc)
+	if (!inline_value && i + 1 >= argc)
 		return kk_err_set(err, KK_EUSAGE, "flag `%s` needs a value", shown);
-	*(const char **)o->dest = argv[i + 1];
-	return 1;
+	if (o->type == KUKE_OPT_STRINGS)
+		kk_strv_push_take((char ***)o->dest,
+				  kk_xstrdup(inline_value ? inline_value : argv[i + 1]));
+	else
+		*(const char **)o->dest = inline_value ? inline_value : argv[i + 1];
+	return inline_value ? 0 : 1;
 }
 
 int kuke_opts_parse(const struct kuke_opt *opts, size_t n_opts, int *argc, char **argv,

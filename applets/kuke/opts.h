@@ -21,6 +21,7 @@
 enum kuke_opt_type {
 	KUKE_OPT_BOOL,   /* dest is bool *: set to true */
 	KUKE_OPT_STRING, /* dest is const char **: points into argv */
+	KUKE_OPT_STRINGS, /* dest is char ***: each use appends a copy (a strv to kk_strv_free) */
 };
 
 struct kuke_opt {

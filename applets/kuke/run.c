@@ -25,12 +25,14 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
+#include "applets/kuke/profile.h"
 
 #define MANIFEST_MAX  (64u << 20)
 #define DEFAULT_SCOPE "default"
 
 struct run_flags {
-	const char *file, *profile, *name, *param, *param_file, *output, *container;
+	const char *file, *profile, *name, *param_file, *output, *container;
+	char **params; /* owned: every --param */
 	const char *realm, *space, *stack;
 	bool detach, rm;
 };
@@ -66,17 +68,13 @@ static int check_flags(const struct run_flags *f, struct kk_err *err)
 	if (set(f->file)) {
 		if (set(f->name))
 			return kk_err_set(err, KK_EUSAGE, "--name is only valid with -p/--profile");
-		if (set(f->param))
+		if (f->params)
 			return kk_err_set(err, KK_EUSAGE,
 					  "--param is only valid with -p/--profile");
 		if (set(f->param_file))
 			return kk_err_set(err, KK_EUSAGE,
 					  "--param-file is only valid with -p/--profile");
 	}
-	if (set(f->profile))
-		return kk_err_set(err, ENOTSUP,
-				  "-p/--profile is not supported by this build yet; write the cell "
-				  "document and use -f FILE");
 	if (!f->detach)
 		return kk_err_set(err, ENOTSUP,
 				  "attach mode is not supported by this build yet; pass "
@@ -148,6 +146,31 @@ static int load_cell(const struct run_flags *f, struct kk_yaml_stream **stream,
 	if (!it->doc)
 		return kk_err_set(err, it->err.code ? it->err.code : EINVAL, "%s", it->err.msg);
 	*cell = it->doc->u.cell;
+	return 0;
+}
+
+/* A Cell from profile f->profile (upstream loadFromProfile), located from the flags where
+ * the profile leaves it empty, validated as a Cell document. */
+static int load_profile(const struct run_flags *f, struct kk_cell **out, struct kk_err *err)
+{
+	cleanup_(kk_cell_freep) struct kk_cell *c = NULL;
+	const char *vals[3] = { f->realm, f->space, f->stack };
+
+	if (kuke_profile_materialize(f->profile, f->name, f->params, f->param_file, &c, err) < 0)
+		return -1;
+	{
+		char **fields[] = { &c->spec.realm_id, &c->spec.space_id, &c->spec.stack_id };
+
+		for (size_t i = 0; i < 3; i++)
+			if (!set(*fields[i]))
+				kk_str_set(fields[i], set(vals[i]) ? vals[i] : DEFAULT_SCOPE);
+	}
+	if (c->spec.n_containers == 0)
+		return kk_err_set(err, EINVAL,
+				  "document 0 (Cell \"%s\"): spec.containers is required and cannot "
+				  "be empty",
+				  c->meta.name);
+	*out = TAKE_PTR(c);
 	return 0;
 }
 
@@ -370,7 +393,7 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		{ "file", 'f', KUKE_OPT_STRING, &f.file },
 		{ "profile", 'p', KUKE_OPT_STRING, &f.profile },
 		{ "name", 0, KUKE_OPT_STRING, &f.name },
-		{ "param", 0, KUKE_OPT_STRING, &f.param },
+		{ "param", 0, KUKE_OPT_STRINGS, &f.params },
 		{ "param-file", 0, KUKE_OPT_STRING, &f.param_file },
 		{ "detach", 'd', KUKE_OPT_BOOL, &f.detach },
 		{ "container", 0, KUKE_OPT_STRING, &f.container },
@@ -383,21 +406,30 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	cleanup_(kk_cell_freep) struct kk_cell *owned = NULL;
 	struct kk_cell_get_result g = { 0 };
 	struct kk_cell_create_result r = { 0 };
 	const struct kk_cell *doc = NULL;
 	struct summary s = { 0 };
 	int rc = -1;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "run");
-	if (argc > 1)
-		return kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke run\"",
-				  argv[1]);
-	if (check_flags(&f, err) < 0 || load_cell(&f, &stream, &m, &doc, err) < 0)
-		return -1;
+	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0) {
+		kk_err_wrap(err, "run");
+		goto out;
+	}
+	if (argc > 1) {
+		kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke run\"", argv[1]);
+		goto out;
+	}
+	if (check_flags(&f, err) < 0)
+		goto out;
+	if (set(f.profile) ? load_profile(&f, &owned, err) < 0
+			   : load_cell(&f, &stream, &m, &doc, err) < 0)
+		goto out;
+	if (owned)
+		doc = owned;
 	if (kuke_client_open(ctx, &c, err) < 0)
-		return -1;
+		goto out;
 
 	if (c->ops->cell_get(c, doc->spec.realm_id, doc->spec.space_id, doc->spec.stack_id,
 			     doc->meta.name, &g, err) == 0) {
@@ -444,6 +476,7 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	print_summary(&s, f.output);
 	rc = 0;
 out:
+	kk_strv_free(f.params);
 	kk_cell_create_result_clear(&r);
 	kk_cell_get_result_clear(&g);
 	return rc;

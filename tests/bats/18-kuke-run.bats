@@ -111,13 +111,107 @@ where() { echo --realm "$R" --space sp --stack st; }
 	[ "$output" = 'kuke: --param-file is only valid with -p/--profile' ]
 	run -2 k run -f "$f" -d extra
 	[ "$output" = 'kuke: unknown command "extra" for "kuke run"' ]
-	run -1 k run -p prof -d
-	[ "$output" = 'kuke: -p/--profile is not supported by this build yet; write the cell document and use -f FILE' ]
 	run -1 k run -f "$f"
 	[ "$output" = 'kuke: attach mode is not supported by this build yet; pass -d/--detach' ]
 	run -1 k run -f "$BATS_TEST_TMPDIR/nope.yaml" -d
 	[[ "$output" == "kuke: failed to open file \"$BATS_TEST_TMPDIR/nope.yaml\": "* ]]
 	[ ! -e "$RP/data" ]
+}
+
+# a profile with a required, a defaulted and an environment parameter
+profile() { # DIR
+	mkdir -p "$1"
+	cat >"$1/dev.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: CellProfile
+	metadata:
+	  name: dev
+	  labels:
+	    team: red
+	spec:
+	  realm: $R
+	  space: sp
+	  prefix: devbox
+	  parameters:
+	    - name: MSG
+	      required: true
+	    - name: IMG
+	      default: $KUKEON_TEST_BUSYBOX_REF
+	    - name: FROM_ENV
+	  cell:
+	    containers:
+	      - id: app
+	        image: \${IMG}
+	        command: sh
+	        args: ["-c", "echo \${MSG} \${FROM_ENV}; sleep infinity"]
+	EOF2
+}
+
+@test "run -p: profile lookup, parameters and their errors" {
+	export KUKE_PROFILES_DIR=$BATS_TEST_TMPDIR/profiles
+	P=$KUKE_PROFILES_DIR
+	profile "$P"
+	run -1 k run -p nope -d
+	[ "$output" = "kuke: profile \"nope\" not found in $P: profile not found" ]
+	run -1 k run -p dev -d
+	[ "$output" = 'kuke: profile "dev": required parameter "MSG" is not set (provide --param MSG=... or declare a spec.parameters[].default): profile is invalid' ]
+	run -1 k run -p dev -d --param MSG=x --param OTHER=y
+	[ "$output" = 'kuke: profile "dev": --param "OTHER" is not declared in spec.parameters[]: profile is invalid' ]
+	run -1 k run -p dev -d --param MSG
+	[ "$output" = 'kuke: invalid --param "MSG": want KEY=VALUE: profile is invalid' ]
+	run -1 k run -p dev -d --param 1X=y
+	[ "$output" = 'kuke: invalid --param "1X=y": KEY must match [A-Za-z_][A-Za-z0-9_]*: profile is invalid' ]
+	printf '# comment\n\nMSG=a\nbad line\n' >"$BATS_TEST_TMPDIR/p.env"
+	run -1 k run -p dev -d --param-file "$BATS_TEST_TMPDIR/p.env"
+	[ "$output" = "kuke: $BATS_TEST_TMPDIR/p.env:4: invalid line \"bad line\": want KEY=VALUE: profile is invalid" ]
+	run -1 k run -p dev -d --param-file "$BATS_TEST_TMPDIR/none.env"
+	[[ "$output" == "kuke: read --param-file \"$BATS_TEST_TMPDIR/none.env\": "* ]]
+	# found by scanning: a file of another name, whose metadata.name matches
+	sed -e 's/name: dev$/name: scanned/' -e 's/\${MSG}/${NOPE}/' "$P/dev.yaml" >"$P/zz.yml"
+	run -1 k run -p scanned -d
+	[ "$output" = "kuke: profile \"scanned\" not found in $P: profile not found" ]
+	sed -e 's/name: dev$/name: scanned/' "$P/dev.yaml" >"$P/zz.yml"
+	sed -e 's/name: dev$/name: bad/' -e 's/\${MSG}/${NOPE}/' "$P/dev.yaml" >"$P/bad.yaml"
+	run -1 k run -p bad -d
+	[ "$output" = "kuke: profile \"$P/bad.yaml\": references undeclared parameter \"NOPE\" (declare it in spec.parameters[] to fix): profile is invalid" ]
+	printf 'apiVersion: v1beta1\nkind: Cell\nmetadata:\n  name: wrong\n' >"$P/wrong.yaml"
+	run -1 k run -p wrong -d
+	[ "$output" = "kuke: profile \"$P/wrong.yaml\" has kind \"Cell\", want \"CellProfile\": profile is invalid" ]
+	sed -e 's/name: dev$/name: withid/' -e 's/^  cell:$/  cell:\n    id: x/' "$P/dev.yaml" >"$P/withid.yaml"
+	run -1 k run -p withid -d
+	[ "$output" = "kuke: profile \"$P/withid.yaml\": spec.cell.id must not be set on a CellProfile: profile is invalid" ]
+	sed -e 's/name: dev$/name: dup/' -e 's/name: FROM_ENV/name: MSG/' "$P/dev.yaml" >"$P/dup.yaml"
+	run -1 k run -p dup -d
+	[ "$output" = "kuke: profile \"$P/dup.yaml\": parameter \"MSG\" is declared twice in spec.parameters[]: profile is invalid" ]
+	[ ! -e "$RP/data" ]
+}
+
+# bats test_tags=containerd
+@test "run -p: a cell materialized from a profile runs; --name, --param-file, environment" {
+	require_containerd
+	scaffold
+	export KUKE_PROFILES_DIR=$BATS_TEST_TMPDIR/profiles
+	profile "$KUKE_PROFILES_DIR"
+	run -0 env FROM_ENV=from-env "$KUKEON_LINKS/kuke" --run-path "$RP" run -p dev -d --stack st --param MSG=hello
+	[[ "${lines[0]}" =~ ^Cell\ \"devbox-[0-9a-f]{6}\"\ \(realm\ \"$R\",\ space\ \"sp\",\ stack\ \"st\"\)$ ]]
+	name=$(sed -E 's/^Cell "([^"]+)".*/\1/' <<<"${lines[0]}")
+	[ "${lines[4]}" = '  - container "app": created' ]
+	m=$RP/data/$R/sp/st/$name/metadata.json
+	[ "$(jq -r '.metadata.labels["kukeon.io/profile"]' "$m")" = dev ]
+	[ "$(jq -r .metadata.labels.team "$m")" = red ]
+	[ "$(jq -r .spec.id "$m")" = "$name" ]
+	sleep 0.5
+	run -0 k log "$name" $(where)
+	[ "$output" = "hello from-env" ]
+	echo 'MSG=from-file' >"$BATS_TEST_TMPDIR/p.env"
+	run -0 k run -p dev -d --stack st --name mine --param-file "$BATS_TEST_TMPDIR/p.env"
+	[ "${lines[0]}" = "Cell \"mine\" (realm \"$R\", space \"sp\", stack \"st\")" ]
+	sleep 0.5
+	run -0 k log mine $(where)
+	[ "$output" = "from-file" ]
+	# --param wins over the file; the existing cell now diverges
+	run -1 k run -p dev -d --stack st --name mine --param-file "$BATS_TEST_TMPDIR/p.env" --param MSG=cli
+	[ "$output" = 'kuke: cell "mine" exists with diverging spec (spec.containers["app"].args); use `kuke apply -f` to update' ]
 }
 
 # bats test_tags=containerd
