@@ -119,8 +119,9 @@ static int parse_param_file(const char *path, struct params *out, struct kk_err 
 		if (!*t || *t == '#')
 			continue;
 		if (!split_kv(line, &key, &val))
-			return kk_err_set(err, EINVAL, "%s:%d: invalid line \"%s\": want KEY=VALUE: %s",
-					  path, n, line, INVALID);
+			return kk_err_set(err, EINVAL,
+					  "%s:%d: invalid line \"%s\": want KEY=VALUE: %s", path, n,
+					  line, INVALID);
 		if (!is_param_name(key))
 			return kk_err_set(err, EINVAL,
 					  "%s:%d: invalid KEY \"%s\": must match "
@@ -292,7 +293,8 @@ static int load_file(const char *path, struct loaded *out, struct kk_err *err)
 			goto fail;
 		}
 		if (kk_cell_profile_decode(yd->root, yd, &l.p, &e) < 0) {
-			kk_err_set(err, EINVAL, "parse profile \"%s\": %s: %s", path, INVALID, e.msg);
+			kk_err_set(err, EINVAL, "parse profile \"%s\": %s: %s", path, INVALID,
+				   e.msg);
 			goto fail;
 		}
 	}
@@ -310,8 +312,8 @@ static int load_file(const char *path, struct loaded *out, struct kk_err *err)
 	cell_id = trim(kk_str(l.p->spec.cell.id));
 	if (*cell_id) {
 		kk_err_set(err, EINVAL,
-			   "profile \"%s\": spec.cell.id must not be set on a CellProfile: %s", path,
-			   INVALID);
+			   "profile \"%s\": spec.cell.id must not be set on a CellProfile: %s",
+			   path, INVALID);
 		goto fail;
 	}
 	for (size_t i = 0; i < l.p->spec.n_parameters; i++) {
@@ -342,7 +344,8 @@ static int load_file(const char *path, struct loaded *out, struct kk_err *err)
 			     check_string, &u);
 		if (u.first) {
 			kk_err_set(err, EINVAL,
-				   "profile \"%s\": references undeclared parameter \"%s\" (declare "
+				   "profile \"%s\": references undeclared parameter \"%s\" "
+				   "(declare "
 				   "it in spec.parameters[] to fix): %s",
 				   path, u.first, INVALID);
 			free(u.first);
@@ -381,6 +384,8 @@ static int locate(const char *dir, const char *raw_name, struct loaded *out, str
 
 	if (!*name)
 		return kk_err_set(err, EINVAL, "%s: empty name", INVALID);
+	if (!dir)
+		return kk_err_set(err, EINVAL, "profiles dir: not set");
 	for (size_t i = 0; i < 2; i++) {
 		cleanup_free char *path = kk_xasprintf("%s/%s%s", dir, name, exts[i]);
 		struct stat st;
@@ -389,15 +394,15 @@ static int locate(const char *dir, const char *raw_name, struct loaded *out, str
 			continue;
 		if (load_file(path, out, err) < 0)
 			return -1;
-		if (strcmp(kk_str(out->p->meta.name), name) == 0)
+		if (out->p && strcmp(kk_str(out->p->meta.name), name) == 0)
 			return 0;
 		loaded_clear(out);
 	}
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)
-			return kk_err_set(err, ENOENT, "profile \"%s\" not found in %s: %s", name, dir,
-					  NOT_FOUND);
+			return kk_err_set(err, ENOENT, "profile \"%s\" not found in %s: %s", name,
+					  dir, NOT_FOUND);
 		return kk_err_sys(err, "read profiles dir \"%s\"", dir);
 	}
 	while ((de = readdir(d)))
@@ -413,7 +418,7 @@ static int locate(const char *dir, const char *raw_name, struct loaded *out, str
 		if (stat(path, &st) != 0 || S_ISDIR(st.st_mode) ||
 		    load_file(path, out, &(struct kk_err){ 0 }) < 0)
 			continue;
-		if (strcmp(kk_str(out->p->meta.name), name) == 0)
+		if (out->p && strcmp(kk_str(out->p->meta.name), name) == 0)
 			return 0;
 		loaded_clear(out);
 	}
@@ -440,12 +445,16 @@ static int profiles_dir(char **out, struct kk_err *err)
 static int resolve(struct loaded *l, const struct params *cli, struct kk_err *err)
 {
 	const struct kk_cell_profile *p = l->p;
-	const char *pname = kk_str(p->meta.name);
+	const char *pname;
 	struct params values = { 0 };
 	struct kk_cell_profile *again = NULL;
 	const struct kk_yaml_doc *yd;
 	struct kk_err e = { 0 };
 	int rc = -1;
+
+	if (!p)
+		return kk_err_set(err, EINVAL, "%s: nothing loaded", INVALID);
+	pname = kk_str(p->meta.name);
 
 	for (size_t i = 0; cli->keys && cli->keys[i]; i++) {
 		bool declared = false;
@@ -523,6 +532,10 @@ int kuke_profile_materialize(const char *name, const char *name_override, char *
 	    resolve(&l, &cli, err) < 0)
 		goto out;
 	p = l.p;
+	if (!p) {
+		kk_err_set(err, EINVAL, "%s: nothing loaded", INVALID);
+		goto out;
+	}
 	if (*override) {
 		cell_name = TAKE_PTR(override);
 	} else {

@@ -100,7 +100,7 @@ static void fill_location(cJSON *root, const struct run_flags *f)
 		return;
 	for (size_t i = 0; i < 3; i++) {
 		cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, keys[i]);
-		const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+		const char *s = v && cJSON_IsString(v) ? v->valuestring : NULL;
 
 		if (v && !cJSON_IsNull(v) && (!s || s[strspn(s, " \t\r\n")]))
 			continue;
@@ -133,7 +133,7 @@ static int load_cell(const struct run_flags *f, struct kk_yaml_stream **stream,
 		cJSON *root = (*stream)->docs[0].root;
 		const cJSON *kind = root ? cJSON_GetObjectItemCaseSensitive(root, "kind") : NULL;
 
-		if (cJSON_IsString(kind) && strcmp(kind->valuestring, "Cell") == 0)
+		if (kind && cJSON_IsString(kind) && strcmp(kind->valuestring, "Cell") == 0)
 			fill_location(root, f);
 	}
 	*out = kk_manifest_decode(*stream);
@@ -167,7 +167,8 @@ static int load_profile(const struct run_flags *f, struct kk_cell **out, struct 
 	}
 	if (c->spec.n_containers == 0)
 		return kk_err_set(err, EINVAL,
-				  "document 0 (Cell \"%s\"): spec.containers is required and cannot "
+				  "document 0 (Cell \"%s\"): spec.containers is required and "
+				  "cannot "
 				  "be empty",
 				  c->meta.name);
 	*out = TAKE_PTR(c);
@@ -428,6 +429,10 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		goto out;
 	if (owned)
 		doc = owned;
+	if (!doc) {
+		kk_err_set(err, EINVAL, "no Cell document");
+		goto out;
+	}
 	if (kuke_client_open(ctx, &c, err) < 0)
 		goto out;
 
