@@ -123,7 +123,8 @@ int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err 
 	return 0;
 }
 
-enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
+/* FMT_WIDE: the table plus an IP column (kubectl's `-o wide`; a kukeon-c extension) */
+enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON, FMT_WIDE };
 
 static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
 {
@@ -135,9 +136,11 @@ static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
 		*out = FMT_YAML;
 	else if (!strcasecmp(s, "json"))
 		*out = FMT_JSON;
+	else if (!strcasecmp(s, "wide"))
+		*out = FMT_WIDE;
 	else
-		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: yaml, json, table)",
-				  s);
+		return kk_err_set(err, EINVAL,
+				  "invalid output format: %s (supported: yaml, json, table, wide)", s);
 	return 0;
 }
 
@@ -149,10 +152,53 @@ static void print_tree(cJSON *t, enum fmt fmt)
 	fputs(s, stdout);
 }
 
+/* NAME REALM SPACE STACK STATE CGROUP [IP] [CONTROLLERS] */
+static void cell_table_add(struct kk_table *t, const struct kk_cell *cell, bool wide,
+			   bool show_controllers)
+{
+	const struct kk_status *st = &cell->status.common;
+	cleanup_free char *ctrls = NULL;
+	const char *row[8] = {
+		cell->meta.name,
+		kk_str(cell->spec.realm_id),
+		kk_str(cell->spec.space_id),
+		kk_str(cell->spec.stack_id),
+		kk_state_label(&kk_cell_states, st->state),
+		st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-",
+	};
+	size_t n = 6;
+
+	if (wide)
+		row[n++] = cell->status.ip_address && *cell->status.ip_address
+				   ? cell->status.ip_address
+				   : "-";
+	if (show_controllers) {
+		if (st->subtree_controllers.n) {
+			char **w = kk_xcalloc(st->subtree_controllers.n + 1, sizeof(*w));
+
+			memcpy(w, st->subtree_controllers.v, st->subtree_controllers.n * sizeof(*w));
+			ctrls = kk_strv_join(w, ",");
+			free(w);
+		}
+		row[n++] = ctrls ? ctrls : "-";
+	}
+	kk_table_add(t, row);
+}
+
+static struct kk_table *cell_table_new(bool wide, bool show_controllers)
+{
+	const char *hdr[8] = { "NAME", "REALM", "SPACE", "STACK", "STATE", "CGROUP" };
+	size_t n = 6;
+
+	if (wide)
+		hdr[n++] = "IP";
+	if (show_controllers)
+		hdr[n++] = "CONTROLLERS";
+	return kk_table_new(n, hdr);
+}
+
 int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	static const char *const hdr[] = { "NAME",  "REALM",  "SPACE",      "STACK",
-					   "STATE", "CGROUP", "CONTROLLERS" };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 	struct flags f = { 0 };
@@ -174,6 +220,13 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		if (c->ops->cell_get(c, or_default(f.realm), or_default(f.space),
 				     or_default(f.stack), f.name, &r, err) < 0)
 			return -1;
+		if (fmt == FMT_WIDE) {
+			t = cell_table_new(true, f.show_controllers);
+			cell_table_add(t, r.cell, true, f.show_controllers);
+			kk_table_print(t, stdout);
+			kk_cell_get_result_clear(&r);
+			return 0;
+		}
 		tree = kk_cell_encode(r.cell, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
 		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
 		kk_cell_get_result_clear(&r);
@@ -182,7 +235,7 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	if (c->ops->cell_list(c, or_null(f.realm), or_null(f.space), or_null(f.stack), &v, &n,
 			      err) < 0)
 		return -1;
-	if (fmt != FMT_TABLE) {
+	if (fmt != FMT_TABLE && fmt != FMT_WIDE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
@@ -192,34 +245,9 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	} else if (n == 0) {
 		printf("No cells found.\n");
 	} else {
-		t = kk_table_new(6 + f.show_controllers, hdr);
-		for (size_t i = 0; i < n; i++) {
-			const struct kk_status *st = &v[i]->status.common;
-			cleanup_free char *ctrls = NULL;
-			const char *row[7] = {
-				v[i]->meta.name,
-				kk_str(v[i]->spec.realm_id),
-				kk_str(v[i]->spec.space_id),
-				kk_str(v[i]->spec.stack_id),
-				kk_state_label(&kk_cell_states, st->state),
-				st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-",
-				NULL,
-			};
-
-			if (f.show_controllers) {
-				if (st->subtree_controllers.n) {
-					char **w = kk_xcalloc(st->subtree_controllers.n + 1,
-							      sizeof(*w));
-
-					memcpy(w, st->subtree_controllers.v,
-					       st->subtree_controllers.n * sizeof(*w));
-					ctrls = kk_strv_join(w, ",");
-					free(w);
-				}
-				row[6] = ctrls ? ctrls : "-";
-			}
-			kk_table_add(t, row);
-		}
+		t = cell_table_new(fmt == FMT_WIDE, f.show_controllers);
+		for (size_t i = 0; i < n; i++)
+			cell_table_add(t, v[i], fmt == FMT_WIDE, f.show_controllers);
 		kk_table_print(t, stdout);
 	}
 	kk_cell_list_free(v, n);

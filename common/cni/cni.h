@@ -215,6 +215,16 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 			 struct kk_err *err);
 
+/* Remove a network from the host after its last attachment is gone: the link of each bridge
+ * plugin (its `bridge`, or the plugin's default `cni0`), then what kk_cni_network_purge()
+ * removes (cache entries and the host-local store). Runs no plugin. A link that is not there
+ * is fine. Returns how many links, entries and files were removed. */
+int kk_cni_network_teardown(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			    struct kk_err *err);
+/* Delete the network interface ifname (rtnetlink RTM_DELLINK in the caller's netns). Returns
+ * 1 if it was deleted, 0 if there is none. */
+int kk_cni_link_delete(const char *ifname, struct kk_err *err);
+
 /* The cache file path of an attachment: "<cache_dir>/results/<network>-<container>-<ifname>".
  * Free it. */
 char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *container_id,

@@ -168,6 +168,9 @@ void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, 
 		c->status.n_containers = info->n_containers;
 		c->status.containers_set = true;
 	}
+	/* the IP lives as long as the root task: gone with it, and unknown with containerd */
+	free(c->status.ip_address);
+	c->status.ip_address = info && info->ip[0] ? kk_xstrdup(info->ip) : NULL;
 	if (cgroup)
 		kk_str_set(&c->status.common.cgroup_path, cgroup);
 	if (kk_time_is_zero(&c->status.common.created_at))

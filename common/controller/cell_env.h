@@ -51,7 +51,9 @@ int kk_cell_put(struct kk_local *l, const struct kk_store_ref *ref, const struct
 		struct kk_err *err);
 /* ENOENT `cell "<n>" not found in realm "<r>", space "<s>", stack "<t>"`. */
 int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref);
-/* Copy what the runtime reports (info NULL: nothing) into the cell's status. */
+/* Copy what the runtime reports into the cell's status: state, containers, the cell IP
+ * (status.network.ipAddress; cleared when the root task is not running). info NULL (the
+ * runtime could not tell): only the IP is cleared. */
 void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup);
 /* Status from containerd, written with the metadata (Unknown when containerd fails). */
 int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);

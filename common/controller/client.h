@@ -13,6 +13,7 @@
 
 #include "common/controller/cell.h"
 #include "common/controller/hierarchy.h"
+#include "common/controller/refresh.h"
 #include "common/err.h"
 
 struct kk_client;
@@ -85,6 +86,9 @@ struct kk_client_ops {
 	int (*cell_log)(struct kk_client *c, const char *realm, const char *space,
 			const char *stack, const char *name, const char *container, int fd,
 			bool follow, bool (*stop)(void *), void *arg, struct kk_err *err);
+
+	/* re-derive every status; res owns its lists (kk_refresh_result_clear) */
+	int (*refresh)(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err);
 
 	void (*free)(struct kk_client *c);
 };

@@ -160,6 +160,11 @@ static int cell_log(struct kk_client *c, const char *r, const char *s, const cha
 	return kk_ctl_cell_log(L(c), r, s, t, name, container, fd, follow, stop, arg, err);
 }
 
+static int refresh(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err)
+{
+	return kk_ctl_refresh(L(c), res, err);
+}
+
 static const struct kk_client_ops local_ops = {
 	.transport = "in-process",
 	.realm_create = realm_create,
@@ -190,6 +195,7 @@ static const struct kk_client_ops local_ops = {
 	.cell_delete = cell_delete,
 	.cell_purge = cell_purge,
 	.cell_log = cell_log,
+	.refresh = refresh,
 	.free = local_free,
 };
 

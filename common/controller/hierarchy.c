@@ -12,6 +12,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
+#include "common/cni/cni.h"
 #include "common/controller/cell.h"
 #include "common/controller/controller.h"
 #include "common/controller/namespace.h"
@@ -259,6 +260,56 @@ void kk_delete_result_clear(struct kk_delete_result *r)
 {
 	kk_strv_free(r->purged);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Take the space's network off the host: its bridge, host-local store and CNI cache entries
+ * (kk_cni_network_teardown), as named by the conflist at path. A conflist that is missing
+ * or unreadable stands in for the one create writes (derived network and bridge names,
+ * host-local's default store). Returns 1 if there was a conflist, 0 if not. */
+static int space_network_teardown(struct kk_local *l, const char *realm, const char *space,
+				  const char *path, struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
+	bool present = access(path, F_OK) == 0;
+
+	if (l->cni_plugin_path)
+		host.plugin_path = l->cni_plugin_path;
+	if (l->cni_cache_dir)
+		host.cache_dir = l->cni_cache_dir;
+	if (!present || kk_cni_conflist_load(path, &net, &(struct kk_err){ 0 }) < 0) {
+		cleanup_free char *network = NULL;
+		cleanup_free char *bridge = NULL;
+		cleanup_free char *text = NULL;
+
+		if (kk_naming_network(realm, space, &network, err) < 0)
+			return -1;
+		bridge = kk_naming_bridge(network);
+		text = kk_cni_conflist(network, bridge, "10.88.0.0/24");
+		if (kk_cni_conflist_parse(text, strlen(text), "derived", &net, err) < 0)
+			return -1;
+	}
+	if (kk_cni_network_teardown(&host, net, err) < 0)
+		return -1;
+	return present;
+}
+
+/* Every space network found under a realm's directory (what a realm purge would otherwise
+ * leave on the host when --cascade did not take the spaces down). Errors are ignored. */
+static void realm_networks_teardown(struct kk_local *l, const char *realm)
+{
+	cleanup_(kk_strv_freep) char **spaces = NULL;
+
+	if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realm }, &spaces,
+			  &(struct kk_err){ 0 }) < 0)
+		return;
+	for (size_t i = 0; spaces && spaces[i]; i++) {
+		cleanup_free char *path =
+			kk_store_space_conflist_path(l->run_path, realm, spaces[i]);
+
+		if (access(path, F_OK) == 0)
+			space_network_teardown(l, realm, spaces[i], path, &(struct kk_err){ 0 });
+	}
 }
 
 /* ---- realm ---------------------------------------------------------------------------- */
@@ -557,6 +608,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	if (purge) {
 		cleanup_free char *dir = kk_store_realm_dir(l->run_path, name);
 
+		realm_networks_teardown(l, name);
 		rc = access(dir, F_OK) == 0;
 		if (kk_store_remove_tree(l->store, &ref, err) < 0)
 			return kk_err_wrap(err, "failed to purge realm");
@@ -1004,6 +1056,10 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete space");
 	res->cgroup_deleted = rc == 1;
+	*err = (struct kk_err){ 0 };
+	rc = space_network_teardown(l, realm, name, conflist, err);
+	if (rc < 0 && !purge)
+		return kk_err_wrap(err, "failed to delete space");
 	*err = (struct kk_err){ 0 };
 	res->cni_deleted = access(conflist, F_OK) == 0;
 	if (res->cni_deleted && purge)

@@ -156,7 +156,8 @@ int kk_cell_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_
 	if (net) {
 		size_t o2 = kk_dec_push(&d, "network");
 
-		if (kk_dec_str(&d, net, "bridgeName", &c->status.bridge_name) < 0)
+		if (kk_dec_str(&d, net, "bridgeName", &c->status.bridge_name) < 0 ||
+		    kk_dec_str(&d, net, "ipAddress", &c->status.ip_address) < 0)
 			return -1;
 		kk_dec_pop(&d, o2);
 	}
@@ -183,10 +184,12 @@ cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
 	st = kk_enc_obj(root, "status");
 	kk_enc_status_head(mode, st, &c->status.common, &kk_cell_states, true);
 	/* a struct field: encoding/json always writes it, yaml.v3 omits it when zero */
-	if (mode == KK_ENC_JSON || (c->status.bridge_name && *c->status.bridge_name)) {
+	if (mode == KK_ENC_JSON || (c->status.bridge_name && *c->status.bridge_name) ||
+	    (c->status.ip_address && *c->status.ip_address)) {
 		cJSON *net = kk_enc_obj(st, "network");
 
 		kk_enc_str(net, "bridgeName", c->status.bridge_name, true);
+		kk_enc_str(net, "ipAddress", c->status.ip_address, true);
 	}
 	if (!c->status.containers_set && !c->status.n_containers && mode == KK_ENC_JSON) {
 		cJSON_AddItemToObject(st, "containers", cJSON_CreateNull());
@@ -213,6 +216,7 @@ void kk_cell_free(struct kk_cell *c)
 	kk_cell_spec_clear(&c->spec);
 	kk_status_clear(&c->status.common);
 	free(c->status.bridge_name);
+	free(c->status.ip_address);
 	status_containers_clear(c);
 	free(c);
 }

@@ -263,6 +263,7 @@ struct kk_cell {
 	struct {
 		struct kk_status common; /* state: enum kk_cell_state */
 		char *bridge_name;       /* status.network.bridgeName */
+		char *ip_address;        /* status.network.ipAddress (kukeon-c extension) */
 		struct kk_container_status *containers;
 		size_t n_containers;
 		bool containers_set;

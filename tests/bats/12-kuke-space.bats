@@ -9,6 +9,12 @@ setup() {
 	R=sr$BATS_TEST_NUMBER
 }
 
+# a failed test leaves no cell running in the shared containerd
+teardown() {
+	[ -d "$RP/data/$R" ] || return 0
+	k purge realm "$R" --cascade >/dev/null 2>&1 || true
+}
+
 # bats test_tags=containerd
 @test "create space: conflist as reference 7.4, persisted subnet, cgroup, metadata" {
 	require_containerd
@@ -181,4 +187,74 @@ setup() {
 	[ "${lines[2]}" = "Additional resources purged: [cni-resources all-metadata]" ]
 	[ ! -e "$RP/data/$R/web" ]
 	[ ! -e "$CG/$R/web" ]
+}
+
+# ---- the space network on the host: bridge, host-local store, CNI cache ----------------
+
+# realm with the busybox image, space sp (host-local's store under the test dir), stack st,
+# and a running empty cell, so the bridge, an IP reservation and a cache entry exist. A
+# second, stale cache entry for the network stands for an attachment nobody deleted.
+net_scaffold() {
+	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
+	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
+	IPAM=$BATS_TEST_TMPDIR/ipam
+	k create realm "$R" >/dev/null
+	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+	k create space sp --realm "$R" >/dev/null
+	local cl=$RP/data/$R/sp/network.conflist
+	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	BR=$(jq -r '.plugins[0].bridge' "$cl")
+	k create stack st --realm "$R" --space sp >/dev/null
+	k create cell solo --realm "$R" --space sp --stack st >/dev/null
+	ip link show "$BR" >/dev/null
+	[ -d "$IPAM/$R-sp" ]
+	local entry
+	entry=$(ls "$KUKEON_CNI_CACHE_DIR"/results/"$R-sp"-*)
+	jq '.containerId = "stale"' "$entry" >"$KUKEON_CNI_CACHE_DIR/results/$R-sp-stale-eth0"
+	# another network's entry is not touched
+	jq '.networkName = "other-net"' "$entry" >"$KUKEON_CNI_CACHE_DIR/results/other-net-x-eth0"
+}
+
+net_gone() {
+	run ! ip link show "$BR"
+	[ ! -e "$IPAM/$R-sp" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" | grep -- "^$R-sp-")" ]
+	[ -f "$KUKEON_CNI_CACHE_DIR/results/other-net-x-eth0" ]
+}
+
+# bats test_tags=containerd
+@test "delete space --cascade: the bridge, the host-local store and the CNI cache entries go" {
+	require_containerd
+	net_scaffold
+	run -0 k delete space sp --realm "$R" --cascade
+	net_gone
+	# a second teardown of a network that is gone is fine
+	k create space sp --realm "$R" >/dev/null
+	run -0 k delete space sp --realm "$R"
+	k delete realm "$R" >/dev/null
+}
+
+# bats test_tags=containerd
+@test "purge space --cascade: the space network goes too" {
+	require_containerd
+	net_scaffold
+	run -0 k purge space sp --realm "$R" --cascade
+	[ "${lines[1]}" = "Deleted resources -> metadata:true cgroup:true cni:true" ]
+	net_gone
+	k delete realm "$R" >/dev/null
+}
+
+# bats test_tags=containerd
+@test "delete realm --cascade and purge realm --force take their spaces' networks down" {
+	require_containerd
+	net_scaffold
+	run -0 k delete realm "$R" --cascade
+	net_gone
+	[ -z "$(hctr namespaces ls -q | grep -x "$R.kukeon.io")" ]
+	# purge --force (no cascade) of a realm whose space and cell are still on disk
+	net_scaffold
+	k kill cell solo --realm "$R" --space sp --stack st >/dev/null
+	run -0 k purge realm "$R" --force
+	net_gone
 }

@@ -1302,6 +1302,60 @@ static void real_failed_add_leaves_nothing(void)
 	}
 }
 
+/* a network's teardown: bridge, host-local store and cache entries, with a container still
+ * attached (the space is deleted with --force); a second teardown finds nothing */
+static void real_network_teardown(void)
+{
+	struct realfx r;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *other = NULL;
+	cleanup_free char *cache_a = NULL, *cache_other = NULL;
+	struct kk_cni_attachment a = { "cell-a_root", "/run/netns/kkcni-a", "eth0", NULL };
+	struct kk_err err = { 0 };
+	int n;
+
+	if (!real_init(&r, NULL))
+		return;
+	net = conflist(r.list);
+	other = conflist("{\"cniVersion\": \"0.4.0\", \"name\": \"kk-other\", \"plugins\": "
+			 "[{\"type\": \"loopback\"}]}");
+	TAP_OK(netns_add("kkcni-a"), "a network namespace");
+	TAP_INT_EQ(kk_cni_add(&r.host, net, &a, NULL, &err), 0);
+	TAP_INT_EQ(kk_cni_add(&r.host, other, &a, NULL, &err), 0);
+	cache_a = kk_cni_cache_path(r.host.cache_dir, NET_NAME, "cell-a_root", "eth0");
+	cache_other = kk_cni_cache_path(r.host.cache_dir, "kk-other", "cell-a_root", "eth0");
+	TAP_INT_EQ(sh("ip link show " BRIDGE " >/dev/null 2>&1"), 0);
+	TAP_INT_EQ(ipam_files(&r), 1);
+
+	/* bridge + cache entry + the store's files (the IP, its lock, last_reserved_ip.0) */
+	n = kk_cni_network_teardown(&r.host, net, &err);
+	if (err.code)
+		printf("# %s\n", err.msg);
+	TAP_OK(n >= 3, "teardown removed the bridge, the entry and the store (%d)", n);
+	TAP_INT_EQ(sh("ip link show " BRIDGE " >/dev/null 2>&1"), 1);
+	TAP_OK(!exists(cache_a), "the network's cache entry is gone");
+	TAP_OK(exists(cache_other), "another network's entry is kept");
+	{
+		cleanup_free char *store = kk_xasprintf("%s/" NET_NAME, r.ipam);
+
+		TAP_OK(!exists(store), "the host-local store is gone");
+	}
+	TAP_INT_EQ(kk_cni_network_teardown(&r.host, net, &err), 0);
+	TAP_INT_EQ(kk_cni_link_delete(BRIDGE, &err), 0);
+	TAP_INT_EQ(kk_cni_link_delete("", &err), -1);
+	TAP_INT_EQ(err.code, EINVAL);
+	err = (struct kk_err){ 0 };
+	TAP_INT_EQ(kk_cni_link_delete("a-name-longer-than-15", &err), -1);
+	TAP_STR_EQ(err.msg, "link name `a-name-longer-than-15` is not a valid interface name");
+	err = (struct kk_err){ 0 };
+	/* the masquerade chain bridge made for the container is the container's to purge */
+	netns_del("kkcni-a");
+	kk_cni_purge(&r.host, net, "cell-a_root", &err);
+	kk_cni_del(&r.host, other, &a, &err);
+	TAP_INT_EQ(masq_chains(), 0);
+	real_done(&r);
+}
+
 int main(void)
 {
 	conflist_parses_kukeon_list();
@@ -1328,5 +1382,6 @@ int main(void)
 	real_add_check_ping_del();
 	real_check_detects_breakage();
 	real_failed_add_leaves_nothing();
+	real_network_teardown();
 	return tap_done();
 }

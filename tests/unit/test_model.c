@@ -335,6 +335,39 @@ static void nil_vs_empty(void)
 	TAP_OK(doc->u.cell->meta.labels.set, "labels: {} is an empty, non-nil map");
 }
 
+/* status.network.ipAddress (kukeon-c extension): kept through JSON, omitted when empty */
+static void cell_ip_address(void)
+{
+	const char *j = "{\"kind\":\"Cell\",\"metadata\":{\"name\":\"c\"},\"status\":"
+			"{\"network\":{\"bridgeName\":\"k-1\",\"ipAddress\":\"10.88.0.2\"}}}";
+	cleanup_(kk_json_freep) cJSON *tree = NULL;
+	cleanup_(kk_cell_freep) struct kk_cell *c = NULL;
+	struct kk_err err = { 0 };
+	cJSON *enc;
+	char *text;
+
+	if (kk_json_parse(j, strlen(j), "t", &tree, &err) < 0 ||
+	    kk_cell_decode(tree, NULL, &c, &err) < 0) {
+		TAP_OK(0, "decode: %s", err.msg);
+		return;
+	}
+	TAP_STR_EQ(c->status.ip_address, "10.88.0.2");
+	enc = kk_cell_encode(c, KK_ENC_YAML);
+	text = kk_yaml_emit(enc, 2);
+	TAP_OK(strstr(text, "  network:\n    bridgeName: k-1\n    ipAddress: 10.88.0.2\n") != NULL,
+	       "yaml shows the IP next to the bridge");
+	free(text);
+	cJSON_Delete(enc);
+	free(c->status.ip_address);
+	c->status.ip_address = NULL;
+	enc = kk_cell_encode(c, KK_ENC_JSON);
+	text = kk_json_print(enc, KK_JSON_COMPACT);
+	TAP_OK(strstr(text, "\"network\":{\"bridgeName\":\"k-1\"}") != NULL,
+	       "an empty IP is omitted");
+	free(text);
+	cJSON_Delete(enc);
+}
+
 static void profile_and_configs(void)
 {
 	const char *y =
@@ -499,6 +532,7 @@ int main(void)
 	legacy_states_and_case_insensitive_keys();
 	manifest_messages();
 	nil_vs_empty();
+	cell_ip_address();
 	profile_and_configs();
 	egress_validation();
 	config_files();

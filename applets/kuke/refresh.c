@@ -1,0 +1,28 @@
+/* applets/kuke/refresh.c - kuke refresh: re-derive every status from the host and print
+ * upstream's summary (reference CLI §3.10). Errors met on the way are part of the summary
+ * and leave the exit status 0, as upstream; only a walk that cannot start fails. */
+#include "applets/kuke/kuke.h"
+
+#include <stdio.h>
+
+#include "applets/kuke/client.h"
+#include "applets/kuke/opts.h"
+#include "common/cleanup.h"
+
+int kuke_refresh(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_refresh_result r = { 0 };
+	cleanup_free char *text = NULL;
+
+	if (kuke_opts_parse(NULL, 0, &argc, argv, err) < 0)
+		return kk_err_wrap(err, "refresh");
+	if (argc > 1) /* upstream accepts and ignores arguments here */
+		kk_log(&ctx->log, KK_LOG_DEBUG, "refresh: ignoring arguments", "first", argv[1]);
+	if (kuke_client_open(ctx, &c, err) < 0 || c->ops->refresh(c, &r, err) < 0)
+		return -1;
+	text = kk_refresh_summary(&r);
+	fputs(text, stdout);
+	kk_refresh_result_clear(&r);
+	return 0;
+}

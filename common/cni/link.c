@@ -1,0 +1,117 @@
+/* common/cni/link.c - remove what a network left on the host: its bridge (rtnetlink, no
+ * `ip` shell-out), then its cache entries and host-local store (purge.c). */
+#include "common/cni/cni.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "common/cni/internal.h"
+
+/* the bridge plugin's own default when `bridge` is not set */
+#define BRIDGE_DEFAULT_NAME "cni0"
+#define NETLINK_TIMEOUT_S   5
+
+int kk_cni_link_delete(const char *ifname, struct kk_err *err)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[RTA_SPACE(IFNAMSIZ)];
+	} req;
+	union {
+		struct nlmsghdr nh;
+		char buf[4096];
+	} ans;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = NETLINK_TIMEOUT_S };
+	cleanup_close int fd = -1;
+	struct rtattr *rta;
+	size_t len = ifname ? strlen(ifname) : 0;
+	ssize_t n;
+	size_t left;
+
+	if (len == 0 || len >= IFNAMSIZ)
+		return kk_err_set(err, EINVAL, "link name `%s` is not a valid interface name",
+				  ifname ? ifname : "");
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = RTM_DELLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(len + 1);
+	memcpy(RTA_DATA(rta), ifname, len + 1);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return kk_err_sys(err, "delete link `%s`: netlink socket", ifname);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return kk_err_sys(err, "delete link `%s`: netlink socket timeout", ifname);
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return kk_err_sys(err, "delete link `%s`: netlink send", ifname);
+	for (;;) {
+		struct nlmsghdr *h;
+
+		n = recv(fd, &ans, sizeof(ans), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kk_err_sys(err, "delete link `%s`: netlink receive", ifname);
+		left = (size_t)n;
+		for (h = &ans.nh; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_seq != req.nh.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return kk_err_set(err, EIO,
+						  "delete link `%s`: short netlink answer", ifname);
+			if (e->error == 0)
+				return 1;
+			if (e->error == -ENODEV)
+				return 0;
+			errno = -e->error;
+			return kk_err_sys(err, "delete link `%s`", ifname);
+		}
+	}
+}
+
+int kk_cni_network_teardown(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			    struct kk_err *err)
+{
+	const char *name = kk_cni_conflist_name(net);
+	size_t i, n = kk_cni_conflist_n_plugins(net);
+	int removed = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		const cJSON *br;
+
+		if (strcmp(kk_cni_conflist_plugin_type(net, i), "bridge") != 0)
+			continue;
+		br = cJSON_GetObjectItemCaseSensitive(kk_cni_conflist_plugin(net, i), "bridge");
+		rc = kk_cni_link_delete(cJSON_IsString(br) && *br->valuestring
+						? br->valuestring
+						: BRIDGE_DEFAULT_NAME,
+					err);
+		if (rc < 0)
+			return kk_err_wrap(err, "network `%s`: teardown", name);
+		removed += rc;
+	}
+	rc = kk_cni_network_purge(host, net, err);
+	if (rc < 0)
+		return kk_err_wrap(err, "network `%s`: teardown", name);
+	return removed + rc;
+}
