@@ -368,7 +368,7 @@ profile() { # DIR
 }
 
 # bats test_tags=containerd
-@test "apply -f Cell: a stopped cell is re-materialized; containers added and removed" {
+@test "apply -f Cell: a stopped cell is re-materialized; containers added, removed; a root added; parents" {
 	require_containerd
 	scaffold
 	d=$BATS_TEST_TMPDIR
@@ -392,6 +392,17 @@ profile() { # DIR
 	run -0 tasks
 	[ "$output" = "$(printf 'sp_st_web_root RUNNING\nsp_st_web_web2 RUNNING')" ]
 	[ "$(hctr -n "$NS" containers ls -q | sort | tr '\n' ' ')" = "sp_st_web_root sp_st_web_web2 " ]
+	k delete cell web $(where) >/dev/null
+
+	# a root declared where the default one ran: recreated around it
+	sed -e '/- id: root/,/args: \["infinity"\]/d' "$d/1.yaml" >"$d/noroot.yaml"
+	run -0 k apply -f "$d/noroot.yaml"
+	[ "$output" = 'Cell "web": created' ]
+	run -0 k apply -f "$d/1.yaml" -o json
+	[ "$(jq -c '.resources[0] | [.Action, .Changes, .Details]' <<<"$output")" = '["updated",["root container recreated"],{"rootContainer":"root container added"}]' ]
+	run -0 tasks
+	[ "$output" = "$(printf 'sp_st_web_app RUNNING\nsp_st_web_root RUNNING')" ]
+	[ "$(jq -r '.spec.containers[] | select(.root) | .id' "$RP/data/$R/sp/st/web/metadata.json")" = root ]
 	k delete cell web $(where) >/dev/null
 
 	# a missing stack (and space) is created first, as for the other kinds
