@@ -120,6 +120,14 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	out.cgroup_exists_post = true;
 	snprintf(out.ip, sizeof(out.ip), "%s", info.ip);
 	kk_cell_status_fill(e.cell, &info, e.rc.cgroup_path);
+	if (!e.cell->status.bridge_name || !*e.cell->status.bridge_name) {
+		cleanup_free char *network = NULL;
+
+		if (kk_naming_network(e.realm, e.space, &network, &(struct kk_err){ 0 }) == 0) {
+			free(e.cell->status.bridge_name);
+			e.cell->status.bridge_name = kk_naming_bridge(network);
+		}
+	}
 	if (kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
 		if (!out.metadata_exists_pre)

@@ -171,8 +171,10 @@ void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, 
 	/* the IP lives as long as the root task: gone with it, and unknown with containerd */
 	free(c->status.ip_address);
 	c->status.ip_address = info && info->ip[0] ? kk_xstrdup(info->ip) : NULL;
-	if (cgroup)
+	if (cgroup) {
 		kk_str_set(&c->status.common.cgroup_path, cgroup);
+		c->status.common.cgroup_ready = true;
+	}
 	if (kk_time_is_zero(&c->status.common.created_at))
 		c->status.common.created_at = now;
 	c->status.common.updated_at = now;

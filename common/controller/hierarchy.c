@@ -434,6 +434,8 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	out.cgroup_created = made;
 	out.cgroup_exists_post = true;
 	kk_str_set(&r->status.cgroup_path, group);
+	r->status.cgroup_ready = true; /* what refresh would find: no spurious update */
+	r->containerd_namespace_ready = true;
 	r->status.state = KK_REALM_READY;
 	status_stamp(&r->status, KK_REALM_READY);
 	if (store_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err) < 0) {
@@ -880,6 +882,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	out.cgroup_created = made;
 	out.cgroup_exists_post = true;
 	kk_str_set(&s->status.cgroup_path, group);
+	s->status.cgroup_ready = true;
 	s->status.state = KK_SPACE_READY;
 	status_stamp(&s->status, KK_SPACE_READY);
 	if (store_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err) < 0) {
@@ -1177,6 +1180,7 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	out.cgroup_created = made;
 	out.cgroup_exists_post = true;
 	kk_str_set(&s->status.cgroup_path, group);
+	s->status.cgroup_ready = true;
 	s->status.state = KK_STACK_READY;
 	status_stamp(&s->status, KK_STACK_READY);
 	if (store_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err) < 0) {

@@ -348,6 +348,9 @@ void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+		       struct kk_rt_cell_info *info, struct kk_err *err);
+
 static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		      struct kk_rt_cell_info *info, struct kk_err *err)
 {
@@ -435,7 +438,9 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			goto undo;
 		x.m[i].started = pid != old;
 	}
-	if (info) {
+	/* every container's status too, so the first metadata write is complete; the basics
+	 * when containerd cannot say */
+	if (info && cell_status(rt, cell, info, &(struct kk_err){ 0 }) < 0) {
 		kk_rt_cell_info_clear(info);
 		memcpy(info->ip, ip, sizeof(ip));
 		info->root_pid = root_pid;

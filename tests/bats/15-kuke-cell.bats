@@ -96,6 +96,8 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 	[ "${lines[0]}" = "sp_st_web_app STOPPED" ]
 	run -0 k get cell web --realm "$R" --space sp --stack st -o json
 	[ "$(jq -r .status.state <<<"$output")" = Stopped ]
+	# the space's bridge, as the conflist names it
+	[ "$(jq -r .status.network.bridgeName <<<"$output")" = "$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy")" ]
 	run -0 k start cell web --realm "$R" --space sp --stack st
 	[ "$output" = 'Started cell "web" from stack "st"' ]
 	run -0 tasks
