@@ -445,9 +445,10 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		memcpy(info->ip, ip, sizeof(ip));
 		info->root_pid = root_pid;
 		info->root_id = kk_xstrdup(root->id);
-		info->root_existed = root->existed;
 		info->state = KK_CELL_READY;
 	}
+	if (info)
+		info->root_existed = root->existed;
 	ctx_clear(&x);
 	return 0;
 
