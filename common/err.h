@@ -11,6 +11,7 @@
 
 enum {
 	KK_EUSAGE = 1000, /* bad command line; above every errno value */
+	KK_EHELP = 1001,  /* -h/--help where a flag may stand: print usage, exit 0 */
 };
 
 struct kk_err {

@@ -403,6 +403,85 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 	return 0;
 }
 
+static const char *container_id(const struct kk_container *d)
+{
+	return d->spec.id && *d->spec.id ? d->spec.id : d->meta.name;
+}
+
+/* Container documents: merged into their (existing) cell and started; a changed spec is
+ * recreated. */
+static int apply_container(struct kk_client *c, const struct kk_container *d, struct outcome *o,
+			   struct kk_err *err)
+{
+	const struct kk_container_spec *s = &d->spec;
+	struct kk_cell_get_result cg = { 0 };
+	struct kk_container_get_result g = { 0 };
+	struct kk_container_create_result r = { 0 };
+	cleanup_(kk_strv_freep) char **changes = NULL;
+
+	if (c->ops->cell_get(c, s->realm_id, s->space_id, s->stack_id, s->cell_id, &cg, err) < 0)
+		return kk_err_wrap(err, "parent cell \"%s\" not found", kk_str(s->cell_id));
+	kk_cell_get_result_clear(&cg);
+	if (c->ops->container_get(c, s->realm_id, s->space_id, s->stack_id, s->cell_id,
+				  container_id(d), &g, err) < 0) {
+		if (err->code != ENOENT)
+			return -1;
+		*err = (struct kk_err){ 0 };
+		if (c->ops->container_create(c, d, &r, err) < 0)
+			return -1;
+		kk_container_create_result_clear(&r);
+		o->action = "created";
+		return 0;
+	}
+	kk_container_get_result_clear(&g);
+	if (c->ops->container_update(c, d, &changes, err) < 0)
+		return -1;
+	if (!changes) {
+		o->action = "unchanged";
+		return 0;
+	}
+	for (size_t i = 0; changes[i]; i++) {
+		cleanup_free char *why = kk_xasprintf("%s changed", changes[i]);
+
+		change(o, changes[i], why);
+	}
+	o->action = "updated";
+	return 0;
+}
+
+/* Two Container documents for one container of one cell make the input ambiguous. */
+static int check_duplicates(const struct kk_manifest *m, const char *file, struct kk_err *err)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct kk_container *a;
+
+		if (m->items[i].kind != KK_KIND_CONTAINER)
+			continue;
+		a = m->items[i].doc->u.container;
+		for (size_t j = 0; j < i; j++) {
+			const struct kk_container *b;
+
+			if (m->items[j].kind != KK_KIND_CONTAINER)
+				continue;
+			b = m->items[j].doc->u.container;
+			if (strcmp(container_id(a), container_id(b)) != 0 ||
+			    strcmp(kk_str(a->spec.cell_id), kk_str(b->spec.cell_id)) != 0 ||
+			    strcmp(kk_str(a->spec.stack_id), kk_str(b->spec.stack_id)) != 0 ||
+			    strcmp(kk_str(a->spec.space_id), kk_str(b->spec.space_id)) != 0 ||
+			    strcmp(kk_str(a->spec.realm_id), kk_str(b->spec.realm_id)) != 0)
+				continue;
+			return kk_err_set(err, EINVAL,
+					  "validation failed:\n  document %d (Container \"%s\"): "
+					  "container \"%s\" of cell \"%s\" is already in document %d "
+					  "(`%s` line %d)",
+					  m->items[i].index, kk_str(a->meta.name), container_id(a),
+					  kk_str(a->spec.cell_id), m->items[j].index, file,
+					  m->items[i].line);
+		}
+	}
+	return 0;
+}
+
 static void apply_one(struct kk_client *c, const struct kk_manifest_item *it, struct outcome *o)
 {
 	struct kk_err err = { 0 };
@@ -420,6 +499,9 @@ static void apply_one(struct kk_client *c, const struct kk_manifest_item *it, st
 		break;
 	case KK_KIND_CELL:
 		rc = apply_cell(c, it->doc->u.cell, o, &err);
+		break;
+	case KK_KIND_CONTAINER:
+		rc = apply_container(c, it->doc->u.container, o, &err);
 		break;
 	default:
 		rc = kk_err_set(&err, ENOTSUP, "%s documents are not supported by this build yet",
@@ -508,7 +590,8 @@ int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		return kk_err_set(err, KK_EUSAGE, "required flag(s) \"file\" not set");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
-	if (load_manifest(file, &stream, &m, false, err) < 0 || !m)
+	if (load_manifest(file, &stream, &m, false, err) < 0 || !m ||
+	    check_duplicates(m, file, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
@@ -578,6 +661,14 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 
 		rc = c->ops->cell_delete(c, s->spec.realm_id, s->spec.space_id, s->spec.stack_id,
 					 s->meta.name, &r, &err);
+		break;
+	}
+	case KK_KIND_CONTAINER: {
+		const struct kk_container *s = it->doc->u.container;
+
+		rc = c->ops->container_delete(c, s->spec.realm_id, s->spec.space_id,
+					      s->spec.stack_id, s->spec.cell_id, container_id(s), &r,
+					      &err);
 		break;
 	}
 	default:
@@ -666,6 +757,8 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 			printf("%s \"%s\": %s\n", kk_kind_name(k), out[i].item->name, out[i].action);
 			if (out[i].cascaded && k >= KK_KIND_REALM && k <= KK_KIND_STACK)
 				printf("  - %zu %s deleted (cascade)\n", out[i].cascaded, child[k]);
+			if (k == KK_KIND_CONTAINER && !strcmp(out[i].action, "deleted"))
+				printf("  - containers: 1 deleted\n");
 			if (out[i].error)
 				printf("  Error: %s\n", out[i].error);
 		}

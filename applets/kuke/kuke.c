@@ -262,14 +262,6 @@ static bool is_help_flag(const char *arg)
 	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--") != 0; i++)
-		if (is_help_flag(argv[i]))
-			return true;
-	return false;
-}
-
 int kuke_main(int argc, char **argv)
 {
 	struct kuke_ctx ctx = { 0 };
@@ -337,16 +329,17 @@ int kuke_main(int argc, char **argv)
 			sub_argc > 1 ? " " : "", sub_argc > 1 ? sub_argv[1] : "");
 		return 2;
 	}
-	if (wants_help(sub_argc, sub_argv)) {
-		printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb, cmd->resource ? " " : "",
-		       cmd->resource ? cmd->resource : "", cmd->args, cmd->summary);
-		return 0;
-	}
 	if (cmd->resource) {
 		sub_argc--;
 		sub_argv++;
 	}
 	if (cmd->fn(&ctx, sub_argc, sub_argv, &err) < 0) {
+		if (err.code == KK_EHELP) {
+			printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb,
+			       cmd->resource ? " " : "", cmd->resource ? cmd->resource : "",
+			       cmd->args, cmd->summary);
+			return 0;
+		}
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}

@@ -38,7 +38,7 @@ static int take(const struct kuke_opt *o, const char *shown, const char *inline_
 	}
 	if (!inline_value && i + 1 >= argc)
 		return kk_err_set(err, KK_EUSAGE, "flag `%s` needs a value", shown);
-	if (o->type == KUKE_OPT_STRINGS)
+	if (o->type == KUKE_OPT_STRV)
 		kk_strv_push_take((char ***)o->dest,
 				  kk_xstrdup(inline_value ? inline_value : argv[i + 1]));
 	else
@@ -65,6 +65,8 @@ int kuke_opts_parse(const struct kuke_opt *opts, size_t n_opts, int *argc, char 
 			flags_done = true;
 			continue;
 		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+			return kk_err_set(err, KK_EHELP, "help requested");
 		if (arg[1] == '-') {
 			const char *name = arg + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);

@@ -21,7 +21,8 @@
 enum kuke_opt_type {
 	KUKE_OPT_BOOL,   /* dest is bool *: set to true */
 	KUKE_OPT_STRING, /* dest is const char **: points into argv */
-	KUKE_OPT_STRINGS, /* dest is char ***: each use appends a copy (a strv to kk_strv_free) */
+	KUKE_OPT_STRV,   /* dest is char ***: repeatable, each value appended (a new strv of
+			  * copies; free it with kk_strv_free) */
 };
 
 struct kuke_opt {
@@ -32,7 +33,8 @@ struct kuke_opt {
 };
 
 /* Parse and remove flags. A flag not in the table, or one missing its value, is a
- * KK_EUSAGE error naming it. */
+ * KK_EUSAGE error naming it. -h or --help where a flag may stand (not as another flag's
+ * value, not after "--") is a KK_EHELP "error": the caller prints usage and succeeds. */
 int kuke_opts_parse(const struct kuke_opt *opts, size_t n_opts, int *argc, char **argv,
 		    struct kk_err *err);
 

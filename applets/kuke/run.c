@@ -394,7 +394,7 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		{ "file", 'f', KUKE_OPT_STRING, &f.file },
 		{ "profile", 'p', KUKE_OPT_STRING, &f.profile },
 		{ "name", 0, KUKE_OPT_STRING, &f.name },
-		{ "param", 0, KUKE_OPT_STRINGS, &f.params },
+		{ "param", 0, KUKE_OPT_STRV, &f.params },
 		{ "param-file", 0, KUKE_OPT_STRING, &f.param_file },
 		{ "detach", 'd', KUKE_OPT_BOOL, &f.detach },
 		{ "container", 0, KUKE_OPT_STRING, &f.container },

@@ -315,11 +315,14 @@ static bool strv_model_equal(const struct kk_strv *a, const struct kk_strv *b)
 	return true;
 }
 
+/* the declared root: root: true, or the one rootContainerId names */
 static const struct kk_container_spec *find_root(const struct kk_cell_spec *s)
 {
 	for (size_t i = 0; i < s->n_containers; i++)
 		if (s->containers[i].root)
 			return &s->containers[i];
+	if (s->root_container_id && *s->root_container_id)
+		return kk_cell_find_container(s, s->root_container_id);
 	return NULL;
 }
 
@@ -466,10 +469,10 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		cleanup_(kk_strv_freep) char **fields = NULL;
 		cleanup_free char *list = NULL;
 
-		if (d->root)
+		if (d == droot)
 			continue;
 		a = kk_cell_find_container(&e.cell->spec, d->id);
-		if (!a || a->root) {
+		if (!a || a == aroot) {
 			kk_strv_push_take(&out.changes,
 					  kk_xasprintf("container \"%s\" added", kk_str(d->id)));
 			containers_changed = true;
@@ -488,7 +491,7 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		const struct kk_container_spec *a = &e.cell->spec.containers[i];
 		const struct kk_container_spec *d = kk_cell_find_container(&desired->spec, a->id);
 
-		if (a->root || (d && !d->root))
+		if (a == aroot || (d && d != droot))
 			continue;
 		kk_strv_push_take(&out.changes,
 				  kk_xasprintf("container \"%s\" removed", kk_str(a->id)));
@@ -515,7 +518,7 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 			const struct kk_container_spec *c = &e.cell->spec.containers[i];
 
-			if (!c->root)
+			if (c != aroot)
 				kk_strv_push_take(&out.changes,
 						  kk_xasprintf("container \"%s\" re-materialized",
 							       kk_str(c->id)));

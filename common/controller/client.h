@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "common/controller/cell.h"
+#include "common/controller/container.h"
 #include "common/controller/hierarchy.h"
 #include "common/controller/refresh.h"
 #include "common/err.h"
@@ -86,6 +87,33 @@ struct kk_client_ops {
 	int (*cell_log)(struct kk_client *c, const char *realm, const char *space,
 			const char *stack, const char *name, const char *container, int fd,
 			bool follow, bool (*stop)(void *), void *arg, struct kk_err *err);
+
+	/* containers: realm/space/stack NULL or "" mean "default"; cell is required */
+	int (*container_create)(struct kk_client *c, const struct kk_container *req,
+				struct kk_container_create_result *res, struct kk_err *err);
+	int (*container_get)(struct kk_client *c, const char *realm, const char *space,
+			     const char *stack, const char *cell, const char *name,
+			     struct kk_container_get_result *res, struct kk_err *err);
+	int (*container_list)(struct kk_client *c, const char *realm, const char *space,
+			      const char *stack, const char *cell, struct kk_container ***out,
+			      size_t *n, struct kk_err *err);
+	int (*container_update)(struct kk_client *c, const struct kk_container *desired,
+				char ***changes, struct kk_err *err);
+	int (*container_start)(struct kk_client *c, const char *realm, const char *space,
+			       const char *stack, const char *cell, const char *name,
+			       struct kk_err *err);
+	int (*container_stop)(struct kk_client *c, const char *realm, const char *space,
+			      const char *stack, const char *cell, const char *name,
+			      struct kk_err *err);
+	int (*container_kill)(struct kk_client *c, const char *realm, const char *space,
+			      const char *stack, const char *cell, const char *name,
+			      struct kk_err *err);
+	int (*container_delete)(struct kk_client *c, const char *realm, const char *space,
+				const char *stack, const char *cell, const char *name,
+				struct kk_delete_result *res, struct kk_err *err);
+	int (*container_purge)(struct kk_client *c, const char *realm, const char *space,
+			       const char *stack, const char *cell, const char *name,
+			       struct kk_delete_result *res, struct kk_err *err);
 
 	/* re-derive every status; res owns its lists (kk_refresh_result_clear) */
 	int (*refresh)(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err);

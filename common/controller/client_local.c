@@ -160,6 +160,55 @@ static int cell_log(struct kk_client *c, const char *r, const char *s, const cha
 	return kk_ctl_cell_log(L(c), r, s, t, name, container, fd, follow, stop, arg, err);
 }
 
+static int container_create(struct kk_client *c, const struct kk_container *req,
+			    struct kk_container_create_result *res, struct kk_err *err)
+{
+	return kk_ctl_container_create(L(c), req, res, err);
+}
+static int container_get(struct kk_client *c, const char *r, const char *s, const char *t,
+			 const char *cell, const char *name, struct kk_container_get_result *res,
+			 struct kk_err *err)
+{
+	return kk_ctl_container_get(L(c), r, s, t, cell, name, res, err);
+}
+static int container_list(struct kk_client *c, const char *r, const char *s, const char *t,
+			  const char *cell, struct kk_container ***out, size_t *n,
+			  struct kk_err *err)
+{
+	return kk_ctl_container_list(L(c), r, s, t, cell, out, n, err);
+}
+static int container_update(struct kk_client *c, const struct kk_container *d, char ***changes,
+			    struct kk_err *err)
+{
+	return kk_ctl_container_update(L(c), d, changes, err);
+}
+static int container_start(struct kk_client *c, const char *r, const char *s, const char *t,
+			   const char *cell, const char *name, struct kk_err *err)
+{
+	return kk_ctl_container_start(L(c), r, s, t, cell, name, err);
+}
+static int container_stop(struct kk_client *c, const char *r, const char *s, const char *t,
+			  const char *cell, const char *name, struct kk_err *err)
+{
+	return kk_ctl_container_stop(L(c), r, s, t, cell, name, err);
+}
+static int container_kill(struct kk_client *c, const char *r, const char *s, const char *t,
+			  const char *cell, const char *name, struct kk_err *err)
+{
+	return kk_ctl_container_kill(L(c), r, s, t, cell, name, err);
+}
+static int container_delete(struct kk_client *c, const char *r, const char *s, const char *t,
+			    const char *cell, const char *name, struct kk_delete_result *res,
+			    struct kk_err *err)
+{
+	return kk_ctl_container_delete(L(c), r, s, t, cell, name, res, err);
+}
+static int container_purge(struct kk_client *c, const char *r, const char *s, const char *t,
+			   const char *cell, const char *name, struct kk_delete_result *res,
+			   struct kk_err *err)
+{
+	return kk_ctl_container_purge(L(c), r, s, t, cell, name, res, err);
+}
 static int refresh(struct kk_client *c, struct kk_refresh_result *res, struct kk_err *err)
 {
 	return kk_ctl_refresh(L(c), res, err);
@@ -195,6 +244,15 @@ static const struct kk_client_ops local_ops = {
 	.cell_delete = cell_delete,
 	.cell_purge = cell_purge,
 	.cell_log = cell_log,
+	.container_create = container_create,
+	.container_get = container_get,
+	.container_list = container_list,
+	.container_update = container_update,
+	.container_start = container_start,
+	.container_stop = container_stop,
+	.container_kill = container_kill,
+	.container_delete = container_delete,
+	.container_purge = container_purge,
 	.refresh = refresh,
 	.free = local_free,
 };

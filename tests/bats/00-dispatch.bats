@@ -104,6 +104,19 @@ version_re='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]+)?(-dirty)?$'
 	[[ "$output" == "Usage: kuke version"* ]]
 }
 
+@test "kuke: -h is help where a flag may stand, a value after a flag that takes one" {
+	export HOME=$BATS_TEST_TMPDIR/home
+	run -0 kuke create cell -h
+	[ "${lines[0]}" = "Usage: kuke create cell NAME [--realm R] [--space S] [--stack T]" ]
+	run -0 kuke get cell web --realm r --help
+	[[ "${lines[0]}" == "Usage: kuke get cell "* ]]
+	# the value of -o, and a positional after "--": not help
+	run -1 kuke --run-path "$BATS_TEST_TMPDIR/rp" get realm -o -h
+	[ "$output" = "kuke: invalid output format: -h (supported: yaml, json, table)" ]
+	run -2 kuke get realm x -- -h
+	[ "$output" = "kuke: get realm: accepts at most 1 arg(s), received 2" ]
+}
+
 @test "make install puts the binary, the applet links and the man pages under PREFIX" {
 	[[ "$KUKEON_BIN" == */build/kukeon ]] || skip "installs the release build only"
 	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)

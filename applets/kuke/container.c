@@ -1,0 +1,727 @@
+/* applets/kuke/container.c - kuke create | get | start | stop | kill | delete | purge
+ * container.
+ *
+ * Output, flags and messages as upstream v0.5.0 (reference CLI §3.5-§3.9), except that
+ * `create container` honours every flag it accepts (docs/compat.md). */
+#include "applets/kuke/kuke.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/gostr.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/model/codec.h"
+#include "common/strv.h"
+#include "common/table.h"
+#include "common/yaml.h"
+#include "applets/kuke/client.h"
+#include "applets/kuke/opts.h"
+
+#define DEFAULT_SCOPE "default"
+#define DEFAULT_IMAGE "docker.io/library/debian:latest"
+
+struct flags {
+	const char *realm, *space, *stack, *cell, *output;
+	bool cascade, force;
+	/* create */
+	const char *image, *command, *user, *memory, *cpu_shares, *pids_limit, *cni_config_path,
+		*restart_policy;
+	char **args, **env, **ports, **volumes, **networks, **aliases, **labels, **cap_add,
+		**cap_drop, **security_opts, **tmpfs;
+	bool privileged, root, read_only;
+	const char *name;
+	int n_pos;
+};
+
+static void flags_clear(struct flags *f)
+{
+	char **const v[] = { f->args,     f->env,     f->ports,        f->volumes,
+			     f->networks, f->aliases, f->labels,       f->cap_add,
+			     f->cap_drop, f->tmpfs,   f->security_opts };
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		kk_strv_free(v[i]);
+}
+
+static const char *or_default(const char *s)
+{
+	return s && *s ? s : DEFAULT_SCOPE;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
+{
+	struct kuke_opt opts[40];
+	size_t n = 0;
+
+	opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
+	opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
+	opts[n++] = (struct kuke_opt){ "stack", 0, KUKE_OPT_STRING, &f->stack };
+	opts[n++] = (struct kuke_opt){ "cell", 0, KUKE_OPT_STRING, &f->cell };
+	if (!strcmp(verb, "get"))
+		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
+	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
+		/* accepted and ignored for containers, as upstream */
+		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
+		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
+	}
+	if (!strcmp(verb, "create")) {
+		const struct kuke_opt c[] = {
+			{ "image", 0, KUKE_OPT_STRING, &f->image },
+			{ "command", 0, KUKE_OPT_STRING, &f->command },
+			{ "args", 0, KUKE_OPT_STRV, &f->args },
+			{ "env", 0, KUKE_OPT_STRV, &f->env },
+			{ "port", 0, KUKE_OPT_STRV, &f->ports },
+			{ "volume", 0, KUKE_OPT_STRV, &f->volumes },
+			{ "network", 0, KUKE_OPT_STRV, &f->networks },
+			{ "network-alias", 0, KUKE_OPT_STRV, &f->aliases },
+			{ "privileged", 0, KUKE_OPT_BOOL, &f->privileged },
+			{ "root", 0, KUKE_OPT_BOOL, &f->root },
+			{ "cni-config-path", 0, KUKE_OPT_STRING, &f->cni_config_path },
+			{ "restart-policy", 0, KUKE_OPT_STRING, &f->restart_policy },
+			{ "label", 0, KUKE_OPT_STRV, &f->labels },
+			{ "user", 0, KUKE_OPT_STRING, &f->user },
+			{ "read-only", 0, KUKE_OPT_BOOL, &f->read_only },
+			{ "cap-drop", 0, KUKE_OPT_STRV, &f->cap_drop },
+			{ "cap-add", 0, KUKE_OPT_STRV, &f->cap_add },
+			{ "security-opt", 0, KUKE_OPT_STRV, &f->security_opts },
+			{ "tmpfs", 0, KUKE_OPT_STRV, &f->tmpfs },
+			{ "memory", 0, KUKE_OPT_STRING, &f->memory },
+			{ "cpu-shares", 0, KUKE_OPT_STRING, &f->cpu_shares },
+			{ "pids-limit", 0, KUKE_OPT_STRING, &f->pids_limit },
+		};
+
+		memcpy(&opts[n], c, sizeof(c));
+		n += ARRAY_SIZE(c);
+	}
+	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
+		return kk_err_wrap(err, "%s container", verb);
+	f->n_pos = *argc - 1;
+	f->name = *argc > 1 ? argv[1] : NULL;
+	return 0;
+}
+
+/* ---- create: flag values -> spec (upstream's parsers and messages) ------------------------- */
+
+/* strings.TrimSpace, into a new string */
+static char *trim(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+		s++;
+	n = strlen(s);
+	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+		n--;
+	return kk_xasprintf("%.*s", (int)n, s);
+}
+
+static char *quote(const char *s)
+{
+	return kk_go_quote(s);
+}
+
+/* Go's strconv.ParseInt(s, 10, 64) error text, or 0. */
+static int parse_i64(const char *s, int64_t *out, char **why)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || (s[0] != '-' && s[0] != '+' && (s[0] < '0' || s[0] > '9')) ||
+	    strchr(s, ' ')) {
+		cleanup_free char *q = quote(s);
+
+		*why = kk_xasprintf("strconv.ParseInt: parsing %s: invalid syntax", q);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		cleanup_free char *q = quote(s);
+
+		*why = kk_xasprintf("strconv.ParseInt: parsing %s: value out of range", q);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_size(const char *raw, int64_t *out, struct kk_err *err)
+{
+	cleanup_free char *s = trim(raw);
+	cleanup_free char *q = quote(raw);
+	cleanup_free char *why = NULL;
+	cleanup_free char *num = NULL;
+	size_t n = strlen(s);
+	int64_t mult = 1, v;
+
+	if (!n)
+		return kk_err_set(err, EINVAL, "size is empty");
+	if (n >= 2 && !strcasecmp(s + n - 2, "gi"))
+		mult = 1 << 30, n -= 2;
+	else if (n >= 2 && !strcasecmp(s + n - 2, "mi"))
+		mult = 1 << 20, n -= 2;
+	else if (n >= 2 && !strcasecmp(s + n - 2, "ki"))
+		mult = 1 << 10, n -= 2;
+	else if (strchr("gG", s[n - 1]))
+		mult = 1 << 30, n -= 1;
+	else if (strchr("mM", s[n - 1]))
+		mult = 1 << 20, n -= 1;
+	else if (strchr("kK", s[n - 1]))
+		mult = 1 << 10, n -= 1;
+	{
+		char *t = kk_xasprintf("%.*s", (int)n, s);
+
+		num = trim(t);
+		free(t);
+	}
+	if (parse_i64(num, &v, &why) < 0)
+		return kk_err_set(err, EINVAL, "invalid size %s: %s", q, why);
+	if (v < 0)
+		return kk_err_set(err, EINVAL, "invalid size %s: must be non-negative", q);
+	if (v > INT64_MAX / mult)
+		return kk_err_set(err, EINVAL, "invalid size %s: value out of range", q);
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_volumes(char **in, struct kk_container_spec *s, struct kk_err *err)
+{
+	size_t n = kk_strv_len(in);
+
+	if (!n)
+		return 0;
+	s->volumes = kk_xcalloc(n, sizeof(*s->volumes));
+	s->volumes_set = true;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *entry = trim(in[i]);
+		cleanup_free char *q = quote(in[i]);
+		char *parts[4] = { 0 };
+		size_t k = 0;
+		struct kk_volume_mount *v;
+
+		if (!*entry)
+			continue;
+		for (char *p = entry, *c; k < 4; p = c + 1) {
+			parts[k++] = p;
+			c = strchr(p, ':');
+			if (!c)
+				break;
+			*c = '\0';
+		}
+		if (k < 2 || k > 3)
+			return kk_err_set(err, EINVAL,
+					  "invalid --volume %s: expected SRC:DST[:ro|rw]", q);
+		v = &s->volumes[s->n_volumes];
+		v->source = trim(parts[0]);
+		v->target = trim(parts[1]);
+		s->n_volumes++;
+		if (!*v->source || !*v->target)
+			return kk_err_set(err, EINVAL,
+					  "invalid --volume %s: source and target are both "
+					  "required",
+					  q);
+		if (k == 3) {
+			cleanup_free char *mode = trim(parts[2]);
+
+			if (!strcmp(mode, "ro"))
+				v->read_only = true;
+			else if (strcmp(mode, "rw") != 0 && *mode)
+				return kk_err_set(err, EINVAL,
+						  "invalid --volume %s: mode must be ro or rw", q);
+		}
+	}
+	return 0;
+}
+
+static int parse_tmpfs(char **in, struct kk_container_spec *s, struct kk_err *err)
+{
+	size_t n = kk_strv_len(in);
+
+	if (!n)
+		return 0;
+	s->tmpfs = kk_xcalloc(n, sizeof(*s->tmpfs));
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *entry = trim(in[i]);
+		cleanup_free char *q = quote(in[i]);
+		struct kk_tmpfs_mount *t;
+		char *colon, *opts = NULL;
+
+		if (!*entry)
+			continue;
+		colon = strchr(entry, ':');
+		if (colon) {
+			*colon = '\0';
+			opts = colon + 1;
+		}
+		t = &s->tmpfs[s->n_tmpfs++];
+		t->path = trim(entry);
+		if (!*t->path)
+			return kk_err_set(err, EINVAL, "invalid --tmpfs %s: path is required", q);
+		for (char *o = opts, *next; o && *o; o = next) {
+			cleanup_free char *opt = NULL;
+
+			next = strchr(o, ',');
+			if (next)
+				*next++ = '\0';
+			opt = trim(o);
+			if (!*opt)
+				continue;
+			if (!strncmp(opt, "size=", 5)) {
+				if (parse_size(opt + 5, &t->size_bytes, err) < 0)
+					return kk_err_wrap(err, "invalid --tmpfs %s", q);
+				continue;
+			}
+			kk_strv_push(&t->options, opt);
+		}
+	}
+	return 0;
+}
+
+static int parse_labels(char **in, struct kk_labels *out, struct kk_err *err)
+{
+	out->set = true;
+	for (size_t i = 0; in && in[i]; i++) {
+		cleanup_free char *q = quote(in[i]);
+		cleanup_free char *key = NULL;
+		const char *eq = strchr(in[i], '=');
+
+		if (!eq)
+			return kk_err_set(err, EINVAL, "invalid label %s: expected KEY=VALUE", q);
+		{
+			char *k = kk_xasprintf("%.*s", (int)(eq - in[i]), in[i]);
+
+			key = trim(k);
+			free(k);
+		}
+		if (!*key)
+			return kk_err_set(err, EINVAL, "invalid label %s: key must not be empty",
+					  q);
+		kk_labels_set(out, key, eq + 1);
+	}
+	return 0;
+}
+
+static void strv_take(struct kk_strv *dst, char **src, bool trimmed)
+{
+	for (size_t i = 0; src && src[i]; i++) {
+		cleanup_free char *t = trimmed ? trim(src[i]) : kk_xstrdup(src[i]);
+
+		if (trimmed && !*t)
+			continue;
+		kk_strv_push(dst, t);
+	}
+	dst->set = true;
+}
+
+static int parse_count(const char *flag, const char *v, int64_t *out, struct kk_err *err)
+{
+	cleanup_free char *why = NULL;
+	cleanup_free char *q = NULL;
+
+	if (!v)
+		return 0;
+	if (parse_i64(v, out, &why) == 0)
+		return 0;
+	q = quote(v);
+	return kk_err_set(err, KK_EUSAGE, "invalid argument %s for \"--%s\" flag: %s", q, flag,
+			  why);
+}
+
+static int build_request(const struct flags *f, struct kk_container *req, struct kk_err *err)
+{
+	struct kk_container_spec *s = &req->spec;
+	int64_t mem = 0, shares = 0, pids = 0;
+
+	s->image = f->image ? trim(f->image) : NULL;
+	if (!s->image || !*s->image) {
+		free(s->image);
+		s->image = kk_xstrdup(DEFAULT_IMAGE);
+	} else {
+		char *n = kk_container_image_normalize(s->image);
+
+		free(s->image);
+		s->image = n;
+	}
+	if (parse_volumes(f->volumes, s, err) < 0 ||
+	    parse_labels(f->labels, &req->meta.labels, err) < 0 ||
+	    parse_tmpfs(f->tmpfs, s, err) < 0)
+		return -1;
+	if (f->memory) {
+		cleanup_free char *m = trim(f->memory);
+
+		if (*m && parse_size(m, &mem, err) < 0)
+			return -1;
+	}
+	if (parse_count("cpu-shares", f->cpu_shares, &shares, err) < 0 ||
+	    parse_count("pids-limit", f->pids_limit, &pids, err) < 0)
+		return -1;
+	s->command = kk_xstrdup(f->command ? f->command : "");
+	strv_take(&s->args, f->args, false);
+	strv_take(&s->env, f->env, false);
+	strv_take(&s->ports, f->ports, false);
+	strv_take(&s->networks, f->networks, false);
+	strv_take(&s->networks_aliases, f->aliases, false);
+	s->privileged = f->privileged;
+	s->root = f->root;
+	s->cni_config_path = f->cni_config_path ? trim(f->cni_config_path) : NULL;
+	s->restart_policy = kk_xstrdup(f->restart_policy ? f->restart_policy : "");
+	{
+		char *r = trim(s->restart_policy);
+
+		free(s->restart_policy);
+		s->restart_policy = r;
+	}
+	s->user = f->user ? trim(f->user) : NULL;
+	s->read_only_root_filesystem = f->read_only;
+	if (kk_strv_len(f->cap_add) || kk_strv_len(f->cap_drop)) {
+		s->capabilities = kk_xcalloc(1, sizeof(*s->capabilities));
+		strv_take(&s->capabilities->drop, f->cap_drop, true);
+		strv_take(&s->capabilities->add, f->cap_add, true);
+		if (!s->capabilities->drop.n && !s->capabilities->add.n) {
+			kk_capabilities_free(s->capabilities);
+			s->capabilities = NULL;
+		}
+	}
+	if (f->security_opts)
+		strv_take(&s->security_opts, f->security_opts, false);
+	if (mem > 0 || shares > 0 || pids > 0) {
+		s->resources = kk_xcalloc(1, sizeof(*s->resources));
+		s->resources->has_memory_limit_bytes = mem > 0;
+		s->resources->memory_limit_bytes = mem;
+		s->resources->has_cpu_shares = shares > 0;
+		s->resources->cpu_shares = shares;
+		s->resources->has_pids_limit = pids > 0;
+		s->resources->pids_limit = pids;
+	}
+	return 0;
+}
+
+static const char *outcome(bool created, bool post)
+{
+	return created ? "created" : post ? "already existed" : "missing";
+}
+
+int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_container_create_result r = { 0 };
+	struct kk_container req = { 0 };
+	struct flags f = { 0 };
+	cleanup_free char *name = NULL;
+	cleanup_free char *cell = NULL;
+	int rc = -1;
+
+	if (parse("create", &argc, argv, &f, err) < 0)
+		goto out;
+	if (f.n_pos > 1) {
+		kk_err_set(err, KK_EUSAGE,
+			   "create container: accepts at most 1 arg(s), received %d", f.n_pos);
+		goto out;
+	}
+	name = trim(f.name ? f.name : "");
+	if (!*name) {
+		kk_err_set(err, EINVAL,
+			   "container name is required (usage: kuke create container [name] "
+			   "[flags])");
+		goto out;
+	}
+	cell = trim(f.cell ? f.cell : "");
+	if (!*cell) {
+		kk_err_set(err, EINVAL, "cell name is required (--cell)");
+		goto out;
+	}
+	req.meta.name = kk_xstrdup(name);
+	req.spec.id = kk_xstrdup(name);
+	req.spec.realm_id = kk_xstrdup(or_default(f.realm));
+	req.spec.space_id = kk_xstrdup(or_default(f.space));
+	req.spec.stack_id = kk_xstrdup(or_default(f.stack));
+	req.spec.cell_id = kk_xstrdup(cell);
+	if (build_request(&f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
+	    c->ops->container_create(c, &req, &r, err) < 0)
+		goto out;
+	printf("Container \"%s\" (ID: \"%s\") in cell \"%s\" (realm \"%s\", space \"%s\", stack "
+	       "\"%s\")\n",
+	       kk_str(r.container->meta.name), kk_str(r.container->spec.id),
+	       kk_str(r.container->spec.cell_id), kk_str(r.container->spec.realm_id),
+	       kk_str(r.container->spec.space_id), kk_str(r.container->spec.stack_id));
+	printf("  - container: %s\n", outcome(r.created, r.container_exists_post));
+	printf("  - container: %s\n", r.started ? "started" : "not started");
+	rc = 0;
+out:
+	kk_container_create_result_clear(&r);
+	kk_meta_clear(&req.meta);
+	kk_container_spec_clear(&req.spec);
+	flags_clear(&f);
+	return rc;
+}
+
+/* ---- get ----------------------------------------------------------------------------------- */
+
+enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
+
+static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
+{
+	if (!s || !*s)
+		s = getenv("KUKE_GET_OUTPUT");
+	if (!s || !*s || !strcasecmp(s, "table"))
+		*out = FMT_TABLE;
+	else if (!strcasecmp(s, "yaml"))
+		*out = FMT_YAML;
+	else if (!strcasecmp(s, "json"))
+		*out = FMT_JSON;
+	else
+		return kk_err_set(err, EINVAL,
+				  "invalid output format: %s (supported: yaml, json, table)", s);
+	return 0;
+}
+
+static void print_tree(cJSON *t, enum fmt fmt)
+{
+	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
+					       : kk_yaml_emit(t, 2);
+
+	fputs(s, stdout);
+}
+
+static void append_q(char **buf, const char *label, const char *v)
+{
+	cleanup_free char *q = quote(v);
+	char *n = kk_xasprintf("%s%s%s %s", *buf ? *buf : "", *buf ? " " : "", label, q);
+
+	free(*buf);
+	*buf = n;
+}
+
+/* "Hint: cell "c" exists in realm "r" space "s" stack "t"[; ...] — ..." or NULL. */
+static char *scope_hint(struct kk_client *c, const char *space, const char *stack, const char *cell)
+{
+	struct kk_container **all = NULL;
+	char **locs = NULL;
+	cleanup_free char *what = NULL;
+	cleanup_free char *joined = NULL;
+	cleanup_free char *q = NULL;
+	char *hint = NULL;
+	size_t n = 0;
+
+	if (!cell && !stack && !space)
+		return NULL;
+	if (c->ops->container_list(c, NULL, NULL, NULL, NULL, &all, &n, &(struct kk_err){ 0 }) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct kk_container_spec *s = &all[i]->spec;
+		cleanup_free char *r = NULL, *sp = NULL, *st = NULL;
+		char *loc;
+
+		if ((cell && strcmp(kk_str(s->cell_id), cell) != 0) ||
+		    (stack && strcmp(kk_str(s->stack_id), stack) != 0) ||
+		    (space && strcmp(kk_str(s->space_id), space) != 0))
+			continue;
+		r = quote(kk_str(s->realm_id));
+		sp = quote(kk_str(s->space_id));
+		st = quote(kk_str(s->stack_id));
+		loc = kk_xasprintf("realm %s space %s stack %s", r, sp, st);
+		if (kk_strv_contains(locs, loc))
+			free(loc);
+		else
+			kk_strv_push_take(&locs, loc);
+	}
+	kk_container_list_free(all, n);
+	if (!locs)
+		return NULL;
+	kk_strv_sort(locs);
+	joined = kk_strv_join(locs, "; ");
+	kk_strv_free(locs);
+	q = quote(cell ? cell : stack ? stack : space);
+	what = kk_xasprintf("%s %s", cell ? "cell" : stack ? "stack" : "space", q);
+	hint = kk_xasprintf("Hint: %s exists in %s \xe2\x80\x94 pass --realm/--space/--stack to "
+			    "filter there.",
+			    what, joined);
+	return hint;
+}
+
+int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	static const char *const hdr[] = { "NAME", "REALM", "SPACE", "STACK",
+					   "CELL", "ROOT",  "IMAGE", "STATE" };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	cleanup_(kk_table_freep) struct kk_table *t = NULL;
+	struct flags f = { 0 };
+	enum fmt fmt = FMT_TABLE;
+	struct kk_container **v = NULL;
+	cleanup_free char *name = NULL;
+	size_t n = 0;
+	const char *realm, *space, *stack, *cell;
+
+	if (parse("get", &argc, argv, &f, err) < 0 || parse_output(f.output, &fmt, err) < 0)
+		return -1;
+	if (f.n_pos > 1)
+		return kk_err_set(err, KK_EUSAGE,
+				  "get container: accepts at most 1 arg(s), received %d", f.n_pos);
+	realm = or_null(f.realm);
+	space = or_null(f.space);
+	stack = or_null(f.stack);
+	cell = or_null(f.cell);
+	name = trim(f.name ? f.name : "");
+	if (*name) {
+		struct kk_container_get_result r = { 0 };
+		cleanup_(kk_json_freep) cJSON *tree = NULL;
+
+		if (!cell)
+			return kk_err_set(err, EINVAL, "cell name is required (--cell)");
+		if (kuke_client_open(ctx, &c, err) < 0 ||
+		    c->ops->container_get(c, or_default(realm), or_default(space),
+					  or_default(stack), cell, name, &r, err) < 0)
+			return -1;
+		tree = kk_container_encode(r.container,
+					   fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
+		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
+		kk_container_get_result_clear(&r);
+		return 0;
+	}
+	if (kuke_client_open(ctx, &c, err) < 0 ||
+	    c->ops->container_list(c, realm, space, stack, cell, &v, &n, err) < 0)
+		return -1;
+	if (fmt != FMT_TABLE) {
+		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, kk_container_spec_encode(&v[i]->spec,
+									   fmt == FMT_JSON
+										   ? KK_ENC_JSON
+										   : KK_ENC_YAML));
+		print_tree(arr, fmt);
+	} else if (n == 0) {
+		cleanup_free char *what = NULL;
+		cleanup_free char *hint = scope_hint(c, space, stack, cell);
+
+		if (cell)
+			append_q(&what, "cell", cell);
+		if (stack)
+			append_q(&what, "stack", stack);
+		if (space)
+			append_q(&what, "space", space);
+		if (realm)
+			append_q(&what, "realm", realm);
+		if (what)
+			printf("No containers found for %s.\n", what);
+		else
+			printf("No containers found.\n");
+		if (hint)
+			printf("%s\n", hint);
+	} else {
+		t = kk_table_new(8, hdr);
+		for (size_t i = 0; i < n; i++) {
+			const struct kk_container_spec *s = &v[i]->spec;
+			const char *row[8] = {
+				s->root           ? "root"
+				: s->id && *s->id ? s->id
+						  : "-",
+				kk_str(s->realm_id),
+				kk_str(s->space_id),
+				kk_str(s->stack_id),
+				kk_str(s->cell_id),
+				s->root ? "true" : "false",
+				kk_str(s->image),
+				kk_state_label(&kk_container_states, v[i]->status.state),
+			};
+
+			kk_table_add(t, row);
+		}
+		kk_table_print(t, stdout);
+	}
+	kk_container_list_free(v, n);
+	return 0;
+}
+
+/* ---- start / stop / kill / delete / purge ----------------------------------------------------- */
+
+enum op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_PURGE };
+
+static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct kk_err *err)
+{
+	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
+	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_delete_result r = { 0 };
+	struct flags f = { 0 };
+	const char *realm, *space, *stack;
+	cleanup_free char *cell = NULL;
+	cleanup_free char *name = NULL;
+	int rc = -1;
+
+	if (parse(verb[op], &argc, argv, &f, err) < 0)
+		return -1;
+	if (f.n_pos != 1)
+		return kk_err_set(err, KK_EUSAGE, "%s container: accepts 1 arg(s), received %d",
+				  verb[op], f.n_pos);
+	realm = or_default(f.realm);
+	space = or_default(f.space);
+	stack = or_default(f.stack);
+	cell = trim(f.cell ? f.cell : "");
+	name = trim(f.name);
+	if (!*cell)
+		return kk_err_set(err, EINVAL, "cell name is required (--cell)");
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	switch (op) {
+	case OP_START:
+		rc = c->ops->container_start(c, realm, space, stack, cell, name, err);
+		break;
+	case OP_STOP:
+		rc = c->ops->container_stop(c, realm, space, stack, cell, name, err);
+		break;
+	case OP_KILL:
+		rc = c->ops->container_kill(c, realm, space, stack, cell, name, err);
+		break;
+	case OP_DELETE:
+		rc = c->ops->container_delete(c, realm, space, stack, cell, name, &r, err);
+		break;
+	case OP_PURGE:
+		rc = c->ops->container_purge(c, realm, space, stack, cell, name, &r, err);
+		break;
+	}
+	if (rc == 0) {
+		printf("%s container \"%s\" from cell \"%s\"\n", done[op], name, cell);
+		if (op == OP_PURGE && r.purged) {
+			cleanup_free char *s = kk_strv_join(r.purged, " ");
+
+			printf("Additional resources purged: [%s]\n", s);
+		}
+	}
+	kk_delete_result_clear(&r);
+	return rc;
+}
+
+int kuke_start_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_START, argc, argv, err);
+}
+int kuke_stop_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_STOP, argc, argv, err);
+}
+int kuke_kill_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_KILL, argc, argv, err);
+}
+int kuke_delete_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_DELETE, argc, argv, err);
+}
+int kuke_purge_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+{
+	return act(ctx, OP_PURGE, argc, argv, err);
+}
