@@ -33,6 +33,7 @@ struct outcome {
 	char *error;        /* owned; NULL = none */
 	char **changes;     /* owned */
 	char **detail_keys, **detail_values; /* owned, parallel */
+	bool details_set;                    /* Details {} even without keys */
 	size_t cascaded;
 };
 
@@ -46,6 +47,7 @@ static void outcome_clear(struct outcome *o)
 
 static void change(struct outcome *o, const char *field, const char *detail)
 {
+	o->details_set = true;
 	kk_strv_push_take(&o->changes, kk_xstrdup(field));
 	kk_strv_push_take(&o->detail_keys, kk_xstrdup(field));
 	kk_strv_push_take(&o->detail_values, kk_xstrdup(detail));
@@ -215,6 +217,30 @@ static int ensure_space(struct kk_client *c, const char *realm, const char *name
 	return 0;
 }
 
+static int ensure_stack(struct kk_client *c, const char *realm, const char *space,
+			const char *name, struct kk_err *err)
+{
+	struct kk_stack_get_result g = { 0 };
+	struct kk_stack_create_result r = { 0 };
+	struct kk_stack req = { .meta.name = (char *)name,
+				.spec.realm_id = (char *)realm,
+				.spec.space_id = (char *)space };
+
+	if (ensure_space(c, realm, space, err) < 0)
+		return -1;
+	if (c->ops->stack_get(c, realm, space, name, &g, err) == 0) {
+		kk_stack_get_result_clear(&g);
+		return 0;
+	}
+	if (err->code != ENOENT)
+		return -1;
+	*err = (struct kk_err){ 0 };
+	if (c->ops->stack_create(c, &req, false, &r, err) < 0)
+		return -1;
+	kk_stack_create_result_clear(&r);
+	return 0;
+}
+
 static int apply_realm(struct kk_client *c, const struct kk_realm *d, struct outcome *o,
 		       struct kk_err *err)
 {
@@ -346,8 +372,10 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 {
 	struct kk_cell_get_result g = { 0 };
 	struct kk_cell_create_result r = { 0 };
-	cleanup_(kk_strv_freep) char **changes = NULL;
+	struct kk_cell_update_result u = { 0 };
 
+	if (ensure_stack(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
+		return -1;
 	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id,
 			     d->meta.name, &g, err) < 0) {
 		if (err->code != ENOENT)
@@ -360,14 +388,17 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 		return 0;
 	}
 	kk_cell_get_result_clear(&g);
-	if (c->ops->cell_update(c, d, &changes, err) < 0)
+	if (c->ops->cell_update(c, d, &u, err) < 0)
 		return -1;
-	if (!changes) {
+	if (!u.changes) {
 		o->action = "unchanged";
 		return 0;
 	}
-	for (size_t i = 0; changes[i]; i++)
-		change(o, changes[i], changes[i]);
+	o->changes = TAKE_PTR(u.changes);
+	o->detail_keys = TAKE_PTR(u.detail_keys);
+	o->detail_values = TAKE_PTR(u.detail_values);
+	o->details_set = u.details_set;
+	kk_cell_update_result_clear(&u);
 	o->action = "updated";
 	return 0;
 }
@@ -511,7 +542,7 @@ static cJSON *apply_tree(const struct outcome *v, size_t n, bool yaml)
 			ch = yaml ? cJSON_CreateArray() : cJSON_CreateNull();
 		}
 		cJSON_AddItemToObject(e, yaml ? "changes" : "Changes", ch);
-		if (o->detail_keys || !strcmp(o->action, "failed")) {
+		if (o->details_set || !strcmp(o->action, "failed")) {
 			det = cJSON_CreateObject();
 			for (size_t j = 0; o->detail_keys && o->detail_keys[j]; j++)
 				cJSON_AddStringToObject(det, o->detail_keys[j], o->detail_values[j]);

@@ -29,6 +29,14 @@ void kk_cell_create_result_clear(struct kk_cell_create_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void kk_cell_update_result_clear(struct kk_cell_update_result *r)
+{
+	kk_strv_free(r->changes);
+	kk_strv_free(r->detail_keys);
+	kk_strv_free(r->detail_values);
+	memset(r, 0, sizeof(*r));
+}
+
 void kk_cell_get_result_clear(struct kk_cell_get_result *r)
 {
 	kk_cell_free(r->cell);
@@ -49,6 +57,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	struct kk_cell_create_result out = { 0 };
 	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
+	bool fresh = false; /* no metadata before: a failure removes the cell dir */
 	int rc = -1;
 
 	if (kk_cell_env_names(&e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
@@ -74,6 +83,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		if (got < 0)
 			goto out;
 		out.metadata_exists_pre = got == 1;
+		fresh = got == 0;
 	}
 	if (!e.cell) {
 		e.cell = kk_xcalloc(1, sizeof(*e.cell));
@@ -106,6 +116,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
 		goto out; /* the runtime's message names the cell */
 	out.started = true;
+	out.root_container_exists_pre = info.root_existed;
 	out.cgroup_exists_post = true;
 	snprintf(out.ip, sizeof(out.ip), "%s", info.ip);
 	kk_cell_status_fill(e.cell, &info, e.rc.cgroup_path);
@@ -129,6 +140,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	*res = out;
 	rc = 0;
 out:
+	if (rc < 0 && fresh)
+		kk_store_remove_tree(l->store, &e.ref, &(struct kk_err){ 0 });
 	kk_rt_cell_info_clear(&info);
 	kk_cell_env_clear(&e);
 	return rc;
@@ -228,116 +241,336 @@ fail:
 	return -1;
 }
 
-int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char ***changes,
-		       struct kk_err *err)
+/* ---- update (apply) ------------------------------------------------------------------ */
+
+static bool json_is_zero(const cJSON *n)
+{
+	if (!n || cJSON_IsNull(n) || cJSON_IsFalse(n))
+		return true;
+	if (cJSON_IsString(n))
+		return !n->valuestring || !*n->valuestring;
+	if (cJSON_IsNumber(n))
+		return n->valuedouble == 0;
+	if (cJSON_IsArray(n))
+		return cJSON_GetArraySize(n) == 0;
+	if (cJSON_IsObject(n)) {
+		for (const cJSON *c = n->child; c; c = c->next)
+			if (!json_is_zero(c))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* nil and empty lists, absent and zero values compare equal, as upstream's diff */
+static bool json_field_equal(const cJSON *a, const cJSON *b, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, key);
+	const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, key);
+	cleanup_free char *sx = NULL;
+	cleanup_free char *sy = NULL;
+
+	if (json_is_zero(x) && json_is_zero(y))
+		return true;
+	if (!x || !y)
+		return false;
+	sx = kk_json_print(x, 0);
+	sy = kk_json_print(y, 0);
+	return strcmp(sx, sy) == 0;
+}
+
+/* The container fields that differ, in upstream's order (reference §10.1) followed by the
+ * ones upstream does not compare (docs/compat.md); NULL when none. */
+static char **container_changed_fields(const struct kk_container_spec *want,
+				       const struct kk_container_spec *have)
+{
+	static const char *const fields[] = {
+		"image",      "command",      "args",       "env",
+		"ports",      "volumes",      "privileged", "user",
+		"readOnlyRootFilesystem",     "capabilities",
+		"securityOpts",               "tmpfs",      "resources",
+		"workingDir", "networks",     "networksAliases",
+		"hostNetwork", "hostPID",     "hostCgroup", "secrets",
+		"attachable", "tty",          "restartPolicy",
+	};
+	cJSON *a = kk_container_spec_encode(want, KK_ENC_JSON);
+	cJSON *b = kk_container_spec_encode(have, KK_ENC_JSON);
+	char **out = NULL;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!json_field_equal(a, b, fields[i]))
+			kk_strv_push_take(&out, kk_xstrdup(fields[i]));
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return out;
+}
+
+static bool strv_model_equal(const struct kk_strv *a, const struct kk_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(kk_str(a->v[i]), kk_str(b->v[i])) != 0)
+			return false;
+	return true;
+}
+
+/* the declared root: root: true, or the one rootContainerId names */
+static const struct kk_container_spec *find_root(const struct kk_cell_spec *s)
+{
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (s->containers[i].root)
+			return &s->containers[i];
+	if (s->root_container_id && *s->root_container_id)
+		return kk_cell_find_container(s, s->root_container_id);
+	return NULL;
+}
+
+static bool is_managed_label(const char *key)
+{
+	static const char suffix[] = ".kukeon.io";
+	size_t n = strlen(key), m = sizeof(suffix) - 1;
+
+	return n >= m && strcmp(key + n - m, suffix) == 0;
+}
+
+/* the user-authored labels (not `*.kukeon.io`) of a and b are the same map */
+static bool user_labels_equal(const struct kk_labels *a, const struct kk_labels *b)
+{
+	size_t na = 0, nb = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v;
+
+		if (is_managed_label(a->v[i].key))
+			continue;
+		na++;
+		v = kk_labels_get(b, a->v[i].key);
+		if (!v || strcmp(v, kk_str(a->v[i].value)) != 0)
+			return false;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		nb += !is_managed_label(b->v[i].key);
+	return na == nb;
+}
+
+static void detail(struct kk_cell_update_result *r, const char *key, const char *value)
+{
+	kk_strv_push_take(&r->detail_keys, kk_xstrdup(key));
+	kk_strv_push_take(&r->detail_values, kk_xstrdup(value));
+	r->details_set = true;
+}
+
+/* desired's labels, plus the stored `*.kukeon.io` ones it does not set */
+static void merge_labels(struct kk_cell *cell, const struct kk_labels *desired)
+{
+	struct kk_labels merged = { 0 };
+
+	kk_labels_copy(&merged, desired);
+	for (size_t i = 0; i < cell->meta.labels.n; i++) {
+		const struct kk_label *lb = &cell->meta.labels.v[i];
+
+		if (is_managed_label(lb->key) && !kk_labels_get(&merged, lb->key))
+			kk_labels_set(&merged, lb->key, lb->value);
+	}
+	kk_labels_clear(&cell->meta.labels);
+	cell->meta.labels = merged;
+}
+
+/* Make e->cell's containers src's (location ids filled) and derive the runtime again. */
+static void take_containers(struct kk_local *l, struct kk_cell_env *e,
+			    const struct kk_cell_spec *src)
+{
+	kk_cell_containers_copy(&e->cell->spec, src);
+	for (size_t i = 0; i < e->cell->spec.n_containers; i++) {
+		struct kk_container_spec *c = &e->cell->spec.containers[i];
+
+		kk_str_set(&c->realm_id, e->realm);
+		kk_str_set(&c->space_id, e->space);
+		kk_str_set(&c->stack_id, e->stack);
+		kk_str_set(&c->cell_id, e->cell->spec.id);
+	}
+	kk_rt_cell_paths_clear(&e->paths);
+	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
+			      e->s ? e->s->spec.defaults_container : NULL,
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e->rc,
+			      &e->paths);
+}
+
+/* Start the cell and write its metadata with the status the start reports. */
+static int start_and_store(struct kk_local *l, struct kk_cell_env *e, const char *verb,
+			   struct kk_err *err)
+{
+	struct kk_rt_cell_info info = { 0 };
+	int rc = -1;
+
+	if (kk_rt_cell_start(&e->rt, &e->rc, &info, err) < 0) {
+		kk_err_wrap(err, "%s cell `%s`", verb, e->name);
+		goto out;
+	}
+	kk_cell_status_fill(e->cell, &info, e->rc.cgroup_path);
+	rc = kk_cell_put(l, &e->ref, e->cell, err);
+out:
+	kk_rt_cell_info_clear(&info);
+	return rc;
+}
+
+int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
+		       struct kk_cell_update_result *res, struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
-	struct kk_rt_cell_info info = { 0 };
+	struct kk_cell_update_result out = { 0 };
 	struct kk_cell_env e = { 0 };
-	cleanup_(kk_json_freep) cJSON *kept_root = NULL;
-	bool desired_root = false;
-	char **diff = NULL;
+	const struct kk_container_spec *droot, *aroot;
+	cleanup_(kk_strv_freep) char **recreate = NULL; /* container ids to delete first */
+	bool labels_changed, containers_changed = false;
+	const char *root_detail = NULL;
 	int rc = -1;
 
 	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
 	    kk_cell_env_open(l, &e, desired->spec.realm_id, desired->spec.space_id,
 			     desired->spec.stack_id, desired->meta.name, true, err) < 0)
 		goto out;
-	for (size_t i = 0; i < desired->spec.n_containers; i++)
-		if (!kk_cell_find_container(&e.cell->spec, desired->spec.containers[i].id))
-			kk_strv_push_take(&diff,
-					  kk_xasprintf("container \"%s\" added",
-						       kk_str(desired->spec.containers[i].id)));
-	/* a desired spec without a root keeps the stored root (upstream's UpdateCell) */
-	for (size_t i = 0; i < desired->spec.n_containers; i++)
-		desired_root |= desired->spec.containers[i].root;
-	desired_root |= desired->spec.root_container_id && *desired->spec.root_container_id;
-	/* containers that changed or went away are removed; the start below recreates */
-	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
-		const struct kk_container_spec *old = &e.cell->spec.containers[i];
-		struct kk_container_spec want = { 0 };
-		const struct kk_container_spec *d = kk_cell_find_container(&desired->spec, old->id);
-		cleanup_free char *a = NULL;
-		cleanup_free char *b = NULL;
 
-		if (!d && !desired_root &&
-		    (old->root || (e.cell->spec.root_container_id &&
-				   strcmp(kk_str(old->id), e.cell->spec.root_container_id) == 0))) {
-			kept_root = kk_container_spec_encode(old, KK_ENC_JSON);
-			continue;
-		}
+	labels_changed = !user_labels_equal(&desired->meta.labels, &e.cell->meta.labels);
+	droot = find_root(&desired->spec);
+	aroot = find_root(&e.cell->spec);
+	if (droot && !aroot)
+		root_detail = "root container added";
+	else if (droot && (strcmp(kk_str(droot->image), kk_str(aroot->image)) != 0 ||
+			   strcmp(kk_str(droot->command), kk_str(aroot->command)) != 0 ||
+			   !strv_model_equal(&droot->args, &aroot->args)))
+		root_detail = "root container spec changed (image, command, or args)";
 
-		if (d) {
-			/* compare with the derived ids filled in, as stored */
-			cJSON *t = kk_container_spec_encode(d, KK_ENC_JSON);
-			struct kk_dec dec;
-
-			kk_dec_init(&dec, NULL, &(struct kk_err){ 0 });
-			kk_container_spec_decode_into(&dec, t, &want);
-			cJSON_Delete(t);
-			kk_str_set(&want.realm_id, old->realm_id);
-			kk_str_set(&want.space_id, old->space_id);
-			kk_str_set(&want.stack_id, old->stack_id);
-			kk_str_set(&want.cell_id, old->cell_id);
-			kk_str_set(&want.containerd_id, old->containerd_id);
-			a = kk_container_spec_text(old);
-			b = kk_container_spec_text(&want);
-			kk_container_spec_clear(&want);
-		}
-		if (d && strcmp(a, b) == 0)
-			continue;
-		kk_strv_push_take(&diff, kk_xasprintf("container \"%s\" %s", kk_str(old->id),
-						      d ? "updated" : "removed"));
-		if (kk_rt_cell_container_delete(&e.rt, &e.rc, old->id, err) < 0 &&
-		    err->code != ENOENT)
+	if (root_detail) {
+		/* the root owns the network namespace every container joins: take the whole
+		 * cell down and bring it up from the desired spec */
+		if (kk_rt_cell_delete(&e.rt, &e.rc, err) < 0) {
+			kk_err_wrap(err, "failed to recreate cell `%s`", e.name);
 			goto out;
+		}
+		merge_labels(e.cell, &desired->meta.labels);
+		kk_str_set(&e.cell->status.common.cgroup_path, NULL);
+		take_containers(l, &e, &desired->spec);
+		if (start_and_store(l, &e, "recreate", err) < 0)
+			goto out;
+		kk_strv_push_take(&out.changes, kk_xstrdup("root container recreated"));
+		detail(&out, "rootContainer", root_detail);
+		goto done;
+	}
+
+	if (labels_changed) {
+		kk_strv_push_take(&out.changes, kk_xstrdup("metadata.labels"));
+		detail(&out, "metadata.labels", "labels changed");
+	}
+	for (size_t i = 0; i < desired->spec.n_containers; i++) {
+		const struct kk_container_spec *d = &desired->spec.containers[i];
+		const struct kk_container_spec *a;
+		cleanup_(kk_strv_freep) char **fields = NULL;
+		cleanup_free char *list = NULL;
+
+		if (d == droot)
+			continue;
+		a = kk_cell_find_container(&e.cell->spec, d->id);
+		if (!a || a == aroot) {
+			kk_strv_push_take(&out.changes,
+					  kk_xasprintf("container \"%s\" added", kk_str(d->id)));
+			containers_changed = true;
+			continue;
+		}
+		fields = container_changed_fields(d, a);
+		if (!fields)
+			continue;
+		list = kk_strv_join(fields, ", ");
+		kk_strv_push_take(&out.changes, kk_xasprintf("container \"%s\" updated: %s",
+							     kk_str(d->id), list));
+		kk_strv_push_take(&recreate, kk_xstrdup(kk_str(d->id)));
+		containers_changed = true;
+	}
+	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
+		const struct kk_container_spec *a = &e.cell->spec.containers[i];
+		const struct kk_container_spec *d = kk_cell_find_container(&desired->spec, a->id);
+
+		if (a == aroot || (d && d != droot))
+			continue;
+		kk_strv_push_take(&out.changes,
+				  kk_xasprintf("container \"%s\" removed", kk_str(a->id)));
+		kk_strv_push_take(&recreate, kk_xstrdup(kk_str(a->id)));
+		containers_changed = true;
+	}
+
+	if (!out.changes) {
+		struct kk_rt_cell_info info = { 0 };
+		int state = -1;
+
+		/* same spec: a cell stopped or killed out of band is brought back */
+		if (kk_rt_cell_status(&e.rt, &e.rc, &info, &(struct kk_err){ 0 }) == 0)
+			state = info.state;
+		kk_rt_cell_info_clear(&info);
+		if (state != KK_CELL_STOPPED) {
+			rc = 0;
+			goto out;
+		}
+		if (start_and_store(l, &e, "re-materialize", err) < 0)
+			goto out;
+		kk_strv_push_take(&out.changes,
+				  kk_xstrdup("runtime stopped: containers re-materialized"));
+		for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
+			const struct kk_container_spec *c = &e.cell->spec.containers[i];
+
+			if (c != aroot)
+				kk_strv_push_take(&out.changes,
+						  kk_xasprintf("container \"%s\" re-materialized",
+							       kk_str(c->id)));
+		}
+		goto done;
+	}
+
+	out.details_set = true;
+	for (size_t i = 0; recreate && recreate[i]; i++) {
+		if (kk_rt_cell_container_delete(&e.rt, &e.rc, recreate[i], err) < 0 &&
+		    err->code != ENOENT) {
+			kk_err_wrap(err, "failed to update cell `%s`", e.name);
+			goto out;
+		}
 		*err = (struct kk_err){ 0 };
 	}
-	if (!diff) {
-		rc = 0;
-		goto out;
-	}
-	{
-		cleanup_free char *root_id = kk_xstrdup(kk_str(e.cell->spec.root_container_id));
+	if (labels_changed)
+		merge_labels(e.cell, &desired->meta.labels);
+	if (containers_changed) {
+		struct kk_cell_spec want = { 0 };
 
-		kk_cell_containers_copy(&e.cell->spec, &desired->spec);
-		if (kept_root) {
-			struct kk_cell_spec *cs = &e.cell->spec;
-			struct kk_dec dec;
+		kk_cell_containers_copy(&want, &desired->spec);
+		if (!droot && aroot) {
+			/* a desired spec without a root keeps the stored one (upstream) */
+			struct kk_cell_spec one = { .containers = (struct kk_container_spec *)aroot,
+						    .n_containers = 1 };
+			struct kk_cell_spec tail = { 0 };
 
-			cs->containers = kk_xrealloc(cs->containers, (cs->n_containers +
-								      1) * sizeof(*cs->containers));
-			memset(&cs->containers[cs->n_containers], 0, sizeof(*cs->containers));
-			kk_dec_init(&dec, NULL, &(struct kk_err){ 0 });
-			kk_container_spec_decode_into(&dec, kept_root,
-						      &cs->containers[cs->n_containers++]);
-			kk_str_set(&cs->root_container_id, root_id);
+			kk_cell_containers_copy(&tail, &one);
+			size_t bytes = (want.n_containers + 2) * sizeof(*want.containers);
+
+			want.containers = realloc(want.containers, bytes);
+			if (!want.containers)
+				abort();
+			want.containers[want.n_containers++] = tail.containers[0];
+			memset(&want.containers[want.n_containers], 0, sizeof(*want.containers));
+			free(tail.containers);
+			kk_str_set(&want.root_container_id, e.cell->spec.root_container_id);
 		}
-	}
-	for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
-		struct kk_container_spec *c = &e.cell->spec.containers[i];
-
-		kk_str_set(&c->realm_id, e.realm);
-		kk_str_set(&c->space_id, e.space);
-		kk_str_set(&c->stack_id, e.stack);
-		kk_str_set(&c->cell_id, e.cell->spec.id);
-	}
-	kk_rt_cell_paths_clear(&e.paths);
-	kk_rt_cell_from_model(e.cell, l->run_path, l->cgroup_root,
-			      e.s ? e.s->spec.defaults_container : NULL,
-			      e.cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e.rc,
-			      &e.paths);
-	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0) {
-		kk_err_wrap(err, "update cell `%s`", e.name);
+		take_containers(l, &e, &want);
+		kk_cell_spec_clear(&want);
+		if (start_and_store(l, &e, "update", err) < 0)
+			goto out;
+	} else if (kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		goto out;
 	}
-	kk_cell_status_fill(e.cell, &info, e.rc.cgroup_path);
-	rc = kk_cell_put(l, &e.ref, e.cell, err);
-	if (rc == 0 && changes)
-		*changes = TAKE_PTR(diff);
+done:
+	*res = out;
+	memset(&out, 0, sizeof(out));
+	rc = 0;
 out:
-	kk_strv_free(diff);
-	kk_rt_cell_info_clear(&info);
+	kk_cell_update_result_clear(&out);
 	kk_cell_env_clear(&e);
 	return rc;
 }

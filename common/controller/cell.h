@@ -21,13 +21,22 @@ struct kk_cell_create_result {
 	bool cgroup_exists_pre, cgroup_exists_post;
 	bool started;
 	bool created;
+	bool root_container_exists_pre; /* the root's containerd container was there before */
 	char ip[INET_ADDRSTRLEN]; /* the cell IP, "" if none */
 };
 struct kk_cell_get_result {
 	struct kk_cell *cell; /* owned; status refreshed from containerd (not persisted) */
 	char ip[INET_ADDRSTRLEN];
 };
+/* What an update changed, as `kuke apply` reports it (reference CLI §3.3, §10.2). */
+struct kk_cell_update_result {
+	char **changes;      /* NULL: nothing changed (apply prints `unchanged`) */
+	char **detail_keys;  /* parallel to detail_values: apply's Details map */
+	char **detail_values;
+	bool details_set;    /* Details is a map (maybe empty) rather than null */
+};
 void kk_cell_create_result_clear(struct kk_cell_create_result *r);
+void kk_cell_update_result_clear(struct kk_cell_update_result *r);
 void kk_cell_get_result_clear(struct kk_cell_get_result *r);
 
 /* Create or ensure, then start. req->meta.name, spec.realmId/spaceId/stackId (NULL or "":
@@ -42,11 +51,21 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 int kk_ctl_cell_list(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		     struct kk_cell ***out, size_t *n, struct kk_err *err);
 void kk_cell_list_free(struct kk_cell **v, size_t n);
-/* Replace an existing cell's spec: changed containers are recreated, unchanged ones keep
- * running; the cell is started. *changes (a new strv, NULL when nothing changed) gets
- * upstream's words: `container "<id>" added|updated|removed`. */
-int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired, char ***changes,
-		       struct kk_err *err);
+/* Reconcile an existing cell with desired (upstream's apply of a Cell, reference runtime
+ * §3.7), filling *res with upstream's change strings:
+ *  - root container (root: true) image/command/args changed, or one added: the cell is
+ *    deleted from the host and created again from desired, then started:
+ *    `root container recreated`;
+ *  - user labels (keys not ending in `.kukeon.io`) differ: `metadata.labels`, persisted
+ *    (the stored `*.kukeon.io` labels are kept);
+ *  - non-root containers: `container "<id>" added`, `container "<id>" updated: <fields>`
+ *    (changed fields are recreated), `container "<id>" removed`; the cell is started;
+ *  - nothing differs but the cell is Stopped: it is started again,
+ *    `runtime stopped: containers re-materialized` and `container "<id>" re-materialized`
+ *    per non-root container;
+ *  - otherwise nothing is done and res->changes stays NULL. */
+int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
+		       struct kk_cell_update_result *res, struct kk_err *err);
 int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space,
 		      const char *stack, const char *name, struct kk_err *err);
 int kk_ctl_cell_stop(struct kk_local *l, const char *realm, const char *space, const char *stack,

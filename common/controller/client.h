@@ -70,8 +70,8 @@ struct kk_client_ops {
 			struct kk_err *err);
 	int (*cell_list)(struct kk_client *c, const char *realm, const char *space,
 			 const char *stack, struct kk_cell ***out, size_t *n, struct kk_err *err);
-	int (*cell_update)(struct kk_client *c, const struct kk_cell *desired, char ***changes,
-			   struct kk_err *err);
+	int (*cell_update)(struct kk_client *c, const struct kk_cell *desired,
+			   struct kk_cell_update_result *res, struct kk_err *err);
 	int (*cell_start)(struct kk_client *c, const char *realm, const char *space,
 			  const char *stack, const char *name, struct kk_err *err);
 	int (*cell_stop)(struct kk_client *c, const char *realm, const char *space,

@@ -123,10 +123,10 @@ static int cell_list(struct kk_client *c, const char *r, const char *s, const ch
 {
 	return kk_ctl_cell_list(L(c), r, s, t, out, n, err);
 }
-static int cell_update(struct kk_client *c, const struct kk_cell *d, char ***changes,
-		       struct kk_err *err)
+static int cell_update(struct kk_client *c, const struct kk_cell *d,
+		       struct kk_cell_update_result *res, struct kk_err *err)
 {
-	return kk_ctl_cell_update(L(c), d, changes, err);
+	return kk_ctl_cell_update(L(c), d, res, err);
 }
 static int cell_start(struct kk_client *c, const char *r, const char *s, const char *t,
 		      const char *name, struct kk_err *err)

@@ -447,6 +447,8 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		info->root_id = kk_xstrdup(root->id);
 		info->state = KK_CELL_READY;
 	}
+	if (info)
+		info->root_existed = root->existed;
 	ctx_clear(&x);
 	return 0;
 

@@ -175,6 +175,7 @@ void kk_rt_cell_paths_clear(struct kk_rt_cell_paths *paths);
 struct kk_rt_cell_info {
 	char ip[INET_ADDRSTRLEN];               /* the cell's IPv4, "" if none */
 	uint32_t root_pid;                      /* 0 when the root task does not run */
+	bool root_existed;                      /* kk_rt_cell_start: the root existed before */
 	char *root_id;                          /* owned: the root's containerd id */
 	struct kk_container_status *containers; /* owned: root first, then spec order */
 	size_t n_containers;

@@ -1,0 +1,143 @@
+#!/bin/bash
+# bench/cell-run.sh - the life of a one-container busybox cell, side by side in one run:
+#   kuke:  `kuke run -f cell.yaml -d` + `kuke delete cell` (cgroup, root container and task,
+#          CNI ADD on the space bridge, the app container joined to the root's namespaces,
+#          metadata; then all of it undone)
+#   ctr:   the same two tasks by hand: `ctr run -d` of a root `sleep infinity`, `ctr run -d`
+#          of the app joined to the root's network namespace, then kill + delete of both
+#          (no cgroup tree, no CNI, no metadata)
+# alternated N times; medians and ratio (target <= 1.2x). Then 50 cells created then
+# deleted with kuke: total time and the largest peak RSS of one kuke process.
+#
+# Needs the harness: tests/harness/run.sh bench/cell-run.sh (make bench).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${KUKEON_BIN:-$top/build/kukeon}
+sock=${KUKEON_CONTAINERD_SOCKET:?run under tests/harness/run.sh (make bench)}
+tarball=${KUKEON_TEST_BUSYBOX_TAR:?run under tests/harness/run.sh (make bench)}
+ref=${KUKEON_TEST_BUSYBOX_REF:-docker.io/library/busybox:latest}
+n=${N:-15}
+many=${CELLS:-50}
+tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench-cell.XXXXXX")
+export HOME=$tmp/home KUKEON_CGROUP_ROOT=/bench-cell
+export KUKEON_CNI_BIN_DIR=${KUKEON_CNI_BIN_DIR:-/usr/lib/cni}
+export KUKEON_CNI_CACHE_DIR=$tmp/cni-cache
+R=benchc NS=benchc.kukeon.io CNS=bench-ctr
+
+kuke() { "$bin" kuke --run-path "$tmp/run" --containerd-socket "$sock" "$@"; }
+hctr() { ctr --address "$sock" "$@"; }
+
+cleanup() {
+	kuke purge realm "$R" --cascade >/dev/null 2>&1 || true
+	local br
+	br=$(jq -r '.plugins[0].bridge' "$tmp/conflist.copy" 2>/dev/null) || true
+	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# time_ns CMD...: wall time from bash's own clock (no `date` forks)
+time_ns() {
+	local t0 t1
+	t0=${EPOCHREALTIME/./}
+	"$@" >/dev/null 2>&1
+	t1=${EPOCHREALTIME/./}
+	echo $(((t1 - t0) * 1000))
+}
+ms() { awk -v x="$1" 'BEGIN { printf "%.1f", x / 1e6 }'; }
+
+kuke create realm "$R" >/dev/null
+kuke image load --realm "$R" "$tarball" >/dev/null
+kuke create space sp --realm "$R" >/dev/null
+cl=$tmp/run/data/$R/sp/network.conflist
+jq --arg d "$tmp/ipam" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new" && mv "$cl.new" "$cl"
+cp "$cl" "$tmp/conflist.copy"
+kuke create stack st --realm "$R" --space sp >/dev/null
+hctr -n "$CNS" images import "$tarball" >/dev/null
+
+cell_yaml() { # NAME
+	cat <<-EOF
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: app
+	      image: $ref
+	      command: sleep
+	      args: ["infinity"]
+	EOF
+}
+cell_yaml c >"$tmp/cell.yaml"
+
+ours_once() {
+	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&
+		kuke delete cell c --realm "$R" --space sp --stack st >/dev/null
+}
+theirs_once() {
+	local pid
+	hctr -n "$CNS" run -d --cpu-shares 0 "$ref" r sleep infinity >/dev/null
+	pid=$(hctr -n "$CNS" tasks ls | awk '$1 == "r" { print $2 }')
+	hctr -n "$CNS" run -d --cpu-shares 0 --with-ns "network:/proc/$pid/ns/net" "$ref" a \
+		sleep infinity >/dev/null
+	hctr -n "$CNS" tasks kill -s SIGKILL a
+	hctr -n "$CNS" tasks kill -s SIGKILL r
+	hctr -n "$CNS" tasks rm -f a >/dev/null 2>&1
+	hctr -n "$CNS" tasks rm -f r >/dev/null 2>&1
+	hctr -n "$CNS" containers rm a r
+}
+
+# once each, untimed, and check they did the work and left nothing
+ours_once
+theirs_once
+[ -z "$(hctr -n "$NS" containers ls -q)" ] || { echo "cell-run: kuke left containers" >&2; exit 1; }
+[ -z "$(hctr -n "$CNS" containers ls -q)" ] || { echo "cell-run: ctr left containers" >&2; exit 1; }
+
+ours=() theirs=()
+for _ in $(seq "$n"); do
+	ours+=("$(time_ns ours_once)")
+	theirs+=("$(time_ns theirs_once)")
+done
+[ -z "$(hctr -n "$NS" containers ls -q)" ] || { echo "cell-run: kuke left containers" >&2; exit 1; }
+a=$(printf '%s\n' "${ours[@]}" | median)
+b=$(printf '%s\n' "${theirs[@]}" | median)
+printf 'kuke run -d + delete cell        median %7s ms\n' "$(ms "$a")"
+printf 'ctr run -d x2 + kill/delete      median %7s ms\n' "$(ms "$b")"
+echo "ratio kuke/ctr: $(ratio "$a" "$b")x (n=$n, target <= 1.2x)"
+
+# the parts of one kuke run + delete, for where the time goes
+t_run=() t_del=()
+for _ in $(seq 5); do
+	t_run+=("$(time_ns kuke run -f "$tmp/cell.yaml" -d)")
+	t_del+=("$(time_ns kuke delete cell c --realm "$R" --space sp --stack st)")
+done
+echo "  of which: kuke run -d median $(ms "$(printf '%s\n' "${t_run[@]}" | median)") ms," \
+	"kuke delete cell median $(ms "$(printf '%s\n' "${t_del[@]}" | median)") ms"
+
+# ---- many cells: create all, then delete all; peak RSS of the largest kuke process ----
+: >"$tmp/rss"
+t0=${EPOCHREALTIME/./}
+for i in $(seq "$many"); do
+	cell_yaml "m$i" >"$tmp/m.yaml"
+	/usr/bin/time -a -o "$tmp/rss" -f %M "$bin" kuke --run-path "$tmp/run" \
+		--containerd-socket "$sock" run -f "$tmp/m.yaml" -d >/dev/null
+done
+t1=${EPOCHREALTIME/./}
+running=$(hctr -n "$NS" tasks ls | awk 'NR > 1 && $3 == "RUNNING"' | wc -l)
+for i in $(seq "$many"); do
+	/usr/bin/time -a -o "$tmp/rss" -f %M "$bin" kuke --run-path "$tmp/run" \
+		--containerd-socket "$sock" delete cell "m$i" --realm "$R" --space sp --stack st >/dev/null
+done
+t2=${EPOCHREALTIME/./}
+left=$(hctr -n "$NS" containers ls -q | wc -l)
+[ "$running" -eq $((2 * many)) ] || { echo "cell-run: $running tasks running, want $((2 * many))" >&2; exit 1; }
+[ "$left" -eq 0 ] || { echo "cell-run: $left containers left" >&2; exit 1; }
+peak=$(sort -n "$tmp/rss" | tail -n 1)
+awk -v n="$many" -v c=$((t1 - t0)) -v d=$((t2 - t1)) -v p="$peak" 'BEGIN {
+	printf "%d cells: create %.2f s (%.0f ms/cell), delete %.2f s (%.0f ms/cell), total %.2f s; kuke peak RSS %.1f MiB\n",
+		n, c / 1e6, c / 1e3 / n, d / 1e6, d / 1e3 / n, (c + d) / 1e6, p / 1024 }'
