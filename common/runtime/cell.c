@@ -320,8 +320,10 @@ static bool container_exists(const struct kk_rt *rt, const char *id)
 	return found;
 }
 
-/* CNI DEL of the root while its netns lives, then forget whatever is left (cache entry,
- * IP reservation, NAT chain) even when the netns is gone. */
+/* CNI DEL of the root while its netns lives; when that cannot run or fails, forget whatever
+ * is left (cache entry, IP reservation, NAT chain) even with the netns gone. A DEL that
+ * succeeded left nothing: its plugins released the address and kk_cni_del dropped the
+ * cache entry and NAT chain. */
 static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *net,
 			const char *root_id, uint32_t root_pid)
 {
@@ -334,7 +336,8 @@ static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *ne
 		struct kk_cni_attachment att = { root_id, netns, IFNAME, NULL };
 
 		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
-		kk_cni_del(rt->cni, net, &att, &ignored);
+		if (kk_cni_del(rt->cni, net, &att, &ignored) == 0)
+			return;
 	}
 	kk_cni_purge(rt->cni, net, root_id, &ignored);
 }
@@ -405,14 +408,21 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (net) {
 		char netns[64];
 		struct kk_cni_attachment att = { root->id, netns, IFNAME, NULL };
+		int cached;
 
 		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
-		if (!root->started && kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net),
-							   root->id, IFNAME, &res, err) < 0)
+		cached = kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), root->id, IFNAME,
+					      &res, root->started ? &ignored : err);
+		if (cached < 0 && !root->started)
 			goto undo;
-		if (!res) {
-			/* a cache entry of an earlier root task would make ADD fail: forget it */
+		if (cached != 0 && root->started) {
+			/* the attachment of an earlier root task (or an unreadable entry) would
+			 * make ADD fail: forget it, its address and NAT chain too */
+			kk_cni_result_free(res);
+			res = NULL;
 			kk_cni_purge(rt->cni, net, root->id, &ignored);
+		}
+		if (!res) {
 			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0)
 				goto undo;
 			cni_added = true;

@@ -151,3 +151,30 @@ nothing_left() { # NAME
 	[[ "$output" == *'privileged'* ]]
 	nothing_left priv
 }
+
+# bats test_tags=containerd
+@test "a root task that died behind kukeon's back: start forgets its stale attachment" {
+	require_containerd
+	scaffold
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
+	old_ip=$(k get cell web --realm "$R" --space sp --stack st -o json | jq -r .status.network.ipAddress)
+	[[ "$old_ip" == 10.* ]]
+	hctr -n "$NS" tasks kill -s SIGKILL sp_st_web_root
+	for _ in $(seq 50); do
+		[ "$(hctr -n "$NS" tasks ls | awk '$1 == "sp_st_web_root" { print $3 }')" = STOPPED ] && break
+		sleep 0.1
+	done
+	# the cache entry and the reservation of the dead root are still there
+	[ -n "$(ls "$KUKEON_CNI_CACHE_DIR/results")" ]
+	run -0 k start cell web --realm "$R" --space sp --stack st
+	run -0 k get cell web --realm "$R" --space sp --stack st -o json
+	[ "$(jq -r .status.state <<<"$output")" = Ready ]
+	[[ "$(jq -r .status.network.ipAddress <<<"$output")" == 10.* ]]
+	# one attachment, one reservation, one veth: nothing of the dead root's left
+	[ "$(ls "$KUKEON_CNI_CACHE_DIR/results" | wc -l)" = 1 ]
+	[ "$(ls "$IPAM"/*/ | grep -v -e lock -e last_reserved | wc -l)" = 1 ]
+	[ "$(veths)" = $((VETHS + 1)) ]
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
+}
