@@ -417,6 +417,34 @@ static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
 	return 0;
 }
 
+/* A uid or gid of the built spec (a raw JSON integer); 0 when absent. */
+static unsigned long spec_id(const cJSON *spec, const char *key)
+{
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(spec, "process"), "user");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, key);
+
+	if (cJSON_IsRaw(v) && v->valuestring)
+		return strtoul(v->valuestring, NULL, 10);
+	return cJSON_IsNumber(v) ? (unsigned long)v->valuedouble : 0;
+}
+
+/* Staged secret files belong to the container's user (still 0400): a container running
+ * as uid 1000 reads its secret, and nobody else on the host or in the cell does. */
+static int secrets_own(const struct oci_map *m, const cJSON *spec, struct kk_err *err)
+{
+	uid_t uid = (uid_t)spec_id(spec, "uid");
+	gid_t gid = (gid_t)spec_id(spec, "gid");
+
+	if (uid == 0 && gid == 0)
+		return 0;
+	for (size_t i = 0; i < m->o.n_secrets; i++)
+		if (m->secrets[i].staged_path && chown(m->secrets[i].staged_path, uid, gid) < 0)
+			return kk_err_sys(err, "secrets[%zu] `%s`: chown to %u:%u", i,
+					  m->secrets[i].name, (unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
 /* The spec for c, its image's rootfs chain id in *chain (may be NULL). */
 static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
 		      bool stage, char **chain, cJSON **out, struct kk_err *err)
@@ -444,6 +472,11 @@ static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, u
 	}
 	ret = kk_oci_spec_build(&m.o, out, err);
 	rootfs_view_close(rt, &view);
+	if (ret == 0 && stage && secrets_own(&m, *out, err) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		ret = -1;
+	}
 	if (ret == 0 && chain)
 		*chain = kk_xstrdup(img.chain_id);
 out:

@@ -205,3 +205,103 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 	[ ! -e "$CG/$R/sp/st" ]
 	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
 }
+
+# bats test_tags=containerd
+@test "inside the containers: etc files, KUKEON_*, volumes, tmpfs, read-only root, user, secrets; two cells reach each other by IP" {
+	require_containerd
+	scaffold
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo hello-kukeon >"$BATS_TEST_TMPDIR/www/index.html"
+	echo s3cret-file >"$BATS_TEST_TMPDIR/tok"
+	cat >"$BATS_TEST_TMPDIR/web.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: web
+	spec:
+	  id: web
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: srv
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: httpd
+	      args: ["-f", "-p", "8080", "-h", "/www"]
+	      volumes:
+	        - {kind: bind, source: "$BATS_TEST_TMPDIR/www", target: /www, readOnly: true}
+	    - id: cli
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sh
+	      args:
+	        - -c
+	        - >-
+	          for i in \$(seq 50); do wget -q -O- http://localhost:8080/ && break; sleep 0.2; done;
+	          echo host=\$(cat /etc/hostname); cat /etc/hosts; env | grep ^KUKEON_ | sort;
+	          echo uid=\$(id -u):\$(id -g); echo tmp > /scratch/f && echo tmpfs=\$(cat /scratch/f);
+	          touch /probe 2>/dev/null && echo root=rw || echo root=ro;
+	          echo file=\$(cat /run/secrets/tok); echo env=\$TOKEN; echo done; sleep infinity
+	      user: "1000:1000"
+	      readOnlyRootFilesystem: true
+	      env: ["KUKEON_EXTRA=1"]
+	      volumes:
+	        - {kind: tmpfs, target: /scratch, sizeBytes: 1048576, mode: 1023}
+	      secrets:
+	        - {name: tok, fromFile: "$BATS_TEST_TMPDIR/tok", mountPath: /run/secrets/tok}
+	        - {name: TOKEN, fromEnv: KK_BATS_SECRET}
+	EOF2
+	KK_BATS_SECRET=s3cret-env run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ip=$(k get cell web --realm "$R" --space sp --stack st -o json | jq -r .status.network.ipAddress)
+	[[ "$ip" == 10.* ]]
+	for _ in $(seq 50); do
+		grep -q '^done' "$RP/data/$R/sp/st/web/cli/log" 2>/dev/null && break
+		sleep 0.2
+	done
+	run -0 k log web --realm "$R" --space sp --stack st --container cli
+	[[ "$output" == *hello-kukeon* ]] # srv over localhost: one network namespace
+	[[ "$output" == *"host=web"* ]]
+	[[ "$output" == *"$ip"$'\t'"web"* ]]
+	[[ "$output" == *"KUKEON_CELL_NAME=web"* ]]
+	[[ "$output" == *"KUKEON_CONTAINER_ID=cli"* ]]
+	[[ "$output" == *"KUKEON_EXTRA=1"* ]]
+	[[ "$output" == *"uid=1000:1000"* ]]
+	[[ "$output" == *"tmpfs=tmp"* ]]
+	[[ "$output" == *"root=ro"* ]]
+	[[ "$output" == *"file=s3cret-file"* ]]
+	[[ "$output" == *"env=s3cret-env"* ]]
+	# the staged secret: 0400, owned by the container's user
+	[ "$(stat -c '%a %u:%g' /run/kukeon/secrets/sp_st_web_cli/tok)" = "400 1000:1000" ]
+	# secrets stay out of the metadata, the log aside
+	! grep -rq s3cret "$RP/data/$R/sp/st/web/metadata.json"
+	# a second cell in the space fetches from the first by its IP over the bridge
+	cat >"$BATS_TEST_TMPDIR/peer.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: peer
+	spec:
+	  id: peer
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: get
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sh
+	      args: ["-c", "for i in \$(seq 50); do wget -q -O- http://$ip:8080/ && break; sleep 0.2; done; sleep infinity"]
+	EOF2
+	run -0 k apply -f "$BATS_TEST_TMPDIR/peer.yaml"
+	for _ in $(seq 50); do
+		grep -q hello-kukeon "$RP/data/$R/sp/st/peer/get/log" 2>/dev/null && break
+		sleep 0.2
+	done
+	run -0 k log peer --realm "$R" --space sp --stack st
+	[[ "$output" == *hello-kukeon* ]]
+	peer_ip=$(k get cell peer --realm "$R" --space sp --stack st -o json | jq -r .status.network.ipAddress)
+	[[ "$peer_ip" == 10.* && "$peer_ip" != "$ip" ]]
+	k delete cell peer --realm "$R" --space sp --stack st >/dev/null
+	k delete cell web --realm "$R" --space sp --stack st >/dev/null
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
+	[ -z "$(ls /run/kukeon/secrets 2>/dev/null)" ]
+}
