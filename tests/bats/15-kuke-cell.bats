@@ -5,38 +5,14 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
+load helpers/cell
 
 setup() {
-	hier_setup
-	R=tc$BATS_TEST_NUMBER
-	NS=$R.kukeon.io
-	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
-	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
-	IPAM=$BATS_TEST_TMPDIR/ipam
+	cell_setup tc
 }
 
 teardown() {
-	[ -d "$RP/data/$R" ] || return 0
-	local c
-	for c in $(ls "$RP/data/$R/sp/st" 2>/dev/null); do
-		[ -d "$RP/data/$R/sp/st/$c" ] && k purge cell "$c" --realm "$R" --space sp --stack st >/dev/null 2>&1
-	done
-	k purge realm "$R" --cascade >/dev/null 2>&1 || true
-	local br
-	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
-	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
-}
-
-# realm with the busybox image, space (host-local's store moved under the test dir), stack
-scaffold() {
-	k create realm "$R" >/dev/null
-	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	k create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
-	k create stack st --realm "$R" --space sp >/dev/null
+	cell_teardown
 }
 
 manifest() { # NAME [extra container yaml]
@@ -68,7 +44,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "apply -f Cell: root and app run; get shows Ready; stop, start, kill, delete" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
 	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
 	[[ "$output" == *'Cell "web": created'* ]]
@@ -121,7 +97,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "apply -f Cell: a changed container is recreated; delete -f; purge" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
 	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
 	root_pid=$(hctr -n "$NS" tasks ls | awk '$1 ~ /_root$/ { print $2 }')
@@ -148,7 +124,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "bad cells: image not in the realm, duplicate container id; nothing left" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	manifest bad docker.io/library/nope:1 >"$BATS_TEST_TMPDIR/bad.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/bad.yaml"
 	[[ "$output" == *'Cell "bad": failed'* ]]
@@ -170,7 +146,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "log: a container's output, --container, -f until SIGTERM; errors" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
 	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
 	run -0 k log web --realm "$R" --space sp --stack st
@@ -193,7 +169,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "create cell: an empty cell runs the default root; delete stack --cascade takes it down" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	run -0 k create cell solo --realm "$R" --space sp --stack st
 	[ "${lines[0]}" = "Cell \"solo\" (realm \"$R\", space \"sp\", stack \"st\")" ]
 	[ "${lines[1]}" = "  - metadata: created" ]
@@ -209,7 +185,7 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 # bats test_tags=containerd
 @test "inside the containers: etc files, KUKEON_*, volumes, tmpfs, read-only root, user, secrets; two cells reach each other by IP" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo hello-kukeon >"$BATS_TEST_TMPDIR/www/index.html"
 	echo s3cret-file >"$BATS_TEST_TMPDIR/tok"

@@ -5,41 +5,21 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
+load helpers/cell
 
 setup() {
-	hier_setup
-	R=tco$BATS_TEST_NUMBER
-	NS=$R.kukeon.io
-	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
-	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
-	IPAM=$BATS_TEST_TMPDIR/ipam
+	cell_setup tco
 	BB=$KUKEON_TEST_BUSYBOX_REF
 	META=$RP/data/$R/sp/st/web/metadata.json
 }
 
 teardown() {
-	[ -d "$RP/data/$R" ] || return 0
-	local c
-	for c in $(ls "$RP/data/$R/sp/st" 2>/dev/null); do
-		[ -d "$RP/data/$R/sp/st/$c" ] && k purge cell "$c" --realm "$R" --space sp --stack st >/dev/null 2>&1
-	done
-	k purge realm "$R" --cascade >/dev/null 2>&1 || true
-	local br
-	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
-	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+	cell_teardown
 }
 
-# realm with the busybox image, space (host-local's store under the test dir), stack, and a
-# running cell `web` (the default root only)
+# cell_scaffold, and a running cell `web` (the default root only)
 scaffold() {
-	k create realm "$R" >/dev/null
-	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	k create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
-	k create stack st --realm "$R" --space sp >/dev/null
+	cell_scaffold
 	k create cell web --realm "$R" --space sp --stack st >/dev/null
 }
 

@@ -5,14 +5,10 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
+load helpers/cell
 
 setup() {
-	hier_setup
-	R=rf$BATS_TEST_NUMBER
-	NS=$R.kukeon.io
-	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
-	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
-	IPAM=$BATS_TEST_TMPDIR/ipam
+	cell_setup rf
 	SCOPE=(--realm "$R" --space sp --stack st)
 }
 
@@ -22,18 +18,7 @@ teardown() {
 	jq . "$RP/data/$R/metadata.json" >/dev/null 2>&1 ||
 		echo "{\"kind\":\"Realm\",\"metadata\":{\"name\":\"$R\"},\"spec\":{\"namespace\":\"$NS\"}}" \
 			>"$RP/data/$R/metadata.json"
-	k purge realm "$R" --cascade >/dev/null 2>&1 || true
-}
-
-# realm with the busybox image, space (host-local's store under the test dir), stack
-scaffold() {
-	k create realm "$R" >/dev/null
-	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	k create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	k create stack st --realm "$R" --space sp >/dev/null
+	cell_teardown
 }
 
 # a cell with a root and an `app` container running ARGS... under sh -c
@@ -97,7 +82,7 @@ Errors:
 # bats test_tags=containerd
 @test "refresh: a populated run path; create records what refresh observes; refresh changes nothing" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell web "sleep infinity"
 	run -0 k refresh
 	[ "${lines[0]}" = "Refreshed metadata status:" ]
@@ -137,7 +122,7 @@ Errors:
 # bats test_tags=containerd
 @test "refresh: a container that exited shows Stopped with its exit code" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell job "sleep 1; exit 3"
 	wait_stopped sp_st_job_app
 	run -0 k refresh
@@ -154,7 +139,7 @@ Errors:
 # bats test_tags=containerd
 @test "refresh: a task killed behind kukeon's back is seen; Updated lists it; then (none)" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell web "sleep infinity"
 	k refresh >/dev/null
 	[ "$(meta web | jq -r .status.state)" = Ready ]
@@ -177,7 +162,7 @@ Errors:
 # bats test_tags=containerd
 @test "cell IP: in status.network.ipAddress, -o wide; gone with the root task after refresh" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell web "sleep infinity"
 	ip=$(jq -r '.result.ips[0].address' "$KUKEON_CNI_CACHE_DIR"/results/* | cut -d/ -f1)
 	[[ "$ip" == 10.88.* ]]
@@ -211,7 +196,7 @@ Errors:
 # bats test_tags=containerd
 @test "refresh: a cell in a broken realm ends up in Errors; its metadata is left alone" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell web "sleep infinity"
 	k refresh >/dev/null
 	hctr -n "$NS" tasks kill -s SIGKILL sp_st_web_app

@@ -6,38 +6,14 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
+load helpers/cell
 
 setup() {
-	hier_setup
-	R=tr$BATS_TEST_NUMBER
-	NS=$R.kukeon.io
-	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
-	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
-	IPAM=$BATS_TEST_TMPDIR/ipam
+	cell_setup tr
 }
 
 teardown() {
-	[ -d "$RP/data/$R" ] || return 0
-	local c
-	for c in $(ls "$RP/data/$R/sp/st" 2>/dev/null); do
-		[ -d "$RP/data/$R/sp/st/$c" ] && k purge cell "$c" --realm "$R" --space sp --stack st >/dev/null 2>&1
-	done
-	k purge realm "$R" --cascade >/dev/null 2>&1 || true
-	local br
-	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
-	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
-}
-
-# realm with the busybox image, space (host-local's store under the test dir), stack
-scaffold() {
-	k create realm "$R" >/dev/null
-	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	k create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
-	k create stack st --realm "$R" --space sp >/dev/null
+	cell_teardown
 }
 
 # a cell with one container `app`; no location (run fills it from the flags)
@@ -189,7 +165,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "run -p: a cell materialized from a profile runs; --name, --param-file, environment" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	export KUKE_PROFILES_DIR=$BATS_TEST_TMPDIR/profiles
 	profile "$KUKE_PROFILES_DIR"
 	run -0 env FROM_ENV=from-env "$KUKEON_LINKS/kuke" --run-path "$RP" run -p dev -d --stack st --param MSG=hello
@@ -217,7 +193,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "run -d: creates and starts; again is a no-op; -o json; a diverging spec is refused" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	f=$BATS_TEST_TMPDIR/web.yaml
 	cell web >"$f"
 	run -0 k run -f "$f" -d $(where)
@@ -285,7 +261,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "run -d: the document's location wins over the flags; defaults" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	cell loc | sed "s/^spec:/spec:\n  realmId: $R\n  spaceId: sp/" >"$BATS_TEST_TMPDIR/loc.yaml"
 	run -0 k run -f "$BATS_TEST_TMPDIR/loc.yaml" -d --realm nope --space nope --stack st
 	[ "${lines[0]}" = "Cell \"loc\" (realm \"$R\", space \"sp\", stack \"st\")" ]
@@ -298,7 +274,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "run -d: bad documents are refused and leave nothing behind" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	d=$BATS_TEST_TMPDIR
 	{ cell a; echo ---; cell b; } >"$d/two.yaml"
 	run -1 k run -f "$d/two.yaml" -d $(where)
@@ -327,7 +303,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "apply -f Cell: root image change recreates the cell; labels; container fields" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	hctr -n "$NS" images tag "$KUKEON_TEST_BUSYBOX_REF" docker.io/library/busybox:v2 >/dev/null
 	d=$BATS_TEST_TMPDIR
 	located web "$KUKEON_TEST_BUSYBOX_REF" one >"$d/1.yaml"
@@ -370,7 +346,7 @@ profile() { # DIR
 # bats test_tags=containerd
 @test "apply -f Cell: a stopped cell is re-materialized; containers added, removed; a root added; parents" {
 	require_containerd
-	scaffold
+	cell_scaffold
 	d=$BATS_TEST_TMPDIR
 	located web "$KUKEON_TEST_BUSYBOX_REF" one >"$d/1.yaml"
 	k apply -f "$d/1.yaml" >/dev/null

@@ -1,0 +1,41 @@
+# tests/bats/helpers/cell.bash - shared by the suites that run real cells (15-18, 21).
+#
+# Each test gets its own realm $R (namespace $NS), CNI cache and host-local store under the
+# test dir, on top of hier_setup's run path and cgroup root.
+
+# cell_setup PREFIX: R=<PREFIX><test number>, NS, the CNI plugin dir, cache and IPAM dirs
+cell_setup() {
+	hier_setup
+	R=$1$BATS_TEST_NUMBER
+	NS=$R.kukeon.io
+	export KUKEON_CNI_BIN_DIR=/usr/lib/cni
+	export KUKEON_CNI_CACHE_DIR=$BATS_TEST_TMPDIR/cni-cache
+	IPAM=$BATS_TEST_TMPDIR/ipam
+}
+
+# Purge every cell of sp/st, then the realm; drop the space bridge should a purge have
+# missed it.
+cell_teardown() {
+	[ -d "$RP/data/$R" ] || return 0
+	local c br
+	for c in $(ls "$RP/data/$R/sp/st" 2>/dev/null); do
+		[ -d "$RP/data/$R/sp/st/$c" ] &&
+			k purge cell "$c" --realm "$R" --space sp --stack st >/dev/null 2>&1
+	done
+	k purge realm "$R" --cascade >/dev/null 2>&1 || true
+	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy" 2>/dev/null) || true
+	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+}
+
+# Realm $R with the busybox image, space sp (host-local's store moved to $IPAM; the conflist
+# copied to $BATS_TEST_TMPDIR/conflist.copy), stack st.
+cell_scaffold() {
+	k create realm "$R" >/dev/null
+	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+	k create space sp --realm "$R" >/dev/null
+	local cl=$RP/data/$R/sp/network.conflist
+	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
+	k create stack st --realm "$R" --space sp >/dev/null
+}
