@@ -1,6 +1,7 @@
 /* common/gostr.c - see gostr.h. */
 #include "common/gostr.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +95,58 @@ void kk_go_quote_buf(const char *s, char *buf, size_t n)
 	memcpy(buf, q, len);
 	buf[len] = '\0';
 	free(q);
+}
+
+/* unicode.IsSpace */
+static bool is_go_space(uint32_t r)
+{
+	switch (r) {
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
+		return true;
+	default:
+		return r >= 0x2000 && r <= 0x200a;
+	}
+}
+
+char *kk_go_trim_space_n(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t start = 0, end = 0, i = 0;
+	bool seen = false;
+
+	while (i < n) {
+		uint32_t r;
+		size_t l = kk_utf8_decode(s + i, n - i, &r);
+
+		if (l == 0) {
+			l = 1;
+			r = 0xfffd;
+		}
+		if (!is_go_space(r)) {
+			if (!seen)
+				start = i;
+			seen = true;
+			end = i + l;
+		}
+		i += l;
+	}
+	return seen ? kk_xstrndup(str + start, end - start) : kk_xstrdup("");
+}
+
+char *kk_go_trim_space(const char *s)
+{
+	return s ? kk_go_trim_space_n(s, strlen(s)) : kk_xstrdup("");
 }

@@ -15,4 +15,9 @@ char *kk_go_quote(const char *s);
 /* The same into buf (n bytes, n >= 3); a quote too long is cut but still closed. */
 void kk_go_quote_buf(const char *s, char *buf, size_t n);
 
+/* strings.TrimSpace: a new string without the leading and trailing (Unicode) white space
+ * of s (NULL: ""), or of its first n bytes. free() it. */
+char *kk_go_trim_space(const char *s);
+char *kk_go_trim_space_n(const char *s, size_t n);
+
 #endif

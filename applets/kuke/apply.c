@@ -100,8 +100,8 @@ static const char *where(const struct kk_manifest_item *it, const char *file, ch
 }
 
 /* Parse and validate the whole input; on failure nothing has been done. */
-static int load_manifest(const char *file, struct kk_yaml_stream **stream,
-			 struct kk_manifest **out, bool for_delete, struct kk_err *err)
+static int load_manifest(const char *file, struct kk_yaml_stream **stream, struct kk_manifest **out,
+			 bool for_delete, struct kk_err *err)
 {
 	cleanup_free char *buf = NULL;
 	struct kk_manifest *m;
@@ -127,14 +127,15 @@ static int load_manifest(const char *file, struct kk_yaml_stream **stream,
 		for (size_t i = 0; i < m->n; i++)
 			if (!m->items[i].doc) {
 				kk_err_set(err, EINVAL, "failed to parse YAML: %s (%s)",
-					   m->items[i].err.msg, where(&m->items[i], file, place,
-								     sizeof(place)));
+					   m->items[i].err.msg,
+					   where(&m->items[i], file, place, sizeof(place)));
 				break;
 			}
 		kk_manifest_free(m);
 		return -1;
 	}
-	used = (size_t)snprintf(msg, sizeof(msg), "%s", for_delete ? "validation errors:" : "validation failed:");
+	used = (size_t)snprintf(msg, sizeof(msg), "%s",
+				for_delete ? "validation errors:" : "validation failed:");
 	for (size_t i = 0; i < m->n && used < sizeof(msg); i++)
 		if (!m->items[i].doc)
 			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "\n  %s (%s)",
@@ -217,8 +218,8 @@ static int ensure_space(struct kk_client *c, const char *realm, const char *name
 	return 0;
 }
 
-static int ensure_stack(struct kk_client *c, const char *realm, const char *space,
-			const char *name, struct kk_err *err)
+static int ensure_stack(struct kk_client *c, const char *realm, const char *space, const char *name,
+			struct kk_err *err)
 {
 	struct kk_stack_get_result g = { 0 };
 	struct kk_stack_create_result r = { 0 };
@@ -376,8 +377,8 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 
 	if (ensure_stack(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
 		return -1;
-	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id,
-			     d->meta.name, &g, err) < 0) {
+	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, d->meta.name,
+			     &g, err) < 0) {
 		if (err->code != ENOENT)
 			return -1;
 		*err = (struct kk_err){ 0 };
@@ -472,7 +473,8 @@ static int check_duplicates(const struct kk_manifest *m, const char *file, struc
 				continue;
 			return kk_err_set(err, EINVAL,
 					  "validation failed:\n  document %d (Container \"%s\"): "
-					  "container \"%s\" of cell \"%s\" is already in document %d "
+					  "container \"%s\" of cell \"%s\" is already in document "
+					  "%d "
 					  "(`%s` line %d)",
 					  m->items[i].index, kk_str(a->meta.name), container_id(a),
 					  kk_str(a->spec.cell_id), m->items[j].index, file,
@@ -545,7 +547,8 @@ static cJSON *apply_tree(const struct outcome *v, size_t n, bool yaml)
 		if (o->details_set || !strcmp(o->action, "failed")) {
 			det = cJSON_CreateObject();
 			for (size_t j = 0; o->detail_keys && o->detail_keys[j]; j++)
-				cJSON_AddStringToObject(det, o->detail_keys[j], o->detail_values[j]);
+				cJSON_AddStringToObject(det, o->detail_keys[j],
+							o->detail_values[j]);
 		} else {
 			det = yaml ? cJSON_CreateObject() : cJSON_CreateNull();
 		}
@@ -610,8 +613,8 @@ int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		print_structured(apply_tree(out, m->n, yaml), yaml);
 	} else {
 		for (size_t i = 0; i < m->n; i++) {
-			printf("%s \"%s\": %s\n", kk_kind_name(out[i].item->kind), out[i].item->name,
-			       out[i].action);
+			printf("%s \"%s\": %s\n", kk_kind_name(out[i].item->kind),
+			       out[i].item->name, out[i].action);
 			for (size_t j = 0; out[i].changes && out[i].changes[j]; j++)
 				printf("  - %s\n", out[i].changes[j]);
 			if (out[i].error)
@@ -667,8 +670,8 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 		const struct kk_container *s = it->doc->u.container;
 
 		rc = c->ops->container_delete(c, s->spec.realm_id, s->spec.space_id,
-					      s->spec.stack_id, s->spec.cell_id, container_id(s), &r,
-					      &err);
+					      s->spec.stack_id, s->spec.cell_id, container_id(s),
+					      &r, &err);
 		break;
 	}
 	default:
@@ -714,7 +717,8 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 				  argv[1]);
 	if (!file)
 		return kk_err_set(err, KK_EUSAGE,
-				  "delete: a resource (realm, space, stack) or -f FILE is required");
+				  "delete: a resource (realm, space, stack) or -f FILE is "
+				  "required");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
 	if (load_manifest(file, &stream, &m, true, err) < 0 || !m)
@@ -754,7 +758,8 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		for (size_t i = 0; i < m->n; i++) {
 			enum kk_kind k = out[i].item->kind;
 
-			printf("%s \"%s\": %s\n", kk_kind_name(k), out[i].item->name, out[i].action);
+			printf("%s \"%s\": %s\n", kk_kind_name(k), out[i].item->name,
+			       out[i].action);
 			if (out[i].cascaded && k >= KK_KIND_REALM && k <= KK_KIND_STACK)
 				printf("  - %zu %s deleted (cascade)\n", out[i].cascaded, child[k]);
 			if (k == KK_KIND_CONTAINER && !strcmp(out[i].action, "deleted"))

@@ -115,19 +115,6 @@ static int parse(const char *verb, int *argc, char **argv, struct flags *f, stru
 
 /* ---- create: flag values -> spec (upstream's parsers and messages) ------------------------- */
 
-/* strings.TrimSpace, into a new string */
-static char *trim(const char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	n = strlen(s);
-	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
-		n--;
-	return kk_xasprintf("%.*s", (int)n, s);
-}
-
 static char *quote(const char *s)
 {
 	return kk_go_quote(s);
@@ -160,7 +147,7 @@ static int parse_i64(const char *s, int64_t *out, char **why)
 
 static int parse_size(const char *raw, int64_t *out, struct kk_err *err)
 {
-	cleanup_free char *s = trim(raw);
+	cleanup_free char *s = kk_go_trim_space(raw);
 	cleanup_free char *q = quote(raw);
 	cleanup_free char *why = NULL;
 	cleanup_free char *num = NULL;
@@ -184,7 +171,7 @@ static int parse_size(const char *raw, int64_t *out, struct kk_err *err)
 	{
 		char *t = kk_xasprintf("%.*s", (int)n, s);
 
-		num = trim(t);
+		num = kk_go_trim_space(t);
 		free(t);
 	}
 	if (parse_i64(num, &v, &why) < 0)
@@ -206,7 +193,7 @@ static int parse_volumes(char **in, struct kk_container_spec *s, struct kk_err *
 	s->volumes = kk_xcalloc(n, sizeof(*s->volumes));
 	s->volumes_set = true;
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *entry = trim(in[i]);
+		cleanup_free char *entry = kk_go_trim_space(in[i]);
 		cleanup_free char *q = quote(in[i]);
 		char *parts[4] = { 0 };
 		size_t k = 0;
@@ -225,8 +212,8 @@ static int parse_volumes(char **in, struct kk_container_spec *s, struct kk_err *
 			return kk_err_set(err, EINVAL,
 					  "invalid --volume %s: expected SRC:DST[:ro|rw]", q);
 		v = &s->volumes[s->n_volumes];
-		v->source = trim(parts[0]);
-		v->target = trim(parts[1]);
+		v->source = kk_go_trim_space(parts[0]);
+		v->target = kk_go_trim_space(parts[1]);
 		s->n_volumes++;
 		if (!*v->source || !*v->target)
 			return kk_err_set(err, EINVAL,
@@ -234,7 +221,7 @@ static int parse_volumes(char **in, struct kk_container_spec *s, struct kk_err *
 					  "required",
 					  q);
 		if (k == 3) {
-			cleanup_free char *mode = trim(parts[2]);
+			cleanup_free char *mode = kk_go_trim_space(parts[2]);
 
 			if (!strcmp(mode, "ro"))
 				v->read_only = true;
@@ -254,7 +241,7 @@ static int parse_tmpfs(char **in, struct kk_container_spec *s, struct kk_err *er
 		return 0;
 	s->tmpfs = kk_xcalloc(n, sizeof(*s->tmpfs));
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *entry = trim(in[i]);
+		cleanup_free char *entry = kk_go_trim_space(in[i]);
 		cleanup_free char *q = quote(in[i]);
 		struct kk_tmpfs_mount *t;
 		char *colon, *opts = NULL;
@@ -267,7 +254,7 @@ static int parse_tmpfs(char **in, struct kk_container_spec *s, struct kk_err *er
 			opts = colon + 1;
 		}
 		t = &s->tmpfs[s->n_tmpfs++];
-		t->path = trim(entry);
+		t->path = kk_go_trim_space(entry);
 		if (!*t->path)
 			return kk_err_set(err, EINVAL, "invalid --tmpfs %s: path is required", q);
 		for (char *o = opts, *next; o && *o; o = next) {
@@ -276,7 +263,7 @@ static int parse_tmpfs(char **in, struct kk_container_spec *s, struct kk_err *er
 			next = strchr(o, ',');
 			if (next)
 				*next++ = '\0';
-			opt = trim(o);
+			opt = kk_go_trim_space(o);
 			if (!*opt)
 				continue;
 			if (!strncmp(opt, "size=", 5)) {
@@ -303,7 +290,7 @@ static int parse_labels(char **in, struct kk_labels *out, struct kk_err *err)
 		{
 			char *k = kk_xasprintf("%.*s", (int)(eq - in[i]), in[i]);
 
-			key = trim(k);
+			key = kk_go_trim_space(k);
 			free(k);
 		}
 		if (!*key)
@@ -317,7 +304,7 @@ static int parse_labels(char **in, struct kk_labels *out, struct kk_err *err)
 static void strv_take(struct kk_strv *dst, char **src, bool trimmed)
 {
 	for (size_t i = 0; src && src[i]; i++) {
-		cleanup_free char *t = trimmed ? trim(src[i]) : kk_xstrdup(src[i]);
+		cleanup_free char *t = trimmed ? kk_go_trim_space(src[i]) : kk_xstrdup(src[i]);
 
 		if (trimmed && !*t)
 			continue;
@@ -345,7 +332,7 @@ static int build_request(const struct flags *f, struct kk_container *req, struct
 	struct kk_container_spec *s = &req->spec;
 	int64_t mem = 0, shares = 0, pids = 0;
 
-	s->image = f->image ? trim(f->image) : NULL;
+	s->image = f->image ? kk_go_trim_space(f->image) : NULL;
 	if (!s->image || !*s->image) {
 		free(s->image);
 		s->image = kk_xstrdup(DEFAULT_IMAGE);
@@ -360,7 +347,7 @@ static int build_request(const struct flags *f, struct kk_container *req, struct
 	    parse_tmpfs(f->tmpfs, s, err) < 0)
 		return -1;
 	if (f->memory) {
-		cleanup_free char *m = trim(f->memory);
+		cleanup_free char *m = kk_go_trim_space(f->memory);
 
 		if (*m && parse_size(m, &mem, err) < 0)
 			return -1;
@@ -376,15 +363,15 @@ static int build_request(const struct flags *f, struct kk_container *req, struct
 	strv_take(&s->networks_aliases, f->aliases, false);
 	s->privileged = f->privileged;
 	s->root = f->root;
-	s->cni_config_path = f->cni_config_path ? trim(f->cni_config_path) : NULL;
+	s->cni_config_path = f->cni_config_path ? kk_go_trim_space(f->cni_config_path) : NULL;
 	s->restart_policy = kk_xstrdup(f->restart_policy ? f->restart_policy : "");
 	{
-		char *r = trim(s->restart_policy);
+		char *r = kk_go_trim_space(s->restart_policy);
 
 		free(s->restart_policy);
 		s->restart_policy = r;
 	}
-	s->user = f->user ? trim(f->user) : NULL;
+	s->user = f->user ? kk_go_trim_space(f->user) : NULL;
 	s->read_only_root_filesystem = f->read_only;
 	if (kk_strv_len(f->cap_add) || kk_strv_len(f->cap_drop)) {
 		s->capabilities = kk_xcalloc(1, sizeof(*s->capabilities));
@@ -431,14 +418,14 @@ int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk
 			   "create container: accepts at most 1 arg(s), received %d", f.n_pos);
 		goto out;
 	}
-	name = trim(f.name ? f.name : "");
+	name = kk_go_trim_space(f.name ? f.name : "");
 	if (!*name) {
 		kk_err_set(err, EINVAL,
 			   "container name is required (usage: kuke create container [name] "
 			   "[flags])");
 		goto out;
 	}
-	cell = trim(f.cell ? f.cell : "");
+	cell = kk_go_trim_space(f.cell ? f.cell : "");
 	if (!*cell) {
 		kk_err_set(err, EINVAL, "cell name is required (--cell)");
 		goto out;
@@ -574,7 +561,7 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 	space = or_null(f.space);
 	stack = or_null(f.stack);
 	cell = or_null(f.cell);
-	name = trim(f.name ? f.name : "");
+	name = kk_go_trim_space(f.name ? f.name : "");
 	if (*name) {
 		struct kk_container_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
@@ -670,8 +657,8 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 	realm = or_default(f.realm);
 	space = or_default(f.space);
 	stack = or_default(f.stack);
-	cell = trim(f.cell ? f.cell : "");
-	name = trim(f.name);
+	cell = kk_go_trim_space(f.cell ? f.cell : "");
+	name = kk_go_trim_space(f.name);
 	if (!*cell)
 		return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 	if (kuke_client_open(ctx, &c, err) < 0)

@@ -13,6 +13,7 @@
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/gostr.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/strv.h"
@@ -55,18 +56,6 @@ static void params_set(struct params *p, const char *key, const char *val)
 	kk_strv_push_take(&p->vals, kk_xstrdup(val));
 }
 
-static char *trim(const char *s)
-{
-	size_t n;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return kk_xasprintf("%.*s", (int)n, s);
-}
-
 /* [A-Za-z_][A-Za-z0-9_]* */
 static bool is_param_name(const char *s)
 {
@@ -87,7 +76,7 @@ static bool split_kv(const char *s, char **key, const char **val)
 	if (!eq)
 		return false;
 	k = kk_xasprintf("%.*s", (int)(eq - s), s);
-	*key = trim(k);
+	*key = kk_go_trim_space(k);
 	*val = eq + 1;
 	return true;
 }
@@ -115,7 +104,7 @@ static int parse_param_file(const char *path, struct params *out, struct kk_err 
 		l = strlen(line);
 		while (l && line[l - 1] == '\r')
 			line[--l] = '\0';
-		t = trim(line);
+		t = kk_go_trim_space(line);
 		if (!*t || *t == '#')
 			continue;
 		if (!split_kv(line, &key, &val))
@@ -303,13 +292,13 @@ static int load_file(const char *path, struct loaded *out, struct kk_err *err)
 			   path, kk_str(l.p->kind), INVALID);
 		goto fail;
 	}
-	name = trim(kk_str(l.p->meta.name));
+	name = kk_go_trim_space(kk_str(l.p->meta.name));
 	if (!*name) {
 		kk_err_set(err, EINVAL, "profile \"%s\": metadata.name is required: %s", path,
 			   INVALID);
 		goto fail;
 	}
-	cell_id = trim(kk_str(l.p->spec.cell.id));
+	cell_id = kk_go_trim_space(kk_str(l.p->spec.cell.id));
 	if (*cell_id) {
 		kk_err_set(err, EINVAL,
 			   "profile \"%s\": spec.cell.id must not be set on a CellProfile: %s",
@@ -376,7 +365,7 @@ static int name_cmp(const void *a, const void *b)
  * metadata.name matches; files that fail to load are skipped in the scan */
 static int locate(const char *dir, const char *raw_name, struct loaded *out, struct kk_err *err)
 {
-	cleanup_free char *name = trim(raw_name);
+	cleanup_free char *name = kk_go_trim_space(raw_name);
 	cleanup_(kk_strv_freep) char **files = NULL;
 	static const char *const exts[] = { ".yaml", ".yml" };
 	DIR *d;
@@ -428,7 +417,7 @@ static int locate(const char *dir, const char *raw_name, struct loaded *out, str
 static int profiles_dir(char **out, struct kk_err *err)
 {
 	const char *env = getenv("KUKE_PROFILES_DIR");
-	cleanup_free char *t = env ? trim(env) : NULL;
+	cleanup_free char *t = env ? kk_go_trim_space(env) : NULL;
 	const char *home = getenv("HOME");
 
 	if (t && *t) {
@@ -518,7 +507,7 @@ int kuke_profile_materialize(const char *name, const char *name_override, char *
 {
 	cleanup_free char *dir = NULL;
 	cleanup_free char *cell_name = NULL;
-	cleanup_free char *override = trim(name_override ? name_override : "");
+	cleanup_free char *override = kk_go_trim_space(name_override ? name_override : "");
 	cleanup_(kk_cell_freep) struct kk_cell *c = NULL;
 	struct params cli = { 0 };
 	struct loaded l = { 0 };
@@ -539,7 +528,7 @@ int kuke_profile_materialize(const char *name, const char *name_override, char *
 	if (*override) {
 		cell_name = TAKE_PTR(override);
 	} else {
-		cleanup_free char *prefix = trim(kk_str(p->spec.prefix));
+		cleanup_free char *prefix = kk_go_trim_space(kk_str(p->spec.prefix));
 		char hex[7];
 
 		random_hex(hex);
@@ -564,9 +553,9 @@ int kuke_profile_materialize(const char *name, const char *name_override, char *
 	free(c->spec.realm_id);
 	free(c->spec.space_id);
 	free(c->spec.stack_id);
-	c->spec.realm_id = trim(kk_str(p->spec.realm));
-	c->spec.space_id = trim(kk_str(p->spec.space));
-	c->spec.stack_id = trim(kk_str(p->spec.stack));
+	c->spec.realm_id = kk_go_trim_space(kk_str(p->spec.realm));
+	c->spec.space_id = kk_go_trim_space(kk_str(p->spec.space));
+	c->spec.stack_id = kk_go_trim_space(kk_str(p->spec.stack));
 	*out = TAKE_PTR(c);
 	rc = 0;
 out:

@@ -11,6 +11,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
 #include "common/image/platform.h"
@@ -25,26 +26,11 @@ char *kk_realm_namespace(const char *realm)
 	return kk_xasprintf("%s.%s", realm, CONFIG_DEFAULT_NAMESPACE_SUFFIX);
 }
 
-/* trimmed copy */
-static char *trim(const char *s)
-{
-	const char *e;
-
-	if (!s)
-		return kk_xstrdup("");
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	return kk_xstrndup(s, (size_t)(e - s));
-}
-
 /* The realm must exist on disk (its metadata.json), checked before any containerd call. */
 static int open_realm(const struct kk_ctl *ctl, const char *realm_in, char **realm, char **ns,
 		      struct ctr_conn **conn, struct kk_err *err)
 {
-	cleanup_free char *r = trim(realm_in);
+	cleanup_free char *r = kk_go_trim_space(realm_in);
 	cleanup_free char *meta = NULL;
 
 	if (!*r)
@@ -201,7 +187,7 @@ int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
 	cleanup_free char *ns = NULL;
-	cleanup_free char *ref = trim(req->ref);
+	cleanup_free char *ref = kk_go_trim_space(req->ref);
 	struct ctr_image img = { 0 };
 
 	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
@@ -233,7 +219,7 @@ int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
 	cleanup_free char *ns = NULL;
-	cleanup_free char *ref = trim(req->ref);
+	cleanup_free char *ref = kk_go_trim_space(req->ref);
 	struct ctr_image img = { 0 };
 
 	if (!*ref)

@@ -9,23 +9,9 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/json.h"
 #include "common/mem.h"
-
-/* strings.TrimSpace (ASCII) into a new string */
-static char *trim(const char *s)
-{
-	size_t n;
-
-	s = s ? s : "";
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
-		     s[n - 1] == '\v' || s[n - 1] == '\f'))
-		n--;
-	return kk_xstrndup(s, n);
-}
 
 static int is_alnum(char c)
 {
@@ -56,8 +42,8 @@ static int ident_ok(const char *s, const char *seps)
 int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char **suffix_out,
 			       char **root_out, struct kk_err *err)
 {
-	cleanup_free char *sfx = trim(suffix);
-	cleanup_free char *root = trim(cgroup_root);
+	cleanup_free char *sfx = kk_go_trim_space(suffix);
+	cleanup_free char *root = kk_go_trim_space(cgroup_root);
 	char q[300];
 	size_t n;
 
@@ -95,7 +81,7 @@ int kk_runtime_config_validate(const char *suffix, const char *cgroup_root, char
 
 int kk_name_validate(const char *kind, const char *name, char **out, struct kk_err *err)
 {
-	cleanup_free char *t = trim(name);
+	cleanup_free char *t = kk_go_trim_space(name);
 	char q[128];
 	int realm = strcmp(kind, "realm") == 0;
 	size_t len = strlen(t);
@@ -188,7 +174,7 @@ uint32_t kk_fnv1a32(const char *s)
 
 int kk_naming_namespace(const char *realm, const char *suffix, char **out, struct kk_err *err)
 {
-	cleanup_free char *r = trim(realm);
+	cleanup_free char *r = kk_go_trim_space(realm);
 	cleanup_free char *ns = NULL;
 
 	if (!*r)
@@ -218,7 +204,7 @@ static int id_parts(const char *const *parts, const char *const *what, int n, ch
 	int rc = -1;
 
 	for (int i = 0; i < n; i++) {
-		t[i] = trim(parts[i]);
+		t[i] = kk_go_trim_space(parts[i]);
 		if (!*t[i]) {
 			kk_err_set(err, EINVAL, "%s name cannot be empty", what[i]);
 			goto out;
@@ -259,7 +245,7 @@ int kk_naming_containerd_id(const char *space, const char *stack, const char *ce
 char *kk_naming_cgroup_path(const char *root, const char *realm, const char *space,
 			    const char *stack, const char *cell)
 {
-	cleanup_free char *r = trim(root && *root ? root : KK_CGROUP_ROOT);
+	cleanup_free char *r = kk_go_trim_space(root && *root ? root : KK_CGROUP_ROOT);
 	size_t n = strlen(r);
 	const char *parts[] = { realm, space, stack, cell };
 	char *path;
@@ -284,8 +270,8 @@ char *kk_naming_task_cgroup_path(const char *cell_cgroup, const char *containerd
 
 int kk_naming_network(const char *realm, const char *space, char **out, struct kk_err *err)
 {
-	cleanup_free char *r = trim(realm);
-	cleanup_free char *s = trim(space);
+	cleanup_free char *r = kk_go_trim_space(realm);
+	cleanup_free char *s = kk_go_trim_space(space);
 
 	if (!*s)
 		return kk_err_set(err, EINVAL, "space name is required");

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/mem.h"
 
 static const char *const space_labels[] = { "Pending", "Ready", "Failed", "Unknown" };
@@ -258,19 +259,6 @@ void kk_space_freep(struct kk_space **s)
 
 /* ---- egress validation ---- */
 
-static char *trimmed_copy(const char *s)
-{
-	size_t n;
-
-	s = kk_str(s);
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	n = strlen(s);
-	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
-		n--;
-	return kk_xstrndup(s, n);
-}
-
 /* Go net.ParseCIDR: an IPv4 or IPv6 address (no zone), "/", decimal prefix in range. */
 static bool valid_cidr(const char *s)
 {
@@ -317,14 +305,14 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 {
 	if (!p)
 		return 0;
-	cleanup_free char *def = trimmed_copy(p->default_);
+	cleanup_free char *def = kk_go_trim_space(p->default_);
 
 	if (*def && strcasecmp(def, "allow") != 0 && strcasecmp(def, "deny") != 0)
 		return kk_err_set(err, EINVAL, "egress default must be 'allow' or 'deny'");
 	for (size_t i = 0; i < p->n_allow; i++) {
 		const struct kk_egress_rule *r = &p->allow[i];
-		cleanup_free char *host = trimmed_copy(r->host);
-		cleanup_free char *cidr = trimmed_copy(r->cidr);
+		cleanup_free char *host = kk_go_trim_space(r->host);
+		cleanup_free char *cidr = kk_go_trim_space(r->cidr);
 		char q[300];
 
 		if (!*host && !*cidr)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/mem.h"
 #include "common/passwd.h"
 
@@ -851,24 +852,16 @@ static int parse_go_bool(const char *v, bool *out)
 	return -1;
 }
 
-static char *trim_dup(const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s))
-		s++, len--;
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return kk_xstrndup(s, len);
-}
-
 static int apply_security_opt(struct spec *s, size_t i, const char *raw, struct kk_err *err)
 {
-	cleanup_free char *entry = trim_dup(raw, strlen(raw));
+	cleanup_free char *entry = kk_go_trim_space_n(raw, strlen(raw));
 	cleanup_free char *key = NULL, *value = NULL;
 	size_t sep = strcspn(entry, "=:");
 	bool has_value = entry[sep] != '\0';
 
-	key = trim_dup(entry, sep);
-	value = has_value ? trim_dup(entry + sep + 1, strlen(entry + sep + 1)) : kk_xstrdup("");
+	key = kk_go_trim_space_n(entry, sep);
+	value = has_value ? kk_go_trim_space_n(entry + sep + 1, strlen(entry + sep + 1))
+			  : kk_xstrdup("");
 	if (strcasecmp(key, "no-new-privileges") == 0) {
 		bool on = true;
 
@@ -941,7 +934,7 @@ static int apply_tmpfs(struct spec *s, const struct kk_oci_opts *o, struct kk_er
 		const struct kk_oci_tmpfs *t = &o->tmpfs[i];
 		const char *base[] = { "nosuid", "nodev", NULL };
 		cleanup_free char *path =
-			trim_dup(t->path ? t->path : "", t->path ? strlen(t->path) : 0);
+			kk_go_trim_space_n(t->path ? t->path : "", t->path ? strlen(t->path) : 0);
 		struct mount *m;
 
 		if (!*path)
@@ -1364,7 +1357,7 @@ int kk_oci_parse_size(const char *raw, int64_t *out, struct kk_err *err)
 		{ "gi", INT64_C(1) << 30 }, { "mi", INT64_C(1) << 20 }, { "ki", INT64_C(1) << 10 },
 		{ "g", INT64_C(1) << 30 },  { "m", INT64_C(1) << 20 },  { "k", INT64_C(1) << 10 },
 	};
-	cleanup_free char *s = trim_dup(raw, strlen(raw));
+	cleanup_free char *s = kk_go_trim_space_n(raw, strlen(raw));
 	cleanup_free char *num = NULL;
 	size_t len = strlen(s);
 	int64_t mult = 1, n = 0;
@@ -1381,7 +1374,7 @@ int kk_oci_parse_size(const char *raw, int64_t *out, struct kk_err *err)
 			break;
 		}
 	}
-	num = trim_dup(s, len);
+	num = kk_go_trim_space_n(s, len);
 	p = num;
 	if (*p == '-' && p[1] && strspn(p + 1, "0123456789") == strlen(p + 1))
 		return kk_err_set(err, EINVAL, "invalid size `%s`: must not be negative", raw);

@@ -50,55 +50,6 @@ static void buf_quoted(struct buf *b, const char *s)
 	buf_str(b, q);
 }
 
-static bool is_go_space(uint32_t r)
-{
-	switch (r) {
-	case '\t':
-	case '\n':
-	case '\v':
-	case '\f':
-	case '\r':
-	case ' ':
-	case 0x85:
-	case 0xa0:
-	case 0x1680:
-	case 0x2028:
-	case 0x2029:
-	case 0x202f:
-	case 0x205f:
-	case 0x3000:
-		return true;
-	default:
-		return r >= 0x2000 && r <= 0x200a;
-	}
-}
-
-/* strings.TrimSpace: a new string without leading/trailing Unicode white space. */
-static char *trim_space(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str), start = 0, end = 0, i = 0;
-	bool seen = false;
-
-	while (i < n) {
-		uint32_t r;
-		size_t l = kk_utf8_decode(s + i, n - i, &r);
-
-		if (l == 0) {
-			l = 1;
-			r = 0xfffd;
-		}
-		if (!is_go_space(r)) {
-			if (!seen)
-				start = i;
-			seen = true;
-			end = i + l;
-		}
-		i += l;
-	}
-	return seen ? kk_xstrndup(str + start, end - start) : kk_xstrdup("");
-}
-
 void kk_instance_clear(struct kk_instance *m)
 {
 	free(m->ns_suffix);
@@ -108,12 +59,12 @@ void kk_instance_clear(struct kk_instance *m)
 
 void kk_instance_canonicalize(const char *suffix, const char *cgroup_root, struct kk_instance *out)
 {
-	char *root = trim_space(cgroup_root);
+	char *root = kk_go_trim_space(cgroup_root);
 	size_t n = strlen(root);
 
 	while (n > 0 && root[n - 1] == '/')
 		root[--n] = '\0';
-	out->ns_suffix = trim_space(suffix);
+	out->ns_suffix = kk_go_trim_space(suffix);
 	out->cgroup_root = root;
 }
 

@@ -43,10 +43,26 @@ static void go_quote_escapes_like_strconv_quote(void)
 	TAP_STR_EQ(c, "\"grüße\"");
 }
 
+static void go_trim_space_trims_unicode_white_space(void)
+{
+	cleanup_free char *a = kk_go_trim_space(" \t a b \r\n");
+	cleanup_free char *b = kk_go_trim_space("\xc2\xa0x\xe3\x80\x80"); /* NBSP, ideographic */
+	cleanup_free char *c = kk_go_trim_space(NULL);
+	cleanup_free char *d = kk_go_trim_space(" \v\f ");
+	cleanup_free char *e = kk_go_trim_space_n("  key = value", 6);
+
+	TAP_STR_EQ(a, "a b");
+	TAP_STR_EQ(b, "x");
+	TAP_STR_EQ(c, "");
+	TAP_STR_EQ(d, "");
+	TAP_STR_EQ(e, "key");
+}
+
 int main(void)
 {
 	unix_addresses_give_the_socket_path();
 	other_schemes_are_refused_with_upstreams_messages();
 	go_quote_escapes_like_strconv_quote();
+	go_trim_space_trims_unicode_white_space();
 	return tap_done();
 }
