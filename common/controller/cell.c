@@ -315,17 +315,6 @@ static bool strv_model_equal(const struct kk_strv *a, const struct kk_strv *b)
 	return true;
 }
 
-/* the declared root: root: true, or the one rootContainerId names */
-static const struct kk_container_spec *find_root(const struct kk_cell_spec *s)
-{
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (s->containers[i].root)
-			return &s->containers[i];
-	if (s->root_container_id && *s->root_container_id)
-		return kk_cell_find_container(s, s->root_container_id);
-	return NULL;
-}
-
 static bool is_managed_label(const char *key)
 {
 	static const char suffix[] = ".kukeon.io";
@@ -433,8 +422,8 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		goto out;
 
 	labels_changed = !user_labels_equal(&desired->meta.labels, &e.cell->meta.labels);
-	droot = find_root(&desired->spec);
-	aroot = find_root(&e.cell->spec);
+	droot = kk_cell_root(&desired->spec);
+	aroot = kk_cell_root(&e.cell->spec);
 	if (droot && !aroot)
 		root_detail = "root container added";
 	else if (droot && (strcmp(kk_str(droot->image), kk_str(aroot->image)) != 0 ||

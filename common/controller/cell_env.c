@@ -193,25 +193,38 @@ int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_er
 	return kk_cell_put(l, &e->ref, e->cell, err);
 }
 
+void kk_container_spec_copy(struct kk_container_spec *dst, const struct kk_container_spec *src)
+{
+	cJSON *t = kk_container_spec_encode(src, KK_ENC_JSON);
+	struct kk_dec d;
+
+	kk_container_spec_clear(dst);
+	kk_dec_init(&d, NULL, &(struct kk_err){ 0 });
+	kk_container_spec_decode_into(&d, t, dst);
+	cJSON_Delete(t);
+}
+
 void kk_cell_containers_copy(struct kk_cell_spec *dst, const struct kk_cell_spec *src)
 {
-	struct kk_err ignored = { 0 };
-
 	for (size_t i = 0; i < dst->n_containers; i++)
 		kk_container_spec_clear(&dst->containers[i]);
 	free(dst->containers);
 	dst->containers = kk_xcalloc(src->n_containers + 1, sizeof(*dst->containers));
-	dst->n_containers = 0;
-	for (size_t i = 0; i < src->n_containers; i++) {
-		cJSON *t = kk_container_spec_encode(&src->containers[i], KK_ENC_JSON);
-		struct kk_dec d;
-
-		kk_dec_init(&d, NULL, &ignored);
-		kk_container_spec_decode_into(&d, t, &dst->containers[dst->n_containers++]);
-		cJSON_Delete(t);
-	}
+	for (size_t i = 0; i < src->n_containers; i++)
+		kk_container_spec_copy(&dst->containers[i], &src->containers[i]);
+	dst->n_containers = src->n_containers;
 	dst->containers_set = src->containers_set || src->n_containers;
 	kk_str_set(&dst->root_container_id, src->root_container_id);
+}
+
+const struct kk_container_spec *kk_cell_root(const struct kk_cell_spec *s)
+{
+	if (s->root_container_id && *s->root_container_id)
+		return kk_cell_find_container(s, s->root_container_id);
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (s->containers[i].root)
+			return &s->containers[i];
+	return NULL;
 }
 
 char *kk_container_spec_text(const struct kk_container_spec *c)

@@ -61,6 +61,11 @@ int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_er
 void kk_cell_containers_copy(struct kk_cell_spec *dst, const struct kk_cell_spec *src);
 /* The spec as compact JSON, for equality checks. A new string. */
 char *kk_container_spec_text(const struct kk_container_spec *c);
+/* The cell's declared root container: the one rootContainerId names, else the root: true
+ * one (the runtime's order); NULL when the cell runs the default root. */
+const struct kk_container_spec *kk_cell_root(const struct kk_cell_spec *s);
+/* Replace dst with a deep copy of src (through the codec: one definition of a spec). */
+void kk_container_spec_copy(struct kk_container_spec *dst, const struct kk_container_spec *src);
 /* The container with that spec id, or NULL. */
 const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec *s,
 						       const char *id);

@@ -70,18 +70,6 @@ char *kk_container_image_normalize(const char *image)
 
 /* ---- the cell's containers ---------------------------------------------------------------- */
 
-/* Deep copy through the codec (one definition of what a spec holds). */
-static void spec_copy(struct kk_container_spec *dst, const struct kk_container_spec *src)
-{
-	cJSON *t = kk_container_spec_encode(src, KK_ENC_JSON);
-	struct kk_dec d;
-
-	kk_container_spec_clear(dst);
-	kk_dec_init(&d, NULL, &(struct kk_err){ 0 });
-	kk_container_spec_decode_into(&d, t, dst);
-	cJSON_Delete(t);
-}
-
 static ssize_t find_index(const struct kk_cell_spec *s, const char *id)
 {
 	for (size_t i = 0; i < s->n_containers; i++)
@@ -93,15 +81,9 @@ static ssize_t find_index(const struct kk_cell_spec *s, const char *id)
 /* The spec's root container, as the runtime picks it; -1 for the implicit default root. */
 static ssize_t root_index(const struct kk_cell_spec *s)
 {
-	for (size_t i = 0; i < s->n_containers; i++) {
-		const struct kk_container_spec *c = &s->containers[i];
+	const struct kk_container_spec *r = kk_cell_root(s);
 
-		if (s->root_container_id && *s->root_container_id
-			    ? strcmp(kk_str(c->id), s->root_container_id) == 0
-			    : c->root)
-			return (ssize_t)i;
-	}
-	return -1;
+	return r ? r - s->containers : -1;
 }
 
 static bool is_root(const struct kk_cell_spec *s, const char *id)
@@ -329,7 +311,7 @@ static struct kk_container *doc_for(const struct kk_cell *cell, const struct kk_
 	c->kind = kk_xstrdup("Container");
 	c->meta.name = kk_xstrdup(kk_str(s->id));
 	c->meta.labels.set = true;
-	spec_copy(&c->spec, s);
+	kk_container_spec_copy(&c->spec, s);
 	if (!keep_containerd_id) {
 		free(c->spec.containerd_id);
 		c->spec.containerd_id = NULL;
@@ -431,7 +413,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 			goto out;
 		}
 		s = spec_append(&e.cell->spec);
-		spec_copy(s, &req->spec);
+		kk_container_spec_copy(s, &req->spec);
 		kk_str_set(&s->id, name);
 		kk_str_set(&s->realm_id, e.realm);
 		kk_str_set(&s->space_id, e.space);
@@ -633,8 +615,8 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", name, e.name);
 		goto out;
 	}
-	spec_copy(&old, &e.cell->spec.containers[at]);
-	spec_copy(&want, &desired->spec);
+	kk_container_spec_copy(&old, &e.cell->spec.containers[at]);
+	kk_container_spec_copy(&want, &desired->spec);
 	kk_str_set(&want.id, name);
 	kk_str_set(&want.realm_id, old.realm_id);
 	kk_str_set(&want.space_id, old.space_id);
@@ -661,14 +643,14 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 	if (volumes_validate(&want, err) < 0)
 		goto out;
 	/* check the new spec before the old container goes */
-	spec_copy(&e.cell->spec.containers[at], &want);
+	kk_container_spec_copy(&e.cell->spec.containers[at], &want);
 	rederive(l, &e);
 	if (validate_one(&e, &e.cell->spec.containers[at], err) < 0 ||
 	    image_check(&e, want.image, err) < 0) {
 		kk_err_wrap(err, "update container %s", name);
 		goto out;
 	}
-	spec_copy(&e.cell->spec.containers[at], &old);
+	kk_container_spec_copy(&e.cell->spec.containers[at], &old);
 	rederive(l, &e);
 	root_pid(&e, &pid);
 	running = pid != 0;
@@ -676,12 +658,12 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 		kk_err_wrap(err, "update container %s", name);
 		goto out;
 	}
-	spec_copy(&e.cell->spec.containers[at], &want);
+	kk_container_spec_copy(&e.cell->spec.containers[at], &want);
 	rederive(l, &e);
 	if (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0) {
 		kk_err_wrap(err, "update container %s", name);
 		/* put the old one back as it was */
-		spec_copy(&e.cell->spec.containers[at], &old);
+		kk_container_spec_copy(&e.cell->spec.containers[at], &old);
 		rederive(l, &e);
 		kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, &(struct kk_err){ 0 });
 		goto out;
