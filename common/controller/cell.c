@@ -285,13 +285,29 @@ static char **container_changed_fields(const struct kk_container_spec *want,
 				       const struct kk_container_spec *have)
 {
 	static const char *const fields[] = {
-		"image",      "command",      "args",       "env",
-		"ports",      "volumes",      "privileged", "user",
-		"readOnlyRootFilesystem",     "capabilities",
-		"securityOpts",               "tmpfs",      "resources",
-		"workingDir", "networks",     "networksAliases",
-		"hostNetwork", "hostPID",     "hostCgroup", "secrets",
-		"attachable", "tty",          "restartPolicy",
+		"image",
+		"command",
+		"args",
+		"env",
+		"ports",
+		"volumes",
+		"privileged",
+		"user",
+		"readOnlyRootFilesystem",
+		"capabilities",
+		"securityOpts",
+		"tmpfs",
+		"resources",
+		"workingDir",
+		"networks",
+		"networksAliases",
+		"hostNetwork",
+		"hostPID",
+		"hostCgroup",
+		"secrets",
+		"attachable",
+		"tty",
+		"restartPolicy",
 	};
 	cJSON *a = kk_container_spec_encode(want, KK_ENC_JSON);
 	cJSON *b = kk_container_spec_encode(have, KK_ENC_JSON);
@@ -382,8 +398,8 @@ static void take_containers(struct kk_local *l, struct kk_cell_env *e,
 	kk_rt_cell_paths_clear(&e->paths);
 	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
 			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE, &e->rc,
-			      &e->paths);
+			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
+			      &e->rc, &e->paths);
 }
 
 /* Start the cell and write its metadata with the status the start reports. */

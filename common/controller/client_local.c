@@ -90,15 +90,13 @@ static int stack_update(struct kk_client *c, const struct kk_stack *d, struct kk
 {
 	return kk_ctl_stack_update(L(c), d, err);
 }
-static int stack_delete(struct kk_client *c, const char *realm, const char *space,
-			const char *name, bool force, bool cascade, struct kk_delete_result *res,
-			struct kk_err *err)
+static int stack_delete(struct kk_client *c, const char *realm, const char *space, const char *name,
+			bool force, bool cascade, struct kk_delete_result *res, struct kk_err *err)
 {
 	return kk_ctl_stack_delete(L(c), realm, space, name, force, cascade, res, err);
 }
-static int stack_purge(struct kk_client *c, const char *realm, const char *space,
-		       const char *name, bool force, bool cascade, struct kk_delete_result *res,
-		       struct kk_err *err)
+static int stack_purge(struct kk_client *c, const char *realm, const char *space, const char *name,
+		       bool force, bool cascade, struct kk_delete_result *res, struct kk_err *err)
 {
 	return kk_ctl_stack_purge(L(c), realm, space, name, force, cascade, res, err);
 }

@@ -126,8 +126,6 @@ static bool cgroup_there(struct walk *w, const char *group)
 	return kk_cgroup_exists(w->l->cg, group, &(struct kk_err){ 0 }) == 1;
 }
 
-
-
 static void refresh_realm(struct walk *w, const char *name, bool *walk_children)
 {
 	const struct kk_store_ref ref = { .realm = name };
