@@ -23,24 +23,12 @@
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
 
-#define DEFAULT_SCOPE "default"
-
 struct flags {
 	const char *realm, *space, *stack, *output;
 	bool show_controllers, cascade, force;
 	const char *name;
 	int n_pos;
 };
-
-static const char *or_default(const char *s)
-{
-	return s && *s ? s : DEFAULT_SCOPE;
-}
-
-static const char *or_null(const char *s)
-{
-	return s && *s ? s : NULL;
-}
 
 static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
 {
@@ -94,25 +82,25 @@ int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err 
 	if (parse("create", &argc, argv, &f, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
-		return kk_err_set(err, KK_EUSAGE, "create cell: accepts at most 1 arg(s), received %d",
-				  f.n_pos);
+		return kk_err_set(err, KK_EUSAGE,
+				  "create cell: accepts at most 1 arg(s), received %d", f.n_pos);
 	if (!f.name || !*f.name)
 		return kk_err_set(err, EINVAL,
 				  "cell name is required (usage: kuke create cell [name] [flags])");
 	req.meta.name = (char *)f.name;
-	req.spec.realm_id = (char *)or_default(f.realm);
-	req.spec.space_id = (char *)or_default(f.space);
-	req.spec.stack_id = (char *)or_default(f.stack);
+	req.spec.realm_id = (char *)kuke_or_default(f.realm);
+	req.spec.space_id = (char *)kuke_or_default(f.space);
+	req.spec.stack_id = (char *)kuke_or_default(f.stack);
 	if (kuke_client_open(ctx, &c, err) < 0 || c->ops->cell_create(c, &req, true, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
 	       r.cell->spec.realm_id, r.cell->spec.space_id, r.cell->spec.stack_id);
-	printf("  - metadata: %s\n", outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-	printf("  - cgroup: %s\n",
-	       outcome(!r.cgroup_exists_pre && r.cgroup_exists_post, r.cgroup_exists_pre,
-		       r.cgroup_exists_post));
-	printf("  - root container: %s\n", r.started ? (r.created ? "created" : "already existed")
-						     : "missing");
+	printf("  - metadata: %s\n",
+	       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
+	printf("  - cgroup: %s\n", outcome(!r.cgroup_exists_pre && r.cgroup_exists_post,
+					   r.cgroup_exists_pre, r.cgroup_exists_post));
+	printf("  - root container: %s\n",
+	       r.started ? (r.created ? "created" : "already existed") : "missing");
 	if (r.cell->spec.n_containers == 0)
 		printf("  - containers: none defined\n");
 	for (size_t i = 0; i < r.cell->spec.n_containers; i++)
@@ -140,7 +128,8 @@ static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
 		*out = FMT_WIDE;
 	else
 		return kk_err_set(err, EINVAL,
-				  "invalid output format: %s (supported: yaml, json, table, wide)", s);
+				  "invalid output format: %s (supported: yaml, json, table, wide)",
+				  s);
 	return 0;
 }
 
@@ -176,7 +165,8 @@ static void cell_table_add(struct kk_table *t, const struct kk_cell *cell, bool 
 		if (st->subtree_controllers.n) {
 			char **w = kk_xcalloc(st->subtree_controllers.n + 1, sizeof(*w));
 
-			memcpy(w, st->subtree_controllers.v, st->subtree_controllers.n * sizeof(*w));
+			memcpy(w, st->subtree_controllers.v,
+			       st->subtree_controllers.n * sizeof(*w));
 			ctrls = kk_strv_join(w, ",");
 			free(w);
 		}
@@ -217,8 +207,8 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		struct kk_cell_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
 
-		if (c->ops->cell_get(c, or_default(f.realm), or_default(f.space),
-				     or_default(f.stack), f.name, &r, err) < 0)
+		if (c->ops->cell_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
+				     kuke_or_default(f.stack), f.name, &r, err) < 0)
 			return -1;
 		if (fmt == FMT_WIDE) {
 			t = cell_table_new(true, f.show_controllers);
@@ -232,15 +222,16 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		kk_cell_get_result_clear(&r);
 		return 0;
 	}
-	if (c->ops->cell_list(c, or_null(f.realm), or_null(f.space), or_null(f.stack), &v, &n,
-			      err) < 0)
+	if (c->ops->cell_list(c, kuke_or_null(f.realm), kuke_or_null(f.space),
+			      kuke_or_null(f.stack), &v, &n, err) < 0)
 		return -1;
 	if (fmt != FMT_TABLE && fmt != FMT_WIDE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, kk_cell_encode(v[i], fmt == FMT_JSON ? KK_ENC_JSON
-											: KK_ENC_YAML));
+			cJSON_AddItemToArray(arr,
+					     kk_cell_encode(v[i], fmt == FMT_JSON ? KK_ENC_JSON
+										  : KK_ENC_YAML));
 		print_tree(arr, fmt);
 	} else if (n == 0) {
 		printf("No cells found.\n");
@@ -268,9 +259,9 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 
 	if (parse(verb[op], &argc, argv, &f, err) < 0 || want_one(&f, verb[op], err) < 0)
 		return -1;
-	realm = or_default(f.realm);
-	space = or_default(f.space);
-	stack = or_default(f.stack);
+	realm = kuke_or_default(f.realm);
+	space = kuke_or_default(f.space);
+	stack = kuke_or_default(f.stack);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	switch (op) {
@@ -292,11 +283,8 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 	}
 	if (rc == 0) {
 		printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
-		if (op == OP_PURGE && r.purged) {
-			cleanup_free char *s = kk_strv_join(r.purged, " ");
-
-			printf("Additional resources purged: [%s]\n", s);
-		}
+		if (op == OP_PURGE)
+			kuke_print_purged(r.purged);
 	}
 	kk_delete_result_clear(&r);
 	return rc;
@@ -362,8 +350,9 @@ int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	sigaddset(&block, SIGTERM);
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
-	rc = c->ops->cell_log(c, or_default(realm), or_default(space), or_default(stack), argv[1],
-			      container, STDOUT_FILENO, follow, log_stop, NULL, err);
+	rc = c->ops->cell_log(c, kuke_or_default(realm), kuke_or_default(space),
+			      kuke_or_default(stack), argv[1], container, STDOUT_FILENO, follow,
+			      log_stop, NULL, err);
 	if (follow) {
 		struct timespec now = { 0 };
 

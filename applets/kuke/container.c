@@ -25,7 +25,6 @@
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
 
-#define DEFAULT_SCOPE "default"
 #define DEFAULT_IMAGE "docker.io/library/debian:latest"
 
 struct flags {
@@ -49,16 +48,6 @@ static void flags_clear(struct flags *f)
 
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
 		kk_strv_free(v[i]);
-}
-
-static const char *or_default(const char *s)
-{
-	return s && *s ? s : DEFAULT_SCOPE;
-}
-
-static const char *or_null(const char *s)
-{
-	return s && *s ? s : NULL;
 }
 
 static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
@@ -432,9 +421,9 @@ int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk
 	}
 	req.meta.name = kk_xstrdup(name);
 	req.spec.id = kk_xstrdup(name);
-	req.spec.realm_id = kk_xstrdup(or_default(f.realm));
-	req.spec.space_id = kk_xstrdup(or_default(f.space));
-	req.spec.stack_id = kk_xstrdup(or_default(f.stack));
+	req.spec.realm_id = kk_xstrdup(kuke_or_default(f.realm));
+	req.spec.space_id = kk_xstrdup(kuke_or_default(f.space));
+	req.spec.stack_id = kk_xstrdup(kuke_or_default(f.stack));
 	req.spec.cell_id = kk_xstrdup(cell);
 	if (build_request(&f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
 	    c->ops->container_create(c, &req, &r, err) < 0)
@@ -557,10 +546,10 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 	if (f.n_pos > 1)
 		return kk_err_set(err, KK_EUSAGE,
 				  "get container: accepts at most 1 arg(s), received %d", f.n_pos);
-	realm = or_null(f.realm);
-	space = or_null(f.space);
-	stack = or_null(f.stack);
-	cell = or_null(f.cell);
+	realm = kuke_or_null(f.realm);
+	space = kuke_or_null(f.space);
+	stack = kuke_or_null(f.stack);
+	cell = kuke_or_null(f.cell);
 	name = kk_go_trim_space(f.name ? f.name : "");
 	if (*name) {
 		struct kk_container_get_result r = { 0 };
@@ -569,8 +558,8 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		if (!cell)
 			return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 		if (kuke_client_open(ctx, &c, err) < 0 ||
-		    c->ops->container_get(c, or_default(realm), or_default(space),
-					  or_default(stack), cell, name, &r, err) < 0)
+		    c->ops->container_get(c, kuke_or_default(realm), kuke_or_default(space),
+					  kuke_or_default(stack), cell, name, &r, err) < 0)
 			return -1;
 		tree = kk_container_encode(r.container,
 					   fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
@@ -654,9 +643,9 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 	if (f.n_pos != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s container: accepts 1 arg(s), received %d",
 				  verb[op], f.n_pos);
-	realm = or_default(f.realm);
-	space = or_default(f.space);
-	stack = or_default(f.stack);
+	realm = kuke_or_default(f.realm);
+	space = kuke_or_default(f.space);
+	stack = kuke_or_default(f.stack);
 	cell = kk_go_trim_space(f.cell ? f.cell : "");
 	name = kk_go_trim_space(f.name);
 	if (!*cell)
@@ -682,11 +671,8 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 	}
 	if (rc == 0) {
 		printf("%s container \"%s\" from cell \"%s\"\n", done[op], name, cell);
-		if (op == OP_PURGE && r.purged) {
-			cleanup_free char *s = kk_strv_join(r.purged, " ");
-
-			printf("Additional resources purged: [%s]\n", s);
-		}
+		if (op == OP_PURGE)
+			kuke_print_purged(r.purged);
 	}
 	kk_delete_result_clear(&r);
 	return rc;

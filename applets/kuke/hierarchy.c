@@ -20,8 +20,6 @@
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
 
-#define DEFAULT_SCOPE "default"
-
 enum kind { REALM, SPACE, STACK };
 static const char *const kind_word[] = { "realm", "space", "stack" };
 
@@ -79,11 +77,6 @@ static int want_at_most_one(const struct flags *f, const char *verb, enum kind k
 	return 0;
 }
 
-static const char *or_default(const char *s)
-{
-	return s && *s ? s : DEFAULT_SCOPE;
-}
-
 /* ---- create ------------------------------------------------------------------------------ */
 
 static const char *outcome(bool created, bool pre, bool post)
@@ -123,7 +116,8 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		return -1;
 
 	if (k == REALM) {
-		struct kk_realm req = { .meta.name = name, .spec.namespace_ = (char *)f.namespace_ };
+		struct kk_realm req = { .meta.name = name,
+					.spec.namespace_ = (char *)f.namespace_ };
 		struct kk_realm_create_result r = { 0 };
 
 		if (c->ops->realm_create(c, &req, true, &r, err) < 0)
@@ -141,7 +135,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		kk_realm_create_result_clear(&r);
 	} else if (k == SPACE) {
 		struct kk_space req = { .meta.name = name,
-					.spec.realm_id = (char *)or_default(f.realm) };
+					.spec.realm_id = (char *)kuke_or_default(f.realm) };
 		struct kk_space_create_result r = { 0 };
 		cleanup_free char *network = NULL;
 
@@ -154,14 +148,15 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		       r.space->spec.realm_id, network);
 		printf("  - metadata: %s\n",
 		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-		printf("  - network: %s\n", outcome(r.cni_created, r.cni_exists_pre, r.cni_exists_post));
+		printf("  - network: %s\n",
+		       outcome(r.cni_created, r.cni_exists_pre, r.cni_exists_post));
 		printf("  - cgroup: %s\n",
 		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
 		kk_space_create_result_clear(&r);
 	} else {
 		struct kk_stack req = { .meta.name = name,
-					.spec.realm_id = (char *)or_default(f.realm),
-					.spec.space_id = (char *)or_default(f.space) };
+					.spec.realm_id = (char *)kuke_or_default(f.realm),
+					.spec.space_id = (char *)kuke_or_default(f.space) };
 		struct kk_stack_create_result r = { 0 };
 
 		if (c->ops->stack_create(c, &req, true, &r, err) < 0)
@@ -205,8 +200,8 @@ static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
 	else if (!strcasecmp(s, "json"))
 		*out = FMT_JSON;
 	else
-		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: yaml, json, table)",
-				  s);
+		return kk_err_set(err, EINVAL,
+				  "invalid output format: %s (supported: yaml, json, table)", s);
 	return 0;
 }
 
@@ -247,9 +242,9 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum fmt fmt,
 		cleanup_free char *s = NULL;
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, encode(k, docs[i],
-							 fmt == FMT_JSON ? KK_ENC_JSON
-									 : KK_ENC_YAML));
+			cJSON_AddItemToArray(arr,
+					     encode(k, docs[i],
+						    fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML));
 		s = fmt == FMT_JSON ? kk_json_print(arr, KK_JSON_INDENT | KK_JSON_NEWLINE)
 				    : kk_yaml_emit(arr, 2);
 		fputs(s, stdout);
@@ -331,15 +326,15 @@ static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct 
 		} else if (k == SPACE) {
 			struct kk_space_get_result r = { 0 };
 
-			if (c->ops->space_get(c, or_default(f.realm), f.name, &r, err) < 0)
+			if (c->ops->space_get(c, kuke_or_default(f.realm), f.name, &r, err) < 0)
 				return -1;
 			print_doc(k, r.space, fmt);
 			kk_space_get_result_clear(&r);
 		} else {
 			struct kk_stack_get_result r = { 0 };
 
-			if (c->ops->stack_get(c, or_default(f.realm), or_default(f.space), f.name,
-					      &r, err) < 0)
+			if (c->ops->stack_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
+					      f.name, &r, err) < 0)
 				return -1;
 			print_doc(k, r.stack, fmt);
 			kk_stack_get_result_clear(&r);
@@ -382,16 +377,6 @@ int kuke_get_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 /* ---- delete / purge ---------------------------------------------------------------------- */
 
-static void print_purged(char **items)
-{
-	cleanup_free char *s = NULL;
-
-	if (!items)
-		return;
-	s = kk_strv_join(items, " ");
-	printf("Additional resources purged: [%s]\n", s);
-}
-
 static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char **argv,
 		   struct kk_err *err)
 {
@@ -404,8 +389,8 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 
 	if (parse(verb, k, &argc, argv, &f, err) < 0 || want_exactly_one(&f, verb, k, err) < 0)
 		return -1;
-	realm = or_default(f.realm);
-	space = or_default(f.space);
+	realm = kuke_or_default(f.realm);
+	space = kuke_or_default(f.space);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	switch (k) {
@@ -441,7 +426,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 		break;
 	}
 	if (rc == 0 && purge)
-		print_purged(r.purged);
+		kuke_print_purged(r.purged);
 	kk_delete_result_clear(&r);
 	return rc;
 }

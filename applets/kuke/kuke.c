@@ -15,6 +15,7 @@
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
+#include "common/strv.h"
 #include "kk_config.h"
 
 struct kuke_cmd {
@@ -257,6 +258,26 @@ static bool print_group(const char *word, FILE *out)
 	return any;
 }
 
+const char *kuke_or_default(const char *s)
+{
+	return s && *s ? s : KUKE_DEFAULT_SCOPE;
+}
+
+const char *kuke_or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+void kuke_print_purged(char **items)
+{
+	cleanup_free char *s = NULL;
+
+	if (!items)
+		return;
+	s = kk_strv_join(items, " ");
+	printf("Additional resources purged: [%s]\n", s);
+}
+
 static bool is_help_flag(const char *arg)
 {
 	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
@@ -288,22 +309,22 @@ int kuke_main(int argc, char **argv)
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	ctx.run_path = ctx.run_path ? ctx.run_path
-				    : env_or("KUKEON_RUN_PATH",
-					     config && nonempty(config->spec.run_path)
-						     ? config->spec.run_path
-						     : CONFIG_DEFAULT_RUN_PATH);
-	ctx.containerd_socket =
-		ctx.containerd_socket
-			? ctx.containerd_socket
-			: env_or("KUKEON_CONTAINERD_SOCKET",
-				 config && nonempty(config->spec.containerd_socket)
-					 ? config->spec.containerd_socket
-					 : CONFIG_DEFAULT_CONTAINERD_SOCKET);
-	ctx.host = ctx.host ? ctx.host
-			    : env_or("KUKEON_HOST", config && nonempty(config->spec.host)
-							    ? config->spec.host
-							    : "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
+	ctx.run_path = ctx.run_path
+			       ? ctx.run_path
+			       : env_or("KUKEON_RUN_PATH", config && nonempty(config->spec.run_path)
+								   ? config->spec.run_path
+								   : CONFIG_DEFAULT_RUN_PATH);
+	ctx.containerd_socket = ctx.containerd_socket
+					? ctx.containerd_socket
+					: env_or("KUKEON_CONTAINERD_SOCKET",
+						 config && nonempty(config->spec.containerd_socket)
+							 ? config->spec.containerd_socket
+							 : CONFIG_DEFAULT_CONTAINERD_SOCKET);
+	ctx.host =
+		ctx.host ? ctx.host
+			 : env_or("KUKEON_HOST", config && nonempty(config->spec.host)
+							 ? config->spec.host
+							 : "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
 	ctx.log_level = ctx.log_level ? ctx.log_level
 				      : env_or("KUKEON_LOG_LEVEL",
 					       config && nonempty(config->spec.log_level)
@@ -335,9 +356,8 @@ int kuke_main(int argc, char **argv)
 	}
 	if (cmd->fn(&ctx, sub_argc, sub_argv, &err) < 0) {
 		if (err.code == KK_EHELP) {
-			printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb,
-			       cmd->resource ? " " : "", cmd->resource ? cmd->resource : "",
-			       cmd->args, cmd->summary);
+			printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb, cmd->resource ? " " : "",
+			       cmd->resource ? cmd->resource : "", cmd->args, cmd->summary);
 			return 0;
 		}
 		fprintf(stderr, "kuke: %s\n", err.msg);

@@ -27,8 +27,7 @@
 #include "applets/kuke/opts.h"
 #include "applets/kuke/profile.h"
 
-#define MANIFEST_MAX  (64u << 20)
-#define DEFAULT_SCOPE "default"
+#define MANIFEST_MAX (64u << 20)
 
 struct run_flags {
 	const char *file, *profile, *name, *param_file, *output, *container;
@@ -105,7 +104,7 @@ static void fill_location(cJSON *root, const struct run_flags *f)
 		if (v && !cJSON_IsNull(v) && (!s || s[strspn(s, " \t\r\n")]))
 			continue;
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, keys[i]);
-		cJSON_AddStringToObject(spec, keys[i], set(vals[i]) ? vals[i] : DEFAULT_SCOPE);
+		cJSON_AddStringToObject(spec, keys[i], set(vals[i]) ? vals[i] : KUKE_DEFAULT_SCOPE);
 	}
 }
 
@@ -163,7 +162,7 @@ static int load_profile(const struct run_flags *f, struct kk_cell **out, struct 
 
 		for (size_t i = 0; i < 3; i++)
 			if (!set(*fields[i]))
-				kk_str_set(fields[i], set(vals[i]) ? vals[i] : DEFAULT_SCOPE);
+				kk_str_set(fields[i], set(vals[i]) ? vals[i] : KUKE_DEFAULT_SCOPE);
 	}
 	if (c->spec.n_containers == 0)
 		return kk_err_set(err, EINVAL,
