@@ -22,6 +22,7 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
+#include "applets/kuke/output.h"
 
 struct flags {
 	const char *realm, *space, *stack, *output;
@@ -111,36 +112,6 @@ int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err 
 	return 0;
 }
 
-/* FMT_WIDE: the table plus an IP column (kubectl's `-o wide`; a kukeon-c extension) */
-enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON, FMT_WIDE };
-
-static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
-{
-	if (!s || !*s)
-		s = getenv("KUKE_GET_OUTPUT");
-	if (!s || !*s || !strcasecmp(s, "table"))
-		*out = FMT_TABLE;
-	else if (!strcasecmp(s, "yaml"))
-		*out = FMT_YAML;
-	else if (!strcasecmp(s, "json"))
-		*out = FMT_JSON;
-	else if (!strcasecmp(s, "wide"))
-		*out = FMT_WIDE;
-	else
-		return kk_err_set(err, EINVAL,
-				  "invalid output format: %s (supported: yaml, json, table, wide)",
-				  s);
-	return 0;
-}
-
-static void print_tree(cJSON *t, enum fmt fmt)
-{
-	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
-					       : kk_yaml_emit(t, 2);
-
-	fputs(s, stdout);
-}
-
 /* NAME REALM SPACE STACK STATE CGROUP [IP] [CONTROLLERS] */
 static void cell_table_add(struct kk_table *t, const struct kk_cell *cell, bool wide,
 			   bool show_controllers)
@@ -192,11 +163,12 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 	struct flags f = { 0 };
-	enum fmt fmt = FMT_TABLE;
+	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	struct kk_cell **v = NULL;
 	size_t n = 0;
 
-	if (parse("get", &argc, argv, &f, err) < 0 || parse_output(f.output, &fmt, err) < 0)
+	if (parse("get", &argc, argv, &f, err) < 0 ||
+	    kuke_get_format(f.output, true, &fmt, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
 		return kk_err_set(err, KK_EUSAGE, "get cell: accepts at most 1 arg(s), received %d",
@@ -210,35 +182,33 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		if (c->ops->cell_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
 				     kuke_or_default(f.stack), f.name, &r, err) < 0)
 			return -1;
-		if (fmt == FMT_WIDE) {
+		if (fmt == KUKE_FMT_WIDE) {
 			t = cell_table_new(true, f.show_controllers);
 			cell_table_add(t, r.cell, true, f.show_controllers);
 			kk_table_print(t, stdout);
 			kk_cell_get_result_clear(&r);
 			return 0;
 		}
-		tree = kk_cell_encode(r.cell, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
-		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
+		tree = kk_cell_encode(r.cell, kuke_fmt_mode(fmt));
+		kuke_print_tree(tree, fmt); /* a single document: YAML unless json */
 		kk_cell_get_result_clear(&r);
 		return 0;
 	}
 	if (c->ops->cell_list(c, kuke_or_null(f.realm), kuke_or_null(f.space),
 			      kuke_or_null(f.stack), &v, &n, err) < 0)
 		return -1;
-	if (fmt != FMT_TABLE && fmt != FMT_WIDE) {
+	if (fmt != KUKE_FMT_TABLE && fmt != KUKE_FMT_WIDE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr,
-					     kk_cell_encode(v[i], fmt == FMT_JSON ? KK_ENC_JSON
-										  : KK_ENC_YAML));
-		print_tree(arr, fmt);
+			cJSON_AddItemToArray(arr, kk_cell_encode(v[i], kuke_fmt_mode(fmt)));
+		kuke_print_tree(arr, fmt);
 	} else if (n == 0) {
 		printf("No cells found.\n");
 	} else {
-		t = cell_table_new(fmt == FMT_WIDE, f.show_controllers);
+		t = cell_table_new(fmt == KUKE_FMT_WIDE, f.show_controllers);
 		for (size_t i = 0; i < n; i++)
-			cell_table_add(t, v[i], fmt == FMT_WIDE, f.show_controllers);
+			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f.show_controllers);
 		kk_table_print(t, stdout);
 	}
 	kk_cell_list_free(v, n);

@@ -24,6 +24,7 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
+#include "applets/kuke/output.h"
 
 #define DEFAULT_IMAGE "docker.io/library/debian:latest"
 
@@ -446,32 +447,6 @@ out:
 
 /* ---- get ----------------------------------------------------------------------------------- */
 
-enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
-
-static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
-{
-	if (!s || !*s)
-		s = getenv("KUKE_GET_OUTPUT");
-	if (!s || !*s || !strcasecmp(s, "table"))
-		*out = FMT_TABLE;
-	else if (!strcasecmp(s, "yaml"))
-		*out = FMT_YAML;
-	else if (!strcasecmp(s, "json"))
-		*out = FMT_JSON;
-	else
-		return kk_err_set(err, EINVAL,
-				  "invalid output format: %s (supported: yaml, json, table)", s);
-	return 0;
-}
-
-static void print_tree(cJSON *t, enum fmt fmt)
-{
-	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
-					       : kk_yaml_emit(t, 2);
-
-	fputs(s, stdout);
-}
-
 static void append_q(char **buf, const char *label, const char *v)
 {
 	cleanup_free char *q = quote(v);
@@ -535,13 +510,14 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 	struct flags f = { 0 };
-	enum fmt fmt = FMT_TABLE;
+	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	struct kk_container **v = NULL;
 	cleanup_free char *name = NULL;
 	size_t n = 0;
 	const char *realm, *space, *stack, *cell;
 
-	if (parse("get", &argc, argv, &f, err) < 0 || parse_output(f.output, &fmt, err) < 0)
+	if (parse("get", &argc, argv, &f, err) < 0 ||
+	    kuke_get_format(f.output, false, &fmt, err) < 0)
 		return -1;
 	if (f.n_pos > 1)
 		return kk_err_set(err, KK_EUSAGE,
@@ -561,24 +537,21 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		    c->ops->container_get(c, kuke_or_default(realm), kuke_or_default(space),
 					  kuke_or_default(stack), cell, name, &r, err) < 0)
 			return -1;
-		tree = kk_container_encode(r.container,
-					   fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
-		print_tree(tree, fmt == FMT_JSON ? FMT_JSON : FMT_YAML);
+		tree = kk_container_encode(r.container, kuke_fmt_mode(fmt));
+		kuke_print_tree(tree, fmt); /* a single document: YAML unless json */
 		kk_container_get_result_clear(&r);
 		return 0;
 	}
 	if (kuke_client_open(ctx, &c, err) < 0 ||
 	    c->ops->container_list(c, realm, space, stack, cell, &v, &n, err) < 0)
 		return -1;
-	if (fmt != FMT_TABLE) {
+	if (fmt != KUKE_FMT_TABLE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(arr, kk_container_spec_encode(&v[i]->spec,
-									   fmt == FMT_JSON
-										   ? KK_ENC_JSON
-										   : KK_ENC_YAML));
-		print_tree(arr, fmt);
+									   kuke_fmt_mode(fmt)));
+		kuke_print_tree(arr, fmt);
 	} else if (n == 0) {
 		cleanup_free char *what = NULL;
 		cleanup_free char *hint = scope_hint(c, space, stack, cell);

@@ -19,6 +19,7 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
+#include "applets/kuke/output.h"
 
 enum kind { REALM, SPACE, STACK };
 static const char *const kind_word[] = { "realm", "space", "stack" };
@@ -187,24 +188,6 @@ int kuke_create_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err
 
 /* ---- get --------------------------------------------------------------------------------- */
 
-enum fmt { FMT_TABLE, FMT_YAML, FMT_JSON };
-
-static int parse_output(const char *s, enum fmt *out, struct kk_err *err)
-{
-	if (!s || !*s)
-		s = getenv("KUKE_GET_OUTPUT");
-	if (!s || !*s || !strcasecmp(s, "table"))
-		*out = FMT_TABLE;
-	else if (!strcasecmp(s, "yaml"))
-		*out = FMT_YAML;
-	else if (!strcasecmp(s, "json"))
-		*out = FMT_JSON;
-	else
-		return kk_err_set(err, EINVAL,
-				  "invalid output format: %s (supported: yaml, json, table)", s);
-	return 0;
-}
-
 static cJSON *encode(enum kind k, const void *doc, enum kk_enc_mode mode)
 {
 	if (k == REALM)
@@ -214,17 +197,14 @@ static cJSON *encode(enum kind k, const void *doc, enum kk_enc_mode mode)
 	return kk_stack_encode(doc, mode);
 }
 
-static void print_doc(enum kind k, const void *doc, enum fmt fmt)
+static void print_doc(enum kind k, const void *doc, enum kuke_fmt fmt)
 {
-	cleanup_(kk_json_freep) cJSON *t =
-		encode(k, doc, fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML);
-	cleanup_free char *s = fmt == FMT_JSON ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
-					       : kk_yaml_emit(t, 2);
+	cleanup_(kk_json_freep) cJSON *t = encode(k, doc, kuke_fmt_mode(fmt));
 
-	fputs(s, stdout);
+	kuke_print_tree(t, fmt);
 }
 
-static void print_list(enum kind k, void *const *docs, size_t n, enum fmt fmt,
+static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt fmt,
 		       bool show_controllers)
 {
 	static const char *const empty[] = { "No realms found.", "No spaces found.",
@@ -237,17 +217,12 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum fmt fmt,
 	size_t ncols = (k == STACK ? 5 : 4) + show_controllers;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 
-	if (fmt != FMT_TABLE) {
+	if (fmt != KUKE_FMT_TABLE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
-		cleanup_free char *s = NULL;
 
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr,
-					     encode(k, docs[i],
-						    fmt == FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML));
-		s = fmt == FMT_JSON ? kk_json_print(arr, KK_JSON_INDENT | KK_JSON_NEWLINE)
-				    : kk_yaml_emit(arr, 2);
-		fputs(s, stdout);
+			cJSON_AddItemToArray(arr, encode(k, docs[i], kuke_fmt_mode(fmt)));
+		kuke_print_tree(arr, fmt);
 		return;
 	}
 	if (n == 0) {
@@ -305,13 +280,13 @@ static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct 
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct flags f = { 0 };
-	enum fmt fmt = FMT_TABLE;
+	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	void **docs = NULL;
 	size_t n = 0;
 	int rc;
 
 	if (parse("get", k, &argc, argv, &f, err) < 0 || want_at_most_one(&f, "get", k, err) < 0 ||
-	    parse_output(f.output, &fmt, err) < 0)
+	    kuke_get_format(f.output, false, &fmt, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;

@@ -1,0 +1,38 @@
+/* applets/kuke/output.c - see output.h. */
+#include "applets/kuke/output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/yaml.h"
+
+int kuke_get_format(const char *s, bool wide_ok, enum kuke_fmt *out, struct kk_err *err)
+{
+	if (!s || !*s)
+		s = getenv("KUKE_GET_OUTPUT");
+	if (!s || !*s || !strcasecmp(s, "table"))
+		*out = KUKE_FMT_TABLE;
+	else if (!strcasecmp(s, "yaml"))
+		*out = KUKE_FMT_YAML;
+	else if (!strcasecmp(s, "json"))
+		*out = KUKE_FMT_JSON;
+	else if (wide_ok && !strcasecmp(s, "wide"))
+		*out = KUKE_FMT_WIDE;
+	else
+		return kk_err_set(err, EINVAL,
+				  "invalid output format: %s (supported: yaml, json, table%s)", s,
+				  wide_ok ? ", wide" : "");
+	return 0;
+}
+
+void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt)
+{
+	cleanup_free char *s = fmt == KUKE_FMT_JSON
+				       ? kk_json_print(t, KK_JSON_INDENT | KK_JSON_NEWLINE)
+				       : kk_yaml_emit(t, 2);
+
+	fputs(s, stdout);
+}

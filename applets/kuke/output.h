@@ -1,0 +1,30 @@
+/* applets/kuke/output.h - the -o of `kuke get`, and printing documents, for every kind. */
+#ifndef KK_APPLETS_KUKE_OUTPUT_H
+#define KK_APPLETS_KUKE_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+#include "common/model/codec.h"
+
+struct cJSON;
+
+/* KUKE_FMT_WIDE: the table plus extra columns (kubectl's `-o wide`; a kukeon-c extension,
+ * for cells). */
+enum kuke_fmt { KUKE_FMT_TABLE, KUKE_FMT_YAML, KUKE_FMT_JSON, KUKE_FMT_WIDE };
+
+/* table|yaml|json (and wide when wide_ok), case-insensitive; empty: KUKE_GET_OUTPUT, else
+ * table. Upstream's message otherwise: "invalid output format: <v> (supported: yaml, json,
+ * table)". */
+int kuke_get_format(const char *s, bool wide_ok, enum kuke_fmt *out, struct kk_err *err);
+
+/* The codec mode a format prints documents with. */
+static inline enum kk_enc_mode kuke_fmt_mode(enum kuke_fmt f)
+{
+	return f == KUKE_FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML;
+}
+
+/* t as indented JSON (KUKE_FMT_JSON) or as YAML (anything else), on stdout. */
+void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt);
+
+#endif
