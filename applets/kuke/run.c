@@ -176,16 +176,6 @@ static int load_profile(const struct run_flags *f, struct kk_cell **out, struct 
 
 /* ---- divergence (upstream divergedFields) ------------------------------------------------ */
 
-static bool strv_eq(const struct kk_strv *a, const struct kk_strv *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(kk_str(a->v[i]), kk_str(b->v[i])) != 0)
-			return false;
-	return true;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return strcmp(kk_str(a), kk_str(b)) == 0;
@@ -230,7 +220,7 @@ static bool tty_eq(const struct kk_container_tty *a, const struct kk_container_t
 	if (tty_empty(a) || tty_empty(b))
 		return tty_empty(a) && tty_empty(b);
 	return str_eq(a->prompt, b->prompt) && str_eq(a->log_file, b->log_file) &&
-	       strv_eq(&a->on_init, &b->on_init);
+	       kk_strv_equal(&a->on_init, &b->on_init);
 }
 
 static void diverged_container(char ***out, const struct kk_container_spec *a,
@@ -242,13 +232,13 @@ static void diverged_container(char ***out, const struct kk_container_spec *a,
 	} f[] = {
 		{ "image", str_eq(a->image, d->image) },
 		{ "command", str_eq(a->command, d->command) },
-		{ "args", strv_eq(&a->args, &d->args) },
+		{ "args", kk_strv_equal(&a->args, &d->args) },
 		{ "workingDir", str_eq(a->working_dir, d->working_dir) },
-		{ "env", strv_eq(&a->env, &d->env) },
-		{ "ports", strv_eq(&a->ports, &d->ports) },
+		{ "env", kk_strv_equal(&a->env, &d->env) },
+		{ "ports", kk_strv_equal(&a->ports, &d->ports) },
 		{ "volumes", volumes_eq(a, d) },
-		{ "networks", strv_eq(&a->networks, &d->networks) },
-		{ "networksAliases", strv_eq(&a->networks_aliases, &d->networks_aliases) },
+		{ "networks", kk_strv_equal(&a->networks, &d->networks) },
+		{ "networksAliases", kk_strv_equal(&a->networks_aliases, &d->networks_aliases) },
 		{ "privileged", a->privileged == d->privileged },
 		{ "hostNetwork", a->host_network == d->host_network },
 		{ "hostPID", a->host_pid == d->host_pid },

@@ -321,16 +321,6 @@ static char **container_changed_fields(const struct kk_container_spec *want,
 	return out;
 }
 
-static bool strv_model_equal(const struct kk_strv *a, const struct kk_strv *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(kk_str(a->v[i]), kk_str(b->v[i])) != 0)
-			return false;
-	return true;
-}
-
 static bool is_managed_label(const char *key)
 {
 	static const char suffix[] = ".kukeon.io";
@@ -444,7 +434,7 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		root_detail = "root container added";
 	else if (droot && (strcmp(kk_str(droot->image), kk_str(aroot->image)) != 0 ||
 			   strcmp(kk_str(droot->command), kk_str(aroot->command)) != 0 ||
-			   !strv_model_equal(&droot->args, &aroot->args)))
+			   !kk_strv_equal(&droot->args, &aroot->args)))
 		root_detail = "root container spec changed (image, command, or args)";
 
 	if (root_detail) {
