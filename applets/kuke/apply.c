@@ -53,6 +53,48 @@ static void change(struct outcome *o, const char *field, const char *detail)
 	kk_strv_push_take(&o->detail_values, kk_xstrdup(detail));
 }
 
+/* A get that failed: true, with err cleared, when the object is only missing (make it). */
+static bool missing(struct kk_err *err)
+{
+	if (err->code != ENOENT)
+		return false;
+	*err = (struct kk_err){ 0 };
+	return true;
+}
+
+static int created(struct outcome *o)
+{
+	o->action = "created";
+	return 0;
+}
+
+/* Nothing to write: the document matches what is stored. */
+static bool unchanged(struct outcome *o)
+{
+	if (o->changes)
+		return false;
+	o->action = "unchanged";
+	return true;
+}
+
+/* rc is the kind's update call. */
+static int updated(struct outcome *o, int rc)
+{
+	if (rc < 0)
+		return -1;
+	o->action = "updated";
+	return 0;
+}
+
+/* A field only delete and recreate can change, in upstream's words. */
+static int breaking(struct kk_err *err, const char *kind, const char *name, const char *field)
+{
+	return kk_err_set(err, EINVAL,
+			  "%s \"%s\" has breaking changes: [%s]. Delete the %s and recreate it "
+			  "with the new spec",
+			  kind, name, field, kind);
+}
+
 static int read_input(const char *file, char **buf, size_t *len, struct kk_err *err)
 {
 	const char *path = strcmp(file, "-") == 0 ? "/dev/stdin" : file;
@@ -187,10 +229,7 @@ static int ensure_realm(struct kk_client *c, const char *name, struct kk_err *er
 		kk_realm_get_result_clear(&g);
 		return 0;
 	}
-	if (err->code != ENOENT)
-		return -1;
-	*err = (struct kk_err){ 0 };
-	if (c->ops->realm_create(c, &req, false, &r, err) < 0)
+	if (!missing(err) || c->ops->realm_create(c, &req, false, &r, err) < 0)
 		return -1;
 	kk_realm_create_result_clear(&r);
 	return 0;
@@ -209,10 +248,7 @@ static int ensure_space(struct kk_client *c, const char *realm, const char *name
 		kk_space_get_result_clear(&g);
 		return 0;
 	}
-	if (err->code != ENOENT)
-		return -1;
-	*err = (struct kk_err){ 0 };
-	if (c->ops->space_create(c, &req, false, &r, err) < 0)
+	if (!missing(err) || c->ops->space_create(c, &req, false, &r, err) < 0)
 		return -1;
 	kk_space_create_result_clear(&r);
 	return 0;
@@ -233,10 +269,7 @@ static int ensure_stack(struct kk_client *c, const char *realm, const char *spac
 		kk_stack_get_result_clear(&g);
 		return 0;
 	}
-	if (err->code != ENOENT)
-		return -1;
-	*err = (struct kk_err){ 0 };
-	if (c->ops->stack_create(c, &req, false, &r, err) < 0)
+	if (!missing(err) || c->ops->stack_create(c, &req, false, &r, err) < 0)
 		return -1;
 	kk_stack_create_result_clear(&r);
 	return 0;
@@ -250,38 +283,25 @@ static int apply_realm(struct kk_client *c, const struct kk_realm *d, struct out
 	const struct kk_realm *a;
 
 	if (c->ops->realm_get(c, d->meta.name, &g, err) < 0) {
-		if (err->code != ENOENT)
-			return -1;
-		*err = (struct kk_err){ 0 };
-		if (c->ops->realm_create(c, d, false, &r, err) < 0)
+		if (!missing(err) || c->ops->realm_create(c, d, false, &r, err) < 0)
 			return -1;
 		kk_realm_create_result_clear(&r);
-		o->action = "created";
-		return 0;
+		return created(o);
 	}
 	a = g.realm;
 	if (d->spec.namespace_ && *d->spec.namespace_ &&
 	    strcmp(d->spec.namespace_, kk_str(a->spec.namespace_)) != 0) {
-		kk_err_set(err, EINVAL,
-			   "realm \"%s\" has breaking changes: [spec.namespace]. Delete the realm "
-			   "and recreate it with the new spec",
-			   d->meta.name);
 		kk_realm_get_result_clear(&g);
-		return -1;
+		return breaking(err, "realm", d->meta.name, "spec.namespace");
 	}
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
 	if (!json_equal(creds_json(d), creds_json(a)))
 		change(o, "spec.registryCredentials", "registry credentials changed");
 	kk_realm_get_result_clear(&g);
-	if (!o->changes) {
-		o->action = "unchanged";
+	if (unchanged(o))
 		return 0;
-	}
-	if (c->ops->realm_update(c, d, err) < 0)
-		return -1;
-	o->action = "updated";
-	return 0;
+	return updated(o, c->ops->realm_update(c, d, err));
 }
 
 static int apply_space(struct kk_client *c, const struct kk_space *d, struct outcome *o,
@@ -294,38 +314,25 @@ static int apply_space(struct kk_client *c, const struct kk_space *d, struct out
 	if (ensure_realm(c, d->spec.realm_id, err) < 0)
 		return -1;
 	if (c->ops->space_get(c, d->spec.realm_id, d->meta.name, &g, err) < 0) {
-		if (err->code != ENOENT)
-			return -1;
-		*err = (struct kk_err){ 0 };
-		if (c->ops->space_create(c, d, false, &r, err) < 0)
+		if (!missing(err) || c->ops->space_create(c, d, false, &r, err) < 0)
 			return -1;
 		kk_space_create_result_clear(&r);
-		o->action = "created";
-		return 0;
+		return created(o);
 	}
 	a = g.space;
 	if (d->spec.cni_config_path && *d->spec.cni_config_path &&
 	    strcmp(d->spec.cni_config_path, kk_str(a->spec.cni_config_path)) != 0) {
-		kk_err_set(err, EINVAL,
-			   "space \"%s\" has breaking changes: [spec.cniConfigPath]. Delete the "
-			   "space and recreate it with the new spec",
-			   d->meta.name);
 		kk_space_get_result_clear(&g);
-		return -1;
+		return breaking(err, "space", d->meta.name, "spec.cniConfigPath");
 	}
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
 	if (!json_equal(defaults_json(d), defaults_json(a)))
 		change(o, "spec.defaults.container", "container defaults changed");
 	kk_space_get_result_clear(&g);
-	if (!o->changes) {
-		o->action = "unchanged";
+	if (unchanged(o))
 		return 0;
-	}
-	if (c->ops->space_update(c, d, err) < 0)
-		return -1;
-	o->action = "updated";
-	return 0;
+	return updated(o, c->ops->space_update(c, d, err));
 }
 
 static int apply_stack(struct kk_client *c, const struct kk_stack *d, struct outcome *o,
@@ -338,14 +345,10 @@ static int apply_stack(struct kk_client *c, const struct kk_stack *d, struct out
 	if (ensure_space(c, d->spec.realm_id, d->spec.space_id, err) < 0)
 		return -1;
 	if (c->ops->stack_get(c, d->spec.realm_id, d->spec.space_id, d->meta.name, &g, err) < 0) {
-		if (err->code != ENOENT)
-			return -1;
-		*err = (struct kk_err){ 0 };
-		if (c->ops->stack_create(c, d, false, &r, err) < 0)
+		if (!missing(err) || c->ops->stack_create(c, d, false, &r, err) < 0)
 			return -1;
 		kk_stack_create_result_clear(&r);
-		o->action = "created";
-		return 0;
+		return created(o);
 	}
 	a = g.stack;
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
@@ -358,14 +361,9 @@ static int apply_stack(struct kk_client *c, const struct kk_stack *d, struct out
 		change(o, "spec.id", buf);
 	}
 	kk_stack_get_result_clear(&g);
-	if (!o->changes) {
-		o->action = "unchanged";
+	if (unchanged(o))
 		return 0;
-	}
-	if (c->ops->stack_update(c, d, err) < 0)
-		return -1;
-	o->action = "updated";
-	return 0;
+	return updated(o, c->ops->stack_update(c, d, err));
 }
 
 static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outcome *o,
@@ -379,14 +377,10 @@ static int apply_cell(struct kk_client *c, const struct kk_cell *d, struct outco
 		return -1;
 	if (c->ops->cell_get(c, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, d->meta.name,
 			     &g, err) < 0) {
-		if (err->code != ENOENT)
-			return -1;
-		*err = (struct kk_err){ 0 };
-		if (c->ops->cell_create(c, d, false, &r, err) < 0)
+		if (!missing(err) || c->ops->cell_create(c, d, false, &r, err) < 0)
 			return -1;
 		kk_cell_create_result_clear(&r);
-		o->action = "created";
-		return 0;
+		return created(o);
 	}
 	kk_cell_get_result_clear(&g);
 	if (c->ops->cell_update(c, d, &u, err) < 0)
@@ -425,14 +419,10 @@ static int apply_container(struct kk_client *c, const struct kk_container *d, st
 	kk_cell_get_result_clear(&cg);
 	if (c->ops->container_get(c, s->realm_id, s->space_id, s->stack_id, s->cell_id,
 				  container_id(d), &g, err) < 0) {
-		if (err->code != ENOENT)
-			return -1;
-		*err = (struct kk_err){ 0 };
-		if (c->ops->container_create(c, d, &r, err) < 0)
+		if (!missing(err) || c->ops->container_create(c, d, &r, err) < 0)
 			return -1;
 		kk_container_create_result_clear(&r);
-		o->action = "created";
-		return 0;
+		return created(o);
 	}
 	kk_container_get_result_clear(&g);
 	if (c->ops->container_update(c, d, &changes, err) < 0)

@@ -185,60 +185,20 @@ out:
 int kk_ctl_cell_list(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		     struct kk_cell ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_strv_freep) char **realms = NULL;
+	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
 	struct kk_cell **v = NULL;
 	size_t k = 0;
 
-	if (realm)
-		kk_strv_push_take(&realms, kk_xstrdup(realm));
-	else if (kk_store_list(l->store, NULL, &realms, err) < 0)
+	if (kk_local_walk(l, &(struct kk_store_ref){ realm, space, stack, NULL }, 4, true, &w,
+			  err) < 0)
 		return -1;
-	for (size_t i = 0; realms && realms[i]; i++) {
-		cleanup_(kk_strv_freep) char **spaces = NULL;
-
-		if (space)
-			kk_strv_push_take(&spaces, kk_xstrdup(space));
-		else if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] },
-				       &spaces, err) < 0)
-			goto fail;
-		for (size_t j = 0; spaces && spaces[j]; j++) {
-			cleanup_(kk_strv_freep) char **stacks = NULL;
-
-			if (stack)
-				kk_strv_push_take(&stacks, kk_xstrdup(stack));
-			else if (kk_store_list(l->store,
-					       &(struct kk_store_ref){ realms[i], spaces[j], NULL,
-								       NULL },
-					       &stacks, err) < 0)
-				goto fail;
-			for (size_t t = 0; stacks && stacks[t]; t++) {
-				cleanup_(kk_strv_freep) char **cells = NULL;
-				struct kk_store_ref ref = { realms[i], spaces[j], stacks[t], NULL };
-
-				if (kk_store_list(l->store, &ref, &cells, &(struct kk_err){ 0 }) <
-				    0)
-					continue;
-				for (size_t c = 0; cells && cells[c]; c++) {
-					struct kk_cell *cell = NULL;
-
-					ref.cell = cells[c];
-					if (kk_local_load_cell(l, &ref, &cell,
-							       &(struct kk_err){ 0 }) != 1)
-						continue;
-					v = realloc(v, (k + 1) * sizeof(void *)); /* pointers */
-					if (!v)
-						abort();
-					v[k++] = cell;
-				}
-			}
-		}
-	}
+	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* cell pointers */
+	for (size_t i = 0; i < w.n; i++)
+		if (kk_local_load_cell(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
+			k++;
 	*out = v;
 	*n = k;
 	return 0;
-fail:
-	kk_cell_list_free(v, k);
-	return -1;
 }
 
 /* ---- update (apply) ------------------------------------------------------------------ */

@@ -85,6 +85,14 @@ static int local_instance(struct kk_local *l, struct kk_err *err)
 	return 0;
 }
 
+/* Every write starts here: the instance checked, then the store locked until *held goes. */
+static int local_lock(struct kk_local *l, struct kk_store **held, struct kk_err *err)
+{
+	if (local_instance(l, err) < 0)
+		return -1;
+	return kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, held, err);
+}
+
 static int local_cgroup(struct kk_local *l, struct kk_err *err)
 {
 	if (l->cg)
@@ -168,6 +176,56 @@ static int cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err
 	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
 }
 
+/* The cgroup step of every create. Status records the group as refresh would find it, so
+ * the next refresh writes no spurious update. */
+static int create_cgroup(struct kk_local *l, const char *kind, const char *name, const char *group,
+			 struct kk_status *st, int ready, bool *existed, bool *made,
+			 struct kk_err *err)
+{
+	if (cgroup_ensure(l, group, existed, made, &st->subtree_controllers, err) < 0)
+		return kk_err_wrap(err, "create %s `%s`: cgroup `%s`", kind, name, group);
+	kk_str_set(&st->cgroup_path, group);
+	st->cgroup_ready = true;
+	st->state = ready;
+	kk_status_stamp(st, ready);
+	return 0;
+}
+
+/* The commit point of every create (tree is taken). On failure the group goes only if this
+ * call made it: what existed before stays. */
+static int create_commit(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
+			 const char *kind, const char *name, const char *group, bool made,
+			 struct kk_err *err)
+{
+	if (kk_local_put(l, ref, tree, err) == 0)
+		return 0;
+	kk_err_wrap(err, "create %s `%s`", kind, name);
+	if (made)
+		cgroup_drop(l, group, &(struct kk_err){ 0 });
+	return -1;
+}
+
+/* ENOENT naming the missing object and its parents, in upstream's words. */
+static int not_found(struct kk_err *err, const struct kk_store_ref *ref)
+{
+	if (ref->stack)
+		return kk_err_set(err, ENOENT,
+				  "stack \"%s\" not found in realm \"%s\", space \"%s\"",
+				  ref->stack, ref->realm, ref->space);
+	if (ref->space)
+		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", ref->space,
+				  ref->realm);
+	return kk_err_set(err, ENOENT, "realm \"%s\" not found", ref->realm);
+}
+
+/* A load's or an existence check's answer (1, 0, -1) where the object must be there. */
+static int must_exist(int rc, const struct kk_store_ref *ref, struct kk_err *err)
+{
+	if (rc == 0)
+		not_found(err, ref);
+	return rc <= 0 ? -1 : 0;
+}
+
 int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
 		 struct kk_err *err)
 {
@@ -196,6 +254,62 @@ static int store_get(struct kk_local *l, const struct kk_store_ref *ref, struct 
 	    kk_json_parse(text, len, path, tree, err) < 0)
 		return -1;
 	return 1;
+}
+
+static const char **ref_level(struct kk_store_ref *r, int level)
+{
+	const char **slots[] = { &r->realm, &r->space, &r->stack, &r->cell };
+
+	return slots[level];
+}
+
+void kk_ref_walk_clear(struct kk_ref_walk *w)
+{
+	free(w->v);
+	kk_strv_free(w->names);
+	memset(w, 0, sizeof(*w));
+}
+
+int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int depth,
+		  bool skip_bad_leaf, struct kk_ref_walk *out, struct kk_err *err)
+{
+	struct kk_store_ref want = *filter;
+	struct kk_ref_walk w = { .v = kk_xcalloc(1, sizeof(*w.v)), .n = 1 }; /* the root */
+
+	for (int level = 0; level < depth; level++) {
+		const char *only = *ref_level(&want, level);
+		bool skip = skip_bad_leaf && level == depth - 1;
+		struct kk_store_ref *next = NULL;
+		size_t k = 0;
+
+		for (size_t i = 0; i < w.n; i++) {
+			struct kk_err ignored = { 0 };
+			char **kids = NULL;
+
+			if (only)
+				kk_strv_push_take(&kids, kk_xstrdup(only));
+			else if (kk_store_list(l->store, level ? &w.v[i] : NULL, &kids,
+					       skip ? &ignored : err) < 0) {
+				if (skip)
+					continue;
+				free(next);
+				kk_ref_walk_clear(&w);
+				return -1;
+			}
+			for (size_t j = 0; kids && kids[j]; j++) {
+				next = kk_xrealloc(next, (k + 1) * sizeof(*next));
+				next[k] = w.v[i];
+				*ref_level(&next[k++], level) = kids[j];
+				kk_strv_push_take(&w.names, kids[j]); /* the strings move */
+			}
+			free(kids);
+		}
+		free(w.v);
+		w.v = next;
+		w.n = k;
+	}
+	*out = w;
+	return 0;
 }
 
 #define DEFINE_LOAD(kind)                                                             \
@@ -241,6 +355,20 @@ static size_t count_children(struct kk_local *l, const struct kk_store_ref *ref)
 	n = kk_strv_len(kids);
 	kk_strv_free(kids);
 	return n;
+}
+
+/* The labels of an update: desired's, plus the managed keys stored that desired lacks. */
+static void labels_update(struct kk_labels *stored, const struct kk_labels *desired)
+{
+	struct kk_labels merged = { 0 };
+
+	kk_labels_copy(&merged, desired);
+	for (size_t i = 0; i < stored->n; i++)
+		if (kk_label_is_managed(stored->v[i].key) &&
+		    !kk_labels_get(&merged, stored->v[i].key))
+			kk_labels_set(&merged, stored->v[i].key, stored->v[i].value);
+	kk_labels_clear(stored);
+	*stored = merged;
 }
 
 void kk_delete_result_clear(struct kk_delete_result *r)
@@ -333,6 +461,26 @@ static struct kk_realm *realm_new(const char *name, const char *ns, const struct
 	return r;
 }
 
+/* r's registry credentials replaced by a copy of src's (a JSON round trip copies them). */
+static int realm_creds_set(struct kk_realm *r, const struct kk_realm *src, struct kk_err *err)
+{
+	cleanup_(kk_json_freep) struct cJSON *t = kk_realm_encode(src, KK_ENC_JSON);
+	cleanup_(kk_realm_freep) struct kk_realm *tmp = NULL;
+
+	if (kk_realm_decode(t, NULL, &tmp, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->spec.n_registry_credentials; i++) {
+		free(r->spec.registry_credentials[i].username);
+		free(r->spec.registry_credentials[i].password);
+		free(r->spec.registry_credentials[i].server_address);
+	}
+	free(r->spec.registry_credentials);
+	r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
+	r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
+	tmp->spec.n_registry_credentials = 0;
+	return 0;
+}
+
 int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inject_labels,
 			struct kk_realm_create_result *res, struct kk_err *err)
 {
@@ -343,7 +491,6 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_realm_create_result out = { 0 };
 	struct kk_store_ref ref;
-	bool existed = false, made = false;
 	int rc;
 
 	if (kk_name_validate("realm", req->meta.name, &name, err) < 0)
@@ -355,8 +502,7 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	if (kk_containerd_ident_validate("containerd namespace", ns, err) < 0)
 		return -1;
 	ref = (struct kk_store_ref){ .realm = name };
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
 
 	rc = kk_local_load_realm(l, &ref, &r, err);
@@ -376,18 +522,8 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 		}
 	} else {
 		r = realm_new(name, ns, &req->meta.labels);
-		if (req->spec.n_registry_credentials) {
-			/* credentials pass through a JSON round trip to copy them */
-			cleanup_(kk_json_freep) struct cJSON *t = kk_realm_encode(req, KK_ENC_JSON);
-			struct kk_realm *tmp = NULL;
-
-			if (kk_realm_decode(t, NULL, &tmp, err) < 0)
-				return -1;
-			r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
-			r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
-			tmp->spec.n_registry_credentials = 0;
-			kk_realm_free(tmp);
-		}
+		if (req->spec.n_registry_credentials && realm_creds_set(r, req, err) < 0)
+			return -1;
 		if (inject_labels)
 			kk_labels_add_defaults(&r->meta.labels, ns, NULL, NULL, NULL);
 		r->status.state = KK_REALM_CREATING;
@@ -413,31 +549,19 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	out.ns_exists_post = true;
 
 	group = cgroup_group(l, name, NULL, NULL);
-	if (cgroup_ensure(l, group, &existed, &made, &r->status.subtree_controllers, err) < 0) {
-		kk_err_wrap(err, "create realm `%s`: cgroup `%s`", name, group);
-		goto undo_ns;
-	}
-	out.cgroup_exists_pre = existed;
-	out.cgroup_created = made;
-	out.cgroup_exists_post = true;
-	kk_str_set(&r->status.cgroup_path, group);
-	r->status.cgroup_ready = true; /* what refresh would find: no spurious update */
 	r->containerd_namespace_ready = true;
-	r->status.state = KK_REALM_READY;
-	kk_status_stamp(&r->status, KK_REALM_READY);
-	if (kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err) < 0) {
-		kk_err_wrap(err, "create realm `%s`", name);
-		goto undo_cgroup;
-	}
+	if (create_cgroup(l, "realm", name, group, &r->status, KK_REALM_READY,
+			  &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
+	    create_commit(l, &ref, kk_realm_encode(r, KK_ENC_JSON), "realm", name, group,
+			  out.cgroup_created, err) < 0)
+		goto undo_ns;
+	out.cgroup_exists_post = true;
 	out.metadata_exists_post = true;
 	out.created = !out.metadata_exists_pre;
 	out.realm = TAKE_PTR(r);
 	*res = out;
 	return 0;
 
-undo_cgroup:
-	if (made)
-		cgroup_drop(l, group, &(struct kk_err){ 0 });
 undo_ns:
 	if (out.ns_created)
 		ctr_namespace_delete(l->conn, ns, &(struct kk_err){ 0 });
@@ -448,37 +572,27 @@ int kk_ctl_realm_get(struct kk_local *l, const char *name_in, struct kk_realm_ge
 		     struct kk_err *err)
 {
 	cleanup_free char *name = NULL;
-	struct kk_realm *r = NULL;
-	int rc;
+	struct kk_store_ref ref;
 
 	if (kk_name_validate("realm", name_in, &name, err) < 0)
 		return -1;
-	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = name }, &r, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return kk_err_set(err, ENOENT, "realm \"%s\" not found", name);
-	res->realm = r;
-	return 0;
+	ref = (struct kk_store_ref){ .realm = name };
+	return must_exist(kk_local_load_realm(l, &ref, &res->realm, err), &ref, err);
 }
 
 int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_strv_freep) char **names = NULL;
+	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
 	struct kk_realm **v = NULL;
 	size_t k = 0;
 
-	if (kk_store_list(l->store, NULL, &names, err) < 0)
+	if (kk_local_walk(l, &(struct kk_store_ref){ 0 }, 1, false, &w, err) < 0)
 		return -1;
-	v = kk_xcalloc(kk_strv_len(names) + 1, sizeof(void *)); /* realm pointers */
-	for (size_t i = 0; names && names[i]; i++) {
-		struct kk_err e = { 0 };
-
+	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* realm pointers */
+	for (size_t i = 0; i < w.n; i++)
 		/* upstream skips what it cannot read */
-		if (kk_local_load_realm(l, &(struct kk_store_ref){ .realm = names[i] }, &v[k],
-					&e) == 1)
+		if (kk_local_load_realm(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
 			k++;
-	}
 	*out = v;
 	*n = k;
 	return 0;
@@ -487,39 +601,16 @@ int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, str
 int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, struct kk_err *err)
 {
 	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
-	cleanup_(kk_json_freep) struct cJSON *t = NULL;
-	cleanup_(kk_realm_freep) struct kk_realm *tmp = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { .realm = desired->meta.name };
-	struct kk_labels merged = { 0 };
 
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
-	if (kk_local_load_realm(l, &ref, &r, err) <= 0)
-		return err->code ? -1
-				 : kk_err_set(err, ENOENT, "realm \"%s\" not found",
-					      desired->meta.name);
-	/* labels merged: desired wins, managed keys kept */
-	kk_labels_copy(&merged, &desired->meta.labels);
-	for (size_t i = 0; i < r->meta.labels.n; i++)
-		if (kk_label_is_managed(r->meta.labels.v[i].key) &&
-		    !kk_labels_get(&merged, r->meta.labels.v[i].key))
-			kk_labels_set(&merged, r->meta.labels.v[i].key, r->meta.labels.v[i].value);
-	kk_labels_clear(&r->meta.labels);
-	r->meta.labels = merged;
-	t = kk_realm_encode(desired, KK_ENC_JSON);
-	if (kk_realm_decode(t, NULL, &tmp, err) < 0)
+	if (must_exist(kk_local_load_realm(l, &ref, &r, err), &ref, err) < 0)
 		return -1;
-	for (size_t i = 0; i < r->spec.n_registry_credentials; i++) {
-		free(r->spec.registry_credentials[i].username);
-		free(r->spec.registry_credentials[i].password);
-		free(r->spec.registry_credentials[i].server_address);
-	}
-	free(r->spec.registry_credentials);
-	r->spec.registry_credentials = TAKE_PTR(tmp->spec.registry_credentials);
-	r->spec.n_registry_credentials = tmp->spec.n_registry_credentials;
-	tmp->spec.n_registry_credentials = 0;
+	labels_update(&r->meta.labels, &desired->meta.labels);
+	if (realm_creds_set(r, desired, err) < 0)
+		return -1;
 	kk_status_stamp(&r->status, KK_REALM_READY);
 	return kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
 }
@@ -547,10 +638,8 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	int rc;
 
 	rc = kk_local_load_realm(l, &ref, &r, err);
-	if (rc < 0 && !purge)
+	if (!purge && must_exist(rc, &ref, err) < 0)
 		return -1;
-	if (rc <= 0 && !purge)
-		return kk_err_set(err, ENOENT, "realm \"%s\" not found", name);
 	*err = (struct kk_err){ 0 };
 	if (kk_store_list(l->store, &ref, &spaces, err) < 0)
 		return -1;
@@ -613,24 +702,27 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	return 0;
 }
 
-int kk_ctl_realm_delete(struct kk_local *l, const char *name_in, bool force, bool cascade,
-			struct kk_delete_result *res, struct kk_err *err)
+/* delete and purge: the name checked once for both */
+static int realm_remove_checked(struct kk_local *l, const char *name_in, bool force, bool cascade,
+				bool purge, struct kk_delete_result *res, struct kk_err *err)
 {
 	cleanup_free char *name = NULL;
 
 	if (kk_name_validate("realm", name_in, &name, err) < 0)
 		return -1;
-	return realm_remove(l, name, force, cascade, false, res, err);
+	return realm_remove(l, name, force, cascade, purge, res, err);
 }
 
-int kk_ctl_realm_purge(struct kk_local *l, const char *name_in, bool force, bool cascade,
+int kk_ctl_realm_delete(struct kk_local *l, const char *name, bool force, bool cascade,
+			struct kk_delete_result *res, struct kk_err *err)
+{
+	return realm_remove_checked(l, name, force, cascade, false, res, err);
+}
+
+int kk_ctl_realm_purge(struct kk_local *l, const char *name, bool force, bool cascade,
 		       struct kk_delete_result *res, struct kk_err *err)
 {
-	cleanup_free char *name = NULL;
-
-	if (kk_name_validate("realm", name_in, &name, err) < 0)
-		return -1;
-	return realm_remove(l, name, force, cascade, true, res, err);
+	return realm_remove_checked(l, name, force, cascade, true, res, err);
 }
 
 /* ---- space ---------------------------------------------------------------------------- */
@@ -674,28 +766,21 @@ static int subnet_allocate(struct kk_local *l, const char *realm, const char *sp
 			   bool *fresh, struct kk_err *err)
 {
 	cleanup_free char *mine = kk_store_space_subnet_path(l->run_path, realm, space);
-	cleanup_(kk_strv_freep) char **realms = NULL;
+	cleanup_(kk_ref_walk_clear) struct kk_ref_walk spaces = { 0 };
 	cleanup_(kk_strv_freep) char **used = NULL;
 
 	*fresh = false;
 	if ((*out = subnet_read(mine)))
 		return 0;
-	if (kk_store_list(l->store, NULL, &realms, err) < 0)
+	if (kk_local_walk(l, &(struct kk_store_ref){ 0 }, 2, false, &spaces, err) < 0)
 		return -1;
-	for (size_t i = 0; realms && realms[i]; i++) {
-		cleanup_(kk_strv_freep) char **spaces = NULL;
+	for (size_t i = 0; i < spaces.n; i++) {
+		cleanup_free char *p = kk_store_space_subnet_path(l->run_path, spaces.v[i].realm,
+								  spaces.v[i].space);
+		char *s = subnet_read(p);
 
-		if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] }, &spaces,
-				  err) < 0)
-			return -1;
-		for (size_t j = 0; spaces && spaces[j]; j++) {
-			cleanup_free char *p =
-				kk_store_space_subnet_path(l->run_path, realms[i], spaces[j]);
-			char *s = subnet_read(p);
-
-			if (s)
-				kk_strv_push_take(&used, s);
-		}
+		if (s)
+			kk_strv_push_take(&used, s);
 	}
 	if (kk_subnet_first_free((const char *const *)used, kk_strv_len(used), out, err) < 0)
 		return -1;
@@ -791,7 +876,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_space_create_result out = { 0 };
 	struct kk_store_ref ref;
-	bool existed = false, made = false, fresh_subnet = false;
+	bool fresh_subnet = false;
 	int rc;
 
 	if (kk_name_validate("space", req->meta.name, &name, err) < 0 ||
@@ -802,13 +887,10 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		return kk_err_wrap(err, "space \"%s\"", name);
 	ref = (struct kk_store_ref){ .realm = realm, .space = name };
 	/* the parent is checked before anything (even the instance file) is written */
-	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm }, err);
-	if (rc < 0)
+	if (must_exist(kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm }, err),
+		       &(struct kk_store_ref){ .realm = realm }, err) < 0)
 		return -1;
-	if (rc == 0)
-		return kk_err_set(err, ENOENT, "realm \"%s\" not found", realm);
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
 
 	rc = kk_local_load_space(l, &ref, &s, err);
@@ -861,30 +943,18 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	kk_str_set(&s->spec.cni_config_path, conflist);
 
 	group = cgroup_group(l, realm, name, NULL);
-	if (cgroup_ensure(l, group, &existed, &made, &s->status.subtree_controllers, err) < 0) {
-		kk_err_wrap(err, "create space `%s`: cgroup `%s`", name, group);
+	if (create_cgroup(l, "space", name, group, &s->status, KK_SPACE_READY,
+			  &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
+	    create_commit(l, &ref, kk_space_encode(s, KK_ENC_JSON), "space", name, group,
+			  out.cgroup_created, err) < 0)
 		goto undo_conflist;
-	}
-	out.cgroup_exists_pre = existed;
-	out.cgroup_created = made;
 	out.cgroup_exists_post = true;
-	kk_str_set(&s->status.cgroup_path, group);
-	s->status.cgroup_ready = true;
-	s->status.state = KK_SPACE_READY;
-	kk_status_stamp(&s->status, KK_SPACE_READY);
-	if (kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err) < 0) {
-		kk_err_wrap(err, "create space `%s`", name);
-		goto undo_cgroup;
-	}
 	out.metadata_exists_post = true;
 	out.created = !out.metadata_exists_pre;
 	out.space = TAKE_PTR(s);
 	*res = out;
 	return 0;
 
-undo_cgroup:
-	if (made)
-		cgroup_drop(l, group, &(struct kk_err){ 0 });
 undo_conflist:
 	if (out.cni_created && !out.cni_exists_pre)
 		unlink(conflist);
@@ -904,60 +974,28 @@ int kk_ctl_space_get(struct kk_local *l, const char *realm_in, const char *name_
 {
 	cleanup_free char *realm = NULL;
 	cleanup_free char *name = NULL;
-	struct kk_space *s = NULL;
-	int rc;
+	struct kk_store_ref ref;
 
 	if (kk_name_validate("space", name_in, &name, err) < 0 ||
 	    kk_name_validate("realm", realm_in, &realm, err) < 0)
 		return -1;
-	rc = kk_local_load_space(l, &(struct kk_store_ref){ .realm = realm, .space = name }, &s,
-				 err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", name,
-				  realm);
-	res->space = s;
-	return 0;
+	ref = (struct kk_store_ref){ .realm = realm, .space = name };
+	return must_exist(kk_local_load_space(l, &ref, &res->space, err), &ref, err);
 }
 
 int kk_ctl_space_list(struct kk_local *l, const char *realm, struct kk_space ***out, size_t *n,
 		      struct kk_err *err)
 {
-	cleanup_(kk_strv_freep) char **realms = NULL;
+	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
 	struct kk_space **v = NULL;
-	size_t k = 0, cap = 0;
+	size_t k = 0;
 
-	if (realm)
-		kk_strv_push_take(&realms, kk_xstrdup(realm));
-	else if (kk_store_list(l->store, NULL, &realms, err) < 0)
+	if (kk_local_walk(l, &(struct kk_store_ref){ .realm = realm }, 2, false, &w, err) < 0)
 		return -1;
-	for (size_t i = 0; realms && realms[i]; i++) {
-		cleanup_(kk_strv_freep) char **spaces = NULL;
-
-		if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] }, &spaces,
-				  err) < 0) {
-			kk_space_list_free(v, k);
-			return -1;
-		}
-		for (size_t j = 0; spaces && spaces[j]; j++) {
-			struct kk_err e = { 0 };
-			struct kk_space *s = NULL;
-
-			if (kk_local_load_space(l,
-						&(struct kk_store_ref){ realms[i], spaces[j], NULL,
-									NULL },
-						&s, &e) != 1)
-				continue;
-			if (k == cap) {
-				cap = cap ? cap * 2 : 8;
-				v = realloc(v, cap * sizeof(void *)); /* pointers */
-				if (!v)
-					abort();
-			}
-			v[k++] = s;
-		}
-	}
+	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* space pointers */
+	for (size_t i = 0; i < w.n; i++)
+		if (kk_local_load_space(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
+			k++;
 	*out = v;
 	*n = k;
 	return 0;
@@ -969,26 +1007,16 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	cleanup_(kk_space_freep) struct kk_space *d = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { .realm = desired->spec.realm_id, .space = desired->meta.name };
-	struct kk_labels merged = { 0 };
 
 	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", ref.space);
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
-	if (kk_local_load_space(l, &ref, &s, err) <= 0)
-		return err->code ? -1
-				 : kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"",
-					      ref.space, ref.realm);
+	if (must_exist(kk_local_load_space(l, &ref, &s, err), &ref, err) < 0)
+		return -1;
 	if (!(d = space_copy(desired, err)))
 		return -1;
-	kk_labels_copy(&merged, &d->meta.labels);
-	for (size_t i = 0; i < s->meta.labels.n; i++)
-		if (kk_label_is_managed(s->meta.labels.v[i].key) &&
-		    !kk_labels_get(&merged, s->meta.labels.v[i].key))
-			kk_labels_set(&merged, s->meta.labels.v[i].key, s->meta.labels.v[i].value);
-	kk_labels_clear(&s->meta.labels);
-	s->meta.labels = merged;
+	labels_update(&s->meta.labels, &d->meta.labels);
 	/* defaults replaced: swap them over */
 	{
 		struct kk_space_container_defaults *tmp = s->spec.defaults_container;
@@ -1017,11 +1045,8 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	int rc;
 
 	rc = kk_local_load_space(l, &ref, &s, err);
-	if (rc < 0 && !purge)
+	if (!purge && must_exist(rc, &ref, err) < 0)
 		return -1;
-	if (rc <= 0 && !purge)
-		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", name,
-				  realm);
 	*err = (struct kk_err){ 0 };
 	if (kk_store_list(l->store, &ref, &stacks, err) < 0)
 		return -1;
@@ -1071,8 +1096,10 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	return 0;
 }
 
-int kk_ctl_space_delete(struct kk_local *l, const char *realm_in, const char *name_in, bool force,
-			bool cascade, struct kk_delete_result *res, struct kk_err *err)
+/* delete and purge: the names checked once for both */
+static int space_remove_checked(struct kk_local *l, const char *realm_in, const char *name_in,
+				bool force, bool cascade, bool purge, struct kk_delete_result *res,
+				struct kk_err *err)
 {
 	cleanup_free char *realm = NULL;
 	cleanup_free char *name = NULL;
@@ -1080,19 +1107,19 @@ int kk_ctl_space_delete(struct kk_local *l, const char *realm_in, const char *na
 	if (kk_name_validate("space", name_in, &name, err) < 0 ||
 	    kk_name_validate("realm", realm_in, &realm, err) < 0)
 		return -1;
-	return space_remove(l, realm, name, force, cascade, false, res, err);
+	return space_remove(l, realm, name, force, cascade, purge, res, err);
 }
 
-int kk_ctl_space_purge(struct kk_local *l, const char *realm_in, const char *name_in, bool force,
+int kk_ctl_space_delete(struct kk_local *l, const char *realm, const char *name, bool force,
+			bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	return space_remove_checked(l, realm, name, force, cascade, false, res, err);
+}
+
+int kk_ctl_space_purge(struct kk_local *l, const char *realm, const char *name, bool force,
 		       bool cascade, struct kk_delete_result *res, struct kk_err *err)
 {
-	cleanup_free char *realm = NULL;
-	cleanup_free char *name = NULL;
-
-	if (kk_name_validate("space", name_in, &name, err) < 0 ||
-	    kk_name_validate("realm", realm_in, &realm, err) < 0)
-		return -1;
-	return space_remove(l, realm, name, force, cascade, true, res, err);
+	return space_remove_checked(l, realm, name, force, cascade, true, res, err);
 }
 
 /* ---- stack ---------------------------------------------------------------------------- */
@@ -1126,23 +1153,17 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_stack_create_result out = { 0 };
-	struct kk_store_ref ref;
-	bool existed = false, made = false;
+	struct kk_store_ref ref, parent;
 	int rc;
 
 	if (kk_name_validate("stack", req->meta.name, &name, err) < 0 ||
 	    validate3(req->spec.realm_id, req->spec.space_id, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
 	ref = (struct kk_store_ref){ .realm = realm, .space = space, .stack = name };
-	rc = kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm, .space = space },
-			     err);
-	if (rc < 0)
+	parent = (struct kk_store_ref){ .realm = realm, .space = space };
+	if (must_exist(kk_store_exists(l->store, &parent, err), &parent, err) < 0)
 		return -1;
-	if (rc == 0)
-		return kk_err_set(err, ENOENT, "space \"%s\" not found in realm \"%s\"", space,
-				  realm);
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
 	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0)
@@ -1161,29 +1182,17 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 			kk_labels_add_defaults(&s->meta.labels, realm, space, name, NULL);
 	}
 	group = cgroup_group(l, realm, space, name);
-	if (cgroup_ensure(l, group, &existed, &made, &s->status.subtree_controllers, err) < 0)
-		return kk_err_wrap(err, "create stack `%s`: cgroup `%s`", name, group);
-	out.cgroup_exists_pre = existed;
-	out.cgroup_created = made;
+	if (create_cgroup(l, "stack", name, group, &s->status, KK_STACK_READY,
+			  &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
+	    create_commit(l, &ref, kk_stack_encode(s, KK_ENC_JSON), "stack", name, group,
+			  out.cgroup_created, err) < 0)
+		return -1;
 	out.cgroup_exists_post = true;
-	kk_str_set(&s->status.cgroup_path, group);
-	s->status.cgroup_ready = true;
-	s->status.state = KK_STACK_READY;
-	kk_status_stamp(&s->status, KK_STACK_READY);
-	if (kk_local_put(l, &ref, kk_stack_encode(s, KK_ENC_JSON), err) < 0) {
-		kk_err_wrap(err, "create stack `%s`", name);
-		goto undo_cgroup;
-	}
 	out.metadata_exists_post = true;
 	out.created = !out.metadata_exists_pre;
 	out.stack = TAKE_PTR(s);
 	*res = out;
 	return 0;
-
-undo_cgroup:
-	if (made)
-		cgroup_drop(l, group, &(struct kk_err){ 0 });
-	return -1;
 }
 
 int kk_ctl_stack_get(struct kk_local *l, const char *realm_in, const char *space_in,
@@ -1192,71 +1201,32 @@ int kk_ctl_stack_get(struct kk_local *l, const char *realm_in, const char *space
 	cleanup_free char *realm = NULL;
 	cleanup_free char *space = NULL;
 	cleanup_free char *name = NULL;
-	struct kk_stack *s = NULL;
-	int rc;
+	struct kk_store_ref ref;
 
 	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
 	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
-	rc = kk_local_load_stack(l, &(struct kk_store_ref){ realm, space, name, NULL }, &s, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return kk_err_set(err, ENOENT,
-				  "stack \"%s\" not found in realm \"%s\", space \"%s\"", name,
-				  realm, space);
-	res->stack = s;
-	return 0;
+	ref = (struct kk_store_ref){ realm, space, name, NULL };
+	return must_exist(kk_local_load_stack(l, &ref, &res->stack, err), &ref, err);
 }
 
 int kk_ctl_stack_list(struct kk_local *l, const char *realm, const char *space,
 		      struct kk_stack ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_strv_freep) char **realms = NULL;
+	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
 	struct kk_stack **v = NULL;
-	size_t k = 0, cap = 0;
+	size_t k = 0;
 
-	if (realm)
-		kk_strv_push_take(&realms, kk_xstrdup(realm));
-	else if (kk_store_list(l->store, NULL, &realms, err) < 0)
+	if (kk_local_walk(l, &(struct kk_store_ref){ realm, space, NULL, NULL }, 3, false, &w,
+			  err) < 0)
 		return -1;
-	for (size_t i = 0; realms && realms[i]; i++) {
-		cleanup_(kk_strv_freep) char **spaces = NULL;
-
-		if (space)
-			kk_strv_push_take(&spaces, kk_xstrdup(space));
-		else if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realms[i] },
-				       &spaces, err) < 0)
-			goto fail;
-		for (size_t j = 0; spaces && spaces[j]; j++) {
-			cleanup_(kk_strv_freep) char **stacks = NULL;
-			struct kk_store_ref sref = { realms[i], spaces[j], NULL, NULL };
-
-			if (kk_store_list(l->store, &sref, &stacks, err) < 0)
-				goto fail;
-			for (size_t t = 0; stacks && stacks[t]; t++) {
-				struct kk_err e = { 0 };
-				struct kk_stack *s = NULL;
-
-				sref.stack = stacks[t];
-				if (kk_local_load_stack(l, &sref, &s, &e) != 1)
-					continue;
-				if (k == cap) {
-					cap = cap ? cap * 2 : 8;
-					v = realloc(v, cap * sizeof(void *)); /* pointers */
-					if (!v)
-						abort();
-				}
-				v[k++] = s;
-			}
-		}
-	}
+	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* stack pointers */
+	for (size_t i = 0; i < w.n; i++)
+		if (kk_local_load_stack(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
+			k++;
 	*out = v;
 	*n = k;
 	return 0;
-fail:
-	kk_stack_list_free(v, k);
-	return -1;
 }
 
 int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, struct kk_err *err)
@@ -1265,21 +1235,13 @@ int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, stru
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { desired->spec.realm_id, desired->spec.space_id,
 				    desired->meta.name, NULL };
-	struct kk_labels merged = { 0 };
 
-	if (local_instance(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	if (local_lock(l, &held, err) < 0)
 		return -1;
 	if (kk_local_load_stack(l, &ref, &s, err) <= 0)
 		return err->code ? -1
 				 : kk_err_set(err, ENOENT, "stack \"%s\" not found", ref.stack);
-	kk_labels_copy(&merged, &desired->meta.labels);
-	for (size_t i = 0; i < s->meta.labels.n; i++)
-		if (kk_label_is_managed(s->meta.labels.v[i].key) &&
-		    !kk_labels_get(&merged, s->meta.labels.v[i].key))
-			kk_labels_set(&merged, s->meta.labels.v[i].key, s->meta.labels.v[i].value);
-	kk_labels_clear(&s->meta.labels);
-	s->meta.labels = merged;
+	labels_update(&s->meta.labels, &desired->meta.labels);
 	if (desired->spec.id && *desired->spec.id)
 		kk_str_set(&s->spec.id, desired->spec.id);
 	kk_status_stamp(&s->status, KK_STACK_READY);
@@ -1298,12 +1260,8 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	int rc;
 
 	rc = kk_local_load_stack(l, &ref, &s, err);
-	if (rc < 0 && !purge)
+	if (!purge && must_exist(rc, &ref, err) < 0)
 		return -1;
-	if (rc <= 0 && !purge)
-		return kk_err_set(err, ENOENT,
-				  "stack \"%s\" not found in realm \"%s\", space \"%s\"", name,
-				  realm, space);
 	*err = (struct kk_err){ 0 };
 	n_cells = count_children(l, &ref);
 	if (n_cells && !cascade && !force)
@@ -1351,9 +1309,10 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	return 0;
 }
 
-int kk_ctl_stack_delete(struct kk_local *l, const char *realm_in, const char *space_in,
-			const char *name_in, bool force, bool cascade, struct kk_delete_result *res,
-			struct kk_err *err)
+/* delete and purge: the names checked once for both */
+static int stack_remove_checked(struct kk_local *l, const char *realm_in, const char *space_in,
+				const char *name_in, bool force, bool cascade, bool purge,
+				struct kk_delete_result *res, struct kk_err *err)
 {
 	cleanup_free char *realm = NULL;
 	cleanup_free char *space = NULL;
@@ -1362,19 +1321,17 @@ int kk_ctl_stack_delete(struct kk_local *l, const char *realm_in, const char *sp
 	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
 	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
-	return stack_remove(l, realm, space, name, force, cascade, false, res, err);
+	return stack_remove(l, realm, space, name, force, cascade, purge, res, err);
 }
 
-int kk_ctl_stack_purge(struct kk_local *l, const char *realm_in, const char *space_in,
-		       const char *name_in, bool force, bool cascade, struct kk_delete_result *res,
-		       struct kk_err *err)
+int kk_ctl_stack_delete(struct kk_local *l, const char *realm, const char *space, const char *name,
+			bool force, bool cascade, struct kk_delete_result *res, struct kk_err *err)
 {
-	cleanup_free char *realm = NULL;
-	cleanup_free char *space = NULL;
-	cleanup_free char *name = NULL;
+	return stack_remove_checked(l, realm, space, name, force, cascade, false, res, err);
+}
 
-	if (kk_name_validate("stack", name_in, &name, err) < 0 ||
-	    validate3(realm_in, space_in, NULL, &realm, &space, NULL, err) < 0)
-		return -1;
-	return stack_remove(l, realm, space, name, force, cascade, true, res, err);
+int kk_ctl_stack_purge(struct kk_local *l, const char *realm, const char *space, const char *name,
+		       bool force, bool cascade, struct kk_delete_result *res, struct kk_err *err)
+{
+	return stack_remove_checked(l, realm, space, name, force, cascade, true, res, err);
 }

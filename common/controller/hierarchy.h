@@ -65,6 +65,19 @@ int kk_local_load_cell(struct kk_local *l, const struct kk_store_ref *ref, struc
 int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
 		 struct kk_err *err);
 
+/* The store refs `depth` levels down (1 realm, 2 space, 3 stack, 4 cell), in store order: what
+ * the list operations walk. A name set in filter takes that level to that one name, unchecked.
+ * A level that cannot be listed fails the walk, or with skip_bad_leaf is passed over when it
+ * is the last one (cells, as upstream's cell list). The refs point into names. */
+struct kk_ref_walk {
+	struct kk_store_ref *v;
+	size_t n;
+	char **names; /* owned */
+};
+int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int depth,
+		  bool skip_bad_leaf, struct kk_ref_walk *out, struct kk_err *err);
+void kk_ref_walk_clear(struct kk_ref_walk *w);
+
 /* Copies the options; checks suffix and cgroup root as upstream's ConfigureRuntime. */
 int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct kk_err *err);
 void kk_local_free(struct kk_local *l);
