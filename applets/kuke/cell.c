@@ -133,15 +133,8 @@ static void cell_table_add(struct kk_table *t, const struct kk_cell *cell, bool 
 				   ? cell->status.ip_address
 				   : "-";
 	if (show_controllers) {
-		if (st->subtree_controllers.n) {
-			char **w = kk_xcalloc(st->subtree_controllers.n + 1, sizeof(*w));
-
-			memcpy(w, st->subtree_controllers.v,
-			       st->subtree_controllers.n * sizeof(*w));
-			ctrls = kk_strv_join(w, ",");
-			free(w);
-		}
-		row[n++] = ctrls ? ctrls : "-";
+		ctrls = kuke_controllers_column(&st->subtree_controllers);
+		row[n++] = ctrls;
 	}
 	kk_table_add(t, row);
 }

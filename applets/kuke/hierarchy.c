@@ -261,15 +261,8 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt f
 		}
 		row[j++] = st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-";
 		if (show_controllers) {
-			if (st->subtree_controllers.n) {
-				char **v = kk_xcalloc(st->subtree_controllers.n + 1, sizeof(*v));
-
-				memcpy(v, st->subtree_controllers.v,
-				       st->subtree_controllers.n * sizeof(*v));
-				ctrls = kk_strv_join(v, ",");
-				free(v);
-			}
-			row[j++] = ctrls ? ctrls : "-";
+			ctrls = kuke_controllers_column(&st->subtree_controllers);
+			row[j++] = ctrls;
 		}
 		kk_table_add(t, row);
 	}

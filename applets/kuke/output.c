@@ -3,10 +3,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/mem.h"
 #include "common/yaml.h"
 
 int kuke_get_format(const char *s, bool wide_ok, enum kuke_fmt *out, struct kk_err *err)
@@ -35,4 +37,19 @@ void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt)
 				       : kk_yaml_emit(t, 2);
 
 	fputs(s, stdout);
+}
+
+char *kuke_controllers_column(const struct kk_strv *controllers)
+{
+	size_t len = 2;
+	char *out, *p;
+
+	if (controllers->n == 0)
+		return kk_xstrdup("-");
+	for (size_t i = 0; i < controllers->n; i++)
+		len += strlen(controllers->v[i]) + 1;
+	p = out = kk_xmalloc(len);
+	for (size_t i = 0; i < controllers->n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", controllers->v[i]);
+	return out;
 }

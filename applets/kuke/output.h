@@ -24,6 +24,10 @@ static inline enum kk_enc_mode kuke_fmt_mode(enum kuke_fmt f)
 	return f == KUKE_FMT_JSON ? KK_ENC_JSON : KK_ENC_YAML;
 }
 
+/* The CONTROLLERS column of a status: its subtreeControllers comma-joined, "-" when there
+ * are none. A new string. */
+char *kuke_controllers_column(const struct kk_strv *controllers);
+
 /* t as indented JSON (KUKE_FMT_JSON) or as YAML (anything else), on stdout. */
 void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt);
 
