@@ -345,11 +345,7 @@ static void take_containers(struct kk_local *l, struct kk_cell_env *e,
 		kk_str_set(&c->stack_id, e->stack);
 		kk_str_set(&c->cell_id, e->cell->spec.id);
 	}
-	kk_rt_cell_paths_clear(&e->paths);
-	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
-			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
-			      &e->rc, &e->paths);
+	kk_cell_env_rederive(l, e);
 }
 
 /* Start the cell and write its metadata with the status the start reports. */

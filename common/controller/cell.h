@@ -22,7 +22,7 @@ struct kk_cell_create_result {
 	bool started;
 	bool created;
 	bool root_container_exists_pre; /* the root's containerd container was there before */
-	char ip[INET_ADDRSTRLEN]; /* the cell IP, "" if none */
+	char ip[INET_ADDRSTRLEN];       /* the cell IP, "" if none */
 };
 struct kk_cell_get_result {
 	struct kk_cell *cell; /* owned; status refreshed from containerd (not persisted) */
@@ -30,10 +30,10 @@ struct kk_cell_get_result {
 };
 /* What an update changed, as `kuke apply` reports it (reference CLI §3.3, §10.2). */
 struct kk_cell_update_result {
-	char **changes;      /* NULL: nothing changed (apply prints `unchanged`) */
-	char **detail_keys;  /* parallel to detail_values: apply's Details map */
+	char **changes;     /* NULL: nothing changed (apply prints `unchanged`) */
+	char **detail_keys; /* parallel to detail_values: apply's Details map */
 	char **detail_values;
-	bool details_set;    /* Details is a map (maybe empty) rather than null */
+	bool details_set; /* Details is a map (maybe empty) rather than null */
 };
 void kk_cell_create_result_clear(struct kk_cell_create_result *r);
 void kk_cell_update_result_clear(struct kk_cell_update_result *r);
@@ -66,20 +66,18 @@ void kk_cell_list_free(struct kk_cell **v, size_t n);
  *  - otherwise nothing is done and res->changes stays NULL. */
 int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 		       struct kk_cell_update_result *res, struct kk_err *err);
-int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space,
-		      const char *stack, const char *name, struct kk_err *err);
+int kk_ctl_cell_start(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		      const char *name, struct kk_err *err);
 int kk_ctl_cell_stop(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		     const char *name, struct kk_err *err);
 int kk_ctl_cell_kill(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		     const char *name, struct kk_err *err);
 /* Runtime delete (tasks, containers, CNI DEL, cgroup), then the metadata. */
-int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space,
-		       const char *stack, const char *name, struct kk_delete_result *res,
-		       struct kk_err *err);
+int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		       const char *name, struct kk_delete_result *res, struct kk_err *err);
 /* Delete ignoring errors, plus orphans, CNI cache and IPs; works without metadata. */
-int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space,
-		      const char *stack, const char *name, struct kk_delete_result *res,
-		      struct kk_err *err);
+int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, const char *stack,
+		      const char *name, struct kk_delete_result *res, struct kk_err *err);
 
 /* Copy a container's log (<cell dir>/<container>/log) to fd; container NULL: the first
  * non-root container, else the root. With follow, keep copying appended output until

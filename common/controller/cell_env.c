@@ -104,11 +104,17 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 	if (l->cni_cache_dir)
 		e->cni.cache_dir = l->cni_cache_dir;
 	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
+	kk_cell_env_rederive(l, e);
+	return 0;
+}
+
+void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)
+{
+	kk_rt_cell_paths_clear(&e->paths);
 	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
 			      e->s ? e->s->spec.defaults_container : NULL,
 			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
 			      &e->rc, &e->paths);
-	return 0;
 }
 
 /* Load an existing cell and its runtime. */

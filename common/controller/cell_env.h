@@ -36,6 +36,9 @@ int kk_cell_env_names(struct kk_cell_env *e, const char *realm, const char *spac
 /* Load realm and space (namespace, defaults) and connect to containerd in the realm's
  * namespace; e->cell must be set. */
 int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);
+/* Derive e->rc (and e->paths) again from e->cell, after its spec changed: e->rc points
+ * into the cell's container array. */
+void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e);
 /* Names, then the stored cell (must_exist: ENOENT when absent, else a bare cell), then
  * kk_cell_prepare and kk_cell_env_runtime. */
 int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,

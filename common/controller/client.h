@@ -38,8 +38,8 @@ struct kk_client_ops {
 			    struct kk_space_create_result *res, struct kk_err *err);
 	int (*space_get)(struct kk_client *c, const char *realm, const char *name,
 			 struct kk_space_get_result *res, struct kk_err *err);
-	int (*space_list)(struct kk_client *c, const char *realm, struct kk_space ***out,
-			  size_t *n, struct kk_err *err);
+	int (*space_list)(struct kk_client *c, const char *realm, struct kk_space ***out, size_t *n,
+			  struct kk_err *err);
 	int (*space_update)(struct kk_client *c, const struct kk_space *desired,
 			    struct kk_err *err);
 	int (*space_delete)(struct kk_client *c, const char *realm, const char *name, bool force,

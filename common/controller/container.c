@@ -111,15 +111,6 @@ static void spec_remove(struct kk_cell_spec *s, size_t i)
 }
 
 /* Derive the runtime view again after the spec changed. */
-static void rederive(struct kk_local *l, struct kk_cell_env *e)
-{
-	kk_rt_cell_paths_clear(&e->paths);
-	kk_rt_cell_from_model(e->cell, l->run_path, l->cgroup_root,
-			      e->s ? e->s->spec.defaults_container : NULL,
-			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
-			      &e->rc, &e->paths);
-}
-
 /* Write the root container the runtime runs by default into the spec (upstream persists
  * it: id `root`, `sleep infinity`), so adding containers never changes which image it is. */
 static void root_materialize(struct kk_local *l, struct kk_cell_env *e)
@@ -153,7 +144,7 @@ static void root_materialize(struct kk_local *l, struct kk_cell_env *e)
 				     &r->containerd_id, &(struct kk_err){ 0 });
 	kk_str_set(&s->root_container_id, KK_RT_ROOT_ID);
 	if (e->paths.cell_dir)
-		rederive(l, e); /* e->rc pointed into the old array */
+		kk_cell_env_rederive(l, e); /* e->rc pointed into the old array */
 }
 
 /* Status from containerd (Unknown when it fails), then metadata.json. */
@@ -396,7 +387,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 		out.container_exists_pre = true;
 		out.started = running;
 		if (running && !is_root(&e.cell->spec, name)) {
-			rederive(l, &e);
+			kk_cell_env_rederive(l, &e);
 			if (kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0) {
 				kk_err_wrap(err, "failed to start container %s", name);
 				goto out;
@@ -423,7 +414,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 		s->containerd_id = NULL;
 		kk_naming_containerd_id(e.space, e.stack, kk_str(e.cell->spec.id), name,
 					&s->containerd_id, &(struct kk_err){ 0 });
-		rederive(l, &e);
+		kk_cell_env_rederive(l, &e);
 		if (validate_one(&e, s, err) < 0 || image_check(&e, s->image, err) < 0 ||
 		    (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0)) {
 			kk_err_wrap(err, "failed to create container %s", name);
@@ -644,14 +635,14 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 		goto out;
 	/* check the new spec before the old container goes */
 	kk_container_spec_copy(&e.cell->spec.containers[at], &want);
-	rederive(l, &e);
+	kk_cell_env_rederive(l, &e);
 	if (validate_one(&e, &e.cell->spec.containers[at], err) < 0 ||
 	    image_check(&e, want.image, err) < 0) {
 		kk_err_wrap(err, "update container %s", name);
 		goto out;
 	}
 	kk_container_spec_copy(&e.cell->spec.containers[at], &old);
-	rederive(l, &e);
+	kk_cell_env_rederive(l, &e);
 	root_pid(&e, &pid);
 	running = pid != 0;
 	if (kk_rt_cell_container_delete(&e.rt, &e.rc, name, err) < 0) {
@@ -659,12 +650,12 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 		goto out;
 	}
 	kk_container_spec_copy(&e.cell->spec.containers[at], &want);
-	rederive(l, &e);
+	kk_cell_env_rederive(l, &e);
 	if (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0) {
 		kk_err_wrap(err, "update container %s", name);
 		/* put the old one back as it was */
 		kk_container_spec_copy(&e.cell->spec.containers[at], &old);
-		rederive(l, &e);
+		kk_cell_env_rederive(l, &e);
 		kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, &(struct kk_err){ 0 });
 		goto out;
 	}
@@ -730,7 +721,6 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	    open_cell(l, &e, realm, space, stack, cell, MISSING_IN_STACK, err) < 0)
 		goto out;
 	root_materialize(l, &e);
-	rederive(l, &e);
 	at = find_index(&e.cell->spec, name);
 	if (at >= 0 && is_root(&e.cell->spec, name)) {
 		refuse_root(&e, op, err);
@@ -785,7 +775,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		kk_rm_rf(dir, &(struct kk_err){ 0 });
 		if (at >= 0) {
 			spec_remove(&e.cell->spec, (size_t)at);
-			rederive(l, &e);
+			kk_cell_env_rederive(l, &e);
 			if (res)
 				res->metadata_deleted = true;
 		}
