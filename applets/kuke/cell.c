@@ -21,6 +21,7 @@
 #include "common/table.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
+#include "common/runtime/runtime.h"
 #include "applets/kuke/opts.h"
 #include "applets/kuke/output.h"
 
@@ -92,7 +93,7 @@ int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err 
 	req.spec.realm_id = (char *)kuke_or_default(f.realm);
 	req.spec.space_id = (char *)kuke_or_default(f.space);
 	req.spec.stack_id = (char *)kuke_or_default(f.stack);
-	if (kuke_client_open(ctx, &c, err) < 0 || c->ops->cell_create(c, &req, true, &r, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
 	       r.cell->spec.realm_id, r.cell->spec.space_id, r.cell->spec.stack_id);
@@ -157,8 +158,9 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
-	struct kk_cell **v = NULL;
-	size_t n = 0;
+	struct kk_list_result lr = { 0 };
+	struct kk_cell **v;
+	size_t n;
 
 	if (parse("get", &argc, argv, &f, err) < 0 ||
 	    kuke_get_format(f.output, true, &fmt, err) < 0)
@@ -172,8 +174,12 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		struct kk_cell_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
 
-		if (c->ops->cell_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
-				     kuke_or_default(f.stack), f.name, &r, err) < 0)
+		if (kk_call_cell_get(c,
+				     &(struct kk_ref){ .realm = kuke_or_default(f.realm),
+						       .space = kuke_or_default(f.space),
+						       .stack = kuke_or_default(f.stack),
+						       .name = f.name },
+				     &r, err) < 0)
 			return -1;
 		if (fmt == KUKE_FMT_WIDE) {
 			t = cell_table_new(true, f.show_controllers);
@@ -187,9 +193,12 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		kk_cell_get_result_clear(&r);
 		return 0;
 	}
-	if (c->ops->cell_list(c, kuke_or_null(f.realm), kuke_or_null(f.space),
-			      kuke_or_null(f.stack), &v, &n, err) < 0)
+	if (kk_call_cell_list(c,
+			      &(struct kk_ref){ .realm = f.realm, .space = f.space, .stack = f.stack },
+			      &lr, err) < 0)
 		return -1;
+	v = lr.v.cells;
+	n = lr.n;
 	if (fmt != KUKE_FMT_TABLE && fmt != KUKE_FMT_WIDE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
@@ -204,7 +213,7 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f.show_controllers);
 		kk_table_print(t, stdout);
 	}
-	kk_cell_list_free(v, n);
+	kk_list_result_clear(&lr);
 	return 0;
 }
 
@@ -214,11 +223,13 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 {
 	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
 	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
+	static const enum kk_op_id ids[] = { KK_OP_StartCell, KK_OP_StopCell, KK_OP_KillCell,
+					     KK_OP_DeleteCell, KK_OP_PurgeCell };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct kk_delete_result r = { 0 };
+	union kuke_act_reply reply = { 0 };
 	struct flags f = { 0 };
 	const char *realm, *space, *stack;
-	int rc = -1;
+	int rc;
 
 	if (parse(verb[op], &argc, argv, &f, err) < 0 || want_one(&f, verb[op], err) < 0)
 		return -1;
@@ -227,30 +238,15 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 	stack = kuke_or_default(f.stack);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	switch (op) {
-	case OP_START:
-		rc = c->ops->cell_start(c, realm, space, stack, f.name, err);
-		break;
-	case OP_STOP:
-		rc = c->ops->cell_stop(c, realm, space, stack, f.name, err);
-		break;
-	case OP_KILL:
-		rc = c->ops->cell_kill(c, realm, space, stack, f.name, err);
-		break;
-	case OP_DELETE:
-		rc = c->ops->cell_delete(c, realm, space, stack, f.name, &r, err);
-		break;
-	case OP_PURGE:
-		rc = c->ops->cell_purge(c, realm, space, stack, f.name, &r, err);
-		break;
-	}
-	if (rc == 0) {
-		printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
-		if (op == OP_PURGE)
-			kuke_print_purged(r.purged);
-	}
-	kk_delete_result_clear(&r);
-	return rc;
+	rc = kk_client_call(c, ids[op], &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .name = f.name },
+			    &reply, err);
+	if (rc < 0)
+		return -1;
+	printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
+	if (op == OP_PURGE)
+		kuke_print_purged(reply.deleted.purged);
+	kk_ops[ids[op]].reply_clear(&reply);
+	return 0;
 }
 
 int kuke_start_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
@@ -291,6 +287,7 @@ int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	const char *realm = NULL, *space = NULL, *stack = NULL, *container = NULL;
 	bool follow = false;
+	struct kk_log_result lr = { 0 };
 	const struct kuke_opt opts[] = {
 		{ "realm", 0, KUKE_OPT_STRING, &realm },
 		{ "space", 0, KUKE_OPT_STRING, &space },
@@ -313,9 +310,16 @@ int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	sigaddset(&block, SIGTERM);
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
-	rc = c->ops->cell_log(c, kuke_or_default(realm), kuke_or_default(space),
-			      kuke_or_default(stack), argv[1], container, STDOUT_FILENO, follow,
-			      log_stop, NULL, err);
+	rc = kk_call_container_log(c,
+				   &(struct kk_ref){ .realm = kuke_or_default(realm), .space = kuke_or_default(space), .stack = kuke_or_default(stack), .cell = argv[1], .name = container },
+				   &lr, err);
+	if (rc == 0) {
+		int64_t pos = 0;
+
+		rc = kk_rt_log_copy(lr.log_path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
+				    err);
+		kk_log_result_clear(&lr);
+	}
 	if (follow) {
 		struct timespec now = { 0 };
 

@@ -10,4 +10,10 @@
  * come from KUKEON_CGROUP_ROOT / KUKEON_CGROUP_MOUNT when set (docs/compat.md). */
 int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err);
 
+/* The reply of a start/stop/kill/delete/purge row, whichever was called. */
+union kuke_act_reply {
+	struct kk_action_result action;
+	struct kk_delete_result deleted;
+};
+
 #endif

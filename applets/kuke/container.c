@@ -427,7 +427,7 @@ int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk
 	req.spec.stack_id = kk_xstrdup(kuke_or_default(f.stack));
 	req.spec.cell_id = kk_xstrdup(cell);
 	if (build_request(&f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
-	    c->ops->container_create(c, &req, &r, err) < 0)
+	    kk_call_container_create(c, &(struct kk_doc){ KK_KIND_CONTAINER, { .container = &req } }, &r, err) < 0)
 		goto out;
 	printf("Container \"%s\" (ID: \"%s\") in cell \"%s\" (realm \"%s\", space \"%s\", stack "
 	       "\"%s\")\n",
@@ -459,6 +459,7 @@ static void append_q(char **buf, const char *label, const char *v)
 /* "Hint: cell "c" exists in realm "r" space "s" stack "t"[; ...] — ..." or NULL. */
 static char *scope_hint(struct kk_client *c, const char *space, const char *stack, const char *cell)
 {
+	cleanup_(kk_list_result_clear) struct kk_list_result lr = { 0 };
 	struct kk_container **all = NULL;
 	char **locs = NULL;
 	cleanup_free char *what = NULL;
@@ -469,8 +470,10 @@ static char *scope_hint(struct kk_client *c, const char *space, const char *stac
 
 	if (!cell && !stack && !space)
 		return NULL;
-	if (c->ops->container_list(c, NULL, NULL, NULL, NULL, &all, &n, &(struct kk_err){ 0 }) < 0)
+	if (kk_call_container_list(c, &(struct kk_ref){ 0 }, &lr, &(struct kk_err){ 0 }) < 0)
 		return NULL;
+	all = lr.v.containers;
+	n = lr.n;
 	for (size_t i = 0; i < n; i++) {
 		const struct kk_container_spec *s = &all[i]->spec;
 		cleanup_free char *r = NULL, *sp = NULL, *st = NULL;
@@ -489,7 +492,7 @@ static char *scope_hint(struct kk_client *c, const char *space, const char *stac
 		else
 			kk_strv_push_take(&locs, loc);
 	}
-	kk_container_list_free(all, n);
+	
 	if (!locs)
 		return NULL;
 	kk_strv_sort(locs);
@@ -512,6 +515,7 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	struct kk_container **v = NULL;
+	struct kk_list_result lr = { 0 };
 	cleanup_free char *name = NULL;
 	size_t n = 0;
 	const char *realm, *space, *stack, *cell;
@@ -534,8 +538,9 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		if (!cell)
 			return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 		if (kuke_client_open(ctx, &c, err) < 0 ||
-		    c->ops->container_get(c, kuke_or_default(realm), kuke_or_default(space),
-					  kuke_or_default(stack), cell, name, &r, err) < 0)
+		    kk_call_container_get(c,
+					  &(struct kk_ref){ .realm = kuke_or_default(realm), .space = kuke_or_default(space), .stack = kuke_or_default(stack), .cell = cell, .name = name },
+					  &r, err) < 0)
 			return -1;
 		tree = kk_container_encode(r.container, kuke_fmt_mode(fmt));
 		kuke_print_tree(tree, fmt); /* a single document: YAML unless json */
@@ -543,8 +548,10 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		return 0;
 	}
 	if (kuke_client_open(ctx, &c, err) < 0 ||
-	    c->ops->container_list(c, realm, space, stack, cell, &v, &n, err) < 0)
+	    kk_call_container_list(c, &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .cell = cell }, &lr, err) < 0)
 		return -1;
+	v = lr.v.containers;
+	n = lr.n;
 	if (fmt != KUKE_FMT_TABLE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
 
@@ -591,7 +598,7 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		}
 		kk_table_print(t, stdout);
 	}
-	kk_container_list_free(v, n);
+	kk_list_result_clear(&lr);
 	return 0;
 }
 
@@ -603,13 +610,16 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 {
 	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
 	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
+	static const enum kk_op_id ids[] = { KK_OP_StartContainer, KK_OP_StopContainer,
+					     KK_OP_KillContainer, KK_OP_DeleteContainer,
+					     KK_OP_PurgeContainer };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct kk_delete_result r = { 0 };
+	union kuke_act_reply reply = { 0 };
 	struct flags f = { 0 };
 	const char *realm, *space, *stack;
 	cleanup_free char *cell = NULL;
 	cleanup_free char *name = NULL;
-	int rc = -1;
+	int rc;
 
 	if (parse(verb[op], &argc, argv, &f, err) < 0)
 		return -1;
@@ -625,30 +635,15 @@ static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct k
 		return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	switch (op) {
-	case OP_START:
-		rc = c->ops->container_start(c, realm, space, stack, cell, name, err);
-		break;
-	case OP_STOP:
-		rc = c->ops->container_stop(c, realm, space, stack, cell, name, err);
-		break;
-	case OP_KILL:
-		rc = c->ops->container_kill(c, realm, space, stack, cell, name, err);
-		break;
-	case OP_DELETE:
-		rc = c->ops->container_delete(c, realm, space, stack, cell, name, &r, err);
-		break;
-	case OP_PURGE:
-		rc = c->ops->container_purge(c, realm, space, stack, cell, name, &r, err);
-		break;
-	}
-	if (rc == 0) {
-		printf("%s container \"%s\" from cell \"%s\"\n", done[op], name, cell);
-		if (op == OP_PURGE)
-			kuke_print_purged(r.purged);
-	}
-	kk_delete_result_clear(&r);
-	return rc;
+	rc = kk_client_call(c, ids[op], &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .cell = cell, .name = name },
+			    &reply, err);
+	if (rc < 0)
+		return -1;
+	printf("%s container \"%s\" from cell \"%s\"\n", done[op], name, cell);
+	if (op == OP_PURGE)
+		kuke_print_purged(reply.deleted.purged);
+	kk_ops[ids[op]].reply_clear(&reply);
+	return 0;
 }
 
 int kuke_start_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)

@@ -121,7 +121,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 					.spec.namespace_ = (char *)f.namespace_ };
 		struct kk_realm_create_result r = { 0 };
 
-		if (c->ops->realm_create(c, &req, true, &r, err) < 0)
+		if (kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, err) < 0)
 			return -1;
 		if (ctx->no_daemon && r.ns_created)
 			printf("Creating containerd namespace '%s'\n", r.realm->spec.namespace_);
@@ -140,7 +140,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		struct kk_space_create_result r = { 0 };
 		cleanup_free char *network = NULL;
 
-		if (c->ops->space_create(c, &req, true, &r, err) < 0)
+		if (kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &req } }, &r, err) < 0)
 			return -1;
 		kk_naming_network(r.space->spec.realm_id, r.space->meta.name, &network, err);
 		if (ctx->no_daemon && r.cni_created)
@@ -160,7 +160,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 					.spec.space_id = (char *)kuke_or_default(f.space) };
 		struct kk_stack_create_result r = { 0 };
 
-		if (c->ops->stack_create(c, &req, true, &r, err) < 0)
+		if (kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &req } }, &r, err) < 0)
 			return -1;
 		printf("Stack \"%s\" (realm \"%s\", space \"%s\")\n", r.stack->meta.name,
 		       r.stack->spec.realm_id, r.stack->spec.space_id);
@@ -274,8 +274,8 @@ static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct 
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
-	void **docs = NULL;
-	size_t n = 0;
+	struct kk_list_result lr = { 0 };
+	struct kk_ref ref = { 0 };
 	int rc;
 
 	if (parse("get", k, &argc, argv, &f, err) < 0 || want_at_most_one(&f, "get", k, err) < 0 ||
@@ -287,46 +287,38 @@ static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct 
 		if (k == REALM) {
 			struct kk_realm_get_result r = { 0 };
 
-			if (c->ops->realm_get(c, f.name, &r, err) < 0)
+			if (kk_call_realm_get(c, &(struct kk_ref){ .name = f.name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.realm, fmt);
 			kk_realm_get_result_clear(&r);
 		} else if (k == SPACE) {
 			struct kk_space_get_result r = { 0 };
 
-			if (c->ops->space_get(c, kuke_or_default(f.realm), f.name, &r, err) < 0)
+			if (kk_call_space_get(c, &(struct kk_ref){ .realm = kuke_or_default(f.realm), .name = f.name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.space, fmt);
 			kk_space_get_result_clear(&r);
 		} else {
 			struct kk_stack_get_result r = { 0 };
 
-			if (c->ops->stack_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
-					      f.name, &r, err) < 0)
+			if (kk_call_stack_get(c, &(struct kk_ref){ .realm = kuke_or_default(f.realm), .space = kuke_or_default(f.space), .name = f.name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.stack, fmt);
 			kk_stack_get_result_clear(&r);
 		}
 		return 0;
 	}
+	ref = (struct kk_ref){ .realm = f.realm, .space = f.space };
 	if (k == REALM)
-		rc = c->ops->realm_list(c, (struct kk_realm ***)&docs, &n, err);
+		rc = kk_call_realm_list(c, &ref, &lr, err);
 	else if (k == SPACE)
-		rc = c->ops->space_list(c, f.realm && *f.realm ? f.realm : NULL,
-					(struct kk_space ***)&docs, &n, err);
+		rc = kk_call_space_list(c, &ref, &lr, err);
 	else
-		rc = c->ops->stack_list(c, f.realm && *f.realm ? f.realm : NULL,
-					f.space && *f.space ? f.space : NULL,
-					(struct kk_stack ***)&docs, &n, err);
+		rc = kk_call_stack_list(c, &ref, &lr, err);
 	if (rc < 0)
 		return -1;
-	print_list(k, docs, n, fmt, f.show_controllers);
-	if (k == REALM)
-		kk_realm_list_free((struct kk_realm **)docs, n);
-	else if (k == SPACE)
-		kk_space_list_free((struct kk_space **)docs, n);
-	else
-		kk_stack_list_free((struct kk_stack **)docs, n);
+	print_list(k, lr.v.any, lr.n, fmt, f.show_controllers);
+	kk_list_result_clear(&lr);
 	return 0;
 }
 
@@ -353,6 +345,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 	struct kk_delete_result r = { 0 };
 	struct flags f = { 0 };
 	const char *realm, *space;
+	struct kk_ref ref;
 	int rc = -1;
 
 	if (parse(verb, k, &argc, argv, &f, err) < 0 || want_exactly_one(&f, verb, k, err) < 0)
@@ -361,17 +354,18 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 	space = kuke_or_default(f.space);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
+	ref = (struct kk_ref){
+		.realm = realm, .space = space, .name = f.name, .force = f.force, .cascade = f.cascade
+	};
 	switch (k) {
 	case REALM:
-		rc = purge ? c->ops->realm_purge(c, f.name, f.force, f.cascade, &r, err)
-			   : c->ops->realm_delete(c, f.name, f.force, f.cascade, &r, err);
+		rc = purge ? kk_call_realm_purge(c, &ref, &r, err) : kk_call_realm_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
 		printf("%s realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name);
 		break;
 	case SPACE:
-		rc = purge ? c->ops->space_purge(c, realm, f.name, f.force, f.cascade, &r, err)
-			   : c->ops->space_delete(c, realm, f.name, f.force, f.cascade, &r, err);
+		rc = purge ? kk_call_space_purge(c, &ref, &r, err) : kk_call_space_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
 		printf("%s space \"%s\" from realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name,
@@ -383,10 +377,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 			       r.cni_deleted ? "true" : "false");
 		break;
 	case STACK:
-		rc = purge ? c->ops->stack_purge(c, realm, space, f.name, f.force, f.cascade, &r,
-						 err)
-			   : c->ops->stack_delete(c, realm, space, f.name, f.force, f.cascade, &r,
-						  err);
+		rc = purge ? kk_call_stack_purge(c, &ref, &r, err) : kk_call_stack_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
 		printf("%s stack \"%s\" from space \"%s\"\n", purge ? "Purged" : "Deleted", f.name,

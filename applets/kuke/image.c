@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "common/table.h"
 #include "common/yaml.h"
+#include "applets/kuke/client.h"
 #include "applets/kuke/opts.h"
 
 struct image_flags {
@@ -108,8 +109,7 @@ static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
 
 int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path,
-			      .containerd_socket = ctx->containerd_socket };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct image_flags f = { 0 };
 	struct kk_image_load_result res = { 0 };
 	struct kk_image_load_req req = { 0 };
@@ -159,7 +159,9 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	req.realm = f.realm;
 	req.fd = fd;
 	req.platform = f.platform;
-	rc = kk_ctl_image_load(&ctl, &req, &res, err);
+	rc = kuke_client_open(ctx, &c, err);
+	if (rc == 0)
+		rc = kk_call_image_load(c, &req, &res, err);
 	if (docker > 0) {
 		struct kk_err derr = { 0 };
 
@@ -317,8 +319,7 @@ static void print_tree(cJSON *tree, enum out_format fmt)
 
 int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path,
-			      .containerd_socket = ctx->containerd_socket };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	enum out_format fmt = OUT_DEFAULT;
@@ -335,7 +336,9 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 	if (f.pos && f.pos[strspn(f.pos, " \t\n")]) {
 		struct kk_image_info info = { 0 };
 
-		if (kk_ctl_image_get(&ctl, &req, &info, err) < 0) {
+		if (kuke_client_open(ctx, &c, err) < 0)
+			return -1;
+		if (kk_call_image_get(c, &req, &info, err) < 0) {
 			if (err->code == ENOENT && !strstr(err->msg, "realm not found"))
 				return kk_err_set(err, ENOENT,
 						  "image \"%s\" not found in realm \"%s\": image "
@@ -352,7 +355,9 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 	struct kk_image_list_result res = { 0 };
 
-	if (kk_ctl_image_list(&ctl, &req, &res, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	if (kk_call_image_list(c, &req, &res, err) < 0)
 		return kk_err_wrap(err, "image get");
 	if (fmt == OUT_DEFAULT || fmt == OUT_TABLE) {
 		if (res.n == 0)
@@ -372,8 +377,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path,
-			      .containerd_socket = ctx->containerd_socket };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct image_flags f = { 0 };
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };
@@ -385,7 +389,9 @@ int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err
 				  f.n_pos);
 	req.realm = f.realm;
 	req.ref = f.pos;
-	if (kk_ctl_image_delete(&ctl, &req, &res, err) < 0) {
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	if (kk_call_image_delete(c, &req, &res, err) < 0) {
 		if (err->code == ENOENT && !strstr(err->msg, "realm not found"))
 			return kk_err_set(err, ENOENT,
 					  "image \"%s\" not found in realm \"%s\": image not found",

@@ -425,8 +425,9 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	if (kuke_client_open(ctx, &c, err) < 0)
 		goto out;
 
-	if (c->ops->cell_get(c, doc->spec.realm_id, doc->spec.space_id, doc->spec.stack_id,
-			     doc->meta.name, &g, err) == 0) {
+	if (kk_call_cell_get(c,
+			     &(struct kk_ref){ .realm = doc->spec.realm_id, .space = doc->spec.space_id, .stack = doc->spec.stack_id, .name = doc->meta.name },
+			     &g, err) == 0) {
 		cleanup_(kk_strv_freep) char **diff = diverged(&g.cell->spec, &doc->spec);
 
 		if (diff) {
@@ -453,7 +454,7 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		goto out;
 	}
 	*err = (struct kk_err){ 0 };
-	if (c->ops->cell_create(c, doc, true, &r, err) < 0)
+	if (kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = (struct kk_cell *)doc } }, &r, err) < 0)
 		goto out;
 	s = (struct summary){
 		.cell = r.cell,

@@ -6,14 +6,14 @@
 
 #include "applets/applets.h"
 #include "applets/kuke/opts.h"
-#include "common/controller/controller.h"
+#include "applets/kuke/client.h"
+#include "common/cleanup.h"
 
 /* `kuke version` prints the version line alone, as upstream does; --containerd adds a
  * line with the version of the containerd behind --containerd-socket. */
 int kuke_version(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 {
-	struct kk_ctl ctl = { .run_path = ctx->run_path,
-			      .containerd_socket = ctx->containerd_socket };
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_ctl_containerd_version v = { 0 };
 	bool with_containerd = false;
 	const struct kuke_opt opts[] = {
@@ -28,7 +28,8 @@ int kuke_version(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err
 		printf("%s\n", kk_version);
 		return 0;
 	}
-	if (kk_ctl_containerd_version(&ctl, &v, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0 ||
+	    kk_call_containerd_version(c, &(struct kk_no_args){ 0 }, &v, err) < 0)
 		return kk_err_wrap(err, "version");
 	printf("%s\ncontainerd %s %s\n", kk_version, v.version, v.revision);
 	kk_ctl_containerd_version_clear(&v);

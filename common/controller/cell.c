@@ -623,15 +623,14 @@ int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, 
 	return cell_remove(l, true, realm, space, stack, name, res, err);
 }
 
-int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, const char *stack,
-		    const char *name, const char *container, int fd, bool follow,
-		    bool (*stop)(void *), void *arg, struct kk_err *err)
+int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *space,
+			 const char *stack, const char *name, const char *container, char **out,
+			 struct kk_err *err)
 {
 	struct kk_cell_env e = { 0 };
 	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 	const char *c = container && *container ? container : NULL;
-	int64_t pos = 0;
 	int rc = -1;
 
 	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0)
@@ -683,7 +682,8 @@ int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, co
 			   e.name, c, path);
 		goto out;
 	}
-	rc = kk_rt_log_copy(path, fd, &pos, follow, 200, stop, arg, err);
+	*out = TAKE_PTR(path);
+	rc = 0;
 out:
 	kk_cell_env_clear(&e);
 	return rc;

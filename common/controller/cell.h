@@ -79,11 +79,10 @@ int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space,
 int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		      const char *name, struct kk_delete_result *res, struct kk_err *err);
 
-/* Copy a container's log (<cell dir>/<container>/log) to fd; container NULL: the first
- * non-root container, else the root. With follow, keep copying appended output until
- * stop(arg) returns true (NULL: never). */
-int kk_ctl_cell_log(struct kk_local *l, const char *realm, const char *space, const char *stack,
-		    const char *name, const char *container, int fd, bool follow,
-		    bool (*stop)(void *), void *arg, struct kk_err *err);
+/* Where a container's log is (<cell dir>/<container>/log); container NULL or "": the one
+ * non-root container (several: "multiple attachable containers ..."). *out is new. */
+int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *space,
+			 const char *stack, const char *name, const char *container, char **out,
+			 struct kk_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/controller/namespace.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/codec.h"
@@ -80,20 +81,15 @@ int kk_cell_env_names(struct kk_cell_env *e, const char *realm, const char *spac
  * namespace; e->cell must be set. */
 int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err)
 {
-	const char *ns;
+	cleanup_free char *ns = NULL;
 	int rc;
 
 	rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = e->realm }, &e->r, err);
 	if (rc < 0)
 		return -1;
-	ns = rc == 1 && e->r->spec.namespace_ && *e->r->spec.namespace_ ? e->r->spec.namespace_
-									: NULL;
-	{
-		cleanup_free char *fallback = kk_xasprintf("%s.%s", e->realm, l->ns_suffix);
-
-		if (ctr_connect(l->containerd_socket, ns ? ns : fallback, &e->conn, err) < 0)
-			return -1;
-	}
+	ns = kk_realm_ns(l, rc == 1 ? e->r : NULL, e->realm);
+	if (ctr_connect(l->containerd_socket, ns, &e->conn, err) < 0)
+		return -1;
 	ctr_set_timeout(e->conn, 60000);
 	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
 				&e->s, err) < 0)

@@ -11,6 +11,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/controller/namespace.h"
 #include "common/gostr.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
@@ -21,27 +22,19 @@
 #include "ctr/image.h"
 #include "kk_config.h"
 
-char *kk_realm_namespace(const char *realm)
-{
-	return kk_xasprintf("%s.%s", realm, CONFIG_DEFAULT_NAMESPACE_SUFFIX);
-}
-
 /* The realm must exist on disk (its metadata.json), checked before any containerd call. */
-static int open_realm(const struct kk_ctl *ctl, const char *realm_in, char **realm, char **ns,
+static int open_realm(struct kk_local *l, const char *realm_in, char **realm, char **ns,
 		      struct ctr_conn **conn, struct kk_err *err)
 {
 	cleanup_free char *r = kk_go_trim_space(realm_in);
-	cleanup_free char *meta = NULL;
 
 	if (!*r)
 		return kk_err_set(err, EINVAL, "realm name is required");
 	if (kk_name_validate("realm", r, NULL, err) < 0)
 		return -1;
-	meta = kk_store_realm_meta_path(ctl->run_path, r);
-	if (access(meta, F_OK) < 0)
-		return kk_err_set(err, ENOENT, "realm not found: %s", r);
-	*ns = kk_realm_namespace(r);
-	if (ctr_connect(ctl->containerd_socket, *ns, conn, err) < 0) {
+	if (kk_realm_ns_load(l, r, ns, err) < 0)
+		return -1;
+	if (ctr_connect(l->containerd_socket, *ns, conn, err) < 0) {
 		free(*ns);
 		*ns = NULL;
 		return -1;
@@ -50,7 +43,7 @@ static int open_realm(const struct kk_ctl *ctl, const char *realm_in, char **rea
 	return 0;
 }
 
-int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
+int kk_op_image_load(struct kk_local *l, const struct kk_image_load_req *req,
 		      struct kk_image_load_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -67,7 +60,7 @@ int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *
 			return -1;
 		opts.platform = &plat;
 	}
-	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	/* a long import must not trip the per-call deadline of a short one */
 	ctr_set_timeout(conn, 10 * 60 * 1000);
@@ -127,7 +120,7 @@ static int info_cmp(const void *a, const void *b)
 		      ((const struct kk_image_info *)b)->name);
 }
 
-int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_list(struct kk_local *l, const struct kk_image_req *req,
 		      struct kk_image_list_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -136,7 +129,7 @@ int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
 	struct ctr_image *list = NULL;
 	size_t n = 0;
 
-	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (ctr_image_list(conn, NULL, &list, &n, err) < 0)
 		return kk_err_wrap(err, "failed to list images");
@@ -181,7 +174,7 @@ static int find_image(struct ctr_conn *conn, const char *ref, struct ctr_image *
 	return kk_err_set(err, ENOENT, "image not found");
 }
 
-int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req,
 		     struct kk_image_info *out, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -190,7 +183,7 @@ int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
 	cleanup_free char *ref = kk_go_trim_space(req->ref);
 	struct ctr_image img = { 0 };
 
-	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to get image");
@@ -213,7 +206,7 @@ void kk_image_info_clear(struct kk_image_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_delete(struct kk_local *l, const struct kk_image_req *req,
 			struct kk_image_delete_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -224,7 +217,7 @@ int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req
 
 	if (!*ref)
 		return kk_err_set(err, ENOENT, "image not found");
-	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
 		return -1;
 	if (find_image(conn, ref, &img, err) < 0)
 		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to delete image");

@@ -11,15 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/controller/controller.h"
+#include "common/controller/hierarchy.h"
 #include "common/err.h"
 
 struct cJSON;
 
 #define KK_DEFAULT_REALM "default"
-
-/* "<realm>.<suffix>"; a new string. */
-char *kk_realm_namespace(const char *realm);
 
 struct kk_image_req {
 	const char *realm; /* trimmed; empty -> "realm name is required" */
@@ -65,21 +62,21 @@ struct kk_image_delete_result {
 	char *ref; /* the record that was deleted */
 };
 
-int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *req,
+int kk_op_image_load(struct kk_local *l, const struct kk_image_load_req *req,
 		      struct kk_image_load_result *res, struct kk_err *err);
 void kk_image_load_result_clear(struct kk_image_load_result *r);
 
-int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_list(struct kk_local *l, const struct kk_image_req *req,
 		      struct kk_image_list_result *res, struct kk_err *err);
 void kk_image_list_result_clear(struct kk_image_list_result *r);
 
 /* Not found: ENOENT, "image not found". A ref is tried as given, then normalised as
  * `kuke create container --image` does (busybox -> docker.io/library/busybox:latest). */
-int kk_ctl_image_get(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req,
 		     struct kk_image_info *out, struct kk_err *err);
 void kk_image_info_clear(struct kk_image_info *info);
 
-int kk_ctl_image_delete(const struct kk_ctl *ctl, const struct kk_image_req *req,
+int kk_op_image_delete(struct kk_local *l, const struct kk_image_req *req,
 			struct kk_image_delete_result *res, struct kk_err *err);
 void kk_image_delete_result_clear(struct kk_image_delete_result *r);
 

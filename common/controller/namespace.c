@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "common/cleanup.h"
+#include "common/controller/hierarchy.h"
+#include "common/mem.h"
+#include "common/store/store.h"
 #include "ctr/image.h"
 
 void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r)
@@ -44,4 +49,24 @@ int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
 	res->failed = rep.failed;
 	res->warnings = rep.warnings;
 	return rc;
+}
+
+char *kk_realm_ns(const struct kk_local *l, const struct kk_realm *r, const char *name)
+{
+	if (r && r->spec.namespace_ && *r->spec.namespace_)
+		return kk_xstrdup(r->spec.namespace_);
+	return kk_xasprintf("%s.%s", name, l->ns_suffix);
+}
+
+int kk_realm_ns_load(struct kk_local *l, const char *name, char **ns, struct kk_err *err)
+{
+	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
+	int rc = kk_local_load_realm(l, &(struct kk_store_ref){ .realm = name }, &r, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kk_err_set(err, ENOENT, "realm not found: %s", name);
+	*ns = kk_realm_ns(l, r, name);
+	return 0;
 }

@@ -9,6 +9,9 @@
 #include "common/controller/controller.h"
 #include "common/err.h"
 
+struct kk_local;
+struct kk_realm;
+
 struct kk_ns_cleanup_result {
 	bool existed, deleted;
 	size_t n_removed, n_failed, n_warnings;
@@ -23,5 +26,12 @@ void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r);
  * not be deleted; *res is filled either way (clear it in both cases). */
 int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
 			     struct kk_ns_cleanup_result *res, struct kk_err *err);
+
+/* The containerd namespace of a realm: its stored spec.namespace, or "<name>.<suffix>" for a
+ * realm without one (r NULL: not stored yet). The one place this is derived. A new string. */
+char *kk_realm_ns(const struct kk_local *l, const struct kk_realm *r, const char *name);
+
+/* Load realm `name` and give its namespace: 0, or ENOENT `realm not found: <name>`. */
+int kk_realm_ns_load(struct kk_local *l, const char *name, char **ns, struct kk_err *err);
 
 #endif

@@ -48,12 +48,11 @@ static void realm_flags(const struct env *e)
 	struct kk_realm_create_result r = { 0 };
 	struct kk_realm_get_result g = { 0 };
 	struct kk_delete_result d = { 0 };
-	struct kk_realm **list = NULL;
-	size_t n = 0;
+	struct kk_list_result list = { 0 };
 	struct kk_err err = { 0 };
 
-	TAP_STR_EQ(c->ops->transport, "in-process");
-	TAP_INT_EQ(c->ops->realm_create(c, &req, true, &r, &err), 0);
+	TAP_STR_EQ(c->t->name, "in-process");
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, &err), 0);
 	TAP_OK(r.created && r.ns_created && r.cgroup_created && r.metadata_exists_post &&
 		       !r.metadata_exists_pre && !r.ns_exists_pre && !r.cgroup_exists_pre,
 	       "new realm: everything created");
@@ -62,23 +61,23 @@ static void realm_flags(const struct env *e)
 	TAP_INT_EQ(r.realm->status.state, KK_REALM_READY);
 	kk_realm_create_result_clear(&r);
 
-	TAP_INT_EQ(c->ops->realm_create(c, &req, true, &r, &err), 0);
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, &err), 0);
 	TAP_OK(!r.created && !r.ns_created && !r.cgroup_created && r.metadata_exists_pre &&
 		       r.ns_exists_pre && r.cgroup_exists_pre,
 	       "second create: everything already existed");
 	kk_realm_create_result_clear(&r);
 
-	TAP_INT_EQ(c->ops->realm_get(c, " unitr ", &g, &err), 0);
+	TAP_INT_EQ(kk_call_realm_get(c, &(struct kk_ref){ .name = " unitr " }, &g, &err), 0);
 	TAP_STR_EQ(g.realm->meta.name, "unitr");
 	kk_realm_get_result_clear(&g);
-	TAP_INT_EQ(c->ops->realm_list(c, &list, &n, &err), 0);
-	TAP_INT_EQ(n, 1);
-	kk_realm_list_free(list, n);
+	TAP_INT_EQ(kk_call_realm_list(c, &(struct kk_ref){ 0 }, &list, &err), 0);
+	TAP_INT_EQ(list.n, 1);
+	kk_list_result_clear(&list);
 
-	TAP_INT_EQ(c->ops->realm_delete(c, "unitr", false, false, &d, &err), 0);
+	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "unitr" }, &d, &err), 0);
 	TAP_OK(d.metadata_deleted && d.cgroup_deleted && d.ns_deleted, "delete: all three went");
 	kk_delete_result_clear(&d);
-	TAP_INT_EQ(c->ops->realm_get(c, "unitr", &g, &err), -1);
+	TAP_INT_EQ(kk_call_realm_get(c, &(struct kk_ref){ .name = "unitr" }, &g, &err), -1);
 	TAP_INT_EQ(err.code, ENOENT);
 	TAP_STR_EQ(err.msg, "realm \"unitr\" not found");
 }
@@ -93,33 +92,32 @@ static void space_and_stack(const struct env *e)
 	struct kk_space_create_result sr = { 0 };
 	struct kk_stack_create_result tr = { 0 };
 	struct kk_delete_result d = { 0 };
-	struct kk_stack **stacks = NULL;
-	size_t n = 0;
+	struct kk_list_result stacks = { 0 };
 	struct kk_err err = { 0 };
 
-	TAP_INT_EQ(c->ops->space_create(c, &space, true, &sr, &err), -1);
+	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } }, &sr, &err), -1);
 	TAP_STR_EQ(err.msg, "realm \"units\" not found");
 	err = (struct kk_err){ 0 };
-	TAP_INT_EQ(c->ops->realm_create(c, &realm, false, &rr, &err), 0);
+	TAP_INT_EQ(kk_ctl_realm_create(c->impl, &realm, false, &rr, &err), 0);
 	TAP_OK(!rr.realm->meta.labels.set, "apply-style create injects no labels");
 	kk_realm_create_result_clear(&rr);
-	TAP_INT_EQ(c->ops->space_create(c, &space, true, &sr, &err), 0);
+	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } }, &sr, &err), 0);
 	TAP_OK(sr.created && sr.cni_created && sr.cgroup_created, "space: all created");
 	TAP_OK(strstr(sr.space->spec.cni_config_path, "/data/units/sp/network.conflist") != NULL,
 	       "cniConfigPath is the conflist file");
 	kk_space_create_result_clear(&sr);
-	TAP_INT_EQ(c->ops->stack_create(c, &stack, true, &tr, &err), 0);
+	TAP_INT_EQ(kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &stack } }, &tr, &err), 0);
 	TAP_STR_EQ(tr.stack->spec.id, "st");
 	TAP_OK(tr.created && tr.cgroup_created, "stack: created");
 	kk_stack_create_result_clear(&tr);
-	TAP_INT_EQ(c->ops->stack_list(c, NULL, NULL, &stacks, &n, &err), 0);
-	TAP_INT_EQ(n, 1);
-	kk_stack_list_free(stacks, n);
+	TAP_INT_EQ(kk_call_stack_list(c, &(struct kk_ref){ 0 }, &stacks, &err), 0);
+	TAP_INT_EQ(stacks.n, 1);
+	kk_list_result_clear(&stacks);
 
-	TAP_INT_EQ(c->ops->realm_delete(c, "units", false, false, &d, &err), -1);
+	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units" }, &d, &err), -1);
 	TAP_INT_EQ(err.code, EBUSY);
 	err = (struct kk_err){ 0 };
-	TAP_INT_EQ(c->ops->realm_delete(c, "units", false, true, &d, &err), 0);
+	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units", .cascade = true }, &d, &err), 0);
 	TAP_INT_EQ(d.n_cascaded, 1);
 	kk_delete_result_clear(&d);
 }
@@ -133,10 +131,10 @@ static void purge_without_metadata(const struct env *e)
 	struct kk_err err = { 0 };
 	cleanup_free char *meta = kk_xasprintf("%s/data/unitp/metadata.json", e->run_path);
 
-	TAP_INT_EQ(c->ops->realm_create(c, &realm, true, &rr, &err), 0);
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } }, &rr, &err), 0);
 	kk_realm_create_result_clear(&rr);
 	unlink(meta);
-	TAP_INT_EQ(c->ops->realm_purge(c, "unitp", false, false, &d, &err), 0);
+	TAP_INT_EQ(kk_call_realm_purge(c, &(struct kk_ref){ .name = "unitp" }, &d, &err), 0);
 	TAP_OK(d.ns_deleted && d.cgroup_deleted, "purge without metadata takes namespace and cgroup");
 	kk_delete_result_clear(&d);
 }
@@ -148,7 +146,7 @@ static void other_cgroup_root_is_refused(const struct env *e)
 	struct kk_realm_create_result rr = { 0 };
 	struct kk_err err = { 0 };
 
-	TAP_INT_EQ(c->ops->realm_create(c, &realm, true, &rr, &err), -1);
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } }, &rr, &err), -1);
 	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s", err.msg);
 }
 
