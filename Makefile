@@ -30,8 +30,8 @@ NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL)
 
 # ---- sources ---------------------------------------------------------------------------
 # the controller drives containerd, so it comes and goes with ctr/
-common_srcs := $(filter-out common/controller/%,$(sort $(wildcard common/*.c common/*/*.c)))
-ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c)))
+common_srcs := $(filter-out common/controller/% common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c,$(sort $(wildcard common/*.c common/*/*.c)))
+ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c) common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c))
 applet_srcs := applets/main.c applets/version.c
 applet_srcs-$(CONFIG_KUKE) += $(sort $(wildcard applets/kuke/*.c))
 applet_srcs-$(CONFIG_KUKEOND) += $(sort $(wildcard applets/kukeond/*.c))

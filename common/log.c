@@ -71,6 +71,7 @@ void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char 
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(log->out); /* one record stays one line when threads log together */
 	fprintf(log->out, "%s %s ", stamp, level_names[level]);
 	put_quoted(log->out, msg);
 	va_start(ap, msg);
@@ -88,4 +89,5 @@ void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char 
 	va_end(ap);
 	fputc('\n', log->out);
 	fflush(log->out);
+	funlockfile(log->out);
 }

@@ -17,4 +17,8 @@ char *kk_xstrndup(const char *s, size_t n) KK_NONNULL_RET;
 /* printf into a new string; free() it. */
 char *kk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) KK_NONNULL_RET;
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #endif

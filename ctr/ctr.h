@@ -31,6 +31,10 @@ struct ctr_conn;
  * connects lazily: an unreachable socket fails the first call, quickly, not here.
  * ns may be NULL for calls that need no namespace. */
 int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struct kk_err *err);
+/* Keep the grpc library initialised between connections (a long-lived process that opens
+ * and closes many): hold once at start, release once at the end. */
+void ctr_library_hold(void);
+void ctr_library_release(void);
 void ctr_disconnect(struct ctr_conn *conn);
 void ctr_disconnectp(struct ctr_conn **conn);
 

@@ -87,6 +87,17 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
 	return 0;
 }
 
+void ctr_library_hold(void)
+{
+	gpr_set_log_function(grpc_log_discard);
+	grpc_init();
+}
+
+void ctr_library_release(void)
+{
+	grpc_shutdown_blocking();
+}
+
 void ctr_disconnect(struct ctr_conn *conn)
 {
 	if (!conn)

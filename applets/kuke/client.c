@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/rpc/client.h"
 #include "common/rpc/host.h"
 
 static const char *env_nonempty(const char *name)
@@ -24,17 +25,19 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
 		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
 	};
+	cleanup_free char *socket_path = NULL;
 
-	/* Without --no-daemon the daemon's address must be one we could dial, as upstream's
-	 * client checks it, even though every operation still runs in-process for now. */
 	if (!ctx->no_daemon) {
-		cleanup_free char *socket_path = NULL;
-
+		/* the address must be one we could dial, as upstream's client checks it */
 		if (kk_rpc_host_parse(ctx->host, &socket_path, err) < 0)
 			return -1;
+		if (!env_nonempty("KUKE_TEST_IN_PROCESS")) {
+			kk_log(&ctx->log, KK_LOG_INFO, "calling kukeond", "socket", socket_path);
+			return kk_client_rpc_new(socket_path, out, err);
+		}
 	}
 	kk_log(&ctx->log, KK_LOG_INFO, "running the controller in-process", "runPath",
 	       ctx->run_path, "containerdSocket", ctx->containerd_socket, "daemon",
-	       ctx->no_daemon ? "off (--no-daemon)" : "not serving this operation yet");
+	       ctx->no_daemon ? "off (--no-daemon)" : "bypassed (KUKE_TEST_IN_PROCESS)");
 	return kk_client_local_new(&opts, out, err);
 }

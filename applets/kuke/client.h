@@ -5,9 +5,11 @@
 #include "applets/kuke/kuke.h"
 #include "common/controller/client.h"
 
-/* Until kukeond serves these operations every command runs the controller in-process
- * (what --no-daemon asks for); only the verbose log says so. The cgroup root and mount
- * come from KUKEON_CGROUP_ROOT / KUKEON_CGROUP_MOUNT when set (docs/compat.md). */
+/* kukeond at --host by default; the controller in this process with --no-daemon. The
+ * test suites set KUKE_TEST_IN_PROCESS to run in-process while everything else behaves as
+ * through the daemon (each test has its own run path; one daemon serves one). In-process,
+ * the cgroup root and mount come from KUKEON_CGROUP_ROOT / KUKEON_CGROUP_MOUNT when set
+ * (docs/compat.md). */
 int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err);
 
 /* The reply of a start/stop/kill/delete/purge row, whichever was called. */

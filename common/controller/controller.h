@@ -8,20 +8,17 @@
 
 #include "common/err.h"
 
-/* Where the controller acts. All strings are borrowed from the caller. */
-struct kk_ctl {
-	const char *run_path;          /* metadata root, e.g. /opt/kukeon */
-	const char *containerd_socket; /* path or unix:// URL */
-};
-
-/* The containerd behind ctl->containerd_socket answers its Version call. */
+/* What the containerd behind the controller answers to its Version call. */
 struct kk_ctl_containerd_version {
 	char *version;  /* owned */
 	char *revision; /* owned */
 };
 
-int kk_ctl_containerd_version(const struct kk_ctl *ctl, struct kk_ctl_containerd_version *out,
-			      struct kk_err *err);
 void kk_ctl_containerd_version_clear(struct kk_ctl_containerd_version *v);
+
+/* A process that serves many calls (kukeond) holds the runtime libraries for its whole life
+ * instead of setting them up and tearing them down with every connection. */
+void kk_runtime_hold(void);
+void kk_runtime_release(void);
 
 #endif

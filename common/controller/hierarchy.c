@@ -634,7 +634,6 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	cleanup_free char *ns = NULL;
 	cleanup_free char *group = NULL;
 	struct kk_ns_cleanup_result cr = { 0 };
-	struct kk_ctl ctl = { .run_path = l->run_path, .containerd_socket = l->containerd_socket };
 	int rc;
 
 	rc = kk_local_load_realm(l, &ref, &r, err);
@@ -670,7 +669,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	if (rc < 0)
 		return kk_err_wrap(err, "failed to %s realm", verb);
 	if (rc == 1) {
-		rc = kk_ctl_namespace_cleanup(&ctl, ns, &cr, err);
+		rc = kk_ctl_namespace_cleanup(l, ns, &cr, err);
 		res->ns_deleted = cr.deleted;
 		if (purge && cr.n_removed)
 			kk_strv_push_take(&res->purged, kk_xstrdup("containerd-resources"));

@@ -27,7 +27,7 @@ void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
+int kk_ctl_namespace_cleanup(const struct kk_local *l, const char *ns,
 			     struct kk_ns_cleanup_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
@@ -35,7 +35,7 @@ int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (ctr_connect(ctl->containerd_socket, ns, &conn, err) < 0)
+	if (ctr_connect(l->containerd_socket, ns, &conn, err) < 0)
 		return kk_err_wrap(err, "clean up namespace `%s`", ns);
 	/* killing tasks and waiting for GC take longer than one ordinary call */
 	ctr_set_timeout(conn, 60 * 1000);

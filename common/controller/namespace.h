@@ -24,7 +24,7 @@ void kk_ns_cleanup_result_clear(struct kk_ns_cleanup_result *r);
 /* Kill and delete tasks, delete containers, leases, images, snapshots (every known
  * snapshotter), content, then the namespace. Fails only when the namespace itself could
  * not be deleted; *res is filled either way (clear it in both cases). */
-int kk_ctl_namespace_cleanup(const struct kk_ctl *ctl, const char *ns,
+int kk_ctl_namespace_cleanup(const struct kk_local *l, const char *ns,
 			     struct kk_ns_cleanup_result *res, struct kk_err *err);
 
 /* The containerd namespace of a realm: its stored spec.namespace, or "<name>.<suffix>" for a

@@ -29,3 +29,13 @@ void kk_ctl_containerd_version_clear(struct kk_ctl_containerd_version *v)
 	free(v->revision);
 	v->version = v->revision = NULL;
 }
+
+void kk_runtime_hold(void)
+{
+	ctr_library_hold();
+}
+
+void kk_runtime_release(void)
+{
+	ctr_library_release();
+}

@@ -5,6 +5,11 @@
 
 : "${KUKEON_BIN:=$BATS_TEST_DIRNAME/../../build/kukeon}"
 
+# Each test has its own run path and one kukeond serves one, so kuke runs the controller
+# in-process here while behaving as through the daemon (what it prints, what it refuses);
+# the kukeond suites (4x) unset this and go through a real daemon.
+export KUKE_TEST_IN_PROCESS=1
+
 kukeon() { "$KUKEON_BIN" "$@"; }
 kuke() { "$KUKEON_LINKS/kuke" "$@"; }
 kukeond() { "$KUKEON_LINKS/kukeond" "$@"; }

@@ -1,0 +1,161 @@
+/* common/rpc/client.c - see client.h. */
+#include "common/rpc/client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/rpc/wire.h"
+
+struct rpc {
+	int fd;
+	char *socket_path;
+	unsigned long next_id;
+	char *buf; /* what was read past the last reply */
+	size_t len, cap;
+};
+
+static int send_all(int fd, const char *p, size_t n, struct kk_err *err)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return kk_err_sys(err, "kukeond: send");
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The next complete JSON value from the connection (a new tree). */
+static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
+{
+	for (;;) {
+		long end = kk_wire_scan(r->buf, r->len);
+		ssize_t n;
+
+		if (end < 0)
+			return kk_err_set(err, EPROTO, "kukeond: the reply is not JSON");
+		if (end > 0) {
+			int rc = kk_json_parse(r->buf, (size_t)end, "kukeond reply", out, err);
+
+			memmove(r->buf, r->buf + end, r->len - (size_t)end);
+			r->len -= (size_t)end;
+			return rc;
+		}
+		if (r->len >= KK_RPC_MESSAGE_MAX)
+			return kk_err_set(err, EMSGSIZE, "kukeond: reply larger than %u bytes",
+					  KK_RPC_MESSAGE_MAX);
+		if (r->cap - r->len < 4096) {
+			r->cap = r->cap ? r->cap * 2 : 65536;
+			r->buf = kk_xrealloc(r->buf, r->cap);
+		}
+		n = recv(r->fd, r->buf + r->len, r->cap - r->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kk_err_sys(err, "kukeond: receive");
+		if (n == 0)
+			return kk_err_set(err, ECONNRESET,
+					  "kukeond closed the connection (is it still running?)");
+		r->len += (size_t)n;
+	}
+}
+
+static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
+		    struct kk_err *err)
+{
+	struct rpc *r = c->impl;
+	cleanup_(kk_json_freep) cJSON *req = NULL;
+	cleanup_(kk_json_freep) cJSON *resp = NULL;
+	cleanup_free char *line = NULL;
+	const cJSON *id, *e;
+	cJSON *params = kk_wire_args_encode(op, args, err);
+	unsigned long my_id = r->next_id++;
+
+	if (!params)
+		return -1;
+	req = kk_wire_request(op, params, my_id);
+	line = kk_json_print(req, KK_JSON_NEWLINE);
+	if (send_all(r->fd, line, strlen(line), err) < 0 || recv_value(r, &resp, err) < 0)
+		return -1;
+	id = cJSON_GetObjectItem(resp, "id");
+	if (!cJSON_IsNumber(id) || (unsigned long)id->valuedouble != my_id)
+		return kk_err_set(err, EPROTO, "kukeond: a reply for another call (id %s)",
+				  cJSON_IsNumber(id) ? "mismatch" : "missing");
+	e = cJSON_GetObjectItem(resp, "error");
+	if (cJSON_IsString(e))
+		return kk_err_set(err, EPROTO, "%s", e->valuestring);
+	return kk_wire_reply_decode(op, cJSON_GetObjectItem(resp, "result"), reply, err);
+}
+
+static void rpc_free(struct kk_client *c)
+{
+	struct rpc *r = c->impl;
+
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->socket_path);
+	free(r->buf);
+	free(r);
+}
+
+static const struct kk_client_transport rpc_transport = {
+	.name = "rpc",
+	.call = rpc_call,
+	.free = rpc_free,
+};
+
+int kk_client_rpc_new(const char *socket_path, struct kk_client **out, struct kk_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rpc *r;
+	struct kk_client *c;
+	int fd;
+
+	if (strlen(socket_path) >= sizeof(sa.sun_path))
+		return kk_err_set(err, ENAMETOOLONG, "dial kukeond at %s: socket path too long",
+				  socket_path);
+	strcpy(sa.sun_path, socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return kk_err_sys(err, "dial kukeond at %s: socket", socket_path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EACCES)
+			return kk_err_set(err, e,
+					  "dial kukeond at %s: permission denied — add yourself to "
+					  "the kukeon group (sudo usermod -aG kukeon $USER), then log "
+					  "out and back in: dial unix %s: connect: %s",
+					  socket_path, socket_path, strerror(e));
+		if (e == ENOENT || e == ECONNREFUSED)
+			return kk_err_set(err, e,
+					  "dial kukeond at %s: dial unix %s: connect: %s (is kukeond "
+					  "running? start it with `kuke daemon start`, or run "
+					  "in-process with --no-daemon)",
+					  socket_path, socket_path, strerror(e));
+		return kk_err_set(err, e, "dial kukeond at %s: dial unix %s: connect: %s",
+				  socket_path, socket_path, strerror(e));
+	}
+	r = kk_xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	r->socket_path = kk_xstrdup(socket_path);
+	c = kk_xcalloc(1, sizeof(*c));
+	c->t = &rpc_transport;
+	c->impl = r;
+	*out = c;
+	return 0;
+}

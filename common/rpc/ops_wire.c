@@ -1,0 +1,598 @@
+/* common/rpc/ops_wire.c - each operation's reply as it travels (runtime reference §1.3): a
+ * field table per shape, encoded and decoded by the same two functions. Keys marked
+ * kukeon-c are extensions a Go client ignores; they carry what our kuke prints. */
+#include "common/rpc/wire.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/strv.h"
+
+enum wf_type {
+	WF_BOOL,    /* bool */
+	WF_STR,     /* char * */
+	WF_CHARS,   /* char[size] */
+	WF_STRV,    /* char **, NULL-terminated; NULL encodes as null */
+	WF_SIZE,    /* size_t */
+	WF_PRESENT, /* a pointer at off is set (encode only) */
+	WF_DOC,     /* a document of kind at off (struct kk_<kind> *) */
+};
+
+struct kk_wire_field {
+	const char *key;
+	enum wf_type type;
+	size_t off;
+	size_t size;
+	enum kk_kind kind;
+};
+
+#define F(key, type, S, m) { key, type, offsetof(struct S, m), sizeof(((struct S *)0)->m), 0 }
+#define FDOC(key, kind, S, m) { key, WF_DOC, offsetof(struct S, m), 0, KK_KIND_##kind }
+
+static void strv_enc(cJSON *o, const char *key, char *const *v)
+{
+	cJSON *a;
+
+	if (!v) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	a = cJSON_AddArrayToObject(o, key);
+	for (size_t i = 0; v[i]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+}
+
+static int strv_dec(const cJSON *a, char ***out, struct kk_err *err)
+{
+	const cJSON *it;
+
+	*out = NULL;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsArray(a))
+		return kk_err_set(err, EPROTO, "expected an array of strings");
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!cJSON_IsString(it))
+			return kk_err_set(err, EPROTO, "expected an array of strings");
+		kk_strv_push_take(out, kk_xstrdup(it->valuestring));
+	}
+	return 0;
+}
+
+static void fields_encode(const struct kk_wire_field *f, size_t n, const void *s, cJSON *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)s + f[i].off;
+
+		switch (f[i].type) {
+		case WF_BOOL:
+			cJSON_AddBoolToObject(o, f[i].key, *(const bool *)p);
+			break;
+		case WF_STR:
+			cJSON_AddStringToObject(o, f[i].key, kk_str(*(char *const *)p));
+			break;
+		case WF_CHARS:
+			cJSON_AddStringToObject(o, f[i].key, p);
+			break;
+		case WF_STRV:
+			strv_enc(o, f[i].key, *(char **const *)p);
+			break;
+		case WF_SIZE:
+			cJSON_AddNumberToObject(o, f[i].key, (double)*(const size_t *)p);
+			break;
+		case WF_PRESENT:
+			cJSON_AddBoolToObject(o, f[i].key, *(void *const *)p != NULL);
+			break;
+		case WF_DOC:
+			cJSON_AddItemToObject(o, f[i].key, kk_wire_doc_encode(f[i].kind, *(void *const *)p));
+			break;
+		}
+	}
+}
+
+static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o, void *s,
+			 struct kk_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *p = (char *)s + f[i].off;
+		const cJSON *m = kk_wire_member(o, f[i].key);
+
+		switch (f[i].type) {
+		case WF_BOOL:
+			*(bool *)p = cJSON_IsTrue(m);
+			break;
+		case WF_STR:
+			*(char **)p = cJSON_IsString(m) ? kk_xstrdup(m->valuestring) : NULL;
+			break;
+		case WF_CHARS:
+			if (cJSON_IsString(m))
+				snprintf(p, f[i].size, "%s", m->valuestring);
+			break;
+		case WF_STRV:
+			if (strv_dec(m, (char ***)p, err) < 0)
+				return kk_err_wrap(err, "%s", f[i].key);
+			break;
+		case WF_SIZE:
+			*(size_t *)p = cJSON_IsNumber(m) && m->valuedouble > 0 ? (size_t)m->valuedouble
+									       : 0;
+			break;
+		case WF_PRESENT:
+			break;
+		case WF_DOC: {
+			const cJSON *v = cJSON_IsObject(m) ? kk_wire_member(m, "apiVersion") : NULL;
+
+			/* a zero document (apiVersion "") stands for none */
+			if (!cJSON_IsString(v) || !*v->valuestring)
+				break;
+			if (kk_wire_doc_decode(f[i].kind, m, (void **)p, err) < 0)
+				return kk_err_wrap(err, "%s", f[i].key);
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+static cJSON *table_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	cJSON *top = cJSON_CreateObject();
+	cJSON *o = wr->wrap ? cJSON_AddObjectToObject(top, wr->wrap) : top;
+
+	fields_encode(wr->fields, wr->n_fields, reply, o);
+	return top;
+}
+
+static int table_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			struct kk_err *err)
+{
+	const cJSON *o = wr->wrap ? kk_wire_member(top, wr->wrap) : top;
+
+	if (!cJSON_IsObject(o))
+		return kk_err_set(err, EPROTO, "no %s object", wr->wrap);
+	return fields_decode(wr->fields, wr->n_fields, o, reply, err);
+}
+
+#define TABLE(name, wrap_, ...)                                                             \
+	static const struct kk_wire_field name##_fields[] = { __VA_ARGS__ };                \
+	static const struct kk_wire_reply wr_##name = { table_encode, table_decode,         \
+							name##_fields,                      \
+							ARRAY_SIZE(name##_fields), wrap_,   \
+							KK_KIND_NONE }
+
+TABLE(ping, NULL, F("OK", WF_BOOL, kk_ping_reply, ok), F("Version", WF_STR, kk_ping_reply, version));
+
+TABLE(realm_create, "Result", FDOC("Realm", REALM, kk_realm_create_result, realm),
+      F("MetadataExistsPre", WF_BOOL, kk_realm_create_result, metadata_exists_pre),
+      F("MetadataExistsPost", WF_BOOL, kk_realm_create_result, metadata_exists_post),
+      F("CgroupExistsPre", WF_BOOL, kk_realm_create_result, cgroup_exists_pre),
+      F("CgroupExistsPost", WF_BOOL, kk_realm_create_result, cgroup_exists_post),
+      F("CgroupCreated", WF_BOOL, kk_realm_create_result, cgroup_created),
+      F("ContainerdNamespaceExistsPre", WF_BOOL, kk_realm_create_result, ns_exists_pre),
+      F("ContainerdNamespaceExistsPost", WF_BOOL, kk_realm_create_result, ns_exists_post),
+      F("ContainerdNamespaceCreated", WF_BOOL, kk_realm_create_result, ns_created),
+      F("Created", WF_BOOL, kk_realm_create_result, created));
+
+TABLE(space_create, "Result", FDOC("Space", SPACE, kk_space_create_result, space),
+      F("MetadataExistsPre", WF_BOOL, kk_space_create_result, metadata_exists_pre),
+      F("MetadataExistsPost", WF_BOOL, kk_space_create_result, metadata_exists_post),
+      F("CgroupExistsPre", WF_BOOL, kk_space_create_result, cgroup_exists_pre),
+      F("CgroupExistsPost", WF_BOOL, kk_space_create_result, cgroup_exists_post),
+      F("CgroupCreated", WF_BOOL, kk_space_create_result, cgroup_created),
+      F("CNINetworkExistsPre", WF_BOOL, kk_space_create_result, cni_exists_pre),
+      F("CNINetworkExistsPost", WF_BOOL, kk_space_create_result, cni_exists_post),
+      F("CNINetworkCreated", WF_BOOL, kk_space_create_result, cni_created),
+      F("Created", WF_BOOL, kk_space_create_result, created));
+
+TABLE(stack_create, "Result", FDOC("Stack", STACK, kk_stack_create_result, stack),
+      F("MetadataExistsPre", WF_BOOL, kk_stack_create_result, metadata_exists_pre),
+      F("MetadataExistsPost", WF_BOOL, kk_stack_create_result, metadata_exists_post),
+      F("CgroupExistsPre", WF_BOOL, kk_stack_create_result, cgroup_exists_pre),
+      F("CgroupExistsPost", WF_BOOL, kk_stack_create_result, cgroup_exists_post),
+      F("CgroupCreated", WF_BOOL, kk_stack_create_result, cgroup_created),
+      F("Created", WF_BOOL, kk_stack_create_result, created));
+
+TABLE(cell_create, "Result", FDOC("Cell", CELL, kk_cell_create_result, cell),
+      F("MetadataExistsPre", WF_BOOL, kk_cell_create_result, metadata_exists_pre),
+      F("MetadataExistsPost", WF_BOOL, kk_cell_create_result, metadata_exists_post),
+      F("CgroupExistsPre", WF_BOOL, kk_cell_create_result, cgroup_exists_pre),
+      F("CgroupExistsPost", WF_BOOL, kk_cell_create_result, cgroup_exists_post),
+      F("RootContainerExistsPre", WF_BOOL, kk_cell_create_result, root_container_exists_pre),
+      F("Started", WF_BOOL, kk_cell_create_result, started),
+      F("Created", WF_BOOL, kk_cell_create_result, created),
+      F("IP", WF_CHARS, kk_cell_create_result, ip)); /* kukeon-c */
+
+TABLE(container_create, "Result", FDOC("Container", CONTAINER, kk_container_create_result, container),
+      F("ContainerExistsPre", WF_BOOL, kk_container_create_result, container_exists_pre),
+      F("ContainerExistsPost", WF_BOOL, kk_container_create_result, container_exists_post),
+      F("ContainerCreated", WF_BOOL, kk_container_create_result, created),
+      F("Started", WF_BOOL, kk_container_create_result, started));
+
+TABLE(realm_get, "Result", FDOC("Realm", REALM, kk_realm_get_result, realm),
+      F("MetadataExists", WF_PRESENT, kk_realm_get_result, realm));
+TABLE(space_get, "Result", FDOC("Space", SPACE, kk_space_get_result, space),
+      F("MetadataExists", WF_PRESENT, kk_space_get_result, space));
+TABLE(stack_get, "Result", FDOC("Stack", STACK, kk_stack_get_result, stack),
+      F("MetadataExists", WF_PRESENT, kk_stack_get_result, stack));
+TABLE(cell_get, "Result", FDOC("Cell", CELL, kk_cell_get_result, cell),
+      F("MetadataExists", WF_PRESENT, kk_cell_get_result, cell),
+      F("IP", WF_CHARS, kk_cell_get_result, ip)); /* kukeon-c */
+TABLE(container_get, "Result", FDOC("Container", CONTAINER, kk_container_get_result, container),
+      F("ContainerExists", WF_PRESENT, kk_container_get_result, container));
+
+TABLE(cell_start, "Result", F("Started", WF_BOOL, kk_action_result, done));
+TABLE(cell_stop, "Result", F("Stopped", WF_BOOL, kk_action_result, done));
+TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
+#define wr_container_start wr_cell_start
+#define wr_container_stop wr_cell_stop
+#define wr_container_kill wr_cell_kill
+
+TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
+      F("HostLogPath", WF_STR, kk_log_result, log_path));
+
+/* one shape for every delete and purge: the keys of all kinds (a Go client reads its own) */
+TABLE(delete, "Result", F("MetadataDeleted", WF_BOOL, kk_delete_result, metadata_deleted),
+      F("CgroupDeleted", WF_BOOL, kk_delete_result, cgroup_deleted),
+      F("ContainerdNamespaceDeleted", WF_BOOL, kk_delete_result, ns_deleted),
+      F("CNINetworkDeleted", WF_BOOL, kk_delete_result, cni_deleted),
+      F("Purged", WF_STRV, kk_delete_result, purged),
+      F("Cascaded", WF_SIZE, kk_delete_result, n_cascaded)); /* kukeon-c */
+#define wr_realm_delete wr_delete
+#define wr_space_delete wr_delete
+#define wr_stack_delete wr_delete
+#define wr_cell_delete wr_delete
+#define wr_container_delete wr_delete
+#define wr_realm_purge wr_delete
+#define wr_space_purge wr_delete
+#define wr_stack_purge wr_delete
+#define wr_cell_purge wr_delete
+#define wr_container_purge wr_delete
+
+TABLE(refresh, "Result", F("RealmsFound", WF_STRV, kk_refresh_result, realms_found),
+      F("SpacesFound", WF_STRV, kk_refresh_result, spaces_found),
+      F("StacksFound", WF_STRV, kk_refresh_result, stacks_found),
+      F("CellsFound", WF_STRV, kk_refresh_result, cells_found),
+      F("ContainersFound", WF_STRV, kk_refresh_result, containers_found),
+      F("RealmsUpdated", WF_STRV, kk_refresh_result, realms_updated),
+      F("SpacesUpdated", WF_STRV, kk_refresh_result, spaces_updated),
+      F("StacksUpdated", WF_STRV, kk_refresh_result, stacks_updated),
+      F("CellsUpdated", WF_STRV, kk_refresh_result, cells_updated),
+      F("ContainersUpdated", WF_STRV, kk_refresh_result, containers_updated),
+      F("Errors", WF_STRV, kk_refresh_result, errors));
+
+TABLE(containerd_version, "Result",
+      F("Version", WF_STR, kk_ctl_containerd_version, version),
+      F("Revision", WF_STR, kk_ctl_containerd_version, revision));
+
+/* ---- lists: {"<Kinds>": [...]} at the top ---- */
+
+static const char *list_key(enum kk_kind k)
+{
+	switch (k) {
+	case KK_KIND_REALM:
+		return "Realms";
+	case KK_KIND_SPACE:
+		return "Spaces";
+	case KK_KIND_STACK:
+		return "Stacks";
+	case KK_KIND_CELL:
+		return "Cells";
+	default:
+		return "Containers";
+	}
+}
+
+/* ListContainers carries ContainerSpecs, as upstream; the container's name and status ride
+ * along as kukeon-c keys so `kuke get containers` prints the same through the daemon. */
+static cJSON *container_item(const struct kk_container *c)
+{
+	cJSON *spec = kk_container_spec_encode(&c->spec, KK_ENC_JSON);
+	cJSON *doc = kk_container_encode(c, KK_ENC_JSON);
+
+	cJSON_AddItemToObject(spec, "kukeonName", cJSON_CreateString(kk_str(c->meta.name)));
+	cJSON_AddItemToObject(spec, "kukeonStatus",
+			      cJSON_DetachItemFromObjectCaseSensitive(doc, "status"));
+	cJSON_Delete(doc);
+	return spec;
+}
+
+static int container_item_dec(const cJSON *it, struct kk_container **out, struct kk_err *err)
+{
+	cleanup_(kk_json_freep) cJSON *spec = cJSON_Duplicate(it, true);
+	cleanup_(kk_json_freep) cJSON *doc = cJSON_CreateObject();
+	cJSON *name = cJSON_DetachItemFromObjectCaseSensitive(spec, "kukeonName");
+	cJSON *status = cJSON_DetachItemFromObjectCaseSensitive(spec, "kukeonStatus");
+	cJSON *meta;
+
+	cJSON_AddStringToObject(doc, "apiVersion", "v1beta1");
+	cJSON_AddStringToObject(doc, "kind", "Container");
+	meta = cJSON_AddObjectToObject(doc, "metadata");
+	if (!name) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(spec, "id");
+
+		name = cJSON_CreateString(cJSON_IsString(id) ? id->valuestring : "");
+	}
+	cJSON_AddItemToObject(meta, "name", name);
+	cJSON_AddItemToObject(doc, "spec", TAKE_PTR(spec));
+	if (status)
+		cJSON_AddItemToObject(doc, "status", status);
+	return kk_container_decode(doc, NULL, out, err);
+}
+
+static cJSON *list_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_list_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(top, list_key(wr->kind));
+
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(a, wr->kind == KK_KIND_CONTAINER
+						? container_item(r->v.containers[i])
+						: kk_wire_doc_encode(wr->kind, r->v.any[i]));
+	return top;
+}
+
+static int list_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+		       struct kk_err *err)
+{
+	struct kk_list_result *r = reply;
+	const cJSON *a = kk_wire_member(top, list_key(wr->kind)), *it;
+
+	r->kind = wr->kind;
+	r->v.any = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(void *));
+	cJSON_ArrayForEach(it, a)
+	{
+		int rc = wr->kind == KK_KIND_CONTAINER
+				 ? container_item_dec(it, &r->v.containers[r->n], err)
+				 : kk_wire_doc_decode(wr->kind, it, &r->v.any[r->n], err);
+
+		if (rc < 0)
+			return -1;
+		r->n++;
+	}
+	return 0;
+}
+
+#define LIST(name, kind)                                                                     \
+	static const struct kk_wire_reply wr_##name = { list_encode, list_decode, NULL, 0, NULL, \
+							KK_KIND_##kind }
+LIST(realm_list, REALM);
+LIST(space_list, SPACE);
+LIST(stack_list, STACK);
+LIST(cell_list, CELL);
+LIST(container_list, CONTAINER);
+
+/* ---- apply: {"Result":{"Resources":[{Index, Kind, Name, Action, Error, Changes, Details}]}} */
+
+static cJSON *apply_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_apply_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(cJSON_AddObjectToObject(top, "Result"), "Resources");
+
+	(void)wr;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct kk_apply_outcome *o = &r->v[i];
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(e, "Index", o->index);
+		cJSON_AddStringToObject(e, "Kind", kk_kind_name(o->kind));
+		cJSON_AddStringToObject(e, "Name", kk_str(o->name));
+		cJSON_AddStringToObject(e, "Action", o->action);
+		cJSON_AddStringToObject(e, "Error", o->error ? o->error : "");
+		strv_enc(e, "Changes", o->changes);
+		if (o->details_set || !strcmp(o->action, "failed")) {
+			cJSON *d = cJSON_AddObjectToObject(e, "Details");
+
+			for (size_t j = 0; o->detail_keys && o->detail_keys[j]; j++)
+				cJSON_AddStringToObject(d, o->detail_keys[j], o->detail_values[j]);
+		} else {
+			cJSON_AddNullToObject(e, "Details");
+		}
+		cJSON_AddItemToArray(a, e);
+	}
+	return top;
+}
+
+static const char *action_word(const char *s)
+{
+	static const char *const words[] = { "created", "updated", "unchanged", "failed" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcmp(s, words[i]))
+			return words[i];
+	return "failed";
+}
+
+static int apply_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			struct kk_err *err)
+{
+	struct kk_apply_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result");
+	const cJSON *a = cJSON_IsObject(res) ? kk_wire_member(res, "Resources") : NULL, *it;
+
+	(void)wr;
+	r->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->v));
+	cJSON_ArrayForEach(it, a)
+	{
+		struct kk_apply_outcome *o = &r->v[r->n++];
+		const cJSON *idx = kk_wire_member(it, "Index"), *kind = kk_wire_member(it, "Kind"),
+			    *name = kk_wire_member(it, "Name"), *action = kk_wire_member(it, "Action"),
+			    *error = kk_wire_member(it, "Error"), *det = kk_wire_member(it, "Details"), *kv;
+
+		o->index = cJSON_IsNumber(idx) ? (int)idx->valuedouble : 0;
+		o->kind = kk_kind_from_name(cJSON_IsString(kind) ? kind->valuestring : "");
+		o->name = kk_xstrdup(cJSON_IsString(name) ? name->valuestring : "");
+		o->action = action_word(cJSON_IsString(action) ? action->valuestring : "");
+		if (cJSON_IsString(error) && *error->valuestring)
+			o->error = kk_xstrdup(error->valuestring);
+		if (strv_dec(kk_wire_member(it, "Changes"), &o->changes, err) < 0)
+			return -1;
+		o->details_set = cJSON_IsObject(det);
+		if (!o->details_set)
+			det = NULL;
+		cJSON_ArrayForEach(kv, det)
+		{
+			kk_strv_push_take(&o->detail_keys, kk_xstrdup(kv->string));
+			kk_strv_push_take(&o->detail_values,
+					  kk_xstrdup(cJSON_IsString(kv) ? kv->valuestring : ""));
+		}
+		if (!strcmp(o->action, "failed"))
+			r->n_failed++;
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_apply = { apply_encode, apply_decode, NULL, 0, NULL,
+					       KK_KIND_NONE };
+
+/* ---- images ---- */
+
+static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_err *err)
+{
+	const cJSON *name = kk_wire_member(o, "Name"), *size = kk_wire_member(o, "Size"),
+		    *created = kk_wire_member(o, "CreatedAt"), *digest = kk_wire_member(o, "Digest"),
+		    *mt = kk_wire_member(o, "MediaType"), *labels = kk_wire_member(o, "Labels"), *kv;
+
+	info->name = kk_xstrdup(cJSON_IsString(name) ? name->valuestring : "");
+	info->size = cJSON_IsNumber(size) ? (int64_t)size->valuedouble : -1;
+	info->digest = kk_xstrdup(cJSON_IsString(digest) ? digest->valuestring : "");
+	info->media_type = kk_xstrdup(cJSON_IsString(mt) ? mt->valuestring : "");
+	if (cJSON_IsString(created)) {
+		struct kk_time t;
+
+		if (kk_time_parse(created->valuestring, &t, err) < 0)
+			return -1;
+		info->created_ns = kk_time_is_zero(&t)
+					   ? 0
+					   : ((t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 +
+					      t.nsec);
+	}
+	info->label_keys = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
+	info->label_values = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
+	if (!cJSON_IsObject(labels))
+		labels = NULL;
+	cJSON_ArrayForEach(kv, labels)
+	{
+		info->label_keys[info->n_labels] = kk_xstrdup(kv->string);
+		info->label_values[info->n_labels++] =
+			kk_xstrdup(cJSON_IsString(kv) ? kv->valuestring : "");
+	}
+	return 0;
+}
+
+static cJSON *image_list_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	cJSON *top = cJSON_CreateObject();
+
+	(void)wr;
+	cJSON_AddItemToObject(top, "Result", kk_image_list_result_to_json(reply));
+	return top;
+}
+
+static int image_list_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			     struct kk_err *err)
+{
+	struct kk_image_list_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *a, *it;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	a = kk_wire_member(res, "Images");
+	r->realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Realm"))));
+	r->ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Namespace"))));
+	r->images = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->images));
+	cJSON_ArrayForEach(it, a)
+	{
+		if (image_info_dec(it, &r->images[r->n++], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static cJSON *image_get_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+
+	(void)wr;
+	cJSON_AddItemToObject(res, "Image", kk_image_info_to_json(reply));
+	return top;
+}
+
+static int image_get_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			    struct kk_err *err)
+{
+	const cJSON *res = kk_wire_member(top, "Result");
+	const cJSON *img = cJSON_IsObject(res) ? kk_wire_member(res, "Image") : NULL;
+
+	(void)wr;
+	if (!cJSON_IsObject(img))
+		return kk_err_set(err, EPROTO, "no Image object");
+	return image_info_dec(img, reply, err);
+}
+
+static cJSON *image_load_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_image_load_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *a;
+
+	(void)wr;
+	cJSON_AddStringToObject(res, "Realm", kk_str(r->realm));
+	cJSON_AddStringToObject(res, "Namespace", kk_str(r->ns));
+	a = cJSON_AddArrayToObject(res, "Images");
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(r->images[i]));
+	cJSON_AddStringToObject(res, "Snapshotter", kk_str(r->snapshotter)); /* kukeon-c */
+	return top;
+}
+
+static int image_load_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			     struct kk_err *err)
+{
+	struct kk_image_load_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *it;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	r->realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Realm"))));
+	r->ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Namespace"))));
+	r->snapshotter = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Snapshotter"))));
+	r->images = kk_xcalloc((size_t)cJSON_GetArraySize(kk_wire_member(res, "Images")) + 1,
+			       sizeof(char *));
+	cJSON_ArrayForEach(it, kk_wire_member(res, "Images"))
+	{
+		if (cJSON_IsString(it))
+			r->images[r->n++] = kk_xstrdup(it->valuestring);
+	}
+	return 0;
+}
+
+TABLE(image_delete, "Result", F("Realm", WF_STR, kk_image_delete_result, realm),
+      F("Namespace", WF_STR, kk_image_delete_result, ns),
+      F("Ref", WF_STR, kk_image_delete_result, ref));
+
+static const struct kk_wire_reply wr_image_list = { image_list_encode, image_list_decode,
+						    NULL, 0, NULL, KK_KIND_NONE };
+static const struct kk_wire_reply wr_image_get = { image_get_encode, image_get_decode, NULL, 0,
+						   NULL, KK_KIND_NONE };
+static const struct kk_wire_reply wr_image_load = { image_load_encode, image_load_decode, NULL,
+						    0, NULL, KK_KIND_NONE };
+
+/* ---- the table ---- */
+
+const struct kk_wire_op kk_wire_ops[KK_OP_COUNT] = {
+#define OP(method, name, args, reply, wa, wr) [KK_OP_##method] = { wa, &wr_##wr },
+#include "common/controller/ops.def"
+#undef OP
+};

@@ -1,0 +1,698 @@
+/* common/rpc/wire.c - see wire.h. Requests by style (KK_WA_*), replies by field tables:
+ * one table per reply shape, read in both directions, so encoder and decoder cannot drift. */
+#include "common/rpc/wire.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/strv.h"
+
+/* ---- documents of any kind ---- */
+
+cJSON *kk_wire_doc_encode(enum kk_kind kind, const void *p)
+{
+	struct kk_doc d = { .kind = kind, .u.any = (void *)p };
+	struct kk_realm r = { 0 };
+	struct kk_space sp = { 0 };
+	struct kk_stack st = { 0 };
+	struct kk_cell c = { 0 };
+	struct kk_container co = { 0 };
+
+	if (!p) /* upstream's replies carry a zero document where there is none */
+		switch (kind) {
+		case KK_KIND_REALM:
+			d.u.realm = &r;
+			break;
+		case KK_KIND_SPACE:
+			d.u.space = &sp;
+			break;
+		case KK_KIND_STACK:
+			d.u.stack = &st;
+			break;
+		case KK_KIND_CELL:
+			d.u.cell = &c;
+			break;
+		default:
+			d.u.container = &co;
+			break;
+		}
+	return kk_doc_encode(&d, KK_ENC_JSON);
+}
+
+int kk_wire_doc_decode(enum kk_kind kind, const cJSON *t, void **out, struct kk_err *err)
+{
+	switch (kind) {
+	case KK_KIND_REALM:
+		return kk_realm_decode(t, NULL, (struct kk_realm **)out, err);
+	case KK_KIND_SPACE:
+		return kk_space_decode(t, NULL, (struct kk_space **)out, err);
+	case KK_KIND_STACK:
+		return kk_stack_decode(t, NULL, (struct kk_stack **)out, err);
+	case KK_KIND_CELL:
+		return kk_cell_decode(t, NULL, (struct kk_cell **)out, err);
+	case KK_KIND_CONTAINER:
+		return kk_container_decode(t, NULL, (struct kk_container **)out, err);
+	default:
+		return kk_err_set(err, EINVAL, "no document kind");
+	}
+}
+
+static void doc_free(enum kk_kind kind, void *p)
+{
+	struct kk_doc *d;
+
+	if (!p)
+		return;
+	d = kk_xcalloc(1, sizeof(*d));
+	d->kind = kind;
+	d->u.any = p;
+	kk_doc_free(d);
+}
+
+const cJSON *kk_wire_member(const cJSON *o, const char *key)
+{
+	/* Go matches keys case-insensitively; exact first */
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return m ? m : cJSON_GetObjectItem(o, key);
+}
+
+static char *str_member(const cJSON *o, const char *key)
+{
+	const cJSON *m = kk_wire_member(o, key);
+
+	return cJSON_IsString(m) ? kk_xstrdup(m->valuestring) : NULL;
+}
+
+static bool bool_member(const cJSON *o, const char *key)
+{
+	return cJSON_IsTrue(kk_wire_member(o, key));
+}
+
+/* ---- requests ---- */
+
+/* A lookup document: the name and the ids of its parents, as upstream's CLI sends it. */
+static cJSON *ref_doc(enum kk_kind kind, const struct kk_ref *r)
+{
+	char *name = (char *)(r->name ? r->name : "");
+	char *realm = (char *)(r->realm ? r->realm : "");
+	char *space = (char *)(r->space ? r->space : "");
+	char *stack = (char *)(r->stack ? r->stack : "");
+	char *cell = (char *)(r->cell ? r->cell : "");
+
+	switch (kind) {
+	case KK_KIND_REALM: {
+		struct kk_realm d = { .api_version = "v1beta1", .kind = "Realm", .meta.name = name };
+
+		return kk_realm_encode(&d, KK_ENC_JSON);
+	}
+	case KK_KIND_SPACE: {
+		struct kk_space d = { .api_version = "v1beta1", .kind = "Space", .meta.name = name };
+
+		d.spec.realm_id = realm;
+		return kk_space_encode(&d, KK_ENC_JSON);
+	}
+	case KK_KIND_STACK: {
+		struct kk_stack d = { .api_version = "v1beta1", .kind = "Stack", .meta.name = name };
+
+		d.spec.id = name;
+		d.spec.realm_id = realm;
+		d.spec.space_id = space;
+		return kk_stack_encode(&d, KK_ENC_JSON);
+	}
+	case KK_KIND_CELL: {
+		struct kk_cell d = { .api_version = "v1beta1", .kind = "Cell", .meta.name = name };
+
+		d.spec.id = name;
+		d.spec.realm_id = realm;
+		d.spec.space_id = space;
+		d.spec.stack_id = stack;
+		return kk_cell_encode(&d, KK_ENC_JSON);
+	}
+	default: {
+		struct kk_container d = { .api_version = "v1beta1", .kind = "Container" };
+
+		d.meta.name = name;
+		d.spec.id = name;
+		d.spec.realm_id = realm;
+		d.spec.space_id = space;
+		d.spec.stack_id = stack;
+		d.spec.cell_id = cell;
+		return kk_container_encode(&d, KK_ENC_JSON);
+	}
+	}
+}
+
+/* The other way: the fields of a lookup document, as new strings in r. */
+static int ref_from_doc(enum kk_kind kind, const cJSON *t, struct kk_ref *r, struct kk_err *err)
+{
+	void *p = NULL;
+
+	if (kk_wire_doc_decode(kind, t, &p, err) < 0)
+		return kk_err_wrap(err, "conversion failed");
+	switch (kind) {
+	case KK_KIND_REALM:
+		r->name = kk_xstrdup(kk_str(((struct kk_realm *)p)->meta.name));
+		break;
+	case KK_KIND_SPACE: {
+		struct kk_space *d = p;
+
+		r->name = kk_xstrdup(kk_str(d->meta.name));
+		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
+		break;
+	}
+	case KK_KIND_STACK: {
+		struct kk_stack *d = p;
+
+		r->name = kk_xstrdup(kk_str(d->meta.name));
+		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
+		r->space = kk_xstrdup(kk_str(d->spec.space_id));
+		break;
+	}
+	case KK_KIND_CELL: {
+		struct kk_cell *d = p;
+
+		r->name = kk_xstrdup(kk_str(d->meta.name));
+		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
+		r->space = kk_xstrdup(kk_str(d->spec.space_id));
+		r->stack = kk_xstrdup(kk_str(d->spec.stack_id));
+		break;
+	}
+	default: {
+		struct kk_container *d = p;
+		/* upstream falls back to spec.id for most verbs; the CLI sends both */
+		const char *name = d->meta.name && *d->meta.name ? d->meta.name : d->spec.id;
+
+		r->name = kk_xstrdup(kk_str(name));
+		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
+		r->space = kk_xstrdup(kk_str(d->spec.space_id));
+		r->stack = kk_xstrdup(kk_str(d->spec.stack_id));
+		r->cell = kk_xstrdup(kk_str(d->spec.cell_id));
+		break;
+	}
+	}
+	doc_free(kind, p);
+	return 0;
+}
+
+static const char *const list_keys[] = { "RealmName", "SpaceName", "StackName", "CellName" };
+
+/* how many levels a List of kind filters by: ListSpaces 1 ... ListContainers 4 */
+static int list_levels(enum kk_kind kind)
+{
+	return (int)kind - (int)KK_KIND_REALM;
+}
+
+static cJSON *add_str(cJSON *o, const char *key, const char *v)
+{
+	cJSON_AddStringToObject(o, key, v ? v : "");
+	return o;
+}
+
+static int read_fd_all(int fd, char **buf, size_t *len, struct kk_err *err)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *b = kk_xmalloc(cap);
+
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= KK_RPC_MESSAGE_MAX / 2) {
+				free(b);
+				return kk_err_set(err, EFBIG, "tarball is larger than %u bytes",
+						  KK_RPC_MESSAGE_MAX / 4 * 3);
+			}
+			cap *= 2;
+			b = kk_xrealloc(b, cap);
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(b);
+			return kk_err_sys(err, "read tarball");
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *err)
+{
+	const struct kk_wire_args *wa = &kk_wire_ops[op].args;
+	cJSON *o = cJSON_CreateObject();
+
+	switch (wa->style) {
+	case KK_WA_NONE_:
+		break;
+	case KK_WA_DOC_:
+		cJSON_AddItemToObject(o, "Doc", kk_wire_doc_encode(wa->kind, ((const struct kk_doc *)args)->u.any));
+		break;
+	case KK_WA_REF_:
+	case KK_WA_REF_FC_: {
+		const struct kk_ref *r = args;
+
+		cJSON_AddItemToObject(o, "Doc", ref_doc(wa->kind, r));
+		if (wa->style == KK_WA_REF_FC_) {
+			cJSON_AddBoolToObject(o, "Force", r->force);
+			cJSON_AddBoolToObject(o, "Cascade", r->cascade);
+		}
+		break;
+	}
+	case KK_WA_LIST_: {
+		const struct kk_ref *r = args;
+		const char *v[] = { r->realm, r->space, r->stack, r->cell };
+
+		for (int i = 0; i < list_levels(wa->kind); i++)
+			add_str(o, list_keys[i], v[i]);
+		break;
+	}
+	case KK_WA_APPLY_: {
+		const struct kk_apply_args *a = args;
+		char *b64 = kk_base64_encode(a->yaml, a->len);
+
+		cJSON_AddStringToObject(o, "RawYAML", b64);
+		free(b64);
+		if (a->source)
+			cJSON_AddStringToObject(o, "Source", a->source); /* kukeon-c */
+		break;
+	}
+	case KK_WA_IMAGE_LOAD_: {
+		const struct kk_image_load_req *a = args;
+		cleanup_free char *buf = NULL;
+		char *b64;
+		size_t len = 0;
+
+		if (read_fd_all(a->fd, &buf, &len, err) < 0) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		add_str(o, "Realm", a->realm);
+		b64 = kk_base64_encode(buf, len);
+		cJSON_AddStringToObject(o, "Tarball", b64);
+		free(b64);
+		if (a->platform)
+			cJSON_AddStringToObject(o, "Platform", a->platform); /* kukeon-c */
+		if (a->source)
+			cJSON_AddStringToObject(o, "Source", a->source); /* kukeon-c */
+		break;
+	}
+	case KK_WA_IMAGE_:
+	case KK_WA_IMAGE_REF_: {
+		const struct kk_image_req *a = args;
+
+		add_str(o, "Realm", a->realm);
+		if (wa->style == KK_WA_IMAGE_REF_)
+			add_str(o, "Ref", a->ref);
+		break;
+	}
+	}
+	return o;
+}
+
+int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_err *err)
+{
+	const struct kk_wire_args *wa = &kk_wire_ops[op].args;
+
+	if (!cJSON_IsObject(p))
+		return kk_err_set(err, EINVAL,
+				  "json: cannot unmarshal %s into Go value of type kukeonv1.%sArgs",
+				  cJSON_IsArray(p) ? "array" : "non-object", kk_ops[op].method);
+	switch (wa->style) {
+	case KK_WA_NONE_:
+		return 0;
+	case KK_WA_DOC_: {
+		struct kk_doc *d = args;
+		const cJSON *t = kk_wire_member(p, "Doc");
+
+		d->kind = wa->kind;
+		if (!cJSON_IsObject(t))
+			t = NULL;
+		if (t) {
+			const cJSON *v = kk_wire_member(t, "apiVersion");
+
+			if (cJSON_IsString(v) && *v->valuestring && strcmp(v->valuestring, "v1beta1"))
+				return kk_err_set(err, EINVAL,
+						  "conversion failed: unsupported apiVersion for "
+						  "%s: %s",
+						  kk_kind_name(wa->kind), v->valuestring);
+		}
+		{
+			cleanup_(kk_json_freep) cJSON *empty = t ? NULL : cJSON_CreateObject();
+
+			if (kk_wire_doc_decode(wa->kind, t ? t : empty, &d->u.any, err) < 0)
+				return kk_err_wrap(err, "conversion failed");
+		}
+		return 0;
+	}
+	case KK_WA_REF_:
+	case KK_WA_REF_FC_: {
+		struct kk_ref *r = args;
+		const cJSON *t = kk_wire_member(p, "Doc");
+		cleanup_(kk_json_freep) cJSON *empty = cJSON_IsObject(t) ? NULL : cJSON_CreateObject();
+
+		if (ref_from_doc(wa->kind, empty ? empty : t, r, err) < 0)
+			return -1;
+		r->force = bool_member(p, "Force");
+		r->cascade = bool_member(p, "Cascade");
+		return 0;
+	}
+	case KK_WA_LIST_: {
+		struct kk_ref *r = args;
+		const char **v[] = { &r->realm, &r->space, &r->stack, &r->cell };
+
+		for (int i = 0; i < list_levels(wa->kind); i++)
+			*v[i] = str_member(p, list_keys[i]);
+		return 0;
+	}
+	case KK_WA_APPLY_: {
+		struct kk_apply_args *a = args;
+		const cJSON *y = kk_wire_member(p, "RawYAML");
+		unsigned char *buf = NULL;
+		size_t len = 0;
+
+		if (cJSON_IsString(y) && kk_base64_decode(y->valuestring, &buf, &len, err) < 0)
+			return -1;
+		a->yaml = (const char *)buf;
+		a->len = len;
+		a->source = str_member(p, "Source");
+		return 0;
+	}
+	case KK_WA_IMAGE_LOAD_: {
+		struct kk_image_load_req *a = args;
+		const cJSON *y = kk_wire_member(p, "Tarball");
+		cleanup_free unsigned char *buf = NULL;
+		size_t len = 0, off = 0;
+		int fd;
+
+		a->fd = -1;
+		if (cJSON_IsString(y) && kk_base64_decode(y->valuestring, &buf, &len, err) < 0)
+			return -1;
+		/* the controller reads the tarball from a descriptor */
+		fd = memfd_create("kukeon-tarball", MFD_CLOEXEC);
+		if (fd < 0)
+			return kk_err_sys(err, "memfd_create");
+		while (off < len) {
+			ssize_t w = write(fd, buf + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				close(fd);
+				return kk_err_sys(err, "stage tarball");
+			}
+			off += (size_t)w;
+		}
+		lseek(fd, 0, SEEK_SET);
+		a->fd = fd;
+		a->realm = str_member(p, "Realm");
+		a->platform = str_member(p, "Platform");
+		a->source = str_member(p, "Source");
+		if (!a->source)
+			a->source = kk_xstrdup("tarball");
+		return 0;
+	}
+	case KK_WA_IMAGE_:
+	case KK_WA_IMAGE_REF_: {
+		struct kk_image_req *a = args;
+
+		a->realm = str_member(p, "Realm");
+		a->ref = str_member(p, "Ref");
+		return 0;
+	}
+	}
+	return 0;
+}
+
+void kk_wire_args_clear(enum kk_op_id op, void *args)
+{
+	const struct kk_wire_args *wa = &kk_wire_ops[op].args;
+
+	/* what the decoder allocated: the const members are ours here */
+	switch (wa->style) {
+	case KK_WA_NONE_:
+		break;
+	case KK_WA_DOC_:
+		doc_free(wa->kind, ((struct kk_doc *)args)->u.any);
+		break;
+	case KK_WA_REF_:
+	case KK_WA_REF_FC_:
+	case KK_WA_LIST_: {
+		struct kk_ref *r = args;
+
+		free((char *)r->realm);
+		free((char *)r->space);
+		free((char *)r->stack);
+		free((char *)r->cell);
+		free((char *)r->name);
+		break;
+	}
+	case KK_WA_APPLY_: {
+		struct kk_apply_args *a = args;
+
+		free((char *)a->yaml);
+		free((char *)a->source);
+		break;
+	}
+	case KK_WA_IMAGE_LOAD_: {
+		struct kk_image_load_req *a = args;
+
+		if (a->fd >= 0)
+			close(a->fd);
+		free((char *)a->realm);
+		free((char *)a->platform);
+		free((char *)a->source);
+		break;
+	}
+	case KK_WA_IMAGE_:
+	case KK_WA_IMAGE_REF_: {
+		struct kk_image_req *a = args;
+
+		free((char *)a->realm);
+		free((char *)a->ref);
+		break;
+	}
+	}
+	memset(args, 0, kk_ops[op].args_size);
+}
+
+cJSON *kk_wire_request(enum kk_op_id op, cJSON *params, unsigned long id)
+{
+	cJSON *o = cJSON_CreateObject();
+	char method[64];
+
+	snprintf(method, sizeof(method), "%s.%s", KK_RPC_SERVICE, kk_ops[op].method);
+	cJSON_AddStringToObject(o, "method", method);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "params"), params);
+	cJSON_AddNumberToObject(o, "id", (double)id);
+	return o;
+}
+
+/* ---- replies ---- */
+
+static cJSON *err_encode(const struct kk_err *err)
+{
+	static const struct {
+		const char *kind, *sentinel;
+	} kinds[] = {
+		{ "CellNotFound", "cell not found" },
+		{ "RealmNotFound", "realm not found" },
+		{ "SpaceNotFound", "space not found" },
+		{ "StackNotFound", "stack not found" },
+		{ "ContainerNotFound", "container not found" },
+		{ "NetworkNotFound", "network not found" },
+		{ "ResourceHasDependencies", "resource has child resources" },
+		{ "ContainerExists", "container already exists" },
+		{ "ConversionFailed", "conversion failed" },
+		{ "ImageNotFound", "image not found" },
+	};
+	cJSON *o = cJSON_CreateObject();
+	const char *kind = "Unknown";
+
+	/* the outermost sentinel in the message names the kind, deterministically */
+	for (size_t i = 0, best = SIZE_MAX; i < ARRAY_SIZE(kinds); i++) {
+		const char *at = strstr(err->msg, kinds[i].sentinel);
+
+		if (at && (size_t)(at - err->msg) < best) {
+			best = (size_t)(at - err->msg);
+			kind = kinds[i].kind;
+		}
+	}
+	cJSON_AddStringToObject(o, "Kind", kind);
+	cJSON_AddStringToObject(o, "Message", err->msg);
+	cJSON_AddNumberToObject(o, "Code", err->code); /* kukeon-c: the errno */
+	return o;
+}
+
+static int err_decode(const cJSON *e, struct kk_err *err)
+{
+	const cJSON *kind = kk_wire_member(e, "Kind"), *msg = kk_wire_member(e, "Message"),
+		    *code = kk_wire_member(e, "Code");
+	const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
+	int c = EIO;
+
+	if (cJSON_IsNumber(code) && code->valuedouble > 0 && code->valuedouble <= KK_EUSAGE)
+		c = (int)code->valuedouble;
+	else if (strstr(k, "NotFound"))
+		c = ENOENT;
+	else if (strstr(k, "Required") || !strcmp(k, "ConversionFailed"))
+		c = EINVAL;
+	else if (!strcmp(k, "ResourceHasDependencies"))
+		c = EBUSY;
+	else if (!strcmp(k, "ContainerExists"))
+		c = EEXIST;
+	return kk_err_set(err, c, "%s", cJSON_IsString(msg) ? msg->valuestring : k);
+}
+
+cJSON *kk_wire_reply_encode(enum kk_op_id op, const void *reply, int rc, const struct kk_err *err)
+{
+	const struct kk_wire_reply *wr = kk_wire_ops[op].reply;
+	cJSON *o = wr->encode(wr, reply);
+
+	if (rc < 0)
+		cJSON_AddItemToObject(o, "Err", err_encode(err));
+	else
+		cJSON_AddNullToObject(o, "Err");
+	return o;
+}
+
+int kk_wire_reply_decode(enum kk_op_id op, const cJSON *result, void *reply, struct kk_err *err)
+{
+	const struct kk_wire_reply *wr = kk_wire_ops[op].reply;
+	const cJSON *e;
+
+	if (!cJSON_IsObject(result))
+		return kk_err_set(err, EPROTO, "kukeond: %s: the reply is not an object",
+				  kk_ops[op].method);
+	e = kk_wire_member(result, "Err");
+	if (cJSON_IsObject(e))
+		return err_decode(e, err);
+	if (wr->decode(wr, result, reply, err) < 0) {
+		kk_ops[op].reply_clear(reply);
+		return kk_err_wrap(err, "kukeond: %s: bad reply", kk_ops[op].method);
+	}
+	return 0;
+}
+
+/* ---- framing ---- */
+
+long kk_wire_scan(const char *buf, size_t len)
+{
+	size_t i = 0;
+	int depth = 0;
+	bool in_str = false, esc = false;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	if (i == len)
+		return 0;
+	if (buf[i] != '{' && buf[i] != '[')
+		return -1;
+	for (; i < len; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return (long)(i + 1);
+		}
+	}
+	return 0;
+}
+
+/* ---- base64 ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *kk_base64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = kk_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+	size_t i = 0;
+
+	for (; i + 2 < len; i += 3) {
+		*o++ = b64[p[i] >> 2];
+		*o++ = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		*o++ = b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		*o++ = b64[p[i + 2] & 63];
+	}
+	if (i < len) {
+		*o++ = b64[p[i] >> 2];
+		if (i + 1 < len) {
+			*o++ = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+			*o++ = b64[(p[i + 1] & 15) << 2];
+		} else {
+			*o++ = b64[(p[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+int kk_base64_decode(const char *s, unsigned char **out, size_t *len, struct kk_err *err)
+{
+	size_t n = strlen(s), k = 0;
+	unsigned char *buf;
+	unsigned int acc = 0;
+	int bits = 0;
+
+	if (n % 4)
+		return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu", n);
+	buf = kk_xmalloc(n / 4 * 3 + 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *at;
+
+		if (s[i] == '=') {
+			if (i + 2 < n || (i + 1 < n && s[i + 1] != '=')) {
+				free(buf);
+				return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu",
+						  i);
+			}
+			break;
+		}
+		at = strchr(b64, s[i]);
+		if (!at || !s[i]) {
+			free(buf);
+			return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu", i);
+		}
+		acc = (acc << 6) | (unsigned int)(at - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[k++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*out = buf;
+	*len = k;
+	return 0;
+}
