@@ -17,6 +17,7 @@
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
+#include "common/rpc/wire.h"
 #include "common/store/instance.h"
 #include "kk_config.h"
 
@@ -49,6 +50,8 @@ static const char usage_text[] =
 	"                                KUKEON_NAMESPACE_SUFFIX, default kukeon.io)\n"
 	"      --cgroup-root PATH        cgroup of the hierarchy (env KUKEON_CGROUP_ROOT,\n"
 	"                                default /kukeon)\n"
+	"      --max-request-size N      refuse (close the connection of) a request larger\n"
+	"                                than N bytes (KiB, MiB, GiB suffixes; default 256MiB)\n"
 	"  -h, --help                    this help\n"
 	"      --version                 print the version\n"
 	"\n"
@@ -90,7 +93,7 @@ void kukeond_config_clear(struct kukeond_config *c)
 
 struct flags {
 	const char *configuration, *socket, *socket_gid, *run_path, *containerd_socket;
-	const char *log_level, *reconcile, *suffix, *cgroup_root;
+	const char *log_level, *reconcile, *suffix, *cgroup_root, *max_request;
 	bool serve;
 };
 
@@ -109,6 +112,7 @@ static int parse_flags(int argc, char **argv, struct flags *f, struct kk_err *er
 		{ "reconcile-interval", &f->reconcile },
 		{ "containerd-namespace-suffix", &f->suffix },
 		{ "cgroup-root", &f->cgroup_root },
+		{ "max-request-size", &f->max_request },
 	};
 
 	for (int i = 1; i < argc; i++) {
@@ -191,6 +195,29 @@ static int load_file(const char *path, struct kk_server_config **out, struct kk_
 	return kk_server_config_parse(buf, len, path, out, err);
 }
 
+/* "1048576", "64KiB", "8MiB", "1GiB" */
+static int parse_size(const char *s, size_t *out, struct kk_err *err)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = { { "", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 } };
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	for (size_t i = 0; end != s && !errno && i < ARRAY_SIZE(units); i++)
+		if (strcmp(end, units[i].suffix) == 0 && v > 0 && v < (1ull << (40 - units[i].shift))) {
+			*out = (size_t)(v << units[i].shift);
+			return 0;
+		}
+	return kk_err_set(err, KK_EUSAGE,
+			  "invalid --max-request-size \"%s\" (bytes, or a number with KiB, MiB "
+			  "or GiB)",
+			  s);
+}
+
 static int resolve(const struct flags *f, struct kukeond_config *c, struct kk_err *err)
 {
 	cleanup_(kk_server_config_freep) struct kk_server_config *file = NULL;
@@ -234,6 +261,9 @@ static int resolve(const struct flags *f, struct kukeond_config *c, struct kk_er
 			return kk_err_set(err, KK_EUSAGE, "invalid socket gid \"%s\"", gid);
 		c->socket_gid = (gid_t)v;
 	}
+	c->max_request = KK_RPC_MESSAGE_MAX;
+	if (f->max_request && parse_size(f->max_request, &c->max_request, err) < 0)
+		return -1;
 	if (kukeond_parse_duration(interval, &c->reconcile_ms, err) < 0) {
 		/* upstream warns and keeps the default */
 		*err = (struct kk_err){ 0 };

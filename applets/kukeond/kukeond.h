@@ -18,6 +18,7 @@ struct kukeond_config {
 	char *run_path, *containerd_socket, *log_level;
 	char *ns_suffix, *cgroup_root;
 	int64_t reconcile_ms; /* <= 0: no reconcile loop */
+	size_t max_request;   /* bytes; a larger request closes its connection */
 	/* test and packaging knobs, as kuke reads them (docs/compat.md) */
 	char *cgroup_mount, *cni_plugin_path, *cni_cache_dir;
 };

@@ -83,6 +83,7 @@ static int send_all(int fd, const char *p, size_t n)
 static void conn_serve(struct conn *c, struct kk_local *l)
 {
 	const struct kk_log *log = &c->srv->d->log;
+	size_t max = c->srv->d->cfg.max_request;
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
 
@@ -111,14 +112,18 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 				break; /* the client went away; its call was done anyway */
 			continue;
 		}
-		if (len >= KK_RPC_MESSAGE_MAX) {
-			kk_log(log, KK_LOG_WARN, "closing a connection whose request is too large");
+		if (len >= max) {
+			char n[32];
+
+			snprintf(n, sizeof(n), "%zu", max);
+			kk_log(log, KK_LOG_WARN, "closing a connection whose request is too large",
+			       "limit", n);
 			break;
 		}
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 65536;
-			if (cap > KK_RPC_MESSAGE_MAX + 65536)
-				cap = KK_RPC_MESSAGE_MAX + 65536;
+			if (cap > max + 65536)
+				cap = max + 65536;
 			buf = kk_xrealloc(buf, cap);
 		}
 		{
@@ -233,7 +238,7 @@ static int listen_on(const struct kukeond_config *cfg, const struct kk_log *log,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return kk_err_sys(err, "socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, SOMAXCONN) < 0) {
 		kk_err_sys(err, "listen on `%s`", cfg->socket);
 		close(fd);
 		return -1;

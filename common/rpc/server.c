@@ -49,11 +49,15 @@ static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params, cJSON
 	struct kk_err app = { 0 };
 	int rc;
 
-	if (kk_wire_args_decode(op, params, args, err) < 0) {
+	rc = kk_wire_args_decode(op, params, args, err);
+	if (rc == -1) {
 		kk_wire_args_clear(op, args);
 		return -1;
 	}
-	rc = kk_ops[op].call(l, args, reply, &app);
+	if (rc == -2) /* the handler's own conversion failed: an application error */
+		app = *err;
+	else
+		rc = kk_ops[op].call(l, args, reply, &app);
 	*result = kk_wire_reply_encode(op, reply, rc, &app);
 	if (rc == 0)
 		kk_ops[op].reply_clear(reply);

@@ -347,17 +347,21 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		if (t) {
 			const cJSON *v = kk_wire_member(t, "apiVersion");
 
-			if (cJSON_IsString(v) && *v->valuestring && strcmp(v->valuestring, "v1beta1"))
-				return kk_err_set(err, EINVAL,
-						  "conversion failed: unsupported apiVersion for "
-						  "%s: %s",
-						  kk_kind_name(wa->kind), v->valuestring);
+			if (cJSON_IsString(v) && *v->valuestring &&
+			    strcmp(v->valuestring, "v1beta1")) {
+				kk_err_set(err, EINVAL,
+					   "conversion failed: unsupported apiVersion for %s: %s",
+					   kk_kind_name(wa->kind), v->valuestring);
+				return -2;
+			}
 		}
 		{
 			cleanup_(kk_json_freep) cJSON *empty = t ? NULL : cJSON_CreateObject();
 
-			if (kk_wire_doc_decode(wa->kind, t ? t : empty, &d->u.any, err) < 0)
-				return kk_err_wrap(err, "conversion failed");
+			if (kk_wire_doc_decode(wa->kind, t ? t : empty, &d->u.any, err) < 0) {
+				kk_err_wrap(err, "conversion failed");
+				return -2;
+			}
 		}
 		return 0;
 	}
@@ -368,7 +372,7 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		cleanup_(kk_json_freep) cJSON *empty = cJSON_IsObject(t) ? NULL : cJSON_CreateObject();
 
 		if (ref_from_doc(wa->kind, empty ? empty : t, r, err) < 0)
-			return -1;
+			return -2;
 		r->force = bool_member(p, "Force");
 		r->cascade = bool_member(p, "Cascade");
 		return 0;

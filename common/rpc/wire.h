@@ -17,9 +17,10 @@
 struct cJSON;
 
 #define KK_RPC_SERVICE "KukeonV1"
-/* The largest request or reply either side accepts; a larger one is refused and its
- * connection closed. LoadImage from a Go kuke carries a whole tarball in base64. */
-#define KK_RPC_MESSAGE_MAX (1024u << 20)
+/* The largest request or reply accepted by default; a larger one is refused and its
+ * connection closed (kukeond --max-request-size changes it for requests). LoadImage from a
+ * Go kuke carries a whole tarball in base64. */
+#define KK_RPC_MESSAGE_MAX (256u << 20)
 
 /* How an operation's arguments travel (the wire_args column of ops.def). */
 enum kk_wa_style {
@@ -60,7 +61,9 @@ extern const struct kk_wire_op kk_wire_ops[KK_OP_COUNT];
 
 /* The request's params[0] for op (a new tree). */
 struct cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *err);
-/* Decode params[0] into args (op's args type, zeroed); release with kk_wire_args_clear(). */
+/* Decode params[0] into args (op's args type, zeroed); release with kk_wire_args_clear()
+ * (also after a failure). -1: Go's json decoder would have failed (a transport error);
+ * -2: the handler's conversion fails (an application error, reported in the reply's Err). */
 int kk_wire_args_decode(enum kk_op_id op, const struct cJSON *params, void *args,
 			struct kk_err *err);
 void kk_wire_args_clear(enum kk_op_id op, void *args);
