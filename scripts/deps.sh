@@ -17,7 +17,7 @@ packages=(
 	cppcheck clang-tidy clang-format clang-14 libclang-rt-14-dev
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
 	containerd runc containernetworking-plugins busybox-static
-	bats iproute2 util-linux procps psmisc iptables jq groff-base python3
+	bats iproute2 util-linux procps psmisc iptables jq groff-base python3 time
 )
 
 src_list=/etc/apt/sources.list.d/kukeon-deb-src.sources

@@ -79,11 +79,48 @@ static int send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* recv() that also collects descriptors passed with the bytes (LoadImage's tarball);
+ * past the queue's room they are closed. */
+static ssize_t recv_fds(int fd, char *buf, size_t size, struct kk_wire_fds *q)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (q->n < ARRAY_SIZE(q->v))
+				q->v[q->n++] = got;
+			else
+				close(got);
+		}
+	}
+	return n;
+}
+
 /* Serve requests until EOF or a protocol error; the replies go back in order. */
 static void conn_serve(struct conn *c, struct kk_local *l)
 {
 	const struct kk_log *log = &c->srv->d->log;
 	size_t max = c->srv->d->cfg.max_request;
+	struct kk_wire_fds fds = { .n = 0 };
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
 
@@ -98,7 +135,8 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 			cleanup_free char *reply = NULL;
 			cleanup_free char *method = NULL;
 			struct kk_err err = { 0 };
-			int rc = kk_rpc_serve_message(l, buf, (size_t)end, &reply, &method, &err);
+			int rc = kk_rpc_serve_message(l, buf, (size_t)end, &fds, &reply, &method,
+						      &err);
 
 			memmove(buf, buf + end, len - (size_t)end);
 			len -= (size_t)end;
@@ -127,7 +165,7 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 			buf = kk_xrealloc(buf, cap);
 		}
 		{
-			ssize_t n = recv(c->fd, buf + len, cap - len, 0);
+			ssize_t n = recv_fds(c->fd, buf + len, cap - len, &fds);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -142,6 +180,7 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 			cap = 0;
 		}
 	}
+	kk_wire_fds_close(&fds);
 	free(buf);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,10 +24,31 @@ struct rpc {
 	size_t len, cap;
 };
 
-static int send_all(int fd, const char *p, size_t n, struct kk_err *err)
+/* Send p[0..n); pass_fd (>= 0) rides with the first bytes (SCM_RIGHTS). */
+static int send_all(int fd, const char *p, size_t n, int pass_fd, struct kk_err *err)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		struct iovec iov = { .iov_base = (void *)p, .iov_len = n };
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t w;
+
+		if (pass_fd >= 0) {
+			struct cmsghdr *c;
+
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = sizeof(ctl.buf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		}
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -34,6 +56,7 @@ static int send_all(int fd, const char *p, size_t n, struct kk_err *err)
 			return kk_err_sys(err, "kukeond: send");
 		p += w;
 		n -= (size_t)w;
+		pass_fd = -1; /* sent with the first part */
 	}
 	return 0;
 }
@@ -81,14 +104,15 @@ static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, voi
 	cleanup_(kk_json_freep) cJSON *resp = NULL;
 	cleanup_free char *line = NULL;
 	const cJSON *id, *e;
-	cJSON *params = kk_wire_args_encode(op, args, err);
+	int pass_fd = -1;
+	cJSON *params = kk_wire_args_encode(op, args, &pass_fd, err);
 	unsigned long my_id = r->next_id++;
 
 	if (!params)
 		return -1;
 	req = kk_wire_request(op, params, my_id);
 	line = kk_json_print(req, KK_JSON_NEWLINE);
-	if (send_all(r->fd, line, strlen(line), err) < 0 || recv_value(r, &resp, err) < 0)
+	if (send_all(r->fd, line, strlen(line), pass_fd, err) < 0 || recv_value(r, &resp, err) < 0)
 		return -1;
 	id = cJSON_GetObjectItem(resp, "id");
 	if (!cJSON_IsNumber(id) || (unsigned long)id->valuedouble != my_id)

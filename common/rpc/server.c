@@ -41,15 +41,15 @@ static char *transport_error(const cJSON *id, const char *text, const char *arg)
 	return reply_line(id, NULL, msg);
 }
 
-static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params, cJSON **result,
-		struct kk_err *err)
+static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params,
+		struct kk_wire_fds *fds, cJSON **result, struct kk_err *err)
 {
 	cleanup_free void *args = kk_xcalloc(1, kk_ops[op].args_size);
 	cleanup_free void *reply = kk_xcalloc(1, kk_ops[op].reply_size);
 	struct kk_err app = { 0 };
 	int rc;
 
-	rc = kk_wire_args_decode(op, params, args, err);
+	rc = kk_wire_args_decode(op, params, args, fds, err);
 	if (rc == -1) {
 		kk_wire_args_clear(op, args);
 		return -1;
@@ -65,8 +65,8 @@ static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params, cJSON
 	return 0;
 }
 
-int kk_rpc_serve_message(struct kk_local *l, const char *msg, size_t len, char **reply,
-			 char **method_out, struct kk_err *err)
+int kk_rpc_serve_message(struct kk_local *l, const char *msg, size_t len,
+			 struct kk_wire_fds *fds, char **reply, char **method_out, struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *req = NULL;
 	const cJSON *id, *method, *params;
@@ -123,7 +123,7 @@ int kk_rpc_serve_message(struct kk_local *l, const char *msg, size_t len, char *
 		cleanup_(kk_json_freep) cJSON *empty = cJSON_CreateObject();
 		const cJSON *p0 = cJSON_GetArrayItem(params, 0);
 
-		if (call(l, op, p0 && !cJSON_IsNull(p0) ? p0 : empty, &result, &perr) < 0) {
+		if (call(l, op, p0 && !cJSON_IsNull(p0) ? p0 : empty, fds, &result, &perr) < 0) {
 			*reply = reply_line(id, NULL, perr.msg);
 			return 0;
 		}

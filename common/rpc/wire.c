@@ -253,7 +253,14 @@ static int read_fd_all(int fd, char **buf, size_t *len, struct kk_err *err)
 	return 0;
 }
 
-cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *err)
+void kk_wire_fds_close(struct kk_wire_fds *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		close(f->v[i]);
+	f->n = 0;
+}
+
+cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, struct kk_err *err)
 {
 	const struct kk_wire_args *wa = &kk_wire_ops[op].args;
 	cJSON *o = cJSON_CreateObject();
@@ -299,14 +306,20 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *er
 		char *b64;
 		size_t len = 0;
 
-		if (read_fd_all(a->fd, &buf, &len, err) < 0) {
-			cJSON_Delete(o);
-			return NULL;
-		}
 		add_str(o, "Realm", a->realm);
-		b64 = kk_base64_encode(buf, len);
-		cJSON_AddStringToObject(o, "Tarball", b64);
-		free(b64);
+		if (pass_fd) {
+			/* the daemon reads the tarball from our descriptor: nothing held here */
+			*pass_fd = a->fd;
+			cJSON_AddNumberToObject(o, "TarballFD", 0); /* kukeon-c */
+		} else {
+			if (read_fd_all(a->fd, &buf, &len, err) < 0) {
+				cJSON_Delete(o);
+				return NULL;
+			}
+			b64 = kk_base64_encode(buf, len);
+			cJSON_AddStringToObject(o, "Tarball", b64);
+			free(b64);
+		}
 		if (a->platform)
 			cJSON_AddStringToObject(o, "Platform", a->platform); /* kukeon-c */
 		if (a->source)
@@ -326,7 +339,8 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *er
 	return o;
 }
 
-int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_err *err)
+int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_wire_fds *fds,
+			struct kk_err *err)
 {
 	const struct kk_wire_args *wa = &kk_wire_ops[op].args;
 
@@ -406,6 +420,22 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		int fd;
 
 		a->fd = -1;
+		a->realm = str_member(p, "Realm");
+		a->platform = str_member(p, "Platform");
+		a->source = str_member(p, "Source");
+		if (!a->source)
+			a->source = kk_xstrdup("tarball");
+		if (kk_wire_member(p, "TarballFD")) {
+			if (!fds || fds->n == 0) {
+				kk_err_set(err, EINVAL,
+					   "conversion failed: TarballFD without a descriptor (it "
+					   "passes over a unix socket only)");
+				return -2;
+			}
+			a->fd = fds->v[0];
+			memmove(fds->v, fds->v + 1, --fds->n * sizeof(fds->v[0]));
+			return 0;
+		}
 		if (cJSON_IsString(y) && kk_base64_decode(y->valuestring, &buf, &len, err) < 0)
 			return -1;
 		/* the controller reads the tarball from a descriptor */
@@ -425,11 +455,6 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		}
 		lseek(fd, 0, SEEK_SET);
 		a->fd = fd;
-		a->realm = str_member(p, "Realm");
-		a->platform = str_member(p, "Platform");
-		a->source = str_member(p, "Source");
-		if (!a->source)
-			a->source = kk_xstrdup("tarball");
 		return 0;
 	}
 	case KK_WA_IMAGE_:

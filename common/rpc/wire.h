@@ -59,13 +59,24 @@ struct kk_wire_op {
 };
 extern const struct kk_wire_op kk_wire_ops[KK_OP_COUNT];
 
-/* The request's params[0] for op (a new tree). */
-struct cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, struct kk_err *err);
+/* Descriptors that came with a request (SCM_RIGHTS), in order; the decoder takes them. */
+struct kk_wire_fds {
+	int v[8];
+	size_t n;
+};
+void kk_wire_fds_close(struct kk_wire_fds *f);
+
+/* The request's params[0] for op (a new tree). With pass_fd non-NULL the transport can
+ * pass a descriptor: LoadImage then sends {"TarballFD":0} (kukeon-c) and sets *pass_fd to
+ * the tarball's descriptor to send along, instead of the whole file in base64 (-1: none). */
+struct cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd,
+				  struct kk_err *err);
 /* Decode params[0] into args (op's args type, zeroed); release with kk_wire_args_clear()
- * (also after a failure). -1: Go's json decoder would have failed (a transport error);
- * -2: the handler's conversion fails (an application error, reported in the reply's Err). */
+ * (also after a failure). fds: what came with the request (may be NULL); a descriptor the
+ * args take is removed from it. -1: Go's json decoder would have failed (a transport
+ * error); -2: the handler's conversion fails (an application error, in the reply's Err). */
 int kk_wire_args_decode(enum kk_op_id op, const struct cJSON *params, void *args,
-			struct kk_err *err);
+			struct kk_wire_fds *fds, struct kk_err *err);
 void kk_wire_args_clear(enum kk_op_id op, void *args);
 
 /* The reply object: the result of a call that returned rc (< 0: err is the application

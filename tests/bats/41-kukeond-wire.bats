@@ -146,3 +146,35 @@ PY
 	run -0 rpc call KukeonV1.ListImages '{"Realm":"li"}'
 	jq -e '.result.Result.Images[0].Name == "docker.io/library/busybox:latest" and .result.Result.Images[0].Size > 0' <<<"$output"
 }
+
+# bats test_tags=containerd
+@test "wire: kuke image load through kukeond passes the file, so neither side holds the tarball" {
+	local W=$BATS_TEST_TMPDIR/img d s cd_ cs md ms arch
+	mkdir -p "$W/layout/blobs/sha256" "$W/root"
+	head -c 64M /dev/urandom >"$W/root/data"
+	tar -C "$W/root" --owner=0 --group=0 -cf "$W/layer.tar" .
+	d=$(sha256sum "$W/layer.tar" | cut -d' ' -f1) s=$(stat -c %s "$W/layer.tar")
+	mv "$W/layer.tar" "$W/layout/blobs/sha256/$d"
+	case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+	printf '{"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$arch" "$d" >"$W/config"
+	cd_=$(sha256sum "$W/config" | cut -d' ' -f1) cs=$(stat -c %s "$W/config")
+	mv "$W/config" "$W/layout/blobs/sha256/$cd_"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' "$cd_" "$cs" "$d" "$s" >"$W/manifest"
+	md=$(sha256sum "$W/manifest" | cut -d' ' -f1) ms=$(stat -c %s "$W/manifest")
+	mv "$W/manifest" "$W/layout/blobs/sha256/$md"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$W/layout/oci-layout"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"example.com/t/big:1"}}]}' "$md" "$ms" >"$W/layout/index.json"
+	tar -C "$W/layout" -cf "$W/big.tar" .
+	rm -rf "$W/layout" "$W/root"
+	kd create realm big >/dev/null
+	run -0 /usr/bin/time -f 'rss %M' -o "$W/rss" "$KUKEON_LINKS/kuke" --host "unix://$KD_SOCK" \
+		--run-path "$RP" image load --realm big "$W/big.tar"
+	[ "${lines[1]}" = "  - example.com/t/big:1" ]
+	# peak RSS in KiB: kuke well under the 64 MiB it sent, kukeond too
+	[ "$(awk '/^rss/ { print $2 }' "$W/rss")" -lt 32768 ]
+	[ "$(awk '/^VmHWM/ { print $2 }' "/proc/$KD_PID/status")" -lt 49152 ]
+	hctr -n big.kukeon.io images ls -q | grep -qx example.com/t/big:1
+	# stdin goes the same way
+	run -0 kd image load --realm big - <"$KUKEON_TEST_BUSYBOX_TAR"
+	[[ "$output" == *"docker.io/library/busybox:latest"* ]]
+}
