@@ -213,6 +213,8 @@ lint: $(gen_headers)
 format:
 	clang-format -i $(srcs) $(wildcard tests/unit/*.c tests/unit/*.h) $(wildcard */*.h */*/*.h)
 
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+
 install: all
 	install -D -m 0755 $(BUILD)/kukeon $(DESTDIR)$(PREFIX)/bin/kukeon
 	@for l in $$($(BUILD)/kukeon --list-full); do \
@@ -220,6 +222,8 @@ install: all
 		if [ $$d = bin ]; then t=kukeon; else t=../bin/kukeon; fi; \
 		ln -sfn $$t $(DESTDIR)$(PREFIX)/$$l; echo "  $(PREFIX)/$$l -> $$t"; \
 	done
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' dist/kukeond.service >$(DESTDIR)$(SYSTEMDUNITDIR)/kukeond.service
 	@for m in man/*.[1-8]; do \
 		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
 	done
