@@ -4,6 +4,7 @@
 # Needs the harness (KUKEON_CONTAINERD_SOCKET, KUKEON_TEST_BUSYBOX_TAR): run `make bench`.
 # Targets: load <= 1.0x ctr; peak RSS < 32 MiB.
 set -euo pipefail
+export KUKE_TEST_IN_PROCESS=1 # its own run path: the controller in-process
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${KUKEON_BIN:-$top/build/kukeon}
 sock=${KUKEON_CONTAINERD_SOCKET:?run inside tests/harness/run.sh (make bench)}

@@ -1,5 +1,9 @@
 # bench/lib.sh - helpers shared by the benchmarks.
 
+# Each benchmark has its own run path: kuke runs the controller in-process (as through the
+# daemon otherwise); bench/kukeond.sh measures the daemon itself.
+export KUKE_TEST_IN_PROCESS=1
+
 # now_ns: monotonic-enough wall clock in nanoseconds
 now_ns() { date +%s%N; }
 

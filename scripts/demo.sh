@@ -11,7 +11,7 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 
 step "$bin" --list
 step "$links/kuke" version
-step "$links/kuke" version --containerd
+step "$links/kuke" --no-daemon version --containerd
 step "$links/kuketty" --version
 echo
 echo "kuketty from the same static file, inside a busybox container that has no libc:"
@@ -21,7 +21,15 @@ step ctr --address "$KUKEON_CONTAINERD_SOCKET" -n demo run --rm --cpu-shares 0 \
 	"$KUKEON_TEST_BUSYBOX_REF" demo /.kukeon/bin/kuketty --version
 
 echo
-echo "A realm, a space and a stack (run path /opt/kukeon, a scratch tmpfs in the harness):"
+echo "kukeond serves the API; kuke talks to it (run path /opt/kukeon, a scratch tmpfs here):"
+"$links/kukeond" --configuration "$links/kukeond.yaml" serve --reconcile-interval 5s \
+	2>"$links/kukeond.log" &
+kukeond_pid=$!
+trap 'kill -TERM $kukeond_pid 2>/dev/null; wait $kukeond_pid; rm -rf "$links"' EXIT
+for _ in $(seq 100); do [ -S /run/kukeon/kukeond.sock ] && break; sleep 0.05; done
+step ls -l /run/kukeon
+echo
+echo "A realm, a space and a stack, through the daemon:"
 kuke() { "$links/kuke" "$@"; }
 step kuke create realm demo
 step kuke create space web --realm demo

@@ -1,0 +1,79 @@
+#!/bin/bash
+# bench/kukeond.sh - kukeond: `kuke get realms` (100 realms) through the daemon vs
+# `ctr namespaces ls` on the same containerd, alternated in one run; the daemon's RSS idle
+# and after many calls. Targets (issue 10): get realms median <= 2 ms and <= 0.07x ctr;
+# idle RSS <= 8 MiB and <= +1 MiB after 10k calls. Exits 1 when a target is missed.
+# BENCH_SMOKE=1: tiny counts, no targets (make check runs it so it cannot rot).
+#
+# Needs a containerd: tests/harness/run.sh bench/kukeond.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+unset KUKE_TEST_IN_PROCESS
+bin=$(readlink -f "${KUKEON_BIN:-build/kukeon}")
+smoke=${BENCH_SMOKE:-}
+n=${N:-41} realms=100 calls=10000
+[ -n "$smoke" ] && n=3 realms=3 calls=200
+sock=${KUKEON_CONTAINERD_SOCKET:?run under tests/harness/run.sh}
+tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench.XXXXXX")
+export HOME=$tmp/home KUKEON_CGROUP_ROOT=/bench-kukeond
+kd_sock=$tmp/kd/kukeond.sock
+"$bin" kukeond --configuration "$tmp/kukeond.yaml" serve --socket "$kd_sock" \
+	--run-path "$tmp/run" --containerd-socket "$sock" --reconcile-interval 0 2>"$tmp/kd.log" &
+kd=$!
+trap 'kill -TERM $kd 2>/dev/null; wait $kd 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do [ -S "$kd_sock" ] && break; sleep 0.05; done
+kuke() { "$bin" kuke --host "unix://$kd_sock" --run-path "$tmp/run" "$@"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$kd/status"; }
+
+time_us() {
+	local t0 t1
+	t0=${EPOCHREALTIME/./}
+	"$@" >/dev/null 2>&1
+	t1=${EPOCHREALTIME/./}
+	echo $(((t1 - t0) * 1000))
+}
+
+idle=$(rss_kib)
+for i in $(seq -w 1 "$realms"); do
+	kuke create realm "bench$i" >/dev/null
+done
+[ "$(kuke get realms | wc -l)" -eq $((realms + 2)) ] || { echo "bench: expected $realms realms" >&2; exit 1; }
+
+ours=() theirs=()
+for _ in $(seq "$n"); do
+	ours+=("$(time_us kuke get realms)")
+	theirs+=("$(time_us ctr --address "$sock" namespaces ls)")
+done
+a=$(printf '%s\n' "${ours[@]}" | median)
+b=$(printf '%s\n' "${theirs[@]}" | median)
+r=$(ratio "$a" "$b")
+printf 'kuke get realms (%d) through kukeond  median %6.2f ms\n' "$realms" "$(awk -v x="$a" 'BEGIN { print x / 1e6 }')"
+printf 'ctr namespaces ls                     median %6.2f ms\n' "$(awk -v x="$b" 'BEGIN { print x / 1e6 }')"
+echo "ratio kuke/ctr: ${r}x (n=$n; targets <= 2 ms and <= 0.07x)"
+
+# many calls on few connections (as a long-lived client does), then the RSS again
+before=$(rss_kib)
+python3 - "$kd_sock" "$calls" <<'PY'
+import json, socket, sys
+path, calls = sys.argv[1], int(sys.argv[2])
+methods = ["KukeonV1.Ping", "KukeonV1.ListRealms", "KukeonV1.GetRealm", "KukeonV1.ListSpaces"]
+params = [{}, {}, {"Doc": {"metadata": {"name": "bench001"}}}, {"RealmName": "bench001"}]
+done = 0
+while done < calls:
+    s = socket.socket(socket.AF_UNIX); s.connect(path); f = s.makefile("r")
+    for i in range(min(1000, calls - done)):
+        k = i % len(methods)
+        s.sendall((json.dumps({"method": methods[k], "params": [params[k]], "id": i}) + "\n").encode())
+        r = json.loads(f.readline())
+        assert r["error"] is None, r
+        done += 1
+    s.close()
+PY
+after=$(rss_kib)
+printf 'kukeond RSS: idle %.1f MiB, before the calls %.1f MiB, after %d calls %.1f MiB (+%.2f MiB)\n' \
+	"$(awk -v k="$idle" 'BEGIN { print k / 1024 }')" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
+	"$calls" "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$(awk -v a="$after" -v b="$before" 'BEGIN { print (a - b) / 1024 }')"
+echo "targets: idle <= 8 MiB, growth <= 1 MiB"
+[ -n "$smoke" ] && exit 0
+awk -v a="$a" -v r="$r" -v i="$idle" -v g=$((after - before)) \
+	'BEGIN { exit !(a <= 2e6 && r <= 0.07 && i <= 8192 && g <= 1024) }'
