@@ -71,6 +71,12 @@ static long holder_pid(int fd)
 
 int kk_lockfile_acquire(const char *path, int timeout_ms, int *fd_out, struct kk_err *err)
 {
+	return kk_lockfile_acquire_mode(path, false, timeout_ms, fd_out, err);
+}
+
+int kk_lockfile_acquire_mode(const char *path, bool shared, int timeout_ms, int *fd_out,
+			     struct kk_err *err)
+{
 	cleanup_close int fd = -1;
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long long nap = 5;
@@ -81,7 +87,7 @@ int kk_lockfile_acquire(const char *path, int timeout_ms, int *fd_out, struct kk
 	if (fd < 0)
 		return kk_err_sys(err, "open lock file `%s`", path);
 	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
 			break;
 		if (errno == EINTR)
 			continue;
@@ -105,6 +111,10 @@ int kk_lockfile_acquire(const char *path, int timeout_ms, int *fd_out, struct kk
 		if (nap < 100)
 			nap *= 2;
 	}
+	if (shared) {
+		*fd_out = TAKE_FD(fd);
+		return 0;
+	}
 	/* say who holds it; a failure here only loses that hint */
 	n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pidbuf, (size_t)n, 0) < 0) {
@@ -118,7 +128,8 @@ void kk_lockfile_release(int fd)
 {
 	if (fd < 0)
 		return;
-	if (ftruncate(fd, 0) < 0) {
+	/* a shared holder may not own the pid written there: only an exclusive one clears it */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, 0) < 0) {
 		/* the stale pid is harmless: waiters ask /proc/locks first */
 	}
 	flock(fd, LOCK_UN);

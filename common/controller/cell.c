@@ -75,7 +75,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	rc = -1;
 	if (kk_cell_prepare(l, err) < 0 ||
-	    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	    kk_store_lock_ref_scoped(l->store, &e.ref, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
 		goto out;
 	{
 		int got = kk_local_load_cell(l, &e.ref, &e.cell, err);
@@ -378,9 +378,8 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 	const char *root_detail = NULL;
 	int rc = -1;
 
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    kk_cell_env_open(l, &e, desired->spec.realm_id, desired->spec.space_id,
-			     desired->spec.stack_id, desired->meta.name, true, err) < 0)
+	if (kk_cell_env_open(l, &e, desired->spec.realm_id, desired->spec.space_id,
+			     desired->spec.stack_id, desired->meta.name, true, &held, err) < 0)
 		goto out;
 
 	labels_changed = !user_labels_equal(&desired->meta.labels, &e.cell->meta.labels);
@@ -536,8 +535,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    kk_cell_env_open(l, &e, realm, space, stack, name, true, err) < 0)
+	if (kk_cell_env_open(l, &e, realm, space, stack, name, true, &held, err) < 0)
 		goto out;
 	switch (op) {
 	case OP_START:
@@ -586,8 +584,7 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    kk_cell_env_open(l, &e, realm, space, stack, name, !purge, err) < 0)
+	if (kk_cell_env_open(l, &e, realm, space, stack, name, !purge, &held, err) < 0)
 		goto out;
 	if (purge) {
 		kk_rt_cell_purge(&e.rt, &e.rc, &(struct kk_err){ 0 });

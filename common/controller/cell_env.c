@@ -116,11 +116,12 @@ void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)
 /* Load an existing cell and its runtime. */
 int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
 		     const char *space, const char *stack, const char *name, bool must_exist,
-		     struct kk_err *err)
+		     struct kk_store **held, struct kk_err *err)
 {
 	int rc;
 
-	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0)
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 ||
+	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
 	if (rc < 0)

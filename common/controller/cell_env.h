@@ -39,11 +39,12 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 /* Derive e->rc (and e->paths) again from e->cell, after its spec changed: e->rc points
  * into the cell's container array. */
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e);
-/* Names, then the stored cell (must_exist: ENOENT when absent, else a bare cell), then
- * kk_cell_prepare and kk_cell_env_runtime. */
+/* Names, then the cell's store lock (*held, for cleanup_(kk_store_unlockp)), then the stored
+ * cell (must_exist: ENOENT when absent, else a bare cell), kk_cell_prepare and
+ * kk_cell_env_runtime. */
 int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
 		     const char *space, const char *stack, const char *name, bool must_exist,
-		     struct kk_err *err);
+		     struct kk_store **held, struct kk_err *err);
 
 /* s, or "default" when NULL or "". */
 const char *kk_cell_scope(const char *s);

@@ -167,7 +167,7 @@ enum missing { MISSING_PLAIN, MISSING_IN_STACK };
 /* Names, the stored cell, the runtime; a missing cell is ENOENT in the caller's words. */
 static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *realm,
 		     const char *space, const char *stack, const char *cell, enum missing how,
-		     struct kk_err *err)
+		     struct kk_store **held, struct kk_err *err)
 {
 	int rc;
 
@@ -175,7 +175,8 @@ static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *real
 		kk_err_set(err, EINVAL, "cell name is required");
 		return -1;
 	}
-	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0)
+	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0 ||
+	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
 	if (rc < 0)
@@ -370,9 +371,8 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 		return kk_err_set(err, EINVAL, "invalid image reference");
 	if (volumes_validate(&req->spec, err) < 0)
 		return -1;
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    open_cell(l, &e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
-		      req->spec.cell_id, MISSING_PLAIN, err) < 0)
+	if (open_cell(l, &e, req->spec.realm_id, req->spec.space_id, req->spec.stack_id,
+		      req->spec.cell_id, MISSING_PLAIN, &held, err) < 0)
 		goto out;
 	root_materialize(l, &e);
 	{
@@ -596,9 +596,8 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 
 	if (kk_name_validate("container", id_in, &name, err) < 0)
 		return -1;
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    open_cell(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
-		      desired->spec.cell_id, MISSING_PLAIN, err) < 0)
+	if (open_cell(l, &e, desired->spec.realm_id, desired->spec.space_id, desired->spec.stack_id,
+		      desired->spec.cell_id, MISSING_PLAIN, &held, err) < 0)
 		goto out;
 	root_materialize(l, &e);
 	at = find_index(&e.cell->spec, name);
@@ -717,8 +716,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 
 	if (!name || !*name)
 		return kk_err_set(err, EINVAL, "container name is required");
-	if (kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
-	    open_cell(l, &e, realm, space, stack, cell, MISSING_IN_STACK, err) < 0)
+	if (open_cell(l, &e, realm, space, stack, cell, MISSING_IN_STACK, &held, err) < 0)
 		goto out;
 	root_materialize(l, &e);
 	at = find_index(&e.cell->spec, name);

@@ -417,7 +417,6 @@ static void walk_realm(struct walk *w, const char *realm)
 int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_err *err)
 {
 	cleanup_(kk_strv_freep) char **realms = NULL;
-	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_refresh_result out = { 0 };
 	struct walk w = { .l = l, .res = &out };
 	struct ctr_conn *conn = NULL;
@@ -425,8 +424,7 @@ int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_
 	if (kk_store_list(l->store, NULL, &realms, err) < 0)
 		return kk_err_wrap(err, "failed to list realms");
 	if (realms) {
-		if (kk_cell_prepare(l, err) < 0 ||
-		    kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+		if (kk_cell_prepare(l, err) < 0)
 			return kk_err_wrap(err, "refresh");
 		if (ctr_connect(l->containerd_socket, NULL, &conn, &w.ns_err) == 0)
 			ctr_namespace_list(conn, &w.ns, &w.n_ns, &w.ns_err);
@@ -434,8 +432,19 @@ int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_
 		if (w.ns_err.code)
 			kk_err_wrap(&w.ns_err, "containerd namespaces");
 	}
-	for (size_t i = 0; realms && realms[i]; i++)
+	/* one realm at a time under its lock: writers elsewhere go on meanwhile */
+	for (size_t i = 0; realms && realms[i]; i++) {
+		struct kk_err lerr = { 0 };
+
+		if (kk_store_lock_ref(l->store, &(struct kk_store_ref){ .realm = realms[i] },
+				      KK_STORE_LOCK_TIMEOUT_MS, &lerr) < 0) {
+			kk_strv_push_take(&out.errors, kk_xasprintf("realm %s: %s", realms[i],
+								    lerr.msg));
+			continue;
+		}
 		walk_realm(&w, realms[i]);
+		kk_store_unlock(l->store);
+	}
 	ctr_namespace_list_free(w.ns, w.n_ns);
 	*res = out;
 	return 0;

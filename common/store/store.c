@@ -18,11 +18,27 @@
 #define DIR_MODE  02750
 #define META_MODE 0644
 
+/* One lock file held by this store: how often, and whether exclusively. */
+struct held_lock {
+	char *key; /* "" the whole store, else "<realm>[_<space>[_<stack>[_<cell>]]]" or "@name" */
+	int fd;
+	int depth;
+	bool exclusive;
+};
+
+/* One kk_store_lock*() call: which entries it counted, so unlock undoes exactly that. */
+struct acquisition {
+	size_t idx[5];
+	size_t n;
+};
+
 struct kk_store {
 	char *run_path;
-	int lock_fd;    /* -1 when not held */
-	int lock_depth; /* kk_store_lock() calls not yet matched by an unlock */
 	int lock_timeout_ms;
+	struct held_lock *locks;
+	size_t n_locks;
+	struct acquisition *stack; /* LIFO: kk_store_unlock() undoes the last */
+	size_t n_stack, cap_stack;
 };
 
 struct kk_store *kk_store_new(const char *run_path)
@@ -30,7 +46,6 @@ struct kk_store *kk_store_new(const char *run_path)
 	struct kk_store *st = kk_xcalloc(1, sizeof(*st));
 
 	st->run_path = kk_xstrdup(run_path);
-	st->lock_fd = -1;
 	st->lock_timeout_ms = KK_STORE_LOCK_TIMEOUT_MS;
 	return st;
 }
@@ -39,7 +54,12 @@ void kk_store_free(struct kk_store *st)
 {
 	if (!st)
 		return;
-	kk_lockfile_release(st->lock_fd);
+	for (size_t i = 0; i < st->n_locks; i++) {
+		kk_lockfile_release(st->locks[i].fd);
+		free(st->locks[i].key);
+	}
+	free(st->locks);
+	free(st->stack);
 	free(st->run_path);
 	free(st);
 }
@@ -60,36 +80,143 @@ void kk_store_set_lock_timeout(struct kk_store *st, int timeout_ms)
 	st->lock_timeout_ms = timeout_ms;
 }
 
-int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err)
+static char *lock_file(const struct kk_store *st, const char *key, struct kk_err *err)
 {
+	cleanup_free char *dir = NULL;
+
+	if (!*key)
+		return kk_store_lock_path(st->run_path);
+	dir = kk_xasprintf("%s/.locks", st->run_path);
+	if (kk_mkdir_p(dir, 0750, err) < 0)
+		return NULL;
+	return kk_xasprintf("%s/%s.lock", dir, key);
+}
+
+static size_t entry(struct kk_store *st, const char *key)
+{
+	for (size_t i = 0; i < st->n_locks; i++)
+		if (strcmp(st->locks[i].key, key) == 0)
+			return i;
+	st->locks = kk_xrealloc(st->locks, (st->n_locks + 1) * sizeof(*st->locks));
+	st->locks[st->n_locks] = (struct held_lock){ .key = kk_xstrdup(key), .fd = -1 };
+	return st->n_locks++;
+}
+
+static void entry_put(struct kk_store *st, size_t i)
+{
+	struct held_lock *h = &st->locks[i];
+
+	if (--h->depth > 0)
+		return;
+	kk_lockfile_release(h->fd);
+	h->fd = -1;
+	h->exclusive = false;
+}
+
+static int entry_take(struct kk_store *st, size_t i, bool exclusive, int timeout_ms,
+		      struct kk_err *err)
+{
+	struct held_lock *h = &st->locks[i];
 	cleanup_free char *path = NULL;
 
-	if (st->lock_depth > 0) {
-		st->lock_depth++;
+	if (h->depth > 0) {
+		/* held: shared under exclusive is fine, the other way round would need an
+		 * upgrade, which two holders could wait on forever */
+		if (exclusive && !h->exclusive)
+			return kk_err_set(err, EDEADLK,
+					  "store: lock `%s` is held shared and cannot be upgraded",
+					  h->key);
+		h->depth++;
 		return 0;
 	}
 	if (kk_mkdir_p(st->run_path, 0750, err) < 0)
 		return kk_err_wrap(err, "store lock");
-	path = kk_store_lock_path(st->run_path);
-	if (kk_lockfile_acquire(path, timeout_ms, &st->lock_fd, err) < 0)
+	path = lock_file(st, h->key, err);
+	if (!path)
+		return kk_err_wrap(err, "store lock");
+	if (kk_lockfile_acquire_mode(path, !exclusive, timeout_ms, &h->fd, err) < 0)
 		return kk_err_wrap(err, "store");
-	st->lock_depth = 1;
+	h->depth = 1;
+	h->exclusive = exclusive;
 	return 0;
+}
+
+static void push(struct kk_store *st, const struct acquisition *a)
+{
+	if (st->n_stack == st->cap_stack) {
+		st->cap_stack = st->cap_stack ? 2 * st->cap_stack : 8;
+		st->stack = kk_xrealloc(st->stack, st->cap_stack * sizeof(*st->stack));
+	}
+	st->stack[st->n_stack++] = *a;
+}
+
+/* Take keys[0..n) in order, shared but the last (exclusive); all or nothing. */
+static int lock_chain(struct kk_store *st, char *const *keys, size_t n, int timeout_ms,
+		      struct kk_err *err)
+{
+	struct acquisition a = { .n = 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		size_t e = entry(st, keys[i]);
+
+		if (entry_take(st, e, i == n - 1, timeout_ms, err) < 0) {
+			while (a.n > 0)
+				entry_put(st, a.idx[--a.n]);
+			return -1;
+		}
+		a.idx[a.n++] = e;
+	}
+	push(st, &a);
+	return 0;
+}
+
+int kk_store_lock_ref(struct kk_store *st, const struct kk_store_ref *ref, int timeout_ms,
+		      struct kk_err *err)
+{
+	const char *names[4] = { ref ? ref->realm : NULL, ref ? ref->space : NULL,
+				 ref ? ref->stack : NULL, ref ? ref->cell : NULL };
+	char *keys[5] = { "" };
+	size_t n = 1;
+	int rc;
+
+	/* the whole store, then each level down to ref: "r", "r_s", "r_s_t", "r_s_t_c" ('_' is
+	 * never in a name) */
+	for (size_t i = 0; i < 4 && names[i]; i++, n++)
+		keys[n] = kk_xasprintf("%s%s%s", i ? keys[n - 1] : "", i ? "_" : "", names[i]);
+	rc = lock_chain(st, keys, n, timeout_ms, err);
+	for (size_t i = 1; i < n; i++)
+		free(keys[i]);
+	return rc;
+}
+
+int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err)
+{
+	return kk_store_lock_ref(st, NULL, timeout_ms, err);
+}
+
+int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms,
+		       struct kk_err *err)
+{
+	cleanup_free char *key = kk_xasprintf("@%s", name);
+	char *keys[1] = { key };
+
+	return lock_chain(st, keys, 1, timeout_ms, err);
 }
 
 void kk_store_unlock(struct kk_store *st)
 {
-	if (st->lock_depth == 0)
+	struct acquisition a;
+
+	if (st->n_stack == 0)
 		return;
-	if (--st->lock_depth == 0) {
-		kk_lockfile_release(st->lock_fd);
-		st->lock_fd = -1;
-	}
+	a = st->stack[--st->n_stack];
+	while (a.n > 0)
+		entry_put(st, a.idx[--a.n]);
 }
 
 bool kk_store_is_locked(const struct kk_store *st)
 {
-	return st->lock_depth > 0;
+	return st->n_stack > 0;
 }
 
 void kk_store_unlockp(struct kk_store **held)
@@ -101,16 +228,23 @@ void kk_store_unlockp(struct kk_store **held)
 int kk_store_lock_scoped(struct kk_store *st, int timeout_ms, struct kk_store **held,
 			 struct kk_err *err)
 {
-	if (kk_store_lock(st, timeout_ms, err) < 0)
+	return kk_store_lock_ref_scoped(st, NULL, timeout_ms, held, err);
+}
+
+int kk_store_lock_ref_scoped(struct kk_store *st, const struct kk_store_ref *ref, int timeout_ms,
+			     struct kk_store **held, struct kk_err *err)
+{
+	if (kk_store_lock_ref(st, ref, timeout_ms, err) < 0)
 		return -1;
 	*held = st;
 	return 0;
 }
 
-/* The implicit lock of mutating calls, with the store's own timeout. */
-static int lock_scope(struct kk_store *st, struct kk_store **held, struct kk_err *err)
+/* The implicit lock of mutating calls, on what they change, with the store's timeout. */
+static int lock_scope(struct kk_store *st, const struct kk_store_ref *ref, struct kk_store **held,
+		      struct kk_err *err)
 {
-	return kk_store_lock_scoped(st, st->lock_timeout_ms, held, err);
+	return kk_store_lock_ref_scoped(st, ref, st->lock_timeout_ms, held, err);
 }
 
 static int check_name(const char *kind, const char *name, struct kk_err *err)
@@ -232,7 +366,7 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
-	if (lock_scope(st, &held, err) < 0 || write_locked(path, data, len, META_MODE, err) < 0)
+	if (lock_scope(st, ref, &held, err) < 0 || write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
 	return 0;
 }
@@ -246,8 +380,8 @@ static bool is_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1];
 }
 
-int kk_store_write_file(struct kk_store *st, const char *path, const void *data, size_t len,
-			mode_t mode, struct kk_err *err)
+int kk_store_write_file(struct kk_store *st, const struct kk_store_ref *scope, const char *path,
+			const void *data, size_t len, mode_t mode, struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *clean = kk_path_clean(path);
@@ -256,7 +390,7 @@ int kk_store_write_file(struct kk_store *st, const char *path, const void *data,
 	if (!is_under(clean, root))
 		return kk_err_set(err, EINVAL, "store: `%s` is not under the run path `%s`", path,
 				  st->run_path);
-	if (lock_scope(st, &held, err) < 0 || write_locked(clean, data, len, mode, err) < 0)
+	if (lock_scope(st, scope, &held, err) < 0 || write_locked(clean, data, len, mode, err) < 0)
 		return kk_err_wrap(err, "write");
 	return 0;
 }
@@ -269,7 +403,7 @@ int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct 
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0 || kk_store_dir(st, ref, &dir, err) < 0)
 		return -1;
-	if (lock_scope(st, &held, err) < 0)
+	if (lock_scope(st, ref, &held, err) < 0)
 		return -1;
 	if (unlink(path) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -290,7 +424,7 @@ int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref, st
 
 	if (kk_store_dir(st, ref, &dir, err) < 0)
 		return -1;
-	if (lock_scope(st, &held, err) < 0)
+	if (lock_scope(st, ref, &held, err) < 0)
 		return -1;
 	return kk_rm_rf(dir, err);
 }
@@ -344,7 +478,7 @@ int kk_store_cleanup(struct kk_store *st, struct kk_err *err)
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *data = kk_store_data_dir(st->run_path);
 
-	if (lock_scope(st, &held, err) < 0)
+	if (lock_scope(st, NULL, &held, err) < 0)
 		return -1;
 	if (kk_remove_tmp_files(st->run_path, KK_STORE_INSTANCE_TMP_PREFIX, err) < 0)
 		return kk_err_wrap(err, "store cleanup");

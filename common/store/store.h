@@ -10,13 +10,18 @@
  * directories only) never see them; stale ones left by a killed writer are removed by the
  * next write in that directory or by kk_store_cleanup().
  *
- * Concurrency: writers (in-process `kuke` and kukeond may both run) are serialised with an
- * flock on <run>/.kukeon-store.lock. Every mutating call takes that lock for its own
- * duration; a caller doing read-modify-write holds it across the whole sequence with
- * kk_store_lock()/kk_store_unlock() (the lock is recursive within one kk_store). Readers
- * take no lock: renames make every read see a whole file. flock locks belong to the open
- * file, so use ONE kk_store per run path in a process: two of them would block each other.
- * The lock fd is O_CLOEXEC; a forked child that does not exec shares it (do not unlock there).
+ * Concurrency: writers (in-process `kuke`, kukeond's connection threads) are kept apart per
+ * subtree with flocks: a writer of an object holds its lock file exclusively and every
+ * ancestor's shared, top down (<run>/.kukeon-store.lock for the whole store, then
+ * <run>/.locks/<realm>[_<space>[_<stack>[_<cell>]]].lock), so a slow cell create blocks
+ * neither reads nor other cells, while a realm delete waits for the writers inside it and
+ * they for it. Every mutating call takes the lock of what it changes for its own duration;
+ * a caller doing read-modify-write holds it across the sequence with kk_store_lock_ref().
+ * Locks are counted within one kk_store (a held exclusive lock covers nested requests at or
+ * below it); a shared lock is never upgraded (EDEADLK). Unlocks undo the latest lock first.
+ * Readers take no lock: renames make every read see a whole file. flock locks belong to the
+ * open file, so each kk_store is one holder: two in one process exclude each other as two
+ * processes do. Lock fds are O_CLOEXEC; a forked child that does not exec shares them.
  *
  * Modes as upstream: metadata files 0644, directories created 02750. */
 #ifndef KK_COMMON_STORE_STORE_H
@@ -60,6 +65,14 @@ void kk_store_set_lock_timeout(struct kk_store *st, int timeout_ms);
  * to timeout_ms; then fails with ETIMEDOUT naming the lock file and the holder's pid.
  * Recursive: each successful call needs one kk_store_unlock(). */
 int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err);
+/* The lock of one object (exclusive) under its ancestors' (shared); ref NULL or empty: the
+ * whole store, exclusive. Same waiting and errors as kk_store_lock(). */
+int kk_store_lock_ref(struct kk_store *st, const struct kk_store_ref *ref, int timeout_ms,
+		      struct kk_err *err);
+/* An exclusive lock of its own for a host-wide resource outside the tree (e.g. "subnets"),
+ * under no other lock. */
+int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms, struct kk_err *err);
+/* Undo the latest kk_store_lock*() still in force. */
 void kk_store_unlock(struct kk_store *st);
 bool kk_store_is_locked(const struct kk_store *st);
 /* Lock for the rest of a scope: on success *held = st, and the cleanup unlocks it.
@@ -67,6 +80,8 @@ bool kk_store_is_locked(const struct kk_store *st);
  *   if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0) ... */
 int kk_store_lock_scoped(struct kk_store *st, int timeout_ms, struct kk_store **held,
 			 struct kk_err *err);
+int kk_store_lock_ref_scoped(struct kk_store *st, const struct kk_store_ref *ref, int timeout_ms,
+			     struct kk_store **held, struct kk_err *err);
 void kk_store_unlockp(struct kk_store **held);
 
 /* The metadata.json path of ref, or the directory of ref. Fails with EINVAL on a bad ref. */
@@ -82,7 +97,7 @@ int kk_store_read(const struct kk_store *st, const struct kk_store_ref *ref, cha
 /* 1 if ref's metadata.json exists, 0 if not. */
 int kk_store_exists(const struct kk_store *st, const struct kk_store_ref *ref, struct kk_err *err);
 /* Atomically replace ref's metadata.json with data (mode 0644), creating its directory and
- * missing parents (02750). Takes the lock. */
+ * missing parents (02750). Takes ref's lock. */
 int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const void *data,
 		   size_t len, struct kk_err *err);
 /* Remove ref's metadata.json, then its directory if that is left empty (upstream's
@@ -102,9 +117,9 @@ int kk_store_list(const struct kk_store *st, const struct kk_store_ref *parent, 
 
 /* Atomically write any file under the run path (e.g. a space's network.conflist with mode
  * 0600), creating missing parent directories 02750. path must lie under the run path.
- * Takes the lock. */
-int kk_store_write_file(struct kk_store *st, const char *path, const void *data, size_t len,
-			mode_t mode, struct kk_err *err);
+ * Takes the lock of scope (the object the file belongs to; NULL: the whole store). */
+int kk_store_write_file(struct kk_store *st, const struct kk_store_ref *scope, const char *path,
+			const void *data, size_t len, mode_t mode, struct kk_err *err);
 
 /* Remove stale temp files (".meta-*.tmp" under data/, ".kukeon-instance-*.tmp" in the run
  * path) left by writers that were killed mid-write. Takes the lock. */
