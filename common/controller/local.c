@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cjson/cJSON.h"
@@ -267,26 +268,45 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 	return 0;
 }
 
-#define DEFINE_LOAD(kind)                                                             \
-	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,  \
-				 struct kk_##kind **out, struct kk_err *err)          \
-	{                                                                             \
-		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                    \
-		int rc = store_get(l, ref, &tree, err);                               \
-                                                                                      \
-		if (rc <= 0)                                                          \
-			return rc;                                                    \
-		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                   \
-			cleanup_free char *p = NULL;                                  \
-			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 }); \
-			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");        \
-		}                                                                     \
-		return 1;                                                             \
+/* The loader of each kind, and its list: every object `depth` levels down with readable
+ * metadata (upstream skips what it cannot read). */
+#define DEFINE_LOAD(kind, depth, skip_bad_leaf)                                                  \
+	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,             \
+				 struct kk_##kind **out, struct kk_err *err)                     \
+	{                                                                                        \
+		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                               \
+		int rc = store_get(l, ref, &tree, err);                                          \
+                                                                                                 \
+		if (rc <= 0)                                                                     \
+			return rc;                                                               \
+		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                              \
+			cleanup_free char *p = NULL;                                             \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });            \
+			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                   \
+		}                                                                                \
+		return 1;                                                                        \
+	}                                                                                        \
+	int kk_local_list_##kind(struct kk_local *l, const struct kk_store_ref *filter,          \
+				 struct kk_##kind ***out, size_t *n, struct kk_err *err)         \
+	{                                                                                        \
+		cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };                        \
+		struct kk_##kind **v = NULL;                                                     \
+		size_t k = 0;                                                                    \
+                                                                                                 \
+		if (kk_local_walk(l, filter, depth, skip_bad_leaf, &w, err) < 0)                 \
+			return -1;                                                               \
+		v = kk_xcalloc(w.n + 1, sizeof(struct kk_##kind *));                             \
+		for (size_t i = 0; i < w.n; i++)                                                 \
+			if (kk_local_load_##kind(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1) \
+				k++;                                                             \
+		*out = v;                                                                        \
+		*n = k;                                                                          \
+		return 0;                                                                        \
 	}
-DEFINE_LOAD(realm)
-DEFINE_LOAD(space)
-DEFINE_LOAD(stack)
-DEFINE_LOAD(cell)
+DEFINE_LOAD(realm, 1, false)
+DEFINE_LOAD(space, 2, false)
+DEFINE_LOAD(stack, 3, false)
+DEFINE_LOAD(cell, 4, true) /* a stack that cannot be listed is passed over, as upstream */
 
 void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *desired)
 {
@@ -299,6 +319,45 @@ void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *de
 			kk_labels_set(&merged, stored->v[i].key, stored->v[i].value);
 	kk_labels_clear(stored);
 	*stored = merged;
+}
+
+int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			   const char *stored, bool purge, struct kk_delete_result *res,
+			   struct kk_err *err)
+{
+	cleanup_free char *group =
+		stored && *stored ? kk_xstrdup(stored)
+				  : kk_local_cgroup_group(l, ref->realm, ref->space, ref->stack);
+	int rc = kk_local_cgroup_drop(l, group, err);
+
+	if (rc < 0 && !purge)
+		return kk_err_wrap(err, "failed to delete %s", kind);
+	res->cgroup_deleted = rc == 1;
+	*err = (struct kk_err){ 0 };
+	return 0;
+}
+
+int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			     bool purge, struct kk_delete_result *res, struct kk_err *err)
+{
+	if (purge) {
+		cleanup_free char *dir = NULL;
+
+		res->metadata_deleted =
+			kk_store_dir(l->store, ref, &dir, &(struct kk_err){ 0 }) == 0 &&
+			access(dir, F_OK) == 0;
+		if (res->metadata_deleted)
+			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+	} else {
+		int rc = kk_store_delete(l->store, ref, err);
+
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to delete %s", kind);
+		res->metadata_deleted = rc == 1;
+	}
+	if (kk_store_remove_tree(l->store, ref, err) < 0)
+		return kk_err_wrap(err, "failed to %s %s", purge ? "purge" : "delete", kind);
+	return 0;
 }
 
 void kk_delete_result_clear(struct kk_delete_result *r)

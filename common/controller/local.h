@@ -57,6 +57,17 @@ int kk_local_load_stack(struct kk_local *l, const struct kk_store_ref *ref, stru
 			struct kk_err *err);
 int kk_local_load_cell(struct kk_local *l, const struct kk_store_ref *ref, struct kk_cell **out,
 		       struct kk_err *err);
+/* Every object of the kind under filter (see kk_local_walk) with readable metadata, in store
+ * order; unreadable ones are skipped, as upstream does. *out is a new array of *n objects
+ * (free with kk_<kind>_list_free). */
+int kk_local_list_realm(struct kk_local *l, const struct kk_store_ref *filter,
+			struct kk_realm ***out, size_t *n, struct kk_err *err);
+int kk_local_list_space(struct kk_local *l, const struct kk_store_ref *filter,
+			struct kk_space ***out, size_t *n, struct kk_err *err);
+int kk_local_list_stack(struct kk_local *l, const struct kk_store_ref *filter,
+			struct kk_stack ***out, size_t *n, struct kk_err *err);
+int kk_local_list_cell(struct kk_local *l, const struct kk_store_ref *filter, struct kk_cell ***out,
+		       size_t *n, struct kk_err *err);
 /* Write tree (taken: freed here) as ref's metadata.json, indented as upstream writes it. */
 int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
 		 struct kk_err *err);

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/controller/hierarchy.h"
 #include "common/controller/local.h"
@@ -44,6 +46,36 @@ void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *de
 /* EBUSY for a delete or purge of a parent that still has n children (`what`: "space(s)" ...). */
 int kk_local_children_error(struct kk_err *err, const char *verb, const char *kind,
 			    const char *name, size_t n, const char *what);
+
+/* The cgroup step of a delete or purge: the group stored in the status (or, when there is
+ * none, the derived one of ref) removed. A failure fails a delete and is ignored by a purge. */
+int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			   const char *stored, bool purge, struct kk_delete_result *res,
+			   struct kk_err *err);
+/* The last step of a space or stack delete or purge: the metadata removed (a purge reports
+ * whether there was any), then ref's whole directory. */
+int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			     bool purge, struct kk_delete_result *res, struct kk_err *err);
+
+/* A kind's create and get results (one owned document, the member named as the kind) and
+ * its list: their _clear and _free functions. */
+#define KK_LOCAL_DEFINE_RESULTS(kind)                                             \
+	void kk_##kind##_create_result_clear(struct kk_##kind##_create_result *r) \
+	{                                                                         \
+		kk_##kind##_free(r->kind);                                        \
+		memset(r, 0, sizeof(*r));                                         \
+	}                                                                         \
+	void kk_##kind##_get_result_clear(struct kk_##kind##_get_result *r)       \
+	{                                                                         \
+		kk_##kind##_free(r->kind);                                        \
+		memset(r, 0, sizeof(*r));                                         \
+	}                                                                         \
+	void kk_##kind##_list_free(struct kk_##kind **v, size_t n)                \
+	{                                                                         \
+		for (size_t i = 0; i < n; i++)                                    \
+			kk_##kind##_free(v[i]);                                   \
+		free(v);                                                          \
+	}
 
 /* Take the space's network off the host (space.c): bridge, host-local store and CNI cache
  * entries as named by the conflist at path, or as create derives them when it is missing or

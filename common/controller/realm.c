@@ -67,24 +67,7 @@ static void realm_networks_teardown(struct kk_local *l, const char *realm)
 
 /* ---- realm ---------------------------------------------------------------------------- */
 
-void kk_realm_create_result_clear(struct kk_realm_create_result *r)
-{
-	kk_realm_free(r->realm);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_realm_get_result_clear(struct kk_realm_get_result *r)
-{
-	kk_realm_free(r->realm);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_realm_list_free(struct kk_realm **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		kk_realm_free(v[i]);
-	free(v);
-}
+KK_LOCAL_DEFINE_RESULTS(realm)
 
 static struct kk_realm *realm_new(const char *name, const char *ns, const struct kk_labels *labels)
 {
@@ -220,20 +203,7 @@ int kk_ctl_realm_get(struct kk_local *l, const char *name_in, struct kk_realm_ge
 
 int kk_ctl_realm_list(struct kk_local *l, struct kk_realm ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
-	struct kk_realm **v = NULL;
-	size_t k = 0;
-
-	if (kk_local_walk(l, &(struct kk_store_ref){ 0 }, 1, false, &w, err) < 0)
-		return -1;
-	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* realm pointers */
-	for (size_t i = 0; i < w.n; i++)
-		/* upstream skips what it cannot read */
-		if (kk_local_load_realm(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
-			k++;
-	*out = v;
-	*n = k;
-	return 0;
+	return kk_local_list_realm(l, &(struct kk_store_ref){ 0 }, out, n, err);
 }
 
 int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, struct kk_err *err)
@@ -261,7 +231,6 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
 	cleanup_(kk_strv_freep) char **spaces = NULL;
 	cleanup_free char *ns = NULL;
-	cleanup_free char *group = NULL;
 	struct kk_ns_cleanup_result cr = { 0 };
 	struct kk_ctl ctl = { .run_path = l->run_path, .containerd_socket = l->containerd_socket };
 	int rc;
@@ -291,9 +260,6 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 		ns = kk_xstrdup(r->spec.namespace_);
 	else if (kk_naming_namespace(name, l->ns_suffix, &ns, err) < 0)
 		return -1;
-	group = r && r->status.cgroup_path && *r->status.cgroup_path
-			? kk_xstrdup(r->status.cgroup_path)
-			: kk_local_cgroup_group(l, name, NULL, NULL);
 
 	kk_log(l->log, KK_LOG_INFO, "cleaning up containerd namespace", "namespace", ns);
 	rc = ns_exists(l, ns, err);
@@ -308,11 +274,9 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to %s realm", verb);
 	}
-	rc = kk_local_cgroup_drop(l, group, err);
-	if (rc < 0 && !purge)
-		return kk_err_wrap(err, "failed to delete realm");
-	res->cgroup_deleted = rc == 1;
-	*err = (struct kk_err){ 0 };
+	if (kk_local_remove_cgroup(l, "realm", &ref, r ? r->status.cgroup_path : NULL, purge, res,
+				   err) < 0)
+		return -1;
 	if (purge) {
 		cleanup_free char *dir = kk_store_realm_dir(l->run_path, name);
 

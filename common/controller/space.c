@@ -52,24 +52,7 @@ int kk_space_network_teardown(struct kk_local *l, const char *realm, const char 
 
 /* ---- space ---------------------------------------------------------------------------- */
 
-void kk_space_create_result_clear(struct kk_space_create_result *r)
-{
-	kk_space_free(r->space);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_space_get_result_clear(struct kk_space_get_result *r)
-{
-	kk_space_free(r->space);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_space_list_free(struct kk_space **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		kk_space_free(v[i]);
-	free(v);
-}
+KK_LOCAL_DEFINE_RESULTS(space)
 
 /* The subnet persisted in a network.json, or NULL. */
 static char *subnet_read(const char *path)
@@ -312,19 +295,7 @@ int kk_ctl_space_get(struct kk_local *l, const char *realm_in, const char *name_
 int kk_ctl_space_list(struct kk_local *l, const char *realm, struct kk_space ***out, size_t *n,
 		      struct kk_err *err)
 {
-	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
-	struct kk_space **v = NULL;
-	size_t k = 0;
-
-	if (kk_local_walk(l, &(struct kk_store_ref){ .realm = realm }, 2, false, &w, err) < 0)
-		return -1;
-	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* space pointers */
-	for (size_t i = 0; i < w.n; i++)
-		if (kk_local_load_space(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
-			k++;
-	*out = v;
-	*n = k;
-	return 0;
+	return kk_local_list_space(l, &(struct kk_store_ref){ .realm = realm }, out, n, err);
 }
 
 int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, struct kk_err *err)
@@ -364,7 +335,6 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	struct kk_store_ref ref = { .realm = realm, .space = name };
 	cleanup_(kk_space_freep) struct kk_space *s = NULL;
 	cleanup_(kk_strv_freep) char **stacks = NULL;
-	cleanup_free char *group = NULL;
 	cleanup_free char *conflist = kk_store_space_conflist_path(l->run_path, realm, name);
 	cleanup_free char *subnet = kk_store_space_subnet_path(l->run_path, realm, name);
 	cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
@@ -391,14 +361,9 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 			return kk_err_wrap(err, "failed to %s space", verb);
 		res->n_cascaded++;
 	}
-	group = s && s->status.cgroup_path && *s->status.cgroup_path
-			? kk_xstrdup(s->status.cgroup_path)
-			: kk_local_cgroup_group(l, realm, name, NULL);
-	rc = kk_local_cgroup_drop(l, group, err);
-	if (rc < 0 && !purge)
-		return kk_err_wrap(err, "failed to delete space");
-	res->cgroup_deleted = rc == 1;
-	*err = (struct kk_err){ 0 };
+	if (kk_local_remove_cgroup(l, "space", &ref, s ? s->status.cgroup_path : NULL, purge, res,
+				   err) < 0)
+		return -1;
 	rc = kk_space_network_teardown(l, realm, name, conflist, err);
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete space");
@@ -408,19 +373,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
 	if ((unlink(conflist) < 0 && errno != ENOENT) || (unlink(subnet) < 0 && errno != ENOENT))
 		return kk_err_sys(err, "failed to %s space: network files in `%s`", verb, dir);
-	if (purge) {
-		res->metadata_deleted = access(dir, F_OK) == 0;
-		if (res->metadata_deleted)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
-	} else {
-		rc = kk_store_delete(l->store, &ref, err);
-		if (rc < 0)
-			return kk_err_wrap(err, "failed to delete space");
-		res->metadata_deleted = rc == 1;
-	}
-	if (kk_store_remove_tree(l->store, &ref, err) < 0)
-		return kk_err_wrap(err, "failed to %s space", verb);
-	return 0;
+	return kk_local_remove_metadata(l, "space", &ref, purge, res, err);
 }
 
 /* delete and purge: the names checked once for both */

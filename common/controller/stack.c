@@ -41,24 +41,7 @@ static size_t count_children(struct kk_local *l, const struct kk_store_ref *ref)
 
 /* ---- stack ---------------------------------------------------------------------------- */
 
-void kk_stack_create_result_clear(struct kk_stack_create_result *r)
-{
-	kk_stack_free(r->stack);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_stack_get_result_clear(struct kk_stack_get_result *r)
-{
-	kk_stack_free(r->stack);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_stack_list_free(struct kk_stack **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		kk_stack_free(v[i]);
-	free(v);
-}
+KK_LOCAL_DEFINE_RESULTS(stack)
 
 int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inject_labels,
 			struct kk_stack_create_result *res, struct kk_err *err)
@@ -130,20 +113,8 @@ int kk_ctl_stack_get(struct kk_local *l, const char *realm_in, const char *space
 int kk_ctl_stack_list(struct kk_local *l, const char *realm, const char *space,
 		      struct kk_stack ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
-	struct kk_stack **v = NULL;
-	size_t k = 0;
-
-	if (kk_local_walk(l, &(struct kk_store_ref){ realm, space, NULL, NULL }, 3, false, &w,
-			  err) < 0)
-		return -1;
-	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* stack pointers */
-	for (size_t i = 0; i < w.n; i++)
-		if (kk_local_load_stack(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
-			k++;
-	*out = v;
-	*n = k;
-	return 0;
+	return kk_local_list_stack(l, &(struct kk_store_ref){ realm, space, NULL, NULL }, out, n,
+				   err);
 }
 
 int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, struct kk_err *err)
@@ -172,7 +143,6 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	const char *verb = purge ? "purge" : "delete";
 	struct kk_store_ref ref = { realm, space, name, NULL };
 	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
-	cleanup_free char *group = NULL;
 	size_t n_cells;
 	int rc;
 
@@ -201,29 +171,10 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 			res->n_cascaded++;
 		}
 	}
-	group = s && s->status.cgroup_path && *s->status.cgroup_path
-			? kk_xstrdup(s->status.cgroup_path)
-			: kk_local_cgroup_group(l, realm, space, name);
-	rc = kk_local_cgroup_drop(l, group, err);
-	if (rc < 0 && !purge)
-		return kk_err_wrap(err, "failed to delete stack");
-	res->cgroup_deleted = rc == 1;
-	*err = (struct kk_err){ 0 };
-	if (purge) {
-		cleanup_free char *dir = kk_store_stack_dir(l->run_path, realm, space, name);
-
-		res->metadata_deleted = access(dir, F_OK) == 0;
-		if (res->metadata_deleted)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
-	} else {
-		rc = kk_store_delete(l->store, &ref, err);
-		if (rc < 0)
-			return kk_err_wrap(err, "failed to delete stack");
-		res->metadata_deleted = rc == 1;
-	}
-	if (kk_store_remove_tree(l->store, &ref, err) < 0)
-		return kk_err_wrap(err, "failed to %s stack", verb);
-	return 0;
+	if (kk_local_remove_cgroup(l, "stack", &ref, s ? s->status.cgroup_path : NULL, purge, res,
+				   err) < 0)
+		return -1;
+	return kk_local_remove_metadata(l, "stack", &ref, purge, res, err);
 }
 
 /* delete and purge: the names checked once for both */
