@@ -23,7 +23,6 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 
 #define MANIFEST_MAX (64u << 20)
 
@@ -559,13 +558,10 @@ static int print_structured(cJSON *tree, bool yaml)
 	return 0;
 }
 
-int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_apply(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
-	const char *file = NULL, *output = NULL;
-	const struct kuke_opt opts[] = {
-		{ "file", 'f', KUKE_OPT_STRING, &file },
-		{ "output", 'o', KUKE_OPT_STRING, &output },
-	};
+	const char *file = f->file, *output = f->output;
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
@@ -574,8 +570,6 @@ int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	size_t n_failed = 0;
 	bool yaml, json;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "apply");
 	if (argc > 1)
 		return kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke apply\"",
 				  argv[1]);
@@ -681,17 +675,12 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 	kk_delete_result_clear(&r);
 }
 
-int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_delete(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		struct kk_err *err)
 {
 	static const char *const child[] = { "", "space(s)", "stack(s)", "cell(s)" };
-	const char *file = NULL, *output = NULL;
-	bool cascade = false, force = false;
-	const struct kuke_opt opts[] = {
-		{ "file", 'f', KUKE_OPT_STRING, &file },
-		{ "output", 'o', KUKE_OPT_STRING, &output },
-		{ "cascade", 0, KUKE_OPT_BOOL, &cascade },
-		{ "force", 0, KUKE_OPT_BOOL, &force },
-	};
+	const char *file = f->file, *output = f->output;
+	bool cascade = f->cascade, force = f->force;
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
@@ -700,8 +689,6 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	size_t n_failed = 0;
 	bool yaml, json;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "delete");
 	if (argc > 1)
 		return kk_err_set(err, KK_EUSAGE, "unknown command `delete %s`; see `kuke --help`",
 				  argv[1]);

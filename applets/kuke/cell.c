@@ -21,46 +21,13 @@
 #include "common/table.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/output.h"
 
-struct flags {
-	const char *realm, *space, *stack, *output;
-	bool show_controllers, cascade, force;
-	const char *name;
-	int n_pos;
-};
-
-static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
+static int want_one(int argc, const char *verb, struct kk_err *err)
 {
-	struct kuke_opt opts[8];
-	size_t n = 0;
-
-	opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
-	opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
-	opts[n++] = (struct kuke_opt){ "stack", 0, KUKE_OPT_STRING, &f->stack };
-	if (!strcmp(verb, "get")) {
-		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
-		opts[n++] = (struct kuke_opt){ "show-controllers", 0, KUKE_OPT_BOOL,
-					       &f->show_controllers };
-	}
-	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
-		/* accepted and ignored for cells, as upstream */
-		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
-		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
-	}
-	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
-		return kk_err_wrap(err, "%s cell", verb);
-	f->n_pos = *argc - 1;
-	f->name = *argc > 1 ? argv[1] : NULL;
-	return 0;
-}
-
-static int want_one(const struct flags *f, const char *verb, struct kk_err *err)
-{
-	if (f->n_pos != 1)
+	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s cell: accepts 1 arg(s), received %d", verb,
-				  f->n_pos);
+				  argc - 1);
 	return 0;
 }
 
@@ -73,25 +40,23 @@ static const char *outcome(bool created, bool pre, bool post)
 	return "missing";
 }
 
-int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+		  struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_cell_create_result r = { 0 };
-	struct flags f = { 0 };
 	struct kk_cell req = { 0 };
 
-	if (parse("create", &argc, argv, &f, err) < 0)
-		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE,
-				  "create cell: accepts at most 1 arg(s), received %d", f.n_pos);
-	if (!f.name || !*f.name)
+				  "create cell: accepts at most 1 arg(s), received %d", argc - 1);
+	if (argc < 2 || !*argv[1])
 		return kk_err_set(err, EINVAL,
 				  "cell name is required (usage: kuke create cell [name] [flags])");
-	req.meta.name = (char *)f.name;
-	req.spec.realm_id = (char *)kuke_or_default(f.realm);
-	req.spec.space_id = (char *)kuke_or_default(f.space);
-	req.spec.stack_id = (char *)kuke_or_default(f.stack);
+	req.meta.name = argv[1];
+	req.spec.realm_id = (char *)kuke_or_default(f->realm);
+	req.spec.space_id = (char *)kuke_or_default(f->space);
+	req.spec.stack_id = (char *)kuke_or_default(f->stack);
 	if (kuke_client_open(ctx, &c, err) < 0 || c->ops->cell_create(c, &req, true, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
@@ -151,33 +116,33 @@ static struct kk_table *cell_table_new(bool wide, bool show_controllers)
 	return kk_table_new(n, hdr);
 }
 
-int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
-	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
+	const char *name = argc > 1 ? argv[1] : NULL;
 	struct kk_cell **v = NULL;
 	size_t n = 0;
 
-	if (parse("get", &argc, argv, &f, err) < 0 ||
-	    kuke_get_format(f.output, true, &fmt, err) < 0)
+	if (kuke_get_format(f->output, true, &fmt, err) < 0)
 		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE, "get cell: accepts at most 1 arg(s), received %d",
-				  f.n_pos);
+				  argc - 1);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	if (f.name) {
+	if (name) {
 		struct kk_cell_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
 
-		if (c->ops->cell_get(c, kuke_or_default(f.realm), kuke_or_default(f.space),
-				     kuke_or_default(f.stack), f.name, &r, err) < 0)
+		if (c->ops->cell_get(c, kuke_or_default(f->realm), kuke_or_default(f->space),
+				     kuke_or_default(f->stack), name, &r, err) < 0)
 			return -1;
 		if (fmt == KUKE_FMT_WIDE) {
-			t = cell_table_new(true, f.show_controllers);
-			cell_table_add(t, r.cell, true, f.show_controllers);
+			t = cell_table_new(true, f->show_controllers);
+			cell_table_add(t, r.cell, true, f->show_controllers);
 			kk_table_print(t, stdout);
 			kk_cell_get_result_clear(&r);
 			return 0;
@@ -187,8 +152,8 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		kk_cell_get_result_clear(&r);
 		return 0;
 	}
-	if (c->ops->cell_list(c, kuke_or_null(f.realm), kuke_or_null(f.space),
-			      kuke_or_null(f.stack), &v, &n, err) < 0)
+	if (c->ops->cell_list(c, kuke_or_null(f->realm), kuke_or_null(f->space),
+			      kuke_or_null(f->stack), &v, &n, err) < 0)
 		return -1;
 	if (fmt != KUKE_FMT_TABLE && fmt != KUKE_FMT_WIDE) {
 		cleanup_(kk_json_freep) cJSON *arr = cJSON_CreateArray();
@@ -199,79 +164,66 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	} else if (n == 0) {
 		printf("No cells found.\n");
 	} else {
-		t = cell_table_new(fmt == KUKE_FMT_WIDE, f.show_controllers);
+		t = cell_table_new(fmt == KUKE_FMT_WIDE, f->show_controllers);
 		for (size_t i = 0; i < n; i++)
-			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f.show_controllers);
+			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f->show_controllers);
 		kk_table_print(t, stdout);
 	}
 	kk_cell_list_free(v, n);
 	return 0;
 }
 
-enum op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_PURGE };
-
-static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct kk_err *err)
+static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f, int argc,
+	       char **argv, struct kk_err *err)
 {
-	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
-	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_delete_result r = { 0 };
-	struct flags f = { 0 };
-	const char *realm, *space, *stack;
+	const char *realm, *space, *stack, *name;
 	int rc = -1;
 
-	if (parse(verb[op], &argc, argv, &f, err) < 0 || want_one(&f, verb[op], err) < 0)
+	if (want_one(argc, kuke_op_verb(op), err) < 0)
 		return -1;
-	realm = kuke_or_default(f.realm);
-	space = kuke_or_default(f.space);
-	stack = kuke_or_default(f.stack);
+	name = argv[1];
+	realm = kuke_or_default(f->realm);
+	space = kuke_or_default(f->space);
+	stack = kuke_or_default(f->stack);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	switch (op) {
-	case OP_START:
-		rc = c->ops->cell_start(c, realm, space, stack, f.name, err);
+	case KUKE_OP_START:
+		rc = c->ops->cell_start(c, realm, space, stack, name, err);
 		break;
-	case OP_STOP:
-		rc = c->ops->cell_stop(c, realm, space, stack, f.name, err);
+	case KUKE_OP_STOP:
+		rc = c->ops->cell_stop(c, realm, space, stack, name, err);
 		break;
-	case OP_KILL:
-		rc = c->ops->cell_kill(c, realm, space, stack, f.name, err);
+	case KUKE_OP_KILL:
+		rc = c->ops->cell_kill(c, realm, space, stack, name, err);
 		break;
-	case OP_DELETE:
-		rc = c->ops->cell_delete(c, realm, space, stack, f.name, &r, err);
+	case KUKE_OP_DELETE:
+		rc = c->ops->cell_delete(c, realm, space, stack, name, &r, err);
 		break;
-	case OP_PURGE:
-		rc = c->ops->cell_purge(c, realm, space, stack, f.name, &r, err);
+	default:
+		rc = c->ops->cell_purge(c, realm, space, stack, name, &r, err);
 		break;
 	}
 	if (rc == 0) {
-		printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
-		if (op == OP_PURGE)
+		printf("%s cell \"%s\" from stack \"%s\"\n", kuke_op_done(op), name, stack);
+		if (op == KUKE_OP_PURGE)
 			kuke_print_purged(r.purged);
 	}
 	kk_delete_result_clear(&r);
 	return rc;
 }
 
-int kuke_start_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+/* create | get | start | stop | kill | delete | purge  cell: the row's arg names which. */
+int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	      struct kk_err *err)
 {
-	return act(ctx, OP_START, argc, argv, err);
-}
-int kuke_stop_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_STOP, argc, argv, err);
-}
-int kuke_kill_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_KILL, argc, argv, err);
-}
-int kuke_delete_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_DELETE, argc, argv, err);
-}
-int kuke_purge_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_PURGE, argc, argv, err);
+	if (kuke_arg_op(arg) == KUKE_OP_CREATE)
+		return create(ctx, f, argc, argv, err);
+	if (kuke_arg_op(arg) == KUKE_OP_GET)
+		return get(ctx, f, argc, argv, err);
+	return act(ctx, kuke_arg_op(arg), f, argc, argv, err);
 }
 
 /* ---- log ----------------------------------------------------------------------------------- */
@@ -286,23 +238,14 @@ static bool log_stop(void *arg)
 	       (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
 }
 
-int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	     struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	const char *realm = NULL, *space = NULL, *stack = NULL, *container = NULL;
-	bool follow = false;
-	const struct kuke_opt opts[] = {
-		{ "realm", 0, KUKE_OPT_STRING, &realm },
-		{ "space", 0, KUKE_OPT_STRING, &space },
-		{ "stack", 0, KUKE_OPT_STRING, &stack },
-		{ "container", 0, KUKE_OPT_STRING, &container },
-		{ "follow", 'f', KUKE_OPT_BOOL, &follow },
-	};
+	bool follow = f->follow;
 	sigset_t block, old;
 	int rc;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "log");
 	if (argc != 2)
 		return kk_err_set(err, KK_EUSAGE, "log: accepts 1 arg(s), received %d", argc - 1);
 	if (kuke_client_open(ctx, &c, err) < 0)
@@ -313,9 +256,9 @@ int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	sigaddset(&block, SIGTERM);
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
-	rc = c->ops->cell_log(c, kuke_or_default(realm), kuke_or_default(space),
-			      kuke_or_default(stack), argv[1], container, STDOUT_FILENO, follow,
-			      log_stop, NULL, err);
+	rc = c->ops->cell_log(c, kuke_or_default(f->realm), kuke_or_default(f->space),
+			      kuke_or_default(f->stack), argv[1], f->container, STDOUT_FILENO,
+			      follow, log_stop, NULL, err);
 	if (follow) {
 		struct timespec now = { 0 };
 
