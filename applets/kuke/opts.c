@@ -13,22 +13,22 @@ enum type { T_BOOL, T_STRING, T_STRV };
 
 struct flag {
 	const char *name; /* long name without "--" */
-	char short_name;  /* 0 = none */
-	enum type type;
-	size_t off; /* of its member in struct kuke_flags */
 	const char *value;
-	bool required;
 	const char *def;
 	const char *help;
+	size_t off; /* of its member in struct kuke_flags */
+	enum type type;
+	char short_name; /* 0 = none */
+	bool required;
 };
 
 #define REQ true
 #define OPT false
 
 static const struct flag flags[] = {
-#define FLAG(id, name, short_name, type, field, value, req, def, help)                 \
-	[KF_##id] = { name,  short_name, T_##type, offsetof(struct kuke_flags, field), \
-		      value, req,        def,      help },
+#define FLAG(id, name, short_name, type, field, value, req, def, help)                     \
+	[KF_##id] = { name,     value,      def, help, offsetof(struct kuke_flags, field), \
+		      T_##type, short_name, req },
 #include "applets/kuke/flags.def"
 #undef FLAG
 };
@@ -49,15 +49,22 @@ static void *slot(struct kuke_flags *f, const struct flag *fl)
 	return (char *)f + fl->off;
 }
 
-static const struct flag *find(struct kuke_flag_set set, const char *name, size_t len, char c)
+static const struct flag *find_long(struct kuke_flag_set set, const char *name, size_t len)
 {
 	for (size_t i = 0; i < set.n; i++) {
 		const struct flag *fl = &flags[set.ids[i]];
 
-		if (c ? fl->short_name == c
-		      : strlen(fl->name) == len && strncmp(fl->name, name, len) == 0)
+		if (strlen(fl->name) == len && strncmp(fl->name, name, len) == 0)
 			return fl;
 	}
+	return NULL;
+}
+
+static const struct flag *find_short(struct kuke_flag_set set, char c)
+{
+	for (size_t i = 0; i < set.n; i++)
+		if (flags[set.ids[i]].short_name == c)
+			return &flags[set.ids[i]];
 	return NULL;
 }
 
@@ -112,14 +119,14 @@ int kuke_flags_parse(struct kuke_flag_set set, struct kuke_flags *f, int *argc, 
 			char shown[64];
 
 			snprintf(shown, sizeof(shown), "--%.*s", (int)len, name);
-			fl = find(set, name, len, 0);
+			fl = find_long(set, name, len);
 			if (!fl)
 				return kk_err_set(err, KK_EUSAGE, "unknown flag `%s`", shown);
 			used = take(f, fl, shown, eq ? eq + 1 : NULL, i, *argc, argv, err);
 		} else {
 			char shown[3] = { '-', arg[1], '\0' };
 
-			fl = find(set, NULL, 0, arg[1]);
+			fl = find_short(set, arg[1]);
 			if (!fl)
 				return kk_err_set(err, KK_EUSAGE, "unknown flag `%s`", shown);
 			if (fl->type == T_BOOL && arg[2])

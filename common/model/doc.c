@@ -37,17 +37,16 @@ enum kk_kind kk_kind_from_name(const char *name)
 #define KIND_APPLY   true
 #define KIND_NOAPPLY false
 
-bool kk_kind_is_applyable(enum kk_kind kind)
-{
-	switch (kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                  \
-		return KIND_##apply;
+static const bool kind_applyable[] = {
+#define KIND(id, str, type, member, apply) [KK_KIND_##id] = KIND_##apply,
 #include "common/model/kinds.def"
 #undef KIND
-	default:
-		return false;
-	}
+};
+
+bool kk_kind_is_applyable(enum kk_kind kind)
+{
+	return (size_t)kind < sizeof(kind_applyable) / sizeof(kind_applyable[0]) &&
+	       kind_applyable[kind];
 }
 
 /* Read the kind (and apiVersion) the way upstream's DetectKind does. */
@@ -74,7 +73,7 @@ static int decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yam
 {
 	switch (kind) {
 #define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                  \
+	case KK_KIND_##id:                 \
 		return kk_##type##_decode(tree, yaml, &doc->u.member, err);
 #include "common/model/kinds.def"
 #undef KIND
@@ -107,7 +106,7 @@ cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 {
 	switch (doc->kind) {
 #define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                  \
+	case KK_KIND_##id:                 \
 		return kk_##type##_encode(doc->u.member, mode);
 #include "common/model/kinds.def"
 #undef KIND
@@ -122,7 +121,7 @@ const char *kk_doc_name(const struct kk_doc *doc)
 		return "";
 	switch (doc->kind) {
 #define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                  \
+	case KK_KIND_##id:                 \
 		return kk_str(doc->u.member->meta.name);
 #include "common/model/kinds.def"
 #undef KIND
@@ -136,7 +135,7 @@ void kk_doc_free(struct kk_doc *doc)
 	if (!doc)
 		return;
 	switch (doc->kind) {
-#define KIND(id, str, type, member, apply)      \
+#define KIND(id, str, type, member, apply)       \
 	case KK_KIND_##id:                       \
 		kk_##type##_free(doc->u.member); \
 		break;
