@@ -173,14 +173,20 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 	return 0;
 }
 
-static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f, int argc,
-	       char **argv, struct kk_err *err)
+/* create | get | start | stop | kill | delete | purge  cell: the row's arg names which. */
+int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	      struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_delete_result r = { 0 };
 	const char *realm, *space, *stack, *name;
 	int rc = -1;
+	enum kuke_op op = kuke_arg_op(arg);
 
+	if (op == KUKE_OP_CREATE)
+		return create(ctx, f, argc, argv, err);
+	if (op == KUKE_OP_GET)
+		return get(ctx, f, argc, argv, err);
 	if (want_one(argc, kuke_op_verb(op), err) < 0)
 		return -1;
 	name = argv[1];
@@ -213,17 +219,6 @@ static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f
 	}
 	kk_delete_result_clear(&r);
 	return rc;
-}
-
-/* create | get | start | stop | kill | delete | purge  cell: the row's arg names which. */
-int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
-	      struct kk_err *err)
-{
-	if (kuke_arg_op(arg) == KUKE_OP_CREATE)
-		return create(ctx, f, argc, argv, err);
-	if (kuke_arg_op(arg) == KUKE_OP_GET)
-		return get(ctx, f, argc, argv, err);
-	return act(ctx, kuke_arg_op(arg), f, argc, argv, err);
 }
 
 /* ---- log ----------------------------------------------------------------------------------- */

@@ -517,8 +517,9 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 
 /* ---- start / stop / kill / delete / purge ----------------------------------------------------- */
 
-static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f, int argc,
-	       char **argv, struct kk_err *err)
+/* create | get | start | stop | kill | delete | purge  container: the row's arg names which. */
+int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		   struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_delete_result r = { 0 };
@@ -526,7 +527,12 @@ static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f
 	cleanup_free char *cell = NULL;
 	cleanup_free char *name = NULL;
 	int rc = -1;
+	enum kuke_op op = kuke_arg_op(arg);
 
+	if (op == KUKE_OP_CREATE)
+		return create(ctx, f, argc, argv, err);
+	if (op == KUKE_OP_GET)
+		return get(ctx, f, argc, argv, err);
 	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s container: accepts 1 arg(s), received %d",
 				  kuke_op_verb(op), argc - 1);
@@ -563,16 +569,4 @@ static int act(struct kuke_ctx *ctx, enum kuke_op op, const struct kuke_flags *f
 	}
 	kk_delete_result_clear(&r);
 	return rc;
-}
-
-/* create | get | start | stop | kill | delete | purge  container: the row's arg names
- * which. */
-int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
-		   struct kk_err *err)
-{
-	if (kuke_arg_op(arg) == KUKE_OP_CREATE)
-		return create(ctx, f, argc, argv, err);
-	if (kuke_arg_op(arg) == KUKE_OP_GET)
-		return get(ctx, f, argc, argv, err);
-	return act(ctx, kuke_arg_op(arg), f, argc, argv, err);
 }
