@@ -24,7 +24,6 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 
 
 /* a delete -f outcome */
@@ -104,13 +103,10 @@ static int print_structured(cJSON *tree, bool yaml)
 	return 0;
 }
 
-int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_apply(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
-	const char *file = NULL, *output = NULL;
-	const struct kuke_opt opts[] = {
-		{ "file", 'f', KUKE_OPT_STRING, &file },
-		{ "output", 'o', KUKE_OPT_STRING, &output },
-	};
+	const char *file = f->file, *output = f->output;
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
@@ -119,8 +115,6 @@ int kuke_apply(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	size_t len = 0;
 	bool yaml, json;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "apply");
 	if (argc > 1)
 		return kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke apply\"",
 				  argv[1]);
@@ -213,17 +207,12 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 	kk_delete_result_clear(&r);
 }
 
-int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_delete(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		struct kk_err *err)
 {
 	static const char *const child[] = { "", "space(s)", "stack(s)", "cell(s)" };
-	const char *file = NULL, *output = NULL;
-	bool cascade = false, force = false;
-	const struct kuke_opt opts[] = {
-		{ "file", 'f', KUKE_OPT_STRING, &file },
-		{ "output", 'o', KUKE_OPT_STRING, &output },
-		{ "cascade", 0, KUKE_OPT_BOOL, &cascade },
-		{ "force", 0, KUKE_OPT_BOOL, &force },
-	};
+	const char *file = f->file, *output = f->output;
+	bool cascade = f->cascade, force = f->force;
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
@@ -233,8 +222,6 @@ int kuke_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	size_t len = 0, n_failed = 0;
 	bool yaml, json;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "delete");
 	if (argc > 1)
 		return kk_err_set(err, KK_EUSAGE, "unknown command `delete %s`; see `kuke --help`",
 				  argv[1]);

@@ -22,46 +22,13 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 #include "common/runtime/runtime.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/output.h"
 
-struct flags {
-	const char *realm, *space, *stack, *output;
-	bool show_controllers, cascade, force;
-	const char *name;
-	int n_pos;
-};
-
-static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
+static int want_one(int argc, const char *verb, struct kk_err *err)
 {
-	struct kuke_opt opts[8];
-	size_t n = 0;
-
-	opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
-	opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
-	opts[n++] = (struct kuke_opt){ "stack", 0, KUKE_OPT_STRING, &f->stack };
-	if (!strcmp(verb, "get")) {
-		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
-		opts[n++] = (struct kuke_opt){ "show-controllers", 0, KUKE_OPT_BOOL,
-					       &f->show_controllers };
-	}
-	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
-		/* accepted and ignored for cells, as upstream */
-		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
-		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
-	}
-	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
-		return kk_err_wrap(err, "%s cell", verb);
-	f->n_pos = *argc - 1;
-	f->name = *argc > 1 ? argv[1] : NULL;
-	return 0;
-}
-
-static int want_one(const struct flags *f, const char *verb, struct kk_err *err)
-{
-	if (f->n_pos != 1)
+	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s cell: accepts 1 arg(s), received %d", verb,
-				  f->n_pos);
+				  argc - 1);
 	return 0;
 }
 
@@ -74,25 +41,23 @@ static const char *outcome(bool created, bool pre, bool post)
 	return "missing";
 }
 
-int kuke_create_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+		  struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_cell_create_result r = { 0 };
-	struct flags f = { 0 };
 	struct kk_cell req = { 0 };
 
-	if (parse("create", &argc, argv, &f, err) < 0)
-		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE,
-				  "create cell: accepts at most 1 arg(s), received %d", f.n_pos);
-	if (!f.name || !*f.name)
+				  "create cell: accepts at most 1 arg(s), received %d", argc - 1);
+	if (argc < 2 || !*argv[1])
 		return kk_err_set(err, EINVAL,
 				  "cell name is required (usage: kuke create cell [name] [flags])");
-	req.meta.name = (char *)f.name;
-	req.spec.realm_id = (char *)kuke_or_default(f.realm);
-	req.spec.space_id = (char *)kuke_or_default(f.space);
-	req.spec.stack_id = (char *)kuke_or_default(f.stack);
+	req.meta.name = argv[1];
+	req.spec.realm_id = (char *)kuke_or_default(f->realm);
+	req.spec.space_id = (char *)kuke_or_default(f->space);
+	req.spec.stack_id = (char *)kuke_or_default(f->stack);
 	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
@@ -152,38 +117,38 @@ static struct kk_table *cell_table_new(bool wide, bool show_controllers)
 	return kk_table_new(n, hdr);
 }
 
-int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
-	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
+	const char *name = argc > 1 ? argv[1] : NULL;
 	struct kk_list_result lr = { 0 };
 	struct kk_cell **v;
 	size_t n;
 
-	if (parse("get", &argc, argv, &f, err) < 0 ||
-	    kuke_get_format(f.output, true, &fmt, err) < 0)
+	if (kuke_get_format(f->output, true, &fmt, err) < 0)
 		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE, "get cell: accepts at most 1 arg(s), received %d",
-				  f.n_pos);
+				  argc - 1);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	if (f.name) {
+	if (name) {
 		struct kk_cell_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
 
 		if (kk_call_cell_get(c,
-				     &(struct kk_ref){ .realm = kuke_or_default(f.realm),
-						       .space = kuke_or_default(f.space),
-						       .stack = kuke_or_default(f.stack),
-						       .name = f.name },
+				     &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+						       .space = kuke_or_default(f->space),
+						       .stack = kuke_or_default(f->stack),
+						       .name = name },
 				     &r, err) < 0)
 			return -1;
 		if (fmt == KUKE_FMT_WIDE) {
-			t = cell_table_new(true, f.show_controllers);
-			cell_table_add(t, r.cell, true, f.show_controllers);
+			t = cell_table_new(true, f->show_controllers);
+			cell_table_add(t, r.cell, true, f->show_controllers);
 			kk_table_print(t, stdout);
 			kk_cell_get_result_clear(&r);
 			return 0;
@@ -194,7 +159,7 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 		return 0;
 	}
 	if (kk_call_cell_list(c,
-			      &(struct kk_ref){ .realm = f.realm, .space = f.space, .stack = f.stack },
+			      &(struct kk_ref){ .realm = f->realm, .space = f->space, .stack = f->stack },
 			      &lr, err) < 0)
 		return -1;
 	v = lr.v.cells;
@@ -208,66 +173,51 @@ int kuke_get_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *er
 	} else if (n == 0) {
 		printf("No cells found.\n");
 	} else {
-		t = cell_table_new(fmt == KUKE_FMT_WIDE, f.show_controllers);
+		t = cell_table_new(fmt == KUKE_FMT_WIDE, f->show_controllers);
 		for (size_t i = 0; i < n; i++)
-			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f.show_controllers);
+			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f->show_controllers);
 		kk_table_print(t, stdout);
 	}
 	kk_list_result_clear(&lr);
 	return 0;
 }
 
-enum op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_PURGE };
-
-static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct kk_err *err)
+/* create | get | start | stop | kill | delete | purge  cell: the row's arg names which. */
+int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	      struct kk_err *err)
 {
-	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
-	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
-	static const enum kk_op_id ids[] = { KK_OP_StartCell, KK_OP_StopCell, KK_OP_KillCell,
-					     KK_OP_DeleteCell, KK_OP_PurgeCell };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	static const enum kk_op_id ids[] = {
+		[KUKE_OP_START] = KK_OP_StartCell,   [KUKE_OP_STOP] = KK_OP_StopCell,
+		[KUKE_OP_KILL] = KK_OP_KillCell,     [KUKE_OP_DELETE] = KK_OP_DeleteCell,
+		[KUKE_OP_PURGE] = KK_OP_PurgeCell,
+	};
 	union kuke_act_reply reply = { 0 };
-	struct flags f = { 0 };
-	const char *realm, *space, *stack;
-	int rc;
+	const char *realm, *space, *stack, *name;
+	enum kuke_op op = kuke_arg_op(arg);
 
-	if (parse(verb[op], &argc, argv, &f, err) < 0 || want_one(&f, verb[op], err) < 0)
+	if (op == KUKE_OP_CREATE)
+		return create(ctx, f, argc, argv, err);
+	if (op == KUKE_OP_GET)
+		return get(ctx, f, argc, argv, err);
+	if (want_one(argc, kuke_op_verb(op), err) < 0)
 		return -1;
-	realm = kuke_or_default(f.realm);
-	space = kuke_or_default(f.space);
-	stack = kuke_or_default(f.stack);
+	name = argv[1];
+	realm = kuke_or_default(f->realm);
+	space = kuke_or_default(f->space);
+	stack = kuke_or_default(f->stack);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	rc = kk_client_call(c, ids[op], &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .name = f.name },
-			    &reply, err);
-	if (rc < 0)
+	if (kk_client_call(c, ids[op],
+			   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
+					     .name = name },
+			   &reply, err) < 0)
 		return -1;
-	printf("%s cell \"%s\" from stack \"%s\"\n", done[op], f.name, stack);
-	if (op == OP_PURGE)
+	printf("%s cell \"%s\" from stack \"%s\"\n", kuke_op_done(op), name, stack);
+	if (op == KUKE_OP_PURGE)
 		kuke_print_purged(reply.deleted.purged);
 	kk_ops[ids[op]].reply_clear(&reply);
 	return 0;
-}
-
-int kuke_start_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_START, argc, argv, err);
-}
-int kuke_stop_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_STOP, argc, argv, err);
-}
-int kuke_kill_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_KILL, argc, argv, err);
-}
-int kuke_delete_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_DELETE, argc, argv, err);
-}
-int kuke_purge_cell(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_PURGE, argc, argv, err);
 }
 
 /* ---- log ----------------------------------------------------------------------------------- */
@@ -282,24 +232,15 @@ static bool log_stop(void *arg)
 	       (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
 }
 
-int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	     struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	const char *realm = NULL, *space = NULL, *stack = NULL, *container = NULL;
-	bool follow = false;
+	bool follow = f->follow;
 	struct kk_log_result lr = { 0 };
-	const struct kuke_opt opts[] = {
-		{ "realm", 0, KUKE_OPT_STRING, &realm },
-		{ "space", 0, KUKE_OPT_STRING, &space },
-		{ "stack", 0, KUKE_OPT_STRING, &stack },
-		{ "container", 0, KUKE_OPT_STRING, &container },
-		{ "follow", 'f', KUKE_OPT_BOOL, &follow },
-	};
 	sigset_t block, old;
 	int rc;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "log");
 	if (argc != 2)
 		return kk_err_set(err, KK_EUSAGE, "log: accepts 1 arg(s), received %d", argc - 1);
 	if (kuke_client_open(ctx, &c, err) < 0)
@@ -311,7 +252,11 @@ int kuke_log(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
 	rc = kk_call_container_log(c,
-				   &(struct kk_ref){ .realm = kuke_or_default(realm), .space = kuke_or_default(space), .stack = kuke_or_default(stack), .cell = argv[1], .name = container },
+				   &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+						     .space = kuke_or_default(f->space),
+						     .stack = kuke_or_default(f->stack),
+						     .cell = argv[1],
+						     .name = f->container },
 				   &lr, err);
 	if (rc == 0) {
 		int64_t pos = 0;

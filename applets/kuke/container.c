@@ -23,85 +23,9 @@
 #include "common/table.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/output.h"
 
 #define DEFAULT_IMAGE "docker.io/library/debian:latest"
-
-struct flags {
-	const char *realm, *space, *stack, *cell, *output;
-	bool cascade, force;
-	/* create */
-	const char *image, *command, *user, *memory, *cpu_shares, *pids_limit, *cni_config_path,
-		*restart_policy;
-	char **args, **env, **ports, **volumes, **networks, **aliases, **labels, **cap_add,
-		**cap_drop, **security_opts, **tmpfs;
-	bool privileged, root, read_only;
-	const char *name;
-	int n_pos;
-};
-
-static void flags_clear(struct flags *f)
-{
-	char **const v[] = { f->args,     f->env,     f->ports,        f->volumes,
-			     f->networks, f->aliases, f->labels,       f->cap_add,
-			     f->cap_drop, f->tmpfs,   f->security_opts };
-
-	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
-		kk_strv_free(v[i]);
-}
-
-static int parse(const char *verb, int *argc, char **argv, struct flags *f, struct kk_err *err)
-{
-	struct kuke_opt opts[40];
-	size_t n = 0;
-
-	opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
-	opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
-	opts[n++] = (struct kuke_opt){ "stack", 0, KUKE_OPT_STRING, &f->stack };
-	opts[n++] = (struct kuke_opt){ "cell", 0, KUKE_OPT_STRING, &f->cell };
-	if (!strcmp(verb, "get"))
-		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
-	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
-		/* accepted and ignored for containers, as upstream */
-		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
-		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
-	}
-	if (!strcmp(verb, "create")) {
-		const struct kuke_opt c[] = {
-			{ "image", 0, KUKE_OPT_STRING, &f->image },
-			{ "command", 0, KUKE_OPT_STRING, &f->command },
-			{ "args", 0, KUKE_OPT_STRV, &f->args },
-			{ "env", 0, KUKE_OPT_STRV, &f->env },
-			{ "port", 0, KUKE_OPT_STRV, &f->ports },
-			{ "volume", 0, KUKE_OPT_STRV, &f->volumes },
-			{ "network", 0, KUKE_OPT_STRV, &f->networks },
-			{ "network-alias", 0, KUKE_OPT_STRV, &f->aliases },
-			{ "privileged", 0, KUKE_OPT_BOOL, &f->privileged },
-			{ "root", 0, KUKE_OPT_BOOL, &f->root },
-			{ "cni-config-path", 0, KUKE_OPT_STRING, &f->cni_config_path },
-			{ "restart-policy", 0, KUKE_OPT_STRING, &f->restart_policy },
-			{ "label", 0, KUKE_OPT_STRV, &f->labels },
-			{ "user", 0, KUKE_OPT_STRING, &f->user },
-			{ "read-only", 0, KUKE_OPT_BOOL, &f->read_only },
-			{ "cap-drop", 0, KUKE_OPT_STRV, &f->cap_drop },
-			{ "cap-add", 0, KUKE_OPT_STRV, &f->cap_add },
-			{ "security-opt", 0, KUKE_OPT_STRV, &f->security_opts },
-			{ "tmpfs", 0, KUKE_OPT_STRV, &f->tmpfs },
-			{ "memory", 0, KUKE_OPT_STRING, &f->memory },
-			{ "cpu-shares", 0, KUKE_OPT_STRING, &f->cpu_shares },
-			{ "pids-limit", 0, KUKE_OPT_STRING, &f->pids_limit },
-		};
-
-		memcpy(&opts[n], c, sizeof(c));
-		n += ARRAY_SIZE(c);
-	}
-	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
-		return kk_err_wrap(err, "%s container", verb);
-	f->n_pos = *argc - 1;
-	f->name = *argc > 1 ? argv[1] : NULL;
-	return 0;
-}
 
 /* ---- create: flag values -> spec (upstream's parsers and messages) ------------------------- */
 
@@ -317,7 +241,7 @@ static int parse_count(const char *flag, const char *v, int64_t *out, struct kk_
 			  why);
 }
 
-static int build_request(const struct flags *f, struct kk_container *req, struct kk_err *err)
+static int build_request(const struct kuke_flags *f, struct kk_container *req, struct kk_err *err)
 {
 	struct kk_container_spec *s = &req->spec;
 	int64_t mem = 0, shares = 0, pids = 0;
@@ -391,42 +315,40 @@ static const char *outcome(bool created, bool post)
 	return created ? "created" : post ? "already existed" : "missing";
 }
 
-int kuke_create_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+		  struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_container_create_result r = { 0 };
 	struct kk_container req = { 0 };
-	struct flags f = { 0 };
 	cleanup_free char *name = NULL;
 	cleanup_free char *cell = NULL;
 	int rc = -1;
 
-	if (parse("create", &argc, argv, &f, err) < 0)
-		goto out;
-	if (f.n_pos > 1) {
+	if (argc - 1 > 1) {
 		kk_err_set(err, KK_EUSAGE,
-			   "create container: accepts at most 1 arg(s), received %d", f.n_pos);
+			   "create container: accepts at most 1 arg(s), received %d", argc - 1);
 		goto out;
 	}
-	name = kk_go_trim_space(f.name ? f.name : "");
+	name = kk_go_trim_space(argc > 1 ? argv[1] : "");
 	if (!*name) {
 		kk_err_set(err, EINVAL,
 			   "container name is required (usage: kuke create container [name] "
 			   "[flags])");
 		goto out;
 	}
-	cell = kk_go_trim_space(f.cell ? f.cell : "");
+	cell = kk_go_trim_space(f->cell ? f->cell : "");
 	if (!*cell) {
 		kk_err_set(err, EINVAL, "cell name is required (--cell)");
 		goto out;
 	}
 	req.meta.name = kk_xstrdup(name);
 	req.spec.id = kk_xstrdup(name);
-	req.spec.realm_id = kk_xstrdup(kuke_or_default(f.realm));
-	req.spec.space_id = kk_xstrdup(kuke_or_default(f.space));
-	req.spec.stack_id = kk_xstrdup(kuke_or_default(f.stack));
+	req.spec.realm_id = kk_xstrdup(kuke_or_default(f->realm));
+	req.spec.space_id = kk_xstrdup(kuke_or_default(f->space));
+	req.spec.stack_id = kk_xstrdup(kuke_or_default(f->stack));
 	req.spec.cell_id = kk_xstrdup(cell);
-	if (build_request(&f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
+	if (build_request(f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
 	    kk_call_container_create(c, &(struct kk_doc){ KK_KIND_CONTAINER, { .container = &req } }, &r, err) < 0)
 		goto out;
 	printf("Container \"%s\" (ID: \"%s\") in cell \"%s\" (realm \"%s\", space \"%s\", stack "
@@ -441,7 +363,6 @@ out:
 	kk_container_create_result_clear(&r);
 	kk_meta_clear(&req.meta);
 	kk_container_spec_clear(&req.spec);
-	flags_clear(&f);
 	return rc;
 }
 
@@ -492,7 +413,6 @@ static char *scope_hint(struct kk_client *c, const char *space, const char *stac
 		else
 			kk_strv_push_take(&locs, loc);
 	}
-	
 	if (!locs)
 		return NULL;
 	kk_strv_sort(locs);
@@ -506,31 +426,30 @@ static char *scope_hint(struct kk_client *c, const char *space, const char *stac
 	return hint;
 }
 
-int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
 	static const char *const hdr[] = { "NAME", "REALM", "SPACE", "STACK",
 					   "CELL", "ROOT",  "IMAGE", "STATE" };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
-	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
-	struct kk_container **v = NULL;
 	struct kk_list_result lr = { 0 };
+	struct kk_container **v = NULL;
 	cleanup_free char *name = NULL;
 	size_t n = 0;
 	const char *realm, *space, *stack, *cell;
 
-	if (parse("get", &argc, argv, &f, err) < 0 ||
-	    kuke_get_format(f.output, false, &fmt, err) < 0)
+	if (kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE,
-				  "get container: accepts at most 1 arg(s), received %d", f.n_pos);
-	realm = kuke_or_null(f.realm);
-	space = kuke_or_null(f.space);
-	stack = kuke_or_null(f.stack);
-	cell = kuke_or_null(f.cell);
-	name = kk_go_trim_space(f.name ? f.name : "");
+				  "get container: accepts at most 1 arg(s), received %d", argc - 1);
+	realm = kuke_or_null(f->realm);
+	space = kuke_or_null(f->space);
+	stack = kuke_or_null(f->stack);
+	cell = kuke_or_null(f->cell);
+	name = kk_go_trim_space(argc > 1 ? argv[1] : "");
 	if (*name) {
 		struct kk_container_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
@@ -539,7 +458,10 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 			return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 		if (kuke_client_open(ctx, &c, err) < 0 ||
 		    kk_call_container_get(c,
-					  &(struct kk_ref){ .realm = kuke_or_default(realm), .space = kuke_or_default(space), .stack = kuke_or_default(stack), .cell = cell, .name = name },
+					  &(struct kk_ref){ .realm = kuke_or_default(realm),
+							    .space = kuke_or_default(space),
+							    .stack = kuke_or_default(stack),
+							    .cell = cell, .name = name },
 					  &r, err) < 0)
 			return -1;
 		tree = kk_container_encode(r.container, kuke_fmt_mode(fmt));
@@ -548,7 +470,10 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 		return 0;
 	}
 	if (kuke_client_open(ctx, &c, err) < 0 ||
-	    kk_call_container_list(c, &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .cell = cell }, &lr, err) < 0)
+	    kk_call_container_list(c,
+				   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
+						     .cell = cell },
+				   &lr, err) < 0)
 		return -1;
 	v = lr.v.containers;
 	n = lr.n;
@@ -604,65 +529,46 @@ int kuke_get_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_er
 
 /* ---- start / stop / kill / delete / purge ----------------------------------------------------- */
 
-enum op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_PURGE };
-
-static int act(struct kuke_ctx *ctx, enum op op, int argc, char **argv, struct kk_err *err)
+/* create | get | start | stop | kill | delete | purge  container: the row's arg names which. */
+int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		   struct kk_err *err)
 {
-	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
-	static const char *const done[] = { "Started", "Stopped", "Killed", "Deleted", "Purged" };
-	static const enum kk_op_id ids[] = { KK_OP_StartContainer, KK_OP_StopContainer,
-					     KK_OP_KillContainer, KK_OP_DeleteContainer,
-					     KK_OP_PurgeContainer };
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	static const enum kk_op_id ids[] = {
+		[KUKE_OP_START] = KK_OP_StartContainer,	  [KUKE_OP_STOP] = KK_OP_StopContainer,
+		[KUKE_OP_KILL] = KK_OP_KillContainer,	  [KUKE_OP_DELETE] = KK_OP_DeleteContainer,
+		[KUKE_OP_PURGE] = KK_OP_PurgeContainer,
+	};
 	union kuke_act_reply reply = { 0 };
-	struct flags f = { 0 };
 	const char *realm, *space, *stack;
 	cleanup_free char *cell = NULL;
 	cleanup_free char *name = NULL;
-	int rc;
+	enum kuke_op op = kuke_arg_op(arg);
 
-	if (parse(verb[op], &argc, argv, &f, err) < 0)
-		return -1;
-	if (f.n_pos != 1)
+	if (op == KUKE_OP_CREATE)
+		return create(ctx, f, argc, argv, err);
+	if (op == KUKE_OP_GET)
+		return get(ctx, f, argc, argv, err);
+	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s container: accepts 1 arg(s), received %d",
-				  verb[op], f.n_pos);
-	realm = kuke_or_default(f.realm);
-	space = kuke_or_default(f.space);
-	stack = kuke_or_default(f.stack);
-	cell = kk_go_trim_space(f.cell ? f.cell : "");
-	name = kk_go_trim_space(f.name);
+				  kuke_op_verb(op), argc - 1);
+	realm = kuke_or_default(f->realm);
+	space = kuke_or_default(f->space);
+	stack = kuke_or_default(f->stack);
+	cell = kk_go_trim_space(f->cell ? f->cell : "");
+	name = kk_go_trim_space(argv[1]);
 	if (!*cell)
 		return kk_err_set(err, EINVAL, "cell name is required (--cell)");
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	rc = kk_client_call(c, ids[op], &(struct kk_ref){ .realm = realm, .space = space, .stack = stack, .cell = cell, .name = name },
-			    &reply, err);
-	if (rc < 0)
+	if (kk_client_call(c, ids[op],
+			   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
+					     .cell = cell, .name = name },
+			   &reply, err) < 0)
 		return -1;
-	printf("%s container \"%s\" from cell \"%s\"\n", done[op], name, cell);
-	if (op == OP_PURGE)
+	printf("%s container \"%s\" from cell \"%s\"\n", kuke_op_done(op), name, cell);
+	if (op == KUKE_OP_PURGE)
 		kuke_print_purged(reply.deleted.purged);
 	kk_ops[ids[op]].reply_clear(&reply);
 	return 0;
-}
-
-int kuke_start_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_START, argc, argv, err);
-}
-int kuke_stop_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_STOP, argc, argv, err);
-}
-int kuke_kill_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_KILL, argc, argv, err);
-}
-int kuke_delete_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_DELETE, argc, argv, err);
-}
-int kuke_purge_container(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return act(ctx, OP_PURGE, argc, argv, err);
 }

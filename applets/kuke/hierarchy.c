@@ -18,63 +18,24 @@
 #include "common/table.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/output.h"
 
 enum kind { REALM, SPACE, STACK };
 static const char *const kind_word[] = { "realm", "space", "stack" };
 
-struct flags {
-	const char *realm, *space, *output, *namespace_;
-	bool show_controllers, cascade, force;
-	const char *name; /* the positional */
-	int n_pos;
-};
-
-/* Parse the flags a verb accepts for kind; the positional count is checked by the caller. */
-static int parse(const char *verb, enum kind k, int *argc, char **argv, struct flags *f,
-		 struct kk_err *err)
+static int want_exactly_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	struct kuke_opt opts[8];
-	size_t n = 0;
-
-	if (k >= SPACE)
-		opts[n++] = (struct kuke_opt){ "realm", 0, KUKE_OPT_STRING, &f->realm };
-	if (k >= STACK)
-		opts[n++] = (struct kuke_opt){ "space", 0, KUKE_OPT_STRING, &f->space };
-	if (!strcmp(verb, "get")) {
-		opts[n++] = (struct kuke_opt){ "output", 'o', KUKE_OPT_STRING, &f->output };
-		opts[n++] = (struct kuke_opt){ "show-controllers", 0, KUKE_OPT_BOOL,
-					       &f->show_controllers };
-	}
-	if (!strcmp(verb, "create") && k == REALM)
-		opts[n++] = (struct kuke_opt){ "namespace", 0, KUKE_OPT_STRING, &f->namespace_ };
-	if (!strcmp(verb, "delete") || !strcmp(verb, "purge")) {
-		opts[n++] = (struct kuke_opt){ "cascade", 0, KUKE_OPT_BOOL, &f->cascade };
-		opts[n++] = (struct kuke_opt){ "force", 0, KUKE_OPT_BOOL, &f->force };
-	}
-	if (kuke_opts_parse(opts, n, argc, argv, err) < 0)
-		return kk_err_wrap(err, "%s %s", verb, kind_word[k]);
-	f->n_pos = *argc - 1;
-	f->name = *argc > 1 ? argv[1] : NULL;
-	return 0;
-}
-
-static int want_exactly_one(const struct flags *f, const char *verb, enum kind k,
-			    struct kk_err *err)
-{
-	if (f->n_pos != 1)
+	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts 1 arg(s), received %d", verb,
-				  kind_word[k], f->n_pos);
+				  kind_word[k], argc - 1);
 	return 0;
 }
 
-static int want_at_most_one(const struct flags *f, const char *verb, enum kind k,
-			    struct kk_err *err)
+static int want_at_most_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	if (f->n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts at most 1 arg(s), received %d",
-				  verb, kind_word[k], f->n_pos);
+				  verb, kind_word[k], argc - 1);
 	return 0;
 }
 
@@ -89,16 +50,15 @@ static const char *outcome(bool created, bool pre, bool post)
 	return "missing";
 }
 
-static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct kk_err *err)
+static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, int argc,
+		  char **argv, struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct flags f = { 0 };
 	cleanup_free char *name = NULL;
 
-	if (parse("create", k, &argc, argv, &f, err) < 0 ||
-	    want_at_most_one(&f, "create", k, err) < 0)
+	if (want_at_most_one(argc, "create", k, err) < 0)
 		return -1;
-	name = kk_xstrdup(f.name ? f.name : "");
+	name = kk_xstrdup(argc > 1 ? argv[1] : "");
 	{
 		char *s = name, *e;
 
@@ -118,7 +78,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 
 	if (k == REALM) {
 		struct kk_realm req = { .meta.name = name,
-					.spec.namespace_ = (char *)f.namespace_ };
+					.spec.namespace_ = (char *)f->namespace_ };
 		struct kk_realm_create_result r = { 0 };
 
 		if (kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, err) < 0)
@@ -136,7 +96,7 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		kk_realm_create_result_clear(&r);
 	} else if (k == SPACE) {
 		struct kk_space req = { .meta.name = name,
-					.spec.realm_id = (char *)kuke_or_default(f.realm) };
+					.spec.realm_id = (char *)kuke_or_default(f->realm) };
 		struct kk_space_create_result r = { 0 };
 		cleanup_free char *network = NULL;
 
@@ -156,8 +116,8 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		kk_space_create_result_clear(&r);
 	} else {
 		struct kk_stack req = { .meta.name = name,
-					.spec.realm_id = (char *)kuke_or_default(f.realm),
-					.spec.space_id = (char *)kuke_or_default(f.space) };
+					.spec.realm_id = (char *)kuke_or_default(f->realm),
+					.spec.space_id = (char *)kuke_or_default(f->space) };
 		struct kk_stack_create_result r = { 0 };
 
 		if (kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &req } }, &r, err) < 0)
@@ -171,19 +131,6 @@ static int create(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, stru
 		kk_stack_create_result_clear(&r);
 	}
 	return 0;
-}
-
-int kuke_create_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return create(ctx, REALM, argc, argv, err);
-}
-int kuke_create_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return create(ctx, SPACE, argc, argv, err);
-}
-int kuke_create_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return create(ctx, STACK, argc, argv, err);
 }
 
 /* ---- get --------------------------------------------------------------------------------- */
@@ -269,46 +216,47 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt f
 	kk_table_print(t, stdout);
 }
 
-static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct kk_err *err)
+static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, int argc, char **argv,
+	       struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct flags f = { 0 };
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
+	const char *name = argc > 1 ? argv[1] : NULL;
 	struct kk_list_result lr = { 0 };
-	struct kk_ref ref = { 0 };
+	struct kk_ref ref;
 	int rc;
 
-	if (parse("get", k, &argc, argv, &f, err) < 0 || want_at_most_one(&f, "get", k, err) < 0 ||
-	    kuke_get_format(f.output, false, &fmt, err) < 0)
+	if (want_at_most_one(argc, "get", k, err) < 0 ||
+	    kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	if (f.name) {
+	if (name) {
 		if (k == REALM) {
 			struct kk_realm_get_result r = { 0 };
 
-			if (kk_call_realm_get(c, &(struct kk_ref){ .name = f.name }, &r, err) < 0)
+			if (kk_call_realm_get(c, &(struct kk_ref){ .name = name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.realm, fmt);
 			kk_realm_get_result_clear(&r);
 		} else if (k == SPACE) {
 			struct kk_space_get_result r = { 0 };
 
-			if (kk_call_space_get(c, &(struct kk_ref){ .realm = kuke_or_default(f.realm), .name = f.name }, &r, err) < 0)
+			if (kk_call_space_get(c, &(struct kk_ref){ .realm = kuke_or_default(f->realm), .name = name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.space, fmt);
 			kk_space_get_result_clear(&r);
 		} else {
 			struct kk_stack_get_result r = { 0 };
 
-			if (kk_call_stack_get(c, &(struct kk_ref){ .realm = kuke_or_default(f.realm), .space = kuke_or_default(f.space), .name = f.name }, &r, err) < 0)
+			if (kk_call_stack_get(c, &(struct kk_ref){ .realm = kuke_or_default(f->realm), .space = kuke_or_default(f->space), .name = name }, &r, err) < 0)
 				return -1;
 			print_doc(k, r.stack, fmt);
 			kk_stack_get_result_clear(&r);
 		}
 		return 0;
 	}
-	ref = (struct kk_ref){ .realm = f.realm, .space = f.space };
+	ref = (struct kk_ref){ .realm = f->realm, .space = f->space };
 	if (k == REALM)
 		rc = kk_call_realm_list(c, &ref, &lr, err);
 	else if (k == SPACE)
@@ -317,58 +265,45 @@ static int get(struct kuke_ctx *ctx, enum kind k, int argc, char **argv, struct 
 		rc = kk_call_stack_list(c, &ref, &lr, err);
 	if (rc < 0)
 		return -1;
-	print_list(k, lr.v.any, lr.n, fmt, f.show_controllers);
+	print_list(k, lr.v.any, lr.n, fmt, f->show_controllers);
 	kk_list_result_clear(&lr);
 	return 0;
 }
 
-int kuke_get_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return get(ctx, REALM, argc, argv, err);
-}
-int kuke_get_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return get(ctx, SPACE, argc, argv, err);
-}
-int kuke_get_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return get(ctx, STACK, argc, argv, err);
-}
-
 /* ---- delete / purge ---------------------------------------------------------------------- */
 
-static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char **argv,
-		   struct kk_err *err)
+static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, const struct kuke_flags *f,
+		   int argc, char **argv, struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_delete_result r = { 0 };
-	struct flags f = { 0 };
-	const char *realm, *space;
+	const char *realm, *space, *name;
 	struct kk_ref ref;
 	int rc = -1;
 
-	if (parse(verb, k, &argc, argv, &f, err) < 0 || want_exactly_one(&f, verb, k, err) < 0)
+	if (want_exactly_one(argc, verb, k, err) < 0)
 		return -1;
-	realm = kuke_or_default(f.realm);
-	space = kuke_or_default(f.space);
+	name = argv[1];
+	realm = kuke_or_default(f->realm);
+	space = kuke_or_default(f->space);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	ref = (struct kk_ref){
-		.realm = realm, .space = space, .name = f.name, .force = f.force, .cascade = f.cascade
+		.realm = realm, .space = space, .name = name, .force = f->force, .cascade = f->cascade
 	};
 	switch (k) {
 	case REALM:
 		rc = purge ? kk_call_realm_purge(c, &ref, &r, err) : kk_call_realm_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
-		printf("%s realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name);
+		printf("%s realm \"%s\"\n", purge ? "Purged" : "Deleted", name);
 		break;
 	case SPACE:
 		rc = purge ? kk_call_space_purge(c, &ref, &r, err) : kk_call_space_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
-		printf("%s space \"%s\" from realm \"%s\"\n", purge ? "Purged" : "Deleted", f.name,
+		printf("%s space \"%s\" from realm \"%s\"\n", purge ? "Purged" : "Deleted", name,
 		       realm);
 		if (purge)
 			printf("Deleted resources -> metadata:%s cgroup:%s cni:%s\n",
@@ -380,7 +315,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 		rc = purge ? kk_call_stack_purge(c, &ref, &r, err) : kk_call_stack_delete(c, &ref, &r, err);
 		if (rc < 0)
 			break;
-		printf("%s stack \"%s\" from space \"%s\"\n", purge ? "Purged" : "Deleted", f.name,
+		printf("%s stack \"%s\" from space \"%s\"\n", purge ? "Purged" : "Deleted", name,
 		       space);
 		break;
 	}
@@ -390,27 +325,18 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, int argc, char
 	return rc;
 }
 
-int kuke_delete_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+/* create | get | delete | purge  realm | space | stack: the row's arg names which. */
+int kuke_hierarchy(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		   struct kk_err *err)
 {
-	return remove_(ctx, REALM, false, argc, argv, err);
-}
-int kuke_delete_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return remove_(ctx, SPACE, false, argc, argv, err);
-}
-int kuke_delete_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return remove_(ctx, STACK, false, argc, argv, err);
-}
-int kuke_purge_realm(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return remove_(ctx, REALM, true, argc, argv, err);
-}
-int kuke_purge_space(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return remove_(ctx, SPACE, true, argc, argv, err);
-}
-int kuke_purge_stack(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
-{
-	return remove_(ctx, STACK, true, argc, argv, err);
+	enum kind k = (enum kind)(kuke_arg_kind(arg) - KK_KIND_REALM);
+
+	switch (kuke_arg_op(arg)) {
+	case KUKE_OP_CREATE:
+		return create(ctx, k, f, argc, argv, err);
+	case KUKE_OP_GET:
+		return get(ctx, k, f, argc, argv, err);
+	default:
+		return remove_(ctx, k, kuke_arg_op(arg) == KUKE_OP_PURGE, f, argc, argv, err);
+	}
 }

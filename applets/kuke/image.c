@@ -18,50 +18,13 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "applets/kuke/client.h"
 #include "common/controller/image.h"
 #include "common/mem.h"
 #include "common/json.h"
 #include "common/table.h"
 #include "common/yaml.h"
-#include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
-
-struct image_flags {
-	const char *realm;
-	const char *output;
-	const char *from_docker;
-	const char *platform;
-	const char *pos; /* the positional argument */
-	int n_pos;
-};
-
-/* --realm everywhere; -o/--output for get; --from-docker and --platform for load */
-static int parse_flags(int *argc, char **argv, const char *cmd, bool want_output, bool want_load,
-		       struct image_flags *f, struct kk_err *err)
-{
-	const struct kuke_opt all[] = {
-		{ "realm", 0, KUKE_OPT_STRING, &f->realm },
-		{ "output", 'o', KUKE_OPT_STRING, &f->output },
-		{ "from-docker", 0, KUKE_OPT_STRING, &f->from_docker },
-		{ "platform", 0, KUKE_OPT_STRING, &f->platform },
-	};
-	const struct kuke_opt load[] = { all[0], all[2], all[3] };
-	const struct kuke_opt get[] = { all[0], all[1] };
-	int rc;
-
-	f->realm = KK_DEFAULT_REALM;
-	if (want_load)
-		rc = kuke_opts_parse(load, ARRAY_SIZE(load), argc, argv, err);
-	else if (want_output)
-		rc = kuke_opts_parse(get, ARRAY_SIZE(get), argc, argv, err);
-	else
-		rc = kuke_opts_parse(all, 1, argc, argv, err);
-	if (rc < 0)
-		return kk_err_wrap(err, "image %s", cmd);
-	f->n_pos = *argc - 1;
-	f->pos = *argc > 1 ? argv[1] : NULL;
-	return 0;
-}
+#include "applets/kuke/output.h"
 
 /* ---- load ----------------------------------------------------------------------------- */
 
@@ -107,26 +70,25 @@ static int docker_wait(const char *ref, pid_t pid, struct kk_err *err)
 	return kk_err_set(err, EINTR, "docker save %s: killed by signal %d", ref, WTERMSIG(status));
 }
 
-int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_image_load(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc,
+		    char **argv, struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct image_flags f = { 0 };
+	const char *pos = argc > 1 ? argv[1] : NULL;
 	struct kk_image_load_result res = { 0 };
 	struct kk_image_load_req req = { 0 };
 	cleanup_close int fd = -1;
 	pid_t docker = -1;
 	int rc;
 
-	if (parse_flags(&argc, argv, "load", false, true, &f, err) < 0)
-		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE,
-				  "image load: accepts at most 1 arg(s), received %d", f.n_pos);
-	if (f.from_docker && *f.from_docker && f.pos && *f.pos)
+				  "image load: accepts at most 1 arg(s), received %d", argc - 1);
+	if (f->from_docker && *f->from_docker && pos && *pos)
 		return kk_err_set(err, KK_EUSAGE,
 				  "image load: pass either a tarball path or --from-docker, not "
 				  "both");
-	if (!(f.from_docker && *f.from_docker) && !(f.pos && *f.pos))
+	if (!(f->from_docker && *f->from_docker) && !(pos && *pos))
 		return kk_err_set(err, KK_EUSAGE,
 				  "image load: a tarball path, '-' for stdin, or --from-docker "
 				  "<ref> is required");
@@ -136,11 +98,11 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 			"command must run as root: `kuke image load --no-daemon` writes to "
 			"root-owned paths — re-run with `sudo kuke image load --no-daemon`");
 
-	if (f.from_docker && *f.from_docker) {
-		if (docker_save(f.from_docker, &fd, &docker, err) < 0)
+	if (f->from_docker && *f->from_docker) {
+		if (docker_save(f->from_docker, &fd, &docker, err) < 0)
 			return kk_err_wrap(err, "image load");
-		req.source = f.from_docker;
-	} else if (!strcmp(f.pos, "-")) {
+		req.source = f->from_docker;
+	} else if (!strcmp(pos, "-")) {
 		req.source = "stdin";
 		fd = dup(STDIN_FILENO);
 		if (fd < 0)
@@ -148,17 +110,17 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 	} else {
 		struct stat st;
 
-		req.source = f.pos;
-		fd = open(f.pos, O_RDONLY | O_CLOEXEC);
+		req.source = pos;
+		fd = open(pos, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return kk_err_sys(err, "image load: open `%s`", f.pos);
+			return kk_err_sys(err, "image load: open `%s`", pos);
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 			return kk_err_set(err, EINVAL,
-					  "image load: `%s`: image tarball is required", f.pos);
+					  "image load: `%s`: image tarball is required", pos);
 	}
-	req.realm = f.realm;
+	req.realm = f->realm;
 	req.fd = fd;
-	req.platform = f.platform;
+	req.platform = f->platform;
 	rc = kuke_client_open(ctx, &c, err);
 	if (rc == 0)
 		rc = kk_call_image_load(c, &req, &res, err);
@@ -171,7 +133,7 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 		close(TAKE_FD(fd));
 		/* docker's own failure explains an empty or cut stream better than the import
 		 * does; a docker that died because we stopped reading explains nothing */
-		if (docker_wait(f.from_docker, docker, &derr) < 0 &&
+		if (docker_wait(f->from_docker, docker, &derr) < 0 &&
 		    !(stopped_early && derr.code == EINTR)) {
 			*err = derr;
 			rc = -1;
@@ -192,31 +154,6 @@ int kuke_image_load(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *
 }
 
 /* ---- get ------------------------------------------------------------------------------ */
-
-enum out_format { OUT_DEFAULT, OUT_TABLE, OUT_YAML, OUT_JSON };
-
-static int parse_output(const char *s, enum out_format *out, struct kk_err *err)
-{
-	if (!s || !*s) {
-		s = getenv("KUKE_GET_OUTPUT");
-		if (!s || !*s) {
-			*out = OUT_DEFAULT;
-			return 0;
-		}
-	}
-	if (!strcasecmp(s, "table"))
-		*out = OUT_TABLE;
-	else if (!strcasecmp(s, "yaml"))
-		*out = OUT_YAML;
-	else if (!strcasecmp(s, "json"))
-		*out = OUT_JSON;
-	else
-		return kk_err_set(err, KK_EUSAGE,
-				  "image get: unknown output format `%s` (want yaml, json or "
-				  "table)",
-				  s);
-	return 0;
-}
 
 static void format_size(int64_t size, char *buf, size_t n)
 {
@@ -297,11 +234,11 @@ static void yaml_shape(cJSON *node)
 	}
 }
 
-static void print_tree(cJSON *tree, enum out_format fmt)
+static void print_tree(cJSON *tree, enum kuke_fmt fmt)
 {
 	char *s;
 
-	if (fmt == OUT_JSON) {
+	if (fmt == KUKE_FMT_JSON) {
 		s = kk_json_print(tree, KK_JSON_INDENT | KK_JSON_NEWLINE);
 	} else {
 		cJSON *imgs = cJSON_GetObjectItemCaseSensitive(tree, "Images"), *it;
@@ -317,23 +254,23 @@ static void print_tree(cJSON *tree, enum out_format fmt)
 	free(s);
 }
 
-int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_image_get(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		   struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct image_flags f = { 0 };
+	const char *pos = argc > 1 ? argv[1] : NULL;
 	struct kk_image_req req = { 0 };
-	enum out_format fmt = OUT_DEFAULT;
+	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	cJSON *tree;
 
-	if (parse_flags(&argc, argv, "get", true, false, &f, err) < 0 ||
-	    parse_output(f.output, &fmt, err) < 0)
+	if (kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
-	if (f.n_pos > 1)
+	if (argc - 1 > 1)
 		return kk_err_set(err, KK_EUSAGE,
-				  "image get: accepts at most 1 arg(s), received %d", f.n_pos);
-	req.realm = f.realm;
-	req.ref = f.pos;
-	if (f.pos && f.pos[strspn(f.pos, " \t\n")]) {
+				  "image get: accepts at most 1 arg(s), received %d", argc - 1);
+	req.realm = f->realm;
+	req.ref = pos;
+	if (pos && pos[strspn(pos, " \t\n")]) {
 		struct kk_image_info info = { 0 };
 
 		if (kuke_client_open(ctx, &c, err) < 0)
@@ -343,11 +280,11 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 				return kk_err_set(err, ENOENT,
 						  "image \"%s\" not found in realm \"%s\": image "
 						  "not found",
-						  f.pos, f.realm);
+						  pos, f->realm);
 			return kk_err_wrap(err, "image get");
 		}
 		tree = kk_image_info_to_json(&info);
-		print_tree(tree, fmt == OUT_JSON ? OUT_JSON : OUT_YAML);
+		print_tree(tree, fmt); /* a single image: YAML unless json */
 		cJSON_Delete(tree);
 		kk_image_info_clear(&info);
 		return 0;
@@ -359,7 +296,7 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 		return -1;
 	if (kk_call_image_list(c, &req, &res, err) < 0)
 		return kk_err_wrap(err, "image get");
-	if (fmt == OUT_DEFAULT || fmt == OUT_TABLE) {
+	if (fmt == KUKE_FMT_TABLE) {
 		if (res.n == 0)
 			printf("No images found in realm \"%s\".\n", res.realm);
 		else
@@ -375,27 +312,26 @@ int kuke_image_get(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *e
 
 /* ---- delete --------------------------------------------------------------------------- */
 
-int kuke_image_delete(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_image_delete(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc,
+		      char **argv, struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct image_flags f = { 0 };
+	const char *pos = argc > 1 ? argv[1] : NULL;
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };
 
-	if (parse_flags(&argc, argv, "delete", false, false, &f, err) < 0)
-		return -1;
-	if (f.n_pos != 1)
+	if (argc - 1 != 1)
 		return kk_err_set(err, KK_EUSAGE, "image delete: accepts 1 arg(s), received %d",
-				  f.n_pos);
-	req.realm = f.realm;
-	req.ref = f.pos;
+				  argc - 1);
+	req.realm = f->realm;
+	req.ref = pos;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	if (kk_call_image_delete(c, &req, &res, err) < 0) {
 		if (err->code == ENOENT && !strstr(err->msg, "realm not found"))
 			return kk_err_set(err, ENOENT,
 					  "image \"%s\" not found in realm \"%s\": image not found",
-					  f.pos, f.realm);
+					  pos, f->realm);
 		return kk_err_wrap(err, "image delete");
 	}
 	printf("deleted image \"%s\" from realm \"%s\" (namespace \"%s\")\n", res.ref, res.realm,

@@ -24,18 +24,91 @@ struct kuke_cmd {
 	const char *resource;     /* NULL: the verb takes no resource word */
 	const char *resource_aliases;
 	kuke_handler *fn;
+	int arg;
+	struct kuke_flag_set flags;
 	const char *args;
 	const char *summary;
+	const char *example;
 };
 
+/* FLAGS(KF_A, KF_B): the ids after a leading placeholder, so FLAGS() is a valid array too */
+#define FLAGS(...) ((const unsigned char[]){ 0, __VA_ARGS__ })
+#define FLAG_SET(flags)                        \
+	{                                      \
+		(flags) + 1, sizeof(flags) - 1 \
+	}
+
 static const struct kuke_cmd commands[] = {
-#define CMD(verb, verb_aliases, resource, resource_aliases, fn, args, summary) \
-	{ verb, verb_aliases, resource, resource_aliases, fn, args, summary },
+#define CMD(verb, verb_aliases, resource, resource_aliases, fn, arg, flags, args, summary, \
+	    example)                                                                       \
+	{ verb, verb_aliases,    resource, resource_aliases, fn,                           \
+	  arg,  FLAG_SET(flags), args,     summary,          example },
 #include "applets/kuke/commands.def"
 #undef CMD
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+/* The global flags: parsed by parse_globals(), resolved in kuke_main() (flag > environment
+ * > ClientConfiguration file > default) and documented by usage(), all from these rows. */
+struct global {
+	const char *name; /* long name without "--" */
+	char short_name;
+	const char *value; /* NULL: a boolean (a bool member) */
+	size_t off;        /* its const char * or bool in struct kuke_ctx */
+	const char *env;
+	size_t config_off; /* its char * in struct kk_client_config, or NO_CONFIG */
+	const char *def;   /* NULL: none */
+	const char *help;
+};
+
+#define NO_CONFIG  ((size_t)-1)
+#define CTX(m)     offsetof(struct kuke_ctx, m)
+#define CONFIG(m)  offsetof(struct kk_client_config, spec.m)
+#define CONFIG_DEF "$HOME/.kuke/kuke.yaml"
+
+static const struct global globals[] = {
+	{ "configuration", 0, "FILE", CTX(configuration), "KUKE_CONFIGURATION", NO_CONFIG,
+	  CONFIG_DEF, "client configuration file, created with commented defaults when missing" },
+	{ "containerd-socket", 0, "PATH", CTX(containerd_socket), "KUKEON_CONTAINERD_SOCKET",
+	  CONFIG(containerd_socket), CONFIG_DEFAULT_CONTAINERD_SOCKET, "containerd socket" },
+	{ "host", 0, "URL", CTX(host), "KUKEON_HOST", CONFIG(host),
+	  "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET, "kukeond address" },
+	{ "log-level", 0, "LEVEL", CTX(log_level), "KUKEON_LOG_LEVEL", CONFIG(log_level), "info",
+	  "debug, info, warn or error" },
+	{ "no-daemon", 0, NULL, CTX(no_daemon), "KUKEON_NO_DAEMON", NO_CONFIG, NULL,
+	  "run the controller in this process" },
+	{ "run-path", 0, "PATH", CTX(run_path), "KUKEON_RUN_PATH", CONFIG(run_path),
+	  CONFIG_DEFAULT_RUN_PATH, "metadata root" },
+	{ "verbose", 'v', NULL, CTX(verbose), "KUKEON_VERBOSE", NO_CONFIG, NULL,
+	  "log what happens, to standard output" },
+};
+
+static const char **global_str(struct kuke_ctx *ctx, const struct global *g)
+{
+	return (const char **)((char *)ctx + g->off);
+}
+
+static bool *global_bool(struct kuke_ctx *ctx, const struct global *g)
+{
+	return (bool *)((char *)ctx + g->off);
+}
+
+static void print_globals(FILE *out)
+{
+	fprintf(out, "Global flags (anywhere before `--`; a flag beats its environment variable, "
+		     "which beats the configuration file):\n");
+	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+		const struct global *g = &globals[i];
+		cleanup_free char *help =
+			kk_xasprintf("%s (env %s%s%s)", g->help, g->env, g->def ? ", default " : "",
+				     g->def ? g->def : "");
+
+		kuke_help_row(out, g->short_name, g->name, g->value, help);
+	}
+	kuke_help_row(out, 'h', "help", NULL, "this help; `kuke help COMMAND` for one command");
+	kuke_help_row(out, 0, "version", NULL, "print the version");
+}
 
 static void usage(FILE *out)
 {
@@ -48,22 +121,10 @@ static void usage(FILE *out)
 			 commands[i].resource ? commands[i].resource : "");
 		fprintf(out, "  %-20s %s\n", name, commands[i].summary);
 	}
-	fprintf(out,
-		"\nGlobal flags:\n"
-		"      --configuration FILE       client configuration file\n"
-		"      --containerd-socket PATH   containerd socket (env KUKEON_CONTAINERD_SOCKET, "
-		"default %s)\n"
-		"      --host URL                 kukeond address (env KUKEON_HOST, default "
-		"unix://%s)\n"
-		"      --log-level LEVEL          debug, info, warn or error (env "
-		"KUKEON_LOG_LEVEL)\n"
-		"      --no-daemon                run the controller in this process\n"
-		"      --run-path PATH            metadata root (env KUKEON_RUN_PATH, default %s)\n"
-		"  -v, --verbose                  log what happens\n"
-		"  -h, --help                     this help\n"
-		"      --version                  print the version\n",
-		CONFIG_DEFAULT_CONTAINERD_SOCKET, CONFIG_DEFAULT_KUKEOND_SOCKET,
-		CONFIG_DEFAULT_RUN_PATH);
+	fputc('\n', out);
+	print_globals(out);
+	fprintf(out, "\nRun `kuke help COMMAND [RESOURCE]` (or `kuke COMMAND [RESOURCE] --help`) "
+		     "for its flags and an example.\n");
 }
 
 static const char *env_or(const char *name, const char *fallback)
@@ -149,16 +210,6 @@ static const char *nonempty(const char *s)
  * They are removed from argv; what remains is the command and its own arguments. */
 static int parse_globals(struct kuke_ctx *ctx, int *argc, char **argv, struct kk_err *err)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} valued[] = {
-		{ "--run-path", offsetof(struct kuke_ctx, run_path) },
-		{ "--containerd-socket", offsetof(struct kuke_ctx, containerd_socket) },
-		{ "--host", offsetof(struct kuke_ctx, host) },
-		{ "--configuration", offsetof(struct kuke_ctx, configuration) },
-		{ "--log-level", offsetof(struct kuke_ctx, log_level) },
-	};
 	int out = 0, i;
 
 	for (i = 0; i < *argc; i++) {
@@ -167,32 +218,32 @@ static int parse_globals(struct kuke_ctx *ctx, int *argc, char **argv, struct kk
 
 		if (strcmp(arg, "--") == 0)
 			break;
-		if (strcmp(arg, "--no-daemon") == 0) {
-			ctx->no_daemon = true;
-			continue;
-		}
-		if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
-			ctx->verbose = true;
-			continue;
-		}
-		for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
-			size_t len = strlen(valued[k].name);
-			const char **slot = (const char **)((char *)ctx + valued[k].off);
+		for (size_t k = 0; k < sizeof(globals) / sizeof(globals[0]) && !matched; k++) {
+			const struct global *g = &globals[k];
+			size_t len = strlen(g->name);
 
-			if (strncmp(arg, valued[k].name, len) != 0)
+			if (!g->value) {
+				matched = (arg[0] == '-' && arg[1] == '-' &&
+					   !strcmp(arg + 2, g->name)) ||
+					  (g->short_name && arg[0] == '-' &&
+					   arg[1] == g->short_name && !arg[2]);
+				if (matched)
+					*global_bool(ctx, g) = true;
 				continue;
-			if (arg[len] == '=') {
-				*slot = arg + len + 1;
-			} else if (arg[len] == '\0') {
+			}
+			if (arg[0] != '-' || arg[1] != '-' || strncmp(arg + 2, g->name, len) != 0)
+				continue;
+			if (arg[2 + len] == '=') {
+				*global_str(ctx, g) = arg + 2 + len + 1;
+			} else if (arg[2 + len] == '\0') {
 				if (i + 1 >= *argc)
-					return kk_err_set(err, KK_EUSAGE, "flag `%s` needs a value",
-							  valued[k].name);
-				*slot = argv[++i];
+					return kk_err_set(err, KK_EUSAGE,
+							  "flag `--%s` needs a value", g->name);
+				*global_str(ctx, g) = argv[++i];
 			} else {
 				continue;
 			}
 			matched = true;
-			break;
 		}
 		if (!matched)
 			argv[out++] = arg;
@@ -202,6 +253,27 @@ static int parse_globals(struct kuke_ctx *ctx, int *argc, char **argv, struct kk
 	argv[out] = NULL;
 	*argc = out;
 	return 0;
+}
+
+/* Fill every global flag left unset from its environment variable, else the
+ * configuration file, else its default. --configuration itself is resolved before. */
+static void resolve_globals(struct kuke_ctx *ctx, const struct kk_client_config *config)
+{
+	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+		const struct global *g = &globals[i];
+		const char *from_config = NULL;
+
+		if (!g->value) {
+			*global_bool(ctx, g) = *global_bool(ctx, g) || env_true(g->env);
+			continue;
+		}
+		if (*global_str(ctx, g) || g->off == CTX(configuration))
+			continue;
+		if (config && g->config_off != NO_CONFIG)
+			from_config =
+				nonempty(*(char *const *)((const char *)config + g->config_off));
+		*global_str(ctx, g) = env_or(g->env, from_config ? from_config : g->def);
+	}
 }
 
 /* Is word the name or one of the space-separated aliases? */
@@ -241,21 +313,143 @@ static const struct kuke_cmd *find_command(int argc, char **argv)
 	return NULL;
 }
 
+static void print_usage_line(const struct kuke_cmd *cmd, FILE *out)
+{
+	fprintf(out, "kuke %s%s%s%s%s", cmd->verb, cmd->resource ? " " : "",
+		cmd->resource ? cmd->resource : "", *cmd->args ? " " : "", cmd->args);
+	kuke_flags_usage(out, cmd->flags);
+	fputc('\n', out);
+}
+
+static void print_flags_example(const struct kuke_cmd *cmd, FILE *out)
+{
+	fputs("\nFlags:\n", out);
+	if (cmd->flags.n == 0)
+		fputs("  none\n", out);
+	kuke_flags_help(out, cmd->flags);
+	fprintf(out, "\nExample:\n  %s\n", cmd->example);
+}
+
 /* `kuke get` alone: the commands of that group, like upstream's group help (exit 0). */
 static bool print_group(const char *word, FILE *out)
 {
+	const struct kuke_cmd *alone = NULL;
 	bool any = false;
 
 	for (size_t i = 0; i < n_commands; i++) {
-		if (!is_verb(&commands[i], word) || !commands[i].resource)
+		if (!is_verb(&commands[i], word))
 			continue;
+		if (!commands[i].resource) {
+			alone = &commands[i];
+			continue;
+		}
 		if (!any)
-			fprintf(out, "Usage: kuke %s RESOURCE [ARGS...]\n\nResources:\n",
-				commands[i].verb);
+			fprintf(out, "Usage: kuke %s RESOURCE [ARGS...]\n", commands[i].verb);
 		any = true;
-		fprintf(out, "  %-12s %s\n", commands[i].resource, commands[i].summary);
 	}
-	return any;
+	if (!any)
+		return false;
+	if (alone) {
+		fputs("       ", out);
+		print_usage_line(alone, out);
+	}
+	fputs("\nResources:\n", out);
+	for (size_t i = 0; i < n_commands; i++)
+		if (is_verb(&commands[i], word) && commands[i].resource)
+			fprintf(out, "  %-12s %s\n", commands[i].resource, commands[i].summary);
+	if (alone) {
+		fprintf(out, "\nWithout a resource:\n  %s\n", alone->summary);
+		print_flags_example(alone, out);
+	}
+	fprintf(out, "\nRun `kuke help %s RESOURCE` for its flags and an example.\n", word);
+	return true;
+}
+
+/* " get = g" or " cell = cells, ce"; nothing without aliases */
+static void print_aliases(const char *word, const char *aliases, FILE *out)
+{
+	if (!*aliases)
+		return;
+	fprintf(out, " %s =", word);
+	for (const char *p = aliases; *p;) {
+		size_t n = strcspn(p, " ");
+
+		fprintf(out, "%s %.*s", p == aliases ? "" : ",", (int)n, p);
+		p += n;
+		p += strspn(p, " ");
+	}
+}
+
+/* `kuke VERB [RESOURCE] --help` and `kuke help VERB [RESOURCE]`: usage, summary, aliases,
+ * every flag with its meaning and default, an example. */
+static void print_help(const struct kuke_cmd *cmd, FILE *out)
+{
+	fputs("Usage: ", out);
+	print_usage_line(cmd, out);
+	fprintf(out, "\n%s\n", cmd->summary);
+	if (*cmd->verb_aliases || (cmd->resource && *cmd->resource_aliases)) {
+		fputs("\nAliases:", out);
+		print_aliases(cmd->verb, cmd->verb_aliases, out);
+		if (*cmd->verb_aliases && cmd->resource && *cmd->resource_aliases)
+			fputc(';', out);
+		if (cmd->resource)
+			print_aliases(cmd->resource, cmd->resource_aliases, out);
+		fputc('\n', out);
+	}
+	print_flags_example(cmd, out);
+	fputs("\nGlobal flags: see `kuke help`.\n", out);
+}
+
+static int unknown_command(int argc, char **argv)
+{
+	fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", argv[0],
+		argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	return 2;
+}
+
+/* `kuke help [VERB [RESOURCE]]`: what `kuke [VERB [RESOURCE]] --help` prints. */
+static int help(int argc, char **argv)
+{
+	const struct kuke_cmd *cmd;
+
+	if (argc == 0) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = find_command(argc, argv);
+	if ((!cmd || !cmd->resource) && argc == 1 && print_group(argv[0], stdout))
+		return 0;
+	if (!cmd || argc > (cmd->resource ? 2 : 1)) {
+		cleanup_free char *words = kk_strv_join(argv, " ");
+
+		fprintf(stderr, "kuke: unknown command `%s`; see `kuke --help`\n", words);
+		return 2;
+	}
+	print_help(cmd, stdout);
+	return 0;
+}
+
+static const struct {
+	const char *verb, *done;
+} ops[] = {
+	[KUKE_OP_NONE] = { "", "" },
+	[KUKE_OP_CREATE] = { "create", "Created" },
+	[KUKE_OP_GET] = { "get", "" },
+	[KUKE_OP_START] = { "start", "Started" },
+	[KUKE_OP_STOP] = { "stop", "Stopped" },
+	[KUKE_OP_KILL] = { "kill", "Killed" },
+	[KUKE_OP_DELETE] = { "delete", "Deleted" },
+	[KUKE_OP_PURGE] = { "purge", "Purged" },
+};
+
+const char *kuke_op_verb(enum kuke_op op)
+{
+	return ops[op].verb;
+}
+
+const char *kuke_op_done(enum kuke_op op)
+{
+	return ops[op].done;
 }
 
 const char *kuke_or_default(const char *s)
@@ -283,6 +477,32 @@ static bool is_help_flag(const char *arg)
 	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
 }
 
+/* Parse the command's flags (its row's FLAGS), then call it. */
+static int run_command(struct kuke_ctx *ctx, const struct kuke_cmd *cmd, int argc, char **argv)
+{
+	struct kuke_flags flags = { 0 };
+	struct kk_err err = { 0 };
+	int rc;
+
+	rc = kuke_flags_parse(cmd->flags, &flags, &argc, argv, &err);
+	if (rc < 0 && err.code == KK_EHELP) {
+		kuke_flags_clear(&flags);
+		print_help(cmd, stdout);
+		return 0;
+	}
+	if (rc < 0)
+		kk_err_wrap(&err, "%s%s%s", cmd->verb, cmd->resource ? " " : "",
+			    cmd->resource ? cmd->resource : "");
+	else
+		rc = cmd->fn(ctx, cmd->arg, &flags, argc, argv, &err);
+	kuke_flags_clear(&flags);
+	if (rc < 0) {
+		fprintf(stderr, "kuke: %s\n", err.msg);
+		return kk_err_exit_status(&err);
+	}
+	return 0;
+}
+
 int kuke_main(int argc, char **argv)
 {
 	struct kuke_ctx ctx = { 0 };
@@ -297,9 +517,6 @@ int kuke_main(int argc, char **argv)
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	/* flag > environment > ClientConfiguration file > built-in default */
-	ctx.no_daemon = ctx.no_daemon || env_true("KUKEON_NO_DAEMON");
-	ctx.verbose = ctx.verbose || env_true("KUKEON_VERBOSE");
 	default_config = default_config_path();
 	ctx.configuration = ctx.configuration ? ctx.configuration
 					      : env_or("KUKE_CONFIGURATION", default_config);
@@ -309,33 +526,15 @@ int kuke_main(int argc, char **argv)
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	ctx.run_path = ctx.run_path
-			       ? ctx.run_path
-			       : env_or("KUKEON_RUN_PATH", config && nonempty(config->spec.run_path)
-								   ? config->spec.run_path
-								   : CONFIG_DEFAULT_RUN_PATH);
-	ctx.containerd_socket = ctx.containerd_socket
-					? ctx.containerd_socket
-					: env_or("KUKEON_CONTAINERD_SOCKET",
-						 config && nonempty(config->spec.containerd_socket)
-							 ? config->spec.containerd_socket
-							 : CONFIG_DEFAULT_CONTAINERD_SOCKET);
-	ctx.host =
-		ctx.host ? ctx.host
-			 : env_or("KUKEON_HOST", config && nonempty(config->spec.host)
-							 ? config->spec.host
-							 : "unix://" CONFIG_DEFAULT_KUKEOND_SOCKET);
-	ctx.log_level = ctx.log_level ? ctx.log_level
-				      : env_or("KUKEON_LOG_LEVEL",
-					       config && nonempty(config->spec.log_level)
-						       ? config->spec.log_level
-						       : "info");
+	resolve_globals(&ctx, config);
 	kk_log_init(&ctx.log, ctx.verbose ? stdout : NULL, ctx.log_level);
 
-	if (sub_argc == 0 || is_help_flag(sub_argv[0]) || strcmp(sub_argv[0], "help") == 0) {
+	if (sub_argc == 0 || is_help_flag(sub_argv[0])) {
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(sub_argv[0], "help") == 0)
+		return help(sub_argc - 1, sub_argv + 1);
 	if (strcmp(sub_argv[0], "--version") == 0) {
 		printf("%s\n", kk_version);
 		return 0;
@@ -345,23 +544,11 @@ int kuke_main(int argc, char **argv)
 	if ((!cmd || (!cmd->resource && sub_argc == 1)) &&
 	    (sub_argc == 1 || is_help_flag(sub_argv[1])) && print_group(sub_argv[0], stdout))
 		return 0;
-	if (!cmd) {
-		fprintf(stderr, "kuke: unknown command `%s%s%s`; see `kuke --help`\n", sub_argv[0],
-			sub_argc > 1 ? " " : "", sub_argc > 1 ? sub_argv[1] : "");
-		return 2;
-	}
+	if (!cmd)
+		return unknown_command(sub_argc, sub_argv);
 	if (cmd->resource) {
 		sub_argc--;
 		sub_argv++;
 	}
-	if (cmd->fn(&ctx, sub_argc, sub_argv, &err) < 0) {
-		if (err.code == KK_EHELP) {
-			printf("Usage: kuke %s%s%s %s\n\n%s\n", cmd->verb, cmd->resource ? " " : "",
-			       cmd->resource ? cmd->resource : "", cmd->args, cmd->summary);
-			return 0;
-		}
-		fprintf(stderr, "kuke: %s\n", err.msg);
-		return kk_err_exit_status(&err);
-	}
-	return 0;
+	return run_command(&ctx, cmd, sub_argc, sub_argv);
 }

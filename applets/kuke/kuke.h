@@ -6,6 +6,8 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/model/doc.h"
+#include "applets/kuke/opts.h"
 #include "kk_config.h"
 
 /* Global flags, resolved: flag > KUKEON_* environment > compiled-in default. */
@@ -20,8 +22,36 @@ struct kuke_ctx {
 	struct kk_log log; /* writes to stdout with -v, as upstream; silent otherwise */
 };
 
-/* argv[0] is the verb for verb-only rows, else the resource; options follow. */
-typedef int kuke_handler(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err);
+/* What a commands.def row's argument carries for the handlers shared by the verbs of a
+ * kind (kuke_hierarchy, kuke_cell, kuke_container): the kind and the operation. */
+enum kuke_op {
+	KUKE_OP_NONE,
+	KUKE_OP_CREATE,
+	KUKE_OP_GET,
+	KUKE_OP_START,
+	KUKE_OP_STOP,
+	KUKE_OP_KILL,
+	KUKE_OP_DELETE,
+	KUKE_OP_PURGE,
+};
+#define KUKE_ARG(kind, op) ((int)(kind) << 8 | (int)(op))
+static inline enum kk_kind kuke_arg_kind(int arg)
+{
+	return (enum kk_kind)(arg >> 8);
+}
+static inline enum kuke_op kuke_arg_op(int arg)
+{
+	return (enum kuke_op)(arg & 0xff);
+}
+/* "start", "stop" ... (the canonical verb) and "Started", "Stopped" ... of an operation. */
+const char *kuke_op_verb(enum kuke_op op);
+const char *kuke_op_done(enum kuke_op op);
+
+/* A command: arg is its row's argument; f holds the flags its row names, parsed (with
+ * their defaults) before the call; argv[0] is the verb for verb-only rows, else the
+ * resource, and argv[1..argc-1] the positional arguments. */
+typedef int kuke_handler(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc,
+			 char **argv, struct kk_err *err);
 
 /* Helpers every handler shares (kuke.c). */
 #define KUKE_DEFAULT_SCOPE "default"
@@ -32,7 +62,9 @@ const char *kuke_or_null(const char *s);
 /* "Additional resources purged: [a b]" on stdout, when there are any (upstream's %v). */
 void kuke_print_purged(char **items);
 
-#define CMD(verb, verb_aliases, resource, resource_aliases, fn, args, summary) kuke_handler fn;
+#define CMD(verb, verb_aliases, resource, resource_aliases, fn, arg, flags, args, summary, \
+	    example)                                                                       \
+	kuke_handler fn;
 #include "applets/kuke/commands.def"
 #undef CMD
 

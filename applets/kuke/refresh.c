@@ -6,17 +6,15 @@
 #include <stdio.h>
 
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 #include "common/cleanup.h"
 
-int kuke_refresh(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_refresh(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		 struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_refresh_result r = { 0 };
 	cleanup_free char *text = NULL;
 
-	if (kuke_opts_parse(NULL, 0, &argc, argv, err) < 0)
-		return kk_err_wrap(err, "refresh");
 	if (argc > 1) /* upstream accepts and ignores arguments here */
 		kk_log(&ctx->log, KK_LOG_DEBUG, "refresh: ignoring arguments", "first", argv[1]);
 	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_refresh(c, &(struct kk_no_args){ 0 }, &r, err) < 0)

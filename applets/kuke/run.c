@@ -24,17 +24,9 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/profile.h"
 
 #define MANIFEST_MAX (64u << 20)
-
-struct run_flags {
-	const char *file, *profile, *name, *param_file, *output, *container;
-	char **params; /* owned: every --param */
-	const char *realm, *space, *stack;
-	bool detach, rm;
-};
 
 static bool set(const char *s)
 {
@@ -42,7 +34,7 @@ static bool set(const char *s)
 }
 
 /* upstream's parseRunFlags and cobra's flag groups, in their order */
-static int check_flags(const struct run_flags *f, struct kk_err *err)
+static int check_flags(const struct kuke_flags *f, struct kk_err *err)
 {
 	if (set(f->file) && set(f->profile))
 		return kk_err_set(err, KK_EUSAGE,
@@ -83,7 +75,7 @@ static int check_flags(const struct run_flags *f, struct kk_err *err)
 
 /* an empty or missing location key of the document's spec gets the flag's value (or
  * "default"), before the document is decoded and validated (upstream resolveCellLocation) */
-static void fill_location(cJSON *root, const struct run_flags *f)
+static void fill_location(cJSON *root, const struct kuke_flags *f)
 {
 	const char *keys[] = { "realmId", "spaceId", "stackId" };
 	const char *vals[] = { f->realm, f->space, f->stack };
@@ -109,7 +101,7 @@ static void fill_location(cJSON *root, const struct run_flags *f)
 }
 
 /* One Cell document from file ("-": stdin), located and validated. */
-static int load_cell(const struct run_flags *f, struct kk_yaml_stream **stream,
+static int load_cell(const struct kuke_flags *f, struct kk_yaml_stream **stream,
 		     struct kk_manifest **out, const struct kk_cell **cell, struct kk_err *err)
 {
 	const char *path = strcmp(f->file, "-") == 0 ? "/dev/stdin" : f->file;
@@ -150,7 +142,7 @@ static int load_cell(const struct run_flags *f, struct kk_yaml_stream **stream,
 
 /* A Cell from profile f->profile (upstream loadFromProfile), located from the flags where
  * the profile leaves it empty, validated as a Cell document. */
-static int load_profile(const struct run_flags *f, struct kk_cell **out, struct kk_err *err)
+static int load_profile(const struct kuke_flags *f, struct kk_cell **out, struct kk_err *err)
 {
 	cleanup_(kk_cell_freep) struct kk_cell *c = NULL;
 	const char *vals[3] = { f->realm, f->space, f->stack };
@@ -376,23 +368,9 @@ static void print_summary(const struct summary *s, const char *output)
 		print_human(s);
 }
 
-int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+	     struct kk_err *err)
 {
-	struct run_flags f = { 0 };
-	const struct kuke_opt opts[] = {
-		{ "file", 'f', KUKE_OPT_STRING, &f.file },
-		{ "profile", 'p', KUKE_OPT_STRING, &f.profile },
-		{ "name", 0, KUKE_OPT_STRING, &f.name },
-		{ "param", 0, KUKE_OPT_STRV, &f.params },
-		{ "param-file", 0, KUKE_OPT_STRING, &f.param_file },
-		{ "detach", 'd', KUKE_OPT_BOOL, &f.detach },
-		{ "container", 0, KUKE_OPT_STRING, &f.container },
-		{ "rm", 0, KUKE_OPT_BOOL, &f.rm },
-		{ "output", 'o', KUKE_OPT_STRING, &f.output },
-		{ "realm", 0, KUKE_OPT_STRING, &f.realm },
-		{ "space", 0, KUKE_OPT_STRING, &f.space },
-		{ "stack", 0, KUKE_OPT_STRING, &f.stack },
-	};
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
@@ -403,18 +381,14 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 	struct summary s = { 0 };
 	int rc = -1;
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0) {
-		kk_err_wrap(err, "run");
-		goto out;
-	}
 	if (argc > 1) {
 		kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke run\"", argv[1]);
 		goto out;
 	}
-	if (check_flags(&f, err) < 0)
+	if (check_flags(f, err) < 0)
 		goto out;
-	if (set(f.profile) ? load_profile(&f, &owned, err) < 0
-			   : load_cell(&f, &stream, &m, &doc, err) < 0)
+	if (set(f->profile) ? load_profile(f, &owned, err) < 0
+			    : load_cell(f, &stream, &m, &doc, err) < 0)
 		goto out;
 	if (owned)
 		doc = owned;
@@ -446,7 +420,7 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 					      .metadata_post = true,
 					      .cgroup_post = true,
 					      .root_post = true };
-			print_summary(&s, f.output);
+			print_summary(&s, f->output);
 			rc = 0;
 			goto out;
 		}
@@ -468,10 +442,9 @@ int kuke_run(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
 		.started = r.started,
 		.containers_created = r.created,
 	};
-	print_summary(&s, f.output);
+	print_summary(&s, f->output);
 	rc = 0;
 out:
-	kk_strv_free(f.params);
 	kk_cell_create_result_clear(&r);
 	kk_cell_get_result_clear(&g);
 	return rc;

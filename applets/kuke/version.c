@@ -5,26 +5,20 @@
 #include <stdio.h>
 
 #include "applets/applets.h"
-#include "applets/kuke/opts.h"
 #include "applets/kuke/client.h"
 #include "common/cleanup.h"
 
 /* `kuke version` prints the version line alone, as upstream does; --containerd adds a
  * line with the version of the containerd behind --containerd-socket. */
-int kuke_version(struct kuke_ctx *ctx, int argc, char **argv, struct kk_err *err)
+int kuke_version(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		 struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_ctl_containerd_version v = { 0 };
-	bool with_containerd = false;
-	const struct kuke_opt opts[] = {
-		{ "containerd", 0, KUKE_OPT_BOOL, &with_containerd },
-	};
 
-	if (kuke_opts_parse(opts, ARRAY_SIZE(opts), &argc, argv, err) < 0)
-		return kk_err_wrap(err, "version");
 	if (argc > 1) /* upstream accepts and ignores arguments here */
 		kk_log(&ctx->log, KK_LOG_DEBUG, "version: ignoring arguments", "first", argv[1]);
-	if (!with_containerd) {
+	if (!f->containerd) {
 		printf("%s\n", kk_version);
 		return 0;
 	}

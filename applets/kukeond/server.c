@@ -121,8 +121,8 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 	const struct kk_log *log = &c->srv->d->log;
 	size_t max = c->srv->d->cfg.max_request;
 	struct kk_wire_fds fds = { .n = 0 };
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	size_t len = 0, cap = 65536;
+	char *buf = kk_xmalloc(cap);
 
 	for (;;) {
 		long end = kk_wire_scan(buf, len);
@@ -159,7 +159,7 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 			break;
 		}
 		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 65536;
+			cap *= 2;
 			if (cap > max + 65536)
 				cap = max + 65536;
 			buf = kk_xrealloc(buf, cap);
@@ -175,9 +175,8 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 		}
 		/* an idle connection does not keep a large buffer */
 		if (len == 0 && cap > 65536) {
-			free(buf);
-			buf = NULL;
-			cap = 0;
+			cap = 65536;
+			buf = kk_xrealloc(buf, cap);
 		}
 	}
 	kk_wire_fds_close(&fds);

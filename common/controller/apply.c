@@ -511,7 +511,7 @@ int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_app
 	if (a->len > KK_MANIFEST_MAX)
 		return kk_err_set(err, EFBIG, "manifest `%s` is larger than %u bytes", source,
 				  KK_MANIFEST_MAX);
-	if (kk_manifest_load(a->yaml, a->len, source, false, &stream, &m, err) < 0 ||
+	if (kk_manifest_load(a->yaml, a->len, source, false, &stream, &m, err) < 0 || !m ||
 	    check_duplicates(m, source, err) < 0)
 		return -1;
 	order = kk_manifest_order(m, false);

@@ -12,6 +12,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
+#include "common/controller/local_internal.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/codec.h"
@@ -23,11 +24,7 @@
 #include "common/strv.h"
 #include "ctr/ctr.h"
 
-void kk_cell_create_result_clear(struct kk_cell_create_result *r)
-{
-	kk_cell_free(r->cell);
-	memset(r, 0, sizeof(*r));
-}
+KK_LOCAL_DEFINE_RESULTS(cell)
 
 void kk_cell_update_result_clear(struct kk_cell_update_result *r)
 {
@@ -35,19 +32,6 @@ void kk_cell_update_result_clear(struct kk_cell_update_result *r)
 	kk_strv_free(r->detail_keys);
 	kk_strv_free(r->detail_values);
 	memset(r, 0, sizeof(*r));
-}
-
-void kk_cell_get_result_clear(struct kk_cell_get_result *r)
-{
-	kk_cell_free(r->cell);
-	memset(r, 0, sizeof(*r));
-}
-
-void kk_cell_list_free(struct kk_cell **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		kk_cell_free(v[i]);
-	free(v);
 }
 
 int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool inject_labels,
@@ -185,20 +169,8 @@ out:
 int kk_ctl_cell_list(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		     struct kk_cell ***out, size_t *n, struct kk_err *err)
 {
-	cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };
-	struct kk_cell **v = NULL;
-	size_t k = 0;
-
-	if (kk_local_walk(l, &(struct kk_store_ref){ realm, space, stack, NULL }, 4, true, &w,
-			  err) < 0)
-		return -1;
-	v = kk_xcalloc(w.n + 1, sizeof(void *)); /* cell pointers */
-	for (size_t i = 0; i < w.n; i++)
-		if (kk_local_load_cell(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1)
-			k++;
-	*out = v;
-	*n = k;
-	return 0;
+	return kk_local_list_cell(l, &(struct kk_store_ref){ realm, space, stack, NULL }, out, n,
+				  err);
 }
 
 /* ---- update (apply) ------------------------------------------------------------------ */

@@ -1,15 +1,6 @@
 /* common/controller/hierarchy.h - realms, spaces and stacks: create, get, list, delete,
  * purge (upstream's controller Exec and runner for these kinds, v0.5.0).
  *
- * struct kk_local is the in-process controller: the run path's store, the cgroup2 mount and
- * a containerd connection, opened on first use. One per process and run path (the store's
- * flock belongs to it). kukeond will hold one too; `kuke` reaches it only through the
- * client interface of client.h.
- *
- * Every mutating operation first verifies (or writes) the run path's instance file with the
- * namespace suffix and cgroup root in use: a run path bootstrapped with other values is
- * refused before anything is touched.
- *
  * Create is "ensure": run again it completes what a crash left half done. New objects are
  * made in the order containerd namespace / conflist -> cgroup -> metadata.json, so the
  * metadata file is the commit point; a failure undoes what this call made (forward goto)
@@ -20,68 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/controller/local.h"
 #include "common/err.h"
-#include "common/log.h"
 #include "common/model/model.h"
-
-struct kk_store;
-struct kk_cgroup;
-struct ctr_conn;
-
-struct kk_local_opts {
-	const char *run_path;          /* required */
-	const char *containerd_socket; /* required */
-	const char *cgroup_mount;      /* NULL: /sys/fs/cgroup */
-	const char *cgroup_root;       /* NULL: /kukeon */
-	const char *ns_suffix;         /* NULL: kukeon.io */
-	const struct kk_log *log;      /* borrowed; NULL = silent */
-	const char *cni_plugin_path;   /* NULL: KK_CNI_DEFAULT_PLUGIN_PATH */
-	const char *cni_cache_dir;     /* NULL: the compiled-in CNI cache dir */
-};
-
-struct kk_store_ref;
-
-struct kk_local {
-	char *run_path, *containerd_socket, *cgroup_mount, *cgroup_root, *ns_suffix; /* owned */
-	char *cni_plugin_path, *cni_cache_dir;                                       /* owned */
-	const struct kk_log *log;
-	struct kk_store *store;
-	struct kk_cgroup *cg;  /* opened on first use */
-	struct ctr_conn *conn; /* opened on first use */
-	bool instance_ok;
-};
-
-/* Read and decode the metadata document at ref. Returns 1 with *out set (free it with the
- * kind's free function), 0 when there is none, -1 on error (err names the file). */
-int kk_local_load_realm(struct kk_local *l, const struct kk_store_ref *ref, struct kk_realm **out,
-			struct kk_err *err);
-int kk_local_load_space(struct kk_local *l, const struct kk_store_ref *ref, struct kk_space **out,
-			struct kk_err *err);
-int kk_local_load_stack(struct kk_local *l, const struct kk_store_ref *ref, struct kk_stack **out,
-			struct kk_err *err);
-int kk_local_load_cell(struct kk_local *l, const struct kk_store_ref *ref, struct kk_cell **out,
-		       struct kk_err *err);
-/* Write tree (taken: freed here) as ref's metadata.json, indented as upstream writes it. */
-int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
-		 struct kk_err *err);
-
-/* The store refs `depth` levels down (1 realm, 2 space, 3 stack, 4 cell), in store order: what
- * the list operations walk. A name set in filter takes that level to that one name, unchecked.
- * A level that cannot be listed fails the walk, or with skip_bad_leaf is passed over when it
- * is the last one (cells, as upstream's cell list). The refs point into names. */
-struct kk_ref_walk {
-	struct kk_store_ref *v;
-	size_t n;
-	char **names; /* owned */
-};
-int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int depth,
-		  bool skip_bad_leaf, struct kk_ref_walk *out, struct kk_err *err);
-void kk_ref_walk_clear(struct kk_ref_walk *w);
-
-/* Copies the options; checks suffix and cgroup root as upstream's ConfigureRuntime. */
-int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct kk_err *err);
-void kk_local_free(struct kk_local *l);
-void kk_local_freep(struct kk_local **l);
 
 /* ---- realm ---- */
 struct kk_realm_create_result {

@@ -14,14 +14,9 @@
 
 static const char *const kind_names[] = {
 	[KK_KIND_NONE] = "",
-	[KK_KIND_REALM] = "Realm",
-	[KK_KIND_SPACE] = "Space",
-	[KK_KIND_STACK] = "Stack",
-	[KK_KIND_CELL] = "Cell",
-	[KK_KIND_CONTAINER] = "Container",
-	[KK_KIND_CELL_PROFILE] = "CellProfile",
-	[KK_KIND_CLIENT_CONFIGURATION] = "ClientConfiguration",
-	[KK_KIND_SERVER_CONFIGURATION] = "ServerConfiguration",
+#define KIND(id, str, type, member, apply) [KK_KIND_##id] = str,
+#include "common/model/kinds.def"
+#undef KIND
 };
 
 const char *kk_kind_name(enum kk_kind kind)
@@ -37,6 +32,21 @@ enum kk_kind kk_kind_from_name(const char *name)
 		if (strcmp(name, kind_names[i]) == 0)
 			return (enum kk_kind)i;
 	return KK_KIND_NONE;
+}
+
+#define KIND_APPLY   true
+#define KIND_NOAPPLY false
+
+static const bool kind_applyable[] = {
+#define KIND(id, str, type, member, apply) [KK_KIND_##id] = KIND_##apply,
+#include "common/model/kinds.def"
+#undef KIND
+};
+
+bool kk_kind_is_applyable(enum kk_kind kind)
+{
+	return (size_t)kind < sizeof(kind_applyable) / sizeof(kind_applyable[0]) &&
+	       kind_applyable[kind];
 }
 
 /* Read the kind (and apiVersion) the way upstream's DetectKind does. */
@@ -62,22 +72,11 @@ static int decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yam
 		       struct kk_doc *doc, struct kk_err *err)
 {
 	switch (kind) {
-	case KK_KIND_REALM:
-		return kk_realm_decode(tree, yaml, &doc->u.realm, err);
-	case KK_KIND_SPACE:
-		return kk_space_decode(tree, yaml, &doc->u.space, err);
-	case KK_KIND_STACK:
-		return kk_stack_decode(tree, yaml, &doc->u.stack, err);
-	case KK_KIND_CELL:
-		return kk_cell_decode(tree, yaml, &doc->u.cell, err);
-	case KK_KIND_CONTAINER:
-		return kk_container_decode(tree, yaml, &doc->u.container, err);
-	case KK_KIND_CELL_PROFILE:
-		return kk_cell_profile_decode(tree, yaml, &doc->u.profile, err);
-	case KK_KIND_CLIENT_CONFIGURATION:
-		return kk_client_config_decode(tree, yaml, &doc->u.client_config, err);
-	case KK_KIND_SERVER_CONFIGURATION:
-		return kk_server_config_decode(tree, yaml, &doc->u.server_config, err);
+#define KIND(id, str, type, member, apply) \
+	case KK_KIND_##id:                 \
+		return kk_##type##_decode(tree, yaml, &doc->u.member, err);
+#include "common/model/kinds.def"
+#undef KIND
 	default:
 		return kk_err_set(err, EINVAL, "unknown kind: ");
 	}
@@ -106,22 +105,11 @@ int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_d
 cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 {
 	switch (doc->kind) {
-	case KK_KIND_REALM:
-		return kk_realm_encode(doc->u.realm, mode);
-	case KK_KIND_SPACE:
-		return kk_space_encode(doc->u.space, mode);
-	case KK_KIND_STACK:
-		return kk_stack_encode(doc->u.stack, mode);
-	case KK_KIND_CELL:
-		return kk_cell_encode(doc->u.cell, mode);
-	case KK_KIND_CONTAINER:
-		return kk_container_encode(doc->u.container, mode);
-	case KK_KIND_CELL_PROFILE:
-		return kk_cell_profile_encode(doc->u.profile, mode);
-	case KK_KIND_CLIENT_CONFIGURATION:
-		return kk_client_config_encode(doc->u.client_config, mode);
-	case KK_KIND_SERVER_CONFIGURATION:
-		return kk_server_config_encode(doc->u.server_config, mode);
+#define KIND(id, str, type, member, apply) \
+	case KK_KIND_##id:                 \
+		return kk_##type##_encode(doc->u.member, mode);
+#include "common/model/kinds.def"
+#undef KIND
 	default:
 		return NULL;
 	}
@@ -129,39 +117,17 @@ cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 
 const char *kk_doc_name(const struct kk_doc *doc)
 {
-	const struct kk_meta *m = NULL;
-
 	if (!doc || !doc->u.any)
 		return "";
 	switch (doc->kind) {
-	case KK_KIND_REALM:
-		m = &doc->u.realm->meta;
-		break;
-	case KK_KIND_SPACE:
-		m = &doc->u.space->meta;
-		break;
-	case KK_KIND_STACK:
-		m = &doc->u.stack->meta;
-		break;
-	case KK_KIND_CELL:
-		m = &doc->u.cell->meta;
-		break;
-	case KK_KIND_CONTAINER:
-		m = &doc->u.container->meta;
-		break;
-	case KK_KIND_CELL_PROFILE:
-		m = &doc->u.profile->meta;
-		break;
-	case KK_KIND_CLIENT_CONFIGURATION:
-		m = &doc->u.client_config->meta;
-		break;
-	case KK_KIND_SERVER_CONFIGURATION:
-		m = &doc->u.server_config->meta;
-		break;
+#define KIND(id, str, type, member, apply) \
+	case KK_KIND_##id:                 \
+		return kk_str(doc->u.member->meta.name);
+#include "common/model/kinds.def"
+#undef KIND
 	default:
 		return "";
 	}
-	return kk_str(m->name);
 }
 
 void kk_doc_free(struct kk_doc *doc)
@@ -169,30 +135,12 @@ void kk_doc_free(struct kk_doc *doc)
 	if (!doc)
 		return;
 	switch (doc->kind) {
-	case KK_KIND_REALM:
-		kk_realm_free(doc->u.realm);
+#define KIND(id, str, type, member, apply)       \
+	case KK_KIND_##id:                       \
+		kk_##type##_free(doc->u.member); \
 		break;
-	case KK_KIND_SPACE:
-		kk_space_free(doc->u.space);
-		break;
-	case KK_KIND_STACK:
-		kk_stack_free(doc->u.stack);
-		break;
-	case KK_KIND_CELL:
-		kk_cell_free(doc->u.cell);
-		break;
-	case KK_KIND_CONTAINER:
-		kk_container_free(doc->u.container);
-		break;
-	case KK_KIND_CELL_PROFILE:
-		kk_cell_profile_free(doc->u.profile);
-		break;
-	case KK_KIND_CLIENT_CONFIGURATION:
-		kk_client_config_free(doc->u.client_config);
-		break;
-	case KK_KIND_SERVER_CONFIGURATION:
-		kk_server_config_free(doc->u.server_config);
-		break;
+#include "common/model/kinds.def"
+#undef KIND
 	default:
 		break;
 	}
@@ -211,60 +159,73 @@ static bool empty(const char *s)
 	return !s || !*s;
 }
 
+/* upstream ValidateDocument: metadata.name, then each scope id the kind carries, in this
+ * order; the message for the first empty one, or NULL. */
+static const char *missing_scope(size_t n, const char *const v[])
+{
+	static const char *const msg[] = { "metadata.name is required", "spec.realmId is required",
+					   "spec.spaceId is required", "spec.stackId is required",
+					   "spec.cellId is required" };
+
+	for (size_t i = 0; i < n; i++)
+		if (empty(v[i]))
+			return msg[i];
+	return NULL;
+}
+
+static const char *missing_realm(const struct kk_realm *r)
+{
+	return missing_scope(1, (const char *const[]){ r->meta.name });
+}
+
+static const char *missing_space(const struct kk_space *s)
+{
+	return missing_scope(2, (const char *const[]){ s->meta.name, s->spec.realm_id });
+}
+
+static const char *missing_stack(const struct kk_stack *s)
+{
+	return missing_scope(3, (const char *const[]){ s->meta.name, s->spec.realm_id,
+						       s->spec.space_id });
+}
+
+static const char *missing_cell(const struct kk_cell *c)
+{
+	const char *m =
+		missing_scope(4, (const char *const[]){ c->meta.name, c->spec.realm_id,
+							c->spec.space_id, c->spec.stack_id });
+
+	if (m)
+		return m;
+	return c->spec.n_containers == 0 ? "spec.containers is required and cannot be empty" : NULL;
+}
+
+static const char *missing_container(const struct kk_container *c)
+{
+	const char *m = missing_scope(5, (const char *const[]){ c->meta.name, c->spec.realm_id,
+								c->spec.space_id, c->spec.stack_id,
+								c->spec.cell_id });
+
+	if (m)
+		return m;
+	return empty(c->spec.image) ? "spec.image is required" : NULL;
+}
+
 /* upstream ValidateDocument: the first missing required field, or NULL */
 static const char *missing_field(const struct kk_doc *doc)
 {
+#define IF_KIND_APPLY(...) __VA_ARGS__
+#define IF_KIND_NOAPPLY(...)
 	switch (doc->kind) {
-	case KK_KIND_REALM:
-		return empty(doc->u.realm->meta.name) ? "metadata.name is required" : NULL;
-	case KK_KIND_SPACE: {
-		const struct kk_space *s = doc->u.space;
-
-		if (empty(s->meta.name))
-			return "metadata.name is required";
-		return empty(s->spec.realm_id) ? "spec.realmId is required" : NULL;
-	}
-	case KK_KIND_STACK: {
-		const struct kk_stack *s = doc->u.stack;
-
-		if (empty(s->meta.name))
-			return "metadata.name is required";
-		if (empty(s->spec.realm_id))
-			return "spec.realmId is required";
-		return empty(s->spec.space_id) ? "spec.spaceId is required" : NULL;
-	}
-	case KK_KIND_CELL: {
-		const struct kk_cell *c = doc->u.cell;
-
-		if (empty(c->meta.name))
-			return "metadata.name is required";
-		if (empty(c->spec.realm_id))
-			return "spec.realmId is required";
-		if (empty(c->spec.space_id))
-			return "spec.spaceId is required";
-		if (empty(c->spec.stack_id))
-			return "spec.stackId is required";
-		return c->spec.n_containers == 0 ? "spec.containers is required and cannot be empty"
-						 : NULL;
-	}
-	case KK_KIND_CONTAINER: {
-		const struct kk_container *c = doc->u.container;
-
-		if (empty(c->meta.name))
-			return "metadata.name is required";
-		if (empty(c->spec.realm_id))
-			return "spec.realmId is required";
-		if (empty(c->spec.space_id))
-			return "spec.spaceId is required";
-		if (empty(c->spec.stack_id))
-			return "spec.stackId is required";
-		if (empty(c->spec.cell_id))
-			return "spec.cellId is required";
-		return empty(c->spec.image) ? "spec.image is required" : NULL;
-	}
+#define KIND(id, str, type, member, apply) \
+	IF_KIND_##apply(case KK_KIND_##id : return missing_##member(doc->u.member);)
+#include "common/model/kinds.def"
+#undef KIND
 	default:
 		return NULL;
 	}
+#undef IF_KIND_APPLY
+#undef IF_KIND_NOAPPLY
 }
 
 /* upstream ValidationError.Error(): `document N (Kind "name"): cause` or `document N (Kind): cause`
@@ -306,7 +267,7 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 		return;
 	}
 	it->kind = kk_kind_from_name(kind);
-	if (it->kind < KK_KIND_REALM || it->kind > KK_KIND_CONTAINER) {
+	if (!kk_kind_is_applyable(it->kind)) {
 		it->kind = KK_KIND_NONE;
 		snprintf(cause, sizeof(cause), "document %d: unknown kind: %s", yd->index,
 			 kk_str(kind));

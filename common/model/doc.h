@@ -8,6 +8,7 @@
 #ifndef KK_COMMON_MODEL_DOC_H
 #define KK_COMMON_MODEL_DOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
@@ -17,35 +18,28 @@ struct cJSON;
 struct kk_yaml_doc;
 struct kk_yaml_stream;
 
+/* KK_KIND_REALM ... KK_KIND_SERVER_CONFIGURATION, in common/model/kinds.def order. */
 enum kk_kind {
 	KK_KIND_NONE, /* missing or not one of the below */
-	KK_KIND_REALM,
-	KK_KIND_SPACE,
-	KK_KIND_STACK,
-	KK_KIND_CELL,
-	KK_KIND_CONTAINER,
-	KK_KIND_CELL_PROFILE,
-	KK_KIND_CLIENT_CONFIGURATION,
-	KK_KIND_SERVER_CONFIGURATION,
+#define KIND(id, str, type, member, apply) KK_KIND_##id,
+#include "common/model/kinds.def"
+#undef KIND
 };
 
 /* "Realm", "Space", ... ("" for KK_KIND_NONE). */
 const char *kk_kind_name(enum kk_kind kind);
 /* Exact, case-sensitive match as upstream; KK_KIND_NONE otherwise. */
 enum kk_kind kk_kind_from_name(const char *name);
+/* Is kind one of those `kuke apply` accepts (Realm, Space, Stack, Cell, Container)? */
+bool kk_kind_is_applyable(enum kk_kind kind);
 
 struct kk_doc {
 	enum kk_kind kind;
 	union {
 		void *any;
-		struct kk_realm *realm;
-		struct kk_space *space;
-		struct kk_stack *stack;
-		struct kk_cell *cell;
-		struct kk_container *container;
-		struct kk_cell_profile *profile;
-		struct kk_client_config *client_config;
-		struct kk_server_config *server_config;
+#define KIND(id, str, type, member, apply) struct kk_##type *member;
+#include "common/model/kinds.def"
+#undef KIND
 	} u; /* owned */
 };
 

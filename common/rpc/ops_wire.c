@@ -26,14 +26,15 @@ enum wf_type {
 
 struct kk_wire_field {
 	const char *key;
-	enum wf_type type;
 	size_t off;
-	size_t size;
-	enum kk_kind kind;
+	size_t size; /* WF_CHARS: the array's size */
+	enum wf_type type;
+	enum kk_kind kind; /* WF_DOC */
 };
 
-#define F(key, type, S, m) { key, type, offsetof(struct S, m), sizeof(((struct S *)0)->m), 0 }
-#define FDOC(key, kind, S, m) { key, WF_DOC, offsetof(struct S, m), 0, KK_KIND_##kind }
+#define F(key, type, S, m) { key, offsetof(struct S, m), 0, type, 0 }
+#define FCHARS(key, S, m) { key, offsetof(struct S, m), sizeof(((struct S *)0)->m), WF_CHARS, 0 }
+#define FDOC(key, kind, S, m) { key, offsetof(struct S, m), 0, WF_DOC, KK_KIND_##kind }
 
 static void strv_enc(cJSON *o, const char *key, char *const *v)
 {
@@ -126,10 +127,12 @@ static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o
 		case WF_PRESENT:
 			break;
 		case WF_DOC: {
-			const cJSON *v = cJSON_IsObject(m) ? kk_wire_member(m, "apiVersion") : NULL;
+			const char *v = cJSON_IsObject(m)
+						 ? cJSON_GetStringValue(kk_wire_member(m, "apiVersion"))
+						 : NULL;
 
 			/* a zero document (apiVersion "") stands for none */
-			if (!cJSON_IsString(v) || !*v->valuestring)
+			if (!v || !*v)
 				break;
 			if (kk_wire_doc_decode(f[i].kind, m, (void **)p, err) < 0)
 				return kk_err_wrap(err, "%s", f[i].key);
@@ -206,7 +209,7 @@ TABLE(cell_create, "Result", FDOC("Cell", CELL, kk_cell_create_result, cell),
       F("RootContainerExistsPre", WF_BOOL, kk_cell_create_result, root_container_exists_pre),
       F("Started", WF_BOOL, kk_cell_create_result, started),
       F("Created", WF_BOOL, kk_cell_create_result, created),
-      F("IP", WF_CHARS, kk_cell_create_result, ip)); /* kukeon-c */
+      FCHARS("IP", kk_cell_create_result, ip)); /* kukeon-c */
 
 TABLE(container_create, "Result", FDOC("Container", CONTAINER, kk_container_create_result, container),
       F("ContainerExistsPre", WF_BOOL, kk_container_create_result, container_exists_pre),
@@ -222,7 +225,7 @@ TABLE(stack_get, "Result", FDOC("Stack", STACK, kk_stack_get_result, stack),
       F("MetadataExists", WF_PRESENT, kk_stack_get_result, stack));
 TABLE(cell_get, "Result", FDOC("Cell", CELL, kk_cell_get_result, cell),
       F("MetadataExists", WF_PRESENT, kk_cell_get_result, cell),
-      F("IP", WF_CHARS, kk_cell_get_result, ip)); /* kukeon-c */
+      FCHARS("IP", kk_cell_get_result, ip)); /* kukeon-c */
 TABLE(container_get, "Result", FDOC("Container", CONTAINER, kk_container_get_result, container),
       F("ContainerExists", WF_PRESENT, kk_container_get_result, container));
 

@@ -159,7 +159,7 @@ static int ref_from_doc(enum kk_kind kind, const cJSON *t, struct kk_ref *r, str
 {
 	void *p = NULL;
 
-	if (kk_wire_doc_decode(kind, t, &p, err) < 0)
+	if (kk_wire_doc_decode(kind, t, &p, err) < 0 || !p)
 		return kk_err_wrap(err, "conversion failed");
 	switch (kind) {
 	case KK_KIND_REALM:
@@ -359,13 +359,12 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		if (!cJSON_IsObject(t))
 			t = NULL;
 		if (t) {
-			const cJSON *v = kk_wire_member(t, "apiVersion");
+			const char *v = cJSON_GetStringValue(kk_wire_member(t, "apiVersion"));
 
-			if (cJSON_IsString(v) && *v->valuestring &&
-			    strcmp(v->valuestring, "v1beta1")) {
+			if (v && *v && strcmp(v, "v1beta1") != 0) {
 				kk_err_set(err, EINVAL,
 					   "conversion failed: unsupported apiVersion for %s: %s",
-					   kk_kind_name(wa->kind), v->valuestring);
+					   kk_kind_name(wa->kind), v);
 				return -2;
 			}
 		}

@@ -395,8 +395,8 @@ assert_usable() {
 	KUKE_GET_OUTPUT=JSON run -0 kuke image get --realm "$REALM"
 	[ "$(jq -r '.Namespace' <<<"$output")" = "$NS" ]
 	[ "$(jq -r '.Images[0].Digest' <<<"$output")" = "sha256:$MANIFEST" ]
-	run -2 kuke image get --realm "$REALM" -o xml
-	[ "$output" = "kuke: image get: unknown output format \`xml\` (want yaml, json or table)" ]
+	run -1 kuke image get --realm "$REALM" -o xml
+	[ "$output" = "kuke: invalid output format: xml (supported: yaml, json, table)" ]
 }
 
 # bats test_tags=containerd

@@ -308,6 +308,56 @@ static void manifest_messages(void)
 	TAP_INT_EQ(m->items[1].line, 6);
 }
 
+/* every kind of common/model/kinds.def: its name both ways, whether apply takes it, and the
+ * required fields apply checks */
+static void kinds_table(void)
+{
+	static const char *const names[] = { "Realm",
+					     "Space",
+					     "Stack",
+					     "Cell",
+					     "Container",
+					     "CellProfile",
+					     "ClientConfiguration",
+					     "ServerConfiguration" };
+	const char *text = "kind: Realm\n"
+			   "---\nkind: Container\nmetadata:\n  name: k\nspec:\n  realmId: r\n"
+			   "  spaceId: s\n  stackId: t\n"
+			   "---\nkind: Container\nmetadata:\n  name: k\nspec:\n  realmId: r\n"
+			   "  spaceId: s\n  stackId: t\n  cellId: c\n"
+			   "---\nkind: CellProfile\nmetadata:\n  name: p\n"
+			   "---\nkind: Cell\nmetadata:\n  name: c\nspec:\n  realmId: r\n"
+			   "  spaceId: s\n";
+	const char *want[] = {
+		"document 0 (Realm): metadata.name is required",
+		"document 1 (Container \"k\"): spec.cellId is required",
+		"document 2 (Container \"k\"): spec.image is required",
+		"document 3 (): document 3: unknown kind: CellProfile",
+		"document 4 (Cell \"c\"): spec.stackId is required",
+	};
+	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *s = NULL;
+	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_STR_EQ(kk_kind_name(KK_KIND_NONE), "");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		enum kk_kind k = kk_kind_from_name(names[i]);
+
+		TAP_INT_EQ(k, (int)i + 1);
+		TAP_STR_EQ(kk_kind_name(k), names[i]);
+		TAP_INT_EQ(kk_kind_is_applyable(k), k <= KK_KIND_CONTAINER);
+	}
+	TAP_INT_EQ(kk_kind_from_name("realm"), KK_KIND_NONE);
+	TAP_INT_EQ(kk_kind_is_applyable(KK_KIND_NONE), 0);
+	TAP_INT_EQ(kk_yaml_parse_stream(text, strlen(text), "k.yaml", &s, &err), 0);
+	if (!s)
+		return; /* failed above */
+	m = kk_manifest_decode(s);
+	TAP_INT_EQ(m->n, 5);
+	for (size_t i = 0; i < m->n && i < 5; i++)
+		TAP_STR_EQ(m->items[i].doc ? "" : m->items[i].err.msg, want[i]);
+}
+
 static void nil_vs_empty(void)
 {
 	const char *y = "kind: Cell\nmetadata:\n  name: c\n  labels: {}\nspec:\n  containers:\n"
@@ -531,6 +581,7 @@ int main(void)
 	json_errors();
 	legacy_states_and_case_insensitive_keys();
 	manifest_messages();
+	kinds_table();
 	nil_vs_empty();
 	cell_ip_address();
 	profile_and_configs();

@@ -1,0 +1,86 @@
+/* common/controller/local_internal.h - what the realm, space and stack files share: the
+ * instance check and lock, the cgroup and commit steps of a create, not-found errors and the
+ * update and delete helpers. Internal to common/controller/. */
+#ifndef KK_COMMON_CONTROLLER_LOCAL_INTERNAL_H
+#define KK_COMMON_CONTROLLER_LOCAL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/controller/hierarchy.h"
+#include "common/controller/local.h"
+#include "common/err.h"
+#include "common/model/model.h"
+#include "common/store/store.h"
+
+struct cJSON;
+
+/* The run path belongs to this configuration (or is new): checked once per process. */
+int kk_local_instance(struct kk_local *l, struct kk_err *err);
+/* Every write starts here: the instance checked, then the store locked until *held goes. */
+int kk_local_lock(struct kk_local *l, struct kk_store **held, struct kk_err *err);
+
+/* The cgroup of a realm, space or stack (space/stack NULL for the levels above); free it. */
+char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const char *space,
+			    const char *stack);
+/* Remove a group; a missing one is fine. Returns 1 if it was removed. */
+int kk_local_cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err);
+/* The cgroup step of every create. Status records the group as refresh would find it, so
+ * the next refresh writes no spurious update. */
+int kk_local_create_cgroup(struct kk_local *l, const char *kind, const char *name,
+			   const char *group, struct kk_status *st, int ready, bool *existed,
+			   bool *made, struct kk_err *err);
+/* The commit point of every create (tree is taken). On failure the group goes only if this
+ * call made it: what existed before stays. */
+int kk_local_create_commit(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
+			   const char *kind, const char *name, const char *group, bool made,
+			   struct kk_err *err);
+
+/* A load's or an existence check's answer (1, 0, -1) where the object must be there: 0 becomes
+ * ENOENT naming the missing object and its parents, in upstream's words. */
+int kk_local_must_exist(int rc, const struct kk_store_ref *ref, struct kk_err *err);
+/* The labels of an update: desired's, plus the managed keys stored that desired lacks. */
+void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *desired);
+/* EBUSY for a delete or purge of a parent that still has n children (`what`: "space(s)" ...). */
+int kk_local_children_error(struct kk_err *err, const char *verb, const char *kind,
+			    const char *name, size_t n, const char *what);
+
+/* The cgroup step of a delete or purge: the group stored in the status (or, when there is
+ * none, the derived one of ref) removed. A failure fails a delete and is ignored by a purge. */
+int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			   const char *stored, bool purge, struct kk_delete_result *res,
+			   struct kk_err *err);
+/* The last step of a space or stack delete or purge: the metadata removed (a purge reports
+ * whether there was any), then ref's whole directory. */
+int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
+			     bool purge, struct kk_delete_result *res, struct kk_err *err);
+
+/* A kind's create and get results (one owned document, the member named as the kind) and
+ * its list: their _clear and _free functions. */
+#define KK_LOCAL_DEFINE_RESULTS(kind)                                             \
+	void kk_##kind##_create_result_clear(struct kk_##kind##_create_result *r) \
+	{                                                                         \
+		kk_##kind##_free(r->kind);                                        \
+		memset(r, 0, sizeof(*r));                                         \
+	}                                                                         \
+	void kk_##kind##_get_result_clear(struct kk_##kind##_get_result *r)       \
+	{                                                                         \
+		kk_##kind##_free(r->kind);                                        \
+		memset(r, 0, sizeof(*r));                                         \
+	}                                                                         \
+	void kk_##kind##_list_free(struct kk_##kind **v, size_t n)                \
+	{                                                                         \
+		for (size_t i = 0; i < n; i++)                                    \
+			kk_##kind##_free(v[i]);                                   \
+		free(v);                                                          \
+	}
+
+/* Take the space's network off the host (space.c): bridge, host-local store and CNI cache
+ * entries as named by the conflist at path, or as create derives them when it is missing or
+ * unreadable. Returns 1 if there was a conflist, 0 if not. */
+int kk_space_network_teardown(struct kk_local *l, const char *realm, const char *space,
+			      const char *path, struct kk_err *err);
+
+#endif
