@@ -120,7 +120,9 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 {
 	int rc;
 
-	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 ||
+	/* prepare first: its instance check may take the whole store, which the cell's
+	 * lock (shared on the store) could not then be raised to */
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 || kk_cell_prepare(l, err) < 0 ||
 	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
@@ -136,8 +138,6 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 		e->cell->spec.space_id = kk_xstrdup(e->space);
 		e->cell->spec.stack_id = kk_xstrdup(e->stack);
 	}
-	if (kk_cell_prepare(l, err) < 0)
-		return -1;
 	return kk_cell_env_runtime(l, e, err);
 }
 

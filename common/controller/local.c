@@ -77,11 +77,12 @@ int kk_local_instance(struct kk_local *l, struct kk_err *err)
 	return 0;
 }
 
-int kk_local_lock(struct kk_local *l, struct kk_store **held, struct kk_err *err)
+int kk_local_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_store **held,
+		  struct kk_err *err)
 {
 	if (kk_local_instance(l, err) < 0)
 		return -1;
-	return kk_store_lock_scoped(l->store, KK_STORE_LOCK_TIMEOUT_MS, held, err);
+	return kk_store_lock_ref_scoped(l->store, ref, KK_STORE_LOCK_TIMEOUT_MS, held, err);
 }
 
 static int local_cgroup(struct kk_local *l, struct kk_err *err)

@@ -19,8 +19,10 @@ struct cJSON;
 
 /* The run path belongs to this configuration (or is new): checked once per process. */
 int kk_local_instance(struct kk_local *l, struct kk_err *err);
-/* Every write starts here: the instance checked, then the store locked until *held goes. */
-int kk_local_lock(struct kk_local *l, struct kk_store **held, struct kk_err *err);
+/* Every write starts here: the instance checked, then ref's lock (its ancestors' shared)
+ * until *held goes. */
+int kk_local_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_store **held,
+		  struct kk_err *err);
 
 /* The cgroup of a realm, space or stack (space/stack NULL for the levels above); free it. */
 char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const char *space,

@@ -123,7 +123,7 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	if (kk_containerd_ident_validate("containerd namespace", ns, err) < 0)
 		return -1;
 	ref = (struct kk_store_ref){ .realm = name };
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 
 	rc = kk_local_load_realm(l, &ref, &r, err);
@@ -205,7 +205,7 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { .realm = desired->meta.name };
 
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 	if (kk_local_must_exist(kk_local_load_realm(l, &ref, &r, err), &ref, err) < 0)
 		return -1;

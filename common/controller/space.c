@@ -199,7 +199,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 						err),
 				&(struct kk_store_ref){ .realm = realm }, err) < 0)
 		return -1;
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 
 	rc = kk_local_load_space(l, &ref, &s, err);
@@ -226,9 +226,14 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	subnet_path = kk_store_space_subnet_path(l->run_path, realm, name);
 	out.cni_exists_pre = conflist_ok(conflist, network, NULL);
 	if (!conflist_ok(conflist, network, bridge)) {
+		cleanup_(kk_store_unlockp) struct kk_store *subnets = NULL;
 		cleanup_free char *text = NULL;
 		cleanup_free char *net_json = NULL;
 
+		/* subnets are host-wide: two spaces made at once must not pick the same one */
+		if (kk_store_lock_name(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS, err) < 0)
+			return kk_err_wrap(err, "create space `%s`: subnet", name);
+		subnets = l->store; /* released at the end of this block, before held */
 		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
 		kk_log(l->log, KK_LOG_INFO, "creating space network", "network", network, "subnet",
@@ -237,12 +242,13 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 			net_json = kk_xasprintf("{\n  \"version\": \"v1\",\n  \"subnetCIDR\": "
 						"\"%s\"\n}",
 						subnet);
-			if (kk_store_write_file(l->store, subnet_path, net_json, strlen(net_json),
-						0600, err) < 0)
+			if (kk_store_write_file(l->store, &ref, subnet_path, net_json,
+						strlen(net_json), 0600, err) < 0)
 				return kk_err_wrap(err, "create space `%s`", name);
 		}
+
 		text = kk_cni_conflist(network, bridge, subnet);
-		if (kk_store_write_file(l->store, conflist, text, strlen(text), 0600, err) < 0) {
+		if (kk_store_write_file(l->store, &ref, conflist, text, strlen(text), 0600, err) < 0) {
 			kk_err_wrap(err, "create space `%s`", name);
 			goto undo_subnet;
 		}
@@ -307,7 +313,7 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 
 	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", ref.space);
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 	if (kk_local_must_exist(kk_local_load_space(l, &ref, &s, err), &ref, err) < 0)
 		return -1;

@@ -63,7 +63,7 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	parent = (struct kk_store_ref){ .realm = realm, .space = space };
 	if (kk_local_must_exist(kk_store_exists(l->store, &parent, err), &parent, err) < 0)
 		return -1;
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0)
@@ -124,7 +124,7 @@ int kk_ctl_stack_update(struct kk_local *l, const struct kk_stack *desired, stru
 	struct kk_store_ref ref = { desired->spec.realm_id, desired->spec.space_id,
 				    desired->meta.name, NULL };
 
-	if (kk_local_lock(l, &held, err) < 0)
+	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
 	if (kk_local_load_stack(l, &ref, &s, err) <= 0)
 		return err->code ? -1

@@ -18,6 +18,8 @@
 #define DIR_MODE  02750
 #define META_MODE 0644
 
+static int ref_depth(const struct kk_store_ref *ref, struct kk_err *err);
+
 /* One lock file held by this store: how often, and whether exclusively. */
 struct held_lock {
 	char *key; /* "" the whole store, else "<realm>[_<space>[_<stack>[_<cell>]]]" or "@name" */
@@ -179,6 +181,8 @@ int kk_store_lock_ref(struct kk_store *st, const struct kk_store_ref *ref, int t
 	size_t n = 1;
 	int rc;
 
+	if (ref && ref_depth(ref, err) < 0) /* names that stay inside the lock directory */
+		return -1;
 	/* the whole store, then each level down to ref: "r", "r_s", "r_s_t", "r_s_t_c" ('_' is
 	 * never in a name) */
 	for (size_t i = 0; i < 4 && names[i]; i++, n++)

@@ -152,9 +152,9 @@ static void write_read_list_delete(const char *rp)
 	TAP_OK(stat(path, &sb) == 0 && (sb.st_mode & 07777) == 0644, "metadata.json is 0644");
 	TAP_OK(stat(rdir, &sb) == 0 && (sb.st_mode & 07777) == 02750, "resource dirs are 02750");
 	TAP_INT_EQ(count_tmp_files(rdir), 0);
-	TAP_INT_EQ(kk_store_write_file(st, conf, "{}", 2, 0600, &err), 0);
+	TAP_INT_EQ(kk_store_write_file(st, NULL, conf, "{}", 2, 0600, &err), 0);
 	TAP_OK(stat(conf, &sb) == 0 && (sb.st_mode & 07777) == 0600, "conflist written 0600");
-	TAP_INT_EQ(kk_store_write_file(st, "/etc/kk-nope", "x", 1, 0600, &err), -1);
+	TAP_INT_EQ(kk_store_write_file(st, NULL, "/etc/kk-nope", "x", 1, 0600, &err), -1);
 	TAP_INT_EQ(err.code, EINVAL);
 
 	/* listing: directories only, sorted; files and temp files never show */
@@ -499,6 +499,57 @@ static void killed_writer_leaves_old_or_new(const char *base)
 	TAP_OK(last > 0, "the writers made progress (last generation %ld)", last);
 }
 
+/* Writers of different cells go side by side; a writer of their stack, or of the whole
+ * store, waits for both; locks nest under an exclusive ancestor; no upgrades. Two kk_stores
+ * are two holders, as two processes or two kukeond threads are. */
+static void subtree_locks(const char *rp)
+{
+	cleanup_(storep) struct kk_store *a = kk_store_new(rp);
+	cleanup_(storep) struct kk_store *b = kk_store_new(rp);
+	struct kk_store_ref c1 = { "r", "s", "t", "c1" }, c2 = { "r", "s", "t", "c2" };
+	struct kk_store_ref stack = { "r", "s", "t", NULL }, realm = { "r", NULL, NULL, NULL };
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_store_lock_ref(a, &c1, 1000, &err), 0);
+	/* two cells of one stack: two holders at once, without waiting */
+	TAP_INT_EQ(kk_store_lock_ref(b, &c2, 0, &err), 0);
+	kk_store_unlock(b);
+	TAP_INT_EQ(kk_store_lock_ref(b, &stack, 100, &err), -1);
+	TAP_INT_EQ(err.code, ETIMEDOUT);
+	TAP_OK(strstr(err.msg, "/.locks/r_s_t.lock`") != NULL, "the stack's lock file is named");
+	err = (struct kk_err){ 0 };
+	TAP_INT_EQ(kk_store_lock(b, 100, &err), -1); /* the whole store */
+	TAP_INT_EQ(err.code, ETIMEDOUT);
+	err = (struct kk_err){ 0 };
+	/* a write by the holder of c1 to c1 nests; an upgrade of its stack lock is refused */
+	TAP_INT_EQ(kk_store_write(a, &c1, "{}", 2, &err), 0);
+	TAP_INT_EQ(kk_store_lock_ref(a, &stack, 100, &err), -1);
+	TAP_INT_EQ(err.code, EDEADLK);
+	err = (struct kk_err){ 0 };
+	kk_store_unlock(a);
+	TAP_OK(!kk_store_is_locked(a), "one unlock per lock");
+	TAP_INT_EQ(kk_store_lock_ref(b, &stack, 100, &err), 0);
+	kk_store_unlock(b);
+	/* under an exclusive realm lock everything below it is the holder's */
+	TAP_INT_EQ(kk_store_lock_ref(a, &realm, 1000, &err), 0);
+	TAP_INT_EQ(kk_store_lock_ref(a, &c2, 0, &err), 0);
+	TAP_INT_EQ(kk_store_lock_ref(b, &c1, 50, &err), -1);
+	err = (struct kk_err){ 0 };
+	kk_store_unlock(a);
+	kk_store_unlock(a);
+	TAP_INT_EQ(kk_store_lock_ref(b, &c1, 0, &err), 0);
+	/* a named lock lives outside the tree */
+	TAP_INT_EQ(kk_store_lock_name(a, "subnets", 0, &err), 0);
+	TAP_INT_EQ(kk_store_lock_name(b, "subnets", 50, &err), -1);
+	err = (struct kk_err){ 0 };
+	kk_store_unlock(a);
+	kk_store_unlock(b);
+	/* names that would leave the lock directory are refused */
+	TAP_INT_EQ(kk_store_lock_ref(a, &(struct kk_store_ref){ "../x", NULL, NULL, NULL }, 0, &err),
+		   -1);
+	TAP_INT_EQ(err.code, EINVAL);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("KUKEON_TEST_TMP");
@@ -522,6 +573,7 @@ int main(void)
 		cleanup_free char *rp = kk_xasprintf("%s/lock", base);
 
 		lock_serialises_processes(rp);
+		subtree_locks(rp);
 	}
 	instance_file(base);
 	killed_writer_leaves_old_or_new(base);
