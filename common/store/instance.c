@@ -173,6 +173,13 @@ int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const c
 	int found, rc = 0;
 
 	kk_instance_canonicalize(suffix, cgroup_root, &want);
+	/* The file is written once, atomically: a matching one needs no lock (the whole
+	 * store's exclusive lock would wait for every writer in it). */
+	if (kk_instance_load(kk_store_run_path(st), &prior, &(struct kk_err){ 0 }) == 1 &&
+	    prior.ns_suffix && prior.cgroup_root && strcmp(prior.ns_suffix, want.ns_suffix) == 0 &&
+	    strcmp(prior.cgroup_root, want.cgroup_root) == 0)
+		goto out;
+	kk_instance_clear(&prior);
 	if (kk_store_lock_scoped(st, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0) {
 		rc = -1;
 		goto out;
