@@ -372,7 +372,10 @@ assert_usable() {
 	[ "${lines[0]}" = "NAME                              SIZE        CREATED             " ]
 	[ "${lines[1]}" = "--------------------------------  ----------  --------------------" ]
 	[[ "${lines[2]}" =~ ^docker.io/library/busybox:latest\ \ [0-9.]+\ KiB\ +20[0-9-]+T[0-9:]+Z$ ]]
+	# the SIZE column says what ctr says (both count index, manifest, config and layers)
 	size=$(hctr -n "$NS" images ls | awk '/busybox/ { print $4, $5 }')
+	[[ "$size" =~ ^[0-9.]+\ KiB$ ]]
+	[ "$(awk '{ print $2, $3 }' <<<"${lines[2]}")" = "$size" ]
 	explode
 	want=$(($(stat -c %s "$W/l/blobs/sha256/$MANIFEST") + $(stat -c %s "$W/l/blobs/sha256/$CONFIG") + $(stat -c %s "$W/l/blobs/sha256/$LAYER")))
 	run -0 kuke image get --realm "$REALM" busybox

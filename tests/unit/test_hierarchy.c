@@ -20,7 +20,9 @@ struct env {
 
 static void bad_configuration_is_refused(void)
 {
-	struct kk_local_opts o = { .run_path = "/tmp/x", .containerd_socket = "/x", .cgroup_root = "/" };
+	struct kk_local_opts o = { .run_path = "/tmp/x",
+				   .containerd_socket = "/x",
+				   .cgroup_root = "/" };
 	struct kk_client *c = NULL;
 	struct kk_err err = { 0 };
 
@@ -31,7 +33,8 @@ static void bad_configuration_is_refused(void)
 
 static struct kk_client *open_client(const struct env *e, const char *root)
 {
-	struct kk_local_opts o = { .run_path = e->run_path, .containerd_socket = e->sock,
+	struct kk_local_opts o = { .run_path = e->run_path,
+				   .containerd_socket = e->sock,
 				   .cgroup_root = root ? root : e->root };
 	struct kk_client *c = NULL;
 	struct kk_err err = { 0 };
@@ -88,7 +91,9 @@ static void space_and_stack(const struct env *e)
 	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, NULL);
 	struct kk_realm realm = { .meta.name = "units" };
 	struct kk_space space = { .meta.name = "sp", .spec.realm_id = "units" };
-	struct kk_stack stack = { .meta.name = "st", .spec.realm_id = "units", .spec.space_id = "sp" };
+	struct kk_stack stack = { .meta.name = "st",
+				  .spec.realm_id = "units",
+				  .spec.space_id = "sp" };
 	struct kk_realm_create_result rr = { 0 };
 	struct kk_space_create_result sr = { 0 };
 	struct kk_stack_create_result tr = { 0 };
@@ -137,7 +142,8 @@ static void purge_without_metadata(const struct env *e)
 	kk_realm_create_result_clear(&rr);
 	unlink(meta);
 	TAP_INT_EQ(c->ops->realm_purge(c, "unitp", false, false, &d, &err), 0);
-	TAP_OK(d.ns_deleted && d.cgroup_deleted, "purge without metadata takes namespace and cgroup");
+	TAP_OK(d.ns_deleted && d.cgroup_deleted,
+	       "purge without metadata takes namespace and cgroup");
 	kk_delete_result_clear(&d);
 }
 
@@ -149,7 +155,8 @@ static void other_cgroup_root_is_refused(const struct env *e)
 	struct kk_err err = { 0 };
 
 	TAP_INT_EQ(c->ops->realm_create(c, &realm, true, &rr, &err), -1);
-	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s", err.msg);
+	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s",
+	       err.msg);
 }
 
 int main(void)
@@ -159,10 +166,16 @@ int main(void)
 
 	bad_configuration_is_refused();
 	e.sock = tap_getenv_or_skip("KUKEON_CONTAINERD_SOCKET");
-	if (!e.sock || access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0)
+	if (!e.sock)
 		return tap_done();
-	if (!mkdtemp(tmpl))
-		return 1;
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0) {
+		TAP_SKIP("no cgroup v2 mount at /sys/fs/cgroup (run inside tests/harness/run.sh)");
+		return tap_done();
+	}
+	if (!mkdtemp(tmpl)) {
+		TAP_OK(0, "mkdtemp `%s`: %s", tmpl, strerror(errno));
+		return tap_done();
+	}
 	e.run_path = kk_xasprintf("%s/run", tmpl);
 	e.root = kk_xasprintf("/unit-hier-%d", (int)getpid());
 	realm_flags(&e);
