@@ -134,8 +134,10 @@ static void write_read_list_delete(const char *rp)
 
 		TAP_STR_EQ(err.msg, want);
 	}
+	memset(&err, 0, sizeof(err));
 	TAP_INT_EQ(kk_store_list(st, NULL, &names, &err), 0);
 	TAP_OK(names == NULL, "no realms in an empty run path");
+	TAP_OK(err.code == 0 && !err.msg[0], "a success leaves err empty: %s", err.msg);
 
 	TAP_INT_EQ(kk_store_exists(st, &cell, &err), 0);
 	TAP_INT_EQ(kk_store_write(st, &cell, "{\"c\":1}\n", 8, &err), 0);
@@ -187,6 +189,7 @@ static void write_read_list_delete(const char *rp)
 	kk_strv_freep(&names);
 	TAP_INT_EQ(kk_store_list(st, &(struct kk_store_ref){ .realm = "nope" }, &names, &err), 0);
 	TAP_OK(names == NULL, "children of a missing parent: none");
+	TAP_OK(err.code == 0 && !err.msg[0], "and err stays empty: %s", err.msg);
 	TAP_INT_EQ(kk_store_list(st, &cell, &names, &err), -1);
 
 	/* upstream's deletes: a realm's dir stays while it has content */
