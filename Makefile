@@ -1,13 +1,15 @@
 # kukeon-c Makefile
 #
 #   make               static release binary build/kukeon
-#   make check         deps + build + unit tests (ASan/UBSan) + bats suites in the harness
+#   make check         deps + build + unit tests (ASan/UBSan) + bats suites + a smoke run of
+#                      every benchmark, in the harness
+#   make check-unit    just the unit tests, in the harness
 #   make deps          install build and test dependencies (Debian 12, apt-get)
 #   make check-configs build each single-applet config and the all-on one
 #   make lint          cppcheck + clang-tidy on our sources
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make demo          show the binary talking to a private containerd
-#   make bench         benchmarks (ratios against reference tools)
+#   make bench         benchmarks (ratios against reference tools; targets reported)
 #   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
 
 KCONFIG ?= kukeon.config
@@ -188,7 +190,7 @@ deps:
 	scripts/deps.sh
 
 check: deps
-	$(MAKE) all $(BUILD)/kukeon-asan $(unit_bins)
+	$(MAKE) all $(BUILD)/kukeon-asan $(unit_bins) $(bench_bins)
 	$(MAKE) fuzz-smoke
 	tests/run-all.sh $(BUILD)
 

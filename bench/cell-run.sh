@@ -14,11 +14,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${KUKEON_BIN:-$top/build/kukeon}
-sock=${KUKEON_CONTAINERD_SOCKET:?run under tests/harness/run.sh (make bench)}
-tarball=${KUKEON_TEST_BUSYBOX_TAR:?run under tests/harness/run.sh (make bench)}
+need KUKEON_CONTAINERD_SOCKET
+need KUKEON_TEST_BUSYBOX_TAR
+sock=$KUKEON_CONTAINERD_SOCKET
+tarball=$KUKEON_TEST_BUSYBOX_TAR
 ref=${KUKEON_TEST_BUSYBOX_REF:-docker.io/library/busybox:latest}
-n=${N:-15}
-many=${CELLS:-50}
+n=${N:-$(count 15 1)}
+parts=$(count 5 1)
+many=${CELLS:-$(count 50 2)}
 tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench-cell.XXXXXX")
 export HOME=$tmp/home KUKEON_CGROUP_ROOT=/bench-cell
 export KUKEON_CNI_BIN_DIR=${KUKEON_CNI_BIN_DIR:-/usr/lib/cni}
@@ -33,19 +36,11 @@ cleanup() {
 	local br
 	br=$(jq -r '.plugins[0].bridge' "$tmp/conflist.copy" 2>/dev/null) || true
 	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+	hctr -n "$CNS" images rm --sync "$ref" >/dev/null 2>&1 || true
+	hctr namespaces rm "$CNS" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# time_ns CMD...: wall time from bash's own clock (no `date` forks)
-time_ns() {
-	local t0 t1
-	t0=${EPOCHREALTIME/./}
-	"$@" >/dev/null 2>&1
-	t1=${EPOCHREALTIME/./}
-	echo $(((t1 - t0) * 1000))
-}
-ms() { awk -v x="$1" 'BEGIN { printf "%.1f", x / 1e6 }'; }
 
 kuke create realm "$R" >/dev/null
 kuke image load --realm "$R" "$tarball" >/dev/null
@@ -108,11 +103,13 @@ a=$(printf '%s\n' "${ours[@]}" | median)
 b=$(printf '%s\n' "${theirs[@]}" | median)
 printf 'kuke run -d + delete cell        median %7s ms\n' "$(ms "$a")"
 printf 'ctr run -d x2 + kill/delete      median %7s ms\n' "$(ms "$b")"
-echo "ratio kuke/ctr: $(ratio "$a" "$b")x (n=$n, target <= 1.2x)"
+r=$(ratio "$a" "$b")
+echo "ratio kuke/ctr: ${r}x (n=$n)"
+target "kuke/ctr <= 1.2x" "$(awk -v r="$r" 'BEGIN { print (r <= 1.2) }')"
 
 # the parts of one kuke run + delete, for where the time goes
 t_run=() t_del=()
-for _ in $(seq 5); do
+for _ in $(seq "$parts"); do
 	t_run+=("$(time_ns kuke run -f "$tmp/cell.yaml" -d)")
 	t_del+=("$(time_ns kuke delete cell c --realm "$R" --space sp --stack st)")
 done

@@ -3,18 +3,18 @@
 # `ctr namespaces ls` on the same containerd, alternated in one run; the daemon's RSS idle
 # and after many calls. Targets (issue 10): get realms median <= 2 ms and <= 0.07x ctr;
 # idle RSS <= 8 MiB and <= +1 MiB after 10k calls; 20 cells (one per stack) applied at once
-# through the daemon <= 0.5x the same 20 one after another. Exits 1 when a target is missed.
-# BENCH_SMOKE=1: tiny counts, no targets (make check runs it so it cannot rot).
+# through the daemon <= 0.5x the same 20 one after another. Timing targets are reported, not
+# asserted; a broken command or work not done fails.
 #
 # Needs a containerd: tests/harness/run.sh bench/kukeond.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 unset KUKE_TEST_IN_PROCESS
 bin=$(readlink -f "${KUKEON_BIN:-build/kukeon}")
-smoke=${BENCH_SMOKE:-}
-n=${N:-41} realms=100 calls=10000 cells=20
-[ -n "$smoke" ] && n=3 realms=3 calls=200 cells=2
-sock=${KUKEON_CONTAINERD_SOCKET:?run under tests/harness/run.sh}
+need KUKEON_CONTAINERD_SOCKET
+need KUKEON_TEST_BUSYBOX_TAR
+n=${N:-$(count 41 3)} realms=$(count 100 3) calls=$(count 10000 200) cells=$(count 20 2)
+sock=$KUKEON_CONTAINERD_SOCKET
 tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench.XXXXXX")
 export HOME=$tmp/home KUKEON_CGROUP_ROOT=/bench-kukeond
 export KUKEON_CNI_BIN_DIR=/usr/lib/cni KUKEON_CNI_CACHE_DIR=$tmp/cni-cache
@@ -27,14 +27,6 @@ for _ in $(seq 100); do [ -S "$kd_sock" ] && break; sleep 0.05; done
 kuke() { "$bin" kuke --host "unix://$kd_sock" --run-path "$tmp/run" "$@"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$kd/status"; }
 
-time_us() {
-	local t0 t1
-	t0=${EPOCHREALTIME/./}
-	"$@" >/dev/null 2>&1
-	t1=${EPOCHREALTIME/./}
-	echo $(((t1 - t0) * 1000))
-}
-
 idle=$(rss_kib)
 for i in $(seq -w 1 "$realms"); do
 	kuke create realm "bench$i" >/dev/null
@@ -43,15 +35,17 @@ done
 
 ours=() theirs=()
 for _ in $(seq "$n"); do
-	ours+=("$(time_us kuke get realms)")
-	theirs+=("$(time_us ctr --address "$sock" namespaces ls)")
+	ours+=("$(time_ns kuke get realms)")
+	theirs+=("$(time_ns ctr --address "$sock" namespaces ls)")
 done
 a=$(printf '%s\n' "${ours[@]}" | median)
 b=$(printf '%s\n' "${theirs[@]}" | median)
 r=$(ratio "$a" "$b")
-printf 'kuke get realms (%d) through kukeond  median %6.2f ms\n' "$realms" "$(awk -v x="$a" 'BEGIN { print x / 1e6 }')"
-printf 'ctr namespaces ls                     median %6.2f ms\n' "$(awk -v x="$b" 'BEGIN { print x / 1e6 }')"
-echo "ratio kuke/ctr: ${r}x (n=$n; targets <= 2 ms and <= 0.07x)"
+printf 'kuke get realms (%d) through kukeond  median %6s ms\n' "$realms" "$(ms "$a")"
+printf 'ctr namespaces ls                     median %6s ms\n' "$(ms "$b")"
+echo "ratio kuke/ctr: ${r}x (n=$n)"
+target "kuke through kukeond <= 2 ms" "$(awk -v a="$a" 'BEGIN { print (a <= 2e6) }')"
+target "kuke/ctr <= 0.07x" "$(awk -v r="$r" 'BEGIN { print (r <= 0.07) }')"
 
 # many calls on few connections (as a long-lived client does), then the RSS again
 before=$(rss_kib)
@@ -75,7 +69,8 @@ after=$(rss_kib)
 printf 'kukeond RSS: idle %.1f MiB, before the calls %.1f MiB, after %d calls %.1f MiB (+%.2f MiB)\n' \
 	"$(awk -v k="$idle" 'BEGIN { print k / 1024 }')" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
 	"$calls" "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$(awk -v a="$after" -v b="$before" 'BEGIN { print (a - b) / 1024 }')"
-echo "targets: idle <= 8 MiB, growth <= 1 MiB"
+target "idle RSS <= 8 MiB" "$(awk -v k="$idle" 'BEGIN { print (k <= 8192) }')"
+target "RSS growth <= 1 MiB" "$(awk -v g=$((after - before)) 'BEGIN { print (g <= 1024) }')"
 
 # cells in different stacks: a slow create must not hold up the others
 kuke create realm cr >/dev/null
@@ -125,8 +120,6 @@ fi
 [ "$(kuke get cells --realm cr | grep -c Ready)" = "$cells" ] || { echo "bench: not every cell is Ready" >&2; exit 1; }
 delete_cells
 pr=$(ratio $((t3 - t2)) $((t1 - t0)))
-printf '%d cells through kukeond: one after another %.2f s, all at once %.2f s, ratio %sx (target <= 0.5x)\n' \
+printf '%d cells through kukeond: one after another %.2f s, all at once %.2f s, ratio %sx\n' \
 	"$cells" "$(awk -v x=$((t1 - t0)) 'BEGIN { print x / 1e6 }')" "$(awk -v x=$((t3 - t2)) 'BEGIN { print x / 1e6 }')" "$pr"
-[ -n "$smoke" ] && exit 0
-awk -v a="$a" -v r="$r" -v i="$idle" -v g=$((after - before)) -v p="$pr" \
-	'BEGIN { exit !(a <= 2e6 && r <= 0.07 && i <= 8192 && g <= 1024 && p <= 0.5) }'
+target "parallel/sequential <= 0.5x" "$(awk -v p="$pr" 'BEGIN { print (p <= 0.5) }')"

@@ -31,6 +31,20 @@ int kk_err_sys(struct kk_err *err, const char *fmt, ...)
 	return -1;
 }
 
+void kk_err_clear(struct kk_err *err)
+{
+	err->code = 0;
+	err->msg[0] = '\0';
+}
+
+int kk_err_tolerate(struct kk_err *err, int code, int ok)
+{
+	if (err->code != code)
+		return -1;
+	kk_err_clear(err);
+	return ok;
+}
+
 int kk_err_wrap(struct kk_err *err, const char *fmt, ...)
 {
 	char outer[sizeof(err->msg)];

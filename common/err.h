@@ -26,6 +26,12 @@ int kk_err_set(struct kk_err *err, int code, const char *fmt, ...)
 int kk_err_sys(struct kk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prepend "context: " to the message, keeping the code. Returns -1. */
 int kk_err_wrap(struct kk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Forget what err holds, for a failure the caller takes as an answer (ENOENT from a lookup,
+ * EEXIST from a create that raced), so that its own success leaves err empty. */
+void kk_err_clear(struct kk_err *err);
+/* The usual case of that: if err holds `code`, clear it and return ok; else return -1 with
+ * err as it is.  `return kk_err_tolerate(err, ENOENT, 0);` after a lookup that failed. */
+int kk_err_tolerate(struct kk_err *err, int code, int ok);
 /* Exit status an applet returns for err: 2 for usage errors, 1 otherwise. */
 int kk_err_exit_status(const struct kk_err *err);
 

@@ -251,6 +251,16 @@ char *kk_json_print(const cJSON *tree, int flags)
 	return b.p;
 }
 
+/* Before main() in every program that links common/ (applets, unit tests, fuzzers, bench
+ * drivers): cJSON allocates with kk_xmalloc, so no cJSON call returns NULL for want of
+ * memory and nobody checks for it. */
+static void __attribute__((constructor)) json_use_our_allocator(void)
+{
+	cJSON_Hooks hooks = { .malloc_fn = kk_xmalloc, .free_fn = free };
+
+	cJSON_InitHooks(&hooks);
+}
+
 int kk_json_parse(const char *text, size_t len, const char *what, cJSON **out, struct kk_err *err)
 {
 	const char *end = NULL;

@@ -11,6 +11,10 @@
  *   - cJSON_Raw nodes print their text verbatim (already-encoded JSON);
  *   - indented form: 2 spaces, `"key": value`, empty arrays/objects as `[]`/`{}`.
  *
+ * cJSON allocates through kk_xmalloc() (its hooks are set before main() in every program
+ * that links this file): a cJSON constructor, printer or duplicator never returns NULL for
+ * want of memory, so callers do not check for it.
+ *
  * Times: struct kk_time mirrors Go's time.Time as far as JSON is concerned. Its zero value
  * is Go's zero time, which encodes as "0001-01-01T00:00:00Z". */
 #ifndef KK_COMMON_JSON_H

@@ -347,8 +347,8 @@ static void retire_key(struct pctx *c, cJSON *key)
 
 	if (m)
 		m->node = NULL;
-	if (!c->graveyard && !(c->graveyard = cJSON_CreateArray()))
-		abort();
+	if (!c->graveyard)
+		c->graveyard = cJSON_CreateArray();
 	cJSON_AddItemToArray(c->graveyard, key);
 }
 
@@ -423,8 +423,6 @@ static cJSON *dup_marked(struct pctx *c, const cJSON *src, int line, int col, in
 		raw = mk->raw;
 	}
 	copy = cJSON_Duplicate(src, 0);
-	if (!copy)
-		abort();
 	marks_add(&c->marks, copy, line, col, kind, raw);
 	for (child = src->child; child; child = child->next) {
 		cJSON *cc = dup_marked(c, child, line, col, rc);
@@ -483,15 +481,12 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 	case KK_YAML_FLOAT:
 		/* cJSON_CreateNumber converts to int too, which is undefined for NaN */
 		node = cJSON_CreateNumber(0);
-		if (node)
-			node->valuedouble = dv;
+		node->valuedouble = dv;
 		break;
 	default:
 		node = cJSON_CreateString(text);
 		break;
 	}
-	if (!node)
-		abort();
 	marks_add(&c->marks, node, line, col, kind, text);
 	return node;
 }
@@ -504,8 +499,6 @@ static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSO
 	cleanup_(kk_json_freep) cJSON *node = is_map ? cJSON_CreateObject() : cJSON_CreateArray();
 	int line = line_of(c, &start->start_mark);
 
-	if (!node)
-		abort();
 	if (depth > MAX_DEPTH)
 		return kk_err_set(c->err, EINVAL, "line %d: nesting deeper than %d levels", line,
 				  MAX_DEPTH);

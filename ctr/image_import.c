@@ -258,7 +258,7 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 				}
 				return 0;
 			}
-		} else if (err->code != ENOENT) {
+		} else if (kk_err_tolerate(err, ENOENT, 0) < 0) {
 			return -1;
 		}
 	}
@@ -269,6 +269,7 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 				     &w, err);
 	if (rc < 0 && err->code == EEXIST && known) {
 		/* committed meanwhile */
+		kk_err_clear(err);
 		free(imp->ingest_ref);
 		imp->ingest_ref = NULL;
 		if (hold_existing(imp, expected, err) < 0)
@@ -316,7 +317,7 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 		goto fail;
 	}
 	rc = ctr_content_writer_commit(w, done, got, NULL, err);
-	if (rc < 0 && err->code != EEXIST)
+	if (rc < 0 && kk_err_tolerate(err, EEXIST, 0) < 0)
 		goto fail;
 	free(imp->ingest_ref);
 	imp->ingest_ref = NULL;
@@ -474,7 +475,7 @@ static int choose_snapshotter(struct importer *imp, const char *probe_key, struc
 		ctr_snapshot_clear(&st);
 		return 0;
 	}
-	if (err->code == ENOENT)
+	if (kk_err_tolerate(err, ENOENT, 0) == 0)
 		return 0;
 	/* overlayfs is not loaded here (no kernel support): containerd's native one is */
 	free(imp->snapshotter);
@@ -500,7 +501,7 @@ static int apply_layer(struct importer *imp, const struct desc *layer, const cha
 					  err);
 		if (rc == 0)
 			break;
-		if (err->code != EEXIST || attempt >= 3)
+		if (attempt >= 3 || kk_err_tolerate(err, EEXIST, 0) < 0)
 			return kk_err_wrap(err, "prepare snapshot for layer `%s`", layer->digest);
 	}
 	blob.media_type = (char *)layer->media_type;
@@ -521,7 +522,7 @@ static int apply_layer(struct importer *imp, const struct desc *layer, const cha
 	}
 	ctr_desc_clear(&applied);
 	if (ctr_snapshot_commit(imp->conn, imp->snapshotter, chain, key, NULL, err) < 0) {
-		if (err->code != EEXIST) {
+		if (kk_err_tolerate(err, EEXIST, 0) < 0) {
 			kk_err_wrap(err, "commit snapshot `%s`", chain);
 			goto undo_snapshot;
 		}
@@ -587,7 +588,7 @@ static int unpack(struct importer *imp, const char *name, const char *manifest_d
 			ctr_snapshot_clear(&st);
 			continue; /* already unpacked */
 		}
-		if (err->code != ENOENT)
+		if (kk_err_tolerate(err, ENOENT, 0) < 0)
 			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name,
 					   imp->snapshotter);
 		if (apply_layer(imp, &ld, diff_ids[i], i ? chain[i - 1] : NULL, chain[i], err) < 0)
@@ -894,7 +895,7 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 
 		rc = ctr_content_write_all(imp->conn, ref, buf, len, digest, &l, err);
 	}
-	if (rc < 0 && err->code == EEXIST)
+	if (rc < 0 && kk_err_tolerate(err, EEXIST, 0) == 0)
 		rc = ctr_content_update_labels(imp->conn, digest, &l, err);
 	ctr_labels_clear(&l);
 	if (rc < 0)
@@ -995,7 +996,7 @@ static int put_record(struct importer *imp, const struct target *t, bool *change
 		const char *paths[] = { "target", NULL };
 		return ctr_image_update(imp->conn, &want, paths, NULL, err);
 	}
-	if (err->code != ENOENT)
+	if (kk_err_tolerate(err, ENOENT, 0) < 0)
 		return -1;
 	*changed = true;
 	return ctr_image_create(imp->conn, &want, NULL, err);

@@ -2,10 +2,11 @@
 # tests/run-all.sh BUILD - every test suite, inside one harness, then a total.
 #
 # First every single-applet configuration is built (scripts/check-configs.sh). Then unit
-# tests (BUILD/tests/test_*, the ASan/UBSan build) and the bats suites (against the
-# static BUILD/kukeon) run inside tests/harness/run.sh, each writing TAP into
-# BUILD/test-results/. After the harness exits we check it left nothing behind, then
-# count. The last line is the total: "N passed, N failed, N skipped".
+# tests (BUILD/tests/test_*, the ASan/UBSan build, via tests/run-unit.sh), the bats suites
+# (against the static BUILD/kukeon) and a smoke run of every benchmark (bench/run.sh
+# --smoke) run inside tests/harness/run.sh, each writing TAP into BUILD/test-results/.
+# After the harness exits we check it left nothing behind, then count
+# (tests/tap-total.sh). The last line is the total: "N passed, N failed, N skipped".
 # With CI=true, KUKEON_TEST_STRICT=1: a skip of something that should run is a failure.
 set -uo pipefail
 build=${1:-build}
@@ -15,24 +16,12 @@ results=$build/test-results
 
 if [ "${2:-}" = --inner ]; then
 	cd "$top"
-	for t in "$build"/tests/test_*; do
-		[ -x "$t" ] || continue
-		name=unit-${t##*/}
-		echo "== $name"
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-			timeout 300 "$t" >"$results/$name.tap" 2>"$results/$name.err"
-		rc=$?
-		cat "$results/$name.tap"
-		if [ -s "$results/$name.err" ]; then
-			sed 's/^/# stderr: /' "$results/$name.err"
-		fi
-		# a crash or sanitizer report without a failing test line still fails
-		if [ $rc -ne 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
-			echo "not ok - $name exited with status $rc" | tee -a "$results/$name.tap"
-		fi
-	done
+	"$top/tests/run-unit.sh" "$build" --inner "$results"
 	echo "== bats"
 	bats --tap tests/bats | tee "$results/bats.tap"
+	# last, so nothing a benchmark leaves behind can meet the suites
+	echo "== bench smoke (bench/run.sh --smoke)"
+	ONESHOT_BIN=$build/bench/oneshot bench/run.sh --smoke | tee "$results/bench-smoke.tap"
 	exit 0
 fi
 
@@ -94,14 +83,4 @@ harness_rc=$?
 } >"$results/harness.tap"
 cat "$results/harness.tap"
 
-passed=0 failed=0 skipped=0
-for f in "$results"/*.tap; do
-	p=$(grep -cE '^ok ' "$f" | tr -d ' ')
-	s=$(grep -ciE '^ok .*# skip' "$f" | tr -d ' ')
-	n=$(grep -cE '^not ok' "$f" | tr -d ' ')
-	printf '%-40s %4d passed %4d failed %4d skipped\n' "${f##*/}" $((p - s)) "$n" "$s"
-	passed=$((passed + p - s)) failed=$((failed + n)) skipped=$((skipped + s))
-done
-[ "$(ls "$results"/*.tap | wc -l)" -ge 2 ] || failed=$((failed + 1))
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed -eq 0 ]
+MIN_FILES=2 "$top/tests/tap-total.sh" "$results"

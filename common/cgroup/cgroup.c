@@ -185,7 +185,9 @@ static int remove_tree(const char *path, const char *group, long long deadline, 
 	long long wait = 10;
 
 	if (kk_list_subdirs(path, &subs, err) < 0)
-		return err->code == ENOENT ? 0 : kk_err_wrap(err, "remove cgroup `%s`", group);
+		return kk_err_tolerate(err, ENOENT, 0) == 0
+			       ? 0
+			       : kk_err_wrap(err, "remove cgroup `%s`", group);
 	for (size_t i = 0; subs && subs[i]; i++) {
 		cleanup_free char *sub = kk_path_join(path, subs[i]);
 		cleanup_free char *subgroup = kk_path_join(group, subs[i]);
@@ -339,7 +341,7 @@ int kk_cgroup_is_populated(const struct kk_cgroup *cg, const char *group, struct
 	char *p;
 
 	if (kk_cgroup_read(cg, group, "cgroup.events", &text, err) < 0)
-		return err->code == ENOENT ? 1 : -1;
+		return kk_err_tolerate(err, ENOENT, 1);
 	p = strstr(text, "populated ");
 	if (!p)
 		return kk_err_set(err, EINVAL, "cgroup `%s`: no `populated` in cgroup.events",

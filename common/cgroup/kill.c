@@ -68,14 +68,14 @@ static int kill_procs(const struct kk_cgroup *cg, const char *group, struct kk_e
 	size_t n = 0;
 
 	if (kk_cgroup_procs(cg, group, &pids, &n, err) < 0)
-		return err->code == ENOENT ? 0 : -1;
+		return kk_err_tolerate(err, ENOENT, 0);
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] > 0 && kill(pids[i], SIGKILL) < 0 && errno != ESRCH)
 			return kk_err_sys(err, "kill pid %ld in cgroup `%s`", (long)pids[i], group);
 	if (kk_cgroup_path(cg, group, &path, err) < 0)
 		return -1;
 	if (kk_list_subdirs(path, &subs, err) < 0)
-		return err->code == ENOENT ? 0 : -1;
+		return kk_err_tolerate(err, ENOENT, 0);
 	for (size_t i = 0; subs && subs[i]; i++) {
 		cleanup_free char *sub = kk_path_join(group, subs[i]);
 
@@ -93,7 +93,7 @@ static int wait_empty(const struct kk_cgroup *cg, const char *group, long long d
 		int pop = kk_cgroup_is_populated(cg, group, err);
 
 		if (pop < 0)
-			return err->code == ENOENT ? 1 : -1;
+			return kk_err_tolerate(err, ENOENT, 1);
 		if (!pop)
 			return 1;
 		if (now_ms() >= deadline)

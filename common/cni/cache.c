@@ -36,13 +36,6 @@ char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *
 			    ifname);
 }
 
-static void *must(void *p)
-{
-	if (!p)
-		abort(); /* cJSON reports nothing but out-of-memory this way */
-	return p;
-}
-
 /* ---- base64 (RFC 4648 with padding: what Go's encoding/json does with []byte) --------- */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -111,7 +104,7 @@ static int base64_decode(const char *in, char **out, size_t *out_len)
 int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 		       const struct kk_cni_attachment *att, const cJSON *result, struct kk_err *err)
 {
-	cleanup_(kk_json_freep) cJSON *doc = must(cJSON_CreateObject());
+	cleanup_(kk_json_freep) cJSON *doc = cJSON_CreateObject();
 	cleanup_free char *dir = kk_xasprintf("%s/" RESULTS_DIR, cache_dir);
 	cleanup_free char *path = NULL, *config = NULL, *text = NULL;
 	const char *bytes;
@@ -119,29 +112,29 @@ int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 
 	bytes = kk_cni_conflist_bytes(net, &len);
 	config = base64_encode((const unsigned char *)bytes, len);
-	must(cJSON_AddStringToObject(doc, "kind", CACHE_KIND));
-	must(cJSON_AddStringToObject(doc, "containerId", att->container_id));
-	must(cJSON_AddStringToObject(doc, "config", config));
-	must(cJSON_AddStringToObject(doc, "ifName", att->ifname));
-	must(cJSON_AddStringToObject(doc, "networkName", kk_cni_conflist_name(net)));
+	cJSON_AddStringToObject(doc, "kind", CACHE_KIND);
+	cJSON_AddStringToObject(doc, "containerId", att->container_id);
+	cJSON_AddStringToObject(doc, "config", config);
+	cJSON_AddStringToObject(doc, "ifName", att->ifname);
+	cJSON_AddStringToObject(doc, "networkName", kk_cni_conflist_name(net));
 	if (att->netns && *att->netns)
-		must(cJSON_AddStringToObject(doc, "netns", att->netns));
+		cJSON_AddStringToObject(doc, "netns", att->netns);
 	if (att->args && att->args[0]) {
-		cJSON *args = must(cJSON_AddArrayToObject(doc, "cniArgs"));
+		cJSON *args = cJSON_AddArrayToObject(doc, "cniArgs");
 		const char *const *a;
 
 		for (a = att->args; *a; a++) {
 			cleanup_free char *key = kk_xstrndup(*a, strcspn(*a, "="));
 			const char *eq = strchr(*a, '=');
-			cJSON *pair = must(cJSON_CreateArray());
+			cJSON *pair = cJSON_CreateArray();
 
 			cJSON_AddItemToArray(args, pair);
-			cJSON_AddItemToArray(pair, must(cJSON_CreateString(key)));
-			cJSON_AddItemToArray(pair, must(cJSON_CreateString(eq ? eq + 1 : "")));
+			cJSON_AddItemToArray(pair, cJSON_CreateString(key));
+			cJSON_AddItemToArray(pair, cJSON_CreateString(eq ? eq + 1 : ""));
 		}
 	}
-	cJSON_AddItemToObject(doc, "result", must(cJSON_Duplicate(result, 1)));
-	text = must(cJSON_PrintUnformatted(doc));
+	cJSON_AddItemToObject(doc, "result", cJSON_Duplicate(result, 1));
+	text = cJSON_PrintUnformatted(doc);
 	path = kk_cni_cache_path(cache_dir, kk_cni_conflist_name(net), att->container_id,
 				 att->ifname);
 	if (kk_mkdir_p(dir, 0700, err) < 0 ||
@@ -203,7 +196,7 @@ static int parse_entry(cJSON *doc, struct kk_cni_cache_entry *e, struct kk_err *
 	if (!cJSON_IsObject(doc))
 		return kk_err_set(err, EINVAL, "not a JSON object");
 	if (!kind) {
-		e->result = must(cJSON_Duplicate(doc, 1));
+		e->result = cJSON_Duplicate(doc, 1);
 		return 0;
 	}
 	if (!cJSON_IsString(kind) || strcmp(kind->valuestring, CACHE_KIND) != 0)
@@ -219,7 +212,7 @@ static int parse_entry(cJSON *doc, struct kk_cni_cache_entry *e, struct kk_err *
 	if (result && !cJSON_IsNull(result)) {
 		if (!cJSON_IsObject(result))
 			return kk_err_set(err, EINVAL, "`result` is not an object");
-		e->result = must(cJSON_Duplicate(result, 1));
+		e->result = cJSON_Duplicate(result, 1);
 	}
 	return 0;
 }

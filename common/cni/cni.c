@@ -19,13 +19,6 @@
 enum op { OP_ADD, OP_CHECK, OP_DEL };
 static const char *const op_command[] = { "ADD", "CHECK", "DEL" };
 
-static void *must(void *p)
-{
-	if (!p)
-		abort(); /* cJSON reports nothing but out-of-memory this way */
-	return p;
-}
-
 static void strv_freep(char ***v)
 {
 	char **p;
@@ -91,18 +84,17 @@ static char **build_env(const struct kk_cni_host *host, enum op op,
  * name and version, and prevResult when there is one. Other members pass unchanged. */
 static char *build_stdin(const struct kk_cni_conflist *net, size_t i, const cJSON *prev)
 {
-	cleanup_(kk_json_freep) cJSON *conf =
-		must(cJSON_Duplicate(kk_cni_conflist_plugin(net, i), 1));
+	cleanup_(kk_json_freep) cJSON *conf = cJSON_Duplicate(kk_cni_conflist_plugin(net, i), 1);
 	static const char *const injected[] = { "name", "cniVersion", "prevResult" };
 	size_t k;
 
 	for (k = 0; k < 3; k++)
 		cJSON_DeleteItemFromObjectCaseSensitive(conf, injected[k]);
-	must(cJSON_AddStringToObject(conf, "name", kk_cni_conflist_name(net)));
-	must(cJSON_AddStringToObject(conf, "cniVersion", kk_cni_conflist_version(net)));
+	cJSON_AddStringToObject(conf, "name", kk_cni_conflist_name(net));
+	cJSON_AddStringToObject(conf, "cniVersion", kk_cni_conflist_version(net));
 	if (prev)
-		cJSON_AddItemToObject(conf, "prevResult", must(cJSON_Duplicate(prev, 1)));
-	return must(cJSON_PrintUnformatted(conf));
+		cJSON_AddItemToObject(conf, "prevResult", cJSON_Duplicate(prev, 1));
+	return cJSON_PrintUnformatted(conf);
 }
 
 /* Squash a plugin's text into one line of at most max bytes. */
@@ -208,7 +200,7 @@ static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_confli
 	v = cJSON_GetObjectItemCaseSensitive(doc, "cniVersion");
 	if (!cJSON_IsString(v) || !*v->valuestring) {
 		cJSON_DeleteItemFromObjectCaseSensitive(doc, "cniVersion");
-		must(cJSON_AddStringToObject(doc, "cniVersion", kk_cni_conflist_version(net)));
+		cJSON_AddStringToObject(doc, "cniVersion", kk_cni_conflist_version(net));
 	}
 	*result = TAKE_PTR(doc);
 	return 0;
@@ -292,7 +284,7 @@ int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 		prev = result;
 		last = i;
 	}
-	text = must(cJSON_PrintUnformatted(prev));
+	text = cJSON_PrintUnformatted(prev);
 	if (kk_cni_result_parse(text, kk_cni_conflist_version(net), &res, err) < 0 ||
 	    kk_cni_cache_write(host->cache_dir, net, att, prev, err) < 0) {
 		rollback(host, net, att, last, prev);
@@ -441,7 +433,7 @@ int kk_cni_cached_result(const struct kk_cni_host *host, const char *network,
 		kk_cni_cache_entry_clear(&e);
 		return kk_err_set(err, EINVAL, "cache entry `%s` holds no result", path);
 	}
-	text = must(cJSON_PrintUnformatted(e.result));
+	text = cJSON_PrintUnformatted(e.result);
 	kk_cni_cache_entry_clear(&e);
 	if (kk_cni_result_parse(text, NULL, out, err) < 0)
 		return kk_err_wrap(err, "cache entry `%s`", path);

@@ -302,8 +302,6 @@ int kk_cni_result_parse(const char *json, const char *default_version, struct kk
 	rc = parse_doc(doc, default_version, res, err);
 	if (rc == 0) {
 		res->json = cJSON_PrintUnformatted(doc);
-		if (!res->json)
-			res->json = kk_xstrdup(json);
 	}
 	cJSON_Delete(doc);
 	if (rc < 0)
@@ -347,8 +345,6 @@ static void set_string(cJSON *obj, const char *key, const char *value)
 {
 	cJSON *v = cJSON_CreateString(value);
 
-	if (!v)
-		abort();
 	if (cJSON_GetObjectItemCaseSensitive(obj, key))
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v);
 	else
@@ -362,8 +358,6 @@ static void convert_up_from_legacy(cJSON *res, bool with_version)
 	cJSON *ips = cJSON_CreateArray(), *routes = cJSON_CreateArray();
 	size_t k;
 
-	if (!ips || !routes)
-		abort();
 	for (k = 0; k < 2; k++) {
 		cJSON *cfg = cJSON_DetachItemFromObjectCaseSensitive(res, keys[k]);
 		cJSON *ip, *addr, *gw, *rts, *r;
@@ -375,8 +369,6 @@ static void convert_up_from_legacy(cJSON *res, bool with_version)
 		rts = cJSON_GetObjectItemCaseSensitive(cfg, "routes");
 		if (cJSON_IsString(addr)) {
 			ip = cJSON_CreateObject();
-			if (!ip)
-				abort();
 			if (with_version)
 				set_string(ip, "version", k == 0 ? "4" : "6");
 			set_string(ip, "address", addr->valuestring);

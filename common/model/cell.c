@@ -72,8 +72,6 @@ cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	if (!o)
-		abort();
 	kk_enc_str(o, "id", s->id, false);
 	kk_enc_str(o, "realmId", s->realm_id, false);
 	kk_enc_str(o, "spaceId", s->space_id, false);

@@ -650,32 +650,25 @@ int kk_dec_meta(struct kk_dec *d, const cJSON *root, struct kk_meta *out)
 
 /* ---- encoding ----------------------------------------------------------------------- */
 
-static cJSON *must(cJSON *n)
-{
-	if (!n)
-		abort();
-	return n;
-}
-
 void kk_enc_str(cJSON *obj, const char *key, const char *v, bool omitempty)
 {
 	if (omitempty && (!v || !*v))
 		return;
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateString(v ? v : "")));
+	cJSON_AddItemToObject(obj, key, cJSON_CreateString(v ? v : ""));
 }
 
 void kk_enc_bool(cJSON *obj, const char *key, bool v, bool omitempty)
 {
 	if (omitempty && !v)
 		return;
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateBool(v)));
+	cJSON_AddItemToObject(obj, key, cJSON_CreateBool(v));
 }
 
 void kk_enc_i64(cJSON *obj, const char *key, int64_t v, bool omitempty)
 {
 	if (omitempty && v == 0)
 		return;
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateNumber((double)v)));
+	cJSON_AddItemToObject(obj, key, cJSON_CreateNumber((double)v));
 }
 
 void kk_enc_strv(enum kk_enc_mode mode, cJSON *obj, const char *key, const struct kk_strv *v,
@@ -686,12 +679,12 @@ void kk_enc_strv(enum kk_enc_mode mode, cJSON *obj, const char *key, const struc
 	if (omitempty && v->n == 0)
 		return;
 	if (!v->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, must(cJSON_CreateNull()));
+		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
 		return;
 	}
-	arr = must(cJSON_CreateArray());
+	arr = cJSON_CreateArray();
 	for (size_t i = 0; i < v->n; i++)
-		cJSON_AddItemToArray(arr, must(cJSON_CreateString(v->v[i])));
+		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
 	cJSON_AddItemToObject(obj, key, arr);
 }
 
@@ -715,10 +708,10 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 	if (omitempty && l->n == 0)
 		return;
 	if (!l->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, must(cJSON_CreateNull()));
+		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
 		return;
 	}
-	map = must(cJSON_CreateObject());
+	map = cJSON_CreateObject();
 	if (l->n) {
 		cleanup_free const struct kk_label **sorted =
 			kk_xcalloc(l->n, sizeof(const struct kk_label *));
@@ -729,7 +722,7 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 		      mode == KK_ENC_JSON ? cmp_json_key : cmp_yaml_key);
 		for (size_t i = 0; i < l->n; i++)
 			cJSON_AddItemToObject(map, sorted[i]->key,
-					      must(cJSON_CreateString(sorted[i]->value)));
+					      cJSON_CreateString(sorted[i]->value));
 	}
 	cJSON_AddItemToObject(obj, key, map);
 }
@@ -741,22 +734,22 @@ void kk_enc_time(enum kk_enc_mode mode, cJSON *obj, const char *key, const struc
 
 	kk_time_format(t, buf);
 	if (mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, must(cJSON_CreateString(buf)));
+		cJSON_AddItemToObject(obj, key, cJSON_CreateString(buf));
 		return;
 	}
 	if (omitempty && kk_time_is_zero(t))
 		return;
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateRaw(buf)));
+	cJSON_AddItemToObject(obj, key, cJSON_CreateRaw(buf));
 }
 
 void kk_enc_state(cJSON *obj, const char *key, const struct kk_state_names *names, int value)
 {
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateString(kk_state_label(names, value))));
+	cJSON_AddItemToObject(obj, key, cJSON_CreateString(kk_state_label(names, value)));
 }
 
 cJSON *kk_enc_obj(cJSON *obj, const char *key)
 {
-	cJSON *o = must(cJSON_CreateObject());
+	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(obj, key, o);
 	return o;
@@ -764,7 +757,7 @@ cJSON *kk_enc_obj(cJSON *obj, const char *key)
 
 cJSON *kk_enc_arr(cJSON *obj, const char *key)
 {
-	cJSON *o = must(cJSON_CreateArray());
+	cJSON *o = cJSON_CreateArray();
 
 	cJSON_AddItemToObject(obj, key, o);
 	return o;
@@ -773,7 +766,7 @@ cJSON *kk_enc_arr(cJSON *obj, const char *key)
 cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const char *kind,
 		   const struct kk_meta *meta, bool labels_omitempty)
 {
-	cJSON *root = must(cJSON_CreateObject());
+	cJSON *root = cJSON_CreateObject();
 	cJSON *m;
 
 	kk_enc_str(root, "apiVersion", api_version, false);

@@ -165,8 +165,6 @@ parse_config(const char *buf, size_t len, const char *path, const char *which,
 	if (cJSON_IsNull(doc.root)) {
 		cJSON_Delete(doc.root);
 		doc.root = cJSON_CreateObject();
-		if (!doc.root)
-			abort();
 	}
 	if (decode(doc.root, &doc, &obj, &e) < 0) {
 		kk_yaml_doc_clear(&doc);

@@ -14,15 +14,6 @@ static const char *const container_labels[] = { "Pending", "Ready",  "Stopped", 
 						"Pausing", "Failed", "Unknown" };
 const struct kk_state_names kk_container_states = { "container", container_labels, 7 };
 
-static cJSON *new_obj(void)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o)
-		abort();
-	return o;
-}
-
 /* ---- capabilities, tmpfs, resources (also used by Space defaults) ---- */
 
 int kk_capabilities_decode(struct kk_dec *d, const cJSON *obj, const char *key,
@@ -112,7 +103,7 @@ void kk_tmpfs_encode(enum kk_enc_mode mode, cJSON *obj, const struct kk_tmpfs_mo
 		return;
 	arr = kk_enc_arr(obj, "tmpfs");
 	for (size_t i = 0; i < n; i++) {
-		cJSON *o = new_obj();
+		cJSON *o = cJSON_CreateObject();
 
 		kk_enc_str(o, "path", t[i].path, false);
 		kk_enc_i64(o, "sizeBytes", t[i].size_bytes, true);
@@ -330,7 +321,7 @@ int kk_container_spec_decode_into(struct kk_dec *d, const cJSON *obj, struct kk_
 
 cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_mode mode)
 {
-	cJSON *o = new_obj();
+	cJSON *o = cJSON_CreateObject();
 
 	kk_enc_str(o, "id", s->id, false);
 	kk_enc_str(o, "containerdId", s->containerd_id, true);
@@ -352,7 +343,7 @@ cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_m
 
 		for (size_t i = 0; i < s->n_volumes; i++) {
 			const struct kk_volume_mount *v = &s->volumes[i];
-			cJSON *vo = new_obj();
+			cJSON *vo = cJSON_CreateObject();
 
 			kk_enc_str(vo, "kind", v->kind, true);
 			kk_enc_str(vo, "source", v->source, true);
@@ -379,7 +370,7 @@ cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_m
 		cJSON *arr = kk_enc_arr(o, "secrets");
 
 		for (size_t i = 0; i < s->n_secrets; i++) {
-			cJSON *so = new_obj();
+			cJSON *so = cJSON_CreateObject();
 
 			kk_enc_str(so, "name", s->secrets[i].name, false);
 			kk_enc_str(so, "fromFile", s->secrets[i].from_file, true);
@@ -399,7 +390,7 @@ cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_m
 			cJSON *arr = kk_enc_arr(t, "onInit");
 
 			for (size_t i = 0; i < s->tty->on_init.n; i++) {
-				cJSON *so = new_obj();
+				cJSON *so = cJSON_CreateObject();
 
 				kk_enc_str(so, "script", s->tty->on_init.v[i], true);
 				cJSON_AddItemToArray(arr, so);
@@ -458,7 +449,7 @@ int kk_container_status_decode_into(struct kk_dec *d, const cJSON *obj,
 
 cJSON *kk_container_status_encode(const struct kk_container_status *s, enum kk_enc_mode mode)
 {
-	cJSON *o = new_obj();
+	cJSON *o = cJSON_CreateObject();
 
 	kk_enc_str(o, "name", s->name, false);
 	kk_enc_str(o, "id", s->id, false);

@@ -329,8 +329,6 @@ int kk_subnet_first_free(const char *const *used, size_t n_used, char **out, str
 
 static cJSON *obj_add(cJSON *parent, const char *key, cJSON *child)
 {
-	if (!child)
-		abort();
 	if (key)
 		cJSON_AddItemToObject(parent, key, child);
 	else
@@ -343,8 +341,6 @@ char *kk_cni_conflist(const char *network, const char *bridge, const char *subne
 	cleanup_(kk_json_freep) cJSON *root = cJSON_CreateObject();
 	cJSON *plugins, *br, *ipam, *ranges, *range, *route;
 
-	if (!root)
-		abort();
 	obj_add(root, "cniVersion", cJSON_CreateString(KK_CNI_VERSION));
 	obj_add(root, "name", cJSON_CreateString(network));
 	plugins = obj_add(root, "plugins", cJSON_CreateArray());

@@ -80,8 +80,6 @@ cJSON *kk_cell_profile_encode(const struct kk_cell_profile *p, enum kk_enc_mode 
 			const struct kk_profile_param *pp = &p->spec.parameters[i];
 			cJSON *o = cJSON_CreateObject();
 
-			if (!o)
-				abort();
 			kk_enc_str(o, "name", pp->name, false);
 			kk_enc_str(o, "description", pp->description, true);
 			if (pp->has_default)

@@ -72,8 +72,6 @@ cJSON *kk_realm_encode(const struct kk_realm *r, enum kk_enc_mode mode)
 			const struct kk_registry_cred *c = &r->spec.registry_credentials[i];
 			cJSON *o = cJSON_CreateObject();
 
-			if (!o)
-				abort();
 			kk_enc_str(o, "username", c->username, false);
 			kk_enc_str(o, "password", c->password, false);
 			kk_enc_str(o, "serverAddress", c->server_address, true);

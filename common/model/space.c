@@ -196,8 +196,6 @@ cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
 				for (size_t i = 0; i < p->n_allow; i++) {
 					cJSON *r = cJSON_CreateObject();
 
-					if (!r)
-						abort();
 					kk_enc_str(r, "host", p->allow[i].host, true);
 					kk_enc_str(r, "cidr", p->allow[i].cidr, true);
 					if (p->allow[i].n_ports) {

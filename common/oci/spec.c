@@ -360,7 +360,7 @@ static int open_image_file(const char *rootfs, const char *path, FILE **f, struc
 	if (!is_set(rootfs))
 		return 0;
 	if (kk_root_fopen(rootfs, path, f, err) < 0)
-		return err->code == ENOENT ? 0 : -1;
+		return kk_err_tolerate(err, ENOENT, 0);
 	return 1;
 }
 

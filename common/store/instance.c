@@ -132,7 +132,7 @@ int kk_instance_load(const char *run_path, struct kk_instance *out, struct kk_er
 	size_t len = 0;
 
 	if (kk_read_file_max(path, 1u << 20, &text, &len, err) < 0) {
-		if (err->code == ENOENT)
+		if (kk_err_tolerate(err, ENOENT, 0) == 0)
 			return 0;
 		return kk_err_wrap(err,
 				   "read instance metadata `%s`: server configuration is invalid",

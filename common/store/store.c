@@ -449,6 +449,7 @@ int kk_store_list(const struct kk_store *st, const struct kk_store_ref *parent, 
 		return -1;
 	if (kk_list_subdirs(dir, out, err) < 0) {
 		if (err->code == ENOENT || err->code == ENOTDIR) {
+			kk_err_clear(err);
 			*out = NULL;
 			return 0;
 		}
@@ -467,7 +468,7 @@ static int cleanup_tree(const char *dir, int depth, struct kk_err *err)
 	if (depth == 0)
 		return 0;
 	if (kk_list_subdirs(dir, &subs, err) < 0)
-		return err->code == ENOENT ? 0 : -1;
+		return kk_err_tolerate(err, ENOENT, 0);
 	for (size_t i = 0; subs && subs[i]; i++) {
 		cleanup_free char *sub = kk_path_join(dir, subs[i]);
 

@@ -149,7 +149,7 @@ teardown() {
 	run -0 k get spaces
 	printf '%s\n' "$output" | sed "s/$R/R/g" | golden space-table.txt
 	run -0 k get sp --realm "$R" --show-controllers
-	[ "${lines[0]}" = "NAME  REALM  STATE  CGROUP$(printf '%*s' $((${#CGR} + ${#R} + 3 - 6)) '')  CONTROLLERS" ] || true
+	[ "${lines[0]}" = "NAME  REALM  STATE  CGROUP$(printf '%*s' $((${#CGR} + ${#R} + 3 - 6)) '')  CONTROLLERS" ]
 	[ "${#lines[@]}" -eq 4 ]
 	run -0 k get spaces --realm other
 	[ "$output" = "No spaces found." ]

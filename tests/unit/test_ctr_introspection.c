@@ -14,7 +14,6 @@ static void plugins_and_snapshotters(struct ctr_conn *conn)
 	cleanup_free char *witness =
 		t_sh("$CTR plugins ls | awk '$1 == \"io.containerd.snapshotter.v1\""
 		     " && $NF == \"ok\" {print $2}' | sort | tr '\\n' ' '");
-	cleanup_free char *ours = kk_xstrdup("");
 
 	TAP_OK(ctr_plugins(conn, NULL, &list, &n, &err) == 0, "plugins: %s", err.msg);
 	TAP_OK(n > 10, "containerd has plugins (%zu)", n);
@@ -45,7 +44,6 @@ static void plugins_and_snapshotters(struct ctr_conn *conn)
 		TAP_STR_EQ(sorted, witness);
 	}
 	free(names);
-	(void)ours;
 }
 
 int main(void)

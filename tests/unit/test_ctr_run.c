@@ -68,11 +68,11 @@ static void nothing_left(const char *what)
 	cleanup_free char *s = t_sh("$CTR -n " NS " snapshots ls | tail -n +2 | wc -l");
 	cleanup_free char *l = t_sh("$CTR -n " NS " leases ls -q | wc -l");
 
-	TAP_STR_EQ(c, "0\n");
-	TAP_STR_EQ(t, "0\n");
-	TAP_STR_EQ(s, "1\n"); /* only the image's own layer */
-	TAP_STR_EQ(l, "0\n");
-	(void)what;
+	TAP_OK(strcmp(c, "0\n") == 0, "%s: no container left (%d)", what, atoi(c));
+	TAP_OK(strcmp(t, "0\n") == 0, "%s: no task left (%d)", what, atoi(t));
+	/* only the image's own layer */
+	TAP_OK(strcmp(s, "1\n") == 0, "%s: one snapshot, the image's (%d)", what, atoi(s));
+	TAP_OK(strcmp(l, "0\n") == 0, "%s: no lease left (%d)", what, atoi(l));
 }
 
 static void oneshot_echo_hello(struct ctr_conn *conn, const char *ref)

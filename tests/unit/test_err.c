@@ -63,8 +63,22 @@ static void exit_status_distinguishes_usage(void)
 	TAP_INT_EQ(kk_err_exit_status(&err), 1);
 }
 
+static void tolerate_clears_only_the_named_code(void)
+{
+	struct kk_err err = { 0 };
+
+	kk_err_set(&err, ENOENT, "no `x`");
+	TAP_INT_EQ(kk_err_tolerate(&err, EEXIST, 0), -1);
+	TAP_INT_EQ(err.code, ENOENT);
+	TAP_STR_EQ(err.msg, "no `x`");
+	TAP_INT_EQ(kk_err_tolerate(&err, ENOENT, 1), 1);
+	TAP_INT_EQ(err.code, 0);
+	TAP_STR_EQ(err.msg, "");
+}
+
 int main(void)
 {
+	tolerate_clears_only_the_named_code();
 	set_formats_and_returns_minus_one();
 	wrap_keeps_code_and_adds_context();
 	sys_appends_strerror();

@@ -20,7 +20,9 @@ struct env {
 
 static void bad_configuration_is_refused(void)
 {
-	struct kk_local_opts o = { .run_path = "/tmp/x", .containerd_socket = "/x", .cgroup_root = "/" };
+	struct kk_local_opts o = { .run_path = "/tmp/x",
+				   .containerd_socket = "/x",
+				   .cgroup_root = "/" };
 	struct kk_client *c = NULL;
 	struct kk_err err = { 0 };
 
@@ -31,7 +33,8 @@ static void bad_configuration_is_refused(void)
 
 static struct kk_client *open_client(const struct env *e, const char *root)
 {
-	struct kk_local_opts o = { .run_path = e->run_path, .containerd_socket = e->sock,
+	struct kk_local_opts o = { .run_path = e->run_path,
+				   .containerd_socket = e->sock,
 				   .cgroup_root = root ? root : e->root };
 	struct kk_client *c = NULL;
 	struct kk_err err = { 0 };
@@ -87,7 +90,9 @@ static void space_and_stack(const struct env *e)
 	cleanup_(kk_client_freep) struct kk_client *c = open_client(e, NULL);
 	struct kk_realm realm = { .meta.name = "units" };
 	struct kk_space space = { .meta.name = "sp", .spec.realm_id = "units" };
-	struct kk_stack stack = { .meta.name = "st", .spec.realm_id = "units", .spec.space_id = "sp" };
+	struct kk_stack stack = { .meta.name = "st",
+				  .spec.realm_id = "units",
+				  .spec.space_id = "sp" };
 	struct kk_realm_create_result rr = { 0 };
 	struct kk_space_create_result sr = { 0 };
 	struct kk_stack_create_result tr = { 0 };
@@ -157,10 +162,16 @@ int main(void)
 
 	bad_configuration_is_refused();
 	e.sock = tap_getenv_or_skip("KUKEON_CONTAINERD_SOCKET");
-	if (!e.sock || access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0)
+	if (!e.sock)
 		return tap_done();
-	if (!mkdtemp(tmpl))
-		return 1;
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0) {
+		TAP_SKIP("no cgroup v2 mount at /sys/fs/cgroup (run inside tests/harness/run.sh)");
+		return tap_done();
+	}
+	if (!mkdtemp(tmpl)) {
+		TAP_OK(0, "mkdtemp `%s`: %s", tmpl, strerror(errno));
+		return tap_done();
+	}
 	e.run_path = kk_xasprintf("%s/run", tmpl);
 	e.root = kk_xasprintf("/unit-hier-%d", (int)getpid());
 	realm_flags(&e);

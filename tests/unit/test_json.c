@@ -1,12 +1,19 @@
 /* tests/unit/test_json.c - Go-compatible JSON printing and RFC 3339 times. */
 #include "common/json.h"
 
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/mem.h"
 #include "tests/unit/tap.h"
 
 static char *print_parsed(const char *json, int flags)
@@ -102,8 +109,62 @@ static void parse_errors(void)
 	TAP_STR_EQ(err.msg, "metadata.json: invalid JSON at byte 4");
 }
 
-int main(void)
+/* The child half of cjson_allocates_through_ours(): an allocation cJSON cannot have. */
+static int cjson_oom_child(void)
 {
+	void *p = cJSON_malloc(SIZE_MAX / 4);
+
+	/* reached only if cJSON handed the failure back instead of kk_xmalloc ending us */
+	printf("cJSON_malloc returned %s\n", p ? "memory" : "NULL");
+	free(p);
+	return 0;
+}
+
+/* cJSON allocates through kk_xmalloc (common/json.c sets its hooks before main): a failed
+ * allocation ends the process with our message, never a NULL for a caller to miss. The
+ * child re-executes this binary with the sanitizer's allocator told to return NULL. */
+static void cjson_allocates_through_ours(void)
+{
+	cleanup_free char *out = NULL;
+	int pipefd[2], status = 0;
+	bool ours;
+	pid_t pid;
+	FILE *f;
+	size_t cap = 0;
+
+	if (pipe(pipefd) < 0) {
+		TAP_OK(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		setenv("ASAN_OPTIONS", "allocator_may_return_null=1", 1);
+		execl("/proc/self/exe", "test_json", "--cjson-oom", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	f = fdopen(pipefd[0], "r");
+	if (!f || getdelim(&out, &cap, '\0', f) < 0) {
+		free(out);
+		out = kk_xstrdup("");
+	}
+	if (f)
+		fclose(f);
+	waitpid(pid, &status, 0);
+	TAP_OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+	       "a failed cJSON allocation aborts (status %#x)", status);
+	ours = strstr(out, "kukeon: out of memory\n") != NULL;
+	out[strcspn(out, "\n")] = '\0';
+	TAP_OK(ours, "with kk_xmalloc's message (first line: %s)", out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--cjson-oom") == 0)
+		return cjson_oom_child();
+	cjson_allocates_through_ours();
 	indent_and_newline();
 	go_string_escapes();
 	numbers();
