@@ -69,7 +69,7 @@ CFLAGS_GEN_SAN := -std=gnu11 -O1 -g -fsanitize=address,undefined -w
 GRPC_LIBS := -lgrpc_unsecure -lgpr -lupb -laddress_sorting -lcares -lre2 \
 	$(shell pkg-config --static --libs-only-l grpc_unsecure gpr 2>/dev/null | \
 		tr ' ' '\n' | grep '^-labsl' | awk '!seen[$$0]++' | tr '\n' ' ') -lz
-LIBS_COMMON := $(CJSON_A) -lyaml -lcrypto $(if $(filter y,$(CONFIG_FEATURE_ZSTD)),-lzstd) -lz
+LIBS_COMMON := $(CJSON_A) -lyaml -lmbedcrypto $(if $(filter y,$(CONFIG_FEATURE_ZSTD)),-lzstd) -lz
 LIBS_REL := -static -Wl,--gc-sections -Wl,--start-group \
 	$(if $(NEED_CTR),$(GRPC_LIBS) -lprotobuf-c) $(LIBS_COMMON) -Wl,--end-group \
 	$(if $(NEED_CTR),-lstdc++) -lm -lpthread

@@ -12,7 +12,7 @@ packages=(
 	libgrpc-dev libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
 	golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
 	golang-github-gogo-googleapis-dev
-	libyaml-dev libssl-dev zlib1g-dev libzstd-dev
+	libyaml-dev libmbedtls-dev zlib1g-dev libzstd-dev
 	# lint, and libFuzzer (clang-14 with its compiler-rt runtime) for make fuzz-smoke
 	cppcheck clang-tidy clang-format clang-14 libclang-rt-14-dev
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
