@@ -157,6 +157,8 @@ int ctr_content_writer_open(struct ctr_conn *conn, const char *ref, int64_t expe
 			    const char *expected_digest, struct ctr_writer **out,
 			    struct kk_err *err);
 int64_t ctr_content_writer_offset(const struct ctr_writer *w);
+/* Write from offset 0 again: the next write truncates what the ingest held. */
+void ctr_content_writer_restart(struct ctr_writer *w);
 int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
 			     struct kk_err *err);
 /* Commit with the final size and digest (0/NULL: use what open was given) and labels.

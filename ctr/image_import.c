@@ -1195,6 +1195,30 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 	return 0;
 }
 
+int ctr_image_register(struct ctr_conn *conn, const char *name, const struct ctr_desc *target,
+		       const struct ctr_import_opts *opts, bool *changed, char **snapshotter,
+		       struct kk_err *err)
+{
+	struct importer imp = { .conn = conn, .source = name, .opts = opts };
+	struct target t = { .name = (char *)name,
+			    .media_type = target->media_type,
+			    .size = target->size };
+	int rc;
+
+	if (opts && opts->platform)
+		imp.want = *opts->platform;
+	else
+		kk_platform_host(&imp.want);
+	snprintf(t.digest, sizeof(t.digest), "%s", target->digest);
+	rc = do_target(&imp, &t, err);
+	if (rc == 0 && (rc = put_record(&imp, &t, changed, err)) < 0)
+		kk_err_wrap(err, "image `%s`", name);
+	if (rc == 0 && snapshotter)
+		*snapshotter = kk_xstrdup(imp.snapshotter ? imp.snapshotter : "");
+	importer_clear(&imp);
+	return rc;
+}
+
 void ctr_import_result_clear(struct ctr_import_result *r)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -18,8 +18,14 @@
 #include "common/image/ref.h"
 #include "common/image/stream.h"
 #include "common/mem.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/model/model.h"
 #include "ctr/image.h"
 #include "kk_config.h"
+#if ENABLE_FEATURE_KUKE_IMAGE_PULL
+#include "common/controller/pull.h"
+#endif
 
 char *kk_realm_namespace(const char *realm)
 {
@@ -81,6 +87,91 @@ int kk_ctl_image_load(const struct kk_ctl *ctl, const struct kk_image_load_req *
 	ir.n = 0;
 	ctr_import_result_clear(&ir);
 	return 0;
+}
+
+#if ENABLE_FEATURE_KUKE_IMAGE_PULL
+/* The realm's registryCredentials, from its metadata. */
+static int realm_doc(const struct kk_ctl *ctl, const char *realm, struct kk_realm **out,
+		     struct kk_err *err)
+{
+	cleanup_free char *path = kk_store_realm_meta_path(ctl->run_path, realm);
+	cleanup_free char *text = NULL;
+	cleanup_(kk_json_freep) cJSON *tree = NULL;
+	size_t len = 0;
+
+	if (kk_read_file_max(path, 16 * 1024 * 1024, &text, &len, err) < 0 ||
+	    kk_json_parse(text, len, path, &tree, err) < 0 ||
+	    kk_realm_decode(tree, NULL, out, err) < 0)
+		return kk_err_wrap(err, "realm `%s`", realm);
+	return 0;
+}
+
+int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, const char *ref,
+			const char *record_name, const struct kk_platform *platform,
+			kk_pull_progress_fn *progress, void *arg, struct kk_image_pull_result *res,
+			struct kk_err *err)
+{
+	struct kk_pull_opts o = {
+		.platform = platform,
+		.record_name = record_name,
+		.creds = realm ? realm->spec.registry_credentials : NULL,
+		.n_creds = realm ? realm->spec.n_registry_credentials : 0,
+		.progress = progress,
+		.progress_arg = arg,
+	};
+
+	/* a long pull must not trip the per-call deadline of a short call */
+	ctr_set_timeout(conn, 10 * 60 * 1000);
+	if (kk_image_pull_into(conn, ref, &o, res, err) < 0)
+		return kk_err_wrap(err, "failed to pull image %s", ref);
+	return 0;
+}
+
+int kk_ctl_image_pull(const struct kk_ctl *ctl, const struct kk_image_pull_req *req,
+		      struct kk_image_pull_result *res, struct kk_err *err)
+{
+	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
+	cleanup_(kk_realm_freep) struct kk_realm *doc = NULL;
+	cleanup_free char *realm = NULL;
+	cleanup_free char *ns = NULL;
+	cleanup_free char *ref = kk_go_trim_space(req->ref);
+	struct kk_platform plat;
+
+	if (!*ref)
+		return kk_err_set(err, EINVAL, "image reference is required");
+	if (req->platform && kk_platform_parse(req->platform, &plat, err) < 0)
+		return -1;
+	if (open_realm(ctl, req->realm, &realm, &ns, &conn, err) < 0)
+		return -1;
+	if (realm_doc(ctl, realm, &doc, err) < 0)
+		return -1;
+	if (kk_image_pull_realm(conn, doc, ref, NULL, req->platform ? &plat : NULL, req->progress,
+				req->progress_arg, res, err) < 0)
+		return -1;
+	res->realm = TAKE_PTR(realm);
+	res->ns = TAKE_PTR(ns);
+	return 0;
+}
+#else
+int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, const char *ref,
+			const char *record_name, const struct kk_platform *platform,
+			kk_pull_progress_fn *progress, void *arg, struct kk_image_pull_result *res,
+			struct kk_err *err)
+{
+	return kk_err_set(err, ENOTSUP,
+			  "image `%s` is not in the realm and this kukeon is built without pull "
+			  "(load it with `kuke image load`)",
+			  ref);
+}
+#endif
+
+void kk_image_pull_result_clear(struct kk_image_pull_result *r)
+{
+	free(r->realm);
+	free(r->ns);
+	free(r->name);
+	free(r->digest);
+	memset(r, 0, sizeof(*r));
 }
 
 void kk_image_load_result_clear(struct kk_image_load_result *r)
