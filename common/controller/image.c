@@ -165,6 +165,21 @@ int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, con
 }
 #endif
 
+int kk_image_ensure(struct ctr_conn *conn, const struct kk_realm *realm, const char *image,
+		    struct kk_err *err)
+{
+	struct kk_image_pull_result res = { 0 };
+	struct ctr_image img = { 0 };
+	int rc = ctr_image_get(conn, image, &img, err);
+
+	ctr_image_clear(&img);
+	if (rc == 0 || err->code != ENOENT)
+		return rc;
+	rc = kk_image_pull_realm(conn, realm, image, image, NULL, NULL, NULL, &res, err);
+	kk_image_pull_result_clear(&res);
+	return rc;
+}
+
 void kk_image_pull_result_clear(struct kk_image_pull_result *r)
 {
 	free(r->realm);

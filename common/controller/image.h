@@ -126,6 +126,11 @@ int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, con
 			kk_pull_progress_fn *progress, void *arg, struct kk_image_pull_result *res,
 			struct kk_err *err);
 
+/* The create paths' step: image (a record name, used verbatim as upstream does) is in
+ * conn's namespace, or is pulled into it now under that name. */
+int kk_image_ensure(struct ctr_conn *conn, const struct kk_realm *realm, const char *image,
+		    struct kk_err *err);
+
 int kk_ctl_image_list(const struct kk_ctl *ctl, const struct kk_image_req *req,
 		      struct kk_image_list_result *res, struct kk_err *err);
 void kk_image_list_result_clear(struct kk_image_list_result *r);

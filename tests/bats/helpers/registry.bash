@@ -61,7 +61,8 @@ stop_all() {
 	REG_PIDS=()
 }
 
-# make_certs DIR: a test CA and a server certificate for 127.0.0.1 and localhost
+# make_certs DIR: a test CA and a server certificate for localhost (mbedTLS 2.28 matches
+# no IP address in a certificate)
 make_certs() {
 	REG_CERTS=$1
 	mkdir -p "$REG_CERTS"
@@ -69,7 +70,7 @@ make_certs() {
 		cd "$REG_CERTS"
 		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=kk-test-ca \
 			-keyout ca.key -out ca.crt 2>/dev/null
-		openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
 			-keyout server.key -out server.csr 2>/dev/null
 		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext
 		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
@@ -83,4 +84,40 @@ push() {
 	shift 3
 	skopeo copy -q --insecure-policy --dest-tls-verify=false "$@" "oci-archive:$tar" \
 		"docker://127.0.0.1:$port/$ref" >/dev/null
+}
+
+# random_image OUT.tar: an OCI layout tarball whose one layer holds 2 MiB of random bytes,
+# so no other test (nor containerd's shared content store) has its blobs
+random_image() {
+	local out=$1 w
+	w=$(mktemp -d "$BATS_TEST_TMPDIR/rimg.XXXXXX")
+	mkdir -p "$w/root" "$w/l/blobs/sha256"
+	head -c 2097152 /dev/urandom >"$w/root/data"
+	tar -C "$w/root" --owner=0 --group=0 -cf "$w/layer.tar" .
+	local diff_id layer lsize config csize manifest msize
+	diff_id=sha256:$(sha256sum "$w/layer.tar" | cut -d' ' -f1)
+	gzip -n "$w/layer.tar"
+	layer=$(sha256sum "$w/layer.tar.gz" | cut -d' ' -f1)
+	lsize=$(stat -c %s "$w/layer.tar.gz")
+	mv "$w/layer.tar.gz" "$w/l/blobs/sha256/$layer"
+	jq -nc --arg d "$diff_id" '{architecture: "amd64", os: "linux", config: {},
+		rootfs: {type: "layers", diff_ids: [$d]}}' >"$w/config"
+	config=$(sha256sum "$w/config" | cut -d' ' -f1)
+	csize=$(stat -c %s "$w/config")
+	mv "$w/config" "$w/l/blobs/sha256/$config"
+	jq -nc --arg c "sha256:$config" --argjson cs "$csize" --arg l "sha256:$layer" \
+		--argjson ls "$lsize" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l,
+			size: $ls}]}' >"$w/manifest"
+	manifest=$(sha256sum "$w/manifest" | cut -d' ' -f1)
+	msize=$(stat -c %s "$w/manifest")
+	mv "$w/manifest" "$w/l/blobs/sha256/$manifest"
+	jq -nc --arg m "sha256:$manifest" --argjson ms "$msize" '{schemaVersion: 2,
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+			digest: $m, size: $ms}]}' >"$w/l/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$w/l/oci-layout"
+	tar -C "$w/l" -cf "$out" oci-layout index.json blobs
+	rm -rf "$w"
 }

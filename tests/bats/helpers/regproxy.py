@@ -64,12 +64,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_plain(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
                                        [("WWW-Authenticate", realm)])
         is_blob = "/blobs/sha256:" in path
+        if path.startswith("/storage/"):
+            return self.forward(path[len("/storage"):], is_blob)
         if is_blob and MODE == "loop":
             return self.send_plain(307, b"", [("Location", path)])
         if is_blob and MODE == "redirect":
             return self.send_plain(307, b"", [("Location", "/storage" + path)])
-        if path.startswith("/storage/"):
-            path = path[len("/storage"):]
         self.forward(path, is_blob)
 
     def forward(self, path, is_blob):
