@@ -226,6 +226,9 @@ void ctr_lease_list_free(struct ctr_lease *list, size_t n);
  * NULL) is the created lease. */
 int ctr_lease_create(struct ctr_conn *conn, const char *id, const struct ctr_labels *labels,
 		     struct ctr_lease *out, struct kk_err *err);
+/* A lease "<prefix>-<pid>-<time>" that expires on its own after a day (should we die
+ * before deleting it). *id is new. */
+int ctr_lease_create_temp(struct ctr_conn *conn, const char *prefix, char **id, struct kk_err *err);
 /* sync: wait for the garbage collection this allows. */
 int ctr_lease_delete(struct ctr_conn *conn, const char *id, bool sync, struct kk_err *err);
 int ctr_lease_list(struct ctr_conn *conn, const char *const *filters, struct ctr_lease **out,

@@ -365,18 +365,6 @@ static int desc_of(const cJSON *d, const char *where, const char **digest, int64
 	return 0;
 }
 
-static void platform_of(const cJSON *j, struct kk_platform *pl)
-{
-	const char *os = json_str(j, "os"), *arch = json_str(j, "architecture"),
-		   *var = json_str(j, "variant");
-
-	memset(pl, 0, sizeof(*pl));
-	snprintf(pl->os, sizeof(pl->os), "%s", os ? os : "");
-	snprintf(pl->arch, sizeof(pl->arch), "%s", arch ? arch : "");
-	snprintf(pl->variant, sizeof(pl->variant), "%s", var ? var : "");
-	kk_platform_normalize(pl);
-}
-
 static void job_add(struct puller *p, const char *digest, int64_t size, const char *mt)
 {
 	struct job *j;
@@ -432,7 +420,7 @@ static int manifest_platform(struct puller *p, const char *digest, struct kk_pla
 	    ctr_content_read_all(p->conn, cd, MANIFEST_MAX, &data, &len, err) < 0)
 		return -1;
 	c = cJSON_ParseWithLength(data, len);
-	platform_of(c, pl);
+	kk_platform_from_json(c, pl);
 	return 0;
 }
 
@@ -457,7 +445,7 @@ static int choose(struct puller *p, const cJSON *idx, const char *ref,
 		if (kk_media_kind(mt) != KK_MEDIA_MANIFEST)
 			continue;
 		if (cJSON_IsObject(pj))
-			platform_of(pj, &pl);
+			kk_platform_from_json(pj, &pl);
 		else if (manifest_platform(p, d, &pl, err) < 0)
 			return -1;
 		rank = kk_platform_match_rank(&p->want, &pl);
@@ -547,11 +535,6 @@ int kk_image_pull_into(struct ctr_conn *conn, const char *ref, const struct kk_p
 	cleanup_(kk_reg_freep) struct kk_reg *reg = NULL;
 	struct kk_reg_config cfg = { 0 };
 	struct puller p = { .conn = conn, .opts = opts };
-	struct ctr_labels ll = { 0 };
-	struct timespec ts;
-	char expire[64];
-	struct tm tm;
-	time_t t;
 	int rc;
 
 	if (kk_reg_ref_parse(ref, &rr, &name, err) < 0)
@@ -573,17 +556,8 @@ int kk_image_pull_into(struct ctr_conn *conn, const char *ref, const struct kk_p
 	pthread_mutex_init(&p.mu, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 
-	/* a lease holds what we write until the record points at it; it expires on its own
-	 * should we die before deleting it */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	lease = kk_xasprintf("kukeon-pull-%d-%lld%09ld", (int)getpid(), (long long)ts.tv_sec,
-			     ts.tv_nsec);
-	t = ts.tv_sec + 24 * 3600;
-	gmtime_r(&t, &tm);
-	strftime(expire, sizeof(expire), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ctr_labels_set(&ll, "containerd.io/gc.expire", expire);
-	rc = ctr_lease_create(conn, lease, &ll, NULL, err);
-	ctr_labels_clear(&ll);
+	/* a lease holds what we write until the record points at it */
+	rc = ctr_lease_create_temp(conn, "kukeon-pull", &lease, err);
 	if (rc == 0) {
 		ctr_set_lease(conn, lease);
 		rc = pull(&p, ref, &rr, res, err);
