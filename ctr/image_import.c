@@ -113,6 +113,8 @@ static void importer_clear(struct importer *imp)
 
 static struct blob *blob_by_digest(struct importer *imp, const char *digest)
 {
+	if (!digest)
+		return NULL;
 	for (size_t i = 0; i < imp->n_blobs; i++)
 		if (strcmp(imp->blobs[i].digest, digest) == 0)
 			return &imp->blobs[i];

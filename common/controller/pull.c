@@ -409,8 +409,8 @@ static int manifest_platform(struct puller *p, const char *digest, struct kk_pla
 	cleanup_free char *mt = NULL;
 	cleanup_free char *data = NULL;
 	char d2[KK_DIGEST_STR_SIZE];
-	const char *cd, *cmt;
-	int64_t size, csize;
+	const char *cd = NULL, *cmt = NULL;
+	int64_t size = 0, csize = 0;
 	size_t len;
 
 	if (fetch_manifest(p, digest, digest, &m, &mt, d2, &size, err) < 0 ||
@@ -434,8 +434,8 @@ static int choose(struct puller *p, const cJSON *idx, const char *ref,
 
 	cJSON_ArrayForEach(it, list)
 	{
-		const char *d, *mt;
-		int64_t size;
+		const char *d = NULL, *mt = NULL;
+		int64_t size = 0;
 		struct kk_platform pl;
 		const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "platform");
 		int rank;
@@ -471,8 +471,8 @@ static int pull(struct puller *p, const char *ref, const struct kk_reg_ref *rr,
 	char top_digest[KK_DIGEST_STR_SIZE], m_digest[KK_DIGEST_STR_SIZE];
 	int64_t top_size = 0, m_size = 0;
 	const cJSON *manifest, *layers, *it;
-	const char *cd, *cmt;
-	int64_t csize;
+	const char *cd = NULL, *cmt = NULL;
+	int64_t csize = 0;
 	struct ctr_desc target = { 0 };
 	struct ctr_import_opts io = { .platform = &p->want };
 
@@ -498,8 +498,8 @@ static int pull(struct puller *p, const char *ref, const struct kk_reg_ref *rr,
 	layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
 	cJSON_ArrayForEach(it, layers)
 	{
-		const char *ld, *lmt;
-		int64_t lsize;
+		const char *ld = NULL, *lmt = NULL;
+		int64_t lsize = 0;
 
 		if (desc_of(it, "layer", &ld, &lsize, &lmt, err) < 0)
 			return kk_err_wrap(err, "`%s`", ref);

@@ -460,7 +460,7 @@ static int fetch_token(struct kk_reg *r, const char *challenge, struct kk_err *e
 	CURLcode rc;
 	int ret = -1;
 
-	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7)))
+	if (!realm || (strncmp(realm, "https://", 8) != 0 && strncmp(realm, "http://", 7) != 0))
 		return kk_err_set(err, EPROTO, "registry `%s`: bad Bearer challenge `%s`",
 				  r->api_host, challenge);
 	if (!strncmp(realm, "http://", 7)) {
