@@ -23,6 +23,7 @@ GEN := $(BUILD)/gen
 # third-party builds are shared by every BUILD dir (check-configs builds several)
 TP ?= build/third_party
 CJSON_A := $(TP)/lib/libcjson.a
+CURL_A := $(TP)/lib/libcurl.a
 # quiet by default; `make V=1` shows every command
 Q := $(if $(V),,@)
 SHELL := /bin/bash
@@ -31,9 +32,16 @@ SHELL := /bin/bash
 NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL))
 
 # ---- sources ---------------------------------------------------------------------------
-# the controller drives containerd, so it comes and goes with ctr/
-common_srcs := $(filter-out common/controller/% common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c,$(sort $(wildcard common/*.c common/*/*.c)))
-ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c) common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c))
+# the controller drives containerd, so it comes and goes with ctr/ (and so does the kukeonv1
+# wire, which carries the controller's requests); pulls (HTTP, TLS: libcurl and mbedTLS)
+# come with CONFIG_FEATURE_KUKE_IMAGE_PULL and a containerd client
+NEED_PULL := $(if $(NEED_CTR),$(filter y,$(CONFIG_FEATURE_KUKE_IMAGE_PULL)))
+rpc_ctl_srcs := common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c
+common_srcs := $(filter-out common/controller/% common/registry/% $(rpc_ctl_srcs),\
+	$(sort $(wildcard common/*.c common/*/*.c)))
+ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c) $(rpc_ctl_srcs)))
+ctr_srcs := $(if $(NEED_PULL),$(ctr_srcs) $(sort $(wildcard common/registry/*.c)),\
+	$(filter-out common/controller/pull.c,$(ctr_srcs)))
 applet_srcs := applets/main.c applets/version.c
 applet_srcs-$(CONFIG_KUKE) += $(sort $(wildcard applets/kuke/*.c))
 applet_srcs-$(CONFIG_KUKEOND) += $(sort $(wildcard applets/kukeond/*.c))
@@ -71,12 +79,14 @@ CFLAGS_GEN_SAN := -std=gnu11 -O1 -g -fsanitize=address,undefined -w
 GRPC_LIBS := -lgrpc_unsecure -lgpr -lupb -laddress_sorting -lcares -lre2 \
 	$(shell pkg-config --static --libs-only-l grpc_unsecure gpr 2>/dev/null | \
 		tr ' ' '\n' | grep '^-labsl' | awk '!seen[$$0]++' | tr '\n' ' ') -lz
-LIBS_COMMON := $(CJSON_A) -lyaml -lcrypto $(if $(filter y,$(CONFIG_FEATURE_ZSTD)),-lzstd) -lz
+PULL_LIBS := $(if $(NEED_PULL),$(CURL_A) -lmbedtls -lmbedx509 $(if $(NEED_CTR),,-lcares))
+LIBS_COMMON := $(CJSON_A) $(PULL_LIBS) -lyaml -lmbedcrypto $(if $(filter y,$(CONFIG_FEATURE_ZSTD)),-lzstd) -lz
 LIBS_REL := -static -Wl,--gc-sections -Wl,--start-group \
 	$(if $(NEED_CTR),$(GRPC_LIBS) -lprotobuf-c) $(LIBS_COMMON) -Wl,--end-group \
 	$(if $(NEED_CTR),-lstdc++) -lm -lpthread
 LIBS_SAN := -fsanitize=address,undefined \
-	$(if $(NEED_CTR),-lgrpc_unsecure -lgpr -lprotobuf-c) $(LIBS_COMMON) -lm -lpthread
+	$(if $(NEED_CTR),-lgrpc_unsecure -lgpr -lprotobuf-c) $(LIBS_COMMON) \
+	$(if $(NEED_PULL),-lcares) -lm -lpthread
 
 # ---- outputs -------------------------------------------------------------------------
 srcs := $(common_srcs) $(ctr_srcs) $(applet_srcs)
@@ -91,7 +101,8 @@ unit_bins := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_srcs))
 
 CONFIG_H := $(GEN)/kk_config.h
 VERSION_H := $(GEN)/kk_version.h
-gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto/.stamp)
+gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto/.stamp) \
+	$(if $(NEED_PULL),$(CURL_A))
 
 .PHONY: fuzz-smoke
 .PHONY: all clean deps check check-unit check-bats check-asan check-configs check-layers \
@@ -155,6 +166,12 @@ $(CJSON_A):
 	@mkdir -p $(TP)/include/cjson $(TP)/lib
 	cp $(TP)/src/cjson/cJSON.h $(TP)/include/cjson/cJSON.h
 	ar rcs $@ $(TP)/obj/cJSON.o
+
+# libcurl: Debian's libcurl does not link statically; build one from Debian's source
+# package with HTTP and HTTPS only, over mbedTLS, resolving with c-ares (no NSS).
+$(CURL_A):
+	scripts/third-party.sh curl $(TP)
+	scripts/build-curl.sh $(TP)
 
 # bench drivers: static, linked like build/kukeon minus the applets
 rel_lib_objs := $(patsubst %.c,$(BUILD)/rel/%.o,$(common_srcs) $(ctr_srcs) $(proto_srcs))

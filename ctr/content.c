@@ -320,6 +320,11 @@ int64_t ctr_content_writer_offset(const struct ctr_writer *w)
 	return w->offset;
 }
 
+void ctr_content_writer_restart(struct ctr_writer *w)
+{
+	w->offset = 0;
+}
+
 const char *ctr_content_writer_digest(const struct ctr_writer *w)
 {
 	return w->digest;
@@ -476,7 +481,7 @@ int ctr_content_write_all(struct ctr_conn *conn, const char *ref, const void *da
 	if (ctr_content_writer_open(conn, ref, (int64_t)len, digest, &w, err) < 0 || !w)
 		return -1;
 	/* a resumed ingest: start over (offset 0 truncates it), the bytes are all here */
-	w->offset = 0;
+	ctr_content_writer_restart(w);
 	if (ctr_content_writer_write(w, data, len, err) < 0)
 		return -1;
 	return ctr_content_writer_commit(w, (int64_t)len, digest, labels, err);

@@ -161,6 +161,8 @@ int ctr_content_writer_open(struct ctr_conn *conn, const char *ref, int64_t expe
 			    const char *expected_digest, struct ctr_writer **out,
 			    struct kk_err *err);
 int64_t ctr_content_writer_offset(const struct ctr_writer *w);
+/* Write from offset 0 again: the next write truncates what the ingest held. */
+void ctr_content_writer_restart(struct ctr_writer *w);
 int ctr_content_writer_write(struct ctr_writer *w, const void *data, size_t len,
 			     struct kk_err *err);
 /* Commit with the final size and digest (0/NULL: use what open was given) and labels.
@@ -228,6 +230,9 @@ void ctr_lease_list_free(struct ctr_lease *list, size_t n);
  * NULL) is the created lease. */
 int ctr_lease_create(struct ctr_conn *conn, const char *id, const struct ctr_labels *labels,
 		     struct ctr_lease *out, struct kk_err *err);
+/* A lease "<prefix>-<pid>-<time>" that expires on its own after a day (should we die
+ * before deleting it). *id is new. */
+int ctr_lease_create_temp(struct ctr_conn *conn, const char *prefix, char **id, struct kk_err *err);
 /* sync: wait for the garbage collection this allows. */
 int ctr_lease_delete(struct ctr_conn *conn, const char *id, bool sync, struct kk_err *err);
 int ctr_lease_list(struct ctr_conn *conn, const char *const *filters, struct ctr_lease **out,

@@ -43,6 +43,15 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 		     const struct ctr_import_opts *opts, struct ctr_import_result *out,
 		     struct kk_err *err);
 
+/* Finish an image whose blobs are already in the content store (a pull wrote them under
+ * the connection's lease): label the target and what it references for containerd's GC,
+ * unpack the platform's layers as ctr_image_import() does, and create or retarget the
+ * record `name`. *changed says whether the record was created or retargeted;
+ * *snapshotter (if not NULL) is a new string naming where layers went. */
+int ctr_image_register(struct ctr_conn *conn, const char *name, const struct ctr_desc *target,
+		       const struct ctr_import_opts *opts, bool *changed, char **snapshotter,
+		       struct kk_err *err);
+
 /* Size of an image for a platform as containerd's Image.Size computes it: the target
  * plus every descriptor below it that matches (index, manifests, config, layers). */
 int ctr_image_size(struct ctr_conn *conn, const struct ctr_desc *target,

@@ -113,6 +113,8 @@ static void importer_clear(struct importer *imp)
 
 static struct blob *blob_by_digest(struct importer *imp, const char *digest)
 {
+	if (!digest)
+		return NULL;
 	for (size_t i = 0; i < imp->n_blobs; i++)
 		if (strcmp(imp->blobs[i].digest, digest) == 0)
 			return &imp->blobs[i];
@@ -423,18 +425,6 @@ static const char *json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void platform_from_json(const cJSON *j, struct kk_platform *p)
-{
-	const char *os = json_str(j, "os"), *arch = json_str(j, "architecture"),
-		   *var = json_str(j, "variant");
-
-	memset(p, 0, sizeof(*p));
-	snprintf(p->os, sizeof(p->os), "%s", os ? os : "");
-	snprintf(p->arch, sizeof(p->arch), "%s", arch ? arch : "");
-	snprintf(p->variant, sizeof(p->variant), "%s", var ? var : "");
-	kk_platform_normalize(p);
-}
-
 /* ---- labels ------------------------------------------------------------------------- */
 
 /* containerd's images.ChildGCLabels naming: prefixes ending in '.' always get an index,
@@ -693,7 +683,7 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 	    blob_require(imp, cd.digest, "config", err) < 0 ||
 	    blob_json(imp, cd.digest, &c, err) < 0)
 		return -1;
-	platform_from_json(c, p);
+	kk_platform_from_json(c, p);
 	return 0;
 }
 
@@ -720,7 +710,7 @@ static int do_index(struct importer *imp, const char *name, const char *digest, 
 			goto out;
 		kind = kk_media_kind(d.media_type);
 		if (d.platform && cJSON_IsObject(d.platform)) {
-			platform_from_json(d.platform, &p);
+			kk_platform_from_json(d.platform, &p);
 			rank = kk_platform_match_rank(&imp->want, &p);
 			if (rank < 0)
 				continue; /* another platform: not ours to keep */
@@ -1142,12 +1132,7 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 {
 	struct importer imp = { .conn = conn, .source = source, .opts = opts };
 	struct ctr_import_result res = { 0 };
-	struct ctr_labels ll = { 0 };
-	struct timespec ts;
 	cleanup_free char *lease = NULL;
-	char expire[64];
-	time_t t;
-	struct tm tm;
 	int rc;
 
 	if (opts && opts->platform)
@@ -1155,18 +1140,8 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 	else
 		kk_platform_host(&imp.want);
 
-	/* a lease holds everything written until the image records point at it; it expires
-	 * on its own should we die before deleting it */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	lease = kk_xasprintf("kukeon-import-%d-%lld%09ld", (int)getpid(), (long long)ts.tv_sec,
-			     ts.tv_nsec);
-	t = ts.tv_sec + 24 * 3600;
-	gmtime_r(&t, &tm);
-	strftime(expire, sizeof(expire), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ctr_labels_set(&ll, "containerd.io/gc.expire", expire);
-	rc = ctr_lease_create(conn, lease, &ll, NULL, err);
-	ctr_labels_clear(&ll);
-	if (rc < 0)
+	/* a lease holds everything written until the image records point at it */
+	if (ctr_lease_create_temp(conn, "kukeon-import", &lease, err) < 0)
 		return kk_err_wrap(err, "import `%s`", source);
 	ctr_set_lease(conn, lease);
 
@@ -1194,6 +1169,30 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 	}
 	*out = res;
 	return 0;
+}
+
+int ctr_image_register(struct ctr_conn *conn, const char *name, const struct ctr_desc *target,
+		       const struct ctr_import_opts *opts, bool *changed, char **snapshotter,
+		       struct kk_err *err)
+{
+	struct importer imp = { .conn = conn, .source = name, .opts = opts };
+	struct target t = { .name = (char *)name,
+			    .media_type = target->media_type,
+			    .size = target->size };
+	int rc;
+
+	if (opts && opts->platform)
+		imp.want = *opts->platform;
+	else
+		kk_platform_host(&imp.want);
+	snprintf(t.digest, sizeof(t.digest), "%s", target->digest);
+	rc = do_target(&imp, &t, err);
+	if (rc == 0 && (rc = put_record(&imp, &t, changed, err)) < 0)
+		kk_err_wrap(err, "image `%s`", name);
+	if (rc == 0 && snapshotter)
+		*snapshotter = kk_xstrdup(imp.snapshotter ? imp.snapshotter : "");
+	importer_clear(&imp);
+	return rc;
 }
 
 void ctr_import_result_clear(struct ctr_import_result *r)

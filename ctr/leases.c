@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/mem.h"
@@ -172,5 +174,32 @@ int ctr_lease_resources(struct ctr_conn *conn, const char *lease_id,
 	*out = list;
 	*n = resp->n_resources;
 	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_lease_create_temp(struct ctr_conn *conn, const char *prefix, char **id, struct kk_err *err)
+{
+	struct ctr_labels ll = { 0 };
+	struct timespec ts;
+	char expire[64];
+	struct tm tm;
+	time_t t;
+	char *lid;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lid = kk_xasprintf("%s-%d-%lld%09ld", prefix, (int)getpid(), (long long)ts.tv_sec,
+			   ts.tv_nsec);
+	t = ts.tv_sec + 24 * 3600;
+	gmtime_r(&t, &tm);
+	strftime(expire, sizeof(expire), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ctr_labels_set(&ll, "containerd.io/gc.expire", expire);
+	rc = ctr_lease_create(conn, lid, &ll, NULL, err);
+	ctr_labels_clear(&ll);
+	if (rc < 0) {
+		free(lid);
+		return -1;
+	}
+	*id = lid;
 	return 0;
 }

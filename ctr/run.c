@@ -10,10 +10,10 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/image/digest.h"
 #include "common/mem.h"
 
 /* manifests and configs are small; anything bigger is not one */
@@ -38,25 +38,14 @@ static char **strv_from_json(const cJSON *arr)
 
 int ctr_chain_id(const char *const *diff_ids, size_t n, char **out, struct kk_err *err)
 {
-	cleanup_free char *chain = NULL;
+	cleanup_free char(*chain)[KK_DIGEST_STR_SIZE] = NULL;
 
 	if (n == 0)
 		return kk_err_set(err, EINVAL, "chain id of no layers");
-	chain = kk_xstrdup(diff_ids[0]);
-	for (size_t i = 1; i < n; i++) {
-		cleanup_free char *in = kk_xasprintf("%s %s", chain, diff_ids[i]);
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-
-		if (!EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha256(), NULL))
-			return kk_err_set(err, EIO, "sha256 failed");
-		free(chain);
-		chain = kk_xmalloc(strlen("sha256:") + 2 * mdlen + 1);
-		strcpy(chain, "sha256:");
-		for (unsigned int j = 0; j < mdlen; j++)
-			sprintf(chain + 7 + 2 * j, "%02x", md[j]);
-	}
-	*out = TAKE_PTR(chain);
+	chain = kk_xcalloc(n, sizeof(*chain));
+	if (kk_chain_ids(diff_ids, n, chain, err) < 0)
+		return -1;
+	*out = kk_xstrdup(chain[n - 1]);
 	return 0;
 }
 

@@ -69,6 +69,13 @@ for name in "${applets[@]}" all minimal; do
 	if [ "$name" = minimal ]; then
 		"$bin" kuke image load --help >/dev/null 2>&1 && result FAIL "minimal: image load still built in" ||
 			result OK "minimal: features switched off are gone (kuke image load)"
+		# strings of libcurl's HTTP and of its mbedTLS glue witness their code
+		grep -qaE "Proxy-Connection|mbedtls_ctr_drbg_seed" "$bin" && result FAIL "minimal: HTTP/TLS code linked without pull" ||
+			result OK "minimal: no HTTP or TLS code without pull"
+	fi
+	if [ "$name" = all ]; then
+		[ "$(stat -c %s "$bin")" -le $((8 * 1024 * 1024)) ] && result OK "all: stripped binary <= 8 MiB" ||
+			result FAIL "all: stripped binary is $(stat -c %s "$bin") bytes, over 8 MiB"
 	fi
 	if [ "$name" = kuketty ]; then
 		grep -qa 'grpc' "$bin" && result FAIL "kuketty-only build links grpc" ||

@@ -12,12 +12,14 @@ packages=(
 	libgrpc-dev libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
 	golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
 	golang-github-gogo-googleapis-dev
-	libyaml-dev libssl-dev zlib1g-dev libzstd-dev
+	libyaml-dev libmbedtls-dev libc-ares-dev zlib1g-dev libzstd-dev
 	# lint, and libFuzzer (clang-14 with its compiler-rt runtime) for make fuzz-smoke
 	cppcheck clang-tidy clang-format clang-14 libclang-rt-14-dev
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
 	containerd runc containernetworking-plugins busybox-static
 	bats iproute2 util-linux procps psmisc iptables jq groff-base python3 time
+	# pull tests: a registry on loopback, filled with skopeo; htpasswd; the fault proxy
+	docker-registry skopeo apache2-utils openssl curl
 )
 
 src_list=/etc/apt/sources.list.d/kukeon-deb-src.sources

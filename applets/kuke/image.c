@@ -25,6 +25,7 @@
 #include "common/table.h"
 #include "common/yaml.h"
 #include "applets/kuke/output.h"
+#include "kk_config.h"
 
 /* ---- load ----------------------------------------------------------------------------- */
 
@@ -152,6 +153,95 @@ int kuke_image_load(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, i
 	kk_image_load_result_clear(&res);
 	return 0;
 }
+
+/* ---- pull ----------------------------------------------------------------------------- */
+
+static void format_size(int64_t size, char *buf, size_t n);
+
+#if ENABLE_FEATURE_KUKE_IMAGE_PULL
+/* The terminal display: a line per blob and a total, redrawn in place. */
+struct pull_view {
+	FILE *tty;
+	size_t lines; /* drawn last time */
+};
+
+static void rate(int64_t bytes, int64_t ms, char *buf, size_t n)
+{
+	char s[32];
+
+	format_size(ms > 0 ? bytes * 1000 / ms : 0, s, sizeof(s));
+	snprintf(buf, n, "%s/s", s);
+}
+
+static void pull_draw(const struct kk_pull_progress *p, void *arg)
+{
+	struct pull_view *v = arg;
+	char done[32], size[32], r[80];
+
+	if (v->lines)
+		fprintf(v->tty, "\033[%zuA", v->lines);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct kk_pull_blob *b = &p->blobs[i];
+
+		format_size(b->done, done, sizeof(done));
+		format_size(b->size, size, sizeof(size));
+		fprintf(v->tty, "\033[2K%.19s  %s\n", b->digest,
+			b->cached     ? "already here"
+			: b->finished ? "done"
+				      : (snprintf(r, sizeof(r), "%s / %s", done, size), r));
+	}
+	format_size(p->done, done, sizeof(done));
+	format_size(p->total, size, sizeof(size));
+	rate(p->done, p->elapsed_ms, r, sizeof(r));
+	fprintf(v->tty, "\033[2Ktotal %s / %s  %s  %.1fs\n", done, size, r,
+		(double)p->elapsed_ms / 1000.0);
+	v->lines = p->n + 1;
+	fflush(v->tty);
+}
+
+int kuke_image_pull(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc,
+		    char **argv, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_image_pull_req req = { 0 };
+	struct kk_image_pull_result res = { 0 };
+	struct pull_view view = { .tty = stderr };
+	bool quiet = f->quiet;
+	char size[32], r[48];
+
+	(void)arg;
+	if (argc != 2)
+		return kk_err_set(err, KK_EUSAGE, "image pull: accepts 1 arg(s), received %d",
+				  argc - 1);
+	if (ctx->no_daemon && geteuid() != 0)
+		return kk_err_set(
+			err, EPERM,
+			"command must run as root: `kuke image pull --no-daemon` writes to "
+			"root-owned paths — re-run with `sudo kuke image pull --no-daemon`");
+	req.realm = f->realm;
+	req.ref = argv[1];
+	req.platform = f->platform;
+	/* progress is drawn in-process; through kukeond only the summary comes back */
+	if (!quiet && isatty(STDERR_FILENO)) {
+		req.progress = pull_draw;
+		req.progress_arg = &view;
+	}
+	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_image_pull(c, &req, &res, err) < 0)
+		return kk_err_wrap(err, "image pull");
+	if (quiet) {
+		printf("%s\n", res.name);
+	} else {
+		format_size(res.size, size, sizeof(size));
+		rate(res.fetched, res.elapsed_ms, r, sizeof(r));
+		printf("pulled image \"%s\" (%s, %zu layer(s), %s, %.1fs at %s) into realm \"%s\" "
+		       "(namespace \"%s\")\n",
+		       res.name, res.digest, res.n_layers, size, (double)res.elapsed_ms / 1000.0, r,
+		       res.realm, res.ns);
+	}
+	kk_image_pull_result_clear(&res);
+	return 0;
+}
+#endif
 
 /* ---- get ------------------------------------------------------------------------------ */
 

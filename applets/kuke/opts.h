@@ -36,7 +36,7 @@ struct kuke_flags {
 	char **args, **env, **volumes, **tmpfs, **cap_add, **cap_drop, **security_opts, **ports,
 		**networks, **aliases, **labels, **params;
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
-		containerd;
+		containerd, quiet;
 };
 
 /* The n flags ids of one command. */

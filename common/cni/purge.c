@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/cni/internal.h"
+#include "common/image/digest.h"
 #include "common/mem.h"
 
 static void closedirp(DIR **d)
@@ -129,11 +129,10 @@ static bool wants_masq(const struct kk_cni_conflist *net)
 static void masq_chain(const char *network, const char *container_id, char out[29])
 {
 	cleanup_free char *key = kk_xasprintf("%s%s", network, container_id);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	unsigned char md[64];
+	unsigned int i;
 
-	if (!EVP_Digest(key, strlen(key), md, &len, EVP_sha512(), NULL))
-		abort();
+	kk_sha512_raw(key, strlen(key), md);
 	snprintf(out, 5, "CNI-");
 	for (i = 0; i < 12; i++)
 		snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);

@@ -97,7 +97,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		goto out;
 	out.cgroup_exists_pre =
 		kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
-	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
+	if (kk_cell_env_images(&e, err) < 0 || kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
 		goto out; /* the runtime's message names the cell */
 	out.started = true;
 	out.root_container_exists_pre = info.root_existed;
@@ -327,7 +327,7 @@ static int start_and_store(struct kk_local *l, struct kk_cell_env *e, const char
 	struct kk_rt_cell_info info = { 0 };
 	int rc = -1;
 
-	if (kk_rt_cell_start(&e->rt, &e->rc, &info, err) < 0) {
+	if (kk_cell_env_images(e, err) < 0 || kk_rt_cell_start(&e->rt, &e->rc, &info, err) < 0) {
 		kk_err_wrap(err, "%s cell `%s`", verb, e->name);
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* common/controller/cell_env.c - see cell_env.h. */
 #include "common/controller/cell_env.h"
+#include "common/controller/image.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -245,4 +246,15 @@ const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec
 		if (strcmp(kk_str(s->containers[i].id), kk_str(id)) == 0)
 			return &s->containers[i];
 	return NULL;
+}
+
+int kk_cell_env_images(struct kk_cell_env *e, struct kk_err *err)
+{
+	for (size_t i = 0; i < e->cell->spec.n_containers; i++) {
+		const char *image = e->cell->spec.containers[i].image;
+
+		if (image && *image && kk_image_ensure(e->conn, e->r, image, err) < 0)
+			return -1;
+	}
+	return 0;
 }

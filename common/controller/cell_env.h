@@ -46,6 +46,10 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 		     const char *space, const char *stack, const char *name, bool must_exist,
 		     struct kk_store **held, struct kk_err *err);
 
+/* Every declared container's image is in the realm's namespace, pulled if missing
+ * (the default root image is not pulled). */
+int kk_cell_env_images(struct kk_cell_env *e, struct kk_err *err);
+
 /* s, or "default" when NULL or "". */
 const char *kk_cell_scope(const char *s);
 /* The instance file and the cgroup handle, once per kk_local. */

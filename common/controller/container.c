@@ -2,6 +2,7 @@
 #include "common/controller/container.h"
 #include "common/controller/cell.h"
 #include "common/controller/cell_env.h"
+#include "common/controller/image.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -219,20 +220,10 @@ static int validate_one(const struct kk_cell_env *e, const struct kk_container_s
 	return kk_rt_cell_validate(&c, err);
 }
 
-/* The image must be in the realm's namespace: nothing is pulled. */
+/* The image must be in the realm's namespace: pulled (upstream §5.2) when it is not. */
 static int image_check(struct kk_cell_env *e, const char *image, struct kk_err *err)
 {
-	struct ctr_image img = { 0 };
-	int rc = ctr_image_get(e->conn, image, &img, err);
-
-	ctr_image_clear(&img);
-	if (rc < 0 && err->code == ENOENT)
-		return kk_err_set(err, ENOENT,
-				  "image \"%s\" is not in realm \"%s\" (containerd namespace "
-				  "\"%s\"): "
-				  "load it first with `kuke image load` (nothing is pulled)",
-				  image, e->realm, kk_str(ctr_namespace(e->conn)));
-	return rc;
+	return kk_image_ensure(e->conn, e->r, image, err);
 }
 
 /* upstream's validateVolumes: the messages the controller gives before any runtime work */

@@ -15,12 +15,19 @@
 #include "common/gostr.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
+#include "common/store/store.h"
 #include "common/image/platform.h"
 #include "common/image/ref.h"
 #include "common/image/stream.h"
 #include "common/mem.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/model/model.h"
 #include "ctr/image.h"
 #include "kk_config.h"
+#if ENABLE_FEATURE_KUKE_IMAGE_PULL
+#include "common/controller/pull.h"
+#endif
 
 /* The realm must exist on disk (its metadata.json), checked before any containerd call. */
 static int open_realm(struct kk_local *l, const char *realm_in, char **realm, char **ns,
@@ -74,6 +81,99 @@ int kk_op_image_load(struct kk_local *l, const struct kk_image_load_req *req,
 	ir.n = 0;
 	ctr_import_result_clear(&ir);
 	return 0;
+}
+
+#if ENABLE_FEATURE_KUKE_IMAGE_PULL
+int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, const char *ref,
+			const char *record_name, const struct kk_platform *platform,
+			kk_pull_progress_fn *progress, void *arg, struct kk_image_pull_result *res,
+			struct kk_err *err)
+{
+	struct kk_pull_opts o = {
+		.platform = platform,
+		.record_name = record_name,
+		.creds = realm ? realm->spec.registry_credentials : NULL,
+		.n_creds = realm ? realm->spec.n_registry_credentials : 0,
+		.progress = progress,
+		.progress_arg = arg,
+	};
+
+	/* a long pull must not trip the per-call deadline of a short call */
+	ctr_set_timeout(conn, 10 * 60 * 1000);
+	if (kk_image_pull_into(conn, ref, &o, res, err) < 0)
+		return kk_err_wrap(err, "failed to pull image %s", ref);
+	return 0;
+}
+
+int kk_op_image_pull(struct kk_local *l, const struct kk_image_pull_req *req,
+		      struct kk_image_pull_result *res, struct kk_err *err)
+{
+	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
+	cleanup_(kk_realm_freep) struct kk_realm *doc = NULL;
+	cleanup_free char *realm = NULL;
+	cleanup_free char *ns = NULL;
+	cleanup_free char *ref = kk_go_trim_space(req->ref);
+	struct kk_platform plat;
+
+	if (!*ref)
+		return kk_err_set(err, EINVAL, "image reference is required");
+	if (req->platform && kk_platform_parse(req->platform, &plat, err) < 0)
+		return -1;
+	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
+		return -1;
+	/* its registryCredentials */
+	if (kk_local_load_realm(l, &(struct kk_store_ref){ .realm = realm }, &doc, err) < 0)
+		return -1;
+	if (kk_image_pull_realm(conn, doc, ref, NULL, req->platform ? &plat : NULL, req->progress,
+				req->progress_arg, res, err) < 0)
+		return -1;
+	res->realm = TAKE_PTR(realm);
+	res->ns = TAKE_PTR(ns);
+	return 0;
+}
+#else
+int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, const char *ref,
+			const char *record_name, const struct kk_platform *platform,
+			kk_pull_progress_fn *progress, void *arg, struct kk_image_pull_result *res,
+			struct kk_err *err)
+{
+	return kk_err_set(err, ENOTSUP,
+			  "image `%s` is not in the realm and this kukeon is built without pull "
+			  "(load it with `kuke image load`)",
+			  ref);
+}
+
+int kk_op_image_pull(struct kk_local *l, const struct kk_image_pull_req *req,
+		     struct kk_image_pull_result *res, struct kk_err *err)
+{
+	(void)l, (void)res;
+	return kk_err_set(err, ENOTSUP, "this kukeon is built without pull: cannot pull `%s`",
+			  req->ref);
+}
+#endif
+
+int kk_image_ensure(struct ctr_conn *conn, const struct kk_realm *realm, const char *image,
+		    struct kk_err *err)
+{
+	struct kk_image_pull_result res = { 0 };
+	struct ctr_image img = { 0 };
+	int rc = ctr_image_get(conn, image, &img, err);
+
+	ctr_image_clear(&img);
+	if (rc == 0 || err->code != ENOENT)
+		return rc;
+	rc = kk_image_pull_realm(conn, realm, image, image, NULL, NULL, NULL, &res, err);
+	kk_image_pull_result_clear(&res);
+	return rc;
+}
+
+void kk_image_pull_result_clear(struct kk_image_pull_result *r)
+{
+	free(r->realm);
+	free(r->ns);
+	free(r->name);
+	free(r->digest);
+	memset(r, 0, sizeof(*r));
 }
 
 void kk_image_load_result_clear(struct kk_image_load_result *r)

@@ -24,6 +24,9 @@ void kk_sha256_freep(struct kk_sha256 **h);
 /* One-shot digest of a buffer. */
 void kk_sha256_digest(const void *data, size_t n, char out[KK_DIGEST_STR_SIZE]);
 
+/* Raw SHA-512 of a buffer (libcni's iptables chain names hash with it). */
+void kk_sha512_raw(const void *data, size_t n, unsigned char out[64]);
+
 /* Is s a well-formed "sha256:<64 lowercase hex>"? */
 bool kk_digest_is_valid(const char *s);
 /* The hex part of a valid digest (a pointer into s). */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "cjson/cJSON.h"
+
 static void set(char *dst, size_t size, const char *v)
 {
 	size_t n = strlen(v);
@@ -173,4 +175,20 @@ int kk_platform_match_rank(const struct kk_platform *want, const struct kk_platf
 		    !strcmp(vec[i].variant, c.variant))
 			return i;
 	return -1;
+}
+
+static const char *str_field(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+void kk_platform_from_json(const struct cJSON *j, struct kk_platform *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->os, sizeof(p->os), "%s", str_field(j, "os"));
+	snprintf(p->arch, sizeof(p->arch), "%s", str_field(j, "architecture"));
+	snprintf(p->variant, sizeof(p->variant), "%s", str_field(j, "variant"));
+	kk_platform_normalize(p);
 }

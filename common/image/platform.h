@@ -20,6 +20,10 @@ struct kk_platform {
 void kk_platform_normalize(struct kk_platform *p);
 /* Parse "os/arch[/variant]" (or "arch" alone, meaning linux) and normalise. */
 int kk_platform_parse(const char *s, struct kk_platform *out, struct kk_err *err);
+struct cJSON;
+/* From an OCI platform object or an image config (os, architecture, variant; missing
+ * fields are ""), normalised. */
+void kk_platform_from_json(const struct cJSON *j, struct kk_platform *p);
 /* The host: linux + uname machine (+ arm variant), normalised. */
 void kk_platform_host(struct kk_platform *out);
 /* "os/arch[/variant]" into buf. */

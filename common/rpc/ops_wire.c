@@ -20,6 +20,7 @@ enum wf_type {
 	WF_CHARS,   /* char[size] */
 	WF_STRV,    /* char **, NULL-terminated; NULL encodes as null */
 	WF_SIZE,    /* size_t */
+	WF_I64,     /* int64_t */
 	WF_PRESENT, /* a pointer at off is set (encode only) */
 	WF_DOC,     /* a document of kind at off (struct kk_<kind> *) */
 };
@@ -88,6 +89,9 @@ static void fields_encode(const struct kk_wire_field *f, size_t n, const void *s
 		case WF_SIZE:
 			cJSON_AddNumberToObject(o, f[i].key, (double)*(const size_t *)p);
 			break;
+		case WF_I64:
+			cJSON_AddNumberToObject(o, f[i].key, (double)*(const int64_t *)p);
+			break;
 		case WF_PRESENT:
 			cJSON_AddBoolToObject(o, f[i].key, *(void *const *)p != NULL);
 			break;
@@ -123,6 +127,9 @@ static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o
 		case WF_SIZE:
 			*(size_t *)p = cJSON_IsNumber(m) && m->valuedouble > 0 ? (size_t)m->valuedouble
 									       : 0;
+			break;
+		case WF_I64:
+			*(int64_t *)p = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
 			break;
 		case WF_PRESENT:
 			break;
@@ -268,6 +275,16 @@ TABLE(refresh, "Result", F("RealmsFound", WF_STRV, kk_refresh_result, realms_fou
       F("CellsUpdated", WF_STRV, kk_refresh_result, cells_updated),
       F("ContainersUpdated", WF_STRV, kk_refresh_result, containers_updated),
       F("Errors", WF_STRV, kk_refresh_result, errors));
+
+TABLE(image_pull, "Result", F("Realm", WF_STR, kk_image_pull_result, realm),
+      F("Namespace", WF_STR, kk_image_pull_result, ns),
+      F("Name", WF_STR, kk_image_pull_result, name),
+      F("Digest", WF_STR, kk_image_pull_result, digest),
+      F("Size", WF_I64, kk_image_pull_result, size),
+      F("Fetched", WF_I64, kk_image_pull_result, fetched),
+      F("Layers", WF_SIZE, kk_image_pull_result, n_layers),
+      F("ElapsedMs", WF_I64, kk_image_pull_result, elapsed_ms),
+      F("Changed", WF_BOOL, kk_image_pull_result, changed));
 
 TABLE(containerd_version, "Result",
       F("Version", WF_STR, kk_ctl_containerd_version, version),

@@ -335,6 +335,15 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, str
 			add_str(o, "Ref", a->ref);
 		break;
 	}
+	case KK_WA_IMAGE_PULL_: {
+		const struct kk_image_pull_req *a = args;
+
+		add_str(o, "Realm", a->realm);
+		add_str(o, "Ref", a->ref);
+		if (a->platform)
+			add_str(o, "Platform", a->platform);
+		break;
+	}
 	}
 	return o;
 }
@@ -464,6 +473,14 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		a->ref = str_member(p, "Ref");
 		return 0;
 	}
+	case KK_WA_IMAGE_PULL_: {
+		struct kk_image_pull_req *a = args;
+
+		a->realm = str_member(p, "Realm");
+		a->ref = str_member(p, "Ref");
+		a->platform = str_member(p, "Platform");
+		return 0;
+	}
 	}
 	return 0;
 }
@@ -514,6 +531,14 @@ void kk_wire_args_clear(enum kk_op_id op, void *args)
 
 		free((char *)a->realm);
 		free((char *)a->ref);
+		break;
+	}
+	case KK_WA_IMAGE_PULL_: {
+		struct kk_image_pull_req *a = args;
+
+		free((char *)a->realm);
+		free((char *)a->ref);
+		free((char *)a->platform);
 		break;
 	}
 	}

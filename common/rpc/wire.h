@@ -33,6 +33,7 @@ enum kk_wa_style {
 	KK_WA_IMAGE_LOAD_, /* {"Realm", "Tarball": base64} */
 	KK_WA_IMAGE_,      /* {"Realm"} */
 	KK_WA_IMAGE_REF_,  /* {"Realm", "Ref"} */
+	KK_WA_IMAGE_PULL_, /* {"Realm", "Ref", "Platform"} (kukeon-c; progress stays local) */
 };
 struct kk_wire_args {
 	enum kk_wa_style style;

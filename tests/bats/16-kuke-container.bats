@@ -276,11 +276,12 @@ doc() { # NAME [command args-yaml]
 	kc create container app --cell web --image "$BB" --command sleep --args infinity >/dev/null
 	witness before
 
-	run -1 kc create container x --cell web --image docker.io/library/nope:1
-	[ "$output" = "kuke: failed to create container x: image \"docker.io/library/nope:1\" is not in realm \"$R\" (containerd namespace \"$NS\"): load it first with \`kuke image load\` (nothing is pulled)" ]
+	run -1 kc create container x --cell web --image 127.0.0.1:9/nope:1
+	[[ "$output" == "kuke: failed to create container x: failed to pull image 127.0.0.1:9/nope:1: registry \`127.0.0.1:9\`: cannot connect: "* ]]
+	[ "${#lines[@]}" = 1 ]
 	unchanged
 	run -1 kc create container x --cell web
-	[[ "$output" == *'"docker.io/library/debian:latest" is not in realm'* ]]
+	[[ "$output" == *'failed to pull image docker.io/library/debian:latest: registry `registry-1.docker.io`: '* ]]
 	unchanged
 	run -1 kc create container x --cell web --image "$BB" --root
 	[ "$output" = 'kuke: cell "web" already has a root container "root": a cell has exactly one root container' ]
@@ -333,7 +334,7 @@ doc() { # NAME [command args-yaml]
 	doc app | sed "s#image: .*#image: docker.io/library/nope:1#" >"$BATS_TEST_TMPDIR/app-bad.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/app-bad.yaml"
 	[ "${lines[0]}" = 'Container "app": failed' ]
-	[[ "${lines[1]}" == *'"docker.io/library/nope:1" is not in realm'* ]]
+	[[ "${lines[1]}" == *'failed to pull image docker.io/library/nope:1: '* ]]
 	doc app | sed 's#args: .*#args: ["infinity"]\n  volumes: [{source: /nope/x, target: /x}]#' >"$BATS_TEST_TMPDIR/app-vol.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/app-vol.yaml"
 	[ "${lines[1]}" = '  Error: volume source does not exist on the host (volume[0] source "/nope/x")' ]

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "common/cleanup.h"
+#include "common/image/digest.h"
 #include "common/mem.h"
 #include "ctr/ctr.h"
 #include "tests/unit/tap.h"
@@ -84,13 +83,9 @@ static inline char *t_sh(const char *fmt, ...)
 /* "sha256:<hex>" of data, into a new string. */
 static inline char *t_digest(const void *data, size_t len)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char *out = kk_xmalloc(7 + 2 * SHA256_DIGEST_LENGTH + 1);
+	char *out = kk_xmalloc(KK_DIGEST_STR_SIZE);
 
-	SHA256(data, len, md);
-	strcpy(out, "sha256:");
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		sprintf(out + 7 + 2 * i, "%02x", md[i]);
+	kk_sha256_digest(data, len, out);
 	return out;
 }
 

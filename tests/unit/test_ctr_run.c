@@ -20,7 +20,7 @@ static void chain_id_follows_the_spec(void)
 	/* the OCI image spec's example */
 	const char *ids[] = {
 		"sha256:a9561eb1b190625c9adb5a9513e72c4dedafc1cb2d4c5236c9a6957ec7dfd5a9",
-		"sha256:4da4a5a8a9a4e8e7d5c5f0e0e2b2d3f7e9f0c2c4c1c2b2a2b2c2d2e2f2a2b2c2d",
+		"sha256:4da4a5a8a9a4e8e7d5c5f0e0e2b2d3f7e9f0c2c4c1c2b2a2b2c2d2e2f2a2b2c2",
 	};
 	cleanup_free char *one = NULL, *two = NULL, *want = NULL;
 	struct kk_err err = { 0 };
