@@ -207,3 +207,23 @@ realm_with_creds() { # realm_with_creds USER PASS SERVER
 	[ "$(jq -r '.status.state' <<<"$output")" = Ready ]
 	kuke delete cell web --realm "$REALM" --space s --stack t >/dev/null
 }
+
+# bats test_tags=containerd
+@test "image pull through kukeond: the daemon pulls, kuke prints the same summary" {
+	require_applet kukeond
+	registry_start "$D" "$P"
+	push "$KUKEON_TEST_BUSYBOX_TAR" "$P" bb:2
+	local sock=$BATS_TEST_TMPDIR/kd/kukeond.sock kd
+	"$KUKEON_LINKS/kukeond" --configuration "$BATS_TEST_TMPDIR/kd.yaml" serve --socket "$sock" \
+		--log-level debug --reconcile-interval 0 </dev/null >"$BATS_TEST_TMPDIR/kd.log" 2>&1 3>&- &
+	kd=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	run env -u KUKE_TEST_IN_PROCESS "$KUKEON_LINKS/kuke" --host "unix://$sock" image pull \
+		--realm "$REALM" "127.0.0.1:$P/bb:2"
+	kill -TERM "$kd"
+	wait "$kd"
+	[ "$status" = 0 ]
+	[[ "$output" == "pulled image \"127.0.0.1:$P/bb:2\" (sha256:"*", 1 layer(s), "*") into realm \"$REALM\" (namespace \"$NS\")" ]]
+	complete "127.0.0.1:$P/bb:2"
+	grep -q 'DEBUG "rpc" method=KukeonV1.PullImage' "$BATS_TEST_TMPDIR/kd.log"
+}
