@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/mem.h"
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
@@ -58,8 +61,79 @@ void ctr_process_list_free(struct ctr_process *list, size_t n)
 	free(list);
 }
 
+static int ctr_task_create_once(struct ctr_conn *conn, const char *id,
+				const struct ctr_task_create_opts *o, uint32_t *pid,
+				struct kk_err *err);
+
+/* containerd leaves a task's bundle directory behind when the client creating the task dies
+ * in the middle of the call (the shim start is cancelled); every later create of that id
+ * then fails "failed to start shim: mkdir <bundle>: file exists" until containerd restarts.
+ * Copies the bundle path out of such a message, when it is one for id. */
+static bool stale_bundle(const char *msg, const char *id, char *path, size_t size)
+{
+	static const char head[] = "failed to start shim: mkdir ";
+	const char *at = strstr(msg, head), *end;
+	size_t n, idlen = strlen(id);
+
+	if (!at)
+		return false;
+	at += sizeof(head) - 1;
+	end = strstr(at, ": file exists");
+	if (!end || *at != '/')
+		return false;
+	n = (size_t)(end - at);
+	if (n >= size || n <= idlen + 1 || at[n - idlen - 1] != '/' ||
+	    strncmp(at + n - idlen, id, idlen) != 0)
+		return false;
+	memcpy(path, at, n);
+	path[n] = '\0';
+	return strstr(path, "/io.containerd.runtime.v2.task/") != NULL;
+}
+
+/* Release a bundle no task owns, as containerd's own restart would: end a shim left in it,
+ * unmount its rootfs, remove it. Only when containerd has no task for id. */
+static int release_bundle(struct ctr_conn *conn, const char *id, const char *bundle,
+			  struct kk_err *err)
+{
+	struct ctr_process p = { 0 };
+	struct kk_err e = { 0 };
+	cleanup_free char *pidfile = kk_xasprintf("%s/shim.pid", bundle);
+	cleanup_free char *rootfs = kk_xasprintf("%s/rootfs", bundle);
+	cleanup_free char *text = NULL;
+
+	if (ctr_task_get(conn, id, &p, &e) == 0) {
+		ctr_process_clear(&p);
+		return kk_err_set(err, EEXIST, "task `%s` exists", id);
+	}
+	if (kk_read_file(pidfile, &text, &e) == 0) {
+		long pid = strtol(text, NULL, 10);
+
+		if (pid > 1)
+			kill((pid_t)pid, SIGKILL);
+	}
+	umount2(rootfs, MNT_DETACH);
+	return kk_rm_rf(bundle, err);
+}
+
 int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task_create_opts *o,
 		    uint32_t *pid, struct kk_err *err)
+{
+	char bundle[4096];
+	struct kk_err first = { 0 };
+
+	if (ctr_task_create_once(conn, id, o, pid, &first) == 0)
+		return 0;
+	if (!stale_bundle(first.msg, id, bundle, sizeof(bundle)) ||
+	    release_bundle(conn, id, bundle, &(struct kk_err){ 0 }) < 0) {
+		*err = first;
+		return -1;
+	}
+	return ctr_task_create_once(conn, id, o, pid, err);
+}
+
+static int ctr_task_create_once(struct ctr_conn *conn, const char *id,
+				const struct ctr_task_create_opts *o, uint32_t *pid,
+				struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__CreateTaskRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__CREATE_TASK_REQUEST__INIT;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/cleanup.h"
+#include "common/controller/orphans.h"
 #include "common/controller/refresh.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -22,12 +24,30 @@ struct kukeond_reconciler {
 	bool stop;
 };
 
+/* What a create killed half way left (kukeond's own or an in-process kuke's): gone. */
+static void sweep(struct kukeond *d, struct kk_local *l)
+{
+	cleanup_(kk_strv_freep) char **swept = NULL;
+	cleanup_(kk_strv_freep) char **failed = NULL;
+	struct kk_err err = { 0 };
+
+	if (kk_ctl_sweep_orphans(l, &swept, &failed, &err) < 0) {
+		kk_log(&d->log, KK_LOG_ERROR, "orphan sweep failed", "error", err.msg);
+		return;
+	}
+	for (size_t i = 0; swept && swept[i]; i++)
+		kk_log(&d->log, KK_LOG_INFO, "purged a cell no metadata owns", "cell", swept[i]);
+	for (size_t i = 0; failed && failed[i]; i++)
+		kk_log(&d->log, KK_LOG_WARN, "orphan sweep", "error", failed[i]);
+}
+
 static void pass(struct kukeond *d, struct kk_local *l)
 {
 	struct kk_refresh_result r = { 0 };
 	struct kk_err err = { 0 };
 	char n[32];
 
+	sweep(d, l);
 	if (kk_ctl_refresh(l, &r, &err) < 0) {
 		kk_log(&d->log, KK_LOG_ERROR, "reconcile pass failed", "error", err.msg);
 		return;
@@ -49,6 +69,8 @@ static void *loop(void *arg)
 		kk_log(&r->d->log, KK_LOG_ERROR, "reconcile loop not started", "error", err.msg);
 		return NULL;
 	}
+	/* one pass at once: what a crash before this start left is put right now */
+	pass(r->d, l);
 	pthread_mutex_lock(&r->mu);
 	while (!r->stop) {
 		struct timespec until;
