@@ -91,6 +91,8 @@ const char *kk_cni_conflist_name(const struct kk_cni_conflist *net);
 const char *kk_cni_conflist_version(const struct kk_cni_conflist *net); /* selected version */
 size_t kk_cni_conflist_n_plugins(const struct kk_cni_conflist *net);
 const char *kk_cni_conflist_plugin_type(const struct kk_cni_conflist *net, size_t i);
+/* Does a bridge plugin of net masquerade per container (`ipMasq: true`)? */
+bool kk_cni_conflist_masq(const struct kk_cni_conflist *net);
 
 /* ---- results ------------------------------------------------------------------------ */
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,20 +111,6 @@ static int release_all_stores(const struct kk_cni_conflist *net, const char *con
  * container's interface still exists; once the netns is gone, they stay. A purge removes them
  * the way the plugin would. */
 
-static bool wants_masq(const struct kk_cni_conflist *net)
-{
-	size_t i, n = kk_cni_conflist_n_plugins(net);
-
-	for (i = 0; i < n; i++) {
-		const cJSON *p = kk_cni_conflist_plugin(net, i);
-
-		if (strcmp(kk_cni_conflist_plugin_type(net, i), "bridge") == 0 &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "ipMasq")))
-			return true;
-	}
-	return false;
-}
-
 static void masq_chain(const char *network, const char *container_id, char out[29])
 {
 	cleanup_free char *key = kk_xasprintf("%s%s", network, container_id);
@@ -144,25 +129,13 @@ static void masq_chain(const char *network, const char *container_id, char out[2
 static int iptables(const struct kk_cni_host *host, const char *const *args, char **out,
 		    struct kk_err *err)
 {
-	const char *path = getenv("PATH");
-	cleanup_free char *search = kk_xasprintf("%s:/usr/sbin:/sbin:/usr/bin:/bin",
-						 path && *path ? path : "/usr/local/sbin");
-	cleanup_free char *exe = NULL;
-	cleanup_(kk_cni_run_clear) struct kk_cni_run run = { 0 };
-	const char *argv[16] = { "iptables", "-w", "-t", "nat" };
-	size_t n = 4;
+	const char *argv[16] = { "-w", "-t", "nat" };
+	size_t n = 3;
 
-	if (kk_cni_plugin_find(search, "iptables", &exe, err) < 0)
-		return -1;
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	if (kk_cni_plugin_run(exe, (char *const *)argv, environ, "", 0, host->timeout_ms, &run,
-			      err) < 0)
-		return -1;
-	if (out)
-		*out = TAKE_PTR(run.out);
-	return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : 128;
+	return kk_ipt_run(host, "iptables", argv, out, err);
 }
 
 int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
@@ -173,7 +146,7 @@ int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_confl
 	char chain[29], *line, *save = NULL;
 	int rc;
 
-	if (!wants_masq(net))
+	if (!kk_cni_conflist_masq(net))
 		return 0;
 	masq_chain(network, container_id, chain);
 	{

@@ -16,6 +16,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/controller.h"
 #include "common/controller/namespace.h"
+#include "common/cni/netpolicy.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -377,6 +378,17 @@ void kk_delete_result_clear(struct kk_delete_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
+{
+	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
+
+	if (l->cni_plugin_path)
+		host.plugin_path = l->cni_plugin_path;
+	if (l->cni_cache_dir)
+		host.cache_dir = l->cni_cache_dir;
+	return host;
+}
+
 /* Take the space's network off the host: its bridge, host-local store and CNI cache entries
  * (kk_cni_network_teardown), as named by the conflist at path. A conflist that is missing
  * or unreadable stands in for the one create writes (derived network and bridge names,
@@ -385,13 +397,9 @@ static int space_network_teardown(struct kk_local *l, const char *realm, const c
 				  const char *path, struct kk_err *err)
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
+	struct kk_cni_host host = kk_local_cni_host(l);
 	bool present = access(path, F_OK) == 0;
 
-	if (l->cni_plugin_path)
-		host.plugin_path = l->cni_plugin_path;
-	if (l->cni_cache_dir)
-		host.cache_dir = l->cni_cache_dir;
 	if (!present || kk_cni_conflist_load(path, &net, &(struct kk_err){ 0 }) < 0) {
 		cleanup_free char *network = NULL;
 		cleanup_free char *bridge = NULL;
@@ -875,6 +883,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	cleanup_(kk_space_freep) struct kk_space *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_space_create_result out = { 0 };
+	struct kk_cni_host host = kk_local_cni_host(l);
 	struct kk_store_ref ref;
 	bool fresh_subnet = false;
 	int rc;
@@ -941,6 +950,12 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	}
 	out.cni_exists_post = true;
 	kk_str_set(&s->spec.cni_config_path, conflist);
+	/* the space's NAT and egress rules, once for all its cells */
+	if (kk_netpolicy_space_ensure_conflist(&host, conflist, realm, name, s->spec.egress, err) <
+	    0) {
+		kk_err_wrap(err, "create space `%s`", name);
+		goto undo_conflist;
+	}
 
 	group = cgroup_group(l, realm, name, NULL);
 	if (create_cgroup(l, "space", name, group, &s->status, KK_SPACE_READY,
@@ -956,6 +971,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	return 0;
 
 undo_conflist:
+	if (!out.metadata_exists_pre)
+		kk_netpolicy_space_remove(&host, realm, name, &(struct kk_err){ 0 });
 	if (out.cni_created && !out.cni_exists_pre)
 		unlink(conflist);
 undo_subnet:
@@ -1008,7 +1025,8 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { .realm = desired->spec.realm_id, .space = desired->meta.name };
 
-	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
+	if (kk_egress_validate(desired->spec.egress, err) < 0 ||
+	    space_defaults_validate(desired->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", ref.space);
 	if (local_lock(l, &held, err) < 0)
 		return -1;
@@ -1026,6 +1044,22 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 		s->spec.has_defaults = d->spec.has_defaults;
 		d->spec.defaults_container = tmp;
 		d->spec.has_defaults = has;
+	}
+	{
+		struct kk_egress_policy *tmp = s->spec.egress;
+		bool has = s->spec.has_network;
+		struct kk_cni_host host = kk_local_cni_host(l);
+		cleanup_free char *conflist =
+			kk_store_space_conflist_path(l->run_path, ref.realm, ref.space);
+
+		s->spec.egress = d->spec.egress;
+		s->spec.has_network = d->spec.has_network;
+		d->spec.egress = tmp;
+		d->spec.has_network = has;
+		/* the new policy is in place before it is recorded (upstream never re-applies) */
+		if (kk_netpolicy_space_ensure_conflist(&host, conflist, ref.realm, ref.space,
+						       s->spec.egress, err) < 0)
+			return -1;
 	}
 	kk_status_stamp(&s->status, KK_SPACE_READY);
 	return kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
@@ -1073,6 +1107,11 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	res->cgroup_deleted = rc == 1;
 	*err = (struct kk_err){ 0 };
 	rc = space_network_teardown(l, realm, name, conflist, err);
+	if (rc >= 0) {
+		struct kk_cni_host host = kk_local_cni_host(l);
+
+		rc = kk_netpolicy_space_remove(&host, realm, name, err);
+	}
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete space");
 	*err = (struct kk_err){ 0 };

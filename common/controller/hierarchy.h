@@ -51,6 +51,9 @@ struct kk_local {
 	bool instance_ok;
 };
 
+/* The CNI plugin path, cache dir and timeout l uses. */
+struct kk_cni_host kk_local_cni_host(const struct kk_local *l);
+
 /* Read and decode the metadata document at ref. Returns 1 with *out set (free it with the
  * kind's free function), 0 when there is none, -1 on error (err names the file). */
 int kk_local_load_realm(struct kk_local *l, const struct kk_store_ref *ref, struct kk_realm **out,

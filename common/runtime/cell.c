@@ -15,10 +15,12 @@
 #include "common/cgroup/kill.h"
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
+#include "common/cni/netpolicy.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/model/naming.h"
+#include "common/strv.h"
 #include "ctr/ctr.h"
 
 #define CGROUP_REMOVE_TIMEOUT_MS 3000
@@ -125,6 +127,7 @@ static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struc
 		kk_labels_container(&m->labels, cell->cell, cell->realm, cell->space, cell->stack);
 	m->c.labels = &m->labels;
 	m->c.cni_config_path = cell->conflist_path;
+	m->c.nested_cgroup_runtime = cell->nested_cgroup_runtime;
 }
 
 static int ctx_build(const struct kk_rt_cell *cell, struct cell_ctx *x, struct kk_err *err)
@@ -179,8 +182,72 @@ fail:
 	return -1;
 }
 
+/* The host ports the cell's containers publish (`ports`), parsed; none twice. *out is a new
+ * array of *n (NULL if none). */
+static int cell_ports(const struct kk_rt_cell *cell, struct kk_netpolicy_port **out, size_t *n,
+		      struct kk_err *err)
+{
+	struct kk_netpolicy_port *v = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < cell->n_containers; i++) {
+		const struct kk_strv *ports = &cell->containers[i].ports;
+
+		for (size_t j = 0; j < ports->n; j++) {
+			struct kk_netpolicy_port p;
+
+			if (kk_netpolicy_port_parse(ports->v[j], &p, err) < 0) {
+				free(v);
+				return kk_err_wrap(err, "containers[%zu]: ports[%zu]", i, j);
+			}
+			for (size_t q = 0; q < k; q++)
+				if (v[q].host == p.host && v[q].udp == p.udp) {
+					free(v);
+					return kk_err_set(err, EINVAL,
+							  "containers[%zu]: ports[%zu]: host port "
+							  "%u/%s is published twice in the cell",
+							  i, j, p.host, p.udp ? "udp" : "tcp");
+				}
+			v = kk_xrealloc(v, (k + 1) * sizeof(*v));
+			v[k++] = p;
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static struct kk_netpolicy_cell np_cell(const struct kk_rt_cell *cell)
+{
+	return (struct kk_netpolicy_cell){ cell->realm, cell->space, cell->stack, cell->cell };
+}
+
+/* Fail closed: a space with an egress policy runs cells only while the policy is in place;
+ * if it is not (a flush, a reboot), it is installed again before the cell starts. */
+static int egress_in_place(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			   const struct kk_cni_conflist *net, struct kk_err *err)
+{
+	struct kk_netpolicy_space sp;
+	struct kk_err missing = { 0 };
+
+	if (!net || !kk_netpolicy_egress_enforced(cell->egress))
+		return 0;
+	if (kk_netpolicy_space_from_conflist(net, cell->realm, cell->space, cell->egress, &sp,
+					     err) < 0)
+		return -1;
+	if (kk_netpolicy_space_check(rt->cni, &sp, &missing) == 0)
+		return 0;
+	if (kk_netpolicy_space_ensure(rt->cni, &sp, err) < 0)
+		return kk_err_wrap(err, "%s; installing it", missing.msg);
+	return 0;
+}
+
 static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 {
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	size_t n_ports = 0;
 	cleanup_free char *roots = NULL;
 	size_t n_roots = 0;
 	struct cell_ctx x = { 0 };
@@ -214,6 +281,8 @@ static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 	if (n_roots > 1)
 		return kk_err_set(err, EINVAL,
 				  "only one container in a cell may have root: true: [%s]", roots);
+	if (cell_ports(cell, &ports, &n_ports, err) < 0)
+		return -1;
 	if (cell->root_container_id && *cell->root_container_id) {
 		ssize_t r = root_index(cell);
 
@@ -360,28 +429,37 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
 	struct kk_cgroup_delegation deleg = { 0 };
-	char *const want[] = { "cpu", "memory", "io", "pids", NULL };
+	char *const want[] = { KK_CGROUP_RESOURCE_CONTROLLERS, NULL };
+	cleanup_(kk_strv_freep) char **all = NULL;
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	struct kk_netpolicy_cell pc = np_cell(cell);
 	struct kk_err ignored = { 0 };
 	struct cell_ctx x = { 0 };
 	struct member *root;
 	char ip[INET_ADDRSTRLEN] = "";
-	bool cg_created = false, etc_created = false, cni_added = false;
+	bool cg_created = false, etc_created = false, cni_added = false, published = false;
 	uint32_t root_pid = 0, old_root_pid;
+	size_t n_ports = 0;
 	int r;
 
-	if (cell_validate(cell, err) < 0)
+	if (cell_validate(cell, err) < 0 || cell_ports(cell, &ports, &n_ports, err) < 0)
 		return -1;
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
 	root = &x.m[0];
 	if (!x.host_network && load_net(cell, &net, err) < 0)
 		goto fail;
+	if (egress_in_place(rt, cell, net, err) < 0)
+		goto fail;
 
 	r = kk_cgroup_create(rt->cg, cell->cgroup_path, err);
 	if (r < 0)
 		goto fail;
 	cg_created = r == 1;
-	if (kk_cgroup_delegate(rt->cg, cell->cgroup_path, want, NULL, &deleg, err) < 0)
+	if (cell->nested_cgroup_runtime && kk_cgroup_controllers(rt->cg, "/", &all, err) < 0)
+		goto undo;
+	if (kk_cgroup_delegate(rt->cg, cell->cgroup_path, cell->nested_cgroup_runtime ? all : want,
+			       NULL, &deleg, err) < 0)
 		goto undo;
 	kk_cgroup_delegation_clear(&deleg);
 
@@ -433,6 +511,10 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		}
 		if (write_hosts(cell, &x, ip, err) < 0)
 			goto undo;
+		if (n_ports &&
+		    kk_netpolicy_ports_publish(rt->cni, &pc, ip, ports, n_ports, err) < 0)
+			goto undo;
+		published = n_ports > 0;
 	}
 
 	for (size_t i = 1; i < x.n; i++) {
@@ -463,6 +545,8 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	return 0;
 
 undo:
+	if (published)
+		kk_netpolicy_ports_unpublish(rt->cni, &pc, &ignored);
 	if (cni_added)
 		cni_release(rt, net, root->id, root_pid);
 	for (size_t i = x.n; i-- > 0;) {
@@ -500,6 +584,21 @@ static void keep_first(struct kk_err *err, const struct kk_err *e, int *ret)
 	}
 }
 
+/* Take the cell's published ports off the host: when it declares some, or always (purge,
+ * whatever the spec says now). A failure is kept in err/ret as the first error. */
+static void unpublish(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool always,
+		      struct kk_err *err, int *ret)
+{
+	struct kk_netpolicy_cell pc = np_cell(cell);
+	struct kk_err e = { 0 };
+	bool any = always;
+
+	for (size_t i = 0; !any && i < cell->n_containers; i++)
+		any = cell->containers[i].ports.n > 0;
+	if (any && kk_netpolicy_ports_unpublish(rt->cni, &pc, &e) < 0 && !always)
+		keep_first(err, &e, ret);
+}
+
 /* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
  * root goes. */
 static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
@@ -514,6 +613,7 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0)
 		keep_first(err, &e, &ret);
+	unpublish(rt, cell, false, err, &ret);
 	for (size_t i = x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (i == 0)
@@ -603,6 +703,7 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0 && !purge)
 		keep_first(err, &e, &ret);
+	unpublish(rt, cell, purge, err, &ret);
 	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md) */
 	cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 	if (delete_containers(rt, cell, &x, purge, &e) < 0)
