@@ -217,6 +217,12 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 			 struct kk_err *err);
 
+/* Forget what net holds for containers that are not in live_ids (NULL-terminated, the
+ * containerd ids of running root containers): their cache entries (kk_cni_purge each) and
+ * host-local reservations owned by anyone else. Returns how many were removed. */
+int kk_cni_network_sweep(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 char *const *live_ids, struct kk_err *err);
+
 /* Remove a network from the host after its last attachment is gone: the link of each bridge
  * plugin (its `bridge`, or the plugin's default `cni0`), then what kk_cni_network_purge()
  * removes (cache entries and the host-local store). Runs no plugin. A link that is not there

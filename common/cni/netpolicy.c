@@ -552,15 +552,23 @@ static int publish_fill(const struct kk_ipt *s, const void *arg, struct kk_ipt_b
 		const char *held = port_holder(s, chain, proto, pt->host);
 
 		if (held) {
-			char owner[256];
+			char owner[256], *f[6] = { 0 }, *save = NULL;
+			size_t k = 0;
 
+			/* kukeon:<realm>:<space>:<stack>:<cell>:port */
 			kk_ipt_rule_comment(held, owner, sizeof(owner));
-			owner[strcspn(owner, " ")] = '\0';
-			if (strlen(owner) > 5 && strcmp(owner + strlen(owner) - 5, ":port") == 0)
-				owner[strlen(owner) - 5] = '\0';
+			for (char *t = strtok_r(owner, ":", &save); t && k < 6;
+			     t = strtok_r(NULL, ":", &save))
+				f[k++] = t;
+			if (k == 6)
+				return kk_err_set(err, EADDRINUSE,
+						  "host port %u/%s is already published by cell "
+						  "\"%s\" (realm \"%s\", space \"%s\", stack "
+						  "\"%s\")",
+						  pt->host, proto, f[4], f[1], f[2], f[3]);
 			return kk_err_set(err, EADDRINUSE,
-					  "host port %u/%s is already published by %s", pt->host,
-					  proto, *owner ? owner : "another rule");
+					  "host port %u/%s is already published by another rule",
+					  pt->host, proto);
 		}
 		if (port_bound(pt))
 			return kk_err_set(err, EADDRINUSE, "host port %u/%s is in use on the host",
