@@ -217,6 +217,17 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 			 struct kk_err *err);
 
+/* What DEL would do for a conflist of the shape kukeon writes (one bridge without ipMasq,
+ * host-local IPAM, and loopback; nothing else), once every process of the container's
+ * network namespace is gone: the namespace took the veth and the loopback with it, so only
+ * host-local's reservations and the cache entry are left, and they are removed here
+ * without running a plugin. Returns 1 if done, 0 if net has another shape (run
+ * kk_cni_del). */
+int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 const char *container_id, const char *ifname, struct kk_err *err);
+/* Is net of that shape? */
+bool kk_cni_conflist_is_owned(const struct kk_cni_conflist *net);
+
 /* Forget what net holds for containers that are not in live_ids (NULL-terminated, the
  * containerd ids of running root containers): their cache entries (kk_cni_purge each) and
  * host-local reservations owned by anyone else. Returns how many were removed. */

@@ -461,32 +461,37 @@ int kk_netpolicy_space_check(const struct kk_cni_host *host, const struct kk_net
 int kk_netpolicy_port_parse(const char *text, struct kk_netpolicy_port *out, struct kk_err *err)
 {
 	struct kk_netpolicy_port p = { 0 };
-	const char *s = text, *proto;
+	const char *s = text;
 	long v[2];
+	int n = 0;
 
-	for (int i = 0; i < 2; i++) {
+	/* HOST:CONTAINER, or one PORT for both */
+	while (n < 2) {
 		char *end;
 
 		errno = 0;
 		if (*s < '0' || *s > '9')
-			return kk_err_set(err, EINVAL, "port `%s`: want HOST:CONTAINER[/tcp|udp]",
+			return kk_err_set(err, EINVAL, "port `%s`: want [HOST:]CONTAINER[/tcp|udp]",
 					  text);
-		v[i] = strtol(s, &end, 10);
-		if (errno || v[i] < 1 || v[i] > 65535)
+		v[n] = strtol(s, &end, 10);
+		if (errno || v[n] < 1 || v[n] > 65535)
 			return kk_err_set(err, EINVAL, "port `%s`: %.*s is not within [1, 65535]",
 					  text, (int)(end - s), s);
-		if (i == 0 && *end != ':')
-			return kk_err_set(err, EINVAL, "port `%s`: want HOST:CONTAINER[/tcp|udp]",
+		n++;
+		s = end;
+		if (*s != ':')
+			break;
+		if (n == 2)
+			return kk_err_set(err, EINVAL, "port `%s`: want [HOST:]CONTAINER[/tcp|udp]",
 					  text);
-		s = end + (i == 0);
+		s++;
 	}
-	proto = s;
-	if (*proto == '/' && (strcmp(proto + 1, "udp") == 0 || strcmp(proto + 1, "tcp") == 0))
-		p.udp = proto[1] == 'u';
-	else if (*proto)
+	if (*s == '/' && (strcmp(s + 1, "udp") == 0 || strcmp(s + 1, "tcp") == 0))
+		p.udp = s[1] == 'u';
+	else if (*s)
 		return kk_err_set(err, EINVAL, "port `%s`: protocol must be tcp or udp", text);
 	p.host = (uint16_t)v[0];
-	p.container = (uint16_t)v[1];
+	p.container = (uint16_t)v[n - 1];
 	*out = p;
 	return 0;
 }

@@ -86,7 +86,8 @@ struct kk_netpolicy_port {
 	uint16_t host, container;
 	bool udp;
 };
-/* Parse "HOST:CONTAINER[/tcp|udp]" (ports 1-65535). EINVAL naming the problem. */
+/* Parse "HOST:CONTAINER[/tcp|udp]", or "PORT[/tcp|udp]" for the same port on both sides
+ * (ports 1-65535). EINVAL naming the problem. */
 int kk_netpolicy_port_parse(const char *text, struct kk_netpolicy_port *out, struct kk_err *err);
 
 struct kk_netpolicy_cell {

@@ -297,3 +297,41 @@ int kk_cni_network_sweep(const struct kk_cni_host *host, const struct kk_cni_con
 		return kk_err_wrap(err, "network `%s`: sweep", name);
 	return removed;
 }
+
+bool kk_cni_conflist_is_owned(const struct kk_cni_conflist *net)
+{
+	size_t n = kk_cni_conflist_n_plugins(net);
+	bool bridge = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *type = kk_cni_conflist_plugin_type(net, i);
+
+		if (strcmp(type, "loopback") == 0)
+			continue;
+		if (strcmp(type, "bridge") != 0 || bridge || !hostlocal_dir(net, i))
+			return false;
+		bridge = true;
+	}
+	return bridge && !kk_cni_conflist_masq(net);
+}
+
+int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 const char *container_id, const char *ifname, struct kk_err *err)
+{
+	const char *name = kk_cni_conflist_name(net);
+	cleanup_free char *path = NULL;
+	int removed = 0;
+
+	if (!kk_cni_conflist_is_owned(net))
+		return 0;
+	if (kk_cni_check_name("container ID", container_id, err) < 0 ||
+	    kk_cni_check_ifname(ifname, err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	if (release_all_stores(net, &(struct release){ .container_id = container_id }, &removed,
+			       err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	path = kk_cni_cache_path(host->cache_dir, name, container_id, ifname);
+	if (kk_cni_cache_remove(path, err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	return 1;
+}

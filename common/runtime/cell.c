@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,21 @@ static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *ne
 	kk_cni_purge(rt->cni, net, root_id, &ignored);
 }
 
+/* After every task of the cell is gone (its netns with them): for kukeon's own conflist,
+ * release the address and the cache entry without running a plugin (no ~100 ms bridge DEL
+ * per cell); otherwise, or if the root still runs, the DEL of cni_release. */
+static void cni_release_after(const struct kk_rt *rt, const struct kk_cni_conflist *net,
+			      const char *root_id)
+{
+	uint32_t pid = running_pid(rt, root_id);
+	struct kk_err ignored = { 0 };
+
+	if (!net)
+		return;
+	if (pid || kk_cni_release_owned(rt->cni, net, root_id, IFNAME, &ignored) != 1)
+		cni_release(rt, net, root_id, pid);
+}
+
 void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 {
 	for (size_t i = 0; i < info->n_containers; i++)
@@ -423,11 +439,90 @@ void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		       struct kk_rt_cell_info *info, struct kk_err *err);
 
+/* A CNI ADD run on its own thread: plugins and files only, no containerd. */
+struct cni_job {
+	const struct kk_rt *rt;
+	const struct kk_cni_conflist *net;
+	const struct kk_cni_attachment *att;
+	struct kk_cni_result *res;
+	struct kk_err err;
+	int rc;
+};
+
+static void *cni_job_run(void *arg)
+{
+	struct cni_job *j = arg;
+
+	j->rc = kk_cni_add(j->rt->cni, j->net, j->att, &j->res, &j->err);
+	return NULL;
+}
+
+/* The cell's network, brought up while the other containers' tasks are being created:
+ * the ADD runs on its own thread (plugins and files, no containerd), and the first task
+ * about to start waits for it here (net_gate), then the cell IP goes into /etc/hosts and
+ * the ports are published. So no container process runs before the network is up, and
+ * runc's task creation and the plugins' time overlap. */
+struct net_up {
+	const struct kk_rt_cell *cell;
+	const struct cell_ctx *x;
+	const struct kk_netpolicy_port *ports;
+	size_t n_ports;
+	struct cni_job job;
+	char netns[64];
+	struct kk_cni_attachment att;
+	struct kk_cni_result *res; /* owned: the ADD's, or the cached one */
+	char ip[INET_ADDRSTRLEN];
+	pthread_t th;
+	bool threaded, joined, added, published, done;
+	int rc;
+	struct kk_err err;
+};
+
+static void net_join(struct net_up *n)
+{
+	if (n->threaded && !n->joined)
+		pthread_join(n->th, NULL);
+	n->joined = true;
+	if (n->job.res) {
+		n->res = n->job.res;
+		n->job.res = NULL;
+		n->added = true;
+	}
+}
+
+static int net_gate(void *arg, struct kk_err *err)
+{
+	struct net_up *n = arg;
+	struct kk_netpolicy_cell pc = np_cell(n->cell);
+
+	if (n->done)
+		goto out;
+	n->done = true;
+	net_join(n);
+	if (n->job.rc < 0) {
+		n->err = n->job.err;
+		n->rc = -1;
+	} else if (kk_cni_result_ipv4(n->res, IFNAME, n->ip, sizeof(n->ip), &n->err) < 0) {
+		kk_err_wrap(&n->err, "network `%s`", kk_cni_conflist_name(n->job.net));
+		n->rc = -1;
+	} else if (write_hosts(n->cell, n->x, n->ip, &n->err) < 0) {
+		n->rc = -1;
+	} else if (n->n_ports && kk_netpolicy_ports_publish(n->job.rt->cni, &pc, n->ip, n->ports,
+							    n->n_ports, &n->err) < 0) {
+		n->rc = -1;
+	} else {
+		n->published = n->n_ports > 0;
+	}
+out:
+	if (n->rc < 0)
+		*err = n->err;
+	return n->rc;
+}
+
 static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		      struct kk_rt_cell_info *info, struct kk_err *err)
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
 	struct kk_cgroup_delegation deleg = { 0 };
 	char *const want[] = { KK_CGROUP_RESOURCE_CONTROLLERS, NULL };
 	cleanup_(kk_strv_freep) char **all = NULL;
@@ -435,9 +530,10 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	struct kk_netpolicy_cell pc = np_cell(cell);
 	struct kk_err ignored = { 0 };
 	struct cell_ctx x = { 0 };
+	struct net_up up = { 0 };
 	struct member *root;
 	char ip[INET_ADDRSTRLEN] = "";
-	bool cg_created = false, etc_created = false, cni_added = false, published = false;
+	bool cg_created = false, etc_created = false;
 	uint32_t root_pid = 0, old_root_pid;
 	size_t n_ports = 0;
 	int r;
@@ -446,6 +542,10 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		return -1;
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
+	up.cell = cell;
+	up.x = &x;
+	up.ports = ports;
+	up.n_ports = n_ports;
 	root = &x.m[0];
 	if (!x.host_network && load_net(cell, &net, err) < 0)
 		goto fail;
@@ -484,37 +584,28 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	root->started = root_pid != old_root_pid;
 
 	if (net) {
-		char netns[64];
-		struct kk_cni_attachment att = { root->id, netns, IFNAME, NULL };
 		int cached;
 
-		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
+		snprintf(up.netns, sizeof(up.netns), "/proc/%u/ns/net", root_pid);
+		up.att = (struct kk_cni_attachment){ root->id, up.netns, IFNAME, NULL };
 		cached = kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), root->id, IFNAME,
-					      &res, root->started ? &ignored : err);
+					      &up.res, root->started ? &ignored : err);
 		if (cached < 0 && !root->started)
 			goto undo;
 		if (cached != 0 && root->started) {
 			/* the attachment of an earlier root task (or an unreadable entry) would
 			 * make ADD fail: forget it, its address and NAT chain too */
-			kk_cni_result_free(res);
-			res = NULL;
+			kk_cni_result_free(up.res);
+			up.res = NULL;
 			kk_cni_purge(rt->cni, net, root->id, &ignored);
 		}
-		if (!res) {
-			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0)
-				goto undo;
-			cni_added = true;
+		up.job = (struct cni_job){ rt, net, &up.att, NULL, { 0 }, 0 };
+		if (!up.res) {
+			up.threaded =
+				x.n > 1 && pthread_create(&up.th, NULL, cni_job_run, &up.job) == 0;
+			if (!up.threaded)
+				cni_job_run(&up.job);
 		}
-		if (kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0) {
-			kk_err_wrap(err, "network `%s`", kk_cni_conflist_name(net));
-			goto undo;
-		}
-		if (write_hosts(cell, &x, ip, err) < 0)
-			goto undo;
-		if (n_ports &&
-		    kk_netpolicy_ports_publish(rt->cni, &pc, ip, ports, n_ports, err) < 0)
-			goto undo;
-		published = n_ports > 0;
 	}
 
 	for (size_t i = 1; i < x.n; i++) {
@@ -526,10 +617,14 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 				goto undo;
 			old = 0;
 		}
-		if (kk_rt_container_start(rt, &x.m[i].c, root_pid, &pid, err) < 0)
+		if (kk_rt_container_start_gated(rt, &x.m[i].c, root_pid, net ? net_gate : NULL, &up,
+						&pid, err) < 0)
 			goto undo;
 		x.m[i].started = pid != old;
 	}
+	if (net && net_gate(&up, err) < 0)
+		goto undo;
+	memcpy(ip, up.ip, sizeof(ip));
 	/* every container's status too, so the first metadata write is complete; the basics
 	 * when containerd cannot say */
 	if (info && cell_status(rt, cell, info, &(struct kk_err){ 0 }) < 0) {
@@ -541,13 +636,17 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	}
 	if (info)
 		info->root_existed = root->existed;
+	kk_cni_result_free(up.res);
 	ctx_clear(&x);
 	return 0;
 
 undo:
-	if (published)
+	net_join(&up);
+	kk_cni_result_free(up.res);
+	kk_cni_result_free(up.job.res);
+	if (up.published)
 		kk_netpolicy_ports_unpublish(rt->cni, &pc, &ignored);
-	if (cni_added)
+	if (up.added)
 		cni_release(rt, net, root->id, root_pid);
 	for (size_t i = x.n; i-- > 0;) {
 		struct member *m = &x.m[i];
@@ -607,16 +706,19 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	struct cell_ctx x = { 0 };
 	struct kk_err e = { 0 };
+	bool late;
 	int ret = 0;
 
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0)
 		keep_first(err, &e, &ret);
+	/* a stop waits for the tasks: the address can go after them, with no plugin run */
+	late = signal < 0 && net && kk_cni_conflist_is_owned(net);
 	unpublish(rt, cell, false, err, &ret);
 	for (size_t i = x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
-		if (i == 0)
+		if (i == 0 && !late)
 			cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 		if (signal < 0) {
 			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
@@ -627,6 +729,8 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			keep_first(err, &e, &ret);
 		}
 	}
+	if (late)
+		cni_release_after(rt, net, x.m[0].id);
 	ctx_clear(&x);
 	return ret;
 }
@@ -656,6 +760,9 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 	size_t n = 0, plen;
 	int ret = 0;
 
+	/* every task killed first: they die together rather than one wait after the other */
+	for (size_t i = 0; i < x->n; i++)
+		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &(struct kk_err){ 0 });
 	for (size_t i = x->n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
@@ -697,6 +804,7 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	struct cell_ctx x = { 0 };
 	struct kk_err e = { 0 };
+	bool late;
 	int ret = 0;
 
 	if (ctx_build(cell, &x, err) < 0)
@@ -704,10 +812,15 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	if (!x.host_network && load_net(cell, &net, &e) < 0 && !purge)
 		keep_first(err, &e, &ret);
 	unpublish(rt, cell, purge, err, &ret);
-	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md) */
-	cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
+	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
+	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
+	late = net && kk_cni_conflist_is_owned(net);
+	if (!late)
+		cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 	if (delete_containers(rt, cell, &x, purge, &e) < 0)
 		keep_first(err, &e, &ret);
+	if (late)
+		cni_release_after(rt, net, x.m[0].id);
 	if (ret < 0 && !purge)
 		goto out;
 	if (purge && cell->cgroup_path) {
@@ -808,6 +921,36 @@ int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 
 enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE };
 
+/* A container with `ports` joining a running cell: the cell's ports (its own included) are
+ * published again to the cell IP before its process starts. */
+struct member_ports {
+	const struct kk_rt *rt;
+	const struct kk_rt_cell *cell;
+	const char *root_id;
+};
+
+static int member_ports_gate(void *arg, struct kk_err *err)
+{
+	const struct member_ports *mp = arg;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	struct kk_netpolicy_cell pc = np_cell(mp->cell);
+	char ip[INET_ADDRSTRLEN];
+	size_t n = 0;
+
+	if (cell_ports(mp->cell, &ports, &n, err) < 0 || load_net(mp->cell, &net, err) < 0)
+		return -1;
+	if (!net || !n)
+		return 0;
+	if (kk_cni_cached_result(mp->rt->cni, kk_cni_conflist_name(net), mp->root_id, IFNAME, &res,
+				 err) < 0)
+		return -1;
+	if (!res || kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0)
+		return kk_err_set(err, ENOENT, "ports: the cell has no IP to publish them to");
+	return kk_netpolicy_ports_publish(mp->rt->cni, &pc, ip, ports, n, err);
+}
+
 static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, const char *name,
 		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
 {
@@ -844,7 +987,10 @@ static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, cons
 				   x.m[0].id, cell->cell);
 			goto out;
 		}
-		ret = kk_rt_container_start(rt, &m->c, root_pid, pid, err);
+		ret = kk_rt_container_start_gated(rt, &m->c, root_pid,
+						  m->spec->ports.n ? member_ports_gate : NULL,
+						  &(struct member_ports){ rt, cell, x.m[0].id },
+						  pid, err);
 		break;
 	case OP_STOP:
 		ret = kk_rt_container_stop(rt, m->id, cell->stop_timeout_ms, err);

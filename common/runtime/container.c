@@ -637,7 +637,8 @@ static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err
 }
 
 static int container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   uint32_t join_pid, uint32_t *pid_out, struct kk_err *err)
+			   uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
+			   uint32_t *pid_out, struct kk_err *err)
 {
 	static const char *const label_paths[] = { "labels." KK_RT_LABEL_RESTARTS,
 						   "labels." KK_RT_LABEL_STARTED_AT, NULL };
@@ -693,6 +694,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
+	if (gate && gate(gate_arg, err) < 0)
+		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;
 	if (pid == 0) {
@@ -734,14 +737,21 @@ out:
 	return ret;
 }
 
-int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
-			  uint32_t join_pid, uint32_t *pid, struct kk_err *err)
+int kk_rt_container_start_gated(const struct kk_rt *rt, const struct kk_rt_container *c,
+				uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
+				uint32_t *pid, struct kk_err *err)
 {
-	if (container_start(rt, c, join_pid, pid, err) < 0)
+	if (container_start(rt, c, join_pid, gate, gate_arg, pid, err) < 0)
 		return strncmp(err->msg, "container `", 11) == 0
 			       ? -1
 			       : kk_err_wrap(err, "container `%s`", cname(c));
 	return 0;
+}
+
+int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
+			  uint32_t join_pid, uint32_t *pid, struct kk_err *err)
+{
+	return kk_rt_container_start_gated(rt, c, join_pid, NULL, NULL, pid, err);
 }
 
 int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)

@@ -324,6 +324,12 @@ world() {
 	[[ "$output" == *'port `8080:70000`: 70000 is not within [1, 65535]'* ]]
 	EXTRA='      ports: ["8080:80/sctp"]' run -1 cell_in sp bad "sleep infinity"
 	[[ "$output" == *'protocol must be tcp or udp'* ]]
+	# a container with ports joining the running cell: its port is published too
+	k create container extra --cell web "${SCOPE[@]}" --image "$KUKEON_TEST_BUSYBOX_REF" \
+		--command sleep --args infinity --port 18090:8090 >/dev/null
+	run -0 iptables -t nat -S "$chain"
+	[[ "$output" == *"--dport 18090 "*"--to-destination $ip:8090"* ]]
+	[[ "$output" == *"--dport 18080 "* ]]
 	# stop takes the rules away, start puts them back, delete removes them
 	k stop cell web "${SCOPE[@]}" >/dev/null
 	run -1 iptables -t nat -S "$chain"

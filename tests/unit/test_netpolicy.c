@@ -54,8 +54,11 @@ static void ports(void)
 		{ "1:65535/tcp", NULL, 1, 65535, false },
 		{ "0:80", "port `0:80`: 0 is not within [1, 65535]", 0, 0, false },
 		{ "8080:70000", "port `8080:70000`: 70000 is not within [1, 65535]", 0, 0, false },
-		{ "80", "port `80`: want HOST:CONTAINER[/tcp|udp]", 0, 0, false },
-		{ ":80", "port `:80`: want HOST:CONTAINER[/tcp|udp]", 0, 0, false },
+		{ "80", NULL, 80, 80, false },
+		{ "8053/udp", NULL, 8053, 8053, true },
+		{ ":80", "port `:80`: want [HOST:]CONTAINER[/tcp|udp]", 0, 0, false },
+		{ "1:2:3", "port `1:2:3`: want [HOST:]CONTAINER[/tcp|udp]", 0, 0, false },
+		{ "80:", "port `80:`: want [HOST:]CONTAINER[/tcp|udp]", 0, 0, false },
 		{ "80:80/sctp", "port `80:80/sctp`: protocol must be tcp or udp", 0, 0, false },
 		{ "80:80x", "port `80:80x`: protocol must be tcp or udp", 0, 0, false },
 	};
