@@ -272,7 +272,7 @@ static int egress_rules(const struct kk_netpolicy_space *sp, const char *chain, 
 				kk_strv_push_take(&dsts, kk_xasprintf("%s/32", ips[k]));
 			what = kk_xasprintf("host=%s", r->host);
 		}
-		for (size_t d = 0; dsts[d]; d++) {
+		for (size_t d = 0; dsts && dsts[d]; d++) {
 			for (size_t k = 0; k < (np ? np : 1); k++) {
 				cleanup_free char *port =
 					np ? kk_xasprintf(" -p tcp -m tcp --dport %lld",
@@ -385,7 +385,7 @@ int kk_netpolicy_space_ensure_conflist(const struct kk_cni_host *host, const cha
 				       const struct kk_egress_policy *egress, struct kk_err *err)
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	struct kk_netpolicy_space sp;
+	struct kk_netpolicy_space sp = { 0 };
 
 	if (kk_cni_conflist_load(conflist_path, &net, err) < 0 ||
 	    kk_netpolicy_space_from_conflist(net, realm, space, egress, &sp, err) < 0)

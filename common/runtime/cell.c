@@ -230,7 +230,7 @@ static struct kk_netpolicy_cell np_cell(const struct kk_rt_cell *cell)
 static int egress_in_place(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			   const struct kk_cni_conflist *net, struct kk_err *err)
 {
-	struct kk_netpolicy_space sp;
+	struct kk_netpolicy_space sp = { 0 };
 	struct kk_err missing = { 0 };
 
 	if (!net || !kk_netpolicy_egress_enforced(cell->egress))
@@ -499,19 +499,16 @@ static int net_gate(void *arg, struct kk_err *err)
 		goto out;
 	n->done = true;
 	net_join(n);
+	n->rc = -1;
 	if (n->job.rc < 0) {
 		n->err = n->job.err;
-		n->rc = -1;
 	} else if (kk_cni_result_ipv4(n->res, IFNAME, n->ip, sizeof(n->ip), &n->err) < 0) {
 		kk_err_wrap(&n->err, "network `%s`", kk_cni_conflist_name(n->job.net));
-		n->rc = -1;
-	} else if (write_hosts(n->cell, n->x, n->ip, &n->err) < 0) {
-		n->rc = -1;
-	} else if (n->n_ports && kk_netpolicy_ports_publish(n->job.rt->cni, &pc, n->ip, n->ports,
-							    n->n_ports, &n->err) < 0) {
-		n->rc = -1;
-	} else {
+	} else if (write_hosts(n->cell, n->x, n->ip, &n->err) == 0 &&
+		   (!n->n_ports || kk_netpolicy_ports_publish(n->job.rt->cni, &pc, n->ip, n->ports,
+							      n->n_ports, &n->err) == 0)) {
 		n->published = n->n_ports > 0;
+		n->rc = 0;
 	}
 out:
 	if (n->rc < 0)

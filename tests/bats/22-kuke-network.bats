@@ -22,9 +22,10 @@ teardown() {
 	if [ -n "${HOSTS_BOUND:-}" ]; then umount /etc/hosts || true; fi
 }
 
-# a cell in SPACE (stack st) running SCRIPT under sh -c in its `app` container; extra
-# container keys (YAML, indented 6) from $EXTRA
-cell_in() { # SPACE NAME SCRIPT
+# $BATS_TEST_TMPDIR/NAME.yaml: a cell in SPACE (stack st) running SCRIPT under sh -c in its
+# `app` container; extra cell spec keys (indented 2) from $CELL_EXTRA, container keys
+# (indented 6) from $EXTRA
+cell_yaml() { # SPACE NAME SCRIPT
 	cat >"$BATS_TEST_TMPDIR/$2.yaml" <<-EOF2
 	apiVersion: v1beta1
 	kind: Cell
@@ -43,6 +44,11 @@ cell_in() { # SPACE NAME SCRIPT
 	      args: ["-c", "$3"]
 	${EXTRA:-}
 	EOF2
+}
+
+# that cell, applied
+cell_in() { # SPACE NAME SCRIPT
+	cell_yaml "$@"
 	k apply -f "$BATS_TEST_TMPDIR/$2.yaml"
 }
 
@@ -122,24 +128,8 @@ world() {
 			"$t" "$BATS_TEST_TMPDIR" "$t" >"$BATS_TEST_TMPDIR/bin/$t"
 		chmod +x "$BATS_TEST_TMPDIR/bin/$t"
 	done
-	PATH=$BATS_TEST_TMPDIR/bin:$PATH k run -f <(
-		cat <<-EOF
-		apiVersion: v1beta1
-		kind: Cell
-		metadata:
-		  name: web
-		spec:
-		  id: web
-		  realmId: $R
-		  spaceId: sp
-		  stackId: st
-		  containers:
-		    - id: app
-		      image: $KUKEON_TEST_BUSYBOX_REF
-		      command: sleep
-		      args: ["infinity"]
-		EOF
-	) -d
+	cell_yaml sp web "sleep infinity"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH k run -f "$BATS_TEST_TMPDIR/web.yaml" -d
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH k stop cell web "${SCOPE[@]}"
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH k start cell web "${SCOPE[@]}"
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH k delete cell web "${SCOPE[@]}"
