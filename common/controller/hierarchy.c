@@ -417,11 +417,13 @@ static int space_network_teardown(struct kk_local *l, const char *realm, const c
 	return present;
 }
 
-/* Every space network found under a realm's directory (what a realm purge would otherwise
- * leave on the host when --cascade did not take the spaces down). Errors are ignored. */
+/* Every space network found under a realm's directory, and its NAT and egress rules (what a
+ * realm purge would otherwise leave on the host when --cascade did not take the spaces
+ * down). Errors are ignored. */
 static void realm_networks_teardown(struct kk_local *l, const char *realm)
 {
 	cleanup_(kk_strv_freep) char **spaces = NULL;
+	struct kk_cni_host host = kk_local_cni_host(l);
 
 	if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realm }, &spaces,
 			  &(struct kk_err){ 0 }) < 0)
@@ -432,6 +434,7 @@ static void realm_networks_teardown(struct kk_local *l, const char *realm)
 
 		if (access(path, F_OK) == 0)
 			space_network_teardown(l, realm, spaces[i], path, &(struct kk_err){ 0 });
+		kk_netpolicy_space_remove(&host, realm, spaces[i], &(struct kk_err){ 0 });
 	}
 }
 
