@@ -751,7 +751,7 @@ int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struc
 static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			     const struct cell_ctx *x, bool by_labels, struct kk_err *err)
 {
-	cleanup_free char *prefix = NULL;
+	cleanup_free char *prefix = NULL, *by_prefix = NULL, *by_label = NULL;
 	struct ctr_container *list = NULL;
 	struct kk_err e = { 0 };
 	size_t n = 0, plen;
@@ -767,8 +767,17 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 	}
 	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
 	plen = strlen(prefix);
+	/* containerd picks them (a whole namespace's records, specs included, grows with every
+	 * cell); the checks below stay the judge */
+	by_prefix = kk_xasprintf("id~=\"^%s\"", prefix);
+	by_label = kk_xasprintf("labels.\"kukeon.io/cell\"==\"%s\",labels.\"kukeon.io/space\"=="
+				"\"%s\",labels.\"kukeon.io/stack\"==\"%s\"",
+				cell->cell, cell->space, cell->stack);
 	memset(&e, 0, sizeof(e));
-	if (ctr_container_list(rt->conn, NULL, &list, &n, &e) < 0) {
+	if (ctr_container_list(rt->conn,
+			       (const char *const[]){ by_prefix, by_labels ? by_label : NULL,
+						      NULL },
+			       &list, &n, &e) < 0) {
 		keep_first(err, &e, &ret);
 		return ret;
 	}
