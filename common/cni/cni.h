@@ -91,6 +91,8 @@ const char *kk_cni_conflist_name(const struct kk_cni_conflist *net);
 const char *kk_cni_conflist_version(const struct kk_cni_conflist *net); /* selected version */
 size_t kk_cni_conflist_n_plugins(const struct kk_cni_conflist *net);
 const char *kk_cni_conflist_plugin_type(const struct kk_cni_conflist *net, size_t i);
+/* Does a bridge plugin of net masquerade per container (`ipMasq: true`)? */
+bool kk_cni_conflist_masq(const struct kk_cni_conflist *net);
 
 /* ---- results ------------------------------------------------------------------------ */
 
@@ -214,6 +216,23 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
  * `<dataDir>/<network>/` (runs no plugin). Returns how many entries and files were removed. */
 int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 			 struct kk_err *err);
+
+/* What DEL would do for a conflist of the shape kukeon writes (one bridge without ipMasq,
+ * host-local IPAM, and loopback; nothing else), once every process of the container's
+ * network namespace is gone: the namespace took the veth and the loopback with it, so only
+ * host-local's reservations and the cache entry are left, and they are removed here
+ * without running a plugin. Returns 1 if done, 0 if net has another shape (run
+ * kk_cni_del). */
+int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 const char *container_id, const char *ifname, struct kk_err *err);
+/* Is net of that shape? */
+bool kk_cni_conflist_is_owned(const struct kk_cni_conflist *net);
+
+/* Forget what net holds for containers that are not in live_ids (NULL-terminated, the
+ * containerd ids of running root containers): their cache entries (kk_cni_purge each) and
+ * host-local reservations owned by anyone else. Returns how many were removed. */
+int kk_cni_network_sweep(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 char *const *live_ids, struct kk_err *err);
 
 /* Remove a network from the host after its last attachment is gone: the link of each bridge
  * plugin (its `bridge`, or the plugin's default `cni0`), then what kk_cni_network_purge()

@@ -310,3 +310,15 @@ const char *kk_cni_conflist_bytes(const struct kk_cni_conflist *net, size_t *len
 	*len = net->len;
 	return net->bytes;
 }
+
+bool kk_cni_conflist_masq(const struct kk_cni_conflist *net)
+{
+	for (size_t i = 0; i < net->n_plugins; i++) {
+		const cJSON *p = kk_cni_conflist_plugin(net, i);
+
+		if (strcmp(kk_cni_conflist_plugin_type(net, i), "bridge") == 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "ipMasq")))
+			return true;
+	}
+	return false;
+}

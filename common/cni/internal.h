@@ -89,5 +89,49 @@ int kk_cni_cache_write(const char *cache_dir, const struct kk_cni_conflist *net,
 /* Remove path; a missing file is fine. */
 int kk_cni_cache_remove(const char *path, struct kk_err *err);
 
+/* ---- iptables.c: iptables-save, one iptables-restore batch ------------------------------ */
+
+/* Where iptables and friends are searched: $PATH, then the sbin and bin dirs. A new string. */
+char *kk_ipt_search_path(void);
+/* Run `tool ARGS...` (iptables, iptables-save ...) with no input. Returns its exit status
+ * (*out, if not NULL, gets its stdout), or -1 if it could not run: ENOENT when the tool is
+ * not installed. */
+int kk_ipt_run(const struct kk_cni_host *host, const char *tool, const char *const *args,
+	       char **out, struct kk_err *err);
+
+/* The filter and nat tables as iptables-save prints them: chain names (":NAME" lines) and
+ * rules ("-A CHAIN ..." lines), in order. */
+struct kk_ipt {
+	char **chains[2]; /* KK_IPT_FILTER, KK_IPT_NAT */
+	char **rules[2];
+};
+enum { KK_IPT_FILTER, KK_IPT_NAT };
+void kk_ipt_clear(struct kk_ipt *s);
+int kk_ipt_save(const struct kk_cni_host *host, struct kk_ipt *out, struct kk_err *err);
+bool kk_ipt_has_chain(const struct kk_ipt *s, int table, const char *chain);
+/* The rules of chain, in order (lent lines; a new vector to free with free()). */
+const char **kk_ipt_chain_rules(const struct kk_ipt *s, int table, const char *chain, size_t *n);
+/* Is rule (a saved "-A CHAIN ..." line) one of chain's? */
+bool kk_ipt_rule_in_chain(const char *rule, const char *chain);
+/* The jump target of a saved rule ("-j X" / "--jump X"), copied into buf; "" if none. */
+void kk_ipt_rule_target(const char *rule, char *buf, size_t size);
+/* The value of the rule's `--comment`, copied into buf; "" if none. */
+void kk_ipt_rule_comment(const char *rule, char *buf, size_t size);
+
+/* One batch for iptables-restore --noflush, per table: chain declarations (which create or
+ * flush), deletions, chain removals, then additions; emitted in that order. */
+struct kk_ipt_batch {
+	char **decl[2], **del[2], **drop[2], **add[2];
+};
+void kk_ipt_batch_clear(struct kk_ipt_batch *b);
+bool kk_ipt_batch_empty(const struct kk_ipt_batch *b);
+/* Append a line to one part of the batch (printf-style). */
+void kk_ipt_batch_line(char ***part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run the batch in one `iptables-restore --noflush`: per table all or nothing. */
+int kk_ipt_restore(const struct kk_cni_host *host, const struct kk_ipt_batch *b,
+		   struct kk_err *err);
+/* Serialise rule changes of kukeon processes: an flock on <cache_dir>/netpolicy.lock (the
+ * dir is made if missing). *fd for kk_lockfile_release(). */
+int kk_ipt_lock(const struct kk_cni_host *host, int *fd, struct kk_err *err);
 
 #endif

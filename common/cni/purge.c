@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "common/cni/internal.h"
 #include "common/image/digest.h"
 #include "common/mem.h"
+#include "common/strv.h"
 
 static void closedirp(DIR **d)
 {
@@ -36,34 +36,37 @@ static const char *hostlocal_dir(const struct kk_cni_conflist *net, size_t i)
 	return dir && *dir ? dir : KK_CNI_HOSTLOCAL_DEFAULT_DATA_DIR;
 }
 
-/* Does the reservation file name in dfd belong to container_id (NULL: to anyone)? host-local
- * writes "<id>\r\n<ifname>" (older versions just "<id>"). */
-static bool reserved_by(int dfd, const char *name, const char *container_id)
+/* The owner (container ID) of the reservation file name in dfd into buf; false if it cannot
+ * be read. host-local writes "<id>\r\n<ifname>" (older versions just "<id>"). */
+static bool reservation_owner(int dfd, const char *name, char *buf, size_t size)
 {
-	cleanup_close int fd = -1;
-	char buf[512];
+	cleanup_close int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
 
-	if (!container_id)
-		return true;
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
-	return strcmp(buf, container_id) == 0;
+	return true;
 }
 
-/* Remove the reservations of container_id (NULL: every file) in <data_dir>/<network>; with
- * container_id NULL, also the directory. */
-static int hostlocal_release(const char *data_dir, const char *network, const char *container_id,
+/* Which reservations go: those of container_id; with container_id NULL, those whose owner is
+ * not in keep (keep NULL: every file, and the directory). */
+struct release {
+	const char *container_id;
+	char *const *keep;
+	bool sweep;
+};
+
+static int hostlocal_release(const char *data_dir, const char *network, const struct release *r,
 			     int *removed, struct kk_err *err)
 {
 	cleanup_free char *dir = kk_xasprintf("%s/%s", data_dir, network);
 	cleanup_(closedirp) DIR *d = opendir(dir);
+	bool all = !r->container_id && !r->sweep;
 	struct dirent *de;
 
 	if (!d) {
@@ -72,24 +75,30 @@ static int hostlocal_release(const char *data_dir, const char *network, const ch
 		return kk_err_sys(err, "open host-local store `%s`", dir);
 	}
 	while ((de = readdir(d))) {
+		char owner[512];
+
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		/* the store's own files: its lock and the last IP handed out per range */
-		if (container_id && (strcmp(de->d_name, "lock") == 0 ||
-				     strncmp(de->d_name, "last_reserved_ip", 16) == 0))
+		if (!all && (strcmp(de->d_name, "lock") == 0 ||
+			     strncmp(de->d_name, "last_reserved_ip", 16) == 0))
 			continue;
-		if (!reserved_by(dirfd(d), de->d_name, container_id))
+		if (!all && !reservation_owner(dirfd(d), de->d_name, owner, sizeof(owner)))
+			continue;
+		if (r->container_id && strcmp(owner, r->container_id) != 0)
+			continue;
+		if (r->sweep && kk_strv_contains(r->keep, owner))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
 			return kk_err_sys(err, "remove `%s/%s`", dir, de->d_name);
 		(*removed)++;
 	}
-	if (!container_id && rmdir(dir) < 0 && errno != ENOENT)
+	if (all && rmdir(dir) < 0 && errno != ENOENT)
 		return kk_err_sys(err, "remove host-local store `%s`", dir);
 	return 0;
 }
 
-static int release_all_stores(const struct kk_cni_conflist *net, const char *container_id,
+static int release_all_stores(const struct kk_cni_conflist *net, const struct release *r,
 			      int *removed, struct kk_err *err)
 {
 	size_t i, n = kk_cni_conflist_n_plugins(net);
@@ -97,8 +106,7 @@ static int release_all_stores(const struct kk_cni_conflist *net, const char *con
 	for (i = 0; i < n; i++) {
 		const char *dir = hostlocal_dir(net, i);
 
-		if (dir && hostlocal_release(dir, kk_cni_conflist_name(net), container_id, removed,
-					     err) < 0)
+		if (dir && hostlocal_release(dir, kk_cni_conflist_name(net), r, removed, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -111,20 +119,6 @@ static int release_all_stores(const struct kk_cni_conflist *net, const char *con
  * --comment 'name: "<network>" id: "<container ID>"'`. Its DEL removes them only while the
  * container's interface still exists; once the netns is gone, they stay. A purge removes them
  * the way the plugin would. */
-
-static bool wants_masq(const struct kk_cni_conflist *net)
-{
-	size_t i, n = kk_cni_conflist_n_plugins(net);
-
-	for (i = 0; i < n; i++) {
-		const cJSON *p = kk_cni_conflist_plugin(net, i);
-
-		if (strcmp(kk_cni_conflist_plugin_type(net, i), "bridge") == 0 &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "ipMasq")))
-			return true;
-	}
-	return false;
-}
 
 static void masq_chain(const char *network, const char *container_id, char out[29])
 {
@@ -143,25 +137,13 @@ static void masq_chain(const char *network, const char *container_id, char out[2
 static int iptables(const struct kk_cni_host *host, const char *const *args, char **out,
 		    struct kk_err *err)
 {
-	const char *path = getenv("PATH");
-	cleanup_free char *search = kk_xasprintf("%s:/usr/sbin:/sbin:/usr/bin:/bin",
-						 path && *path ? path : "/usr/local/sbin");
-	cleanup_free char *exe = NULL;
-	cleanup_(kk_cni_run_clear) struct kk_cni_run run = { 0 };
-	const char *argv[16] = { "iptables", "-w", "-t", "nat" };
-	size_t n = 4;
+	const char *argv[16] = { "-w", "-t", "nat" };
+	size_t n = 3;
 
-	if (kk_cni_plugin_find(search, "iptables", &exe, err) < 0)
-		return -1;
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	if (kk_cni_plugin_run(exe, (char *const *)argv, environ, "", 0, host->timeout_ms, &run,
-			      err) < 0)
-		return -1;
-	if (out)
-		*out = TAKE_PTR(run.out);
-	return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : 128;
+	return kk_ipt_run(host, "iptables", argv, out, err);
 }
 
 int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
@@ -172,7 +154,7 @@ int kk_cni_masq_remove(const struct kk_cni_host *host, const struct kk_cni_confl
 	char chain[29], *line, *save = NULL;
 	int rc;
 
-	if (!wants_masq(net))
+	if (!kk_cni_conflist_masq(net))
 		return 0;
 	masq_chain(network, container_id, chain);
 	{
@@ -250,7 +232,8 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 		removed++;
 	}
 	kk_cni_cached_attachments_free(list, n);
-	if (release_all_stores(net, container_id, &removed, err) < 0)
+	if (release_all_stores(net, &(struct release){ .container_id = container_id }, &removed,
+			       err) < 0)
 		return kk_err_wrap(err, "network `%s`: purge", name);
 	if (kk_cni_masq_remove(host, net, container_id, &removed, err) < 0)
 		return kk_err_wrap(err, "network `%s`: purge: masquerade rules", name);
@@ -281,7 +264,73 @@ int kk_cni_network_purge(const struct kk_cni_host *host, const struct kk_cni_con
 		removed++;
 	}
 	kk_cni_cached_attachments_free(list, n);
-	if (release_all_stores(net, NULL, &removed, err) < 0)
+	if (release_all_stores(net, &(struct release){ 0 }, &removed, err) < 0)
 		return kk_err_wrap(err, "network `%s`: purge", name);
 	return removed;
+}
+
+int kk_cni_network_sweep(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 char *const *live_ids, struct kk_err *err)
+{
+	const char *name = kk_cni_conflist_name(net);
+	struct kk_cni_cached_attachment *list = NULL;
+	size_t n = 0;
+	int removed = 0, rc;
+
+	if (kk_cni_cache_list(host, NULL, &list, &n, err) < 0)
+		return kk_err_wrap(err, "network `%s`: sweep", name);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i].network, name) != 0 ||
+		    kk_strv_contains(live_ids, list[i].container_id))
+			continue;
+		rc = kk_cni_purge(host, net, list[i].container_id, err);
+		if (rc < 0) {
+			kk_cni_cached_attachments_free(list, n);
+			return kk_err_wrap(err, "network `%s`: sweep", name);
+		}
+		removed += rc;
+	}
+	kk_cni_cached_attachments_free(list, n);
+	if (release_all_stores(net, &(struct release){ .keep = live_ids, .sweep = true }, &removed,
+			       err) < 0)
+		return kk_err_wrap(err, "network `%s`: sweep", name);
+	return removed;
+}
+
+bool kk_cni_conflist_is_owned(const struct kk_cni_conflist *net)
+{
+	size_t n = kk_cni_conflist_n_plugins(net);
+	bool bridge = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *type = kk_cni_conflist_plugin_type(net, i);
+
+		if (strcmp(type, "loopback") == 0)
+			continue;
+		if (strcmp(type, "bridge") != 0 || bridge || !hostlocal_dir(net, i))
+			return false;
+		bridge = true;
+	}
+	return bridge && !kk_cni_conflist_masq(net);
+}
+
+int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+			 const char *container_id, const char *ifname, struct kk_err *err)
+{
+	const char *name = kk_cni_conflist_name(net);
+	cleanup_free char *path = NULL;
+	int removed = 0;
+
+	if (!kk_cni_conflist_is_owned(net))
+		return 0;
+	if (kk_cni_check_name("container ID", container_id, err) < 0 ||
+	    kk_cni_check_ifname(ifname, err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	if (release_all_stores(net, &(struct release){ .container_id = container_id }, &removed,
+			       err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	path = kk_cni_cache_path(host->cache_dir, name, container_id, ifname);
+	if (kk_cni_cache_remove(path, err) < 0)
+		return kk_err_wrap(err, "network `%s`: release", name);
+	return 1;
 }

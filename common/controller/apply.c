@@ -179,11 +179,12 @@ static cJSON *creds_json(const struct kk_realm *r)
 	return c ? c : cJSON_CreateNull();
 }
 
-static cJSON *defaults_json(const struct kk_space *s)
+/* spec.<key> of a space (null when absent) */
+static cJSON *space_json(const struct kk_space *s, const char *key)
 {
 	cJSON *t = kk_space_encode(s, KK_ENC_JSON);
 	cJSON *spec = cJSON_GetObjectItemCaseSensitive(t, "spec");
-	cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(spec, "defaults");
+	cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(spec, key);
 
 	cJSON_Delete(t);
 	return c ? c : cJSON_CreateNull();
@@ -297,8 +298,11 @@ static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_a
 	}
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
-	if (!json_equal(defaults_json(d), defaults_json(a)))
+	if (!json_equal(space_json(d, "defaults"), space_json(a, "defaults")))
 		change(o, "spec.defaults.container", "container defaults changed");
+	/* upstream does not diff the policy, so an edited one never reached the host */
+	if (!json_equal(space_json(d, "network"), space_json(a, "network")))
+		change(o, "spec.network.egress", "egress policy changed");
 	kk_space_get_result_clear(&g);
 	if (unchanged(o))
 		return 0;

@@ -80,6 +80,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		e.cell->spec.space_id = kk_xstrdup(e.space);
 		e.cell->spec.stack_id = kk_xstrdup(e.stack);
 		e.cell->spec.auto_delete = req->spec.auto_delete;
+		e.cell->spec.nested_cgroup_runtime = req->spec.nested_cgroup_runtime;
 		kk_cell_containers_copy(&e.cell->spec, &req->spec);
 		for (size_t i = 0; i < e.cell->spec.n_containers; i++) {
 			struct kk_container_spec *c = &e.cell->spec.containers[i];

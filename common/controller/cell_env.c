@@ -95,11 +95,7 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
 				&e->s, err) < 0)
 		return -1;
-	e->cni = (struct kk_cni_host)KK_CNI_HOST_DEFAULTS;
-	if (l->cni_plugin_path)
-		e->cni.plugin_path = l->cni_plugin_path;
-	if (l->cni_cache_dir)
-		e->cni.cache_dir = l->cni_cache_dir;
+	e->cni = kk_local_cni_host(l);
 	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
 	kk_cell_env_rederive(l, e);
 	return 0;
@@ -112,6 +108,7 @@ void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)
 			      e->s ? e->s->spec.defaults_container : NULL,
 			      e->cell->spec.n_containers ? NULL : KK_CELL_DEFAULT_ROOT_IMAGE,
 			      &e->rc, &e->paths);
+	e->rc.egress = e->s ? e->s->spec.egress : NULL;
 }
 
 /* Load an existing cell and its runtime. */

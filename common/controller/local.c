@@ -375,3 +375,14 @@ int kk_local_children_error(struct kk_err *err, const char *verb, const char *ki
 			  "Use --cascade to %s them or --force to skip validation",
 			  verb, kind, kind, name, n, what, verb);
 }
+
+struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
+{
+	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
+
+	if (l->cni_plugin_path)
+		host.plugin_path = l->cni_plugin_path;
+	if (l->cni_cache_dir)
+		host.cache_dir = l->cni_cache_dir;
+	return host;
+}

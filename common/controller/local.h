@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/cni/cni.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/model/model.h"
@@ -46,6 +47,9 @@ struct kk_local {
 	struct ctr_conn *conn; /* opened on first use */
 	bool instance_ok;
 };
+
+/* The CNI plugin path, cache dir and timeout l uses. */
+struct kk_cni_host kk_local_cni_host(const struct kk_local *l);
 
 /* Read and decode the metadata document at ref. Returns 1 with *out set (free it with the
  * kind's free function), 0 when there is none, -1 on error (err names the file). */

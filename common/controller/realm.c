@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/cni/netpolicy.h"
 #include "common/controller/controller.h"
 #include "common/controller/local_internal.h"
 #include "common/controller/namespace.h"
@@ -47,11 +48,13 @@ static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
 		ctr_labels_set(out, in->v[i].key, in->v[i].value);
 }
 
-/* Every space network found under a realm's directory (what a realm purge would otherwise
- * leave on the host when --cascade did not take the spaces down). Errors are ignored. */
+/* Every space network found under a realm's directory, and its NAT and egress rules (what a
+ * realm purge would otherwise leave on the host when --cascade did not take the spaces
+ * down). Errors are ignored. */
 static void realm_networks_teardown(struct kk_local *l, const char *realm)
 {
 	cleanup_(kk_strv_freep) char **spaces = NULL;
+	struct kk_cni_host host = kk_local_cni_host(l);
 
 	if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realm }, &spaces,
 			  &(struct kk_err){ 0 }) < 0)
@@ -62,6 +65,7 @@ static void realm_networks_teardown(struct kk_local *l, const char *realm)
 
 		if (access(path, F_OK) == 0)
 			kk_space_network_teardown(l, realm, spaces[i], path, &(struct kk_err){ 0 });
+		kk_netpolicy_space_remove(&host, realm, spaces[i], &(struct kk_err){ 0 });
 	}
 }
 

@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
 #include "common/controller/cell_env.h"
+#include "common/controller/network.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
@@ -98,7 +99,8 @@ struct walk {
 	struct kk_refresh_result *res;
 	struct ctr_namespace_info *ns; /* containerd's namespaces */
 	size_t n_ns;
-	struct kk_err ns_err; /* why the namespaces could not be listed (code 0: they were) */
+	struct kk_err ns_err;    /* why the namespaces could not be listed (code 0: they were) */
+	struct kk_net_live live; /* the running cells, for the network sweep */
 };
 
 static void add(char ***v, const char *s)
@@ -318,6 +320,8 @@ static void refresh_cell(struct walk *w, const char *realm, const char *space, c
 						       kk_str(e.cell->spec.containers[i].id)));
 		goto fail;
 	}
+	if (info.root_pid && info.root_id)
+		kk_net_live_add(&w->live, realm, space, stack, e.rc.cell, info.root_id);
 	for (size_t i = 0; i < info.n_containers; i++)
 		kk_strv_push_take(&w->res->containers_found,
 				  kk_xasprintf("%s/%s/%s/%s/%s", realm, space, stack, name,
@@ -445,6 +449,11 @@ int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_
 		walk_realm(&w, realms[i]);
 		kk_store_unlock(l->store);
 	}
+	/* what kukeond will do at start: every space's rules back in place; and what belongs to
+	 * no running cell swept, unless some state could not be observed */
+	if (realms)
+		kk_ctl_network_ensure_all(l, out.errors ? NULL : &w.live, &out.errors);
+	kk_net_live_clear(&w.live);
 	ctr_namespace_list_free(w.ns, w.n_ns);
 	*res = out;
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/cni/netpolicy.h"
 #include "common/cni/cni.h"
 #include "common/controller/local_internal.h"
 #include "common/fs.h"
@@ -26,13 +27,9 @@ int kk_space_network_teardown(struct kk_local *l, const char *realm, const char 
 			      const char *path, struct kk_err *err)
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
+	struct kk_cni_host host = kk_local_cni_host(l);
 	bool present = access(path, F_OK) == 0;
 
-	if (l->cni_plugin_path)
-		host.plugin_path = l->cni_plugin_path;
-	if (l->cni_cache_dir)
-		host.cache_dir = l->cni_cache_dir;
 	if (!present || kk_cni_conflist_load(path, &net, &(struct kk_err){ 0 }) < 0) {
 		cleanup_free char *network = NULL;
 		cleanup_free char *bridge = NULL;
@@ -183,6 +180,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	cleanup_(kk_space_freep) struct kk_space *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_space_create_result out = { 0 };
+	struct kk_cni_host host = kk_local_cni_host(l);
 	struct kk_store_ref ref;
 	bool fresh_subnet = false;
 	int rc;
@@ -256,6 +254,12 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	}
 	out.cni_exists_post = true;
 	kk_str_set(&s->spec.cni_config_path, conflist);
+	/* the space's NAT and egress rules, once for all its cells */
+	if (kk_netpolicy_space_ensure_conflist(&host, conflist, realm, name, s->spec.egress, err) <
+	    0) {
+		kk_err_wrap(err, "create space `%s`", name);
+		goto undo_conflist;
+	}
 
 	group = kk_local_cgroup_group(l, realm, name, NULL);
 	if (kk_local_create_cgroup(l, "space", name, group, &s->status, KK_SPACE_READY,
@@ -271,6 +275,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	return 0;
 
 undo_conflist:
+	if (!out.metadata_exists_pre)
+		kk_netpolicy_space_remove(&host, realm, name, &(struct kk_err){ 0 });
 	if (out.cni_created && !out.cni_exists_pre)
 		unlink(conflist);
 undo_subnet:
@@ -311,7 +317,8 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_store_ref ref = { .realm = desired->spec.realm_id, .space = desired->meta.name };
 
-	if (space_defaults_validate(desired->spec.defaults_container, err) < 0)
+	if (kk_egress_validate(desired->spec.egress, err) < 0 ||
+	    space_defaults_validate(desired->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", ref.space);
 	if (kk_local_lock(l, &ref, &held, err) < 0)
 		return -1;
@@ -329,6 +336,22 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 		s->spec.has_defaults = d->spec.has_defaults;
 		d->spec.defaults_container = tmp;
 		d->spec.has_defaults = has;
+	}
+	{
+		struct kk_egress_policy *tmp = s->spec.egress;
+		bool has = s->spec.has_network;
+		struct kk_cni_host host = kk_local_cni_host(l);
+		cleanup_free char *conflist =
+			kk_store_space_conflist_path(l->run_path, ref.realm, ref.space);
+
+		s->spec.egress = d->spec.egress;
+		s->spec.has_network = d->spec.has_network;
+		d->spec.egress = tmp;
+		d->spec.has_network = has;
+		/* the new policy is in place before it is recorded (upstream never re-applies) */
+		if (kk_netpolicy_space_ensure_conflist(&host, conflist, ref.realm, ref.space,
+						       s->spec.egress, err) < 0)
+			return -1;
 	}
 	kk_status_stamp(&s->status, KK_SPACE_READY);
 	return kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
@@ -371,6 +394,11 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 				   err) < 0)
 		return -1;
 	rc = kk_space_network_teardown(l, realm, name, conflist, err);
+	if (rc >= 0) {
+		struct kk_cni_host host = kk_local_cni_host(l);
+
+		rc = kk_netpolicy_space_remove(&host, realm, name, err);
+	}
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete space");
 	*err = (struct kk_err){ 0 };

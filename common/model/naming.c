@@ -348,7 +348,7 @@ char *kk_cni_conflist(const char *network, const char *bridge, const char *subne
 	obj_add(br, "type", cJSON_CreateString("bridge"));
 	obj_add(br, "bridge", cJSON_CreateString(bridge));
 	obj_add(br, "isGateway", cJSON_CreateTrue());
-	obj_add(br, "ipMasq", cJSON_CreateTrue());
+	obj_add(br, "ipMasq", cJSON_CreateFalse());
 	ipam = obj_add(br, "ipam", cJSON_CreateObject());
 	obj_add(ipam, "type", cJSON_CreateString("host-local"));
 	ranges = obj_add(ipam, "ranges", cJSON_CreateArray());

@@ -84,7 +84,9 @@ char *kk_naming_container_dir(const char *run_path, const char *realm, const cha
  * "no free subnet available in parent CIDR: parent 10.88.0.0/16 exhausted at /24". */
 int kk_subnet_first_free(const char *const *used, size_t n_used, char **out, struct kk_err *err);
 
-/* The space conflist (reference §7.4): JSON, 2-space indent, no trailing newline. */
+/* The space conflist (reference §7.1): JSON, 2-space indent, no trailing newline. The bridge
+ * has `ipMasq: false`: the space masquerades once, in the host firewall (common/cni/netpolicy.h),
+ * instead of the bridge plugin per container (docs/compat.md). */
 char *kk_cni_conflist(const char *network, const char *bridge, const char *subnet);
 
 /* containerd labels of a cell's root container (cell labels copied, then kukeon.io/cell,

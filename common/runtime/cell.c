@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,12 @@
 #include "common/cgroup/kill.h"
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
+#include "common/cni/netpolicy.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/model/naming.h"
+#include "common/strv.h"
 #include "ctr/ctr.h"
 
 #define CGROUP_REMOVE_TIMEOUT_MS 3000
@@ -125,6 +128,7 @@ static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struc
 		kk_labels_container(&m->labels, cell->cell, cell->realm, cell->space, cell->stack);
 	m->c.labels = &m->labels;
 	m->c.cni_config_path = cell->conflist_path;
+	m->c.nested_cgroup_runtime = cell->nested_cgroup_runtime;
 }
 
 static int ctx_build(const struct kk_rt_cell *cell, struct cell_ctx *x, struct kk_err *err)
@@ -179,8 +183,72 @@ fail:
 	return -1;
 }
 
+/* The host ports the cell's containers publish (`ports`), parsed; none twice. *out is a new
+ * array of *n (NULL if none). */
+static int cell_ports(const struct kk_rt_cell *cell, struct kk_netpolicy_port **out, size_t *n,
+		      struct kk_err *err)
+{
+	struct kk_netpolicy_port *v = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < cell->n_containers; i++) {
+		const struct kk_strv *ports = &cell->containers[i].ports;
+
+		for (size_t j = 0; j < ports->n; j++) {
+			struct kk_netpolicy_port p;
+
+			if (kk_netpolicy_port_parse(ports->v[j], &p, err) < 0) {
+				free(v);
+				return kk_err_wrap(err, "containers[%zu]: ports[%zu]", i, j);
+			}
+			for (size_t q = 0; q < k; q++)
+				if (v[q].host == p.host && v[q].udp == p.udp) {
+					free(v);
+					return kk_err_set(err, EINVAL,
+							  "containers[%zu]: ports[%zu]: host port "
+							  "%u/%s is published twice in the cell",
+							  i, j, p.host, p.udp ? "udp" : "tcp");
+				}
+			v = kk_xrealloc(v, (k + 1) * sizeof(*v));
+			v[k++] = p;
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static struct kk_netpolicy_cell np_cell(const struct kk_rt_cell *cell)
+{
+	return (struct kk_netpolicy_cell){ cell->realm, cell->space, cell->stack, cell->cell };
+}
+
+/* Fail closed: a space with an egress policy runs cells only while the policy is in place;
+ * if it is not (a flush, a reboot), it is installed again before the cell starts. */
+static int egress_in_place(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			   const struct kk_cni_conflist *net, struct kk_err *err)
+{
+	struct kk_netpolicy_space sp = { 0 };
+	struct kk_err missing = { 0 };
+
+	if (!net || !kk_netpolicy_egress_enforced(cell->egress))
+		return 0;
+	if (kk_netpolicy_space_from_conflist(net, cell->realm, cell->space, cell->egress, &sp,
+					     err) < 0)
+		return -1;
+	if (kk_netpolicy_space_check(rt->cni, &sp, &missing) == 0)
+		return 0;
+	if (kk_netpolicy_space_ensure(rt->cni, &sp, err) < 0)
+		return kk_err_wrap(err, "%s; installing it", missing.msg);
+	return 0;
+}
+
 static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 {
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	size_t n_ports = 0;
 	cleanup_free char *roots = NULL;
 	size_t n_roots = 0;
 	struct cell_ctx x = { 0 };
@@ -214,6 +282,8 @@ static int cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 	if (n_roots > 1)
 		return kk_err_set(err, EINVAL,
 				  "only one container in a cell may have root: true: [%s]", roots);
+	if (cell_ports(cell, &ports, &n_ports, err) < 0)
+		return -1;
 	if (cell->root_container_id && *cell->root_container_id) {
 		ssize_t r = root_index(cell);
 
@@ -342,6 +412,21 @@ static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *ne
 	kk_cni_purge(rt->cni, net, root_id, &ignored);
 }
 
+/* After every task of the cell is gone (its netns with them): for kukeon's own conflist,
+ * release the address and the cache entry without running a plugin (no ~100 ms bridge DEL
+ * per cell); otherwise, or if the root still runs, the DEL of cni_release. */
+static void cni_release_after(const struct kk_rt *rt, const struct kk_cni_conflist *net,
+			      const char *root_id)
+{
+	uint32_t pid = running_pid(rt, root_id);
+	struct kk_err ignored = { 0 };
+
+	if (!net)
+		return;
+	if (pid || kk_cni_release_owned(rt->cni, net, root_id, IFNAME, &ignored) != 1)
+		cni_release(rt, net, root_id, pid);
+}
+
 void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 {
 	for (size_t i = 0; i < info->n_containers; i++)
@@ -354,34 +439,124 @@ void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		       struct kk_rt_cell_info *info, struct kk_err *err);
 
+/* A CNI ADD run on its own thread: plugins and files only, no containerd. */
+struct cni_job {
+	const struct kk_rt *rt;
+	const struct kk_cni_conflist *net;
+	const struct kk_cni_attachment *att;
+	struct kk_cni_result *res;
+	struct kk_err err;
+	int rc;
+};
+
+static void *cni_job_run(void *arg)
+{
+	struct cni_job *j = arg;
+
+	j->rc = kk_cni_add(j->rt->cni, j->net, j->att, &j->res, &j->err);
+	return NULL;
+}
+
+/* The cell's network, brought up while the other containers' tasks are being created:
+ * the ADD runs on its own thread (plugins and files, no containerd), and the first task
+ * about to start waits for it here (net_gate), then the cell IP goes into /etc/hosts and
+ * the ports are published. So no container process runs before the network is up, and
+ * runc's task creation and the plugins' time overlap. */
+struct net_up {
+	const struct kk_rt_cell *cell;
+	const struct cell_ctx *x;
+	const struct kk_netpolicy_port *ports;
+	size_t n_ports;
+	struct cni_job job;
+	char netns[64];
+	struct kk_cni_attachment att;
+	struct kk_cni_result *res; /* owned: the ADD's, or the cached one */
+	char ip[INET_ADDRSTRLEN];
+	pthread_t th;
+	bool threaded, joined, added, published, done;
+	int rc;
+	struct kk_err err;
+};
+
+static void net_join(struct net_up *n)
+{
+	if (n->threaded && !n->joined)
+		pthread_join(n->th, NULL);
+	n->joined = true;
+	if (n->job.res) {
+		n->res = n->job.res;
+		n->job.res = NULL;
+		n->added = true;
+	}
+}
+
+static int net_gate(void *arg, struct kk_err *err)
+{
+	struct net_up *n = arg;
+	struct kk_netpolicy_cell pc = np_cell(n->cell);
+
+	if (n->done)
+		goto out;
+	n->done = true;
+	net_join(n);
+	n->rc = -1;
+	if (n->job.rc < 0) {
+		n->err = n->job.err;
+	} else if (kk_cni_result_ipv4(n->res, IFNAME, n->ip, sizeof(n->ip), &n->err) < 0) {
+		kk_err_wrap(&n->err, "network `%s`", kk_cni_conflist_name(n->job.net));
+	} else if (write_hosts(n->cell, n->x, n->ip, &n->err) == 0 &&
+		   (!n->n_ports || kk_netpolicy_ports_publish(n->job.rt->cni, &pc, n->ip, n->ports,
+							      n->n_ports, &n->err) == 0)) {
+		n->published = n->n_ports > 0;
+		n->rc = 0;
+	}
+out:
+	if (n->rc < 0)
+		*err = n->err;
+	return n->rc;
+}
+
 static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		      struct kk_rt_cell_info *info, struct kk_err *err)
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
 	struct kk_cgroup_delegation deleg = { 0 };
-	char *const want[] = { "cpu", "memory", "io", "pids", NULL };
+	char *const want[] = { KK_CGROUP_RESOURCE_CONTROLLERS, NULL };
+	cleanup_(kk_strv_freep) char **all = NULL;
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	struct kk_netpolicy_cell pc = np_cell(cell);
 	struct kk_err ignored = { 0 };
 	struct cell_ctx x = { 0 };
+	struct net_up up = { 0 };
 	struct member *root;
 	char ip[INET_ADDRSTRLEN] = "";
-	bool cg_created = false, etc_created = false, cni_added = false;
+	bool cg_created = false, etc_created = false;
 	uint32_t root_pid = 0, old_root_pid;
+	size_t n_ports = 0;
 	int r;
 
-	if (cell_validate(cell, err) < 0)
+	if (cell_validate(cell, err) < 0 || cell_ports(cell, &ports, &n_ports, err) < 0)
 		return -1;
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
+	up.cell = cell;
+	up.x = &x;
+	up.ports = ports;
+	up.n_ports = n_ports;
 	root = &x.m[0];
 	if (!x.host_network && load_net(cell, &net, err) < 0)
+		goto fail;
+	if (egress_in_place(rt, cell, net, err) < 0)
 		goto fail;
 
 	r = kk_cgroup_create(rt->cg, cell->cgroup_path, err);
 	if (r < 0)
 		goto fail;
 	cg_created = r == 1;
-	if (kk_cgroup_delegate(rt->cg, cell->cgroup_path, want, NULL, &deleg, err) < 0)
+	if (cell->nested_cgroup_runtime && kk_cgroup_controllers(rt->cg, "/", &all, err) < 0)
+		goto undo;
+	if (kk_cgroup_delegate(rt->cg, cell->cgroup_path, cell->nested_cgroup_runtime ? all : want,
+			       NULL, &deleg, err) < 0)
 		goto undo;
 	kk_cgroup_delegation_clear(&deleg);
 
@@ -406,33 +581,28 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	root->started = root_pid != old_root_pid;
 
 	if (net) {
-		char netns[64];
-		struct kk_cni_attachment att = { root->id, netns, IFNAME, NULL };
 		int cached;
 
-		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
+		snprintf(up.netns, sizeof(up.netns), "/proc/%u/ns/net", root_pid);
+		up.att = (struct kk_cni_attachment){ root->id, up.netns, IFNAME, NULL };
 		cached = kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), root->id, IFNAME,
-					      &res, root->started ? &ignored : err);
+					      &up.res, root->started ? &ignored : err);
 		if (cached < 0 && !root->started)
 			goto undo;
 		if (cached != 0 && root->started) {
 			/* the attachment of an earlier root task (or an unreadable entry) would
 			 * make ADD fail: forget it, its address and NAT chain too */
-			kk_cni_result_free(res);
-			res = NULL;
+			kk_cni_result_free(up.res);
+			up.res = NULL;
 			kk_cni_purge(rt->cni, net, root->id, &ignored);
 		}
-		if (!res) {
-			if (kk_cni_add(rt->cni, net, &att, &res, err) < 0)
-				goto undo;
-			cni_added = true;
+		up.job = (struct cni_job){ rt, net, &up.att, NULL, { 0 }, 0 };
+		if (!up.res) {
+			up.threaded =
+				x.n > 1 && pthread_create(&up.th, NULL, cni_job_run, &up.job) == 0;
+			if (!up.threaded)
+				cni_job_run(&up.job);
 		}
-		if (kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0) {
-			kk_err_wrap(err, "network `%s`", kk_cni_conflist_name(net));
-			goto undo;
-		}
-		if (write_hosts(cell, &x, ip, err) < 0)
-			goto undo;
 	}
 
 	for (size_t i = 1; i < x.n; i++) {
@@ -444,10 +614,14 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 				goto undo;
 			old = 0;
 		}
-		if (kk_rt_container_start(rt, &x.m[i].c, root_pid, &pid, err) < 0)
+		if (kk_rt_container_start_gated(rt, &x.m[i].c, root_pid, net ? net_gate : NULL, &up,
+						&pid, err) < 0)
 			goto undo;
 		x.m[i].started = pid != old;
 	}
+	if (net && net_gate(&up, err) < 0)
+		goto undo;
+	memcpy(ip, up.ip, sizeof(ip));
 	/* every container's status too, so the first metadata write is complete; the basics
 	 * when containerd cannot say */
 	if (info && cell_status(rt, cell, info, &(struct kk_err){ 0 }) < 0) {
@@ -459,11 +633,17 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	}
 	if (info)
 		info->root_existed = root->existed;
+	kk_cni_result_free(up.res);
 	ctx_clear(&x);
 	return 0;
 
 undo:
-	if (cni_added)
+	net_join(&up);
+	kk_cni_result_free(up.res);
+	kk_cni_result_free(up.job.res);
+	if (up.published)
+		kk_netpolicy_ports_unpublish(rt->cni, &pc, &ignored);
+	if (up.added)
 		cni_release(rt, net, root->id, root_pid);
 	for (size_t i = x.n; i-- > 0;) {
 		struct member *m = &x.m[i];
@@ -500,6 +680,21 @@ static void keep_first(struct kk_err *err, const struct kk_err *e, int *ret)
 	}
 }
 
+/* Take the cell's published ports off the host: when it declares some, or always (purge,
+ * whatever the spec says now). A failure is kept in err/ret as the first error. */
+static void unpublish(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool always,
+		      struct kk_err *err, int *ret)
+{
+	struct kk_netpolicy_cell pc = np_cell(cell);
+	struct kk_err e = { 0 };
+	bool any = always;
+
+	for (size_t i = 0; !any && i < cell->n_containers; i++)
+		any = cell->containers[i].ports.n > 0;
+	if (any && kk_netpolicy_ports_unpublish(rt->cni, &pc, &e) < 0 && !always)
+		keep_first(err, &e, ret);
+}
+
 /* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
  * root goes. */
 static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
@@ -508,15 +703,19 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	struct cell_ctx x = { 0 };
 	struct kk_err e = { 0 };
+	bool late;
 	int ret = 0;
 
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0)
 		keep_first(err, &e, &ret);
+	/* a stop waits for the tasks: the address can go after them, with no plugin run */
+	late = signal < 0 && net && kk_cni_conflist_is_owned(net);
+	unpublish(rt, cell, false, err, &ret);
 	for (size_t i = x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
-		if (i == 0)
+		if (i == 0 && !late)
 			cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 		if (signal < 0) {
 			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
@@ -527,6 +726,8 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			keep_first(err, &e, &ret);
 		}
 	}
+	if (late)
+		cni_release_after(rt, net, x.m[0].id);
 	ctx_clear(&x);
 	return ret;
 }
@@ -550,12 +751,15 @@ int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struc
 static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			     const struct cell_ctx *x, bool by_labels, struct kk_err *err)
 {
-	cleanup_free char *prefix = NULL;
+	cleanup_free char *prefix = NULL, *by_prefix = NULL, *by_label = NULL;
 	struct ctr_container *list = NULL;
 	struct kk_err e = { 0 };
 	size_t n = 0, plen;
 	int ret = 0;
 
+	/* every task killed first: they die together rather than one wait after the other */
+	for (size_t i = 0; i < x->n; i++)
+		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &(struct kk_err){ 0 });
 	for (size_t i = x->n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
@@ -563,8 +767,17 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 	}
 	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
 	plen = strlen(prefix);
+	/* containerd picks them (a whole namespace's records, specs included, grows with every
+	 * cell); the checks below stay the judge */
+	by_prefix = kk_xasprintf("id~=\"^%s\"", prefix);
+	by_label = kk_xasprintf("labels.\"kukeon.io/cell\"==\"%s\",labels.\"kukeon.io/space\"=="
+				"\"%s\",labels.\"kukeon.io/stack\"==\"%s\"",
+				cell->cell, cell->space, cell->stack);
 	memset(&e, 0, sizeof(e));
-	if (ctr_container_list(rt->conn, NULL, &list, &n, &e) < 0) {
+	if (ctr_container_list(rt->conn,
+			       (const char *const[]){ by_prefix, by_labels ? by_label : NULL,
+						      NULL },
+			       &list, &n, &e) < 0) {
 		keep_first(err, &e, &ret);
 		return ret;
 	}
@@ -597,16 +810,23 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	struct cell_ctx x = { 0 };
 	struct kk_err e = { 0 };
+	bool late;
 	int ret = 0;
 
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0 && !purge)
 		keep_first(err, &e, &ret);
-	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md) */
-	cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
+	unpublish(rt, cell, purge, err, &ret);
+	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
+	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
+	late = net && kk_cni_conflist_is_owned(net);
+	if (!late)
+		cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 	if (delete_containers(rt, cell, &x, purge, &e) < 0)
 		keep_first(err, &e, &ret);
+	if (late)
+		cni_release_after(rt, net, x.m[0].id);
 	if (ret < 0 && !purge)
 		goto out;
 	if (purge && cell->cgroup_path) {
@@ -707,6 +927,36 @@ int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 
 enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE };
 
+/* A container with `ports` joining a running cell: the cell's ports (its own included) are
+ * published again to the cell IP before its process starts. */
+struct member_ports {
+	const struct kk_rt *rt;
+	const struct kk_rt_cell *cell;
+	const char *root_id;
+};
+
+static int member_ports_gate(void *arg, struct kk_err *err)
+{
+	const struct member_ports *mp = arg;
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	cleanup_(kk_cni_result_freep) struct kk_cni_result *res = NULL;
+	cleanup_free struct kk_netpolicy_port *ports = NULL;
+	struct kk_netpolicy_cell pc = np_cell(mp->cell);
+	char ip[INET_ADDRSTRLEN];
+	size_t n = 0;
+
+	if (cell_ports(mp->cell, &ports, &n, err) < 0 || load_net(mp->cell, &net, err) < 0)
+		return -1;
+	if (!net || !n)
+		return 0;
+	if (kk_cni_cached_result(mp->rt->cni, kk_cni_conflist_name(net), mp->root_id, IFNAME, &res,
+				 err) < 0)
+		return -1;
+	if (!res || kk_cni_result_ipv4(res, IFNAME, ip, sizeof(ip), err) < 0)
+		return kk_err_set(err, ENOENT, "ports: the cell has no IP to publish them to");
+	return kk_netpolicy_ports_publish(mp->rt->cni, &pc, ip, ports, n, err);
+}
+
 static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, const char *name,
 		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
 {
@@ -743,7 +993,10 @@ static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, cons
 				   x.m[0].id, cell->cell);
 			goto out;
 		}
-		ret = kk_rt_container_start(rt, &m->c, root_pid, pid, err);
+		ret = kk_rt_container_start_gated(rt, &m->c, root_pid,
+						  m->spec->ports.n ? member_ports_gate : NULL,
+						  &(struct member_ports){ rt, cell, x.m[0].id },
+						  pid, err);
 		break;
 	case OP_STOP:
 		ret = kk_rt_container_stop(rt, m->id, cell->stop_timeout_ms, err);

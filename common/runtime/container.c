@@ -16,11 +16,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/strv.h"
 #include "common/model/model.h"
 #include "ctr/ctr.h"
 
@@ -238,6 +240,7 @@ static int map_opts(const struct kk_rt *rt, const struct kk_rt_container *c,
 	o->host_network = s->host_network;
 	o->host_pid = s->host_pid;
 	o->host_cgroup = s->host_cgroup;
+	o->nested_cgroup_runtime = c->nested_cgroup_runtime;
 	o->read_only_rootfs = s->read_only_root_filesystem;
 	o->user = s->user && *s->user ? s->user : NULL;
 	if (d) {
@@ -420,8 +423,9 @@ static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
 /* A uid or gid of the built spec (a raw JSON integer); 0 when absent. */
 static unsigned long spec_id(const cJSON *spec, const char *key)
 {
-	const cJSON *user = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(spec, "process"), "user");
+	const cJSON *user =
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "process"),
+						 "user");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, key);
 
 	if (cJSON_IsRaw(v) && v->valuestring)
@@ -618,8 +622,23 @@ static int64_t label_int(const struct ctr_labels *l, const char *key)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+/* nestedCgroupRuntime: every controller the mount root offers, enabled in the task's own
+ * cgroup (its processes are in `_payload` by now), so a runtime inside can use them. */
+static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err *err)
+{
+	cleanup_(kk_strv_freep) char **all = NULL;
+	struct kk_cgroup_delegation d = { 0 };
+
+	if (kk_cgroup_controllers(rt->cg, "/", &all, err) < 0 ||
+	    kk_cgroup_delegate(rt->cg, group, all, KK_CGROUP_PAYLOAD_LEAF, &d, err) < 0)
+		return kk_err_wrap(err, "nestedCgroupRuntime: cgroup `%s`", group);
+	kk_cgroup_delegation_clear(&d);
+	return 0;
+}
+
 static int container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   uint32_t join_pid, uint32_t *pid_out, struct kk_err *err)
+			   uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
+			   uint32_t *pid_out, struct kk_err *err)
 {
 	static const char *const label_paths[] = { "labels." KK_RT_LABEL_RESTARTS,
 						   "labels." KK_RT_LABEL_STARTED_AT, NULL };
@@ -675,6 +694,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
+	if (gate && gate(gate_arg, err) < 0)
+		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;
 	if (pid == 0) {
@@ -687,6 +708,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
 
 		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
+		if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
+			goto undo_task;
 	}
 	snprintf(buf, sizeof(buf), "%lld",
 		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
@@ -714,14 +737,21 @@ out:
 	return ret;
 }
 
-int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
-			  uint32_t join_pid, uint32_t *pid, struct kk_err *err)
+int kk_rt_container_start_gated(const struct kk_rt *rt, const struct kk_rt_container *c,
+				uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
+				uint32_t *pid, struct kk_err *err)
 {
-	if (container_start(rt, c, join_pid, pid, err) < 0)
+	if (container_start(rt, c, join_pid, gate, gate_arg, pid, err) < 0)
 		return strncmp(err->msg, "container `", 11) == 0
 			       ? -1
 			       : kk_err_wrap(err, "container `%s`", cname(c));
 	return 0;
+}
+
+int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
+			  uint32_t join_pid, uint32_t *pid, struct kk_err *err)
+{
+	return kk_rt_container_start_gated(rt, c, join_pid, NULL, NULL, pid, err);
 }
 
 int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)

@@ -46,6 +46,7 @@ void kk_rt_cell_from_model(const struct kk_cell *cell, const char *run_path,
 	out->cgroup_path = paths->cgroup_path;
 	out->cell_dir = paths->cell_dir;
 	out->conflist_path = paths->conflist_path;
+	out->nested_cgroup_runtime = cell->spec.nested_cgroup_runtime;
 }
 
 void kk_rt_cell_paths_clear(struct kk_rt_cell_paths *paths)

@@ -6,20 +6,21 @@
  * container statuses) comes back in out-params.
  *
  * Life of a cell (reference §3.2-§3.4, §4):
- *   kk_rt_cell_start   cgroup (+ delegation), /etc/hostname and /etc/hosts under cell_dir,
- *                      root container + task, CNI ADD into its netns, /etc/hosts with the
- *                      cell IP, then every other container joining the root's net/ipc/uts
+ *   kk_rt_cell_start   the space's egress policy checked (fail closed), cgroup (+
+ *                      delegation), /etc/hostname and /etc/hosts under cell_dir, root
+ *                      container + task, CNI ADD into its netns, /etc/hosts with the cell
+ *                      IP, the containers' `ports` published to it (one iptables batch),
+ *                      then every other container joining the root's net/ipc/uts
  *                      namespaces. Containers that exist are reused; a stopped task is
  *                      deleted and a new one started (restartCount + 1). On failure
  *                      everything this call made is undone.
- *   kk_rt_cell_stop    SIGTERM, grace, SIGKILL for each non-root task, CNI DEL, then the
- *                      root. Stopped tasks are kept so status shows exit codes.
- *   kk_rt_cell_kill    SIGKILL now to every task (CNI DEL first, while the netns lives).
- *   kk_rt_cell_delete  CNI DEL, tasks, containers, snapshots, staged secrets, etc files,
- *                      cgroup.
- *   kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of the
- *                      cell (by labels and id prefix), the CNI cache entry and host-local
- *                      IPs (even with the netns gone), and the cgroup subtree (killed).
+ *   kk_rt_cell_stop    SIGTERM, grace, SIGKILL for each non-root task, published ports
+ *                      removed, CNI DEL, then the root. Stopped tasks are kept so status shows exit
+ * codes. kk_rt_cell_kill    SIGKILL now to every task (CNI DEL first, while the netns lives).
+ *   kk_rt_cell_delete  published ports, CNI DEL, tasks, containers, snapshots, staged secrets, etc
+ * files, cgroup. kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of
+ * the cell (by labels and id prefix), the CNI cache entry and host-local IPs (even with the netns
+ * gone), and the cgroup subtree (killed).
  *
  * Errors name the resource and the field: "cell `web`: container `api`: volumes[0]: bind
  * source `/nope` does not exist". */
@@ -40,6 +41,7 @@ struct kk_cell;
 struct kk_cni_host;
 struct kk_container_spec;
 struct kk_container_status;
+struct kk_egress_policy;
 struct kk_labels;
 struct kk_space_container_defaults;
 
@@ -84,6 +86,9 @@ struct kk_rt_container {
 	const char *log_path;           /* stdout+stderr appended here; NULL: no IO */
 	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
 	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
+	/* a cgroup2 mount at /sys/fs/cgroup (unless hostCgroup) and, once the task runs, every
+	 * controller of the mount root enabled in its own cgroup (processes in `_payload`) */
+	bool nested_cgroup_runtime;
 };
 
 /* Check the spec without side effects: image set, volumes (target absolute; bind source
@@ -109,6 +114,14 @@ int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container 
  * this call created it, are removed. */
 int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
 			  uint32_t join_pid, uint32_t *pid, struct kk_err *err);
+
+/* kk_rt_container_start, with gate(gate_arg) called between the task's creation and its
+ * start (only when a new task is created): a gate that fails undoes the start with its
+ * error. The cell uses it to finish its network while runc creates the task. */
+typedef int kk_rt_gate_fn(void *arg, struct kk_err *err);
+int kk_rt_container_start_gated(const struct kk_rt *rt, const struct kk_rt_container *c,
+				uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
+				uint32_t *pid, struct kk_err *err);
 
 /* SIGTERM, wait up to timeout_ms (<= 0: KK_RT_STOP_TIMEOUT_MS), then SIGKILL and wait
  * KK_RT_KILL_WAIT_MS. The stopped task is kept (status shows its exit). A missing
@@ -153,6 +166,10 @@ struct kk_rt_cell {
 				    * <container>/log */
 	const char *conflist_path; /* the space's CNI conflist; NULL: no CNI (host network) */
 	int stop_timeout_ms;       /* <= 0: KK_RT_STOP_TIMEOUT_MS */
+	/* the space's spec.network.egress: a cell starts only while it is enforced (fail
+	 * closed; installed again if missing); NULL: none */
+	const struct kk_egress_policy *egress;
+	bool nested_cgroup_runtime; /* spec.nestedCgroupRuntime: every controller delegated */
 };
 
 /* The strings kk_rt_cell_from_model() derives; owned. */

@@ -129,7 +129,7 @@ teardown() {
 	    egress:
 	      default: deny
 	      allow:
-	        - host: example.com
+	        - cidr: 10.99.0.0/16
 	          ports: [443, 80, 443]
 	  defaults:
 	    container:

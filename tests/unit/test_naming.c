@@ -192,7 +192,7 @@ static void conflist(void)
 		      "      \"type\": \"bridge\",\n"
 		      "      \"bridge\": \"k-703e8b3a\",\n"
 		      "      \"isGateway\": true,\n"
-		      "      \"ipMasq\": true,\n"
+		      "      \"ipMasq\": false,\n"
 		      "      \"ipam\": {\n"
 		      "        \"type\": \"host-local\",\n"
 		      "        \"ranges\": [\n"
