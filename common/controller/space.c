@@ -229,9 +229,10 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		cleanup_free char *net_json = NULL;
 
 		/* subnets are host-wide: two spaces made at once must not pick the same one */
-		if (kk_store_lock_name(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS, err) < 0)
+		/* released at the end of this block, before held */
+		if (kk_store_lock_name_scoped(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS, &subnets,
+					      err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
-		subnets = l->store; /* released at the end of this block, before held */
 		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
 		kk_log(l->log, KK_LOG_INFO, "creating space network", "network", network, "subnet",

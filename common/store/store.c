@@ -207,6 +207,15 @@ int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms,
 	return lock_chain(st, keys, 1, timeout_ms, err);
 }
 
+int kk_store_lock_name_scoped(struct kk_store *st, const char *name, int timeout_ms,
+			      struct kk_store **held, struct kk_err *err)
+{
+	if (kk_store_lock_name(st, name, timeout_ms, err) < 0)
+		return -1;
+	*held = st;
+	return 0;
+}
+
 void kk_store_unlock(struct kk_store *st)
 {
 	struct acquisition a;

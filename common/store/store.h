@@ -72,6 +72,8 @@ int kk_store_lock_ref(struct kk_store *st, const struct kk_store_ref *ref, int t
 /* An exclusive lock of its own for a host-wide resource outside the tree (e.g. "subnets"),
  * under no other lock. */
 int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms, struct kk_err *err);
+int kk_store_lock_name_scoped(struct kk_store *st, const char *name, int timeout_ms,
+			      struct kk_store **held, struct kk_err *err);
 /* Undo the latest kk_store_lock*() still in force. */
 void kk_store_unlock(struct kk_store *st);
 bool kk_store_is_locked(const struct kk_store *st);
