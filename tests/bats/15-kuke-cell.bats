@@ -281,3 +281,28 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
 	[ -z "$(ls /run/kukeon/secrets 2>/dev/null)" ]
 }
+
+# bats test_tags=containerd
+@test "a realm with its own --namespace: the image loads there and a cell runs from it" {
+	require_containerd
+	NS=custom-$R
+	k create realm "$R" --namespace "$NS" >/dev/null
+	run -0 k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR"
+	[[ "$output" == *"into realm \"$R\" (namespace \"$NS\")"* ]]
+	hctr -n "$NS" images ls -q | grep -qx "$KUKEON_TEST_BUSYBOX_REF"
+	[ -z "$(hctr -n "$R.kukeon.io" images ls -q 2>/dev/null)" ]
+	k create space sp --realm "$R" >/dev/null
+	local cl=$RP/data/$R/sp/network.conflist
+	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
+	k create stack st --realm "$R" --space sp >/dev/null
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	[[ "$output" == *'Cell "web": created'* ]]
+	run -0 tasks
+	[ "${lines[0]}" = "sp_st_web_app RUNNING" ]
+	[ "${lines[1]}" = "sp_st_web_root RUNNING" ]
+	run -0 k image get --realm "$R"
+	[[ "${lines[2]}" == "$KUKEON_TEST_BUSYBOX_REF "* ]]
+}
