@@ -6,8 +6,9 @@
  * way to update); an existing matching Ready cell prints a no-op summary; otherwise the
  * cell is created (or ensured) and started through the client's cell_create.
  *
- * Not in this build yet: attach mode (no -d; needs kuketty), -p/--profile, and --rm
- * (needs kukeond's reconcile loop). Each is refused before anything is done. */
+ * --rm sets spec.autoDelete (kukeond's reconcile loop deletes the cell once its workload
+ * has exited; refused with --no-daemon, as upstream). Not in this build yet: attach mode
+ * (no -d; needs kuketty), refused before anything is done. */
 #include "applets/kuke/kuke.h"
 
 #include <errno.h>
@@ -34,7 +35,7 @@ static bool set(const char *s)
 }
 
 /* upstream's parseRunFlags and cobra's flag groups, in their order */
-static int check_flags(const struct kuke_flags *f, struct kk_err *err)
+static int check_flags(const struct kuke_ctx *ctx, const struct kuke_flags *f, struct kk_err *err)
 {
 	if (set(f->file) && set(f->profile))
 		return kk_err_set(err, KK_EUSAGE,
@@ -52,10 +53,10 @@ static int check_flags(const struct kuke_flags *f, struct kk_err *err)
 	if (!f->detach && set(f->output))
 		return kk_err_set(err, KK_EUSAGE,
 				  "--output is incompatible with attach mode (pass -d/--detach)");
-	if (f->rm)
-		return kk_err_set(err, KK_EUSAGE,
-				  "--rm is incompatible with --no-daemon (this build runs every "
-				  "command in-process, with no kukeond to delete the cell later)");
+	/* --rm is spec.autoDelete: kukeond's reconcile loop deletes the cell once its workload
+	 * has exited, which an in-process run cannot promise */
+	if (f->rm && ctx->no_daemon)
+		return kk_err_set(err, KK_EUSAGE, "--rm is incompatible with --no-daemon");
 	if (set(f->file)) {
 		if (set(f->name))
 			return kk_err_set(err, KK_EUSAGE, "--name is only valid with -p/--profile");
@@ -385,7 +386,7 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 		kk_err_set(err, KK_EUSAGE, "unknown command \"%s\" for \"kuke run\"", argv[1]);
 		goto out;
 	}
-	if (check_flags(f, err) < 0)
+	if (check_flags(ctx, f, err) < 0)
 		goto out;
 	if (set(f->profile) ? load_profile(f, &owned, err) < 0
 			    : load_cell(f, &stream, &m, &doc, err) < 0)
@@ -396,6 +397,8 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 		kk_err_set(err, EINVAL, "no Cell document");
 		goto out;
 	}
+	if (f->rm)
+		((struct kk_cell *)doc)->spec.auto_delete = true;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		goto out;
 

@@ -75,10 +75,8 @@ where() { echo --realm "$R" --space sp --stack st; }
 	[ "$output" = 'kuke: --container is incompatible with -d/--detach' ]
 	run -2 k run -f "$f" -o json
 	[ "$output" = 'kuke: --output is incompatible with attach mode (pass -d/--detach)' ]
-	run -2 k run -f "$f" -d --rm
-	[[ "$output" == 'kuke: --rm is incompatible with --no-daemon'* ]]
 	run -2 k --no-daemon run -f "$f" -d --rm
-	[[ "$output" == 'kuke: --rm is incompatible with --no-daemon'* ]]
+	[ "$output" = 'kuke: --rm is incompatible with --no-daemon' ]
 	run -2 k run -f "$f" -d --name y
 	[ "$output" = 'kuke: --name is only valid with -p/--profile' ]
 	run -2 k run -f "$f" -d --param A=b
