@@ -771,6 +771,29 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
 	return 0;
 }
 
+int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err)
+{
+	struct ctr_process proc = { 0 };
+	struct kk_err e = { 0 };
+	bool running;
+
+	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
+		if (e.code == ENOENT)
+			return 0;
+		*err = e;
+		return kk_err_wrap(err, "release container `%s`", id);
+	}
+	running = proc.status != CTR_TASK_STOPPED && proc.status != CTR_TASK_CREATED;
+	ctr_process_clear(&proc);
+	if (running)
+		return 0;
+	if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
+		*err = e;
+		return kk_err_wrap(err, "release container `%s`: task", id);
+	}
+	return 0;
+}
+
 int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
 {
 	struct ctr_process proc = { 0 };
@@ -852,8 +875,8 @@ int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *n
 	ctr_container_clear(&rec);
 	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
 		if (e.code == ENOENT) {
-			out->state = KK_CONTAINER_PENDING;
-			out->start_time = (struct kk_time){ 0 };
+			/* released by stop or kill (or never started): its exit is in metadata */
+			out->state = KK_CONTAINER_STOPPED;
 			return 0;
 		}
 		*err = e;
