@@ -744,7 +744,7 @@ static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, cons
 		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
 {
 	static const char *const verbs[] = { "started", "stopped", "killed", "deleted",
-					      "released" };
+					     "released" };
 	static const char *const cmds[] = { "start", "stop", "kill", "delete", "release" };
 	struct cell_ctx x = { 0 };
 	struct member *m = NULL;

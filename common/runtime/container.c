@@ -420,8 +420,9 @@ static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
 /* A uid or gid of the built spec (a raw JSON integer); 0 when absent. */
 static unsigned long spec_id(const cJSON *spec, const char *key)
 {
-	const cJSON *user = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(spec, "process"), "user");
+	const cJSON *user =
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "process"),
+						 "user");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, key);
 
 	if (cJSON_IsRaw(v) && v->valuestring)

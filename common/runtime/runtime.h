@@ -136,8 +136,9 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
  * -> Ready, created -> Pending, stopped -> Stopped, paused -> Paused, pausing -> Pausing,
  * other -> Unknown; no container or no task (released) -> Stopped, without finishTime or
  * exit: those were recorded before the release. startTime, finishTime, exitCode,
- * exitSignal (exit status above 128: "SIGKILL" ...) and restartCount are filled. out->name and out->id are set to name/id. *pid (may be NULL) is the task's pid
- * or 0. A containerd error fails (the caller records Unknown). */
+ * exitSignal (exit status above 128: "SIGKILL" ...) and restartCount are filled.
+ * out->name and out->id are set to name/id. *pid (may be NULL) is the task's pid or 0. A
+ * containerd error fails (the caller records Unknown). */
 int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *name,
 			   struct kk_container_status *out, uint32_t *pid, struct kk_err *err);
 
