@@ -176,10 +176,30 @@ static void keep_recorded_exit(struct kk_container_status *now, const struct kk_
 	}
 }
 
+/* A cell seen Ready whose root runs, every other container down and one of them exited
+ * by itself with a policy that restarts it: the reconcile loop will. */
+static bool restart_pending(const struct kk_cell *c, const struct kk_rt_cell_info *info)
+{
+	if (!c->status.ready_observed || !info->root_pid || !info->has_task)
+		return false;
+	for (size_t i = 1; i < info->n_containers; i++) {
+		const struct kk_container_status *st = &c->status.containers[i];
+		const struct kk_container_spec *spec = kk_cell_find_container(&c->spec, st->name);
+
+		if (st->state == KK_CONTAINER_STOPPED && info->has_task[i] &&
+		    kk_restart_policy_wants(spec ? spec->restart_policy : NULL, st->exit_code))
+			return true;
+	}
+	return false;
+}
+
 /* Ready with a non-root container down that should run (it failed, or its policy would
- * restart it): Degraded. A clean exit that is not restarted is a finished job. */
+ * restart it), or Stopped with a restart pending: Degraded. A clean exit that is not
+ * restarted is a finished job. */
 static int degrade(const struct kk_cell *c, const struct kk_rt_cell_info *info)
 {
+	if (info->state == KK_CELL_STOPPED && restart_pending(c, info))
+		return KK_CELL_DEGRADED;
 	if (info->state != KK_CELL_READY)
 		return info->state;
 	for (size_t i = 1; i < info->n_containers; i++) {

@@ -57,9 +57,10 @@ int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref);
 /* Copy what the runtime reports into the cell's status: state, containers, the cell IP
  * (status.network.ipAddress; cleared when the root task is not running). info NULL (the
  * runtime could not tell): only the IP is cleared. A container whose task was released
- * keeps the exit code, signal and finish time recorded before; a Ready cell with a
- * non-root container down that should run (non-zero exit, or a policy that restarts it)
- * is Degraded; Ready and Degraded latch readyObserved. */
+ * keeps the exit code, signal and finish time recorded before. Degraded: a Ready cell
+ * with a non-root container down that should run (non-zero exit, or a policy that
+ * restarts it), or a Stopped one (seen Ready, root running) with a container whose policy
+ * restarts the exit it just made (reconcile.h). Ready and Degraded latch readyObserved. */
 void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup);
 /* Whether restartPolicy (NULL, "", "never", "on-failure", "always") restarts a container
  * that exited with exit_code. */

@@ -6,40 +6,27 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
 load helpers/cell
+load helpers/daemon
 
 setup() {
 	require_applet kukeond
 	cell_setup rc
+	daemon_setup
 	SCOPE=(--realm "$R" --space sp --stack st)
-	SOCK=$BATS_TEST_TMPDIR/kd.sock
-	KD_LOG=$BATS_TEST_TMPDIR/kd.log
 }
 
 teardown() {
-	if [ -n "${KD_PID:-}" ]; then
-		kill "$KD_PID" 2>/dev/null || true
-		wait "$KD_PID" 2>/dev/null || true
-	fi
 	cell_teardown
+	daemon_teardown
 }
 
-# start kukeond on $SOCK; BACKOFF is the first restart delay
+# everything through the daemon, cell_scaffold's commands too
+k() { kd "$@"; }
+
+# start kukeond, a pass every 300ms; BACKOFF is the first restart delay
 daemon() { # [BACKOFF]
-	KUKEOND_RESTART_BACKOFF=${1:-} kukeond --configuration "$BATS_TEST_TMPDIR/kd.yaml" serve \
-		--socket "$SOCK" --run-path "$RP" --reconcile-interval 300ms --log-level debug \
-		2>"$KD_LOG" 3>&- &
-	KD_PID=$!
-	local i
-	for i in $(seq 50); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.1
-	done
-	cat "$KD_LOG" >&2
-	return 1
+	KUKEOND_RESTART_BACKOFF=${1:-} start_kukeond --reconcile-interval 300ms --log-level debug
 }
-
-# kuke through the daemon
-kd() { env -u KUKE_TEST_IN_PROCESS "$KUKEON_LINKS/kuke" --host "unix://$SOCK" "$@"; }
 
 meta() { cat "$RP/data/$R/sp/st/$1/metadata.json"; }
 app() { meta "$1" | jq -r ".status.containers[] | select(.name == \"app\") | .$2"; }
@@ -97,8 +84,8 @@ logged() { grep -q "$1" "$KD_LOG"; }
 # bats test_tags=containerd
 @test "reconcile: on-failure restarts a failing container with a doubling backoff, then gives up at the retry limit" {
 	require_containerd
-	cell_scaffold
 	daemon 200ms
+	cell_scaffold
 	cell job on-failure "sleep 1; exit 3"
 	until_ok 30 logged '"restart limit reached'
 	for a in 1:200ms 2:400ms 3:800ms 4:1.600s 5:3.200s; do
@@ -127,8 +114,8 @@ logged() { grep -q "$1" "$KD_LOG"; }
 # bats test_tags=containerd
 @test "reconcile: never leaves an exited container Stopped with its exit code, and releases its task" {
 	require_containerd
-	cell_scaffold
 	daemon 100ms
+	cell_scaffold
 	cell job never "sleep 1; exit 3"
 	until_ok 10 eval '[ -z "$(tasks | grep _app)" ]'
 	[ -z "$(shims sp_st_job_app)" ]
@@ -146,8 +133,8 @@ logged() { grep -q "$1" "$KD_LOG"; }
 # bats test_tags=containerd
 @test "reconcile: always restarts a clean exit; the cell is Degraded while it is down" {
 	require_containerd
-	cell_scaffold
 	daemon 1500ms
+	cell_scaffold
 	cell web always "sleep 1; exit 0" "$(printf '    - id: side\n      image: %s\n      command: sleep\n      args: ["infinity"]' "$KUKEON_TEST_BUSYBOX_REF")"
 	until_ok 10 cell_is web Degraded
 	app_is web Stopped
@@ -172,8 +159,8 @@ sp_st_web_side RUNNING" ]
 # bats test_tags=containerd
 @test "reconcile: AutoDelete removes a cell whose workload exited; a running one stays" {
 	require_containerd
-	cell_scaffold
 	daemon
+	cell_scaffold
 	AUTO=true cell job "" "sleep 1"
 	AUTO=true cell keep "" "sleep infinity"
 	[ "$(meta job | jq -r .spec.autoDelete)" = true ]

@@ -135,6 +135,39 @@ static void degraded_or_ready(void)
 	}
 }
 
+/* Every other container down, app exited by itself (its task still there): Degraded when
+ * its policy restarts that exit in a cell seen Ready. */
+static void stopped_with_a_restart_pending(void)
+{
+	struct {
+		const char *policy;
+		bool seen_ready;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ "always", true, KK_CELL_DEGRADED, "always, seen Ready: Degraded" },
+		{ "always", false, KK_CELL_STOPPED, "never seen Ready: Stopped" },
+		{ "never", true, KK_CELL_STOPPED, "never: Stopped" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kk_cell *c = cell_new(cases[i].policy, KK_CONTAINER_READY, 0);
+		struct kk_rt_cell_info info;
+
+		c->status.ready_observed = cases[i].seen_ready;
+		info_init(&info, KK_CELL_STOPPED);
+		info.root_pid = 42;
+		info.containers[2].state = KK_CONTAINER_STOPPED;
+		info.containers[1].finish_time = kk_time_from_unix(1700000000, 0);
+		info.has_task = kk_xcalloc(3, sizeof(*info.has_task));
+		info.has_task[0] = info.has_task[1] = true;
+		kk_cell_status_fill(c, &info, NULL);
+		TAP_OK(c->status.common.state == cases[i].want, "%s", cases[i].what);
+		kk_rt_cell_info_clear(&info);
+		kk_cell_free(c);
+	}
+}
+
 static void pass_over_an_empty_run_path(void)
 {
 	char dir[] = "/tmp/kk-reconcile-XXXXXX";
@@ -171,6 +204,7 @@ int main(void)
 	policy_table();
 	released_container_keeps_its_exit();
 	degraded_or_ready();
+	stopped_with_a_restart_pending();
 	pass_over_an_empty_run_path();
 	return tap_done();
 }
