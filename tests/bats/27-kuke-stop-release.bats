@@ -16,38 +16,8 @@ teardown() {
 	cell_teardown
 }
 
-# a cell with a root and an `app` container running SCRIPT under sh -c
-cell() { # NAME SCRIPT
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$2"]
-	EOF2
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
-}
-
-meta() { cat "$RP/data/$R/sp/st/$1/metadata.json"; }
-app() { meta "$1" | jq -r ".status.containers[] | select(.name == \"app\") | .$2"; }
-# "ID STATUS" of every task in the realm's namespace
-tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
-# the shim processes serving containerd ids that start with PREFIX in the realm's namespace
-shims() { ps -eo args | grep -E "^[^ ]*containerd-shim[^ ]* .*-namespace $NS .*-id $1" || true; }
+cell() { app_cell "$@"; } # NAME SCRIPT
+tasks() { ns_tasks; }
 
 wait_task() { # ID STATUS
 	local i

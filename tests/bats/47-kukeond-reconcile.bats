@@ -28,10 +28,7 @@ daemon() { # [BACKOFF]
 	KUKEOND_RESTART_BACKOFF=${1:-} start_kukeond --reconcile-interval 300ms --log-level debug
 }
 
-meta() { cat "$RP/data/$R/sp/st/$1/metadata.json"; }
-app() { meta "$1" | jq -r ".status.containers[] | select(.name == \"app\") | .$2"; }
-tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
-shims() { ps -eo args | grep -E "^[^ ]*containerd-shim[^ ]* .*-namespace $NS .*-id $1" || true; }
+tasks() { ns_tasks; }
 
 # until CMD succeeds, up to SECONDS
 until_ok() { # SECONDS CMD...
@@ -47,34 +44,7 @@ until_ok() { # SECONDS CMD...
 	return 1
 }
 
-# a cell: root, `app` running SCRIPT with POLICY, and more container yaml
-cell() { # NAME POLICY SCRIPT [EXTRA]
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  autoDelete: ${AUTO:-false}
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$3"]
-	      restartPolicy: "$2"
-	${4:-}
-	EOF2
-	kd apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
-}
+cell() { app_cell "$1" "$3" "$2" "${4:-}"; } # NAME POLICY SCRIPT [EXTRA]
 
 restarts() { [ "$(app "$1" restartCount)" -ge "$2" ]; }
 app_is() { [ "$(app "$1" state)" = "$2" ]; }
