@@ -143,3 +143,19 @@ sp_st_web_side RUNNING" ]
 	cell_is keep Ready
 	[ -n "$(hctr -n "$NS" containers ls -q | grep _keep_app)" ]
 }
+
+# bats test_tags=containerd
+@test "reconcile: after a daemon restart the backoff goes on from the container's status" {
+	require_containerd
+	daemon 300ms
+	cell_scaffold
+	cell job on-failure "sleep 1; exit 3"
+	until_ok 20 restarts job 2
+	stop_kukeond
+	[ "$KD_RC" = 0 ]
+	n=$(app job restartCount)
+	daemon 300ms
+	until_ok 20 logged '"restarting container"'
+	case $n in 2) b=1.200s ;; 3) b=2.400s ;; 4) b=4.800s ;; *) false ;; esac
+	grep -q "\"restarting container\" container=$R/sp/st/job/app policy=on-failure attempt=$((n + 1)) backoff=$b\$" "$KD_LOG"
+}
