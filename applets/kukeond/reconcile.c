@@ -1,7 +1,8 @@
 /* applets/kukeond/reconcile.c - the reconcile loop (runtime reference §3.6): every
- * interval, one pass that re-derives every status from containerd and the host and writes
- * what changed (the same walk as `kuke refresh`). One pass at a time; an error is logged
- * and the loop goes on; stop waits for a pass in flight. */
+ * interval, one pass of kk_ctl_reconcile (common/controller/reconcile.h): statuses
+ * re-derived and written, restart policies, AutoDelete. One pass at a time; an error is
+ * logged and the loop goes on; stop waits for a pass in flight. The restart backoff is
+ * kept here across passes. */
 #include "applets/kukeond/kukeond.h"
 
 #include <errno.h>
@@ -12,12 +13,13 @@
 
 #include "common/cleanup.h"
 #include "common/controller/orphans.h"
-#include "common/controller/refresh.h"
+#include "common/controller/reconcile.h"
 #include "common/mem.h"
 #include "common/strv.h"
 
 struct kukeond_reconciler {
 	struct kukeond *d;
+	struct kk_reconciler *state;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
@@ -41,22 +43,45 @@ static void sweep(struct kukeond *d, struct kk_local *l)
 		kk_log(&d->log, KK_LOG_WARN, "orphan sweep", "error", failed[i]);
 }
 
-static void pass(struct kukeond *d, struct kk_local *l)
+static void pass(struct kukeond *d, struct kk_local *l, struct kk_reconciler *state)
 {
-	struct kk_refresh_result r = { 0 };
+	struct kk_reconcile_result r = { 0 };
 	struct kk_err err = { 0 };
-	char n[32];
+	char scanned[32], updated[32], deleted[32], restarted[32];
 
 	sweep(d, l);
-	if (kk_ctl_refresh(l, &r, &err) < 0) {
+	if (kk_ctl_reconcile(l, state, &r, &err) < 0) {
 		kk_log(&d->log, KK_LOG_ERROR, "reconcile pass failed", "error", err.msg);
 		return;
 	}
-	for (size_t i = 0; r.errors && r.errors[i]; i++)
-		kk_log(&d->log, KK_LOG_WARN, "reconcile", "error", r.errors[i]);
-	snprintf(n, sizeof(n), "%zu", kk_strv_len(r.cells_updated));
-	kk_log(&d->log, KK_LOG_DEBUG, "reconcile pass done", "cellsUpdated", n);
-	kk_refresh_result_clear(&r);
+	for (size_t i = 0; r.walk.errors && r.walk.errors[i]; i++)
+		kk_log(&d->log, KK_LOG_WARN, "reconcile", "error", r.walk.errors[i]);
+	for (size_t i = 0; r.deleted && r.deleted[i]; i++)
+		kk_log(&d->log, KK_LOG_INFO, "reconcile: auto-deleted", "cell", r.deleted[i]);
+	snprintf(scanned, sizeof(scanned), "%zu", r.cells_scanned);
+	snprintf(updated, sizeof(updated), "%zu", kk_strv_len(r.walk.cells_updated));
+	snprintf(deleted, sizeof(deleted), "%zu", kk_strv_len(r.deleted));
+	snprintf(restarted, sizeof(restarted), "%zu", kk_strv_len(r.restarted));
+	kk_log(&d->log, r.walk.errors ? KK_LOG_WARN : KK_LOG_DEBUG,
+	       r.walk.errors ? "reconcile pass completed with errors" : "reconcile ok",
+	       "cells_scanned", scanned, "cells_updated", updated, "cells_deleted", deleted,
+	       "containers_restarted", restarted);
+	kk_reconcile_result_clear(&r);
+}
+
+/* KUKEOND_RESTART_BACKOFF (a test and packaging knob): the first restart delay. */
+static void restart_opts(struct kukeond *d, struct kk_reconcile_opts *o)
+{
+	const char *v = getenv("KUKEOND_RESTART_BACKOFF");
+	struct kk_err err = { 0 };
+
+	if (!v || !*v)
+		return;
+	if (kukeond_parse_duration(v, &o->backoff_ms, &err) < 0 || o->backoff_ms <= 0) {
+		kk_log(&d->log, KK_LOG_WARN, "invalid KUKEOND_RESTART_BACKOFF, using the default",
+		       "value", v);
+		o->backoff_ms = 0;
+	}
 }
 
 static void *loop(void *arg)
@@ -70,7 +95,7 @@ static void *loop(void *arg)
 		return NULL;
 	}
 	/* one pass at once: what a crash before this start left is put right now */
-	pass(r->d, l);
+	pass(r->d, l, r->state);
 	pthread_mutex_lock(&r->mu);
 	while (!r->stop) {
 		struct timespec until;
@@ -88,7 +113,7 @@ static void *loop(void *arg)
 		if (r->stop)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		pass(r->d, l);
+		pass(r->d, l, r->state);
 		pthread_mutex_lock(&r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -96,17 +121,20 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-int kukeond_reconcile_start(struct kukeond *d, struct kukeond_reconciler **out,
-			    struct kk_err *err)
+int kukeond_reconcile_start(struct kukeond *d, struct kukeond_reconciler **out, struct kk_err *err)
 {
 	struct kukeond_reconciler *r = kk_xcalloc(1, sizeof(*r));
+	struct kk_reconcile_opts o = { 0 };
 	int e;
 
 	r->d = d;
+	restart_opts(d, &o);
+	kk_reconciler_new(&o, &r->state);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	e = pthread_create(&r->thread, NULL, loop, r);
 	if (e) {
+		kk_reconciler_free(r->state);
 		free(r);
 		errno = e;
 		return kk_err_sys(err, "start the reconcile loop");
@@ -126,5 +154,6 @@ void kukeond_reconcile_stop(struct kukeond_reconciler *r)
 	pthread_join(r->thread, NULL);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->wake);
+	kk_reconciler_free(r->state);
 	free(r);
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -318,6 +319,9 @@ int kukeond_serve(struct kukeond *d, struct kk_err *err)
 	sigaddset(&mask, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a thread per connection: without a bound glibc gives new threads new arenas and
+	 * the RSS of a daemon that runs for months creeps up */
+	mallopt(M_ARENA_MAX, 2);
 	/* one grpc library reference for the daemon's life, not one per connection */
 	kk_runtime_hold();
 	if (kk_local_new(&d->opts, &l, err) < 0) {

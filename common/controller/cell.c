@@ -526,6 +526,11 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		goto out;
 	}
 	rc = kk_cell_status_store(l, &e, err);
+	/* the exits are on disk: now the stopped tasks (and their shims) can go */
+	if (rc == 0 && op != OP_START && kk_rt_cell_release(&e.rt, &e.rc, err) < 0) {
+		kk_err_wrap(err, "failed to %s cell `%s`", verb[op], e.name);
+		rc = -1;
+	}
 out:
 	kk_cell_env_clear(&e);
 	return rc;

@@ -139,29 +139,107 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 	return kk_cell_env_runtime(l, e, err);
 }
 
+static bool container_active(int state)
+{
+	return state == KK_CONTAINER_READY || state == KK_CONTAINER_PENDING ||
+	       state == KK_CONTAINER_PAUSED || state == KK_CONTAINER_PAUSING;
+}
+
+bool kk_restart_policy_wants(const char *policy, int64_t exit_code)
+{
+	if (!policy || !*policy || strcmp(policy, "never") == 0)
+		return false;
+	if (strcmp(policy, "on-failure") == 0)
+		return exit_code != 0;
+	return true; /* "always"; an unknown value restarts too, as upstream's later tags */
+}
+
+/* A released container (no task: Stopped without a finish time) keeps the exit recorded
+ * before its task went. */
+static void keep_recorded_exit(struct kk_container_status *now, const struct kk_cell *c)
+{
+	if (now->state != KK_CONTAINER_STOPPED || now->finish_time.sec != 0)
+		return;
+	for (size_t i = 0; i < c->status.n_containers; i++) {
+		const struct kk_container_status *was = &c->status.containers[i];
+
+		if (strcmp(kk_str(was->name), kk_str(now->name)) != 0)
+			continue;
+		if (was->state != KK_CONTAINER_STOPPED && was->finish_time.sec == 0)
+			return; /* it ran when last seen: its exit is not known */
+		now->exit_code = was->exit_code;
+		now->finish_time = was->finish_time;
+		free(now->exit_signal);
+		now->exit_signal = was->exit_signal ? kk_xstrdup(was->exit_signal) : NULL;
+		return;
+	}
+}
+
+/* A cell seen Ready whose root runs, every other container down and one of them exited
+ * by itself with a policy that restarts it: the reconcile loop will. */
+static bool restart_pending(const struct kk_cell *c, const struct kk_rt_cell_info *info)
+{
+	if (!c->status.ready_observed || !info->root_pid || !info->has_task)
+		return false;
+	for (size_t i = 1; i < info->n_containers; i++) {
+		const struct kk_container_status *st = &c->status.containers[i];
+		const struct kk_container_spec *spec = kk_cell_find_container(&c->spec, st->name);
+
+		if (st->state == KK_CONTAINER_STOPPED && info->has_task[i] &&
+		    kk_restart_policy_wants(spec ? spec->restart_policy : NULL, st->exit_code))
+			return true;
+	}
+	return false;
+}
+
+/* Ready with a non-root container down that should run (it failed, or its policy would
+ * restart it), or Stopped with a restart pending: Degraded. A clean exit that is not
+ * restarted is a finished job. */
+static int degrade(const struct kk_cell *c, const struct kk_rt_cell_info *info)
+{
+	if (info->state == KK_CELL_STOPPED && restart_pending(c, info))
+		return KK_CELL_DEGRADED;
+	if (info->state != KK_CELL_READY)
+		return info->state;
+	for (size_t i = 1; i < info->n_containers; i++) {
+		const struct kk_container_status *st = &c->status.containers[i];
+		const struct kk_container_spec *spec = kk_cell_find_container(&c->spec, st->name);
+
+		if (container_active(st->state) || st->state == KK_CONTAINER_UNKNOWN)
+			continue;
+		if (st->exit_code != 0 ||
+		    kk_restart_policy_wants(spec ? spec->restart_policy : NULL, st->exit_code))
+			return KK_CELL_DEGRADED;
+	}
+	return KK_CELL_READY;
+}
+
 /* Copy what the runtime reports into the cell's status. */
 void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup)
 {
-	for (size_t i = 0; i < c->status.n_containers; i++)
-		kk_container_status_clear(&c->status.containers[i]);
-	free(c->status.containers);
-	c->status.containers = NULL;
-	c->status.n_containers = 0;
+	struct kk_container_status *now = NULL;
+
 	if (info) {
-		c->status.common.state = info->state;
-		c->status.containers =
-			kk_xcalloc(info->n_containers + 1, sizeof(*c->status.containers));
+		now = kk_xcalloc(info->n_containers + 1, sizeof(*now));
 		for (size_t i = 0; i < info->n_containers; i++) {
-			struct kk_container_status *d = &c->status.containers[i];
+			struct kk_container_status *d = &now[i];
 			const struct kk_container_status *s = &info->containers[i];
 
 			*d = *s;
 			d->name = s->name ? kk_xstrdup(s->name) : NULL;
 			d->id = s->id ? kk_xstrdup(s->id) : NULL;
 			d->exit_signal = s->exit_signal ? kk_xstrdup(s->exit_signal) : NULL;
+			keep_recorded_exit(d, c);
 		}
-		c->status.n_containers = info->n_containers;
+	}
+	for (size_t i = 0; i < c->status.n_containers; i++)
+		kk_container_status_clear(&c->status.containers[i]);
+	free(c->status.containers);
+	c->status.containers = now;
+	c->status.n_containers = info ? info->n_containers : 0;
+	if (info) {
 		c->status.containers_set = true;
+		c->status.common.state = degrade(c, info);
 	}
 	/* the IP lives as long as the root task: gone with it, and unknown with containerd */
 	free(c->status.ip_address);
@@ -171,7 +249,7 @@ void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, 
 		c->status.common.cgroup_ready = true;
 	}
 	kk_status_stamp(&c->status.common, KK_CELL_READY);
-	if (c->status.common.state == KK_CELL_READY)
+	if (c->status.common.state == KK_CELL_READY || c->status.common.state == KK_CELL_DEGRADED)
 		c->status.ready_observed = true;
 }
 

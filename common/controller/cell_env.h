@@ -61,8 +61,15 @@ int kk_cell_put(struct kk_local *l, const struct kk_store_ref *ref, const struct
 int kk_cell_not_found(struct kk_err *err, const struct kk_store_ref *ref);
 /* Copy what the runtime reports into the cell's status: state, containers, the cell IP
  * (status.network.ipAddress; cleared when the root task is not running). info NULL (the
- * runtime could not tell): only the IP is cleared. */
+ * runtime could not tell): only the IP is cleared. A container whose task was released
+ * keeps the exit code, signal and finish time recorded before. Degraded: a Ready cell
+ * with a non-root container down that should run (non-zero exit, or a policy that
+ * restarts it), or a Stopped one (seen Ready, root running) with a container whose policy
+ * restarts the exit it just made (reconcile.h). Ready and Degraded latch readyObserved. */
 void kk_cell_status_fill(struct kk_cell *c, const struct kk_rt_cell_info *info, const char *cgroup);
+/* Whether restartPolicy (NULL, "", "never", "on-failure", "always") restarts a container
+ * that exited with exit_code. */
+bool kk_restart_policy_wants(const char *policy, int64_t exit_code);
 /* Status from containerd, written with the metadata (Unknown when containerd fails). */
 int kk_cell_status_store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);
 /* Replace dst's containers (and rootContainerId) with deep copies of src's. */

@@ -770,6 +770,12 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 			kk_strv_push_take(&res->purged, kk_xstrdup("orphaned-containers"));
 	}
 	rc = store(l, &e, err);
+	/* the exit is on disk: now the stopped task (and its shim) can go */
+	if (rc == 0 && (op == OP_STOP || op == OP_KILL) &&
+	    kk_rt_cell_container_release(&e.rt, &e.rc, name, err) < 0) {
+		kk_err_wrap(err, "failed to %s container %s", verb[op], name);
+		rc = -1;
+	}
 out:
 	kk_cell_env_clear(&e);
 	return rc;

@@ -96,6 +96,7 @@ char *kk_refresh_summary(const struct kk_refresh_result *r)
 
 struct walk {
 	struct kk_local *l;
+	const struct kk_refresh_hooks *hooks; /* NULL: none */
 	struct kk_refresh_result *res;
 	struct ctr_namespace_info *ns; /* containerd's namespaces */
 	size_t n_ns;
@@ -336,9 +337,12 @@ static void refresh_cell(struct walk *w, const char *realm, const char *space, c
 	if (old_state == KK_CELL_FAILED) /* sticky until the cell is started again */
 		e.cell->status.common.state = KK_CELL_FAILED;
 	e.cell->status.common.cgroup_ready = cgroup_there(w, e.rc.cgroup_path);
+	if (w->hooks && w->hooks->cell &&
+	    w->hooks->cell(w->hooks->arg, w->l, &e, &info, old_state) == 1)
+		goto out; /* the cell is gone */
 	after = cell_sig(e.cell);
 	if (strcmp(before, after) == 0)
-		goto out;
+		goto settled;
 	if (kk_cell_put(w->l, &e.ref, e.cell, &err) < 0)
 		goto fail;
 	add(&w->res->cells_updated, name);
@@ -352,6 +356,9 @@ static void refresh_cell(struct walk *w, const char *realm, const char *space, c
 					  kk_xasprintf("%s/%s/%s/%s/%s", realm, space, stack, name,
 						       kk_str(s->name)));
 	}
+settled:
+	if (w->hooks && w->hooks->settled)
+		w->hooks->settled(w->hooks->arg, w->l, &e, &info);
 	goto out;
 fail:
 	add_error(w, &err, "failed to refresh cell '%s' in realm '%s', space '%s', stack '%s'",
@@ -420,9 +427,15 @@ static void walk_realm(struct walk *w, const char *realm)
 
 int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_err *err)
 {
+	return kk_refresh_walk(l, NULL, res, err);
+}
+
+int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
+		    struct kk_refresh_result *res, struct kk_err *err)
+{
 	cleanup_(kk_strv_freep) char **realms = NULL;
 	struct kk_refresh_result out = { 0 };
-	struct walk w = { .l = l, .res = &out };
+	struct walk w = { .l = l, .hooks = hooks, .res = &out };
 	struct ctr_conn *conn = NULL;
 
 	if (kk_store_list(l->store, NULL, &realms, err) < 0)

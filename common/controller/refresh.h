@@ -38,6 +38,26 @@ void kk_refresh_result_clear(struct kk_refresh_result *r);
  * the store lock is not had in time. Everything else lands in res->errors. */
 int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_err *err);
 
+/* The same walk with a say over each cell, for the reconcile pass (reconcile.h). Both
+ * hooks run with the store lock held; e and info are the cell as the walk loaded it and
+ * its live runtime status, already copied into e->cell's status (Failed kept sticky).
+ *   cell     may act on the host and change e->cell's status (and info) before it is
+ *            compared with the stored one and written when it differs; returns 1 when
+ *            the cell is gone (deleted), so nothing is written, else 0.
+ *   settled  after the status was written or found unchanged (not after a failed write):
+ *            what is on disk now matches e->cell. */
+struct kk_cell_env;
+struct kk_rt_cell_info;
+struct kk_refresh_hooks {
+	int (*cell)(void *arg, struct kk_local *l, struct kk_cell_env *e,
+		    struct kk_rt_cell_info *info, int old_state);
+	void (*settled)(void *arg, struct kk_local *l, struct kk_cell_env *e,
+			const struct kk_rt_cell_info *info);
+	void *arg;
+};
+int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
+		    struct kk_refresh_result *res, struct kk_err *err);
+
 /* What `kuke refresh` prints, byte for byte as upstream: the found counts, `Updated:` with
  * the non-empty categories only (or `  (none)`), `Errors:`. A list shows up to five names
  * then `...`. A new string. */

@@ -9,8 +9,9 @@
 #include "common/cleanup.h"
 #include "common/mem.h"
 
-static const char *const cell_labels[] = { "Pending", "Ready", "Stopped", "Failed", "Unknown" };
-const struct kk_state_names kk_cell_states = { "cell", cell_labels, 5 };
+static const char *const cell_labels[] = { "Pending", "Ready",   "Stopped",
+					   "Failed",  "Unknown", "Degraded" };
+const struct kk_state_names kk_cell_states = { "cell", cell_labels, 6 };
 
 static int spec_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 {

@@ -41,6 +41,7 @@ enum kk_cell_state {
 	KK_CELL_STOPPED,
 	KK_CELL_FAILED,
 	KK_CELL_UNKNOWN,
+	KK_CELL_DEGRADED, /* kukeon-c, as upstream's later tags (docs/compat.md) */
 };
 enum kk_container_state {
 	KK_CONTAINER_PENDING,

@@ -432,6 +432,7 @@ void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
 	for (size_t i = 0; i < info->n_containers; i++)
 		kk_container_status_clear(&info->containers[i]);
 	free(info->containers);
+	free(info->has_task);
 	free(info->root_id);
 	memset(info, 0, sizeof(*info));
 }
@@ -726,10 +727,39 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			keep_first(err, &e, &ret);
 		}
 	}
+	/* a killed task is reported stopped a moment later: wait, so its exit can be read */
+	for (size_t i = 0; signal >= 0 && i < x.n; i++)
+		if (running_pid(rt, x.m[i].id))
+			ctr_task_wait(rt->conn, x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL,
+				      &(struct kk_err){ 0 });
 	if (late)
 		cni_release_after(rt, net, x.m[0].id);
 	ctx_clear(&x);
 	return ret;
+}
+
+static int cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	int ret = 0;
+
+	if (ctx_build(cell, &x, err) < 0)
+		return -1;
+	for (size_t i = x.n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_release(rt, x.m[i].id, &e) < 0)
+			keep_first(err, &e, &ret);
+	}
+	ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_release(rt, cell, err) < 0)
+		return kk_err_wrap(err, "release cell `%s`", kk_str(cell->cell));
+	return 0;
 }
 
 int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
@@ -880,6 +910,7 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		return -1;
 	out.root_id = kk_xstrdup(x.m[0].id);
 	out.containers = kk_xcalloc(x.n, sizeof(*out.containers));
+	out.has_task = kk_xcalloc(x.n, sizeof(*out.has_task));
 	out.n_containers = x.n;
 	for (size_t i = 0; i < x.n; i++) {
 		uint32_t pid = 0;
@@ -887,6 +918,8 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		if (kk_rt_container_status(rt, x.m[i].id, x.m[i].spec->id, &out.containers[i], &pid,
 					   &ignored) < 0)
 			out.containers[i].state = KK_CONTAINER_UNKNOWN;
+		/* a task that exits by itself is reported with its exit time */
+		out.has_task[i] = pid != 0 || out.containers[i].finish_time.sec != 0;
 		if (i == 0)
 			out.root_pid = pid;
 		else {
@@ -925,7 +958,7 @@ int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 
 /* ---- one container of a cell ------------------------------------------------------------ */
 
-enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE };
+enum member_op { OP_START, OP_STOP, OP_KILL, OP_DELETE, OP_RELEASE };
 
 /* A container with `ports` joining a running cell: the cell's ports (its own included) are
  * published again to the cell IP before its process starts. */
@@ -960,8 +993,9 @@ static int member_ports_gate(void *arg, struct kk_err *err)
 static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, const char *name,
 		     enum member_op op, int signal, uint32_t *pid, struct kk_err *err)
 {
-	static const char *const verbs[] = { "started", "stopped", "killed", "deleted" };
-	static const char *const cmds[] = { "start", "stop", "kill", "delete" };
+	static const char *const verbs[] = { "started", "stopped", "killed", "deleted",
+					     "released" };
+	static const char *const cmds[] = { "start", "stop", "kill", "delete", "release" };
 	struct cell_ctx x = { 0 };
 	struct member *m = NULL;
 	uint32_t root_pid;
@@ -1007,6 +1041,9 @@ static int member_op(const struct kk_rt *rt, const struct kk_rt_cell *cell, cons
 	case OP_DELETE:
 		ret = kk_rt_container_delete(rt, m->id, err);
 		break;
+	case OP_RELEASE:
+		ret = kk_rt_container_release(rt, m->id, err);
+		break;
 	}
 out:
 	ctx_clear(&x);
@@ -1037,4 +1074,10 @@ int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell 
 				const char *name, struct kk_err *err)
 {
 	return member_op(rt, cell, name, OP_DELETE, 0, NULL, err);
+}
+
+int kk_rt_cell_container_release(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				 const char *name, struct kk_err *err)
+{
+	return member_op(rt, cell, name, OP_RELEASE, 0, NULL, err);
 }

@@ -754,22 +754,33 @@ int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *
 	return kk_rt_container_start_gated(rt, c, join_pid, NULL, NULL, pid, err);
 }
 
-int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)
+/* The status of id's task: 1 with *status set, 0 when it has none, -1 naming verb. */
+static int task_status(const struct kk_rt *rt, const char *id, const char *verb,
+		       enum ctr_task_status *status, struct kk_err *err)
 {
 	struct ctr_process proc = { 0 };
 	struct kk_err e = { 0 };
-	bool running;
 
 	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
 		if (e.code == ENOENT)
 			return 0;
 		*err = e;
-		return kk_err_wrap(err, "stop container `%s`", id);
+		return kk_err_wrap(err, "%s container `%s`", verb, id);
 	}
-	running = proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED ||
-		  proc.status == CTR_TASK_PAUSING;
+	*status = proc.status;
 	ctr_process_clear(&proc);
-	if (!running)
+	return 1;
+}
+
+int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)
+{
+	enum ctr_task_status st = CTR_TASK_UNKNOWN;
+	struct kk_err e = { 0 };
+	int r = task_status(rt, id, "stop", &st, err);
+
+	if (r <= 0)
+		return r;
+	if (st != CTR_TASK_RUNNING && st != CTR_TASK_PAUSED && st != CTR_TASK_PAUSING)
 		return 0;
 	if (timeout_ms <= 0)
 		timeout_ms = KK_RT_STOP_TIMEOUT_MS;
@@ -798,6 +809,23 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
 {
 	if (ctr_task_kill(rt->conn, id, signal, true, err) < 0)
 		return kk_err_wrap(err, "kill container `%s`", id);
+	return 0;
+}
+
+int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err)
+{
+	enum ctr_task_status st = CTR_TASK_UNKNOWN;
+	struct kk_err e = { 0 };
+	int r = task_status(rt, id, "release", &st, err);
+
+	if (r <= 0)
+		return r;
+	if (st != CTR_TASK_STOPPED && st != CTR_TASK_CREATED)
+		return 0;
+	if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
+		*err = e;
+		return kk_err_wrap(err, "release container `%s`: task", id);
+	}
 	return 0;
 }
 
@@ -882,8 +910,8 @@ int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *n
 	ctr_container_clear(&rec);
 	if (ctr_task_get(rt->conn, id, &proc, &e) < 0) {
 		if (e.code == ENOENT) {
-			out->state = KK_CONTAINER_PENDING;
-			out->start_time = (struct kk_time){ 0 };
+			/* released by stop or kill (or never started): its exit is in metadata */
+			out->state = KK_CONTAINER_STOPPED;
 			return 0;
 		}
 		*err = e;

@@ -15,12 +15,17 @@
  *                      deleted and a new one started (restartCount + 1). On failure
  *                      everything this call made is undone.
  *   kk_rt_cell_stop    SIGTERM, grace, SIGKILL for each non-root task, published ports
- *                      removed, CNI DEL, then the root. Stopped tasks are kept so status shows exit
- * codes. kk_rt_cell_kill    SIGKILL now to every task (CNI DEL first, while the netns lives).
- *   kk_rt_cell_delete  published ports, CNI DEL, tasks, containers, snapshots, staged secrets, etc
- * files, cgroup. kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of
- * the cell (by labels and id prefix), the CNI cache entry and host-local IPs (even with the netns
- * gone), and the cgroup subtree (killed).
+ *                      removed, CNI DEL, then the root. Stopped tasks are kept so status
+ *                      shows exit codes ...
+ *   kk_rt_cell_kill    SIGKILL to every task (CNI DEL first, while the netns lives), then
+ *                      wait (KK_RT_KILL_WAIT_MS) until they are reported stopped.
+ *   kk_rt_cell_release ... until the caller has recorded them: then this deletes every
+ *                      stopped task, so a stopped cell holds no shim process.
+ *   kk_rt_cell_delete  published ports, CNI DEL, tasks, containers, snapshots, staged
+ *                      secrets, etc files, cgroup.
+ *   kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of the
+ *                      cell (by labels and id prefix), the CNI cache entry and host-local
+ *                      IPs (even with the netns gone), and the cgroup subtree (killed).
  *
  * Errors name the resource and the field: "cell `web`: container `api`: volumes[0]: bind
  * source `/nope` does not exist". */
@@ -124,13 +129,19 @@ int kk_rt_container_start_gated(const struct kk_rt *rt, const struct kk_rt_conta
 				uint32_t *pid, struct kk_err *err);
 
 /* SIGTERM, wait up to timeout_ms (<= 0: KK_RT_STOP_TIMEOUT_MS), then SIGKILL and wait
- * KK_RT_KILL_WAIT_MS. The stopped task is kept (status shows its exit). A missing
- * container or task, or one not running, is success. */
+ * KK_RT_KILL_WAIT_MS. The stopped task is kept (status shows its exit until the caller
+ * has recorded it and calls kk_rt_container_release). A missing container or task, or one
+ * not running, is success. */
 int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
 			 struct kk_err *err);
 
 /* Send signal to the task's processes now; no wait. No task: ENOENT. */
 int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, struct kk_err *err);
+
+/* Delete the task when it is stopped (or created and never started), so no shim is left;
+ * the containerd container stays, and a start makes a new task. A running task, or none,
+ * is left as it is (success). Record the exit status first: it goes with the task. */
+int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err);
 
 /* Remove task (killed if running), snapshot, container and staged secrets. A missing one
  * is success. */
@@ -138,10 +149,11 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 
 /* Status from containerd (reference §5.4, plus what upstream leaves empty): task running
  * -> Ready, created -> Pending, stopped -> Stopped, paused -> Paused, pausing -> Pausing,
- * other -> Unknown; no container -> Stopped; no task -> Pending. startTime, finishTime,
- * exitCode, exitSignal (exit status above 128: "SIGKILL" ...) and restartCount are
- * filled. out->name and out->id are set to name/id. *pid (may be NULL) is the task's pid
- * or 0. A containerd error fails (the caller records Unknown). */
+ * other -> Unknown; no container or no task (released) -> Stopped, without finishTime or
+ * exit: those were recorded before the release. startTime, finishTime, exitCode,
+ * exitSignal (exit status above 128: "SIGKILL" ...) and restartCount are filled.
+ * out->name and out->id are set to name/id. *pid (may be NULL) is the task's pid or 0. A
+ * containerd error fails (the caller records Unknown). */
 int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *name,
 			   struct kk_container_status *out, uint32_t *pid, struct kk_err *err);
 
@@ -195,6 +207,8 @@ struct kk_rt_cell_info {
 	bool root_existed;                      /* kk_rt_cell_start: the root existed before */
 	char *root_id;                          /* owned: the root's containerd id */
 	struct kk_container_status *containers; /* owned: root first, then spec order */
+	bool *has_task; /* owned, per container: containerd still has its task (running or
+			 * exited by itself); false once stop, kill or release removed it */
 	size_t n_containers;
 	int state; /* enum kk_cell_state, derived as reference §5.4 */
 };
@@ -209,6 +223,7 @@ int kk_rt_cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		     struct kk_rt_cell_info *info, struct kk_err *err);
 int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
 int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
+int kk_rt_cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
 int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
 int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err);
 /* Statuses of the root and every container, the cell IP (from the CNI cache) and the
@@ -219,7 +234,7 @@ int kk_rt_cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 /* One container of the cell, by its spec id (the root is refused with upstream's
  * "root container cannot be started directly, start the cell instead using 'kuke start
  * cell <c>'"). Start needs the root task running (ESRCH otherwise) and joins it; it
- * creates the containerd container if missing. Stop, kill and delete as the
+ * creates the containerd container if missing. Stop, kill, release and delete as the
  * kk_rt_container_* calls. ENOENT for a name the cell does not have. */
 int kk_rt_cell_container_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			       const char *name, uint32_t *pid, struct kk_err *err);
@@ -227,6 +242,8 @@ int kk_rt_cell_container_stop(const struct kk_rt *rt, const struct kk_rt_cell *c
 			      const char *name, struct kk_err *err);
 int kk_rt_cell_container_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			      const char *name, int signal, struct kk_err *err);
+int kk_rt_cell_container_release(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+				 const char *name, struct kk_err *err);
 int kk_rt_cell_container_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 				const char *name, struct kk_err *err);
 

@@ -21,33 +21,7 @@ teardown() {
 	cell_teardown
 }
 
-# a cell with a root and an `app` container running ARGS... under sh -c
-cell() { # NAME SCRIPT
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$2"]
-	EOF2
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
-}
-
-meta() { cat "$RP/data/$R/sp/st/$1/metadata.json"; }
+cell() { app_cell "$@"; } # NAME SCRIPT
 
 # wait (up to 10s) until the task is STOPPED
 wait_stopped() {

@@ -39,3 +39,42 @@ cell_scaffold() {
 	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
 	k create stack st --realm "$R" --space sp >/dev/null
 }
+
+# app_cell NAME SCRIPT [POLICY] [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in sp/st
+# of $R with a root (sleep infinity) and an `app` container running SCRIPT under sh -c with
+# restartPolicy POLICY, then EXTRA (more container yaml); spec.autoDelete is $AUTO (default
+# false). Then apply it with k.
+app_cell() {
+	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  autoDelete: ${AUTO:-false}
+	  containers:
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	    - id: app
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sh
+	      args: ["-c", "$2"]
+	      restartPolicy: "${3:-}"
+	${4:-}
+	EOF2
+	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
+}
+
+# the metadata.json of cell NAME in sp/st; FIELD of its `app` container's status
+meta() { cat "$RP/data/$R/sp/st/$1/metadata.json"; }
+app() { meta "$1" | jq -r ".status.containers[] | select(.name == \"app\") | .$2"; }
+# "ID STATUS" of every task in $NS; the shim processes serving ids that start with PREFIX
+ns_tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
+shims() { ps -eo args | grep -E "^[^ ]*containerd-shim[^ ]* .*-namespace $NS .*-id $1" || true; }
