@@ -119,16 +119,32 @@ int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task
 		    uint32_t *pid, struct kk_err *err)
 {
 	char bundle[4096];
-	struct kk_err first = { 0 };
 
-	if (ctr_task_create_once(conn, id, o, pid, &first) == 0)
-		return 0;
-	if (!stale_bundle(first.msg, id, bundle, sizeof(bundle)) ||
-	    release_bundle(conn, id, bundle, &(struct kk_err){ 0 }) < 0) {
-		*err = first;
-		return -1;
+	/* The dead client's create may still be unwinding inside containerd: its cleanup can
+	 * remove the bundle our retry just made ("fork/exec <shim>: no such file or
+	 * directory", the shim's working directory gone). A few tries, a moment apart. */
+	for (int attempt = 0;; attempt++) {
+		struct kk_err e = { 0 };
+
+		if (ctr_task_create_once(conn, id, o, pid, &e) == 0)
+			return 0;
+		if (attempt == 4) {
+			*err = e;
+			return -1;
+		}
+		if (stale_bundle(e.msg, id, bundle, sizeof(bundle))) {
+			if (release_bundle(conn, id, bundle, &(struct kk_err){ 0 }) < 0) {
+				*err = e;
+				return -1;
+			}
+		} else if (attempt > 0 && strstr(e.msg, "failed to start shim") &&
+			   strstr(e.msg, "no such file or directory")) {
+			usleep(500 * 1000);
+		} else {
+			*err = e;
+			return -1;
+		}
 	}
-	return ctr_task_create_once(conn, id, o, pid, err);
 }
 
 static int ctr_task_create_once(struct ctr_conn *conn, const char *id,

@@ -159,3 +159,28 @@ sp_st_web_side RUNNING" ]
 	case $n in 2) b=1.200s ;; 3) b=2.400s ;; 4) b=4.800s ;; *) false ;; esac
 	grep -q "\"restarting container\" container=$R/sp/st/job/app policy=on-failure attempt=$((n + 1)) backoff=$b\$" "$KD_LOG"
 }
+
+# bats test_tags=containerd
+@test "reconcile: kuke run -d --rm through the daemon: the cell goes when its workload exits" {
+	require_containerd
+	daemon
+	cell_scaffold
+	cat >"$BATS_TEST_TMPDIR/once.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata: {name: once}
+	spec:
+	  id: once
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - {id: root, root: true, image: $KUKEON_TEST_BUSYBOX_REF, command: sleep, args: ["1"]}
+	EOF2
+	run -0 kd run -f "$BATS_TEST_TMPDIR/once.yaml" -d --rm
+	[ "$(meta once | jq -r .spec.autoDelete)" = true ]
+	until_ok 15 eval '[ ! -e "$RP/data/$R/sp/st/once" ]'
+	[ -z "$(hctr -n "$NS" containers ls -q | grep _once_)" ]
+	run -2 kd --no-daemon run -f "$BATS_TEST_TMPDIR/once.yaml" -d --rm
+	[ "$output" = 'kuke: --rm is incompatible with --no-daemon' ]
+}
