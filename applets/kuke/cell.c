@@ -32,15 +32,6 @@ static int want_one(int argc, const char *verb, struct kk_err *err)
 	return 0;
 }
 
-static const char *outcome(bool created, bool pre, bool post)
-{
-	if (created)
-		return "created";
-	if (pre || post)
-		return "already existed";
-	return "missing";
-}
-
 static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
 		  struct kk_err *err)
 {
@@ -58,14 +49,14 @@ static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, ch
 	req.spec.realm_id = (char *)kuke_or_default(f->realm);
 	req.spec.space_id = (char *)kuke_or_default(f->space);
 	req.spec.stack_id = (char *)kuke_or_default(f->stack);
-	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0 ||
+	    kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
 	       r.cell->spec.realm_id, r.cell->spec.space_id, r.cell->spec.stack_id);
-	printf("  - metadata: %s\n",
-	       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-	printf("  - cgroup: %s\n", outcome(!r.cgroup_exists_pre && r.cgroup_exists_post,
-					   r.cgroup_exists_pre, r.cgroup_exists_post));
+	kuke_print_outcome("metadata", r.created, r.metadata_exists_pre, r.metadata_exists_post);
+	kuke_print_outcome("cgroup", !r.cgroup_exists_pre && r.cgroup_exists_post,
+			   r.cgroup_exists_pre, r.cgroup_exists_post);
 	printf("  - root container: %s\n",
 	       r.started ? (r.created ? "created" : "already existed") : "missing");
 	if (r.cell->spec.n_containers == 0)
@@ -159,7 +150,9 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 		return 0;
 	}
 	if (kk_call_cell_list(c,
-			      &(struct kk_ref){ .realm = f->realm, .space = f->space, .stack = f->stack },
+			      &(struct kk_ref){ .realm = f->realm,
+						.space = f->space,
+						.stack = f->stack },
 			      &lr, err) < 0)
 		return -1;
 	v = lr.v.cells;
@@ -188,8 +181,8 @@ int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	static const enum kk_op_id ids[] = {
-		[KUKE_OP_START] = KK_OP_StartCell,   [KUKE_OP_STOP] = KK_OP_StopCell,
-		[KUKE_OP_KILL] = KK_OP_KillCell,     [KUKE_OP_DELETE] = KK_OP_DeleteCell,
+		[KUKE_OP_START] = KK_OP_StartCell, [KUKE_OP_STOP] = KK_OP_StopCell,
+		[KUKE_OP_KILL] = KK_OP_KillCell,   [KUKE_OP_DELETE] = KK_OP_DeleteCell,
 		[KUKE_OP_PURGE] = KK_OP_PurgeCell,
 	};
 	union kuke_act_reply reply = { 0 };
@@ -209,7 +202,9 @@ int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	if (kk_client_call(c, ids[op],
-			   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
+			   &(struct kk_ref){ .realm = realm,
+					     .space = space,
+					     .stack = stack,
 					     .name = name },
 			   &reply, err) < 0)
 		return -1;

@@ -472,6 +472,14 @@ void kuke_print_purged(char **items)
 	printf("Additional resources purged: [%s]\n", s);
 }
 
+void kuke_print_outcome(const char *what, bool created, bool pre, bool post)
+{
+	printf("  - %s: %s\n", what,
+	       created       ? "created"
+	       : pre || post ? "already existed"
+			     : "missing");
+}
+
 static bool is_help_flag(const char *arg)
 {
 	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
