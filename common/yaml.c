@@ -765,7 +765,4 @@ void kk_yaml_stream_free(struct kk_yaml_stream *s)
 	free(s);
 }
 
-void kk_yaml_stream_freep(struct kk_yaml_stream **s)
-{
-	kk_yaml_stream_free(*s);
-}
+KK_DEFINE_FREEP(kk_yaml_stream)
