@@ -25,18 +25,12 @@ static const char *const kind_word[] = { "realm", "space", "stack" };
 
 static int want_exactly_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	if (argc - 1 != 1)
-		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts 1 arg(s), received %d", verb,
-				  kind_word[k], argc - 1);
-	return 0;
+	return kuke_want_args(argc, false, verb, kind_word[k], err);
 }
 
 static int want_at_most_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts at most 1 arg(s), received %d",
-				  verb, kind_word[k], argc - 1);
-	return 0;
+	return kuke_want_args(argc, true, verb, kind_word[k], err);
 }
 
 /* ---- create ------------------------------------------------------------------------------ */
