@@ -26,5 +26,15 @@ extern const char kk_version[];
  * --help/-h prints `usage` to stdout, --version prints "<applet> <version>".
  * Returns 1 when the flag was handled (the applet returns 0), else 0. */
 int applet_std_flags(int argc, char **argv, const char *applet, const char *usage);
+/* The flags section of a usage text for an applet that has only those flags. */
+#define APPLET_STD_FLAGS_USAGE          \
+	"Flags:\n"                      \
+	"  -h, --help      this help\n" \
+	"      --version   print the version\n"
+
+/* The main of an applet this build does not implement yet: the flags above, else
+ * "<applet>: <what> is not implemented in this build yet" on stderr; returns the status. */
+int applet_not_implemented(int argc, char **argv, const char *applet, const char *usage,
+			   const char *what);
 
 #endif

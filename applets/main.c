@@ -184,3 +184,12 @@ int applet_std_flags(int argc, char **argv, const char *applet, const char *usag
 	}
 	return 0;
 }
+
+int applet_not_implemented(int argc, char **argv, const char *applet, const char *usage,
+			   const char *what)
+{
+	if (applet_std_flags(argc, argv, applet, usage))
+		return 0;
+	fprintf(stderr, "%s: %s is not implemented in this build yet\n", applet, what);
+	return 1;
+}

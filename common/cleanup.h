@@ -27,6 +27,15 @@
 		take_;            \
 	})
 
+/* Define `void name_freep(struct name **p)` from name_free(), for cleanup_(name_freep):
+ * frees *p and leaves it NULL. */
+#define KK_DEFINE_FREEP(name)              \
+	void name##_freep(struct name **p) \
+	{                                  \
+		name##_free(*p);           \
+		*p = NULL;                 \
+	}
+
 static inline void kk_freep(void *p)
 {
 	free(*(void **)p);

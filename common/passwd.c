@@ -228,10 +228,7 @@ void kk_passwd_free(struct kk_passwd *pw)
 	free(pw);
 }
 
-void kk_passwd_freep(struct kk_passwd **pw)
-{
-	kk_passwd_free(*pw);
-}
+KK_DEFINE_FREEP(kk_passwd)
 
 /* name:password:gid[:member,member...]; returns false for an unusable line */
 static bool group_fields(char **fields, size_t n, uint32_t *gid)
@@ -307,10 +304,7 @@ void kk_group_free(struct kk_group *gr)
 	free(gr);
 }
 
-void kk_group_freep(struct kk_group **gr)
-{
-	kk_group_free(*gr);
-}
+KK_DEFINE_FREEP(kk_group)
 
 struct member_query {
 	const char *user;

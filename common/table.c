@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/mem.h"
 
 struct kk_table {
@@ -80,8 +81,4 @@ void kk_table_free(struct kk_table *t)
 	free(t);
 }
 
-void kk_table_freep(struct kk_table **t)
-{
-	kk_table_free(*t);
-	*t = NULL;
-}
+KK_DEFINE_FREEP(kk_table)

@@ -14,14 +14,13 @@
  *
  * Members can come in any order (docker save writes manifest.json last), and nothing is
  * ever buffered but small JSON. */
-#include "ctr/image.h"
+#include "ctr/image_import_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cjson/cJSON.h"
@@ -39,50 +38,6 @@
 /* index.json and manifest.json: containerd reads at most this much too */
 #define META_MAX      (20 * 1024 * 1024)
 #define BLOB_JSON_MAX (16 * 1024 * 1024)
-
-struct blob {
-	char *path; /* member path, NULL for a blob found in the store */
-	char digest[KK_DIGEST_STR_SIZE];
-	int64_t size;
-	enum kk_compression comp; /* from the blob's first bytes */
-	char *data;               /* cached copy of a small blob, or NULL */
-	size_t len;
-};
-
-struct symlink {
-	char *path;
-	char *target; /* resolved against the link's directory */
-};
-
-struct target {
-	char *name;
-	char *media_type;
-	char digest[KK_DIGEST_STR_SIZE];
-	int64_t size;
-};
-
-struct importer {
-	struct ctr_conn *conn;
-	const char *source;
-	struct kk_platform want;
-	const struct ctr_import_opts *opts;
-
-	struct blob *blobs;
-	size_t n_blobs, cap_blobs, cached;
-	struct symlink *links;
-	size_t n_links;
-
-	char *oci_layout, *index_json, *manifest_json;
-	size_t index_len, manifest_len;
-	char *ingest_ref; /* the ingest in progress, to abort on failure */
-
-	struct target *targets;
-	size_t n_targets;
-	char **labelled; /* manifest digests already labelled and unpacked */
-	size_t n_labelled;
-	char *snapshotter;
-	bool snapshotter_fixed;
-};
 
 static void importer_clear(struct importer *imp)
 {
@@ -111,7 +66,7 @@ static void importer_clear(struct importer *imp)
 	free(imp->snapshotter);
 }
 
-static struct blob *blob_by_digest(struct importer *imp, const char *digest)
+struct blob *ctr_import_blob_by_digest(struct importer *imp, const char *digest)
 {
 	if (!digest)
 		return NULL;
@@ -230,7 +185,7 @@ static int ingest(struct importer *imp, struct kk_tar *tar, const struct kk_tar_
 	if (known) {
 		struct ctr_content_info info = { 0 };
 
-		if (blob_by_digest(imp, expected))
+		if (ctr_import_blob_by_digest(imp, expected))
 			return 0; /* the same blob twice in one archive */
 		rc = ctr_content_info(imp->conn, expected, &info, err);
 		if (rc == 0) {
@@ -338,7 +293,7 @@ fail:
 static int blob_read(struct importer *imp, const char *digest, char **out, size_t *len,
 		     struct kk_err *err)
 {
-	struct blob *b = blob_by_digest(imp, digest);
+	struct blob *b = ctr_import_blob_by_digest(imp, digest);
 
 	if (b && b->data) {
 		*out = kk_xmalloc(b->len + 1);
@@ -356,7 +311,7 @@ static int blob_read(struct importer *imp, const char *digest, char **out, size_
 	return 0;
 }
 
-static int blob_json(struct importer *imp, const char *digest, cJSON **out, struct kk_err *err)
+int ctr_import_blob_json(struct importer *imp, const char *digest, cJSON **out, struct kk_err *err)
 {
 	cleanup_free char *data = NULL;
 	size_t len = 0;
@@ -374,12 +329,12 @@ static int blob_json(struct importer *imp, const char *digest, cJSON **out, stru
 }
 
 /* Is the blob in the archive or in the store? Store-only blobs get held by the lease. */
-static int blob_require(struct importer *imp, const char *digest, const char *what,
-			struct kk_err *err)
+int ctr_import_blob_require(struct importer *imp, const char *digest, const char *what,
+			    struct kk_err *err)
 {
 	struct ctr_content_info info = { 0 };
 
-	if (blob_by_digest(imp, digest))
+	if (ctr_import_blob_by_digest(imp, digest))
 		return 0;
 	if (ctr_content_info(imp->conn, digest, &info, err) < 0) {
 		if (err->code == ENOENT)
@@ -394,15 +349,7 @@ static int blob_require(struct importer *imp, const char *digest, const char *wh
 	return 0;
 }
 
-struct desc {
-	const char *media_type; /* borrowed from the JSON */
-	const char *digest;
-	int64_t size;
-	const cJSON *platform;
-	const cJSON *annotations;
-};
-
-static int parse_desc(const cJSON *j, const char *where, struct desc *d, struct kk_err *err)
+int ctr_import_parse_desc(const cJSON *j, const char *where, struct desc *d, struct kk_err *err)
 {
 	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "mediaType");
 	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(j, "digest");
@@ -423,382 +370,6 @@ static const char *json_str(const cJSON *obj, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* ---- labels ------------------------------------------------------------------------- */
-
-/* containerd's images.ChildGCLabels naming: prefixes ending in '.' always get an index,
- * others only from their second use. */
-static void child_label(struct ctr_labels *l, const char *prefix, const char *digest)
-{
-	size_t plen = strlen(prefix);
-	unsigned idx = 0;
-	char key[128];
-
-	for (size_t i = 0; i < l->n; i++)
-		if (strncmp(l->keys[i], prefix, plen) == 0 &&
-		    (l->keys[i][plen] == '\0' || prefix[plen - 1] == '.' ||
-		     (l->keys[i][plen] >= '0' && l->keys[i][plen] <= '9')))
-			idx++;
-	if (idx > 0 || prefix[plen - 1] == '.')
-		snprintf(key, sizeof(key), "%s%u", prefix, idx);
-	else
-		snprintf(key, sizeof(key), "%s", prefix);
-	ctr_labels_set(l, key, digest);
-}
-
-/* ---- unpack ------------------------------------------------------------------------- */
-
-static int choose_snapshotter(struct importer *imp, const char *probe_key, struct kk_err *err)
-{
-	struct ctr_snapshot st = { 0 };
-
-	if (imp->snapshotter_fixed)
-		return 0;
-	imp->snapshotter_fixed = true;
-	if (imp->opts && imp->opts->snapshotter) {
-		imp->snapshotter = kk_xstrdup(imp->opts->snapshotter);
-		return 0;
-	}
-	imp->snapshotter = kk_xstrdup("overlayfs");
-	if (ctr_snapshot_stat(imp->conn, "overlayfs", probe_key, &st, err) == 0) {
-		ctr_snapshot_clear(&st);
-		return 0;
-	}
-	if (kk_err_tolerate(err, ENOENT, 0) == 0)
-		return 0;
-	/* overlayfs is not loaded here (no kernel support): containerd's native one is */
-	free(imp->snapshotter);
-	imp->snapshotter = kk_xstrdup("native");
-	return 0;
-}
-
-static int apply_layer(struct importer *imp, const struct desc *layer, const char *diff_id,
-		       const char *parent, const char *chain, struct kk_err *err)
-{
-	struct ctr_desc blob = { 0 }, applied = { 0 };
-	struct ctr_mounts mounts = { 0 };
-	cleanup_free char *key = NULL;
-	struct timespec ts;
-	int rc;
-
-	for (int attempt = 0;; attempt++) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		free(key);
-		/* containerd's snapshots.UnpackKeyFormat: "extract-<unique> <chain id>" */
-		key = kk_xasprintf("extract-%ld-kk%d %s", ts.tv_nsec, (int)getpid(), chain);
-		rc = ctr_snapshot_prepare(imp->conn, imp->snapshotter, key, parent, NULL, &mounts,
-					  err);
-		if (rc == 0)
-			break;
-		if (attempt >= 3 || kk_err_tolerate(err, EEXIST, 0) < 0)
-			return kk_err_wrap(err, "prepare snapshot for layer `%s`", layer->digest);
-	}
-	blob.media_type = (char *)layer->media_type;
-	blob.digest = (char *)layer->digest;
-	blob.size = layer->size;
-	rc = ctr_diff_apply(imp->conn, &blob, &mounts, &applied, err);
-	ctr_mounts_clear(&mounts);
-	if (rc < 0) {
-		kk_err_wrap(err, "apply layer `%s`", layer->digest);
-		goto undo_snapshot;
-	}
-	if (!applied.digest || strcmp(applied.digest, diff_id) != 0) {
-		kk_err_set(err, EBADMSG,
-			   "layer `%s`: unpacked content hashes to %s, not diff id %s",
-			   layer->digest, applied.digest ? applied.digest : "?", diff_id);
-		ctr_desc_clear(&applied);
-		goto undo_snapshot;
-	}
-	ctr_desc_clear(&applied);
-	if (ctr_snapshot_commit(imp->conn, imp->snapshotter, chain, key, NULL, err) < 0) {
-		if (kk_err_tolerate(err, EEXIST, 0) < 0) {
-			kk_err_wrap(err, "commit snapshot `%s`", chain);
-			goto undo_snapshot;
-		}
-		/* committed concurrently by someone else: ours is not needed */
-		struct kk_err ignored = { 0 };
-		ctr_snapshot_remove(imp->conn, imp->snapshotter, key, &ignored);
-		return 0;
-	}
-	return 0;
-undo_snapshot : {
-	struct kk_err ignored = { 0 };
-
-	ctr_snapshot_remove(imp->conn, imp->snapshotter, key, &ignored);
-	return -1;
-}
-}
-
-/* Unpack the layers of a manifest; labels as containerd's Image.Unpack sets them. */
-static int unpack(struct importer *imp, const char *name, const char *manifest_digest,
-		  const cJSON *manifest, struct kk_err *err)
-{
-	cleanup_(kk_json_freep) cJSON *config = NULL;
-	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(manifest, "config");
-	const cJSON *diffs, *rootfs;
-	cleanup_free const char **diff_ids = NULL;
-	cleanup_free char(*chain)[KK_DIGEST_STR_SIZE] = NULL;
-	struct desc cd = { 0 };
-	size_t n;
-	char label[128];
-
-	if (parse_desc(cfg, "config", &cd, err) < 0 || blob_json(imp, cd.digest, &config, err) < 0)
-		return kk_err_wrap(err, "image `%s`: config", name);
-	rootfs = cJSON_GetObjectItemCaseSensitive(config, "rootfs");
-	diffs = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
-	n = (size_t)cJSON_GetArraySize(layers);
-	if (!cJSON_IsArray(diffs) || (size_t)cJSON_GetArraySize(diffs) != n)
-		return kk_err_set(err, EBADMSG,
-				  "image `%s`: config `%s` lists %d diff ids for %zu layers", name,
-				  cd.digest, cJSON_IsArray(diffs) ? cJSON_GetArraySize(diffs) : 0,
-				  n);
-	if (n == 0)
-		return 0;
-	diff_ids = kk_xcalloc(n, sizeof(*diff_ids));
-	chain = kk_xcalloc(n, sizeof(*chain));
-	for (size_t i = 0; i < n; i++) {
-		const cJSON *d = cJSON_GetArrayItem(diffs, (int)i);
-
-		diff_ids[i] = cJSON_IsString(d) ? d->valuestring : "";
-	}
-	if (kk_chain_ids(diff_ids, n, chain, err) < 0)
-		return kk_err_wrap(err, "image `%s`: config `%s`", name, cd.digest);
-	if (choose_snapshotter(imp, chain[n - 1], err) < 0)
-		return -1;
-
-	for (size_t i = 0; i < n; i++) {
-		struct ctr_snapshot st = { 0 };
-		struct desc ld = { 0 };
-
-		if (parse_desc(cJSON_GetArrayItem(layers, (int)i), "layer", &ld, err) < 0)
-			return kk_err_wrap(err, "image `%s`: manifest `%s`", name, manifest_digest);
-		if (ctr_snapshot_stat(imp->conn, imp->snapshotter, chain[i], &st, err) == 0) {
-			ctr_snapshot_clear(&st);
-			continue; /* already unpacked */
-		}
-		if (kk_err_tolerate(err, ENOENT, 0) < 0)
-			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name,
-					   imp->snapshotter);
-		if (apply_layer(imp, &ld, diff_ids[i], i ? chain[i - 1] : NULL, chain[i], err) < 0)
-			return kk_err_wrap(err, "image `%s`: layer %zu", name, i);
-		/* the uncompressed digest is now verified by the apply */
-		struct ctr_labels l = { 0 };
-		ctr_labels_set(&l, "containerd.io/uncompressed", diff_ids[i]);
-		int rc = ctr_content_update_labels(imp->conn, ld.digest, &l, err);
-		ctr_labels_clear(&l);
-		if (rc < 0)
-			return -1;
-	}
-	struct ctr_labels l = { 0 };
-	snprintf(label, sizeof(label), "containerd.io/gc.ref.snapshot.%s", imp->snapshotter);
-	ctr_labels_set(&l, label, chain[n - 1]);
-	int rc = ctr_content_update_labels(imp->conn, cd.digest, &l, err);
-	ctr_labels_clear(&l);
-	return rc;
-}
-
-/* ---- walking the image ------------------------------------------------------------ */
-
-static bool already_labelled(struct importer *imp, const char *digest)
-{
-	for (size_t i = 0; i < imp->n_labelled; i++)
-		if (strcmp(imp->labelled[i], digest) == 0)
-			return true;
-	return false;
-}
-
-/* A manifest: check its blobs are there, label it, unpack it. */
-static int do_manifest(struct importer *imp, const char *name, const char *digest,
-		       struct kk_err *err)
-{
-	cleanup_(kk_json_freep) cJSON *m = NULL;
-	struct ctr_labels l = { 0 };
-	const cJSON *layers, *it;
-	struct desc cd = { 0 };
-	int rc = -1;
-
-	if (already_labelled(imp, digest))
-		return 0;
-	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0)
-		return kk_err_wrap(err, "image `%s`", name);
-	if (parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0)
-		return kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
-	if (blob_require(imp, cd.digest, "config", err) < 0)
-		return kk_err_wrap(err, "image `%s`", name);
-	child_label(&l,
-		    kk_media_gc_label(cd.media_type && cd.media_type[0] ? cd.media_type
-									: KK_MT_OCI_CONFIG),
-		    cd.digest);
-	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
-	if (layers && !cJSON_IsArray(layers)) {
-		kk_err_set(err, EBADMSG, "image `%s`: manifest `%s`: layers is not a list", name,
-			   digest);
-		goto out;
-	}
-	cJSON_ArrayForEach(it, layers)
-	{
-		struct desc ld = { 0 };
-
-		if (parse_desc(it, "layer", &ld, err) < 0) {
-			kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
-			goto out;
-		}
-		if (kk_media_kind(ld.media_type) != KK_MEDIA_LAYER) {
-			kk_err_set(err, ENOTSUP,
-				   "image `%s`: layer `%s` has unknown media type `%s`", name,
-				   ld.digest, ld.media_type);
-			goto out;
-		}
-		if (blob_require(imp, ld.digest, "layer", err) < 0) {
-			kk_err_wrap(err, "image `%s`", name);
-			goto out;
-		}
-		child_label(&l, kk_media_gc_label(ld.media_type), ld.digest);
-	}
-	if (ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
-		goto out;
-	if (!imp->opts || !imp->opts->no_unpack)
-		if (unpack(imp, name, digest, m, err) < 0)
-			goto out;
-	imp->labelled = kk_xrealloc(imp->labelled, (imp->n_labelled + 1) * sizeof(char *));
-	imp->labelled[imp->n_labelled++] = kk_xstrdup(digest);
-	rc = 0;
-out:
-	ctr_labels_clear(&l);
-	return rc;
-}
-
-/* The platform of a manifest without one in its descriptor: from its config. */
-static int manifest_platform(struct importer *imp, const char *digest, struct kk_platform *p,
-			     struct kk_err *err)
-{
-	cleanup_(kk_json_freep) cJSON *m = NULL;
-	cleanup_(kk_json_freep) cJSON *c = NULL;
-	struct desc cd = { 0 };
-
-	if (blob_require(imp, digest, "manifest", err) < 0 || blob_json(imp, digest, &m, err) < 0 ||
-	    parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, err) < 0 ||
-	    blob_require(imp, cd.digest, "config", err) < 0 ||
-	    blob_json(imp, cd.digest, &c, err) < 0)
-		return -1;
-	kk_platform_from_json(c, p);
-	return 0;
-}
-
-/* An index (OCI index or docker manifest list): keep the children for our platform (and
- * those that say none), label the index with them when it is a stored blob, descend.
- * *best receives the digest of the best-matching manifest (empty if none). */
-static int do_index(struct importer *imp, const char *name, const char *digest, const cJSON *idx,
-		    bool stored, char best[KK_DIGEST_STR_SIZE], int *best_rank, struct kk_err *err)
-{
-	const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *it;
-	struct ctr_labels l = { 0 };
-	int rc = -1;
-
-	if (!cJSON_IsArray(manifests))
-		return kk_err_set(err, EBADMSG, "index `%s` has no manifests list", digest);
-	cJSON_ArrayForEach(it, manifests)
-	{
-		struct desc d = { 0 };
-		struct kk_platform p;
-		int rank = -1;
-		enum kk_media_kind kind;
-
-		if (parse_desc(it, "index entry", &d, err) < 0)
-			goto out;
-		kind = kk_media_kind(d.media_type);
-		if (d.platform && cJSON_IsObject(d.platform)) {
-			kk_platform_from_json(d.platform, &p);
-			rank = kk_platform_match_rank(&imp->want, &p);
-			if (rank < 0)
-				continue; /* another platform: not ours to keep */
-		}
-		if (kind == KK_MEDIA_MANIFEST) {
-			if (!d.platform) {
-				if (manifest_platform(imp, d.digest, &p, err) < 0)
-					goto out_wrap;
-				rank = kk_platform_match_rank(&imp->want, &p);
-			}
-			if (rank >= 0 && (*best_rank < 0 || rank < *best_rank)) {
-				snprintf(best, KK_DIGEST_STR_SIZE, "%s", d.digest);
-				*best_rank = rank;
-			}
-		} else if (kind == KK_MEDIA_INDEX) {
-			cleanup_(kk_json_freep) cJSON *child = NULL;
-
-			if (blob_require(imp, d.digest, "index", err) < 0 ||
-			    blob_json(imp, d.digest, &child, err) < 0 ||
-			    do_index(imp, name, d.digest, child, true, best, best_rank, err) < 0)
-				goto out_wrap;
-		} else {
-			/* attestations and the like: keep them alive if present, nothing more */
-			if (!blob_by_digest(imp, d.digest))
-				continue;
-		}
-		child_label(&l, kk_media_gc_label(d.media_type), d.digest);
-	}
-	if (stored && ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
-		goto out;
-	rc = 0;
-	goto out;
-out_wrap:
-	kk_err_wrap(err, "image `%s`", name);
-out:
-	ctr_labels_clear(&l);
-	return rc;
-}
-
-/* One image record to be: walk it for our platform, unpack it. */
-static int do_target(struct importer *imp, const struct target *t, struct kk_err *err)
-{
-	switch (kk_media_kind(t->media_type)) {
-	case KK_MEDIA_MANIFEST:
-		return do_manifest(imp, t->name, t->digest, err);
-	case KK_MEDIA_INDEX: {
-		cleanup_(kk_json_freep) cJSON *idx = NULL;
-		char best[KK_DIGEST_STR_SIZE] = "";
-		int best_rank = -1;
-		char pbuf[96];
-
-		if (blob_require(imp, t->digest, "index", err) < 0 ||
-		    blob_json(imp, t->digest, &idx, err) < 0 ||
-		    do_index(imp, t->name, t->digest, idx, true, best, &best_rank, err) < 0)
-			return kk_err_wrap(err, "image `%s`", t->name);
-		if (!best[0])
-			return kk_err_set(err, ENOENT, "image `%s`: no manifest for platform %s",
-					  t->name,
-					  kk_platform_format(&imp->want, pbuf, sizeof(pbuf)));
-		return do_manifest(imp, t->name, best, err);
-	}
-	default:
-		return kk_err_set(err, ENOTSUP, "image `%s`: unsupported media type `%s`", t->name,
-				  t->media_type[0] ? t->media_type : "(none)");
-	}
-}
-
-static void target_add(struct importer *imp, const char *name, const char *media_type,
-		       const char *digest, int64_t size)
-{
-	struct target *t;
-
-	for (size_t i = 0; i < imp->n_targets; i++)
-		if (strcmp(imp->targets[i].name, name) == 0) {
-			/* a later entry with the same name wins, as in containerd */
-			t = &imp->targets[i];
-			free(t->media_type);
-			t->media_type = kk_xstrdup(media_type);
-			snprintf(t->digest, sizeof(t->digest), "%s", digest);
-			t->size = size;
-			return;
-		}
-	imp->targets = kk_xrealloc(imp->targets, (imp->n_targets + 1) * sizeof(*imp->targets));
-	t = &imp->targets[imp->n_targets++];
-	t->name = kk_xstrdup(name);
-	t->media_type = kk_xstrdup(media_type);
-	snprintf(t->digest, sizeof(t->digest), "%s", digest);
-	t->size = size;
 }
 
 /* ---- the two archive formats ------------------------------------------------------- */
@@ -828,7 +399,7 @@ static int resolve_oci(struct importer *imp, struct kk_err *err)
 		const char *name;
 		cleanup_free char *norm = NULL;
 
-		if (parse_desc(it, "index.json", &d, err) < 0)
+		if (ctr_import_parse_desc(it, "index.json", &d, err) < 0)
 			return kk_err_wrap(err, "`%s`", imp->source);
 		name = json_str(d.annotations, "io.containerd.image.name");
 		if (!name) {
@@ -844,7 +415,7 @@ static int resolve_oci(struct importer *imp, struct kk_err *err)
 		}
 		if (!name)
 			continue;
-		target_add(imp, name, d.media_type, d.digest, d.size);
+		ctr_import_target_add(imp, name, d.media_type, d.digest, d.size);
 	}
 	return 0;
 }
@@ -865,7 +436,7 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 			 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
 			 "\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "},\"layers\":[",
 			 KK_MT_DOCKER_MANIFEST, KK_MT_DOCKER_CONFIG, config->digest, config->size);
-	child_label(&l, "containerd.io/gc.ref.content.config", config->digest);
+	ctr_import_child_label(&l, "containerd.io/gc.ref.content.config", config->digest);
 	for (size_t i = 0; i < n; i++) {
 		const char *mt = layers[i]->comp == KK_COMPRESSION_GZIP   ? KK_MT_DOCKER_LAYER_GZIP
 				 : layers[i]->comp == KK_COMPRESSION_ZSTD ? KK_MT_OCI_LAYER_ZSTD
@@ -875,7 +446,7 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 			snprintf(buf + len, cap - len,
 				 "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%" PRId64 "}",
 				 i ? "," : "", mt, layers[i]->digest, layers[i]->size);
-		child_label(&l, "containerd.io/gc.ref.content.l.", layers[i]->digest);
+		ctr_import_child_label(&l, "containerd.io/gc.ref.content.l.", layers[i]->digest);
 	}
 	len += (size_t)snprintf(buf + len, cap - len, "]}");
 	kk_sha256_digest(buf, len, digest);
@@ -950,11 +521,11 @@ static int resolve_docker(struct importer *imp, struct kk_err *err)
 				continue;
 			if (kk_image_ref_docker_normalize(t->valuestring, &norm, err) < 0)
 				return kk_err_wrap(err, "`%s`: manifest.json", imp->source);
-			target_add(imp, norm, KK_MT_DOCKER_MANIFEST, digest, size);
+			ctr_import_target_add(imp, norm, KK_MT_DOCKER_MANIFEST, digest, size);
 		}
 		if (!cJSON_IsArray(tags) || cJSON_GetArraySize(tags) == 0) {
 			/* untagged: still label and unpack it, but no record names it */
-			if (do_manifest(imp, "(untagged)", digest, err) < 0)
+			if (ctr_import_do_manifest(imp, "(untagged)", digest, err) < 0)
 				return -1;
 		}
 	}
@@ -1113,7 +684,7 @@ static int import_locked(struct importer *imp, const struct kk_reader *in,
 				  imp->source);
 	}
 	for (size_t i = 0; i < imp->n_targets; i++)
-		if (do_target(imp, &imp->targets[i], err) < 0)
+		if (ctr_import_do_target(imp, &imp->targets[i], err) < 0)
 			return -1;
 	res->names = kk_xcalloc(imp->n_targets + 1, sizeof(char *));
 	res->changed = kk_xcalloc(imp->n_targets + 1, sizeof(bool));
@@ -1186,7 +757,7 @@ int ctr_image_register(struct ctr_conn *conn, const char *name, const struct ctr
 	else
 		kk_platform_host(&imp.want);
 	snprintf(t.digest, sizeof(t.digest), "%s", target->digest);
-	rc = do_target(&imp, &t, err);
+	rc = ctr_import_do_target(&imp, &t, err);
 	if (rc == 0 && (rc = put_record(&imp, &t, changed, err)) < 0)
 		kk_err_wrap(err, "image `%s`", name);
 	if (rc == 0 && snapshotter)

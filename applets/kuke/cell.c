@@ -26,19 +26,7 @@
 
 static int want_one(int argc, const char *verb, struct kk_err *err)
 {
-	if (argc - 1 != 1)
-		return kk_err_set(err, KK_EUSAGE, "%s cell: accepts 1 arg(s), received %d", verb,
-				  argc - 1);
-	return 0;
-}
-
-static const char *outcome(bool created, bool pre, bool post)
-{
-	if (created)
-		return "created";
-	if (pre || post)
-		return "already existed";
-	return "missing";
+	return kuke_want_args(argc, false, verb, "cell", err);
 }
 
 static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char **argv,
@@ -48,9 +36,8 @@ static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, ch
 	struct kk_cell_create_result r = { 0 };
 	struct kk_cell req = { 0 };
 
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE,
-				  "create cell: accepts at most 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, true, "create", "cell", err) < 0)
+		return -1;
 	if (argc < 2 || !*argv[1])
 		return kk_err_set(err, EINVAL,
 				  "cell name is required (usage: kuke create cell [name] [flags])");
@@ -58,14 +45,14 @@ static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, ch
 	req.spec.realm_id = (char *)kuke_or_default(f->realm);
 	req.spec.space_id = (char *)kuke_or_default(f->space);
 	req.spec.stack_id = (char *)kuke_or_default(f->stack);
-	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0 ||
+	    kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = &req } }, &r, err) < 0)
 		return -1;
 	printf("Cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n", r.cell->meta.name,
 	       r.cell->spec.realm_id, r.cell->spec.space_id, r.cell->spec.stack_id);
-	printf("  - metadata: %s\n",
-	       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-	printf("  - cgroup: %s\n", outcome(!r.cgroup_exists_pre && r.cgroup_exists_post,
-					   r.cgroup_exists_pre, r.cgroup_exists_post));
+	kuke_print_outcome("metadata", r.created, r.metadata_exists_pre, r.metadata_exists_post);
+	kuke_print_outcome("cgroup", !r.cgroup_exists_pre && r.cgroup_exists_post,
+			   r.cgroup_exists_pre, r.cgroup_exists_post);
 	printf("  - root container: %s\n",
 	       r.started ? (r.created ? "created" : "already existed") : "missing");
 	if (r.cell->spec.n_containers == 0)
@@ -130,9 +117,8 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 
 	if (kuke_get_format(f->output, true, &fmt, err) < 0)
 		return -1;
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE, "get cell: accepts at most 1 arg(s), received %d",
-				  argc - 1);
+	if (kuke_want_args(argc, true, "get", "cell", err) < 0)
+		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	if (name) {
@@ -159,7 +145,9 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 		return 0;
 	}
 	if (kk_call_cell_list(c,
-			      &(struct kk_ref){ .realm = f->realm, .space = f->space, .stack = f->stack },
+			      &(struct kk_ref){ .realm = f->realm,
+						.space = f->space,
+						.stack = f->stack },
 			      &lr, err) < 0)
 		return -1;
 	v = lr.v.cells;
@@ -186,13 +174,11 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 	      struct kk_err *err)
 {
-	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	static const enum kk_op_id ids[] = {
-		[KUKE_OP_START] = KK_OP_StartCell,   [KUKE_OP_STOP] = KK_OP_StopCell,
-		[KUKE_OP_KILL] = KK_OP_KillCell,     [KUKE_OP_DELETE] = KK_OP_DeleteCell,
+		[KUKE_OP_START] = KK_OP_StartCell, [KUKE_OP_STOP] = KK_OP_StopCell,
+		[KUKE_OP_KILL] = KK_OP_KillCell,   [KUKE_OP_DELETE] = KK_OP_DeleteCell,
 		[KUKE_OP_PURGE] = KK_OP_PurgeCell,
 	};
-	union kuke_act_reply reply = { 0 };
 	const char *realm, *space, *stack, *name;
 	enum kuke_op op = kuke_arg_op(arg);
 
@@ -206,18 +192,12 @@ int kuke_cell(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 	realm = kuke_or_default(f->realm);
 	space = kuke_or_default(f->space);
 	stack = kuke_or_default(f->stack);
-	if (kuke_client_open(ctx, &c, err) < 0)
-		return -1;
-	if (kk_client_call(c, ids[op],
-			   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
-					     .name = name },
-			   &reply, err) < 0)
-		return -1;
-	printf("%s cell \"%s\" from stack \"%s\"\n", kuke_op_done(op), name, stack);
-	if (op == KUKE_OP_PURGE)
-		kuke_print_purged(reply.deleted.purged);
-	kk_ops[ids[op]].reply_clear(&reply);
-	return 0;
+	return kuke_client_act(ctx, ids[op], op,
+			       &(struct kk_ref){ .realm = realm,
+						 .space = space,
+						 .stack = stack,
+						 .name = name },
+			       "cell", "stack", stack, err);
 }
 
 /* ---- log ----------------------------------------------------------------------------------- */
@@ -241,8 +221,8 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	sigset_t block, old;
 	int rc;
 
-	if (argc != 2)
-		return kk_err_set(err, KK_EUSAGE, "log: accepts 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, false, "log", NULL, err) < 0)
+		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	fflush(stdout);

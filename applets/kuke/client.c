@@ -1,6 +1,7 @@
 /* applets/kuke/client.c - see client.h. */
 #include "applets/kuke/client.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/cleanup.h"
@@ -40,4 +41,21 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 	       ctx->run_path, "containerdSocket", ctx->containerd_socket, "daemon",
 	       ctx->no_daemon ? "off (--no-daemon)" : "bypassed (KUKE_TEST_IN_PROCESS)");
 	return kk_client_local_new(&opts, out, err);
+}
+
+int kuke_client_act(struct kuke_ctx *ctx, enum kk_op_id id, enum kuke_op op,
+		    const struct kk_ref *ref, const char *noun, const char *parent,
+		    const char *parent_name, struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	union kuke_act_reply reply = { 0 };
+
+	if (kuke_client_open(ctx, &c, err) < 0 || kk_client_call(c, id, ref, &reply, err) < 0)
+		return -1;
+	printf("%s %s \"%s\" from %s \"%s\"\n", kuke_op_done(op), noun, ref->name, parent,
+	       parent_name);
+	if (op == KUKE_OP_PURGE)
+		kuke_print_purged(reply.deleted.purged);
+	kk_ops[id].reply_clear(&reply);
+	return 0;
 }

@@ -18,4 +18,10 @@ union kuke_act_reply {
 	struct kk_delete_result deleted;
 };
 
+/* Call operation `id` (the start/stop/kill/delete/purge of `op`) on what ref names and print
+ * `<Done> <noun> "<ref->name>" from <parent> "<parent_name>"`, then what a purge removed. */
+int kuke_client_act(struct kuke_ctx *ctx, enum kk_op_id id, enum kuke_op op,
+		    const struct kk_ref *ref, const char *noun, const char *parent,
+		    const char *parent_name, struct kk_err *err);
+
 #endif

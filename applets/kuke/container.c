@@ -325,11 +325,8 @@ static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, ch
 	cleanup_free char *cell = NULL;
 	int rc = -1;
 
-	if (argc - 1 > 1) {
-		kk_err_set(err, KK_EUSAGE,
-			   "create container: accepts at most 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, true, "create", "container", err) < 0)
 		goto out;
-	}
 	name = kk_go_trim_space(argc > 1 ? argv[1] : "");
 	if (!*name) {
 		kk_err_set(err, EINVAL,
@@ -349,7 +346,9 @@ static int create(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, ch
 	req.spec.stack_id = kk_xstrdup(kuke_or_default(f->stack));
 	req.spec.cell_id = kk_xstrdup(cell);
 	if (build_request(f, &req, err) < 0 || kuke_client_open(ctx, &c, err) < 0 ||
-	    kk_call_container_create(c, &(struct kk_doc){ KK_KIND_CONTAINER, { .container = &req } }, &r, err) < 0)
+	    kk_call_container_create(c,
+				     &(struct kk_doc){ KK_KIND_CONTAINER, { .container = &req } },
+				     &r, err) < 0)
 		goto out;
 	printf("Container \"%s\" (ID: \"%s\") in cell \"%s\" (realm \"%s\", space \"%s\", stack "
 	       "\"%s\")\n",
@@ -442,9 +441,8 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 
 	if (kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE,
-				  "get container: accepts at most 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, true, "get", "container", err) < 0)
+		return -1;
 	realm = kuke_or_null(f->realm);
 	space = kuke_or_null(f->space);
 	stack = kuke_or_null(f->stack);
@@ -461,7 +459,8 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 					  &(struct kk_ref){ .realm = kuke_or_default(realm),
 							    .space = kuke_or_default(space),
 							    .stack = kuke_or_default(stack),
-							    .cell = cell, .name = name },
+							    .cell = cell,
+							    .name = name },
 					  &r, err) < 0)
 			return -1;
 		tree = kk_container_encode(r.container, kuke_fmt_mode(fmt));
@@ -471,7 +470,9 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 	}
 	if (kuke_client_open(ctx, &c, err) < 0 ||
 	    kk_call_container_list(c,
-				   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
+				   &(struct kk_ref){ .realm = realm,
+						     .space = space,
+						     .stack = stack,
 						     .cell = cell },
 				   &lr, err) < 0)
 		return -1;
@@ -533,13 +534,11 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 		   struct kk_err *err)
 {
-	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	static const enum kk_op_id ids[] = {
-		[KUKE_OP_START] = KK_OP_StartContainer,	  [KUKE_OP_STOP] = KK_OP_StopContainer,
-		[KUKE_OP_KILL] = KK_OP_KillContainer,	  [KUKE_OP_DELETE] = KK_OP_DeleteContainer,
+		[KUKE_OP_START] = KK_OP_StartContainer, [KUKE_OP_STOP] = KK_OP_StopContainer,
+		[KUKE_OP_KILL] = KK_OP_KillContainer,   [KUKE_OP_DELETE] = KK_OP_DeleteContainer,
 		[KUKE_OP_PURGE] = KK_OP_PurgeContainer,
 	};
-	union kuke_act_reply reply = { 0 };
 	const char *realm, *space, *stack;
 	cleanup_free char *cell = NULL;
 	cleanup_free char *name = NULL;
@@ -549,9 +548,8 @@ int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, in
 		return create(ctx, f, argc, argv, err);
 	if (op == KUKE_OP_GET)
 		return get(ctx, f, argc, argv, err);
-	if (argc - 1 != 1)
-		return kk_err_set(err, KK_EUSAGE, "%s container: accepts 1 arg(s), received %d",
-				  kuke_op_verb(op), argc - 1);
+	if (kuke_want_args(argc, false, kuke_op_verb(op), "container", err) < 0)
+		return -1;
 	realm = kuke_or_default(f->realm);
 	space = kuke_or_default(f->space);
 	stack = kuke_or_default(f->stack);
@@ -559,16 +557,11 @@ int kuke_container(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, in
 	name = kk_go_trim_space(argv[1]);
 	if (!*cell)
 		return kk_err_set(err, EINVAL, "cell name is required (--cell)");
-	if (kuke_client_open(ctx, &c, err) < 0)
-		return -1;
-	if (kk_client_call(c, ids[op],
-			   &(struct kk_ref){ .realm = realm, .space = space, .stack = stack,
-					     .cell = cell, .name = name },
-			   &reply, err) < 0)
-		return -1;
-	printf("%s container \"%s\" from cell \"%s\"\n", kuke_op_done(op), name, cell);
-	if (op == KUKE_OP_PURGE)
-		kuke_print_purged(reply.deleted.purged);
-	kk_ops[ids[op]].reply_clear(&reply);
-	return 0;
+	return kuke_client_act(ctx, ids[op], op,
+			       &(struct kk_ref){ .realm = realm,
+						 .space = space,
+						 .stack = stack,
+						 .cell = cell,
+						 .name = name },
+			       "container", "cell", cell, err);
 }

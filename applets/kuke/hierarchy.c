@@ -25,30 +25,15 @@ static const char *const kind_word[] = { "realm", "space", "stack" };
 
 static int want_exactly_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	if (argc - 1 != 1)
-		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts 1 arg(s), received %d", verb,
-				  kind_word[k], argc - 1);
-	return 0;
+	return kuke_want_args(argc, false, verb, kind_word[k], err);
 }
 
 static int want_at_most_one(int argc, const char *verb, enum kind k, struct kk_err *err)
 {
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE, "%s %s: accepts at most 1 arg(s), received %d",
-				  verb, kind_word[k], argc - 1);
-	return 0;
+	return kuke_want_args(argc, true, verb, kind_word[k], err);
 }
 
 /* ---- create ------------------------------------------------------------------------------ */
-
-static const char *outcome(bool created, bool pre, bool post)
-{
-	if (created)
-		return "created";
-	if (pre || post)
-		return "already existed";
-	return "missing";
-}
 
 static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, int argc,
 		  char **argv, struct kk_err *err)
@@ -81,18 +66,19 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 					.spec.namespace_ = (char *)f->namespace_ };
 		struct kk_realm_create_result r = { 0 };
 
-		if (kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, err) < 0)
+		if (kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } },
+					 &r, err) < 0)
 			return -1;
 		if (ctx->no_daemon && r.ns_created)
 			printf("Creating containerd namespace '%s'\n", r.realm->spec.namespace_);
 		printf("Realm \"%s\" (namespace \"%s\")\n", r.realm->meta.name,
 		       r.realm->spec.namespace_);
-		printf("  - metadata: %s\n",
-		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-		printf("  - containerd namespace: %s\n",
-		       outcome(r.ns_created, r.ns_exists_pre, r.ns_exists_post));
-		printf("  - cgroup: %s\n",
-		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
+				   r.metadata_exists_post);
+		kuke_print_outcome("containerd namespace", r.ns_created, r.ns_exists_pre,
+				   r.ns_exists_post);
+		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
+				   r.cgroup_exists_post);
 		kk_realm_create_result_clear(&r);
 	} else if (k == SPACE) {
 		struct kk_space req = { .meta.name = name,
@@ -100,19 +86,19 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 		struct kk_space_create_result r = { 0 };
 		cleanup_free char *network = NULL;
 
-		if (kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &req } }, &r, err) < 0)
+		if (kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &req } },
+					 &r, err) < 0)
 			return -1;
 		kk_naming_network(r.space->spec.realm_id, r.space->meta.name, &network, err);
 		if (ctx->no_daemon && r.cni_created)
 			printf("Creating space network '%s'\n", network);
 		printf("Space \"%s\" (realm \"%s\", network \"%s\")\n", r.space->meta.name,
 		       r.space->spec.realm_id, network);
-		printf("  - metadata: %s\n",
-		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-		printf("  - network: %s\n",
-		       outcome(r.cni_created, r.cni_exists_pre, r.cni_exists_post));
-		printf("  - cgroup: %s\n",
-		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
+				   r.metadata_exists_post);
+		kuke_print_outcome("network", r.cni_created, r.cni_exists_pre, r.cni_exists_post);
+		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
+				   r.cgroup_exists_post);
 		kk_space_create_result_clear(&r);
 	} else {
 		struct kk_stack req = { .meta.name = name,
@@ -120,14 +106,15 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 					.spec.space_id = (char *)kuke_or_default(f->space) };
 		struct kk_stack_create_result r = { 0 };
 
-		if (kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &req } }, &r, err) < 0)
+		if (kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &req } },
+					 &r, err) < 0)
 			return -1;
 		printf("Stack \"%s\" (realm \"%s\", space \"%s\")\n", r.stack->meta.name,
 		       r.stack->spec.realm_id, r.stack->spec.space_id);
-		printf("  - metadata: %s\n",
-		       outcome(r.created, r.metadata_exists_pre, r.metadata_exists_post));
-		printf("  - cgroup: %s\n",
-		       outcome(r.cgroup_created, r.cgroup_exists_pre, r.cgroup_exists_post));
+		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
+				   r.metadata_exists_post);
+		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
+				   r.cgroup_exists_post);
 		kk_stack_create_result_clear(&r);
 	}
 	return 0;
@@ -242,14 +229,21 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 		} else if (k == SPACE) {
 			struct kk_space_get_result r = { 0 };
 
-			if (kk_call_space_get(c, &(struct kk_ref){ .realm = kuke_or_default(f->realm), .name = name }, &r, err) < 0)
+			if (kk_call_space_get(c,
+					      &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+								.name = name },
+					      &r, err) < 0)
 				return -1;
 			print_doc(k, r.space, fmt);
 			kk_space_get_result_clear(&r);
 		} else {
 			struct kk_stack_get_result r = { 0 };
 
-			if (kk_call_stack_get(c, &(struct kk_ref){ .realm = kuke_or_default(f->realm), .space = kuke_or_default(f->space), .name = name }, &r, err) < 0)
+			if (kk_call_stack_get(c,
+					      &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+								.space = kuke_or_default(f->space),
+								.name = name },
+					      &r, err) < 0)
 				return -1;
 			print_doc(k, r.stack, fmt);
 			kk_stack_get_result_clear(&r);
@@ -275,12 +269,17 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, const struct kuke_flags *f,
 		   int argc, char **argv, struct kk_err *err)
 {
+	static const enum kk_op_id ids[][2] = {
+		[REALM] = { KK_OP_DeleteRealm, KK_OP_PurgeRealm },
+		[SPACE] = { KK_OP_DeleteSpace, KK_OP_PurgeSpace },
+		[STACK] = { KK_OP_DeleteStack, KK_OP_PurgeStack },
+	};
 	const char *verb = purge ? "purge" : "delete";
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_delete_result r = { 0 };
 	const char *realm, *space, *name;
 	struct kk_ref ref;
-	int rc = -1;
+	int rc;
 
 	if (want_exactly_one(argc, verb, k, err) < 0)
 		return -1;
@@ -289,38 +288,29 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, const struct k
 	space = kuke_or_default(f->space);
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	ref = (struct kk_ref){
-		.realm = realm, .space = space, .name = name, .force = f->force, .cascade = f->cascade
-	};
-	switch (k) {
-	case REALM:
-		rc = purge ? kk_call_realm_purge(c, &ref, &r, err) : kk_call_realm_delete(c, &ref, &r, err);
-		if (rc < 0)
-			break;
-		printf("%s realm \"%s\"\n", purge ? "Purged" : "Deleted", name);
-		break;
-	case SPACE:
-		rc = purge ? kk_call_space_purge(c, &ref, &r, err) : kk_call_space_delete(c, &ref, &r, err);
-		if (rc < 0)
-			break;
-		printf("%s space \"%s\" from realm \"%s\"\n", purge ? "Purged" : "Deleted", name,
-		       realm);
-		if (purge)
+	ref = (struct kk_ref){ .realm = realm,
+			       .space = space,
+			       .name = name,
+			       .force = f->force,
+			       .cascade = f->cascade };
+	rc = kk_client_call(c, ids[k][purge], &ref, &r, err);
+	if (rc == 0) {
+		const char *done = purge ? "Purged" : "Deleted";
+
+		if (k == REALM)
+			printf("%s realm \"%s\"\n", done, name);
+		else if (k == SPACE)
+			printf("%s space \"%s\" from realm \"%s\"\n", done, name, realm);
+		else
+			printf("%s stack \"%s\" from space \"%s\"\n", done, name, space);
+		if (purge && k == SPACE)
 			printf("Deleted resources -> metadata:%s cgroup:%s cni:%s\n",
 			       r.metadata_deleted ? "true" : "false",
 			       r.cgroup_deleted ? "true" : "false",
 			       r.cni_deleted ? "true" : "false");
-		break;
-	case STACK:
-		rc = purge ? kk_call_stack_purge(c, &ref, &r, err) : kk_call_stack_delete(c, &ref, &r, err);
-		if (rc < 0)
-			break;
-		printf("%s stack \"%s\" from space \"%s\"\n", purge ? "Purged" : "Deleted", name,
-		       space);
-		break;
+		if (purge)
+			kuke_print_purged(r.purged);
 	}
-	if (rc == 0 && purge)
-		kuke_print_purged(r.purged);
 	kk_delete_result_clear(&r);
 	return rc;
 }

@@ -82,9 +82,8 @@ int kuke_image_load(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, i
 	pid_t docker = -1;
 	int rc;
 
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE,
-				  "image load: accepts at most 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, true, "image", "load", err) < 0)
+		return -1;
 	if (f->from_docker && *f->from_docker && pos && *pos)
 		return kk_err_set(err, KK_EUSAGE,
 				  "image load: pass either a tarball path or --from-docker, not "
@@ -210,9 +209,8 @@ int kuke_image_pull(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, i
 	char size[32], r[48];
 
 	(void)arg;
-	if (argc != 2)
-		return kk_err_set(err, KK_EUSAGE, "image pull: accepts 1 arg(s), received %d",
-				  argc - 1);
+	if (kuke_want_args(argc, false, "image", "pull", err) < 0)
+		return -1;
 	if (ctx->no_daemon && geteuid() != 0)
 		return kk_err_set(
 			err, EPERM,
@@ -355,9 +353,8 @@ int kuke_image_get(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, in
 
 	if (kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
-	if (argc - 1 > 1)
-		return kk_err_set(err, KK_EUSAGE,
-				  "image get: accepts at most 1 arg(s), received %d", argc - 1);
+	if (kuke_want_args(argc, true, "image", "get", err) < 0)
+		return -1;
 	req.realm = f->realm;
 	req.ref = pos;
 	if (pos && pos[strspn(pos, " \t\n")]) {
@@ -410,9 +407,8 @@ int kuke_image_delete(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f,
 	struct kk_image_req req = { 0 };
 	struct kk_image_delete_result res = { 0 };
 
-	if (argc - 1 != 1)
-		return kk_err_set(err, KK_EUSAGE, "image delete: accepts 1 arg(s), received %d",
-				  argc - 1);
+	if (kuke_want_args(argc, false, "image", "delete", err) < 0)
+		return -1;
 	req.realm = f->realm;
 	req.ref = pos;
 	if (kuke_client_open(ctx, &c, err) < 0)

@@ -472,6 +472,24 @@ void kuke_print_purged(char **items)
 	printf("Additional resources purged: [%s]\n", s);
 }
 
+void kuke_print_outcome(const char *what, bool created, bool pre, bool post)
+{
+	printf("  - %s: %s\n", what,
+	       created       ? "created"
+	       : pre || post ? "already existed"
+			     : "missing");
+}
+
+int kuke_want_args(int argc, bool at_most, const char *verb, const char *noun, struct kk_err *err)
+{
+	int n = argc - 1;
+
+	if (at_most ? n <= 1 : n == 1)
+		return 0;
+	return kk_err_set(err, KK_EUSAGE, "%s%s%s: accepts %s1 arg(s), received %d", verb,
+			  noun ? " " : "", noun ? noun : "", at_most ? "at most " : "", n);
+}
+
 static bool is_help_flag(const char *arg)
 {
 	return arg && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);

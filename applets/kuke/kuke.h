@@ -61,6 +61,11 @@ const char *kuke_or_default(const char *s);
 const char *kuke_or_null(const char *s);
 /* "Additional resources purged: [a b]" on stdout, when there are any (upstream's %v). */
 void kuke_print_purged(char **items);
+/* "  - <what>: created|already existed|missing", one step of a create's report. */
+void kuke_print_outcome(const char *what, bool created, bool pre, bool post);
+/* A usage error unless argv holds one argument after the command (at most one when
+ * at_most): "<verb>[ <noun>]: accepts [at most ]1 arg(s), received N". */
+int kuke_want_args(int argc, bool at_most, const char *verb, const char *noun, struct kk_err *err);
 
 #define CMD(verb, verb_aliases, resource, resource_aliases, fn, arg, flags, args, summary, \
 	    example)                                                                       \

@@ -9,15 +9,9 @@ static const char usage_text[] =
 	"\n"
 	"Removes kukeon from this host: workloads, containerd namespaces, cgroups, CNI\n"
 	"networks, state under the run path, and the kukeon user and group.\n"
-	"\n"
-	"Flags:\n"
-	"  -h, --help      this help\n"
-	"      --version   print the version\n";
+	"\n" APPLET_STD_FLAGS_USAGE;
 
 int kuke_uninstall_main(int argc, char **argv)
 {
-	if (applet_std_flags(argc, argv, "kuke-uninstall", usage_text))
-		return 0;
-	fprintf(stderr, "kuke-uninstall: teardown is not implemented in this build yet\n");
-	return 1;
+	return applet_not_implemented(argc, argv, "kuke-uninstall", usage_text, "teardown");
 }

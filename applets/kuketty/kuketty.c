@@ -10,15 +10,9 @@ static const char usage_text[] =
 	"\n"
 	"Runs COMMAND on a pseudo-terminal inside a container and serves the attach\n"
 	"socket that `kuke attach` connects to.\n"
-	"\n"
-	"Flags:\n"
-	"  -h, --help      this help\n"
-	"      --version   print the version\n";
+	"\n" APPLET_STD_FLAGS_USAGE;
 
 int kuketty_main(int argc, char **argv)
 {
-	if (applet_std_flags(argc, argv, "kuketty", usage_text))
-		return 0;
-	fprintf(stderr, "kuketty: the terminal wrapper is not implemented in this build yet\n");
-	return 1;
+	return applet_not_implemented(argc, argv, "kuketty", usage_text, "the terminal wrapper");
 }

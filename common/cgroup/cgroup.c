@@ -80,11 +80,7 @@ void kk_cgroup_free(struct kk_cgroup *cg)
 	free(cg);
 }
 
-void kk_cgroup_freep(struct kk_cgroup **cg)
-{
-	kk_cgroup_free(*cg);
-	*cg = NULL;
-}
+KK_DEFINE_FREEP(kk_cgroup)
 
 const char *kk_cgroup_mount(const struct kk_cgroup *cg)
 {

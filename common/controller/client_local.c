@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "common/cleanup.h"
 #include "common/mem.h"
 
 static int local_call(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
@@ -55,8 +56,4 @@ void kk_client_free(struct kk_client *c)
 	free(c);
 }
 
-void kk_client_freep(struct kk_client **c)
-{
-	kk_client_free(*c);
-	*c = NULL;
-}
+KK_DEFINE_FREEP(kk_client)

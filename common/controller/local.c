@@ -61,11 +61,7 @@ void kk_local_free(struct kk_local *l)
 	free(l);
 }
 
-void kk_local_freep(struct kk_local **l)
-{
-	kk_local_free(*l);
-	*l = NULL;
-}
+KK_DEFINE_FREEP(kk_local)
 
 int kk_local_instance(struct kk_local *l, struct kk_err *err)
 {

@@ -14,6 +14,7 @@
 #include <zstd.h>
 #endif
 
+#include "common/cleanup.h"
 #include "common/mem.h"
 
 int kk_read_full(const struct kk_reader *r, void *buf, size_t n, const char *what,
@@ -285,8 +286,4 @@ void kk_decomp_free(struct kk_decomp *d)
 	free(d);
 }
 
-void kk_decomp_freep(struct kk_decomp **d)
-{
-	kk_decomp_free(*d);
-	*d = NULL;
-}
+KK_DEFINE_FREEP(kk_decomp)

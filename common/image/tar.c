@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/mem.h"
 
 #define BLOCK 512
@@ -44,11 +45,7 @@ void kk_tar_free(struct kk_tar *t)
 	free(t);
 }
 
-void kk_tar_freep(struct kk_tar **t)
-{
-	kk_tar_free(*t);
-	*t = NULL;
-}
+KK_DEFINE_FREEP(kk_tar)
 
 static int truncated(struct kk_tar *t, struct kk_err *err)
 {

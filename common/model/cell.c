@@ -220,7 +220,4 @@ void kk_cell_free(struct kk_cell *c)
 	free(c);
 }
 
-void kk_cell_freep(struct kk_cell **c)
-{
-	kk_cell_free(*c);
-}
+KK_DEFINE_FREEP(kk_cell)

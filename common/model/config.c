@@ -71,10 +71,7 @@ void kk_client_config_free(struct kk_client_config *c)
 	free(c);
 }
 
-void kk_client_config_freep(struct kk_client_config **c)
-{
-	kk_client_config_free(*c);
-}
+KK_DEFINE_FREEP(kk_client_config)
 
 int kk_server_config_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
 			    struct kk_server_config **out, struct kk_err *err)
@@ -139,10 +136,7 @@ void kk_server_config_free(struct kk_server_config *c)
 	free(c);
 }
 
-void kk_server_config_freep(struct kk_server_config **c)
-{
-	kk_server_config_free(*c);
-}
+KK_DEFINE_FREEP(kk_server_config)
 
 /* upstream clientconfig.Load / serverconfig.Load after the file is read */
 static int

@@ -521,10 +521,7 @@ void kk_container_free(struct kk_container *c)
 	free(c);
 }
 
-void kk_container_freep(struct kk_container **c)
-{
-	kk_container_free(*c);
-}
+KK_DEFINE_FREEP(kk_container)
 
 /* strings.TrimSpace for ASCII whitespace: the span [*start, *start + return) */
 static size_t trimmed(const char *s, const char **start)

@@ -147,10 +147,7 @@ void kk_doc_free(struct kk_doc *doc)
 	free(doc);
 }
 
-void kk_doc_freep(struct kk_doc **doc)
-{
-	kk_doc_free(*doc);
-}
+KK_DEFINE_FREEP(kk_doc)
 
 /* ---- manifests ---------------------------------------------------------------------- */
 
@@ -331,7 +328,4 @@ void kk_manifest_free(struct kk_manifest *m)
 	free(m);
 }
 
-void kk_manifest_freep(struct kk_manifest **m)
-{
-	kk_manifest_free(*m);
-}
+KK_DEFINE_FREEP(kk_manifest)

@@ -113,7 +113,4 @@ void kk_cell_profile_free(struct kk_cell_profile *p)
 	free(p);
 }
 
-void kk_cell_profile_freep(struct kk_cell_profile **p)
-{
-	kk_cell_profile_free(*p);
-}
+KK_DEFINE_FREEP(kk_cell_profile)

@@ -103,7 +103,4 @@ void kk_realm_free(struct kk_realm *r)
 	free(r);
 }
 
-void kk_realm_freep(struct kk_realm **r)
-{
-	kk_realm_free(*r);
-}
+KK_DEFINE_FREEP(kk_realm)

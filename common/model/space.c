@@ -250,10 +250,7 @@ void kk_space_free(struct kk_space *s)
 	free(s);
 }
 
-void kk_space_freep(struct kk_space **s)
-{
-	kk_space_free(*s);
-}
+KK_DEFINE_FREEP(kk_space)
 
 /* ---- egress validation ---- */
 

@@ -68,7 +68,4 @@ void kk_stack_free(struct kk_stack *s)
 	free(s);
 }
 
-void kk_stack_freep(struct kk_stack **s)
-{
-	kk_stack_free(*s);
-}
+KK_DEFINE_FREEP(kk_stack)

@@ -99,7 +99,4 @@ void kk_oci_image_doc_free(struct kk_oci_image_doc *doc)
 	free(doc);
 }
 
-void kk_oci_image_doc_freep(struct kk_oci_image_doc **doc)
-{
-	kk_oci_image_doc_free(*doc);
-}
+KK_DEFINE_FREEP(kk_oci_image_doc)

@@ -216,11 +216,7 @@ void kk_reg_free(struct kk_reg *r)
 	free(r);
 }
 
-void kk_reg_freep(struct kk_reg **r)
-{
-	kk_reg_free(*r);
-	*r = NULL;
-}
+KK_DEFINE_FREEP(kk_reg)
 
 const char *kk_reg_api_host(const struct kk_reg *r)
 {

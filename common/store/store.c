@@ -66,11 +66,7 @@ void kk_store_free(struct kk_store *st)
 	free(st);
 }
 
-void kk_store_freep(struct kk_store **st)
-{
-	kk_store_free(*st);
-	*st = NULL;
-}
+KK_DEFINE_FREEP(kk_store)
 
 const char *kk_store_run_path(const struct kk_store *st)
 {
@@ -198,8 +194,7 @@ int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err)
 	return kk_store_lock_ref(st, NULL, timeout_ms, err);
 }
 
-int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms,
-		       struct kk_err *err)
+int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms, struct kk_err *err)
 {
 	cleanup_free char *key = kk_xasprintf("@%s", name);
 	char *keys[1] = { key };
@@ -379,7 +374,8 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
-	if (lock_scope(st, ref, &held, err) < 0 || write_locked(path, data, len, META_MODE, err) < 0)
+	if (lock_scope(st, ref, &held, err) < 0 ||
+	    write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
 	return 0;
 }
