@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/err.h"
+
 static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 
 enum kk_log_level kk_log_level_parse(const char *name)
@@ -90,4 +92,10 @@ void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char 
 	fputc('\n', log->out);
 	fflush(log->out);
 	funlockfile(log->out);
+}
+
+void kk_log_ignored(const struct kk_log *log, const char *what, const struct kk_err *e)
+{
+	if (e && e->code)
+		kk_log(log, KK_LOG_DEBUG, "ignored", "what", what, "error", e->msg);
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct kk_err;
+
 enum kk_log_level {
 	KK_LOG_DEBUG,
 	KK_LOG_INFO,
@@ -33,5 +35,9 @@ void kk_log_init(struct kk_log *log, FILE *out, const char *level);
 #define kk_log(log, level, ...) kk_log_pairs(log, level, __VA_ARGS__, (const char *)NULL)
 void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
 	__attribute__((sentinel));
+/* The one way to drop an error on purpose: when e->code is set, log at debug level
+ *   "ignored" what="undo: delete container `x`" error="<e->msg>"
+ * and write nothing for a clean e (or a NULL log). what says what failed and was let go. */
+void kk_log_ignored(const struct kk_log *log, const char *what, const struct kk_err *e);
 
 #endif

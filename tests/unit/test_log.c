@@ -1,10 +1,12 @@
 /* tests/unit/test_log.c - the verbose log line format. */
 #include "common/log.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
 #include "tests/unit/tap.h"
 
 static void levels_parse_like_upstream(void)
@@ -51,10 +53,49 @@ static void silent_logger_writes_nothing(void)
 	TAP_INT_EQ(len, 0);
 }
 
+static void ignored_logs_one_debug_line_only_for_a_set_error(void)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct kk_log log;
+	struct kk_err e = { 0 };
+
+	kk_log_init(&log, f, "debug");
+	kk_log_ignored(&log, "undo: delete container `x`", &e);
+	fflush(f);
+	TAP_INT_EQ(len, 0);
+	kk_err_set(&e, ENOENT, "container `x`: not found");
+	kk_log_ignored(&log, "undo: delete container `x`", &e);
+	kk_log_ignored(NULL, "nothing", &e);
+	fclose(f);
+	TAP_OK(len > 21 && strchr(buf, '\n') == buf + len - 1, "exactly one line");
+	TAP_STR_EQ(len > 21 ? buf + 21 : "",
+		   "DEBUG \"ignored\" what=\"undo: delete container `x`\" "
+		   "error=\"container `x`: not found\"\n");
+}
+
+static void ignored_is_silent_above_debug(void)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct kk_log log;
+	struct kk_err e = { 0 };
+
+	kk_err_set(&e, EIO, "boom");
+	kk_log_init(&log, f, "info");
+	kk_log_ignored(&log, "a read", &e);
+	fclose(f);
+	TAP_INT_EQ(len, 0);
+}
+
 int main(void)
 {
 	levels_parse_like_upstream();
 	line_has_stamp_level_quoted_message_and_pairs();
 	silent_logger_writes_nothing();
+	ignored_logs_one_debug_line_only_for_a_set_error();
+	ignored_is_silent_above_debug();
 	return tap_done();
 }
