@@ -94,8 +94,18 @@ void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char 
 	funlockfile(log->out);
 }
 
-void kk_log_ignored(const struct kk_log *log, const char *what, const struct kk_err *e)
+void kk_log_ignored(const struct kk_log *log, struct kk_err *e, const char *what, ...)
 {
-	if (e && e->code)
-		kk_log(log, KK_LOG_DEBUG, "ignored", "what", what, "error", e->msg);
+	char buf[512];
+	va_list ap;
+
+	if (!e->code)
+		return;
+	if (log && log->out && KK_LOG_DEBUG >= log->min) {
+		va_start(ap, what);
+		vsnprintf(buf, sizeof(buf), what, ap);
+		va_end(ap);
+		kk_log(log, KK_LOG_DEBUG, "ignored", "what", buf, "error", e->msg);
+	}
+	*e = (struct kk_err){ 0 };
 }

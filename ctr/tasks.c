@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
@@ -119,12 +120,14 @@ int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task
 		    uint32_t *pid, struct kk_err *err)
 {
 	char bundle[4096];
-	struct kk_err first = { 0 };
+	struct kk_err first = { 0 }, ignored = { 0 };
 
 	if (ctr_task_create_once(conn, id, o, pid, &first) == 0)
 		return 0;
 	if (!stale_bundle(first.msg, id, bundle, sizeof(bundle)) ||
-	    release_bundle(conn, id, bundle, &(struct kk_err){ 0 }) < 0) {
+	    release_bundle(conn, id, bundle, &ignored) < 0) {
+		kk_log_ignored(conn->log, &ignored, "task `%s`: release stale bundle `%s`", id,
+			       bundle);
 		*err = first;
 		return -1;
 	}

@@ -89,7 +89,7 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 	if (rc < 0)
 		return -1;
 	ns = kk_realm_ns(l, rc == 1 ? e->r : NULL, e->realm);
-	if (ctr_connect(l->containerd_socket, ns, &e->conn, err) < 0)
+	if (kk_local_connect(l, ns, &e->conn, err) < 0)
 		return -1;
 	ctr_set_timeout(e->conn, 60000);
 	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
@@ -120,7 +120,8 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 
 	/* prepare first: its instance check may take the whole store, which the cell's
 	 * lock (shared on the store) could not then be raised to */
-	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 || kk_cell_prepare(l, err) < 0 ||
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 ||
+	    kk_cell_prepare(l, err) < 0 ||
 	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);

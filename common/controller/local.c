@@ -376,6 +376,15 @@ int kk_local_children_error(struct kk_err *err, const char *verb, const char *ki
 			  verb, kind, kind, name, n, what, verb);
 }
 
+int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn **out,
+		     struct kk_err *err)
+{
+	if (ctr_connect(l->containerd_socket, ns, out, err) < 0)
+		return -1;
+	ctr_set_log(*out, l->log);
+	return 0;
+}
+
 struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
 {
 	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;

@@ -43,7 +43,7 @@ static int sweep_one(struct kk_local *l, const char *realm, const struct owner *
 	rc = kk_store_exists(l->store, &ref, err);
 	if (rc == 0) {
 		rc = kk_ctl_cell_purge(l, realm, o->space, o->stack, o->cell, &res, err) < 0 ? -1
-											   : 1;
+											     : 1;
 		kk_delete_result_clear(&res);
 	} else {
 		rc = 0;
@@ -61,8 +61,7 @@ static void sweep_realm(struct kk_local *l, const char *realm, char ***swept, ch
 	size_t n = 0, n_owners = 0;
 	struct kk_err err = { 0 };
 
-	if (kk_realm_ns_load(l, realm, &ns, &err) < 0 ||
-	    ctr_connect(l->containerd_socket, ns, &conn, &err) < 0 ||
+	if (kk_realm_ns_load(l, realm, &ns, &err) < 0 || kk_local_connect(l, ns, &conn, &err) < 0 ||
 	    ctr_container_list(conn, NULL, &list, &n, &err) < 0) {
 		kk_strv_push_take(failed, kk_xasprintf("realm %s: %s", realm, err.msg));
 		goto out;
@@ -75,8 +74,8 @@ static void sweep_realm(struct kk_local *l, const char *realm, char ***swept, ch
 				   ctr_labels_get(lb, "kukeon.io/cell") };
 		const char *r = ctr_labels_get(lb, "kukeon.io/realm");
 
-		if (!r || strcmp(r, realm) != 0 || !o.space || !*o.space || !o.stack ||
-		    !*o.stack || !o.cell || !*o.cell || owner_seen(owners, n_owners, &o))
+		if (!r || strcmp(r, realm) != 0 || !o.space || !*o.space || !o.stack || !*o.stack ||
+		    !o.cell || !*o.cell || owner_seen(owners, n_owners, &o))
 			continue;
 		owners[n_owners++] = o;
 	}

@@ -23,7 +23,7 @@ static int local_ctr(struct kk_local *l, struct kk_err *err)
 {
 	if (l->conn)
 		return 0;
-	return ctr_connect(l->containerd_socket, NULL, &l->conn, err);
+	return kk_local_connect(l, NULL, &l->conn, err);
 }
 
 /* Namespaces.Get answers for any name, so existence is membership in the list. */

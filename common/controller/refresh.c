@@ -443,7 +443,7 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 	if (realms) {
 		if (kk_cell_prepare(l, err) < 0)
 			return kk_err_wrap(err, "refresh");
-		if (ctr_connect(l->containerd_socket, NULL, &conn, &w.ns_err) == 0)
+		if (kk_local_connect(l, NULL, &conn, &w.ns_err) == 0)
 			ctr_namespace_list(conn, &w.ns, &w.n_ns, &w.ns_err);
 		ctr_disconnect(conn);
 		if (w.ns_err.code)
@@ -455,8 +455,8 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 
 		if (kk_store_lock_ref(l->store, &(struct kk_store_ref){ .realm = realms[i] },
 				      KK_STORE_LOCK_TIMEOUT_MS, &lerr) < 0) {
-			kk_strv_push_take(&out.errors, kk_xasprintf("realm %s: %s", realms[i],
-								    lerr.msg));
+			kk_strv_push_take(&out.errors,
+					  kk_xasprintf("realm %s: %s", realms[i], lerr.msg));
 			continue;
 		}
 		walk_realm(&w, realms[i]);

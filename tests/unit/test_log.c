@@ -62,12 +62,16 @@ static void ignored_logs_one_debug_line_only_for_a_set_error(void)
 	struct kk_err e = { 0 };
 
 	kk_log_init(&log, f, "debug");
-	kk_log_ignored(&log, "undo: delete container `x`", &e);
+	kk_log_ignored(&log, &e, "undo: delete container `%s`", "x");
 	fflush(f);
 	TAP_INT_EQ(len, 0);
 	kk_err_set(&e, ENOENT, "container `x`: not found");
-	kk_log_ignored(&log, "undo: delete container `x`", &e);
-	kk_log_ignored(NULL, "nothing", &e);
+	kk_log_ignored(&log, &e, "undo: delete container `%s`", "x");
+	TAP_INT_EQ(e.code, 0);
+	kk_err_set(&e, EIO, "boom");
+	kk_log_ignored(NULL, &e, "nothing");
+	TAP_INT_EQ(e.code, 0);
+	kk_log_ignored(&log, &e, "cleared: nothing more to log");
 	fclose(f);
 	TAP_OK(len > 21 && strchr(buf, '\n') == buf + len - 1, "exactly one line");
 	TAP_STR_EQ(len > 21 ? buf + 21 : "",
@@ -85,7 +89,7 @@ static void ignored_is_silent_above_debug(void)
 
 	kk_err_set(&e, EIO, "boom");
 	kk_log_init(&log, f, "info");
-	kk_log_ignored(&log, "a read", &e);
+	kk_log_ignored(&log, &e, "a read");
 	fclose(f);
 	TAP_INT_EQ(len, 0);
 }
