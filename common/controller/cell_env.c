@@ -33,7 +33,7 @@ int kk_cell_prepare(struct kk_local *l, struct kk_err *err)
 			return -1;
 		l->instance_ok = true;
 	}
-	if (!l->cg && kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
+	if (kk_local_cgroup(l, err) < 0)
 		return -1;
 	return 0;
 }
@@ -96,7 +96,7 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 				&e->s, err) < 0)
 		return -1;
 	e->cni = kk_local_cni_host(l);
-	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
+	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni, .log = l->log };
 	kk_cell_env_rederive(l, e);
 	return 0;
 }

@@ -85,11 +85,14 @@ int kk_local_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_
 	return kk_store_lock_ref_scoped(l->store, ref, KK_STORE_LOCK_TIMEOUT_MS, held, err);
 }
 
-static int local_cgroup(struct kk_local *l, struct kk_err *err)
+int kk_local_cgroup(struct kk_local *l, struct kk_err *err)
 {
 	if (l->cg)
 		return 0;
-	return kk_cgroup_open(l->cgroup_mount, &l->cg, err);
+	if (kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
+		return -1;
+	kk_cgroup_set_log(l->cg, l->log);
+	return 0;
 }
 
 char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const char *space,
@@ -107,7 +110,7 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 	struct kk_cgroup_delegation d = { 0 };
 	int rc;
 
-	if (local_cgroup(l, err) < 0)
+	if (kk_local_cgroup(l, err) < 0)
 		return -1;
 	rc = kk_cgroup_exists(l->cg, group, err);
 	if (rc < 0)
@@ -133,7 +136,7 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 
 int kk_local_cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err)
 {
-	if (!group || !*group || local_cgroup(l, err) < 0)
+	if (!group || !*group || kk_local_cgroup(l, err) < 0)
 		return group && *group ? -1 : 0;
 	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
 }
@@ -393,5 +396,6 @@ struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
 		host.plugin_path = l->cni_plugin_path;
 	if (l->cni_cache_dir)
 		host.cache_dir = l->cni_cache_dir;
+	host.log = l->log;
 	return host;
 }
