@@ -40,6 +40,7 @@ int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct
 	l->cni_plugin_path = opts->cni_plugin_path ? kk_xstrdup(opts->cni_plugin_path) : NULL;
 	l->cni_cache_dir = opts->cni_cache_dir ? kk_xstrdup(opts->cni_cache_dir) : NULL;
 	l->store = kk_store_new(opts->run_path);
+	kk_store_set_log(l->store, l->log);
 	*out = TAKE_PTR(l);
 	return 0;
 }
