@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/controller/namespace.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/model/codec.h"
 #include "common/model/naming.h"
@@ -99,6 +100,28 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni, .log = l->log };
 	kk_cell_env_rederive(l, e);
 	return 0;
+}
+
+bool kk_cell_env_status_live(struct kk_local *l, struct kk_cell_env *e, char *ip, size_t ip_size)
+{
+	struct kk_rt_cell_info info = { 0 };
+	struct kk_err ignored = { 0 };
+	bool ok = false;
+
+	if (kk_local_cgroup(l, &ignored) == 0 && kk_cell_env_runtime(l, e, &ignored) == 0 &&
+	    kk_rt_cell_status(&e->rt, &e->rc, &info, &ignored) == 0) {
+		struct kk_time keep = e->cell->status.common.updated_at;
+
+		kk_cell_status_fill(e->cell, &info, NULL);
+		e->cell->status.common.updated_at = keep;
+		if (ip)
+			snprintf(ip, ip_size, "%s", info.ip);
+		ok = true;
+	}
+	kk_log_ignored(l->log, &ignored, "live status of cell `%s` (the stored one stands)",
+		       kk_str(e->name));
+	kk_rt_cell_info_clear(&info);
+	return ok;
 }
 
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)

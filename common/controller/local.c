@@ -122,9 +122,11 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 		return -1;
 	*created = rc == 1;
 	if (kk_cgroup_delegate(l->cg, group, want, KK_CGROUP_BOOTSTRAP_LEAF, &d, err) < 0) {
+		struct kk_err ignored = { 0 };
+
 		if (*created)
-			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS,
-					 &(struct kk_err){ 0 });
+			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
 		*created = false;
 		return -1;
 	}
@@ -162,8 +164,12 @@ int kk_local_create_commit(struct kk_local *l, const struct kk_store_ref *ref, s
 	if (kk_local_put(l, ref, tree, err) == 0)
 		return 0;
 	kk_err_wrap(err, "create %s `%s`", kind, name);
-	if (made)
-		kk_local_cgroup_drop(l, group, &(struct kk_err){ 0 });
+	if (made) {
+		struct kk_err ignored = { 0 };
+
+		kk_local_cgroup_drop(l, group, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
+	}
 	return -1;
 }
 
@@ -251,8 +257,12 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 				kk_strv_push_take(&kids, kk_xstrdup(only));
 			else if (kk_store_list(l->store, level ? &w.v[i] : NULL, &kids,
 					       skip ? &ignored : err) < 0) {
-				if (skip)
+				if (skip) {
+					kk_log_ignored(l->log, &ignored,
+						       "list: skip an unreadable "
+						       "level");
 					continue;
+				}
 				free(next);
 				kk_ref_walk_clear(&w);
 				return -1;
@@ -275,38 +285,42 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 
 /* The loader of each kind, and its list: every object `depth` levels down with readable
  * metadata (upstream skips what it cannot read). */
-#define DEFINE_LOAD(kind, depth, skip_bad_leaf)                                                  \
-	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,             \
-				 struct kk_##kind **out, struct kk_err *err)                     \
-	{                                                                                        \
-		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                               \
-		int rc = store_get(l, ref, &tree, err);                                          \
-                                                                                                 \
-		if (rc <= 0)                                                                     \
-			return rc;                                                               \
-		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                              \
-			cleanup_free char *p = NULL;                                             \
-			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });            \
-			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                   \
-		}                                                                                \
-		return 1;                                                                        \
-	}                                                                                        \
-	int kk_local_list_##kind(struct kk_local *l, const struct kk_store_ref *filter,          \
-				 struct kk_##kind ***out, size_t *n, struct kk_err *err)         \
-	{                                                                                        \
-		cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };                        \
-		struct kk_##kind **v = NULL;                                                     \
-		size_t k = 0;                                                                    \
-                                                                                                 \
-		if (kk_local_walk(l, filter, depth, skip_bad_leaf, &w, err) < 0)                 \
-			return -1;                                                               \
-		v = kk_xcalloc(w.n + 1, sizeof(struct kk_##kind *));                             \
-		for (size_t i = 0; i < w.n; i++)                                                 \
-			if (kk_local_load_##kind(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1) \
-				k++;                                                             \
-		*out = v;                                                                        \
-		*n = k;                                                                          \
-		return 0;                                                                        \
+#define DEFINE_LOAD(kind, depth, skip_bad_leaf)                                              \
+	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,         \
+				 struct kk_##kind **out, struct kk_err *err)                 \
+	{                                                                                    \
+		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                           \
+		int rc = store_get(l, ref, &tree, err);                                      \
+                                                                                             \
+		if (rc <= 0)                                                                 \
+			return rc;                                                           \
+		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                          \
+			cleanup_free char *p = NULL;                                         \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });        \
+			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");               \
+		}                                                                            \
+		return 1;                                                                    \
+	}                                                                                    \
+	int kk_local_list_##kind(struct kk_local *l, const struct kk_store_ref *filter,      \
+				 struct kk_##kind ***out, size_t *n, struct kk_err *err)     \
+	{                                                                                    \
+		cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };                    \
+		struct kk_##kind **v = NULL;                                                 \
+		size_t k = 0;                                                                \
+                                                                                             \
+		if (kk_local_walk(l, filter, depth, skip_bad_leaf, &w, err) < 0)             \
+			return -1;                                                           \
+		v = kk_xcalloc(w.n + 1, sizeof(struct kk_##kind *));                         \
+		for (size_t i = 0; i < w.n; i++) {                                           \
+			struct kk_err ignored = { 0 };                                       \
+                                                                                             \
+			if (kk_local_load_##kind(l, &w.v[i], &v[k], &ignored) == 1)          \
+				k++;                                                         \
+			kk_log_ignored(l->log, &ignored, "list: skip an unreadable " #kind); \
+		}                                                                            \
+		*out = v;                                                                    \
+		*n = k;                                                                      \
+		return 0;                                                                    \
 	}
 DEFINE_LOAD(realm, 1, false)
 DEFINE_LOAD(space, 2, false)
@@ -338,7 +352,7 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete %s", kind);
 	res->cgroup_deleted = rc == 1;
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge: remove the cgroup of %s `%s`", kind, kk_str(group));
 	return 0;
 }
 
