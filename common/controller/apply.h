@@ -55,6 +55,6 @@ const char *kk_container_doc_id(const struct kk_container *d);
 /* Fails only when the input cannot be applied at all (parse or validation); a document that
  * failed is an outcome with action "failed". */
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
-		struct kk_err *err);
+		 struct kk_err *err);
 
 #endif

@@ -418,11 +418,10 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 
 	if (!out.changes) {
 		struct kk_rt_cell_info info = { 0 };
+		struct kk_err ignored = { 0 };
 		int state = -1;
 
 		/* same spec: a cell stopped or killed out of band is brought back */
-		struct kk_err ignored = { 0 };
-
 		if (kk_rt_cell_status(&e.rt, &e.rc, &info, &ignored) == 0)
 			state = info.state;
 		kk_log_ignored(l->log, &ignored, "status of cell `%s` (taken as unknown)", e.name);

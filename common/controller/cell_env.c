@@ -143,8 +143,7 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 
 	/* prepare first: its instance check may take the whole store, which the cell's
 	 * lock (shared on the store) could not then be raised to */
-	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 ||
-	    kk_cell_prepare(l, err) < 0 ||
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 || kk_cell_prepare(l, err) < 0 ||
 	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);

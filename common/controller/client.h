@@ -30,11 +30,11 @@ int kk_client_call(struct kk_client *c, enum kk_op_id op, const void *args, void
 		   struct kk_err *err);
 
 /* kk_call_<name>(c, &args, &reply, err): the typed form of every row. */
-#define OP(method, name, args, reply, wa, wr)                                       \
-	static inline int kk_call_##name(struct kk_client *c, const struct args *a, \
-					 struct reply *r, struct kk_err *err)       \
-	{                                                                           \
-		return kk_client_call(c, KK_OP_##method, a, r, err);                \
+#define OP(method, name, args, reply, wa, wr)                                              \
+	static inline int kk_call_##name(struct kk_client *c, const struct args *a,         \
+					 struct reply *r, struct kk_err *err)               \
+	{                                                                                  \
+		return kk_client_call(c, KK_OP_##method, a, r, err);                        \
 	}
 #include "common/controller/ops.def"
 #undef OP

@@ -180,8 +180,7 @@ static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *real
 		kk_err_set(err, EINVAL, "cell name is required");
 		return -1;
 	}
-	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0 ||
-	    kk_cell_prepare(l, err) < 0 ||
+	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0 || kk_cell_prepare(l, err) < 0 ||
 	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);

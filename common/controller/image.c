@@ -51,7 +51,7 @@ static int open_realm(struct kk_local *l, const char *realm_in, char **realm, ch
 }
 
 int kk_op_image_load(struct kk_local *l, const struct kk_image_load_req *req,
-		     struct kk_image_load_result *res, struct kk_err *err)
+		      struct kk_image_load_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	struct kk_fd_reader fr = { .fd = req->fd, .name = req->source };
@@ -106,7 +106,7 @@ int kk_image_pull_realm(struct ctr_conn *conn, const struct kk_realm *realm, con
 }
 
 int kk_op_image_pull(struct kk_local *l, const struct kk_image_pull_req *req,
-		     struct kk_image_pull_result *res, struct kk_err *err)
+		      struct kk_image_pull_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_(kk_realm_freep) struct kk_realm *doc = NULL;
@@ -223,7 +223,7 @@ static int info_cmp(const void *a, const void *b)
 }
 
 int kk_op_image_list(struct kk_local *l, const struct kk_image_req *req,
-		     struct kk_image_list_result *res, struct kk_err *err)
+		      struct kk_image_list_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
@@ -276,8 +276,8 @@ static int find_image(struct ctr_conn *conn, const char *ref, struct ctr_image *
 	return kk_err_set(err, ENOENT, "image not found");
 }
 
-int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req, struct kk_image_info *out,
-		    struct kk_err *err)
+int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req,
+		     struct kk_image_info *out, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;
@@ -309,7 +309,7 @@ void kk_image_info_clear(struct kk_image_info *info)
 }
 
 int kk_op_image_delete(struct kk_local *l, const struct kk_image_req *req,
-		       struct kk_image_delete_result *res, struct kk_err *err)
+			struct kk_image_delete_result *res, struct kk_err *err)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *realm = NULL;

@@ -108,7 +108,7 @@ void kk_image_load_result_clear(struct kk_image_load_result *r);
  * credentials (a ref is normalised the Docker way: busybox ->
  * docker.io/library/busybox:latest). Errors wrap `failed to pull image <ref>`. */
 int kk_op_image_pull(struct kk_local *l, const struct kk_image_pull_req *req,
-		     struct kk_image_pull_result *res, struct kk_err *err);
+		      struct kk_image_pull_result *res, struct kk_err *err);
 void kk_image_pull_result_clear(struct kk_image_pull_result *r);
 
 struct ctr_conn;
@@ -129,17 +129,17 @@ int kk_image_ensure(struct ctr_conn *conn, const struct kk_realm *realm, const c
 		    struct kk_err *err);
 
 int kk_op_image_list(struct kk_local *l, const struct kk_image_req *req,
-		     struct kk_image_list_result *res, struct kk_err *err);
+		      struct kk_image_list_result *res, struct kk_err *err);
 void kk_image_list_result_clear(struct kk_image_list_result *r);
 
 /* Not found: ENOENT, "image not found". A ref is tried as given, then normalised as
  * `kuke create container --image` does (busybox -> docker.io/library/busybox:latest). */
-int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req, struct kk_image_info *out,
-		    struct kk_err *err);
+int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req,
+		     struct kk_image_info *out, struct kk_err *err);
 void kk_image_info_clear(struct kk_image_info *info);
 
 int kk_op_image_delete(struct kk_local *l, const struct kk_image_req *req,
-		       struct kk_image_delete_result *res, struct kk_err *err);
+			struct kk_image_delete_result *res, struct kk_err *err);
 void kk_image_delete_result_clear(struct kk_image_delete_result *r);
 
 /* JSON with upstream's Go field names (ImageInfo: Name, Size, CreatedAt, Digest,

@@ -258,9 +258,7 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 			else if (kk_store_list(l->store, level ? &w.v[i] : NULL, &kids,
 					       skip ? &ignored : err) < 0) {
 				if (skip) {
-					kk_log_ignored(l->log, &ignored,
-						       "list: skip an unreadable "
-						       "level");
+					kk_log_ignored(l->log, &ignored, "list: skip it");
 					continue;
 				}
 				free(next);

@@ -11,21 +11,21 @@
 /* ---- the table ---- */
 
 /* One thunk per row, so every call goes through a function of the table's own type. */
-#define OP(method, name, args, reply, wa, wr)                                                  \
+#define OP(method, name, args, reply, wa, wr)                                              \
 	static int call_##name(struct kk_local *l, const void *a, void *r, struct kk_err *err) \
-	{                                                                                      \
-		return kk_op_##name(l, a, r, err);                                             \
-	}                                                                                      \
-	static void clear_##name(void *r)                                                      \
-	{                                                                                      \
-		reply##_clear(r);                                                              \
+	{                                                                                  \
+		return kk_op_##name(l, a, r, err);                                         \
+	}                                                                                  \
+	static void clear_##name(void *r)                                                  \
+	{                                                                                  \
+		reply##_clear(r);                                                          \
 	}
 #include "common/controller/ops.def"
 #undef OP
 
 const struct kk_op kk_ops[KK_OP_COUNT] = {
-#define OP(method, name, args, reply, wa, wr)                                         \
-	[KK_OP_##method] = { #method, call_##name, clear_##name, sizeof(struct args), \
+#define OP(method, name, args, reply, wa, wr)                                              \
+	[KK_OP_##method] = { #method, call_##name, clear_##name, sizeof(struct args),      \
 			     sizeof(struct reply) },
 #include "common/controller/ops.def"
 #undef OP
@@ -96,20 +96,20 @@ int kk_op_ping(struct kk_local *l, const struct kk_no_args *a, struct kk_ping_re
 }
 
 /* Creates through the API inject the default labels; apply (kk_ctl_apply) does not. */
-int kk_op_realm_create(struct kk_local *l, const struct kk_doc *a, struct kk_realm_create_result *r,
-		       struct kk_err *err)
+int kk_op_realm_create(struct kk_local *l, const struct kk_doc *a,
+		       struct kk_realm_create_result *r, struct kk_err *err)
 {
 	return kk_ctl_realm_create(l, a->u.realm, true, r, err);
 }
 
-int kk_op_space_create(struct kk_local *l, const struct kk_doc *a, struct kk_space_create_result *r,
-		       struct kk_err *err)
+int kk_op_space_create(struct kk_local *l, const struct kk_doc *a,
+		       struct kk_space_create_result *r, struct kk_err *err)
 {
 	return kk_ctl_space_create(l, a->u.space, true, r, err);
 }
 
-int kk_op_stack_create(struct kk_local *l, const struct kk_doc *a, struct kk_stack_create_result *r,
-		       struct kk_err *err)
+int kk_op_stack_create(struct kk_local *l, const struct kk_doc *a,
+		       struct kk_stack_create_result *r, struct kk_err *err)
 {
 	return kk_ctl_stack_create(l, a->u.stack, true, r, err);
 }
@@ -181,7 +181,8 @@ int kk_op_stack_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_
 		     struct kk_err *err)
 {
 	r->kind = KK_KIND_STACK;
-	return kk_ctl_stack_list(l, filter(a->realm), filter(a->space), &r->v.stacks, &r->n, err);
+	return kk_ctl_stack_list(l, filter(a->realm), filter(a->space), &r->v.stacks, &r->n,
+				 err);
 }
 
 int kk_op_cell_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
@@ -201,23 +202,23 @@ int kk_op_container_list(struct kk_local *l, const struct kk_ref *a, struct kk_l
 }
 
 /* start / stop / kill of cells and containers: one shape, the verb picks the function */
-#define CELL_ACTION(verb)                                                                      \
-	int kk_op_cell_##verb(struct kk_local *l, const struct kk_ref *a,                      \
-			      struct kk_action_result *r, struct kk_err *err)                  \
-	{                                                                                      \
-		if (kk_ctl_cell_##verb(l, a->realm, a->space, a->stack, a->name, err) < 0)     \
-			return -1;                                                             \
-		r->done = true;                                                                \
-		return 0;                                                                      \
-	}                                                                                      \
-	int kk_op_container_##verb(struct kk_local *l, const struct kk_ref *a,                 \
-				   struct kk_action_result *r, struct kk_err *err)             \
-	{                                                                                      \
+#define CELL_ACTION(verb)                                                                   \
+	int kk_op_cell_##verb(struct kk_local *l, const struct kk_ref *a,                   \
+			      struct kk_action_result *r, struct kk_err *err)               \
+	{                                                                                   \
+		if (kk_ctl_cell_##verb(l, a->realm, a->space, a->stack, a->name, err) < 0)  \
+			return -1;                                                          \
+		r->done = true;                                                             \
+		return 0;                                                                   \
+	}                                                                                   \
+	int kk_op_container_##verb(struct kk_local *l, const struct kk_ref *a,              \
+				   struct kk_action_result *r, struct kk_err *err)          \
+	{                                                                                   \
 		if (kk_ctl_container_##verb(l, a->realm, a->space, a->stack, a->cell, a->name, \
-					    err) < 0)                                          \
-			return -1;                                                             \
-		r->done = true;                                                                \
-		return 0;                                                                      \
+					    err) < 0)                                       \
+			return -1;                                                          \
+		r->done = true;                                                             \
+		return 0;                                                                   \
 	}
 CELL_ACTION(start)
 CELL_ACTION(stop)
@@ -227,8 +228,8 @@ CELL_ACTION(kill)
 int kk_op_container_log(struct kk_local *l, const struct kk_ref *a, struct kk_log_result *r,
 			struct kk_err *err)
 {
-	return kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name, &r->log_path,
-				    err);
+	return kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name,
+				    &r->log_path, err);
 }
 
 int kk_op_realm_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -255,8 +256,8 @@ int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_dele
 	return kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r, err);
 }
 
-int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
-			   struct kk_err *err)
+int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a,
+			   struct kk_delete_result *r, struct kk_err *err)
 {
 	return kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r, err);
 }

@@ -84,8 +84,8 @@ enum kk_op_id {
 	KK_OP_COUNT
 };
 
-#define OP(method, name, args, reply, wa, wr)                                       \
-	int kk_op_##name(struct kk_local *l, const struct args *a, struct reply *r, \
+#define OP(method, name, args, reply, wa, wr)                                              \
+	int kk_op_##name(struct kk_local *l, const struct args *a, struct reply *r,        \
 			 struct kk_err *err);
 #include "common/controller/ops.def"
 #undef OP

@@ -43,7 +43,7 @@ static int sweep_one(struct kk_local *l, const char *realm, const struct owner *
 	rc = kk_store_exists(l->store, &ref, err);
 	if (rc == 0) {
 		rc = kk_ctl_cell_purge(l, realm, o->space, o->stack, o->cell, &res, err) < 0 ? -1
-											     : 1;
+											   : 1;
 		kk_delete_result_clear(&res);
 	} else {
 		rc = 0;
@@ -74,8 +74,8 @@ static void sweep_realm(struct kk_local *l, const char *realm, char ***swept, ch
 				   ctr_labels_get(lb, "kukeon.io/cell") };
 		const char *r = ctr_labels_get(lb, "kukeon.io/realm");
 
-		if (!r || strcmp(r, realm) != 0 || !o.space || !*o.space || !o.stack || !*o.stack ||
-		    !o.cell || !*o.cell || owner_seen(owners, n_owners, &o))
+		if (!r || strcmp(r, realm) != 0 || !o.space || !*o.space || !o.stack ||
+		    !*o.stack || !o.cell || !*o.cell || owner_seen(owners, n_owners, &o))
 			continue;
 		owners[n_owners++] = o;
 	}

@@ -462,8 +462,8 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 
 		if (kk_store_lock_ref(l->store, &(struct kk_store_ref){ .realm = realms[i] },
 				      KK_STORE_LOCK_TIMEOUT_MS, &lerr) < 0) {
-			kk_strv_push_take(&out.errors,
-					  kk_xasprintf("realm %s: %s", realms[i], lerr.msg));
+			kk_strv_push_take(&out.errors, kk_xasprintf("realm %s: %s", realms[i],
+								    lerr.msg));
 			continue;
 		}
 		walk_realm(&w, realms[i]);

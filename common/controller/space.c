@@ -234,8 +234,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 
 		/* subnets are host-wide: two spaces made at once must not pick the same one */
 		/* released at the end of this block, before held */
-		if (kk_store_lock_name_scoped(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS,
-					      &subnets, err) < 0)
+		if (kk_store_lock_name_scoped(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS, &subnets,
+					      err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
 		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
@@ -251,8 +251,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		}
 
 		text = kk_cni_conflist(network, bridge, subnet);
-		if (kk_store_write_file(l->store, &ref, conflist, text, strlen(text), 0600, err) <
-		    0) {
+		if (kk_store_write_file(l->store, &ref, conflist, text, strlen(text), 0600, err) < 0) {
 			kk_err_wrap(err, "create space `%s`", name);
 			goto undo_subnet;
 		}

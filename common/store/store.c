@@ -205,7 +205,8 @@ int kk_store_lock(struct kk_store *st, int timeout_ms, struct kk_err *err)
 	return kk_store_lock_ref(st, NULL, timeout_ms, err);
 }
 
-int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms, struct kk_err *err)
+int kk_store_lock_name(struct kk_store *st, const char *name, int timeout_ms,
+		       struct kk_err *err)
 {
 	cleanup_free char *key = kk_xasprintf("@%s", name);
 	char *keys[1] = { key };
@@ -385,8 +386,7 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
-	if (lock_scope(st, ref, &held, err) < 0 ||
-	    write_locked(path, data, len, META_MODE, err) < 0)
+	if (lock_scope(st, ref, &held, err) < 0 || write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
 	return 0;
 }
