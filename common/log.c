@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/err.h"
+
 static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 
 enum kk_log_level kk_log_level_parse(const char *name)
@@ -90,4 +92,20 @@ void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char 
 	fputc('\n', log->out);
 	fflush(log->out);
 	funlockfile(log->out);
+}
+
+void kk_log_ignored(const struct kk_log *log, struct kk_err *e, const char *what, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!e->code)
+		return;
+	if (log && log->out && KK_LOG_DEBUG >= log->min) {
+		va_start(ap, what);
+		vsnprintf(buf, sizeof(buf), what, ap);
+		va_end(ap);
+		kk_log(log, KK_LOG_DEBUG, "ignored", "what", buf, "error", e->msg);
+	}
+	*e = (struct kk_err){ 0 };
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct kk_err;
+
 enum kk_log_level {
 	KK_LOG_DEBUG,
 	KK_LOG_INFO,
@@ -33,5 +35,12 @@ void kk_log_init(struct kk_log *log, FILE *out, const char *level);
 #define kk_log(log, level, ...) kk_log_pairs(log, level, __VA_ARGS__, (const char *)NULL)
 void kk_log_pairs(const struct kk_log *log, enum kk_log_level level, const char *msg, ...)
 	__attribute__((sentinel));
+/* The one way to drop an error on purpose: when e->code is set, log at debug level
+ *   "ignored" what="undo: delete container `x`" error="<e->msg>"
+ * and write nothing for a clean e (or a NULL log). what (a printf format) says what failed
+ * and was let go; it is only formatted when the line is written. e is cleared afterwards,
+ * so one variable can collect the ignored errors of several calls in turn. */
+void kk_log_ignored(const struct kk_log *log, struct kk_err *e, const char *what, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

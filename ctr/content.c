@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
@@ -383,6 +384,7 @@ static void writer_close_stream(struct ctr_writer *w)
 			       CTR_WAIT_STEP, &msg, &ignored) == CTR_STREAM_MSG)
 			protobuf_c_message_free_unpacked(msg, NULL);
 	}
+	kk_log_ignored(w->conn->log, &ignored, "content.Write `%s`: close the stream", w->ref);
 	ctr_stream_freep(&w->s);
 }
 
@@ -436,6 +438,8 @@ int ctr_content_writer_commit(struct ctr_writer *w, int64_t size, const char *di
 			/* the bytes are wrong: resuming them would be pointless */
 			writer_close_stream(w);
 			ctr_content_abort(w->conn, w->ref, &ignored);
+			kk_log_ignored(w->conn->log, &ignored,
+				       "content.Write `%s`: abort after a failed commit", w->ref);
 		}
 		return -1;
 	}
@@ -453,6 +457,8 @@ int ctr_content_writer_commit(struct ctr_writer *w, int64_t size, const char *di
 	w->committed = true;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	ctr_stream_close_send(w->s, &ignored);
+	kk_log_ignored(w->conn->log, &ignored, "content.Write `%s`: half-close after the commit",
+		       w->ref);
 	return 0;
 }
 

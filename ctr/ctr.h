@@ -26,6 +26,7 @@
 #include "common/err.h"
 
 struct ctr_conn;
+struct kk_log;
 
 /* Open a connection to containerd's socket (a path, or a "unix:" target). The channel
  * connects lazily: an unreachable socket fails the first call, quickly, not here.
@@ -50,6 +51,10 @@ const char *ctr_namespace(const struct ctr_conn *conn);
  * deleted. NULL or "" sends none. The string is copied. */
 void ctr_set_lease(struct ctr_conn *conn, const char *lease_id);
 const char *ctr_lease(const struct ctr_conn *conn);
+/* Logger for the errors calls on conn drop on purpose (undo steps, stream cleanup), at
+ * debug level; borrowed, NULL (the default) = silent. */
+void ctr_set_log(struct ctr_conn *conn, const struct kk_log *log);
+const struct kk_log *ctr_log(const struct ctr_conn *conn);
 
 /* Map a gRPC status code (the numbers of grpc_status_code / google.rpc.Code) to the
  * errno value kukeon uses for it: NOT_FOUND -> ENOENT, ALREADY_EXISTS -> EEXIST,

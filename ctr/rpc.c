@@ -150,6 +150,16 @@ const char *ctr_lease(const struct ctr_conn *conn)
 	return conn->lease;
 }
 
+void ctr_set_log(struct ctr_conn *conn, const struct kk_log *log)
+{
+	conn->log = log;
+}
+
+const struct kk_log *ctr_log(const struct ctr_conn *conn)
+{
+	return conn->log;
+}
+
 /* "/containerd.services.version.v1.Version/Version" -> "version.Version": short enough
  * for a message, precise enough to find the call. */
 static const char *method_short(const char *method, char *buf, size_t size)

@@ -17,6 +17,7 @@ struct ctr_conn {
 	char *ns;     /* owned; NULL = no namespace header */
 	char *lease;  /* owned; NULL = no containerd-lease header */
 	int timeout_ms;
+	const struct kk_log *log; /* borrowed; NULL = silent (see ctr_set_log) */
 };
 
 /* Call `method` ("/containerd.services.version.v1.Version/Version") with req and

@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/image/digest.h"
 #include "common/mem.h"
 
@@ -346,6 +347,8 @@ static int snapshot_cleanup(struct ctr_conn *conn, const char *sn, const char *k
 		return 0;
 	if (keep_err)
 		*err = e;
+	else
+		kk_log_ignored(ctr_log(conn), &e, "run: remove snapshot `%s`", key);
 	return -1;
 }
 
@@ -423,6 +426,7 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 		goto undo_snapshot;
 	ret = -1;
 	ctr_lease_delete(conn, lease_id, false, &ignored);
+	kk_log_ignored(ctr_log(conn), &ignored, "run `%s`: delete lease `%s`", o->id, lease_id);
 	lease_held = false;
 
 	topts.rootfs = &mounts;
@@ -434,7 +438,10 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 		goto undo_task;
 	if (ctr_task_wait(conn, o->id, o->timeout_ms, &status, NULL, err) < 0) {
 		ctr_task_kill(conn, o->id, 9, true, &ignored);
+		kk_log_ignored(ctr_log(conn), &ignored, "run `%s`: kill after a failed wait",
+			       o->id);
 		ctr_task_wait(conn, o->id, 5000, NULL, NULL, &ignored);
+		kk_log_ignored(ctr_log(conn), &ignored, "run `%s`: wait after the kill", o->id);
 		goto undo_task;
 	}
 	/* the shim finishes copying output when the task is deleted */
@@ -446,6 +453,7 @@ int ctr_run_oneshot(struct ctr_conn *conn, const struct ctr_run_opts *o, int *ex
 
 undo_task:
 	ctr_task_delete(conn, o->id, NULL, &ignored);
+	kk_log_ignored(ctr_log(conn), &ignored, "undo: delete task `%s`", o->id);
 undo_container:
 	/* the snapshot first, while the container record still keeps containerd's garbage
 	 * collector off it (as the Go client's WithSnapshotCleanup does) */
@@ -453,12 +461,15 @@ undo_container:
 		ret = -1;
 	if (ctr_container_delete(conn, o->id, ret < 0 ? &ignored : err) < 0 && ret == 0)
 		ret = -1;
+	kk_log_ignored(ctr_log(conn), &ignored, "undo: delete container `%s`", o->id);
 	goto undo_lease;
 undo_snapshot:
 	snapshot_cleanup(conn, sn, o->id, false, err);
 undo_lease:
-	if (lease_held)
+	if (lease_held) {
 		ctr_lease_delete(conn, lease_id, false, &ignored);
+		kk_log_ignored(ctr_log(conn), &ignored, "undo: delete lease `%s`", lease_id);
+	}
 out:
 	if (ret < 0 && strncmp(err->msg, "run ", 4) != 0)
 		kk_err_wrap(err, "run `%s`", o->id);

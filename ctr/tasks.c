@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
@@ -133,7 +134,11 @@ int ctr_task_create(struct ctr_conn *conn, const char *id, const struct ctr_task
 			return -1;
 		}
 		if (stale_bundle(e.msg, id, bundle, sizeof(bundle))) {
-			if (release_bundle(conn, id, bundle, &(struct kk_err){ 0 }) < 0) {
+			struct kk_err ignored = { 0 };
+
+			if (release_bundle(conn, id, bundle, &ignored) < 0) {
+				kk_log_ignored(conn->log, &ignored,
+					       "task `%s`: release stale bundle `%s`", id, bundle);
 				*err = e;
 				return -1;
 			}

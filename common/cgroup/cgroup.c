@@ -20,6 +20,7 @@
 
 struct kk_cgroup {
 	char *mount;
+	const struct kk_log *log; /* borrowed; NULL = silent */
 };
 
 static int check_v2(const char *mount, struct kk_err *err)
@@ -78,6 +79,16 @@ void kk_cgroup_free(struct kk_cgroup *cg)
 		return;
 	free(cg->mount);
 	free(cg);
+}
+
+void kk_cgroup_set_log(struct kk_cgroup *cg, const struct kk_log *log)
+{
+	cg->log = log;
+}
+
+const struct kk_log *kk_cgroup_log(const struct kk_cgroup *cg)
+{
+	return cg->log;
 }
 
 KK_DEFINE_FREEP(kk_cgroup)

@@ -20,6 +20,8 @@
 #include "common/err.h"
 #include "kk_config.h"
 
+struct kk_log;
+
 #define KK_CGROUP_DEFAULT_MOUNT CONFIG_DEFAULT_CGROUP_MOUNT /* "/sys/fs/cgroup" */
 #define KK_CGROUP_DEFAULT_ROOT  CONFIG_DEFAULT_CGROUP_ROOT  /* "/kukeon" */
 
@@ -33,6 +35,10 @@ int kk_cgroup_open(const char *mount, struct kk_cgroup **out, struct kk_err *err
 void kk_cgroup_free(struct kk_cgroup *cg);
 void kk_cgroup_freep(struct kk_cgroup **cg);
 const char *kk_cgroup_mount(const struct kk_cgroup *cg);
+/* Logger for the errors the cgroup calls drop on purpose (undo writes, a freeze that would
+ * not take), at debug level; borrowed, NULL (the default) = silent. */
+void kk_cgroup_set_log(struct kk_cgroup *cg, const struct kk_log *log);
+const struct kk_log *kk_cgroup_log(const struct kk_cgroup *cg);
 
 /* The absolute path of group (mount + group), after checking the group name. */
 int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out, struct kk_err *err);

@@ -7,6 +7,7 @@
 
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/strv.h"
@@ -69,7 +70,11 @@ static int enable_in(const struct kk_cgroup *cg, const char *group, const char *
 		size_t n = 0;
 		struct kk_err perr = { 0 };
 
-		if (kk_cgroup_procs(cg, group, &pids, &n, &perr) == 0 && n > 0) {
+		if (kk_cgroup_procs(cg, group, &pids, &n, &perr) < 0)
+			kk_log_ignored(kk_cgroup_log(cg), &perr,
+				       "enable controllers in cgroup `%s`: read its processes",
+				       group);
+		else if (n > 0) {
 			if (!drain_leaf)
 				return kk_err_set(
 					err, EBUSY,

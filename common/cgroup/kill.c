@@ -13,6 +13,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/strv.h"
@@ -35,7 +36,7 @@ static void sleep_ms(long ms)
 /* Is this process inside group? Compares our cgroup v2 path (from our cgroup namespace) with
  * group, which assumes the mount shows our namespace's view, as it does for every mount of
  * cgroup2 made inside that namespace. */
-static bool self_inside(const char *group)
+static bool self_inside(const struct kk_cgroup *cg, const char *group)
 {
 	cleanup_free char *text = NULL;
 	cleanup_free char *clean = kk_path_clean(group);
@@ -43,8 +44,11 @@ static bool self_inside(const char *group)
 	char *line, *nl;
 	size_t n = strlen(clean);
 
-	if (kk_read_file("/proc/self/cgroup", &text, &ignored) < 0)
+	if (kk_read_file("/proc/self/cgroup", &text, &ignored) < 0) {
+		kk_log_ignored(kk_cgroup_log(cg), &ignored,
+			       "kill cgroup `%s`: check this process is not inside it", group);
 		return false;
+	}
 	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		if (nl)
@@ -112,6 +116,7 @@ static int kill_by_freezing(const struct kk_cgroup *cg, const char *group, long 
 	/* frozen processes cannot fork between our read of cgroup.procs and the kill; SIGKILL
 	 * still ends them (a cgroup v2 freeze is killable) */
 	frozen = kk_cgroup_write(cg, group, "cgroup.freeze", "1", &ignored) == 0;
+	kk_log_ignored(kk_cgroup_log(cg), &ignored, "kill cgroup `%s`: freeze", group);
 	while (!empty) {
 		if (kill_procs(cg, group, err) < 0) {
 			rc = -1;
@@ -126,8 +131,10 @@ static int kill_by_freezing(const struct kk_cgroup *cg, const char *group, long 
 		if (!empty && now_ms() >= deadline)
 			break;
 	}
-	if (frozen)
+	if (frozen) {
 		kk_cgroup_write(cg, group, "cgroup.freeze", "0", &ignored);
+		kk_log_ignored(kk_cgroup_log(cg), &ignored, "kill cgroup `%s`: thaw", group);
+	}
 	if (rc < 0)
 		return -1;
 	return empty ? 0 : 1;
@@ -147,7 +154,7 @@ int kk_cgroup_kill(const struct kk_cgroup *cg, const char *group, enum kk_cgroup
 	exists = kk_cgroup_exists(cg, group, err);
 	if (exists <= 0)
 		return exists;
-	if (self_inside(group))
+	if (self_inside(cg, group))
 		return kk_err_set(err, EDEADLK,
 				  "kill cgroup `%s`: refusing, this process is inside it", group);
 	killfile = kk_path_join(path, "cgroup.kill");

@@ -8,6 +8,7 @@
 
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/strv.h"
 
@@ -254,6 +255,8 @@ undo_written:
 		struct kk_err ignored = { 0 };
 
 		kk_cgroup_write(cg, group, s[done].file, undo[done], &ignored);
+		kk_log_ignored(kk_cgroup_log(cg), &ignored, "undo: restore `%s` of cgroup `%s`",
+			       s[done].file, group);
 	}
 out:
 	kk_cgroup_settings_free(s, n);

@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/mem.h"
 
 #define CACHE_KIND  "cniCacheV1"
@@ -270,7 +271,7 @@ void kk_cni_cached_attachments_free(struct kk_cni_cached_attachment *list, size_
 }
 
 /* One entry for the listing, or false if it is to be skipped. */
-static bool list_entry(const char *path, const char *container_id,
+static bool list_entry(const struct kk_log *log, const char *path, const char *container_id,
 		       struct kk_cni_cached_attachment *a)
 {
 	cleanup_free char *text = NULL;
@@ -278,9 +279,17 @@ static bool list_entry(const char *path, const char *container_id,
 	struct kk_err ignored = { 0 };
 	const char *kind, *cid, *ifname, *net, *netns;
 
-	if (kk_read_file_max(path, ENTRY_MAX, &text, NULL, &ignored) < 0)
+	if (kk_read_file_max(path, ENTRY_MAX, &text, NULL, &ignored) < 0) {
+		if (ignored.code != ENOENT) /* removed since the listing */
+			kk_log_ignored(log, &ignored, "list CNI cache: skip `%s`", path);
 		return false;
+	}
 	doc = cJSON_Parse(text);
+	if (!doc) {
+		kk_err_set(&ignored, EINVAL, "cache entry `%s`: invalid JSON", path);
+		kk_log_ignored(log, &ignored, "list CNI cache: skip `%s`", path);
+		return false;
+	}
 	kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kind"));
 	cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "containerId"));
 	ifname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "ifName"));
@@ -335,7 +344,7 @@ int kk_cni_cache_list(const struct kk_cni_host *host, const char *container_id,
 			if (!pos || pos == names[i] || !pos[strlen(part)])
 				continue;
 		}
-		if (!list_entry(path, container_id, &a))
+		if (!list_entry(host->log, path, container_id, &a))
 			continue;
 		list = kk_xrealloc(list, (n_list + 1) * sizeof(*list));
 		list[n_list++] = a;

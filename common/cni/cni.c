@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/cni/internal.h"
 #include "common/mem.h"
 
@@ -228,25 +229,24 @@ static int check_attachment(const struct kk_cni_attachment *att, bool need_netns
 	return 0;
 }
 
-/* DEL plugins last..0 (best effort, errors dropped): undo of a failed ADD. */
+/* DEL plugins last..0 (best effort, errors logged and dropped): undo of a failed ADD. */
 static void rollback(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
 		     const struct kk_cni_attachment *att, size_t last, const cJSON *prev)
 {
 	size_t i = last + 1;
+	struct kk_err ignored = { 0 };
+	int removed = 0;
 
 	if (!version_at_least(net, "0.4.0"))
 		prev = NULL;
 	while (i-- > 0) {
-		struct kk_err ignored = { 0 };
-
 		run_plugin(host, net, i, OP_DEL, att, prev, NULL, &ignored);
+		kk_log_ignored(host->log, &ignored, "undo: network `%s`: DEL of plugin %zu of `%s`",
+			       kk_cni_conflist_name(net), i, att->container_id);
 	}
-	{
-		struct kk_err ignored = { 0 };
-		int removed = 0;
-
-		kk_cni_masq_remove(host, net, att->container_id, &removed, &ignored);
-	}
+	kk_cni_masq_remove(host, net, att->container_id, &removed, &ignored);
+	kk_log_ignored(host->log, &ignored, "undo: network `%s`: masquerade rules of `%s`",
+		       kk_cni_conflist_name(net), att->container_id);
 }
 
 int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
@@ -359,8 +359,13 @@ int kk_cni_del(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 		struct kk_err ignored = { 0 };
 
 		/* an entry we cannot read is dropped, and the DEL runs without it (libcni) */
-		if (cached_prev(host, net, att, &prev, &ignored) < 0)
+		if (cached_prev(host, net, att, &prev, &ignored) < 0) {
+			kk_log_ignored(host->log, &ignored,
+				       "network `%s`: del: the cached result (dropped)", name);
 			kk_cni_cache_remove(path, &ignored);
+			kk_log_ignored(host->log, &ignored, "network `%s`: del: remove `%s`", name,
+				       path);
+		}
 	}
 	while (i-- > 0)
 		if (run_plugin(host, net, i, OP_DEL, att, prev, NULL, err) < 0)

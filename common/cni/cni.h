@@ -44,6 +44,8 @@
 #include "common/err.h"
 #include "kk_config.h"
 
+struct kk_log;
+
 /* Where Debian's containernetworking-plugins package installs the plugins. */
 #define KK_CNI_DEBIAN_BIN_DIR "/usr/lib/cni"
 /* Plugin search path by default: the compiled-in bin dir (upstream's /opt/cni/bin), then
@@ -53,14 +55,16 @@
 
 /* Where plugins and the result cache live. Strings are borrowed; none may be NULL. */
 struct kk_cni_host {
-	const char *plugin_path; /* ':'-separated dirs, searched in order; passed as CNI_PATH */
-	const char *cache_dir;   /* libcni's cache root; entries are under results/ */
-	int timeout_ms;          /* limit for each plugin run; <= 0: KK_CNI_DEFAULT_TIMEOUT_MS */
+	const char *plugin_path;  /* ':'-separated dirs, searched in order; passed as CNI_PATH */
+	const char *cache_dir;    /* libcni's cache root; entries are under results/ */
+	int timeout_ms;           /* limit for each plugin run; <= 0: KK_CNI_DEFAULT_TIMEOUT_MS */
+	const struct kk_log *log; /* errors dropped on purpose go here at debug level; NULL:
+				   * silent */
 };
 #define KK_CNI_HOST_DEFAULTS                                              \
 	{                                                                 \
 		KK_CNI_DEFAULT_PLUGIN_PATH, CONFIG_DEFAULT_CNI_CACHE_DIR, \
-			KK_CNI_DEFAULT_TIMEOUT_MS                         \
+			KK_CNI_DEFAULT_TIMEOUT_MS, NULL                   \
 	}
 
 /* One attachment of a container to a network (CNI's attachment parameters). Borrowed. */

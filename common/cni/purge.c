@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/cni/internal.h"
 #include "common/image/digest.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/strv.h"
 
@@ -224,6 +225,8 @@ int kk_cni_purge(const struct kk_cni_host *host, const struct kk_cni_conflist *n
 		if (strcmp(list[i].network, name) != 0)
 			continue;
 		kk_cni_del(host, net, &att, &ignored);
+		kk_log_ignored(host->log, &ignored, "network `%s`: purge: DEL of `%s` %s", name,
+			       container_id, list[i].ifname);
 		path = kk_cni_cache_path(host->cache_dir, name, container_id, list[i].ifname);
 		if (access(path, F_OK) == 0 && kk_cni_cache_remove(path, err) < 0) {
 			kk_cni_cached_attachments_free(list, n);

@@ -41,6 +41,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	struct kk_cell_create_result out = { 0 };
 	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
+	struct kk_err ignored = { 0 };
 	bool fresh = false; /* no metadata before: a failure removes the cell dir */
 	int rc = -1;
 
@@ -96,8 +97,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	if (kk_cell_env_runtime(l, &e, err) < 0)
 		goto out;
-	out.cgroup_exists_pre =
-		kk_cgroup_exists(l->cg, e.rc.cgroup_path, &(struct kk_err){ 0 }) == 1;
+	out.cgroup_exists_pre = kk_cgroup_exists(l->cg, e.rc.cgroup_path, &ignored) == 1;
+	kk_log_ignored(l->log, &ignored, "create cell `%s`: does its cgroup exist", e.name);
 	if (kk_cell_env_images(&e, err) < 0 || kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
 		goto out; /* the runtime's message names the cell */
 	out.started = true;
@@ -115,8 +116,10 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	if (kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
-		if (!out.metadata_exists_pre)
-			kk_rt_cell_delete(&e.rt, &e.rc, &(struct kk_err){ 0 });
+		if (!out.metadata_exists_pre) {
+			kk_rt_cell_delete(&e.rt, &e.rc, &ignored);
+			kk_log_ignored(l->log, &ignored, "undo: delete cell `%s`", e.name);
+		}
 		goto out;
 	}
 	out.metadata_exists_post = true;
@@ -125,8 +128,10 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	*res = out;
 	rc = 0;
 out:
-	if (rc < 0 && fresh)
-		kk_store_remove_tree(l->store, &e.ref, &(struct kk_err){ 0 });
+	if (rc < 0 && fresh) {
+		kk_store_remove_tree(l->store, &e.ref, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove the metadata of cell `%s`", e.name);
+	}
 	kk_rt_cell_info_clear(&info);
 	kk_cell_env_clear(&e);
 	return rc;
@@ -135,7 +140,6 @@ out:
 int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		    const char *name, struct kk_cell_get_result *res, struct kk_err *err)
 {
-	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
@@ -149,20 +153,10 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 		goto out;
 	}
 	/* live statuses when containerd answers; stored ones otherwise */
-	if (!l->cg)
-		kk_cgroup_open(l->cgroup_mount, &l->cg, &(struct kk_err){ 0 });
-	if (l->cg && kk_cell_env_runtime(l, &e, &(struct kk_err){ 0 }) == 0 &&
-	    kk_rt_cell_status(&e.rt, &e.rc, &info, &(struct kk_err){ 0 }) == 0) {
-		struct kk_time keep_updated = e.cell->status.common.updated_at;
-
-		kk_cell_status_fill(e.cell, &info, NULL);
-		e.cell->status.common.updated_at = keep_updated;
-		snprintf(res->ip, sizeof(res->ip), "%s", info.ip);
-	}
+	kk_cell_env_status_live(l, &e, res->ip, sizeof(res->ip));
 	res->cell = TAKE_PTR(e.cell);
 	rc = 0;
 out:
-	kk_rt_cell_info_clear(&info);
 	kk_cell_env_clear(&e);
 	return rc;
 }
@@ -424,11 +418,13 @@ int kk_ctl_cell_update(struct kk_local *l, const struct kk_cell *desired,
 
 	if (!out.changes) {
 		struct kk_rt_cell_info info = { 0 };
+		struct kk_err ignored = { 0 };
 		int state = -1;
 
 		/* same spec: a cell stopped or killed out of band is brought back */
-		if (kk_rt_cell_status(&e.rt, &e.rc, &info, &(struct kk_err){ 0 }) == 0)
+		if (kk_rt_cell_status(&e.rt, &e.rc, &info, &ignored) == 0)
 			state = info.state;
+		kk_log_ignored(l->log, &ignored, "status of cell `%s` (taken as unknown)", e.name);
 		kk_rt_cell_info_clear(&info);
 		if (state != KK_CELL_STOPPED) {
 			rc = 0;
@@ -565,7 +561,10 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	if (kk_cell_env_open(l, &e, realm, space, stack, name, !purge, &held, err) < 0)
 		goto out;
 	if (purge) {
-		kk_rt_cell_purge(&e.rt, &e.rc, &(struct kk_err){ 0 });
+		struct kk_err ignored = { 0 };
+
+		kk_rt_cell_purge(&e.rt, &e.rc, &ignored);
+		kk_log_ignored(l->log, &ignored, "purge cell `%s`", e.name);
 		kk_strv_push_take(&res->purged, kk_xstrdup("orphaned-containers"));
 		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
 	} else if (kk_rt_cell_delete(&e.rt, &e.rc, err) < 0) {

@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/controller/namespace.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/model/codec.h"
 #include "common/model/naming.h"
@@ -33,7 +34,7 @@ int kk_cell_prepare(struct kk_local *l, struct kk_err *err)
 			return -1;
 		l->instance_ok = true;
 	}
-	if (!l->cg && kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
+	if (kk_local_cgroup(l, err) < 0)
 		return -1;
 	return 0;
 }
@@ -89,16 +90,38 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 	if (rc < 0)
 		return -1;
 	ns = kk_realm_ns(l, rc == 1 ? e->r : NULL, e->realm);
-	if (ctr_connect(l->containerd_socket, ns, &e->conn, err) < 0)
+	if (kk_local_connect(l, ns, &e->conn, err) < 0)
 		return -1;
 	ctr_set_timeout(e->conn, 60000);
 	if (kk_local_load_space(l, &(struct kk_store_ref){ .realm = e->realm, .space = e->space },
 				&e->s, err) < 0)
 		return -1;
 	e->cni = kk_local_cni_host(l);
-	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni };
+	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni, .log = l->log };
 	kk_cell_env_rederive(l, e);
 	return 0;
+}
+
+bool kk_cell_env_status_live(struct kk_local *l, struct kk_cell_env *e, char *ip, size_t ip_size)
+{
+	struct kk_rt_cell_info info = { 0 };
+	struct kk_err ignored = { 0 };
+	bool ok = false;
+
+	if (kk_local_cgroup(l, &ignored) == 0 && kk_cell_env_runtime(l, e, &ignored) == 0 &&
+	    kk_rt_cell_status(&e->rt, &e->rc, &info, &ignored) == 0) {
+		struct kk_time keep = e->cell->status.common.updated_at;
+
+		kk_cell_status_fill(e->cell, &info, NULL);
+		e->cell->status.common.updated_at = keep;
+		if (ip)
+			snprintf(ip, ip_size, "%s", info.ip);
+		ok = true;
+	}
+	kk_log_ignored(l->log, &ignored, "live status of cell `%s` (the stored one stands)",
+		       kk_str(e->name));
+	kk_rt_cell_info_clear(&info);
+	return ok;
 }
 
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)

@@ -36,6 +36,10 @@ int kk_cell_env_names(struct kk_cell_env *e, const char *realm, const char *spac
 /* Load realm and space (namespace, defaults) and connect to containerd in the realm's
  * namespace; e->cell must be set. */
 int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err);
+/* Live statuses into e->cell (not persisted; updated_at kept) and, when ip is not NULL, the
+ * cell's IP: true when containerd answered, false (the reason logged at debug level) when
+ * the stored statuses stand. e->cell must be set. */
+bool kk_cell_env_status_live(struct kk_local *l, struct kk_cell_env *e, char *ip, size_t ip_size);
 /* Derive e->rc (and e->paths) again from e->cell, after its spec changed: e->rc points
  * into the cell's container array. */
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e);

@@ -153,9 +153,13 @@ static int store(struct kk_local *l, struct kk_cell_env *e, struct kk_err *err)
 {
 	struct kk_rt_cell_info info = { 0 };
 
-	if (kk_rt_cell_status(&e->rt, &e->rc, &info, &(struct kk_err){ 0 }) == 0) {
+	struct kk_err ignored = { 0 };
+
+	if (kk_rt_cell_status(&e->rt, &e->rc, &info, &ignored) == 0) {
 		kk_cell_status_fill(e->cell, &info, e->rc.cgroup_path);
 	} else {
+		kk_log_ignored(l->log, &ignored, "status of cell `%s` (stored as unknown)",
+			       kk_str(e->name));
 		e->cell->status.common.state = KK_CELL_UNKNOWN;
 		kk_cell_status_fill(e->cell, NULL, NULL);
 	}
@@ -317,26 +321,6 @@ static struct kk_container *doc_for(const struct kk_cell *cell, const struct kk_
 	return c;
 }
 
-/* Live statuses into e->cell (not persisted); false when containerd did not answer. */
-static bool status_live(struct kk_local *l, struct kk_cell_env *e)
-{
-	struct kk_rt_cell_info info = { 0 };
-	bool ok = false;
-
-	if (!l->cg)
-		kk_cgroup_open(l->cgroup_mount, &l->cg, &(struct kk_err){ 0 });
-	if (l->cg && kk_cell_env_runtime(l, e, &(struct kk_err){ 0 }) == 0 &&
-	    kk_rt_cell_status(&e->rt, &e->rc, &info, &(struct kk_err){ 0 }) == 0) {
-		struct kk_time keep = e->cell->status.common.updated_at;
-
-		kk_cell_status_fill(e->cell, &info, NULL);
-		e->cell->status.common.updated_at = keep;
-		ok = true;
-	}
-	kk_rt_cell_info_clear(&info);
-	return ok;
-}
-
 /* ---- create ------------------------------------------------------------------------------- */
 
 int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
@@ -413,8 +397,11 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 		out.started = running;
 	}
 	if (store(l, &e, err) < 0) {
+		struct kk_err ignored = { 0 };
+
 		if (out.created)
-			kk_rt_cell_container_delete(&e.rt, &e.rc, name, &(struct kk_err){ 0 });
+			kk_rt_cell_container_delete(&e.rt, &e.rc, name, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: delete container `%s`", name);
 		goto out;
 	}
 	out.container_exists_post = true;
@@ -460,7 +447,7 @@ int kk_ctl_container_get(struct kk_local *l, const char *realm, const char *spac
 		kk_err_set(err, ENOENT, "container \"%s\" not found", name);
 		goto out;
 	}
-	status_live(l, &e);
+	kk_cell_env_status_live(l, &e, NULL, 0);
 	res->container = doc_for(e.cell, &e.cell->spec.containers[at], false);
 	rc = 0;
 out:
@@ -492,7 +479,7 @@ int kk_ctl_container_list(struct kk_local *l, const char *realm, const char *spa
 		}
 		e.cell = TAKE_PTR(cells[i]);
 		root_materialize(l, &e);
-		if (!status_live(l, &e))
+		if (!kk_cell_env_status_live(l, &e, NULL, 0))
 			for (size_t j = 0; j < e.cell->status.n_containers; j++)
 				e.cell->status.containers[j].state = KK_CONTAINER_UNKNOWN;
 		v = kk_xrealloc(v, (k + e.cell->spec.n_containers + 1) * sizeof(void *)); /* ptrs */
@@ -644,7 +631,10 @@ int kk_ctl_container_update(struct kk_local *l, const struct kk_container *desir
 		/* put the old one back as it was */
 		kk_container_spec_copy(&e.cell->spec.containers[at], &old);
 		kk_cell_env_rederive(l, &e);
-		kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, &(struct kk_err){ 0 });
+		struct kk_err ignored = { 0 };
+
+		kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: start the previous container `%s`", name);
 		goto out;
 	}
 	if (store(l, &e, err) < 0)
@@ -749,7 +739,8 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		rc = kk_rt_cell_container_delete(&e.rt, &e.rc, name, err);
 		break;
 	case OP_PURGE:
-		kk_rt_container_delete(&e.rt, cid, &(struct kk_err){ 0 });
+		kk_rt_container_delete(&e.rt, cid, err);
+		kk_log_ignored(l->log, err, "purge container `%s`", name);
 		rc = 0;
 		break;
 	}
@@ -759,7 +750,10 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	}
 	if (op == OP_DELETE || op == OP_PURGE) {
 		dir = kk_xasprintf("%s/%s", e.paths.cell_dir, name);
-		kk_rm_rf(dir, &(struct kk_err){ 0 });
+		struct kk_err ignored = { 0 };
+
+		kk_rm_rf(dir, &ignored);
+		kk_log_ignored(l->log, &ignored, "remove the directory of container `%s`", name);
 		if (at >= 0) {
 			spec_remove(&e.cell->spec, (size_t)at);
 			kk_cell_env_rederive(l, &e);

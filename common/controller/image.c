@@ -41,7 +41,7 @@ static int open_realm(struct kk_local *l, const char *realm_in, char **realm, ch
 		return -1;
 	if (kk_realm_ns_load(l, r, ns, err) < 0)
 		return -1;
-	if (ctr_connect(l->containerd_socket, *ns, conn, err) < 0) {
+	if (kk_local_connect(l, *ns, conn, err) < 0) {
 		free(*ns);
 		*ns = NULL;
 		return -1;
@@ -202,8 +202,10 @@ static void info_from_ctr(struct ctr_conn *conn, const struct ctr_image *img,
 	out->created_ns = img->created_ns;
 	out->digest = kk_xstrdup(img->target.digest ? img->target.digest : "");
 	out->media_type = kk_xstrdup(img->target.media_type ? img->target.media_type : "");
-	if (ctr_image_size(conn, &img->target, NULL, &out->size, &ignored) < 0)
+	if (ctr_image_size(conn, &img->target, NULL, &out->size, &ignored) < 0) {
 		out->size = -1;
+		kk_log_ignored(ctr_log(conn), &ignored, "size of image `%s` (unknown)", img->name);
+	}
 	out->n_labels = img->labels.n;
 	out->label_keys = kk_xcalloc(img->labels.n + 1, sizeof(char *));
 	out->label_values = kk_xcalloc(img->labels.n + 1, sizeof(char *));

@@ -40,6 +40,7 @@ int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct
 	l->cni_plugin_path = opts->cni_plugin_path ? kk_xstrdup(opts->cni_plugin_path) : NULL;
 	l->cni_cache_dir = opts->cni_cache_dir ? kk_xstrdup(opts->cni_cache_dir) : NULL;
 	l->store = kk_store_new(opts->run_path);
+	kk_store_set_log(l->store, l->log);
 	*out = TAKE_PTR(l);
 	return 0;
 }
@@ -81,11 +82,14 @@ int kk_local_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_
 	return kk_store_lock_ref_scoped(l->store, ref, KK_STORE_LOCK_TIMEOUT_MS, held, err);
 }
 
-static int local_cgroup(struct kk_local *l, struct kk_err *err)
+int kk_local_cgroup(struct kk_local *l, struct kk_err *err)
 {
 	if (l->cg)
 		return 0;
-	return kk_cgroup_open(l->cgroup_mount, &l->cg, err);
+	if (kk_cgroup_open(l->cgroup_mount, &l->cg, err) < 0)
+		return -1;
+	kk_cgroup_set_log(l->cg, l->log);
+	return 0;
 }
 
 char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const char *space,
@@ -103,7 +107,7 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 	struct kk_cgroup_delegation d = { 0 };
 	int rc;
 
-	if (local_cgroup(l, err) < 0)
+	if (kk_local_cgroup(l, err) < 0)
 		return -1;
 	rc = kk_cgroup_exists(l->cg, group, err);
 	if (rc < 0)
@@ -114,9 +118,11 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 		return -1;
 	*created = rc == 1;
 	if (kk_cgroup_delegate(l->cg, group, want, KK_CGROUP_BOOTSTRAP_LEAF, &d, err) < 0) {
+		struct kk_err ignored = { 0 };
+
 		if (*created)
-			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS,
-					 &(struct kk_err){ 0 });
+			kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
 		*created = false;
 		return -1;
 	}
@@ -129,7 +135,7 @@ static int cgroup_ensure(struct kk_local *l, const char *group, bool *existed, b
 
 int kk_local_cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err)
 {
-	if (!group || !*group || local_cgroup(l, err) < 0)
+	if (!group || !*group || kk_local_cgroup(l, err) < 0)
 		return group && *group ? -1 : 0;
 	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
 }
@@ -154,8 +160,12 @@ int kk_local_create_commit(struct kk_local *l, const struct kk_store_ref *ref, s
 	if (kk_local_put(l, ref, tree, err) == 0)
 		return 0;
 	kk_err_wrap(err, "create %s `%s`", kind, name);
-	if (made)
-		kk_local_cgroup_drop(l, group, &(struct kk_err){ 0 });
+	if (made) {
+		struct kk_err ignored = { 0 };
+
+		kk_local_cgroup_drop(l, group, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
+	}
 	return -1;
 }
 
@@ -243,8 +253,10 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 				kk_strv_push_take(&kids, kk_xstrdup(only));
 			else if (kk_store_list(l->store, level ? &w.v[i] : NULL, &kids,
 					       skip ? &ignored : err) < 0) {
-				if (skip)
+				if (skip) {
+					kk_log_ignored(l->log, &ignored, "list: skip it");
 					continue;
+				}
 				free(next);
 				kk_ref_walk_clear(&w);
 				return -1;
@@ -267,38 +279,42 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 
 /* The loader of each kind, and its list: every object `depth` levels down with readable
  * metadata (upstream skips what it cannot read). */
-#define DEFINE_LOAD(kind, depth, skip_bad_leaf)                                                  \
-	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,             \
-				 struct kk_##kind **out, struct kk_err *err)                     \
-	{                                                                                        \
-		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                               \
-		int rc = store_get(l, ref, &tree, err);                                          \
-                                                                                                 \
-		if (rc <= 0)                                                                     \
-			return rc;                                                               \
-		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                              \
-			cleanup_free char *p = NULL;                                             \
-			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });            \
-			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");                   \
-		}                                                                                \
-		return 1;                                                                        \
-	}                                                                                        \
-	int kk_local_list_##kind(struct kk_local *l, const struct kk_store_ref *filter,          \
-				 struct kk_##kind ***out, size_t *n, struct kk_err *err)         \
-	{                                                                                        \
-		cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };                        \
-		struct kk_##kind **v = NULL;                                                     \
-		size_t k = 0;                                                                    \
-                                                                                                 \
-		if (kk_local_walk(l, filter, depth, skip_bad_leaf, &w, err) < 0)                 \
-			return -1;                                                               \
-		v = kk_xcalloc(w.n + 1, sizeof(struct kk_##kind *));                             \
-		for (size_t i = 0; i < w.n; i++)                                                 \
-			if (kk_local_load_##kind(l, &w.v[i], &v[k], &(struct kk_err){ 0 }) == 1) \
-				k++;                                                             \
-		*out = v;                                                                        \
-		*n = k;                                                                          \
-		return 0;                                                                        \
+#define DEFINE_LOAD(kind, depth, skip_bad_leaf)                                              \
+	int kk_local_load_##kind(struct kk_local *l, const struct kk_store_ref *ref,         \
+				 struct kk_##kind **out, struct kk_err *err)                 \
+	{                                                                                    \
+		cleanup_(kk_json_freep) struct cJSON *tree = NULL;                           \
+		int rc = store_get(l, ref, &tree, err);                                      \
+                                                                                             \
+		if (rc <= 0)                                                                 \
+			return rc;                                                           \
+		if (kk_##kind##_decode(tree, NULL, out, err) < 0) {                          \
+			cleanup_free char *p = NULL;                                         \
+			kk_store_meta_path(l->store, ref, &p, &(struct kk_err){ 0 });        \
+			return kk_err_wrap(err, "metadata `%s`", p ? p : "?");               \
+		}                                                                            \
+		return 1;                                                                    \
+	}                                                                                    \
+	int kk_local_list_##kind(struct kk_local *l, const struct kk_store_ref *filter,      \
+				 struct kk_##kind ***out, size_t *n, struct kk_err *err)     \
+	{                                                                                    \
+		cleanup_(kk_ref_walk_clear) struct kk_ref_walk w = { 0 };                    \
+		struct kk_##kind **v = NULL;                                                 \
+		size_t k = 0;                                                                \
+                                                                                             \
+		if (kk_local_walk(l, filter, depth, skip_bad_leaf, &w, err) < 0)             \
+			return -1;                                                           \
+		v = kk_xcalloc(w.n + 1, sizeof(struct kk_##kind *));                         \
+		for (size_t i = 0; i < w.n; i++) {                                           \
+			struct kk_err ignored = { 0 };                                       \
+                                                                                             \
+			if (kk_local_load_##kind(l, &w.v[i], &v[k], &ignored) == 1)          \
+				k++;                                                         \
+			kk_log_ignored(l->log, &ignored, "list: skip an unreadable " #kind); \
+		}                                                                            \
+		*out = v;                                                                    \
+		*n = k;                                                                      \
+		return 0;                                                                    \
 	}
 DEFINE_LOAD(realm, 1, false)
 DEFINE_LOAD(space, 2, false)
@@ -330,7 +346,7 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete %s", kind);
 	res->cgroup_deleted = rc == 1;
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge: remove the cgroup of %s `%s`", kind, kk_str(group));
 	return 0;
 }
 
@@ -372,6 +388,15 @@ int kk_local_children_error(struct kk_err *err, const char *verb, const char *ki
 			  verb, kind, kind, name, n, what, verb);
 }
 
+int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn **out,
+		     struct kk_err *err)
+{
+	if (ctr_connect(l->containerd_socket, ns, out, err) < 0)
+		return -1;
+	ctr_set_log(*out, l->log);
+	return 0;
+}
+
 struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
 {
 	struct kk_cni_host host = KK_CNI_HOST_DEFAULTS;
@@ -380,5 +405,6 @@ struct kk_cni_host kk_local_cni_host(const struct kk_local *l)
 		host.plugin_path = l->cni_plugin_path;
 	if (l->cni_cache_dir)
 		host.cache_dir = l->cni_cache_dir;
+	host.log = l->log;
 	return host;
 }

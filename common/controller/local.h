@@ -48,6 +48,13 @@ struct kk_local {
 	bool instance_ok;
 };
 
+/* Open l->cg (the cgroup2 mount) on first use, with l's logger. */
+int kk_local_cgroup(struct kk_local *l, struct kk_err *err);
+/* Connect to l's containerd socket with namespace ns (NULL: none); the connection logs the
+ * errors it drops on purpose to l's logger. See ctr_connect(). */
+int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn **out,
+		     struct kk_err *err);
+
 /* The CNI plugin path, cache dir and timeout l uses. */
 struct kk_cni_host kk_local_cni_host(const struct kk_local *l);
 

@@ -35,7 +35,7 @@ int kk_ctl_namespace_cleanup(const struct kk_local *l, const char *ns,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (ctr_connect(l->containerd_socket, ns, &conn, err) < 0)
+	if (kk_local_connect(l, ns, &conn, err) < 0)
 		return kk_err_wrap(err, "clean up namespace `%s`", ns);
 	/* killing tasks and waiting for GC take longer than one ordinary call */
 	ctr_set_timeout(conn, 60 * 1000);

@@ -61,8 +61,7 @@ static void sweep_realm(struct kk_local *l, const char *realm, char ***swept, ch
 	size_t n = 0, n_owners = 0;
 	struct kk_err err = { 0 };
 
-	if (kk_realm_ns_load(l, realm, &ns, &err) < 0 ||
-	    ctr_connect(l->containerd_socket, ns, &conn, &err) < 0 ||
+	if (kk_realm_ns_load(l, realm, &ns, &err) < 0 || kk_local_connect(l, ns, &conn, &err) < 0 ||
 	    ctr_container_list(conn, NULL, &list, &n, &err) < 0) {
 		kk_strv_push_take(failed, kk_xasprintf("realm %s: %s", realm, err.msg));
 		goto out;

@@ -284,6 +284,7 @@ undo_ingest : {
 
 	ctr_content_writer_free(TAKE_PTR(w));
 	ctr_content_abort(p->conn, ref, &ignored);
+	kk_log_ignored(ctr_log(p->conn), &ignored, "undo: abort ingest `%s`", ref);
 	return -1;
 }
 }

@@ -23,7 +23,7 @@ static int local_ctr(struct kk_local *l, struct kk_err *err)
 {
 	if (l->conn)
 		return 0;
-	return ctr_connect(l->containerd_socket, NULL, &l->conn, err);
+	return kk_local_connect(l, NULL, &l->conn, err);
 }
 
 /* Namespaces.Get answers for any name, so existence is membership in the list. */
@@ -55,17 +55,24 @@ static void realm_networks_teardown(struct kk_local *l, const char *realm)
 {
 	cleanup_(kk_strv_freep) char **spaces = NULL;
 	struct kk_cni_host host = kk_local_cni_host(l);
+	struct kk_err ignored = { 0 };
 
-	if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realm }, &spaces,
-			  &(struct kk_err){ 0 }) < 0)
+	if (kk_store_list(l->store, &(struct kk_store_ref){ .realm = realm }, &spaces, &ignored) <
+	    0) {
+		kk_log_ignored(l->log, &ignored, "realm `%s`: list its spaces", realm);
 		return;
+	}
 	for (size_t i = 0; spaces && spaces[i]; i++) {
 		cleanup_free char *path =
 			kk_store_space_conflist_path(l->run_path, realm, spaces[i]);
 
 		if (access(path, F_OK) == 0)
-			kk_space_network_teardown(l, realm, spaces[i], path, &(struct kk_err){ 0 });
-		kk_netpolicy_space_remove(&host, realm, spaces[i], &(struct kk_err){ 0 });
+			kk_space_network_teardown(l, realm, spaces[i], path, &ignored);
+		kk_log_ignored(l->log, &ignored, "realm `%s`: tear down the network of space `%s`",
+			       realm, spaces[i]);
+		kk_netpolicy_space_remove(&host, realm, spaces[i], &ignored);
+		kk_log_ignored(l->log, &ignored, "realm `%s`: remove the rules of space `%s`",
+			       realm, spaces[i]);
 	}
 }
 
@@ -181,8 +188,12 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	return 0;
 
 undo_ns:
-	if (out.ns_created)
-		ctr_namespace_delete(l->conn, ns, &(struct kk_err){ 0 });
+	if (out.ns_created) {
+		struct kk_err ignored = { 0 };
+
+		ctr_namespace_delete(l->conn, ns, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: delete containerd namespace `%s`", ns);
+	}
 	return -1;
 }
 
@@ -234,7 +245,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	rc = kk_local_load_realm(l, &ref, &r, err);
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge realm `%s`: its metadata", name);
 	if (kk_store_list(l->store, &ref, &spaces, err) < 0)
 		return -1;
 	if (spaces && !cascade && !force)

@@ -126,7 +126,11 @@ static void add_error(struct walk *w, const struct kk_err *cause, const char *fm
 /* 1 if the group exists, 0 if not or if that cannot be told (upstream: Unknown). */
 static bool cgroup_there(struct walk *w, const char *group)
 {
-	return kk_cgroup_exists(w->l->cg, group, &(struct kk_err){ 0 }) == 1;
+	struct kk_err ignored = { 0 };
+	bool there = kk_cgroup_exists(w->l->cg, group, &ignored) == 1;
+
+	kk_log_ignored(w->l->log, &ignored, "refresh: does cgroup `%s` exist (taken as no)", group);
+	return there;
 }
 
 static void refresh_realm(struct walk *w, const char *name, bool *walk_children)
@@ -183,8 +187,11 @@ static bool conflist_there(struct walk *w, const char *realm, const char *space)
 	struct kk_err ignored = { 0 };
 
 	if (kk_naming_network(realm, space, &network, &ignored) < 0 ||
-	    kk_cni_conflist_load(path, &net, &ignored) < 0)
+	    kk_cni_conflist_load(path, &net, &ignored) < 0) {
+		kk_log_ignored(w->l->log, &ignored,
+			       "refresh: network of space `%s` (taken as absent)", space);
 		return false;
+	}
 	return strcmp(kk_cni_conflist_name(net), network) == 0;
 }
 
@@ -443,7 +450,7 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 	if (realms) {
 		if (kk_cell_prepare(l, err) < 0)
 			return kk_err_wrap(err, "refresh");
-		if (ctr_connect(l->containerd_socket, NULL, &conn, &w.ns_err) == 0)
+		if (kk_local_connect(l, NULL, &conn, &w.ns_err) == 0)
 			ctr_namespace_list(conn, &w.ns, &w.n_ns, &w.ns_err);
 		ctr_disconnect(conn);
 		if (w.ns_err.code)

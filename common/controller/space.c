@@ -29,12 +29,15 @@ int kk_space_network_teardown(struct kk_local *l, const char *realm, const char 
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 	struct kk_cni_host host = kk_local_cni_host(l);
 	bool present = access(path, F_OK) == 0;
+	struct kk_err ignored = { 0 };
 
-	if (!present || kk_cni_conflist_load(path, &net, &(struct kk_err){ 0 }) < 0) {
+	if (!present || kk_cni_conflist_load(path, &net, &ignored) < 0) {
 		cleanup_free char *network = NULL;
 		cleanup_free char *bridge = NULL;
 		cleanup_free char *text = NULL;
 
+		kk_log_ignored(l->log, &ignored,
+			       "tear down space `%s`: its conflist (derived one used)", space);
 		if (kk_naming_network(realm, space, &network, err) < 0)
 			return -1;
 		bridge = kk_naming_bridge(network);
@@ -181,6 +184,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_space_create_result out = { 0 };
 	struct kk_cni_host host = kk_local_cni_host(l);
+	struct kk_err ignored = { 0 };
 	struct kk_store_ref ref;
 	bool fresh_subnet = false;
 	int rc;
@@ -276,8 +280,10 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	return 0;
 
 undo_conflist:
-	if (!out.metadata_exists_pre)
-		kk_netpolicy_space_remove(&host, realm, name, &(struct kk_err){ 0 });
+	if (!out.metadata_exists_pre) {
+		kk_netpolicy_space_remove(&host, realm, name, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove the rules of space `%s`", name);
+	}
 	if (out.cni_created && !out.cni_exists_pre)
 		unlink(conflist);
 undo_subnet:
@@ -286,7 +292,8 @@ undo_subnet:
 	if (!out.metadata_exists_pre) {
 		cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
 
-		kk_rmdir_if_empty(dir, &(struct kk_err){ 0 });
+		kk_rmdir_if_empty(dir, &ignored);
+		kk_log_ignored(l->log, &ignored, "undo: remove directory `%s` if empty", dir);
 	}
 	return -1;
 }
@@ -373,7 +380,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	rc = kk_local_load_space(l, &ref, &s, err);
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge space `%s`: its metadata", name);
 	if (kk_store_list(l->store, &ref, &stacks, err) < 0)
 		return -1;
 	if (stacks && !cascade && !force)
@@ -402,7 +409,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	}
 	if (rc < 0 && !purge)
 		return kk_err_wrap(err, "failed to delete space");
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge space `%s`: its network", name);
 	res->cni_deleted = access(conflist, F_OK) == 0;
 	if (res->cni_deleted && purge)
 		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));

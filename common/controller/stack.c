@@ -30,10 +30,14 @@ static int validate3(const char *realm, const char *space, const char *stack, ch
 static size_t count_children(struct kk_local *l, const struct kk_store_ref *ref)
 {
 	char **kids = NULL;
+	struct kk_err ignored = { 0 };
 	size_t n;
 
-	if (kk_store_list(l->store, ref, &kids, &(struct kk_err){ 0 }) < 0)
+	if (kk_store_list(l->store, ref, &kids, &ignored) < 0) {
+		kk_log_ignored(l->log, &ignored, "count the cells of stack `%s` (taken as none)",
+			       ref->stack);
 		return 0;
+	}
 	n = kk_strv_len(kids);
 	kk_strv_free(kids);
 	return n;
@@ -149,7 +153,7 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
-	*err = (struct kk_err){ 0 };
+	kk_log_ignored(l->log, err, "purge stack `%s`: its metadata", name);
 	n_cells = count_children(l, &ref);
 	if (n_cells && !cascade && !force)
 		return kk_local_children_error(err, verb, "stack", name, n_cells, "cell(s)");

@@ -14,8 +14,7 @@ int kk_op_containerd_version(struct kk_local *l, const struct kk_no_args *a,
 
 	(void)a;
 
-	if (ctr_connect(l->containerd_socket, NULL, &conn, err) < 0 ||
-	    ctr_version(conn, &v, err) < 0)
+	if (kk_local_connect(l, NULL, &conn, err) < 0 || ctr_version(conn, &v, err) < 0)
 		return -1;
 	/* hand the strings over as they are: same ownership, no copy */
 	out->version = v.version;

@@ -18,6 +18,7 @@
 #include "common/cni/cni.h"
 #include "common/cni/netpolicy.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/model/naming.h"
@@ -376,6 +377,8 @@ static uint32_t running_pid(const struct kk_rt *rt, const char *id)
 
 	if (ctr_task_get(rt->conn, id, &p, &ignored) == 0 && p.status == CTR_TASK_RUNNING)
 		pid = p.pid;
+	if (ignored.code != ENOENT) /* no task: not running, nothing was lost */
+		kk_log_ignored(rt->log, &ignored, "task `%s`: taken as not running", id);
 	ctr_process_clear(&p);
 	return pid;
 }
@@ -386,6 +389,8 @@ static bool container_exists(const struct kk_rt *rt, const char *id)
 	struct kk_err ignored = { 0 };
 	bool found = ctr_container_get(rt->conn, id, &c, &ignored) == 0;
 
+	if (ignored.code != ENOENT)
+		kk_log_ignored(rt->log, &ignored, "container `%s`: taken as absent", id);
 	ctr_container_clear(&c);
 	return found;
 }
@@ -408,8 +413,10 @@ static void cni_release(const struct kk_rt *rt, const struct kk_cni_conflist *ne
 		snprintf(netns, sizeof(netns), "/proc/%u/ns/net", root_pid);
 		if (kk_cni_del(rt->cni, net, &att, &ignored) == 0)
 			return;
+		kk_log_ignored(rt->log, &ignored, "CNI DEL of `%s` (purging instead)", root_id);
 	}
 	kk_cni_purge(rt->cni, net, root_id, &ignored);
+	kk_log_ignored(rt->log, &ignored, "CNI purge of `%s`", root_id);
 }
 
 /* After every task of the cell is gone (its netns with them): for kukeon's own conflist,
@@ -423,8 +430,10 @@ static void cni_release_after(const struct kk_rt *rt, const struct kk_cni_confli
 
 	if (!net)
 		return;
-	if (pid || kk_cni_release_owned(rt->cni, net, root_id, IFNAME, &ignored) != 1)
+	if (pid || kk_cni_release_owned(rt->cni, net, root_id, IFNAME, &ignored) != 1) {
+		kk_log_ignored(rt->log, &ignored, "CNI release of `%s` (a DEL instead)", root_id);
 		cni_release(rt, net, root_id, pid);
+	}
 }
 
 void kk_rt_cell_info_clear(struct kk_rt_cell_info *info)
@@ -593,9 +602,11 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		if (cached != 0 && root->started) {
 			/* the attachment of an earlier root task (or an unreadable entry) would
 			 * make ADD fail: forget it, its address and NAT chain too */
+			kk_log_ignored(rt->log, &ignored, "cached CNI result of `%s`", root->id);
 			kk_cni_result_free(up.res);
 			up.res = NULL;
 			kk_cni_purge(rt->cni, net, root->id, &ignored);
+			kk_log_ignored(rt->log, &ignored, "CNI purge of `%s`", root->id);
 		}
 		up.job = (struct cni_job){ rt, net, &up.att, NULL, { 0 }, 0 };
 		if (!up.res) {
@@ -625,7 +636,9 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	memcpy(ip, up.ip, sizeof(ip));
 	/* every container's status too, so the first metadata write is complete; the basics
 	 * when containerd cannot say */
-	if (info && cell_status(rt, cell, info, &(struct kk_err){ 0 }) < 0) {
+	if (info && cell_status(rt, cell, info, &ignored) < 0) {
+		kk_log_ignored(rt->log, &ignored, "status of cell `%s` after its start",
+			       kk_str(cell->cell));
 		kk_rt_cell_info_clear(info);
 		memcpy(info->ip, ip, sizeof(ip));
 		info->root_pid = root_pid;
@@ -642,8 +655,11 @@ undo:
 	net_join(&up);
 	kk_cni_result_free(up.res);
 	kk_cni_result_free(up.job.res);
-	if (up.published)
+	if (up.published) {
 		kk_netpolicy_ports_unpublish(rt->cni, &pc, &ignored);
+		kk_log_ignored(rt->log, &ignored, "undo: unpublish the ports of cell `%s`",
+			       kk_str(cell->cell));
+	}
 	if (up.added)
 		cni_release(rt, net, root->id, root_pid);
 	for (size_t i = x.n; i-- > 0;) {
@@ -653,13 +669,17 @@ undo:
 			kk_rt_container_delete(rt, m->id, &ignored);
 		else if (m->started)
 			kk_rt_container_stop(rt, m->id, 1, &ignored);
+		kk_log_ignored(rt->log, &ignored, "undo: %s container `%s`",
+			       m->existed ? "stop" : "delete", m->id);
 	}
 	if (etc_created) {
 		unlink(x.etc_hostname);
 		unlink(x.etc_hosts);
 	}
-	if (cg_created)
+	if (cg_created) {
 		kk_cgroup_remove(rt->cg, cell->cgroup_path, CGROUP_REMOVE_TIMEOUT_MS, &ignored);
+		kk_log_ignored(rt->log, &ignored, "undo: remove cgroup `%s`", cell->cgroup_path);
+	}
 fail:
 	ctx_clear(&x);
 	return -1;
@@ -673,12 +693,15 @@ int kk_rt_cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	return 0;
 }
 
-static void keep_first(struct kk_err *err, const struct kk_err *e, int *ret)
+/* Keep e as the operation's error if it is the first; a later one is only logged. */
+static void keep_first(const struct kk_rt *rt, struct kk_err *err, struct kk_err *e, int *ret)
 {
 	if (*ret == 0) {
 		*err = *e;
 		*ret = -1;
+		return;
 	}
+	kk_log_ignored(rt->log, e, "a further failure (the first is reported)");
 }
 
 /* Take the cell's published ports off the host: when it declares some, or always (purge,
@@ -692,8 +715,13 @@ static void unpublish(const struct kk_rt *rt, const struct kk_rt_cell *cell, boo
 
 	for (size_t i = 0; !any && i < cell->n_containers; i++)
 		any = cell->containers[i].ports.n > 0;
-	if (any && kk_netpolicy_ports_unpublish(rt->cni, &pc, &e) < 0 && !always)
-		keep_first(err, &e, ret);
+	if (any && kk_netpolicy_ports_unpublish(rt->cni, &pc, &e) < 0) {
+		if (always)
+			kk_log_ignored(rt->log, &e, "unpublish the ports of cell `%s`",
+				       kk_str(cell->cell));
+		else
+			keep_first(rt, err, &e, ret);
+	}
 }
 
 /* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
@@ -710,7 +738,7 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
 	if (!x.host_network && load_net(cell, &net, &e) < 0)
-		keep_first(err, &e, &ret);
+		keep_first(rt, err, &e, &ret);
 	/* a stop waits for the tasks: the address can go after them, with no plugin run */
 	late = signal < 0 && net && kk_cni_conflist_is_owned(net);
 	unpublish(rt, cell, false, err, &ret);
@@ -720,18 +748,19 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 		if (signal < 0) {
 			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
-				keep_first(err, &e, &ret);
+				keep_first(rt, err, &e, &ret);
 		} else if (running_pid(rt, x.m[i].id) &&
 			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 &&
 			   e.code != ENOENT) {
-			keep_first(err, &e, &ret);
+			keep_first(rt, err, &e, &ret);
 		}
 	}
 	/* a killed task is reported stopped a moment later: wait, so its exit can be read */
 	for (size_t i = 0; signal >= 0 && i < x.n; i++)
-		if (running_pid(rt, x.m[i].id))
-			ctr_task_wait(rt->conn, x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL,
-				      &(struct kk_err){ 0 });
+		if (running_pid(rt, x.m[i].id)) {
+			ctr_task_wait(rt->conn, x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+			kk_log_ignored(rt->log, &e, "wait for killed task `%s`", x.m[i].id);
+		}
 	if (late)
 		cni_release_after(rt, net, x.m[0].id);
 	ctx_clear(&x);
@@ -749,7 +778,7 @@ static int cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, s
 	for (size_t i = x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (kk_rt_container_release(rt, x.m[i].id, &e) < 0)
-			keep_first(err, &e, &ret);
+			keep_first(rt, err, &e, &ret);
 	}
 	ctx_clear(&x);
 	return ret;
@@ -788,12 +817,16 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 	int ret = 0;
 
 	/* every task killed first: they die together rather than one wait after the other */
-	for (size_t i = 0; i < x->n; i++)
-		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &(struct kk_err){ 0 });
+	for (size_t i = 0; i < x->n; i++) {
+		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &e);
+		if (e.code != ENOENT) /* no task to kill */
+			kk_log_ignored(rt->log, &e, "kill task `%s` before the delete", x->m[i].id);
+		memset(&e, 0, sizeof(e));
+	}
 	for (size_t i = x->n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
-			keep_first(err, &e, &ret);
+			keep_first(rt, err, &e, &ret);
 	}
 	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
 	plen = strlen(prefix);
@@ -808,7 +841,7 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 			       (const char *const[]){ by_prefix, by_labels ? by_label : NULL,
 						      NULL },
 			       &list, &n, &e) < 0) {
-		keep_first(err, &e, &ret);
+		keep_first(rt, err, &e, &ret);
 		return ret;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -828,7 +861,7 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 			continue;
 		memset(&e, 0, sizeof(e));
 		if (kk_rt_container_delete(rt, list[i].id, &e) < 0)
-			keep_first(err, &e, &ret);
+			keep_first(rt, err, &e, &ret);
 	}
 	ctr_container_list_free(list, n);
 	return ret;
@@ -845,8 +878,13 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 
 	if (ctx_build(cell, &x, err) < 0)
 		return -1;
-	if (!x.host_network && load_net(cell, &net, &e) < 0 && !purge)
-		keep_first(err, &e, &ret);
+	if (!x.host_network && load_net(cell, &net, &e) < 0) {
+		if (purge)
+			kk_log_ignored(rt->log, &e, "purge cell `%s`: its network",
+				       kk_str(cell->cell));
+		else
+			keep_first(rt, err, &e, &ret);
+	}
 	unpublish(rt, cell, purge, err, &ret);
 	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
 	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
@@ -854,7 +892,7 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	if (!late)
 		cni_release(rt, net, x.m[0].id, running_pid(rt, x.m[0].id));
 	if (delete_containers(rt, cell, &x, purge, &e) < 0)
-		keep_first(err, &e, &ret);
+		keep_first(rt, err, &e, &ret);
 	if (late)
 		cni_release_after(rt, net, x.m[0].id);
 	if (ret < 0 && !purge)
@@ -863,11 +901,12 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 		memset(&e, 0, sizeof(e));
 		kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,
 			       CGROUP_REMOVE_TIMEOUT_MS, &e);
+		kk_log_ignored(rt->log, &e, "purge: kill cgroup `%s`", cell->cgroup_path);
 	}
 	memset(&e, 0, sizeof(e));
 	if (cell->cgroup_path &&
 	    kk_cgroup_remove(rt->cg, cell->cgroup_path, CGROUP_REMOVE_TIMEOUT_MS, &e) < 0)
-		keep_first(err, &e, &ret);
+		keep_first(rt, err, &e, &ret);
 	unlink(x.etc_hosts);
 	unlink(x.etc_hostname);
 out:
@@ -916,8 +955,11 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		uint32_t pid = 0;
 
 		if (kk_rt_container_status(rt, x.m[i].id, x.m[i].spec->id, &out.containers[i], &pid,
-					   &ignored) < 0)
+					   &ignored) < 0) {
 			out.containers[i].state = KK_CONTAINER_UNKNOWN;
+			kk_log_ignored(rt->log, &ignored, "status of container `%s`: unknown",
+				       x.m[i].id);
+		}
 		/* a task that exits by itself is reported with its exit time */
 		out.has_task[i] = pid != 0 || out.containers[i].finish_time.sec != 0;
 		if (i == 0)
@@ -938,10 +980,12 @@ static int cell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	r = cell->cgroup_path ? kk_cgroup_exists(rt->cg, cell->cgroup_path, &ignored) : 1;
 	if (r != 1)
 		out.state = KK_CELL_UNKNOWN;
+	kk_log_ignored(rt->log, &ignored, "cgroup of cell `%s`: state unknown", kk_str(cell->cell));
 	if (out.root_pid && !x.host_network && load_net(cell, &net, &ignored) == 0 && net &&
 	    kk_cni_cached_result(rt->cni, kk_cni_conflist_name(net), x.m[0].id, IFNAME, &res,
 				 &ignored) == 1)
 		kk_cni_result_ipv4(res, IFNAME, out.ip, sizeof(out.ip), &ignored);
+	kk_log_ignored(rt->log, &ignored, "IP address of cell `%s`", kk_str(cell->cell));
 	ctx_clear(&x);
 	kk_rt_cell_info_clear(info);
 	*info = out;

@@ -20,6 +20,7 @@
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -323,8 +324,10 @@ static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
 		umount2(v->dir, MNT_DETACH);
 		rmdir(v->dir);
 	}
-	if (v->key)
+	if (v->key) {
 		ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &ignored);
+		kk_log_ignored(rt->log, &ignored, "remove the rootfs view snapshot `%s`", v->key);
+	}
 	free(v->key);
 	free(v->dir);
 	free(v->path);
@@ -515,6 +518,7 @@ static void secrets_remove(const struct kk_rt *rt, const char *id)
 	struct kk_err ignored = { 0 };
 
 	kk_rm_rf(dir, &ignored);
+	kk_log_ignored(rt->log, &ignored, "remove the staged secrets of `%s`", id);
 }
 
 static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
@@ -569,13 +573,16 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 		goto undo_snapshot;
 	ctr_set_lease(rt->conn, prev);
 	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
 	return 0;
 
 undo_snapshot:
 	ctr_snapshot_remove(rt->conn, snapshotter(rt), c->id, &ignored);
+	kk_log_ignored(rt->log, &ignored, "undo: remove snapshot `%s`", c->id);
 undo_lease:
 	ctr_set_lease(rt->conn, prev);
 	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+	kk_log_ignored(rt->log, &ignored, "undo: delete lease `%s`", lease_id);
 undo_secrets:
 	secrets_remove(rt, c->id);
 	return -1;
@@ -708,6 +715,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
 
 		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
+		kk_log_ignored(rt->log, &ignored, "move the processes of cgroup `%s` to `%s`",
+			       group, KK_CGROUP_PAYLOAD_LEAF);
 		if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
 			goto undo_task;
 	}
@@ -718,6 +727,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	ctr_labels_set(&rec.labels, KK_RT_LABEL_STARTED_AT, buf);
 	/* informative only: a failure here leaves a running task without its bookkeeping */
 	ctr_container_update(rt->conn, &rec, label_paths, &ignored);
+	kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`", c->id);
 	if (pid_out)
 		*pid_out = pid;
 	ret = 0;
@@ -725,11 +735,16 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 
 undo_task:
 	ctr_task_kill(rt->conn, c->id, SIGKILL, true, &ignored);
+	kk_log_ignored(rt->log, &ignored, "undo: kill task `%s`", c->id);
 	ctr_task_wait(rt->conn, c->id, KK_RT_KILL_WAIT_MS, NULL, NULL, &ignored);
+	kk_log_ignored(rt->log, &ignored, "undo: wait for task `%s`", c->id);
 	ctr_task_delete(rt->conn, c->id, NULL, &ignored);
+	kk_log_ignored(rt->log, &ignored, "undo: delete task `%s`", c->id);
 undo_container:
-	if (created)
+	if (created) {
 		kk_rt_container_delete(rt, c->id, &ignored);
+		kk_log_ignored(rt->log, &ignored, "undo: delete container `%s`", c->id);
+	}
 out:
 	ctr_mounts_clear(&mounts);
 	ctr_process_clear(&proc);
@@ -793,8 +808,9 @@ int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
 
 		if (ctr_task_wait(rt->conn, id, 100, NULL, NULL, &e2) == 0)
 			return 0;
+		kk_log_ignored(rt->log, &e2, "stop container `%s`: wait (SIGKILL next)", id);
 	}
-	memset(&e, 0, sizeof(e));
+	kk_log_ignored(rt->log, &e, "stop container `%s`: SIGTERM (SIGKILL next)", id);
 	if (ctr_task_kill(rt->conn, id, SIGKILL, true, &e) < 0 && e.code != ENOENT) {
 		*err = e;
 		return kk_err_wrap(err, "stop container `%s`: SIGKILL", id);
@@ -838,10 +854,11 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 	if (ctr_task_get(rt->conn, id, &proc, &e) == 0) {
 		if (proc.status != CTR_TASK_STOPPED && proc.status != CTR_TASK_CREATED) {
 			ctr_task_kill(rt->conn, id, SIGKILL, true, &e);
+			kk_log_ignored(rt->log, &e, "delete container `%s`: kill its task", id);
 			ctr_task_wait(rt->conn, id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+			kk_log_ignored(rt->log, &e, "delete container `%s`: wait for its task", id);
 		}
 		ctr_process_clear(&proc);
-		memset(&e, 0, sizeof(e));
 		if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
 			*err = e;
 			return kk_err_wrap(err, "delete container `%s`: task", id);

@@ -48,6 +48,7 @@ struct kk_container_spec;
 struct kk_container_status;
 struct kk_egress_policy;
 struct kk_labels;
+struct kk_log;
 struct kk_space_container_defaults;
 
 /* upstream's grace period between SIGTERM and SIGKILL, and the wait after SIGKILL */
@@ -68,10 +69,12 @@ struct kk_rt {
 	struct ctr_conn *conn;
 	const struct kk_cgroup *cg;
 	const struct kk_cni_host *cni;
-	const char *snapshotter; /* NULL: "overlayfs" */
-	const char *secrets_dir; /* NULL: KK_RT_SECRETS_DIR */
-	const char *scratch_dir; /* where an image rootfs is mounted for user lookups (a
-				  * private dir made and removed per use); NULL: "/run/kukeon" */
+	const char *snapshotter;  /* NULL: "overlayfs" */
+	const char *secrets_dir;  /* NULL: KK_RT_SECRETS_DIR */
+	const char *scratch_dir;  /* where an image rootfs is mounted for user lookups (a
+				   * private dir made and removed per use); NULL: "/run/kukeon" */
+	const struct kk_log *log; /* errors dropped on purpose (undo steps, lookups whose
+				   * failure means "absent") at debug level; NULL: silent */
 };
 
 /* One container, fully derived. Borrowed. */

@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/lockfile.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/store/paths.h"
@@ -41,6 +42,7 @@ struct kk_store {
 	size_t n_locks;
 	struct acquisition *stack; /* LIFO: kk_store_unlock() undoes the last */
 	size_t n_stack, cap_stack;
+	const struct kk_log *log; /* borrowed; NULL = silent */
 };
 
 struct kk_store *kk_store_new(const char *run_path)
@@ -71,6 +73,11 @@ KK_DEFINE_FREEP(kk_store)
 const char *kk_store_run_path(const struct kk_store *st)
 {
 	return st->run_path;
+}
+
+void kk_store_set_log(struct kk_store *st, const struct kk_log *log)
+{
+	st->log = log;
 }
 
 void kk_store_set_lock_timeout(struct kk_store *st, int timeout_ms)
@@ -423,6 +430,7 @@ int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct 
 	struct kk_err ignored = { 0 };
 
 	kk_rmdir_if_empty(dir, &ignored);
+	kk_log_ignored(st->log, &ignored, "remove directory `%s` if empty", dir);
 	return 1;
 }
 

@@ -51,6 +51,7 @@ struct kk_store_ref {
 };
 
 struct kk_store;
+struct kk_log;
 
 /* A store rooted at run_path (copied). No I/O happens until it is used. */
 struct kk_store *kk_store_new(const char *run_path);
@@ -58,6 +59,9 @@ struct kk_store *kk_store_new(const char *run_path);
 void kk_store_free(struct kk_store *st);
 void kk_store_freep(struct kk_store **st);
 const char *kk_store_run_path(const struct kk_store *st);
+/* Logger for the errors the store drops on purpose, at debug level; borrowed, NULL (the
+ * default) = silent. */
+void kk_store_set_log(struct kk_store *st, const struct kk_log *log);
 /* Wait bound for the implicit locking of mutating calls (ms; < 0 waits forever). */
 void kk_store_set_lock_timeout(struct kk_store *st, int timeout_ms);
 

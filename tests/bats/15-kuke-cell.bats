@@ -95,6 +95,28 @@ tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 }
 
 # bats test_tags=containerd
+@test "kill cell: an unreadable CNI cache entry is ignored, and said so at debug level" {
+	require_containerd
+	cell_scaffold
+	manifest web >"$BATS_TEST_TMPDIR/web.yaml"
+	k apply -f "$BATS_TEST_TMPDIR/web.yaml" >/dev/null
+	entry=$(ls "$KUKEON_CNI_CACHE_DIR"/results/*-sp_st_web_root-eth0)
+	echo 'not json' >"$entry"
+	cp "$entry" "$BATS_TEST_TMPDIR/entry.bad"
+	# info level (kuke -v alone): nothing about it
+	run -0 k -v stop cell web --realm "$R" --space sp --stack st
+	[[ "$output" != *'"ignored"'* ]]
+	run -0 k start cell web --realm "$R" --space sp --stack st
+	entry=$(ls "$KUKEON_CNI_CACHE_DIR"/results/*-sp_st_web_root-eth0)
+	cp "$BATS_TEST_TMPDIR/entry.bad" "$entry"
+	run -0 k --log-level debug -v kill cell web --realm "$R" --space sp --stack st
+	[ "${lines[-1]}" = 'Killed cell "web" from stack "st"' ]
+	line=$(grep ' DEBUG "ignored" ' <<<"$output" | grep 'del: the cached result (dropped)')
+	[[ "$line" == *"error=\"cache entry \`"*"/results/"*"-sp_st_web_root-eth0\`: invalid JSON\"" ]]
+	[ ! -e "$entry" ]
+}
+
+# bats test_tags=containerd
 @test "apply -f Cell: a changed container is recreated; delete -f; purge" {
 	require_containerd
 	cell_scaffold

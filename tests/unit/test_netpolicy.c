@@ -233,7 +233,7 @@ static void firewall(void)
 	struct kk_egress_policy policy = { .default_ = (char *)"deny",
 					   .allow = &rule,
 					   .n_allow = 1 };
-	struct kk_cni_host host = { "/usr/lib/cni", NULL, 0 };
+	struct kk_cni_host host = { "/usr/lib/cni", NULL, 0, NULL };
 	struct kk_netpolicy_space sp = { "ut", "np", "k-utnp", "10.99.250.0/24", true, &policy };
 	struct kk_netpolicy_space gone = {
 		"ut", "gone", "k-utgone", "10.99.251.0/24", true, &policy
