@@ -136,3 +136,15 @@ YAML
 	rm -rf "$KD_DIR"
 	[[ "$output" == "kuke: dial kukeond at $KD_SOCK: permission denied — add yourself to the kukeon group (sudo usermod -aG kukeon \$USER), then log out and back in: "* ]]
 }
+
+@test "make install: the binary, the applet links and kukeond's systemd unit" {
+	local d=$BATS_TEST_TMPDIR/inst top
+	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	[ -x "$top/build/kukeon" ] || skip_or_fail "no build/kukeon to install"
+	run -0 make -s -C "$top" install DESTDIR="$d" PREFIX=/usr
+	[ -x "$d/usr/bin/kukeon" ]
+	[ "$(readlink "$d/usr/sbin/kukeond")" = ../bin/kukeon ]
+	grep -qx 'ExecStart=/usr/sbin/kukeond serve' "$d/usr/lib/systemd/system/kukeond.service"
+	grep -qx 'KillSignal=SIGTERM' "$d/usr/lib/systemd/system/kukeond.service"
+	[ -f "$d/usr/share/man/man8/kukeond.8" ]
+}
