@@ -25,10 +25,7 @@ cleanup() {
 	for r in "${realms[@]}"; do
 		kuke purge realm "$r" >/dev/null 2>&1 || true
 	done
-	for r in $(hctr namespaces ls -q | grep -E '^(bc[0-9]+|bigc)\.kukeon\.io$'); do
-		hctr -n "$r" images rm --sync $(hctr -n "$r" images ls -q) >/dev/null 2>&1 || true
-		hctr namespaces rm "$r" >/dev/null 2>&1 || true
-	done
+	ctr_ns_drop "$sock" $(hctr namespaces ls -q | grep -E '^(bc[0-9]+|bigc)\.kukeon\.io$')
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,30 +57,9 @@ b=$(time_ns hctr -n bc1.kukeon.io images import "$tarball")
 echo "image-load busybox again: kuke $(ms "$a") ms, ctr $(ms "$b") ms, ratio $(ratio "$a" "$b")x"
 
 # ---- a big image of random data (4 uncompressed layers), for peak RSS ----
-layout=$work/big
-mkdir -p "$layout/blobs/sha256"
-diffs="" layers=""
-for l in 1 2 3 4; do
-	mkdir -p "$work/root$l"
-	head -c "${layer_mb}M" /dev/urandom >"$work/root$l/data$l"
-	tar -C "$work/root$l" --owner=0 --group=0 -cf "$work/layer$l.tar" .
-	d=$(sha256sum "$work/layer$l.tar" | cut -d' ' -f1)
-	s=$(stat -c %s "$work/layer$l.tar")
-	mv "$work/layer$l.tar" "$layout/blobs/sha256/$d"
-	rm -rf "$work/root$l"
-	diffs="$diffs${diffs:+,}\"sha256:$d\""
-	layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
-done
-case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$arch" "$diffs" >"$work/config"
-cd_=$(sha256sum "$work/config" | cut -d' ' -f1) cs=$(stat -c %s "$work/config")
-mv "$work/config" "$layout/blobs/sha256/$cd_"
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' "$cd_" "$cs" "$layers" >"$work/manifest"
-md=$(sha256sum "$work/manifest" | cut -d' ' -f1) msz=$(stat -c %s "$work/manifest")
-mv "$work/manifest" "$layout/blobs/sha256/$md"
-printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
 big=example.com/bench/big:latest
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s"}}]}' "$md" "$msz" "$big" >"$layout/index.json"
+layout=$work/big
+big_image "$layout" "$layer_mb" "$big"
 tar -C "$layout" -cf "$work/big.tar" .
 rm -rf "$layout"
 mb=$(($(stat -c %s "$work/big.tar") / 1048576))

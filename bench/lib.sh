@@ -54,3 +54,46 @@ target() {
 	smoke && return 0
 	if [ "$2" = 1 ]; then echo "  target $1: met"; else echo "  target $1: MISSED"; fi
 }
+
+# big_image DIR LAYER_MB NAME: an OCI image layout in DIR (made) of random data, 4
+# uncompressed layers of LAYER_MB MiB each, for the host's platform; its index names it
+# NAME (io.containerd.image.name), so `ctr images import` and `kuke image load` of a tar
+# of DIR store it as NAME
+big_image() {
+	local layout=$1 mb=$2 name=$3 tmp l d s diffs="" layers="" arch cd_ cs md msz
+	tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench-big.XXXXXX")
+	mkdir -p "$layout/blobs/sha256"
+	for l in 1 2 3 4; do
+		mkdir -p "$tmp/root$l"
+		head -c "${mb}M" /dev/urandom >"$tmp/root$l/data$l"
+		tar -C "$tmp/root$l" --owner=0 --group=0 -cf "$tmp/layer$l.tar" .
+		d=$(sha256sum "$tmp/layer$l.tar" | cut -d' ' -f1)
+		s=$(stat -c %s "$tmp/layer$l.tar")
+		mv "$tmp/layer$l.tar" "$layout/blobs/sha256/$d"
+		rm -rf "$tmp/root$l"
+		diffs="$diffs${diffs:+,}\"sha256:$d\""
+		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
+	done
+	case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+	printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$arch" "$diffs" >"$tmp/config"
+	cd_=$(sha256sum "$tmp/config" | cut -d' ' -f1) cs=$(stat -c %s "$tmp/config")
+	mv "$tmp/config" "$layout/blobs/sha256/$cd_"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' "$cd_" "$cs" "$layers" >"$tmp/manifest"
+	md=$(sha256sum "$tmp/manifest" | cut -d' ' -f1) msz=$(stat -c %s "$tmp/manifest")
+	mv "$tmp/manifest" "$layout/blobs/sha256/$md"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s"}}]}' "$md" "$msz" "$name" >"$layout/index.json"
+	rmdir "$tmp"
+}
+
+# ctr_ns_drop SOCKET NS...: remove every image of each containerd namespace (content and
+# snapshots collected with them), then the namespace; quiet, never fails (cleanup)
+ctr_ns_drop() {
+	local sock=$1 ns
+	shift
+	for ns in "$@"; do
+		ctr --address "$sock" -n "$ns" images rm --sync \
+			$(ctr --address "$sock" -n "$ns" images ls -q 2>/dev/null) >/dev/null 2>&1 || true
+		ctr --address "$sock" namespaces rm "$ns" >/dev/null 2>&1 || true
+	done
+}
