@@ -97,6 +97,7 @@ san_lib_objs := $(patsubst %.c,$(BUILD)/san/%.o,$(common_srcs) $(ctr_srcs) $(pro
 
 unit_srcs := $(sort $(wildcard tests/unit/test_*.c))
 unit_srcs := $(if $(NEED_CTR),$(unit_srcs),$(filter-out tests/unit/test_ctr%,$(unit_srcs)))
+unit_srcs := $(if $(NEED_PULL),$(unit_srcs),$(filter-out tests/unit/test_registry.c,$(unit_srcs)))
 unit_bins := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_srcs))
 
 CONFIG_H := $(GEN)/kk_config.h
