@@ -19,21 +19,12 @@ export HOME=$work/home KUKEON_CGROUP_ROOT=/bench-image
 
 kuke() { "$bin" kuke --run-path "$work/run" --containerd-socket "$sock" "$@"; }
 hctr() { ctr --address "$sock" "$@"; }
-realms=()
 cleanup() {
-	local r
-	for r in "${realms[@]}"; do
-		kuke purge realm "$r" >/dev/null 2>&1 || true
-	done
+	drop_realms
 	ctr_ns_drop "$sock" $(hctr namespaces ls -q | grep -E '^(bc[0-9]+|bigc)\.kukeon\.io$')
 	rm -rf "$work"
 }
 trap cleanup EXIT
-# new_realm NAME: a realm to load into (image load needs an existing realm)
-new_realm() {
-	kuke create realm "$1" >/dev/null
-	realms+=("$1")
-}
 # has_image NAMESPACE REF: containerd has the image record
 has_image() { hctr -n "$1" images ls -q | grep -qxF "$2"; }
 

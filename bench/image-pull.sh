@@ -23,22 +23,13 @@ export HOME=$work/home KUKEON_CGROUP_ROOT=/bench-pull
 
 kuke() { "$bin" kuke --run-path "$work/run" --containerd-socket "$sock" "$@"; }
 hctr() { ctr --address "$sock" "$@"; }
-realms=()
 cleanup() {
-	local r
-	for r in "${realms[@]}"; do
-		kuke purge realm "$r" >/dev/null 2>&1 || true
-	done
+	drop_realms
 	ctr_ns_drop "$sock" $(hctr namespaces ls -q | grep -E '^(p[kc][0-9]+|rss[kc])\.kukeon\.io$')
 	stop_all
 	rm -rf "$work"
 }
 trap cleanup EXIT
-# new_realm NAME: a realm to pull into
-new_realm() {
-	kuke create realm "$1" >/dev/null
-	realms+=("$1")
-}
 # pulled NAMESPACE REF: containerd has REF complete and unpacked in NAMESPACE
 pulled() {
 	hctr -n "$1" images check | awk -v r="$2" '$1 == r && /complete/ && $NF == "true" { ok = 1 }

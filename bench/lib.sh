@@ -97,3 +97,17 @@ ctr_ns_drop() {
 		ctr --address "$sock" namespaces rm "$ns" >/dev/null 2>&1 || true
 	done
 }
+
+# new_realm NAME: create realm NAME with the script's kuke(); drop_realms (cleanup) purges
+# every realm made so, quietly
+bench_realms=()
+new_realm() {
+	kuke create realm "$1" >/dev/null
+	bench_realms+=("$1")
+}
+drop_realms() {
+	local r
+	for r in "${bench_realms[@]}"; do
+		kuke purge realm "$r" >/dev/null 2>&1 || true
+	done
+}
