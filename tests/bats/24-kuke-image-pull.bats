@@ -227,3 +227,18 @@ realm_with_creds() { # realm_with_creds USER PASS SERVER
 	complete "127.0.0.1:$P/bb:2"
 	grep -q 'DEBUG "rpc" method=KukeonV1.PullImage' "$BATS_TEST_TMPDIR/kd.log"
 }
+
+# bats test_tags=containerd
+@test "image pull on a terminal: progress per blob and in total; -q draws none" {
+	registry_start "$D" "$P"
+	push "$KUKEON_TEST_BUSYBOX_TAR" "$P" bb:3
+	# script(1) gives kuke a pseudo-terminal for its output
+	run -0 script -qec "$KUKEON_LINKS/kuke image pull --realm $REALM 127.0.0.1:$P/bb:3" /dev/null
+	[[ "$output" == *"sha256:"*"done"* ]]
+	[[ "$output" == *"total "*" / "*"s"* ]]
+	[[ "$output" == *"pulled image \"127.0.0.1:$P/bb:3\""* ]]
+	complete "127.0.0.1:$P/bb:3"
+	run -0 script -qec "$KUKEON_LINKS/kuke image pull -q --realm $REALM 127.0.0.1:$P/bb:3" /dev/null
+	[[ "$output" != *"total "* ]]
+	[[ "$output" == *"127.0.0.1:$P/bb:3"* ]]
+}
