@@ -7,6 +7,9 @@ load helpers/hierarchy
 load helpers/cell
 load helpers/daemon
 
+# everything through the daemon, helpers/cell.bash's scaffold and teardown too
+k() { kd "$@"; }
+
 setup() {
 	require_applet kukeond
 	require_containerd
@@ -16,20 +19,13 @@ setup() {
 }
 
 teardown() {
-	daemon_teardown
 	cell_teardown
+	daemon_teardown
 }
 
 # the scaffold of helpers/cell.bash, made through the daemon
 scaffold() {
-	kd create realm "$R" >/dev/null
-	kd image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	kd create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
-	kd create stack st --realm "$R" --space sp >/dev/null
+	cell_scaffold
 	cat >"$BATS_TEST_TMPDIR/web.yaml" <<-EOF2
 	apiVersion: v1beta1
 	kind: Cell

@@ -8,25 +8,21 @@ load helpers/hierarchy
 load helpers/cell
 load helpers/daemon
 
+# everything through the daemon, helpers/cell.bash's scaffold and teardown too
+k() { kd "$@"; }
+
 setup() {
 	require_applet kukeond
 	require_containerd
 	cell_setup kx
 	daemon_setup
 	start_kukeond
-	kd create realm "$R" >/dev/null
-	kd image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
-	kd create space sp --realm "$R" >/dev/null
-	local cl=$RP/data/$R/sp/network.conflist
-	jq --arg d "$IPAM" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new"
-	mv "$cl.new" "$cl"
-	cp "$cl" "$BATS_TEST_TMPDIR/conflist.copy"
-	kd create stack st --realm "$R" --space sp >/dev/null
+	cell_scaffold
 }
 
 teardown() {
-	daemon_teardown
 	cell_teardown
+	daemon_teardown
 }
 
 cell_yaml() { # NAME
