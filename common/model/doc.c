@@ -68,9 +68,10 @@ static int read_head(const cJSON *tree, const struct kk_yaml_doc *yaml, char **k
 	return 0;
 }
 
-static int decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
+int kk_doc_decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
 		       struct kk_doc *doc, struct kk_err *err)
 {
+	doc->kind = kind;
 	switch (kind) {
 #define KIND(id, str, type, member, apply) \
 	case KK_KIND_##id:                 \
@@ -96,7 +97,7 @@ int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_d
 	doc->kind = kk_kind_from_name(kind);
 	if (doc->kind == KK_KIND_NONE)
 		return kk_err_set(err, EINVAL, "unknown kind: %s", kk_str(kind));
-	if (decode_body(doc->kind, tree, yaml, doc, err) < 0)
+	if (kk_doc_decode_body(doc->kind, tree, yaml, doc, err) < 0)
 		return -1;
 	*out = TAKE_PTR(doc);
 	return 0;
@@ -134,6 +135,12 @@ void kk_doc_free(struct kk_doc *doc)
 {
 	if (!doc)
 		return;
+	kk_doc_clear(doc);
+	free(doc);
+}
+
+void kk_doc_clear(struct kk_doc *doc)
+{
 	switch (doc->kind) {
 #define KIND(id, str, type, member, apply)       \
 	case KK_KIND_##id:                       \
@@ -144,7 +151,7 @@ void kk_doc_free(struct kk_doc *doc)
 	default:
 		break;
 	}
-	free(doc);
+	doc->u.any = NULL;
 }
 
 KK_DEFINE_FREEP(kk_doc)
@@ -273,7 +280,7 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 	}
 	doc = kk_xcalloc(1, sizeof(*doc));
 	doc->kind = it->kind;
-	if (decode_body(it->kind, yd->root, yd, doc, &e) < 0) {
+	if (kk_doc_decode_body(it->kind, yd->root, yd, doc, &e) < 0) {
 		doc->kind = KK_KIND_NONE;
 		snprintf(cause, sizeof(cause), "document %d: failed to parse %s: %s", yd->index,
 			 kk_kind_name(it->kind), e.msg);

@@ -48,6 +48,12 @@ struct kk_doc {
  * ("unknown kind: <k>"). On success *out is new; free with kk_doc_free(). */
 int kk_doc_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_doc **out,
 		  struct kk_err *err);
+/* Decode tree as a document of kind (no envelope check: the caller knows the kind) into
+ * doc->u, setting doc->kind. Release with kk_doc_clear(). */
+int kk_doc_decode_body(enum kk_kind kind, const struct cJSON *tree, const struct kk_yaml_doc *yaml,
+		       struct kk_doc *doc, struct kk_err *err);
+/* Free the document doc holds (not doc itself). */
+void kk_doc_clear(struct kk_doc *doc);
 /* Encode with the kind's encoder (NULL for KK_KIND_NONE). */
 struct cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode);
 /* metadata.name of the document (borrowed; "" when none). */

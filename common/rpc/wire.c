@@ -52,32 +52,19 @@ cJSON *kk_wire_doc_encode(enum kk_kind kind, const void *p)
 
 int kk_wire_doc_decode(enum kk_kind kind, const cJSON *t, void **out, struct kk_err *err)
 {
-	switch (kind) {
-	case KK_KIND_REALM:
-		return kk_realm_decode(t, NULL, (struct kk_realm **)out, err);
-	case KK_KIND_SPACE:
-		return kk_space_decode(t, NULL, (struct kk_space **)out, err);
-	case KK_KIND_STACK:
-		return kk_stack_decode(t, NULL, (struct kk_stack **)out, err);
-	case KK_KIND_CELL:
-		return kk_cell_decode(t, NULL, (struct kk_cell **)out, err);
-	case KK_KIND_CONTAINER:
-		return kk_container_decode(t, NULL, (struct kk_container **)out, err);
-	default:
-		return kk_err_set(err, EINVAL, "no document kind");
-	}
+	struct kk_doc d = { 0 };
+
+	if (kk_doc_decode_body(kind, t, NULL, &d, err) < 0)
+		return -1;
+	*out = d.u.any;
+	return 0;
 }
 
 static void doc_free(enum kk_kind kind, void *p)
 {
-	struct kk_doc *d;
+	struct kk_doc d = { .kind = kind, .u.any = p };
 
-	if (!p)
-		return;
-	d = kk_xcalloc(1, sizeof(*d));
-	d->kind = kind;
-	d->u.any = p;
-	kk_doc_free(d);
+	kk_doc_clear(&d);
 }
 
 const cJSON *kk_wire_member(const cJSON *o, const char *key)
@@ -113,18 +100,24 @@ static cJSON *ref_doc(enum kk_kind kind, const struct kk_ref *r)
 
 	switch (kind) {
 	case KK_KIND_REALM: {
-		struct kk_realm d = { .api_version = "v1beta1", .kind = "Realm", .meta.name = name };
+		struct kk_realm d = { .api_version = "v1beta1",
+				      .kind = "Realm",
+				      .meta.name = name };
 
 		return kk_realm_encode(&d, KK_ENC_JSON);
 	}
 	case KK_KIND_SPACE: {
-		struct kk_space d = { .api_version = "v1beta1", .kind = "Space", .meta.name = name };
+		struct kk_space d = { .api_version = "v1beta1",
+				      .kind = "Space",
+				      .meta.name = name };
 
 		d.spec.realm_id = realm;
 		return kk_space_encode(&d, KK_ENC_JSON);
 	}
 	case KK_KIND_STACK: {
-		struct kk_stack d = { .api_version = "v1beta1", .kind = "Stack", .meta.name = name };
+		struct kk_stack d = { .api_version = "v1beta1",
+				      .kind = "Stack",
+				      .meta.name = name };
 
 		d.spec.id = name;
 		d.spec.realm_id = realm;
@@ -269,7 +262,9 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, str
 	case KK_WA_NONE_:
 		break;
 	case KK_WA_DOC_:
-		cJSON_AddItemToObject(o, "Doc", kk_wire_doc_encode(wa->kind, ((const struct kk_doc *)args)->u.any));
+		cJSON_AddItemToObject(o, "Doc",
+				      kk_wire_doc_encode(wa->kind,
+							 ((const struct kk_doc *)args)->u.any));
 		break;
 	case KK_WA_REF_:
 	case KK_WA_REF_FC_: {
@@ -391,7 +386,8 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 	case KK_WA_REF_FC_: {
 		struct kk_ref *r = args;
 		const cJSON *t = kk_wire_member(p, "Doc");
-		cleanup_(kk_json_freep) cJSON *empty = cJSON_IsObject(t) ? NULL : cJSON_CreateObject();
+		cleanup_(kk_json_freep) cJSON *empty =
+			cJSON_IsObject(t) ? NULL : cJSON_CreateObject();
 
 		if (ref_from_doc(wa->kind, empty ? empty : t, r, err) < 0)
 			return -2;
@@ -728,8 +724,8 @@ int kk_base64_decode(const char *s, unsigned char **out, size_t *len, struct kk_
 		if (s[i] == '=') {
 			if (i + 2 < n || (i + 1 < n && s[i + 1] != '=')) {
 				free(buf);
-				return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu",
-						  i);
+				return kk_err_set(err, EINVAL,
+						  "illegal base64 data at input byte %zu", i);
 			}
 			break;
 		}
