@@ -36,7 +36,8 @@ NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL)
 # wire, which carries the controller's requests); pulls (HTTP, TLS: libcurl and mbedTLS)
 # come with CONFIG_FEATURE_KUKE_IMAGE_PULL and a containerd client
 NEED_PULL := $(if $(NEED_CTR),$(filter y,$(CONFIG_FEATURE_KUKE_IMAGE_PULL)))
-rpc_ctl_srcs := common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c
+rpc_ctl_srcs := common/rpc/wire.c common/rpc/ops_wire.c common/rpc/server.c common/rpc/client.c \
+	common/rpc/cache.c
 common_srcs := $(filter-out common/controller/% common/registry/% $(rpc_ctl_srcs),\
 	$(sort $(wildcard common/*.c common/*/*.c)))
 ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c) $(rpc_ctl_srcs)))

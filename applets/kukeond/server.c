@@ -34,6 +34,8 @@
 /* in-flight calls get this long to finish after SIGTERM */
 #define SHUTDOWN_GRACE_MS 10000
 #define CONN_STACK (1u << 20)
+/* enough for the lists of a few thousand objects; the RSS budget is 8 MiB idle */
+#define REPLY_CACHE_BYTES (2u << 20)
 
 struct conn {
 	struct server *srv;
@@ -47,6 +49,7 @@ struct server {
 	pthread_cond_t idle;
 	struct conn *conns;
 	size_t n_conns;
+	struct kk_rpc_cache *cache; /* replies of the calls that only read the store */
 };
 
 static void conn_unlink(struct conn *c)
@@ -122,11 +125,12 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 	const struct kk_log *log = &c->srv->d->log;
 	size_t max = c->srv->d->cfg.max_request;
 	struct kk_wire_fds fds = { .n = 0 };
+	struct kk_wire_scanner scan = { 0 };
 	size_t len = 0, cap = 65536;
 	char *buf = kk_xmalloc(cap);
 
 	for (;;) {
-		long end = kk_wire_scan(buf, len);
+		long end = kk_wire_scan_more(&scan, buf, len);
 
 		if (end < 0) {
 			kk_log(log, KK_LOG_WARN, "closing a connection that sent something not JSON");
@@ -136,8 +140,8 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 			cleanup_free char *reply = NULL;
 			cleanup_free char *method = NULL;
 			struct kk_err err = { 0 };
-			int rc = kk_rpc_serve_message(l, buf, (size_t)end, &fds, &reply, &method,
-						      &err);
+			int rc = kk_rpc_serve_message(c->srv->cache, l, buf, (size_t)end, &fds,
+						      &reply, &method, &err);
 
 			memmove(buf, buf + end, len - (size_t)end);
 			len -= (size_t)end;
@@ -341,6 +345,7 @@ int kukeond_serve(struct kukeond *d, struct kk_err *err)
 		goto out;
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.idle, NULL);
+	s.cache = kk_rpc_cache_new(REPLY_CACHE_BYTES);
 	kk_log(&d->log, KK_LOG_INFO, "kukeond listening", "socket", d->cfg.socket);
 	if (d->cfg.reconcile_ms > 0 && kukeond_reconcile_start(d, &rec, err) < 0)
 		goto stop;
@@ -383,6 +388,7 @@ stop:
 		return rc;
 	pthread_mutex_destroy(&s.mu);
 	pthread_cond_destroy(&s.idle);
+	kk_rpc_cache_free(s.cache);
 out:
 	if (lfd >= 0)
 		close(lfd);

@@ -191,26 +191,41 @@ void kk_dec_init(struct kk_dec *d, const struct kk_yaml_doc *yaml, struct kk_err
 	d->err = err;
 }
 
+/* Append s (len bytes) to the path, truncated to fit. Pushes happen for every field decoded,
+ * not only on errors, so this is kept cheaper than snprintf. */
+static void path_append(struct kk_dec *d, const char *s, size_t len)
+{
+	size_t room = sizeof(d->path) - 1 - d->plen;
+
+	if (len > room)
+		len = room;
+	memcpy(d->path + d->plen, s, len);
+	d->plen += len;
+	d->path[d->plen] = '\0';
+}
+
 size_t kk_dec_push(struct kk_dec *d, const char *key)
 {
 	size_t old = d->plen;
-	int n = snprintf(d->path + d->plen, sizeof(d->path) - d->plen, "%s%s", d->plen ? "." : "",
-			 key);
 
-	if (n > 0)
-		d->plen = d->plen + (size_t)n < sizeof(d->path) ? d->plen + (size_t)n
-								: sizeof(d->path) - 1;
+	if (d->plen)
+		path_append(d, ".", 1);
+	path_append(d, key, strlen(key));
 	return old;
 }
 
 size_t kk_dec_push_index(struct kk_dec *d, size_t i)
 {
 	size_t old = d->plen;
-	int n = snprintf(d->path + d->plen, sizeof(d->path) - d->plen, "[%zu]", i);
+	char buf[24], *p = buf + sizeof(buf);
 
-	if (n > 0)
-		d->plen = d->plen + (size_t)n < sizeof(d->path) ? d->plen + (size_t)n
-								: sizeof(d->path) - 1;
+	*--p = ']';
+	do {
+		*--p = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	*--p = '[';
+	path_append(d, p, (size_t)(buf + sizeof(buf) - p));
 	return old;
 }
 

@@ -22,6 +22,7 @@ struct rpc {
 	unsigned long next_id;
 	char *buf; /* what was read past the last reply */
 	size_t len, cap;
+	struct kk_wire_scanner scan; /* how far buf has been scanned */
 };
 
 /* Send p[0..n); pass_fd (>= 0) rides with the first bytes (SCM_RIGHTS). */
@@ -65,7 +66,7 @@ static int send_all(int fd, const char *p, size_t n, int pass_fd, struct kk_err 
 static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
 {
 	for (;;) {
-		long end = kk_wire_scan(r->buf, r->len);
+		long end = kk_wire_scan_more(&r->scan, r->buf, r->len);
 		ssize_t n;
 
 		if (end < 0)

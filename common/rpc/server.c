@@ -9,7 +9,11 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/rpc/cache.h"
 #include "common/rpc/wire.h"
+#include "common/store/readset.h"
+#include "common/store/store.h"
+#include "common/controller/local.h"
 
 /* {"id":<id as sent>,"result":<result>,"error":<error>} and a newline, as Go writes it. */
 static char *reply_line(const cJSON *id, cJSON *result, const char *error)
@@ -33,6 +37,15 @@ static char *reply_line(const cJSON *id, cJSON *result, const char *error)
 	return s;
 }
 
+/* The same line as reply_line for a success, around a result already printed: how a cached
+ * reply is sent. */
+static char *result_line(const cJSON *id, const char *result)
+{
+	cleanup_free char *id_text = id ? kk_json_print(id, 0) : kk_xstrdup("null");
+
+	return kk_xasprintf("{\"id\":%s,\"result\":%s,\"error\":null}\n", id_text, result);
+}
+
 /* Go's transport errors: a fixed text, then what was sent. */
 static char *transport_error(const cJSON *id, const char *text, const char *arg)
 {
@@ -41,8 +54,10 @@ static char *transport_error(const cJSON *id, const char *text, const char *arg)
 	return reply_line(id, NULL, msg);
 }
 
+/* Decode, run, encode. Returns -1 when the arguments could not be read (err: the transport
+ * error), else 0 with *result set and *app_rc the operation's own outcome. */
 static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params,
-		struct kk_wire_fds *fds, cJSON **result, struct kk_err *err)
+		struct kk_wire_fds *fds, cJSON **result, int *app_rc, struct kk_err *err)
 {
 	cleanup_free void *args = kk_xcalloc(1, kk_ops[op].args_size);
 	cleanup_free void *reply = kk_xcalloc(1, kk_ops[op].reply_size);
@@ -62,11 +77,55 @@ static int call(struct kk_local *l, enum kk_op_id op, const cJSON *params,
 	if (rc == 0)
 		kk_ops[op].reply_clear(reply);
 	kk_wire_args_clear(op, args);
+	*app_rc = rc;
 	return 0;
 }
 
-int kk_rpc_serve_message(struct kk_local *l, const char *msg, size_t len,
-			 struct kk_wire_fds *fds, char **reply, char **method_out, struct kk_err *err)
+/* A call whose reply may come from, or go to, the cache (cache.h). Returns -1 when it cannot
+ * use the cache at all (the caller then runs the call plainly), else 0 with *reply set. */
+static int call_cached(struct kk_rpc_cache *cache, struct kk_local *l, enum kk_op_id op,
+		       const char *method, const cJSON *id, const cJSON *params, char **reply)
+{
+	cleanup_free char *params_text = kk_json_print(params, 0);
+	cleanup_free char *key = kk_xasprintf("%s\n%s", method, params_text);
+	cleanup_free char *text = NULL;
+	cleanup_(kk_json_freep) cJSON *result = NULL;
+	struct kk_store_readset *rs;
+	struct kk_err e = { 0 };
+	uint64_t g0, g1;
+	int app_rc = -1;
+
+	if (kk_store_generation(l->store, &g0, &e) < 0) {
+		kk_log_ignored(l->log, &e, "reply cache: not used");
+		return -1;
+	}
+	text = kk_rpc_cache_get(cache, key, g0);
+	if (text) {
+		*reply = result_line(id, text);
+		return 0;
+	}
+	rs = kk_store_readset_new();
+	kk_store_record(l->store, rs);
+	if (call(l, op, params, NULL, &result, &app_rc, &e) < 0) {
+		kk_store_record(l->store, NULL);
+		kk_store_readset_free(rs);
+		*reply = reply_line(id, NULL, e.msg);
+		return 0;
+	}
+	kk_store_record(l->store, NULL);
+	text = kk_json_print(result, 0);
+	/* a write during the call may or may not be in it: such a reply is not kept */
+	if (app_rc == 0 && kk_store_generation(l->store, &g1, &e) == 0 && g1 == g0)
+		kk_rpc_cache_put(cache, key, g0, text, rs);
+	else
+		kk_store_readset_free(rs);
+	*reply = result_line(id, text);
+	return 0;
+}
+
+int kk_rpc_serve_message(struct kk_rpc_cache *cache, struct kk_local *l, const char *msg,
+			 size_t len, struct kk_wire_fds *fds, char **reply, char **method_out,
+			 struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *req = NULL;
 	const cJSON *id, *method, *params;
@@ -122,8 +181,14 @@ int kk_rpc_serve_message(struct kk_local *l, const char *msg, size_t len,
 		/* an empty array leaves the arguments at their zero value, as Go's */
 		cleanup_(kk_json_freep) cJSON *empty = cJSON_CreateObject();
 		const cJSON *p0 = cJSON_GetArrayItem(params, 0);
+		int app_rc;
 
-		if (call(l, op, p0 && !cJSON_IsNull(p0) ? p0 : empty, fds, &result, &perr) < 0) {
+		if (!p0 || cJSON_IsNull(p0))
+			p0 = empty;
+		if (cache && kk_rpc_cache_op(op) &&
+		    call_cached(cache, l, op, name, id, p0, reply) == 0)
+			return 0;
+		if (call(l, op, p0, fds, &result, &app_rc, &perr) < 0) {
 			*reply = reply_line(id, NULL, perr.msg);
 			return 0;
 		}

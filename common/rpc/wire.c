@@ -641,40 +641,53 @@ int kk_wire_reply_decode(enum kk_op_id op, const cJSON *result, void *reply, str
 
 /* ---- framing ---- */
 
-long kk_wire_scan(const char *buf, size_t len)
+long kk_wire_scan_more(struct kk_wire_scanner *s, const char *buf, size_t len)
 {
-	size_t i = 0;
-	int depth = 0;
-	bool in_str = false, esc = false;
+	size_t i = s->pos;
 
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
-		i++;
-	if (i == len)
-		return 0;
-	if (buf[i] != '{' && buf[i] != '[')
-		return -1;
+	if (!s->started) {
+		while (i < len &&
+		       (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+			i++;
+		s->pos = i;
+		if (i == len)
+			return 0;
+		if (buf[i] != '{' && buf[i] != '[')
+			return -1;
+		s->started = true;
+	}
 	for (; i < len; i++) {
 		char c = buf[i];
 
-		if (in_str) {
-			if (esc)
-				esc = false;
+		if (s->in_str) {
+			if (s->esc)
+				s->esc = false;
 			else if (c == '\\')
-				esc = true;
+				s->esc = true;
 			else if (c == '"')
-				in_str = false;
+				s->in_str = false;
 			continue;
 		}
 		if (c == '"') {
-			in_str = true;
+			s->in_str = true;
 		} else if (c == '{' || c == '[') {
-			depth++;
+			s->depth++;
 		} else if (c == '}' || c == ']') {
-			if (--depth == 0)
+			if (--s->depth == 0) {
+				*s = (struct kk_wire_scanner){ 0 };
 				return (long)(i + 1);
+			}
 		}
 	}
+	s->pos = i;
 	return 0;
+}
+
+long kk_wire_scan(const char *buf, size_t len)
+{
+	struct kk_wire_scanner s = { 0 };
+
+	return kk_wire_scan_more(&s, buf, len);
 }
 
 /* ---- base64 ---- */

@@ -96,6 +96,16 @@ struct cJSON *kk_wire_request(enum kk_op_id op, struct cJSON *params, unsigned l
  * are needed, -1 when what is there cannot start one (garbage). Leading white space is
  * part of it. */
 long kk_wire_scan(const char *buf, size_t len);
+/* The same, resumed: a reader that appends to buf scans only the new bytes (a 256 MiB
+ * LoadImage arriving in 64 KiB pieces must not be rescanned from its start each time).
+ * Start with a zeroed scanner; it is zeroed again when a value is complete, and must be
+ * zeroed by the caller when buf is reset otherwise. */
+struct kk_wire_scanner {
+	size_t pos;
+	int depth;
+	bool started, in_str, esc;
+};
+long kk_wire_scan_more(struct kk_wire_scanner *s, const char *buf, size_t len);
 
 /* Shared by the codec's files: a document of kind as the wire carries it (NULL: upstream's
  * zero document), its decoder, and Go's key lookup (exact, then case-insensitive). */

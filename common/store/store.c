@@ -2,8 +2,10 @@
 #include "common/store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/store/paths.h"
+#include "common/store/readset.h"
 #include "common/strv.h"
 
 #define DIR_MODE  02750
@@ -43,6 +46,8 @@ struct kk_store {
 	struct acquisition *stack; /* LIFO: kk_store_unlock() undoes the last */
 	size_t n_stack, cap_stack;
 	const struct kk_log *log; /* borrowed; NULL = silent */
+	struct kk_store_readset *rec; /* borrowed: kk_store_record() */
+	uint64_t *gen;                /* the mapped write generation, or NULL */
 };
 
 struct kk_store *kk_store_new(const char *run_path)
@@ -64,6 +69,8 @@ void kk_store_free(struct kk_store *st)
 	}
 	free(st->locks);
 	free(st->stack);
+	if (st->gen)
+		munmap(st->gen, sizeof(*st->gen));
 	free(st->run_path);
 	free(st);
 }
@@ -327,6 +334,61 @@ int kk_store_meta_path(const struct kk_store *st, const struct kk_store_ref *ref
 	return 0;
 }
 
+/* ---- the write generation (readset.h) ---------------------------------------------- */
+
+#define GEN_FILE ".kukeon-store.gen"
+
+static int gen_map(struct kk_store *st, struct kk_err *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	struct stat sb;
+	void *p;
+
+	if (st->gen)
+		return 0;
+	path = kk_path_join(st->run_path, GEN_FILE);
+	if (kk_mkdir_p(st->run_path, DIR_MODE, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, META_MODE);
+	if (fd < 0)
+		return kk_err_sys(err, "open `%s`", path);
+	if (fstat(fd, &sb) < 0)
+		return kk_err_sys(err, "stat `%s`", path);
+	if (sb.st_size < (off_t)sizeof(uint64_t) && ftruncate(fd, sizeof(uint64_t)) < 0)
+		return kk_err_sys(err, "size `%s`", path);
+	p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return kk_err_sys(err, "map `%s`", path);
+	st->gen = p;
+	return 0;
+}
+
+int kk_store_generation(struct kk_store *st, uint64_t *out, struct kk_err *err)
+{
+	if (gen_map(st, err) < 0)
+		return -1;
+	*out = __atomic_load_n(st->gen, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* After every change to what a reader could have seen. */
+static void gen_bump(struct kk_store *st)
+{
+	struct kk_err e = { 0 };
+
+	if (gen_map(st, &e) < 0) {
+		kk_log_ignored(st->log, &e, "store write generation: not bumped");
+		return;
+	}
+	__atomic_add_fetch(st->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+void kk_store_record(struct kk_store *st, struct kk_store_readset *rs)
+{
+	st->rec = rs;
+}
+
 int kk_store_read(const struct kk_store *st, const struct kk_store_ref *ref, char **out,
 		  size_t *len, struct kk_err *err)
 {
@@ -334,6 +396,8 @@ int kk_store_read(const struct kk_store *st, const struct kk_store_ref *ref, cha
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
+	if (st->rec)
+		kk_store_readset_note(st->rec, path);
 	if (kk_read_file_max(path, KK_READ_FILE_MAX, out, len, err) < 0) {
 		if (err->code == ENOENT || err->code == ENOTDIR)
 			return kk_err_set(err, ENOENT, "metadata file `%s` does not exist", path);
@@ -349,6 +413,8 @@ int kk_store_exists(const struct kk_store *st, const struct kk_store_ref *ref, s
 
 	if (kk_store_meta_path(st, ref, &path, err) < 0)
 		return -1;
+	if (st->rec)
+		kk_store_readset_note(st->rec, path);
 	if (stat(path, &sb) == 0)
 		return 1;
 	if (errno == ENOENT || errno == ENOTDIR)
@@ -384,6 +450,7 @@ int kk_store_write(struct kk_store *st, const struct kk_store_ref *ref, const vo
 	if (lock_scope(st, ref, &held, err) < 0 ||
 	    write_locked(path, data, len, META_MODE, err) < 0)
 		return kk_err_wrap(err, "write metadata");
+	gen_bump(st);
 	return 0;
 }
 
@@ -408,6 +475,7 @@ int kk_store_write_file(struct kk_store *st, const struct kk_store_ref *scope, c
 				  st->run_path);
 	if (lock_scope(st, scope, &held, err) < 0 || write_locked(clean, data, len, mode, err) < 0)
 		return kk_err_wrap(err, "write");
+	gen_bump(st);
 	return 0;
 }
 
@@ -426,6 +494,7 @@ int kk_store_delete(struct kk_store *st, const struct kk_store_ref *ref, struct 
 			return 0;
 		return kk_err_sys(err, "delete metadata file `%s`", path);
 	}
+	gen_bump(st);
 	/* as upstream: the directory goes only if nothing else is in it; failing that is fine */
 	struct kk_err ignored = { 0 };
 
@@ -438,12 +507,15 @@ int kk_store_remove_tree(struct kk_store *st, const struct kk_store_ref *ref, st
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	cleanup_free char *dir = NULL;
+	int rc;
 
 	if (kk_store_dir(st, ref, &dir, err) < 0)
 		return -1;
 	if (lock_scope(st, ref, &held, err) < 0)
 		return -1;
-	return kk_rm_rf(dir, err);
+	rc = kk_rm_rf(dir, err);
+	gen_bump(st); /* even a partial removal changed what readers see */
+	return rc;
 }
 
 int kk_store_list(const struct kk_store *st, const struct kk_store_ref *parent, char ***out,
@@ -460,6 +532,8 @@ int kk_store_list(const struct kk_store *st, const struct kk_store_ref *parent, 
 		dir = kk_store_data_dir(st->run_path);
 	else if (kk_store_dir(st, parent, &dir, err) < 0)
 		return -1;
+	if (st->rec)
+		kk_store_readset_note(st->rec, dir);
 	if (kk_list_subdirs(dir, out, err) < 0) {
 		if (err->code == ENOENT || err->code == ENOTDIR) {
 			kk_err_clear(err);

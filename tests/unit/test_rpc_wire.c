@@ -242,14 +242,14 @@ static void server_answers_as_go_does(void)
 
 		TAP_INT_EQ(kk_local_new(&o, &l, &err), 0);
 	}
-	TAP_INT_EQ(kk_rpc_serve_message(l, list, strlen(list), NULL, &reply, NULL, &err), 0);
+	TAP_INT_EQ(kk_rpc_serve_message(NULL, l, list, strlen(list), NULL, &reply, NULL, &err), 0);
 	TAP_STR_EQ(reply, "{\"id\":0,\"result\":{\"Realms\":[],\"Err\":null},\"error\":null}\n");
 	free(reply);
-	TAP_INT_EQ(kk_rpc_serve_message(l, bad, strlen(bad), NULL, &reply, NULL, &err), 0);
+	TAP_INT_EQ(kk_rpc_serve_message(NULL, l, bad, strlen(bad), NULL, &reply, NULL, &err), 0);
 	TAP_OK(strstr(reply, "\"id\":3") && strstr(reply, "\"result\":{"),
 	       "a Doc of the wrong type is the handler's conversion error");
 	free(reply);
-	TAP_INT_EQ(kk_rpc_serve_message(l, "nope", 4, NULL, &reply, NULL, &err), -1);
+	TAP_INT_EQ(kk_rpc_serve_message(NULL, l, "nope", 4, NULL, &reply, NULL, &err), -1);
 	TAP_OK(reply == NULL, "not JSON: no reply, the connection closes");
 	kk_local_free(l);
 	kk_rm_rf(dir, &err);
