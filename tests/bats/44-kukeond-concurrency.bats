@@ -66,10 +66,12 @@ cell_yaml() { # NAME STACK
 	# hold web's lock as a slow create would (the daemon's writers take the same file)
 	mkdir -p "$RP/.locks"
 	python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(20)' \
-		"$RP/.locks/${R}_sp_st_web.lock" 3>&- &
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(20)' \
+		"$RP/.locks/${R}_sp_st_web.lock" "$BATS_TEST_TMPDIR/held" 3>&- &
 	local holder=$! t0 t1
-	sleep 0.3
+	# the lock is held before web's create starts (python is slow to start on a busy host)
+	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/held" ] && break; sleep 0.05; done
+	[ -e "$BATS_TEST_TMPDIR/held" ]
 	kd apply -f "$BATS_TEST_TMPDIR/web.yaml" >"$BATS_TEST_TMPDIR/web.out" 2>&1 3>&- &
 	local web=$!
 	sleep 0.3

@@ -1,0 +1,244 @@
+// tests/go/kukeonv1_client.go - a kukeonv1 client built from Go's own net/rpc and
+// net/rpc/jsonrpc (standard library only), so bats can check kukeond against the codec a
+// Go v0.5.0 `kuke` really uses, not a reimplementation of it. Replies are decoded into
+// typed structs shaped as upstream's wire messages (runtime reference §1.3): a field of the
+// wrong JSON type fails the decode.
+//
+//	kukeonv1_client SOCKET ping
+//	kukeonv1_client SOCKET realm NAME      create, get, list, delete one realm
+//	kukeonv1_client SOCKET errors          Go's transport and application errors
+//	kukeonv1_client SOCKET pipeline G N    G goroutines, N calls each, on one connection
+//
+// Prints one line per check; exits 1 at the first failure.
+package main
+
+import (
+	"fmt"
+	"net/rpc"
+	"net/rpc/jsonrpc"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+type APIError struct {
+	Kind    string
+	Message string
+}
+
+type Metadata struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+type RealmStatus struct {
+	State                    string    `json:"state"`
+	CgroupPath               string    `json:"cgroupPath"`
+	CreatedAt                time.Time `json:"createdAt"`
+	UpdatedAt                time.Time `json:"updatedAt"`
+	CgroupReady              bool      `json:"cgroupReady"`
+	ContainerdNamespaceReady bool      `json:"containerdNamespaceReady"`
+}
+
+type RealmDoc struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       struct {
+		Namespace string `json:"namespace"`
+	} `json:"spec"`
+	Status RealmStatus `json:"status"`
+}
+
+type DocArgs struct{ Doc RealmDoc }
+
+type DeleteArgs struct {
+	Doc     RealmDoc
+	Force   bool
+	Cascade bool
+}
+
+type PingReply struct {
+	OK      bool
+	Version string
+	Err     *APIError
+}
+
+type CreateRealmReply struct {
+	Result struct {
+		Realm                         RealmDoc
+		MetadataExistsPre             bool
+		MetadataExistsPost            bool
+		CgroupCreated                 bool
+		ContainerdNamespaceExistsPost bool
+		Created                       bool
+	}
+	Err *APIError
+}
+
+type GetRealmReply struct {
+	Result struct {
+		Realm                     RealmDoc
+		MetadataExists            bool
+		CgroupExists              bool
+		ContainerdNamespaceExists bool
+	}
+	Err *APIError
+}
+
+type ListRealmsReply struct {
+	Realms []RealmDoc
+	Err    *APIError
+}
+
+type DeleteRealmReply struct {
+	Result struct {
+		Realm           RealmDoc
+		Deleted         []string
+		MetadataDeleted bool
+	}
+	Err *APIError
+}
+
+func fail(format string, a ...interface{}) {
+	fmt.Printf("FAIL "+format+"\n", a...)
+	os.Exit(1)
+}
+
+func pass(format string, a ...interface{}) { fmt.Printf("ok "+format+"\n", a...) }
+
+func call(c *rpc.Client, method string, args, reply interface{}) {
+	if err := c.Call("KukeonV1."+method, args, reply); err != nil {
+		fail("%s: %v", method, err)
+	}
+}
+
+func ping(c *rpc.Client) {
+	var r PingReply
+	call(c, "Ping", struct{}{}, &r)
+	if !r.OK || r.Version == "" || r.Err != nil {
+		fail("Ping: %+v", r)
+	}
+	pass("Ping: OK, version %s", r.Version)
+}
+
+func realm(c *rpc.Client, name string) {
+	doc := RealmDoc{APIVersion: "v1beta1", Kind: "Realm", Metadata: Metadata{Name: name}}
+	var cr CreateRealmReply
+	call(c, "CreateRealm", DocArgs{doc}, &cr)
+	if cr.Err != nil || !cr.Result.Created || cr.Result.MetadataExistsPre ||
+		!cr.Result.MetadataExistsPost || cr.Result.Realm.Metadata.Name != name {
+		fail("CreateRealm: %+v", cr)
+	}
+	pass("CreateRealm %s: created", name)
+
+	var gr GetRealmReply
+	call(c, "GetRealm", DocArgs{doc}, &gr)
+	st := gr.Result.Realm.Status
+	if gr.Err != nil || !gr.Result.MetadataExists || st.State != "Ready" ||
+		st.CreatedAt.IsZero() || time.Since(st.CreatedAt) > time.Hour {
+		fail("GetRealm: %+v", gr)
+	}
+	pass("GetRealm %s: Ready, created %s", name, st.CreatedAt.Format(time.RFC3339Nano))
+
+	var lr ListRealmsReply
+	call(c, "ListRealms", struct{}{}, &lr)
+	found := false
+	for _, r := range lr.Realms {
+		found = found || (r.Metadata.Name == name && r.APIVersion == "v1beta1" && r.Kind == "Realm")
+	}
+	if lr.Err != nil || !found {
+		fail("ListRealms: %s missing from %+v", name, lr)
+	}
+	pass("ListRealms: %d realms, %s among them", len(lr.Realms), name)
+
+	var missing GetRealmReply
+	call(c, "GetRealm", DocArgs{RealmDoc{Metadata: Metadata{Name: name + "-nope"}}}, &missing)
+	// upstream's controller loses the sentinel here: Kind "Unknown" (reference §1.4)
+	if missing.Result.MetadataExists || missing.Err == nil ||
+		!strings.Contains(missing.Err.Message, "not found") {
+		fail("GetRealm of a missing realm: %+v", missing)
+	}
+	pass("GetRealm of a missing realm: Err %s: %s", missing.Err.Kind, missing.Err.Message)
+
+	var dr DeleteRealmReply
+	call(c, "DeleteRealm", DeleteArgs{Doc: doc}, &dr)
+	if dr.Err != nil || !dr.Result.MetadataDeleted || !strings.Contains(strings.Join(dr.Result.Deleted, ","), "metadata") {
+		fail("DeleteRealm: %+v", dr)
+	}
+	pass("DeleteRealm %s: %s", name, strings.Join(dr.Result.Deleted, ","))
+}
+
+func errorsCheck(c *rpc.Client) {
+	var r PingReply
+	err := c.Call("KukeonV1.Nope", struct{}{}, &r)
+	if err == nil || err.Error() != "rpc: can't find method KukeonV1.Nope" {
+		fail("unknown method: %v", err)
+	}
+	pass("unknown method: %v", err)
+	err = c.Call("Other.Ping", struct{}{}, &r)
+	if err == nil || err.Error() != "rpc: can't find service Other.Ping" {
+		fail("unknown service: %v", err)
+	}
+	pass("unknown service: %v", err)
+	// the connection is still usable after both
+	ping(c)
+}
+
+func pipeline(c *rpc.Client, g, n int) {
+	var wg sync.WaitGroup
+	errs := make(chan error, g*n)
+	for i := 0; i < g; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for k := 0; k < n; k++ {
+				if (i+k)%2 == 0 {
+					var r PingReply
+					if err := c.Call("KukeonV1.Ping", struct{}{}, &r); err != nil || !r.OK {
+						errs <- fmt.Errorf("Ping: %v %+v", err, r)
+					}
+				} else {
+					var r ListRealmsReply
+					if err := c.Call("KukeonV1.ListRealms", struct{}{}, &r); err != nil || r.Err != nil || r.Realms == nil {
+						errs <- fmt.Errorf("ListRealms: %v %+v", err, r.Err)
+					}
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		fail("pipeline: %v", err)
+	}
+	pass("pipeline: %d goroutines x %d calls on one connection", g, n)
+}
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: kukeonv1_client SOCKET ping|realm NAME|errors|pipeline G N")
+		os.Exit(2)
+	}
+	c, err := jsonrpc.Dial("unix", os.Args[1])
+	if err != nil {
+		fail("dial %s: %v", os.Args[1], err)
+	}
+	defer c.Close()
+	switch os.Args[2] {
+	case "ping":
+		ping(c)
+	case "realm":
+		realm(c, os.Args[3])
+	case "errors":
+		errorsCheck(c)
+	case "pipeline":
+		g, _ := strconv.Atoi(os.Args[3])
+		n, _ := strconv.Atoi(os.Args[4])
+		pipeline(c, g, n)
+	default:
+		fail("unknown check %s", os.Args[2])
+	}
+}
