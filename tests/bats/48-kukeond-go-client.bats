@@ -4,6 +4,7 @@
 # decodes the replies into typed structs, rather than helpers/jsonrpc.py's imitation.
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/hierarchy
 load helpers/daemon
 
 setup_file() {
@@ -36,7 +37,9 @@ goclient() { "$GOCLIENT" "$KD_SOCK" "$@"; }
 
 # bats test_tags=containerd
 @test "go client: a realm created, read, listed and deleted; times decode as time.Time" {
-	run -0 goclient realm gorealm
+	run goclient realm gorealm
+	echo "$output"
+	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 5 ]
 	[[ "${lines[1]}" == "ok GetRealm gorealm: Ready, created 20"* ]]
 	[[ "${lines[3]}" == *"not found"* ]]

@@ -54,6 +54,12 @@ type RealmDoc struct {
 
 type DocArgs struct{ Doc RealmDoc }
 
+// A request doc as upstream's client marshals one: its zero state is the label "Pending".
+func realmDoc(name string) RealmDoc {
+	return RealmDoc{APIVersion: "v1beta1", Kind: "Realm", Metadata: Metadata{Name: name},
+		Status: RealmStatus{State: "Pending"}}
+}
+
 type DeleteArgs struct {
 	Doc     RealmDoc
 	Force   bool
@@ -125,11 +131,14 @@ func ping(c *rpc.Client) {
 }
 
 func realm(c *rpc.Client, name string) {
-	doc := RealmDoc{APIVersion: "v1beta1", Kind: "Realm", Metadata: Metadata{Name: name}}
+	doc := realmDoc(name)
 	var cr CreateRealmReply
 	call(c, "CreateRealm", DocArgs{doc}, &cr)
 	if cr.Err != nil || !cr.Result.Created || cr.Result.MetadataExistsPre ||
 		!cr.Result.MetadataExistsPost || cr.Result.Realm.Metadata.Name != name {
+		if cr.Err != nil {
+			fail("CreateRealm: %s: %s", cr.Err.Kind, cr.Err.Message)
+		}
 		fail("CreateRealm: %+v", cr)
 	}
 	pass("CreateRealm %s: created", name)
@@ -155,7 +164,7 @@ func realm(c *rpc.Client, name string) {
 	pass("ListRealms: %d realms, %s among them", len(lr.Realms), name)
 
 	var missing GetRealmReply
-	call(c, "GetRealm", DocArgs{RealmDoc{Metadata: Metadata{Name: name + "-nope"}}}, &missing)
+	call(c, "GetRealm", DocArgs{realmDoc(name + "-nope")}, &missing)
 	// upstream's controller loses the sentinel here: Kind "Unknown" (reference §1.4)
 	if missing.Result.MetadataExists || missing.Err == nil ||
 		!strings.Contains(missing.Err.Message, "not found") {
