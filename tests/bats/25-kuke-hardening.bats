@@ -83,3 +83,20 @@ teardown() {
 	run -0 ns_ls
 	[[ "$output" != *"a.kukeon.io"* ]]
 }
+
+# bats test_tags=containerd
+@test "hardening: a space or stack whose cells could not have containerd ids is refused when created" {
+	local s68 s64
+	s68=$(printf 'a%.0s' $(seq 68))
+	s64=$(printf 'b%.0s' $(seq 64))
+	k create realm "$R" >/dev/null
+	run -1 k create space "$s68" --realm "$R"
+	[ "$output" = "kuke: space \"$s68\": a cell in it would need a containerd id of at least 77 characters (\"${s68}_<stack>_<cell>_root\"); containerd allows at most 76: choose a shorter name" ]
+	[ ! -e "$RP/data/$R/$s68" ]
+	# 64 leaves room for a short stack, not for "default"
+	k create space "$s64" --realm "$R" >/dev/null
+	run -1 k create stack default --realm "$R" --space "$s64"
+	[ "$output" = "kuke: stack \"default\": a cell in it would need a containerd id of at least 79 characters (\"${s64}_default_<cell>_root\"); containerd allows at most 76: choose a shorter name" ]
+	[ ! -e "$RP/data/$R/$s64/default" ]
+	run -0 k create stack s --realm "$R" --space "$s64"
+}
