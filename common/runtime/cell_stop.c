@@ -8,6 +8,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/kill.h"
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "ctr/ctr.h"
@@ -200,7 +201,8 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	late = net && kk_cni_conflist_is_owned(net);
 	if (!late)
 		kk_rtcell_cni_release(rt, net, x.m[0].id, kk_rtcell_running_pid(rt, x.m[0].id));
-	if (delete_containers(rt, cell, &x, purge, &e) < 0)
+	if (delete_containers(rt, cell, &x, purge, &e) < 0 ||
+	    kk_fault("cell-delete:containers", &e) < 0)
 		kk_rtcell_keep_first(rt, err, &e, &ret);
 	if (late)
 		kk_rtcell_cni_release_after(rt, net, x.m[0].id);
