@@ -191,19 +191,29 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 
 # ---- fuzzing (clang libFuzzer; the model/YAML code and its third-party parts only) --------
 FUZZ_CC ?= clang-14
-FUZZ_TIME ?= 20
+FUZZ_TIME ?= 15
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter
 fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/yaml.c common/yaml_emit.c \
 	$(sort $(wildcard common/model/*.c))
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(fuzz_lib_srcs) $(CJSON_A) $(wildcard common/*.h common/model/*.h)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(fuzz_lib_srcs) \
-		$(TP)/src/cjson/cJSON.c -lyaml -lm
+# one target per parser; fuzz_extra_<t> are the sources a target needs beyond the model's
+fuzz_targets := manifest metadata tar cni profile
+fuzz_extra_tar := common/image/tar.c common/image/stream.c
+fuzz_extra_cni := common/cni/result.c common/cni/conflist.c common/fs.c common/strv.c \
+	common/path.c
+fuzz_extra_profile := applets/kuke/profile.c common/fs.c common/strv.c common/path.c
+define fuzz_rule
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_lib_srcs) $(fuzz_extra_$(1)) $(CJSON_A) \
+		$(wildcard common/*.h common/*/*.h)
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  FUZZ    $$@")
+	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS_ALL) $$(FUZZ_FLAGS) -o $$@ $$< $(fuzz_lib_srcs) $(fuzz_extra_$(1)) \
+		$$(TP)/src/cjson/cJSON.c -lyaml -lm -lz -lzstd
+endef
+$(foreach t,$(fuzz_targets),$(eval $(call fuzz_rule,$(t))))
 
-fuzz-smoke: $(BUILD)/fuzz/fuzz_manifest
-	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) manifest
+fuzz-smoke: $(fuzz_targets:%=$(BUILD)/fuzz/fuzz_%)
+	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) $(fuzz_targets)
 
 deps:
 	scripts/deps.sh

@@ -261,10 +261,38 @@ static void __attribute__((constructor)) json_use_our_allocator(void)
 	cJSON_InitHooks(&hooks);
 }
 
+/* The offset of a \u0000 escape inside a string of text, or -1. cJSON would end the string
+ * there, so "a\u0000b" would be taken for "a". */
+static long escaped_nul(const char *text, size_t len)
+{
+	bool in_str = false;
+
+	if (!memmem(text, len, "\\u0000", 6))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"') {
+			in_str = !in_str;
+		} else if (in_str && text[i] == '\\' && i + 1 < len) {
+			if (i + 5 < len && memcmp(text + i + 1, "u0000", 5) == 0)
+				return (long)i;
+			i++; /* the escaped character, a quote or a backslash included */
+		}
+	}
+	return -1;
+}
+
 int kk_json_parse(const char *text, size_t len, const char *what, cJSON **out, struct kk_err *err)
 {
 	const char *end = NULL;
-	cJSON *tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	long nul = escaped_nul(text, len);
+	cJSON *tree;
+
+	if (nul >= 0)
+		return kk_err_set(err, EINVAL,
+				  "%s: a string contains a NUL character (\\u0000) at byte %ld, which "
+				  "kukeon does not accept",
+				  what, nul);
+	tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 
 	if (!tree) {
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;

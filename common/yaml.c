@@ -273,7 +273,13 @@ static void marks_rehash(struct marks *m)
 	free(m->slots);
 	m->slots = kk_xcalloc(m->nslots, sizeof(*m->slots));
 	for (size_t i = 0; i < m->n; i++) {
-		size_t h = ptr_hash(m->v[i].node, m->nslots);
+		size_t h;
+
+		/* a retired key's mark matches nothing: hashed, all of them would pile up
+		 * at NULL's slot and make every later insertion probe through the pile */
+		if (!m->v[i].node)
+			continue;
+		h = ptr_hash(m->v[i].node, m->nslots);
 
 		while (m->slots[h])
 			h = (h + 1) & (m->nslots - 1);
@@ -334,9 +340,10 @@ struct pctx {
 	struct marks marks;
 	struct anchor *anchors;
 	size_t nanchors;
-	size_t nodes;
+	size_t nodes; /* counted for the whole stream (parse_doc's *used) */
 	cJSON *graveyard; /* key nodes: kept alive until the end (anchors may point at them) */
 	struct kk_err *err;
+	bool stream; /* one document of a multi-document stream: the budget is the stream's */
 };
 
 /* Retire a mapping key node: it stays allocated until parsing ends, so its address cannot
@@ -389,8 +396,8 @@ static int next_event(struct pctx *c, yaml_event_t *ev)
 static int count_node(struct pctx *c, const yaml_mark_t *m)
 {
 	if (++c->nodes > MAX_NODES)
-		return kk_err_set(c->err, E2BIG, "line %d: document has more than %d nodes",
-				  line_of(c, m), MAX_NODES);
+		return kk_err_set(c->err, E2BIG, "line %d: %s has more than %d nodes",
+				  line_of(c, m), c->stream ? "the input" : "document", MAX_NODES);
 	return 0;
 }
 
@@ -414,8 +421,8 @@ static cJSON *dup_marked(struct pctx *c, const cJSON *src, int line, int col, in
 	char *raw = NULL;
 
 	if (++c->nodes > MAX_NODES) {
-		*rc = kk_err_set(c->err, E2BIG, "line %d: document has more than %d nodes", line,
-				 MAX_NODES);
+		*rc = kk_err_set(c->err, E2BIG, "line %d: %s has more than %d nodes", line,
+				 c->stream ? "the input" : "document", MAX_NODES);
 		return NULL;
 	}
 	mk = marks_find(c->marks.v, c->marks.slots, c->marks.nslots, src);
@@ -449,7 +456,7 @@ static const char *tag_suffix(const yaml_char_t *tag)
 	return NULL;
 }
 
-static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
+static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev, int *rc)
 {
 	const char *text = (const char *)ev->data.scalar.value;
 	const char *tag = tag_suffix(ev->data.scalar.tag);
@@ -459,6 +466,14 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 	double dv = 0;
 	cJSON *node;
 
+	/* a "\0" escape: a C string would silently end there ("a\0b" would become "a") */
+	if (memchr(text, '\0', ev->data.scalar.length)) {
+		*rc = kk_err_set(c->err, EINVAL,
+				 "line %d: a string contains a NUL character (\\0), which kukeon "
+				 "does not accept",
+				 line);
+		return NULL;
+	}
 	bool forced_str =
 		(tag && strcmp(tag, "str") == 0) ||
 		(ev->data.scalar.tag && strcmp((const char *)ev->data.scalar.tag, "!") == 0);
@@ -494,10 +509,64 @@ static cJSON *make_scalar(struct pctx *c, yaml_event_t *ev)
 
 static int parse_node(struct pctx *c, yaml_event_t *ev, int depth, cJSON **out);
 
+/* The members of one mapping by key, hashed, so the duplicate-key check stays linear in the
+ * number of keys (a scan of the cJSON object per key made 40k labels take 23 s). */
+struct keyset {
+	cJSON **slot; /* members (their ->string is the key); NULL: free */
+	size_t cap, n;
+};
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static cJSON *keyset_find(const struct keyset *k, const char *name)
+{
+	if (!k->cap)
+		return NULL;
+	for (size_t i = key_hash(name) & (k->cap - 1);; i = (i + 1) & (k->cap - 1)) {
+		if (!k->slot[i])
+			return NULL;
+		if (strcmp(k->slot[i]->string, name) == 0)
+			return k->slot[i];
+	}
+}
+
+static void keyset_add(struct keyset *k, cJSON *member)
+{
+	if (2 * (k->n + 1) > k->cap) {
+		struct keyset bigger = { kk_xcalloc(k->cap ? 2 * k->cap : 16, sizeof(cJSON *)),
+					 k->cap ? 2 * k->cap : 16, 0 };
+
+		for (size_t i = 0; i < k->cap; i++)
+			if (k->slot[i])
+				keyset_add(&bigger, k->slot[i]);
+		free(k->slot);
+		*k = bigger;
+	}
+	size_t i = key_hash(member->string) & (k->cap - 1);
+
+	while (k->slot[i])
+		i = (i + 1) & (k->cap - 1);
+	k->slot[i] = member;
+	k->n++;
+}
+
+static void keyset_clear(struct keyset *k)
+{
+	free(k->slot);
+}
+
 static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSON **out)
 {
 	bool is_map = start->type == YAML_MAPPING_START_EVENT;
 	cleanup_(kk_json_freep) cJSON *node = is_map ? cJSON_CreateObject() : cJSON_CreateArray();
+	cleanup_(keyset_clear) struct keyset keys = { 0 };
 	int line = line_of(c, &start->start_mark);
 
 	if (depth > MAX_DEPTH)
@@ -540,7 +609,7 @@ static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSO
 		cleanup_free char *name = kk_xstrdup(km && km->raw ? km->raw : "");
 
 		retire_key(c, key);
-		cJSON *dup = cJSON_GetObjectItemCaseSensitive(node, name);
+		cJSON *dup = keyset_find(&keys, name);
 
 		if (dup) {
 			const struct kk_yaml_mark *dm =
@@ -557,6 +626,7 @@ static int parse_collection(struct pctx *c, yaml_event_t *start, int depth, cJSO
 		if (rc < 0)
 			return -1;
 		cJSON_AddItemToObject(node, name, val);
+		keyset_add(&keys, val);
 	}
 	add_anchor(c, is_map ? start->data.mapping_start.anchor : start->data.sequence_start.anchor,
 		   node);
@@ -569,10 +639,15 @@ static int parse_node(struct pctx *c, yaml_event_t *ev, int depth, cJSON **out)
 	if (count_node(c, &ev->start_mark) < 0)
 		return -1;
 	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		*out = make_scalar(c, ev);
+	case YAML_SCALAR_EVENT: {
+		int rc = 0;
+
+		*out = make_scalar(c, ev, &rc);
+		if (!*out)
+			return rc;
 		add_anchor(c, ev->data.scalar.anchor, *out);
 		return 0;
+	}
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		return parse_collection(c, ev, depth, out);
@@ -615,10 +690,16 @@ static void marks_free(struct kk_yaml_mark *v, size_t n, size_t *slots)
 	free(slots);
 }
 
-int kk_yaml_parse_doc(const char *buf, size_t len, int first_line, struct kk_yaml_doc *doc,
-		      struct kk_err *err)
+/* One document; *used counts the nodes of the stream so far (NULL: a lone document). */
+static int parse_doc(const char *buf, size_t len, int first_line, size_t *used,
+		     struct kk_yaml_doc *doc, struct kk_err *err)
 {
-	struct pctx c = { .buf = buf, .len = len, .line_off = first_line - 1, .err = err };
+	struct pctx c = { .buf = buf,
+			  .len = len,
+			  .line_off = first_line - 1,
+			  .err = err,
+			  .nodes = used ? *used : 0,
+			  .stream = used != NULL };
 	cleanup_(kk_json_freep) cJSON *root = NULL;
 	yaml_event_t ev;
 	int rc = -1;
@@ -651,6 +732,8 @@ int kk_yaml_parse_doc(const char *buf, size_t len, int first_line, struct kk_yam
 		yaml_event_delete(&ev);
 out:
 	pctx_release(&c);
+	if (used)
+		*used = c.nodes;
 	if (rc < 0) {
 		marks_free(c.marks.v, c.marks.n, c.marks.slots);
 		return -1;
@@ -662,6 +745,12 @@ out:
 	doc->slots_ = c.marks.slots;
 	doc->nslots_ = c.marks.nslots;
 	return 0;
+}
+
+int kk_yaml_parse_doc(const char *buf, size_t len, int first_line, struct kk_yaml_doc *doc,
+		      struct kk_err *err)
+{
+	return parse_doc(buf, len, first_line, NULL, doc, err);
 }
 
 const struct kk_yaml_mark *kk_yaml_mark_of(const struct kk_yaml_doc *doc, const cJSON *node)
@@ -698,8 +787,9 @@ static bool is_separator(const char *line, size_t n)
 	return b - a == 3 && memcmp(line + a, "---", 3) == 0;
 }
 
-static void add_piece(struct kk_yaml_stream *s, const char *buf, size_t start, size_t end,
-		      int start_line)
+/* Returns -1 when the stream's node budget is spent (err set): nothing more is parsed. */
+static int add_piece(struct kk_yaml_stream *s, const char *buf, size_t start, size_t end,
+		     int start_line, size_t *used, struct kk_err *err)
 {
 	int line = start_line;
 
@@ -708,26 +798,31 @@ static void add_piece(struct kk_yaml_stream *s, const char *buf, size_t start, s
 	while (end > start && is_go_space(buf[end - 1]))
 		end--;
 	if (start == end)
-		return;
+		return 0;
 	s->docs = kk_xrealloc(s->docs, (s->n + 1) * sizeof(*s->docs));
 
 	struct kk_yaml_doc *d = &s->docs[s->n];
 	struct kk_err derr = { 0 };
 
-	if (kk_yaml_parse_doc(buf + start, end - start, line, d, &derr) < 0) {
+	if (parse_doc(buf + start, end - start, line, used, d, &derr) < 0) {
 		memset(d, 0, sizeof(*d));
 		d->err = derr;
 		d->line = line;
 	}
 	d->index = (int)s->n;
 	s->n++;
+	if (derr.code == E2BIG) { /* the whole input is too big, not this document */
+		*err = derr;
+		return -1;
+	}
+	return 0;
 }
 
 int kk_yaml_parse_stream(const char *buf, size_t len, const char *name, struct kk_yaml_stream **out,
 			 struct kk_err *err)
 {
 	struct kk_yaml_stream *s = kk_xcalloc(1, sizeof(*s));
-	size_t piece = 0, pos = 0;
+	size_t piece = 0, pos = 0, used = 0;
 	int line = 1, piece_line = 1;
 
 	s->name = kk_xstrdup(name ? name : "-");
@@ -736,7 +831,8 @@ int kk_yaml_parse_stream(const char *buf, size_t len, const char *name, struct k
 		size_t eol = nl ? (size_t)(nl - buf) : len;
 
 		if (is_separator(buf + pos, eol - pos)) {
-			add_piece(s, buf, piece, pos, piece_line);
+			if (add_piece(s, buf, piece, pos, piece_line, &used, err) < 0)
+				goto too_big;
 			piece = nl ? eol + 1 : len;
 			piece_line = line + 1;
 		}
@@ -745,13 +841,17 @@ int kk_yaml_parse_stream(const char *buf, size_t len, const char *name, struct k
 		pos = eol + 1;
 		line++;
 	}
-	add_piece(s, buf, piece, len, piece_line);
+	if (add_piece(s, buf, piece, len, piece_line, &used, err) < 0)
+		goto too_big;
 	if (s->n == 0) {
 		kk_yaml_stream_free(s);
 		return kk_err_set(err, EINVAL, "no documents found in input");
 	}
 	*out = s;
 	return 0;
+too_big:
+	kk_yaml_stream_free(s);
+	return -1;
 }
 
 void kk_yaml_stream_free(struct kk_yaml_stream *s)

@@ -166,6 +166,7 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 			cell_table_add(t, v[i], fmt == KUKE_FMT_WIDE, f->show_controllers);
 		kk_table_print(t, stdout);
 	}
+	kuke_warn_skipped(lr.skipped);
 	kk_list_result_clear(&lr);
 	return 0;
 }

@@ -260,6 +260,7 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 	if (rc < 0)
 		return -1;
 	print_list(k, lr.v.any, lr.n, fmt, f->show_controllers);
+	kuke_warn_skipped(lr.skipped);
 	kk_list_result_clear(&lr);
 	return 0;
 }

@@ -53,3 +53,9 @@ char *kuke_controllers_column(const struct kk_strv *controllers)
 		p += sprintf(p, "%s%s", i ? "," : "", controllers->v[i]);
 	return out;
 }
+
+void kuke_warn_skipped(char *const *skipped)
+{
+	for (size_t i = 0; skipped && skipped[i]; i++)
+		fprintf(stderr, "kuke: warning: skipped %s\n", skipped[i]);
+}

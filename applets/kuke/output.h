@@ -17,6 +17,9 @@ enum kuke_fmt { KUKE_FMT_TABLE, KUKE_FMT_YAML, KUKE_FMT_JSON, KUKE_FMT_WIDE };
  * table. Upstream's message otherwise: "invalid output format: <v> (supported: yaml, json,
  * table)". */
 int kuke_get_format(const char *s, bool wide_ok, enum kuke_fmt *out, struct kk_err *err);
+/* One stderr line per object a list passed over as unreadable (the list itself still
+ * printed and the exit status 0): "kuke: warning: skipped <path>: <why>". */
+void kuke_warn_skipped(char *const *skipped);
 
 /* The codec mode a format prints documents with. */
 static inline enum kk_enc_mode kuke_fmt_mode(enum kuke_fmt f)

@@ -246,9 +246,14 @@ static int ensure_stack(struct kk_local *l, const char *realm, const char *space
 	return 0;
 }
 
+/* Each apply_<kind> gets, then creates when missing. Another writer (parallel applies of
+ * the same new object) may create it in between: the create-or-ensure then finds it
+ * (raced), and the apply starts over to compare with what is there now, so only one of
+ * them says "created". */
 static int apply_realm(struct kk_local *l, const struct kk_realm *d, struct kk_apply_outcome *o,
 		       struct kk_err *err)
 {
+	bool raced;
 	struct kk_realm_get_result g = { 0 };
 	struct kk_realm_create_result r = { 0 };
 	const struct kk_realm *a;
@@ -256,8 +261,9 @@ static int apply_realm(struct kk_local *l, const struct kk_realm *d, struct kk_a
 	if (kk_ctl_realm_get(l, d->meta.name, &g, err) < 0) {
 		if (!missing(err) || kk_ctl_realm_create(l, d, false, &r, err) < 0)
 			return -1;
+		raced = r.metadata_exists_pre;
 		kk_realm_create_result_clear(&r);
-		return created(o);
+		return raced ? apply_realm(l, d, o, err) : created(o);
 	}
 	a = g.realm;
 	if (d->spec.namespace_ && *d->spec.namespace_ &&
@@ -278,6 +284,7 @@ static int apply_realm(struct kk_local *l, const struct kk_realm *d, struct kk_a
 static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_apply_outcome *o,
 		       struct kk_err *err)
 {
+	bool raced; /* see apply_realm */
 	struct kk_space_get_result g = { 0 };
 	struct kk_space_create_result r = { 0 };
 	const struct kk_space *a;
@@ -287,8 +294,9 @@ static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_a
 	if (kk_ctl_space_get(l, d->spec.realm_id, d->meta.name, &g, err) < 0) {
 		if (!missing(err) || kk_ctl_space_create(l, d, false, &r, err) < 0)
 			return -1;
+		raced = r.metadata_exists_pre;
 		kk_space_create_result_clear(&r);
-		return created(o);
+		return raced ? apply_space(l, d, o, err) : created(o);
 	}
 	a = g.space;
 	if (d->spec.cni_config_path && *d->spec.cni_config_path &&
@@ -312,6 +320,7 @@ static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_a
 static int apply_stack(struct kk_local *l, const struct kk_stack *d, struct kk_apply_outcome *o,
 		       struct kk_err *err)
 {
+	bool raced; /* see apply_realm */
 	struct kk_stack_get_result g = { 0 };
 	struct kk_stack_create_result r = { 0 };
 	const struct kk_stack *a;
@@ -321,8 +330,9 @@ static int apply_stack(struct kk_local *l, const struct kk_stack *d, struct kk_a
 	if (kk_ctl_stack_get(l, d->spec.realm_id, d->spec.space_id, d->meta.name, &g, err) < 0) {
 		if (!missing(err) || kk_ctl_stack_create(l, d, false, &r, err) < 0)
 			return -1;
+		raced = r.metadata_exists_pre;
 		kk_stack_create_result_clear(&r);
-		return created(o);
+		return raced ? apply_stack(l, d, o, err) : created(o);
 	}
 	a = g.stack;
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
@@ -343,6 +353,7 @@ static int apply_stack(struct kk_local *l, const struct kk_stack *d, struct kk_a
 static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_apply_outcome *o,
 		      struct kk_err *err)
 {
+	bool raced; /* see apply_realm */
 	struct kk_cell_get_result g = { 0 };
 	struct kk_cell_create_result r = { 0 };
 	struct kk_cell_update_result u = { 0 };
@@ -353,8 +364,9 @@ static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_app
 			     &g, err) < 0) {
 		if (!missing(err) || kk_ctl_cell_create(l, d, false, &r, err) < 0)
 			return -1;
+		raced = r.metadata_exists_pre;
 		kk_cell_create_result_clear(&r);
-		return created(o);
+		return raced ? apply_cell(l, d, o, err) : created(o);
 	}
 	kk_cell_get_result_clear(&g);
 	if (kk_ctl_cell_update(l, d, &u, err) < 0)
@@ -382,6 +394,7 @@ const char *kk_container_doc_id(const struct kk_container *d)
 static int apply_container(struct kk_local *l, const struct kk_container *d, struct kk_apply_outcome *o,
 			   struct kk_err *err)
 {
+	bool raced; /* see apply_realm */
 	const struct kk_container_spec *s = &d->spec;
 	struct kk_cell_get_result cg = { 0 };
 	struct kk_container_get_result g = { 0 };
@@ -395,8 +408,9 @@ static int apply_container(struct kk_local *l, const struct kk_container *d, str
 				  kk_container_doc_id(d), &g, err) < 0) {
 		if (!missing(err) || kk_ctl_container_create(l, d, &r, err) < 0)
 			return -1;
+		raced = r.container_exists_pre;
 		kk_container_create_result_clear(&r);
-		return created(o);
+		return raced ? apply_container(l, d, o, err) : created(o);
 	}
 	kk_container_get_result_clear(&g);
 	if (kk_ctl_container_update(l, d, &changes, err) < 0)

@@ -11,6 +11,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/cni/cni.h"
 #include "common/controller/local_internal.h"
 #include "common/json.h"
@@ -114,7 +115,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 			e.cell->status.bridge_name = kk_naming_bridge(network);
 		}
 	}
-	if (kk_cell_put(l, &e.ref, e.cell, err) < 0) {
+	if (kk_fault("cell-create:metadata", err) < 0 || kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
 		if (!out.metadata_exists_pre) {
 			kk_rt_cell_delete(&e.rt, &e.rc, &ignored);
@@ -573,6 +574,8 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	}
 	res->cgroup_deleted = true;
 	res->cni_deleted = true;
+	if (kk_fault(purge ? "cell-purge:metadata" : "cell-delete:metadata", err) < 0)
+		goto out;
 	rc = kk_store_delete(l->store, &e.ref, err);
 	if (rc < 0)
 		goto out;

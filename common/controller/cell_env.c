@@ -147,8 +147,22 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
-	if (rc < 0)
-		return -1;
+	if (rc < 0 && must_exist) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return kk_err_set(err, err->code,
+				  "%s (`kuke purge cell %s` removes the cell without it)", why,
+				  e->name);
+	}
+	if (rc < 0) {
+		/* a purge: an unreadable metadata file must not keep the cell on the host; it
+		 * goes by its names, as a cell without metadata does */
+		kk_log(l->log, KK_LOG_WARN, "purging a cell whose metadata cannot be read", "cell",
+		       e->name, "error", err->msg);
+		kk_err_clear(err);
+		rc = 0;
+	}
 	if (rc == 0) {
 		if (must_exist)
 			return kk_cell_not_found(err, &e->ref);

@@ -59,6 +59,7 @@ void kk_local_free(struct kk_local *l)
 	free(l->ns_suffix);
 	free(l->cni_plugin_path);
 	free(l->cni_cache_dir);
+	kk_strv_free(l->skipped);
 	free(l);
 }
 
@@ -308,8 +309,12 @@ int kk_local_walk(struct kk_local *l, const struct kk_store_ref *filter, int dep
 		for (size_t i = 0; i < w.n; i++) {                                           \
 			struct kk_err ignored = { 0 };                                       \
                                                                                              \
-			if (kk_local_load_##kind(l, &w.v[i], &v[k], &ignored) == 1)          \
+			int rc_ = kk_local_load_##kind(l, &w.v[i], &v[k], &ignored);         \
+                                                                                             \
+			if (rc_ == 1)                                                        \
 				k++;                                                         \
+			else if (rc_ < 0) /* reported, not silently dropped */               \
+				kk_strv_push_take(&l->skipped, kk_xstrdup(ignored.msg));     \
 			kk_log_ignored(l->log, &ignored, "list: skip an unreadable " #kind); \
 		}                                                                            \
 		*out = v;                                                                    \

@@ -46,6 +46,7 @@ struct kk_local {
 	struct kk_cgroup *cg;  /* opened on first use */
 	struct ctr_conn *conn; /* opened on first use */
 	bool instance_ok;
+	char **skipped; /* what the last list passed over, unreadable: "<path>: <why>" */
 };
 
 /* Open l->cg (the cgroup2 mount) on first use, with l's logger. */

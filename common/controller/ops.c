@@ -5,27 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/mem.h"
+#include "common/strv.h"
 #include "kk_version.h"
 
 /* ---- the table ---- */
 
 /* One thunk per row, so every call goes through a function of the table's own type. */
-#define OP(method, name, args, reply, wa, wr)                                              \
+#define OP(method, name, args, reply, wa, wr)                                                  \
 	static int call_##name(struct kk_local *l, const void *a, void *r, struct kk_err *err) \
-	{                                                                                  \
-		return kk_op_##name(l, a, r, err);                                         \
-	}                                                                                  \
-	static void clear_##name(void *r)                                                  \
-	{                                                                                  \
-		reply##_clear(r);                                                          \
+	{                                                                                      \
+		return kk_op_##name(l, a, r, err);                                             \
+	}                                                                                      \
+	static void clear_##name(void *r)                                                      \
+	{                                                                                      \
+		reply##_clear(r);                                                              \
 	}
 #include "common/controller/ops.def"
 #undef OP
 
 const struct kk_op kk_ops[KK_OP_COUNT] = {
-#define OP(method, name, args, reply, wa, wr)                                              \
-	[KK_OP_##method] = { #method, call_##name, clear_##name, sizeof(struct args),      \
+#define OP(method, name, args, reply, wa, wr)                                         \
+	[KK_OP_##method] = { #method, call_##name, clear_##name, sizeof(struct args), \
 			     sizeof(struct reply) },
 #include "common/controller/ops.def"
 #undef OP
@@ -69,6 +71,7 @@ void kk_list_result_clear(struct kk_list_result *r)
 		free(r->v.any);
 		break;
 	}
+	kk_strv_free(r->skipped);
 	*r = (struct kk_list_result){ 0 };
 }
 
@@ -96,20 +99,20 @@ int kk_op_ping(struct kk_local *l, const struct kk_no_args *a, struct kk_ping_re
 }
 
 /* Creates through the API inject the default labels; apply (kk_ctl_apply) does not. */
-int kk_op_realm_create(struct kk_local *l, const struct kk_doc *a,
-		       struct kk_realm_create_result *r, struct kk_err *err)
+int kk_op_realm_create(struct kk_local *l, const struct kk_doc *a, struct kk_realm_create_result *r,
+		       struct kk_err *err)
 {
 	return kk_ctl_realm_create(l, a->u.realm, true, r, err);
 }
 
-int kk_op_space_create(struct kk_local *l, const struct kk_doc *a,
-		       struct kk_space_create_result *r, struct kk_err *err)
+int kk_op_space_create(struct kk_local *l, const struct kk_doc *a, struct kk_space_create_result *r,
+		       struct kk_err *err)
 {
 	return kk_ctl_space_create(l, a->u.space, true, r, err);
 }
 
-int kk_op_stack_create(struct kk_local *l, const struct kk_doc *a,
-		       struct kk_stack_create_result *r, struct kk_err *err)
+int kk_op_stack_create(struct kk_local *l, const struct kk_doc *a, struct kk_stack_create_result *r,
+		       struct kk_err *err)
 {
 	return kk_ctl_stack_create(l, a->u.stack, true, r, err);
 }
@@ -162,63 +165,85 @@ static const char *filter(const char *s)
 	return s && *s ? s : NULL;
 }
 
+/* A list starts with nothing skipped and hands what it skipped to its reply. */
+static void list_begin(struct kk_local *l)
+{
+	kk_strv_free(l->skipped);
+	l->skipped = NULL;
+}
+
+static int list_end(struct kk_local *l, struct kk_list_result *r, int rc)
+{
+	r->skipped = TAKE_PTR(l->skipped);
+	return rc;
+}
+
 int kk_op_realm_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
 		     struct kk_err *err)
 {
 	(void)a;
 	r->kind = KK_KIND_REALM;
-	return kk_ctl_realm_list(l, &r->v.realms, &r->n, err);
+	list_begin(l);
+	return list_end(l, r, kk_ctl_realm_list(l, &r->v.realms, &r->n, err));
 }
 
 int kk_op_space_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
 		     struct kk_err *err)
 {
 	r->kind = KK_KIND_SPACE;
-	return kk_ctl_space_list(l, filter(a->realm), &r->v.spaces, &r->n, err);
+	list_begin(l);
+	return list_end(l, r, kk_ctl_space_list(l, filter(a->realm), &r->v.spaces, &r->n, err));
 }
 
 int kk_op_stack_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
 		     struct kk_err *err)
 {
 	r->kind = KK_KIND_STACK;
-	return kk_ctl_stack_list(l, filter(a->realm), filter(a->space), &r->v.stacks, &r->n,
-				 err);
+	list_begin(l);
+	return list_end(l, r,
+			kk_ctl_stack_list(l, filter(a->realm), filter(a->space), &r->v.stacks,
+					  &r->n, err));
 }
 
 int kk_op_cell_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
 		    struct kk_err *err)
 {
 	r->kind = KK_KIND_CELL;
-	return kk_ctl_cell_list(l, filter(a->realm), filter(a->space), filter(a->stack),
-				&r->v.cells, &r->n, err);
+	list_begin(l);
+	return list_end(l, r,
+			kk_ctl_cell_list(l, filter(a->realm), filter(a->space), filter(a->stack),
+					 &r->v.cells, &r->n, err));
 }
 
 int kk_op_container_list(struct kk_local *l, const struct kk_ref *a, struct kk_list_result *r,
 			 struct kk_err *err)
 {
 	r->kind = KK_KIND_CONTAINER;
-	return kk_ctl_container_list(l, filter(a->realm), filter(a->space), filter(a->stack),
-				     filter(a->cell), &r->v.containers, &r->n, err);
+	list_begin(l);
+	return list_end(l, r,
+			kk_ctl_container_list(l, filter(a->realm), filter(a->space),
+					      filter(a->stack), filter(a->cell), &r->v.containers,
+					      &r->n, err));
 }
 
 /* start / stop / kill of cells and containers: one shape, the verb picks the function */
-#define CELL_ACTION(verb)                                                                   \
-	int kk_op_cell_##verb(struct kk_local *l, const struct kk_ref *a,                   \
-			      struct kk_action_result *r, struct kk_err *err)               \
-	{                                                                                   \
-		if (kk_ctl_cell_##verb(l, a->realm, a->space, a->stack, a->name, err) < 0)  \
-			return -1;                                                          \
-		r->done = true;                                                             \
-		return 0;                                                                   \
-	}                                                                                   \
-	int kk_op_container_##verb(struct kk_local *l, const struct kk_ref *a,              \
-				   struct kk_action_result *r, struct kk_err *err)          \
-	{                                                                                   \
+#define CELL_ACTION(verb)                                                                      \
+	int kk_op_cell_##verb(struct kk_local *l, const struct kk_ref *a,                      \
+			      struct kk_action_result *r, struct kk_err *err)                  \
+	{                                                                                      \
+		if (kk_ctl_cell_##verb(l, a->realm, a->space, a->stack, a->name, err) < 0)     \
+			return -1;                                                             \
+		r->done = true;                                                                \
+		return 0;                                                                      \
+	}                                                                                      \
+	int kk_op_container_##verb(struct kk_local *l, const struct kk_ref *a,                 \
+				   struct kk_action_result *r, struct kk_err *err)             \
+	{                                                                                      \
 		if (kk_ctl_container_##verb(l, a->realm, a->space, a->stack, a->cell, a->name, \
-					    err) < 0)                                       \
-			return -1;                                                          \
-		r->done = true;                                                             \
-		return 0;                                                                   \
+					    err) < 0)                                          \
+			return -1;                                                             \
+		r->done = true;                                                                \
+		return 0;                                                                      \
 	}
 CELL_ACTION(start)
 CELL_ACTION(stop)
@@ -228,8 +253,8 @@ CELL_ACTION(kill)
 int kk_op_container_log(struct kk_local *l, const struct kk_ref *a, struct kk_log_result *r,
 			struct kk_err *err)
 {
-	return kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name,
-				    &r->log_path, err);
+	return kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name, &r->log_path,
+				    err);
 }
 
 int kk_op_realm_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -256,8 +281,8 @@ int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_dele
 	return kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r, err);
 }
 
-int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a,
-			   struct kk_delete_result *r, struct kk_err *err)
+int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
+			   struct kk_err *err)
 {
 	return kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r, err);
 }

@@ -59,6 +59,7 @@ struct kk_list_result {
 		struct kk_container **containers;
 	} v; /* owned, n items */
 	enum kk_kind kind;
+	char **skipped; /* owned: objects passed over as unreadable, "<path>: <why>" */
 };
 void kk_list_result_clear(struct kk_list_result *r);
 

@@ -364,7 +364,7 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 		if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' ||
 		    type == '6')
 			size = 0;
-		t->ent.size = t->ent.type == KK_TAR_REG ? size : 0;
+		t->ent.size = size; /* what kk_tar_read will give, for every type */
 		t->remaining = size;
 		t->padding = (BLOCK - size % BLOCK) % BLOCK;
 		*ent = &t->ent;

@@ -22,10 +22,12 @@ enum kk_tar_type {
 };
 
 struct kk_tar_entry {
-	const char *name;     /* cleaned: no leading "./" or "/", no trailing "/" */
+	const char *name;     /* cleaned: no leading "./" or "/", no trailing "/"; "" for the
+			       * archive's root ("/", "./") */
 	const char *linkname; /* "" unless a link */
 	enum kk_tar_type type;
-	int64_t size; /* data bytes (0 for non-regular members) */
+	int64_t size; /* data bytes: 0 for links, directories and devices; a regular file's
+		       * length, or what an unknown type carries */
 	unsigned mode;
 };
 

@@ -242,6 +242,21 @@ int kk_naming_containerd_id(const char *space, const char *stack, const char *ce
 	return id_parts(parts, what, 4, out, err);
 }
 
+int kk_naming_room_for_cells(const char *space, const char *stack, struct kk_err *err)
+{
+	/* "<space>_<stack>_<c>_root" with the shortest names still to come */
+	size_t len = strlen(space) + 1 + (stack ? strlen(stack) : 1) + 1 + 1 + strlen("_root");
+
+	if (len <= KK_CONTAINERD_ID_MAX)
+		return 0;
+	return kk_err_set(err, EINVAL,
+			  "%s \"%s\": a cell in it would need a containerd id of at least %zu "
+			  "characters (\"%s_%s_<cell>_root\"); containerd allows at most %d: "
+			  "choose a shorter name",
+			  stack ? "stack" : "space", stack ? stack : space, len, space,
+			  stack ? stack : "<stack>", KK_CONTAINERD_ID_MAX);
+}
+
 char *kk_naming_cgroup_path(const char *root, const char *realm, const char *space,
 			    const char *stack, const char *cell)
 {

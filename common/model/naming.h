@@ -59,6 +59,10 @@ int kk_naming_root_containerd_id(const char *space, const char *stack, const cha
 				 struct kk_err *err);
 int kk_naming_containerd_id(const char *space, const char *stack, const char *cell,
 			    const char *container, char **out, struct kk_err *err);
+/* Whether a new space (stack NULL) or stack leaves room for a cell: the root id of a cell
+ * with one-character names below it must fit containerd's 76 bytes, else every cell
+ * created in it would fail. EINVAL naming the object and the id it would need. */
+int kk_naming_room_for_cells(const char *space, const char *stack, struct kk_err *err);
 /* cgroup path relative to the cgroup mount: root (NULL = "/kukeon", trailing '/' dropped),
  * then realm, space, stack, cell — pass NULL to stop at a level. */
 char *kk_naming_cgroup_path(const char *root, const char *realm, const char *space,

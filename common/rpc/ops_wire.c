@@ -355,6 +355,8 @@ static cJSON *list_encode(const struct kk_wire_reply *wr, const void *reply)
 		cJSON_AddItemToArray(a, wr->kind == KK_KIND_CONTAINER
 						? container_item(r->v.containers[i])
 						: kk_wire_doc_encode(wr->kind, r->v.any[i]));
+	if (r->skipped) /* kukeon-c: what was passed over as unreadable (Go ignores it) */
+		strv_enc(top, "Skipped", r->skipped);
 	return top;
 }
 
@@ -376,7 +378,7 @@ static int list_decode(const struct kk_wire_reply *wr, const cJSON *top, void *r
 			return -1;
 		r->n++;
 	}
-	return 0;
+	return strv_dec(kk_wire_member(top, "Skipped"), &r->skipped, err);
 }
 
 #define LIST(name, kind)                                                                     \

@@ -21,8 +21,6 @@ scaffold() {
 	VETHS=$(veths)
 }
 
-veths() { ip -o link show type veth | wc -l; }
-
 # A cell document: a root and an `app` container; $2 is YAML appended to `app`.
 manifest() { # NAME [app yaml]
 	cat <<-EOF2
@@ -63,18 +61,6 @@ apply_fails() { # NAME APP_YAML FRAGMENT...
 			return 1
 		}
 	done
-}
-
-# nothing of cell NAME anywhere
-nothing_left() { # NAME
-	[ -z "$(hctr -n "$NS" containers ls -q)" ]
-	[ -z "$(hctr -n "$NS" tasks ls -q)" ]
-	[ -z "$(hctr -n "$NS" snapshots ls | awk 'NR > 1 { print $1 }' | grep "^sp_st_$1_")" ]
-	[ "$(veths)" = "$VETHS" ]
-	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
-	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
-	[ ! -e "$CG/$R/sp/st/$1" ]
-	[ ! -e "$RP/data/$R/sp/st/$1/metadata.json" ]
 }
 
 # bats test_tags=containerd

@@ -107,6 +107,14 @@ static void parse_errors(void)
 
 	TAP_INT_EQ(kk_json_parse("{\"a\":", 5, "metadata.json", &t, &err), -1);
 	TAP_STR_EQ(err.msg, "metadata.json: invalid JSON at byte 4");
+	/* cJSON would end the string at the NUL: "a\u0000b" would pass for "a" */
+	TAP_INT_EQ(kk_json_parse("{\"name\":\"a\\u0000b\"}", 19, "doc", &t, &err), -1);
+	TAP_STR_EQ(err.msg, "doc: a string contains a NUL character (\\u0000) at byte 10, which "
+			    "kukeon does not accept");
+	/* an escaped backslash followed by "u0000" is six ordinary characters */
+	TAP_INT_EQ(kk_json_parse("{\"name\":\"a\\\\u0000\"}", 20, "doc", &t, &err), 0);
+	TAP_STR_EQ(t ? cJSON_GetObjectItem(t, "name")->valuestring : NULL, "a\\u0000");
+	cJSON_Delete(t);
 }
 
 /* The child half of cjson_allocates_through_ours(): an allocation cJSON cannot have. */

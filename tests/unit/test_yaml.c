@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/cleanup.h"
+#include "common/mem.h"
 #include "common/json.h"
 #include "tests/unit/tap.h"
 
@@ -151,8 +152,54 @@ static void aliases_are_expanded_and_bounded(void)
 				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
 				      i - 1, i - 1);
 	bomb = as_json(buf);
-	TAP_OK(strstr(bomb, "document has more than 100000 nodes") != NULL,
+	TAP_OK(strstr(bomb, "the input has more than 100000 nodes") != NULL,
 	       "alias bomb is refused: %s", bomb);
+}
+
+/* 40k keys in one mapping: linear, and a duplicate far in is still found. */
+static char *many_keys(int n, int dup_at)
+{
+	size_t cap = (size_t)n * 24 + 64, len = 0;
+	char *y = kk_xmalloc(cap);
+
+	len += (size_t)snprintf(y + len, cap - len, "labels:\n");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(y + len, cap - len, "  k%d: v\n", i == dup_at ? 7 : i);
+	return y;
+}
+
+static void big_mappings_and_streams_are_bounded(void)
+{
+	cleanup_free char *ok = many_keys(40000, -1);
+	cleanup_free char *dup = many_keys(40000, 30000);
+	cleanup_free char *j = as_json(ok);
+	cleanup_free char *d = as_json(dup);
+	cleanup_free char *stream = NULL;
+	cleanup_free char *big = NULL;
+	size_t n = strlen(ok);
+
+	TAP_OK(strncmp(j, "{\"labels\":{\"k0\":\"v\",", 20) == 0 && strstr(j, "\"k39999\":\"v\"}}"),
+	       "40000 keys parse: %.40s", j);
+	TAP_STR_EQ(d, "line 30002: mapping key \"k7\" already defined at line 9");
+	/* three documents of 40001 nodes: each fits alone, the stream does not */
+	stream = kk_xmalloc(3 * (n + 5) + 1);
+	snprintf(stream, 3 * (n + 5) + 1, "%s---\n%s---\n%s", ok, ok, ok);
+	big = as_json(stream);
+	TAP_OK(strstr(big, "the input has more than 100000 nodes") != NULL,
+	       "the node bound is the stream's: %s", big);
+}
+
+static void nul_in_a_string_is_refused(void)
+{
+	cleanup_free char *dq = as_json("metadata:\n  name: \"a\\0b\"\n");
+	cleanup_free char *u = as_json("name: \"c\\u0000d\"\n");
+	cleanup_free char *ok = as_json("name: 'a\\0b'\n");
+
+	TAP_STR_EQ(dq, "line 2: a string contains a NUL character (\\0), which kukeon does not "
+		       "accept");
+	TAP_STR_EQ(u, "line 1: a string contains a NUL character (\\0), which kukeon does not "
+		      "accept");
+	TAP_STR_EQ(ok, "{\"name\":\"a\\\\0b\"}"); /* single quotes: a backslash and a zero */
 }
 
 static void emitter_quoting(void)
@@ -307,6 +354,8 @@ int main(void)
 	stream_splitting();
 	parse_errors();
 	aliases_are_expanded_and_bounded();
+	big_mappings_and_streams_are_bounded();
+	nul_in_a_string_is_refused();
 	emitter_quoting();
 	emitter_styles();
 	emitter_layout();

@@ -78,3 +78,19 @@ app() { meta "$1" | jq -r ".status.containers[] | select(.name == \"app\") | .$2
 # "ID STATUS" of every task in $NS; the shim processes serving ids that start with PREFIX
 ns_tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }
 shims() { ps -eo args | grep -E "^[^ ]*containerd-shim[^ ]* .*-namespace $NS .*-id $1" || true; }
+
+# the number of veth links on the host (a test takes $VETHS before, compares after)
+veths() { ip -o link show type veth | wc -l; }
+
+# nothing of cell NAME anywhere: containerd, veths (as many as $VETHS), host-local's store,
+# the CNI cache, the cgroup, the metadata
+nothing_left() { # NAME
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
+	[ -z "$(hctr -n "$NS" tasks ls -q)" ]
+	[ -z "$(hctr -n "$NS" snapshots ls | awk 'NR > 1 { print $1 }' | grep "^sp_st_$1_")" ]
+	[ "$(veths)" = "$VETHS" ]
+	[ -z "$(ls "$IPAM"/*/ 2>/dev/null | grep -v -e lock -e last_reserved)" ]
+	[ -z "$(ls "$KUKEON_CNI_CACHE_DIR/results" 2>/dev/null)" ]
+	[ ! -e "$CG/$R/sp/st/$1" ]
+	[ ! -e "$RP/data/$R/sp/st/$1/metadata.json" ]
+}

@@ -1,0 +1,240 @@
+/* common/runtime/cell_stop.c - stop, kill, release, delete and purge a cell: every member, the
+ * root last, its network, ports and cgroup. */
+#include "common/runtime/cell_internal.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "common/cgroup/cgroup.h"
+#include "common/cgroup/kill.h"
+#include "common/cleanup.h"
+#include "common/fault.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "ctr/ctr.h"
+
+/* Take the cell's published ports off the host: when it declares some, or always (purge,
+ * whatever the spec says now). A failure is kept in err/ret as the first error. */
+static void unpublish(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool always,
+		      struct kk_err *err, int *ret)
+{
+	struct kk_netpolicy_cell pc = kk_rtcell_np(cell);
+	struct kk_err e = { 0 };
+	bool any = always;
+
+	for (size_t i = 0; !any && i < cell->n_containers; i++)
+		any = cell->containers[i].ports.n > 0;
+	if (any && kk_netpolicy_ports_unpublish(rt->cni, &pc, &e) < 0) {
+		if (always)
+			kk_log_ignored(rt->log, &e, "unpublish the ports of cell `%s`",
+				       kk_str(cell->cell));
+		else
+			kk_rtcell_keep_first(rt, err, &e, ret);
+	}
+}
+
+/* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
+ * root goes. */
+static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
+		     struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	bool late;
+	int ret = 0;
+
+	if (kk_rtcell_ctx_build(cell, &x, err) < 0)
+		return -1;
+	if (!x.host_network && kk_rtcell_load_net(cell, &net, &e) < 0)
+		kk_rtcell_keep_first(rt, err, &e, &ret);
+	/* a stop waits for the tasks: the address can go after them, with no plugin run */
+	late = signal < 0 && net && kk_cni_conflist_is_owned(net);
+	unpublish(rt, cell, false, err, &ret);
+	for (size_t i = x.n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (i == 0 && !late)
+			kk_rtcell_cni_release(rt, net, x.m[0].id,
+					      kk_rtcell_running_pid(rt, x.m[0].id));
+		if (signal < 0) {
+			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
+				kk_rtcell_keep_first(rt, err, &e, &ret);
+		} else if (kk_rtcell_running_pid(rt, x.m[i].id) &&
+			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 &&
+			   e.code != ENOENT) {
+			kk_rtcell_keep_first(rt, err, &e, &ret);
+		}
+	}
+	/* a killed task is reported stopped a moment later: wait, so its exit can be read */
+	for (size_t i = 0; signal >= 0 && i < x.n; i++)
+		if (kk_rtcell_running_pid(rt, x.m[i].id)) {
+			ctr_task_wait(rt->conn, x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+			kk_log_ignored(rt->log, &e, "wait for killed task `%s`", x.m[i].id);
+		}
+	if (late)
+		kk_rtcell_cni_release_after(rt, net, x.m[0].id);
+	kk_rtcell_ctx_clear(&x);
+	return ret;
+}
+
+static int cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	int ret = 0;
+
+	if (kk_rtcell_ctx_build(cell, &x, err) < 0)
+		return -1;
+	for (size_t i = x.n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_release(rt, x.m[i].id, &e) < 0)
+			kk_rtcell_keep_first(rt, err, &e, &ret);
+	}
+	kk_rtcell_ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_release(rt, cell, err) < 0)
+		return kk_err_wrap(err, "release cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_halt(rt, cell, -1, err) < 0)
+		return kk_err_wrap(err, "stop cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_halt(rt, cell, SIGKILL, err) < 0)
+		return kk_err_wrap(err, "kill cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+/* Delete every containerd container of the cell: the members, then any container whose id
+ * has the cell's prefix or (labels) that carries the cell's labels. */
+static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
+			     const struct cell_ctx *x, bool by_labels, struct kk_err *err)
+{
+	cleanup_free char *prefix = NULL, *by_prefix = NULL, *by_label = NULL;
+	struct ctr_container *list = NULL;
+	struct kk_err e = { 0 };
+	size_t n = 0, plen;
+	int ret = 0;
+
+	/* every task killed first: they die together rather than one wait after the other */
+	for (size_t i = 0; i < x->n; i++) {
+		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &e);
+		if (e.code != ENOENT) /* no task to kill */
+			kk_log_ignored(rt->log, &e, "kill task `%s` before the delete", x->m[i].id);
+		memset(&e, 0, sizeof(e));
+	}
+	for (size_t i = x->n; i-- > 0;) {
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
+			kk_rtcell_keep_first(rt, err, &e, &ret);
+	}
+	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
+	plen = strlen(prefix);
+	/* containerd picks them (a whole namespace's records, specs included, grows with every
+	 * cell); the checks below stay the judge */
+	by_prefix = kk_xasprintf("id~=\"^%s\"", prefix);
+	by_label = kk_xasprintf("labels.\"kukeon.io/cell\"==\"%s\",labels.\"kukeon.io/space\"=="
+				"\"%s\",labels.\"kukeon.io/stack\"==\"%s\"",
+				cell->cell, cell->space, cell->stack);
+	memset(&e, 0, sizeof(e));
+	if (ctr_container_list(rt->conn,
+			       (const char *const[]){ by_prefix, by_labels ? by_label : NULL,
+						      NULL },
+			       &list, &n, &e) < 0) {
+		kk_rtcell_keep_first(rt, err, &e, &ret);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ctr_labels *l = &list[i].labels;
+		bool mine = strncmp(list[i].id, prefix, plen) == 0;
+
+		if (by_labels && !mine)
+			mine = strcmp(kk_str(ctr_labels_get(l, "kukeon.io/cell")), cell->cell) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/space")), cell->space) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/stack")), cell->stack) ==
+				       0 &&
+			       strcmp(kk_str(ctr_labels_get(l, "kukeon.io/realm")), cell->realm) ==
+				       0;
+		if (!mine)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_delete(rt, list[i].id, &e) < 0)
+			kk_rtcell_keep_first(rt, err, &e, &ret);
+	}
+	ctr_container_list_free(list, n);
+	return ret;
+}
+
+static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge,
+		       struct kk_err *err)
+{
+	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
+	struct cell_ctx x = { 0 };
+	struct kk_err e = { 0 };
+	bool late;
+	int ret = 0;
+
+	if (kk_rtcell_ctx_build(cell, &x, err) < 0)
+		return -1;
+	if (!x.host_network && kk_rtcell_load_net(cell, &net, &e) < 0) {
+		if (purge)
+			kk_log_ignored(rt->log, &e, "purge cell `%s`: its network",
+				       kk_str(cell->cell));
+		else
+			kk_rtcell_keep_first(rt, err, &e, &ret);
+	}
+	unpublish(rt, cell, purge, err, &ret);
+	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
+	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
+	late = net && kk_cni_conflist_is_owned(net);
+	if (!late)
+		kk_rtcell_cni_release(rt, net, x.m[0].id, kk_rtcell_running_pid(rt, x.m[0].id));
+	if (delete_containers(rt, cell, &x, purge, &e) < 0 ||
+	    kk_fault("cell-delete:containers", &e) < 0)
+		kk_rtcell_keep_first(rt, err, &e, &ret);
+	if (late)
+		kk_rtcell_cni_release_after(rt, net, x.m[0].id);
+	if (ret < 0 && !purge)
+		goto out;
+	if (purge && cell->cgroup_path) {
+		memset(&e, 0, sizeof(e));
+		kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,
+			       KK_RTCELL_CGROUP_REMOVE_TIMEOUT_MS, &e);
+		kk_log_ignored(rt->log, &e, "purge: kill cgroup `%s`", cell->cgroup_path);
+	}
+	memset(&e, 0, sizeof(e));
+	if (cell->cgroup_path &&
+	    kk_cgroup_remove(rt->cg, cell->cgroup_path, KK_RTCELL_CGROUP_REMOVE_TIMEOUT_MS, &e) < 0)
+		kk_rtcell_keep_first(rt, err, &e, &ret);
+	unlink(x.etc_hosts);
+	unlink(x.etc_hostname);
+out:
+	kk_rtcell_ctx_clear(&x);
+	return ret;
+}
+
+int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_delete(rt, cell, false, err) < 0)
+		return kk_err_wrap(err, "delete cell `%s`", kk_str(cell->cell));
+	return 0;
+}
+
+int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	if (cell_delete(rt, cell, true, err) < 0)
+		return kk_err_wrap(err, "purge cell `%s`", kk_str(cell->cell));
+	return 0;
+}
