@@ -21,6 +21,7 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		.run_path = ctx->run_path,
 		.containerd_socket = ctx->containerd_socket,
 		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
+		.ns_suffix = env_nonempty("KUKEON_NAMESPACE_SUFFIX"),
 		.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
 		.log = &ctx->log,
 		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),

@@ -9,6 +9,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/cni/netpolicy.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -296,4 +297,12 @@ int kk_bootstrap(struct kk_local *l, const struct kk_bootstrap_opts *o,
 	if (kk_ctl_cell_create(l, cell, true, &r->cell, err) < 0)
 		return kk_err_wrap(err, "cell \"%s\"", KK_SYSTEM_CELL);
 	return 0;
+}
+
+int kk_ctl_forward_chain_remove(struct kk_local *l, struct kk_err *err)
+{
+	struct kk_cni_host host = kk_local_cni_host(l);
+	int rc = kk_netpolicy_forward_remove(&host, err);
+
+	return rc < 0 ? kk_err_wrap(err, "remove the KUKEON-FORWARD chain") : rc;
 }

@@ -60,6 +60,10 @@ bool kk_bootstrap_report_created(const struct kk_bootstrap_report *r);
 struct kk_cell *kk_bootstrap_kukeond_cell(const struct kk_local *l,
 					  const struct kk_bootstrap_opts *o);
 
+/* `kuke daemon reset --purge-system`: remove the KUKEON-FORWARD admission chain. Returns 1
+ * when removed, 0 when absent. */
+int kk_ctl_forward_chain_remove(struct kk_local *l, struct kk_err *err);
+
 int kk_bootstrap(struct kk_local *l, const struct kk_bootstrap_opts *o,
 		 struct kk_bootstrap_report *r, struct kk_err *err);
 
