@@ -53,7 +53,7 @@ cell() {
 	[[ "$out" == *"HTTP/1.1 200 OK"* ]]
 	[[ "$out" == *hello-from-a-cell* ]]
 	# and the host reaches it too
-	run -0 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 5 $ip 8080"
+	run -0 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 5 $ip 8080"
 	[[ "$output" == *hello-from-a-cell* ]]
 	run -0 kuke delete cell client
 	run -0 kuke delete cell web
