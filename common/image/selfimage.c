@@ -72,12 +72,13 @@ static int tw_header(struct tarw *w, const char *name, char type, unsigned mode,
 		cut = strchr(cut, '/');
 		if (!cut || (size_t)(cut - name) > 155)
 			return kk_err_set(err, ENAMETOOLONG, "image path `%s` is too long", name);
-		memcpy(b + 345, name, (size_t)(cut - name));
+		memcpy(b + 345, name, (size_t)(cut - name)); /* < 155: the field keeps a NUL */
 		name = cut + 1;
 	}
 	if (link && strlen(link) > 100)
 		return kk_err_set(err, ENAMETOOLONG, "symlink target `%s` is too long", link);
-	memcpy(b, name, strlen(name));
+	/* tar's string fields are NUL-padded, not NUL-terminated when full: strncpy's contract */
+	strncpy((char *)b, name, 100);
 	octal((char *)b + 100, 8, mode & 07777);
 	octal((char *)b + 108, 8, 0);
 	octal((char *)b + 116, 8, 0);
@@ -86,9 +87,10 @@ static int tw_header(struct tarw *w, const char *name, char type, unsigned mode,
 	memset(b + 148, ' ', 8);
 	b[156] = (unsigned char)type;
 	if (link)
-		memcpy(b + 157, link, strlen(link));
+		strncpy((char *)b + 157, link, 100);
 	memcpy(b + 257, "ustar", 6);
-	memcpy(b + 263, "00", 2);
+	b[263] = '0';
+	b[264] = '0';
 	for (size_t i = 0; i < BLOCK; i++)
 		sum += b[i];
 	snprintf((char *)b + 148, 8, "%06o", sum);
