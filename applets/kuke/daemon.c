@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "applets/kuke/client.h"
 #include "common/cleanup.h"
 #include "common/controller/bootstrap.h"
 #include "common/controller/cell.h"
@@ -34,22 +35,6 @@ static const char *env_nonempty(const char *name)
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
-}
-
-static int open_local(struct kuke_ctx *ctx, struct kk_local **out, struct kk_err *err)
-{
-	struct kk_local_opts o = {
-		.run_path = ctx->run_path,
-		.containerd_socket = ctx->containerd_socket,
-		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
-		.ns_suffix = env_nonempty("KUKEON_NAMESPACE_SUFFIX"),
-		.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
-		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
-		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
-		.log = &ctx->log,
-	};
-
-	return kk_local_new(&o, out, err);
 }
 
 /* 1 running, 0 not, -1 error: running is any container Ready or the cell Ready. */
@@ -95,16 +80,24 @@ static int parse_timeout(const char *s, struct kk_err *err)
 	return 0;
 }
 
-/* The stop phase of stop, restart and reset: 1 stopped now, 0 it was not running. The
- * runtime's stop sends SIGTERM and SIGKILL after its grace period (docs/compat.md). */
-static int stop_phase(struct kk_local *l, struct kk_err *err)
+/* Call op on the cell when its running state is `when_running` (start: not running; stop,
+ * kill: running) and say `kukeond DONE (...)`, else say `kukeond ALREADY (...)`. Returns 1
+ * when it acted, 0 when not. The runtime's stop sends SIGTERM, then SIGKILL after its grace
+ * period (docs/compat.md). */
+static int act_or_say(struct kk_local *l, bool when_running, enum kk_op_id id, const char *verb,
+		      const char *done, const char *already, struct kk_err *err)
 {
 	int running = is_running(l, err);
 
-	if (running <= 0)
-		return running;
-	if (act(l, KK_OP_StopCell, "stop", err) < 0)
+	if (running < 0)
 		return -1;
+	if (running != when_running) {
+		printf("kukeond %s " WHERE "\n", already);
+		return 0;
+	}
+	if (act(l, id, verb, err) < 0)
+		return -1;
+	printf("kukeond %s " WHERE "\n", done);
 	return 1;
 }
 
@@ -131,15 +124,13 @@ static int reset(struct kuke_ctx *ctx, struct kk_local *l, bool purge, struct kk
 	dir = kk_path_clean(sock ? sock : CONFIG_DEFAULT_KUKEOND_SOCKET);
 	if (strrchr(dir, '/'))
 		*strrchr(dir, '/') = '\0';
-	rc = stop_phase(l, err);
+	rc = act_or_say(l, true, KK_OP_StopCell, "stop", "stopped", "was already stopped", err);
 	if (rc < 0 && err->code != ENOENT)
 		return -1;
 	if (rc < 0) {
 		kk_err_clear(err);
 		printf("kukeond cell already torn down " WHERE "\n");
 	} else {
-		printf(rc ? "kukeond stopped " WHERE "\n"
-			  : "kukeond was already stopped " WHERE "\n");
 		if (kk_op_cell_delete(l, &kukeond_ref, &del, err) < 0)
 			return kk_err_wrap(err, "delete kukeond cell");
 		kk_delete_result_clear(&del);
@@ -198,6 +189,7 @@ int kuke_daemon(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 {
 	cleanup_(kk_local_freep) struct kk_local *l = NULL;
 	enum kuke_op op = kuke_arg_op(arg);
+	struct kk_local_opts opts;
 	int rc;
 
 	if (argc > 1)
@@ -207,53 +199,33 @@ int kuke_daemon(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 		return kk_err_set(err, EPERM,
 				  "command must run as root: `kuke daemon reset` writes to "
 				  "root-owned paths — re-run with `sudo kuke daemon reset`");
-	if (parse_timeout(f->timeout, err) < 0 || open_local(ctx, &l, err) < 0)
+	opts = kuke_local_opts(ctx);
+	if (parse_timeout(f->timeout, err) < 0 || kk_local_new(&opts, &l, err) < 0)
 		return -1;
 	switch (op) {
 	case KUKE_OP_START:
-		rc = is_running(l, err);
-		if (rc < 0)
-			return -1;
-		if (rc) {
-			printf("kukeond is already running " WHERE "\n");
-			return 0;
-		}
-		if (act(l, KK_OP_StartCell, "start", err) < 0)
-			return -1;
-		printf("kukeond started " WHERE "\n");
-		return 0;
+		rc = act_or_say(l, false, KK_OP_StartCell, "start", "started", "is already running",
+				err);
+		break;
 	case KUKE_OP_STOP:
-		rc = stop_phase(l, err);
-		if (rc < 0)
-			return -1;
-		printf(rc ? "kukeond stopped " WHERE "\n"
-			  : "kukeond is already stopped " WHERE "\n");
-		return 0;
+		rc = act_or_say(l, true, KK_OP_StopCell, "stop", "stopped", "is already stopped",
+				err);
+		break;
 	case KUKE_OP_KILL:
-		rc = is_running(l, err);
-		if (rc < 0)
-			return -1;
-		if (!rc) {
-			printf("kukeond is already stopped " WHERE "\n");
-			return 0;
-		}
-		if (act(l, KK_OP_KillCell, "kill", err) < 0)
-			return -1;
-		printf("kukeond force-killed " WHERE "\n");
-		return 0;
+		rc = act_or_say(l, true, KK_OP_KillCell, "kill", "force-killed",
+				"is already stopped", err);
+		break;
 	case KUKE_OP_NONE: /* restart */
-		rc = stop_phase(l, err);
-		if (rc < 0)
-			return -1;
-		printf(rc ? "kukeond stopped " WHERE "\n"
-			  : "kukeond was already stopped " WHERE "\n");
-		if (act(l, KK_OP_StartCell, "start", err) < 0)
-			return -1;
-		printf("kukeond started " WHERE "\n");
-		return 0;
+		rc = act_or_say(l, true, KK_OP_StopCell, "stop", "stopped", "was already stopped",
+				err);
+		if (rc >= 0)
+			rc = act_or_say(l, false, KK_OP_StartCell, "start", "started",
+					"is already running", err);
+		break;
 	case KUKE_OP_DELETE:
 		return reset(ctx, l, f->purge_system, err);
 	default:
 		return logs(ctx, &l, f, err);
 	}
+	return rc < 0 ? -1 : 0;
 }

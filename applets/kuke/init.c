@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "applets/applets.h"
+#include "applets/kuke/client.h"
 #include "common/accounts.h"
 #include "common/cleanup.h"
 #include "common/controller/bootstrap.h"
@@ -376,22 +377,11 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 		in.self_image = true;
 	}
 	in.no_wait = env_bool("KUKE_INIT_NO_WAIT", f->no_wait);
-	lo = (struct kk_local_opts){
-		.run_path = in.run_path,
-		.containerd_socket = in.containerd_socket,
-		.cgroup_root = in.cgroup_root,
-		.ns_suffix = in.suffix,
-		.cgroup_mount = getenv("KUKEON_CGROUP_MOUNT"),
-		.cni_plugin_path = getenv("KUKEON_CNI_BIN_DIR"),
-		.cni_cache_dir = getenv("KUKEON_CNI_CACHE_DIR"),
-		.log = &ctx->log,
-	};
-	if (lo.cgroup_mount && !*lo.cgroup_mount)
-		lo.cgroup_mount = NULL;
-	if (lo.cni_plugin_path && !*lo.cni_plugin_path)
-		lo.cni_plugin_path = NULL;
-	if (lo.cni_cache_dir && !*lo.cni_cache_dir)
-		lo.cni_cache_dir = NULL;
+	lo = kuke_local_opts(ctx);
+	lo.run_path = in.run_path;
+	lo.containerd_socket = in.containerd_socket;
+	lo.cgroup_root = in.cgroup_root;
+	lo.ns_suffix = in.suffix;
 	if (kk_local_new(&lo, &l, err) < 0 || preflight(l, in.containerd_socket, err) < 0 ||
 	    check_account(err) < 0 ||
 	    kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)

@@ -68,6 +68,18 @@ static void free_members(struct member *m, size_t n)
 	free(m);
 }
 
+/* The data of member NAME of the tar on fd (a new buffer, NULL if none), *len its size. */
+static char *member_data(int fd, const char *name, size_t *len)
+{
+	struct member *tmp = NULL;
+	size_t nt = 0;
+	char *data = NULL;
+
+	read_tar(fd, &tmp, &nt, name, &data, len);
+	free_members(tmp, nt);
+	return data;
+}
+
 static const struct member *find(const struct member *m, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -121,13 +133,12 @@ static void image_from_this_binary(void)
 	/* every blob is named by its digest; the largest is the layer */
 	for (size_t i = 0; i < n_outer; i++) {
 		cleanup_free char *data = NULL;
-		struct member *tmp = NULL;
-		size_t nt = 0, dl = 0;
+		size_t dl = 0;
 
 		if (strncmp(outer[i].name, "blobs/sha256/", 13) != 0 || outer[i].type != KK_TAR_REG)
 			continue;
-		TAP_INT_EQ(read_tar(fd, &tmp, &nt, outer[i].name, &data, &dl), 0);
-		free_members(tmp, nt);
+		data = member_data(fd, outer[i].name, &dl);
+		TAP_OK(data != NULL, "blob %s", outer[i].name);
 		kk_sha256_digest(data, dl, digest);
 		TAP_STR_EQ(digest + 7, outer[i].name + 13);
 		if (dl > llen) {
@@ -157,14 +168,9 @@ static void image_from_this_binary(void)
 	/* the config's diff_id is the layer's digest (an uncompressed layer) */
 	kk_sha256_digest(layer, llen, digest);
 	for (size_t i = 0; i < n_outer; i++) {
-		cleanup_free char *data = NULL;
-		struct member *tmp = NULL;
-		size_t nt = 0, dl = 0;
+		size_t dl = 0;
+		cleanup_free char *data = member_data(fd, outer[i].name, &dl);
 
-		if (strncmp(outer[i].name, "blobs/sha256/", 13) != 0 || outer[i].type != KK_TAR_REG)
-			continue;
-		read_tar(fd, &tmp, &nt, outer[i].name, &data, &dl);
-		free_members(tmp, nt);
 		if (data && strstr(data, "\"diff_ids\""))
 			TAP_OK(strstr(data, digest) != NULL, "config diff_ids holds %s", digest);
 	}
