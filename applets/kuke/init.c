@@ -283,7 +283,10 @@ static void print_report(const struct init *in, const struct kk_bootstrap_report
 	if (!r->cell_provisioned) {
 		printf("    - cell: not provisioned\n");
 	} else {
-		if (r->cell.metadata_exists_pre)
+		if (r->cell_image_changed)
+			printf("    - cell \"%s\": recreated (image %s)\n", KK_SYSTEM_CELL,
+			       in->image);
+		else if (r->cell.metadata_exists_pre)
 			printf("    - cell \"%s\": already existed\n", KK_SYSTEM_CELL);
 		else
 			printf("    - cell \"%s\": created (image %s)\n", KK_SYSTEM_CELL,

@@ -49,8 +49,9 @@ bool kk_bootstrap_report_created(const struct kk_bootstrap_report *r)
 		    spaces[i]->created || spaces[i]->cgroup_created || spaces[i]->cni_created ||
 		    stacks[i]->created || stacks[i]->cgroup_created)
 			return true;
-	return r->cell_provisioned && (r->cell.created || !r->cell.cgroup_exists_pre ||
-				       !r->cell.root_container_exists_pre);
+	return r->cell_provisioned &&
+	       (r->cell.created || r->cell_image_changed || !r->cell.cgroup_exists_pre ||
+		!r->cell.root_container_exists_pre);
 }
 
 static bool is_dir(const char *path)
@@ -287,12 +288,28 @@ int kk_bootstrap(struct kk_local *l, const struct kk_bootstrap_opts *o,
 		return kk_err_sys(err, "chmod `%s`", ipam);
 	if (kk_ctl_cell_get(l, KK_SYSTEM_REALM, KK_SYSTEM_SPACE, KK_SYSTEM_STACK, KK_SYSTEM_CELL,
 			    &before, &e) == 0) {
+		const struct kk_cell_spec *sp = &before.cell->spec;
+
 		r->cell_was_running = before.cell->status.common.state == KK_CELL_READY;
+		/* the daemon runs the image init was asked for (by default: this binary's) */
+		for (size_t i = 0; i < sp->n_containers; i++)
+			if (!sp->containers[i].image ||
+			    strcmp(sp->containers[i].image, o->image) != 0)
+				r->cell_image_changed = true;
 		kk_cell_get_result_clear(&before);
 	}
 	if (o->provide_image && o->provide_image(l, o->provide_arg, err) < 0)
 		return -1;
 	cell = kk_bootstrap_kukeond_cell(l, o);
+	if (r->cell_image_changed) {
+		struct kk_cell_update_result up = { 0 };
+
+		/* a root container with another image: the cell is made again from `cell` */
+		if (kk_ctl_cell_update(l, cell, &up, err) < 0)
+			return kk_err_wrap(err, "cell \"%s\"", KK_SYSTEM_CELL);
+		kk_cell_update_result_clear(&up);
+		r->cell_was_running = false;
+	}
 	r->cell_provisioned = true;
 	if (kk_ctl_cell_create(l, cell, true, &r->cell, err) < 0)
 		return kk_err_wrap(err, "cell \"%s\"", KK_SYSTEM_CELL);

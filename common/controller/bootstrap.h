@@ -50,7 +50,8 @@ struct kk_bootstrap_report {
 	struct kk_stack_create_result stack, sys_stack;
 	bool cell_provisioned;
 	struct kk_cell_create_result cell;
-	bool cell_was_running; /* before this run */
+	bool cell_was_running;   /* before this run */
+	bool cell_image_changed; /* the cell ran another image: it was made again */
 };
 void kk_bootstrap_report_clear(struct kk_bootstrap_report *r);
 /* Did the run create anything (the report's "Initialized" vs "already initialized")? */

@@ -134,3 +134,21 @@ kukeon_kukeon_kukeond_root RUNNING" ]
 	[[ "$output" != *"kukeond is ready"* ]]
 	[[ "$output" == *"Kukeond image: localhost/kukeon:$(kuke version)"* ]]
 }
+
+# bats test_tags=containerd
+@test "kuke init: a kukeond cell on another image is made again on the one init wants" {
+	local v
+	v=$(kuke version)
+	init_ok
+	hctr -n "$SYS_NS" images tag "localhost/kukeon:$v" localhost/kukeon:other >/dev/null
+	run -0 kuke init --kukeond-image localhost/kukeon:other
+	[ "${lines[0]}" = "Initialized Kukeon runtime" ]
+	[[ "$output" == *'    - cell "kukeond": recreated (image localhost/kukeon:other)'* ]]
+	[ "${lines[-1]}" = "kukeond is ready (unix://$KD_SOCK)" ]
+	[ "$(hctr -n "$SYS_NS" containers info kukeon_kukeon_kukeond_kukeond | jq -r .Image)" = localhost/kukeon:other ]
+	# and back to this binary's own image by default
+	run -0 kuke init
+	[[ "$output" == *"    - cell \"kukeond\": recreated (image localhost/kukeon:$v)"* ]]
+	[ "$(hctr -n "$SYS_NS" containers info kukeon_kukeon_kukeond_root | jq -r .Image)" = "localhost/kukeon:$v" ]
+	run -0 rpc call KukeonV1.Ping
+}
