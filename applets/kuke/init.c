@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,7 @@
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/passwd.h"
+#include "common/path.h"
 #include "common/rpc/client.h"
 #include "common/store/instance.h"
 
@@ -201,26 +202,36 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 	return 0;
 }
 
-static gid_t chown_gid;
-
-static int own_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* root:GID, dirs 02750 and files 0640, as upstream leaves the run path; symlinks are
+ * skipped, never followed. */
+static int own_tree(const char *path, gid_t gid, struct kk_err *err)
 {
-	(void)ftw;
-	(void)st;
-	if (type == FTW_SL)
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (lstat(path, &st) < 0)
+		return kk_err_sys(err, "stat `%s`", path);
+	if (S_ISLNK(st.st_mode))
 		return 0;
-	if (lchown(path, 0, chown_gid) < 0)
-		return -1;
-	return chmod(path, type == FTW_D || type == FTW_DP ? 02750 : 0640) < 0 ? -1 : 0;
-}
+	if (lchown(path, 0, gid) < 0 || chmod(path, S_ISDIR(st.st_mode) ? 02750 : 0640) < 0)
+		return kk_err_sys(err, "chown `%s`", path);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return kk_err_sys(err, "open `%s`", path);
+	while (rc == 0 && (e = readdir(d))) {
+		cleanup_free char *child = NULL;
 
-/* root:kukeon, dirs 02750 and files 0640, as upstream leaves the run path. */
-static int own_tree(const char *dir, gid_t gid, struct kk_err *err)
-{
-	chown_gid = gid;
-	if (nftw(dir, own_entry, 32, FTW_PHYS) != 0)
-		return kk_err_sys(err, "chown `%s`", dir);
-	return 0;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		child = kk_path_join(path, e->d_name);
+		rc = own_tree(child, gid, err);
+	}
+	closedir(d);
+	return rc;
 }
 
 static const char *word(bool pre, bool post)

@@ -216,17 +216,17 @@ static void elf_needs(int fd, char ***needed, char **interp)
 	}
 }
 
-static const char *triplet(void)
+/* The multiarch directory name of this machine ("x86_64-linux-gnu"), into buf. */
+static const char *triplet(char *buf, size_t n)
 {
-	static char buf[80];
 	struct utsname u;
 
 	if (uname(&u) < 0)
-		return "x86_64-linux-gnu";
-	snprintf(buf, sizeof(buf), "%s-linux-gnu",
-		 strcmp(u.machine, "armv7l") == 0 ? "arm" : u.machine);
-	if (strcmp(u.machine, "armv7l") == 0)
-		snprintf(buf, sizeof(buf), "arm-linux-gnueabihf");
+		snprintf(buf, n, "x86_64-linux-gnu");
+	else if (strcmp(u.machine, "armv7l") == 0)
+		snprintf(buf, n, "arm-linux-gnueabihf");
+	else
+		snprintf(buf, n, "%s-linux-gnu", u.machine);
 	return buf;
 }
 
@@ -290,20 +290,20 @@ static int add_needs(struct layer *L, int fd, const char *what, struct kk_err *e
 {
 	cleanup_(kk_strv_freep) char **needed = NULL;
 	cleanup_free char *interp = NULL;
-	const char *t = triplet();
+	char t[96], lib[128], usr_lib[128];
+	const char *dirs[] = { lib, usr_lib, "/lib64", "/usr/lib64", "/lib", "/usr/lib" };
 
+	triplet(t, sizeof(t));
+	snprintf(lib, sizeof(lib), "/lib/%s", t);
+	snprintf(usr_lib, sizeof(usr_lib), "/usr/lib/%s", t);
 	elf_needs(fd, &needed, &interp);
 	if (interp && add_host_path(L, interp, 0, err) < 0)
 		return -1;
 	for (size_t i = 0; needed && needed[i]; i++) {
-		const char *dirs[] = { "/lib/",      "/usr/lib/", "/lib64",
-				       "/usr/lib64", "/lib",      "/usr/lib" };
 		bool found = false;
 
 		for (size_t k = 0; k < ARRAY_SIZE(dirs) && !found; k++) {
-			cleanup_free char *p =
-				k < 2 ? kk_xasprintf("%s%s/%s", dirs[k], t, needed[i])
-				      : kk_xasprintf("%s/%s", dirs[k], needed[i]);
+			cleanup_free char *p = kk_path_join(dirs[k], needed[i]);
 
 			if (access(p, R_OK) == 0) {
 				found = true;
@@ -401,7 +401,8 @@ static char *search(const char *list, const char *name)
 /* The xtables extension directory of the host's iptables, and every module in it. */
 static int add_xtables(struct layer *L, struct kk_err *err)
 {
-	cleanup_free char *multi = kk_xasprintf("/usr/lib/%s/xtables", triplet());
+	char tbuf[96];
+	cleanup_free char *multi = kk_xasprintf("/usr/lib/%s/xtables", triplet(tbuf, sizeof(tbuf)));
 	const char *dirs[] = { multi, "/usr/lib/xtables", "/usr/lib64/xtables", "/lib/xtables" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {

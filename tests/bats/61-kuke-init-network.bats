@@ -1,7 +1,8 @@
 # bats file_tags=kuke
 # After `kuke init`, kuke talks to the kukeond that runs in its cell: the CNI plugins and the
 # firewall tools that daemon execs come from the image init built, yet a cell it creates gets
-# an address on the default space's bridge and serves HTTP to another cell.
+# an address on the default space's bridge and serves HTTP to another cell. (Not fetched
+# from the harness itself: other suites' bridges may hold the same /24 there.)
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/init
@@ -52,9 +53,6 @@ cell() {
 	done
 	[[ "$out" == *"HTTP/1.1 200 OK"* ]]
 	[[ "$out" == *hello-from-a-cell* ]]
-	# and the host reaches it too
-	run -0 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 5 $ip 8080"
-	[[ "$output" == *hello-from-a-cell* ]]
 	run -0 kuke delete cell client
 	run -0 kuke delete cell web
 }
