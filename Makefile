@@ -8,7 +8,7 @@
 #   make check-configs build each single-applet config and the all-on one
 #   make lint          cppcheck + clang-tidy on our sources
 #   make install PREFIX=/usr/local [DESTDIR=...]
-#   make demo          show the binary talking to a private containerd
+#   make demo          deps, then kuke init on a private host view and a cell serving HTTP
 #   make bench         benchmarks (ratios against reference tools; targets reported)
 #   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
 
@@ -259,7 +259,8 @@ install: all
 		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; \
 	done
 
-demo: all
+demo: deps
+	$(MAKE) all
 	tests/harness/run.sh scripts/demo.sh
 
 bench: all $(bench_bins)

@@ -1,6 +1,7 @@
 /* common/gostr.c - see gostr.h. */
 #include "common/gostr.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,4 +150,50 @@ char *kk_go_trim_space_n(const char *str, size_t n)
 char *kk_go_trim_space(const char *s)
 {
 	return s ? kk_go_trim_space_n(s, strlen(s)) : kk_xstrdup("");
+}
+
+int kk_go_parse_duration(const char *s, int64_t *ms, struct kk_err *err)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },
+		      { "s", 1e3 },   { "m", 60e3 },  { "h", 3600e3 } };
+	const char *p = s;
+	double total = 0;
+	bool neg = false;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (strcmp(p, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	if (!*p)
+		return kk_err_set(err, EINVAL, "time: invalid duration \"%s\"", s);
+	while (*p) {
+		char *end;
+		double v = strtod(p, &end);
+		size_t best = 0;
+		double scale = 0;
+
+		if (end == p || *p == '-' || *p == '+' || *p == ' ')
+			return kk_err_set(err, EINVAL, "time: invalid duration \"%s\"", s);
+		p = end;
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+			size_t n = strlen(units[i].unit);
+
+			/* the longest unit that matches: "ms" before "m" */
+			if (strncmp(p, units[i].unit, n) == 0 && n > best) {
+				best = n;
+				scale = units[i].ms;
+			}
+		}
+		if (!best)
+			return kk_err_set(err, EINVAL, "time: missing unit in duration \"%s\"", s);
+		total += v * scale;
+		p += best;
+	}
+	*ms = (int64_t)(neg ? -total : total);
+	return 0;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 /* Decode one UTF-8 sequence at s (n bytes left). Returns its length and sets *rune, or
  * returns 0 for an invalid sequence (Go reads that byte as U+FFFD, length 1). */
 size_t kk_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune);
@@ -19,5 +21,9 @@ void kk_go_quote_buf(const char *s, char *buf, size_t n);
  * of s (NULL: ""), or of its first n bytes. free() it. */
 char *kk_go_trim_space(const char *s);
 char *kk_go_trim_space_n(const char *s, size_t n);
+
+/* Go's time.ParseDuration ("30s", "1m30s", "500ms", "-1s", "0") in milliseconds. EINVAL with
+ * Go's message (`time: invalid duration "x"`). */
+int kk_go_parse_duration(const char *s, int64_t *ms, struct kk_err *err);
 
 #endif

@@ -25,7 +25,6 @@
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
 
-
 /* a delete -f outcome */
 struct outcome {
 	const struct kk_manifest_item *item;
@@ -45,9 +44,8 @@ static int read_input(const char *file, char **buf, size_t *len, struct kk_err *
 }
 
 /* Read and validate the whole input; on failure nothing has been done. */
-static int load_manifest(const char *file, char **buf, size_t *len,
-			 struct kk_yaml_stream **stream, struct kk_manifest **m, bool for_delete,
-			 struct kk_err *err)
+static int load_manifest(const char *file, char **buf, size_t *len, struct kk_yaml_stream **stream,
+			 struct kk_manifest **m, bool for_delete, struct kk_err *err)
 {
 	if (read_input(file, buf, len, err) < 0)
 		return -1;
@@ -152,8 +150,8 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 		       bool cascade, struct outcome *o)
 {
 	static const enum kk_op_id ids[] = {
-		[KK_KIND_REALM] = KK_OP_DeleteRealm, [KK_KIND_SPACE] = KK_OP_DeleteSpace,
-		[KK_KIND_STACK] = KK_OP_DeleteStack, [KK_KIND_CELL] = KK_OP_DeleteCell,
+		[KK_KIND_REALM] = KK_OP_DeleteRealm,         [KK_KIND_SPACE] = KK_OP_DeleteSpace,
+		[KK_KIND_STACK] = KK_OP_DeleteStack,         [KK_KIND_CELL] = KK_OP_DeleteCell,
 		[KK_KIND_CONTAINER] = KK_OP_DeleteContainer,
 	};
 	struct kk_delete_result r = { 0 };

@@ -8,9 +8,12 @@
 /* kukeond at --host by default; the controller in this process with --no-daemon. The
  * test suites set KUKE_TEST_IN_PROCESS to run in-process while everything else behaves as
  * through the daemon (each test has its own run path; one daemon serves one). In-process,
- * the cgroup root and mount come from KUKEON_CGROUP_ROOT / KUKEON_CGROUP_MOUNT when set
- * (docs/compat.md). */
+ * the cgroup root, namespace suffix and mount come from KUKEON_CGROUP_ROOT /
+ * KUKEON_NAMESPACE_SUFFIX / KUKEON_CGROUP_MOUNT when set (docs/compat.md). */
 int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err);
+/* The in-process controller's options for ctx (borrowing its strings and the environment's):
+ * what kuke_client_open uses, and what `kuke init` and `kuke daemon` start from. */
+struct kk_local_opts kuke_local_opts(struct kuke_ctx *ctx);
 
 /* The reply of a start/stop/kill/delete/purge row, whichever was called. */
 union kuke_act_reply {

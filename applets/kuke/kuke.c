@@ -267,7 +267,13 @@ static void resolve_globals(struct kuke_ctx *ctx, const struct kk_client_config 
 			*global_bool(ctx, g) = *global_bool(ctx, g) || env_true(g->env);
 			continue;
 		}
-		if (*global_str(ctx, g) || g->off == CTX(configuration))
+		if (*global_str(ctx, g)) {
+			ctx->run_path_flag |= g->off == CTX(run_path);
+			ctx->containerd_socket_flag |= g->off == CTX(containerd_socket);
+			ctx->log_level_flag |= g->off == CTX(log_level);
+			continue;
+		}
+		if (g->off == CTX(configuration))
 			continue;
 		if (config && g->config_off != NO_CONFIG)
 			from_config =

@@ -19,6 +19,9 @@ struct kuke_ctx {
 	const char *log_level;
 	bool no_daemon;
 	bool verbose;
+	/* given as a flag (not from the environment, configuration or default): `kuke init`
+	 * layers its server configuration under those only */
+	bool run_path_flag, containerd_socket_flag, log_level_flag;
 	struct kk_log log; /* writes to stdout with -v, as upstream; silent otherwise */
 };
 

@@ -33,10 +33,11 @@ struct kuke_flags {
 	const char *image, *command, *user, *memory, *cpu_shares, *pids_limit, *restart_policy,
 		*cni_config_path;
 	const char *container, *file, *profile, *name, *param_file, *from_docker, *platform;
+	const char *kukeond_image, *server_config, *ns_suffix, *cgroup_root, *timeout;
 	char **args, **env, **volumes, **tmpfs, **cap_add, **cap_drop, **security_opts, **ports,
 		**networks, **aliases, **labels, **params;
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
-		containerd, quiet;
+		containerd, quiet, no_wait, force_regen_cni, purge_system;
 };
 
 /* The n flags ids of one command. */

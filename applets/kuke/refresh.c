@@ -17,7 +17,8 @@ int kuke_refresh(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int 
 
 	if (argc > 1) /* upstream accepts and ignores arguments here */
 		kk_log(&ctx->log, KK_LOG_DEBUG, "refresh: ignoring arguments", "first", argv[1]);
-	if (kuke_client_open(ctx, &c, err) < 0 || kk_call_refresh(c, &(struct kk_no_args){ 0 }, &r, err) < 0)
+	if (kuke_client_open(ctx, &c, err) < 0 ||
+	    kk_call_refresh(c, &(struct kk_no_args){ 0 }, &r, err) < 0)
 		return -1;
 	text = kk_refresh_summary(&r);
 	fputs(text, stdout);

@@ -403,7 +403,10 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 		goto out;
 
 	if (kk_call_cell_get(c,
-			     &(struct kk_ref){ .realm = doc->spec.realm_id, .space = doc->spec.space_id, .stack = doc->spec.stack_id, .name = doc->meta.name },
+			     &(struct kk_ref){ .realm = doc->spec.realm_id,
+					       .space = doc->spec.space_id,
+					       .stack = doc->spec.stack_id,
+					       .name = doc->meta.name },
 			     &g, err) == 0) {
 		cleanup_(kk_strv_freep) char **diff = diverged(&g.cell->spec, &doc->spec);
 
@@ -431,7 +434,9 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 		goto out;
 	}
 	*err = (struct kk_err){ 0 };
-	if (kk_call_cell_create(c, &(struct kk_doc){ KK_KIND_CELL, { .cell = (struct kk_cell *)doc } }, &r, err) < 0)
+	if (kk_call_cell_create(c,
+				&(struct kk_doc){ KK_KIND_CELL, { .cell = (struct kk_cell *)doc } },
+				&r, err) < 0)
 		goto out;
 	s = (struct summary){
 		.cell = r.cell,

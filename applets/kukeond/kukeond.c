@@ -14,6 +14,7 @@
 
 #include "applets/applets.h"
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
@@ -22,7 +23,7 @@
 #include "kk_config.h"
 
 #define DEFAULT_CONFIGURATION "/etc/kukeon/kukeond.yaml"
-#define DEFAULT_RECONCILE "30s"
+#define DEFAULT_RECONCILE     "30s"
 
 static const char usage_text[] =
 	"Usage: kukeond [flags] serve\n"
@@ -37,8 +38,8 @@ static const char usage_text[] =
 	"                                " CONFIG_DEFAULT_KUKEOND_SOCKET ")\n"
 	"      --socket-gid GID          group of the socket, mode 0660 (env KUKEOND_SOCKET_GID;\n"
 	"                                default 0: root only, mode 0600)\n"
-	"      --run-path PATH           metadata root (env KUKEON_RUN_PATH, default "
-	CONFIG_DEFAULT_RUN_PATH ")\n"
+	"      --run-path PATH           metadata root (env KUKEON_RUN_PATH, "
+	"default " CONFIG_DEFAULT_RUN_PATH ")\n"
 	"      --containerd-socket PATH  containerd socket (env KUKEON_CONTAINERD_SOCKET,\n"
 	"                                default " CONFIG_DEFAULT_CONTAINERD_SOCKET ")\n"
 	"      --log-level LEVEL         debug, info, warn or error (env KUKEON_LOG_LEVEL,\n"
@@ -138,8 +139,8 @@ static int parse_flags(int argc, char **argv, struct flags *f, struct kk_err *er
 			} else if (i + 1 < argc) {
 				*opts[k].dst = argv[++i];
 			} else {
-				return kk_err_set(err, KK_EUSAGE,
-						  "flag needs an argument: --%s", opts[k].name);
+				return kk_err_set(err, KK_EUSAGE, "flag needs an argument: --%s",
+						  opts[k].name);
 			}
 			found = true;
 			break;
@@ -208,7 +209,8 @@ static int parse_size(const char *s, size_t *out, struct kk_err *err)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	for (size_t i = 0; end != s && !errno && i < ARRAY_SIZE(units); i++)
-		if (strcmp(end, units[i].suffix) == 0 && v > 0 && v < (1ull << (40 - units[i].shift))) {
+		if (strcmp(end, units[i].suffix) == 0 && v > 0 &&
+		    v < (1ull << (40 - units[i].shift))) {
 			*out = (size_t)(v << units[i].shift);
 			return 0;
 		}
@@ -225,8 +227,8 @@ static int resolve(const struct flags *f, struct kukeond_config *c, struct kk_er
 	cleanup_free char *interval = NULL;
 	char file_gid[32] = "";
 
-	c->configuration = pick(f->configuration, "KUKEOND_CONFIGURATION", NULL,
-				DEFAULT_CONFIGURATION);
+	c->configuration =
+		pick(f->configuration, "KUKEOND_CONFIGURATION", NULL, DEFAULT_CONFIGURATION);
 	write_default_configuration(c->configuration);
 	if (load_file(c->configuration, &file, err) < 0)
 		return -1;
@@ -236,11 +238,11 @@ static int resolve(const struct flags *f, struct kukeond_config *c, struct kk_er
 	c->socket = pick(f->socket, "KUKEOND_SOCKET", FILE_FIELD(socket),
 			 CONFIG_DEFAULT_KUKEOND_SOCKET);
 	gid = pick(f->socket_gid, "KUKEOND_SOCKET_GID", file_gid, "0");
-	c->run_path = pick(f->run_path, "KUKEON_RUN_PATH", FILE_FIELD(run_path),
-			   CONFIG_DEFAULT_RUN_PATH);
-	c->containerd_socket = pick(f->containerd_socket, "KUKEON_CONTAINERD_SOCKET",
-				    FILE_FIELD(containerd_socket),
-				    CONFIG_DEFAULT_CONTAINERD_SOCKET);
+	c->run_path =
+		pick(f->run_path, "KUKEON_RUN_PATH", FILE_FIELD(run_path), CONFIG_DEFAULT_RUN_PATH);
+	c->containerd_socket =
+		pick(f->containerd_socket, "KUKEON_CONTAINERD_SOCKET",
+		     FILE_FIELD(containerd_socket), CONFIG_DEFAULT_CONTAINERD_SOCKET);
 	c->log_level = pick(f->log_level, "KUKEON_LOG_LEVEL", FILE_FIELD(log_level), "info");
 	interval = pick(f->reconcile, "KUKEOND_RECONCILE_INTERVAL", FILE_FIELD(reconcile_interval),
 			DEFAULT_RECONCILE);
@@ -264,57 +266,11 @@ static int resolve(const struct flags *f, struct kukeond_config *c, struct kk_er
 	c->max_request = KK_RPC_MESSAGE_MAX;
 	if (f->max_request && parse_size(f->max_request, &c->max_request, err) < 0)
 		return -1;
-	if (kukeond_parse_duration(interval, &c->reconcile_ms, err) < 0) {
+	if (kk_go_parse_duration(interval, &c->reconcile_ms, err) < 0) {
 		/* upstream warns and keeps the default */
 		*err = (struct kk_err){ 0 };
 		c->reconcile_ms = -2;
 	}
-	return 0;
-}
-
-int kukeond_parse_duration(const char *s, int64_t *ms, struct kk_err *err)
-{
-	static const struct {
-		const char *unit;
-		double ms;
-	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },
-		      { "s", 1e3 },   { "m", 60e3 },  { "h", 3600e3 } };
-	const char *p = s;
-	double total = 0;
-	bool neg = false;
-
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (strcmp(p, "0") == 0) {
-		*ms = 0;
-		return 0;
-	}
-	if (!*p)
-		return kk_err_set(err, EINVAL, "time: invalid duration \"%s\"", s);
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		size_t best = 0;
-		double scale = 0;
-
-		if (end == p || *p == '-' || *p == '+' || *p == ' ')
-			return kk_err_set(err, EINVAL, "time: invalid duration \"%s\"", s);
-		p = end;
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-			size_t n = strlen(units[i].unit);
-
-			/* the longest unit that matches: "ms" before "m" */
-			if (strncmp(p, units[i].unit, n) == 0 && n > best) {
-				best = n;
-				scale = units[i].ms;
-			}
-		}
-		if (!best)
-			return kk_err_set(err, EINVAL, "time: missing unit in duration \"%s\"", s);
-		total += v * scale;
-		p += best;
-	}
-	*ms = (int64_t)(neg ? -total : total);
 	return 0;
 }
 

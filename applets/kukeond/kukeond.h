@@ -35,11 +35,7 @@ int kukeond_serve(struct kukeond *d, struct kk_err *err);
 
 /* reconcile.c: the loop, on its own thread; stop() waits for a pass in flight. */
 struct kukeond_reconciler;
-int kukeond_reconcile_start(struct kukeond *d, struct kukeond_reconciler **out,
-			    struct kk_err *err);
+int kukeond_reconcile_start(struct kukeond *d, struct kukeond_reconciler **out, struct kk_err *err);
 void kukeond_reconcile_stop(struct kukeond_reconciler *r);
-
-/* "30s", "1m30s", "500ms", "-1s", "0" (Go's time.ParseDuration) in milliseconds. */
-int kukeond_parse_duration(const char *s, int64_t *ms, struct kk_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/gostr.h"
 #include "common/controller/orphans.h"
 #include "common/controller/reconcile.h"
 #include "common/mem.h"
@@ -77,7 +78,7 @@ static void restart_opts(struct kukeond *d, struct kk_reconcile_opts *o)
 
 	if (!v || !*v)
 		return;
-	if (kukeond_parse_duration(v, &o->backoff_ms, &err) < 0 || o->backoff_ms <= 0) {
+	if (kk_go_parse_duration(v, &o->backoff_ms, &err) < 0 || o->backoff_ms <= 0) {
 		kk_log(&d->log, KK_LOG_WARN, "invalid KUKEOND_RESTART_BACKOFF, using the default",
 		       "value", v);
 		o->backoff_ms = 0;

@@ -33,7 +33,7 @@
 
 /* in-flight calls get this long to finish after SIGTERM */
 #define SHUTDOWN_GRACE_MS 10000
-#define CONN_STACK (1u << 20)
+#define CONN_STACK        (1u << 20)
 /* enough for the lists of a few thousand objects; the RSS budget is 8 MiB idle */
 #define REPLY_CACHE_BYTES (2u << 20)
 
@@ -133,7 +133,8 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 		long end = kk_wire_scan_more(&scan, buf, len);
 
 		if (end < 0) {
-			kk_log(log, KK_LOG_WARN, "closing a connection that sent something not JSON");
+			kk_log(log, KK_LOG_WARN,
+			       "closing a connection that sent something not JSON");
 			break;
 		}
 		if (end > 0) {

@@ -746,3 +746,27 @@ int kk_netpolicy_sweep(const struct kk_cni_host *host, const struct kk_netpolicy
 		return kk_err_wrap(err, "sweep network rules");
 	return removed;
 }
+
+int kk_netpolicy_forward_remove(const struct kk_cni_host *host, struct kk_err *err)
+{
+	static const char *const del_jump[] = { "-w", "-D", "FORWARD", "-j", CH_FORWARD, NULL };
+	static const char *const flush[] = { "-w", "-F", CH_FORWARD, NULL };
+	static const char *const drop[] = { "-w", "-X", CH_FORWARD, NULL };
+	int removed = 0, rc;
+
+	/* every jump to it (upstream inserts one per init; a history may hold more) */
+	for (int i = 0; i < 64; i++) {
+		rc = kk_ipt_run(host, "iptables", del_jump, NULL, err);
+		if (rc < 0)
+			return -1;
+		if (rc != 0)
+			break;
+		removed = 1;
+	}
+	if (kk_ipt_run(host, "iptables", flush, NULL, err) < 0)
+		return -1;
+	rc = kk_ipt_run(host, "iptables", drop, NULL, err);
+	if (rc < 0)
+		return -1;
+	return removed || rc == 0;
+}

@@ -80,6 +80,11 @@ int kk_netpolicy_space_remove(const struct kk_cni_host *host, const char *realm,
 int kk_netpolicy_space_check(const struct kk_cni_host *host, const struct kk_netpolicy_space *sp,
 			     struct kk_err *err);
 
+/* Remove upstream's FORWARD admission chain and the FORWARD jumps to it (`kuke daemon reset
+ * --purge-system`). Returns 1 if there was something to remove, 0 if not; ENOENT when
+ * iptables is not installed. */
+int kk_netpolicy_forward_remove(const struct kk_cni_host *host, struct kk_err *err);
+
 /* ---- published ports ---------------------------------------------------------------- */
 
 struct kk_netpolicy_port {
