@@ -129,54 +129,41 @@ static void status_containers_clear(struct kk_cell *c)
 	c->status.n_containers = 0;
 }
 
-int kk_cell_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_cell **out,
-		   struct kk_err *err)
+static int cell_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	cleanup_(kk_cell_freep) struct kk_cell *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL, *net = NULL, *list = NULL;
-	size_t old, count;
+	return spec ? kk_cell_spec_decode_into(d, spec, &((struct kk_cell *)doc)->spec) : 0;
+}
 
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &c->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &c->kind) < 0 || kk_dec_meta(&d, tree, &c->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (spec && kk_cell_spec_decode_into(&d, spec, &c->spec) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (kk_dec_status(&d, status, &kk_cell_states, &c->status.common) < 0 ||
-	    kk_dec_obj(&d, status, "network", &net) < 0)
+static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
+{
+	struct kk_cell *c = doc;
+	const cJSON *net = NULL, *list = NULL;
+	size_t count;
+
+	if (kk_dec_status(d, status, &kk_cell_states, &c->status.common) < 0 ||
+	    kk_dec_obj(d, status, "network", &net) < 0)
 		return -1;
 	if (net) {
-		size_t o2 = kk_dec_push(&d, "network");
+		size_t old = kk_dec_push(d, "network");
 
-		if (kk_dec_str(&d, net, "bridgeName", &c->status.bridge_name) < 0 ||
-		    kk_dec_str(&d, net, "ipAddress", &c->status.ip_address) < 0)
+		if (kk_dec_str(d, net, "bridgeName", &c->status.bridge_name) < 0 ||
+		    kk_dec_str(d, net, "ipAddress", &c->status.ip_address) < 0)
 			return -1;
-		kk_dec_pop(&d, o2);
+		kk_dec_pop(d, old);
 	}
-	list = kk_dec_member(&d, status, "containers");
+	list = kk_dec_member(d, status, "containers");
 	if (list) {
 		status_containers_clear(c);
-		if (kk_dec_list(&d, status, "containers", &count, status_item, c) < 0)
+		if (kk_dec_list(d, status, "containers", &count, status_item, c) < 0)
 			return -1;
 		c->status.containers_set = !cJSON_IsNull(list);
 	}
-	if (kk_dec_bool(&d, status, "readyObserved", &c->status.ready_observed) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
-	return 0;
+	return kk_dec_bool(d, status, "readyObserved", &c->status.ready_observed);
 }
 
-cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
+static void cell_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, false);
+	const struct kk_cell *c = doc;
 	cJSON *st;
 
 	cJSON_AddItemToObject(root, "spec", kk_cell_spec_encode(&c->spec, mode));
@@ -202,22 +189,18 @@ cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
 	}
 	kk_enc_bool(st, "readyObserved", c->status.ready_observed, true);
 	kk_enc_status_tail(mode, st, &c->status.common);
-	return root;
 }
 
-void kk_cell_free(struct kk_cell *c)
+static void cell_clear(void *doc)
 {
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
+	struct kk_cell *c = doc;
+
 	kk_cell_spec_clear(&c->spec);
 	kk_status_clear(&c->status.common);
 	free(c->status.bridge_name);
 	free(c->status.ip_address);
 	status_containers_clear(c);
-	free(c);
 }
 
-KK_DEFINE_FREEP(kk_cell)
+const struct kk_body_codec kk_cell_body = { false, cell_spec, cell_status, cell_encode,
+					    cell_clear };

@@ -832,3 +832,13 @@ void kk_enc_status_tail(enum kk_enc_mode mode, cJSON *obj, const struct kk_statu
 	kk_enc_str(obj, "message", s->message, true);
 	kk_enc_bool(obj, "cgroupReady", s->cgroup_ready, true);
 }
+
+cJSON *kk_enc_status(enum kk_enc_mode mode, cJSON *obj, const struct kk_status *s,
+		     const struct kk_state_names *names, bool cgroup_always)
+{
+	cJSON *st = kk_enc_obj(obj, "status");
+
+	kk_enc_status_head(mode, st, s, names, cgroup_always);
+	kk_enc_status_tail(mode, st, s);
+	return st;
+}

@@ -188,5 +188,24 @@ struct cJSON *kk_enc_arr(struct cJSON *obj, const char *key);
  * for CellProfile and the configuration kinds. */
 struct cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const char *kind,
 			  const struct kk_meta *meta, bool labels_omitempty);
+/* A "status" member of obj with the shared status fields (kk_enc_status_head, then
+ * kk_enc_status_tail); returns it (borrowed) for the kind's own fields after them. */
+struct cJSON *kk_enc_status(enum kk_enc_mode mode, struct cJSON *obj, const struct kk_status *s,
+			    const struct kk_state_names *names, bool cgroup_always);
+
+/* ---- documents ---- */
+/* What a kind adds after the shared head (apiVersion, kind, metadata), in the kind's file
+ * as kk_<type>_body. common/model/doc.c decodes, encodes and frees every kind with it:
+ * the head, then the spec and status sections (each called with its path pushed, also
+ * when the section is absent: obj == NULL), then encode to add spec and status to the
+ * root. */
+struct kk_body_codec {
+	bool labels_omitempty; /* metadata.labels: CellProfile and the configurations */
+	int (*spec)(struct kk_dec *d, const struct cJSON *spec, void *doc);
+	/* NULL: the kind has no status (the member is not read) */
+	int (*status)(struct kk_dec *d, const struct cJSON *status, void *doc);
+	void (*encode)(struct cJSON *root, const void *doc, enum kk_enc_mode mode);
+	void (*clear)(void *doc); /* free what spec and status own */
+};
 
 #endif

@@ -473,55 +473,37 @@ void kk_container_status_clear(struct kk_container_status *s)
 
 /* ---- kind: Container ---- */
 
-int kk_container_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
-			struct kk_container **out, struct kk_err *err)
+static int container_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	cleanup_(kk_container_freep) struct kk_container *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL;
-	size_t old;
-
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &c->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &c->kind) < 0 || kk_dec_meta(&d, tree, &c->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (spec && kk_container_spec_decode_into(&d, spec, &c->spec) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (status && kk_container_status_decode_into(&d, status, &c->status) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
-	return 0;
+	return spec ? kk_container_spec_decode_into(d, spec, &((struct kk_container *)doc)->spec)
+		    : 0;
 }
 
-cJSON *kk_container_encode(const struct kk_container *c, enum kk_enc_mode mode)
+static int container_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, false);
+	return status ? kk_container_status_decode_into(d, status,
+							&((struct kk_container *)doc)->status)
+		      : 0;
+}
+
+static void container_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
+{
+	const struct kk_container *c = doc;
 
 	cJSON_AddItemToObject(root, "spec", kk_container_spec_encode(&c->spec, mode));
 	cJSON_AddItemToObject(root, "status", kk_container_status_encode(&c->status, mode));
-	return root;
 }
 
-void kk_container_free(struct kk_container *c)
+static void container_clear(void *doc)
 {
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
+	struct kk_container *c = doc;
+
 	kk_container_spec_clear(&c->spec);
 	kk_container_status_clear(&c->status);
-	free(c);
 }
 
-KK_DEFINE_FREEP(kk_container)
+const struct kk_body_codec kk_container_body = { false, container_spec, container_status,
+						 container_encode, container_clear };
 
 /* strings.TrimSpace for ASCII whitespace: the span [*start, *start + return) */
 static size_t trimmed(const char *s, const char **start)

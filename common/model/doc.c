@@ -2,6 +2,7 @@
 #include "common/model/doc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,19 +69,134 @@ static int read_head(const cJSON *tree, const struct kk_yaml_doc *yaml, char **k
 	return 0;
 }
 
+/* Where each kind keeps its head, and what it adds after it. */
+struct kind_type {
+	size_t size, api_version, kind, meta;
+	const struct kk_body_codec *body;
+};
+
+static const struct kind_type kind_types[] = {
+#define KIND(id, str, type, member, apply)                                                     \
+	[KK_KIND_##id] = { sizeof(struct kk_##type), offsetof(struct kk_##type, api_version),  \
+			   offsetof(struct kk_##type, kind), offsetof(struct kk_##type, meta), \
+			   &kk_##type##_body },
+#include "common/model/kinds.def"
+#undef KIND
+};
+
+static const struct kk_meta *kind_meta(enum kk_kind kind, const void *obj)
+{
+	return (const struct kk_meta *)((const char *)obj + kind_types[kind].meta);
+}
+
+static void kind_free(enum kk_kind kind, void *obj)
+{
+	const struct kind_type *t = &kind_types[kind];
+
+	if (!obj)
+		return;
+	free(*(char **)((char *)obj + t->api_version));
+	free(*(char **)((char *)obj + t->kind));
+	kk_meta_clear((struct kk_meta *)((char *)obj + t->meta));
+	t->body->clear(obj);
+	free(obj);
+}
+
+/* One section (spec, status) with its path pushed. */
+static int section(struct kk_dec *d, const char *key, const cJSON *node,
+		   int (*fn)(struct kk_dec *, const cJSON *, void *), void *obj)
+{
+	size_t old = kk_dec_push(d, key);
+
+	if (fn(d, node, obj) < 0)
+		return -1;
+	kk_dec_pop(d, old);
+	return 0;
+}
+
+static int kind_decode_into(const struct kind_type *t, struct kk_dec *d, const cJSON *tree,
+			    char *obj)
+{
+	const cJSON *spec = NULL, *status = NULL;
+
+	if (!cJSON_IsObject(tree))
+		return kk_dec_type_error(d, tree, "a mapping");
+	if (kk_dec_str(d, tree, "apiVersion", (char **)(obj + t->api_version)) < 0 ||
+	    kk_dec_str(d, tree, "kind", (char **)(obj + t->kind)) < 0 ||
+	    kk_dec_meta(d, tree, (struct kk_meta *)(obj + t->meta)) < 0 ||
+	    kk_dec_obj(d, tree, "spec", &spec) < 0 ||
+	    (t->body->status && kk_dec_obj(d, tree, "status", &status) < 0))
+		return -1;
+	if (section(d, "spec", spec, t->body->spec, obj) < 0 ||
+	    (t->body->status && section(d, "status", status, t->body->status, obj) < 0))
+		return -1;
+	return 0;
+}
+
+static int kind_decode(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
+		       void **out, struct kk_err *err)
+{
+	const struct kind_type *t = &kind_types[kind];
+	char *obj = kk_xcalloc(1, t->size);
+	struct kk_dec d;
+
+	kk_dec_init(&d, yaml, err);
+	if (kind_decode_into(t, &d, tree, obj) < 0) {
+		kind_free(kind, obj);
+		return -1;
+	}
+	*out = obj;
+	return 0;
+}
+
+static cJSON *kind_encode(enum kk_kind kind, const void *obj, enum kk_enc_mode mode)
+{
+	const struct kind_type *t = &kind_types[kind];
+	const char *p = obj;
+	cJSON *root = kk_enc_head(mode, *(char *const *)(p + t->api_version),
+				  *(char *const *)(p + t->kind), kind_meta(kind, obj),
+				  t->body->labels_omitempty);
+
+	t->body->encode(root, obj, mode);
+	return root;
+}
+
+/* kk_<type>_decode/_encode/_free/_freep of every kind (common/model/model.h) */
+#define KIND(id, str, type, member, apply)                                            \
+	int kk_##type##_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,     \
+			       struct kk_##type **out, struct kk_err *err)            \
+	{                                                                             \
+		void *obj = NULL;                                                     \
+                                                                                      \
+		if (kind_decode(KK_KIND_##id, tree, yaml, &obj, err) < 0)             \
+			return -1;                                                    \
+		*out = obj;                                                           \
+		return 0;                                                             \
+	}                                                                             \
+	cJSON *kk_##type##_encode(const struct kk_##type *obj, enum kk_enc_mode mode) \
+	{                                                                             \
+		return kind_encode(KK_KIND_##id, obj, mode);                          \
+	}                                                                             \
+	void kk_##type##_free(struct kk_##type *obj)                                  \
+	{                                                                             \
+		kind_free(KK_KIND_##id, obj);                                         \
+	}                                                                             \
+	KK_DEFINE_FREEP(kk_##type)
+#include "common/model/kinds.def"
+#undef KIND
+
+static bool is_kind(enum kk_kind kind)
+{
+	return kind > KK_KIND_NONE && (size_t)kind < ARRAY_SIZE(kind_types);
+}
+
 int kk_doc_decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
 		       struct kk_doc *doc, struct kk_err *err)
 {
 	doc->kind = kind;
-	switch (kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_##type##_decode(tree, yaml, &doc->u.member, err);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
+	if (!is_kind(kind))
 		return kk_err_set(err, EINVAL, "unknown kind: ");
-	}
+	return kind_decode(kind, tree, yaml, &doc->u.any, err);
 }
 
 int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_doc **out,
@@ -105,30 +221,14 @@ int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_d
 
 cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 {
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_##type##_encode(doc->u.member, mode);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		return NULL;
-	}
+	return is_kind(doc->kind) ? kind_encode(doc->kind, doc->u.any, mode) : NULL;
 }
 
 const char *kk_doc_name(const struct kk_doc *doc)
 {
-	if (!doc || !doc->u.any)
+	if (!doc || !doc->u.any || !is_kind(doc->kind))
 		return "";
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_str(doc->u.member->meta.name);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		return "";
-	}
+	return kk_str(kind_meta(doc->kind, doc->u.any)->name);
 }
 
 void kk_doc_free(struct kk_doc *doc)
@@ -141,16 +241,8 @@ void kk_doc_free(struct kk_doc *doc)
 
 void kk_doc_clear(struct kk_doc *doc)
 {
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply)       \
-	case KK_KIND_##id:                       \
-		kk_##type##_free(doc->u.member); \
-		break;
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		break;
-	}
+	if (is_kind(doc->kind))
+		kind_free(doc->kind, doc->u.any);
 	doc->u.any = NULL;
 }
 

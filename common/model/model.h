@@ -12,7 +12,9 @@
  *        with kk_K_free(). Fails on type errors: "line L: spec.x: expected ..., got ...".
  *   cJSON *kk_K_encode(obj, mode)  a new tree in upstream key order; cJSON_Delete() it.
  *        KK_ENC_JSON for metadata.json / -o json / the wire, KK_ENC_YAML for -o yaml.
- *   void kk_K_free(obj), kk_K_freep(&obj)  NULL is fine. */
+ *   void kk_K_free(obj), kk_K_freep(&obj)  NULL is fine.
+ * These are expanded in common/model/doc.c from common/model/kinds.def around the kind's
+ * body codec, kk_K_body (the spec and status sections), defined in the kind's file. */
 #ifndef KK_COMMON_MODEL_MODEL_H
 #define KK_COMMON_MODEL_MODEL_H
 
@@ -52,6 +54,11 @@ enum kk_container_state {
 	KK_CONTAINER_FAILED,
 	KK_CONTAINER_UNKNOWN,
 };
+/* each kind's body codec (common/model/codec.h), from common/model/kinds.def */
+#define KIND(id, str, type, member, apply) extern const struct kk_body_codec kk_##type##_body;
+#include "common/model/kinds.def"
+#undef KIND
+
 extern const struct kk_state_names kk_realm_states, kk_space_states, kk_stack_states,
 	kk_cell_states, kk_container_states;
 

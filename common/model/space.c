@@ -85,8 +85,9 @@ static void defaults_free(struct kk_space_container_defaults *c)
 	free(c);
 }
 
-static int decode_spec(struct kk_dec *d, const cJSON *spec, struct kk_space *s)
+static int space_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
+	struct kk_space *s = doc;
 	const cJSON *net, *eg, *defs, *cont;
 	size_t count, old;
 	int rc;
@@ -148,37 +149,15 @@ static int decode_spec(struct kk_dec *d, const cJSON *spec, struct kk_space *s)
 	return 0;
 }
 
-int kk_space_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
-		    struct kk_err *err)
+static int space_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
-	cleanup_(kk_space_freep) struct kk_space *s = kk_xcalloc(1, sizeof(*s));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL;
-	size_t old;
-
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &s->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &s->kind) < 0 || kk_dec_meta(&d, tree, &s->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (decode_spec(&d, spec, s) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (kk_dec_status(&d, status, &kk_space_states, &s->status) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(s);
-	return 0;
+	return kk_dec_status(d, status, &kk_space_states, &((struct kk_space *)doc)->status);
 }
 
-cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
+static void space_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	cJSON *root = kk_enc_head(mode, s->api_version, s->kind, &s->meta, false);
-	cJSON *spec = kk_enc_obj(root, "spec"), *st;
+	const struct kk_space *s = doc;
+	cJSON *spec = kk_enc_obj(root, "spec");
 
 	kk_enc_str(spec, "realmId", s->spec.realm_id, false);
 	kk_enc_str(spec, "cniConfigPath", s->spec.cni_config_path, true);
@@ -229,28 +208,22 @@ cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
 			kk_resources_encode(co, c->resources);
 		}
 	}
-	st = kk_enc_obj(root, "status");
-	kk_enc_status_head(mode, st, &s->status, &kk_space_states, false);
-	kk_enc_status_tail(mode, st, &s->status);
-	return root;
+	kk_enc_status(mode, root, &s->status, &kk_space_states, false);
 }
 
-void kk_space_free(struct kk_space *s)
+static void space_clear(void *doc)
 {
-	if (!s)
-		return;
-	free(s->api_version);
-	free(s->kind);
-	kk_meta_clear(&s->meta);
+	struct kk_space *s = doc;
+
 	free(s->spec.realm_id);
 	free(s->spec.cni_config_path);
 	policy_free(s->spec.egress);
 	defaults_free(s->spec.defaults_container);
 	kk_status_clear(&s->status);
-	free(s);
 }
 
-KK_DEFINE_FREEP(kk_space)
+const struct kk_body_codec kk_space_body = { false, space_spec, space_status, space_encode,
+					     space_clear };
 
 /* ---- egress validation ---- */
 
