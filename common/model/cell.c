@@ -33,17 +33,21 @@ static void containers_clear(struct kk_cell_spec *s)
 	s->containers_set = false;
 }
 
+#define CS struct kk_cell_spec
+
+KK_FIELDS(spec_ids, CS, KK_FIELD(CS, id, "id", STR), KK_FIELD(CS, realm_id, "realmId", STR),
+	  KK_FIELD(CS, space_id, "spaceId", STR), KK_FIELD(CS, stack_id, "stackId", STR),
+	  KK_FIELD_OMIT(CS, root_container_id, "rootContainerId", STR));
+KK_FIELDS(spec_flags, CS, KK_FIELD_OMIT(CS, auto_delete, "autoDelete", BOOL),
+	  KK_FIELD_OMIT(CS, nested_cgroup_runtime, "nestedCgroupRuntime", BOOL));
+
 int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell_spec *s)
 {
 	const cJSON *tty, *list;
 	size_t count;
 	int rc;
 
-	if (kk_dec_str(d, spec, "id", &s->id) < 0 ||
-	    kk_dec_str(d, spec, "realmId", &s->realm_id) < 0 ||
-	    kk_dec_str(d, spec, "spaceId", &s->space_id) < 0 ||
-	    kk_dec_str(d, spec, "stackId", &s->stack_id) < 0 ||
-	    kk_dec_str(d, spec, "rootContainerId", &s->root_container_id) < 0)
+	if (kk_dec_fields(d, spec, &spec_ids, s) < 0)
 		return -1;
 	rc = kk_dec_obj(d, spec, "tty", &tty);
 	if (rc < 0)
@@ -63,47 +67,29 @@ int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell
 			return -1;
 		s->containers_set = !cJSON_IsNull(list);
 	}
-	if (kk_dec_bool(d, spec, "autoDelete", &s->auto_delete) < 0 ||
-	    kk_dec_bool(d, spec, "nestedCgroupRuntime", &s->nested_cgroup_runtime) < 0)
-		return -1;
-	return 0;
+	return kk_dec_fields(d, spec, &spec_flags, s);
 }
 
 cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *arr;
 
-	kk_enc_str(o, "id", s->id, false);
-	kk_enc_str(o, "realmId", s->realm_id, false);
-	kk_enc_str(o, "spaceId", s->space_id, false);
-	kk_enc_str(o, "stackId", s->stack_id, false);
-	kk_enc_str(o, "rootContainerId", s->root_container_id, true);
+	kk_enc_fields(mode, o, &spec_ids, s);
 	if (s->has_tty) {
 		cJSON *t = kk_enc_obj(o, "tty");
 
 		kk_enc_str(t, "default", s->tty_default, true);
 	}
-	if (!s->containers_set && !s->n_containers && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(o, "containers", cJSON_CreateNull());
-	} else {
-		cJSON *arr = kk_enc_arr(o, "containers");
-
-		for (size_t i = 0; i < s->n_containers; i++)
-			cJSON_AddItemToArray(arr,
-					     kk_container_spec_encode(&s->containers[i], mode));
-	}
-	kk_enc_bool(o, "autoDelete", s->auto_delete, true);
-	kk_enc_bool(o, "nestedCgroupRuntime", s->nested_cgroup_runtime, true);
+	arr = kk_enc_slice(mode, o, "containers", s->containers_set, s->n_containers);
+	for (size_t i = 0; i < s->n_containers; i++)
+		cJSON_AddItemToArray(arr, kk_container_spec_encode(&s->containers[i], mode));
+	kk_enc_fields(mode, o, &spec_flags, s);
 	return o;
 }
 
 void kk_cell_spec_clear(struct kk_cell_spec *s)
 {
-	free(s->id);
-	free(s->realm_id);
-	free(s->space_id);
-	free(s->stack_id);
-	free(s->root_container_id);
+	kk_fields_clear(&spec_ids, s);
 	free(s->tty_default);
 	containers_clear(s);
 	memset(s, 0, sizeof(*s));
@@ -164,7 +150,7 @@ static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
 static void cell_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
 	const struct kk_cell *c = doc;
-	cJSON *st;
+	cJSON *st, *arr;
 
 	cJSON_AddItemToObject(root, "spec", kk_cell_spec_encode(&c->spec, mode));
 	st = kk_enc_obj(root, "status");
@@ -177,16 +163,11 @@ static void cell_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 		kk_enc_str(net, "bridgeName", c->status.bridge_name, true);
 		kk_enc_str(net, "ipAddress", c->status.ip_address, true);
 	}
-	if (!c->status.containers_set && !c->status.n_containers && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(st, "containers", cJSON_CreateNull());
-	} else {
-		cJSON *arr = kk_enc_arr(st, "containers");
-
-		for (size_t i = 0; i < c->status.n_containers; i++)
-			cJSON_AddItemToArray(arr,
-					     kk_container_status_encode(&c->status.containers[i],
-									mode));
-	}
+	arr = kk_enc_slice(mode, st, "containers", c->status.containers_set,
+			   c->status.n_containers);
+	for (size_t i = 0; i < c->status.n_containers; i++)
+		cJSON_AddItemToArray(arr,
+				     kk_container_status_encode(&c->status.containers[i], mode));
 	kk_enc_bool(st, "readyObserved", c->status.ready_observed, true);
 	kk_enc_status_tail(mode, st, &c->status.common);
 }

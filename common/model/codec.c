@@ -777,6 +777,150 @@ cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const char *k
 	return root;
 }
 
+/* ---- field tables ------------------------------------------------------------------- */
+
+int kk_dec_fields(struct kk_dec *d, const cJSON *obj, const struct kk_fields *f, void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct kk_field *r = &f->v[i];
+		void *p = (char *)base + r->off;
+		int rc = 0;
+
+		switch (r->type) {
+		case KK_FIELD_STR:
+			rc = kk_dec_str(d, obj, r->key, p);
+			break;
+		case KK_FIELD_BOOL:
+			rc = kk_dec_bool(d, obj, r->key, p);
+			break;
+		case KK_FIELD_I64:
+			rc = kk_dec_i64(d, obj, r->key, p, NULL);
+			break;
+		case KK_FIELD_U32:
+			rc = kk_dec_u32(d, obj, r->key, p);
+			break;
+		case KK_FIELD_STRV:
+			rc = kk_dec_strv(d, obj, r->key, p);
+			break;
+		case KK_FIELD_TIME:
+			rc = kk_dec_time(d, obj, r->key, p);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void kk_enc_fields(enum kk_enc_mode mode, cJSON *obj, const struct kk_fields *f, const void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct kk_field *r = &f->v[i];
+		const void *p = (const char *)base + r->off;
+
+		switch (r->type) {
+		case KK_FIELD_STR:
+			kk_enc_str(obj, r->key, *(char *const *)p, r->omitempty);
+			break;
+		case KK_FIELD_BOOL:
+			kk_enc_bool(obj, r->key, *(const bool *)p, r->omitempty);
+			break;
+		case KK_FIELD_I64:
+			kk_enc_i64(obj, r->key, *(const int64_t *)p, r->omitempty);
+			break;
+		case KK_FIELD_U32:
+			kk_enc_i64(obj, r->key, *(const uint32_t *)p, r->omitempty);
+			break;
+		case KK_FIELD_STRV:
+			kk_enc_strv(mode, obj, r->key, p, r->omitempty);
+			break;
+		case KK_FIELD_TIME:
+			kk_enc_time(mode, obj, r->key, p, r->omitempty);
+			break;
+		}
+	}
+}
+
+void kk_fields_clear(const struct kk_fields *f, void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		void *p = (char *)base + f->v[i].off;
+
+		if (f->v[i].type == KK_FIELD_STR) {
+			free(*(char **)p);
+			*(char **)p = NULL;
+		} else if (f->v[i].type == KK_FIELD_STRV) {
+			kk_strv_clear(p);
+		}
+	}
+}
+
+struct records {
+	const struct kk_fields *f;
+	void **v;
+	size_t *n;
+};
+
+static int record_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct records *r = ctx;
+	char *e;
+
+	*r->v = kk_xrealloc(*r->v, (i + 1) * r->f->size);
+	e = (char *)*r->v + i * r->f->size;
+	memset(e, 0, r->f->size);
+	*r->n = i + 1;
+	return kk_dec_fields(d, node, r->f, e);
+}
+
+int kk_dec_records(struct kk_dec *d, const cJSON *obj, const char *key, const struct kk_fields *f,
+		   void **v, size_t *n, bool *set)
+{
+	const cJSON *m = kk_dec_member(d, obj, key);
+	struct records r = { f, v, n };
+	size_t count;
+
+	if (!m)
+		return 0;
+	kk_records_free(f, *v, *n);
+	*v = NULL;
+	*n = 0;
+	if (set)
+		*set = false;
+	if (kk_dec_list(d, obj, key, &count, record_item, &r) < 0)
+		return -1;
+	if (set)
+		*set = !cJSON_IsNull(m);
+	return 0;
+}
+
+void kk_enc_records(enum kk_enc_mode mode, cJSON *arr, const struct kk_fields *f, const void *v,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		kk_enc_fields(mode, o, f, (const char *)v + i * f->size);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+void kk_records_free(const struct kk_fields *f, void *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kk_fields_clear(f, (char *)v + i * f->size);
+	free(v);
+}
+
+cJSON *kk_enc_slice(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set, size_t n)
+{
+	if (!set && !n && mode == KK_ENC_JSON) {
+		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
+		return NULL;
+	}
+	return kk_enc_arr(obj, key);
+}
+
 /* ---- shared status ------------------------------------------------------------------ */
 
 void kk_status_clear(struct kk_status *s)

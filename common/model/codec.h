@@ -193,6 +193,61 @@ struct cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const 
 struct cJSON *kk_enc_status(enum kk_enc_mode mode, struct cJSON *obj, const struct kk_status *s,
 			    const struct kk_state_names *names, bool cgroup_always);
 
+/* ---- field tables ---- */
+/* A run of plain members of one struct, decoded, encoded and freed by one loop: a row per
+ * member, in upstream's key order. Lists of structs made only of such members (volumes,
+ * secrets, ...) are records: the table of the element. */
+enum kk_field_type {
+	KK_FIELD_STR,  /* char * */
+	KK_FIELD_BOOL, /* bool */
+	KK_FIELD_I64,  /* int64_t */
+	KK_FIELD_U32,  /* uint32_t */
+	KK_FIELD_STRV, /* struct kk_strv */
+	KK_FIELD_TIME, /* struct kk_time */
+};
+struct kk_field {
+	const char *key;
+	size_t off;
+	enum kk_field_type type;
+	bool omitempty;
+};
+struct kk_fields {
+	const struct kk_field *v;
+	size_t n;
+	size_t size; /* of the struct: the element size of a record list */
+};
+/* KK_FIELDS(name, struct S, rows...) defines static const struct kk_fields name; a row is
+ * KK_FIELD(S, member, "key", TYPE) or KK_FIELD_OMIT (omitempty). */
+#define KK_FIELD(S, m, key, type)                           \
+	{                                                   \
+		key, offsetof(S, m), KK_FIELD_##type, false \
+	}
+#define KK_FIELD_OMIT(S, m, key, type)                     \
+	{                                                  \
+		key, offsetof(S, m), KK_FIELD_##type, true \
+	}
+#define KK_FIELDS(name, S, ...)                                                              \
+	static const struct kk_field name##_rows[] = { __VA_ARGS__ };                        \
+	static const struct kk_fields name = { name##_rows,                                  \
+					       sizeof(name##_rows) / sizeof(name##_rows[0]), \
+					       sizeof(S) }
+int kk_dec_fields(struct kk_dec *d, const struct cJSON *obj, const struct kk_fields *f, void *base);
+void kk_enc_fields(enum kk_enc_mode mode, struct cJSON *obj, const struct kk_fields *f,
+		   const void *base);
+void kk_fields_clear(const struct kk_fields *f, void *base);
+/* Records: list member key of obj into *v (n elements of f->size bytes). When the member is
+ * present the old list is freed first; *set (may be NULL) tells a list from null. */
+int kk_dec_records(struct kk_dec *d, const struct cJSON *obj, const char *key,
+		   const struct kk_fields *f, void **v, size_t *n, bool *set);
+/* Append an object per record to the array arr. */
+void kk_enc_records(enum kk_enc_mode mode, struct cJSON *arr, const struct kk_fields *f,
+		    const void *v, size_t n);
+void kk_records_free(const struct kk_fields *f, void *v, size_t n);
+/* A Go slice member: null when nil in KK_ENC_JSON, else an array (returned, borrowed);
+ * NULL when null was written. */
+struct cJSON *kk_enc_slice(enum kk_enc_mode mode, struct cJSON *obj, const char *key, bool set,
+			   size_t n);
+
 /* ---- documents ---- */
 /* What a kind adds after the shared head (apiVersion, kind, metadata), in the kind's file
  * as kk_<type>_body. common/model/doc.c decodes, encodes and frees every kind with it:

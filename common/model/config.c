@@ -11,37 +11,36 @@
 #include "common/mem.h"
 #include "common/yaml.h"
 
+#define CC struct kk_client_config
+#define SC struct kk_server_config
+
+KK_FIELDS(client_fields, CC, KK_FIELD_OMIT(CC, spec.host, "host", STR),
+	  KK_FIELD_OMIT(CC, spec.run_path, "runPath", STR),
+	  KK_FIELD_OMIT(CC, spec.containerd_socket, "containerdSocket", STR),
+	  KK_FIELD_OMIT(CC, spec.log_level, "logLevel", STR));
+KK_FIELDS(server_fields, SC, KK_FIELD_OMIT(SC, spec.socket, "socket", STR),
+	  KK_FIELD_OMIT(SC, spec.socket_gid, "socketGID", I64),
+	  KK_FIELD_OMIT(SC, spec.run_path, "runPath", STR),
+	  KK_FIELD_OMIT(SC, spec.containerd_socket, "containerdSocket", STR),
+	  KK_FIELD_OMIT(SC, spec.log_level, "logLevel", STR),
+	  KK_FIELD_OMIT(SC, spec.reconcile_interval, "reconcileInterval", STR),
+	  KK_FIELD_OMIT(SC, spec.kukeond_image, "kukeondImage", STR),
+	  KK_FIELD_OMIT(SC, spec.containerd_namespace_suffix, "containerdNamespaceSuffix", STR),
+	  KK_FIELD_OMIT(SC, spec.cgroup_root, "cgroupRoot", STR));
+
 static int client_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	struct kk_client_config *c = doc;
-
-	if (kk_dec_str(d, spec, "host", &c->spec.host) < 0 ||
-	    kk_dec_str(d, spec, "runPath", &c->spec.run_path) < 0 ||
-	    kk_dec_str(d, spec, "containerdSocket", &c->spec.containerd_socket) < 0 ||
-	    kk_dec_str(d, spec, "logLevel", &c->spec.log_level) < 0)
-		return -1;
-	return 0;
+	return kk_dec_fields(d, spec, &client_fields, doc);
 }
 
 static void client_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	const struct kk_client_config *c = doc;
-	cJSON *spec = kk_enc_obj(root, "spec");
-
-	kk_enc_str(spec, "host", c->spec.host, true);
-	kk_enc_str(spec, "runPath", c->spec.run_path, true);
-	kk_enc_str(spec, "containerdSocket", c->spec.containerd_socket, true);
-	kk_enc_str(spec, "logLevel", c->spec.log_level, true);
+	kk_enc_fields(mode, kk_enc_obj(root, "spec"), &client_fields, doc);
 }
 
 static void client_clear(void *doc)
 {
-	struct kk_client_config *c = doc;
-
-	free(c->spec.host);
-	free(c->spec.run_path);
-	free(c->spec.containerd_socket);
-	free(c->spec.log_level);
+	kk_fields_clear(&client_fields, doc);
 }
 
 const struct kk_body_codec kk_client_config_body = { true, client_spec, NULL, client_encode,
@@ -49,50 +48,17 @@ const struct kk_body_codec kk_client_config_body = { true, client_spec, NULL, cl
 
 static int server_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	struct kk_server_config *c = doc;
-
-	if (kk_dec_str(d, spec, "socket", &c->spec.socket) < 0 ||
-	    kk_dec_i64(d, spec, "socketGID", &c->spec.socket_gid, NULL) < 0 ||
-	    kk_dec_str(d, spec, "runPath", &c->spec.run_path) < 0 ||
-	    kk_dec_str(d, spec, "containerdSocket", &c->spec.containerd_socket) < 0 ||
-	    kk_dec_str(d, spec, "logLevel", &c->spec.log_level) < 0 ||
-	    kk_dec_str(d, spec, "reconcileInterval", &c->spec.reconcile_interval) < 0 ||
-	    kk_dec_str(d, spec, "kukeondImage", &c->spec.kukeond_image) < 0 ||
-	    kk_dec_str(d, spec, "containerdNamespaceSuffix", &c->spec.containerd_namespace_suffix) <
-		    0 ||
-	    kk_dec_str(d, spec, "cgroupRoot", &c->spec.cgroup_root) < 0)
-		return -1;
-	return 0;
+	return kk_dec_fields(d, spec, &server_fields, doc);
 }
 
 static void server_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	const struct kk_server_config *c = doc;
-	cJSON *spec = kk_enc_obj(root, "spec");
-
-	kk_enc_str(spec, "socket", c->spec.socket, true);
-	kk_enc_i64(spec, "socketGID", c->spec.socket_gid, true);
-	kk_enc_str(spec, "runPath", c->spec.run_path, true);
-	kk_enc_str(spec, "containerdSocket", c->spec.containerd_socket, true);
-	kk_enc_str(spec, "logLevel", c->spec.log_level, true);
-	kk_enc_str(spec, "reconcileInterval", c->spec.reconcile_interval, true);
-	kk_enc_str(spec, "kukeondImage", c->spec.kukeond_image, true);
-	kk_enc_str(spec, "containerdNamespaceSuffix", c->spec.containerd_namespace_suffix, true);
-	kk_enc_str(spec, "cgroupRoot", c->spec.cgroup_root, true);
+	kk_enc_fields(mode, kk_enc_obj(root, "spec"), &server_fields, doc);
 }
 
 static void server_clear(void *doc)
 {
-	struct kk_server_config *c = doc;
-
-	free(c->spec.socket);
-	free(c->spec.run_path);
-	free(c->spec.containerd_socket);
-	free(c->spec.log_level);
-	free(c->spec.reconcile_interval);
-	free(c->spec.kukeond_image);
-	free(c->spec.containerd_namespace_suffix);
-	free(c->spec.cgroup_root);
+	kk_fields_clear(&server_fields, doc);
 }
 
 const struct kk_body_codec kk_server_config_body = { true, server_spec, NULL, server_encode,

@@ -29,16 +29,19 @@ static int param_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return 0;
 }
 
+#define CP struct kk_cell_profile
+
+KK_FIELDS(profile_fields, CP, KK_FIELD_OMIT(CP, spec.realm, "realm", STR),
+	  KK_FIELD_OMIT(CP, spec.space, "space", STR), KK_FIELD_OMIT(CP, spec.stack, "stack", STR),
+	  KK_FIELD_OMIT(CP, spec.prefix, "prefix", STR));
+
 static int profile_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
 	struct kk_cell_profile *p = doc;
 	const cJSON *cell = NULL;
 	size_t count;
 
-	if (kk_dec_str(d, spec, "realm", &p->spec.realm) < 0 ||
-	    kk_dec_str(d, spec, "space", &p->spec.space) < 0 ||
-	    kk_dec_str(d, spec, "stack", &p->spec.stack) < 0 ||
-	    kk_dec_str(d, spec, "prefix", &p->spec.prefix) < 0 ||
+	if (kk_dec_fields(d, spec, &profile_fields, p) < 0 ||
 	    kk_dec_list(d, spec, "parameters", &count, param_item, p) < 0 ||
 	    kk_dec_obj(d, spec, "cell", &cell) < 0)
 		return -1;
@@ -57,10 +60,7 @@ static void profile_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 	const struct kk_cell_profile *p = doc;
 	cJSON *spec = kk_enc_obj(root, "spec");
 
-	kk_enc_str(spec, "realm", p->spec.realm, true);
-	kk_enc_str(spec, "space", p->spec.space, true);
-	kk_enc_str(spec, "stack", p->spec.stack, true);
-	kk_enc_str(spec, "prefix", p->spec.prefix, true);
+	kk_enc_fields(mode, spec, &profile_fields, p);
 	if (p->spec.n_parameters) {
 		cJSON *arr = kk_enc_arr(spec, "parameters");
 
@@ -83,10 +83,7 @@ static void profile_clear(void *doc)
 {
 	struct kk_cell_profile *p = doc;
 
-	free(p->spec.realm);
-	free(p->spec.space);
-	free(p->spec.stack);
-	free(p->spec.prefix);
+	kk_fields_clear(&profile_fields, p);
 	for (size_t i = 0; i < p->spec.n_parameters; i++) {
 		free(p->spec.parameters[i].name);
 		free(p->spec.parameters[i].description);

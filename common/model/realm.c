@@ -2,7 +2,6 @@
 #include "common/model/model.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -13,30 +12,20 @@ static const char *const realm_labels[] = { "Pending",  "Creating", "Ready",
 					    "Deleting", "Failed",   "Unknown" };
 const struct kk_state_names kk_realm_states = { "realm", realm_labels, 6 };
 
-static int cred_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
-{
-	struct kk_realm *r = ctx;
-	struct kk_registry_cred *c;
+#define RC struct kk_registry_cred
 
-	r->spec.registry_credentials = kk_xrealloc(r->spec.registry_credentials,
-						   (i + 1) * sizeof(*r->spec.registry_credentials));
-	c = &r->spec.registry_credentials[i];
-	memset(c, 0, sizeof(*c));
-	r->spec.n_registry_credentials = i + 1;
-	if (kk_dec_str(d, node, "username", &c->username) < 0 ||
-	    kk_dec_str(d, node, "password", &c->password) < 0 ||
-	    kk_dec_str(d, node, "serverAddress", &c->server_address) < 0)
-		return -1;
-	return 0;
-}
+KK_FIELDS(cred_fields, RC, KK_FIELD(RC, username, "username", STR),
+	  KK_FIELD(RC, password, "password", STR),
+	  KK_FIELD_OMIT(RC, server_address, "serverAddress", STR));
 
 static int realm_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
 	struct kk_realm *r = doc;
-	size_t n;
 
 	if (kk_dec_str(d, spec, "namespace", &r->spec.namespace_) < 0 ||
-	    kk_dec_list(d, spec, "registryCredentials", &n, cred_item, r) < 0)
+	    kk_dec_records(d, spec, "registryCredentials", &cred_fields,
+			   (void **)&r->spec.registry_credentials, &r->spec.n_registry_credentials,
+			   NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -57,19 +46,9 @@ static void realm_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 	cJSON *spec = kk_enc_obj(root, "spec"), *st;
 
 	kk_enc_str(spec, "namespace", r->spec.namespace_, false);
-	if (r->spec.n_registry_credentials) {
-		cJSON *arr = kk_enc_arr(spec, "registryCredentials");
-
-		for (size_t i = 0; i < r->spec.n_registry_credentials; i++) {
-			const struct kk_registry_cred *c = &r->spec.registry_credentials[i];
-			cJSON *o = cJSON_CreateObject();
-
-			kk_enc_str(o, "username", c->username, false);
-			kk_enc_str(o, "password", c->password, false);
-			kk_enc_str(o, "serverAddress", c->server_address, true);
-			cJSON_AddItemToArray(arr, o);
-		}
-	}
+	if (r->spec.n_registry_credentials)
+		kk_enc_records(mode, kk_enc_arr(spec, "registryCredentials"), &cred_fields,
+			       r->spec.registry_credentials, r->spec.n_registry_credentials);
 	st = kk_enc_status(mode, root, &r->status, &kk_realm_states, false);
 	kk_enc_bool(st, "containerdNamespaceReady", r->containerd_namespace_ready, true);
 }
@@ -79,12 +58,7 @@ static void realm_clear(void *doc)
 	struct kk_realm *r = doc;
 
 	free(r->spec.namespace_);
-	for (size_t i = 0; i < r->spec.n_registry_credentials; i++) {
-		free(r->spec.registry_credentials[i].username);
-		free(r->spec.registry_credentials[i].password);
-		free(r->spec.registry_credentials[i].server_address);
-	}
-	free(r->spec.registry_credentials);
+	kk_records_free(&cred_fields, r->spec.registry_credentials, r->spec.n_registry_credentials);
 	kk_status_clear(&r->status);
 }
 

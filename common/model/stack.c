@@ -11,15 +11,14 @@
 static const char *const stack_labels[] = { "Pending", "Ready", "Failed", "Unknown" };
 const struct kk_state_names kk_stack_states = { "stack", stack_labels, 4 };
 
+#define SS struct kk_stack
+
+KK_FIELDS(stack_fields, SS, KK_FIELD(SS, spec.id, "id", STR),
+	  KK_FIELD(SS, spec.realm_id, "realmId", STR), KK_FIELD(SS, spec.space_id, "spaceId", STR));
+
 static int stack_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	struct kk_stack *s = doc;
-
-	if (kk_dec_str(d, spec, "id", &s->spec.id) < 0 ||
-	    kk_dec_str(d, spec, "realmId", &s->spec.realm_id) < 0 ||
-	    kk_dec_str(d, spec, "spaceId", &s->spec.space_id) < 0)
-		return -1;
-	return 0;
+	return kk_dec_fields(d, spec, &stack_fields, doc);
 }
 
 static int stack_status(struct kk_dec *d, const cJSON *status, void *doc)
@@ -30,11 +29,8 @@ static int stack_status(struct kk_dec *d, const cJSON *status, void *doc)
 static void stack_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
 	const struct kk_stack *s = doc;
-	cJSON *spec = kk_enc_obj(root, "spec");
 
-	kk_enc_str(spec, "id", s->spec.id, false);
-	kk_enc_str(spec, "realmId", s->spec.realm_id, false);
-	kk_enc_str(spec, "spaceId", s->spec.space_id, false);
+	kk_enc_fields(mode, kk_enc_obj(root, "spec"), &stack_fields, s);
 	kk_enc_status(mode, root, &s->status, &kk_stack_states, true);
 }
 
@@ -42,9 +38,7 @@ static void stack_clear(void *doc)
 {
 	struct kk_stack *s = doc;
 
-	free(s->spec.id);
-	free(s->spec.realm_id);
-	free(s->spec.space_id);
+	kk_fields_clear(&stack_fields, s);
 	kk_status_clear(&s->status);
 }
 
