@@ -23,8 +23,10 @@ static int spec_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return node ? kk_container_spec_decode_into(d, node, &s->containers[i]) : 0;
 }
 
-static void containers_clear(struct kk_cell_spec *s)
+static void containers_clear(void *ctx)
 {
+	struct kk_cell_spec *s = ctx;
+
 	for (size_t i = 0; i < s->n_containers; i++)
 		kk_container_spec_clear(&s->containers[i]);
 	free(s->containers);
@@ -43,8 +45,7 @@ KK_FIELDS(spec_flags, CS, KK_FIELD_OMIT(CS, auto_delete, "autoDelete", BOOL),
 
 int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell_spec *s)
 {
-	const cJSON *tty, *list;
-	size_t count;
+	const cJSON *tty;
 	int rc;
 
 	if (kk_dec_fields(d, spec, &spec_ids, s) < 0)
@@ -60,13 +61,9 @@ int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell
 			return -1;
 		kk_dec_pop(d, old);
 	}
-	list = kk_dec_member(d, spec, "containers");
-	if (list) {
-		containers_clear(s);
-		if (kk_dec_list(d, spec, "containers", &count, spec_item, s) < 0)
-			return -1;
-		s->containers_set = !cJSON_IsNull(list);
-	}
+	if (kk_dec_slice(d, spec, "containers", &s->containers_set, containers_clear, spec_item,
+			 s) < 0)
+		return -1;
 	return kk_dec_fields(d, spec, &spec_flags, s);
 }
 
@@ -106,8 +103,10 @@ static int status_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return node ? kk_container_status_decode_into(d, node, &c->status.containers[i]) : 0;
 }
 
-static void status_containers_clear(struct kk_cell *c)
+static void status_containers_clear(void *ctx)
 {
+	struct kk_cell *c = ctx;
+
 	for (size_t i = 0; i < c->status.n_containers; i++)
 		kk_container_status_clear(&c->status.containers[i]);
 	free(c->status.containers);
@@ -123,8 +122,7 @@ static int cell_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
 	struct kk_cell *c = doc;
-	const cJSON *net = NULL, *list = NULL;
-	size_t count;
+	const cJSON *net = NULL;
 
 	if (kk_dec_status(d, status, &kk_cell_states, &c->status.common) < 0 ||
 	    kk_dec_obj(d, status, "network", &net) < 0)
@@ -137,13 +135,9 @@ static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
 			return -1;
 		kk_dec_pop(d, old);
 	}
-	list = kk_dec_member(d, status, "containers");
-	if (list) {
-		status_containers_clear(c);
-		if (kk_dec_list(d, status, "containers", &count, status_item, c) < 0)
-			return -1;
-		c->status.containers_set = !cJSON_IsNull(list);
-	}
+	if (kk_dec_slice(d, status, "containers", &c->status.containers_set,
+			 status_containers_clear, status_item, c) < 0)
+		return -1;
 	return kk_dec_bool(d, status, "readyObserved", &c->status.ready_observed);
 }
 
@@ -183,5 +177,6 @@ static void cell_clear(void *doc)
 	status_containers_clear(c);
 }
 
-const struct kk_body_codec kk_cell_body = { false, cell_spec, cell_status, cell_encode,
-					    cell_clear };
+const struct kk_body_codec kk_cell_body = {
+	.spec = cell_spec, .status = cell_status, .encode = cell_encode, .clear = cell_clear
+};

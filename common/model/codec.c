@@ -671,17 +671,27 @@ void kk_enc_i64(cJSON *obj, const char *key, int64_t v, bool omitempty)
 	cJSON_AddItemToObject(obj, key, cJSON_CreateNumber((double)v));
 }
 
+/* A Go slice or map of n entries, nil unless set: omitted (omitempty and empty) or null
+ * (nil, in encoding/json); true when that settled it. */
+static bool enc_nil(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set, size_t n,
+		    bool omitempty)
+{
+	if (omitempty && n == 0)
+		return true;
+	if (!set && mode == KK_ENC_JSON) {
+		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
+		return true;
+	}
+	return false;
+}
+
 void kk_enc_strv(enum kk_enc_mode mode, cJSON *obj, const char *key, const struct kk_strv *v,
 		 bool omitempty)
 {
 	cJSON *arr;
 
-	if (omitempty && v->n == 0)
+	if (enc_nil(mode, obj, key, v->set, v->n, omitempty))
 		return;
-	if (!v->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
-		return;
-	}
 	arr = cJSON_CreateArray();
 	for (size_t i = 0; i < v->n; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
@@ -705,12 +715,8 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 {
 	cJSON *map;
 
-	if (omitempty && l->n == 0)
+	if (enc_nil(mode, obj, key, l->set, l->n, omitempty))
 		return;
-	if (!l->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
-		return;
-	}
 	map = cJSON_CreateObject();
 	if (l->n) {
 		cleanup_free const struct kk_label **sorted =
@@ -873,21 +879,34 @@ static int record_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return kk_dec_fields(d, node, r->f, e);
 }
 
+static void records_clear(void *ctx)
+{
+	struct records *r = ctx;
+
+	kk_records_free(r->f, *r->v, *r->n);
+	*r->v = NULL;
+	*r->n = 0;
+}
+
 int kk_dec_records(struct kk_dec *d, const cJSON *obj, const char *key, const struct kk_fields *f,
 		   void **v, size_t *n, bool *set)
 {
-	const cJSON *m = kk_dec_member(d, obj, key);
 	struct records r = { f, v, n };
+
+	return kk_dec_slice(d, obj, key, set, records_clear, record_item, &r);
+}
+
+int kk_dec_slice(struct kk_dec *d, const cJSON *obj, const char *key, bool *set,
+		 void (*clear)(void *ctx),
+		 int (*item)(struct kk_dec *d, const cJSON *node, size_t i, void *ctx), void *ctx)
+{
+	const cJSON *m = kk_dec_member(d, obj, key);
 	size_t count;
 
 	if (!m)
 		return 0;
-	kk_records_free(f, *v, *n);
-	*v = NULL;
-	*n = 0;
-	if (set)
-		*set = false;
-	if (kk_dec_list(d, obj, key, &count, record_item, &r) < 0)
+	clear(ctx);
+	if (kk_dec_list(d, obj, key, &count, item, ctx) < 0)
 		return -1;
 	if (set)
 		*set = !cJSON_IsNull(m);
@@ -914,11 +933,7 @@ void kk_records_free(const struct kk_fields *f, void *v, size_t n)
 
 cJSON *kk_enc_slice(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set, size_t n)
 {
-	if (!set && !n && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
-		return NULL;
-	}
-	return kk_enc_arr(obj, key);
+	return enc_nil(mode, obj, key, set || n, n, false) ? NULL : kk_enc_arr(obj, key);
 }
 
 /* ---- shared status ------------------------------------------------------------------ */

@@ -239,6 +239,12 @@ void kk_fields_clear(const struct kk_fields *f, void *base);
  * present the old list is freed first; *set (may be NULL) tells a list from null. */
 int kk_dec_records(struct kk_dec *d, const struct cJSON *obj, const char *key,
 		   const struct kk_fields *f, void **v, size_t *n, bool *set);
+/* A list member decoded by kk_dec_list into a Go slice: absent leaves it alone; present,
+ * clear(ctx) empties it first and *set (may be NULL) tells a list from null. */
+int kk_dec_slice(struct kk_dec *d, const struct cJSON *obj, const char *key, bool *set,
+		 void (*clear)(void *ctx),
+		 int (*item)(struct kk_dec *d, const struct cJSON *node, size_t i, void *ctx),
+		 void *ctx);
 /* Append an object per record to the array arr. */
 void kk_enc_records(enum kk_enc_mode mode, struct cJSON *arr, const struct kk_fields *f,
 		    const void *v, size_t n);
@@ -253,9 +259,12 @@ struct cJSON *kk_enc_slice(enum kk_enc_mode mode, struct cJSON *obj, const char 
  * as kk_<type>_body. common/model/doc.c decodes, encodes and frees every kind with it:
  * the head, then the spec and status sections (each called with its path pushed, also
  * when the section is absent: obj == NULL), then encode to add spec and status to the
- * root. */
+ * root. A kind whose spec is a field table alone gives it as spec_fields: doc.c decodes,
+ * encodes (as "spec") and clears it before calling the functions, any of which may then
+ * be NULL. */
 struct kk_body_codec {
 	bool labels_omitempty; /* metadata.labels: CellProfile and the configurations */
+	const struct kk_fields *spec_fields;
 	int (*spec)(struct kk_dec *d, const struct cJSON *spec, void *doc);
 	/* NULL: the kind has no status (the member is not read) */
 	int (*status)(struct kk_dec *d, const struct cJSON *status, void *doc);

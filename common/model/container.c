@@ -337,8 +337,10 @@ static void container_clear(void *doc)
 	kk_container_status_clear(&c->status);
 }
 
-const struct kk_body_codec kk_container_body = { false, container_spec, container_status,
-						 container_encode, container_clear };
+const struct kk_body_codec kk_container_body = { .spec = container_spec,
+						 .status = container_status,
+						 .encode = container_encode,
+						 .clear = container_clear };
 
 /* strings.TrimSpace for ASCII whitespace: the span [*start, *start + return) */
 static size_t trimmed(const char *s, const char **start)

@@ -98,17 +98,21 @@ static void kind_free(enum kk_kind kind, void *obj)
 	free(*(char **)((char *)obj + t->api_version));
 	free(*(char **)((char *)obj + t->kind));
 	kk_meta_clear((struct kk_meta *)((char *)obj + t->meta));
-	t->body->clear(obj);
+	if (t->body->spec_fields)
+		kk_fields_clear(t->body->spec_fields, obj);
+	if (t->body->clear)
+		t->body->clear(obj);
 	free(obj);
 }
 
-/* One section (spec, status) with its path pushed. */
+/* One section (spec, status) with its path pushed: its table, then fn (each optional). */
 static int section(struct kk_dec *d, const char *key, const cJSON *node,
+		   const struct kk_fields *fields,
 		   int (*fn)(struct kk_dec *, const cJSON *, void *), void *obj)
 {
 	size_t old = kk_dec_push(d, key);
 
-	if (fn(d, node, obj) < 0)
+	if ((fields && kk_dec_fields(d, node, fields, obj) < 0) || (fn && fn(d, node, obj) < 0))
 		return -1;
 	kk_dec_pop(d, old);
 	return 0;
@@ -127,8 +131,8 @@ static int kind_decode_into(const struct kind_type *t, struct kk_dec *d, const c
 	    kk_dec_obj(d, tree, "spec", &spec) < 0 ||
 	    (t->body->status && kk_dec_obj(d, tree, "status", &status) < 0))
 		return -1;
-	if (section(d, "spec", spec, t->body->spec, obj) < 0 ||
-	    (t->body->status && section(d, "status", status, t->body->status, obj) < 0))
+	if (section(d, "spec", spec, t->body->spec_fields, t->body->spec, obj) < 0 ||
+	    (t->body->status && section(d, "status", status, NULL, t->body->status, obj) < 0))
 		return -1;
 	return 0;
 }
@@ -157,7 +161,10 @@ static cJSON *kind_encode(enum kk_kind kind, const void *obj, enum kk_enc_mode m
 				  *(char *const *)(p + t->kind), kind_meta(kind, obj),
 				  t->body->labels_omitempty);
 
-	t->body->encode(root, obj, mode);
+	if (t->body->spec_fields)
+		kk_enc_fields(mode, kk_enc_obj(root, "spec"), t->body->spec_fields, obj);
+	if (t->body->encode)
+		t->body->encode(root, obj, mode);
 	return root;
 }
 
@@ -229,6 +236,13 @@ const char *kk_doc_name(const struct kk_doc *doc)
 	if (!doc || !doc->u.any || !is_kind(doc->kind))
 		return "";
 	return kk_str(kind_meta(doc->kind, doc->u.any)->name);
+}
+
+const char *kk_doc_kind(const struct kk_doc *doc)
+{
+	if (!doc || !doc->u.any || !is_kind(doc->kind))
+		return "";
+	return kk_str(*(char *const *)((const char *)doc->u.any + kind_types[doc->kind].kind));
 }
 
 void kk_doc_free(struct kk_doc *doc)

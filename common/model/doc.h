@@ -56,6 +56,8 @@ int kk_doc_decode_body(enum kk_kind kind, const struct cJSON *tree, const struct
 void kk_doc_clear(struct kk_doc *doc);
 /* Encode with the kind's encoder (NULL for KK_KIND_NONE). */
 struct cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode);
+/* The kind as the document wrote it (borrowed; "" when none). */
+const char *kk_doc_kind(const struct kk_doc *doc);
 /* metadata.name of the document (borrowed; "" when none). */
 const char *kk_doc_name(const struct kk_doc *doc);
 void kk_doc_free(struct kk_doc *doc);

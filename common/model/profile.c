@@ -93,5 +93,7 @@ static void profile_clear(void *doc)
 	kk_cell_spec_clear(&p->spec.cell);
 }
 
-const struct kk_body_codec kk_cell_profile_body = { true, profile_spec, NULL, profile_encode,
-						    profile_clear };
+const struct kk_body_codec kk_cell_profile_body = { .labels_omitempty = true,
+						    .spec = profile_spec,
+						    .encode = profile_encode,
+						    .clear = profile_clear };

@@ -62,5 +62,6 @@ static void realm_clear(void *doc)
 	kk_status_clear(&r->status);
 }
 
-const struct kk_body_codec kk_realm_body = { false, realm_spec, realm_status, realm_encode,
-					     realm_clear };
+const struct kk_body_codec kk_realm_body = {
+	.spec = realm_spec, .status = realm_status, .encode = realm_encode, .clear = realm_clear
+};

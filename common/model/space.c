@@ -222,8 +222,9 @@ static void space_clear(void *doc)
 	kk_status_clear(&s->status);
 }
 
-const struct kk_body_codec kk_space_body = { false, space_spec, space_status, space_encode,
-					     space_clear };
+const struct kk_body_codec kk_space_body = {
+	.spec = space_spec, .status = space_status, .encode = space_encode, .clear = space_clear
+};
 
 /* ---- egress validation ---- */
 

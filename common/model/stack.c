@@ -16,11 +16,6 @@ const struct kk_state_names kk_stack_states = { "stack", stack_labels, 4 };
 KK_FIELDS(stack_fields, SS, KK_FIELD(SS, spec.id, "id", STR),
 	  KK_FIELD(SS, spec.realm_id, "realmId", STR), KK_FIELD(SS, spec.space_id, "spaceId", STR));
 
-static int stack_spec(struct kk_dec *d, const cJSON *spec, void *doc)
-{
-	return kk_dec_fields(d, spec, &stack_fields, doc);
-}
-
 static int stack_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
 	return kk_dec_status(d, status, &kk_stack_states, &((struct kk_stack *)doc)->status);
@@ -28,19 +23,15 @@ static int stack_status(struct kk_dec *d, const cJSON *status, void *doc)
 
 static void stack_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	const struct kk_stack *s = doc;
-
-	kk_enc_fields(mode, kk_enc_obj(root, "spec"), &stack_fields, s);
-	kk_enc_status(mode, root, &s->status, &kk_stack_states, true);
+	kk_enc_status(mode, root, &((const struct kk_stack *)doc)->status, &kk_stack_states, true);
 }
 
 static void stack_clear(void *doc)
 {
-	struct kk_stack *s = doc;
-
-	kk_fields_clear(&stack_fields, s);
-	kk_status_clear(&s->status);
+	kk_status_clear(&((struct kk_stack *)doc)->status);
 }
 
-const struct kk_body_codec kk_stack_body = { false, stack_spec, stack_status, stack_encode,
-					     stack_clear };
+const struct kk_body_codec kk_stack_body = { .spec_fields = &stack_fields,
+					     .status = stack_status,
+					     .encode = stack_encode,
+					     .clear = stack_clear };
