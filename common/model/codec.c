@@ -451,77 +451,67 @@ int kk_dec_u32(struct kk_dec *d, const cJSON *obj, const char *key, uint32_t *ou
 	return 0;
 }
 
-static int strv_items(struct kk_dec *d, const cJSON *arr, struct kk_strv *out)
+/* The entries of a list of strings (map false: into a kk_strv) or of a string map (into a
+ * kk_labels); out is replaced only when every entry decodes. A null entry is "". */
+static int string_items(struct kk_dec *d, const cJSON *node, bool map, void *out)
 {
-	const cJSON *c;
+	struct kk_strv sv = { .set = true };
+	struct kk_labels lv = { .set = true };
 	size_t i = 0;
-	struct kk_strv tmp = { .set = true };
 
-	for (c = arr->child; c; c = c->next, i++) {
+	for (const cJSON *c = node->child; c; c = c->next, i++) {
 		const char *s = "";
-		size_t old = kk_dec_push_index(d, i);
+		size_t old = map ? kk_dec_push(d, c->string) : kk_dec_push_index(d, i);
 
-		if (is_null(c)) {
-			s = "";
-		} else if (node_string(d, c, &s) < 0) {
-			kk_strv_clear(&tmp);
+		if (!is_null(c) && node_string(d, c, &s) < 0) {
+			kk_strv_clear(&sv);
+			kk_labels_clear(&lv);
 			return -1;
 		}
 		kk_dec_pop(d, old);
-		kk_strv_push(&tmp, s);
+		if (map)
+			kk_labels_set(&lv, c->string, s);
+		else
+			kk_strv_push(&sv, s);
 	}
-	kk_strv_clear(out);
-	*out = tmp;
+	if (map) {
+		kk_labels_clear(out);
+		*(struct kk_labels *)out = lv;
+	} else {
+		kk_strv_clear(out);
+		*(struct kk_strv *)out = sv;
+	}
 	return 0;
+}
+
+/* Member key of obj as string_items(); null decodes to a nil slice or map. */
+static int dec_strings(struct kk_dec *d, const cJSON *obj, const char *key, bool map, void *out)
+{
+	const cJSON *n = kk_dec_member(d, obj, key);
+
+	if (is_null(n)) {
+		if (n && map)
+			kk_labels_clear(out);
+		else if (n)
+			kk_strv_clear(out);
+		return 0;
+	}
+	if (map && !cJSON_IsObject(n))
+		return WITH_FIELD(d, key,
+				  kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
+	if (!map && !cJSON_IsArray(n))
+		return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a list of strings"));
+	return WITH_FIELD(d, key, string_items(d, n, map, out));
 }
 
 int kk_dec_strv(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_strv *out)
 {
-	const cJSON *n = kk_dec_member(d, obj, key);
-
-	if (is_null(n)) {
-		if (n)
-			kk_strv_clear(out); /* null decodes to a nil slice */
-		return 0;
-	}
-	if (!cJSON_IsArray(n))
-		return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a list of strings"));
-	return WITH_FIELD(d, key, strv_items(d, n, out));
-}
-
-static int labels_items(struct kk_dec *d, const cJSON *map, struct kk_labels *out)
-{
-	struct kk_labels tmp = { .set = true };
-
-	for (const cJSON *c = map->child; c; c = c->next) {
-		const char *s = "";
-		size_t old = kk_dec_push(d, c->string);
-
-		if (!is_null(c) && node_string(d, c, &s) < 0) {
-			kk_labels_clear(&tmp);
-			return -1;
-		}
-		kk_dec_pop(d, old);
-		kk_labels_set(&tmp, c->string, s);
-	}
-	kk_labels_clear(out);
-	*out = tmp;
-	return 0;
+	return dec_strings(d, obj, key, false, out);
 }
 
 int kk_dec_labels(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_labels *out)
 {
-	const cJSON *n = kk_dec_member(d, obj, key);
-
-	if (is_null(n)) {
-		if (n)
-			kk_labels_clear(out);
-		return 0;
-	}
-	if (!cJSON_IsObject(n))
-		return WITH_FIELD(d, key,
-				  kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
-	return WITH_FIELD(d, key, labels_items(d, n, out));
+	return dec_strings(d, obj, key, true, out);
 }
 
 static int node_time(struct kk_dec *d, const cJSON *n, struct kk_time *out)
