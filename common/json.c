@@ -75,9 +75,20 @@ static int utf8_len(const unsigned char *s, uint32_t *cp)
 	return 0;
 }
 
+/* ASCII that encoding/json writes as it is (it escapes <, > and & for HTML) */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	/* encoding/json's two-character escapes; the rest below 0x20 and <, >, & are \u00XX */
+	static const char *const short_esc[] = {
+		['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+		['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t"
+	};
 	struct buf b = { *p, *len, *cap };
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 
@@ -88,40 +99,18 @@ void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 		uint32_t cp;
 		int n;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
-		    c < 0x80) {
+		if (plain(c)) {
 			const unsigned char *start = u;
 
-			while (*u >= 0x20 && *u < 0x80 && *u != '"' && *u != '\\' && *u != '<' &&
-			       *u != '>' && *u != '&')
+			while (plain(*u))
 				u++;
 			buf_add(&b, (const char *)start, (size_t)(u - start));
 			continue;
 		}
 		if (c < 0x80) {
-			switch (c) {
-			case '"':
-				buf_add(&b, "\\\"", 2);
-				break;
-			case '\\':
-				buf_add(&b, "\\\\", 2);
-				break;
-			case '\b':
-				buf_add(&b, "\\b", 2);
-				break;
-			case '\f':
-				buf_add(&b, "\\f", 2);
-				break;
-			case '\n':
-				buf_add(&b, "\\n", 2);
-				break;
-			case '\r':
-				buf_add(&b, "\\r", 2);
-				break;
-			case '\t':
-				buf_add(&b, "\\t", 2);
-				break;
-			default:
+			if (c < sizeof(short_esc) / sizeof(short_esc[0]) && short_esc[c]) {
+				buf_add(&b, short_esc[c], 2);
+			} else {
 				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
 				buf_add(&b, esc, 6);
 			}
