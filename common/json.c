@@ -176,28 +176,18 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 {
 	const cJSON *c;
 
-	if (!v) {
-		buf_adds(b, "null");
+	const char *lit = kk_json_literal(v);
+
+	if (lit) {
+		buf_adds(b, lit);
 		return;
 	}
 	switch (v->type & 0xff) {
-	case cJSON_NULL:
-		buf_adds(b, "null");
-		return;
-	case cJSON_True:
-		buf_adds(b, "true");
-		return;
-	case cJSON_False:
-		buf_adds(b, "false");
-		return;
 	case cJSON_Number:
 		add_number(b, v->valuedouble);
 		return;
 	case cJSON_String:
 		add_string(b, v->valuestring);
-		return;
-	case cJSON_Raw:
-		buf_adds(b, v->valuestring ? v->valuestring : "null");
 		return;
 	case cJSON_Array:
 	case cJSON_Object: {
@@ -222,9 +212,25 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 		buf_add(b, obj ? "}" : "]", 1);
 		return;
 	}
+	}
+}
+
+const char *kk_json_literal(const cJSON *v)
+{
+	switch (v ? v->type & 0xff : cJSON_NULL) {
+	case cJSON_True:
+		return "true";
+	case cJSON_False:
+		return "false";
+	case cJSON_Raw:
+		return v->valuestring ? v->valuestring : "null";
+	case cJSON_Number:
+	case cJSON_String:
+	case cJSON_Array:
+	case cJSON_Object:
+		return NULL;
 	default:
-		buf_adds(b, "null");
-		return;
+		return "null";
 	}
 }
 

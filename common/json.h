@@ -37,6 +37,10 @@ enum kk_json_flags {
 /* Print tree as Go would. Returns a new NUL-terminated string; free() it. Never fails
  * (aborts on OOM); a NULL tree prints as "null". */
 char *kk_json_print(const struct cJSON *tree, int flags);
+/* The text of a value printed as it is, the same in JSON and YAML: "null" (also for NULL
+ * and unknown types), "true", "false", a raw value; NULL for numbers, strings, arrays and
+ * objects. */
+const char *kk_json_literal(const struct cJSON *v);
 /* Append the Go encoding of the string s (with quotes) to *buf (length *len, capacity *cap,
  * grown with realloc). Exposed for the wire codec and the YAML emitter tests. */
 void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
