@@ -530,6 +530,13 @@ static void add_str(cJSON *obj, const char *key, const char *v)
 	cJSON_AddItemToObject(obj, key, cJSON_CreateString(v));
 }
 
+/* omitempty: nothing for an unset string */
+static void add_set_str(cJSON *obj, const char *key, const char *v)
+{
+	if (kk_oci_is_set(v))
+		add_str(obj, key, v);
+}
+
 /* Object key of parent with the n values that are set (names[i] for v[i]); none when
  * none is set. */
 static void add_limits(cJSON *parent, const char *key, const char *const names[],
@@ -600,18 +607,15 @@ static cJSON *spec_to_json(struct spec *s)
 	add_str(root, "path", s->root_path);
 	if (s->root_readonly)
 		cJSON_AddTrueToObject(root, "readonly");
-	if (kk_oci_is_set(s->hostname))
-		add_str(doc, "hostname", s->hostname);
+	add_set_str(doc, "hostname", s->hostname);
 
 	mounts = cJSON_AddArrayToObject(doc, "mounts");
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		cJSON *m = cJSON_CreateObject();
 
 		add_str(m, "destination", s->mounts[i].destination);
-		if (kk_oci_is_set(s->mounts[i].type))
-			add_str(m, "type", s->mounts[i].type);
-		if (kk_oci_is_set(s->mounts[i].source))
-			add_str(m, "source", s->mounts[i].source);
+		add_set_str(m, "type", s->mounts[i].type);
+		add_set_str(m, "source", s->mounts[i].source);
 		add_strv(m, "options", &s->mounts[i].options);
 		cJSON_AddItemToArray(mounts, m);
 	}
@@ -643,15 +647,13 @@ static cJSON *spec_to_json(struct spec *s)
 		   3);
 	add_limits(res, "pids", (const char *const[]){ "limit" },
 		   (const struct res_val *const[]){ &s->pids_limit }, 1);
-	if (kk_oci_is_set(s->cgroups_path))
-		add_str(lx, "cgroupsPath", s->cgroups_path);
+	add_set_str(lx, "cgroupsPath", s->cgroups_path);
 	nss = cJSON_AddArrayToObject(lx, "namespaces");
 	for (size_t i = 0; i < s->n_namespaces; i++) {
 		cJSON *n = cJSON_CreateObject();
 
 		add_str(n, "type", s->namespaces[i].type);
-		if (kk_oci_is_set(s->namespaces[i].path))
-			add_str(n, "path", s->namespaces[i].path);
+		add_set_str(n, "path", s->namespaces[i].path);
 		cJSON_AddItemToArray(nss, n);
 	}
 	if (s->seccomp)
