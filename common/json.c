@@ -12,33 +12,9 @@
 
 #include "common/mem.h"
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_reserve(char **p, size_t *len, size_t *cap, size_t more)
+static void buf_adds(struct kk_buf *b, const char *s)
 {
-	if (*len + more + 1 <= *cap)
-		return;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	while (ncap < *len + more + 1)
-		ncap *= 2;
-	*p = kk_xrealloc(*p, ncap);
-	*cap = ncap;
-}
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	buf_reserve(&b->p, &b->len, &b->cap, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
+	kk_buf_add(b, s, strlen(s));
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid (Go replaces each
@@ -89,10 +65,10 @@ void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 		['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
 		['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t"
 	};
-	struct buf b = { *p, *len, *cap };
+	struct kk_buf b = { *p, *len, *cap };
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 
-	buf_add(&b, "\"", 1);
+	kk_buf_add(&b, "\"", 1);
 	while (*u) {
 		unsigned char c = *u;
 		char esc[8];
@@ -104,45 +80,45 @@ void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 
 			while (plain(*u))
 				u++;
-			buf_add(&b, (const char *)start, (size_t)(u - start));
+			kk_buf_add(&b, (const char *)start, (size_t)(u - start));
 			continue;
 		}
 		if (c < 0x80) {
 			if (c < sizeof(short_esc) / sizeof(short_esc[0]) && short_esc[c]) {
-				buf_add(&b, short_esc[c], 2);
+				kk_buf_add(&b, short_esc[c], 2);
 			} else {
 				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
-				buf_add(&b, esc, 6);
+				kk_buf_add(&b, esc, 6);
 			}
 			u++;
 			continue;
 		}
 		n = utf8_len(u, &cp);
 		if (n == 0) {
-			buf_add(&b, "\\ufffd", 6);
+			kk_buf_add(&b, "\\ufffd", 6);
 			u++;
 			continue;
 		}
 		if (cp == 0x2028 || cp == 0x2029) {
-			buf_add(&b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
+			kk_buf_add(&b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
 		} else {
-			buf_add(&b, (const char *)u, (size_t)n);
+			kk_buf_add(&b, (const char *)u, (size_t)n);
 		}
 		u += n;
 	}
-	buf_add(&b, "\"", 1);
+	kk_buf_add(&b, "\"", 1);
 	*p = b.p;
 	*len = b.len;
 	*cap = b.cap;
 }
 
-static void add_string(struct buf *b, const char *s)
+static void add_string(struct kk_buf *b, const char *s)
 {
 	kk_json_append_string(&b->p, &b->len, &b->cap, s);
 }
 
 /* Go prints float64 with strconv 'f' (shortest round-trip digits) below 1e21. */
-static void add_number(struct buf *b, double d)
+static void add_number(struct kk_buf *b, double d)
 {
 	char tmp[64];
 
@@ -163,16 +139,16 @@ static void add_number(struct buf *b, double d)
 	buf_adds(b, tmp);
 }
 
-static void indent(struct buf *b, int flags, int depth)
+static void indent(struct kk_buf *b, int flags, int depth)
 {
 	if (!(flags & KK_JSON_INDENT))
 		return;
-	buf_add(b, "\n", 1);
+	kk_buf_add(b, "\n", 1);
 	for (int i = 0; i < depth; i++)
-		buf_add(b, "  ", 2);
+		kk_buf_add(b, "  ", 2);
 }
 
-static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
+static void print_value(struct kk_buf *b, const cJSON *v, int flags, int depth)
 {
 	const cJSON *c;
 
@@ -193,9 +169,9 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 	case cJSON_Object: {
 		int obj = (v->type & 0xff) == cJSON_Object;
 
-		buf_add(b, obj ? "{" : "[", 1);
+		kk_buf_add(b, obj ? "{" : "[", 1);
 		if (!v->child) {
-			buf_add(b, obj ? "}" : "]", 1);
+			kk_buf_add(b, obj ? "}" : "]", 1);
 			return;
 		}
 		for (c = v->child; c; c = c->next) {
@@ -206,10 +182,10 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 			}
 			print_value(b, c, flags, depth + 1);
 			if (c->next)
-				buf_add(b, ",", 1);
+				kk_buf_add(b, ",", 1);
 		}
 		indent(b, flags, depth);
-		buf_add(b, obj ? "}" : "]", 1);
+		kk_buf_add(b, obj ? "}" : "]", 1);
 		return;
 	}
 	}
@@ -236,13 +212,12 @@ const char *kk_json_literal(const cJSON *v)
 
 char *kk_json_print(const cJSON *tree, int flags)
 {
-	struct buf b = { 0 };
+	struct kk_buf b = { 0 };
 
-	buf_reserve(&b.p, &b.len, &b.cap, 0);
-	b.p[0] = '\0';
+	kk_buf_add(&b, "", 0);
 	print_value(&b, tree, flags, 0);
 	if (flags & KK_JSON_NEWLINE)
-		buf_add(&b, "\n", 1);
+		kk_buf_add(&b, "\n", 1);
 	return b.p;
 }
 
