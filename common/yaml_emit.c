@@ -16,8 +16,7 @@
 /* ---- emitter (gopkg.in/yaml.v3 layout) ------------------------------------------------ */
 
 struct em {
-	char *p;
-	size_t len, cap;
+	struct kk_buf out;
 	int best; /* indent step */
 	int column;
 	bool whitespace, indention;
@@ -25,17 +24,7 @@ struct em {
 
 static void em_raw(struct em *e, const char *s, size_t n)
 {
-	if (e->len + n + 1 > e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 256;
-
-		while (ncap < e->len + n + 1)
-			ncap *= 2;
-		e->p = kk_xrealloc(e->p, ncap);
-		e->cap = ncap;
-	}
-	memcpy(e->p + e->len, s, n);
-	e->len += n;
-	e->p[e->len] = '\0';
+	kk_buf_add(&e->out, s, n);
 }
 
 static void em_put(struct em *e, char ch)
@@ -593,5 +582,5 @@ char *kk_yaml_emit(const cJSON *tree, int indent)
 	emit_node(&e, tree, -1, false);
 	if (e.column != 0)
 		em_break(&e);
-	return e.p;
+	return e.out.p;
 }
