@@ -678,14 +678,11 @@ static bool enc_nil(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set
 void kk_enc_strv(enum kk_enc_mode mode, cJSON *obj, const char *key, const struct kk_strv *v,
 		 bool omitempty)
 {
-	cJSON *arr;
-
 	if (enc_nil(mode, obj, key, v->set, v->n, omitempty))
 		return;
-	arr = cJSON_CreateArray();
-	for (size_t i = 0; i < v->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
-	cJSON_AddItemToObject(obj, key, arr);
+	cJSON_AddItemToObject(obj, key,
+			      v->n ? cJSON_CreateStringArray((const char *const *)v->v, (int)v->n)
+				   : cJSON_CreateArray());
 }
 
 static int cmp_json_key(const void *a, const void *b)
