@@ -43,24 +43,20 @@ KK_FIELDS(spec_ids, CS, KK_FIELD(CS, id, "id", STR), KK_FIELD(CS, realm_id, "rea
 KK_FIELDS(spec_flags, CS, KK_FIELD_OMIT(CS, auto_delete, "autoDelete", BOOL),
 	  KK_FIELD_OMIT(CS, nested_cgroup_runtime, "nestedCgroupRuntime", BOOL));
 
+static int tty_dec(struct kk_dec *d, const cJSON *tty, void *ctx)
+{
+	struct kk_cell_spec *s = ctx;
+
+	s->has_tty = true;
+	return kk_dec_str(d, tty, "default", &s->tty_default);
+}
+
 int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell_spec *s)
 {
-	const cJSON *tty;
-	int rc;
-
 	if (kk_dec_fields(d, spec, &spec_ids, s) < 0)
 		return -1;
-	rc = kk_dec_obj(d, spec, "tty", &tty);
-	if (rc < 0)
+	if (kk_dec_section(d, spec, "tty", tty_dec, s) < 0)
 		return -1;
-	if (rc == 1) {
-		size_t old = kk_dec_push(d, "tty");
-
-		s->has_tty = true;
-		if (kk_dec_str(d, tty, "default", &s->tty_default) < 0)
-			return -1;
-		kk_dec_pop(d, old);
-	}
 	if (kk_dec_slice(d, spec, "containers", &s->containers_set, containers_clear, spec_item,
 			 s) < 0)
 		return -1;
@@ -119,22 +115,23 @@ static int cell_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 	return spec ? kk_cell_spec_decode_into(d, spec, &((struct kk_cell *)doc)->spec) : 0;
 }
 
+static int network_dec(struct kk_dec *d, const cJSON *net, void *ctx)
+{
+	struct kk_cell *c = ctx;
+
+	if (kk_dec_str(d, net, "bridgeName", &c->status.bridge_name) < 0 ||
+	    kk_dec_str(d, net, "ipAddress", &c->status.ip_address) < 0)
+		return -1;
+	return 0;
+}
+
 static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
 	struct kk_cell *c = doc;
-	const cJSON *net = NULL;
 
 	if (kk_dec_status(d, status, &kk_cell_states, &c->status.common) < 0 ||
-	    kk_dec_obj(d, status, "network", &net) < 0)
+	    kk_dec_section(d, status, "network", network_dec, c) < 0)
 		return -1;
-	if (net) {
-		size_t old = kk_dec_push(d, "network");
-
-		if (kk_dec_str(d, net, "bridgeName", &c->status.bridge_name) < 0 ||
-		    kk_dec_str(d, net, "ipAddress", &c->status.ip_address) < 0)
-			return -1;
-		kk_dec_pop(d, old);
-	}
 	if (kk_dec_slice(d, status, "containers", &c->status.containers_set,
 			 status_containers_clear, status_item, c) < 0)
 		return -1;

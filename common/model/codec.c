@@ -622,6 +622,22 @@ int kk_dec_list(struct kk_dec *d, const cJSON *obj, const char *key, size_t *cou
 	return 0;
 }
 
+int kk_dec_section(struct kk_dec *d, const cJSON *obj, const char *key,
+		   int (*fn)(struct kk_dec *d, const cJSON *node, void *ctx), void *ctx)
+{
+	const cJSON *n;
+	int rc = kk_dec_obj(d, obj, key, &n);
+	size_t old;
+
+	if (rc <= 0)
+		return rc;
+	old = kk_dec_push(d, key);
+	if (fn(d, n, ctx) < 0)
+		return -1;
+	kk_dec_pop(d, old);
+	return 1;
+}
+
 int kk_dec_meta(struct kk_dec *d, const cJSON *root, struct kk_meta *out)
 {
 	const cJSON *m;

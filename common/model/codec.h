@@ -145,6 +145,10 @@ int kk_dec_line(const struct kk_dec *d, const struct cJSON *node);
  * the helper returns 0). Errors name the path. */
 int kk_dec_obj(struct kk_dec *d, const struct cJSON *obj, const char *key,
 	       const struct cJSON **out); /* 1 = an object, 0 = absent/null */
+/* Member key of obj as a section: when it is an object, fn(d, node, ctx) with the path
+ * extended by key. 1 when fn ran, 0 when absent or null, -1 on failure. */
+int kk_dec_section(struct kk_dec *d, const struct cJSON *obj, const char *key,
+		   int (*fn)(struct kk_dec *d, const struct cJSON *node, void *ctx), void *ctx);
 int kk_dec_str(struct kk_dec *d, const struct cJSON *obj, const char *key, char **out);
 int kk_dec_bool(struct kk_dec *d, const struct cJSON *obj, const char *key, bool *out);
 /* present is set when a non-null value was read (for Go pointer fields); may be NULL. */

@@ -35,23 +35,20 @@ KK_FIELDS(profile_fields, CP, KK_FIELD_OMIT(CP, spec.realm, "realm", STR),
 	  KK_FIELD_OMIT(CP, spec.space, "space", STR), KK_FIELD_OMIT(CP, spec.stack, "stack", STR),
 	  KK_FIELD_OMIT(CP, spec.prefix, "prefix", STR));
 
+static int cell_dec(struct kk_dec *d, const cJSON *cell, void *ctx)
+{
+	return kk_cell_spec_decode_into(d, cell, ctx);
+}
+
 static int profile_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
 	struct kk_cell_profile *p = doc;
-	const cJSON *cell = NULL;
 	size_t count;
 
 	if (kk_dec_fields(d, spec, &profile_fields, p) < 0 ||
 	    kk_dec_list(d, spec, "parameters", &count, param_item, p) < 0 ||
-	    kk_dec_obj(d, spec, "cell", &cell) < 0)
+	    kk_dec_section(d, spec, "cell", cell_dec, &p->spec.cell) < 0)
 		return -1;
-	if (cell) {
-		size_t old = kk_dec_push(d, "cell");
-
-		if (kk_cell_spec_decode_into(d, cell, &p->spec.cell) < 0)
-			return -1;
-		kk_dec_pop(d, old);
-	}
 	return 0;
 }
 

@@ -85,67 +85,63 @@ static void defaults_free(struct kk_space_container_defaults *c)
 	free(c);
 }
 
+static int egress_dec(struct kk_dec *d, const cJSON *eg, void *ctx)
+{
+	struct kk_space *s = ctx;
+	size_t count;
+
+	policy_free(s->spec.egress);
+	s->spec.egress = kk_xcalloc(1, sizeof(*s->spec.egress));
+	if (kk_dec_str(d, eg, "default", &s->spec.egress->default_) < 0 ||
+	    kk_dec_list(d, eg, "allow", &count, rule_item, s->spec.egress) < 0)
+		return -1;
+	return 0;
+}
+
+static int network_dec(struct kk_dec *d, const cJSON *net, void *ctx)
+{
+	struct kk_space *s = ctx;
+
+	s->spec.has_network = true;
+	return kk_dec_section(d, net, "egress", egress_dec, s);
+}
+
+static int container_defaults_dec(struct kk_dec *d, const cJSON *cont, void *ctx)
+{
+	struct kk_space *s = ctx;
+	struct kk_space_container_defaults *c;
+	const cJSON *ro = kk_dec_member(d, cont, "readOnlyRootFilesystem");
+
+	defaults_free(s->spec.defaults_container);
+	c = s->spec.defaults_container = kk_xcalloc(1, sizeof(*c));
+	if (kk_dec_str(d, cont, "user", &c->user) < 0 ||
+	    kk_dec_bool(d, cont, "readOnlyRootFilesystem", &c->read_only_root_filesystem) < 0 ||
+	    kk_capabilities_decode(d, cont, "capabilities", &c->capabilities) < 0 ||
+	    kk_dec_strv(d, cont, "securityOpts", &c->security_opts) < 0 ||
+	    kk_tmpfs_decode(d, cont, &c->tmpfs, &c->n_tmpfs) < 0 ||
+	    kk_resources_decode(d, cont, &c->resources) < 0)
+		return -1;
+	c->has_read_only_root_filesystem = ro && !cJSON_IsNull(ro);
+	return 0;
+}
+
+static int defaults_dec(struct kk_dec *d, const cJSON *defs, void *ctx)
+{
+	struct kk_space *s = ctx;
+
+	s->spec.has_defaults = true;
+	return kk_dec_section(d, defs, "container", container_defaults_dec, s);
+}
+
 static int space_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
 	struct kk_space *s = doc;
-	const cJSON *net, *eg, *defs, *cont;
-	size_t count, old;
-	int rc;
 
 	if (kk_dec_str(d, spec, "realmId", &s->spec.realm_id) < 0 ||
-	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0)
+	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0 ||
+	    kk_dec_section(d, spec, "network", network_dec, s) < 0 ||
+	    kk_dec_section(d, spec, "defaults", defaults_dec, s) < 0)
 		return -1;
-	rc = kk_dec_obj(d, spec, "network", &net);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		s->spec.has_network = true;
-		old = kk_dec_push(d, "network");
-		rc = kk_dec_obj(d, net, "egress", &eg);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			size_t o2 = kk_dec_push(d, "egress");
-
-			policy_free(s->spec.egress);
-			s->spec.egress = kk_xcalloc(1, sizeof(*s->spec.egress));
-			if (kk_dec_str(d, eg, "default", &s->spec.egress->default_) < 0 ||
-			    kk_dec_list(d, eg, "allow", &count, rule_item, s->spec.egress) < 0)
-				return -1;
-			kk_dec_pop(d, o2);
-		}
-		kk_dec_pop(d, old);
-	}
-	rc = kk_dec_obj(d, spec, "defaults", &defs);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		s->spec.has_defaults = true;
-		old = kk_dec_push(d, "defaults");
-		rc = kk_dec_obj(d, defs, "container", &cont);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			struct kk_space_container_defaults *c;
-			size_t o2 = kk_dec_push(d, "container");
-
-			defaults_free(s->spec.defaults_container);
-			c = s->spec.defaults_container = kk_xcalloc(1, sizeof(*c));
-			const cJSON *ro = kk_dec_member(d, cont, "readOnlyRootFilesystem");
-
-			if (kk_dec_str(d, cont, "user", &c->user) < 0 ||
-			    kk_dec_bool(d, cont, "readOnlyRootFilesystem",
-					&c->read_only_root_filesystem) < 0 ||
-			    kk_capabilities_decode(d, cont, "capabilities", &c->capabilities) < 0 ||
-			    kk_dec_strv(d, cont, "securityOpts", &c->security_opts) < 0 ||
-			    kk_tmpfs_decode(d, cont, &c->tmpfs, &c->n_tmpfs) < 0 ||
-			    kk_resources_decode(d, cont, &c->resources) < 0)
-				return -1;
-			c->has_read_only_root_filesystem = ro && !cJSON_IsNull(ro);
-			kk_dec_pop(d, o2);
-		}
-		kk_dec_pop(d, old);
-	}
 	return 0;
 }
 
