@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -100,10 +101,7 @@ static int egress_dec(struct kk_dec *d, const cJSON *eg, void *ctx)
 
 static int network_dec(struct kk_dec *d, const cJSON *net, void *ctx)
 {
-	struct kk_space *s = ctx;
-
-	s->spec.has_network = true;
-	return kk_dec_section(d, net, "egress", egress_dec, s);
+	return kk_dec_section(d, net, "egress", egress_dec, ctx);
 }
 
 static int container_defaults_dec(struct kk_dec *d, const cJSON *cont, void *ctx)
@@ -127,21 +125,22 @@ static int container_defaults_dec(struct kk_dec *d, const cJSON *cont, void *ctx
 
 static int defaults_dec(struct kk_dec *d, const cJSON *defs, void *ctx)
 {
-	struct kk_space *s = ctx;
-
-	s->spec.has_defaults = true;
-	return kk_dec_section(d, defs, "container", container_defaults_dec, s);
+	return kk_dec_section(d, defs, "container", container_defaults_dec, ctx);
 }
 
 static int space_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
 	struct kk_space *s = doc;
+	int net, defs;
 
 	if (kk_dec_str(d, spec, "realmId", &s->spec.realm_id) < 0 ||
 	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0 ||
-	    kk_dec_section(d, spec, "network", network_dec, s) < 0 ||
-	    kk_dec_section(d, spec, "defaults", defaults_dec, s) < 0)
+	    (net = kk_dec_section(d, spec, "network", network_dec, s)) < 0 ||
+	    (defs = kk_dec_section(d, spec, "defaults", defaults_dec, s)) < 0)
 		return -1;
+	/* Go pointers: present, even when empty */
+	s->spec.has_network = net == 1;
+	s->spec.has_defaults = defs == 1;
 	return 0;
 }
 
@@ -150,60 +149,70 @@ static int space_status(struct kk_dec *d, const cJSON *status, void *doc)
 	return kk_dec_status(d, status, &kk_space_states, &((struct kk_space *)doc)->status);
 }
 
+static void egress_encode(cJSON *eg, const struct kk_egress_policy *p)
+{
+	cJSON *arr;
+
+	kk_enc_str(eg, "default", p->default_, false);
+	if (!p->n_allow)
+		return;
+	arr = kk_enc_arr(eg, "allow");
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct kk_egress_rule *rule = &p->allow[i];
+		cJSON *r = cJSON_CreateObject();
+
+		kk_enc_str(r, "host", rule->host, true);
+		kk_enc_str(r, "cidr", rule->cidr, true);
+		if (rule->n_ports) {
+			cJSON *pa = kk_enc_arr(r, "ports");
+
+			for (size_t j = 0; j < rule->n_ports; j++)
+				cJSON_AddItemToArray(pa,
+						     cJSON_CreateNumber((double)rule->ports[j]));
+		}
+		cJSON_AddItemToArray(arr, r);
+	}
+}
+
+static void container_defaults_encode(cJSON *co, const struct kk_space_container_defaults *c,
+				      enum kk_enc_mode mode)
+{
+	kk_enc_str(co, "user", c->user, true);
+	if (c->has_read_only_root_filesystem)
+		kk_enc_bool(co, "readOnlyRootFilesystem", c->read_only_root_filesystem, false);
+	kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
+	kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
+	kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);
+	kk_resources_encode(co, c->resources);
+}
+
+/* Member key of obj, written when present (a Go pointer) or when it holds something: the
+ * object inner within it when child is set (returned), else NULL. */
+static cJSON *enc_nested(cJSON *obj, const char *key, bool present, const char *inner,
+			 const void *child)
+{
+	cJSON *o;
+
+	if (!present && !child)
+		return NULL;
+	o = kk_enc_obj(obj, key);
+	return child ? kk_enc_obj(o, inner) : NULL;
+}
+
 static void space_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
 	const struct kk_space *s = doc;
-	cJSON *spec = kk_enc_obj(root, "spec");
+	cJSON *spec = kk_enc_obj(root, "spec"), *o;
 
 	kk_enc_str(spec, "realmId", s->spec.realm_id, false);
 	kk_enc_str(spec, "cniConfigPath", s->spec.cni_config_path, true);
-	if (s->spec.has_network || s->spec.egress) {
-		cJSON *net = kk_enc_obj(spec, "network");
-		const struct kk_egress_policy *p = s->spec.egress;
-
-		if (p) {
-			cJSON *eg = kk_enc_obj(net, "egress");
-
-			kk_enc_str(eg, "default", p->default_, false);
-			if (p->n_allow) {
-				cJSON *arr = kk_enc_arr(eg, "allow");
-
-				for (size_t i = 0; i < p->n_allow; i++) {
-					cJSON *r = cJSON_CreateObject();
-
-					kk_enc_str(r, "host", p->allow[i].host, true);
-					kk_enc_str(r, "cidr", p->allow[i].cidr, true);
-					if (p->allow[i].n_ports) {
-						cJSON *pa = kk_enc_arr(r, "ports");
-
-						for (size_t j = 0; j < p->allow[i].n_ports; j++)
-							cJSON_AddItemToArray(
-								pa, cJSON_CreateNumber(
-									    (double)p->allow[i]
-										    .ports[j]));
-					}
-					cJSON_AddItemToArray(arr, r);
-				}
-			}
-		}
-	}
-	if (s->spec.has_defaults || s->spec.defaults_container) {
-		cJSON *defs = kk_enc_obj(spec, "defaults");
-		const struct kk_space_container_defaults *c = s->spec.defaults_container;
-
-		if (c) {
-			cJSON *co = kk_enc_obj(defs, "container");
-
-			kk_enc_str(co, "user", c->user, true);
-			if (c->has_read_only_root_filesystem)
-				kk_enc_bool(co, "readOnlyRootFilesystem",
-					    c->read_only_root_filesystem, false);
-			kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
-			kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
-			kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);
-			kk_resources_encode(co, c->resources);
-		}
-	}
+	o = enc_nested(spec, "network", s->spec.has_network, "egress", s->spec.egress);
+	if (o)
+		egress_encode(o, s->spec.egress);
+	o = enc_nested(spec, "defaults", s->spec.has_defaults, "container",
+		       s->spec.defaults_container);
+	if (o)
+		container_defaults_encode(o, s->spec.defaults_container, mode);
 	kk_enc_status(mode, root, &s->status, &kk_space_states, false);
 }
 
@@ -266,6 +275,20 @@ static bool likely_dns_name(const char *s)
 	return true;
 }
 
+/* upstream's message for allow rule i: "egress allow rule <i>: egress allow rule <what>" */
+static int rule_fail(struct kk_err *err, size_t i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int rule_fail(struct kk_err *err, size_t i, const char *fmt, ...)
+{
+	char what[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return kk_err_set(err, EINVAL, "egress allow rule %zu: egress allow rule %s", i, what);
+}
+
 int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 {
 	if (!p)
@@ -281,40 +304,23 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 		char q[300];
 
 		if (!*host && !*cidr)
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule requires "
-					  "exactly one "
-					  "of host or cidr",
-					  i);
+			return rule_fail(err, i, "requires exactly one of host or cidr");
 		if (*host && *cidr)
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule must not set "
-					  "both "
-					  "host and cidr",
-					  i);
+			return rule_fail(err, i, "must not set both host and cidr");
 		if (*cidr && !valid_cidr(cidr)) {
 			kk_go_quote_buf(cidr, q, sizeof(q));
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule cidr is not a "
-					  "valid "
-					  "CIDR: %s: invalid CIDR address: %s",
-					  i, q, cidr);
+			return rule_fail(err, i,
+					 "cidr is not a valid CIDR: %s: invalid CIDR address: %s",
+					 q, cidr);
 		}
 		if (*host && !likely_dns_name(host)) {
 			kk_go_quote_buf(host, q, sizeof(q));
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule host is not a "
-					  "valid "
-					  "dns name: %s",
-					  i, q);
+			return rule_fail(err, i, "host is not a valid dns name: %s", q);
 		}
 		for (size_t j = 0; j < r->n_ports; j++)
 			if (r->ports[j] < 1 || r->ports[j] > 65535)
-				return kk_err_set(err, EINVAL,
-						  "egress allow rule %zu: egress allow rule port "
-						  "must be "
-						  "within [1, 65535]: %lld",
-						  i, (long long)r->ports[j]);
+				return rule_fail(err, i, "port must be within [1, 65535]: %lld",
+						 (long long)r->ports[j]);
 	}
 	return 0;
 }
