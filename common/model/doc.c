@@ -238,6 +238,34 @@ const char *kk_doc_name(const struct kk_doc *doc)
 	return kk_str(kind_meta(doc->kind, doc->u.any)->name);
 }
 
+#define O(type, m) offsetof(struct kk_##type, m)
+static const struct {
+	size_t n, off[KK_SCOPE_MAX];
+} scopes[] = {
+	[KK_KIND_REALM] = { 1, { O(realm, meta.name) } },
+	[KK_KIND_SPACE] = { 2, { O(space, meta.name), O(space, spec.realm_id) } },
+	[KK_KIND_STACK] = { 3,
+			    { O(stack, meta.name), O(stack, spec.realm_id),
+			      O(stack, spec.space_id) } },
+	[KK_KIND_CELL] = { 4,
+			   { O(cell, meta.name), O(cell, spec.realm_id), O(cell, spec.space_id),
+			     O(cell, spec.stack_id) } },
+	[KK_KIND_CONTAINER] = { 5,
+				{ O(container, meta.name), O(container, spec.realm_id),
+				  O(container, spec.space_id), O(container, spec.stack_id),
+				  O(container, spec.cell_id) } },
+};
+#undef O
+
+size_t kk_doc_scope(const struct kk_doc *doc, const char *out[KK_SCOPE_MAX])
+{
+	size_t n = (size_t)doc->kind < ARRAY_SIZE(scopes) && doc->u.any ? scopes[doc->kind].n : 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = *(char *const *)((const char *)doc->u.any + scopes[doc->kind].off[i]);
+	return n;
+}
+
 const char *kk_doc_kind(const struct kk_doc *doc)
 {
 	if (!doc || !doc->u.any || !is_kind(doc->kind))
@@ -283,59 +311,19 @@ static const char *missing_scope(size_t n, const char *const v[])
 	return NULL;
 }
 
-static const char *missing_realm(const struct kk_realm *r)
-{
-	return missing_scope(1, (const char *const[]){ r->meta.name });
-}
-
-static const char *missing_space(const struct kk_space *s)
-{
-	return missing_scope(2, (const char *const[]){ s->meta.name, s->spec.realm_id });
-}
-
-static const char *missing_stack(const struct kk_stack *s)
-{
-	return missing_scope(3, (const char *const[]){ s->meta.name, s->spec.realm_id,
-						       s->spec.space_id });
-}
-
-static const char *missing_cell(const struct kk_cell *c)
-{
-	const char *m =
-		missing_scope(4, (const char *const[]){ c->meta.name, c->spec.realm_id,
-							c->spec.space_id, c->spec.stack_id });
-
-	if (m)
-		return m;
-	return c->spec.n_containers == 0 ? "spec.containers is required and cannot be empty" : NULL;
-}
-
-static const char *missing_container(const struct kk_container *c)
-{
-	const char *m = missing_scope(5, (const char *const[]){ c->meta.name, c->spec.realm_id,
-								c->spec.space_id, c->spec.stack_id,
-								c->spec.cell_id });
-
-	if (m)
-		return m;
-	return empty(c->spec.image) ? "spec.image is required" : NULL;
-}
-
 /* upstream ValidateDocument: the first missing required field, or NULL */
 static const char *missing_field(const struct kk_doc *doc)
 {
-#define IF_KIND_APPLY(...) __VA_ARGS__
-#define IF_KIND_NOAPPLY(...)
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	IF_KIND_##apply(case KK_KIND_##id : return missing_##member(doc->u.member);)
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		return NULL;
-	}
-#undef IF_KIND_APPLY
-#undef IF_KIND_NOAPPLY
+	const char *v[KK_SCOPE_MAX];
+	const char *m = missing_scope(kk_doc_scope(doc, v), v);
+
+	if (m)
+		return m;
+	if (doc->kind == KK_KIND_CELL && doc->u.cell->spec.n_containers == 0)
+		return "spec.containers is required and cannot be empty";
+	if (doc->kind == KK_KIND_CONTAINER && empty(doc->u.container->spec.image))
+		return "spec.image is required";
+	return NULL;
 }
 
 /* upstream ValidationError.Error(): `document N (Kind "name"): cause` or `document N (Kind): cause`
