@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/mem.h"
+#include "common/strv.h"
 
 static void buf_adds(struct kk_buf *b, const char *s)
 {
@@ -392,4 +393,24 @@ int kk_time_parse(const char *s, struct kk_time *out, struct kk_err *err)
 	return 0;
 bad:
 	return kk_err_set(err, EINVAL, "cannot parse `%s` as RFC 3339 time", s);
+}
+
+int kk_json_strv(const cJSON *a, char ***out)
+{
+	const cJSON *it;
+
+	*out = NULL;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsArray(a))
+		return -1;
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!cJSON_IsString(it)) {
+			kk_strv_freep(out);
+			return -2;
+		}
+		kk_strv_push_take(out, kk_xstrdup(it->valuestring));
+	}
+	return 0;
 }

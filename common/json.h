@@ -45,6 +45,11 @@ const char *kk_json_literal(const struct cJSON *v);
  * grown with realloc). Exposed for the wire codec and the YAML emitter tests. */
 void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
 
+/* A JSON array of strings (NULL or null: none) as a new NULL-terminated list in *out, NULL
+ * when empty (kk_strv_free() it). -1 when a is not an array, -2 when it holds a
+ * non-string; *out is NULL then. */
+int kk_json_strv(const struct cJSON *a, char ***out);
+
 /* Parse JSON text. On failure the message names `what` and the byte offset. The result is
  * a cJSON tree the caller frees with cJSON_Delete(). */
 int kk_json_parse(const char *text, size_t len, const char *what, struct cJSON **out,

@@ -12,16 +12,9 @@
 
 #include "common/cleanup.h"
 #include "common/cni/internal.h"
+#include "common/json.h"
 #include "common/mem.h"
-
-static void strv_free(char **v)
-{
-	char **p;
-
-	for (p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
+#include "common/strv.h"
 
 void kk_cni_result_free(struct kk_cni_result *res)
 {
@@ -45,10 +38,10 @@ void kk_cni_result_free(struct kk_cni_result *res)
 		free(res->routes[i].gw);
 	}
 	free(res->routes);
-	strv_free(res->dns.nameservers);
+	kk_strv_free(res->dns.nameservers);
 	free(res->dns.domain);
-	strv_free(res->dns.search);
-	strv_free(res->dns.options);
+	kk_strv_free(res->dns.search);
+	kk_strv_free(res->dns.options);
 	free(res->cni_version);
 	free(res->json);
 	free(res);
@@ -89,29 +82,12 @@ static int entry_strings(const cJSON *obj, const char *where, size_t n, const ch
 
 static int string_list(const cJSON *obj, const char *key, char ***out, struct kk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
-	size_t n = 0;
-	char **list;
-
-	*out = NULL;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsArray(v))
+	switch (kk_json_strv(cJSON_GetObjectItemCaseSensitive(obj, key), out)) {
+	case -1:
 		return kk_err_set(err, EINVAL, "`%s` is not a list", key);
-	list = kk_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list));
-	cJSON_ArrayForEach(it, v)
-	{
-		if (!cJSON_IsString(it)) {
-			strv_free(list);
-			return kk_err_set(err, EINVAL, "`%s` holds a non-string", key);
-		}
-		list[n++] = kk_xstrdup(it->valuestring);
+	case -2:
+		return kk_err_set(err, EINVAL, "`%s` holds a non-string", key);
 	}
-	if (n == 0) {
-		free(list);
-		return 0;
-	}
-	*out = list;
 	return 0;
 }
 
