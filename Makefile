@@ -193,7 +193,8 @@ FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 20
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter
-fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/yaml.c common/yaml_emit.c \
+fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/strv.c common/yaml.c \
+	common/yaml_emit.c \
 	$(sort $(wildcard common/model/*.c))
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(fuzz_lib_srcs) $(CJSON_A) $(wildcard common/*.h common/model/*.h)
 	@mkdir -p $(@D)
