@@ -194,14 +194,15 @@ FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 15
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter
-fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/yaml.c common/yaml_emit.c \
+fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/strv.c common/yaml.c \
+	common/yaml_emit.c \
 	$(sort $(wildcard common/model/*.c))
 # one target per parser; fuzz_extra_<t> are the sources a target needs beyond the model's
 fuzz_targets := manifest metadata tar cni profile
 fuzz_extra_tar := common/image/tar.c common/image/stream.c
-fuzz_extra_cni := common/cni/result.c common/cni/conflist.c common/fs.c common/strv.c \
+fuzz_extra_cni := common/cni/result.c common/cni/conflist.c common/fs.c \
 	common/path.c
-fuzz_extra_profile := applets/kuke/profile.c common/fs.c common/strv.c common/path.c
+fuzz_extra_profile := applets/kuke/profile.c common/fs.c common/path.c
 define fuzz_rule
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_lib_srcs) $(fuzz_extra_$(1)) $(CJSON_A) \
 		$(wildcard common/*.h common/*/*.h)

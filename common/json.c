@@ -11,34 +11,11 @@
 #include <cjson/cJSON.h>
 
 #include "common/mem.h"
+#include "common/strv.h"
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_reserve(char **p, size_t *len, size_t *cap, size_t more)
+static void buf_adds(struct kk_buf *b, const char *s)
 {
-	if (*len + more + 1 <= *cap)
-		return;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	while (ncap < *len + more + 1)
-		ncap *= 2;
-	*p = kk_xrealloc(*p, ncap);
-	*cap = ncap;
-}
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	buf_reserve(&b->p, &b->len, &b->cap, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
+	kk_buf_add(b, s, strlen(s));
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid (Go replaces each
@@ -75,85 +52,74 @@ static int utf8_len(const unsigned char *s, uint32_t *cp)
 	return 0;
 }
 
+/* ASCII that encoding/json writes as it is (it escapes <, > and & for HTML) */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 void kk_json_append_string(char **p, size_t *len, size_t *cap, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct buf b = { *p, *len, *cap };
+	/* encoding/json's two-character escapes; the rest below 0x20 and <, >, & are \u00XX */
+	static const char *const short_esc[] = {
+		['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+		['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t"
+	};
+	struct kk_buf b = { *p, *len, *cap };
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 
-	buf_add(&b, "\"", 1);
+	kk_buf_add(&b, "\"", 1);
 	while (*u) {
 		unsigned char c = *u;
 		char esc[8];
 		uint32_t cp;
 		int n;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
-		    c < 0x80) {
+		if (plain(c)) {
 			const unsigned char *start = u;
 
-			while (*u >= 0x20 && *u < 0x80 && *u != '"' && *u != '\\' && *u != '<' &&
-			       *u != '>' && *u != '&')
+			while (plain(*u))
 				u++;
-			buf_add(&b, (const char *)start, (size_t)(u - start));
+			kk_buf_add(&b, (const char *)start, (size_t)(u - start));
 			continue;
 		}
 		if (c < 0x80) {
-			switch (c) {
-			case '"':
-				buf_add(&b, "\\\"", 2);
-				break;
-			case '\\':
-				buf_add(&b, "\\\\", 2);
-				break;
-			case '\b':
-				buf_add(&b, "\\b", 2);
-				break;
-			case '\f':
-				buf_add(&b, "\\f", 2);
-				break;
-			case '\n':
-				buf_add(&b, "\\n", 2);
-				break;
-			case '\r':
-				buf_add(&b, "\\r", 2);
-				break;
-			case '\t':
-				buf_add(&b, "\\t", 2);
-				break;
-			default:
+			if (c < sizeof(short_esc) / sizeof(short_esc[0]) && short_esc[c]) {
+				kk_buf_add(&b, short_esc[c], 2);
+			} else {
 				snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
-				buf_add(&b, esc, 6);
+				kk_buf_add(&b, esc, 6);
 			}
 			u++;
 			continue;
 		}
 		n = utf8_len(u, &cp);
 		if (n == 0) {
-			buf_add(&b, "\\ufffd", 6);
+			kk_buf_add(&b, "\\ufffd", 6);
 			u++;
 			continue;
 		}
 		if (cp == 0x2028 || cp == 0x2029) {
-			buf_add(&b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
+			kk_buf_add(&b, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
 		} else {
-			buf_add(&b, (const char *)u, (size_t)n);
+			kk_buf_add(&b, (const char *)u, (size_t)n);
 		}
 		u += n;
 	}
-	buf_add(&b, "\"", 1);
+	kk_buf_add(&b, "\"", 1);
 	*p = b.p;
 	*len = b.len;
 	*cap = b.cap;
 }
 
-static void add_string(struct buf *b, const char *s)
+static void add_string(struct kk_buf *b, const char *s)
 {
 	kk_json_append_string(&b->p, &b->len, &b->cap, s);
 }
 
 /* Go prints float64 with strconv 'f' (shortest round-trip digits) below 1e21. */
-static void add_number(struct buf *b, double d)
+static void add_number(struct kk_buf *b, double d)
 {
 	char tmp[64];
 
@@ -174,49 +140,39 @@ static void add_number(struct buf *b, double d)
 	buf_adds(b, tmp);
 }
 
-static void indent(struct buf *b, int flags, int depth)
+static void indent(struct kk_buf *b, int flags, int depth)
 {
 	if (!(flags & KK_JSON_INDENT))
 		return;
-	buf_add(b, "\n", 1);
+	kk_buf_add(b, "\n", 1);
 	for (int i = 0; i < depth; i++)
-		buf_add(b, "  ", 2);
+		kk_buf_add(b, "  ", 2);
 }
 
-static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
+static void print_value(struct kk_buf *b, const cJSON *v, int flags, int depth)
 {
 	const cJSON *c;
 
-	if (!v) {
-		buf_adds(b, "null");
+	const char *lit = kk_json_literal(v);
+
+	if (lit) {
+		buf_adds(b, lit);
 		return;
 	}
 	switch (v->type & 0xff) {
-	case cJSON_NULL:
-		buf_adds(b, "null");
-		return;
-	case cJSON_True:
-		buf_adds(b, "true");
-		return;
-	case cJSON_False:
-		buf_adds(b, "false");
-		return;
 	case cJSON_Number:
 		add_number(b, v->valuedouble);
 		return;
 	case cJSON_String:
 		add_string(b, v->valuestring);
 		return;
-	case cJSON_Raw:
-		buf_adds(b, v->valuestring ? v->valuestring : "null");
-		return;
 	case cJSON_Array:
 	case cJSON_Object: {
 		int obj = (v->type & 0xff) == cJSON_Object;
 
-		buf_add(b, obj ? "{" : "[", 1);
+		kk_buf_add(b, obj ? "{" : "[", 1);
 		if (!v->child) {
-			buf_add(b, obj ? "}" : "]", 1);
+			kk_buf_add(b, obj ? "}" : "]", 1);
 			return;
 		}
 		for (c = v->child; c; c = c->next) {
@@ -227,27 +183,42 @@ static void print_value(struct buf *b, const cJSON *v, int flags, int depth)
 			}
 			print_value(b, c, flags, depth + 1);
 			if (c->next)
-				buf_add(b, ",", 1);
+				kk_buf_add(b, ",", 1);
 		}
 		indent(b, flags, depth);
-		buf_add(b, obj ? "}" : "]", 1);
+		kk_buf_add(b, obj ? "}" : "]", 1);
 		return;
 	}
+	}
+}
+
+const char *kk_json_literal(const cJSON *v)
+{
+	switch (v ? v->type & 0xff : cJSON_NULL) {
+	case cJSON_True:
+		return "true";
+	case cJSON_False:
+		return "false";
+	case cJSON_Raw:
+		return v->valuestring ? v->valuestring : "null";
+	case cJSON_Number:
+	case cJSON_String:
+	case cJSON_Array:
+	case cJSON_Object:
+		return NULL;
 	default:
-		buf_adds(b, "null");
-		return;
+		return "null";
 	}
 }
 
 char *kk_json_print(const cJSON *tree, int flags)
 {
-	struct buf b = { 0 };
+	struct kk_buf b = { 0 };
 
-	buf_reserve(&b.p, &b.len, &b.cap, 0);
-	b.p[0] = '\0';
+	kk_buf_add(&b, "", 0);
 	print_value(&b, tree, flags, 0);
 	if (flags & KK_JSON_NEWLINE)
-		buf_add(&b, "\n", 1);
+		kk_buf_add(&b, "\n", 1);
 	return b.p;
 }
 
@@ -476,4 +447,24 @@ int kk_time_parse(const char *s, struct kk_time *out, struct kk_err *err)
 	return 0;
 bad:
 	return kk_err_set(err, EINVAL, "cannot parse `%s` as RFC 3339 time", s);
+}
+
+int kk_json_strv(const cJSON *a, char ***out)
+{
+	const cJSON *it;
+
+	*out = NULL;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsArray(a))
+		return -1;
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!cJSON_IsString(it)) {
+			kk_strv_freep(out);
+			return -2;
+		}
+		kk_strv_push_take(out, kk_xstrdup(it->valuestring));
+	}
+	return 0;
 }

@@ -37,9 +37,18 @@ enum kk_json_flags {
 /* Print tree as Go would. Returns a new NUL-terminated string; free() it. Never fails
  * (aborts on OOM); a NULL tree prints as "null". */
 char *kk_json_print(const struct cJSON *tree, int flags);
+/* The text of a value printed as it is, the same in JSON and YAML: "null" (also for NULL
+ * and unknown types), "true", "false", a raw value; NULL for numbers, strings, arrays and
+ * objects. */
+const char *kk_json_literal(const struct cJSON *v);
 /* Append the Go encoding of the string s (with quotes) to *buf (length *len, capacity *cap,
  * grown with realloc). Exposed for the wire codec and the YAML emitter tests. */
 void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
+
+/* A JSON array of strings (NULL or null: none) as a new NULL-terminated list in *out, NULL
+ * when empty (kk_strv_free() it). -1 when a is not an array, -2 when it holds a
+ * non-string; *out is NULL then. */
+int kk_json_strv(const struct cJSON *a, char ***out);
 
 /* Parse JSON text. On failure the message names `what` and the byte offset. The result is
  * a cJSON tree the caller frees with cJSON_Delete(). */

@@ -76,3 +76,19 @@ char *kk_xasprintf(const char *fmt, ...)
 		out_of_memory();
 	return p;
 }
+
+void kk_buf_add(struct kk_buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = kk_xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}

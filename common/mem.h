@@ -17,6 +17,15 @@ char *kk_xstrndup(const char *s, size_t n) KK_NONNULL_RET;
 /* printf into a new string; free() it. */
 char *kk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) KK_NONNULL_RET;
 
+/* A growing byte buffer, kept NUL-terminated: p (owned; NULL until the first add), len
+ * bytes used of cap. */
+struct kk_buf {
+	char *p;
+	size_t len, cap;
+};
+/* Append n bytes of data (n may be 0: p is then allocated and terminated all the same). */
+void kk_buf_add(struct kk_buf *b, const void *data, size_t n);
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif

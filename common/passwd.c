@@ -175,15 +175,30 @@ static int each_line(FILE *f, const char *what, line_fn *fn, void *ctx, struct k
 	return 0;
 }
 
-struct passwd_query {
+/* A lookup in passwd or group: by name, or (name NULL) by id; the entry found, owned. */
+struct query {
 	const char *name;
-	uint32_t uid;
-	struct kk_passwd *found;
+	uint32_t id;
+	void *found;
 };
+
+/* The first entry of f that line() takes (it sets q->found): 1 with *out, 0 when none. */
+static int find_entry(FILE *f, const char *what, int (*line)(char **, size_t, void *),
+		      const char *name, uint32_t id, void **out, struct kk_err *err)
+{
+	struct query q = { .name = name, .id = id };
+
+	if (each_line(f, what, line, &q, err) < 0)
+		return -1;
+	if (!q.found)
+		return 0;
+	*out = q.found;
+	return 1;
+}
 
 static int passwd_line(char **fields, size_t n, void *ctx)
 {
-	struct passwd_query *q = ctx;
+	struct query *q = ctx;
 	struct kk_passwd *pw;
 	uint32_t uid, gid;
 
@@ -192,7 +207,7 @@ static int passwd_line(char **fields, size_t n, void *ctx)
 		return 0;
 	if (kk_parse_id(fields[2], &uid) < 0 || kk_parse_id(fields[3], &gid) < 0)
 		return 0;
-	if (q->name ? strcmp(fields[0], q->name) != 0 : uid != q->uid)
+	if (q->name ? strcmp(fields[0], q->name) != 0 : uid != q->id)
 		return 0;
 	pw = kk_xcalloc(1, sizeof(*pw));
 	pw->name = kk_xstrdup(fields[0]);
@@ -207,15 +222,7 @@ static int passwd_line(char **fields, size_t n, void *ctx)
 int kk_passwd_find(FILE *f, const char *name, uint32_t uid, struct kk_passwd **out,
 		   struct kk_err *err)
 {
-	struct passwd_query q = { .name = name, .uid = uid };
-	int rc = each_line(f, "passwd file", passwd_line, &q, err);
-
-	if (rc < 0)
-		return -1;
-	if (!q.found)
-		return 0;
-	*out = q.found;
-	return 1;
+	return find_entry(f, "passwd file", passwd_line, name, uid, (void **)out, err);
 }
 
 void kk_passwd_free(struct kk_passwd *pw)
@@ -251,22 +258,16 @@ static bool has_member(char *list, const char *user)
 	return false;
 }
 
-struct group_query {
-	const char *name;
-	uint32_t gid;
-	struct kk_group *found;
-};
-
 static int group_line(char **fields, size_t n, void *ctx)
 {
-	struct group_query *q = ctx;
+	struct query *q = ctx;
 	struct kk_group *gr;
 	uint32_t gid;
 	char *list, *tok, *save = NULL;
 
 	if (!group_fields(fields, n, &gid))
 		return 0;
-	if (q->name ? strcmp(fields[0], q->name) != 0 : gid != q->gid)
+	if (q->name ? strcmp(fields[0], q->name) != 0 : gid != q->id)
 		return 0;
 	gr = kk_xcalloc(1, sizeof(*gr));
 	gr->name = kk_xstrdup(fields[0]);
@@ -282,15 +283,7 @@ static int group_line(char **fields, size_t n, void *ctx)
 int kk_group_find(FILE *f, const char *name, uint32_t gid, struct kk_group **out,
 		  struct kk_err *err)
 {
-	struct group_query q = { .name = name, .gid = gid };
-	int rc = each_line(f, "group file", group_line, &q, err);
-
-	if (rc < 0)
-		return -1;
-	if (!q.found)
-		return 0;
-	*out = q.found;
-	return 1;
+	return find_entry(f, "group file", group_line, name, gid, (void **)out, err);
 }
 
 void kk_group_free(struct kk_group *gr)

@@ -89,6 +89,16 @@ static int go_parse_int(const char *s, int64_t *out)
 	return v > INT64_MAX ? 2 : 1;
 }
 
+/* Move *p past a run of decimal digits; how many there were. */
+static size_t digits(const char **p)
+{
+	const char *start = *p;
+
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	return (size_t)(*p - start);
+}
+
 /* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
 static bool yaml_style_float(const char *s)
 {
@@ -98,29 +108,22 @@ static bool yaml_style_float(const char *s)
 		p++;
 	if (*p == '.') {
 		p++;
-		if (*p < '0' || *p > '9')
+		if (!digits(&p))
 			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
 	} else {
-		if (*p < '0' || *p > '9')
+		if (!digits(&p))
 			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
 		if (*p == '.') {
 			p++;
-			while (*p >= '0' && *p <= '9')
-				p++;
+			digits(&p);
 		}
 	}
 	if (*p == 'e' || *p == 'E') {
 		p++;
 		if (*p == '+' || *p == '-')
 			p++;
-		if (*p < '0' || *p > '9')
+		if (!digits(&p))
 			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
 	}
 	return *p == '\0';
 }
@@ -175,10 +178,8 @@ static bool looks_like_timestamp(const char *s)
 	p += n;
 	if (*p == '.') {
 		p++;
-		if (*p < '0' || *p > '9')
+		if (!digits(&p))
 			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
 	}
 	if (sep == ' ')
 		return *p == '\0';

@@ -9,14 +9,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/mem.h"
 #include "common/yaml_int.h"
 
 /* ---- emitter (gopkg.in/yaml.v3 layout) ------------------------------------------------ */
 
 struct em {
-	char *p;
-	size_t len, cap;
+	struct kk_buf out;
 	int best; /* indent step */
 	int column;
 	bool whitespace, indention;
@@ -24,17 +24,7 @@ struct em {
 
 static void em_raw(struct em *e, const char *s, size_t n)
 {
-	if (e->len + n + 1 > e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 256;
-
-		while (ncap < e->len + n + 1)
-			ncap *= 2;
-		e->p = kk_xrealloc(e->p, ncap);
-		e->cap = ncap;
-	}
-	memcpy(e->p + e->len, s, n);
-	e->len += n;
-	e->p[e->len] = '\0';
+	kk_buf_add(&e->out, s, n);
 }
 
 static void em_put(struct em *e, char ch)
@@ -527,73 +517,58 @@ static void number_text(double d, char *buf, size_t n)
 
 /* indent: the current block indent (-1 at the root); in_seq_item: the node is the value of
  * a "- " item. */
+static void emit_key(struct em *e, const char *key, int ind)
+{
+	if (strlen(key) <= 128 && !analyze(key).multiline) {
+		emit_scalar_text(e, key, ind, false, true);
+		em_indicator(e, ":", false, false, false);
+	} else {
+		/* not a simple key: libyaml's "? key" / ": value" form */
+		em_indicator(e, "?", true, false, true);
+		emit_scalar_text(e, key, ind, false, false);
+		em_indent(e, ind);
+		em_indicator(e, ":", true, false, true);
+	}
+}
+
 static void emit_node(struct em *e, const cJSON *v, int indent, bool in_seq_item)
 {
+	const char *lit = kk_json_literal(v);
 	char num[64];
 
-	switch (v ? v->type & 0xff : cJSON_NULL) {
-	case cJSON_NULL:
-		write_plain(e, "null");
+	if (lit) {
+		write_plain(e, lit);
 		return;
-	case cJSON_True:
-		write_plain(e, "true");
-		return;
-	case cJSON_False:
-		write_plain(e, "false");
-		return;
+	}
+	switch (v->type & 0xff) {
 	case cJSON_Number:
 		number_text(v->valuedouble, num, sizeof(num));
 		write_plain(e, num);
-		return;
-	case cJSON_Raw:
-		write_plain(e, v->valuestring ? v->valuestring : "null");
 		return;
 	case cJSON_String:
 		emit_scalar_text(e, v->valuestring ? v->valuestring : "", indent, in_seq_item,
 				 false);
 		return;
-	case cJSON_Array: {
-		if (!v->child) {
-			em_indicator(e, "[]", true, false, false);
-			return;
-		}
-		int ind = next_indent(e, indent, in_seq_item, false);
-
-		for (const cJSON *c = v->child; c; c = c->next) {
-			em_indent(e, ind);
-			em_indicator(e, "-", true, false, true);
-			emit_node(e, c, ind, true);
-		}
-		return;
-	}
+	case cJSON_Array:
 	case cJSON_Object: {
+		bool obj = (v->type & 0xff) == cJSON_Object;
+
 		if (!v->child) {
-			em_indicator(e, "{}", true, false, false);
+			em_indicator(e, obj ? "{}" : "[]", true, false, false);
 			return;
 		}
 		int ind = next_indent(e, indent, in_seq_item, false);
 
 		for (const cJSON *c = v->child; c; c = c->next) {
-			const char *key = c->string ? c->string : "";
-
 			em_indent(e, ind);
-			if (strlen(key) <= 128 && !analyze(key).multiline) {
-				emit_scalar_text(e, key, ind, false, true);
-				em_indicator(e, ":", false, false, false);
-			} else {
-				/* not a simple key: libyaml's "? key" / ": value" form */
-				em_indicator(e, "?", true, false, true);
-				emit_scalar_text(e, key, ind, false, false);
-				em_indent(e, ind);
-				em_indicator(e, ":", true, false, true);
-			}
-			emit_node(e, c, ind, false);
+			if (obj)
+				emit_key(e, c->string ? c->string : "", ind);
+			else
+				em_indicator(e, "-", true, false, true);
+			emit_node(e, c, ind, !obj);
 		}
 		return;
 	}
-	default:
-		write_plain(e, "null");
-		return;
 	}
 }
 
@@ -607,5 +582,5 @@ char *kk_yaml_emit(const cJSON *tree, int indent)
 	emit_node(&e, tree, -1, false);
 	if (e.column != 0)
 		em_break(&e);
-	return e.p;
+	return e.out.p;
 }

@@ -156,38 +156,17 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 	};
 	struct kk_delete_result r = { 0 };
 	struct kk_ref ref = { .force = force, .cascade = cascade };
+	const char **dst[] = { &ref.name, &ref.realm, &ref.space, &ref.stack, &ref.cell };
+	const char *v[KK_SCOPE_MAX];
 	struct kk_err err = { 0 };
+	size_t n;
 	int rc;
 
-	switch (it->kind) {
-	case KK_KIND_REALM:
-		ref.name = it->doc->u.realm->meta.name;
-		break;
-	case KK_KIND_SPACE:
-		ref.realm = it->doc->u.space->spec.realm_id;
-		ref.name = it->doc->u.space->meta.name;
-		break;
-	case KK_KIND_STACK:
-		ref.realm = it->doc->u.stack->spec.realm_id;
-		ref.space = it->doc->u.stack->spec.space_id;
-		ref.name = it->doc->u.stack->meta.name;
-		break;
-	case KK_KIND_CELL:
-		ref.realm = it->doc->u.cell->spec.realm_id;
-		ref.space = it->doc->u.cell->spec.space_id;
-		ref.stack = it->doc->u.cell->spec.stack_id;
-		ref.name = it->doc->u.cell->meta.name;
-		break;
-	case KK_KIND_CONTAINER:
-		ref.realm = it->doc->u.container->spec.realm_id;
-		ref.space = it->doc->u.container->spec.space_id;
-		ref.stack = it->doc->u.container->spec.stack_id;
-		ref.cell = it->doc->u.container->spec.cell_id;
-		ref.name = kk_container_doc_id(it->doc->u.container);
-		break;
-	default:
-		break;
-	}
+	n = kk_doc_scope(it->doc, v);
+	if (it->kind == KK_KIND_CONTAINER)
+		v[0] = kk_container_doc_id(it->doc->u.container);
+	for (size_t i = 0; i < n; i++)
+		*dst[i] = v[i];
 	if (it->kind >= KK_KIND_REALM && it->kind <= KK_KIND_CONTAINER)
 		rc = kk_client_call(c, ids[it->kind], &ref, &r, &err);
 	else

@@ -28,6 +28,7 @@
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/rpc/server.h"
+#include "common/rpc/sock.h"
 #include "common/rpc/wire.h"
 #include "common/store/instance.h"
 
@@ -66,21 +67,6 @@ static void conn_unlink(struct conn *c)
 	if (--s->n_conns == 0)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->mu);
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* recv() that also collects descriptors passed with the bytes (LoadImage's tarball);
@@ -152,8 +138,12 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 				break;
 			}
 			kk_log(log, KK_LOG_DEBUG, "rpc", "method", method);
-			if (send_all(c->fd, reply, strlen(reply)) < 0)
-				break; /* the client went away; its call was done anyway */
+			if (kk_rpc_send_all(c->fd, reply, strlen(reply), -1, &err) < 0) {
+				/* the client went away; its call was done anyway */
+				kk_log_ignored(log, &err, "send the reply to `%s`",
+					       method ? method : "");
+				break;
+			}
 			continue;
 		}
 		if (len >= max) {

@@ -135,20 +135,30 @@ char *kk_cgroup_parent(const char *group)
 	return kk_path_join(clean, "..");
 }
 
-int kk_cgroup_exists(const struct kk_cgroup *cg, const char *group, struct kk_err *err)
+int kk_cgroup_find(const struct kk_cgroup *cg, const char *group, char **path, struct kk_err *err)
 {
-	cleanup_free char *path = NULL;
+	cleanup_free char *p = NULL;
 	cleanup_free char *ctl = NULL;
 	struct stat st;
+	int rc;
 
-	if (kk_cgroup_path(cg, group, &path, err) < 0)
+	if (kk_cgroup_path(cg, group, &p, err) < 0)
 		return -1;
-	ctl = kk_path_join(path, "cgroup.controllers");
+	ctl = kk_path_join(p, "cgroup.controllers");
 	if (stat(ctl, &st) == 0)
-		return 1;
-	if (errno == ENOENT || errno == ENOTDIR)
-		return 0;
-	return kk_err_sys(err, "cgroup `%s`", group);
+		rc = 1;
+	else if (errno == ENOENT || errno == ENOTDIR)
+		rc = 0;
+	else
+		return kk_err_sys(err, "cgroup `%s`", group);
+	if (path)
+		*path = TAKE_PTR(p);
+	return rc;
+}
+
+int kk_cgroup_exists(const struct kk_cgroup *cg, const char *group, struct kk_err *err)
+{
+	return kk_cgroup_find(cg, group, NULL, err);
 }
 
 int kk_cgroup_create(const struct kk_cgroup *cg, const char *group, struct kk_err *err)
@@ -156,9 +166,7 @@ int kk_cgroup_create(const struct kk_cgroup *cg, const char *group, struct kk_er
 	cleanup_free char *path = NULL;
 	int existed;
 
-	if (kk_cgroup_path(cg, group, &path, err) < 0)
-		return -1;
-	existed = kk_cgroup_exists(cg, group, err);
+	existed = kk_cgroup_find(cg, group, &path, err);
 	if (existed < 0)
 		return -1;
 	if (existed)

@@ -45,6 +45,9 @@ int kk_cgroup_path(const struct kk_cgroup *cg, const char *group, char **out, st
 
 /* 1 if group exists (a directory holding cgroup.controllers, as upstream checks), else 0. */
 int kk_cgroup_exists(const struct kk_cgroup *cg, const char *group, struct kk_err *err);
+/* kk_cgroup_exists, giving the group's kk_cgroup_path in *path (new, unless path is NULL)
+ * whenever it does not fail. */
+int kk_cgroup_find(const struct kk_cgroup *cg, const char *group, char **path, struct kk_err *err);
 
 /* mkdir -p the group (each new level 0755). Returns 1 if group itself was created, 0 if
  * it existed. */

@@ -105,9 +105,7 @@ int kk_cgroup_delegate(const struct kk_cgroup *cg, const char *group, char *cons
 	cleanup_free char *line = NULL;
 	int exists;
 
-	if (kk_cgroup_path(cg, group, &path, err) < 0)
-		return -1;
-	exists = kk_cgroup_exists(cg, group, err);
+	exists = kk_cgroup_find(cg, group, &path, err);
 	if (exists < 0)
 		return -1;
 	if (!exists)

@@ -149,9 +149,7 @@ int kk_cgroup_kill(const struct kk_cgroup *cg, const char *group, enum kk_cgroup
 	int exists, empty;
 	struct stat st;
 
-	if (kk_cgroup_path(cg, group, &path, err) < 0)
-		return -1;
-	exists = kk_cgroup_exists(cg, group, err);
+	exists = kk_cgroup_find(cg, group, &path, err);
 	if (exists <= 0)
 		return exists;
 	if (self_inside(cg, group))

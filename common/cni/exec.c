@@ -61,8 +61,8 @@ static long long now_ms(void)
 /* A growing output buffer with a cap: bytes beyond it are read and dropped, so a chatty
  * plugin can neither block on a full pipe nor make us allocate without bound. */
 struct sink {
-	char *buf;
-	size_t len, cap, max;
+	struct kk_buf b;
+	size_t max;
 	int fd;
 };
 
@@ -79,30 +79,24 @@ static int sink_read(struct sink *s)
 			return 1;
 		if (n < 0)
 			return (errno == EAGAIN || errno == EINTR) ? 0 : 1;
-		keep = s->len < s->max ? s->max - s->len : 0;
+		keep = s->b.len < s->max ? s->max - s->b.len : 0;
 		if (keep > (size_t)n)
 			keep = (size_t)n;
-		if (s->len + keep + 1 > s->cap) {
-			s->cap = (s->len + keep + 1) * 2;
-			s->buf = kk_xrealloc(s->buf, s->cap);
-		}
-		memcpy(s->buf + s->len, chunk, keep);
-		s->len += keep;
-		s->buf[s->len] = '\0';
+		kk_buf_add(&s->b, chunk, keep);
 	}
 }
 
 static void sink_freep(struct sink *s)
 {
-	free(s->buf);
+	free(s->b.p);
 }
 
 static char *sink_take(struct sink *s, size_t *len)
 {
-	*len = s->len;
-	if (!s->buf)
+	*len = s->b.len;
+	if (!s->b.p)
 		return kk_xcalloc(1, 1);
-	return TAKE_PTR(s->buf);
+	return TAKE_PTR(s->b.p);
 }
 
 static int pidfd_open_(pid_t pid)

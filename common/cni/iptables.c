@@ -54,6 +54,33 @@ static int run_tool(const struct kk_cni_host *host, const char *tool, const char
 	return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : 128;
 }
 
+/* The first line of text, trimmed, for messages. */
+static void first_line(char *text)
+{
+	size_t n;
+
+	if (!text)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	n = strlen(text);
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+}
+
+/* run_tool where a non-zero exit status fails, with the first line of the tool's stderr */
+static int run_tool_ok(const struct kk_cni_host *host, const char *tool, const char *const *args,
+		       const char *stdin_data, char **out, struct kk_err *err)
+{
+	cleanup_free char *errs = NULL;
+	int rc = run_tool(host, tool, args, stdin_data, out, &errs, err);
+
+	if (rc <= 0)
+		return rc;
+	first_line(errs);
+	return kk_err_set(err, EIO, "`%s` failed with status %d: %s", tool, rc,
+			  errs && *errs ? errs : "no message");
+}
+
 int kk_ipt_run(const struct kk_cni_host *host, const char *tool, const char *const *args,
 	       char **out, struct kk_err *err)
 {
@@ -69,34 +96,15 @@ void kk_ipt_clear(struct kk_ipt *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The first line of text, trimmed, for messages. */
-static void first_line(char *text)
-{
-	size_t n;
-
-	if (!text)
-		return;
-	text[strcspn(text, "\n")] = '\0';
-	n = strlen(text);
-	while (n && (text[n - 1] == ' ' || text[n - 1] == '\r'))
-		text[--n] = '\0';
-}
-
 int kk_ipt_save(const struct kk_cni_host *host, struct kk_ipt *out, struct kk_err *err)
 {
-	cleanup_free char *text = NULL, *errs = NULL;
+	cleanup_free char *text = NULL;
 	struct kk_ipt s = { 0 };
 	char *line, *save = NULL;
-	int table = -1, rc;
+	int table = -1;
 
-	rc = run_tool(host, "iptables-save", NULL, "", &text, &errs, err);
-	if (rc < 0)
+	if (run_tool_ok(host, "iptables-save", NULL, "", &text, err) < 0)
 		return -1;
-	if (rc != 0) {
-		first_line(errs);
-		return kk_err_set(err, EIO, "`iptables-save` failed with status %d: %s", rc,
-				  errs && *errs ? errs : "no message");
-	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '*') {
 			table = strcmp(line + 1, "filter") == 0 ? KK_IPT_FILTER
@@ -213,10 +221,9 @@ static void emit(FILE *f, char **lines)
 
 int kk_ipt_restore(const struct kk_cni_host *host, const struct kk_ipt_batch *b, struct kk_err *err)
 {
-	cleanup_free char *text = NULL, *errs = NULL;
+	cleanup_free char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int rc;
 
 	if (!f)
 		abort();
@@ -235,16 +242,8 @@ int kk_ipt_restore(const struct kk_cni_host *host, const struct kk_ipt_batch *b,
 		fprintf(f, "COMMIT\n");
 	}
 	fclose(f);
-	rc = run_tool(host, "iptables-restore", (const char *[]){ "-w", "--noflush", NULL }, text,
-		      NULL, &errs, err);
-	if (rc < 0)
-		return -1;
-	if (rc != 0) {
-		first_line(errs);
-		return kk_err_set(err, EIO, "`iptables-restore` failed with status %d: %s", rc,
-				  errs && *errs ? errs : "no message");
-	}
-	return 0;
+	return run_tool_ok(host, "iptables-restore", (const char *[]){ "-w", "--noflush", NULL },
+			   text, NULL, err);
 }
 
 int kk_ipt_lock(const struct kk_cni_host *host, int *fd, struct kk_err *err)

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,25 +342,35 @@ static int space_batch(const struct kk_ipt *s, const char *realm, const char *sp
 	return 0;
 }
 
-/* save, batch, restore under the lock. fill builds the batch. Returns 1 if a batch ran. */
+/* save, batch, restore under the lock. fill builds the batch. Returns 1 if a batch ran; a
+ * failure gets the context fmt (printf-style). */
 typedef int batch_fn(const struct kk_ipt *s, const void *arg, struct kk_ipt_batch *b,
 		     struct kk_err *err);
 
 static int apply(const struct kk_cni_host *host, batch_fn *fill, const void *arg,
-		 struct kk_err *err)
+		 struct kk_err *err, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int apply(const struct kk_cni_host *host, batch_fn *fill, const void *arg,
+		 struct kk_err *err, const char *fmt, ...)
 {
 	cleanup_(lock_releasep) int lock = -1;
 	cleanup_(kk_ipt_clear) struct kk_ipt s = { 0 };
 	cleanup_(kk_ipt_batch_clear) struct kk_ipt_batch b = { 0 };
+	char what[256];
+	va_list ap;
 
 	if (kk_ipt_lock(host, &lock, err) < 0 || kk_ipt_save(host, &s, err) < 0 ||
 	    fill(&s, arg, &b, err) < 0)
-		return -1;
+		goto fail;
 	if (kk_ipt_batch_empty(&b))
 		return 0;
 	if (kk_ipt_restore(host, &b, err) < 0)
-		return -1;
+		goto fail;
 	return 1;
+fail:
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return kk_err_wrap(err, "%s", what);
 }
 
 static int ensure_fill(const struct kk_ipt *s, const void *arg, struct kk_ipt_batch *b,
@@ -373,11 +384,7 @@ static int ensure_fill(const struct kk_ipt *s, const void *arg, struct kk_ipt_ba
 int kk_netpolicy_space_ensure(const struct kk_cni_host *host, const struct kk_netpolicy_space *sp,
 			      struct kk_err *err)
 {
-	int rc = apply(host, ensure_fill, sp, err);
-
-	if (rc < 0)
-		return kk_err_wrap(err, "space `%s` network policy", sp->space);
-	return rc;
+	return apply(host, ensure_fill, sp, err, "space `%s` network policy", sp->space);
 }
 
 int kk_netpolicy_space_ensure_conflist(const struct kk_cni_host *host, const char *conflist_path,
@@ -409,11 +416,8 @@ int kk_netpolicy_space_remove(const struct kk_cni_host *host, const char *realm,
 			      struct kk_err *err)
 {
 	struct removal r = { realm, space };
-	int rc = apply(host, remove_fill, &r, err);
 
-	if (rc < 0)
-		return kk_err_wrap(err, "space `%s` network policy: remove", space);
-	return rc;
+	return apply(host, remove_fill, &r, err, "space `%s` network policy: remove", space);
 }
 
 int kk_netpolicy_space_check(const struct kk_cni_host *host, const struct kk_netpolicy_space *sp,
@@ -608,8 +612,8 @@ int kk_netpolicy_ports_publish(const struct kk_cni_host *host, const struct kk_n
 
 	if (!n)
 		return 0;
-	if (apply(host, publish_fill, &p, err) < 0)
-		return kk_err_wrap(err, "publish ports of cell `%s`", c->cell);
+	if (apply(host, publish_fill, &p, err, "publish ports of cell `%s`", c->cell) < 0)
+		return -1;
 	return 0;
 }
 
@@ -627,11 +631,7 @@ static int unpublish_fill(const struct kk_ipt *s, const void *arg, struct kk_ipt
 int kk_netpolicy_ports_unpublish(const struct kk_cni_host *host, const struct kk_netpolicy_cell *c,
 				 struct kk_err *err)
 {
-	int rc = apply(host, unpublish_fill, c, err);
-
-	if (rc < 0)
-		return kk_err_wrap(err, "unpublish ports of cell `%s`", c->cell);
-	return rc;
+	return apply(host, unpublish_fill, c, err, "unpublish ports of cell `%s`", c->cell);
 }
 
 /* ---- sweep ------------------------------------------------------------------------------ */
@@ -742,8 +742,8 @@ int kk_netpolicy_sweep(const struct kk_cni_host *host, const struct kk_netpolicy
 	int removed = 0;
 	struct sweep w = { spaces, n_spaces, cells, n_cells, networks, live_ids, &removed };
 
-	if (apply(host, sweep_fill, &w, err) < 0)
-		return kk_err_wrap(err, "sweep network rules");
+	if (apply(host, sweep_fill, &w, err, "sweep network rules") < 0)
+		return -1;
 	return removed;
 }
 

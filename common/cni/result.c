@@ -12,16 +12,9 @@
 
 #include "common/cleanup.h"
 #include "common/cni/internal.h"
+#include "common/json.h"
 #include "common/mem.h"
-
-static void strv_free(char **v)
-{
-	char **p;
-
-	for (p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
+#include "common/strv.h"
 
 void kk_cni_result_free(struct kk_cni_result *res)
 {
@@ -45,10 +38,10 @@ void kk_cni_result_free(struct kk_cni_result *res)
 		free(res->routes[i].gw);
 	}
 	free(res->routes);
-	strv_free(res->dns.nameservers);
+	kk_strv_free(res->dns.nameservers);
 	free(res->dns.domain);
-	strv_free(res->dns.search);
-	strv_free(res->dns.options);
+	kk_strv_free(res->dns.search);
+	kk_strv_free(res->dns.options);
 	free(res->cni_version);
 	free(res->json);
 	free(res);
@@ -74,31 +67,27 @@ static int opt_string(const cJSON *obj, const char *key, char **out, struct kk_e
 	return 0;
 }
 
+/* The n string members keys[k] of the entry `where` into *out[k] (opt_string); keys[0] is
+ * required. */
+static int entry_strings(const cJSON *obj, const char *where, size_t n, const char *const keys[],
+			 char **const out[], struct kk_err *err)
+{
+	for (size_t k = 0; k < n; k++)
+		if (opt_string(obj, keys[k], out[k], err) < 0)
+			return kk_err_wrap(err, "%s", where);
+	if (!*out[0])
+		return kk_err_set(err, EINVAL, "%s: missing `%s`", where, keys[0]);
+	return 0;
+}
+
 static int string_list(const cJSON *obj, const char *key, char ***out, struct kk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
-	size_t n = 0;
-	char **list;
-
-	*out = NULL;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsArray(v))
+	switch (kk_json_strv(cJSON_GetObjectItemCaseSensitive(obj, key), out)) {
+	case -1:
 		return kk_err_set(err, EINVAL, "`%s` is not a list", key);
-	list = kk_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list));
-	cJSON_ArrayForEach(it, v)
-	{
-		if (!cJSON_IsString(it)) {
-			strv_free(list);
-			return kk_err_set(err, EINVAL, "`%s` holds a non-string", key);
-		}
-		list[n++] = kk_xstrdup(it->valuestring);
+	case -2:
+		return kk_err_set(err, EINVAL, "`%s` holds a non-string", key);
 	}
-	if (n == 0) {
-		free(list);
-		return 0;
-	}
-	*out = list;
 	return 0;
 }
 
@@ -132,18 +121,18 @@ static int parse_routes(const cJSON *routes, struct kk_cni_result *res, struct k
 	{
 		struct kk_cni_route *rt;
 		size_t i = res->n_routes;
+		char where[32];
 
 		res->routes = kk_xrealloc(res->routes, (i + 1) * sizeof(*res->routes));
 		rt = &res->routes[i];
 		memset(rt, 0, sizeof(*rt));
 		res->n_routes++;
+		snprintf(where, sizeof(where), "routes[%zu]", i);
 		if (!cJSON_IsObject(r))
-			return kk_err_set(err, EINVAL, "routes[%zu] is not an object", i);
-		if (opt_string(r, "dst", &rt->dst, err) < 0 ||
-		    opt_string(r, "gw", &rt->gw, err) < 0)
-			return kk_err_wrap(err, "routes[%zu]", i);
-		if (!rt->dst)
-			return kk_err_set(err, EINVAL, "routes[%zu]: missing `dst`", i);
+			return kk_err_set(err, EINVAL, "%s is not an object", where);
+		if (entry_strings(r, where, 2, (const char *const[]){ "dst", "gw" },
+				  (char **const[]){ &rt->dst, &rt->gw }, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -173,6 +162,19 @@ static struct kk_cni_ip *add_ip(struct kk_cni_result *res)
 	return ip;
 }
 
+/* An address entry `where`: its address (under addr_key) and gateway, the address's family. */
+static int ip_entry(const cJSON *obj, const char *where, const char *addr_key, struct kk_cni_ip *ip,
+		    struct kk_err *err)
+{
+	if (entry_strings(obj, where, 2, (const char *const[]){ addr_key, "gateway" },
+			  (char **const[]){ &ip->address, &ip->gateway }, err) < 0)
+		return -1;
+	ip->family = address_family(ip->address);
+	if (ip->family < 0)
+		return kk_err_set(err, EINVAL, "%s: invalid address `%s`", where, ip->address);
+	return 0;
+}
+
 /* 0.1.0 / 0.2.0: {"ip4": {"ip", "gateway", "routes"}, "ip6": {...}, "dns"} */
 static int parse_legacy(const cJSON *doc, struct kk_cni_result *res, struct kk_err *err)
 {
@@ -188,15 +190,8 @@ static int parse_legacy(const cJSON *doc, struct kk_cni_result *res, struct kk_e
 		if (!cJSON_IsObject(cfg))
 			return kk_err_set(err, EINVAL, "`%s` is not an object", keys[k]);
 		ip = add_ip(res);
-		if (opt_string(cfg, "ip", &ip->address, err) < 0 ||
-		    opt_string(cfg, "gateway", &ip->gateway, err) < 0)
-			return kk_err_wrap(err, "%s", keys[k]);
-		if (!ip->address)
-			return kk_err_set(err, EINVAL, "%s: missing `ip`", keys[k]);
-		ip->family = address_family(ip->address);
-		if (ip->family < 0)
-			return kk_err_set(err, EINVAL, "%s: invalid address `%s`", keys[k],
-					  ip->address);
+		if (ip_entry(cfg, keys[k], "ip", ip, err) < 0)
+			return -1;
 		if (parse_routes(cJSON_GetObjectItemCaseSensitive(cfg, "routes"), res, err) < 0)
 			return kk_err_wrap(err, "%s", keys[k]);
 	}
@@ -207,6 +202,7 @@ static int parse_current(const cJSON *doc, struct kk_cni_result *res, struct kk_
 {
 	const cJSON *ifs = cJSON_GetObjectItemCaseSensitive(doc, "interfaces");
 	const cJSON *ips = cJSON_GetObjectItemCaseSensitive(doc, "ips"), *it;
+	char where[40];
 	size_t i;
 
 	if (ifs && !cJSON_IsNull(ifs) && !cJSON_IsArray(ifs))
@@ -219,16 +215,15 @@ static int parse_current(const cJSON *doc, struct kk_cni_result *res, struct kk_
 			struct kk_cni_interface *iface = &res->interfaces[res->n_interfaces];
 
 			i = res->n_interfaces++;
+			snprintf(where, sizeof(where), "interfaces[%zu]", i);
 			if (!cJSON_IsObject(it))
-				return kk_err_set(err, EINVAL, "interfaces[%zu] is not an object",
-						  i);
-			if (opt_string(it, "name", &iface->name, err) < 0 ||
-			    opt_string(it, "mac", &iface->mac, err) < 0 ||
-			    opt_string(it, "sandbox", &iface->sandbox, err) < 0)
-				return kk_err_wrap(err, "interfaces[%zu]", i);
-			if (!iface->name)
-				return kk_err_set(err, EINVAL, "interfaces[%zu]: missing `name`",
-						  i);
+				return kk_err_set(err, EINVAL, "%s is not an object", where);
+			if (entry_strings(it, where, 3,
+					  (const char *const[]){ "name", "mac", "sandbox" },
+					  (char **const[]){ &iface->name, &iface->mac,
+							    &iface->sandbox },
+					  err) < 0)
+				return -1;
 		}
 	}
 	if (ips && !cJSON_IsNull(ips) && !cJSON_IsArray(ips))
@@ -239,17 +234,11 @@ static int parse_current(const cJSON *doc, struct kk_cni_result *res, struct kk_
 		const cJSON *idx = cJSON_GetObjectItemCaseSensitive(it, "interface");
 		struct kk_cni_ip *ip = add_ip(res);
 
+		snprintf(where, sizeof(where), "ips[%zu]", i);
 		if (!cJSON_IsObject(it))
-			return kk_err_set(err, EINVAL, "ips[%zu] is not an object", i);
-		if (opt_string(it, "address", &ip->address, err) < 0 ||
-		    opt_string(it, "gateway", &ip->gateway, err) < 0)
-			return kk_err_wrap(err, "ips[%zu]", i);
-		if (!ip->address)
-			return kk_err_set(err, EINVAL, "ips[%zu]: missing `address`", i);
-		ip->family = address_family(ip->address);
-		if (ip->family < 0)
-			return kk_err_set(err, EINVAL, "ips[%zu]: invalid address `%s`", i,
-					  ip->address);
+			return kk_err_set(err, EINVAL, "%s is not an object", where);
+		if (ip_entry(it, where, "address", ip, err) < 0)
+			return -1;
 		if (idx && !cJSON_IsNull(idx)) {
 			if (!cJSON_IsNumber(idx) || idx->valuedouble < 0 ||
 			    idx->valuedouble >= (double)res->n_interfaces ||

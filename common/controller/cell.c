@@ -144,15 +144,8 @@ int kk_ctl_cell_get(struct kk_local *l, const char *realm, const char *space, co
 	struct kk_cell_env e = { 0 };
 	int rc = -1;
 
-	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0)
+	if (kk_cell_env_load(l, &e, realm, space, stack, name, true, NULL, err) < 0)
 		goto out;
-	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
-	if (rc <= 0) {
-		if (rc == 0)
-			kk_cell_not_found(err, &e.ref);
-		rc = -1;
-		goto out;
-	}
 	/* live statuses when containerd answers; stored ones otherwise */
 	kk_cell_env_status_live(l, &e, res->ip, sizeof(res->ip));
 	res->cell = TAKE_PTR(e.cell);
@@ -610,16 +603,8 @@ int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *spac
 	const char *c = container && *container ? container : NULL;
 	int rc = -1;
 
-	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0)
+	if (kk_cell_env_load(l, &e, realm, space, stack, name, true, NULL, err) < 0)
 		goto out;
-	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
-	if (rc <= 0) {
-		if (rc == 0)
-			kk_cell_not_found(err, &e.ref);
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
 	if (!c) {
 		cleanup_(kk_strv_freep) char **cand = NULL;
 

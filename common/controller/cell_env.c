@@ -134,8 +134,7 @@ void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e)
 	e->rc.egress = e->s ? e->s->spec.egress : NULL;
 }
 
-/* Load an existing cell and its runtime. */
-int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+int kk_cell_env_load(struct kk_local *l, struct kk_cell_env *e, const char *realm,
 		     const char *space, const char *stack, const char *name, bool must_exist,
 		     struct kk_store **held, struct kk_err *err)
 {
@@ -143,19 +142,34 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 
 	/* prepare first: its instance check may take the whole store, which the cell's
 	 * lock (shared on the store) could not then be raised to */
-	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 || kk_cell_prepare(l, err) < 0 ||
-	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
+	if (kk_cell_env_names(e, realm, space, stack, name, err) < 0 ||
+	    (held && (kk_cell_prepare(l, err) < 0 ||
+		      kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held,
+					       err) < 0)))
 		return -1;
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
-	if (rc < 0 && must_exist) {
+	if (rc < 0) {
 		char why[sizeof(err->msg)];
 
+		e->unreadable = true;
 		snprintf(why, sizeof(why), "%s", err->msg);
 		return kk_err_set(err, err->code,
 				  "%s (`kuke purge cell %s` removes the cell without it)", why,
 				  e->name);
 	}
-	if (rc < 0) {
+	if (rc == 0 && must_exist)
+		return kk_cell_not_found(err, &e->ref);
+	return rc < 0 ? -1 : rc;
+}
+
+/* Load an existing cell and its runtime. */
+int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+		     const char *space, const char *stack, const char *name, bool must_exist,
+		     struct kk_store **held, struct kk_err *err)
+{
+	int rc = kk_cell_env_load(l, e, realm, space, stack, name, must_exist, held, err);
+
+	if (rc < 0 && !must_exist && e->unreadable) {
 		/* a purge: an unreadable metadata file must not keep the cell on the host; it
 		 * goes by its names, as a cell without metadata does */
 		kk_log(l->log, KK_LOG_WARN, "purging a cell whose metadata cannot be read", "cell",
@@ -163,9 +177,9 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 		kk_err_clear(err);
 		rc = 0;
 	}
+	if (rc < 0)
+		return -1;
 	if (rc == 0) {
-		if (must_exist)
-			return kk_cell_not_found(err, &e->ref);
 		e->cell = kk_xcalloc(1, sizeof(*e->cell));
 		e->cell->meta.name = kk_xstrdup(e->name);
 		e->cell->spec.id = kk_xstrdup(e->name);

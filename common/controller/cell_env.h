@@ -27,6 +27,7 @@ struct kk_cell_env {
 	struct kk_rt rt;
 	struct kk_rt_cell rc;
 	struct kk_rt_cell_paths paths;
+	bool unreadable; /* its metadata.json is there but cannot be read or decoded */
 };
 
 void kk_cell_env_clear(struct kk_cell_env *e);
@@ -43,6 +44,12 @@ bool kk_cell_env_status_live(struct kk_local *l, struct kk_cell_env *e, char *ip
 /* Derive e->rc (and e->paths) again from e->cell, after its spec changed: e->rc points
  * into the cell's container array. */
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e);
+/* Names, then (held not NULL) kk_cell_prepare and the cell's store lock (*held, for
+ * cleanup_(kk_store_unlockp)), then the stored cell into e->cell: 1 when loaded, 0 when
+ * absent (must_exist: -1 with kk_cell_not_found's error). */
+int kk_cell_env_load(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+		     const char *space, const char *stack, const char *name, bool must_exist,
+		     struct kk_store **held, struct kk_err *err);
 /* Names, then the cell's store lock (*held, for cleanup_(kk_store_unlockp)), then the stored
  * cell (must_exist: ENOENT when absent, else a bare cell), kk_cell_prepare and
  * kk_cell_env_runtime. */

@@ -180,10 +180,7 @@ static int open_cell(struct kk_local *l, struct kk_cell_env *e, const char *real
 		kk_err_set(err, EINVAL, "cell name is required");
 		return -1;
 	}
-	if (kk_cell_env_names(e, realm, space, stack, cell, err) < 0 || kk_cell_prepare(l, err) < 0 ||
-	    kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held, err) < 0)
-		return -1;
-	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
+	rc = kk_cell_env_load(l, e, realm, space, stack, cell, false, held, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || !e->cell) {
@@ -430,9 +427,7 @@ int kk_ctl_container_get(struct kk_local *l, const char *realm, const char *spac
 		return kk_err_set(err, EINVAL, "container name is required");
 	if (!cell || !*cell)
 		return kk_err_set(err, EINVAL, "cell name is required");
-	if (kk_cell_env_names(&e, realm, space, stack, cell, err) < 0)
-		goto out;
-	rc = kk_local_load_cell(l, &e.ref, &e.cell, err);
+	rc = kk_cell_env_load(l, &e, realm, space, stack, cell, false, NULL, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			kk_err_set(err, ENOENT, "failed to get cell \"%s\": cell not found",

@@ -393,6 +393,32 @@ int kk_local_children_error(struct kk_err *err, const char *verb, const char *ki
 			  verb, kind, kind, name, n, what, verb);
 }
 
+int kk_local_remove_children(struct kk_local *l, const struct kk_store_ref *ref, const char *kind,
+			     const char *name, const char *what, bool purge, bool cascade,
+			     bool force, kk_local_child_remover *remove,
+			     struct kk_delete_result *res, struct kk_err *err)
+{
+	const char *verb = purge ? "purge" : "delete";
+	cleanup_(kk_strv_freep) char **kids = NULL;
+
+	if (kk_store_list(l->store, ref, &kids, err) < 0)
+		return -1;
+	if (kids && !cascade && !force)
+		return kk_local_children_error(err, verb, kind, name, kk_strv_len(kids), what);
+	if (kk_local_instance(l, err) < 0)
+		return -1;
+	for (size_t i = 0; cascade && kids && kids[i]; i++) {
+		struct kk_delete_result sub = { 0 };
+		int rc = remove(l, ref, kids[i], purge, force, &sub, err);
+
+		kk_delete_result_clear(&sub);
+		if (rc < 0)
+			return kk_err_wrap(err, "failed to %s %s", verb, kind);
+		res->n_cascaded++;
+	}
+	return 0;
+}
+
 int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn **out,
 		     struct kk_err *err)
 {

@@ -48,6 +48,18 @@ void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *de
 /* EBUSY for a delete or purge of a parent that still has n children (`what`: "space(s)" ...). */
 int kk_local_children_error(struct kk_err *err, const char *verb, const char *kind,
 			    const char *name, size_t n, const char *what);
+/* One child's delete or purge in a cascade: child of parent, its result in *sub. */
+typedef int kk_local_child_remover(struct kk_local *l, const struct kk_store_ref *parent,
+				   const char *child, bool purge, bool force,
+				   struct kk_delete_result *sub, struct kk_err *err);
+/* The children step of a parent's delete or purge (kind `kind` named name; children `what`:
+ * "space(s)" ...): the stored children listed, refused with kk_local_children_error when
+ * there are some and neither cascade nor force, the instance checked, then with cascade each
+ * child removed with remove (counted in res->n_cascaded; a failure fails the whole). */
+int kk_local_remove_children(struct kk_local *l, const struct kk_store_ref *ref, const char *kind,
+			     const char *name, const char *what, bool purge, bool cascade,
+			     bool force, kk_local_child_remover *remove,
+			     struct kk_delete_result *res, struct kk_err *err);
 
 /* The cgroup step of a delete or purge: the group stored in the status (or, when there is
  * none, the derived one of ref) removed. A failure fails a delete and is ignored by a purge. */

@@ -231,13 +231,19 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	return kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
 }
 
+static int remove_space(struct kk_local *l, const struct kk_store_ref *parent, const char *child,
+			bool purge, bool force, struct kk_delete_result *sub, struct kk_err *err)
+{
+	return purge ? kk_ctl_space_purge(l, parent->realm, child, force, true, sub, err)
+		     : kk_ctl_space_delete(l, parent->realm, child, force, true, sub, err);
+}
+
 static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade, bool purge,
 			struct kk_delete_result *res, struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
 	struct kk_store_ref ref = { .realm = name };
 	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
-	cleanup_(kk_strv_freep) char **spaces = NULL;
 	cleanup_free char *ns = NULL;
 	struct kk_ns_cleanup_result cr = { 0 };
 	int rc;
@@ -246,23 +252,9 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
 	kk_log_ignored(l->log, err, "purge realm `%s`: its metadata", name);
-	if (kk_store_list(l->store, &ref, &spaces, err) < 0)
+	if (kk_local_remove_children(l, &ref, "realm", name, "space(s)", purge, cascade, force,
+				     remove_space, res, err) < 0)
 		return -1;
-	if (spaces && !cascade && !force)
-		return kk_local_children_error(err, verb, "realm", name, kk_strv_len(spaces),
-					       "space(s)");
-	if (kk_local_instance(l, err) < 0)
-		return -1;
-	for (size_t i = 0; cascade && spaces && spaces[i]; i++) {
-		struct kk_delete_result sub = { 0 };
-
-		rc = purge ? kk_ctl_space_purge(l, name, spaces[i], force, true, &sub, err)
-			   : kk_ctl_space_delete(l, name, spaces[i], force, true, &sub, err);
-		kk_delete_result_clear(&sub);
-		if (rc < 0)
-			return kk_err_wrap(err, "failed to %s realm", verb);
-		res->n_cascaded++;
-	}
 	ns = kk_realm_ns(l, r, name);
 
 	kk_log(l->log, KK_LOG_INFO, "cleaning up containerd namespace", "namespace", ns);

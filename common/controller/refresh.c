@@ -109,18 +109,49 @@ static void add(char ***v, const char *s)
 	kk_strv_push_take(v, kk_xstrdup(s));
 }
 
+static void add_verror(struct walk *w, const struct kk_err *cause, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void add_verror(struct walk *w, const struct kk_err *cause, const char *fmt, va_list ap)
+{
+	cleanup_free char *head = NULL;
+
+	if (vasprintf(&head, fmt, ap) < 0)
+		abort();
+	kk_strv_push_take(&w->res->errors, kk_xasprintf("%s: %s", head, cause->msg));
+}
+
 static void add_error(struct walk *w, const struct kk_err *cause, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void add_error(struct walk *w, const struct kk_err *cause, const char *fmt, ...)
 {
-	cleanup_free char *head = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&head, fmt, ap) < 0)
-		abort();
+	add_verror(w, cause, fmt, ap);
 	va_end(ap);
-	kk_strv_push_take(&w->res->errors, kk_xasprintf("%s: %s", head, cause->msg));
+}
+
+/* A load's answer (rc: 1, 0, -1) in the walk: an absent object is skipped with its
+ * children; one that is there is listed in *found, and a failed load is an error line
+ * ("<fmt>: <cause>"). True when the object is there to refresh. */
+static bool loaded(struct walk *w, int rc, const struct kk_err *cause, char ***found,
+		   const char *name, bool *walk_children, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static bool loaded(struct walk *w, int rc, const struct kk_err *cause, char ***found,
+		   const char *name, bool *walk_children, const char *fmt, ...)
+{
+	va_list ap;
+
+	*walk_children = rc != 0;
+	if (rc == 0)
+		return false;
+	add(found, name);
+	if (rc > 0)
+		return true;
+	va_start(ap, fmt);
+	add_verror(w, cause, fmt, ap);
+	va_end(ap);
+	return false;
 }
 
 /* 1 if the group exists, 0 if not or if that cannot be told (upstream: Unknown). */
@@ -144,14 +175,9 @@ static void refresh_realm(struct walk *w, const char *name, bool *walk_children)
 	int state, rc;
 
 	rc = kk_local_load_realm(w->l, &ref, &r, &err);
-	*walk_children = rc != 0;
-	if (rc == 0)
+	if (!loaded(w, rc, &err, &w->res->realms_found, name, walk_children,
+		    "failed to refresh realm '%s'", name))
 		return;
-	add(&w->res->realms_found, name);
-	if (rc < 0) {
-		add_error(w, &err, "failed to refresh realm '%s'", name);
-		return;
-	}
 	if (w->ns_err.code) {
 		add_error(w, &w->ns_err, "failed to refresh realm '%s'", name);
 		return;
@@ -205,14 +231,9 @@ static void refresh_space(struct walk *w, const char *realm, const char *name, b
 	int state, rc;
 
 	rc = kk_local_load_space(w->l, &ref, &s, &err);
-	*walk_children = rc != 0;
-	if (rc == 0)
+	if (!loaded(w, rc, &err, &w->res->spaces_found, name, walk_children,
+		    "failed to refresh space '%s' in realm '%s'", name, realm))
 		return;
-	add(&w->res->spaces_found, name);
-	if (rc < 0) {
-		add_error(w, &err, "failed to refresh space '%s' in realm '%s'", name, realm);
-		return;
-	}
 	group = kk_naming_cgroup_path(w->l->cgroup_root, realm, name, NULL, NULL);
 	cg = cgroup_there(w, group);
 	cni = conflist_there(w, realm, name);
@@ -239,15 +260,9 @@ static void refresh_stack(struct walk *w, const char *realm, const char *space, 
 	int state, rc;
 
 	rc = kk_local_load_stack(w->l, &ref, &s, &err);
-	*walk_children = rc != 0;
-	if (rc == 0)
+	if (!loaded(w, rc, &err, &w->res->stacks_found, name, walk_children,
+		    "failed to refresh stack '%s' in realm '%s', space '%s'", name, realm, space))
 		return;
-	add(&w->res->stacks_found, name);
-	if (rc < 0) {
-		add_error(w, &err, "failed to refresh stack '%s' in realm '%s', space '%s'", name,
-			  realm, space);
-		return;
-	}
 	group = kk_naming_cgroup_path(w->l->cgroup_root, realm, space, name, NULL);
 	cg = cgroup_there(w, group);
 	state = cg ? KK_STACK_READY : KK_STACK_UNKNOWN;
@@ -462,8 +477,8 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 
 		if (kk_store_lock_ref(l->store, &(struct kk_store_ref){ .realm = realms[i] },
 				      KK_STORE_LOCK_TIMEOUT_MS, &lerr) < 0) {
-			kk_strv_push_take(&out.errors, kk_xasprintf("realm %s: %s", realms[i],
-								    lerr.msg));
+			kk_strv_push_take(&out.errors,
+					  kk_xasprintf("realm %s: %s", realms[i], lerr.msg));
 			continue;
 		}
 		walk_realm(&w, realms[i]);

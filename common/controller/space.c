@@ -239,8 +239,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 
 		/* subnets are host-wide: two spaces made at once must not pick the same one */
 		/* released at the end of this block, before held */
-		if (kk_store_lock_name_scoped(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS, &subnets,
-					      err) < 0)
+		if (kk_store_lock_name_scoped(l->store, "subnets", KK_STORE_LOCK_TIMEOUT_MS,
+					      &subnets, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
 		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
@@ -256,7 +256,8 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		}
 
 		text = kk_cni_conflist(network, bridge, subnet);
-		if (kk_store_write_file(l->store, &ref, conflist, text, strlen(text), 0600, err) < 0) {
+		if (kk_store_write_file(l->store, &ref, conflist, text, strlen(text), 0600, err) <
+		    0) {
 			kk_err_wrap(err, "create space `%s`", name);
 			goto undo_subnet;
 		}
@@ -370,13 +371,21 @@ int kk_ctl_space_update(struct kk_local *l, const struct kk_space *desired, stru
 	return kk_local_put(l, &ref, kk_space_encode(s, KK_ENC_JSON), err);
 }
 
+static int remove_stack(struct kk_local *l, const struct kk_store_ref *parent, const char *child,
+			bool purge, bool force, struct kk_delete_result *sub, struct kk_err *err)
+{
+	return purge ? kk_ctl_stack_purge(l, parent->realm, parent->space, child, force, true, sub,
+					  err)
+		     : kk_ctl_stack_delete(l, parent->realm, parent->space, child, force, true, sub,
+					   err);
+}
+
 static int space_remove(struct kk_local *l, const char *realm, const char *name, bool force,
 			bool cascade, bool purge, struct kk_delete_result *res, struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
 	struct kk_store_ref ref = { .realm = realm, .space = name };
 	cleanup_(kk_space_freep) struct kk_space *s = NULL;
-	cleanup_(kk_strv_freep) char **stacks = NULL;
 	cleanup_free char *conflist = kk_store_space_conflist_path(l->run_path, realm, name);
 	cleanup_free char *subnet = kk_store_space_subnet_path(l->run_path, realm, name);
 	cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
@@ -386,23 +395,9 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
 	kk_log_ignored(l->log, err, "purge space `%s`: its metadata", name);
-	if (kk_store_list(l->store, &ref, &stacks, err) < 0)
+	if (kk_local_remove_children(l, &ref, "space", name, "stack(s)", purge, cascade, force,
+				     remove_stack, res, err) < 0)
 		return -1;
-	if (stacks && !cascade && !force)
-		return kk_local_children_error(err, verb, "space", name, kk_strv_len(stacks),
-					       "stack(s)");
-	if (kk_local_instance(l, err) < 0)
-		return -1;
-	for (size_t i = 0; cascade && stacks && stacks[i]; i++) {
-		struct kk_delete_result sub = { 0 };
-
-		rc = purge ? kk_ctl_stack_purge(l, realm, name, stacks[i], force, true, &sub, err)
-			   : kk_ctl_stack_delete(l, realm, name, stacks[i], force, true, &sub, err);
-		kk_delete_result_clear(&sub);
-		if (rc < 0)
-			return kk_err_wrap(err, "failed to %s space", verb);
-		res->n_cascaded++;
-	}
 	if (kk_local_remove_cgroup(l, "space", &ref, s ? s->status.cgroup_path : NULL, purge, res,
 				   err) < 0)
 		return -1;

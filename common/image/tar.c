@@ -47,6 +47,21 @@ void kk_tar_free(struct kk_tar *t)
 
 KK_DEFINE_FREEP(kk_tar)
 
+/* The entry type of a ustar typeflag ('7', contiguous, reads as a regular file). */
+static enum kk_tar_type entry_type(char flag)
+{
+	static const struct {
+		char flag;
+		enum kk_tar_type type;
+	} types[] = { { '0', KK_TAR_REG }, { '\0', KK_TAR_REG },    { '7', KK_TAR_REG },
+		      { '5', KK_TAR_DIR }, { '2', KK_TAR_SYMLINK }, { '1', KK_TAR_HARDLINK } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (types[i].flag == flag)
+			return types[i].type;
+	return KK_TAR_OTHER;
+}
+
 static int truncated(struct kk_tar *t, struct kk_err *err)
 {
 	return kk_err_set(err, EPROTO, "tar `%s`: truncated archive", t->name);
@@ -341,25 +356,7 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 		t->ent.name = t->path;
 		t->ent.linkname = t->link;
 		t->ent.mode = (unsigned)mode & 07777;
-		switch (type) {
-		case '0':
-		case '\0':
-		case '7':
-			t->ent.type = KK_TAR_REG;
-			break;
-		case '5':
-			t->ent.type = KK_TAR_DIR;
-			break;
-		case '2':
-			t->ent.type = KK_TAR_SYMLINK;
-			break;
-		case '1':
-			t->ent.type = KK_TAR_HARDLINK;
-			break;
-		default:
-			t->ent.type = KK_TAR_OTHER;
-			break;
-		}
+		t->ent.type = entry_type(type);
 		/* only regular files (and odd types that still carry data) have data */
 		if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' ||
 		    type == '6')

@@ -23,8 +23,10 @@ static int spec_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return node ? kk_container_spec_decode_into(d, node, &s->containers[i]) : 0;
 }
 
-static void containers_clear(struct kk_cell_spec *s)
+static void containers_clear(void *ctx)
 {
+	struct kk_cell_spec *s = ctx;
+
 	for (size_t i = 0; i < s->n_containers; i++)
 		kk_container_spec_clear(&s->containers[i]);
 	free(s->containers);
@@ -33,77 +35,54 @@ static void containers_clear(struct kk_cell_spec *s)
 	s->containers_set = false;
 }
 
+#define CS struct kk_cell_spec
+
+KK_FIELDS(spec_ids, CS, KK_FIELD(CS, id, "id", STR), KK_FIELD(CS, realm_id, "realmId", STR),
+	  KK_FIELD(CS, space_id, "spaceId", STR), KK_FIELD(CS, stack_id, "stackId", STR),
+	  KK_FIELD_OMIT(CS, root_container_id, "rootContainerId", STR));
+KK_FIELDS(spec_flags, CS, KK_FIELD_OMIT(CS, auto_delete, "autoDelete", BOOL),
+	  KK_FIELD_OMIT(CS, nested_cgroup_runtime, "nestedCgroupRuntime", BOOL));
+
+static int tty_dec(struct kk_dec *d, const cJSON *tty, void *ctx)
+{
+	struct kk_cell_spec *s = ctx;
+
+	s->has_tty = true;
+	return kk_dec_str(d, tty, "default", &s->tty_default);
+}
+
 int kk_cell_spec_decode_into(struct kk_dec *d, const cJSON *spec, struct kk_cell_spec *s)
 {
-	const cJSON *tty, *list;
-	size_t count;
-	int rc;
-
-	if (kk_dec_str(d, spec, "id", &s->id) < 0 ||
-	    kk_dec_str(d, spec, "realmId", &s->realm_id) < 0 ||
-	    kk_dec_str(d, spec, "spaceId", &s->space_id) < 0 ||
-	    kk_dec_str(d, spec, "stackId", &s->stack_id) < 0 ||
-	    kk_dec_str(d, spec, "rootContainerId", &s->root_container_id) < 0)
+	if (kk_dec_fields(d, spec, &spec_ids, s) < 0)
 		return -1;
-	rc = kk_dec_obj(d, spec, "tty", &tty);
-	if (rc < 0)
+	if (kk_dec_section(d, spec, "tty", tty_dec, s) < 0)
 		return -1;
-	if (rc == 1) {
-		size_t old = kk_dec_push(d, "tty");
-
-		s->has_tty = true;
-		if (kk_dec_str(d, tty, "default", &s->tty_default) < 0)
-			return -1;
-		kk_dec_pop(d, old);
-	}
-	list = kk_dec_member(d, spec, "containers");
-	if (list) {
-		containers_clear(s);
-		if (kk_dec_list(d, spec, "containers", &count, spec_item, s) < 0)
-			return -1;
-		s->containers_set = !cJSON_IsNull(list);
-	}
-	if (kk_dec_bool(d, spec, "autoDelete", &s->auto_delete) < 0 ||
-	    kk_dec_bool(d, spec, "nestedCgroupRuntime", &s->nested_cgroup_runtime) < 0)
+	if (kk_dec_slice(d, spec, "containers", &s->containers_set, containers_clear, spec_item,
+			 s) < 0)
 		return -1;
-	return 0;
+	return kk_dec_fields(d, spec, &spec_flags, s);
 }
 
 cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *arr;
 
-	kk_enc_str(o, "id", s->id, false);
-	kk_enc_str(o, "realmId", s->realm_id, false);
-	kk_enc_str(o, "spaceId", s->space_id, false);
-	kk_enc_str(o, "stackId", s->stack_id, false);
-	kk_enc_str(o, "rootContainerId", s->root_container_id, true);
+	kk_enc_fields(mode, o, &spec_ids, s);
 	if (s->has_tty) {
 		cJSON *t = kk_enc_obj(o, "tty");
 
 		kk_enc_str(t, "default", s->tty_default, true);
 	}
-	if (!s->containers_set && !s->n_containers && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(o, "containers", cJSON_CreateNull());
-	} else {
-		cJSON *arr = kk_enc_arr(o, "containers");
-
-		for (size_t i = 0; i < s->n_containers; i++)
-			cJSON_AddItemToArray(arr,
-					     kk_container_spec_encode(&s->containers[i], mode));
-	}
-	kk_enc_bool(o, "autoDelete", s->auto_delete, true);
-	kk_enc_bool(o, "nestedCgroupRuntime", s->nested_cgroup_runtime, true);
+	arr = kk_enc_slice(mode, o, "containers", s->containers_set, s->n_containers);
+	for (size_t i = 0; i < s->n_containers; i++)
+		cJSON_AddItemToArray(arr, kk_container_spec_encode(&s->containers[i], mode));
+	kk_enc_fields(mode, o, &spec_flags, s);
 	return o;
 }
 
 void kk_cell_spec_clear(struct kk_cell_spec *s)
 {
-	free(s->id);
-	free(s->realm_id);
-	free(s->space_id);
-	free(s->stack_id);
-	free(s->root_container_id);
+	kk_fields_clear(&spec_ids, s);
 	free(s->tty_default);
 	containers_clear(s);
 	memset(s, 0, sizeof(*s));
@@ -120,8 +99,10 @@ static int status_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return node ? kk_container_status_decode_into(d, node, &c->status.containers[i]) : 0;
 }
 
-static void status_containers_clear(struct kk_cell *c)
+static void status_containers_clear(void *ctx)
 {
+	struct kk_cell *c = ctx;
+
 	for (size_t i = 0; i < c->status.n_containers; i++)
 		kk_container_status_clear(&c->status.containers[i]);
 	free(c->status.containers);
@@ -129,55 +110,38 @@ static void status_containers_clear(struct kk_cell *c)
 	c->status.n_containers = 0;
 }
 
-int kk_cell_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_cell **out,
-		   struct kk_err *err)
+static int cell_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	cleanup_(kk_cell_freep) struct kk_cell *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL, *net = NULL, *list = NULL;
-	size_t old, count;
+	return spec ? kk_cell_spec_decode_into(d, spec, &((struct kk_cell *)doc)->spec) : 0;
+}
 
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &c->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &c->kind) < 0 || kk_dec_meta(&d, tree, &c->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (spec && kk_cell_spec_decode_into(&d, spec, &c->spec) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (kk_dec_status(&d, status, &kk_cell_states, &c->status.common) < 0 ||
-	    kk_dec_obj(&d, status, "network", &net) < 0)
-		return -1;
-	if (net) {
-		size_t o2 = kk_dec_push(&d, "network");
+static int network_dec(struct kk_dec *d, const cJSON *net, void *ctx)
+{
+	struct kk_cell *c = ctx;
 
-		if (kk_dec_str(&d, net, "bridgeName", &c->status.bridge_name) < 0 ||
-		    kk_dec_str(&d, net, "ipAddress", &c->status.ip_address) < 0)
-			return -1;
-		kk_dec_pop(&d, o2);
-	}
-	list = kk_dec_member(&d, status, "containers");
-	if (list) {
-		status_containers_clear(c);
-		if (kk_dec_list(&d, status, "containers", &count, status_item, c) < 0)
-			return -1;
-		c->status.containers_set = !cJSON_IsNull(list);
-	}
-	if (kk_dec_bool(&d, status, "readyObserved", &c->status.ready_observed) < 0)
+	if (kk_dec_str(d, net, "bridgeName", &c->status.bridge_name) < 0 ||
+	    kk_dec_str(d, net, "ipAddress", &c->status.ip_address) < 0)
 		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
 	return 0;
 }
 
-cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
+static int cell_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, false);
-	cJSON *st;
+	struct kk_cell *c = doc;
+
+	if (kk_dec_status(d, status, &kk_cell_states, &c->status.common) < 0 ||
+	    kk_dec_section(d, status, "network", network_dec, c) < 0)
+		return -1;
+	if (kk_dec_slice(d, status, "containers", &c->status.containers_set,
+			 status_containers_clear, status_item, c) < 0)
+		return -1;
+	return kk_dec_bool(d, status, "readyObserved", &c->status.ready_observed);
+}
+
+static void cell_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
+{
+	const struct kk_cell *c = doc;
+	cJSON *st, *arr;
 
 	cJSON_AddItemToObject(root, "spec", kk_cell_spec_encode(&c->spec, mode));
 	st = kk_enc_obj(root, "status");
@@ -190,34 +154,26 @@ cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode)
 		kk_enc_str(net, "bridgeName", c->status.bridge_name, true);
 		kk_enc_str(net, "ipAddress", c->status.ip_address, true);
 	}
-	if (!c->status.containers_set && !c->status.n_containers && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(st, "containers", cJSON_CreateNull());
-	} else {
-		cJSON *arr = kk_enc_arr(st, "containers");
-
-		for (size_t i = 0; i < c->status.n_containers; i++)
-			cJSON_AddItemToArray(arr,
-					     kk_container_status_encode(&c->status.containers[i],
-									mode));
-	}
+	arr = kk_enc_slice(mode, st, "containers", c->status.containers_set,
+			   c->status.n_containers);
+	for (size_t i = 0; i < c->status.n_containers; i++)
+		cJSON_AddItemToArray(arr,
+				     kk_container_status_encode(&c->status.containers[i], mode));
 	kk_enc_bool(st, "readyObserved", c->status.ready_observed, true);
 	kk_enc_status_tail(mode, st, &c->status.common);
-	return root;
 }
 
-void kk_cell_free(struct kk_cell *c)
+static void cell_clear(void *doc)
 {
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
+	struct kk_cell *c = doc;
+
 	kk_cell_spec_clear(&c->spec);
 	kk_status_clear(&c->status.common);
 	free(c->status.bridge_name);
 	free(c->status.ip_address);
 	status_containers_clear(c);
-	free(c);
 }
 
-KK_DEFINE_FREEP(kk_cell)
+const struct kk_body_codec kk_cell_body = {
+	.spec = cell_spec, .status = cell_status, .encode = cell_encode, .clear = cell_clear
+};

@@ -466,77 +466,67 @@ int kk_dec_u32(struct kk_dec *d, const cJSON *obj, const char *key, uint32_t *ou
 	return 0;
 }
 
-static int strv_items(struct kk_dec *d, const cJSON *arr, struct kk_strv *out)
+/* The entries of a list of strings (map false: into a kk_strv) or of a string map (into a
+ * kk_labels); out is replaced only when every entry decodes. A null entry is "". */
+static int string_items(struct kk_dec *d, const cJSON *node, bool map, void *out)
 {
-	const cJSON *c;
+	struct kk_strv sv = { .set = true };
+	struct kk_labels lv = { .set = true };
 	size_t i = 0;
-	struct kk_strv tmp = { .set = true };
 
-	for (c = arr->child; c; c = c->next, i++) {
+	for (const cJSON *c = node->child; c; c = c->next, i++) {
 		const char *s = "";
-		size_t old = kk_dec_push_index(d, i);
+		size_t old = map ? kk_dec_push(d, c->string) : kk_dec_push_index(d, i);
 
-		if (is_null(c)) {
-			s = "";
-		} else if (node_string(d, c, &s) < 0) {
-			kk_strv_clear(&tmp);
+		if (!is_null(c) && node_string(d, c, &s) < 0) {
+			kk_strv_clear(&sv);
+			kk_labels_clear(&lv);
 			return -1;
 		}
 		kk_dec_pop(d, old);
-		kk_strv_push(&tmp, s);
+		if (map)
+			kk_labels_set(&lv, c->string, s);
+		else
+			kk_strv_push(&sv, s);
 	}
-	kk_strv_clear(out);
-	*out = tmp;
+	if (map) {
+		kk_labels_clear(out);
+		*(struct kk_labels *)out = lv;
+	} else {
+		kk_strv_clear(out);
+		*(struct kk_strv *)out = sv;
+	}
 	return 0;
+}
+
+/* Member key of obj as string_items(); null decodes to a nil slice or map. */
+static int dec_strings(struct kk_dec *d, const cJSON *obj, const char *key, bool map, void *out)
+{
+	const cJSON *n = kk_dec_member(d, obj, key);
+
+	if (is_null(n)) {
+		if (n && map)
+			kk_labels_clear(out);
+		else if (n)
+			kk_strv_clear(out);
+		return 0;
+	}
+	if (map && !cJSON_IsObject(n))
+		return WITH_FIELD(d, key,
+				  kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
+	if (!map && !cJSON_IsArray(n))
+		return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a list of strings"));
+	return WITH_FIELD(d, key, string_items(d, n, map, out));
 }
 
 int kk_dec_strv(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_strv *out)
 {
-	const cJSON *n = kk_dec_member(d, obj, key);
-
-	if (is_null(n)) {
-		if (n)
-			kk_strv_clear(out); /* null decodes to a nil slice */
-		return 0;
-	}
-	if (!cJSON_IsArray(n))
-		return WITH_FIELD(d, key, kk_dec_type_error(d, n, "a list of strings"));
-	return WITH_FIELD(d, key, strv_items(d, n, out));
-}
-
-static int labels_items(struct kk_dec *d, const cJSON *map, struct kk_labels *out)
-{
-	struct kk_labels tmp = { .set = true };
-
-	for (const cJSON *c = map->child; c; c = c->next) {
-		const char *s = "";
-		size_t old = kk_dec_push(d, c->string);
-
-		if (!is_null(c) && node_string(d, c, &s) < 0) {
-			kk_labels_clear(&tmp);
-			return -1;
-		}
-		kk_dec_pop(d, old);
-		kk_labels_set(&tmp, c->string, s);
-	}
-	kk_labels_clear(out);
-	*out = tmp;
-	return 0;
+	return dec_strings(d, obj, key, false, out);
 }
 
 int kk_dec_labels(struct kk_dec *d, const cJSON *obj, const char *key, struct kk_labels *out)
 {
-	const cJSON *n = kk_dec_member(d, obj, key);
-
-	if (is_null(n)) {
-		if (n)
-			kk_labels_clear(out);
-		return 0;
-	}
-	if (!cJSON_IsObject(n))
-		return WITH_FIELD(d, key,
-				  kk_dec_type_error(d, n, d->yaml ? "a mapping" : "an object"));
-	return WITH_FIELD(d, key, labels_items(d, n, out));
+	return dec_strings(d, obj, key, true, out);
 }
 
 static int node_time(struct kk_dec *d, const cJSON *n, struct kk_time *out)
@@ -647,6 +637,22 @@ int kk_dec_list(struct kk_dec *d, const cJSON *obj, const char *key, size_t *cou
 	return 0;
 }
 
+int kk_dec_section(struct kk_dec *d, const cJSON *obj, const char *key,
+		   int (*fn)(struct kk_dec *d, const cJSON *node, void *ctx), void *ctx)
+{
+	const cJSON *n;
+	int rc = kk_dec_obj(d, obj, key, &n);
+	size_t old;
+
+	if (rc <= 0)
+		return rc;
+	old = kk_dec_push(d, key);
+	if (fn(d, n, ctx) < 0)
+		return -1;
+	kk_dec_pop(d, old);
+	return 1;
+}
+
 int kk_dec_meta(struct kk_dec *d, const cJSON *root, struct kk_meta *out)
 {
 	const cJSON *m;
@@ -686,21 +692,28 @@ void kk_enc_i64(cJSON *obj, const char *key, int64_t v, bool omitempty)
 	cJSON_AddItemToObject(obj, key, cJSON_CreateNumber((double)v));
 }
 
+/* A Go slice or map of n entries, nil unless set: omitted (omitempty and empty) or null
+ * (nil, in encoding/json); true when that settled it. */
+static bool enc_nil(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set, size_t n,
+		    bool omitempty)
+{
+	if (omitempty && n == 0)
+		return true;
+	if (!set && mode == KK_ENC_JSON) {
+		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
+		return true;
+	}
+	return false;
+}
+
 void kk_enc_strv(enum kk_enc_mode mode, cJSON *obj, const char *key, const struct kk_strv *v,
 		 bool omitempty)
 {
-	cJSON *arr;
-
-	if (omitempty && v->n == 0)
+	if (enc_nil(mode, obj, key, v->set, v->n, omitempty))
 		return;
-	if (!v->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
-		return;
-	}
-	arr = cJSON_CreateArray();
-	for (size_t i = 0; i < v->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
-	cJSON_AddItemToObject(obj, key, arr);
+	cJSON_AddItemToObject(obj, key,
+			      v->n ? cJSON_CreateStringArray((const char *const *)v->v, (int)v->n)
+				   : cJSON_CreateArray());
 }
 
 static int cmp_json_key(const void *a, const void *b)
@@ -720,12 +733,8 @@ void kk_enc_labels(enum kk_enc_mode mode, cJSON *obj, const char *key, const str
 {
 	cJSON *map;
 
-	if (omitempty && l->n == 0)
+	if (enc_nil(mode, obj, key, l->set, l->n, omitempty))
 		return;
-	if (!l->set && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
-		return;
-	}
 	map = cJSON_CreateObject();
 	if (l->n) {
 		cleanup_free const struct kk_label **sorted =
@@ -792,6 +801,159 @@ cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const char *k
 	return root;
 }
 
+/* ---- field tables ------------------------------------------------------------------- */
+
+int kk_dec_fields(struct kk_dec *d, const cJSON *obj, const struct kk_fields *f, void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct kk_field *r = &f->v[i];
+		void *p = (char *)base + r->off;
+		int rc = 0;
+
+		switch (r->type) {
+		case KK_FIELD_STR:
+			rc = kk_dec_str(d, obj, r->key, p);
+			break;
+		case KK_FIELD_BOOL:
+			rc = kk_dec_bool(d, obj, r->key, p);
+			break;
+		case KK_FIELD_I64:
+			rc = kk_dec_i64(d, obj, r->key, p, NULL);
+			break;
+		case KK_FIELD_U32:
+			rc = kk_dec_u32(d, obj, r->key, p);
+			break;
+		case KK_FIELD_STRV:
+			rc = kk_dec_strv(d, obj, r->key, p);
+			break;
+		case KK_FIELD_TIME:
+			rc = kk_dec_time(d, obj, r->key, p);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void kk_enc_fields(enum kk_enc_mode mode, cJSON *obj, const struct kk_fields *f, const void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct kk_field *r = &f->v[i];
+		const void *p = (const char *)base + r->off;
+
+		switch (r->type) {
+		case KK_FIELD_STR:
+			kk_enc_str(obj, r->key, *(char *const *)p, r->omitempty);
+			break;
+		case KK_FIELD_BOOL:
+			kk_enc_bool(obj, r->key, *(const bool *)p, r->omitempty);
+			break;
+		case KK_FIELD_I64:
+			kk_enc_i64(obj, r->key, *(const int64_t *)p, r->omitempty);
+			break;
+		case KK_FIELD_U32:
+			kk_enc_i64(obj, r->key, *(const uint32_t *)p, r->omitempty);
+			break;
+		case KK_FIELD_STRV:
+			kk_enc_strv(mode, obj, r->key, p, r->omitempty);
+			break;
+		case KK_FIELD_TIME:
+			kk_enc_time(mode, obj, r->key, p, r->omitempty);
+			break;
+		}
+	}
+}
+
+void kk_fields_clear(const struct kk_fields *f, void *base)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		void *p = (char *)base + f->v[i].off;
+
+		if (f->v[i].type == KK_FIELD_STR) {
+			free(*(char **)p);
+			*(char **)p = NULL;
+		} else if (f->v[i].type == KK_FIELD_STRV) {
+			kk_strv_clear(p);
+		}
+	}
+}
+
+struct records {
+	const struct kk_fields *f;
+	void **v;
+	size_t *n;
+};
+
+static int record_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
+{
+	struct records *r = ctx;
+	char *e;
+
+	*r->v = kk_xrealloc(*r->v, (i + 1) * r->f->size);
+	e = (char *)*r->v + i * r->f->size;
+	memset(e, 0, r->f->size);
+	*r->n = i + 1;
+	return kk_dec_fields(d, node, r->f, e);
+}
+
+static void records_clear(void *ctx)
+{
+	struct records *r = ctx;
+
+	kk_records_free(r->f, *r->v, *r->n);
+	*r->v = NULL;
+	*r->n = 0;
+}
+
+int kk_dec_records(struct kk_dec *d, const cJSON *obj, const char *key, const struct kk_fields *f,
+		   void **v, size_t *n, bool *set)
+{
+	struct records r = { f, v, n };
+
+	return kk_dec_slice(d, obj, key, set, records_clear, record_item, &r);
+}
+
+int kk_dec_slice(struct kk_dec *d, const cJSON *obj, const char *key, bool *set,
+		 void (*clear)(void *ctx),
+		 int (*item)(struct kk_dec *d, const cJSON *node, size_t i, void *ctx), void *ctx)
+{
+	const cJSON *m = kk_dec_member(d, obj, key);
+	size_t count;
+
+	if (!m)
+		return 0;
+	clear(ctx);
+	if (kk_dec_list(d, obj, key, &count, item, ctx) < 0)
+		return -1;
+	if (set)
+		*set = !cJSON_IsNull(m);
+	return 0;
+}
+
+void kk_enc_records(enum kk_enc_mode mode, cJSON *arr, const struct kk_fields *f, const void *v,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		kk_enc_fields(mode, o, f, (const char *)v + i * f->size);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+void kk_records_free(const struct kk_fields *f, void *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kk_fields_clear(f, (char *)v + i * f->size);
+	free(v);
+}
+
+cJSON *kk_enc_slice(enum kk_enc_mode mode, cJSON *obj, const char *key, bool set, size_t n)
+{
+	return enc_nil(mode, obj, key, set || n, n, false) ? NULL : kk_enc_arr(obj, key);
+}
+
 /* ---- shared status ------------------------------------------------------------------ */
 
 void kk_status_clear(struct kk_status *s)
@@ -846,4 +1008,14 @@ void kk_enc_status_tail(enum kk_enc_mode mode, cJSON *obj, const struct kk_statu
 	kk_enc_str(obj, "reason", s->reason, true);
 	kk_enc_str(obj, "message", s->message, true);
 	kk_enc_bool(obj, "cgroupReady", s->cgroup_ready, true);
+}
+
+cJSON *kk_enc_status(enum kk_enc_mode mode, cJSON *obj, const struct kk_status *s,
+		     const struct kk_state_names *names, bool cgroup_always)
+{
+	cJSON *st = kk_enc_obj(obj, "status");
+
+	kk_enc_status_head(mode, st, s, names, cgroup_always);
+	kk_enc_status_tail(mode, st, s);
+	return st;
 }

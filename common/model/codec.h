@@ -145,6 +145,10 @@ int kk_dec_line(const struct kk_dec *d, const struct cJSON *node);
  * the helper returns 0). Errors name the path. */
 int kk_dec_obj(struct kk_dec *d, const struct cJSON *obj, const char *key,
 	       const struct cJSON **out); /* 1 = an object, 0 = absent/null */
+/* Member key of obj as a section: when it is an object, fn(d, node, ctx) with the path
+ * extended by key. 1 when fn ran, 0 when absent or null, -1 on failure. */
+int kk_dec_section(struct kk_dec *d, const struct cJSON *obj, const char *key,
+		   int (*fn)(struct kk_dec *d, const struct cJSON *node, void *ctx), void *ctx);
 int kk_dec_str(struct kk_dec *d, const struct cJSON *obj, const char *key, char **out);
 int kk_dec_bool(struct kk_dec *d, const struct cJSON *obj, const char *key, bool *out);
 /* present is set when a non-null value was read (for Go pointer fields); may be NULL. */
@@ -188,5 +192,88 @@ struct cJSON *kk_enc_arr(struct cJSON *obj, const char *key);
  * for CellProfile and the configuration kinds. */
 struct cJSON *kk_enc_head(enum kk_enc_mode mode, const char *api_version, const char *kind,
 			  const struct kk_meta *meta, bool labels_omitempty);
+/* A "status" member of obj with the shared status fields (kk_enc_status_head, then
+ * kk_enc_status_tail); returns it (borrowed) for the kind's own fields after them. */
+struct cJSON *kk_enc_status(enum kk_enc_mode mode, struct cJSON *obj, const struct kk_status *s,
+			    const struct kk_state_names *names, bool cgroup_always);
+
+/* ---- field tables ---- */
+/* A run of plain members of one struct, decoded, encoded and freed by one loop: a row per
+ * member, in upstream's key order. Lists of structs made only of such members (volumes,
+ * secrets, ...) are records: the table of the element. */
+enum kk_field_type {
+	KK_FIELD_STR,  /* char * */
+	KK_FIELD_BOOL, /* bool */
+	KK_FIELD_I64,  /* int64_t */
+	KK_FIELD_U32,  /* uint32_t */
+	KK_FIELD_STRV, /* struct kk_strv */
+	KK_FIELD_TIME, /* struct kk_time */
+};
+struct kk_field {
+	const char *key;
+	size_t off;
+	enum kk_field_type type;
+	bool omitempty;
+};
+struct kk_fields {
+	const struct kk_field *v;
+	size_t n;
+	size_t size; /* of the struct: the element size of a record list */
+};
+/* KK_FIELDS(name, struct S, rows...) defines static const struct kk_fields name; a row is
+ * KK_FIELD(S, member, "key", TYPE) or KK_FIELD_OMIT (omitempty). */
+#define KK_FIELD(S, m, key, type)                           \
+	{                                                   \
+		key, offsetof(S, m), KK_FIELD_##type, false \
+	}
+#define KK_FIELD_OMIT(S, m, key, type)                     \
+	{                                                  \
+		key, offsetof(S, m), KK_FIELD_##type, true \
+	}
+#define KK_FIELDS(name, S, ...)                                                              \
+	static const struct kk_field name##_rows[] = { __VA_ARGS__ };                        \
+	static const struct kk_fields name = { name##_rows,                                  \
+					       sizeof(name##_rows) / sizeof(name##_rows[0]), \
+					       sizeof(S) }
+int kk_dec_fields(struct kk_dec *d, const struct cJSON *obj, const struct kk_fields *f, void *base);
+void kk_enc_fields(enum kk_enc_mode mode, struct cJSON *obj, const struct kk_fields *f,
+		   const void *base);
+void kk_fields_clear(const struct kk_fields *f, void *base);
+/* Records: list member key of obj into *v (n elements of f->size bytes). When the member is
+ * present the old list is freed first; *set (may be NULL) tells a list from null. */
+int kk_dec_records(struct kk_dec *d, const struct cJSON *obj, const char *key,
+		   const struct kk_fields *f, void **v, size_t *n, bool *set);
+/* A list member decoded by kk_dec_list into a Go slice: absent leaves it alone; present,
+ * clear(ctx) empties it first and *set (may be NULL) tells a list from null. */
+int kk_dec_slice(struct kk_dec *d, const struct cJSON *obj, const char *key, bool *set,
+		 void (*clear)(void *ctx),
+		 int (*item)(struct kk_dec *d, const struct cJSON *node, size_t i, void *ctx),
+		 void *ctx);
+/* Append an object per record to the array arr. */
+void kk_enc_records(enum kk_enc_mode mode, struct cJSON *arr, const struct kk_fields *f,
+		    const void *v, size_t n);
+void kk_records_free(const struct kk_fields *f, void *v, size_t n);
+/* A Go slice member: null when nil in KK_ENC_JSON, else an array (returned, borrowed);
+ * NULL when null was written. */
+struct cJSON *kk_enc_slice(enum kk_enc_mode mode, struct cJSON *obj, const char *key, bool set,
+			   size_t n);
+
+/* ---- documents ---- */
+/* What a kind adds after the shared head (apiVersion, kind, metadata), in the kind's file
+ * as kk_<type>_body. common/model/doc.c decodes, encodes and frees every kind with it:
+ * the head, then the spec and status sections (each called with its path pushed, also
+ * when the section is absent: obj == NULL), then encode to add spec and status to the
+ * root. A kind whose spec is a field table alone gives it as spec_fields: doc.c decodes,
+ * encodes (as "spec") and clears it before calling the functions, any of which may then
+ * be NULL. */
+struct kk_body_codec {
+	bool labels_omitempty; /* metadata.labels: CellProfile and the configurations */
+	const struct kk_fields *spec_fields;
+	int (*spec)(struct kk_dec *d, const struct cJSON *spec, void *doc);
+	/* NULL: the kind has no status (the member is not read) */
+	int (*status)(struct kk_dec *d, const struct cJSON *status, void *doc);
+	void (*encode)(struct cJSON *root, const void *doc, enum kk_enc_mode mode);
+	void (*clear)(void *doc); /* free what spec and status own */
+};
 
 #endif

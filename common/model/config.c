@@ -9,230 +9,79 @@
 
 #include "common/cleanup.h"
 #include "common/mem.h"
+#include "common/model/doc.h"
 #include "common/yaml.h"
 
-static int head(struct kk_dec *d, const cJSON *tree, char **api_version, char **kind,
-		struct kk_meta *meta, const cJSON **spec)
-{
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(d, tree, "a mapping");
-	if (kk_dec_str(d, tree, "apiVersion", api_version) < 0 ||
-	    kk_dec_str(d, tree, "kind", kind) < 0 || kk_dec_meta(d, tree, meta) < 0 ||
-	    kk_dec_obj(d, tree, "spec", spec) < 0)
-		return -1;
-	return 0;
-}
+#define CC struct kk_client_config
+#define SC struct kk_server_config
 
-int kk_client_config_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
-			    struct kk_client_config **out, struct kk_err *err)
-{
-	cleanup_(kk_client_config_freep) struct kk_client_config *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL;
-	size_t old;
+KK_FIELDS(client_fields, CC, KK_FIELD_OMIT(CC, spec.host, "host", STR),
+	  KK_FIELD_OMIT(CC, spec.run_path, "runPath", STR),
+	  KK_FIELD_OMIT(CC, spec.containerd_socket, "containerdSocket", STR),
+	  KK_FIELD_OMIT(CC, spec.log_level, "logLevel", STR));
+KK_FIELDS(server_fields, SC, KK_FIELD_OMIT(SC, spec.socket, "socket", STR),
+	  KK_FIELD_OMIT(SC, spec.socket_gid, "socketGID", I64),
+	  KK_FIELD_OMIT(SC, spec.run_path, "runPath", STR),
+	  KK_FIELD_OMIT(SC, spec.containerd_socket, "containerdSocket", STR),
+	  KK_FIELD_OMIT(SC, spec.log_level, "logLevel", STR),
+	  KK_FIELD_OMIT(SC, spec.reconcile_interval, "reconcileInterval", STR),
+	  KK_FIELD_OMIT(SC, spec.kukeond_image, "kukeondImage", STR),
+	  KK_FIELD_OMIT(SC, spec.containerd_namespace_suffix, "containerdNamespaceSuffix", STR),
+	  KK_FIELD_OMIT(SC, spec.cgroup_root, "cgroupRoot", STR));
 
-	kk_dec_init(&d, yaml, err);
-	if (head(&d, tree, &c->api_version, &c->kind, &c->meta, &spec) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (kk_dec_str(&d, spec, "host", &c->spec.host) < 0 ||
-	    kk_dec_str(&d, spec, "runPath", &c->spec.run_path) < 0 ||
-	    kk_dec_str(&d, spec, "containerdSocket", &c->spec.containerd_socket) < 0 ||
-	    kk_dec_str(&d, spec, "logLevel", &c->spec.log_level) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
-	return 0;
-}
-
-cJSON *kk_client_config_encode(const struct kk_client_config *c, enum kk_enc_mode mode)
-{
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, true);
-	cJSON *spec = kk_enc_obj(root, "spec");
-
-	kk_enc_str(spec, "host", c->spec.host, true);
-	kk_enc_str(spec, "runPath", c->spec.run_path, true);
-	kk_enc_str(spec, "containerdSocket", c->spec.containerd_socket, true);
-	kk_enc_str(spec, "logLevel", c->spec.log_level, true);
-	return root;
-}
-
-void kk_client_config_free(struct kk_client_config *c)
-{
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
-	free(c->spec.host);
-	free(c->spec.run_path);
-	free(c->spec.containerd_socket);
-	free(c->spec.log_level);
-	free(c);
-}
-
-KK_DEFINE_FREEP(kk_client_config)
-
-int kk_server_config_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
-			    struct kk_server_config **out, struct kk_err *err)
-{
-	cleanup_(kk_server_config_freep) struct kk_server_config *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL;
-	size_t old;
-
-	kk_dec_init(&d, yaml, err);
-	if (head(&d, tree, &c->api_version, &c->kind, &c->meta, &spec) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (kk_dec_str(&d, spec, "socket", &c->spec.socket) < 0 ||
-	    kk_dec_i64(&d, spec, "socketGID", &c->spec.socket_gid, NULL) < 0 ||
-	    kk_dec_str(&d, spec, "runPath", &c->spec.run_path) < 0 ||
-	    kk_dec_str(&d, spec, "containerdSocket", &c->spec.containerd_socket) < 0 ||
-	    kk_dec_str(&d, spec, "logLevel", &c->spec.log_level) < 0 ||
-	    kk_dec_str(&d, spec, "reconcileInterval", &c->spec.reconcile_interval) < 0 ||
-	    kk_dec_str(&d, spec, "kukeondImage", &c->spec.kukeond_image) < 0 ||
-	    kk_dec_str(&d, spec, "containerdNamespaceSuffix",
-		       &c->spec.containerd_namespace_suffix) < 0 ||
-	    kk_dec_str(&d, spec, "cgroupRoot", &c->spec.cgroup_root) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
-	return 0;
-}
-
-cJSON *kk_server_config_encode(const struct kk_server_config *c, enum kk_enc_mode mode)
-{
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, true);
-	cJSON *spec = kk_enc_obj(root, "spec");
-
-	kk_enc_str(spec, "socket", c->spec.socket, true);
-	kk_enc_i64(spec, "socketGID", c->spec.socket_gid, true);
-	kk_enc_str(spec, "runPath", c->spec.run_path, true);
-	kk_enc_str(spec, "containerdSocket", c->spec.containerd_socket, true);
-	kk_enc_str(spec, "logLevel", c->spec.log_level, true);
-	kk_enc_str(spec, "reconcileInterval", c->spec.reconcile_interval, true);
-	kk_enc_str(spec, "kukeondImage", c->spec.kukeond_image, true);
-	kk_enc_str(spec, "containerdNamespaceSuffix", c->spec.containerd_namespace_suffix, true);
-	kk_enc_str(spec, "cgroupRoot", c->spec.cgroup_root, true);
-	return root;
-}
-
-void kk_server_config_free(struct kk_server_config *c)
-{
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
-	free(c->spec.socket);
-	free(c->spec.run_path);
-	free(c->spec.containerd_socket);
-	free(c->spec.log_level);
-	free(c->spec.reconcile_interval);
-	free(c->spec.kukeond_image);
-	free(c->spec.containerd_namespace_suffix);
-	free(c->spec.cgroup_root);
-	free(c);
-}
-
-KK_DEFINE_FREEP(kk_server_config)
+const struct kk_body_codec kk_client_config_body = { .labels_omitempty = true,
+						     .spec_fields = &client_fields };
+const struct kk_body_codec kk_server_config_body = { .labels_omitempty = true,
+						     .spec_fields = &server_fields };
 
 /* upstream clientconfig.Load / serverconfig.Load after the file is read */
-static int
-parse_config(const char *buf, size_t len, const char *path, const char *which,
-	     const char *kind_name, void **out,
-	     int (*decode)(const cJSON *, const struct kk_yaml_doc *, void **, struct kk_err *),
-	     const char *(*kind_of)(const void *), void (*free_fn)(void *), struct kk_err *err)
+static int parse_config(const char *buf, size_t len, const char *path, enum kk_kind want,
+			void **out, struct kk_err *err)
 {
-	struct kk_yaml_doc doc;
+	const char *which = want == KK_KIND_CLIENT_CONFIGURATION ? "client" : "server";
+	struct kk_yaml_doc ydoc;
+	struct kk_doc doc = { 0 };
 	struct kk_err e = { 0 };
 	char qp[300], qk[300];
-	void *obj = NULL;
 	const char *kind;
+	int rc;
 
 	kk_go_quote_buf(path, qp, sizeof(qp));
-	if (kk_yaml_parse_doc(buf, len, 1, &doc, &e) < 0)
+	if (kk_yaml_parse_doc(buf, len, 1, &ydoc, &e) < 0)
 		return kk_err_set(err, EINVAL,
 				  "parse %s configuration %s: %s configuration is invalid: %s",
 				  which, qp, which, e.msg);
-	if (cJSON_IsNull(doc.root)) {
-		cJSON_Delete(doc.root);
-		doc.root = cJSON_CreateObject();
+	if (cJSON_IsNull(ydoc.root)) {
+		cJSON_Delete(ydoc.root);
+		ydoc.root = cJSON_CreateObject();
 	}
-	if (decode(doc.root, &doc, &obj, &e) < 0) {
-		kk_yaml_doc_clear(&doc);
+	rc = kk_doc_decode_body(want, ydoc.root, &ydoc, &doc, &e);
+	kk_yaml_doc_clear(&ydoc);
+	if (rc < 0)
 		return kk_err_set(err, EINVAL,
 				  "parse %s configuration %s: %s configuration is invalid: %s",
 				  which, qp, which, e.msg);
-	}
-	kk_yaml_doc_clear(&doc);
-	kind = kind_of(obj);
-	if (*kind && strcmp(kind, kind_name) != 0) {
+	kind = kk_doc_kind(&doc);
+	if (*kind && strcmp(kind, kk_kind_name(want)) != 0) {
 		kk_go_quote_buf(kind, qk, sizeof(qk));
-		free_fn(obj);
+		kk_doc_clear(&doc);
 		return kk_err_set(err, EINVAL,
 				  "%s configuration %s has kind %s, want \"%s\": %s configuration "
-				  "is "
-				  "invalid",
-				  which, qp, qk, kind_name, which);
+				  "is invalid",
+				  which, qp, qk, kk_kind_name(want), which);
 	}
-	*out = obj;
+	*out = doc.u.any;
 	return 0;
-}
-
-static int client_decode(const cJSON *t, const struct kk_yaml_doc *y, void **out,
-			 struct kk_err *err)
-{
-	return kk_client_config_decode(t, y, (struct kk_client_config **)out, err);
-}
-
-static const char *client_kind(const void *o)
-{
-	return kk_str(((const struct kk_client_config *)o)->kind);
-}
-
-static void client_free(void *o)
-{
-	kk_client_config_free(o);
-}
-
-static int server_decode(const cJSON *t, const struct kk_yaml_doc *y, void **out,
-			 struct kk_err *err)
-{
-	return kk_server_config_decode(t, y, (struct kk_server_config **)out, err);
-}
-
-static const char *server_kind(const void *o)
-{
-	return kk_str(((const struct kk_server_config *)o)->kind);
-}
-
-static void server_free(void *o)
-{
-	kk_server_config_free(o);
 }
 
 int kk_client_config_parse(const char *buf, size_t len, const char *path,
 			   struct kk_client_config **out, struct kk_err *err)
 {
-	void *obj = NULL;
-
-	if (parse_config(buf, len, path, "client", "ClientConfiguration", &obj, client_decode,
-			 client_kind, client_free, err) < 0)
-		return -1;
-	*out = obj;
-	return 0;
+	return parse_config(buf, len, path, KK_KIND_CLIENT_CONFIGURATION, (void **)out, err);
 }
 
 int kk_server_config_parse(const char *buf, size_t len, const char *path,
 			   struct kk_server_config **out, struct kk_err *err)
 {
-	void *obj = NULL;
-
-	if (parse_config(buf, len, path, "server", "ServerConfiguration", &obj, server_decode,
-			 server_kind, server_free, err) < 0)
-		return -1;
-	*out = obj;
-	return 0;
+	return parse_config(buf, len, path, KK_KIND_SERVER_CONFIGURATION, (void **)out, err);
 }

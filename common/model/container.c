@@ -61,64 +61,24 @@ void kk_capabilities_free(struct kk_capabilities *c)
 	free(c);
 }
 
-struct tmpfs_ctx {
-	struct kk_tmpfs_mount **v;
-	size_t *n;
-};
-
-static int tmpfs_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
-{
-	struct tmpfs_ctx *t = ctx;
-	struct kk_tmpfs_mount *m;
-
-	*t->v = kk_xrealloc(*t->v, (i + 1) * sizeof(**t->v));
-	m = &(*t->v)[i];
-	memset(m, 0, sizeof(*m));
-	*t->n = i + 1;
-	if (kk_dec_str(d, node, "path", &m->path) < 0 ||
-	    kk_dec_i64(d, node, "sizeBytes", &m->size_bytes, NULL) < 0 ||
-	    kk_dec_strv(d, node, "options", &m->options) < 0)
-		return -1;
-	return 0;
-}
+KK_FIELDS(tmpfs_fields, struct kk_tmpfs_mount, KK_FIELD(struct kk_tmpfs_mount, path, "path", STR),
+	  KK_FIELD_OMIT(struct kk_tmpfs_mount, size_bytes, "sizeBytes", I64),
+	  KK_FIELD_OMIT(struct kk_tmpfs_mount, options, "options", STRV));
 
 int kk_tmpfs_decode(struct kk_dec *d, const cJSON *obj, struct kk_tmpfs_mount **out, size_t *n)
 {
-	struct tmpfs_ctx t = { out, n };
-	size_t count;
-
-	if (!kk_dec_member(d, obj, "tmpfs"))
-		return 0;
-	kk_tmpfs_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return kk_dec_list(d, obj, "tmpfs", &count, tmpfs_item, &t);
+	return kk_dec_records(d, obj, "tmpfs", &tmpfs_fields, (void **)out, n, NULL);
 }
 
 void kk_tmpfs_encode(enum kk_enc_mode mode, cJSON *obj, const struct kk_tmpfs_mount *t, size_t n)
 {
-	cJSON *arr;
-
-	if (!n)
-		return;
-	arr = kk_enc_arr(obj, "tmpfs");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-
-		kk_enc_str(o, "path", t[i].path, false);
-		kk_enc_i64(o, "sizeBytes", t[i].size_bytes, true);
-		kk_enc_strv(mode, o, "options", &t[i].options, true);
-		cJSON_AddItemToArray(arr, o);
-	}
+	if (n)
+		kk_enc_records(mode, kk_enc_arr(obj, "tmpfs"), &tmpfs_fields, t, n);
 }
 
 void kk_tmpfs_free(struct kk_tmpfs_mount *t, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].path);
-		kk_strv_clear(&t[i].options);
-	}
-	free(t);
+	kk_records_free(&tmpfs_fields, t, n);
 }
 
 int kk_resources_decode(struct kk_dec *d, const cJSON *obj, struct kk_resources **out)
@@ -163,41 +123,36 @@ void kk_resources_encode(cJSON *obj, const struct kk_resources *r)
 
 /* ---- ContainerSpec ---- */
 
-static int volume_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
-{
-	struct kk_container_spec *s = ctx;
-	struct kk_volume_mount *v;
+#define CS struct kk_container_spec
+#define VM struct kk_volume_mount
+#define SE struct kk_secret
 
-	s->volumes = kk_xrealloc(s->volumes, (i + 1) * sizeof(*s->volumes));
-	v = &s->volumes[i];
-	memset(v, 0, sizeof(*v));
-	s->n_volumes = i + 1;
-	if (kk_dec_str(d, node, "kind", &v->kind) < 0 ||
-	    kk_dec_str(d, node, "source", &v->source) < 0 ||
-	    kk_dec_str(d, node, "target", &v->target) < 0 ||
-	    kk_dec_bool(d, node, "readOnly", &v->read_only) < 0 ||
-	    kk_dec_i64(d, node, "sizeBytes", &v->size_bytes, NULL) < 0 ||
-	    kk_dec_u32(d, node, "mode", &v->mode) < 0)
-		return -1;
-	return 0;
-}
-
-static int secret_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
-{
-	struct kk_container_spec *s = ctx;
-	struct kk_secret *v;
-
-	s->secrets = kk_xrealloc(s->secrets, (i + 1) * sizeof(*s->secrets));
-	v = &s->secrets[i];
-	memset(v, 0, sizeof(*v));
-	s->n_secrets = i + 1;
-	if (kk_dec_str(d, node, "name", &v->name) < 0 ||
-	    kk_dec_str(d, node, "fromFile", &v->from_file) < 0 ||
-	    kk_dec_str(d, node, "fromEnv", &v->from_env) < 0 ||
-	    kk_dec_str(d, node, "mountPath", &v->mount_path) < 0)
-		return -1;
-	return 0;
-}
+KK_FIELDS(spec_head, CS, KK_FIELD(CS, id, "id", STR),
+	  KK_FIELD_OMIT(CS, containerd_id, "containerdId", STR),
+	  KK_FIELD(CS, realm_id, "realmId", STR), KK_FIELD(CS, space_id, "spaceId", STR),
+	  KK_FIELD(CS, stack_id, "stackId", STR), KK_FIELD(CS, cell_id, "cellId", STR),
+	  KK_FIELD_OMIT(CS, root, "root", BOOL), KK_FIELD(CS, image, "image", STR),
+	  KK_FIELD(CS, command, "command", STR), KK_FIELD(CS, args, "args", STRV),
+	  KK_FIELD_OMIT(CS, working_dir, "workingDir", STR), KK_FIELD(CS, env, "env", STRV),
+	  KK_FIELD(CS, ports, "ports", STRV));
+KK_FIELDS(volume_fields, VM, KK_FIELD_OMIT(VM, kind, "kind", STR),
+	  KK_FIELD_OMIT(VM, source, "source", STR), KK_FIELD(VM, target, "target", STR),
+	  KK_FIELD_OMIT(VM, read_only, "readOnly", BOOL),
+	  KK_FIELD_OMIT(VM, size_bytes, "sizeBytes", I64), KK_FIELD_OMIT(VM, mode, "mode", U32));
+KK_FIELDS(spec_host, CS, KK_FIELD(CS, networks, "networks", STRV),
+	  KK_FIELD(CS, networks_aliases, "networksAliases", STRV),
+	  KK_FIELD(CS, privileged, "privileged", BOOL),
+	  KK_FIELD_OMIT(CS, host_network, "hostNetwork", BOOL),
+	  KK_FIELD_OMIT(CS, host_pid, "hostPID", BOOL),
+	  KK_FIELD_OMIT(CS, host_cgroup, "hostCgroup", BOOL), KK_FIELD_OMIT(CS, user, "user", STR),
+	  KK_FIELD_OMIT(CS, read_only_root_filesystem, "readOnlyRootFilesystem", BOOL));
+KK_FIELDS(secret_fields, SE, KK_FIELD(SE, name, "name", STR),
+	  KK_FIELD_OMIT(SE, from_file, "fromFile", STR),
+	  KK_FIELD_OMIT(SE, from_env, "fromEnv", STR),
+	  KK_FIELD_OMIT(SE, mount_path, "mountPath", STR));
+KK_FIELDS(spec_tail, CS, KK_FIELD_OMIT(CS, cni_config_path, "cniConfigPath", STR),
+	  KK_FIELD(CS, restart_policy, "restartPolicy", STR),
+	  KK_FIELD_OMIT(CS, attachable, "attachable", BOOL));
 
 static int stage_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 {
@@ -208,32 +163,6 @@ static int stage_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 		return -1;
 	kk_strv_push(&t->on_init, kk_str(script));
 	return 0;
-}
-
-static void volumes_clear(struct kk_container_spec *s)
-{
-	for (size_t i = 0; i < s->n_volumes; i++) {
-		free(s->volumes[i].kind);
-		free(s->volumes[i].source);
-		free(s->volumes[i].target);
-	}
-	free(s->volumes);
-	s->volumes = NULL;
-	s->n_volumes = 0;
-	s->volumes_set = false;
-}
-
-static void secrets_clear(struct kk_container_spec *s)
-{
-	for (size_t i = 0; i < s->n_secrets; i++) {
-		free(s->secrets[i].name);
-		free(s->secrets[i].from_file);
-		free(s->secrets[i].from_env);
-		free(s->secrets[i].mount_path);
-	}
-	free(s->secrets);
-	s->secrets = NULL;
-	s->n_secrets = 0;
 }
 
 static void tty_free(struct kk_container_tty *t)
@@ -252,47 +181,17 @@ int kk_container_spec_decode_into(struct kk_dec *d, const cJSON *obj, struct kk_
 	size_t count, old;
 	int rc;
 
-	if (kk_dec_str(d, obj, "id", &s->id) < 0 ||
-	    kk_dec_str(d, obj, "containerdId", &s->containerd_id) < 0 ||
-	    kk_dec_str(d, obj, "realmId", &s->realm_id) < 0 ||
-	    kk_dec_str(d, obj, "spaceId", &s->space_id) < 0 ||
-	    kk_dec_str(d, obj, "stackId", &s->stack_id) < 0 ||
-	    kk_dec_str(d, obj, "cellId", &s->cell_id) < 0 ||
-	    kk_dec_bool(d, obj, "root", &s->root) < 0 ||
-	    kk_dec_str(d, obj, "image", &s->image) < 0 ||
-	    kk_dec_str(d, obj, "command", &s->command) < 0 ||
-	    kk_dec_strv(d, obj, "args", &s->args) < 0 ||
-	    kk_dec_str(d, obj, "workingDir", &s->working_dir) < 0 ||
-	    kk_dec_strv(d, obj, "env", &s->env) < 0 || kk_dec_strv(d, obj, "ports", &s->ports) < 0)
-		return -1;
-	n = kk_dec_member(d, obj, "volumes");
-	if (n) {
-		volumes_clear(s);
-		if (kk_dec_list(d, obj, "volumes", &count, volume_item, s) < 0)
-			return -1;
-		s->volumes_set = !cJSON_IsNull(n);
-	}
-	if (kk_dec_strv(d, obj, "networks", &s->networks) < 0 ||
-	    kk_dec_strv(d, obj, "networksAliases", &s->networks_aliases) < 0 ||
-	    kk_dec_bool(d, obj, "privileged", &s->privileged) < 0 ||
-	    kk_dec_bool(d, obj, "hostNetwork", &s->host_network) < 0 ||
-	    kk_dec_bool(d, obj, "hostPID", &s->host_pid) < 0 ||
-	    kk_dec_bool(d, obj, "hostCgroup", &s->host_cgroup) < 0 ||
-	    kk_dec_str(d, obj, "user", &s->user) < 0 ||
-	    kk_dec_bool(d, obj, "readOnlyRootFilesystem", &s->read_only_root_filesystem) < 0 ||
+	if (kk_dec_fields(d, obj, &spec_head, s) < 0 ||
+	    kk_dec_records(d, obj, "volumes", &volume_fields, (void **)&s->volumes, &s->n_volumes,
+			   &s->volumes_set) < 0 ||
+	    kk_dec_fields(d, obj, &spec_host, s) < 0 ||
 	    kk_capabilities_decode(d, obj, "capabilities", &s->capabilities) < 0 ||
 	    kk_dec_strv(d, obj, "securityOpts", &s->security_opts) < 0 ||
 	    kk_tmpfs_decode(d, obj, &s->tmpfs, &s->n_tmpfs) < 0 ||
-	    kk_resources_decode(d, obj, &s->resources) < 0)
-		return -1;
-	if (kk_dec_member(d, obj, "secrets")) {
-		secrets_clear(s);
-		if (kk_dec_list(d, obj, "secrets", &count, secret_item, s) < 0)
-			return -1;
-	}
-	if (kk_dec_str(d, obj, "cniConfigPath", &s->cni_config_path) < 0 ||
-	    kk_dec_str(d, obj, "restartPolicy", &s->restart_policy) < 0 ||
-	    kk_dec_bool(d, obj, "attachable", &s->attachable) < 0)
+	    kk_resources_decode(d, obj, &s->resources) < 0 ||
+	    kk_dec_records(d, obj, "secrets", &secret_fields, (void **)&s->secrets, &s->n_secrets,
+			   NULL) < 0 ||
+	    kk_dec_fields(d, obj, &spec_tail, s) < 0)
 		return -1;
 	rc = kk_dec_obj(d, obj, "tty", &n);
 	if (rc < 0)
@@ -321,67 +220,20 @@ int kk_container_spec_decode_into(struct kk_dec *d, const cJSON *obj, struct kk_
 
 cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_mode mode)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *vols;
 
-	kk_enc_str(o, "id", s->id, false);
-	kk_enc_str(o, "containerdId", s->containerd_id, true);
-	kk_enc_str(o, "realmId", s->realm_id, false);
-	kk_enc_str(o, "spaceId", s->space_id, false);
-	kk_enc_str(o, "stackId", s->stack_id, false);
-	kk_enc_str(o, "cellId", s->cell_id, false);
-	kk_enc_bool(o, "root", s->root, true);
-	kk_enc_str(o, "image", s->image, false);
-	kk_enc_str(o, "command", s->command, false);
-	kk_enc_strv(mode, o, "args", &s->args, false);
-	kk_enc_str(o, "workingDir", s->working_dir, true);
-	kk_enc_strv(mode, o, "env", &s->env, false);
-	kk_enc_strv(mode, o, "ports", &s->ports, false);
-	if (!s->volumes_set && !s->n_volumes && mode == KK_ENC_JSON) {
-		cJSON_AddItemToObject(o, "volumes", cJSON_CreateNull());
-	} else {
-		cJSON *arr = kk_enc_arr(o, "volumes");
-
-		for (size_t i = 0; i < s->n_volumes; i++) {
-			const struct kk_volume_mount *v = &s->volumes[i];
-			cJSON *vo = cJSON_CreateObject();
-
-			kk_enc_str(vo, "kind", v->kind, true);
-			kk_enc_str(vo, "source", v->source, true);
-			kk_enc_str(vo, "target", v->target, false);
-			kk_enc_bool(vo, "readOnly", v->read_only, true);
-			kk_enc_i64(vo, "sizeBytes", v->size_bytes, true);
-			kk_enc_i64(vo, "mode", v->mode, true);
-			cJSON_AddItemToArray(arr, vo);
-		}
-	}
-	kk_enc_strv(mode, o, "networks", &s->networks, false);
-	kk_enc_strv(mode, o, "networksAliases", &s->networks_aliases, false);
-	kk_enc_bool(o, "privileged", s->privileged, false);
-	kk_enc_bool(o, "hostNetwork", s->host_network, true);
-	kk_enc_bool(o, "hostPID", s->host_pid, true);
-	kk_enc_bool(o, "hostCgroup", s->host_cgroup, true);
-	kk_enc_str(o, "user", s->user, true);
-	kk_enc_bool(o, "readOnlyRootFilesystem", s->read_only_root_filesystem, true);
+	kk_enc_fields(mode, o, &spec_head, s);
+	vols = kk_enc_slice(mode, o, "volumes", s->volumes_set, s->n_volumes);
+	kk_enc_records(mode, vols, &volume_fields, s->volumes, s->n_volumes);
+	kk_enc_fields(mode, o, &spec_host, s);
 	kk_capabilities_encode(mode, o, "capabilities", s->capabilities);
 	kk_enc_strv(mode, o, "securityOpts", &s->security_opts, true);
 	kk_tmpfs_encode(mode, o, s->tmpfs, s->n_tmpfs);
 	kk_resources_encode(o, s->resources);
-	if (s->n_secrets) {
-		cJSON *arr = kk_enc_arr(o, "secrets");
-
-		for (size_t i = 0; i < s->n_secrets; i++) {
-			cJSON *so = cJSON_CreateObject();
-
-			kk_enc_str(so, "name", s->secrets[i].name, false);
-			kk_enc_str(so, "fromFile", s->secrets[i].from_file, true);
-			kk_enc_str(so, "fromEnv", s->secrets[i].from_env, true);
-			kk_enc_str(so, "mountPath", s->secrets[i].mount_path, true);
-			cJSON_AddItemToArray(arr, so);
-		}
-	}
-	kk_enc_str(o, "cniConfigPath", s->cni_config_path, true);
-	kk_enc_str(o, "restartPolicy", s->restart_policy, false);
-	kk_enc_bool(o, "attachable", s->attachable, true);
+	if (s->n_secrets)
+		kk_enc_records(mode, kk_enc_arr(o, "secrets"), &secret_fields, s->secrets,
+			       s->n_secrets);
+	kk_enc_fields(mode, o, &spec_tail, s);
 	if (s->tty) {
 		cJSON *t = kk_enc_obj(o, "tty");
 
@@ -403,46 +255,36 @@ cJSON *kk_container_spec_encode(const struct kk_container_spec *s, enum kk_enc_m
 
 void kk_container_spec_clear(struct kk_container_spec *s)
 {
-	free(s->id);
-	free(s->containerd_id);
-	free(s->realm_id);
-	free(s->space_id);
-	free(s->stack_id);
-	free(s->cell_id);
-	free(s->image);
-	free(s->command);
-	kk_strv_clear(&s->args);
-	free(s->working_dir);
-	kk_strv_clear(&s->env);
-	kk_strv_clear(&s->ports);
-	volumes_clear(s);
-	kk_strv_clear(&s->networks);
-	kk_strv_clear(&s->networks_aliases);
-	free(s->user);
+	kk_fields_clear(&spec_head, s);
+	kk_records_free(&volume_fields, s->volumes, s->n_volumes);
+	kk_fields_clear(&spec_host, s);
 	kk_capabilities_free(s->capabilities);
 	kk_strv_clear(&s->security_opts);
 	kk_tmpfs_free(s->tmpfs, s->n_tmpfs);
 	free(s->resources);
-	secrets_clear(s);
-	free(s->cni_config_path);
-	free(s->restart_policy);
+	kk_records_free(&secret_fields, s->secrets, s->n_secrets);
+	kk_fields_clear(&spec_tail, s);
 	tty_free(s->tty);
 	memset(s, 0, sizeof(*s));
 }
 
 /* ---- ContainerStatus ---- */
 
+#define ST struct kk_container_status
+
+KK_FIELDS(status_ids, ST, KK_FIELD(ST, name, "name", STR), KK_FIELD(ST, id, "id", STR));
+KK_FIELDS(status_run, ST, KK_FIELD(ST, restart_count, "restartCount", I64),
+	  KK_FIELD(ST, restart_time, "restartTime", TIME),
+	  KK_FIELD(ST, start_time, "startTime", TIME),
+	  KK_FIELD(ST, finish_time, "finishTime", TIME), KK_FIELD(ST, exit_code, "exitCode", I64),
+	  KK_FIELD(ST, exit_signal, "exitSignal", STR));
+
 int kk_container_status_decode_into(struct kk_dec *d, const cJSON *obj,
 				    struct kk_container_status *s)
 {
-	if (kk_dec_str(d, obj, "name", &s->name) < 0 || kk_dec_str(d, obj, "id", &s->id) < 0 ||
+	if (kk_dec_fields(d, obj, &status_ids, s) < 0 ||
 	    kk_dec_state(d, obj, "state", &kk_container_states, &s->state) < 0 ||
-	    kk_dec_i64(d, obj, "restartCount", &s->restart_count, NULL) < 0 ||
-	    kk_dec_time(d, obj, "restartTime", &s->restart_time) < 0 ||
-	    kk_dec_time(d, obj, "startTime", &s->start_time) < 0 ||
-	    kk_dec_time(d, obj, "finishTime", &s->finish_time) < 0 ||
-	    kk_dec_i64(d, obj, "exitCode", &s->exit_code, NULL) < 0 ||
-	    kk_dec_str(d, obj, "exitSignal", &s->exit_signal) < 0)
+	    kk_dec_fields(d, obj, &status_run, s) < 0)
 		return -1;
 	return 0;
 }
@@ -451,77 +293,54 @@ cJSON *kk_container_status_encode(const struct kk_container_status *s, enum kk_e
 {
 	cJSON *o = cJSON_CreateObject();
 
-	kk_enc_str(o, "name", s->name, false);
-	kk_enc_str(o, "id", s->id, false);
+	kk_enc_fields(mode, o, &status_ids, s);
 	kk_enc_state(o, "state", &kk_container_states, s->state);
-	kk_enc_i64(o, "restartCount", s->restart_count, false);
-	kk_enc_time(mode, o, "restartTime", &s->restart_time, false);
-	kk_enc_time(mode, o, "startTime", &s->start_time, false);
-	kk_enc_time(mode, o, "finishTime", &s->finish_time, false);
-	kk_enc_i64(o, "exitCode", s->exit_code, false);
-	kk_enc_str(o, "exitSignal", s->exit_signal, false);
+	kk_enc_fields(mode, o, &status_run, s);
 	return o;
 }
 
 void kk_container_status_clear(struct kk_container_status *s)
 {
-	free(s->name);
-	free(s->id);
-	free(s->exit_signal);
+	kk_fields_clear(&status_ids, s);
+	kk_fields_clear(&status_run, s);
 	memset(s, 0, sizeof(*s));
 }
 
 /* ---- kind: Container ---- */
 
-int kk_container_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
-			struct kk_container **out, struct kk_err *err)
+static int container_spec(struct kk_dec *d, const cJSON *spec, void *doc)
 {
-	cleanup_(kk_container_freep) struct kk_container *c = kk_xcalloc(1, sizeof(*c));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL;
-	size_t old;
-
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &c->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &c->kind) < 0 || kk_dec_meta(&d, tree, &c->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (spec && kk_container_spec_decode_into(&d, spec, &c->spec) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (status && kk_container_status_decode_into(&d, status, &c->status) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(c);
-	return 0;
+	return spec ? kk_container_spec_decode_into(d, spec, &((struct kk_container *)doc)->spec)
+		    : 0;
 }
 
-cJSON *kk_container_encode(const struct kk_container *c, enum kk_enc_mode mode)
+static int container_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
-	cJSON *root = kk_enc_head(mode, c->api_version, c->kind, &c->meta, false);
+	return status ? kk_container_status_decode_into(d, status,
+							&((struct kk_container *)doc)->status)
+		      : 0;
+}
+
+static void container_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
+{
+	const struct kk_container *c = doc;
 
 	cJSON_AddItemToObject(root, "spec", kk_container_spec_encode(&c->spec, mode));
 	cJSON_AddItemToObject(root, "status", kk_container_status_encode(&c->status, mode));
-	return root;
 }
 
-void kk_container_free(struct kk_container *c)
+static void container_clear(void *doc)
 {
-	if (!c)
-		return;
-	free(c->api_version);
-	free(c->kind);
-	kk_meta_clear(&c->meta);
+	struct kk_container *c = doc;
+
 	kk_container_spec_clear(&c->spec);
 	kk_container_status_clear(&c->status);
-	free(c);
 }
 
-KK_DEFINE_FREEP(kk_container)
+const struct kk_body_codec kk_container_body = { .spec = container_spec,
+						 .status = container_status,
+						 .encode = container_encode,
+						 .clear = container_clear };
 
 /* strings.TrimSpace for ASCII whitespace: the span [*start, *start + return) */
 static size_t trimmed(const char *s, const char **start)

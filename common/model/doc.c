@@ -2,6 +2,7 @@
 #include "common/model/doc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,19 +69,141 @@ static int read_head(const cJSON *tree, const struct kk_yaml_doc *yaml, char **k
 	return 0;
 }
 
+/* Where each kind keeps its head, and what it adds after it. */
+struct kind_type {
+	size_t size, api_version, kind, meta;
+	const struct kk_body_codec *body;
+};
+
+static const struct kind_type kind_types[] = {
+#define KIND(id, str, type, member, apply)                                                     \
+	[KK_KIND_##id] = { sizeof(struct kk_##type), offsetof(struct kk_##type, api_version),  \
+			   offsetof(struct kk_##type, kind), offsetof(struct kk_##type, meta), \
+			   &kk_##type##_body },
+#include "common/model/kinds.def"
+#undef KIND
+};
+
+static const struct kk_meta *kind_meta(enum kk_kind kind, const void *obj)
+{
+	return (const struct kk_meta *)((const char *)obj + kind_types[kind].meta);
+}
+
+static void kind_free(enum kk_kind kind, void *obj)
+{
+	const struct kind_type *t = &kind_types[kind];
+
+	if (!obj)
+		return;
+	free(*(char **)((char *)obj + t->api_version));
+	free(*(char **)((char *)obj + t->kind));
+	kk_meta_clear((struct kk_meta *)((char *)obj + t->meta));
+	if (t->body->spec_fields)
+		kk_fields_clear(t->body->spec_fields, obj);
+	if (t->body->clear)
+		t->body->clear(obj);
+	free(obj);
+}
+
+/* One section (spec, status) with its path pushed: its table, then fn (each optional). */
+static int section(struct kk_dec *d, const char *key, const cJSON *node,
+		   const struct kk_fields *fields,
+		   int (*fn)(struct kk_dec *, const cJSON *, void *), void *obj)
+{
+	size_t old = kk_dec_push(d, key);
+
+	if ((fields && kk_dec_fields(d, node, fields, obj) < 0) || (fn && fn(d, node, obj) < 0))
+		return -1;
+	kk_dec_pop(d, old);
+	return 0;
+}
+
+static int kind_decode_into(const struct kind_type *t, struct kk_dec *d, const cJSON *tree,
+			    char *obj)
+{
+	const cJSON *spec = NULL, *status = NULL;
+
+	if (!cJSON_IsObject(tree))
+		return kk_dec_type_error(d, tree, "a mapping");
+	if (kk_dec_str(d, tree, "apiVersion", (char **)(obj + t->api_version)) < 0 ||
+	    kk_dec_str(d, tree, "kind", (char **)(obj + t->kind)) < 0 ||
+	    kk_dec_meta(d, tree, (struct kk_meta *)(obj + t->meta)) < 0 ||
+	    kk_dec_obj(d, tree, "spec", &spec) < 0 ||
+	    (t->body->status && kk_dec_obj(d, tree, "status", &status) < 0))
+		return -1;
+	if (section(d, "spec", spec, t->body->spec_fields, t->body->spec, obj) < 0 ||
+	    (t->body->status && section(d, "status", status, NULL, t->body->status, obj) < 0))
+		return -1;
+	return 0;
+}
+
+static int kind_decode(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
+		       void **out, struct kk_err *err)
+{
+	const struct kind_type *t = &kind_types[kind];
+	char *obj = kk_xcalloc(1, t->size);
+	struct kk_dec d;
+
+	kk_dec_init(&d, yaml, err);
+	if (kind_decode_into(t, &d, tree, obj) < 0) {
+		kind_free(kind, obj);
+		return -1;
+	}
+	*out = obj;
+	return 0;
+}
+
+static cJSON *kind_encode(enum kk_kind kind, const void *obj, enum kk_enc_mode mode)
+{
+	const struct kind_type *t = &kind_types[kind];
+	const char *p = obj;
+	cJSON *root = kk_enc_head(mode, *(char *const *)(p + t->api_version),
+				  *(char *const *)(p + t->kind), kind_meta(kind, obj),
+				  t->body->labels_omitempty);
+
+	if (t->body->spec_fields)
+		kk_enc_fields(mode, kk_enc_obj(root, "spec"), t->body->spec_fields, obj);
+	if (t->body->encode)
+		t->body->encode(root, obj, mode);
+	return root;
+}
+
+/* kk_<type>_decode/_encode/_free/_freep of every kind (common/model/model.h) */
+#define KIND(id, str, type, member, apply)                                            \
+	int kk_##type##_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,     \
+			       struct kk_##type **out, struct kk_err *err)            \
+	{                                                                             \
+		void *obj = NULL;                                                     \
+                                                                                      \
+		if (kind_decode(KK_KIND_##id, tree, yaml, &obj, err) < 0)             \
+			return -1;                                                    \
+		*out = obj;                                                           \
+		return 0;                                                             \
+	}                                                                             \
+	cJSON *kk_##type##_encode(const struct kk_##type *obj, enum kk_enc_mode mode) \
+	{                                                                             \
+		return kind_encode(KK_KIND_##id, obj, mode);                          \
+	}                                                                             \
+	void kk_##type##_free(struct kk_##type *obj)                                  \
+	{                                                                             \
+		kind_free(KK_KIND_##id, obj);                                         \
+	}                                                                             \
+	KK_DEFINE_FREEP(kk_##type)
+#include "common/model/kinds.def"
+#undef KIND
+
+static bool is_kind(enum kk_kind kind)
+{
+	return kind > KK_KIND_NONE && (size_t)kind < ARRAY_SIZE(kind_types);
+}
+
 int kk_doc_decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
 		       struct kk_doc *doc, struct kk_err *err)
 {
 	doc->kind = kind;
-	switch (kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_##type##_decode(tree, yaml, &doc->u.member, err);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
+	if (!is_kind(kind))
 		return kk_err_set(err, EINVAL, "unknown kind: ");
-	}
+	return kind_decode(kind, tree, yaml, &doc->u.any, err);
 }
 
 int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_doc **out,
@@ -105,30 +228,49 @@ int kk_doc_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_d
 
 cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode)
 {
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_##type##_encode(doc->u.member, mode);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		return NULL;
-	}
+	return is_kind(doc->kind) ? kind_encode(doc->kind, doc->u.any, mode) : NULL;
 }
 
 const char *kk_doc_name(const struct kk_doc *doc)
 {
-	if (!doc || !doc->u.any)
+	if (!doc || !doc->u.any || !is_kind(doc->kind))
 		return "";
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	case KK_KIND_##id:                 \
-		return kk_str(doc->u.member->meta.name);
-#include "common/model/kinds.def"
-#undef KIND
-	default:
+	return kk_str(kind_meta(doc->kind, doc->u.any)->name);
+}
+
+#define O(type, m) offsetof(struct kk_##type, m)
+static const struct {
+	size_t n, off[KK_SCOPE_MAX];
+} scopes[] = {
+	[KK_KIND_REALM] = { 1, { O(realm, meta.name) } },
+	[KK_KIND_SPACE] = { 2, { O(space, meta.name), O(space, spec.realm_id) } },
+	[KK_KIND_STACK] = { 3,
+			    { O(stack, meta.name), O(stack, spec.realm_id),
+			      O(stack, spec.space_id) } },
+	[KK_KIND_CELL] = { 4,
+			   { O(cell, meta.name), O(cell, spec.realm_id), O(cell, spec.space_id),
+			     O(cell, spec.stack_id) } },
+	[KK_KIND_CONTAINER] = { 5,
+				{ O(container, meta.name), O(container, spec.realm_id),
+				  O(container, spec.space_id), O(container, spec.stack_id),
+				  O(container, spec.cell_id) } },
+};
+#undef O
+
+size_t kk_doc_scope(const struct kk_doc *doc, const char *out[KK_SCOPE_MAX])
+{
+	size_t n = (size_t)doc->kind < ARRAY_SIZE(scopes) && doc->u.any ? scopes[doc->kind].n : 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = *(char *const *)((const char *)doc->u.any + scopes[doc->kind].off[i]);
+	return n;
+}
+
+const char *kk_doc_kind(const struct kk_doc *doc)
+{
+	if (!doc || !doc->u.any || !is_kind(doc->kind))
 		return "";
-	}
+	return kk_str(*(char *const *)((const char *)doc->u.any + kind_types[doc->kind].kind));
 }
 
 void kk_doc_free(struct kk_doc *doc)
@@ -141,16 +283,8 @@ void kk_doc_free(struct kk_doc *doc)
 
 void kk_doc_clear(struct kk_doc *doc)
 {
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply)       \
-	case KK_KIND_##id:                       \
-		kk_##type##_free(doc->u.member); \
-		break;
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		break;
-	}
+	if (is_kind(doc->kind))
+		kind_free(doc->kind, doc->u.any);
 	doc->u.any = NULL;
 }
 
@@ -177,59 +311,19 @@ static const char *missing_scope(size_t n, const char *const v[])
 	return NULL;
 }
 
-static const char *missing_realm(const struct kk_realm *r)
-{
-	return missing_scope(1, (const char *const[]){ r->meta.name });
-}
-
-static const char *missing_space(const struct kk_space *s)
-{
-	return missing_scope(2, (const char *const[]){ s->meta.name, s->spec.realm_id });
-}
-
-static const char *missing_stack(const struct kk_stack *s)
-{
-	return missing_scope(3, (const char *const[]){ s->meta.name, s->spec.realm_id,
-						       s->spec.space_id });
-}
-
-static const char *missing_cell(const struct kk_cell *c)
-{
-	const char *m =
-		missing_scope(4, (const char *const[]){ c->meta.name, c->spec.realm_id,
-							c->spec.space_id, c->spec.stack_id });
-
-	if (m)
-		return m;
-	return c->spec.n_containers == 0 ? "spec.containers is required and cannot be empty" : NULL;
-}
-
-static const char *missing_container(const struct kk_container *c)
-{
-	const char *m = missing_scope(5, (const char *const[]){ c->meta.name, c->spec.realm_id,
-								c->spec.space_id, c->spec.stack_id,
-								c->spec.cell_id });
-
-	if (m)
-		return m;
-	return empty(c->spec.image) ? "spec.image is required" : NULL;
-}
-
 /* upstream ValidateDocument: the first missing required field, or NULL */
 static const char *missing_field(const struct kk_doc *doc)
 {
-#define IF_KIND_APPLY(...) __VA_ARGS__
-#define IF_KIND_NOAPPLY(...)
-	switch (doc->kind) {
-#define KIND(id, str, type, member, apply) \
-	IF_KIND_##apply(case KK_KIND_##id : return missing_##member(doc->u.member);)
-#include "common/model/kinds.def"
-#undef KIND
-	default:
-		return NULL;
-	}
-#undef IF_KIND_APPLY
-#undef IF_KIND_NOAPPLY
+	const char *v[KK_SCOPE_MAX];
+	const char *m = missing_scope(kk_doc_scope(doc, v), v);
+
+	if (m)
+		return m;
+	if (doc->kind == KK_KIND_CELL && doc->u.cell->spec.n_containers == 0)
+		return "spec.containers is required and cannot be empty";
+	if (doc->kind == KK_KIND_CONTAINER && empty(doc->u.container->spec.image))
+		return "spec.image is required";
+	return NULL;
 }
 
 /* upstream ValidationError.Error(): `document N (Kind "name"): cause` or `document N (Kind): cause`

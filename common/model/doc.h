@@ -56,6 +56,14 @@ int kk_doc_decode_body(enum kk_kind kind, const struct cJSON *tree, const struct
 void kk_doc_clear(struct kk_doc *doc);
 /* Encode with the kind's encoder (NULL for KK_KIND_NONE). */
 struct cJSON *kk_doc_encode(const struct kk_doc *doc, enum kk_enc_mode mode);
+/* The scope of a hierarchy document (Realm, Space, Stack, Cell, Container): its
+ * metadata.name, then the ids of its parents from the realm down (spec.realmId ...
+ * spec.cellId), borrowed as stored (NULL or ""). Returns how many (1 for a realm ... 5 for a
+ * container), 0 for the other kinds. */
+enum { KK_SCOPE_MAX = 5 };
+size_t kk_doc_scope(const struct kk_doc *doc, const char *out[KK_SCOPE_MAX]);
+/* The kind as the document wrote it (borrowed; "" when none). */
+const char *kk_doc_kind(const struct kk_doc *doc);
 /* metadata.name of the document (borrowed; "" when none). */
 const char *kk_doc_name(const struct kk_doc *doc);
 void kk_doc_free(struct kk_doc *doc);

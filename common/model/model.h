@@ -12,7 +12,9 @@
  *        with kk_K_free(). Fails on type errors: "line L: spec.x: expected ..., got ...".
  *   cJSON *kk_K_encode(obj, mode)  a new tree in upstream key order; cJSON_Delete() it.
  *        KK_ENC_JSON for metadata.json / -o json / the wire, KK_ENC_YAML for -o yaml.
- *   void kk_K_free(obj), kk_K_freep(&obj)  NULL is fine. */
+ *   void kk_K_free(obj), kk_K_freep(&obj)  NULL is fine.
+ * These are expanded in common/model/doc.c from common/model/kinds.def around the kind's
+ * body codec, kk_K_body (the spec and status sections), defined in the kind's file. */
 #ifndef KK_COMMON_MODEL_MODEL_H
 #define KK_COMMON_MODEL_MODEL_H
 
@@ -70,11 +72,6 @@ struct kk_realm {
 	struct kk_status status; /* state: enum kk_realm_state */
 	bool containerd_namespace_ready;
 };
-int kk_realm_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_realm **out,
-		    struct kk_err *err);
-struct cJSON *kk_realm_encode(const struct kk_realm *r, enum kk_enc_mode mode);
-void kk_realm_free(struct kk_realm *r);
-void kk_realm_freep(struct kk_realm **r);
 
 /* ---- Container pieces (shared by Cell, Container and Space defaults) ---- */
 struct kk_capabilities {
@@ -172,11 +169,6 @@ struct kk_container {
 	struct kk_container_spec spec;
 	struct kk_container_status status;
 };
-int kk_container_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-			struct kk_container **out, struct kk_err *err);
-struct cJSON *kk_container_encode(const struct kk_container *c, enum kk_enc_mode mode);
-void kk_container_free(struct kk_container *c);
-void kk_container_freep(struct kk_container **c);
 /* Parser-level secret checks of a Container document (reference §6.6):
  * "secret name is required (secrets[i])" etc. */
 int kk_container_secrets_validate(const struct kk_container_spec *s, struct kk_err *err);
@@ -226,12 +218,6 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err);
  * written to out (at most n_ports). */
 size_t kk_egress_rule_ports(const struct kk_egress_rule *r, int64_t *out);
 
-int kk_space_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
-		    struct kk_err *err);
-struct cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode);
-void kk_space_free(struct kk_space *s);
-void kk_space_freep(struct kk_space **s);
-
 /* ---- Stack ---- */
 struct kk_stack {
 	char *api_version, *kind;
@@ -241,11 +227,6 @@ struct kk_stack {
 	} spec;
 	struct kk_status status; /* state: enum kk_stack_state */
 };
-int kk_stack_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_stack **out,
-		    struct kk_err *err);
-struct cJSON *kk_stack_encode(const struct kk_stack *s, enum kk_enc_mode mode);
-void kk_stack_free(struct kk_stack *s);
-void kk_stack_freep(struct kk_stack **s);
 
 /* ---- Cell ---- */
 struct kk_cell_spec {
@@ -274,11 +255,6 @@ struct kk_cell {
 void kk_cell_spec_clear(struct kk_cell_spec *s);
 int kk_cell_spec_decode_into(struct kk_dec *d, const struct cJSON *obj, struct kk_cell_spec *out);
 struct cJSON *kk_cell_spec_encode(const struct kk_cell_spec *s, enum kk_enc_mode mode);
-int kk_cell_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_cell **out,
-		   struct kk_err *err);
-struct cJSON *kk_cell_encode(const struct kk_cell *c, enum kk_enc_mode mode);
-void kk_cell_free(struct kk_cell *c);
-void kk_cell_freep(struct kk_cell **c);
 
 /* ---- CellProfile ---- */
 struct kk_profile_param {
@@ -297,11 +273,6 @@ struct kk_cell_profile {
 		struct kk_cell_spec cell;
 	} spec;
 };
-int kk_cell_profile_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-			   struct kk_cell_profile **out, struct kk_err *err);
-struct cJSON *kk_cell_profile_encode(const struct kk_cell_profile *p, enum kk_enc_mode mode);
-void kk_cell_profile_free(struct kk_cell_profile *p);
-void kk_cell_profile_freep(struct kk_cell_profile **p);
 
 /* ---- ClientConfiguration / ServerConfiguration ---- */
 struct kk_client_config {
@@ -321,14 +292,6 @@ struct kk_server_config {
 			*containerd_namespace_suffix, *cgroup_root;
 	} spec;
 };
-int kk_client_config_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-			    struct kk_client_config **out, struct kk_err *err);
-struct cJSON *kk_client_config_encode(const struct kk_client_config *c, enum kk_enc_mode mode);
-void kk_client_config_free(struct kk_client_config *c);
-void kk_client_config_freep(struct kk_client_config **c);
-int kk_server_config_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,
-			    struct kk_server_config **out, struct kk_err *err);
-struct cJSON *kk_server_config_encode(const struct kk_server_config *c, enum kk_enc_mode mode);
 /* Load a configuration file's content the way upstream does (yaml.Unmarshal of the whole
  * file: its first document; an empty file is an empty document). path is for messages:
  *   `parse client configuration "<p>": client configuration is invalid: line L ...`
@@ -338,7 +301,17 @@ int kk_client_config_parse(const char *buf, size_t len, const char *path,
 			   struct kk_client_config **out, struct kk_err *err);
 int kk_server_config_parse(const char *buf, size_t len, const char *path,
 			   struct kk_server_config **out, struct kk_err *err);
-void kk_server_config_free(struct kk_server_config *c);
-void kk_server_config_freep(struct kk_server_config **c);
+
+/* kk_K_decode, kk_K_encode, kk_K_free, kk_K_freep (see the top) and the body codec kk_K_body of
+ * every kind, from common/model/kinds.def */
+#define KIND(id, str, type, member, apply)                                                    \
+	int kk_##type##_decode(const struct cJSON *tree, const struct kk_yaml_doc *yaml,      \
+			       struct kk_##type **out, struct kk_err *err);                   \
+	struct cJSON *kk_##type##_encode(const struct kk_##type *doc, enum kk_enc_mode mode); \
+	void kk_##type##_free(struct kk_##type *doc);                                         \
+	void kk_##type##_freep(struct kk_##type **doc);                                       \
+	extern const struct kk_body_codec kk_##type##_body;
+#include "common/model/kinds.def"
+#undef KIND
 
 #endif

@@ -29,50 +29,35 @@ static int param_item(struct kk_dec *d, const cJSON *node, size_t i, void *ctx)
 	return 0;
 }
 
-int kk_cell_profile_decode(const cJSON *tree, const struct kk_yaml_doc *yaml,
-			   struct kk_cell_profile **out, struct kk_err *err)
+#define CP struct kk_cell_profile
+
+KK_FIELDS(profile_fields, CP, KK_FIELD_OMIT(CP, spec.realm, "realm", STR),
+	  KK_FIELD_OMIT(CP, spec.space, "space", STR), KK_FIELD_OMIT(CP, spec.stack, "stack", STR),
+	  KK_FIELD_OMIT(CP, spec.prefix, "prefix", STR));
+
+static int cell_dec(struct kk_dec *d, const cJSON *cell, void *ctx)
 {
-	cleanup_(kk_cell_profile_freep) struct kk_cell_profile *p = kk_xcalloc(1, sizeof(*p));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *cell = NULL;
-	size_t old, count;
+	return kk_cell_spec_decode_into(d, cell, ctx);
+}
 
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &p->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &p->kind) < 0 || kk_dec_meta(&d, tree, &p->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (kk_dec_str(&d, spec, "realm", &p->spec.realm) < 0 ||
-	    kk_dec_str(&d, spec, "space", &p->spec.space) < 0 ||
-	    kk_dec_str(&d, spec, "stack", &p->spec.stack) < 0 ||
-	    kk_dec_str(&d, spec, "prefix", &p->spec.prefix) < 0 ||
-	    kk_dec_list(&d, spec, "parameters", &count, param_item, p) < 0 ||
-	    kk_dec_obj(&d, spec, "cell", &cell) < 0)
-		return -1;
-	if (cell) {
-		size_t o2 = kk_dec_push(&d, "cell");
+static int profile_spec(struct kk_dec *d, const cJSON *spec, void *doc)
+{
+	struct kk_cell_profile *p = doc;
+	size_t count;
 
-		if (kk_cell_spec_decode_into(&d, cell, &p->spec.cell) < 0)
-			return -1;
-		kk_dec_pop(&d, o2);
-	}
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(p);
+	if (kk_dec_fields(d, spec, &profile_fields, p) < 0 ||
+	    kk_dec_list(d, spec, "parameters", &count, param_item, p) < 0 ||
+	    kk_dec_section(d, spec, "cell", cell_dec, &p->spec.cell) < 0)
+		return -1;
 	return 0;
 }
 
-cJSON *kk_cell_profile_encode(const struct kk_cell_profile *p, enum kk_enc_mode mode)
+static void profile_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
 {
-	cJSON *root = kk_enc_head(mode, p->api_version, p->kind, &p->meta, true);
+	const struct kk_cell_profile *p = doc;
 	cJSON *spec = kk_enc_obj(root, "spec");
 
-	kk_enc_str(spec, "realm", p->spec.realm, true);
-	kk_enc_str(spec, "space", p->spec.space, true);
-	kk_enc_str(spec, "stack", p->spec.stack, true);
-	kk_enc_str(spec, "prefix", p->spec.prefix, true);
+	kk_enc_fields(mode, spec, &profile_fields, p);
 	if (p->spec.n_parameters) {
 		cJSON *arr = kk_enc_arr(spec, "parameters");
 
@@ -89,20 +74,13 @@ cJSON *kk_cell_profile_encode(const struct kk_cell_profile *p, enum kk_enc_mode 
 		}
 	}
 	cJSON_AddItemToObject(spec, "cell", kk_cell_spec_encode(&p->spec.cell, mode));
-	return root;
 }
 
-void kk_cell_profile_free(struct kk_cell_profile *p)
+static void profile_clear(void *doc)
 {
-	if (!p)
-		return;
-	free(p->api_version);
-	free(p->kind);
-	kk_meta_clear(&p->meta);
-	free(p->spec.realm);
-	free(p->spec.space);
-	free(p->spec.stack);
-	free(p->spec.prefix);
+	struct kk_cell_profile *p = doc;
+
+	kk_fields_clear(&profile_fields, p);
 	for (size_t i = 0; i < p->spec.n_parameters; i++) {
 		free(p->spec.parameters[i].name);
 		free(p->spec.parameters[i].description);
@@ -110,7 +88,9 @@ void kk_cell_profile_free(struct kk_cell_profile *p)
 	}
 	free(p->spec.parameters);
 	kk_cell_spec_clear(&p->spec.cell);
-	free(p);
 }
 
-KK_DEFINE_FREEP(kk_cell_profile)
+const struct kk_body_codec kk_cell_profile_body = { .labels_omitempty = true,
+						    .spec = profile_spec,
+						    .encode = profile_encode,
+						    .clear = profile_clear };

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -85,172 +86,150 @@ static void defaults_free(struct kk_space_container_defaults *c)
 	free(c);
 }
 
-static int decode_spec(struct kk_dec *d, const cJSON *spec, struct kk_space *s)
+static int egress_dec(struct kk_dec *d, const cJSON *eg, void *ctx)
 {
-	const cJSON *net, *eg, *defs, *cont;
-	size_t count, old;
-	int rc;
+	struct kk_space *s = ctx;
+	size_t count;
+
+	policy_free(s->spec.egress);
+	s->spec.egress = kk_xcalloc(1, sizeof(*s->spec.egress));
+	if (kk_dec_str(d, eg, "default", &s->spec.egress->default_) < 0 ||
+	    kk_dec_list(d, eg, "allow", &count, rule_item, s->spec.egress) < 0)
+		return -1;
+	return 0;
+}
+
+static int network_dec(struct kk_dec *d, const cJSON *net, void *ctx)
+{
+	return kk_dec_section(d, net, "egress", egress_dec, ctx);
+}
+
+static int container_defaults_dec(struct kk_dec *d, const cJSON *cont, void *ctx)
+{
+	struct kk_space *s = ctx;
+	struct kk_space_container_defaults *c;
+	const cJSON *ro = kk_dec_member(d, cont, "readOnlyRootFilesystem");
+
+	defaults_free(s->spec.defaults_container);
+	c = s->spec.defaults_container = kk_xcalloc(1, sizeof(*c));
+	if (kk_dec_str(d, cont, "user", &c->user) < 0 ||
+	    kk_dec_bool(d, cont, "readOnlyRootFilesystem", &c->read_only_root_filesystem) < 0 ||
+	    kk_capabilities_decode(d, cont, "capabilities", &c->capabilities) < 0 ||
+	    kk_dec_strv(d, cont, "securityOpts", &c->security_opts) < 0 ||
+	    kk_tmpfs_decode(d, cont, &c->tmpfs, &c->n_tmpfs) < 0 ||
+	    kk_resources_decode(d, cont, &c->resources) < 0)
+		return -1;
+	c->has_read_only_root_filesystem = ro && !cJSON_IsNull(ro);
+	return 0;
+}
+
+static int defaults_dec(struct kk_dec *d, const cJSON *defs, void *ctx)
+{
+	return kk_dec_section(d, defs, "container", container_defaults_dec, ctx);
+}
+
+static int space_spec(struct kk_dec *d, const cJSON *spec, void *doc)
+{
+	struct kk_space *s = doc;
+	int net, defs;
 
 	if (kk_dec_str(d, spec, "realmId", &s->spec.realm_id) < 0 ||
-	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0)
+	    kk_dec_str(d, spec, "cniConfigPath", &s->spec.cni_config_path) < 0 ||
+	    (net = kk_dec_section(d, spec, "network", network_dec, s)) < 0 ||
+	    (defs = kk_dec_section(d, spec, "defaults", defaults_dec, s)) < 0)
 		return -1;
-	rc = kk_dec_obj(d, spec, "network", &net);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		s->spec.has_network = true;
-		old = kk_dec_push(d, "network");
-		rc = kk_dec_obj(d, net, "egress", &eg);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			size_t o2 = kk_dec_push(d, "egress");
-
-			policy_free(s->spec.egress);
-			s->spec.egress = kk_xcalloc(1, sizeof(*s->spec.egress));
-			if (kk_dec_str(d, eg, "default", &s->spec.egress->default_) < 0 ||
-			    kk_dec_list(d, eg, "allow", &count, rule_item, s->spec.egress) < 0)
-				return -1;
-			kk_dec_pop(d, o2);
-		}
-		kk_dec_pop(d, old);
-	}
-	rc = kk_dec_obj(d, spec, "defaults", &defs);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		s->spec.has_defaults = true;
-		old = kk_dec_push(d, "defaults");
-		rc = kk_dec_obj(d, defs, "container", &cont);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			struct kk_space_container_defaults *c;
-			size_t o2 = kk_dec_push(d, "container");
-
-			defaults_free(s->spec.defaults_container);
-			c = s->spec.defaults_container = kk_xcalloc(1, sizeof(*c));
-			const cJSON *ro = kk_dec_member(d, cont, "readOnlyRootFilesystem");
-
-			if (kk_dec_str(d, cont, "user", &c->user) < 0 ||
-			    kk_dec_bool(d, cont, "readOnlyRootFilesystem",
-					&c->read_only_root_filesystem) < 0 ||
-			    kk_capabilities_decode(d, cont, "capabilities", &c->capabilities) < 0 ||
-			    kk_dec_strv(d, cont, "securityOpts", &c->security_opts) < 0 ||
-			    kk_tmpfs_decode(d, cont, &c->tmpfs, &c->n_tmpfs) < 0 ||
-			    kk_resources_decode(d, cont, &c->resources) < 0)
-				return -1;
-			c->has_read_only_root_filesystem = ro && !cJSON_IsNull(ro);
-			kk_dec_pop(d, o2);
-		}
-		kk_dec_pop(d, old);
-	}
+	/* Go pointers: present, even when empty */
+	s->spec.has_network = net == 1;
+	s->spec.has_defaults = defs == 1;
 	return 0;
 }
 
-int kk_space_decode(const cJSON *tree, const struct kk_yaml_doc *yaml, struct kk_space **out,
-		    struct kk_err *err)
+static int space_status(struct kk_dec *d, const cJSON *status, void *doc)
 {
-	cleanup_(kk_space_freep) struct kk_space *s = kk_xcalloc(1, sizeof(*s));
-	struct kk_dec d;
-	const cJSON *spec = NULL, *status = NULL;
-	size_t old;
-
-	kk_dec_init(&d, yaml, err);
-	if (!cJSON_IsObject(tree))
-		return kk_dec_type_error(&d, tree, "a mapping");
-	if (kk_dec_str(&d, tree, "apiVersion", &s->api_version) < 0 ||
-	    kk_dec_str(&d, tree, "kind", &s->kind) < 0 || kk_dec_meta(&d, tree, &s->meta) < 0 ||
-	    kk_dec_obj(&d, tree, "spec", &spec) < 0 || kk_dec_obj(&d, tree, "status", &status) < 0)
-		return -1;
-	old = kk_dec_push(&d, "spec");
-	if (decode_spec(&d, spec, s) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	old = kk_dec_push(&d, "status");
-	if (kk_dec_status(&d, status, &kk_space_states, &s->status) < 0)
-		return -1;
-	kk_dec_pop(&d, old);
-	*out = TAKE_PTR(s);
-	return 0;
+	return kk_dec_status(d, status, &kk_space_states, &((struct kk_space *)doc)->status);
 }
 
-cJSON *kk_space_encode(const struct kk_space *s, enum kk_enc_mode mode)
+static void egress_encode(cJSON *eg, const struct kk_egress_policy *p)
 {
-	cJSON *root = kk_enc_head(mode, s->api_version, s->kind, &s->meta, false);
-	cJSON *spec = kk_enc_obj(root, "spec"), *st;
+	cJSON *arr;
+
+	kk_enc_str(eg, "default", p->default_, false);
+	if (!p->n_allow)
+		return;
+	arr = kk_enc_arr(eg, "allow");
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct kk_egress_rule *rule = &p->allow[i];
+		cJSON *r = cJSON_CreateObject();
+
+		kk_enc_str(r, "host", rule->host, true);
+		kk_enc_str(r, "cidr", rule->cidr, true);
+		if (rule->n_ports) {
+			cJSON *pa = kk_enc_arr(r, "ports");
+
+			for (size_t j = 0; j < rule->n_ports; j++)
+				cJSON_AddItemToArray(pa,
+						     cJSON_CreateNumber((double)rule->ports[j]));
+		}
+		cJSON_AddItemToArray(arr, r);
+	}
+}
+
+static void container_defaults_encode(cJSON *co, const struct kk_space_container_defaults *c,
+				      enum kk_enc_mode mode)
+{
+	kk_enc_str(co, "user", c->user, true);
+	if (c->has_read_only_root_filesystem)
+		kk_enc_bool(co, "readOnlyRootFilesystem", c->read_only_root_filesystem, false);
+	kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
+	kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
+	kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);
+	kk_resources_encode(co, c->resources);
+}
+
+/* Member key of obj, written when present (a Go pointer) or when it holds something: the
+ * object inner within it when child is set (returned), else NULL. */
+static cJSON *enc_nested(cJSON *obj, const char *key, bool present, const char *inner,
+			 const void *child)
+{
+	cJSON *o;
+
+	if (!present && !child)
+		return NULL;
+	o = kk_enc_obj(obj, key);
+	return child ? kk_enc_obj(o, inner) : NULL;
+}
+
+static void space_encode(cJSON *root, const void *doc, enum kk_enc_mode mode)
+{
+	const struct kk_space *s = doc;
+	cJSON *spec = kk_enc_obj(root, "spec"), *o;
 
 	kk_enc_str(spec, "realmId", s->spec.realm_id, false);
 	kk_enc_str(spec, "cniConfigPath", s->spec.cni_config_path, true);
-	if (s->spec.has_network || s->spec.egress) {
-		cJSON *net = kk_enc_obj(spec, "network");
-		const struct kk_egress_policy *p = s->spec.egress;
-
-		if (p) {
-			cJSON *eg = kk_enc_obj(net, "egress");
-
-			kk_enc_str(eg, "default", p->default_, false);
-			if (p->n_allow) {
-				cJSON *arr = kk_enc_arr(eg, "allow");
-
-				for (size_t i = 0; i < p->n_allow; i++) {
-					cJSON *r = cJSON_CreateObject();
-
-					kk_enc_str(r, "host", p->allow[i].host, true);
-					kk_enc_str(r, "cidr", p->allow[i].cidr, true);
-					if (p->allow[i].n_ports) {
-						cJSON *pa = kk_enc_arr(r, "ports");
-
-						for (size_t j = 0; j < p->allow[i].n_ports; j++)
-							cJSON_AddItemToArray(
-								pa, cJSON_CreateNumber(
-									    (double)p->allow[i]
-										    .ports[j]));
-					}
-					cJSON_AddItemToArray(arr, r);
-				}
-			}
-		}
-	}
-	if (s->spec.has_defaults || s->spec.defaults_container) {
-		cJSON *defs = kk_enc_obj(spec, "defaults");
-		const struct kk_space_container_defaults *c = s->spec.defaults_container;
-
-		if (c) {
-			cJSON *co = kk_enc_obj(defs, "container");
-
-			kk_enc_str(co, "user", c->user, true);
-			if (c->has_read_only_root_filesystem)
-				kk_enc_bool(co, "readOnlyRootFilesystem",
-					    c->read_only_root_filesystem, false);
-			kk_capabilities_encode(mode, co, "capabilities", c->capabilities);
-			kk_enc_strv(mode, co, "securityOpts", &c->security_opts, true);
-			kk_tmpfs_encode(mode, co, c->tmpfs, c->n_tmpfs);
-			kk_resources_encode(co, c->resources);
-		}
-	}
-	st = kk_enc_obj(root, "status");
-	kk_enc_status_head(mode, st, &s->status, &kk_space_states, false);
-	kk_enc_status_tail(mode, st, &s->status);
-	return root;
+	o = enc_nested(spec, "network", s->spec.has_network, "egress", s->spec.egress);
+	if (o)
+		egress_encode(o, s->spec.egress);
+	o = enc_nested(spec, "defaults", s->spec.has_defaults, "container",
+		       s->spec.defaults_container);
+	if (o)
+		container_defaults_encode(o, s->spec.defaults_container, mode);
+	kk_enc_status(mode, root, &s->status, &kk_space_states, false);
 }
 
-void kk_space_free(struct kk_space *s)
+static void space_clear(void *doc)
 {
-	if (!s)
-		return;
-	free(s->api_version);
-	free(s->kind);
-	kk_meta_clear(&s->meta);
+	struct kk_space *s = doc;
+
 	free(s->spec.realm_id);
 	free(s->spec.cni_config_path);
 	policy_free(s->spec.egress);
 	defaults_free(s->spec.defaults_container);
 	kk_status_clear(&s->status);
-	free(s);
 }
 
-KK_DEFINE_FREEP(kk_space)
+const struct kk_body_codec kk_space_body = {
+	.spec = space_spec, .status = space_status, .encode = space_encode, .clear = space_clear
+};
 
 /* ---- egress validation ---- */
 
@@ -296,6 +275,20 @@ static bool likely_dns_name(const char *s)
 	return true;
 }
 
+/* upstream's message for allow rule i: "egress allow rule <i>: egress allow rule <what>" */
+static int rule_fail(struct kk_err *err, size_t i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int rule_fail(struct kk_err *err, size_t i, const char *fmt, ...)
+{
+	char what[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return kk_err_set(err, EINVAL, "egress allow rule %zu: egress allow rule %s", i, what);
+}
+
 int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 {
 	if (!p)
@@ -311,40 +304,23 @@ int kk_egress_validate(const struct kk_egress_policy *p, struct kk_err *err)
 		char q[300];
 
 		if (!*host && !*cidr)
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule requires "
-					  "exactly one "
-					  "of host or cidr",
-					  i);
+			return rule_fail(err, i, "requires exactly one of host or cidr");
 		if (*host && *cidr)
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule must not set "
-					  "both "
-					  "host and cidr",
-					  i);
+			return rule_fail(err, i, "must not set both host and cidr");
 		if (*cidr && !valid_cidr(cidr)) {
 			kk_go_quote_buf(cidr, q, sizeof(q));
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule cidr is not a "
-					  "valid "
-					  "CIDR: %s: invalid CIDR address: %s",
-					  i, q, cidr);
+			return rule_fail(err, i,
+					 "cidr is not a valid CIDR: %s: invalid CIDR address: %s",
+					 q, cidr);
 		}
 		if (*host && !likely_dns_name(host)) {
 			kk_go_quote_buf(host, q, sizeof(q));
-			return kk_err_set(err, EINVAL,
-					  "egress allow rule %zu: egress allow rule host is not a "
-					  "valid "
-					  "dns name: %s",
-					  i, q);
+			return rule_fail(err, i, "host is not a valid dns name: %s", q);
 		}
 		for (size_t j = 0; j < r->n_ports; j++)
 			if (r->ports[j] < 1 || r->ports[j] > 65535)
-				return kk_err_set(err, EINVAL,
-						  "egress allow rule %zu: egress allow rule port "
-						  "must be "
-						  "within [1, 65535]: %lld",
-						  i, (long long)r->ports[j]);
+				return rule_fail(err, i, "port must be within [1, 65535]: %lld",
+						 (long long)r->ports[j]);
 	}
 	return 0;
 }

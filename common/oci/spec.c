@@ -530,6 +530,29 @@ static void add_str(cJSON *obj, const char *key, const char *v)
 	cJSON_AddItemToObject(obj, key, cJSON_CreateString(v));
 }
 
+/* omitempty: nothing for an unset string */
+static void add_set_str(cJSON *obj, const char *key, const char *v)
+{
+	if (kk_oci_is_set(v))
+		add_str(obj, key, v);
+}
+
+/* Object key of parent with the n values that are set (names[i] for v[i]); none when
+ * none is set. */
+static void add_limits(cJSON *parent, const char *key, const char *const names[],
+		       const struct res_val *const v[], size_t n)
+{
+	cJSON *o = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]->set)
+			continue;
+		if (!o)
+			o = cJSON_AddObjectToObject(parent, key);
+		add_int(o, names[i], v[i]->v);
+	}
+}
+
 /* omitempty: nothing for an empty list */
 static void add_strv(cJSON *obj, const char *key, const struct strv *sv)
 {
@@ -584,18 +607,15 @@ static cJSON *spec_to_json(struct spec *s)
 	add_str(root, "path", s->root_path);
 	if (s->root_readonly)
 		cJSON_AddTrueToObject(root, "readonly");
-	if (kk_oci_is_set(s->hostname))
-		add_str(doc, "hostname", s->hostname);
+	add_set_str(doc, "hostname", s->hostname);
 
 	mounts = cJSON_AddArrayToObject(doc, "mounts");
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		cJSON *m = cJSON_CreateObject();
 
 		add_str(m, "destination", s->mounts[i].destination);
-		if (kk_oci_is_set(s->mounts[i].type))
-			add_str(m, "type", s->mounts[i].type);
-		if (kk_oci_is_set(s->mounts[i].source))
-			add_str(m, "source", s->mounts[i].source);
+		add_set_str(m, "type", s->mounts[i].type);
+		add_set_str(m, "source", s->mounts[i].source);
 		add_strv(m, "options", &s->mounts[i].options);
 		cJSON_AddItemToArray(mounts, m);
 	}
@@ -618,37 +638,22 @@ static cJSON *spec_to_json(struct spec *s)
 	cJSON_AddFalseToObject(dev, "allow");
 	add_str(dev, "access", "rwm");
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "devices"), dev);
-	if (s->mem_limit.set || s->mem_reservation.set || s->mem_swap.set) {
-		cJSON *mem = cJSON_AddObjectToObject(res, "memory");
-
-		if (s->mem_limit.set)
-			add_int(mem, "limit", s->mem_limit.v);
-		if (s->mem_reservation.set)
-			add_int(mem, "reservation", s->mem_reservation.v);
-		if (s->mem_swap.set)
-			add_int(mem, "swap", s->mem_swap.v);
-	}
-	if (s->cpu_shares.set || s->cpu_quota.set || s->cpu_period.set) {
-		cJSON *cpu = cJSON_AddObjectToObject(res, "cpu");
-
-		if (s->cpu_shares.set)
-			add_int(cpu, "shares", s->cpu_shares.v);
-		if (s->cpu_quota.set)
-			add_int(cpu, "quota", s->cpu_quota.v);
-		if (s->cpu_period.set)
-			add_int(cpu, "period", s->cpu_period.v);
-	}
-	if (s->pids_limit.set)
-		add_int(cJSON_AddObjectToObject(res, "pids"), "limit", s->pids_limit.v);
-	if (kk_oci_is_set(s->cgroups_path))
-		add_str(lx, "cgroupsPath", s->cgroups_path);
+	add_limits(res, "memory", (const char *const[]){ "limit", "reservation", "swap" },
+		   (const struct res_val *const[]){ &s->mem_limit, &s->mem_reservation,
+						    &s->mem_swap },
+		   3);
+	add_limits(res, "cpu", (const char *const[]){ "shares", "quota", "period" },
+		   (const struct res_val *const[]){ &s->cpu_shares, &s->cpu_quota, &s->cpu_period },
+		   3);
+	add_limits(res, "pids", (const char *const[]){ "limit" },
+		   (const struct res_val *const[]){ &s->pids_limit }, 1);
+	add_set_str(lx, "cgroupsPath", s->cgroups_path);
 	nss = cJSON_AddArrayToObject(lx, "namespaces");
 	for (size_t i = 0; i < s->n_namespaces; i++) {
 		cJSON *n = cJSON_CreateObject();
 
 		add_str(n, "type", s->namespaces[i].type);
-		if (kk_oci_is_set(s->namespaces[i].path))
-			add_str(n, "path", s->namespaces[i].path);
+		add_set_str(n, "path", s->namespaces[i].path);
 		cJSON_AddItemToArray(nss, n);
 	}
 	if (s->seccomp)

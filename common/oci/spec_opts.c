@@ -224,48 +224,45 @@ char *kk_oci_join_cgroup(const char *parent, const char *id)
 	return kk_xasprintf("%s%.*s/%s", parent[0] == '/' ? "" : "/", (int)len, parent, id);
 }
 
+/* The capabilities of the n entries of v (blank ones skipped) normalized into out; `what`
+ * ("drop", "add") names the list in messages. ALL (*all set) only where allow_all. */
+static int cap_list(const char *what, const char *const *v, size_t n, bool allow_all,
+		    struct strv *out, bool *all, struct kk_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *c;
+
+		if (!*v[i] || strspn(v[i], " \t\n") == strlen(v[i]))
+			continue;
+		c = kk_oci_cap_normalize(v[i]);
+		if (!c)
+			return kk_err_set(err, EINVAL,
+					  "capabilities.%s[%zu]: unknown capability `%s`", what, i,
+					  v[i]);
+		if (strcmp(c, "ALL") == 0 || strcmp(c, "CAP_ALL") == 0) {
+			if (!allow_all) {
+				free(c);
+				return kk_err_set(err, EINVAL,
+						  "capabilities.%s[%zu]: `%s` can only be dropped, "
+						  "name each capability to add",
+						  what, i, v[i]);
+			}
+			*all = true;
+		}
+		kk_oci_strv_push_take(out, c);
+	}
+	return 0;
+}
+
 int kk_oci_apply_capabilities(struct spec *s, const struct kk_oci_opts *o, struct kk_err *err)
 {
 	struct strv drop = { 0 }, add = { 0 };
 	bool drop_all = false;
 	int rc = -1;
 
-	for (size_t i = 0; i < o->n_cap_drop; i++) {
-		char *c;
-
-		if (!*o->cap_drop[i] || strspn(o->cap_drop[i], " \t\n") == strlen(o->cap_drop[i]))
-			continue;
-		c = kk_oci_cap_normalize(o->cap_drop[i]);
-		if (!c) {
-			kk_err_set(err, EINVAL, "capabilities.drop[%zu]: unknown capability `%s`",
-				   i, o->cap_drop[i]);
-			goto out;
-		}
-		if (strcmp(c, "ALL") == 0 || strcmp(c, "CAP_ALL") == 0)
-			drop_all = true;
-		kk_oci_strv_push_take(&drop, c);
-	}
-	for (size_t i = 0; i < o->n_cap_add; i++) {
-		char *c;
-
-		if (!*o->cap_add[i] || strspn(o->cap_add[i], " \t\n") == strlen(o->cap_add[i]))
-			continue;
-		c = kk_oci_cap_normalize(o->cap_add[i]);
-		if (!c) {
-			kk_err_set(err, EINVAL, "capabilities.add[%zu]: unknown capability `%s`", i,
-				   o->cap_add[i]);
-			goto out;
-		}
-		if (strcmp(c, "ALL") == 0 || strcmp(c, "CAP_ALL") == 0) {
-			free(c);
-			kk_err_set(err, EINVAL,
-				   "capabilities.add[%zu]: `%s` can only be dropped, name each "
-				   "capability to add",
-				   i, o->cap_add[i]);
-			goto out;
-		}
-		kk_oci_strv_push_take(&add, c);
-	}
+	if (cap_list("drop", o->cap_drop, o->n_cap_drop, true, &drop, &drop_all, err) < 0 ||
+	    cap_list("add", o->cap_add, o->n_cap_add, false, &add, NULL, err) < 0)
+		goto out;
 	if (drop_all) {
 		/* WithCapabilities(nil): every set empty */
 		kk_oci_strv_clear(&s->cap_bounding);

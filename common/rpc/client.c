@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/rpc/sock.h"
 #include "common/rpc/wire.h"
 
 struct rpc {
@@ -24,43 +25,6 @@ struct rpc {
 	size_t len, cap;
 	struct kk_wire_scanner scan; /* how far buf has been scanned */
 };
-
-/* Send p[0..n); pass_fd (>= 0) rides with the first bytes (SCM_RIGHTS). */
-static int send_all(int fd, const char *p, size_t n, int pass_fd, struct kk_err *err)
-{
-	while (n) {
-		struct iovec iov = { .iov_base = (void *)p, .iov_len = n };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t w;
-
-		if (pass_fd >= 0) {
-			struct cmsghdr *c;
-
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = sizeof(ctl.buf);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-		}
-		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return kk_err_sys(err, "kukeond: send");
-		p += w;
-		n -= (size_t)w;
-		pass_fd = -1; /* sent with the first part */
-	}
-	return 0;
-}
 
 /* The next complete JSON value from the connection (a new tree). */
 static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
@@ -113,7 +77,9 @@ static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, voi
 		return -1;
 	req = kk_wire_request(op, params, my_id);
 	line = kk_json_print(req, KK_JSON_NEWLINE);
-	if (send_all(r->fd, line, strlen(line), pass_fd, err) < 0 || recv_value(r, &resp, err) < 0)
+	if (kk_rpc_send_all(r->fd, line, strlen(line), pass_fd, err) < 0)
+		return kk_err_wrap(err, "kukeond");
+	if (recv_value(r, &resp, err) < 0)
 		return -1;
 	id = cJSON_GetObjectItem(resp, "id");
 	if (!cJSON_IsNumber(id) || (unsigned long)id->valuedouble != my_id)
@@ -163,12 +129,14 @@ int kk_client_rpc_new(const char *socket_path, struct kk_client **out, struct kk
 		if (e == EACCES)
 			return kk_err_set(err, e,
 					  "dial kukeond at %s: permission denied — add yourself to "
-					  "the kukeon group (sudo usermod -aG kukeon $USER), then log "
+					  "the kukeon group (sudo usermod -aG kukeon $USER), then "
+					  "log "
 					  "out and back in: dial unix %s: connect: %s",
 					  socket_path, socket_path, strerror(e));
 		if (e == ENOENT || e == ECONNREFUSED)
 			return kk_err_set(err, e,
-					  "dial kukeond at %s: dial unix %s: connect: %s (is kukeond "
+					  "dial kukeond at %s: dial unix %s: connect: %s (is "
+					  "kukeond "
 					  "running? start it with `kuke daemon start`, or run "
 					  "in-process with --no-daemon)",
 					  socket_path, socket_path, strerror(e));

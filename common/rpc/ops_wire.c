@@ -33,9 +33,18 @@ struct kk_wire_field {
 	enum kk_kind kind; /* WF_DOC */
 };
 
-#define F(key, type, S, m) { key, offsetof(struct S, m), 0, type, 0 }
-#define FCHARS(key, S, m) { key, offsetof(struct S, m), sizeof(((struct S *)0)->m), WF_CHARS, 0 }
-#define FDOC(key, kind, S, m) { key, offsetof(struct S, m), 0, WF_DOC, KK_KIND_##kind }
+#define F(key, type, S, m)                             \
+	{                                              \
+		key, offsetof(struct S, m), 0, type, 0 \
+	}
+#define FCHARS(key, S, m)                                                           \
+	{                                                                           \
+		key, offsetof(struct S, m), sizeof(((struct S *)0)->m), WF_CHARS, 0 \
+	}
+#define FDOC(key, kind, S, m)                                         \
+	{                                                             \
+		key, offsetof(struct S, m), 0, WF_DOC, KK_KIND_##kind \
+	}
 
 static void strv_enc(cJSON *o, const char *key, char *const *v)
 {
@@ -52,19 +61,8 @@ static void strv_enc(cJSON *o, const char *key, char *const *v)
 
 static int strv_dec(const cJSON *a, char ***out, struct kk_err *err)
 {
-	const cJSON *it;
-
-	*out = NULL;
-	if (!a || cJSON_IsNull(a))
-		return 0;
-	if (!cJSON_IsArray(a))
+	if (kk_json_strv(a, out) < 0)
 		return kk_err_set(err, EPROTO, "expected an array of strings");
-	cJSON_ArrayForEach(it, a)
-	{
-		if (!cJSON_IsString(it))
-			return kk_err_set(err, EPROTO, "expected an array of strings");
-		kk_strv_push_take(out, kk_xstrdup(it->valuestring));
-	}
 	return 0;
 }
 
@@ -96,7 +94,8 @@ static void fields_encode(const struct kk_wire_field *f, size_t n, const void *s
 			cJSON_AddBoolToObject(o, f[i].key, *(void *const *)p != NULL);
 			break;
 		case WF_DOC:
-			cJSON_AddItemToObject(o, f[i].key, kk_wire_doc_encode(f[i].kind, *(void *const *)p));
+			cJSON_AddItemToObject(o, f[i].key,
+					      kk_wire_doc_encode(f[i].kind, *(void *const *)p));
 			break;
 		}
 	}
@@ -125,8 +124,9 @@ static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o
 				return kk_err_wrap(err, "%s", f[i].key);
 			break;
 		case WF_SIZE:
-			*(size_t *)p = cJSON_IsNumber(m) && m->valuedouble > 0 ? (size_t)m->valuedouble
-									       : 0;
+			*(size_t *)p = cJSON_IsNumber(m) && m->valuedouble > 0
+					       ? (size_t)m->valuedouble
+					       : 0;
 			break;
 		case WF_I64:
 			*(int64_t *)p = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
@@ -134,9 +134,10 @@ static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o
 		case WF_PRESENT:
 			break;
 		case WF_DOC: {
-			const char *v = cJSON_IsObject(m)
-						 ? cJSON_GetStringValue(kk_wire_member(m, "apiVersion"))
-						 : NULL;
+			const char *v =
+				cJSON_IsObject(m)
+					? cJSON_GetStringValue(kk_wire_member(m, "apiVersion"))
+					: NULL;
 
 			/* a zero document (apiVersion "") stands for none */
 			if (!v || !*v)
@@ -169,14 +170,14 @@ static int table_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	return fields_decode(wr->fields, wr->n_fields, o, reply, err);
 }
 
-#define TABLE(name, wrap_, ...)                                                             \
-	static const struct kk_wire_field name##_fields[] = { __VA_ARGS__ };                \
-	static const struct kk_wire_reply wr_##name = { table_encode, table_decode,         \
-							name##_fields,                      \
-							ARRAY_SIZE(name##_fields), wrap_,   \
-							KK_KIND_NONE }
+#define TABLE(name, wrap_, ...)                                                                   \
+	static const struct kk_wire_field name##_fields[] = { __VA_ARGS__ };                      \
+	static const struct kk_wire_reply wr_##name = { table_encode,  table_decode,              \
+							name##_fields, ARRAY_SIZE(name##_fields), \
+							wrap_,         KK_KIND_NONE }
 
-TABLE(ping, NULL, F("OK", WF_BOOL, kk_ping_reply, ok), F("Version", WF_STR, kk_ping_reply, version));
+TABLE(ping, NULL, F("OK", WF_BOOL, kk_ping_reply, ok),
+      F("Version", WF_STR, kk_ping_reply, version));
 
 TABLE(realm_create, "Result", FDOC("Realm", REALM, kk_realm_create_result, realm),
       F("MetadataExistsPre", WF_BOOL, kk_realm_create_result, metadata_exists_pre),
@@ -218,7 +219,8 @@ TABLE(cell_create, "Result", FDOC("Cell", CELL, kk_cell_create_result, cell),
       F("Created", WF_BOOL, kk_cell_create_result, created),
       FCHARS("IP", kk_cell_create_result, ip)); /* kukeon-c */
 
-TABLE(container_create, "Result", FDOC("Container", CONTAINER, kk_container_create_result, container),
+TABLE(container_create, "Result",
+      FDOC("Container", CONTAINER, kk_container_create_result, container),
       F("ContainerExistsPre", WF_BOOL, kk_container_create_result, container_exists_pre),
       F("ContainerExistsPost", WF_BOOL, kk_container_create_result, container_exists_post),
       F("ContainerCreated", WF_BOOL, kk_container_create_result, created),
@@ -240,8 +242,8 @@ TABLE(cell_start, "Result", F("Started", WF_BOOL, kk_action_result, done));
 TABLE(cell_stop, "Result", F("Stopped", WF_BOOL, kk_action_result, done));
 TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 #define wr_container_start wr_cell_start
-#define wr_container_stop wr_cell_stop
-#define wr_container_kill wr_cell_kill
+#define wr_container_stop  wr_cell_stop
+#define wr_container_kill  wr_cell_kill
 
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
@@ -253,16 +255,16 @@ TABLE(delete, "Result", F("MetadataDeleted", WF_BOOL, kk_delete_result, metadata
       F("CNINetworkDeleted", WF_BOOL, kk_delete_result, cni_deleted),
       F("Purged", WF_STRV, kk_delete_result, purged),
       F("Cascaded", WF_SIZE, kk_delete_result, n_cascaded)); /* kukeon-c */
-#define wr_realm_delete wr_delete
-#define wr_space_delete wr_delete
-#define wr_stack_delete wr_delete
-#define wr_cell_delete wr_delete
+#define wr_realm_delete     wr_delete
+#define wr_space_delete     wr_delete
+#define wr_stack_delete     wr_delete
+#define wr_cell_delete      wr_delete
 #define wr_container_delete wr_delete
-#define wr_realm_purge wr_delete
-#define wr_space_purge wr_delete
-#define wr_stack_purge wr_delete
-#define wr_cell_purge wr_delete
-#define wr_container_purge wr_delete
+#define wr_realm_purge      wr_delete
+#define wr_space_purge      wr_delete
+#define wr_stack_purge      wr_delete
+#define wr_cell_purge       wr_delete
+#define wr_container_purge  wr_delete
 
 TABLE(refresh, "Result", F("RealmsFound", WF_STRV, kk_refresh_result, realms_found),
       F("SpacesFound", WF_STRV, kk_refresh_result, spaces_found),
@@ -286,8 +288,7 @@ TABLE(image_pull, "Result", F("Realm", WF_STR, kk_image_pull_result, realm),
       F("ElapsedMs", WF_I64, kk_image_pull_result, elapsed_ms),
       F("Changed", WF_BOOL, kk_image_pull_result, changed));
 
-TABLE(containerd_version, "Result",
-      F("Version", WF_STR, kk_ctl_containerd_version, version),
+TABLE(containerd_version, "Result", F("Version", WF_STR, kk_ctl_containerd_version, version),
       F("Revision", WF_STR, kk_ctl_containerd_version, revision));
 
 /* ---- lists: {"<Kinds>": [...]} at the top ---- */
@@ -381,9 +382,9 @@ static int list_decode(const struct kk_wire_reply *wr, const cJSON *top, void *r
 	return strv_dec(kk_wire_member(top, "Skipped"), &r->skipped, err);
 }
 
-#define LIST(name, kind)                                                                     \
-	static const struct kk_wire_reply wr_##name = { list_encode, list_decode, NULL, 0, NULL, \
-							KK_KIND_##kind }
+#define LIST(name, kind)                                                                \
+	static const struct kk_wire_reply wr_##name = { list_encode, list_decode, NULL, \
+							0,           NULL,        KK_KIND_##kind }
 LIST(realm_list, REALM);
 LIST(space_list, SPACE);
 LIST(stack_list, STACK);
@@ -445,8 +446,10 @@ static int apply_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	{
 		struct kk_apply_outcome *o = &r->v[r->n++];
 		const cJSON *idx = kk_wire_member(it, "Index"), *kind = kk_wire_member(it, "Kind"),
-			    *name = kk_wire_member(it, "Name"), *action = kk_wire_member(it, "Action"),
-			    *error = kk_wire_member(it, "Error"), *det = kk_wire_member(it, "Details"), *kv;
+			    *name = kk_wire_member(it, "Name"),
+			    *action = kk_wire_member(it, "Action"),
+			    *error = kk_wire_member(it, "Error"),
+			    *det = kk_wire_member(it, "Details"), *kv;
 
 		o->index = cJSON_IsNumber(idx) ? (int)idx->valuedouble : 0;
 		o->kind = kk_kind_from_name(cJSON_IsString(kind) ? kind->valuestring : "");
@@ -471,16 +474,17 @@ static int apply_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	return 0;
 }
 
-static const struct kk_wire_reply wr_apply = { apply_encode, apply_decode, NULL, 0, NULL,
-					       KK_KIND_NONE };
+static const struct kk_wire_reply wr_apply = { apply_encode, apply_decode, NULL, 0,
+					       NULL,         KK_KIND_NONE };
 
 /* ---- images ---- */
 
 static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_err *err)
 {
 	const cJSON *name = kk_wire_member(o, "Name"), *size = kk_wire_member(o, "Size"),
-		    *created = kk_wire_member(o, "CreatedAt"), *digest = kk_wire_member(o, "Digest"),
-		    *mt = kk_wire_member(o, "MediaType"), *labels = kk_wire_member(o, "Labels"), *kv;
+		    *created = kk_wire_member(o, "CreatedAt"),
+		    *digest = kk_wire_member(o, "Digest"), *mt = kk_wire_member(o, "MediaType"),
+		    *labels = kk_wire_member(o, "Labels"), *kv;
 
 	info->name = kk_xstrdup(cJSON_IsString(name) ? name->valuestring : "");
 	info->size = cJSON_IsNumber(size) ? (int64_t)size->valuedouble : -1;
@@ -491,10 +495,10 @@ static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_
 
 		if (kk_time_parse(created->valuestring, &t, err) < 0)
 			return -1;
-		info->created_ns = kk_time_is_zero(&t)
-					   ? 0
-					   : ((t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 +
-					      t.nsec);
+		info->created_ns =
+			kk_time_is_zero(&t)
+				? 0
+				: ((t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec);
 	}
 	info->label_keys = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
 	info->label_values = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
@@ -589,7 +593,8 @@ static int image_load_decode(const struct kk_wire_reply *wr, const cJSON *top, v
 		return kk_err_set(err, EPROTO, "no Result object");
 	r->realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Realm"))));
 	r->ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Namespace"))));
-	r->snapshotter = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Snapshotter"))));
+	r->snapshotter =
+		kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Snapshotter"))));
 	r->images = kk_xcalloc((size_t)cJSON_GetArraySize(kk_wire_member(res, "Images")) + 1,
 			       sizeof(char *));
 	cJSON_ArrayForEach(it, kk_wire_member(res, "Images"))
@@ -604,12 +609,15 @@ TABLE(image_delete, "Result", F("Realm", WF_STR, kk_image_delete_result, realm),
       F("Namespace", WF_STR, kk_image_delete_result, ns),
       F("Ref", WF_STR, kk_image_delete_result, ref));
 
-static const struct kk_wire_reply wr_image_list = { image_list_encode, image_list_decode,
-						    NULL, 0, NULL, KK_KIND_NONE };
-static const struct kk_wire_reply wr_image_get = { image_get_encode, image_get_decode, NULL, 0,
-						   NULL, KK_KIND_NONE };
-static const struct kk_wire_reply wr_image_load = { image_load_encode, image_load_decode, NULL,
-						    0, NULL, KK_KIND_NONE };
+static const struct kk_wire_reply wr_image_list = {
+	image_list_encode, image_list_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+static const struct kk_wire_reply wr_image_get = {
+	image_get_encode, image_get_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+static const struct kk_wire_reply wr_image_load = {
+	image_load_encode, image_load_decode, NULL, 0, NULL, KK_KIND_NONE
+};
 
 /* ---- the table ---- */
 

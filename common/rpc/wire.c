@@ -150,52 +150,20 @@ static cJSON *ref_doc(enum kk_kind kind, const struct kk_ref *r)
 /* The other way: the fields of a lookup document, as new strings in r. */
 static int ref_from_doc(enum kk_kind kind, const cJSON *t, struct kk_ref *r, struct kk_err *err)
 {
-	void *p = NULL;
+	const char **dst[] = { &r->name, &r->realm, &r->space, &r->stack, &r->cell };
+	struct kk_doc d = { .kind = kind };
+	const char *v[KK_SCOPE_MAX];
+	size_t n;
 
-	if (kk_wire_doc_decode(kind, t, &p, err) < 0 || !p)
+	if (kk_wire_doc_decode(kind, t, &d.u.any, err) < 0 || !d.u.any)
 		return kk_err_wrap(err, "conversion failed");
-	switch (kind) {
-	case KK_KIND_REALM:
-		r->name = kk_xstrdup(kk_str(((struct kk_realm *)p)->meta.name));
-		break;
-	case KK_KIND_SPACE: {
-		struct kk_space *d = p;
-
-		r->name = kk_xstrdup(kk_str(d->meta.name));
-		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
-		break;
-	}
-	case KK_KIND_STACK: {
-		struct kk_stack *d = p;
-
-		r->name = kk_xstrdup(kk_str(d->meta.name));
-		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
-		r->space = kk_xstrdup(kk_str(d->spec.space_id));
-		break;
-	}
-	case KK_KIND_CELL: {
-		struct kk_cell *d = p;
-
-		r->name = kk_xstrdup(kk_str(d->meta.name));
-		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
-		r->space = kk_xstrdup(kk_str(d->spec.space_id));
-		r->stack = kk_xstrdup(kk_str(d->spec.stack_id));
-		break;
-	}
-	default: {
-		struct kk_container *d = p;
-		/* upstream falls back to spec.id for most verbs; the CLI sends both */
-		const char *name = d->meta.name && *d->meta.name ? d->meta.name : d->spec.id;
-
-		r->name = kk_xstrdup(kk_str(name));
-		r->realm = kk_xstrdup(kk_str(d->spec.realm_id));
-		r->space = kk_xstrdup(kk_str(d->spec.space_id));
-		r->stack = kk_xstrdup(kk_str(d->spec.stack_id));
-		r->cell = kk_xstrdup(kk_str(d->spec.cell_id));
-		break;
-	}
-	}
-	doc_free(kind, p);
+	n = kk_doc_scope(&d, v);
+	/* upstream falls back to spec.id for a container; the CLI sends both */
+	if (kind == KK_KIND_CONTAINER && !(v[0] && *v[0]))
+		v[0] = d.u.container->spec.id;
+	for (size_t i = 0; i < n; i++)
+		*dst[i] = kk_xstrdup(kk_str(v[i]));
+	kk_doc_clear(&d);
 	return 0;
 }
 

@@ -33,48 +33,78 @@ static void unpublish(const struct kk_rt *rt, const struct kk_rt_cell *cell, boo
 	}
 }
 
+/* What a stop or a delete works through: the members, the conflist (NULL on the host's
+ * network or when it could not be read), the first error kept. */
+struct halt {
+	struct cell_ctx x;
+	struct kk_cni_conflist *net;
+	int ret;
+};
+
+/* Build h, then unpublish the cell's ports. A conflist that cannot be read is the first
+ * error, or only logged for a purge. */
+static int halt_begin(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge,
+		      struct halt *h, struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+
+	if (kk_rtcell_ctx_build(cell, &h->x, err) < 0)
+		return -1;
+	if (!h->x.host_network && kk_rtcell_load_net(cell, &h->net, &e) < 0) {
+		if (purge)
+			kk_log_ignored(rt->log, &e, "purge cell `%s`: its network",
+				       kk_str(cell->cell));
+		else
+			kk_rtcell_keep_first(rt, err, &e, &h->ret);
+	}
+	unpublish(rt, cell, purge, err, &h->ret);
+	return 0;
+}
+
+/* Release h; the first error kept (0 or -1). */
+static int halt_end(struct halt *h)
+{
+	kk_rtcell_ctx_clear(&h->x);
+	kk_cni_conflist_free(h->net);
+	return h->ret;
+}
+
 /* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
  * root goes. */
 static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
 		     struct kk_err *err)
 {
-	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	struct cell_ctx x = { 0 };
+	struct halt h = { .ret = 0 };
 	struct kk_err e = { 0 };
 	bool late;
-	int ret = 0;
 
-	if (kk_rtcell_ctx_build(cell, &x, err) < 0)
+	if (halt_begin(rt, cell, false, &h, err) < 0)
 		return -1;
-	if (!x.host_network && kk_rtcell_load_net(cell, &net, &e) < 0)
-		kk_rtcell_keep_first(rt, err, &e, &ret);
 	/* a stop waits for the tasks: the address can go after them, with no plugin run */
-	late = signal < 0 && net && kk_cni_conflist_is_owned(net);
-	unpublish(rt, cell, false, err, &ret);
-	for (size_t i = x.n; i-- > 0;) {
+	late = signal < 0 && h.net && kk_cni_conflist_is_owned(h.net);
+	for (size_t i = h.x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
 		if (i == 0 && !late)
-			kk_rtcell_cni_release(rt, net, x.m[0].id,
-					      kk_rtcell_running_pid(rt, x.m[0].id));
+			kk_rtcell_cni_release(rt, h.net, h.x.m[0].id,
+					      kk_rtcell_running_pid(rt, h.x.m[0].id));
 		if (signal < 0) {
-			if (kk_rt_container_stop(rt, x.m[i].id, cell->stop_timeout_ms, &e) < 0)
-				kk_rtcell_keep_first(rt, err, &e, &ret);
-		} else if (kk_rtcell_running_pid(rt, x.m[i].id) &&
-			   kk_rt_container_kill(rt, x.m[i].id, signal, &e) < 0 &&
+			if (kk_rt_container_stop(rt, h.x.m[i].id, cell->stop_timeout_ms, &e) < 0)
+				kk_rtcell_keep_first(rt, err, &e, &h.ret);
+		} else if (kk_rtcell_running_pid(rt, h.x.m[i].id) &&
+			   kk_rt_container_kill(rt, h.x.m[i].id, signal, &e) < 0 &&
 			   e.code != ENOENT) {
-			kk_rtcell_keep_first(rt, err, &e, &ret);
+			kk_rtcell_keep_first(rt, err, &e, &h.ret);
 		}
 	}
 	/* a killed task is reported stopped a moment later: wait, so its exit can be read */
-	for (size_t i = 0; signal >= 0 && i < x.n; i++)
-		if (kk_rtcell_running_pid(rt, x.m[i].id)) {
-			ctr_task_wait(rt->conn, x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
-			kk_log_ignored(rt->log, &e, "wait for killed task `%s`", x.m[i].id);
+	for (size_t i = 0; signal >= 0 && i < h.x.n; i++)
+		if (kk_rtcell_running_pid(rt, h.x.m[i].id)) {
+			ctr_task_wait(rt->conn, h.x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+			kk_log_ignored(rt->log, &e, "wait for killed task `%s`", h.x.m[i].id);
 		}
 	if (late)
-		kk_rtcell_cni_release_after(rt, net, x.m[0].id);
-	kk_rtcell_ctx_clear(&x);
-	return ret;
+		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
+	return halt_end(&h);
 }
 
 static int cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
@@ -180,33 +210,24 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge,
 		       struct kk_err *err)
 {
-	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
-	struct cell_ctx x = { 0 };
+	struct halt h = { .ret = 0 };
 	struct kk_err e = { 0 };
 	bool late;
-	int ret = 0;
 
-	if (kk_rtcell_ctx_build(cell, &x, err) < 0)
+	if (halt_begin(rt, cell, purge, &h, err) < 0)
 		return -1;
-	if (!x.host_network && kk_rtcell_load_net(cell, &net, &e) < 0) {
-		if (purge)
-			kk_log_ignored(rt->log, &e, "purge cell `%s`: its network",
-				       kk_str(cell->cell));
-		else
-			kk_rtcell_keep_first(rt, err, &e, &ret);
-	}
-	unpublish(rt, cell, purge, err, &ret);
 	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
 	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
-	late = net && kk_cni_conflist_is_owned(net);
+	late = h.net && kk_cni_conflist_is_owned(h.net);
 	if (!late)
-		kk_rtcell_cni_release(rt, net, x.m[0].id, kk_rtcell_running_pid(rt, x.m[0].id));
-	if (delete_containers(rt, cell, &x, purge, &e) < 0 ||
+		kk_rtcell_cni_release(rt, h.net, h.x.m[0].id,
+				      kk_rtcell_running_pid(rt, h.x.m[0].id));
+	if (delete_containers(rt, cell, &h.x, purge, &e) < 0 ||
 	    kk_fault("cell-delete:containers", &e) < 0)
-		kk_rtcell_keep_first(rt, err, &e, &ret);
+		kk_rtcell_keep_first(rt, err, &e, &h.ret);
 	if (late)
-		kk_rtcell_cni_release_after(rt, net, x.m[0].id);
-	if (ret < 0 && !purge)
+		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
+	if (h.ret < 0 && !purge)
 		goto out;
 	if (purge && cell->cgroup_path) {
 		memset(&e, 0, sizeof(e));
@@ -217,12 +238,11 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 	memset(&e, 0, sizeof(e));
 	if (cell->cgroup_path &&
 	    kk_cgroup_remove(rt->cg, cell->cgroup_path, KK_RTCELL_CGROUP_REMOVE_TIMEOUT_MS, &e) < 0)
-		kk_rtcell_keep_first(rt, err, &e, &ret);
-	unlink(x.etc_hosts);
-	unlink(x.etc_hostname);
+		kk_rtcell_keep_first(rt, err, &e, &h.ret);
+	unlink(h.x.etc_hosts);
+	unlink(h.x.etc_hostname);
 out:
-	kk_rtcell_ctx_clear(&x);
-	return ret;
+	return halt_end(&h);
 }
 
 int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)

@@ -897,6 +897,13 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 
 /* ---- status ------------------------------------------------------------------------------ */
 
+/* a containerd task status as a container state */
+static const int task_states[] = {
+	[CTR_TASK_UNKNOWN] = KK_CONTAINER_UNKNOWN, [CTR_TASK_CREATED] = KK_CONTAINER_PENDING,
+	[CTR_TASK_RUNNING] = KK_CONTAINER_READY,   [CTR_TASK_STOPPED] = KK_CONTAINER_STOPPED,
+	[CTR_TASK_PAUSED] = KK_CONTAINER_PAUSED,   [CTR_TASK_PAUSING] = KK_CONTAINER_PAUSING,
+};
+
 int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *name,
 			   struct kk_container_status *out, uint32_t *pid, struct kk_err *err)
 {
@@ -934,25 +941,8 @@ int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *n
 		*err = e;
 		return kk_err_wrap(err, "status of container `%s`", id);
 	}
-	switch (proc.status) {
-	case CTR_TASK_RUNNING:
-		out->state = KK_CONTAINER_READY;
-		break;
-	case CTR_TASK_CREATED:
-		out->state = KK_CONTAINER_PENDING;
-		break;
-	case CTR_TASK_STOPPED:
-		out->state = KK_CONTAINER_STOPPED;
-		break;
-	case CTR_TASK_PAUSED:
-		out->state = KK_CONTAINER_PAUSED;
-		break;
-	case CTR_TASK_PAUSING:
-		out->state = KK_CONTAINER_PAUSING;
-		break;
-	default:
-		out->state = KK_CONTAINER_UNKNOWN;
-	}
+	out->state = (size_t)proc.status < ARRAY_SIZE(task_states) ? task_states[proc.status]
+								   : KK_CONTAINER_UNKNOWN;
 	if (proc.status == CTR_TASK_STOPPED) {
 		out->exit_code = proc.exit_status;
 		if (proc.exited_ns > 0)

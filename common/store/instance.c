@@ -21,29 +21,12 @@
 
 #define INSTANCE_MODE 0640
 
-/* A growing output buffer for the encoders below. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
+static void buf_str(struct kk_buf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = kk_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	kk_buf_add(b, s, strlen(s));
 }
 
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_quoted(struct buf *b, const char *s)
+static void buf_quoted(struct kk_buf *b, const char *s)
 {
 	cleanup_free char *q = kk_go_quote(s);
 
@@ -70,7 +53,7 @@ void kk_instance_canonicalize(const char *suffix, const char *cgroup_root, struc
 
 char *kk_instance_encode(const struct kk_instance *m, size_t *len)
 {
-	struct buf b = { 0 };
+	struct kk_buf b = { 0 };
 
 	buf_str(&b, "{\n  \"containerdNamespaceSuffix\": ");
 	kk_json_append_string(&b.p, &b.len, &b.cap, m->ns_suffix);
@@ -169,7 +152,7 @@ int kk_instance_verify_or_write(struct kk_store *st, const char *suffix, const c
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_instance want = { 0 }, prior = { 0 };
-	struct buf msg = { 0 };
+	struct kk_buf msg = { 0 };
 	int found, rc = 0;
 
 	kk_instance_canonicalize(suffix, cgroup_root, &want);
