@@ -11,6 +11,7 @@
 #   make demo          show the binary talking to a private containerd
 #   make bench         benchmarks (ratios against reference tools; targets reported)
 #   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
+#   make test-rescue   kuke-uninstall --root from an initramfs under qemu (part of check)
 
 KCONFIG ?= kukeon.config
 BUILD ?= build
@@ -203,6 +204,10 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(fuzz_lib_srcs) $(CJSON_A) $(wildcard
 
 fuzz-smoke: $(BUILD)/fuzz/fuzz_manifest
 	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) manifest
+
+.PHONY: test-rescue
+test-rescue: all
+	tests/rescue/qemu.sh $(BUILD)/kukeon $(BUILD)/qemu
 
 deps:
 	scripts/deps.sh
