@@ -143,11 +143,13 @@ int kuke_uninstall(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, in
 			return -1;
 		if (rc == 0) {
 			puts("Aborted.");
+			fflush(stdout); /* before main prints the error */
 			return kk_err_set(err, ECANCELED, "uninstall aborted");
 		}
 	}
 	rc = kk_uninstall(&o, &rep, err);
 	print_report(&rep, socket_dir, ctx->run_path);
+	fflush(stdout);
 	kk_uninstall_report_clear(&rep);
 	return rc;
 }

@@ -320,6 +320,7 @@ int kuke_uninstall_main(int argc, char **argv)
 		}
 		if (rc == 0) {
 			puts("Aborted.");
+			fflush(stdout);
 			fprintf(stderr, "kuke-uninstall: uninstall aborted\n");
 			return 1;
 		}
@@ -328,6 +329,7 @@ int kuke_uninstall_main(int argc, char **argv)
 	kk_log_init(&log, getenv("KUKEON_LOG_LEVEL") ? stderr : NULL, getenv("KUKEON_LOG_LEVEL"));
 	run(&o, &log, &r, &err);
 	print_report(&r);
+	fflush(stdout);
 	failed = kk_td_failed(&r);
 	kk_td_report_clear(&r);
 	if (failed) {

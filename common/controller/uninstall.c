@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/controller/hierarchy.h"
 #include "common/controller/namespace.h"
 #include "common/mem.h"
 #include "common/path.h"
+#include "common/store/paths.h"
 #include "common/strv.h"
 #include "ctr/ctr.h"
 
@@ -120,15 +122,25 @@ static void realms_collect(struct kk_local *l, struct kk_uninstall_report *rep)
 static int realms_purge(struct kk_local *l, struct kk_uninstall_report *rep, struct kk_err *err)
 {
 	struct kk_err first = { 0 };
+	cleanup_(kk_strv_freep) char **before = NULL;
 	cleanup_(kk_strv_freep) char **after = NULL;
 	struct kk_err e = { 0 };
 	bool listed;
 
 	realms_collect(l, rep);
+	listed = ns_list(l, &before, &e) == 0;
+	kk_log_ignored(l->log, &e, "uninstall: list containerd namespaces");
 	for (size_t i = 0; i < rep->n_realms; i++) {
 		struct kk_uninstall_realm *r = &rep->realms[i];
 		struct kk_delete_result res = { 0 };
+		cleanup_free char *dir = kk_store_realm_dir(l->run_path, r->name);
 
+		/* nothing of it anywhere: a purge would only write the run path's instance file
+		 * (a second uninstall must find the run path absent) */
+		if (listed && !kk_strv_contains(before, r->ns) && access(dir, F_OK) < 0) {
+			r->purged = true;
+			continue;
+		}
 		kk_err_clear(&e);
 		if (kk_ctl_realm_purge(l, r->name, true, true, &res, &e) < 0) {
 			r->error = kk_xstrdup(e.msg);
