@@ -15,9 +15,9 @@ static const char *env_nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
-int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err)
+struct kk_local_opts kuke_local_opts(struct kuke_ctx *ctx)
 {
-	struct kk_local_opts opts = {
+	return (struct kk_local_opts){
 		.run_path = ctx->run_path,
 		.containerd_socket = ctx->containerd_socket,
 		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
@@ -26,6 +26,11 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
 		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
 	};
+}
+
+int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err *err)
+{
+	struct kk_local_opts opts = kuke_local_opts(ctx);
 	cleanup_free char *socket_path = NULL;
 
 	if (!ctx->no_daemon) {

@@ -9,17 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "applets/kuke/client.h"
 #include "common/cleanup.h"
 #include "common/controller/uninstall.h"
 #include "common/mem.h"
 #include "common/rpc/host.h"
-
-static const char *env_nonempty(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
 
 /* upstream's socketDir: everything before the last '/' ("/" for "/x") */
 static char *socket_dir_of(const char *socket)
@@ -113,17 +107,7 @@ static void print_report(const struct kk_uninstall_report *rep, const char *sock
 int kuke_uninstall(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 		   struct kk_err *err)
 {
-	struct kk_uninstall_opts o = {
-		.local = {
-			.run_path = ctx->run_path,
-			.containerd_socket = ctx->containerd_socket,
-			.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
-			.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
-			.log = &ctx->log,
-			.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
-			.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
-		},
-	};
+	struct kk_uninstall_opts o = { .local = kuke_local_opts(ctx) };
 	struct kk_uninstall_report rep = { 0 };
 	cleanup_free char *socket = NULL;
 	cleanup_free char *socket_dir = NULL;

@@ -8,9 +8,6 @@ load helpers/hierarchy
 load helpers/cell
 load helpers/uninstall
 
-setup_file() { etc_scratch_on; }
-teardown_file() { etc_scratch_off; }
-
 setup() {
 	require_applet kuke-uninstall
 	cell_setup tr

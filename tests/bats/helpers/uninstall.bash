@@ -6,6 +6,10 @@
 # the real one for the whole file (setup_file/teardown_file), so the accounts are edited
 # there and the host's are never touched.
 
+# a suite that loads this file runs with the scratch /etc
+setup_file() { etc_scratch_on; }
+teardown_file() { etc_scratch_off; }
+
 etc_scratch_on() {
 	ETC_COPY=$BATS_FILE_TMPDIR/etc
 	cp -a /etc "$ETC_COPY"
