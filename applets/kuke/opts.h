@@ -33,11 +33,12 @@ struct kuke_flags {
 	const char *image, *command, *user, *memory, *cpu_shares, *pids_limit, *restart_policy,
 		*cni_config_path;
 	const char *container, *file, *profile, *name, *param_file, *from_docker, *platform;
+	const char *scope, *cgroup_mount;
 	char **args, **env, **volumes, **tmpfs, **cap_add, **cap_drop, **security_opts, **ports,
 		**networks, **aliases, **labels, **params;
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
 		containerd, quiet;
-	bool yes;
+	bool yes, probe, no_probe, nested, verbose_status;
 };
 
 /* The n flags ids of one command. */
