@@ -29,8 +29,10 @@ CURL_A := $(TP)/lib/libcurl.a
 Q := $(if $(V),,@)
 SHELL := /bin/bash
 
-# Only these applets talk to containerd; a kuketty-only binary links no grpc at all.
-NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL))
+# Only these applets talk to containerd (kuke-uninstall only with its containerd feature); a
+# kuketty-only binary links no grpc at all.
+NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) \
+	$(if $(filter y,$(CONFIG_KUKE_UNINSTALL)),$(CONFIG_FEATURE_KUKE_UNINSTALL_CONTAINERD)))
 
 # ---- sources ---------------------------------------------------------------------------
 # the controller drives containerd, so it comes and goes with ctr/ (and so does the kukeonv1

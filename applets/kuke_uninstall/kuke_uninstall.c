@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
+#include "common/store/instance.h"
 #include "kk_config.h"
 
 #define DAEMON_GRACE_MS 5000
@@ -147,6 +148,14 @@ static int confirm(const char *root, struct kk_err *err)
 	}
 }
 
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash != path ? kk_xstrndup(path, (size_t)(slash - path)) : kk_xstrdup("/");
+}
+
+#if ENABLE_FEATURE_KUKE_UNINSTALL_CONTAINERD
 /* Does something accept connections on the unix socket at path? */
 static bool socket_answers(const char *path)
 {
@@ -160,22 +169,17 @@ static bool socket_answers(const char *path)
 	return fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash && slash != path ? kk_xstrndup(path, (size_t)(slash - path)) : kk_xstrdup("/");
-}
-
 /* Purge the realms through containerd when it answers; items per realm. Returns how many
  * realms are left behind (a purge failed or the namespace survived). */
 static size_t realms_step(const char *containerd_socket, const char *run_path,
-			  const struct kk_log *log, struct kk_td_report *r)
+			  const struct kk_instance *inst, const struct kk_log *log,
+			  struct kk_td_report *r)
 {
 	struct kk_local_opts lo = {
 		.run_path = run_path,
 		.containerd_socket = containerd_socket,
-		.cgroup_root = getenv("KUKEON_CGROUP_ROOT"),
+		.cgroup_root = inst->cgroup_root,
+		.ns_suffix = inst->ns_suffix,
 		.cgroup_mount = getenv("KUKEON_CGROUP_MOUNT"),
 		.log = log,
 		.cni_cache_dir = getenv("KUKEON_CNI_CACHE_DIR"),
@@ -184,8 +188,6 @@ static size_t realms_step(const char *containerd_socket, const char *run_path,
 	struct kk_err err = { 0 };
 	size_t left = 0;
 
-	if (lo.cgroup_root && !*lo.cgroup_root)
-		lo.cgroup_root = NULL;
 	if (lo.cgroup_mount && !*lo.cgroup_mount)
 		lo.cgroup_mount = NULL;
 	if (lo.cni_cache_dir && !*lo.cni_cache_dir)
@@ -215,6 +217,20 @@ static size_t realms_step(const char *containerd_socket, const char *run_path,
 	kk_uninstall_report_clear(&rep);
 	return left;
 }
+#else
+static size_t realms_step(const char *containerd_socket, const char *run_path,
+			  const struct kk_instance *inst, const struct kk_log *log,
+			  struct kk_td_report *r)
+{
+	(void)run_path;
+	(void)inst;
+	(void)log;
+	kk_td_add(r, KK_TD_SKIPPED, "skipped",
+		  "this build works from disk only (CONFIG_FEATURE_KUKE_UNINSTALL_CONTAINERD=n)",
+		  "containerd %s", containerd_socket);
+	return 0;
+}
+#endif
 
 static void print_report(const struct kk_td_report *r)
 {
@@ -241,9 +257,18 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 	cleanup_free char *etc = kk_path_join(root, "/etc/kukeon");
 	cleanup_free char *cache =
 		kk_path_join(root, env_or("KUKEON_CNI_CACHE_DIR", CONFIG_DEFAULT_CNI_CACHE_DIR));
+	cleanup_(kk_instance_clear) struct kk_instance inst = { 0 };
 	struct kk_host_net *nets = NULL;
 	struct kk_err e = { 0 };
 	size_t n_nets = 0;
+
+	/* the suffix and cgroup root the run path was set up with, unless the environment says */
+	if (kk_instance_load(run_path, &inst, &e) < 0)
+		kk_log_ignored(log, &e, "read the run path's instance file");
+	if (getenv("KUKEON_CGROUP_ROOT") && *getenv("KUKEON_CGROUP_ROOT")) {
+		free(inst.cgroup_root);
+		inst.cgroup_root = kk_xstrdup(getenv("KUKEON_CGROUP_ROOT"));
+	}
 
 	if (live) {
 		struct kk_daemon_stop d;
@@ -259,7 +284,7 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 						      : KK_TD_ABSENT,
 				  text, d.survived ? "it survived SIGKILL" : NULL, "kukeond");
 		}
-		realms_step(o->containerd_socket, run_path, log, r);
+		realms_step(o->containerd_socket, run_path, &inst, log, r);
 	}
 	/* what the run path says must be read before it goes */
 	if (kk_host_networks(run_path, &nets, &n_nets, &e) < 0)
@@ -267,7 +292,8 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 			  run_path);
 	if (live) {
 		const char *mount = env_or("KUKEON_CGROUP_MOUNT", CONFIG_DEFAULT_CGROUP_MOUNT);
-		const char *group = env_or("KUKEON_CGROUP_ROOT", CONFIG_DEFAULT_CGROUP_ROOT);
+		const char *group =
+			inst.cgroup_root ? inst.cgroup_root : CONFIG_DEFAULT_CGROUP_ROOT;
 
 		kk_host_cgroup_teardown(mount, group, r);
 		kk_host_links_teardown(nets, n_nets, r);

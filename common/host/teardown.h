@@ -73,7 +73,7 @@ void kk_host_remove_dir(const char *label, const char *path, struct kk_td_report
 
 /* Kill every process under the cgroup `group` (e.g. "/kukeon") of the cgroup2 mount at mount
  * (cgroup.kill, else freezing and signalling every cgroup.procs) and remove the tree. Item
- * "cgroup <group>". */
+ * "cgroup <group>"; skipped when mount is no cgroup v2 mount. */
 void kk_host_cgroup_teardown(const char *mount, const char *group, struct kk_td_report *r);
 struct kk_host_net;
 /* Delete the kukeon bridges (those of nets, and every link named

@@ -31,7 +31,8 @@ rescue() { kuke_uninstall -y --run-path "$RP" --socket "$SD/kukeond.sock" "$@"; 
 	local pids
 	pids=$(hctr -n "$NS" tasks ls | awk 'NR > 1 { print $2 }')
 	[ "$(wc -w <<<"$pids")" -eq 4 ]
-	run -0 rescue --containerd-socket "$BATS_TEST_TMPDIR/gone.sock"
+	# the cgroup root comes from the run path's instance file when the environment is silent
+	KUKEON_CGROUP_ROOT= run -0 rescue --containerd-socket "$BATS_TEST_TMPDIR/gone.sock"
 	[[ "${lines[0]}" == "kuke-uninstall:" ]]
 	[[ "$output" == *"  - kukeond: stale pid file"* ]]
 	[[ "$output" == *"  - containerd $BATS_TEST_TMPDIR/gone.sock: skipped: not reachable"* ]]
