@@ -180,18 +180,14 @@ static size_t realms_step(const char *containerd_socket, const char *run_path,
 		.containerd_socket = containerd_socket,
 		.cgroup_root = inst->cgroup_root,
 		.ns_suffix = inst->ns_suffix,
-		.cgroup_mount = getenv("KUKEON_CGROUP_MOUNT"),
+		.cgroup_mount = env_or("KUKEON_CGROUP_MOUNT", NULL),
 		.log = log,
-		.cni_cache_dir = getenv("KUKEON_CNI_CACHE_DIR"),
+		.cni_cache_dir = env_or("KUKEON_CNI_CACHE_DIR", NULL),
 	};
 	struct kk_uninstall_report rep = { 0 };
 	struct kk_err err = { 0 };
 	size_t left = 0;
 
-	if (lo.cgroup_mount && !*lo.cgroup_mount)
-		lo.cgroup_mount = NULL;
-	if (lo.cni_cache_dir && !*lo.cni_cache_dir)
-		lo.cni_cache_dir = NULL;
 	if (!socket_answers(containerd_socket)) {
 		kk_td_add(r, KK_TD_SKIPPED, "skipped",
 			  "not reachable: working from disk; its namespaces, if any, stay in its "
@@ -258,6 +254,7 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 	cleanup_free char *cache =
 		kk_path_join(root, env_or("KUKEON_CNI_CACHE_DIR", CONFIG_DEFAULT_CNI_CACHE_DIR));
 	cleanup_(kk_instance_clear) struct kk_instance inst = { 0 };
+	const char *cg_env = env_or("KUKEON_CGROUP_ROOT", NULL);
 	struct kk_host_net *nets = NULL;
 	struct kk_err e = { 0 };
 	size_t n_nets = 0;
@@ -265,9 +262,9 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 	/* the suffix and cgroup root the run path was set up with, unless the environment says */
 	if (kk_instance_load(run_path, &inst, &e) < 0)
 		kk_log_ignored(log, &e, "read the run path's instance file");
-	if (getenv("KUKEON_CGROUP_ROOT") && *getenv("KUKEON_CGROUP_ROOT")) {
+	if (cg_env) {
 		free(inst.cgroup_root);
-		inst.cgroup_root = kk_xstrdup(getenv("KUKEON_CGROUP_ROOT"));
+		inst.cgroup_root = kk_xstrdup(cg_env);
 	}
 
 	if (live) {
