@@ -11,6 +11,7 @@
 #   make demo          deps, then kuke init on a private host view and a cell serving HTTP
 #   make bench         benchmarks (ratios against reference tools; targets reported)
 #   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
+#   make test-rescue   kuke-uninstall --root from an initramfs under qemu (part of check)
 
 KCONFIG ?= kukeon.config
 BUILD ?= build
@@ -28,8 +29,10 @@ CURL_A := $(TP)/lib/libcurl.a
 Q := $(if $(V),,@)
 SHELL := /bin/bash
 
-# Only these applets talk to containerd; a kuketty-only binary links no grpc at all.
-NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) $(CONFIG_KUKE_UNINSTALL))
+# Only these applets talk to containerd (kuke-uninstall only with its containerd feature); a
+# kuketty-only binary links no grpc at all.
+NEED_CTR := $(filter y,$(CONFIG_KUKE) $(CONFIG_KUKEOND) \
+	$(if $(filter y,$(CONFIG_KUKE_UNINSTALL)),$(CONFIG_FEATURE_KUKE_UNINSTALL_CONTAINERD)))
 
 # ---- sources ---------------------------------------------------------------------------
 # the controller drives containerd, so it comes and goes with ctr/ (and so does the kukeonv1
@@ -215,6 +218,10 @@ $(foreach t,$(fuzz_targets),$(eval $(call fuzz_rule,$(t))))
 
 fuzz-smoke: $(fuzz_targets:%=$(BUILD)/fuzz/fuzz_%)
 	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) $(fuzz_targets)
+
+.PHONY: test-rescue
+test-rescue: all
+	tests/rescue/qemu.sh $(BUILD)/kukeon $(BUILD)/qemu
 
 deps:
 	scripts/deps.sh

@@ -2,7 +2,8 @@
 # check-configs.sh [--tap FILE] - build every single-applet kukeon.config and the all-on one.
 #
 # Catches IF_/ENABLE_ slips: each build must compile, be static, list exactly its applets
-# and answer --version. A kuketty-only binary must not link grpc at all. Prints each
+# and answer --version. A kuketty-only binary must not link grpc at all, nor a
+# kuke-uninstall-only one without its containerd feature (the "rescue" config). Prints each
 # binary's size. With --tap FILE, also writes the results as TAP.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,10 +29,13 @@ result() { # result OK|FAIL description
 }
 
 config_for() { # config_for NAME OUT: only applet NAME enabled (all: every applet; minimal:
-	# every applet, every optional feature off)
+	# every applet, every optional feature off; rescue: kuke-uninstall working from disk only)
 	local name=$1 out=$2 sym
 	cp kukeon.config "$out"
-	if [ "$name" = minimal ]; then
+	if [ "$name" = rescue ]; then
+		config_for kuke-uninstall "$out"
+		sed -i 's/^CONFIG_FEATURE_KUKE_UNINSTALL_CONTAINERD=.*/CONFIG_FEATURE_KUKE_UNINSTALL_CONTAINERD=n/' "$out"
+	elif [ "$name" = minimal ]; then
 		sed -i 's/^\(CONFIG_FEATURE_[A-Z0-9_]*\)=y/\1=n/' "$out"
 	elif [ "$name" != all ]; then
 		for a in "${applets[@]}"; do
@@ -45,7 +49,7 @@ config_for() { # config_for NAME OUT: only applet NAME enabled (all: every apple
 
 mkdir -p build/configs
 printf '%-16s %12s\n' config "size (bytes)"
-for name in "${applets[@]}" all minimal; do
+for name in "${applets[@]}" all minimal rescue; do
 	dir=build/cfg-$name
 	config_for "$name" "build/configs/$name.config"
 	if ! make -s -j2 BUILD="$dir" KCONFIG="build/configs/$name.config" "$dir/kukeon" >"$dir.log" 2>&1; then
@@ -58,6 +62,7 @@ for name in "${applets[@]}" all minimal; do
 		result FAIL "$name: not statically linked"
 	case $name in
 	all | minimal) want=$(printf '%s\n' "${applets[@]}") ;;
+	rescue) want=kuke-uninstall ;;
 	*) want=$name ;;
 	esac
 	[ "$("$bin" --list)" = "$want" ] && result OK "$name: --list shows exactly its applets" ||
@@ -76,6 +81,10 @@ for name in "${applets[@]}" all minimal; do
 	if [ "$name" = all ]; then
 		[ "$(stat -c %s "$bin")" -le $((8 * 1024 * 1024)) ] && result OK "all: stripped binary <= 8 MiB" ||
 			result FAIL "all: stripped binary is $(stat -c %s "$bin") bytes, over 8 MiB"
+	fi
+	if [ "$name" = rescue ]; then
+		grep -qa 'grpc' "$bin" && result FAIL "rescue (kuke-uninstall from disk only) links grpc" ||
+			result OK "rescue (kuke-uninstall from disk only) links no grpc"
 	fi
 	if [ "$name" = kuketty ]; then
 		grep -qa 'grpc' "$bin" && result FAIL "kuketty-only build links grpc" ||

@@ -22,6 +22,8 @@ packages=(
 	golang-go
 	# pull tests: a registry on loopback, filled with skopeo; htpasswd; the fault proxy
 	docker-registry skopeo apache2-utils openssl curl
+	# the rescue test: a whole machine under qemu, an ext4 disk image, an initramfs
+	qemu-system-x86 e2fsprogs cpio
 )
 
 src_list=/etc/apt/sources.list.d/kukeon-deb-src.sources

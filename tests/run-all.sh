@@ -6,7 +6,8 @@
 # (against the static BUILD/kukeon) and a smoke run of every benchmark (bench/run.sh
 # --smoke) run inside tests/harness/run.sh, each writing TAP into BUILD/test-results/.
 # After the harness exits we check it left nothing behind, then count
-# (tests/tap-total.sh). The last line is the total: "N passed, N failed, N skipped".
+# (tests/tap-total.sh). The kuke-uninstall applet also boots a machine under qemu
+# (tests/rescue/qemu.sh, make test-rescue). The last line is the total: "N passed, N failed, N skipped".
 # With CI=true, KUKEON_TEST_STRICT=1: a skip of something that should run is a failure.
 set -uo pipefail
 build=${1:-build}
@@ -52,6 +53,9 @@ echo "== configs (scripts/check-configs.sh)"
 
 echo "== harness self-test"
 "$top/tests/harness/selftest.sh" 2>&1 | tee "$results/harness-selftest.tap"
+
+echo "== rescue on a whole machine (tests/rescue/qemu.sh)"
+"$top/tests/rescue/qemu.sh" "${KUKEON_BIN:-$build/kukeon}" "$build/qemu" | tee "$results/rescue-qemu.tap"
 
 report=$results/harness.paths
 KUKEON_TEST_REPORT=$report KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} \

@@ -15,6 +15,10 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
  * what kuke_client_open uses, and what `kuke init` and `kuke daemon` start from. */
 struct kk_local_opts kuke_local_opts(struct kuke_ctx *ctx);
 
+/* The in-process controller's options: ctx's run path, containerd socket and logger, the
+ * cgroup and CNI overrides of the environment. Strings are borrowed from ctx and environ. */
+struct kk_local_opts kuke_local_opts(struct kuke_ctx *ctx);
+
 /* The reply of a start/stop/kill/delete/purge row, whichever was called. */
 union kuke_act_reply {
 	struct kk_action_result action;

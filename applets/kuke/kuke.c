@@ -564,8 +564,9 @@ int kuke_main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(sub_argc, sub_argv);
-	/* `kuke delete` alone is group help even though `delete -f FILE` is a command */
-	if ((!cmd || (!cmd->resource && sub_argc == 1)) &&
+	/* `kuke delete` alone is group help even though `delete -f FILE` is a command;
+	 * `kuke doctor` alone is its overview */
+	if ((!cmd || (!cmd->resource && sub_argc == 1 && cmd->fn != kuke_doctor)) &&
 	    (sub_argc == 1 || is_help_flag(sub_argv[1])) && print_group(sub_argv[0], stdout))
 		return 0;
 	if (!cmd)

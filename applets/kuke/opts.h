@@ -34,10 +34,12 @@ struct kuke_flags {
 		*cni_config_path;
 	const char *container, *file, *profile, *name, *param_file, *from_docker, *platform;
 	const char *kukeond_image, *server_config, *ns_suffix, *cgroup_root, *timeout;
+	const char *scope, *cgroup_mount;
 	char **args, **env, **volumes, **tmpfs, **cap_add, **cap_drop, **security_opts, **ports,
 		**networks, **aliases, **labels, **params;
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
 		containerd, quiet, no_wait, force_regen_cni, purge_system;
+	bool yes, probe, no_probe, nested, verbose_status;
 };
 
 /* The n flags ids of one command. */

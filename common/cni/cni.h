@@ -248,6 +248,16 @@ int kk_cni_network_teardown(const struct kk_cni_host *host, const struct kk_cni_
  * 1 if it was deleted, 0 if there is none. */
 int kk_cni_link_delete(const char *ifname, struct kk_err *err);
 
+/* A network interface of the caller's netns, as an rtnetlink dump lists it. */
+struct kk_cni_link {
+	char name[16]; /* IFNAMSIZ */
+	int index;
+	int master; /* the index of the bridge it is enslaved to; 0: none */
+};
+/* Every link of the caller's netns. *out is a new array of *n links (free() it; NULL when
+ * there are none). */
+int kk_cni_link_list(struct kk_cni_link **out, size_t *n, struct kk_err *err);
+
 /* The cache file path of an attachment: "<cache_dir>/results/<network>-<container>-<ifname>".
  * Free it. */
 char *kk_cni_cache_path(const char *cache_dir, const char *network, const char *container_id,

@@ -1,5 +1,5 @@
-/* common/cni/link.c - remove what a network left on the host: its bridge (rtnetlink, no
- * `ip` shell-out), then its cache entries and host-local store (purge.c). */
+/* common/cni/link.c - list links and remove what a network left on the host: its bridge (rtnetlink,
+ * no `ip` shell-out), then its cache entries and host-local store (purge.c). */
 #include "common/cni/cni.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 
 #include "common/cleanup.h"
 #include "common/cni/internal.h"
+#include "common/mem.h"
 
 /* the bridge plugin's own default when `bridge` is not set */
 #define BRIDGE_DEFAULT_NAME "cni0"
@@ -114,4 +115,79 @@ int kk_cni_network_teardown(const struct kk_cni_host *host, const struct kk_cni_
 	if (rc < 0)
 		return kk_err_wrap(err, "network `%s`: teardown", name);
 	return removed + rc;
+}
+
+/* one RTM_NEWLINK message of the dump into list */
+static void link_add(const struct nlmsghdr *h, struct kk_cni_link **list, size_t *n)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct kk_cni_link l = { .index = ifi->ifi_index };
+	const struct rtattr *rta = IFLA_RTA(ifi);
+	size_t len = IFLA_PAYLOAD(h);
+
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_IFNAME)
+			snprintf(l.name, sizeof(l.name), "%.*s", (int)RTA_PAYLOAD(rta),
+				 (const char *)RTA_DATA(rta));
+		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= sizeof(int))
+			memcpy(&l.master, RTA_DATA(rta), sizeof(int));
+	}
+	*list = kk_xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = l;
+}
+
+int kk_cni_link_list(struct kk_cni_link **out, size_t *n, struct kk_err *err)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = NETLINK_TIMEOUT_S };
+	cleanup_free struct kk_cni_link *list = NULL;
+	cleanup_free char *buf = kk_xmalloc(32768);
+	cleanup_close int fd = -1;
+	size_t count = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return kk_err_sys(err, "list links: netlink socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return kk_err_sys(err, "list links: netlink socket timeout");
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return kk_err_sys(err, "list links: netlink send");
+	for (;;) {
+		ssize_t got = recv(fd, buf, 32768, 0);
+		size_t left;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return kk_err_sys(err, "list links: netlink receive");
+		left = (size_t)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != req.nh.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				*out = TAKE_PTR(list);
+				*n = count;
+				return 0;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EIO;
+				return kk_err_sys(err, "list links");
+			}
+			if (h->nlmsg_type == RTM_NEWLINK)
+				link_add(h, &list, &count);
+		}
+	}
 }

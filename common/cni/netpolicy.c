@@ -770,3 +770,74 @@ int kk_netpolicy_forward_remove(const struct kk_cni_host *host, struct kk_err *e
 		return -1;
 	return removed || rc == 0;
 }
+
+/* ---- removal of everything ------------------------------------------------------------ */
+
+static bool ours(const char *chain)
+{
+	return strncmp(chain, "KUKEON-", 7) == 0 || strncmp(chain, "KUKE-", 5) == 0;
+}
+
+/* The bridge plugin's masquerade rule of a container on one of networks? */
+static bool masq_ours(char *const *networks, const char *rule)
+{
+	char comment[512], net[256], id[256];
+
+	kk_ipt_rule_comment(rule, comment, sizeof(comment));
+	return sscanf(comment, "name: \"%255[^\"]\" id: \"%255[^\"]\"", net, id) == 2 &&
+	       kk_strv_contains(networks, net);
+}
+
+static int remove_all_fill(const struct kk_ipt *s, const void *arg, struct kk_ipt_batch *b,
+			   struct kk_err *err)
+{
+	const struct sweep *w = arg;
+
+	for (int t = F; t <= N; t++) {
+		char *const *chains = s->chains[t];
+		char *const *rules = s->rules[t];
+
+		/* jumps into our chains from chains that are not ours (FORWARD, POSTROUTING ...);
+		 * the bridge plugin's masquerade chains of our networks go with their rule */
+		for (size_t i = 0; rules && rules[i]; i++) {
+			char tgt[64], chain[64];
+
+			kk_ipt_rule_target(rules[i], tgt, sizeof(tgt));
+			if (sscanf(rules[i], "-A %63s", chain) != 1 || ours(chain))
+				continue;
+			if (ours(tgt)) {
+				kk_ipt_batch_line(&b->del[t], "-D%s", rules[i] + 2);
+			} else if (t == N && strcmp(chain, "POSTROUTING") == 0 &&
+				   strncmp(tgt, "CNI-", 4) == 0 &&
+				   masq_ours(w->networks, rules[i])) {
+				kk_ipt_batch_line(&b->del[t], "-D%s", rules[i] + 2);
+				if (kk_ipt_has_chain(s, t, tgt)) {
+					kk_ipt_batch_line(&b->drop[t], "-F %s", tgt);
+					kk_ipt_batch_line(&b->drop[t], "-X %s", tgt);
+					(*w->removed)++;
+				}
+			}
+		}
+		/* flush all of ours first: they jump to each other */
+		for (size_t i = 0; chains && chains[i]; i++)
+			if (ours(chains[i]))
+				kk_ipt_batch_line(&b->drop[t], "-F %s", chains[i]);
+		for (size_t i = 0; chains && chains[i]; i++)
+			if (ours(chains[i])) {
+				kk_ipt_batch_line(&b->drop[t], "-X %s", chains[i]);
+				(*w->removed)++;
+			}
+	}
+	return 0;
+}
+
+int kk_netpolicy_remove_all(const struct kk_cni_host *host, char *const *networks,
+			    struct kk_err *err)
+{
+	int removed = 0;
+	struct sweep w = { .networks = networks, .removed = &removed };
+
+	if (apply(host, remove_all_fill, &w, err, "remove kukeon's network rules") < 0)
+		return -1;
+	return removed;
+}

@@ -118,6 +118,13 @@ int kk_netpolicy_sweep(const struct kk_cni_host *host, const struct kk_netpolicy
 		       size_t n_spaces, const struct kk_netpolicy_cell *cells, size_t n_cells,
 		       char *const *networks, char *const *live_ids, struct kk_err *err);
 
+/* Remove every chain of kukeon's (KUKEON-*, KUKE-*) from the filter and nat tables with the
+ * rules that jump to them, and the bridge plugin's masquerade chains of networks[]
+ * (NULL-terminated; may be NULL). Returns how many chains were removed; -1 with ENOENT when
+ * no iptables tool is installed. */
+int kk_netpolicy_remove_all(const struct kk_cni_host *host, char *const *networks,
+			    struct kk_err *err);
+
 /* ---- names -------------------------------------------------------------------------- */
 
 /* IPv4 addresses of name, sorted and deduplicated (a new NULL-terminated vector): a literal
