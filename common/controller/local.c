@@ -360,7 +360,7 @@ int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct 
 			kk_store_dir(l->store, ref, &dir, &(struct kk_err){ 0 }) == 0 &&
 			access(dir, F_OK) == 0;
 		if (res->metadata_deleted)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	} else {
 		int rc = kk_store_delete(l->store, ref, err);
 
@@ -373,9 +373,33 @@ int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct 
 	return 0;
 }
 
+void kk_local_tokens(char ***v, const char *prefix, char *const *names, const char *words)
+{
+	if (!*v)
+		*v = kk_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; prefix && names && names[i]; i++)
+		kk_strv_push_take(v, kk_xasprintf("%s:%s", prefix, names[i]));
+	while (words && *words) {
+		size_t n = strcspn(words, " ");
+
+		kk_strv_push_take(v, kk_xstrndup(words, n));
+		words += n + (words[n] == ' ');
+	}
+}
+
 void kk_delete_result_clear(struct kk_delete_result *r)
 {
+	kk_realm_free(r->realm);
+	kk_space_free(r->space);
+	kk_stack_free(r->stack);
+	kk_cell_free(r->cell);
+	kk_container_free(r->container);
+	free(r->realm_name);
+	free(r->space_name);
+	free(r->stack_name);
+	kk_strv_free(r->deleted);
 	kk_strv_free(r->purged);
+	kk_strv_free(r->cleaned);
 	memset(r, 0, sizeof(*r));
 }
 

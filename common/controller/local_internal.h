@@ -49,6 +49,11 @@ void kk_local_labels_update(struct kk_labels *stored, const struct kk_labels *de
 int kk_local_children_error(struct kk_err *err, const char *verb, const char *kind,
 			    const char *name, size_t n, const char *what);
 
+/* Upstream's Deleted/Purged tokens appended to *v, which is made non-nil even when none
+ * are (a successful call sends []): `prefix:<name>` for each of names when prefix is set,
+ * then each space-separated word of words when set. */
+void kk_local_tokens(char ***v, const char *prefix, char *const *names, const char *words);
+
 /* The cgroup step of a delete or purge: the group stored in the status (or, when there is
  * none, the derived one of ref) removed. A failure fails a delete and is ignored by a purge. */
 int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,

@@ -231,6 +231,18 @@ int kk_ctl_realm_update(struct kk_local *l, const struct kk_realm *desired, stru
 	return kk_local_put(l, &ref, kk_realm_encode(r, KK_ENC_JSON), err);
 }
 
+static struct kk_realm *missing_realm(const char *name, const char *ns)
+{
+	struct kk_realm *r = kk_xcalloc(1, sizeof(*r));
+
+	r->api_version = kk_xstrdup(KK_API_VERSION);
+	r->kind = kk_xstrdup("Realm");
+	r->meta.name = kk_xstrdup(name);
+	r->spec.namespace_ = kk_xstrdup(ns);
+	r->status.state = KK_REALM_UNKNOWN;
+	return r;
+}
+
 static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade, bool purge,
 			struct kk_delete_result *res, struct kk_err *err)
 {
@@ -253,6 +265,8 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 					       "space(s)");
 	if (kk_local_instance(l, err) < 0)
 		return -1;
+	/* upstream lists what --cascade takes before it goes (a purge: only with metadata) */
+	kk_local_tokens(&res->deleted, cascade && r ? "space" : NULL, spaces, NULL);
 	for (size_t i = 0; cascade && spaces && spaces[i]; i++) {
 		struct kk_delete_result sub = { 0 };
 
@@ -273,7 +287,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 		rc = kk_ctl_namespace_cleanup(l, ns, &cr, err);
 		res->ns_deleted = cr.deleted;
 		if (purge && cr.n_removed)
-			kk_strv_push_take(&res->purged, kk_xstrdup("containerd-resources"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("containerd-resources"));
 		kk_ns_cleanup_result_clear(&cr);
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to %s realm", verb);
@@ -290,13 +304,23 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 			return kk_err_wrap(err, "failed to purge realm");
 		res->metadata_deleted = rc;
 		if (rc)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	} else {
 		rc = kk_store_delete(l->store, &ref, err);
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to delete realm");
 		res->metadata_deleted = rc == 1;
 	}
+	if (r)
+		kk_local_tokens(&res->deleted, NULL, NULL, "metadata cgroup namespace");
+	if (purge) {
+		kk_local_tokens(&res->purged, NULL, NULL,
+				"orphaned-containers cni-resources all-metadata");
+		res->realm_deleted = r != NULL;
+		if (!r) /* upstream's stand-in for a realm without metadata */
+			r = missing_realm(name, ns);
+	}
+	res->realm = TAKE_PTR(r);
 	return 0;
 }
 

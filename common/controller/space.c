@@ -388,6 +388,7 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 					       "stack(s)");
 	if (kk_local_instance(l, err) < 0)
 		return -1;
+	kk_local_tokens(&res->deleted, cascade ? "stack" : NULL, stacks, NULL);
 	for (size_t i = 0; cascade && stacks && stacks[i]; i++) {
 		struct kk_delete_result sub = { 0 };
 
@@ -412,10 +413,21 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	kk_log_ignored(l->log, err, "purge space `%s`: its network", name);
 	res->cni_deleted = access(conflist, F_OK) == 0;
 	if (res->cni_deleted && purge)
-		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
+		kk_strv_push_take(&res->cleaned, kk_xstrdup("cni-resources"));
 	if ((unlink(conflist) < 0 && errno != ENOENT) || (unlink(subnet) < 0 && errno != ENOENT))
 		return kk_err_sys(err, "failed to %s space: network files in `%s`", verb, dir);
-	return kk_local_remove_metadata(l, "space", &ref, purge, res, err);
+	if (kk_local_remove_metadata(l, "space", &ref, purge, res, err) < 0)
+		return -1;
+	kk_local_tokens(&res->deleted, NULL, NULL, "metadata cgroup network");
+	if (purge) {
+		kk_local_tokens(&res->purged, NULL, NULL,
+				"cni-network cni-cache orphaned-containers all-metadata");
+	} else {
+		res->space_name = kk_xstrdup(name);
+		res->realm_name = kk_xstrdup(realm);
+	}
+	res->space = TAKE_PTR(s);
+	return 0;
 }
 
 /* delete and purge: the names checked once for both */
