@@ -39,8 +39,8 @@ struct kk_delete_result {
 	struct kk_container *container;
 	char *realm_name, *space_name, *stack_name; /* owned: delete space/stack's names */
 	bool metadata_deleted, cgroup_deleted, ns_deleted, cni_deleted; /* what really went */
-	bool containers_deleted;                     /* cell: it had containers */
-	bool cell_metadata_exists, container_exists; /* container */
+	bool containers_deleted;                             /* cell: it had containers */
+	bool cell_metadata_exists, container_exists;         /* container */
 	bool realm_deleted, purge_succeeded, force, cascade; /* purge */
 	size_t n_cascaded; /* children deleted with --cascade */
 	/* owned: upstream's fixed tokens (`space:<n>`..., `metadata`, ...); [] when a call

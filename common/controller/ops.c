@@ -264,9 +264,9 @@ int kk_op_space_delete(struct kk_local *l, const struct kk_ref *a, struct kk_del
 int kk_op_stack_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		       struct kk_err *err)
 {
-	return removed(
-		kk_ctl_stack_delete(l, a->realm, a->space, a->name, a->force, a->cascade, r, err),
-		r);
+	return removed(kk_ctl_stack_delete(l, a->realm, a->space, a->name, a->force, a->cascade, r,
+					   err),
+		       r);
 }
 
 int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -278,9 +278,9 @@ int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_dele
 int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a,
 			   struct kk_delete_result *r, struct kk_err *err)
 {
-	return removed(
-		kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r, err),
-		r);
+	return removed(kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r,
+					       err),
+		       r);
 }
 
 int kk_op_realm_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -292,16 +292,15 @@ int kk_op_realm_purge(struct kk_local *l, const struct kk_ref *a, struct kk_dele
 int kk_op_space_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return purged(kk_ctl_space_purge(l, a->realm, a->name, a->force, a->cascade, r, err), a,
-		      r);
+	return purged(kk_ctl_space_purge(l, a->realm, a->name, a->force, a->cascade, r, err), a, r);
 }
 
 int kk_op_stack_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return purged(
-		kk_ctl_stack_purge(l, a->realm, a->space, a->name, a->force, a->cascade, r, err), a,
-		r);
+	return purged(kk_ctl_stack_purge(l, a->realm, a->space, a->name, a->force, a->cascade, r,
+					 err),
+		      a, r);
 }
 
 int kk_op_cell_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -313,9 +312,9 @@ int kk_op_cell_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delet
 int kk_op_container_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 			  struct kk_err *err)
 {
-	return purged(
-		kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell, a->name, r, err), a,
-		r);
+	return purged(kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell, a->name, r,
+					     err),
+		      a, r);
 }
 
 int kk_op_refresh(struct kk_local *l, const struct kk_no_args *a, struct kk_refresh_result *r,

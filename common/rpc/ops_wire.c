@@ -248,11 +248,11 @@ TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, captu
 
 /* delete and purge: each method with upstream's keys, in its order; Cascaded (children
  * --cascade took) and Cleaned (what a purge found and removed) are kukeon-c */
-#define DR kk_delete_result
+#define DR          kk_delete_result
 #define DR_CASCADED F("Cascaded", WF_SIZE, DR, n_cascaded)
-#define DR_CLEANED F("Cleaned", WF_STRV, DR, cleaned)
-TABLE(realm_delete, "Result", FDOC("Realm", REALM, DR, realm),
-      F("Deleted", WF_STRV, DR, deleted), F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
+#define DR_CLEANED  F("Cleaned", WF_STRV, DR, cleaned)
+TABLE(realm_delete, "Result", FDOC("Realm", REALM, DR, realm), F("Deleted", WF_STRV, DR, deleted),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
       F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
       F("ContainerdNamespaceDeleted", WF_BOOL, DR, ns_deleted), DR_CASCADED);
 TABLE(space_delete, "Result", FDOC("Space", SPACE, DR, space),

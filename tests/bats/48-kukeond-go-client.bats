@@ -48,6 +48,30 @@ goclient() { "$GOCLIENT" "$KD_SOCK" "$@"; }
 	[[ "$output" != *gorealm* ]]
 }
 
+# bats test_tags=containerd
+@test "go client: DeleteRealm --cascade returns the realm found and the space:<n> tokens first" {
+	run goclient cascade gocasc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "ok DeleteRealm gocasc --cascade: Realm gocasc (Ready), Deleted [space:sp1 metadata cgroup namespace]" ]
+	[[ "${lines[1]}" == "ok DeleteRealm of a missing realm: zero Result, Err "*'realm "gocasc" not found' ]]
+	run -0 kd get realms
+	[[ "$output" != *gocasc* ]]
+}
+
+# bats test_tags=containerd
+@test "go client: DeleteStack, DeleteSpace and PurgeSpace carry upstream's keys and tokens" {
+	run goclient children gokids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "ok DeleteStack gokids/sp1/st1: Stack st1, Deleted [metadata cgroup]" ]
+	[ "${lines[1]}" = "ok DeleteSpace gokids/sp1: Space sp1, Deleted [metadata cgroup network]" ]
+	[ "${lines[2]}" = "ok PurgeSpace gokids/sp2 --force: PurgeSucceeded, Deleted [metadata cgroup network], Purged [cni-network cni-cache orphaned-containers all-metadata]" ]
+	[ "${lines[3]}" = "ok DeleteRealm gokids: Deleted [metadata cgroup namespace]" ]
+	run -0 kd get realms
+	[[ "$output" != *gokids* ]]
+}
+
 @test "go client: transport errors as Go's server words them; the connection survives" {
 	run -0 goclient errors
 	[ "${lines[0]}" = "ok unknown method: rpc: can't find method KukeonV1.Nope" ]

@@ -200,18 +200,20 @@ static void delete_replies_have_upstreams_keys(void)
 		enum kk_op_id op;
 		const char *keys;
 	} want[] = {
-		{ KK_OP_DeleteRealm,
-		  "Realm,Deleted,MetadataDeleted,CgroupDeleted,ContainerdNamespaceDeleted,Cascaded" },
+		{ KK_OP_DeleteRealm, "Realm,Deleted,MetadataDeleted,CgroupDeleted,"
+				     "ContainerdNamespaceDeleted,Cascaded" },
 		{ KK_OP_DeleteSpace, "Space,SpaceName,RealmName,MetadataDeleted,CgroupDeleted,"
 				     "CNINetworkDeleted,Deleted,Cascaded" },
 		{ KK_OP_DeleteStack, "Stack,StackName,RealmName,SpaceName,MetadataDeleted,"
 				     "CgroupDeleted,Deleted,Cascaded" },
 		{ KK_OP_DeleteCell, "Cell,ContainersDeleted,CgroupDeleted,MetadataDeleted" },
 		{ KK_OP_DeleteContainer, "Container,CellMetadataExists,ContainerExists,Deleted" },
-		{ KK_OP_PurgeRealm, "Realm,RealmDeleted,PurgeSucceeded,Force,Cascade,Deleted,Purged,"
-				    "Cascaded,Cleaned" },
-		{ KK_OP_PurgeSpace, "Space,MetadataDeleted,CgroupDeleted,CNINetworkDeleted,"
-				    "PurgeSucceeded,Force,Cascade,Deleted,Purged,Cascaded,Cleaned" },
+		{ KK_OP_PurgeRealm,
+		  "Realm,RealmDeleted,PurgeSucceeded,Force,Cascade,Deleted,Purged,"
+		  "Cascaded,Cleaned" },
+		{ KK_OP_PurgeSpace,
+		  "Space,MetadataDeleted,CgroupDeleted,CNINetworkDeleted,"
+		  "PurgeSucceeded,Force,Cascade,Deleted,Purged,Cascaded,Cleaned" },
 		{ KK_OP_PurgeStack, "Stack,Deleted,Purged,Cascaded,Cleaned" },
 		{ KK_OP_PurgeCell, "Cell,ContainersDeleted,CgroupDeleted,MetadataDeleted,"
 				   "PurgeSucceeded,Force,Cascade,Deleted,Purged,Cleaned" },
@@ -222,15 +224,17 @@ static void delete_replies_have_upstreams_keys(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		struct kk_delete_result zero = { 0 };
-		cleanup_(kk_json_freep) cJSON *ok = kk_wire_reply_encode(want[i].op, &zero, 0, NULL);
-		cleanup_(kk_json_freep) cJSON *bad = kk_wire_reply_encode(want[i].op, &zero, -1, &e);
+		cleanup_(kk_json_freep) cJSON *ok =
+			kk_wire_reply_encode(want[i].op, &zero, 0, NULL);
+		cleanup_(kk_json_freep) cJSON *bad =
+			kk_wire_reply_encode(want[i].op, &zero, -1, &e);
 		cleanup_free char *keys = result_keys(ok);
 		const cJSON *res = cJSON_GetObjectItem(bad, "Result");
 		const cJSON *doc = res ? res->child : NULL;
 		const cJSON *del = cJSON_GetObjectItem(res, "Deleted");
 
-		TAP_OK(strcmp(keys, want[i].keys) == 0, "%s: Result keys %s", kk_ops[want[i].op].method,
-		       keys);
+		TAP_OK(strcmp(keys, want[i].keys) == 0, "%s: Result keys %s",
+		       kk_ops[want[i].op].method, keys);
 		/* on error: a zero doc and null slices, as upstream's zero Result */
 		TAP_OK(cJSON_IsObject(doc) &&
 			       !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "apiVersion")),
@@ -278,17 +282,22 @@ static void delete_realm_reply_golden(void)
 /* A Go kukeond's DeleteSpace and PurgeStack replies decode into what our kuke reads. */
 static void go_delete_replies_decode(void)
 {
-	cleanup_(kk_json_freep) cJSON *ds = parse(
-		"{\"Result\":{\"Space\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Space\",\"metadata\":"
-		"{\"name\":\"web\",\"labels\":null},\"spec\":{\"realmId\":\"r\"},\"status\":{\"state\":"
-		"\"Ready\",\"createdAt\":\"2025-05-14T10:11:12.123456Z\",\"updatedAt\":"
-		"\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}},\"SpaceName\":\"web\","
-		"\"RealmName\":\"r\",\"MetadataDeleted\":true,\"CgroupDeleted\":true,"
-		"\"CNINetworkDeleted\":true,\"Deleted\":[\"stack:s\",\"metadata\",\"cgroup\","
-		"\"network\"]},\"Err\":null}");
+	cleanup_(kk_json_freep) cJSON *ds =
+		parse("{\"Result\":{\"Space\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Space\","
+		      "\"metadata\":"
+		      "{\"name\":\"web\",\"labels\":null},\"spec\":{\"realmId\":\"r\"},\"status\":{"
+		      "\"state\":"
+		      "\"Ready\",\"createdAt\":\"2025-05-14T10:11:12.123456Z\",\"updatedAt\":"
+		      "\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}},"
+		      "\"SpaceName\":\"web\","
+		      "\"RealmName\":\"r\",\"MetadataDeleted\":true,\"CgroupDeleted\":true,"
+		      "\"CNINetworkDeleted\":true,\"Deleted\":[\"stack:s\",\"metadata\",\"cgroup\","
+		      "\"network\"]},\"Err\":null}");
 	cleanup_(kk_json_freep) cJSON *ps = parse(
-		"{\"Result\":{\"Stack\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Stack\",\"metadata\":"
-		"{\"name\":\"s\",\"labels\":null},\"spec\":{\"id\":\"s\",\"realmId\":\"r\",\"spaceId\":"
+		"{\"Result\":{\"Stack\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Stack\","
+		"\"metadata\":"
+		"{\"name\":\"s\",\"labels\":null},\"spec\":{\"id\":\"s\",\"realmId\":\"r\","
+		"\"spaceId\":"
 		"\"web\"},\"status\":{\"state\":\"Ready\",\"cgroupPath\":\"\",\"createdAt\":"
 		"\"0001-01-01T00:00:00Z\",\"updatedAt\":\"0001-01-01T00:00:00Z\",\"readyAt\":"
 		"\"0001-01-01T00:00:00Z\"}},\"Deleted\":[\"metadata\",\"cgroup\"],\"Purged\":["
