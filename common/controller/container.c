@@ -723,12 +723,12 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	if (at >= 0)
 		kk_rt_cell_container_id(&e.rc, &e.cell->spec.containers[at], &cid,
 					&(struct kk_err){ 0 });
-	if (res) /* the container as found; a purge of one not in the spec: the request's */
-		res->container = at >= 0 ? doc_for(e.cell, &e.cell->spec.containers[at], false)
-					 : requested_doc(&e, name);
 	else if (op == OP_PURGE)
 		kk_naming_containerd_id(e.space, e.stack, kk_str(e.cell->spec.id), name, &cid,
 					&(struct kk_err){ 0 });
+	if (res) /* the container as found; a purge of one not in the spec: the request's */
+		res->container = at >= 0 ? doc_for(e.cell, &e.cell->spec.containers[at], false)
+					 : requested_doc(&e, name);
 	if (at < 0) {
 		struct ctr_container c = { 0 };
 		bool found = op == OP_PURGE && cid &&
