@@ -777,9 +777,10 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		if (at >= 0) {
 			spec_remove(&e.cell->spec, (size_t)at);
 			kk_cell_env_rederive(l, &e);
-			res->metadata_deleted = true;
+			if (res)
+				res->metadata_deleted = true;
 		}
-		if (op == OP_PURGE)
+		if (op == OP_PURGE && res)
 			kk_strv_push_take(&res->cleaned, kk_xstrdup("orphaned-containers"));
 	}
 	rc = store(l, &e, err);

@@ -221,11 +221,12 @@ static void delete_replies_have_upstreams_keys(void)
 		  "Container,CellMetadataExists,ContainerExists,Deleted,Purged,Cleaned" },
 	};
 	struct kk_err e = { .code = ENOENT, .msg = "realm \"x\" not found" };
+	struct kk_err none = { 0 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		struct kk_delete_result zero = { 0 };
 		cleanup_(kk_json_freep) cJSON *ok =
-			kk_wire_reply_encode(want[i].op, &zero, 0, NULL);
+			kk_wire_reply_encode(want[i].op, &zero, 0, &none);
 		cleanup_(kk_json_freep) cJSON *bad =
 			kk_wire_reply_encode(want[i].op, &zero, -1, &e);
 		cleanup_free char *keys = result_keys(ok);
@@ -261,7 +262,7 @@ static void delete_realm_reply_golden(void)
 				      .n_cascaded = 2 };
 	struct kk_delete_result back = { 0 };
 	struct kk_err err = { 0 };
-	cleanup_(kk_json_freep) cJSON *t = kk_wire_reply_encode(KK_OP_DeleteRealm, &r, 0, NULL);
+	cleanup_(kk_json_freep) cJSON *t = kk_wire_reply_encode(KK_OP_DeleteRealm, &r, 0, &err);
 	cleanup_free char *s = compact(t);
 
 	TAP_STR_EQ(s, "{\"Result\":{\"Realm\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Realm\","
