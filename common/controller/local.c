@@ -351,7 +351,8 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 }
 
 int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
-			     bool purge, struct kk_delete_result *res, struct kk_err *err)
+			     bool purge, const char *deleted, const char *purged,
+			     struct kk_delete_result *res, struct kk_err *err)
 {
 	if (purge) {
 		cleanup_free char *dir = NULL;
@@ -370,6 +371,14 @@ int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct 
 	}
 	if (kk_store_remove_tree(l->store, ref, err) < 0)
 		return kk_err_wrap(err, "failed to %s %s", purge ? "purge" : "delete", kind);
+	kk_local_tokens(&res->deleted, NULL, NULL, deleted);
+	if (purge) {
+		kk_local_tokens(&res->purged, NULL, NULL, purged);
+	} else {
+		kk_str_set(&res->realm_name, ref->realm);
+		kk_str_set(&res->space_name, ref->space);
+		kk_str_set(&res->stack_name, ref->stack);
+	}
 	return 0;
 }
 

@@ -60,9 +60,12 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 			   const char *stored, bool purge, struct kk_delete_result *res,
 			   struct kk_err *err);
 /* The last step of a space or stack delete or purge: the metadata removed (a purge reports
- * whether there was any), then ref's whole directory. */
+ * whether there was any), then ref's whole directory. Then upstream's reply: the words of
+ * deleted as Deleted tokens, those of purged as Purged ones for a purge, and for a delete
+ * the names in ref (RealmName, SpaceName, StackName). */
 int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
-			     bool purge, struct kk_delete_result *res, struct kk_err *err);
+			     bool purge, const char *deleted, const char *purged,
+			     struct kk_delete_result *res, struct kk_err *err);
 
 /* A kind's create and get results (one owned document, the member named as the kind) and
  * its list: their _clear and _free functions. */

@@ -416,16 +416,10 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 		kk_strv_push_take(&res->cleaned, kk_xstrdup("cni-resources"));
 	if ((unlink(conflist) < 0 && errno != ENOENT) || (unlink(subnet) < 0 && errno != ENOENT))
 		return kk_err_sys(err, "failed to %s space: network files in `%s`", verb, dir);
-	if (kk_local_remove_metadata(l, "space", &ref, purge, res, err) < 0)
+	if (kk_local_remove_metadata(l, "space", &ref, purge, "metadata cgroup network",
+				     "cni-network cni-cache orphaned-containers all-metadata", res,
+				     err) < 0)
 		return -1;
-	kk_local_tokens(&res->deleted, NULL, NULL, "metadata cgroup network");
-	if (purge) {
-		kk_local_tokens(&res->purged, NULL, NULL,
-				"cni-network cni-cache orphaned-containers all-metadata");
-	} else {
-		res->space_name = kk_xstrdup(name);
-		res->realm_name = kk_xstrdup(realm);
-	}
 	res->space = TAKE_PTR(s);
 	return 0;
 }

@@ -180,17 +180,10 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	if (kk_local_remove_cgroup(l, "stack", &ref, s ? s->status.cgroup_path : NULL, purge, res,
 				   err) < 0)
 		return -1;
-	if (kk_local_remove_metadata(l, "stack", &ref, purge, res, err) < 0)
+	if (kk_local_remove_metadata(l, "stack", &ref, purge, "metadata cgroup",
+				     "cni-resources orphaned-containers all-metadata", res,
+				     err) < 0)
 		return -1;
-	kk_local_tokens(&res->deleted, NULL, NULL, "metadata cgroup");
-	if (purge) {
-		kk_local_tokens(&res->purged, NULL, NULL,
-				"cni-resources orphaned-containers all-metadata");
-	} else {
-		res->stack_name = kk_xstrdup(name);
-		res->realm_name = kk_xstrdup(realm);
-		res->space_name = kk_xstrdup(space);
-	}
 	res->stack = TAKE_PTR(s);
 	return 0;
 }

@@ -251,6 +251,11 @@ TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, captu
 #define DR          kk_delete_result
 #define DR_CASCADED F("Cascaded", WF_SIZE, DR, n_cascaded)
 #define DR_CLEANED  F("Cleaned", WF_STRV, DR, cleaned)
+/* the tail PurgeRealm, PurgeSpace and PurgeCell share */
+#define DR_PURGE                                                                           \
+	F("PurgeSucceeded", WF_BOOL, DR, purge_succeeded), F("Force", WF_BOOL, DR, force), \
+		F("Cascade", WF_BOOL, DR, cascade), F("Deleted", WF_STRV, DR, deleted),    \
+		F("Purged", WF_STRV, DR, purged)
 TABLE(realm_delete, "Result", FDOC("Realm", REALM, DR, realm), F("Deleted", WF_STRV, DR, deleted),
       F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
       F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
@@ -274,30 +279,22 @@ TABLE(container_delete, "Result", FDOC("Container", CONTAINER, DR, container),
       F("CellMetadataExists", WF_BOOL, DR, cell_metadata_exists),
       F("ContainerExists", WF_BOOL, DR, container_exists), F("Deleted", WF_STRV, DR, deleted));
 TABLE(realm_purge, "Result", FDOC("Realm", REALM, DR, realm),
-      F("RealmDeleted", WF_BOOL, DR, realm_deleted),
-      F("PurgeSucceeded", WF_BOOL, DR, purge_succeeded), F("Force", WF_BOOL, DR, force),
-      F("Cascade", WF_BOOL, DR, cascade), F("Deleted", WF_STRV, DR, deleted),
-      F("Purged", WF_STRV, DR, purged), DR_CASCADED, DR_CLEANED);
+      F("RealmDeleted", WF_BOOL, DR, realm_deleted), DR_PURGE, DR_CASCADED, DR_CLEANED);
 TABLE(space_purge, "Result", FDOC("Space", SPACE, DR, space),
       F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
       F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
-      F("CNINetworkDeleted", WF_BOOL, DR, cni_deleted),
-      F("PurgeSucceeded", WF_BOOL, DR, purge_succeeded), F("Force", WF_BOOL, DR, force),
-      F("Cascade", WF_BOOL, DR, cascade), F("Deleted", WF_STRV, DR, deleted),
-      F("Purged", WF_STRV, DR, purged), DR_CASCADED, DR_CLEANED);
+      F("CNINetworkDeleted", WF_BOOL, DR, cni_deleted), DR_PURGE, DR_CASCADED, DR_CLEANED);
 TABLE(stack_purge, "Result", FDOC("Stack", STACK, DR, stack), F("Deleted", WF_STRV, DR, deleted),
       F("Purged", WF_STRV, DR, purged), DR_CASCADED, DR_CLEANED);
 TABLE(cell_purge, "Result", FDOC("Cell", CELL, DR, cell),
       F("ContainersDeleted", WF_BOOL, DR, containers_deleted),
       F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
-      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
-      F("PurgeSucceeded", WF_BOOL, DR, purge_succeeded), F("Force", WF_BOOL, DR, force),
-      F("Cascade", WF_BOOL, DR, cascade), F("Deleted", WF_STRV, DR, deleted),
-      F("Purged", WF_STRV, DR, purged), DR_CLEANED);
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted), DR_PURGE, DR_CLEANED);
 TABLE(container_purge, "Result", FDOC("Container", CONTAINER, DR, container),
       F("CellMetadataExists", WF_BOOL, DR, cell_metadata_exists),
       F("ContainerExists", WF_BOOL, DR, container_exists), F("Deleted", WF_STRV, DR, deleted),
       F("Purged", WF_STRV, DR, purged), DR_CLEANED);
+#undef DR_PURGE
 #undef DR_CLEANED
 #undef DR_CASCADED
 #undef DR
