@@ -61,7 +61,7 @@ int kuke_client_act(struct kuke_ctx *ctx, enum kk_op_id id, enum kuke_op op,
 	printf("%s %s \"%s\" from %s \"%s\"\n", kuke_op_done(op), noun, ref->name, parent,
 	       parent_name);
 	if (op == KUKE_OP_PURGE)
-		kuke_print_purged(reply.deleted.purged);
+		kuke_print_purged(reply.deleted.cleaned);
 	kk_ops[id].reply_clear(&reply);
 	return 0;
 }

@@ -310,7 +310,7 @@ static int remove_(struct kuke_ctx *ctx, enum kind k, bool purge, const struct k
 			       r.cgroup_deleted ? "true" : "false",
 			       r.cni_deleted ? "true" : "false");
 		if (purge)
-			kuke_print_purged(r.purged);
+			kuke_print_purged(r.cleaned);
 	}
 	kk_delete_result_clear(&r);
 	return rc;

@@ -554,13 +554,14 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 
 	if (kk_cell_env_open(l, &e, realm, space, stack, name, !purge, &held, err) < 0)
 		goto out;
+	res->containers_deleted = e.cell && e.cell->spec.n_containers > 0;
 	if (purge) {
 		struct kk_err ignored = { 0 };
 
 		kk_rt_cell_purge(&e.rt, &e.rc, &ignored);
 		kk_log_ignored(l->log, &ignored, "purge cell `%s`", e.name);
-		kk_strv_push_take(&res->purged, kk_xstrdup("orphaned-containers"));
-		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
+		kk_strv_push_take(&res->cleaned, kk_xstrdup("orphaned-containers"));
+		kk_strv_push_take(&res->cleaned, kk_xstrdup("cni-resources"));
 	} else if (kk_rt_cell_delete(&e.rt, &e.rc, err) < 0) {
 		kk_err_wrap(err, "failed to delete cell `%s`", e.name);
 		goto out;
@@ -574,8 +575,17 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 		goto out;
 	res->metadata_deleted = rc == 1;
 	if (purge && res->metadata_deleted)
-		kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+		kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	rc = kk_store_remove_tree(l->store, &e.ref, err);
+	if (rc == 0 && purge) {
+		kk_local_tokens(&res->deleted, NULL, NULL,
+				res->containers_deleted ? "containers cgroup metadata"
+							: "cgroup metadata");
+		kk_local_tokens(&res->purged, NULL, NULL,
+				"cni-resources orphaned-containers all-metadata");
+	}
+	if (rc == 0)
+		res->cell = TAKE_PTR(e.cell);
 out:
 	kk_cell_env_clear(&e);
 	return rc;

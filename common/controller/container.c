@@ -3,6 +3,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/cell_env.h"
 #include "common/controller/image.h"
+#include "common/controller/local_internal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -315,6 +316,22 @@ static struct kk_container *doc_for(const struct kk_cell *cell, const struct kk_
 		c->status.exit_signal = st->exit_signal ? kk_xstrdup(st->exit_signal) : NULL;
 		break;
 	}
+	return c;
+}
+
+/* Upstream's reply doc for a container the cell's spec does not list: the request's. */
+static struct kk_container *requested_doc(const struct kk_cell_env *e, const char *name)
+{
+	struct kk_container *c = kk_xcalloc(1, sizeof(*c));
+
+	c->api_version = kk_xstrdup(KK_API_VERSION);
+	c->kind = kk_xstrdup("Container");
+	c->meta.name = kk_xstrdup(name);
+	c->spec.id = kk_xstrdup(name);
+	c->spec.realm_id = kk_xstrdup(e->realm);
+	c->spec.space_id = kk_xstrdup(e->space);
+	c->spec.stack_id = kk_xstrdup(e->stack);
+	c->spec.cell_id = kk_xstrdup(e->name);
 	return c;
 }
 
@@ -704,6 +721,9 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	else if (op == OP_PURGE)
 		kk_naming_containerd_id(e.space, e.stack, kk_str(e.cell->spec.id), name, &cid,
 					&(struct kk_err){ 0 });
+	if (res) /* the container as found; a purge of one not in the spec: the request's */
+		res->container = at >= 0 ? doc_for(e.cell, &e.cell->spec.containers[at], false)
+					 : requested_doc(&e, name);
 	if (at < 0) {
 		struct ctr_container c = { 0 };
 		bool found = op == OP_PURGE && cid &&
@@ -756,9 +776,17 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 				res->metadata_deleted = true;
 		}
 		if (op == OP_PURGE && res)
-			kk_strv_push_take(&res->purged, kk_xstrdup("orphaned-containers"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("orphaned-containers"));
 	}
 	rc = store(l, &e, err);
+	if (rc == 0 && res) {
+		res->cell_metadata_exists = true;
+		res->container_exists = at >= 0;
+		kk_local_tokens(&res->deleted, NULL, NULL, at >= 0 ? "container task" : NULL);
+		if (op == OP_PURGE)
+			kk_local_tokens(&res->purged, NULL, NULL,
+					"cni-resources ipam-allocation cache-entries");
+	}
 	/* the exit is on disk: now the stopped task (and its shim) can go */
 	if (rc == 0 && (op == OP_STOP || op == OP_KILL) &&
 	    kk_rt_cell_container_release(&e.rt, &e.rc, name, err) < 0) {

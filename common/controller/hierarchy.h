@@ -26,10 +26,28 @@ struct kk_realm_create_result {
 struct kk_realm_get_result {
 	struct kk_realm *realm; /* owned */
 };
+/* What a delete or purge of any kind did: one struct for the ten methods, each of which
+ * travels with its own keys (runtime reference §1.3, common/rpc/ops_wire.c). The kk_ctl_
+ * functions may fill part of it before they fail: release it with kk_delete_result_clear()
+ * either way (the kk_op_ ones clear it on failure themselves). */
 struct kk_delete_result {
-	bool metadata_deleted, cgroup_deleted, ns_deleted, cni_deleted;
+	/* owned: the object as it was found before it went (the method's kind; NULL: none) */
+	struct kk_realm *realm;
+	struct kk_space *space;
+	struct kk_stack *stack;
+	struct kk_cell *cell;
+	struct kk_container *container;
+	char *realm_name, *space_name, *stack_name; /* owned: delete space/stack's names */
+	bool metadata_deleted, cgroup_deleted, ns_deleted, cni_deleted; /* what really went */
+	bool containers_deleted;                             /* cell: it had containers */
+	bool cell_metadata_exists, container_exists;         /* container */
+	bool realm_deleted, purge_succeeded, force, cascade; /* purge */
 	size_t n_cascaded; /* children deleted with --cascade */
-	char **purged;     /* purge: extra items removed, upstream's words */
+	/* owned: upstream's fixed tokens (`space:<n>`..., `metadata`, ...); [] when a call
+	 * that has the key succeeded with none, NULL after a failure */
+	char **deleted;
+	char **purged;  /* owned: purge: upstream's fixed tokens */
+	char **cleaned; /* owned: purge: what was found and removed (kukeon-c; kuke prints it) */
 };
 void kk_realm_create_result_clear(struct kk_realm_create_result *r);
 void kk_realm_get_result_clear(struct kk_realm_get_result *r);

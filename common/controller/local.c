@@ -356,7 +356,8 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 }
 
 int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
-			     bool purge, struct kk_delete_result *res, struct kk_err *err)
+			     bool purge, const char *deleted, const char *purged,
+			     struct kk_delete_result *res, struct kk_err *err)
 {
 	if (purge) {
 		cleanup_free char *dir = NULL;
@@ -365,7 +366,7 @@ int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct 
 			kk_store_dir(l->store, ref, &dir, &(struct kk_err){ 0 }) == 0 &&
 			access(dir, F_OK) == 0;
 		if (res->metadata_deleted)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	} else {
 		int rc = kk_store_delete(l->store, ref, err);
 
@@ -375,12 +376,44 @@ int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct 
 	}
 	if (kk_store_remove_tree(l->store, ref, err) < 0)
 		return kk_err_wrap(err, "failed to %s %s", purge ? "purge" : "delete", kind);
+	kk_local_tokens(&res->deleted, NULL, NULL, deleted);
+	if (purge) {
+		kk_local_tokens(&res->purged, NULL, NULL, purged);
+	} else {
+		kk_str_set(&res->realm_name, ref->realm);
+		kk_str_set(&res->space_name, ref->space);
+		kk_str_set(&res->stack_name, ref->stack);
+	}
 	return 0;
+}
+
+void kk_local_tokens(char ***v, const char *prefix, char *const *names, const char *words)
+{
+	if (!*v)
+		*v = kk_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; prefix && names && names[i]; i++)
+		kk_strv_push_take(v, kk_xasprintf("%s:%s", prefix, names[i]));
+	while (words && *words) {
+		size_t n = strcspn(words, " ");
+
+		kk_strv_push_take(v, kk_xstrndup(words, n));
+		words += n + (words[n] == ' ');
+	}
 }
 
 void kk_delete_result_clear(struct kk_delete_result *r)
 {
+	kk_realm_free(r->realm);
+	kk_space_free(r->space);
+	kk_stack_free(r->stack);
+	kk_cell_free(r->cell);
+	kk_container_free(r->container);
+	free(r->realm_name);
+	free(r->space_name);
+	free(r->stack_name);
+	kk_strv_free(r->deleted);
 	kk_strv_free(r->purged);
+	kk_strv_free(r->cleaned);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -394,8 +427,8 @@ int kk_local_children_error(struct kk_err *err, const char *verb, const char *ki
 }
 
 int kk_local_remove_children(struct kk_local *l, const struct kk_store_ref *ref, const char *kind,
-			     const char *name, const char *what, bool purge, bool cascade,
-			     bool force, kk_local_child_remover *remove,
+			     const char *name, const char *what, const char *token, bool purge,
+			     bool cascade, bool force, kk_local_child_remover *remove,
 			     struct kk_delete_result *res, struct kk_err *err)
 {
 	const char *verb = purge ? "purge" : "delete";
@@ -407,6 +440,7 @@ int kk_local_remove_children(struct kk_local *l, const struct kk_store_ref *ref,
 		return kk_local_children_error(err, verb, kind, name, kk_strv_len(kids), what);
 	if (kk_local_instance(l, err) < 0)
 		return -1;
+	kk_local_tokens(&res->deleted, cascade ? token : NULL, kids, NULL);
 	for (size_t i = 0; cascade && kids && kids[i]; i++) {
 		struct kk_delete_result sub = { 0 };
 		int rc = remove(l, ref, kids[i], purge, force, &sub, err);

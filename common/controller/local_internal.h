@@ -55,11 +55,17 @@ typedef int kk_local_child_remover(struct kk_local *l, const struct kk_store_ref
 /* The children step of a parent's delete or purge (kind `kind` named name; children `what`:
  * "space(s)" ...): the stored children listed, refused with kk_local_children_error when
  * there are some and neither cascade nor force, the instance checked, then with cascade each
- * child removed with remove (counted in res->n_cascaded; a failure fails the whole). */
+ * child removed with remove (counted in res->n_cascaded; a failure fails the whole), after
+ * upstream's `<token>:<child>` Deleted tokens (token NULL: none). */
 int kk_local_remove_children(struct kk_local *l, const struct kk_store_ref *ref, const char *kind,
-			     const char *name, const char *what, bool purge, bool cascade,
-			     bool force, kk_local_child_remover *remove,
+			     const char *name, const char *what, const char *token, bool purge,
+			     bool cascade, bool force, kk_local_child_remover *remove,
 			     struct kk_delete_result *res, struct kk_err *err);
+
+/* Upstream's Deleted/Purged tokens appended to *v, which is made non-nil even when none
+ * are (a successful call sends []): `prefix:<name>` for each of names when prefix is set,
+ * then each space-separated word of words when set. */
+void kk_local_tokens(char ***v, const char *prefix, char *const *names, const char *words);
 
 /* The cgroup step of a delete or purge: the group stored in the status (or, when there is
  * none, the derived one of ref) removed. A failure fails a delete and is ignored by a purge. */
@@ -67,9 +73,12 @@ int kk_local_remove_cgroup(struct kk_local *l, const char *kind, const struct kk
 			   const char *stored, bool purge, struct kk_delete_result *res,
 			   struct kk_err *err);
 /* The last step of a space or stack delete or purge: the metadata removed (a purge reports
- * whether there was any), then ref's whole directory. */
+ * whether there was any), then ref's whole directory. Then upstream's reply: the words of
+ * deleted as Deleted tokens, those of purged as Purged ones for a purge, and for a delete
+ * the names in ref (RealmName, SpaceName, StackName). */
 int kk_local_remove_metadata(struct kk_local *l, const char *kind, const struct kk_store_ref *ref,
-			     bool purge, struct kk_delete_result *res, struct kk_err *err);
+			     bool purge, const char *deleted, const char *purged,
+			     struct kk_delete_result *res, struct kk_err *err);
 
 /* A kind's create and get results (one owned document, the member named as the kind) and
  * its list: their _clear and _free functions. */

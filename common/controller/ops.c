@@ -257,64 +257,89 @@ int kk_op_container_log(struct kk_local *l, const struct kk_ref *a, struct kk_lo
 				    err);
 }
 
+/* A delete or purge that failed leaves nothing in the reply (upstream's zero Result). */
+static int removed(int rc, struct kk_delete_result *r)
+{
+	if (rc < 0)
+		kk_delete_result_clear(r);
+	return rc;
+}
+
+/* A purge also reports the flags it ran with and that it succeeded, as upstream's. */
+static int purged(int rc, const struct kk_ref *a, struct kk_delete_result *r)
+{
+	r->purge_succeeded = rc == 0;
+	r->force = a->force;
+	r->cascade = a->cascade;
+	return removed(rc, r);
+}
+
 int kk_op_realm_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		       struct kk_err *err)
 {
-	return kk_ctl_realm_delete(l, a->name, a->force, a->cascade, r, err);
+	return removed(kk_ctl_realm_delete(l, a->name, a->force, a->cascade, r, err), r);
 }
 
 int kk_op_space_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		       struct kk_err *err)
 {
-	return kk_ctl_space_delete(l, a->realm, a->name, a->force, a->cascade, r, err);
+	return removed(kk_ctl_space_delete(l, a->realm, a->name, a->force, a->cascade, r, err), r);
 }
 
 int kk_op_stack_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		       struct kk_err *err)
 {
-	return kk_ctl_stack_delete(l, a->realm, a->space, a->name, a->force, a->cascade, r, err);
+	return removed(kk_ctl_stack_delete(l, a->realm, a->space, a->name, a->force, a->cascade, r,
+					   err),
+		       r);
 }
 
 int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r, err);
+	return removed(kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r, err), r);
 }
 
 int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 			   struct kk_err *err)
 {
-	return kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r, err);
+	return removed(kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r,
+					       err),
+		       r);
 }
 
 int kk_op_realm_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return kk_ctl_realm_purge(l, a->name, a->force, a->cascade, r, err);
+	return purged(kk_ctl_realm_purge(l, a->name, a->force, a->cascade, r, err), a, r);
 }
 
 int kk_op_space_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return kk_ctl_space_purge(l, a->realm, a->name, a->force, a->cascade, r, err);
+	return purged(kk_ctl_space_purge(l, a->realm, a->name, a->force, a->cascade, r, err), a, r);
 }
 
 int kk_op_stack_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return kk_ctl_stack_purge(l, a->realm, a->space, a->name, a->force, a->cascade, r, err);
+	return purged(kk_ctl_stack_purge(l, a->realm, a->space, a->name, a->force, a->cascade, r,
+					 err),
+		      a, r);
 }
 
 int kk_op_cell_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		     struct kk_err *err)
 {
-	return kk_ctl_cell_purge(l, a->realm, a->space, a->stack, a->name, r, err);
+	return purged(kk_ctl_cell_purge(l, a->realm, a->space, a->stack, a->name, r, err), a, r);
 }
 
 int kk_op_container_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 			  struct kk_err *err)
 {
-	return kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell, a->name, r, err);
+	return purged(kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell, a->name, r,
+					     err),
+		      a, r);
 }
 
 int kk_op_refresh(struct kk_local *l, const struct kk_no_args *a, struct kk_refresh_result *r,

@@ -238,6 +238,18 @@ static int remove_space(struct kk_local *l, const struct kk_store_ref *parent, c
 		     : kk_ctl_space_delete(l, parent->realm, child, force, true, sub, err);
 }
 
+static struct kk_realm *missing_realm(const char *name, const char *ns)
+{
+	struct kk_realm *r = kk_xcalloc(1, sizeof(*r));
+
+	r->api_version = kk_xstrdup(KK_API_VERSION);
+	r->kind = kk_xstrdup("Realm");
+	r->meta.name = kk_xstrdup(name);
+	r->spec.namespace_ = kk_xstrdup(ns);
+	r->status.state = KK_REALM_UNKNOWN;
+	return r;
+}
+
 static int realm_remove(struct kk_local *l, const char *name, bool force, bool cascade, bool purge,
 			struct kk_delete_result *res, struct kk_err *err)
 {
@@ -252,8 +264,9 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
 	kk_log_ignored(l->log, err, "purge realm `%s`: its metadata", name);
-	if (kk_local_remove_children(l, &ref, "realm", name, "space(s)", purge, cascade, force,
-				     remove_space, res, err) < 0)
+	/* upstream lists what --cascade takes before it goes (a purge: only with metadata) */
+	if (kk_local_remove_children(l, &ref, "realm", name, "space(s)", r ? "space" : NULL, purge,
+				     cascade, force, remove_space, res, err) < 0)
 		return -1;
 	ns = kk_realm_ns(l, r, name);
 
@@ -265,7 +278,7 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 		rc = kk_ctl_namespace_cleanup(l, ns, &cr, err);
 		res->ns_deleted = cr.deleted;
 		if (purge && cr.n_removed)
-			kk_strv_push_take(&res->purged, kk_xstrdup("containerd-resources"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("containerd-resources"));
 		kk_ns_cleanup_result_clear(&cr);
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to %s realm", verb);
@@ -282,13 +295,23 @@ static int realm_remove(struct kk_local *l, const char *name, bool force, bool c
 			return kk_err_wrap(err, "failed to purge realm");
 		res->metadata_deleted = rc;
 		if (rc)
-			kk_strv_push_take(&res->purged, kk_xstrdup("all-metadata"));
+			kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	} else {
 		rc = kk_store_delete(l->store, &ref, err);
 		if (rc < 0)
 			return kk_err_wrap(err, "failed to delete realm");
 		res->metadata_deleted = rc == 1;
 	}
+	if (r)
+		kk_local_tokens(&res->deleted, NULL, NULL, "metadata cgroup namespace");
+	if (purge) {
+		kk_local_tokens(&res->purged, NULL, NULL,
+				"orphaned-containers cni-resources all-metadata");
+		res->realm_deleted = r != NULL;
+		if (!r) /* upstream's stand-in for a realm without metadata */
+			r = missing_realm(name, ns);
+	}
+	res->realm = TAKE_PTR(r);
 	return 0;
 }
 

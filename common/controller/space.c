@@ -395,8 +395,8 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	if (!purge && kk_local_must_exist(rc, &ref, err) < 0)
 		return -1;
 	kk_log_ignored(l->log, err, "purge space `%s`: its metadata", name);
-	if (kk_local_remove_children(l, &ref, "space", name, "stack(s)", purge, cascade, force,
-				     remove_stack, res, err) < 0)
+	if (kk_local_remove_children(l, &ref, "space", name, "stack(s)", "stack", purge, cascade,
+				     force, remove_stack, res, err) < 0)
 		return -1;
 	if (kk_local_remove_cgroup(l, "space", &ref, s ? s->status.cgroup_path : NULL, purge, res,
 				   err) < 0)
@@ -412,10 +412,15 @@ static int space_remove(struct kk_local *l, const char *realm, const char *name,
 	kk_log_ignored(l->log, err, "purge space `%s`: its network", name);
 	res->cni_deleted = access(conflist, F_OK) == 0;
 	if (res->cni_deleted && purge)
-		kk_strv_push_take(&res->purged, kk_xstrdup("cni-resources"));
+		kk_strv_push_take(&res->cleaned, kk_xstrdup("cni-resources"));
 	if ((unlink(conflist) < 0 && errno != ENOENT) || (unlink(subnet) < 0 && errno != ENOENT))
 		return kk_err_sys(err, "failed to %s space: network files in `%s`", verb, dir);
-	return kk_local_remove_metadata(l, "space", &ref, purge, res, err);
+	if (kk_local_remove_metadata(l, "space", &ref, purge, "metadata cgroup network",
+				     "cni-network cni-cache orphaned-containers all-metadata", res,
+				     err) < 0)
+		return -1;
+	res->space = TAKE_PTR(s);
+	return 0;
 }
 
 /* delete and purge: the names checked once for both */

@@ -168,11 +168,13 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 		return kk_local_children_error(err, verb, "stack", name, n_cells, "cell(s)");
 	if (kk_local_instance(l, err) < 0)
 		return -1;
+	kk_local_tokens(&res->deleted, NULL, NULL, NULL);
 	if (cascade && n_cells) {
 		cleanup_(kk_strv_freep) char **cells = NULL;
 
 		if (kk_store_list(l->store, &ref, &cells, err) < 0)
 			return -1;
+		kk_local_tokens(&res->deleted, "cell", cells, NULL);
 		for (size_t i = 0; cells && cells[i]; i++) {
 			struct kk_delete_result sub = { 0 };
 
@@ -187,7 +189,12 @@ static int stack_remove(struct kk_local *l, const char *realm, const char *space
 	if (kk_local_remove_cgroup(l, "stack", &ref, s ? s->status.cgroup_path : NULL, purge, res,
 				   err) < 0)
 		return -1;
-	return kk_local_remove_metadata(l, "stack", &ref, purge, res, err);
+	if (kk_local_remove_metadata(l, "stack", &ref, purge, "metadata cgroup",
+				     "cni-resources orphaned-containers all-metadata", res,
+				     err) < 0)
+		return -1;
+	res->stack = TAKE_PTR(s);
+	return 0;
 }
 
 /* delete and purge: the names checked once for both */

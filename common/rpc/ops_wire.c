@@ -248,23 +248,58 @@ TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
 
-/* one shape for every delete and purge: the keys of all kinds (a Go client reads its own) */
-TABLE(delete, "Result", F("MetadataDeleted", WF_BOOL, kk_delete_result, metadata_deleted),
-      F("CgroupDeleted", WF_BOOL, kk_delete_result, cgroup_deleted),
-      F("ContainerdNamespaceDeleted", WF_BOOL, kk_delete_result, ns_deleted),
-      F("CNINetworkDeleted", WF_BOOL, kk_delete_result, cni_deleted),
-      F("Purged", WF_STRV, kk_delete_result, purged),
-      F("Cascaded", WF_SIZE, kk_delete_result, n_cascaded)); /* kukeon-c */
-#define wr_realm_delete     wr_delete
-#define wr_space_delete     wr_delete
-#define wr_stack_delete     wr_delete
-#define wr_cell_delete      wr_delete
-#define wr_container_delete wr_delete
-#define wr_realm_purge      wr_delete
-#define wr_space_purge      wr_delete
-#define wr_stack_purge      wr_delete
-#define wr_cell_purge       wr_delete
-#define wr_container_purge  wr_delete
+/* delete and purge: each method with upstream's keys, in its order; Cascaded (children
+ * --cascade took) and Cleaned (what a purge found and removed) are kukeon-c */
+#define DR          kk_delete_result
+#define DR_CASCADED F("Cascaded", WF_SIZE, DR, n_cascaded)
+#define DR_CLEANED  F("Cleaned", WF_STRV, DR, cleaned)
+/* the tail PurgeRealm, PurgeSpace and PurgeCell share */
+#define DR_PURGE                                                                           \
+	F("PurgeSucceeded", WF_BOOL, DR, purge_succeeded), F("Force", WF_BOOL, DR, force), \
+		F("Cascade", WF_BOOL, DR, cascade), F("Deleted", WF_STRV, DR, deleted),    \
+		F("Purged", WF_STRV, DR, purged)
+TABLE(realm_delete, "Result", FDOC("Realm", REALM, DR, realm), F("Deleted", WF_STRV, DR, deleted),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
+      F("ContainerdNamespaceDeleted", WF_BOOL, DR, ns_deleted), DR_CASCADED);
+TABLE(space_delete, "Result", FDOC("Space", SPACE, DR, space),
+      F("SpaceName", WF_STR, DR, space_name), F("RealmName", WF_STR, DR, realm_name),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
+      F("CNINetworkDeleted", WF_BOOL, DR, cni_deleted), F("Deleted", WF_STRV, DR, deleted),
+      DR_CASCADED);
+TABLE(stack_delete, "Result", FDOC("Stack", STACK, DR, stack),
+      F("StackName", WF_STR, DR, stack_name), F("RealmName", WF_STR, DR, realm_name),
+      F("SpaceName", WF_STR, DR, space_name), F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted), F("Deleted", WF_STRV, DR, deleted),
+      DR_CASCADED);
+TABLE(cell_delete, "Result", FDOC("Cell", CELL, DR, cell),
+      F("ContainersDeleted", WF_BOOL, DR, containers_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted));
+TABLE(container_delete, "Result", FDOC("Container", CONTAINER, DR, container),
+      F("CellMetadataExists", WF_BOOL, DR, cell_metadata_exists),
+      F("ContainerExists", WF_BOOL, DR, container_exists), F("Deleted", WF_STRV, DR, deleted));
+TABLE(realm_purge, "Result", FDOC("Realm", REALM, DR, realm),
+      F("RealmDeleted", WF_BOOL, DR, realm_deleted), DR_PURGE, DR_CASCADED, DR_CLEANED);
+TABLE(space_purge, "Result", FDOC("Space", SPACE, DR, space),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
+      F("CNINetworkDeleted", WF_BOOL, DR, cni_deleted), DR_PURGE, DR_CASCADED, DR_CLEANED);
+TABLE(stack_purge, "Result", FDOC("Stack", STACK, DR, stack), F("Deleted", WF_STRV, DR, deleted),
+      F("Purged", WF_STRV, DR, purged), DR_CASCADED, DR_CLEANED);
+TABLE(cell_purge, "Result", FDOC("Cell", CELL, DR, cell),
+      F("ContainersDeleted", WF_BOOL, DR, containers_deleted),
+      F("CgroupDeleted", WF_BOOL, DR, cgroup_deleted),
+      F("MetadataDeleted", WF_BOOL, DR, metadata_deleted), DR_PURGE, DR_CLEANED);
+TABLE(container_purge, "Result", FDOC("Container", CONTAINER, DR, container),
+      F("CellMetadataExists", WF_BOOL, DR, cell_metadata_exists),
+      F("ContainerExists", WF_BOOL, DR, container_exists), F("Deleted", WF_STRV, DR, deleted),
+      F("Purged", WF_STRV, DR, purged), DR_CLEANED);
+#undef DR_PURGE
+#undef DR_CLEANED
+#undef DR_CASCADED
+#undef DR
 
 TABLE(refresh, "Result", F("RealmsFound", WF_STRV, kk_refresh_result, realms_found),
       F("SpacesFound", WF_STRV, kk_refresh_result, spaces_found),

@@ -29,6 +29,12 @@ teardown() {
 }
 
 goclient() { "$GOCLIENT" "$KD_SOCK" "$@"; }
+# run goclient, show what it printed, and require success
+goclient_ok() {
+	run goclient "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
 
 @test "go client: Ping decodes into upstream's PingReply" {
 	run -0 goclient ping
@@ -37,15 +43,33 @@ goclient() { "$GOCLIENT" "$KD_SOCK" "$@"; }
 
 # bats test_tags=containerd
 @test "go client: a realm created, read, listed and deleted; times decode as time.Time" {
-	run goclient realm gorealm
-	echo "$output"
-	[ "$status" -eq 0 ]
+	goclient_ok realm gorealm
 	[ "${#lines[@]}" -eq 5 ]
 	[[ "${lines[1]}" == "ok GetRealm gorealm: Ready, created 20"* ]]
 	[[ "${lines[3]}" == *"not found"* ]]
 	# the realm is really gone
 	run -0 kd get realms
 	[[ "$output" != *gorealm* ]]
+}
+
+# bats test_tags=containerd
+@test "go client: DeleteRealm --cascade returns the realm found and the space:<n> tokens first" {
+	goclient_ok cascade gocasc
+	[ "${lines[0]}" = "ok DeleteRealm gocasc --cascade: Realm gocasc (Ready), Deleted [space:sp1 metadata cgroup namespace]" ]
+	[[ "${lines[1]}" == "ok DeleteRealm of a missing realm: zero Result, Err "*'realm "gocasc" not found' ]]
+	run -0 kd get realms
+	[[ "$output" != *gocasc* ]]
+}
+
+# bats test_tags=containerd
+@test "go client: DeleteStack, DeleteSpace and PurgeSpace carry upstream's keys and tokens" {
+	goclient_ok children gokids
+	[ "${lines[0]}" = "ok DeleteStack gokids/sp1/st1: Stack st1, Deleted [metadata cgroup]" ]
+	[ "${lines[1]}" = "ok DeleteSpace gokids/sp1: Space sp1, Deleted [metadata cgroup network]" ]
+	[ "${lines[2]}" = "ok PurgeSpace gokids/sp2 --force: PurgeSucceeded, Deleted [metadata cgroup network], Purged [cni-network cni-cache orphaned-containers all-metadata]" ]
+	[ "${lines[3]}" = "ok DeleteRealm gokids: Deleted [metadata cgroup namespace]" ]
+	run -0 kd get realms
+	[[ "$output" != *gokids* ]]
 }
 
 @test "go client: transport errors as Go's server words them; the connection survives" {

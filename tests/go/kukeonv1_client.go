@@ -6,6 +6,8 @@
 //
 //	kukeonv1_client SOCKET ping
 //	kukeonv1_client SOCKET realm NAME      create, get, list, delete one realm
+//	kukeonv1_client SOCKET cascade NAME    DeleteRealm --cascade over a space: found doc, tokens
+//	kukeonv1_client SOCKET children NAME   DeleteStack, DeleteSpace, PurgeSpace replies
 //	kukeonv1_client SOCKET errors          Go's transport and application errors
 //	kukeonv1_client SOCKET pipeline G N    G goroutines, N calls each, on one connection
 //
@@ -101,9 +103,118 @@ type ListRealmsReply struct {
 
 type DeleteRealmReply struct {
 	Result struct {
-		Realm           RealmDoc
-		Deleted         []string
+		Realm                      RealmDoc
+		Deleted                    []string
+		MetadataDeleted            bool
+		CgroupDeleted              bool
+		ContainerdNamespaceDeleted bool
+	}
+	Err *APIError
+}
+
+// Space and stack docs as upstream's v1beta1 types tag them (the keys these checks read).
+type HierStatus struct {
+	State      string    `json:"state"`
+	CgroupPath string    `json:"cgroupPath"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	ReadyAt    time.Time `json:"readyAt"`
+}
+
+type SpaceDoc struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       struct {
+		RealmID       string `json:"realmId"`
+		CNIConfigPath string `json:"cniConfigPath,omitempty"`
+	} `json:"spec"`
+	Status HierStatus `json:"status"`
+}
+
+type StackDoc struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       struct {
+		ID      string `json:"id"`
+		RealmID string `json:"realmId"`
+		SpaceID string `json:"spaceId"`
+	} `json:"spec"`
+	Status HierStatus `json:"status"`
+}
+
+func spaceDoc(realm, name string) SpaceDoc {
+	d := SpaceDoc{APIVersion: "v1beta1", Kind: "Space", Metadata: Metadata{Name: name},
+		Status: HierStatus{State: "Pending"}}
+	d.Spec.RealmID = realm
+	return d
+}
+
+func stackDoc(realm, space, name string) StackDoc {
+	d := StackDoc{APIVersion: "v1beta1", Kind: "Stack", Metadata: Metadata{Name: name},
+		Status: HierStatus{State: "Pending"}}
+	d.Spec.ID, d.Spec.RealmID, d.Spec.SpaceID = name, realm, space
+	return d
+}
+
+type SpaceArgs struct{ Doc SpaceDoc }
+type StackArgs struct{ Doc StackDoc }
+
+type SpaceDeleteArgs struct {
+	Doc     SpaceDoc
+	Force   bool
+	Cascade bool
+}
+
+type StackDeleteArgs struct {
+	Doc     StackDoc
+	Force   bool
+	Cascade bool
+}
+
+type CreatedReply struct {
+	Result struct{ Created bool }
+	Err    *APIError
+}
+
+type DeleteSpaceReply struct {
+	Result struct {
+		Space             SpaceDoc
+		SpaceName         string
+		RealmName         string
+		MetadataDeleted   bool
+		CgroupDeleted     bool
+		CNINetworkDeleted bool
+		Deleted           []string
+	}
+	Err *APIError
+}
+
+type DeleteStackReply struct {
+	Result struct {
+		Stack           StackDoc
+		StackName       string
+		RealmName       string
+		SpaceName       string
 		MetadataDeleted bool
+		CgroupDeleted   bool
+		Deleted         []string
+	}
+	Err *APIError
+}
+
+type PurgeSpaceReply struct {
+	Result struct {
+		Space             SpaceDoc
+		MetadataDeleted   bool
+		CgroupDeleted     bool
+		CNINetworkDeleted bool
+		PurgeSucceeded    bool
+		Force             bool
+		Cascade           bool
+		Deleted           []string
+		Purged            []string
 	}
 	Err *APIError
 }
@@ -180,6 +291,105 @@ func realm(c *rpc.Client, name string) {
 	pass("DeleteRealm %s: %s", name, strings.Join(dr.Result.Deleted, ","))
 }
 
+func apiErr(e *APIError) string {
+	if e == nil {
+		return "<nil>"
+	}
+	return e.Kind + ": " + e.Message
+}
+
+func tokens(v []string) string { return "[" + strings.Join(v, " ") + "]" }
+
+func create(c *rpc.Client, method string, args interface{}, what string) {
+	var r CreatedReply
+	call(c, method, args, &r)
+	if r.Err != nil || !r.Result.Created {
+		fail("%s %s: %s", method, what, apiErr(r.Err))
+	}
+}
+
+// DeleteRealm --cascade over a realm holding one space: the realm as found, the space's
+// token first, then upstream's fixed ones.
+func cascade(c *rpc.Client, name string) {
+	create(c, "CreateRealm", DocArgs{realmDoc(name)}, name)
+	create(c, "CreateSpace", SpaceArgs{spaceDoc(name, "sp1")}, "sp1")
+	var dr DeleteRealmReply
+	call(c, "DeleteRealm", DeleteArgs{Doc: realmDoc(name), Cascade: true}, &dr)
+	r := dr.Result
+	if dr.Err != nil {
+		fail("DeleteRealm --cascade: %s", apiErr(dr.Err))
+	}
+	if r.Realm.APIVersion != "v1beta1" || r.Realm.Kind != "Realm" || r.Realm.Metadata.Name != name ||
+		r.Realm.Spec.Namespace != name+".kukeon.io" || r.Realm.Status.State != "Ready" ||
+		r.Realm.Status.CreatedAt.IsZero() {
+		fail("DeleteRealm --cascade: Realm is not the realm found: %+v", r.Realm)
+	}
+	if tokens(r.Deleted) != "[space:sp1 metadata cgroup namespace]" ||
+		!r.MetadataDeleted || !r.CgroupDeleted || !r.ContainerdNamespaceDeleted {
+		fail("DeleteRealm --cascade: %+v", r)
+	}
+	pass("DeleteRealm %s --cascade: Realm %s (%s), Deleted %s", name, r.Realm.Metadata.Name,
+		r.Realm.Status.State, tokens(r.Deleted))
+	var missing DeleteRealmReply
+	call(c, "DeleteRealm", DeleteArgs{Doc: realmDoc(name)}, &missing)
+	if missing.Err == nil || missing.Result.Deleted != nil || missing.Result.Realm.APIVersion != "" {
+		fail("DeleteRealm of a missing realm: %+v", missing)
+	}
+	pass("DeleteRealm of a missing realm: zero Result, Err %s", apiErr(missing.Err))
+}
+
+// DeleteStack and DeleteSpace name what they deleted; PurgeSpace reports its flags and
+// upstream's fixed Deleted and Purged tokens.
+func children(c *rpc.Client, name string) {
+	create(c, "CreateRealm", DocArgs{realmDoc(name)}, name)
+	create(c, "CreateSpace", SpaceArgs{spaceDoc(name, "sp1")}, "sp1")
+	create(c, "CreateStack", StackArgs{stackDoc(name, "sp1", "st1")}, "st1")
+
+	var ds DeleteStackReply
+	call(c, "DeleteStack", StackDeleteArgs{Doc: stackDoc(name, "sp1", "st1")}, &ds)
+	t := ds.Result
+	if ds.Err != nil || t.StackName != "st1" || t.RealmName != name || t.SpaceName != "sp1" ||
+		t.Stack.Kind != "Stack" || t.Stack.Metadata.Name != "st1" || t.Stack.Spec.SpaceID != "sp1" ||
+		t.Stack.Status.State != "Ready" || !t.MetadataDeleted || !t.CgroupDeleted ||
+		tokens(t.Deleted) != "[metadata cgroup]" {
+		fail("DeleteStack: %s %+v", apiErr(ds.Err), t)
+	}
+	pass("DeleteStack %s/%s/%s: Stack %s, Deleted %s", t.RealmName, t.SpaceName, t.StackName,
+		t.Stack.Metadata.Name, tokens(t.Deleted))
+
+	var dsp DeleteSpaceReply
+	call(c, "DeleteSpace", SpaceDeleteArgs{Doc: spaceDoc(name, "sp1")}, &dsp)
+	p := dsp.Result
+	if dsp.Err != nil || p.SpaceName != "sp1" || p.RealmName != name || p.Space.Kind != "Space" ||
+		p.Space.Metadata.Name != "sp1" || p.Space.Spec.RealmID != name ||
+		p.Space.Spec.CNIConfigPath == "" || !p.MetadataDeleted || !p.CgroupDeleted ||
+		!p.CNINetworkDeleted || tokens(p.Deleted) != "[metadata cgroup network]" {
+		fail("DeleteSpace: %s %+v", apiErr(dsp.Err), p)
+	}
+	pass("DeleteSpace %s/%s: Space %s, Deleted %s", p.RealmName, p.SpaceName,
+		p.Space.Metadata.Name, tokens(p.Deleted))
+
+	create(c, "CreateSpace", SpaceArgs{spaceDoc(name, "sp2")}, "sp2")
+	var ps PurgeSpaceReply
+	call(c, "PurgeSpace", SpaceDeleteArgs{Doc: spaceDoc(name, "sp2"), Force: true}, &ps)
+	q := ps.Result
+	if ps.Err != nil || q.Space.Metadata.Name != "sp2" || q.Space.Spec.RealmID != name ||
+		!q.PurgeSucceeded || !q.Force || q.Cascade || !q.MetadataDeleted ||
+		tokens(q.Deleted) != "[metadata cgroup network]" ||
+		tokens(q.Purged) != "[cni-network cni-cache orphaned-containers all-metadata]" {
+		fail("PurgeSpace: %s %+v", apiErr(ps.Err), q)
+	}
+	pass("PurgeSpace %s/%s --force: PurgeSucceeded, Deleted %s, Purged %s", name,
+		q.Space.Metadata.Name, tokens(q.Deleted), tokens(q.Purged))
+
+	var dr DeleteRealmReply
+	call(c, "DeleteRealm", DeleteArgs{Doc: realmDoc(name)}, &dr)
+	if dr.Err != nil || tokens(dr.Result.Deleted) != "[metadata cgroup namespace]" {
+		fail("DeleteRealm: %s %+v", apiErr(dr.Err), dr.Result)
+	}
+	pass("DeleteRealm %s: Deleted %s", name, tokens(dr.Result.Deleted))
+}
+
 func errorsCheck(c *rpc.Client) {
 	var r PingReply
 	err := c.Call("KukeonV1.Nope", struct{}{}, &r)
@@ -228,7 +438,7 @@ func pipeline(c *rpc.Client, g, n int) {
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: kukeonv1_client SOCKET ping|realm NAME|errors|pipeline G N")
+		fmt.Fprintln(os.Stderr, "usage: kukeonv1_client SOCKET ping|realm NAME|cascade NAME|children NAME|errors|pipeline G N")
 		os.Exit(2)
 	}
 	c, err := jsonrpc.Dial("unix", os.Args[1])
@@ -241,6 +451,10 @@ func main() {
 		ping(c)
 	case "realm":
 		realm(c, os.Args[3])
+	case "cascade":
+		cascade(c, os.Args[3])
+	case "children":
+		children(c, os.Args[3])
 	case "errors":
 		errorsCheck(c)
 	case "pipeline":

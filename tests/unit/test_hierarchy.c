@@ -11,6 +11,7 @@
 #include "common/controller/client.h"
 #include "common/fs.h"
 #include "common/mem.h"
+#include "common/strv.h"
 #include "tests/unit/tap.h"
 
 struct env {
@@ -79,6 +80,14 @@ static void realm_flags(const struct env *e)
 
 	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "unitr" }, &d, &err), 0);
 	TAP_OK(d.metadata_deleted && d.cgroup_deleted && d.ns_deleted, "delete: all three went");
+	TAP_OK(d.realm && !strcmp(d.realm->meta.name, "unitr") &&
+		       d.realm->status.state == KK_REALM_READY,
+	       "delete: the realm as it was found");
+	{
+		cleanup_free char *tokens = kk_strv_join(d.deleted, ",");
+
+		TAP_STR_EQ(tokens, "metadata,cgroup,namespace");
+	}
 	kk_delete_result_clear(&d);
 	TAP_INT_EQ(kk_call_realm_get(c, &(struct kk_ref){ .name = "unitr" }, &g, &err), -1);
 	TAP_INT_EQ(err.code, ENOENT);
@@ -121,9 +130,15 @@ static void space_and_stack(const struct env *e)
 
 	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units" }, &d, &err), -1);
 	TAP_INT_EQ(err.code, EBUSY);
+	TAP_OK(!d.realm && !d.deleted, "a failed delete leaves a zero result");
 	err = (struct kk_err){ 0 };
 	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units", .cascade = true }, &d, &err), 0);
 	TAP_INT_EQ(d.n_cascaded, 1);
+	{
+		cleanup_free char *tokens = kk_strv_join(d.deleted, ",");
+
+		TAP_STR_EQ(tokens, "space:sp,metadata,cgroup,namespace");
+	}
 	kk_delete_result_clear(&d);
 }
 
@@ -141,6 +156,12 @@ static void purge_without_metadata(const struct env *e)
 	unlink(meta);
 	TAP_INT_EQ(kk_call_realm_purge(c, &(struct kk_ref){ .name = "unitp" }, &d, &err), 0);
 	TAP_OK(d.ns_deleted && d.cgroup_deleted, "purge without metadata takes namespace and cgroup");
+	TAP_OK(d.realm && d.realm->status.state == KK_REALM_UNKNOWN &&
+		       !strcmp(d.realm->spec.namespace_, "unitp.kukeon.io"),
+	       "purge without metadata: upstream's stand-in realm");
+	TAP_OK(!d.realm_deleted && d.purge_succeeded && d.deleted && !d.deleted[0],
+	       "purge without metadata: RealmDeleted false, Deleted []");
+	TAP_INT_EQ(kk_strv_len(d.purged), 3);
 	kk_delete_result_clear(&d);
 }
 

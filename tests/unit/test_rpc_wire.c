@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/rpc/server.h"
+#include "common/strv.h"
 #include "tests/unit/tap.h"
 
 static cJSON *parse(const char *s)
@@ -175,6 +176,153 @@ static void our_errors_name_the_outermost_sentinel(void)
 	TAP_OK(cJSON_IsObject(cJSON_GetObjectItem(r, "Result")), "a zero Result rides along");
 }
 
+/* The keys of a reply's Result, in order, comma-separated. */
+static char *result_keys(const cJSON *reply)
+{
+	const cJSON *it;
+	char *s = kk_xstrdup("");
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(reply, "Result"))
+	{
+		char *t = kk_xasprintf("%s%s%s", s, *s ? "," : "", it->string);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Each Delete and Purge method travels with upstream's keys in its Result (reference §1.3,
+ * types.go field order), plus the kukeon-c Cascaded and Cleaned where they apply. */
+static void delete_replies_have_upstreams_keys(void)
+{
+	static const struct {
+		enum kk_op_id op;
+		const char *keys;
+	} want[] = {
+		{ KK_OP_DeleteRealm, "Realm,Deleted,MetadataDeleted,CgroupDeleted,"
+				     "ContainerdNamespaceDeleted,Cascaded" },
+		{ KK_OP_DeleteSpace, "Space,SpaceName,RealmName,MetadataDeleted,CgroupDeleted,"
+				     "CNINetworkDeleted,Deleted,Cascaded" },
+		{ KK_OP_DeleteStack, "Stack,StackName,RealmName,SpaceName,MetadataDeleted,"
+				     "CgroupDeleted,Deleted,Cascaded" },
+		{ KK_OP_DeleteCell, "Cell,ContainersDeleted,CgroupDeleted,MetadataDeleted" },
+		{ KK_OP_DeleteContainer, "Container,CellMetadataExists,ContainerExists,Deleted" },
+		{ KK_OP_PurgeRealm,
+		  "Realm,RealmDeleted,PurgeSucceeded,Force,Cascade,Deleted,Purged,"
+		  "Cascaded,Cleaned" },
+		{ KK_OP_PurgeSpace,
+		  "Space,MetadataDeleted,CgroupDeleted,CNINetworkDeleted,"
+		  "PurgeSucceeded,Force,Cascade,Deleted,Purged,Cascaded,Cleaned" },
+		{ KK_OP_PurgeStack, "Stack,Deleted,Purged,Cascaded,Cleaned" },
+		{ KK_OP_PurgeCell, "Cell,ContainersDeleted,CgroupDeleted,MetadataDeleted,"
+				   "PurgeSucceeded,Force,Cascade,Deleted,Purged,Cleaned" },
+		{ KK_OP_PurgeContainer,
+		  "Container,CellMetadataExists,ContainerExists,Deleted,Purged,Cleaned" },
+	};
+	struct kk_err e = { .code = ENOENT, .msg = "realm \"x\" not found" };
+	struct kk_err none = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct kk_delete_result zero = { 0 };
+		cleanup_(kk_json_freep) cJSON *ok =
+			kk_wire_reply_encode(want[i].op, &zero, 0, &none);
+		cleanup_(kk_json_freep) cJSON *bad =
+			kk_wire_reply_encode(want[i].op, &zero, -1, &e);
+		cleanup_free char *keys = result_keys(ok);
+		const cJSON *res = cJSON_GetObjectItem(bad, "Result");
+		const cJSON *doc = res ? res->child : NULL;
+		const cJSON *del = cJSON_GetObjectItem(res, "Deleted");
+
+		TAP_OK(strcmp(keys, want[i].keys) == 0, "%s: Result keys %s",
+		       kk_ops[want[i].op].method, keys);
+		/* on error: a zero doc and null slices, as upstream's zero Result */
+		TAP_OK(cJSON_IsObject(doc) &&
+			       !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "apiVersion")),
+				       "") &&
+			       (!del || cJSON_IsNull(del)),
+		       "%s: a zero Result on error", kk_ops[want[i].op].method);
+	}
+}
+
+/* DeleteRealm --cascade as our kukeond sends it, byte for byte; the same reply decodes. */
+static void delete_realm_reply_golden(void)
+{
+	char *spaces[] = { "space:a", "space:b", "metadata", "cgroup", "namespace", NULL };
+	struct kk_realm realm = { .api_version = "v1beta1",
+				  .kind = "Realm",
+				  .meta.name = "r",
+				  .spec.namespace_ = "r.kukeon.io",
+				  .status.state = KK_REALM_READY };
+	struct kk_delete_result r = { .realm = &realm,
+				      .deleted = spaces,
+				      .metadata_deleted = true,
+				      .cgroup_deleted = true,
+				      .ns_deleted = true,
+				      .n_cascaded = 2 };
+	struct kk_delete_result back = { 0 };
+	struct kk_err err = { 0 };
+	cleanup_(kk_json_freep) cJSON *t = kk_wire_reply_encode(KK_OP_DeleteRealm, &r, 0, &err);
+	cleanup_free char *s = compact(t);
+
+	TAP_STR_EQ(s, "{\"Result\":{\"Realm\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Realm\","
+		      "\"metadata\":{\"name\":\"r\",\"labels\":null},\"spec\":{\"namespace\":"
+		      "\"r.kukeon.io\"},\"status\":{\"state\":\"Ready\",\"createdAt\":"
+		      "\"0001-01-01T00:00:00Z\",\"updatedAt\":\"0001-01-01T00:00:00Z\","
+		      "\"readyAt\":\"0001-01-01T00:00:00Z\"}},\"Deleted\":[\"space:a\",\"space:b\","
+		      "\"metadata\",\"cgroup\",\"namespace\"],\"MetadataDeleted\":true,"
+		      "\"CgroupDeleted\":true,\"ContainerdNamespaceDeleted\":true,\"Cascaded\":2},"
+		      "\"Err\":null}");
+	TAP_INT_EQ(kk_wire_reply_decode(KK_OP_DeleteRealm, t, &back, &err), 0);
+	TAP_OK(back.realm && !strcmp(back.realm->meta.name, "r") && back.n_cascaded == 2 &&
+		       back.ns_deleted && kk_strv_len(back.deleted) == 5,
+	       "DeleteRealm reply decodes");
+	kk_delete_result_clear(&back);
+}
+
+/* A Go kukeond's DeleteSpace and PurgeStack replies decode into what our kuke reads. */
+static void go_delete_replies_decode(void)
+{
+	cleanup_(kk_json_freep) cJSON *ds =
+		parse("{\"Result\":{\"Space\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Space\","
+		      "\"metadata\":"
+		      "{\"name\":\"web\",\"labels\":null},\"spec\":{\"realmId\":\"r\"},\"status\":{"
+		      "\"state\":"
+		      "\"Ready\",\"createdAt\":\"2025-05-14T10:11:12.123456Z\",\"updatedAt\":"
+		      "\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}},"
+		      "\"SpaceName\":\"web\","
+		      "\"RealmName\":\"r\",\"MetadataDeleted\":true,\"CgroupDeleted\":true,"
+		      "\"CNINetworkDeleted\":true,\"Deleted\":[\"stack:s\",\"metadata\",\"cgroup\","
+		      "\"network\"]},\"Err\":null}");
+	cleanup_(kk_json_freep) cJSON *ps = parse(
+		"{\"Result\":{\"Stack\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Stack\","
+		"\"metadata\":"
+		"{\"name\":\"s\",\"labels\":null},\"spec\":{\"id\":\"s\",\"realmId\":\"r\","
+		"\"spaceId\":"
+		"\"web\"},\"status\":{\"state\":\"Ready\",\"cgroupPath\":\"\",\"createdAt\":"
+		"\"0001-01-01T00:00:00Z\",\"updatedAt\":\"0001-01-01T00:00:00Z\",\"readyAt\":"
+		"\"0001-01-01T00:00:00Z\"}},\"Deleted\":[\"metadata\",\"cgroup\"],\"Purged\":["
+		"\"cni-resources\",\"orphaned-containers\",\"all-metadata\"]},\"Err\":null}");
+	struct kk_delete_result d = { 0 };
+	struct kk_err err = { 0 };
+	cleanup_free char *deleted = NULL;
+
+	TAP_INT_EQ(kk_wire_reply_decode(KK_OP_DeleteSpace, ds, &d, &err), 0);
+	TAP_OK(d.space && !strcmp(d.space->spec.realm_id, "r"), "DeleteSpace: the Space doc");
+	TAP_STR_EQ(d.space_name, "web");
+	TAP_STR_EQ(d.realm_name, "r");
+	TAP_OK(d.metadata_deleted && d.cgroup_deleted && d.cni_deleted, "DeleteSpace flags");
+	deleted = kk_strv_join(d.deleted, ",");
+	TAP_STR_EQ(deleted, "stack:s,metadata,cgroup,network");
+	kk_delete_result_clear(&d);
+
+	TAP_INT_EQ(kk_wire_reply_decode(KK_OP_PurgeStack, ps, &d, &err), 0);
+	TAP_OK(d.stack && !strcmp(d.stack->spec.space_id, "web"), "PurgeStack: the Stack doc");
+	TAP_INT_EQ(kk_strv_len(d.purged), 3);
+	TAP_OK(d.cleaned == NULL, "a Go kukeond sends no Cleaned");
+	kk_delete_result_clear(&d);
+}
+
 /* Every operation's request survives encode -> decode -> encode unchanged. */
 static void every_request_round_trips(void)
 {
@@ -280,6 +428,9 @@ int main(void)
 	our_requests_have_upstreams_shapes();
 	go_replies_decode();
 	our_errors_name_the_outermost_sentinel();
+	delete_replies_have_upstreams_keys();
+	delete_realm_reply_golden();
+	go_delete_replies_decode();
 	every_request_round_trips();
 	server_answers_as_go_does();
 	framing_and_base64();
