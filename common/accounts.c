@@ -154,24 +154,6 @@ const char *kk_accounts_nologin(const char *root)
 
 /* ---- lines and fields ---- */
 
-/* Split LINE (modified) on ':' into at most MAX_FIELDS fields; returns how many. */
-static size_t split(char *line, char **f)
-{
-	size_t n = 0;
-
-	f[n++] = line;
-	while (n < MAX_FIELDS) {
-		char *c = strchr(line, ':');
-
-		if (!c)
-			break;
-		*c = '\0';
-		line = c + 1;
-		f[n++] = line;
-	}
-	return n;
-}
-
 /* Called with each line of a file split into fields. Returns false to keep the line as it
  * was; true when the line changes, having written its replacement (if any, with its
  * newline) to OUT. */
@@ -193,7 +175,7 @@ static char *edit_lines(const char *text, line_edit *fn, const void *ctx)
 		size_t l = nl ? (size_t)(nl - line) : strlen(line);
 		cleanup_free char *copy = kk_xstrndup(line, l);
 		char *f[MAX_FIELDS];
-		size_t n = split(copy, f);
+		size_t n = kk_passwd_split(copy, f, MAX_FIELDS);
 
 		if (fn(f, n, ctx, out))
 			changed = true;
@@ -222,7 +204,7 @@ static size_t find_entry(const char *text, const char *name, char **copy, char *
 
 		if (l > nlen && line[nlen] == ':' && memcmp(line, name, nlen) == 0) {
 			*copy = kk_xstrndup(line, l);
-			return split(*copy, f);
+			return kk_passwd_split(*copy, f, MAX_FIELDS);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
@@ -257,7 +239,8 @@ static int next_free_id(const char *text, uint32_t min, uint32_t max, uint32_t *
 		char *f[MAX_FIELDS];
 		uint32_t id;
 
-		if (split(copy, f) >= 3 && kk_parse_id(f[2], &id) == 0 && id >= min && id <= max) {
+		if (kk_passwd_split(copy, f, MAX_FIELDS) >= 3 && kk_parse_id(f[2], &id) == 0 &&
+		    id >= min && id <= max) {
 			used[id - min] = true;
 			if (id < lowest)
 				lowest = id;

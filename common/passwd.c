@@ -121,13 +121,12 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Split LINE on ':' into at most MAX_FIELDS fields; returns how many. */
-static size_t split_fields(char *line, char *fields[MAX_FIELDS])
+size_t kk_passwd_split(char *line, char **fields, size_t max)
 {
 	size_t n = 0;
 
 	fields[n++] = line;
-	while (n < MAX_FIELDS) {
+	while (n < max) {
 		char *colon = strchr(line, ':');
 
 		if (!colon)
@@ -165,7 +164,7 @@ static int each_line(FILE *f, const char *what, line_fn *fn, void *ctx, struct k
 		line = trim(buf);
 		if (*line == '\0' || *line == '#')
 			continue;
-		n = split_fields(line, fields);
+		n = kk_passwd_split(line, fields, MAX_FIELDS);
 		rc = fn(fields, n, ctx);
 		if (rc != 0)
 			return rc;

@@ -59,4 +59,8 @@ int kk_group_member_gids(FILE *f, const char *user, uint32_t **gids, size_t *n, 
  * (no err: callers word their own message). */
 int kk_parse_id(const char *s, uint32_t *out);
 
+/* Split line (modified in place) on ':' into at most max fields (the last keeps any further
+ * colons); returns how many. The /etc account files' one field rule. */
+size_t kk_passwd_split(char *line, char **fields, size_t max);
+
 #endif
