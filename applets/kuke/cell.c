@@ -241,7 +241,7 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	if (rc == 0) {
 		int64_t pos = 0;
 
-		rc = kk_rt_log_copy(lr.log_path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
+		rc = kk_rt_log_copy(lr.capture_path ? lr.capture_path : lr.log_path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
 				    err);
 		kk_log_result_clear(&lr);
 	}

@@ -20,6 +20,8 @@ struct kuke_ctx {
 	bool no_daemon;
 	bool verbose;
 	struct kk_log log; /* writes to stdout with -v, as upstream; silent otherwise */
+	int exit_status;   /* what kuke exits with when the handler succeeds (kuke run: the
+			    * workload's status) */
 };
 
 /* What a commands.def row's argument carries for the handlers shared by the verbs of a
