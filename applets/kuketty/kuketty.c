@@ -42,7 +42,6 @@
 #include "common/strv.h"
 #include "common/tty/doc.h"
 #include "common/tty/proto.h"
-#include "mbedtls/base64.h"
 
 #define EXIT_USAGE    64
 #define EXIT_INTERNAL 70
@@ -232,16 +231,20 @@ static void child_env(const struct kk_tty_doc *d)
 static int start_workload(struct tty *t, const sigset_t *old, struct kk_err *err)
 {
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	int unlock = 0;
+	unsigned int n = 0;
 	char *slave;
 	pid_t pid;
 
-	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* /dev/ptmx by hand: glibc's grantpt() would look the tty group up through NSS, which a
+	 * static binary in an arbitrary image must never do */
+	t->master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (t->master < 0)
 		return kk_err_sys(err, "open a pseudo-terminal (/dev/ptmx)");
-	if (grantpt(t->master) < 0 || unlockpt(t->master) < 0 || !(slave = ptsname(t->master)))
+	if (ioctl(t->master, TIOCSPTLCK, &unlock) < 0 || ioctl(t->master, TIOCGPTN, &n) < 0)
 		return kk_err_sys(err, "unlock the pseudo-terminal");
 	ioctl(t->master, TIOCSWINSZ, &ws);
-	slave = kk_xstrdup(slave);
+	slave = kk_xasprintf("/dev/pts/%u", n);
 	pid = fork();
 	if (pid < 0) {
 		free(slave);
@@ -450,23 +453,18 @@ static int handle(struct tty *t, int fd, const char *line, size_t len)
 		result = kk_xstrdup("{}");
 	} else if (strcmp(req.method, "Write") == 0) {
 		const char *data = param_str(req.param, "Data");
+		cleanup_free unsigned char *buf = NULL;
 		size_t n = 0;
-		unsigned char *buf;
 
 		if (!data)
 			error = kk_xstrdup("Write: Data must be a base64 string");
+		else if (kk_tty_base64_decode(data, &buf, &n, &err) < 0)
+			error = kk_xasprintf("Write: %s", err.msg);
+		else if (n > IN_MAX - t->in_len)
+			error = kk_xstrdup("Write: input buffer full, try again");
 		else {
-			buf = kk_xmalloc(strlen(data) + 1);
-			if (mbedtls_base64_decode(buf, strlen(data) + 1, &n,
-						  (const unsigned char *)data, strlen(data)) != 0)
-				error = kk_xstrdup("Write: Data is not valid base64");
-			else if (n > IN_MAX - t->in_len)
-				error = kk_xstrdup("Write: input buffer full, try again");
-			else {
-				queue_input(t, (const char *)buf, n);
-				result = kk_xstrdup("{}");
-			}
-			free(buf);
+			queue_input(t, (const char *)buf, n);
+			result = kk_xstrdup("{}");
 		}
 	} else {
 		error = kk_xasprintf("rpc: can't find method " KK_TTY_SERVICE ".%s", req.method);

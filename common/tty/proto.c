@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,48 @@ int kk_tty_reply(int fd, const cJSON *id, const char *result, const char *error,
 		return kk_err_sys(err, "send reply");
 	if ((size_t)w != iov.iov_len)
 		return kk_err_set(err, EIO, "send reply: short write");
+	return 0;
+}
+
+/* ---- base64 ---- */
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int kk_tty_base64_decode(const char *in, unsigned char **out, size_t *n, struct kk_err *err)
+{
+	size_t len = strlen(in), o = 0;
+	cleanup_free unsigned char *buf = NULL;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (len % 4)
+		return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu", len);
+	while (len && in[len - 1] == '=' && len > strlen(in) - 2)
+		len--;
+	buf = kk_xmalloc(len / 4 * 3 + 3);
+	for (size_t i = 0; i < len; i++) {
+		int v = b64_value(in[i]);
+
+		if (v < 0)
+			return kk_err_set(err, EINVAL, "illegal base64 data at input byte %zu", i);
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*out = TAKE_PTR(buf);
+	*n = o;
 	return 0;
 }
 

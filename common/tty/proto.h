@@ -56,6 +56,9 @@ void kk_tty_request_clear(struct kk_tty_request *r);
 int kk_tty_reply(int fd, const struct cJSON *id, const char *result, const char *error, int pass_fd,
 		 struct kk_err *err);
 
+/* Decode standard base64 (Go's []byte in JSON) into a new buffer: *out (n bytes). */
+int kk_tty_base64_decode(const char *in, unsigned char **out, size_t *n, struct kk_err *err);
+
 /* ---- the detach key ---- */
 
 struct kk_tty_detach {

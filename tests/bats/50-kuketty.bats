@@ -123,6 +123,13 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 	run -0 tc attach c3 0.5
 	[[ "$output" == *'first line'* ]]
 	[[ "$(cat "$D/capture")" == *'first line'* ]]
+	# Write takes Go's base64 []byte
+	run -0 tc call Write '{"Data":"d3JpdHRlbgo="}'
+	[ "$output" = '{"id":1,"result":{},"error":null}' ]
+	run -0 tc call Write '{"Data":"!!"}'
+	[ "$output" = '{"id":1,"result":null,"error":"Write: illegal base64 data at input byte 2"}' ]
+	sleep 0.3
+	[[ "$(cat "$D/capture")" == *'written'* ]]
 }
 
 @test "kuketty: a stale socket is replaced; vanishing clients, a flood and a huge paste leave it serving, with no descriptor leaked" {
