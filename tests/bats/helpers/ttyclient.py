@@ -9,6 +9,8 @@ the reply read with a single recvmsg that may carry the data socket (SCM_RIGHTS)
   vanish N                  N times: Attach and drop both sockets without a Detach
   paste BYTES               Attach, send BYTES of 64-byte lines without waiting; meanwhile
                             Ping must answer: prints `pong` and `sent BYTES`
+  drain TEXT MARKER         Attach, type TEXT, read until MARKER arrives (60 s at most);
+                            prints `bytes N seconds S`, then Detach
 """
 import array, ast, json, socket, sys, threading, time
 
@@ -87,5 +89,20 @@ elif step == "paste":
     t.join(30)
     print("sent %d" % (done[0] if done else -1))
     print(call("Detach", "paste")[0].strip())
+elif step == "drain":
+    d = attach("drain")
+    marker = args[2].encode()
+    t0 = time.time()
+    d.sendall(ast.literal_eval('"' + args[1] + '"').encode("latin-1"))
+    d.settimeout(60)
+    n, tail = 0, b""
+    while marker not in tail:
+        b = d.recv(1 << 20)
+        if not b:
+            sys.exit("drain: closed before the marker")
+        n += len(b)
+        tail = (tail + b)[-(len(marker) + 4096):]
+    print("bytes %d seconds %.3f" % (n, time.time() - t0))
+    print(call("Detach", "drain")[0].strip())
 else:
     sys.exit("ttyclient: unknown step " + step)
