@@ -639,7 +639,9 @@ static int pick_container(struct kk_local *l, struct kk_cell_env *e, const char 
 					  e->name, list);
 		}
 		c = cand[0];
-		*out = kk_cell_find_container(&e->cell->spec, c);
+		if (!(*out = kk_cell_find_container(&e->cell->spec, c)))
+			return kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"",
+					  c, e->name);
 	} else if (!(*out = kk_cell_find_container(&e->cell->spec, c)))
 		return kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", c,
 				  e->name);
