@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
 load helpers/cell
+load helpers/tty
 
 setup() {
 	cell_setup ta
@@ -17,51 +18,10 @@ teardown() {
 	cell_teardown
 }
 
-# tty_cell NAME [CMD_YAML] [EXTRA_CONTAINERS]: a cell with a root and an attachable `app`
-# running busybox sh (or CMD_YAML), applied
-tty_cell() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      attachable: true
-	${2:-      command: sh}
-	${3:-}
-	EOF2
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
-}
-
-drive() { python3 "$BATS_TEST_DIRNAME/helpers/ptydrive.py" "$@"; }
-attach() { drive -- "$KUKEON_LINKS/kuke" --run-path "$RP" attach --realm "$R" --space sp --stack st "$@"; }
-cdir() { echo "$RP/data/$R/sp/st/$1/$2"; }
-
-# wait until the app's kuketty socket answers
-wait_socket() {
-	local i
-	for i in $(seq 100); do
-		[ -S "$(cdir "$1" app)/tty/socket" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+bb_cell() { tty_cell "$1" "$KUKEON_TEST_BUSYBOX_REF" "${2:-      command: sh}" "${3:-}"; }
 
 @test "kuke attach: type into busybox sh, read the echo, detach with ^]^]; the task keeps running" {
-	tty_cell c1
-	wait_socket c1
+	bb_cell c1
 	run -0 attach c1 <<-'EOF2'
 	expect To detach, press ^] twice
 	send echo hello-$((6*7))\r
@@ -86,8 +46,7 @@ wait_socket() {
 }
 
 @test "kuke attach: a re-attach replays the capture; kuke log prints it" {
-	tty_cell c2
-	wait_socket c2
+	bb_cell c2
 	run -0 attach c2 <<-'EOF2'
 	expect To detach
 	send echo first-$((1+1))\r
@@ -107,8 +66,7 @@ wait_socket() {
 }
 
 @test "kuke attach: two clients see the same output; stty size follows a resize" {
-	tty_cell c3
-	wait_socket c3
+	bb_cell c3
 	drive -- "$KUKEON_LINKS/kuke" --run-path "$RP" attach c3 --realm "$R" --space sp --stack st \
 		>"$BATS_TEST_TMPDIR/second.out" <<-'EOF2' &
 	expect To detach
@@ -137,8 +95,7 @@ wait_socket() {
 }
 
 @test "kuke attach: the workload's exit ends the session (exit 0), its status reaches kuke get" {
-	tty_cell c4
-	wait_socket c4
+	bb_cell c4
 	run -0 attach c4 <<-'EOF2'
 	expect To detach
 	send exit 7\r
@@ -156,7 +113,7 @@ wait_socket() {
 @test "kuke attach: auto-pick and attachability errors" {
 	local more
 	more=$(printf '    - id: other\n      image: %s\n      attachable: true\n      command: sh\n    - id: plain\n      image: %s\n      command: sleep\n      args: ["infinity"]' "$KUKEON_TEST_BUSYBOX_REF" "$KUKEON_TEST_BUSYBOX_REF")
-	tty_cell c5 "      command: sh" "$more"
+	bb_cell c5 "      command: sh" "$more"
 	run -1 k attach c5 --realm "$R" --space sp --stack st
 	[ "$output" = 'kuke: multiple attachable containers in cell; specify --container (cell "c5"): candidates: app, other' ]
 	run -1 k attach c5 --realm "$R" --space sp --stack st --container plain

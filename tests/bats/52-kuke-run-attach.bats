@@ -8,6 +8,7 @@ load helpers/common
 load helpers/hierarchy
 load helpers/cell
 load helpers/daemon
+load helpers/tty
 
 setup() {
 	require_applet kukeond
@@ -27,7 +28,6 @@ cell_scaffold_daemon() {
 	cell_scaffold
 }
 
-drive() { python3 "$BATS_TEST_DIRNAME/helpers/ptydrive.py" "$@"; }
 kdrive() { drive -- "$KUKEON_LINKS/kuke" --host "unix://$KD_SOCK" --run-path "$RP" "$@"; }
 
 # a Cell document without location: attachable `app` running sh -c SCRIPT, and `plain`

@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
 load helpers/cell
+load helpers/tty
 
 setup() {
 	cell_setup ts
@@ -20,40 +21,7 @@ teardown() {
 	cell_teardown
 }
 
-drive() { python3 "$BATS_TEST_DIRNAME/helpers/ptydrive.py" "$@"; }
-attach() { drive -- "$KUKEON_LINKS/kuke" --run-path "$RP" attach --realm "$R" --space sp --stack st "$@"; }
-cdir() { echo "$RP/data/$R/sp/st/$1/$2"; }
-
-scratch_cell() { # NAME
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $SCRATCH_REF
-	      attachable: true
-	      user: "1000:1000"
-	EOF2
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
-	local i
-	for i in $(seq 100); do
-		[ -S "$(cdir "$1" app)/tty/socket" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+scratch_cell() { tty_cell "$1" "$SCRATCH_REF" '      user: "1000:1000"'; }
 
 @test "kuketty: an attachable container on a scratch image with no shell and no libc" {
 	run -0 tar -tf "$BATS_TEST_TMPDIR/scratch.tar"
