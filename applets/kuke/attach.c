@@ -183,10 +183,8 @@ static int pump(struct session *s, struct kk_err *err)
 					resize(s->sock);
 				else {
 					detach(s);
-					return kk_err_set(err, EINTR, "interrupted by %s",
-							  sigabbrev_np((int)si.ssi_signo)
-								  ? sigabbrev_np((int)si.ssi_signo)
-								  : "a signal");
+					return kk_err_set(err, EINTR, "interrupted by SIG%s",
+							  sigabbrev_np((int)si.ssi_signo));
 				}
 			}
 		}

@@ -625,26 +625,30 @@ static int pick_container(struct kk_local *l, struct kk_cell_env *e, const char 
 				   kk_str(e->cell->spec.root_container_id)) != 0)
 				kk_strv_push_take(&cand, kk_xstrdup(kk_str(
 								 e->cell->spec.containers[i].id)));
-		if (!cand)
-			return kk_err_set(err, ENOENT,
-					  "no attachable container in cell (cell \"%s\")", e->name);
+		if (!cand) {
+			kk_err_set(err, ENOENT, "no attachable container in cell (cell \"%s\")",
+				   e->name);
+			return -1;
+		}
 		if (cand[1]) {
 			cleanup_free char *list = NULL;
 
 			kk_strv_sort(cand);
 			list = kk_strv_join(cand, ", ");
-			return kk_err_set(err, EINVAL,
-					  "multiple attachable containers in cell; specify "
-					  "--container (cell \"%s\"): candidates: %s",
-					  e->name, list);
+			kk_err_set(err, EINVAL,
+				   "multiple attachable containers in cell; specify --container "
+				   "(cell \"%s\"): candidates: %s",
+				   e->name, list);
+			return -1;
 		}
-		c = cand[0];
-		if (!(*out = kk_cell_find_container(&e->cell->spec, c)))
-			return kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"",
-					  c, e->name);
-	} else if (!(*out = kk_cell_find_container(&e->cell->spec, c)))
-		return kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", c,
-				  e->name);
+		*out = kk_cell_find_container(&e->cell->spec, cand[0]);
+	} else
+		*out = kk_cell_find_container(&e->cell->spec, c);
+	if (!*out) {
+		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", kk_str(c),
+			   e->name);
+		return -1;
+	}
 	*dir = kk_store_cell_dir(l->run_path, e->realm, e->space, e->stack, e->name);
 	return 0;
 }

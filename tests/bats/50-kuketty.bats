@@ -99,6 +99,21 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 	[[ "$(cat "$D/capture")" == *"from-spec 0badc0de $D/socket xterm-256color truecolor"* ]]
 }
 
+@test "kuketty: the prompt, the onInit scripts and the log file" {
+	start "$(conf '["/bin/sh","-i"]' '{"prompt":"PS1X> ","setPrompt":true,"logFile":"'"$D"'/kuketty.log","logFileMode":416,"stages":{"onInit":[{"script":"echo init-$((1+2))"}]}}')"
+	for i in $(seq 50); do
+		grep -q 'init-3' "$D/capture" && grep -q 'PS1X> ' "$D/capture" && break
+		sleep 0.1
+	done
+	grep -q 'init-3' "$D/capture"
+	grep -q 'PS1X> ' "$D/capture"
+	grep -q 'level=INFO msg="started `/bin/sh` as pid' "$D/kuketty.log"
+	[ "$(stat -c %a "$D/kuketty.log")" = 640 ]
+	run -0 tc call Stop '{"Reason":"test"}'
+	wait "$KT" || true
+	grep -q 'workload exited with status' "$D/kuketty.log"
+}
+
 @test "kuketty: the attach socket speaks TerminalController, with the data socket passed" {
 	start "$(conf '["/bin/cat"]')"
 	run -0 tc call Ping '{"Message":"PING"}'

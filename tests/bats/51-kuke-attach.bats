@@ -110,6 +110,37 @@ bb_cell() { tty_cell "$1" "$KUKEON_TEST_BUSYBOX_REF" "${2:-      command: sh}" "
 	[ "$(jq -r '.status.containers[] | select(.name == "app") | .exitCode' <<<"$output")" = 7 ]
 }
 
+@test "kuke attach: the terminal is restored after a detach, the workload's end and a SIGTERM of kuke; resize storms" {
+	bb_cell c7
+	run -0 attach c7 <<-'EOF2'
+	expect To detach
+	send \x1d\x1d
+	expect Detached
+	EOF2
+	[[ "$output" == *$'tty=cooked\nexit=0'* ]]
+	run -0 attach c7 <<-'EOF2'
+	expect To detach
+	resize 30 90
+	resize 31 91
+	resize 32 92
+	resize 33 93
+	resize 34 94
+	sleep 0.5
+	send stty size\r
+	expect 34 94
+	kill TERM
+	EOF2
+	[[ "$output" == *'kuke: interrupted by SIGTERM'* ]]
+	[[ "$output" == *$'tty=cooked\nexit=1'* ]]
+	run -0 ns_tasks
+	[[ "$output" == *"sp_st_c7_app RUNNING"* ]]
+	run -0 attach c7 <<-'EOF2'
+	expect To detach
+	send exit\r
+	EOF2
+	[[ "$output" == *$'tty=cooked\nexit=0'* ]]
+}
+
 @test "kuke attach: auto-pick and attachability errors" {
 	local more
 	more=$(printf '    - id: other\n      image: %s\n      attachable: true\n      command: sh\n    - id: plain\n      image: %s\n      command: sleep\n      args: ["infinity"]' "$KUKEON_TEST_BUSYBOX_REF" "$KUKEON_TEST_BUSYBOX_REF")

@@ -7,10 +7,12 @@ drive it with the script on stdin, one step per line:
   send TEXT          type TEXT
   resize ROWS COLS   resize the terminal (the kernel sends SIGWINCH to CMD)
   sleep SECONDS
-  eof                close our end of the input side: nothing more is typed
+  eof                type ^D
+  kill SIG           send signal SIG (TERM, INT, HUP ...) to CMD
 
-At the end (or at `wait`) wait for CMD to exit. Prints the whole transcript (bytes as
-received, undecodable ones escaped), then `exit=N` (128+signal when killed), and exits 0;
+At the end wait for CMD to exit. Prints the whole transcript (bytes as received,
+undecodable ones escaped), then `tty=cooked` or `tty=raw` (the terminal's mode CMD left),
+then `exit=N` (128+signal when killed), and exits 0;
 a timed-out expect prints the transcript and exits 99. A real PTY: raw mode, echo and
 window sizes are the kernel's."""
 import ast, fcntl, os, pty, select, signal, struct, sys, termios, time
@@ -72,6 +74,8 @@ def finish(code, msg=None):
         os.waitpid(pid, 0)
         sys.stdout.write("\nexit=timeout\n")
         sys.exit(99)
+    lflag = termios.tcgetattr(fd)[3]
+    sys.stdout.write("\ntty=%s" % ("cooked" if lflag & termios.ICANON and lflag & termios.ECHO else "raw"))
     n = os.waitstatus_to_exitcode(status)
     sys.stdout.write("\nexit=%d\n" % (n if n >= 0 else 128 - n))
     sys.exit(code)
@@ -100,6 +104,8 @@ for line in script:
             pump(0.05)
     elif op == "eof":
         os.write(fd, b"\x04")
+    elif op == "kill":
+        os.kill(pid, getattr(signal, "SIG" + rest.strip()))
     else:
         sys.exit("ptydrive: unknown step " + op)
 finish(0)
