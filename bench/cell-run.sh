@@ -34,23 +34,14 @@ kuke() { "$bin" kuke --run-path "$tmp/run" --containerd-socket "$sock" "$@"; }
 hctr() { ctr --address "$sock" "$@"; }
 
 cleanup() {
-	kuke purge realm "$R" --cascade >/dev/null 2>&1 || true
-	local br
-	br=$(jq -r '.plugins[0].bridge' "$tmp/conflist.copy" 2>/dev/null) || true
-	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+	drop_cell_space "$R" "$tmp"
 	hctr -n "$CNS" images rm --sync "$ref" >/dev/null 2>&1 || true
 	hctr namespaces rm "$CNS" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-kuke create realm "$R" >/dev/null
-kuke image load --realm "$R" "$tarball" >/dev/null
-kuke create space sp --realm "$R" >/dev/null
-cl=$tmp/run/data/$R/sp/network.conflist
-jq --arg d "$tmp/ipam" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new" && mv "$cl.new" "$cl"
-cp "$cl" "$tmp/conflist.copy"
-kuke create stack st --realm "$R" --space sp >/dev/null
+cell_space "$R" "$tmp"
 hctr -n "$CNS" images import "$tarball" >/dev/null
 
 cell_yaml() { # NAME

@@ -111,3 +111,22 @@ drop_realms() {
 		kuke purge realm "$r" >/dev/null 2>&1 || true
 	done
 }
+
+# cell_space R TMP: with the script's kuke(), realm R holding the harness busybox image,
+# space sp (host-local's store under TMP/ipam, the conflist copied to TMP/conflist.copy)
+# and stack st; drop_cell_space R TMP (cleanup) purges the realm and drops the bridge
+cell_space() {
+	kuke create realm "$1" >/dev/null
+	kuke image load --realm "$1" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
+	kuke create space sp --realm "$1" >/dev/null
+	local cl=$2/run/data/$1/sp/network.conflist
+	jq --arg d "$2/ipam" '.plugins[0].ipam.dataDir = $d' "$cl" >"$cl.new" && mv "$cl.new" "$cl"
+	cp "$cl" "$2/conflist.copy"
+	kuke create stack st --realm "$1" --space sp >/dev/null
+}
+drop_cell_space() {
+	kuke purge realm "$1" --cascade >/dev/null 2>&1 || true
+	local br
+	br=$(jq -r '.plugins[0].bridge' "$2/conflist.copy" 2>/dev/null) || true
+	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
+}

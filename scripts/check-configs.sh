@@ -2,8 +2,9 @@
 # check-configs.sh [--tap FILE] - build every single-applet kukeon.config and the all-on one.
 #
 # Catches IF_/ENABLE_ slips: each build must compile, be static, list exactly its applets
-# and answer --version. A kuketty-only binary must not link grpc at all, nor a
-# kuke-uninstall-only one without its containerd feature (the "rescue" config). Prints each
+# and answer --version. A kuketty-only binary must not link grpc at all, and stays under
+# 1 MiB (it is bind-mounted into every attachable container), nor a kuke-uninstall-only one
+# without its containerd feature (the "rescue" config). Prints each
 # binary's size. With --tap FILE, also writes the results as TAP.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +90,12 @@ for name in "${applets[@]}" all minimal rescue; do
 	if [ "$name" = kuketty ]; then
 		grep -qa 'grpc' "$bin" && result FAIL "kuketty-only build links grpc" ||
 			result OK "kuketty-only build links no grpc"
+		# it is bind-mounted into every attachable container: it stays small
+		[ "$(stat -c %s "$bin")" -le $((1024 * 1024)) ] && result OK "kuketty: stripped binary <= 1 MiB" ||
+			result FAIL "kuketty: stripped binary is $(stat -c %s "$bin") bytes, over 1 MiB"
+		"$bin" kuketty --config /nonexistent/kuketty.json >/dev/null 2>&1
+		[ $? -eq 70 ] && result OK "kuketty: the terminal server is in (a missing config exits 70)" ||
+			result FAIL "kuketty: a missing config does not exit 70"
 	fi
 	printf '%-16s %12d\n' "$name" "$(stat -c %s "$bin")"
 done

@@ -6,7 +6,7 @@
 #   7 applets/           (an applet's private headers stay in its own directory)
 #   6 common/rpc/        the kukeonv1 wire, over the controller's operations
 #   5 common/controller/
-#   4 common/runtime/ model/ store/ cgroup/ cni/ oci/ registry/ host/
+#   4 common/runtime/ model/ store/ cgroup/ cni/ oci/ registry/ host/ tty/
 #   3 ctr/               the containerd client
 #   2 common/image/      image formats: refs, media types, platforms, digests, tar, streams
 #                        (ctr/'s image import is built on them, so they sit below ctr/)
@@ -45,7 +45,7 @@ function rank(p) {
 	if (p ~ /^applets\//) return 7
 	if (p ~ /^common\/rpc\//) return 6
 	if (p ~ /^common\/controller\//) return 5
-	if (p ~ /^common\/(runtime|model|store|cgroup|cni|oci|registry|host)\//) return 4
+	if (p ~ /^common\/(runtime|model|store|cgroup|cni|oci|registry|host|tty)\//) return 4
 	if (p ~ /^ctr\//) return 3
 	if (p ~ /^common\/image\//) return 2
 	if (p ~ /^common\/[^\/]+$/) return 1

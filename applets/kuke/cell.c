@@ -240,10 +240,12 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 						     .name = f->container },
 				   &lr, err);
 	if (rc == 0) {
+		/* through the wire an unset path arrives as "" */
+		const char *path =
+			lr.capture_path && *lr.capture_path ? lr.capture_path : lr.log_path;
 		int64_t pos = 0;
 
-		rc = kk_rt_log_copy(lr.log_path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
-				    err);
+		rc = kk_rt_log_copy(path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL, err);
 		kk_log_result_clear(&lr);
 	}
 	if (follow) {

@@ -524,7 +524,7 @@ static int run_command(struct kuke_ctx *ctx, const struct kuke_cmd *cmd, int arg
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
-	return 0;
+	return ctx->exit_status;
 }
 
 int kuke_main(int argc, char **argv)

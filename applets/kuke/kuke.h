@@ -23,6 +23,8 @@ struct kuke_ctx {
 	 * layers its server configuration under those only */
 	bool run_path_flag, containerd_socket_flag, log_level_flag;
 	struct kk_log log; /* writes to stdout with -v, as upstream; silent otherwise */
+	int exit_status;   /* what kuke exits with when the handler succeeds (kuke run: the
+			    * workload's status) */
 };
 
 /* What a commands.def row's argument carries for the handlers shared by the verbs of a

@@ -1,4 +1,4 @@
-/* applets/kuke/run.c - kuke run -f FILE|- -d: create and start one cell.
+/* applets/kuke/run.c - kuke run -f FILE|- [-d]: create and start one cell, then attach.
  *
  * Upstream v0.5.0 (reference CLI §3.4): one Cell document, its location filled from
  * --realm/--space/--stack (then "default") where the document leaves it empty, validated
@@ -7,14 +7,16 @@
  * cell is created (or ensured) and started through the client's cell_create.
  *
  * --rm sets spec.autoDelete (kukeond's reconcile loop deletes the cell once its workload
- * has exited; refused with --no-daemon, as upstream). Not in this build yet: attach mode
- * (no -d; needs kuketty), refused before anything is done. */
+ * has exited; refused with --no-daemon, as upstream). Without -d, kuke attaches to the
+ * target container (checked before anything is created) and exits with the workload's
+ * status when it ends; a detach leaves the cell running, --rm or not. */
 #include "applets/kuke/kuke.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
@@ -24,6 +26,7 @@
 #include "common/model/doc.h"
 #include "common/strv.h"
 #include "common/yaml.h"
+#include "applets/kuke/attach.h"
 #include "applets/kuke/client.h"
 #include "applets/kuke/profile.h"
 
@@ -67,10 +70,120 @@ static int check_flags(const struct kuke_ctx *ctx, const struct kuke_flags *f, s
 			return kk_err_set(err, KK_EUSAGE,
 					  "--param-file is only valid with -p/--profile");
 	}
-	if (!f->detach)
-		return kk_err_set(err, ENOTSUP,
-				  "attach mode is not supported by this build yet; pass "
-				  "-d/--detach");
+	return 0;
+}
+
+/* ---- attach mode ---- */
+
+/* upstream's target precedence: --container (must be attachable), spec.tty.default, the
+ * first attachable container in declaration order */
+static int attach_target(const struct kk_cell *doc, const char *want, const char **out,
+			 struct kk_err *err)
+{
+	const struct kk_cell_spec *s = &doc->spec;
+	cleanup_(kk_strv_freep) char **att = NULL;
+
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (s->containers[i].attachable)
+			kk_strv_push_take(&att, kk_xstrdup(kk_str(s->containers[i].id)));
+	if (set(want)) {
+		cleanup_free char *list = att ? kk_strv_join(att, ", ") : kk_xstrdup("<none>");
+
+		for (size_t i = 0; i < s->n_containers; i++) {
+			if (strcmp(kk_str(s->containers[i].id), want) != 0)
+				continue;
+			if (!s->containers[i].attachable)
+				return kk_err_set(err, ENOTSUP,
+						  "container \"%s\" in cell \"%s\" is not "
+						  "attachable: container is not attachable; "
+						  "recreate "
+						  "with attachable=true; available attachable "
+						  "containers: %s",
+						  want, doc->meta.name, list);
+			*out = s->containers[i].id;
+			return 0;
+		}
+		return kk_err_set(err, ENOENT,
+				  "container \"%s\" not found in cell \"%s\": container not found; "
+				  "available attachable containers: %s",
+				  want, doc->meta.name, list);
+	}
+	if (s->has_tty && set(s->tty_default)) {
+		*out = s->tty_default;
+		return 0;
+	}
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (s->containers[i].attachable) {
+			*out = s->containers[i].id;
+			return 0;
+		}
+	return kk_err_set(err, ENOENT,
+			  "no attachable container in cell (cell \"%s\"); declare 'attachable: "
+			  "true' "
+			  "on one container or pass -d/--detach",
+			  doc->meta.name);
+}
+
+/* The exit status of container name once it has stopped (a few seconds at most: kuketty
+ * closed the session as the workload ended); -1 when it cannot be told. */
+static int workload_status(struct kk_client *c, const struct kk_ref *cell, const char *name)
+{
+	for (int i = 0; i < 100; i++) {
+		struct kk_cell_get_result g = { 0 };
+		struct kk_err ignored = { 0 };
+		int status = -2;
+
+		if (kk_call_cell_get(c, cell, &g, &ignored) < 0)
+			return -1;
+		for (size_t k = 0; k < g.cell->status.n_containers; k++) {
+			const struct kk_container_status *st = &g.cell->status.containers[k];
+
+			if (strcmp(kk_str(st->name), name) == 0 && st->state != KK_CONTAINER_READY)
+				status = (int)(st->exit_code & 0xff);
+		}
+		kk_cell_get_result_clear(&g);
+		if (status >= 0)
+			return status;
+		nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+	}
+	return -1;
+}
+
+static int attach_run(struct kuke_ctx *ctx, struct kk_client *c, const struct kuke_flags *f,
+		      const struct kk_cell *doc, const char *target, struct kk_err *err)
+{
+	struct kk_ref cell = { .realm = doc->spec.realm_id,
+			       .space = doc->spec.space_id,
+			       .stack = doc->spec.stack_id,
+			       .name = doc->meta.name };
+	struct kk_ref ref = cell;
+	struct kk_attach_result r = { 0 };
+	enum kuke_attach_end end = KUKE_ATTACH_DETACHED;
+	int rc, status;
+
+	ref.cell = doc->meta.name;
+	ref.name = target;
+	if (kk_call_container_attach(c, &ref, &r, err) < 0)
+		return -1;
+	fflush(stdout);
+	rc = kuke_attach_session(r.socket_path, &end, err);
+	kk_attach_result_clear(&r);
+	if (rc < 0 || end == KUKE_ATTACH_DETACHED)
+		return rc; /* detached: the cell stays, even with --rm */
+	status = workload_status(c, &cell, target);
+	if (status >= 0)
+		ctx->exit_status = status;
+	if (f->rm) {
+		struct kk_action_result k = { 0 };
+		struct kk_err kerr = { 0 };
+
+		/* the workload is done: kukeond's reconcile loop deletes the autoDelete cell
+		 * once it is down */
+		if (kk_call_cell_kill(c, &cell, &k, &kerr) < 0)
+			fprintf(stderr, "kuke run: --rm cleanup: failed to kill cell \"%s\": %s\n",
+				doc->meta.name, kerr.msg);
+		kk_action_result_clear(&k);
+	}
 	return 0;
 }
 
@@ -379,6 +492,7 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	struct kk_cell_get_result g = { 0 };
 	struct kk_cell_create_result r = { 0 };
 	const struct kk_cell *doc = NULL;
+	const char *target = NULL;
 	struct summary s = { 0 };
 	int rc = -1;
 
@@ -399,6 +513,8 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	}
 	if (f->rm)
 		((struct kk_cell *)doc)->spec.auto_delete = true;
+	if (!f->detach && attach_target(doc, f->container, &target, err) < 0)
+		goto out;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		goto out;
 
@@ -427,7 +543,7 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 					      .cgroup_post = true,
 					      .root_post = true };
 			print_summary(&s, f->output);
-			rc = 0;
+			rc = f->detach ? 0 : attach_run(ctx, c, f, doc, target, err);
 			goto out;
 		}
 	} else if (err->code != ENOENT) {
@@ -451,7 +567,7 @@ int kuke_run(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 		.containers_created = r.created,
 	};
 	print_summary(&s, f->output);
-	rc = 0;
+	rc = f->detach ? 0 : attach_run(ctx, c, f, doc, target, err);
 out:
 	kk_cell_create_result_clear(&r);
 	kk_cell_get_result_clear(&g);

@@ -18,6 +18,7 @@
 #include "common/mem.h"
 #include "common/model/codec.h"
 #include "common/model/naming.h"
+#include "common/path.h"
 #include "common/runtime/runtime.h"
 #include "common/store/instance.h"
 #include "common/store/paths.h"
@@ -603,31 +604,30 @@ int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, 
 	return cell_remove(l, true, realm, space, stack, name, res, err);
 }
 
-int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *space,
-			 const char *stack, const char *name, const char *container, char **out,
-			 struct kk_err *err)
+/* The cell's container called container, or (NULL or "") its only non-root one; *dir is
+ * the cell dir. e is loaded. */
+static int pick_container(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+			  const char *space, const char *stack, const char *name,
+			  const char *container, const struct kk_container_spec **out, char **dir,
+			  struct kk_err *err)
 {
-	struct kk_cell_env e = { 0 };
-	cleanup_free char *dir = NULL;
-	cleanup_free char *path = NULL;
 	const char *c = container && *container ? container : NULL;
-	int rc = -1;
 
-	if (kk_cell_env_load(l, &e, realm, space, stack, name, true, NULL, err) < 0)
-		goto out;
+	if (kk_cell_env_load(l, e, realm, space, stack, name, true, NULL, err) < 0)
+		return -1;
 	if (!c) {
 		cleanup_(kk_strv_freep) char **cand = NULL;
 
-		for (size_t i = 0; i < e.cell->spec.n_containers; i++)
-			if (!e.cell->spec.containers[i].root &&
-			    strcmp(kk_str(e.cell->spec.containers[i].id),
-				   kk_str(e.cell->spec.root_container_id)) != 0)
+		for (size_t i = 0; i < e->cell->spec.n_containers; i++)
+			if (!e->cell->spec.containers[i].root &&
+			    strcmp(kk_str(e->cell->spec.containers[i].id),
+				   kk_str(e->cell->spec.root_container_id)) != 0)
 				kk_strv_push_take(&cand, kk_xstrdup(kk_str(
-								 e.cell->spec.containers[i].id)));
+								 e->cell->spec.containers[i].id)));
 		if (!cand) {
 			kk_err_set(err, ENOENT, "no attachable container in cell (cell \"%s\")",
-				   e.name);
-			goto out;
+				   e->name);
+			return -1;
 		}
 		if (cand[1]) {
 			cleanup_free char *list = NULL;
@@ -637,24 +637,77 @@ int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *spac
 			kk_err_set(err, EINVAL,
 				   "multiple attachable containers in cell; specify --container "
 				   "(cell \"%s\"): candidates: %s",
-				   e.name, list);
-			goto out;
+				   e->name, list);
+			return -1;
 		}
-		c = kk_cell_find_container(&e.cell->spec, cand[0])->id;
-	} else if (!kk_cell_find_container(&e.cell->spec, c)) {
-		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", c, e.name);
-		goto out;
+		*out = kk_cell_find_container(&e->cell->spec, cand[0]);
+	} else
+		*out = kk_cell_find_container(&e->cell->spec, c);
+	if (!*out) {
+		kk_err_set(err, ENOENT, "container \"%s\" not found in cell \"%s\"", kk_str(c),
+			   e->name);
+		return -1;
 	}
-	dir = kk_store_cell_dir(l->run_path, e.realm, e.space, e.stack, e.name);
-	path = kk_rt_log_path(dir, c);
+	*dir = kk_store_cell_dir(l->run_path, e->realm, e->space, e->stack, e->name);
+	return 0;
+}
+
+static bool is_attachable(const struct kk_cell_spec *s, const struct kk_container_spec *c)
+{
+	return c->attachable && !c->root &&
+	       strcmp(kk_str(c->id), kk_str(s->root_container_id)) != 0;
+}
+
+int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *space,
+			 const char *stack, const char *name, const char *container, char **out,
+			 bool *capture, struct kk_err *err)
+{
+	struct kk_cell_env e = { 0 };
+	const struct kk_container_spec *c = NULL;
+	cleanup_free char *dir = NULL;
+	cleanup_free char *path = NULL;
+	int rc = -1;
+
+	if (pick_container(l, &e, realm, space, stack, name, container, &c, &dir, err) < 0)
+		goto out;
+	*capture = is_attachable(&e.cell->spec, c);
+	path = *capture ? kk_path_join(dir, c->id, KK_STORE_TTY_DIR, KK_STORE_CAPTURE_FILE)
+			: kk_rt_log_path(dir, c->id);
 	if (access(path, F_OK) != 0) {
 		kk_err_set(err, ENOENT,
 			   "cell \"%s\" container \"%s\" has no log file at %s (the runtime shim "
 			   "has not opened it yet — try again after the container produces output)",
-			   e.name, c, path);
+			   e.name, c->id, path);
 		goto out;
 	}
 	*out = TAKE_PTR(path);
+	rc = 0;
+out:
+	kk_cell_env_clear(&e);
+	return rc;
+}
+
+int kk_ctl_container_attach_path(struct kk_local *l, const char *realm, const char *space,
+				 const char *stack, const char *cell, const char *name, char **out,
+				 struct kk_err *err)
+{
+	struct kk_cell_env e = { 0 };
+	const struct kk_container_spec *c = NULL;
+	cleanup_free char *dir = NULL;
+	int rc = -1;
+
+	if (!name || !*name)
+		return kk_err_set(err, EINVAL, "container name is required");
+	if (pick_container(l, &e, realm, space, stack, cell, name, &c, &dir, err) < 0)
+		goto out;
+	if (!is_attachable(&e.cell->spec, c)) {
+		kk_err_set(err, ENOTSUP,
+			   "container \"%s\" in cell \"%s\" is not attachable: container is not "
+			   "attachable; recreate with attachable=true",
+			   c->id, e.name);
+		goto out;
+	}
+	*out = kk_path_join(dir, c->id, KK_STORE_TTY_DIR, KK_STORE_TTY_SOCKET_FILE);
 	rc = 0;
 out:
 	kk_cell_env_clear(&e);

@@ -79,10 +79,17 @@ int kk_ctl_cell_delete(struct kk_local *l, const char *realm, const char *space,
 int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, const char *stack,
 		      const char *name, struct kk_delete_result *res, struct kk_err *err);
 
-/* Where a container's log is (<cell dir>/<container>/log); container NULL or "": the one
- * non-root container (several: "multiple attachable containers ..."). *out is new. */
+/* Where a container's output is: kuketty's capture (<cell dir>/<container>/tty/capture,
+ * *capture true) for an attachable container, else the shim's log (<cell dir>/<container>/
+ * log); container NULL or "": the one non-root container (several: "multiple attachable
+ * containers ..."). *out is new. */
 int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *space,
 			 const char *stack, const char *name, const char *container, char **out,
-			 struct kk_err *err);
+			 bool *capture, struct kk_err *err);
+/* Where an attachable container's kuketty socket is (<cell dir>/<container>/tty/socket);
+ * ENOTSUP with upstream's message for a container that is not attachable. *out is new. */
+int kk_ctl_container_attach_path(struct kk_local *l, const char *realm, const char *space,
+				 const char *stack, const char *cell, const char *name, char **out,
+				 struct kk_err *err);
 
 #endif

@@ -97,7 +97,11 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 				&e->s, err) < 0)
 		return -1;
 	e->cni = kk_local_cni_host(l);
-	e->rt = (struct kk_rt){ .conn = e->conn, .cg = l->cg, .cni = &e->cni, .log = l->log };
+	e->rt = (struct kk_rt){ .conn = e->conn,
+				.cg = l->cg,
+				.cni = &e->cni,
+				.log = l->log,
+				.run_path = l->run_path };
 	kk_cell_env_rederive(l, e);
 	return 0;
 }

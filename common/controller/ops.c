@@ -80,6 +80,12 @@ void kk_action_result_clear(struct kk_action_result *r)
 	*r = (struct kk_action_result){ 0 };
 }
 
+void kk_attach_result_clear(struct kk_attach_result *r)
+{
+	free(r->socket_path);
+	*r = (struct kk_attach_result){ 0 };
+}
+
 void kk_log_result_clear(struct kk_log_result *r)
 {
 	free(r->capture_path);
@@ -250,11 +256,27 @@ CELL_ACTION(stop)
 CELL_ACTION(kill)
 #undef CELL_ACTION
 
+int kk_op_container_attach(struct kk_local *l, const struct kk_ref *a, struct kk_attach_result *r,
+			   struct kk_err *err)
+{
+	return kk_ctl_container_attach_path(l, a->realm, a->space, a->stack, a->cell, a->name,
+					    &r->socket_path, err);
+}
+
 int kk_op_container_log(struct kk_local *l, const struct kk_ref *a, struct kk_log_result *r,
 			struct kk_err *err)
 {
-	return kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name, &r->log_path,
-				    err);
+	bool capture = false;
+	char *path = NULL;
+
+	if (kk_ctl_cell_log_path(l, a->realm, a->space, a->stack, a->cell, a->name, &path, &capture,
+				 err) < 0)
+		return -1;
+	if (capture)
+		r->capture_path = path;
+	else
+		r->log_path = path;
+	return 0;
 }
 
 /* A delete or purge that failed leaves nothing in the reply (upstream's zero Result). */

@@ -69,6 +69,12 @@ struct kk_action_result {
 };
 void kk_action_result_clear(struct kk_action_result *r);
 
+/* Where an attachable container's kuketty socket is on the host (upstream's AttachContainer). */
+struct kk_attach_result {
+	char *socket_path; /* owned */
+};
+void kk_attach_result_clear(struct kk_attach_result *r);
+
 /* Where a container's output is on the host (upstream's LogContainer): exactly one is set. */
 struct kk_log_result {
 	char *capture_path; /* owned: kuketty's capture file (attachable containers) */

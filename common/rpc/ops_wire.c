@@ -245,6 +245,8 @@ TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 #define wr_container_stop  wr_cell_stop
 #define wr_container_kill  wr_cell_kill
 
+TABLE(container_attach, "Result",
+      F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
 

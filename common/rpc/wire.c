@@ -538,6 +538,8 @@ static cJSON *err_encode(const struct kk_err *err)
 		{ "ContainerExists", "container already exists" },
 		{ "ConversionFailed", "conversion failed" },
 		{ "ImageNotFound", "image not found" },
+		{ "AttachNotSupported",
+		  "container is not attachable; recreate with attachable=true" },
 	};
 	cJSON *o = cJSON_CreateObject();
 	const char *kind = "Unknown";

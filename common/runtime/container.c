@@ -25,6 +25,7 @@
 #include "common/mem.h"
 #include "common/strv.h"
 #include "common/model/model.h"
+#include "common/runtime/attachable.h"
 #include "ctr/ctr.h"
 
 static void json_freep(cJSON **j)
@@ -478,6 +479,11 @@ static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, u
 		m.o.join.uts = uts;
 	}
 	ret = kk_oci_spec_build(&m.o, out, err);
+	if (ret == 0 && kk_rt_attach_wanted(c) && kk_rt_attach_wrap(rt, c, *out, stage, err) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		ret = -1;
+	}
 	rootfs_view_close(rt, &view);
 	if (ret == 0 && stage && secrets_own(&m, *out, err) < 0) {
 		cJSON_Delete(*out);
@@ -690,7 +696,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	if (ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
 		goto undo_container;
 	topts.rootfs = &mounts;
-	if (c->log_path) {
+	if (c->log_path && !kk_rt_attach_wanted(c)) {
 		log_dir = kk_xstrdup(c->log_path);
 		*strrchr(log_dir, '/') = '\0';
 		if ((*log_dir && kk_mkdir_p(log_dir, 0750, err) < 0) ||

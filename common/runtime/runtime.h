@@ -75,6 +75,9 @@ struct kk_rt {
 				   * private dir made and removed per use); NULL: "/run/kukeon" */
 	const struct kk_log *log; /* errors dropped on purpose (undo steps, lookups whose
 				   * failure means "absent") at debug level; NULL: silent */
+	const char *run_path;     /* kuketty is staged at <run_path>/bin/kuketty for attachable
+				   * containers; NULL: they cannot be created */
+	long kukeon_gid;          /* > 0: the group of tty dirs, sockets and captures */
 };
 
 /* One container, fully derived. Borrowed. */
@@ -91,7 +94,9 @@ struct kk_rt_container {
 	struct kk_oci_identity identity;
 	const char *etc_hosts;          /* bind-mounted read-only at /etc/hosts; NULL: none */
 	const char *etc_hostname;       /* bind-mounted read-only at /etc/hostname; NULL: none */
-	const char *log_path;           /* stdout+stderr appended here; NULL: no IO */
+	const char *log_path;           /* stdout+stderr appended here; NULL: no IO. An
+					 * attachable container (spec->attachable, not root) has
+					 * no IO: kuketty's files go in this file's directory */
 	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
 	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
 	/* a cgroup2 mount at /sys/fs/cgroup (unless hostCgroup) and, once the task runs, every

@@ -86,7 +86,7 @@ where() { echo --realm "$R" --space sp --stack st; }
 	run -2 k run -f "$f" -d extra
 	[ "$output" = 'kuke: unknown command "extra" for "kuke run"' ]
 	run -1 k run -f "$f"
-	[ "$output" = 'kuke: attach mode is not supported by this build yet; pass -d/--detach' ]
+	[ "$output" = "kuke: no attachable container in cell (cell \"x\"); declare 'attachable: true' on one container or pass -d/--detach" ]
 	run -1 k run -f "$BATS_TEST_TMPDIR/nope.yaml" -d
 	[[ "$output" == "kuke: failed to open file \"$BATS_TEST_TMPDIR/nope.yaml\": "* ]]
 	[ ! -e "$RP/data" ]

@@ -91,7 +91,7 @@ in_man() {
 	run -0 kuke help apply
 	[ "${lines[0]}" = "Usage: kuke apply -f FILE|- [-o json|yaml]" ]
 	run -0 kuke help run
-	[[ "${lines[0]}" == "Usage: kuke run [-f FILE|-] [-p PROFILE] -d [--name N] [--param K=V]... "* ]]
+	[[ "${lines[0]}" == "Usage: kuke run [-f FILE|-] [-p PROFILE] [-d] [--name N] [--param K=V]... "* ]]
 	run -0 kuke help refresh
 	[ "${lines[0]}" = "Usage: kuke refresh" ]
 	[ "${lines[2]}" = "Flags:" ]

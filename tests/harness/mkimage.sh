@@ -5,7 +5,8 @@
 # the static busybox (Debian's busybox-static), a link per applet, and a minimal /etc.
 # The tarball is both an OCI image layout (index.json, annotated with REF) and a
 # `docker save` archive (manifest.json), so either importer reads it. Deterministic:
-# the same busybox gives the same digests.
+# the same busybox gives the same digests. MKIMAGE_SCRATCH=1: a scratch image instead, the
+# static busybox as /busybox and nothing else (no shell, no libc), CMD `/busybox cat`.
 set -euo pipefail
 out=$1 ref=$2
 bb=${BUSYBOX:-/bin/busybox}
@@ -14,14 +15,23 @@ file -L "$bb" | grep -q 'statically linked' || { echo "mkimage: $bb is not stati
 work=$(mktemp -d "${TMPDIR:-/tmp}/kukeon-mkimage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
-mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root,var,run}
-chmod 1777 "$root/tmp"
-cp "$bb" "$root/bin/busybox"
-for applet in $("$bb" --list); do
-	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nkk:x:1000:1000:kk:/tmp:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\nkk:x:1000:\n' >"$root/etc/group"
+cmd='["sh"]'
+if [ -n "${MKIMAGE_SCRATCH:-}" ]; then
+	# a scratch image: the static busybox as /busybox and nothing else (no /bin/sh, no
+	# libc, no /etc), running `busybox cat`
+	mkdir -p "$root"
+	cp "$bb" "$root/busybox"
+	cmd='["/busybox","cat"]'
+else
+	mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root,var,run}
+	chmod 1777 "$root/tmp"
+	cp "$bb" "$root/bin/busybox"
+	for applet in $("$bb" --list); do
+		[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nkk:x:1000:1000:kk:/tmp:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\nkk:x:1000:\n' >"$root/etc/group"
+fi
 
 layout=$work/layout
 blobs=$layout/blobs/sha256
@@ -48,7 +58,7 @@ put() {
 	mv "$work/blob" "$blobs/$digest"
 }
 
-put '{"architecture":"'"$arch"'","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff_id"'"]}}'
+put '{"architecture":"'"$arch"'","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":'"$cmd"'},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff_id"'"]}}'
 config=$digest config_size=$size
 put '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'"$config"'","size":'"$config_size"'},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:'"$layer"'","size":'"$layer_size"'}]}'
 manifest=$digest manifest_size=$size

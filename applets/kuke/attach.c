@@ -1,0 +1,348 @@
+/* applets/kuke/attach.c - kuke attach CELL [--container C] (reference CLI §3.12): the
+ * daemon (or the in-process controller) names the container's kuketty socket, and kuke
+ * then talks to kuketty directly (sbsh's TerminalController protocol, common/tty/proto.h). */
+#include "applets/kuke/attach.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "applets/kuke/client.h"
+#include "applets/kuke/kuke.h"
+#include "cjson/cJSON.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/strv.h"
+#include "common/tty/proto.h"
+
+#define PING_MS     3000
+#define STATE_MS    2000
+#define RESIZE_MS   100
+#define PENDING_MAX (64 * 1024)
+#define BANNER      "\x1b[96mTo detach, press ^] twice\x1b[0m\r\n"
+#define DETACHED    "\x1b[93m\r\nDetached\x1b[0m\r\n"
+
+char **kuke_attachable(const struct kk_cell *cell)
+{
+	char **out = NULL;
+
+	for (size_t i = 0; i < cell->spec.n_containers; i++) {
+		const struct kk_container_spec *s = &cell->spec.containers[i];
+
+		if (s->attachable && !s->root &&
+		    strcmp(kk_str(s->id), kk_str(cell->spec.root_container_id)) != 0)
+			kk_strv_push_take(&out, kk_xstrdup(kk_str(s->id)));
+	}
+	kk_strv_sort(out);
+	return out;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static int ping(const char *sock, struct kk_err *err)
+{
+	cleanup_(kk_json_freep) cJSON *r = NULL;
+	const cJSON *m;
+
+	if (kk_tty_call(sock, "Ping", "{\"Message\":\"PING\"}", PING_MS, &r, NULL, err) < 0)
+		return -1;
+	m = cJSON_GetObjectItemCaseSensitive(r, "Message");
+	if (!cJSON_IsString(m) || strcmp(m->valuestring, "PONG") != 0)
+		return kk_err_set(err, EPROTO, "unexpected ping message: %s",
+				  cJSON_IsString(m) ? m->valuestring : "");
+	return 0;
+}
+
+/* poll State every 50 ms (at most 2 s) until Starting or Ready */
+static int wait_state(const char *sock, struct kk_err *err)
+{
+	int state = -1;
+
+	for (int waited = 0; waited <= STATE_MS; waited += 50) {
+		cleanup_(kk_json_freep) cJSON *r = NULL;
+
+		if (kk_tty_call(sock, "State", "{}", PING_MS, &r, NULL, err) < 0)
+			return -1;
+		state = cJSON_IsNumber(r) ? (int)r->valuedouble : -1;
+		if (state == KK_TTY_STARTING || state == KK_TTY_READY)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+	}
+	return kk_err_set(err, ETIMEDOUT, "terminal not ready after %d ms (state %d)", STATE_MS,
+			  state);
+}
+
+static void resize(const char *sock)
+{
+	struct winsize ws = { 0 };
+	struct kk_err ignored = { 0 };
+	char params[64];
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+		return;
+	snprintf(params, sizeof(params), "{\"Cols\":%u,\"Rows\":%u}", ws.ws_col, ws.ws_row);
+	/* best effort, as upstream: a lost resize leaves the old size */
+	kk_tty_call(sock, "Resize", params, RESIZE_MS, NULL, NULL, &ignored);
+}
+
+struct session {
+	const char *sock;
+	char id[9];
+	int data;
+	int sig;
+	bool raw;
+	struct termios saved;
+	sigset_t old_mask;
+	char pending[PENDING_MAX];
+	size_t n_pending;
+};
+
+static void restore(struct session *s)
+{
+	if (s->raw) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved);
+		s->raw = false;
+	}
+}
+
+static void session_close(struct session *s)
+{
+	restore(s);
+	if (s->sig >= 0) {
+		struct timespec zero = { 0 };
+		sigset_t mask;
+
+		close(s->sig);
+		/* signals that came after the loop (a second SIGWINCH ...) are dropped here */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGWINCH);
+		while (sigtimedwait(&mask, NULL, &zero) > 0)
+			;
+		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+	}
+	if (s->data >= 0)
+		close(s->data);
+}
+
+static void detach(struct session *s)
+{
+	struct kk_err ignored = { 0 };
+	char params[16];
+
+	snprintf(params, sizeof(params), "\"%s\"", s->id);
+	kk_tty_call(s->sock, "Detach", params, PING_MS, NULL, NULL, &ignored);
+}
+
+/* 1: detached by the key, 0: the data socket closed, -1: error (a signal) */
+static int pump(struct session *s, struct kk_err *err)
+{
+	struct kk_tty_detach key = { 0 };
+	char buf[16 * 1024], out[16 * 1024];
+	bool in_open = true;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = s->sig, .events = POLLIN },
+			{ .fd = s->data, .events = (short)(POLLIN | (s->n_pending ? POLLOUT : 0)) },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return kk_err_sys(err, "poll");
+		}
+		if (p[0].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(s->sig, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH)
+					resize(s->sock);
+				else {
+					detach(s);
+					return kk_err_set(err, EINTR, "interrupted by SIG%s",
+							  sigabbrev_np((int)si.ssi_signo));
+				}
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = recv(s->data, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+				return 0;
+			if (r > 0)
+				write_all(STDOUT_FILENO, buf, (size_t)r);
+		}
+		if (s->n_pending && (p[1].revents & POLLOUT)) {
+			ssize_t w = send(s->data, s->pending, s->n_pending,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (w > 0) {
+				memmove(s->pending, s->pending + w, s->n_pending - (size_t)w);
+				s->n_pending -= (size_t)w;
+			} else if (w < 0 && errno != EAGAIN && errno != EINTR)
+				return 0;
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
+			bool done = false;
+			size_t n;
+
+			if (r <= 0) {
+				if (r < 0 && errno == EINTR)
+					continue;
+				/* stdin ended (a pipe): keep showing output until the workload ends
+				 */
+				in_open = false;
+				continue;
+			}
+			n = kk_tty_detach_feed(&key, buf, (size_t)r, out, &done);
+			/* a paste larger than the server takes keeps the key working: what does
+			 * not fit is dropped rather than blocking the loop */
+			if (n > PENDING_MAX - s->n_pending)
+				n = PENDING_MAX - s->n_pending;
+			memcpy(s->pending + s->n_pending, out, n);
+			s->n_pending += n;
+			if (done) {
+				send(s->data, s->pending, s->n_pending,
+				     MSG_DONTWAIT | MSG_NOSIGNAL);
+				detach(s);
+				return 1;
+			}
+		}
+	}
+}
+
+int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_err *err)
+{
+	struct session *s = kk_xcalloc(1, sizeof(*s));
+	uint32_t rnd = 0;
+	sigset_t mask;
+	char params[16];
+	int rc = -1;
+
+	s->sock = sock;
+	s->data = s->sig = -1;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	snprintf(s->id, sizeof(s->id), "%08x", rnd);
+	if (ping(sock, err) < 0 || wait_state(sock, err) < 0)
+		goto out;
+	snprintf(params, sizeof(params), "\"%s\"", s->id);
+	if (kk_tty_call(sock, "Attach", params, PING_MS, NULL, &s->data, err) < 0)
+		goto out;
+	if (s->data < 0) {
+		kk_err_set(err, EPROTO, "attach: server did not send IO fd");
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
+	s->sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig < 0) {
+		kk_err_sys(err, "signalfd");
+		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+		goto out;
+	}
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s->saved) == 0) {
+		struct termios raw = s->saved;
+
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+			s->raw = true;
+	}
+	resize(sock);
+	write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
+	rc = pump(s, err);
+	if (rc == 1) {
+		write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);
+		*end = KUKE_ATTACH_DETACHED;
+		rc = 0;
+	} else if (rc == 0)
+		*end = KUKE_ATTACH_CLOSED;
+out:
+	session_close(s);
+	free(s);
+	return rc;
+}
+
+int kuke_attach(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
+		struct kk_err *err)
+{
+	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	struct kk_ref ref;
+	struct kk_attach_result r = { 0 };
+	cleanup_free char *pick = NULL;
+	enum kuke_attach_end end;
+	int rc;
+
+	(void)arg;
+	if (kuke_want_args(argc, false, "attach", NULL, err) < 0)
+		return -1;
+	if (kuke_client_open(ctx, &c, err) < 0)
+		return -1;
+	ref = (struct kk_ref){ .realm = kuke_or_default(f->realm),
+			       .space = kuke_or_default(f->space),
+			       .stack = kuke_or_default(f->stack),
+			       .cell = argv[1],
+			       .name = f->container };
+	if (!f->container || !*f->container) {
+		struct kk_cell_get_result g = { 0 };
+		cleanup_(kk_strv_freep) char **cand = NULL;
+
+		if (kk_call_cell_get(c,
+				     &(struct kk_ref){ .realm = ref.realm,
+						       .space = ref.space,
+						       .stack = ref.stack,
+						       .name = argv[1] },
+				     &g, err) < 0)
+			return -1;
+		cand = kuke_attachable(g.cell);
+		kk_cell_get_result_clear(&g);
+		if (!cand)
+			return kk_err_set(err, ENOENT,
+					  "no attachable container in cell (cell \"%s\")", argv[1]);
+		if (cand[1]) {
+			cleanup_free char *list = kk_strv_join(cand, ", ");
+
+			return kk_err_set(err, EINVAL,
+					  "multiple attachable containers in cell; specify "
+					  "--container (cell \"%s\"): candidates: %s",
+					  argv[1], list);
+		}
+		pick = kk_xstrdup(cand[0]);
+		ref.name = pick;
+	}
+	if (kk_call_container_attach(c, &ref, &r, err) < 0)
+		return -1;
+	fflush(stdout);
+	rc = kuke_attach_session(r.socket_path, &end, err);
+	kk_attach_result_clear(&r);
+	return rc;
+}

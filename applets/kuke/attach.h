@@ -1,0 +1,25 @@
+/* applets/kuke/attach.h - the attach client, shared by `kuke attach` and `kuke run`. */
+#ifndef KK_APPLETS_KUKE_ATTACH_H
+#define KK_APPLETS_KUKE_ATTACH_H
+
+#include "common/err.h"
+
+struct kk_cell;
+
+/* How an attach session ended. */
+enum kuke_attach_end {
+	KUKE_ATTACH_DETACHED, /* ^]^]: the workload keeps running */
+	KUKE_ATTACH_CLOSED,   /* kuketty closed the data socket: the workload exited */
+};
+
+/* Talk to the kuketty socket at sock on this process's stdin/stdout (runtime reference
+ * §8.4): Ping, State, Attach, raw mode (when stdin is a terminal), Resize now and on every
+ * SIGWINCH, the banner, then bytes both ways until ^]^] (Detach) or the end of the data
+ * socket. The terminal is restored on every way out; SIGINT, SIGTERM and SIGHUP end the
+ * session (detaching) with an error naming the signal. */
+int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_err *err);
+
+/* The cell's non-root attachable container ids, sorted; NULL when none. */
+char **kuke_attachable(const struct kk_cell *cell);
+
+#endif

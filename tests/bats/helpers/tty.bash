@@ -1,0 +1,48 @@
+# tests/bats/helpers/tty.bash - the attach suites (5x): cells with an attachable container,
+# and a real PTY to drive kuke with (helpers/ptydrive.py). Needs helpers/cell.bash.
+
+drive() { python3 "$BATS_TEST_DIRNAME/helpers/ptydrive.py" "$@"; }
+# attach ARGS...: kuke attach (in-process) on a PTY, in sp/st of $R
+attach() { drive -- "$KUKEON_LINKS/kuke" --run-path "$RP" attach --realm "$R" --space sp --stack st "$@"; }
+# the host dir of container C of cell CELL in sp/st of $R
+cdir() { echo "$RP/data/$R/sp/st/$1/$2"; }
+
+# wait_tty_socket CELL: until the app's kuketty listens (10 s at most)
+wait_tty_socket() {
+	local i
+	for i in $(seq 100); do
+		[ -S "$(cdir "$1" app)/tty/socket" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tty_cell NAME IMAGE [APP_LINES] [MORE_CONTAINERS]: a cell in sp/st of $R with a root
+# (sleep infinity) and an attachable `app` on IMAGE, then APP_LINES (more of app's keys,
+# indented 6) and MORE_CONTAINERS (items indented 4); applied with k, its socket waited for
+tty_cell() {
+	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	    - id: app
+	      image: $2
+	      attachable: true
+	${3:-}
+	${4:-}
+	EOF2
+	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
+	wait_tty_socket "$1"
+}
