@@ -260,7 +260,8 @@ int kk_json_parse(const char *text, size_t len, const char *what, cJSON **out, s
 
 	if (nul >= 0)
 		return kk_err_set(err, EINVAL,
-				  "%s: a string contains a NUL character (\\u0000) at byte %ld, which "
+				  "%s: a string contains a NUL character (\\u0000) at byte %ld, "
+				  "which "
 				  "kukeon does not accept",
 				  what, nul);
 	tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -447,6 +448,19 @@ int kk_time_parse(const char *s, struct kk_time *out, struct kk_err *err)
 	return 0;
 bad:
 	return kk_err_set(err, EINVAL, "cannot parse `%s` as RFC 3339 time", s);
+}
+
+void kk_json_add_strv(cJSON *o, const char *key, char *const *v)
+{
+	cJSON *a;
+
+	if (!v) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	a = cJSON_AddArrayToObject(o, key);
+	for (size_t i = 0; v[i]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
 }
 
 int kk_json_strv(const cJSON *a, char ***out)

@@ -49,6 +49,9 @@ void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
  * when empty (kk_strv_free() it). -1 when a is not an array, -2 when it holds a
  * non-string; *out is NULL then. */
 int kk_json_strv(const struct cJSON *a, char ***out);
+/* The other way: add key to o, an array of v's strings, or null when v is NULL (Go's nil
+ * slice). */
+void kk_json_add_strv(struct cJSON *o, const char *key, char *const *v);
 
 /* Parse JSON text. On failure the message names `what` and the byte offset. The result is
  * a cJSON tree the caller frees with cJSON_Delete(). */

@@ -28,7 +28,7 @@
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/rpc/server.h"
-#include "common/rpc/sock.h"
+#include "common/sock.h"
 #include "common/rpc/wire.h"
 #include "common/store/instance.h"
 
@@ -138,7 +138,7 @@ static void conn_serve(struct conn *c, struct kk_local *l)
 				break;
 			}
 			kk_log(log, KK_LOG_DEBUG, "rpc", "method", method);
-			if (kk_rpc_send_all(c->fd, reply, strlen(reply), -1, &err) < 0) {
+			if (kk_sock_send_all(c->fd, reply, strlen(reply), -1, &err) < 0) {
 				/* the client went away; its call was done anyway */
 				kk_log_ignored(log, &err, "send the reply to `%s`",
 					       method ? method : "");

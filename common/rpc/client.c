@@ -14,7 +14,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/mem.h"
-#include "common/rpc/sock.h"
+#include "common/sock.h"
 #include "common/rpc/wire.h"
 
 struct rpc {
@@ -77,7 +77,7 @@ static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, voi
 		return -1;
 	req = kk_wire_request(op, params, my_id);
 	line = kk_json_print(req, KK_JSON_NEWLINE);
-	if (kk_rpc_send_all(r->fd, line, strlen(line), pass_fd, err) < 0)
+	if (kk_sock_send_all(r->fd, line, strlen(line), pass_fd, err) < 0)
 		return kk_err_wrap(err, "kukeond");
 	if (recv_value(r, &resp, err) < 0)
 		return -1;

@@ -46,19 +46,6 @@ struct kk_wire_field {
 		key, offsetof(struct S, m), 0, WF_DOC, KK_KIND_##kind \
 	}
 
-static void strv_enc(cJSON *o, const char *key, char *const *v)
-{
-	cJSON *a;
-
-	if (!v) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	a = cJSON_AddArrayToObject(o, key);
-	for (size_t i = 0; v[i]; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-}
-
 static int strv_dec(const cJSON *a, char ***out, struct kk_err *err)
 {
 	if (kk_json_strv(a, out) < 0)
@@ -82,7 +69,7 @@ static void fields_encode(const struct kk_wire_field *f, size_t n, const void *s
 			cJSON_AddStringToObject(o, f[i].key, p);
 			break;
 		case WF_STRV:
-			strv_enc(o, f[i].key, *(char **const *)p);
+			kk_json_add_strv(o, f[i].key, *(char **const *)p);
 			break;
 		case WF_SIZE:
 			cJSON_AddNumberToObject(o, f[i].key, (double)*(const size_t *)p);
@@ -394,7 +381,7 @@ static cJSON *list_encode(const struct kk_wire_reply *wr, const void *reply)
 						? container_item(r->v.containers[i])
 						: kk_wire_doc_encode(wr->kind, r->v.any[i]));
 	if (r->skipped) /* kukeon-c: what was passed over as unreadable (Go ignores it) */
-		strv_enc(top, "Skipped", r->skipped);
+		kk_json_add_strv(top, "Skipped", r->skipped);
 	return top;
 }
 
@@ -446,7 +433,7 @@ static cJSON *apply_encode(const struct kk_wire_reply *wr, const void *reply)
 		cJSON_AddStringToObject(e, "Name", kk_str(o->name));
 		cJSON_AddStringToObject(e, "Action", o->action);
 		cJSON_AddStringToObject(e, "Error", o->error ? o->error : "");
-		strv_enc(e, "Changes", o->changes);
+		kk_json_add_strv(e, "Changes", o->changes);
 		if (o->details_set || !strcmp(o->action, "failed")) {
 			cJSON *d = cJSON_AddObjectToObject(e, "Details");
 

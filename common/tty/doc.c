@@ -92,19 +92,6 @@ void kk_tty_doc_make(const struct kk_tty_doc_params *p, struct kk_tty_doc *out)
 	out->on_init = strv_dup(p->on_init, p->n_on_init);
 }
 
-static void add_strv(cJSON *o, const char *key, char *const *v)
-{
-	cJSON *a;
-
-	if (!v) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	a = cJSON_AddArrayToObject(o, key);
-	for (size_t i = 0; v[i]; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-}
-
 char *kk_tty_doc_encode(const struct kk_tty_doc *d)
 {
 	cleanup_(kk_json_freep) cJSON *root = cJSON_CreateObject();
@@ -126,9 +113,9 @@ char *kk_tty_doc_encode(const struct kk_tty_doc *d)
 	cJSON_AddStringToObject(spec, "name", d->tname ? d->tname : "");
 	cJSON_AddNullToObject(spec, "labels");
 	cJSON_AddStringToObject(spec, "command", d->command ? d->command : "");
-	add_strv(spec, "commandArgs", d->args);
+	kk_json_add_strv(spec, "commandArgs", d->args);
 	cJSON_AddBoolToObject(spec, "inheritEnv", d->inherit_env);
-	add_strv(spec, "env", d->env);
+	kk_json_add_strv(spec, "env", d->env);
 	cJSON_AddStringToObject(spec, "prompt", d->prompt ? d->prompt : "");
 	if (d->set_prompt)
 		cJSON_AddBoolToObject(spec, "setPrompt", true);

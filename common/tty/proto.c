@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/sock.h"
 
 static int connect_once(const char *sock, int timeout_ms, int *out, struct kk_err *err)
 {
@@ -178,11 +179,7 @@ int kk_tty_reply(int fd, const cJSON *id, const char *result, const char *error,
 	cleanup_free char *idtext = id ? kk_json_print(id, KK_JSON_COMPACT) : kk_xstrdup("null");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8))) = { 0 };
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	cleanup_free char *line = NULL;
-	ssize_t w;
 
 	if (error) {
 		kk_json_append_string(&buf, &len, &cap, error);
@@ -192,24 +189,8 @@ int kk_tty_reply(int fd, const cJSON *id, const char *result, const char *error,
 				    result ? result : "null");
 	}
 	free(buf);
-	iov.iov_base = line;
-	iov.iov_len = strlen(line);
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	if (w < 0)
-		return kk_err_sys(err, "send reply");
-	if ((size_t)w != iov.iov_len)
-		return kk_err_set(err, EIO, "send reply: short write");
+	if (kk_sock_send_all(fd, line, strlen(line), pass_fd, err) < 0)
+		return kk_err_wrap(err, "reply");
 	return 0;
 }
 

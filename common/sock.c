@@ -1,12 +1,12 @@
-/* common/rpc/sock.c - see sock.h. */
-#include "common/rpc/sock.h"
+/* common/sock.c - see sock.h. */
+#include "common/sock.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-int kk_rpc_send_all(int fd, const char *p, size_t n, int pass_fd, struct kk_err *err)
+int kk_sock_send_all(int fd, const char *p, size_t n, int pass_fd, struct kk_err *err)
 {
 	while (n) {
 		struct iovec iov = { .iov_base = (void *)p, .iov_len = n };
