@@ -54,7 +54,7 @@ function rank(p) {
 }
 function name(r) {
 	return r == 7 ? "applets" : r == 6 ? "common/rpc" : r == 5 ? "common/controller" : \
-	       r == 4 ? "runtime/model/store/cgroup/cni/oci/registry/host" : r == 3 ? "ctr" : \
+	       r == 4 ? "runtime/model/store/cgroup/cni/oci/registry/host/tty" : r == 3 ? "ctr" : \
 	       r == 2 ? "common/image" : "common utilities"
 }
 {
