@@ -17,24 +17,8 @@ teardown() {
 	cell_teardown
 }
 
-web() {
-	cat >"$BATS_TEST_TMPDIR/web.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: web
-	spec:
-	  id: web
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	EOF2
-}
+# the cell of every test: a root and `app` (sleep), in $BATS_TEST_TMPDIR/web.yaml
+web() { app_cell_yaml web "sleep 1000"; }
 
 # k with the fault knob: kf POINT[:fail] ARGS...
 kf() { KUKEON_TEST_FAULT=$1 k "${@:2}"; }

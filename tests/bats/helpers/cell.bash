@@ -40,11 +40,17 @@ cell_scaffold() {
 	k create stack st --realm "$R" --space sp >/dev/null
 }
 
-# app_cell NAME SCRIPT [POLICY] [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in sp/st
-# of $R with a root (sleep infinity) and an `app` container running SCRIPT under sh -c with
-# restartPolicy POLICY, then EXTRA (more container yaml); spec.autoDelete is $AUTO (default
-# false). Then apply it with k.
+# app_cell NAME SCRIPT [POLICY] [EXTRA]: app_cell_yaml, then apply it with k.
 app_cell() {
+	app_cell_yaml "$@"
+	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
+}
+
+# app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in
+# sp/st of $R with a root (sleep infinity) and an `app` container running SCRIPT under sh -c
+# with restartPolicy POLICY, then EXTRA (more container yaml); spec.autoDelete is $AUTO
+# (default false).
+app_cell_yaml() {
 	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
 	apiVersion: v1beta1
 	kind: Cell
@@ -69,7 +75,6 @@ app_cell() {
 	      restartPolicy: "${3:-}"
 	${4:-}
 	EOF2
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
 }
 
 # the metadata.json of cell NAME in sp/st; FIELD of its `app` container's status
