@@ -138,17 +138,68 @@ static void print_doc(enum kind k, const void *doc, enum kuke_fmt fmt)
 	kuke_print_tree(t, fmt);
 }
 
+static const char *const list_empty[] = { "No realms found.", "No spaces found.",
+					  "No stacks found." };
+static const char *const list_hdr[3][7] = {
+	{ "NAME", "NAMESPACE", "STATE", "CGROUP", "CONTROLLERS" },
+	{ "NAME", "REALM", "STATE", "CGROUP", "CONTROLLERS" },
+	{ "NAME", "REALM", "SPACE", "STATE", "CGROUP", "CONTROLLERS" },
+};
+
+/* The table's columns but CONTROLLERS, as wire fields (kk_client_rows()). */
+static const struct kk_row_field list_fields[3][5] = {
+	{ { "metadata.name", NULL },
+	  { "spec.namespace", NULL },
+	  { "status.state", &kk_realm_states },
+	  { "status.cgroupPath", NULL } },
+	{ { "metadata.name", NULL },
+	  { "spec.realmId", NULL },
+	  { "status.state", &kk_space_states },
+	  { "status.cgroupPath", NULL } },
+	{ { "metadata.name", NULL },
+	  { "spec.realmId", NULL },
+	  { "spec.spaceId", NULL },
+	  { "status.state", &kk_stack_states },
+	  { "status.cgroupPath", NULL } },
+};
+
+static size_t list_ncols(enum kind k)
+{
+	return k == STACK ? 5 : 4;
+}
+
+/* The last of a row's cells is the cgroup path: "-" when it has none. */
+static void table_add(struct kk_table *t, const char **row, size_t cgroup)
+{
+	if (!row[cgroup] || !*row[cgroup])
+		row[cgroup] = "-";
+	kk_table_add(t, row);
+}
+
+static void print_rows(enum kind k, const struct kk_rows *rows)
+{
+	size_t nc = list_ncols(k);
+	cleanup_(kk_table_freep) struct kk_table *t = NULL;
+
+	if (rows->n == 0) {
+		printf("%s\n", list_empty[k]);
+		return;
+	}
+	t = kk_table_new(nc, list_hdr[k]);
+	for (size_t i = 0; i < rows->n; i++) {
+		const char *row[5];
+
+		for (size_t j = 0; j < nc; j++)
+			row[j] = kk_str(rows->cells[i * nc + j]);
+		table_add(t, row, nc - 1);
+	}
+	kk_table_print(t, stdout);
+}
+
 static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt fmt,
 		       bool show_controllers)
 {
-	static const char *const empty[] = { "No realms found.", "No spaces found.",
-					     "No stacks found." };
-	static const char *const hdr[3][7] = {
-		{ "NAME", "NAMESPACE", "STATE", "CGROUP", "CONTROLLERS" },
-		{ "NAME", "REALM", "STATE", "CGROUP", "CONTROLLERS" },
-		{ "NAME", "REALM", "SPACE", "STATE", "CGROUP", "CONTROLLERS" },
-	};
-	size_t ncols = (k == STACK ? 5 : 4) + show_controllers;
+	size_t ncols = list_ncols(k) + show_controllers;
 	cleanup_(kk_table_freep) struct kk_table *t = NULL;
 
 	if (fmt != KUKE_FMT_TABLE) {
@@ -160,10 +211,10 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt f
 		return;
 	}
 	if (n == 0) {
-		printf("%s\n", empty[k]);
+		printf("%s\n", list_empty[k]);
 		return;
 	}
-	t = kk_table_new(ncols, hdr[k]);
+	t = kk_table_new(ncols, list_hdr[k]);
 	for (size_t i = 0; i < n; i++) {
 		const char *row[7] = { 0 };
 		const struct kk_status *st;
@@ -193,12 +244,12 @@ static void print_list(enum kind k, void *const *docs, size_t n, enum kuke_fmt f
 			st = &s->status;
 			row[j++] = kk_state_label(&kk_stack_states, st->state);
 		}
-		row[j++] = st->cgroup_path && *st->cgroup_path ? st->cgroup_path : "-";
+		row[j++] = st->cgroup_path;
 		if (show_controllers) {
 			ctrls = kuke_controllers_column(&st->subtree_controllers);
-			row[j++] = ctrls;
+			row[j] = ctrls;
 		}
-		kk_table_add(t, row);
+		table_add(t, row, list_ncols(k) - 1);
 	}
 	kk_table_print(t, stdout);
 }
@@ -209,7 +260,10 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	enum kuke_fmt fmt = KUKE_FMT_TABLE;
 	const char *name = argc > 1 ? argv[1] : NULL;
+	static const enum kk_op_id list_ops[] = { KK_OP_ListRealms, KK_OP_ListSpaces,
+						  KK_OP_ListStacks };
 	struct kk_list_result lr = { 0 };
+	struct kk_rows rows = { 0 };
 	struct kk_ref ref;
 	int rc;
 
@@ -251,13 +305,21 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 		return 0;
 	}
 	ref = (struct kk_ref){ .realm = f->realm, .space = f->space };
-	if (k == REALM)
-		rc = kk_call_realm_list(c, &ref, &lr, err);
-	else if (k == SPACE)
-		rc = kk_call_space_list(c, &ref, &lr, err);
-	else
-		rc = kk_call_stack_list(c, &ref, &lr, err);
-	if (rc < 0)
+	if (fmt == KUKE_FMT_TABLE && !f->show_controllers) {
+		/* a table needs a few strings of each item, not the whole decode */
+		rc = kk_client_rows(c, list_ops[k], &ref, list_fields[k], list_ncols(k), &rows,
+				    err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			print_rows(k, &rows);
+		else
+			print_list(k, rows.list.v.any, rows.list.n, fmt, false);
+		kuke_warn_skipped(rows.list.skipped);
+		kk_rows_clear(&rows);
+		return 0;
+	}
+	if (kk_client_call(c, list_ops[k], &ref, &lr, err) < 0)
 		return -1;
 	print_list(k, lr.v.any, lr.n, fmt, f->show_controllers);
 	kuke_warn_skipped(lr.skipped);

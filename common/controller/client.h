@@ -13,12 +13,33 @@
 #include "common/err.h"
 
 struct kk_client;
+struct kk_state_names;
+
+/* One column of a list's rows: where it is in the wire document ("metadata.name"), and
+ * for a state, its labels (the column then holds the label, as kk_state_label gives it). */
+struct kk_row_field {
+	const char *path;
+	const struct kk_state_names *states;
+};
+
+/* A List* reply cut down to the strings a table prints (kk_client_rows()). */
+struct kk_rows {
+	size_t n;                   /* items */
+	const char **cells;         /* owned array, n * nfields: a string, or NULL when absent */
+	char *buf;                  /* owned: the strings */
+	struct kk_list_result list; /* the whole reply instead, when the transport gave that */
+};
+void kk_rows_clear(struct kk_rows *r);
 
 struct kk_client_transport {
 	const char *name; /* "in-process", "rpc" */
 	int (*call)(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
 		    struct kk_err *err);
 	void (*free)(struct kk_client *c);
+	/* optional: kk_client_rows() without the whole decode */
+	int (*rows)(struct kk_client *c, enum kk_op_id op, const void *args,
+		    const struct kk_row_field *fields, size_t nfields, struct kk_rows *out,
+		    struct kk_err *err);
 };
 
 struct kk_client {
@@ -27,6 +48,15 @@ struct kk_client {
 };
 
 int kk_client_call(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
+		   struct kk_err *err);
+
+/* A List* operation for a table: only the fields' values of each item. Returns 0 with
+ * out->n and out->cells filled, or 1 with the whole reply in out->list instead (a
+ * transport without a cheaper path, or a reply the cut does not take: an error, a
+ * Skipped list, a state it does not know), or -1. out must start zeroed; release it with
+ * kk_rows_clear() after 0 or 1. */
+int kk_client_rows(struct kk_client *c, enum kk_op_id op, const void *args,
+		   const struct kk_row_field *fields, size_t nfields, struct kk_rows *out,
 		   struct kk_err *err);
 
 /* kk_call_<name>(c, &args, &reply, err): the typed form of every row. */

@@ -48,6 +48,25 @@ int kk_client_call(struct kk_client *c, enum kk_op_id op, const void *args, void
 	return c->t->call(c, op, args, reply, err);
 }
 
+int kk_client_rows(struct kk_client *c, enum kk_op_id op, const void *args,
+		   const struct kk_row_field *fields, size_t nfields, struct kk_rows *out,
+		   struct kk_err *err)
+{
+	if (c->t->rows)
+		return c->t->rows(c, op, args, fields, nfields, out, err);
+	if (kk_client_call(c, op, args, &out->list, err) < 0)
+		return -1;
+	return 1;
+}
+
+void kk_rows_clear(struct kk_rows *r)
+{
+	free(r->cells);
+	free(r->buf);
+	kk_list_result_clear(&r->list);
+	*r = (struct kk_rows){ 0 };
+}
+
 void kk_client_free(struct kk_client *c)
 {
 	if (!c)

@@ -26,8 +26,9 @@ struct rpc {
 	struct kk_wire_scanner scan; /* how far buf has been scanned */
 };
 
-/* The next complete JSON value from the connection (a new tree). */
-static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
+/* The next complete JSON value from the connection: its length at the start of r->buf.
+ * The caller drops it with consume() once done with it. */
+static int recv_frame(struct rpc *r, size_t *len, struct kk_err *err)
 {
 	for (;;) {
 		long end = kk_wire_scan_more(&r->scan, r->buf, r->len);
@@ -36,11 +37,8 @@ static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
 		if (end < 0)
 			return kk_err_set(err, EPROTO, "kukeond: the reply is not JSON");
 		if (end > 0) {
-			int rc = kk_json_parse(r->buf, (size_t)end, "kukeond reply", out, err);
-
-			memmove(r->buf, r->buf + end, r->len - (size_t)end);
-			r->len -= (size_t)end;
-			return rc;
+			*len = (size_t)end;
+			return 0;
 		}
 		if (r->len >= KK_RPC_MESSAGE_MAX)
 			return kk_err_set(err, EMSGSIZE, "kukeond: reply larger than %u bytes",
@@ -61,34 +59,81 @@ static int recv_value(struct rpc *r, cJSON **out, struct kk_err *err)
 	}
 }
 
-static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
-		    struct kk_err *err)
+static void consume(struct rpc *r, size_t len)
 {
-	struct rpc *r = c->impl;
+	memmove(r->buf, r->buf + len, r->len - len);
+	r->len -= len;
+}
+
+/* Send op's request; *id is the call's id. */
+static int send_call(struct rpc *r, enum kk_op_id op, const void *args, unsigned long *id,
+		     struct kk_err *err)
+{
 	cleanup_(kk_json_freep) cJSON *req = NULL;
-	cleanup_(kk_json_freep) cJSON *resp = NULL;
 	cleanup_free char *line = NULL;
-	const cJSON *id, *e;
 	int pass_fd = -1;
 	cJSON *params = kk_wire_args_encode(op, args, &pass_fd, err);
-	unsigned long my_id = r->next_id++;
 
 	if (!params)
 		return -1;
-	req = kk_wire_request(op, params, my_id);
+	*id = r->next_id++;
+	req = kk_wire_request(op, params, *id);
 	line = kk_json_print(req, KK_JSON_NEWLINE);
 	if (kk_sock_send_all(r->fd, line, strlen(line), pass_fd, err) < 0)
 		return kk_err_wrap(err, "kukeond");
-	if (recv_value(r, &resp, err) < 0)
+	return 0;
+}
+
+/* The response text to call id, decoded the whole way into reply. */
+static int decode(enum kk_op_id op, unsigned long id, const char *text, size_t len, void *reply,
+		  struct kk_err *err)
+{
+	cleanup_(kk_json_freep) cJSON *resp = NULL;
+	const cJSON *rid, *e;
+
+	if (kk_json_parse(text, len, "kukeond reply", &resp, err) < 0)
 		return -1;
-	id = cJSON_GetObjectItem(resp, "id");
-	if (!cJSON_IsNumber(id) || (unsigned long)id->valuedouble != my_id)
+	rid = cJSON_GetObjectItem(resp, "id");
+	if (!cJSON_IsNumber(rid) || (unsigned long)rid->valuedouble != id)
 		return kk_err_set(err, EPROTO, "kukeond: a reply for another call (id %s)",
-				  cJSON_IsNumber(id) ? "mismatch" : "missing");
+				  cJSON_IsNumber(rid) ? "mismatch" : "missing");
 	e = cJSON_GetObjectItem(resp, "error");
 	if (cJSON_IsString(e))
 		return kk_err_set(err, EPROTO, "%s", e->valuestring);
 	return kk_wire_reply_decode(op, cJSON_GetObjectItem(resp, "result"), reply, err);
+}
+
+static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, void *reply,
+		    struct kk_err *err)
+{
+	struct rpc *r = c->impl;
+	unsigned long id;
+	size_t len;
+	int rc;
+
+	if (send_call(r, op, args, &id, err) < 0 || recv_frame(r, &len, err) < 0)
+		return -1;
+	rc = decode(op, id, r->buf, len, reply, err);
+	consume(r, len);
+	return rc;
+}
+
+/* A list for a table: cut from the text without the whole decode when the reply allows. */
+static int rpc_rows(struct kk_client *c, enum kk_op_id op, const void *args,
+		    const struct kk_row_field *fields, size_t nfields, struct kk_rows *out,
+		    struct kk_err *err)
+{
+	struct rpc *r = c->impl;
+	unsigned long id;
+	size_t len;
+	int rc = 0;
+
+	if (send_call(r, op, args, &id, err) < 0 || recv_frame(r, &len, err) < 0)
+		return -1;
+	if (kk_wire_list_rows(op, id, r->buf, len, fields, nfields, out) < 0)
+		rc = decode(op, id, r->buf, len, &out->list, err) < 0 ? -1 : 1;
+	consume(r, len);
+	return rc;
 }
 
 static void rpc_free(struct kk_client *c)
@@ -106,6 +151,7 @@ static const struct kk_client_transport rpc_transport = {
 	.name = "rpc",
 	.call = rpc_call,
 	.free = rpc_free,
+	.rows = rpc_rows,
 };
 
 int kk_client_rpc_new(const char *socket_path, struct kk_client **out, struct kk_err *err)

@@ -5,12 +5,15 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cjson/cJSON.h"
+#include "common/controller/client.h"
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/json_pick.h"
 #include "common/mem.h"
 #include "common/strv.h"
 
@@ -232,8 +235,7 @@ TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 #define wr_container_stop  wr_cell_stop
 #define wr_container_kill  wr_cell_kill
 
-TABLE(container_attach, "Result",
-      F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
+TABLE(container_attach, "Result", F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
 
@@ -404,6 +406,72 @@ static int list_decode(const struct kk_wire_reply *wr, const cJSON *top, void *r
 		r->n++;
 	}
 	return strv_dec(kk_wire_member(top, "Skipped"), &r->skipped, err);
+}
+
+/* A row field's value as the whole decode would print it: a string, NULL for an absent or
+ * null one, a state's label. false: the whole decode must judge it. */
+static bool row_cell(const struct kk_pick *v, const struct kk_state_names *states, const char **out)
+{
+	if (states) {
+		int i = 0;
+
+		if (v->type == KK_PICK_STRING)
+			for (i = 0; i < states->n && strcmp(states->labels[i], v->s) != 0; i++)
+				;
+		else if (v->type == KK_PICK_NUMBER && v->num >= 0 && v->num < states->n &&
+			 v->num == (int)v->num)
+			i = (int)v->num;
+		else if (v->type != KK_PICK_ABSENT && v->type != KK_PICK_NULL)
+			return false;
+		*out = i < states->n ? states->labels[i] : NULL;
+		return i < states->n;
+	}
+	*out = v->type == KK_PICK_STRING ? v->s : NULL;
+	return v->type != KK_PICK_NUMBER && v->type != KK_PICK_OTHER;
+}
+
+int kk_wire_list_rows(enum kk_op_id op, unsigned long id, const char *text, size_t len,
+		      const struct kk_row_field *fields, size_t nfields, struct kk_rows *out)
+{
+	static const char *const top[] = { "id", "error", "result.Err", "result.Skipped" };
+	const struct kk_wire_reply *wr = kk_wire_ops[op].reply;
+	const char *paths[16];
+	char list[32];
+	struct kk_pick_spec spec = { top, 4, list, paths, nfields };
+	struct kk_picked p = { 0 };
+	struct kk_err ignored = { 0 };
+	const char **cells;
+
+	if (wr->decode != list_decode || nfields > 16)
+		return -1;
+	snprintf(list, sizeof(list), "result.%s", list_key(wr->kind));
+	for (size_t j = 0; j < nfields; j++)
+		paths[j] = fields[j].path;
+	if (kk_json_pick(text, len, &spec, &p, &ignored) < 0)
+		return -1;
+	if (p.top[0].type != KK_PICK_NUMBER || p.top[0].num != (double)id)
+		goto decline;
+	for (size_t j = 1; j < 4; j++)
+		if (p.top[j].type != KK_PICK_ABSENT && p.top[j].type != KK_PICK_NULL)
+			goto decline;
+	cells = kk_xcalloc(p.n * nfields + 1, sizeof(*cells));
+	for (size_t i = 0; i < p.n; i++) {
+		for (size_t j = 0; j < nfields; j++) {
+			if (!row_cell(&p.items[i * nfields + j], fields[j].states,
+				      &cells[i * nfields + j])) {
+				free(cells);
+				goto decline;
+			}
+		}
+	}
+	out->n = p.n;
+	out->cells = cells;
+	out->buf = TAKE_PTR(p.buf);
+	kk_picked_clear(&p);
+	return 0;
+decline:
+	kk_picked_clear(&p);
+	return -1;
 }
 
 #define LIST(name, kind)                                                                \

@@ -14,6 +14,9 @@
 #include "common/controller/ops.h"
 #include "common/err.h"
 
+struct kk_row_field;
+struct kk_rows;
+
 struct cJSON;
 
 #define KK_RPC_SERVICE "KukeonV1"
@@ -88,6 +91,14 @@ struct cJSON *kk_wire_reply_encode(enum kk_op_id op, const void *reply, int rc,
  * application error it carried, or what was wrong with it. */
 int kk_wire_reply_decode(enum kk_op_id op, const struct cJSON *result, void *reply,
 			 struct kk_err *err);
+
+/* The whole response text to call id of List* operation op (a JSON-RPC envelope) cut
+ * down to the fields of each item (kk_client_rows()). Returns 0 with out->n, out->cells
+ * and out->buf filled, or -1 when the cut does not take it: not a list, not JSON, another
+ * id, an error, a Skipped list, a field that is not a string, an unknown state. The caller
+ * then decodes the same text the whole way, for the exact result or message. */
+int kk_wire_list_rows(enum kk_op_id op, unsigned long id, const char *text, size_t len,
+		      const struct kk_row_field *fields, size_t nfields, struct kk_rows *out);
 
 /* {"method":"KukeonV1.<M>","params":[params],"id":id} (params taken). */
 struct cJSON *kk_wire_request(enum kk_op_id op, struct cJSON *params, unsigned long id);

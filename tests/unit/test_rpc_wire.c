@@ -11,6 +11,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/controller/client.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -158,6 +159,52 @@ static void go_replies_decode(void)
 	TAP_STR_EQ(l.v.realms[0]->spec.namespace_, "a.kukeon.io");
 	TAP_INT_EQ(l.v.realms[0]->status.state, KK_REALM_READY);
 	kk_list_result_clear(&l);
+}
+
+/* A list reply cut to a table's fields gives what the whole decode prints, and declines
+ * what only the whole decode can judge. */
+static void list_rows_match_the_whole_decode(void)
+{
+	static const struct kk_row_field f[] = { { "metadata.name", NULL },
+						 { "spec.namespace", NULL },
+						 { "status.state", &kk_realm_states },
+						 { "status.cgroupPath", NULL } };
+	static const char *const declined[] = {
+		"{\"id\":3,\"result\":{\"Realms\":[],\"Err\":null},\"error\":null}", /* id */
+		"{\"id\":4,\"result\":{\"Err\":{\"Kind\":\"Unknown\"}}}",
+		"{\"id\":4,\"result\":null,\"error\":\"rpc: can't find method\"}",
+		"{\"id\":4,\"result\":{\"Realms\":[],\"Skipped\":[\"x\"]},\"error\":null}",
+		"{\"id\":4,\"result\":{\"Realms\":[{\"status\":{\"state\":\"Bogus\"}}]}}",
+		"{\"id\":4,\"result\":{\"Realms\":[{\"status\":{\"state\":9}}]}}",
+		"{\"id\":4,\"result\":{\"Realms\":[{\"metadata\":{\"name\":1}}]}}",
+		"{\"id\":4,\"result\":{\"Realms\":[{}]}",
+	};
+	const char *ok =
+		"{\"id\":4,\"result\":{\"Realms\":[{\"apiVersion\":\"v1beta1\",\"kind\":"
+		"\"Realm\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"namespace\":"
+		"\"a.kukeon.io\"},\"status\":{\"state\":\"Ready\",\"cgroupPath\":\"/k/a\"}},"
+		"{\"metadata\":{\"name\":\"b\"},\"status\":{\"state\":1}},"
+		"{\"metadata\":{\"name\":\"c\"},\"status\":null}],\"Err\":null},"
+		"\"error\":null}";
+	struct kk_rows r = { 0 };
+
+	TAP_INT_EQ(kk_wire_list_rows(KK_OP_ListRealms, 4, ok, strlen(ok), f, 4, &r), 0);
+	TAP_INT_EQ(r.n, 3);
+	TAP_STR_EQ(r.cells[0], "a");
+	TAP_STR_EQ(r.cells[1], "a.kukeon.io");
+	TAP_STR_EQ(r.cells[2], "Ready");
+	TAP_STR_EQ(r.cells[3], "/k/a");
+	TAP_OK(r.cells[5] == NULL && r.cells[7] == NULL, "absent strings are NULL");
+	TAP_STR_EQ(r.cells[6], kk_state_label(&kk_realm_states, 1));
+	TAP_STR_EQ(r.cells[10], kk_state_label(&kk_realm_states, 0));
+	kk_rows_clear(&r);
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		TAP_INT_EQ(kk_wire_list_rows(KK_OP_ListRealms, 4, declined[i], strlen(declined[i]),
+					     f, 4, &r),
+			   -1);
+		TAP_OK(r.n == 0 && !r.cells && !r.buf, "declined %zu leaves nothing", i);
+	}
+	TAP_INT_EQ(kk_wire_list_rows(KK_OP_Ping, 4, ok, strlen(ok), f, 4, &r), -1);
 }
 
 /* Errors we send carry the Kind a Go kuke maps to its sentinel, and our errno. */
@@ -427,6 +474,7 @@ int main(void)
 	go_requests_decode_to_the_addressed_object();
 	our_requests_have_upstreams_shapes();
 	go_replies_decode();
+	list_rows_match_the_whole_decode();
 	our_errors_name_the_outermost_sentinel();
 	delete_replies_have_upstreams_keys();
 	delete_realm_reply_golden();
