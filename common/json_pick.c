@@ -179,19 +179,38 @@ static void put(struct kk_pick *p, bool exact, struct kk_pick v)
 
 static int value(struct scan *s, struct kk_err *err);
 
+/* Past the `{` or `[` at s->p: false when close follows at once (then past it too). */
+static bool opened(struct scan *s, char close)
+{
+	s->p++;
+	ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return false;
+	}
+	return true;
+}
+
+/* After a member or an element: 1 past a `,`, 0 past close, or -1. */
+static int next(struct scan *s, char close, struct kk_err *err)
+{
+	ws(s);
+	if (s->p < s->end && (*s->p == ',' || *s->p == close))
+		return *s->p++ == ',';
+	return fail(s, err, close == '}' ? "expected `,` or `}`" : "expected `,` or `]`");
+}
+
 static int object(struct scan *s, struct kk_err *err)
 {
 	size_t plen = s->plen;
+	int rc;
 
-	s->p++;
-	ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
+	if (!opened(s, '}'))
 		return 0;
-	}
-	for (;;) {
+	do {
 		size_t sep = plen ? 1 : 0, n;
 
+		ws(s);
 		if (s->p >= s->end || *s->p != '"')
 			return fail(s, err, "expected a key");
 		if (sep)
@@ -207,18 +226,8 @@ static int object(struct scan *s, struct kk_err *err)
 			return -1;
 		s->plen = plen;
 		s->path[plen] = '\0';
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			ws(s);
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			return 0;
-		}
-		return fail(s, err, "expected `,` or `}`");
-	}
+	} while ((rc = next(s, '}', err)) > 0);
+	return rc;
 }
 
 /* The elements of the array at s->p: the list's items (each an object, read against the
@@ -226,14 +235,11 @@ static int object(struct scan *s, struct kk_err *err)
 static int elements(struct scan *s, bool is_list, struct kk_err *err)
 {
 	size_t nf = s->spec->nfields;
+	int rc;
 
-	s->p++;
-	ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
+	if (!opened(s, ']'))
 		return 0;
-	}
-	for (;;) {
+	do {
 		if (is_list) {
 			ws(s);
 			if (s->p >= s->end || *s->p != '{')
@@ -251,17 +257,8 @@ static int elements(struct scan *s, bool is_list, struct kk_err *err)
 		}
 		if (value(s, err) < 0)
 			return -1;
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		return fail(s, err, "expected `,` or `]`");
-	}
+	} while ((rc = next(s, ']', err)) > 0);
+	return rc;
 }
 
 static int array(struct scan *s, struct kk_err *err)
@@ -371,6 +368,14 @@ static int value(struct scan *s, struct kk_err *err)
 	return 0;
 }
 
+void kk_picked_clear(struct kk_picked *p)
+{
+	free(p->top);
+	free(p->items);
+	free(p->buf);
+	*p = (struct kk_picked){ 0 };
+}
+
 int kk_json_pick(const char *text, size_t len, const struct kk_pick_spec *spec,
 		 struct kk_picked *out, struct kk_err *err)
 {
@@ -385,18 +390,9 @@ int kk_json_pick(const char *text, size_t len, const struct kk_pick_spec *spec,
 	ws(&s);
 	if (rc == 0 && s.p != s.end)
 		rc = fail(&s, err, "text after the value");
-	if (rc < 0) {
+	if (rc == 0)
+		*out = r;
+	else
 		kk_picked_clear(&r);
-		return -1;
-	}
-	*out = r;
-	return 0;
-}
-
-void kk_picked_clear(struct kk_picked *p)
-{
-	free(p->top);
-	free(p->items);
-	free(p->buf);
-	*p = (struct kk_picked){ 0 };
+	return rc;
 }

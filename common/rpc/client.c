@@ -84,19 +84,27 @@ static int send_call(struct rpc *r, enum kk_op_id op, const void *args, unsigned
 	return 0;
 }
 
+/* A reply to call id: Go's client would take nothing else. */
+static int check_id(const cJSON *resp, unsigned long id, struct kk_err *err)
+{
+	const cJSON *rid = cJSON_GetObjectItem(resp, "id");
+
+	if (cJSON_IsNumber(rid) && (unsigned long)rid->valuedouble == id)
+		return 0;
+	return kk_err_set(err, EPROTO, "kukeond: a reply for another call (id %s)",
+			  cJSON_IsNumber(rid) ? "mismatch" : "missing");
+}
+
 /* The response text to call id, decoded the whole way into reply. */
 static int decode(enum kk_op_id op, unsigned long id, const char *text, size_t len, void *reply,
 		  struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *resp = NULL;
-	const cJSON *rid, *e;
+	const cJSON *e;
 
-	if (kk_json_parse(text, len, "kukeond reply", &resp, err) < 0)
+	if (kk_json_parse(text, len, "kukeond reply", &resp, err) < 0 ||
+	    check_id(resp, id, err) < 0)
 		return -1;
-	rid = cJSON_GetObjectItem(resp, "id");
-	if (!cJSON_IsNumber(rid) || (unsigned long)rid->valuedouble != id)
-		return kk_err_set(err, EPROTO, "kukeond: a reply for another call (id %s)",
-				  cJSON_IsNumber(rid) ? "mismatch" : "missing");
 	e = cJSON_GetObjectItem(resp, "error");
 	if (cJSON_IsString(e))
 		return kk_err_set(err, EPROTO, "%s", e->valuestring);
