@@ -187,7 +187,7 @@ static void print_rows(enum kind k, const struct kk_rows *rows)
 	}
 	t = kk_table_new(nc, list_hdr[k]);
 	for (size_t i = 0; i < rows->n; i++) {
-		const char *row[5];
+		const char *row[5] = { 0 };
 
 		for (size_t j = 0; j < nc; j++)
 			row[j] = kk_str(rows->cells[i * nc + j]);

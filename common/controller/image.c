@@ -276,21 +276,43 @@ static int find_image(struct ctr_conn *conn, const char *ref, struct ctr_image *
 	return kk_err_set(err, ENOENT, "image not found");
 }
 
+/* An image in a realm: the realm's connection and names, and the image record. */
+struct image_at {
+	char *ref; /* trimmed, as asked */
+	char *realm, *ns;
+	struct ctr_conn *conn;
+	struct ctr_image img;
+};
+
+static void image_at_clear(struct image_at *at)
+{
+	ctr_image_clear(&at->img);
+	ctr_disconnect(at->conn);
+	free(at->ns);
+	free(at->realm);
+	free(at->ref);
+}
+
+/* Find at->ref in realm_in. what names the operation in errors other than "image not
+ * found". */
+static int open_image(struct kk_local *l, const char *realm_in, const char *what,
+		      struct image_at *at, struct kk_err *err)
+{
+	if (open_realm(l, realm_in, &at->realm, &at->ns, &at->conn, err) < 0)
+		return -1;
+	if (find_image(at->conn, at->ref, &at->img, err) < 0)
+		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to %s image", what);
+	return 0;
+}
+
 int kk_op_image_get(struct kk_local *l, const struct kk_image_req *req,
 		     struct kk_image_info *out, struct kk_err *err)
 {
-	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
-	cleanup_free char *realm = NULL;
-	cleanup_free char *ns = NULL;
-	cleanup_free char *ref = kk_go_trim_space(req->ref);
-	struct ctr_image img = { 0 };
+	cleanup_(image_at_clear) struct image_at at = { .ref = kk_go_trim_space(req->ref) };
 
-	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_image(l, req->realm, "get", &at, err) < 0)
 		return -1;
-	if (find_image(conn, ref, &img, err) < 0)
-		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to get image");
-	info_from_ctr(conn, &img, out);
-	ctr_image_clear(&img);
+	info_from_ctr(at.conn, &at.img, out);
 	return 0;
 }
 
@@ -311,29 +333,21 @@ void kk_image_info_clear(struct kk_image_info *info)
 int kk_op_image_delete(struct kk_local *l, const struct kk_image_req *req,
 			struct kk_image_delete_result *res, struct kk_err *err)
 {
-	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
-	cleanup_free char *realm = NULL;
-	cleanup_free char *ns = NULL;
-	cleanup_free char *ref = kk_go_trim_space(req->ref);
-	struct ctr_image img = { 0 };
+	cleanup_(image_at_clear) struct image_at at = { .ref = kk_go_trim_space(req->ref) };
 
-	if (!*ref)
+	if (!*at.ref)
 		return kk_err_set(err, ENOENT, "image not found");
-	if (open_realm(l, req->realm, &realm, &ns, &conn, err) < 0)
+	if (open_image(l, req->realm, "delete", &at, err) < 0)
 		return -1;
-	if (find_image(conn, ref, &img, err) < 0)
-		return err->code == ENOENT ? -1 : kk_err_wrap(err, "failed to delete image");
 	/* the metadata delete, as upstream: containerd's GC frees the content later */
-	if (ctr_image_delete(conn, img.name, false, err) < 0) {
-		ctr_image_clear(&img);
+	if (ctr_image_delete(at.conn, at.img.name, false, err) < 0) {
 		if (err->code == ENOENT)
 			return kk_err_set(err, ENOENT, "image not found");
 		return kk_err_wrap(err, "failed to delete image");
 	}
-	res->ref = TAKE_PTR(img.name);
-	ctr_image_clear(&img);
-	res->realm = TAKE_PTR(realm);
-	res->ns = TAKE_PTR(ns);
+	res->ref = TAKE_PTR(at.img.name);
+	res->realm = TAKE_PTR(at.realm);
+	res->ns = TAKE_PTR(at.ns);
 	return 0;
 }
 
