@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/model.h"
+#include "common/model/naming.h"
 #include "common/path.h"
 #include "common/strv.h"
 #include "kk_config.h"
@@ -154,7 +155,6 @@ struct kk_cell *kk_bootstrap_kukeond_cell(const struct kk_local *l,
 	const char *var = o->containerd_var_dir ? o->containerd_var_dir : DEFAULT_CONTAINERD_VAR;
 	struct kk_cni_host cni = kk_local_cni_host(l);
 	cJSON *meta = cJSON_AddObjectToObject(doc, "metadata");
-	cJSON *labels = cJSON_AddObjectToObject(meta, "labels");
 	cJSON *spec = cJSON_AddObjectToObject(doc, "spec");
 	cJSON *cs = cJSON_AddArrayToObject(spec, "containers");
 	cJSON *root = cJSON_CreateObject(), *d = cJSON_CreateObject();
@@ -165,14 +165,8 @@ struct kk_cell *kk_bootstrap_kukeond_cell(const struct kk_local *l,
 	cJSON_AddStringToObject(doc, "apiVersion", "v1beta1");
 	cJSON_AddStringToObject(doc, "kind", "Cell");
 	cJSON_AddStringToObject(meta, "name", KK_SYSTEM_CELL);
-	cJSON_AddStringToObject(labels, "realm.kukeon.io", KK_SYSTEM_REALM);
-	cJSON_AddStringToObject(labels, "space.kukeon.io", KK_SYSTEM_SPACE);
-	cJSON_AddStringToObject(labels, "stack.kukeon.io", KK_SYSTEM_STACK);
-	cJSON_AddStringToObject(labels, "cell.kukeon.io", KK_SYSTEM_CELL);
+	/* the system cell's place: its ids here, its default labels after the decode */
 	cJSON_AddStringToObject(spec, "id", KK_SYSTEM_CELL);
-	cJSON_AddStringToObject(spec, "realmId", KK_SYSTEM_REALM);
-	cJSON_AddStringToObject(spec, "spaceId", KK_SYSTEM_SPACE);
-	cJSON_AddStringToObject(spec, "stackId", KK_SYSTEM_STACK);
 
 	/* upstream's implicit root is busybox from docker.io; ours is the same image, so no
 	 * registry is needed (docs/compat.md) */
@@ -242,9 +236,14 @@ struct kk_cell *kk_bootstrap_kukeond_cell(const struct kk_local *l,
 	if (cfg_dir)
 		add_bind(vols, &targets, cfg_dir);
 	cJSON_AddItemToArray(cs, d);
+	cJSON_AddStringToObject(spec, "realmId", KK_SYSTEM_REALM);
+	cJSON_AddStringToObject(spec, "spaceId", KK_SYSTEM_SPACE);
+	cJSON_AddStringToObject(spec, "stackId", KK_SYSTEM_STACK);
 
 	if (kk_cell_decode(doc, NULL, &cell, &err) < 0)
 		abort(); /* the document above is well-formed by construction */
+	kk_labels_add_defaults(&cell->meta.labels, KK_SYSTEM_REALM, KK_SYSTEM_SPACE,
+			       KK_SYSTEM_STACK, KK_SYSTEM_CELL);
 	return cell;
 }
 
