@@ -2,17 +2,16 @@
  * (common/controller/uninstall.h, always in-process) and upstream's report (CLI §3.15). */
 #include "applets/kuke/kuke.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "applets/kuke/client.h"
 #include "common/cleanup.h"
 #include "common/controller/uninstall.h"
 #include "common/mem.h"
+#include "common/prompt.h"
 #include "common/rpc/host.h"
 
 /* upstream's socketDir: everything before the last '/' ("/" for "/x") */
@@ -28,9 +27,6 @@ static char *socket_dir_of(const char *socket)
 /* 1 yes, 0 no; re-asks on anything else */
 static int confirm(const char *socket_dir, const char *run_path, struct kk_err *err)
 {
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-
 	printf("kuke uninstall will remove ALL kukeon runtime state on this host:\n"
 	       "  - every realm (cascade), including the kuke-system realm and the kukeond cell\n"
 	       "  - the kukeon containerd namespaces\n"
@@ -38,27 +34,7 @@ static int confirm(const char *socket_dir, const char *run_path, struct kk_err *
 	       "  - %s/ (run path)\n"
 	       "  - the kukeon system user and group (if present)\n\n",
 	       socket_dir, run_path);
-	for (;;) {
-		char *s, *e;
-
-		fputs("Are you sure? (yes/no) ", stdout);
-		fflush(stdout);
-		errno = 0;
-		if (getline(&line, &cap, stdin) < 0) {
-			if (errno)
-				return kk_err_sys(err, "read confirmation");
-			return kk_err_set(err, EIO, "read confirmation: EOF");
-		}
-		for (s = line; isspace((unsigned char)*s); s++)
-			;
-		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
-			;
-		*e = '\0';
-		if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "y") == 0)
-			return 1;
-		if (strcasecmp(s, "no") == 0 || strcasecmp(s, "n") == 0 || !*s)
-			return 0;
-	}
+	return kk_prompt_yes_no(stdin, stdout, "Are you sure? (yes/no) ", err);
 }
 
 static void print_items(const struct kk_td_report *r)

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -32,6 +31,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
+#include "common/prompt.h"
 #include "common/store/instance.h"
 #include "kk_config.h"
 
@@ -124,28 +124,8 @@ static int parse(int argc, char **argv, struct opts *o, struct kk_err *err)
 /* 1 yes, 0 no, -1 on EOF or a read error */
 static int confirm(const char *root, struct kk_err *err)
 {
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-
 	printf("kuke-uninstall will remove ALL kukeon state from the system at %s\n", root);
-	for (;;) {
-		char *s = NULL, *e;
-
-		fputs("Are you sure? (yes/no) ", stdout);
-		fflush(stdout);
-		errno = 0;
-		if (getline(&line, &cap, stdin) < 0)
-			return errno ? kk_err_sys(err, "read confirmation")
-				     : kk_err_set(err, EIO, "read confirmation: EOF");
-		s = line + strspn(line, " \t\r\n");
-		for (e = s + strlen(s); e > s && strchr(" \t\r\n", e[-1]); e--)
-			;
-		*e = '\0';
-		if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "y") == 0)
-			return 1;
-		if (strcasecmp(s, "no") == 0 || strcasecmp(s, "n") == 0 || !*s)
-			return 0;
-	}
+	return kk_prompt_yes_no(stdin, stdout, "Are you sure? (yes/no) ", err);
 }
 
 static char *dir_of(const char *path)
