@@ -46,11 +46,10 @@ app_cell() {
 	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
 }
 
-# app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in
-# sp/st of $R with a root (sleep infinity) and an `app` container running SCRIPT under sh -c
-# with restartPolicy POLICY, then EXTRA (more container yaml); spec.autoDelete is $AUTO
-# (default false).
-app_cell_yaml() {
+# cell_yaml NAME APP [MORE]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in sp/st of $R with a
+# root (sleep infinity) and an `app` container whose keys after its id are APP (lines indented
+# 6), then MORE (more container items, indented 4); spec.autoDelete is $AUTO (default false).
+cell_yaml() {
 	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
 	apiVersion: v1beta1
 	kind: Cell
@@ -69,12 +68,18 @@ app_cell_yaml() {
 	      command: sleep
 	      args: ["infinity"]
 	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$2"]
-	      restartPolicy: "${3:-}"
-	${4:-}
+	$2
+	${3:-}
 	EOF2
+}
+
+# app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: cell_yaml NAME with an `app` running SCRIPT
+# under sh -c with restartPolicy POLICY, then EXTRA (more container yaml).
+app_cell_yaml() {
+	cell_yaml "$1" "      image: $KUKEON_TEST_BUSYBOX_REF
+      command: sh
+      args: [\"-c\", \"$2\"]
+      restartPolicy: \"${3:-}\"" "${4:-}"
 }
 
 # the metadata.json of cell NAME in sp/st; FIELD of its `app` container's status

@@ -17,32 +17,13 @@ wait_tty_socket() {
 	return 1
 }
 
-# tty_cell NAME IMAGE [APP_LINES] [MORE_CONTAINERS]: a cell in sp/st of $R with a root
-# (sleep infinity) and an attachable `app` on IMAGE, then APP_LINES (more of app's keys,
-# indented 6) and MORE_CONTAINERS (items indented 4); applied with k, its socket waited for
+# tty_cell NAME IMAGE [APP_LINES] [MORE_CONTAINERS]: cell_yaml NAME with an attachable `app`
+# on IMAGE, then APP_LINES (more of app's keys, indented 6) and MORE_CONTAINERS (items
+# indented 4); applied with k, its socket waited for
 tty_cell() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $2
-	      attachable: true
-	${3:-}
-	${4:-}
-	EOF2
+	cell_yaml "$1" "      image: $2
+      attachable: true
+${3:-}" "${4:-}"
 	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
 	wait_tty_socket "$1"
 }
