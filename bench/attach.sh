@@ -9,12 +9,7 @@
 # Needs the harness: tests/harness/run.sh bench/attach.sh (make bench).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin=${KUKEON_BIN:-$top/build/kukeon}
-need KUKEON_CONTAINERD_SOCKET
-need KUKEON_TEST_BUSYBOX_TAR
-sock=$KUKEON_CONTAINERD_SOCKET
-ref=${KUKEON_TEST_BUSYBOX_REF:-docker.io/library/busybox:latest}
+cell_bench_env
 keys=${N:-$(count 200 5)}
 mib=${MIB:-$(count 100 1)}
 tmp=$(mktemp -d "${KUKEON_TEST_TMP:-/tmp}/bench-attach.XXXXXX")
@@ -36,22 +31,9 @@ trap cleanup EXIT
 cell_space "$R" "$tmp"
 
 cell() { # NAME SCRIPT
-	cat >"$tmp/$1.yaml" <<-EOF
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: app
-	      image: $ref
-	      attachable: true
-	      command: sh
-	      args: ["-c", "$2"]
-	EOF
+	cell_doc "$1" "$R" "$ref" "      attachable: true
+      command: sh
+      args: [\"-c\", \"$2\"]" >"$tmp/$1.yaml"
 	kuke run -d -f "$tmp/$1.yaml" >/dev/null
 	local i
 	for i in $(seq 100); do

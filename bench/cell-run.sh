@@ -14,13 +14,8 @@
 # Needs the harness: tests/harness/run.sh bench/cell-run.sh (make bench).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin=${KUKEON_BIN:-$top/build/kukeon}
-need KUKEON_CONTAINERD_SOCKET
-need KUKEON_TEST_BUSYBOX_TAR
-sock=$KUKEON_CONTAINERD_SOCKET
+cell_bench_env
 tarball=$KUKEON_TEST_BUSYBOX_TAR
-ref=${KUKEON_TEST_BUSYBOX_REF:-docker.io/library/busybox:latest}
 n=${N:-$(count 15 1)}
 parts=$(count 5 1)
 many=${CELLS:-$(count 50 2)}
@@ -44,24 +39,8 @@ trap cleanup EXIT
 cell_space "$R" "$tmp"
 hctr -n "$CNS" images import "$tarball" >/dev/null
 
-cell_yaml() { # NAME
-	cat <<-EOF
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: app
-	      image: $ref
-	      command: sleep
-	      args: ["infinity"]
-	EOF
-}
-cell_yaml c >"$tmp/cell.yaml"
+cell_doc c "$R" "$ref" '      command: sleep
+      args: ["infinity"]' >"$tmp/cell.yaml"
 
 ours_once() {
 	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&

@@ -112,6 +112,36 @@ drop_realms() {
 	done
 }
 
+# cell_bench_env: what a benchmark that runs cells takes from the harness: $top, $bin (the
+# binary under test), $sock (containerd's socket) and $ref (the busybox image's name)
+cell_bench_env() {
+	need KUKEON_CONTAINERD_SOCKET
+	need KUKEON_TEST_BUSYBOX_TAR
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	bin=${KUKEON_BIN:-$top/build/kukeon}
+	sock=$KUKEON_CONTAINERD_SOCKET
+	ref=${KUKEON_TEST_BUSYBOX_REF:-docker.io/library/busybox:latest}
+}
+
+# cell_doc NAME R IMAGE [APP]: a Cell NAME in sp/st of realm R whose one container, `app`,
+# runs IMAGE, with APP (more of its keys, each line indented 6)
+cell_doc() {
+	cat <<-EOF
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  realmId: $2
+	  spaceId: sp
+	  stackId: st
+	  containers:
+	    - id: app
+	      image: $3
+	${4:-}
+	EOF
+}
+
 # cell_space R TMP: with the script's kuke(), realm R holding the harness busybox image,
 # space sp (host-local's store under TMP/ipam, the conflist copied to TMP/conflist.copy)
 # and stack st; drop_cell_space R TMP (cleanup) purges the realm and drops the bridge
