@@ -502,25 +502,52 @@ static int check_name(const char *name, const char *what, struct kk_err *err)
 	return 0;
 }
 
+/* Begin adding name, a user (user true, to passwd) or a group: the system id range and the
+ * transaction. 1 when name is there already (*out, if asked, is its id), 0 to go on, -1. */
+static int add_begin(struct txn *t, const char *root, const char *name, bool user, uint32_t *min,
+		     uint32_t *max, uint32_t *out, struct kk_err *err)
+{
+	const char *what = user ? "user" : "group";
+	int db = user ? DB_PASSWD : DB_GROUP;
+	cleanup_free char *copy = NULL;
+	char *f[MAX_FIELDS] = { 0 };
+	uint32_t id = 0;
+
+	if (kk_accounts_sys_range(root, user, min, max, err) < 0 || txn_begin(t, root, err) < 0)
+		return kk_err_wrap(err, "add %s `%s`", what, name);
+	if (find_entry(t->db[db].text, name, &copy, f) < 3)
+		return 0;
+	if (kk_parse_id(f[2], &id) < 0)
+		return kk_err_set(err, EINVAL, "add %s `%s`: invalid %cid `%s` in `%s`", what, name,
+				  user ? 'u' : 'g', f[2], t->db[db].path);
+	if (out)
+		*out = id;
+	return 1;
+}
+
+/* Commit the addition of name (id): 1, with *out (if asked) set, or -1. */
+static int add_commit(struct txn *t, const char *what, const char *name, uint32_t id, uint32_t *out,
+		      struct kk_err *err)
+{
+	if (txn_commit(t, err) < 0)
+		return kk_err_wrap(err, "add %s `%s`", what, name);
+	if (out)
+		*out = id;
+	return 1;
+}
+
 int kk_accounts_add_group(const char *root, const char *name, uint32_t *gid, struct kk_err *err)
 {
 	cleanup_(txn_endp) struct txn t = { .pwd_lock = -1 };
-	cleanup_free char *copy = NULL, *line = NULL;
-	char *f[MAX_FIELDS] = { 0 };
+	cleanup_free char *line = NULL;
 	uint32_t min = 0, max = 0, id = 0;
+	int rc;
 
 	if (check_name(name, "group", err) < 0)
 		return -1;
-	if (kk_accounts_sys_range(root, false, &min, &max, err) < 0 || txn_begin(&t, root, err) < 0)
-		return kk_err_wrap(err, "add group `%s`", name);
-	if (find_entry(t.db[DB_GROUP].text, name, &copy, f) >= 3) {
-		if (kk_parse_id(f[2], &id) < 0)
-			return kk_err_set(err, EINVAL, "add group `%s`: invalid gid `%s` in `%s`",
-					  name, f[2], t.db[DB_GROUP].path);
-		if (gid)
-			*gid = id;
-		return 0;
-	}
+	rc = add_begin(&t, root, name, false, &min, &max, gid, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (next_free_id(t.db[DB_GROUP].text, min, max, &id, "gid", err) < 0)
 		return kk_err_wrap(err, "add group `%s`", name);
 	line = kk_xasprintf("%s:x:%u:", name, id);
@@ -530,35 +557,25 @@ int kk_accounts_add_group(const char *root, const char *name, uint32_t *gid, str
 
 		t.db[DB_GSHADOW].next = append_line(t.db[DB_GSHADOW].text, sline);
 	}
-	if (txn_commit(&t, err) < 0)
-		return kk_err_wrap(err, "add group `%s`", name);
-	if (gid)
-		*gid = id;
-	return 1;
+	return add_commit(&t, "group", name, id, gid, err);
 }
 
 int kk_accounts_add_user(const char *root, const char *name, const char *group, const char *shell,
 			 uint32_t *uid, struct kk_err *err)
 {
 	cleanup_(txn_endp) struct txn t = { .pwd_lock = -1 };
-	cleanup_free char *copy = NULL, *gcopy = NULL, *line = NULL, *home = NULL;
+	cleanup_free char *gcopy = NULL, *line = NULL, *home = NULL;
 	cleanup_free char *defaults = etc_path(root, "default/useradd");
 	char *f[MAX_FIELDS] = { 0 };
 	uint32_t min = 0, max = 0, id = 0, gid = 0;
 	bool shadowed;
+	int rc;
 
 	if (check_name(name, "user", err) < 0 || check_name(group, "group", err) < 0)
 		return -1;
-	if (kk_accounts_sys_range(root, true, &min, &max, err) < 0 || txn_begin(&t, root, err) < 0)
-		return kk_err_wrap(err, "add user `%s`", name);
-	if (find_entry(t.db[DB_PASSWD].text, name, &copy, f) >= 3) {
-		if (kk_parse_id(f[2], &id) < 0)
-			return kk_err_set(err, EINVAL, "add user `%s`: invalid uid `%s` in `%s`",
-					  name, f[2], t.db[DB_PASSWD].path);
-		if (uid)
-			*uid = id;
-		return 0;
-	}
+	rc = add_begin(&t, root, name, true, &min, &max, uid, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (find_entry(t.db[DB_GROUP].text, group, &gcopy, f) < 3 || kk_parse_id(f[2], &gid) < 0)
 		return kk_err_set(err, ENOENT, "add user `%s`: group `%s` does not exist", name,
 				  group);
@@ -576,11 +593,7 @@ int kk_accounts_add_user(const char *root, const char *name, const char *group, 
 
 		t.db[DB_SHADOW].next = append_line(t.db[DB_SHADOW].text, sline);
 	}
-	if (txn_commit(&t, err) < 0)
-		return kk_err_wrap(err, "add user `%s`", name);
-	if (uid)
-		*uid = id;
-	return 1;
+	return add_commit(&t, "user", name, id, uid, err);
 }
 
 /* LIST (comma separated) without NAME, a new string; NULL when NAME is not in it. */
