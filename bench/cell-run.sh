@@ -39,8 +39,11 @@ trap cleanup EXIT
 cell_space "$R" "$tmp"
 hctr -n "$CNS" images import "$tarball" >/dev/null
 
-cell_doc c "$R" "$ref" '      command: sleep
-      args: ["infinity"]' >"$tmp/cell.yaml"
+sleeper() { # NAME: a cell whose app sleeps
+	cell_doc "$1" "$R" "$ref" '      command: sleep
+      args: ["infinity"]'
+}
+sleeper c >"$tmp/cell.yaml"
 
 ours_once() {
 	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&
@@ -102,7 +105,7 @@ fi
 : >"$tmp/rss"
 t0=${EPOCHREALTIME/./}
 for i in $(seq "$many"); do
-	cell_yaml "m$i" >"$tmp/m.yaml"
+	sleeper "m$i" >"$tmp/m.yaml"
 	/usr/bin/time -a -o "$tmp/rss" -f %M "$bin" kuke --run-path "$tmp/run" \
 		--containerd-socket "$sock" run -f "$tmp/m.yaml" -d >/dev/null
 done
