@@ -221,6 +221,17 @@ static bool conflist_there(struct walk *w, const char *realm, const char *space)
 	return strcmp(kk_cni_conflist_name(net), network) == 0;
 }
 
+/* Record state and the cgroup's readiness in st, stamped; false when st said so already. */
+static bool restate(struct kk_status *st, int state, bool cg, int ready)
+{
+	if (state == st->state && cg == st->cgroup_ready)
+		return false;
+	st->state = state;
+	st->cgroup_ready = cg;
+	kk_status_stamp(st, ready);
+	return true;
+}
+
 static void refresh_space(struct walk *w, const char *realm, const char *name, bool *walk_children)
 {
 	const struct kk_store_ref ref = { .realm = realm, .space = name };
@@ -238,11 +249,8 @@ static void refresh_space(struct walk *w, const char *realm, const char *name, b
 	cg = cgroup_there(w, group);
 	cni = conflist_there(w, realm, name);
 	state = cg && cni ? KK_SPACE_READY : KK_SPACE_UNKNOWN;
-	if (state == s->status.state && cg == s->status.cgroup_ready)
+	if (!restate(&s->status, state, cg, KK_SPACE_READY))
 		return;
-	s->status.state = state;
-	s->status.cgroup_ready = cg;
-	kk_status_stamp(&s->status, KK_SPACE_READY);
 	if (kk_local_put(w->l, &ref, kk_space_encode(s, KK_ENC_JSON), &err) < 0)
 		add_error(w, &err, "failed to refresh space '%s' in realm '%s'", name, realm);
 	else
@@ -266,11 +274,8 @@ static void refresh_stack(struct walk *w, const char *realm, const char *space, 
 	group = kk_naming_cgroup_path(w->l->cgroup_root, realm, space, name, NULL);
 	cg = cgroup_there(w, group);
 	state = cg ? KK_STACK_READY : KK_STACK_UNKNOWN;
-	if (state == s->status.state && cg == s->status.cgroup_ready)
+	if (!restate(&s->status, state, cg, KK_STACK_READY))
 		return;
-	s->status.state = state;
-	s->status.cgroup_ready = cg;
-	kk_status_stamp(&s->status, KK_STACK_READY);
 	if (kk_local_put(w->l, &ref, kk_stack_encode(s, KK_ENC_JSON), &err) < 0)
 		add_error(w, &err, "failed to refresh stack '%s' in realm '%s', space '%s'", name,
 			  realm, space);
