@@ -112,9 +112,9 @@ static int string(struct scan *s, char *dst, size_t cap, size_t *n, struct kk_er
 	size_t len = 0;
 
 	for (s->p++;;) {
-		char buf[4], *from = buf;
+		char buf[4] = { 0 }, *from = buf;
 		size_t k = 1;
-		unsigned cp;
+		unsigned cp = 0;
 
 		if (s->p >= s->end)
 			return fail(s, err, "unterminated string");
@@ -208,7 +208,7 @@ static int object(struct scan *s, struct kk_err *err)
 	if (!opened(s, '}'))
 		return 0;
 	do {
-		size_t sep = plen ? 1 : 0, n;
+		size_t sep = plen ? 1 : 0, n = 0;
 
 		ws(s);
 		if (s->p >= s->end || *s->p != '"')
@@ -324,7 +324,7 @@ static int value(struct scan *s, struct kk_err *err)
 	struct kk_pick *p = slot(s, &exact);
 	bool is_list = !s->in_array && !s->item && s->spec->list && !strcmp(s->path, s->spec->list);
 	struct kk_pick v = { .type = KK_PICK_OTHER };
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	ws(s);

@@ -115,8 +115,8 @@ static int rpc_call(struct kk_client *c, enum kk_op_id op, const void *args, voi
 		    struct kk_err *err)
 {
 	struct rpc *r = c->impl;
-	unsigned long id;
-	size_t len;
+	unsigned long id = 0;
+	size_t len = 0;
 	int rc;
 
 	if (send_call(r, op, args, &id, err) < 0 || recv_frame(r, &len, err) < 0)
@@ -132,8 +132,8 @@ static int rpc_rows(struct kk_client *c, enum kk_op_id op, const void *args,
 		    struct kk_err *err)
 {
 	struct rpc *r = c->impl;
-	unsigned long id;
-	size_t len;
+	unsigned long id = 0;
+	size_t len = 0;
 	int rc = 0;
 
 	if (send_call(r, op, args, &id, err) < 0 || recv_frame(r, &len, err) < 0)
