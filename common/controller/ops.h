@@ -20,6 +20,7 @@
 #include "common/controller/hierarchy.h"
 #include "common/controller/image.h"
 #include "common/controller/refresh.h"
+#include "common/controller/stats.h"
 #include "common/err.h"
 #include "common/model/doc.h"
 

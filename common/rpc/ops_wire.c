@@ -232,8 +232,7 @@ TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 #define wr_container_stop  wr_cell_stop
 #define wr_container_kill  wr_cell_kill
 
-TABLE(container_attach, "Result",
-      F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
+TABLE(container_attach, "Result", F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
 
@@ -642,6 +641,99 @@ static const struct kk_wire_reply wr_image_get = {
 static const struct kk_wire_reply wr_image_load = {
 	image_load_encode, image_load_decode, NULL, 0, NULL, KK_KIND_NONE
 };
+
+/* ---- CellStats (kukeon-c): {"Result":{"TimeNs", "Cells":[{..., "Containers":[...]}]}} */
+
+#define USAGE(S)                                                                             \
+	F("CPUUsec", WF_I64, S, u.cpu_usec), F("MemoryBytes", WF_I64, S, u.mem_bytes),       \
+		F("MemoryLimitBytes", WF_I64, S, u.mem_limit), F("Pids", WF_I64, S, u.pids), \
+		F("BlockReadBytes", WF_I64, S, u.io_read),                                   \
+		F("BlockWriteBytes", WF_I64, S, u.io_write),                                 \
+		F("MemoryFromProcs", WF_BOOL, S, u.mem_from_procs),                          \
+		F("PidsFromProcs", WF_BOOL, S, u.pids_from_procs),                           \
+		F("BlockIOFromProcs", WF_BOOL, S, u.io_from_procs)
+static const struct kk_wire_field stats_cell_fields[] = {
+	F("Realm", WF_STR, kk_cell_stats, realm),
+	F("Space", WF_STR, kk_cell_stats, space),
+	F("Stack", WF_STR, kk_cell_stats, stack),
+	F("Cell", WF_STR, kk_cell_stats, name),
+	F("State", WF_STR, kk_cell_stats, state),
+	USAGE(kk_cell_stats),
+	F("NetRxBytes", WF_I64, kk_cell_stats, net_rx),
+	F("NetTxBytes", WF_I64, kk_cell_stats, net_tx),
+};
+static const struct kk_wire_field stats_container_fields[] = {
+	F("Name", WF_STR, kk_stats_container, name),
+	F("Running", WF_BOOL, kk_stats_container, running),
+	USAGE(kk_stats_container),
+};
+#undef USAGE
+
+static cJSON *stats_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_stats_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *cells;
+
+	(void)wr;
+	cJSON_AddNumberToObject(res, "TimeNs", (double)r->time_ns);
+	cells = cJSON_AddArrayToObject(res, "Cells");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct kk_cell_stats *c = &r->cells[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON *a;
+
+		fields_encode(stats_cell_fields, ARRAY_SIZE(stats_cell_fields), c, o);
+		a = cJSON_AddArrayToObject(o, "Containers");
+		for (size_t j = 0; j < c->n_containers; j++) {
+			cJSON *k = cJSON_CreateObject();
+
+			fields_encode(stats_container_fields, ARRAY_SIZE(stats_container_fields),
+				      &c->containers[j], k);
+			cJSON_AddItemToArray(a, k);
+		}
+		cJSON_AddItemToArray(cells, o);
+	}
+	return top;
+}
+
+static int stats_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			struct kk_err *err)
+{
+	struct kk_stats_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *cells, *it;
+	const cJSON *t;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	t = kk_wire_member(res, "TimeNs");
+	r->time_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : 0;
+	cells = kk_wire_member(res, "Cells");
+	r->cells = kk_xcalloc((size_t)cJSON_GetArraySize(cells) + 1, sizeof(*r->cells));
+	cJSON_ArrayForEach(it, cells)
+	{
+		struct kk_cell_stats *c = &r->cells[r->n++];
+		const cJSON *a = kk_wire_member(it, "Containers"), *k;
+
+		if (fields_decode(stats_cell_fields, ARRAY_SIZE(stats_cell_fields), it, c, err) < 0)
+			return -1;
+		c->containers =
+			kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*c->containers));
+		cJSON_ArrayForEach(k, a)
+		{
+			if (fields_decode(stats_container_fields,
+					  ARRAY_SIZE(stats_container_fields), k,
+					  &c->containers[c->n_containers++], err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_stats = { stats_encode, stats_decode, NULL, 0,
+					       NULL,         KK_KIND_NONE };
 
 /* ---- the table ---- */
 
