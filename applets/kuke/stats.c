@@ -81,31 +81,15 @@ static double cpu_pct(const struct kk_cgroup_usage *prev, const struct kk_cgroup
 	return (double)(now->cpu_usec - prev->cpu_usec) * 1000.0 * 100.0 / (double)dt_ns;
 }
 
-static void human(char *buf, size_t len, int64_t v)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double d = (double)v;
-	size_t u = 0;
-
-	while (d >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		d /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%lldB", (long long)v);
-	else
-		snprintf(buf, len, "%.1f%s", d, units[u]);
-}
-
 static void pair(char *buf, size_t len, int64_t a, int64_t b, const char *none)
 {
 	char x[32], y[32];
 
-	human(x, sizeof(x), a);
+	kuke_human_bytes(x, sizeof(x), a);
 	if (b < 0)
 		snprintf(y, sizeof(y), "%s", none);
 	else
-		human(y, sizeof(y), b);
+		kuke_human_bytes(y, sizeof(y), b);
 	snprintf(buf, len, "%s / %s", x, y);
 }
 

@@ -21,6 +21,7 @@
 #include "common/controller/image.h"
 #include "common/controller/refresh.h"
 #include "common/controller/stats.h"
+#include "common/controller/status.h"
 #include "common/err.h"
 #include "common/model/doc.h"
 

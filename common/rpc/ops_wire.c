@@ -735,6 +735,90 @@ static int stats_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 static const struct kk_wire_reply wr_stats = { stats_encode, stats_decode, NULL, 0,
 					       NULL,         KK_KIND_NONE };
 
+/* ---- HostStatus (kukeon-c): {"Result":{..., "Realms":[{"Name", "Cells":{"<State>": n}}]}} */
+
+#define HS kk_host_status
+static const struct kk_wire_field host_status_fields[] = {
+	F("ContainerdOK", WF_BOOL, HS, containerd_ok),
+	F("ContainerdVersion", WF_STR, HS, containerd_version),
+	F("ContainerdError", WF_STR, HS, containerd_error),
+	F("DaemonRecord", WF_BOOL, HS, daemon.present),
+	F("DaemonPid", WF_I64, HS, daemon.pid),
+	F("DaemonVersion", WF_STR, HS, daemon.version),
+	F("DaemonSocket", WF_STR, HS, daemon.socket),
+	F("DaemonStartedMs", WF_I64, HS, daemon.started_ms),
+	F("ReconcileIntervalMs", WF_I64, HS, daemon.reconcile_ms),
+	F("ReconcilePasses", WF_I64, HS, daemon.passes),
+	F("ReconcileLastPassMs", WF_I64, HS, daemon.last_pass_ms),
+	F("ReconcileLastPassTookMs", WF_I64, HS, daemon.last_pass_took_ms),
+	F("ReconcileErrors", WF_STRV, HS, daemon.last_errors),
+	F("RunPath", WF_STR, HS, run_path),
+	F("RunPathBytes", WF_I64, HS, run_path_bytes),
+	F("ContentPath", WF_STR, HS, content_path),
+	F("ContentBytes", WF_I64, HS, content_bytes),
+	F("DiskError", WF_STR, HS, disk_error),
+};
+#undef HS
+
+static cJSON *host_status_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_host_status *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *a;
+
+	(void)wr;
+	fields_encode(host_status_fields, ARRAY_SIZE(host_status_fields), r, res);
+	a = cJSON_AddArrayToObject(res, "Realms");
+	for (size_t i = 0; i < r->n_realms; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON *cells;
+
+		cJSON_AddStringToObject(o, "Name", kk_str(r->realms[i].name));
+		cells = cJSON_AddObjectToObject(o, "Cells");
+		for (int st = 0; st < KK_STATUS_CELL_STATES; st++)
+			cJSON_AddNumberToObject(cells, kk_state_label(&kk_cell_states, st),
+						(double)r->realms[i].cells[st]);
+		cJSON_AddItemToArray(a, o);
+	}
+	return top;
+}
+
+static int host_status_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			      struct kk_err *err)
+{
+	struct kk_host_status *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *a, *it;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	if (fields_decode(host_status_fields, ARRAY_SIZE(host_status_fields), res, r, err) < 0)
+		return -1;
+	a = kk_wire_member(res, "Realms");
+	r->realms = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->realms));
+	cJSON_ArrayForEach(it, a)
+	{
+		struct kk_realm_cells *rc = &r->realms[r->n_realms++];
+		const cJSON *cells = kk_wire_member(it, "Cells");
+
+		rc->name = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(it, "Name"))));
+		for (int st = 0; st < KK_STATUS_CELL_STATES; st++) {
+			const cJSON *v =
+				cJSON_IsObject(cells)
+					? kk_wire_member(cells, kk_state_label(&kk_cell_states, st))
+					: NULL;
+
+			rc->cells[st] = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+		}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_host_status = {
+	host_status_encode, host_status_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+
 /* ---- the table ---- */
 
 const struct kk_wire_op kk_wire_ops[KK_OP_COUNT] = {
