@@ -819,6 +819,72 @@ static const struct kk_wire_reply wr_host_status = {
 	host_status_encode, host_status_decode, NULL, 0, NULL, KK_KIND_NONE
 };
 
+/* ---- ReadEvents (kukeon-c): {"Result":{"Cursor", "Inode", "Events":[{...}]}} */
+
+static const struct kk_wire_field event_fields[] = {
+	F("TimeNs", WF_I64, kk_event, time_ns),      F("Type", WF_STR, kk_event, type),
+	F("Realm", WF_STR, kk_event, realm),         F("Space", WF_STR, kk_event, space),
+	F("Stack", WF_STR, kk_event, stack),         F("Cell", WF_STR, kk_event, cell),
+	F("Container", WF_STR, kk_event, container), F("HasExit", WF_BOOL, kk_event, has_exit),
+	F("ExitCode", WF_I64, kk_event, exit_code),
+};
+
+static cJSON *events_read_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_events_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *a;
+
+	(void)wr;
+	cJSON_AddNumberToObject(res, "Cursor", (double)r->cursor);
+	cJSON_AddNumberToObject(res, "Inode", (double)r->inode);
+	a = cJSON_AddArrayToObject(res, "Events");
+	for (size_t i = 0; i < r->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		fields_encode(event_fields, ARRAY_SIZE(event_fields), &r->v[i], o);
+		cJSON_AddItemToArray(a, o);
+	}
+	return top;
+}
+
+static int events_read_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			      struct kk_err *err)
+{
+	struct kk_events_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *a, *it, *n;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	n = kk_wire_member(res, "Cursor");
+	r->cursor = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	n = kk_wire_member(res, "Inode");
+	r->inode = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	a = kk_wire_member(res, "Events");
+	r->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->v));
+	cJSON_ArrayForEach(it, a)
+	{
+		struct kk_event *ev = &r->v[r->n++];
+		char **names[] = { &ev->realm, &ev->space, &ev->stack, &ev->cell, &ev->container };
+
+		if (fields_decode(event_fields, ARRAY_SIZE(event_fields), it, ev, err) < 0)
+			return -1;
+		/* "" travels for an unset name */
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (*names[i] && !**names[i]) {
+				free(*names[i]);
+				*names[i] = NULL;
+			}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_events_read = {
+	events_read_encode, events_read_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+
 /* ---- the table ---- */
 
 const struct kk_wire_op kk_wire_ops[KK_OP_COUNT] = {
