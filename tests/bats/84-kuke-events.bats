@@ -98,7 +98,7 @@ events_stop() {
 	hier_setup
 	run -2 k events --since yesterday
 	[ "$output" = 'kuke: invalid --since `yesterday`: want a duration (10m, 1h30m) or an RFC 3339 time (2006-01-02T15:04:05Z)' ]
-	run -2 k events -o xml
+	run -1 k events -o xml
 	[ "$output" = 'kuke: invalid output format: xml (supported: text, json)' ]
 	run -2 k events extra
 	[ "$output" = 'kuke: events: accepts 0 arg(s), received 1' ]
