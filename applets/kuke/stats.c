@@ -169,8 +169,9 @@ static cJSON *stats_json(const struct kk_stats_result *prev, const struct kk_sta
 	cJSON *top = cJSON_CreateObject();
 	cJSON *cells = cJSON_AddArrayToObject(top, "cells");
 	int64_t dt = now->time_ns - prev->time_ns;
+	int64_t interval_ms = dt / 1000000;
 
-	cJSON_AddNumberToObject(top, "intervalMs", (double)(dt / 1000000));
+	cJSON_AddNumberToObject(top, "intervalMs", (double)interval_ms);
 	for (size_t i = 0; i < now->n; i++) {
 		const struct kk_cell_stats *c = &now->cells[i];
 		const struct kk_cell_stats *p = find_cell(prev, c);

@@ -182,11 +182,12 @@ static cJSON *status_json(const struct kk_host_status *s, const struct probe *p,
 	if (p->alive) {
 		cJSON_AddStringToObject(o, "version", d->present ? kk_str(d->version) : p->version);
 		if (d->present) {
+			int64_t up = (now_ms() - d->started_ms) / 1000;
+
 			cJSON_AddNumberToObject(o, "pid", (double)d->pid);
 			time_text(d->started_ms, when);
 			cJSON_AddStringToObject(o, "startedAt", when);
-			cJSON_AddNumberToObject(o, "uptimeSeconds",
-						(double)((now_ms() - d->started_ms) / 1000));
+			cJSON_AddNumberToObject(o, "uptimeSeconds", (double)up);
 		}
 	} else {
 		cJSON_AddStringToObject(o, "error", kk_str(p->why));

@@ -809,7 +809,7 @@ static int host_status_decode(const struct kk_wire_reply *wr, const cJSON *top, 
 					? kk_wire_member(cells, kk_state_label(&kk_cell_states, st))
 					: NULL;
 
-			rc->cells[st] = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+			rc->cells[st] = v && cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 		}
 	}
 	return 0;
