@@ -17,6 +17,26 @@ teardown() {
 	daemon_teardown
 }
 
+# a kukeond reconciling every 200ms, and the scaffold made through it
+daemon_scaffold() {
+	require_containerd
+	require_applet kukeond
+	daemon_setup
+	start_kukeond --reconcile-interval 200ms
+	k() { kd "$@"; }
+	cell_scaffold
+}
+
+# until the daemon's status record satisfies the jq test FILTER, up to 5 s
+record_until() {
+	local i
+	for i in $(seq 50); do
+		[ "$(jq -r "$1" "$RP/kukeond-status.json" 2>/dev/null)" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # bats test_tags=containerd
 @test "kuke status in-process: containerd, no kukeond (not needed), cells by state, disk use; json" {
 	require_containerd
@@ -63,18 +83,9 @@ teardown() {
 
 # bats test_tags=containerd
 @test "kuke status through kukeond: pid, version, uptime, socket, reconcile passes; gone after stop" {
-	require_containerd
-	require_applet kukeond
-	daemon_setup
-	start_kukeond --reconcile-interval 200ms
-	k() { kd "$@"; }
-	cell_scaffold
+	daemon_scaffold
 	app_cell one 'sleep 1000'
-	local i
-	for i in $(seq 50); do
-		[ "$(jq -r .passes "$RP/kukeond-status.json")" -ge 2 ] && break
-		sleep 0.1
-	done
+	record_until '.passes >= 2'
 	run -0 kd status
 	echo "$output"
 	[[ "$output" == *"kukeond:     running, pid $KD_PID, version "*", up "*", socket $KD_SOCK"* ]]
@@ -98,22 +109,13 @@ teardown() {
 
 # bats test_tags=containerd
 @test "kuke status: a reconcile pass with errors makes the host unhealthy" {
-	require_containerd
-	require_applet kukeond
-	daemon_setup
-	start_kukeond --reconcile-interval 200ms
-	k() { kd "$@"; }
-	cell_scaffold
+	daemon_scaffold
 	app_cell bad 'sleep 1000'
 	# a cell whose metadata cannot be read is an error of the walk
 	local m=$RP/data/$R/sp/st/bad/metadata.json
 	cp "$m" "$BATS_TEST_TMPDIR/good.json"
 	echo '{not json' >"$m"
-	local i
-	for i in $(seq 50); do
-		[ "$(jq -r '.lastErrors | length' "$RP/kukeond-status.json")" -ge 1 ] && break
-		sleep 0.1
-	done
+	record_until '(.lastErrors | length) >= 1'
 	run -1 kd status
 	echo "$output"
 	[[ "$output" == *"reconcile:   last pass"*"error(s)"* ]]
