@@ -130,8 +130,8 @@ int kuke_events(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 	else if (!strcasecmp(f->output, "text"))
 		json = false;
 	else
-		return kk_err_set(err, KK_EUSAGE,
-				  "invalid output format: %s (supported: text, json)", f->output);
+		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: text, json)",
+				  f->output);
 	if (f->since && parse_since(f->since, &a.since_ns, err) < 0)
 		return -1;
 	sigemptyset(&block);
