@@ -494,6 +494,20 @@ void ctr_task_exit_clear(struct ctr_task_exit *e);
 /* Decode ev as containerd.events.TaskExit; EINVAL if it is another kind of event. */
 int ctr_event_task_exit(const struct ctr_event *ev, struct ctr_task_exit *out, struct kk_err *err);
 
+/* A task event of any kind kukeon reports (start, exit, oom, delete), decoded. */
+struct ctr_task_event {
+	const char *kind;   /* static: "TaskStart", "TaskExit", "TaskOOM", "TaskDelete" */
+	char *container_id; /* owned */
+	char *exec_id;      /* owned; "" or the container id for the init process */
+	uint32_t pid;
+	bool has_exit; /* exit and delete: exit_status is set */
+	uint32_t exit_status;
+};
+void ctr_task_event_clear(struct ctr_task_event *e);
+/* Decode ev; 0 with *out filled, 1 when it is not a task event of those kinds (nothing
+ * filled), -1 when it does not decode. */
+int ctr_event_task(const struct ctr_event *ev, struct ctr_task_event *out, struct kk_err *err);
+
 /* Called for each event (lent for the call). Return 0 to go on, > 0 to stop (the loop
  * returns 0), < 0 with err set to fail. */
 typedef int ctr_event_fn(const struct ctr_event *ev, void *arg, struct kk_err *err);

@@ -143,3 +143,69 @@ int ctr_event_task_exit(const struct ctr_event *ev, struct ctr_task_exit *out, s
 	containerd__events__task_exit__free_unpacked(x, NULL);
 	return 0;
 }
+
+void ctr_task_event_clear(struct ctr_task_event *e)
+{
+	free(e->container_id);
+	free(e->exec_id);
+	memset(e, 0, sizeof(*e));
+}
+
+int ctr_event_task(const struct ctr_event *ev, struct ctr_task_event *out, struct kk_err *err)
+{
+	const char *t = ev->type_url ? ev->type_url : "";
+	struct ctr_task_event e = { 0 };
+
+	if (!strcmp(t, "containerd.events.TaskStart")) {
+		Containerd__Events__TaskStart *x =
+			containerd__events__task_start__unpack(NULL, ev->len, ev->data);
+
+		if (!x)
+			goto bad;
+		e.kind = "TaskStart";
+		e.container_id = ctr_pb_dup(x->container_id);
+		e.pid = x->pid;
+		containerd__events__task_start__free_unpacked(x, NULL);
+	} else if (!strcmp(t, "containerd.events.TaskExit")) {
+		Containerd__Events__TaskExit *x =
+			containerd__events__task_exit__unpack(NULL, ev->len, ev->data);
+
+		if (!x)
+			goto bad;
+		e.kind = "TaskExit";
+		e.container_id = ctr_pb_dup(x->container_id);
+		e.exec_id = ctr_pb_dup(x->id);
+		e.pid = x->pid;
+		e.has_exit = true;
+		e.exit_status = x->exit_status;
+		containerd__events__task_exit__free_unpacked(x, NULL);
+	} else if (!strcmp(t, "containerd.events.TaskOOM")) {
+		Containerd__Events__TaskOOM *x =
+			containerd__events__task_oom__unpack(NULL, ev->len, ev->data);
+
+		if (!x)
+			goto bad;
+		e.kind = "TaskOOM";
+		e.container_id = ctr_pb_dup(x->container_id);
+		containerd__events__task_oom__free_unpacked(x, NULL);
+	} else if (!strcmp(t, "containerd.events.TaskDelete")) {
+		Containerd__Events__TaskDelete *x =
+			containerd__events__task_delete__unpack(NULL, ev->len, ev->data);
+
+		if (!x)
+			goto bad;
+		e.kind = "TaskDelete";
+		e.container_id = ctr_pb_dup(x->container_id);
+		e.exec_id = ctr_pb_dup(x->id);
+		e.pid = x->pid;
+		e.has_exit = true;
+		e.exit_status = x->exit_status;
+		containerd__events__task_delete__free_unpacked(x, NULL);
+	} else {
+		return 1;
+	}
+	*out = e;
+	return 0;
+bad:
+	return kk_err_set(err, EBADMSG, "event `%s`: cannot decode it", t);
+}

@@ -40,6 +40,9 @@ struct kuke_flags {
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
 		containerd, quiet, no_wait, force_regen_cni, purge_system;
 	bool yes, probe, no_probe, nested, verbose_status;
+	/* stats, events, status */
+	const char *since;
+	bool no_stream;
 };
 
 /* The n flags ids of one command. */

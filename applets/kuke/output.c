@@ -30,6 +30,22 @@ int kuke_get_format(const char *s, bool wide_ok, enum kuke_fmt *out, struct kk_e
 	return 0;
 }
 
+void kuke_human_bytes(char *buf, size_t len, int64_t v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	size_t u = 0;
+
+	while (d >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lldB", (long long)v);
+	else
+		snprintf(buf, len, "%.1f%s", d, units[u]);
+}
+
 void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt)
 {
 	cleanup_free char *s = fmt == KUKE_FMT_JSON

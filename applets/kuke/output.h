@@ -3,6 +3,8 @@
 #define KK_APPLETS_KUKE_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "common/model/codec.h"
@@ -31,6 +33,8 @@ static inline enum kk_enc_mode kuke_fmt_mode(enum kuke_fmt f)
  * are none. A new string. */
 char *kuke_controllers_column(const struct kk_strv *controllers);
 
+/* v bytes for people: "512B", "1.5KiB", "64.0MiB" ... into buf. */
+void kuke_human_bytes(char *buf, size_t len, int64_t v);
 /* t as indented JSON (KUKE_FMT_JSON) or as YAML (anything else), on stdout. */
 void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt);
 

@@ -303,7 +303,10 @@ static int run(int argc, char **argv, struct kk_err *err)
 		.cni_plugin_path = d.cfg.cni_plugin_path,
 		.cni_cache_dir = d.cfg.cni_cache_dir,
 	};
+	pthread_mutex_init(&d.status_mu, NULL);
 	rc = kukeond_serve(&d, err);
+	pthread_mutex_destroy(&d.status_mu);
+	kk_daemon_status_clear(&d.status);
 out:
 	kukeond_config_clear(&d.cfg);
 	return rc;

@@ -2,11 +2,13 @@
 #ifndef KK_APPLETS_KUKEOND_KUKEOND_H
 #define KK_APPLETS_KUKEOND_KUKEOND_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "common/controller/hierarchy.h"
+#include "common/controller/status.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -28,7 +30,14 @@ struct kukeond {
 	struct kukeond_config cfg;
 	struct kk_log log;
 	struct kk_local_opts opts; /* points into cfg */
+	/* the record `kuke status` reads (common/controller/status.h), under status_mu */
+	pthread_mutex_t status_mu;
+	struct kk_daemon_status status;
 };
+
+/* server.c: write d->status as the run path's record; call with status_mu held. A
+ * failure is logged: the daemon serves on without it. */
+void kukeond_status_save(struct kukeond *d);
 
 /* server.c: listen on cfg.socket, serve until SIGTERM/SIGINT, then clean up. */
 int kukeond_serve(struct kukeond *d, struct kk_err *err);

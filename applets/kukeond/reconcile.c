@@ -44,17 +44,45 @@ static void sweep(struct kukeond *d, struct kk_local *l)
 		kk_log(&d->log, KK_LOG_WARN, "orphan sweep", "error", failed[i]);
 }
 
+static int64_t now_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The record `kuke status` reads: when the pass ended, how long it took, its errors. */
+static void record_pass(struct kukeond *d, int64_t began, char **errors, const char *failed)
+{
+	pthread_mutex_lock(&d->status_mu);
+	d->status.passes++;
+	d->status.last_pass_ms = now_ms(CLOCK_REALTIME);
+	d->status.last_pass_took_ms = now_ms(CLOCK_MONOTONIC) - began;
+	kk_strv_free(d->status.last_errors);
+	d->status.last_errors = NULL;
+	if (failed)
+		kk_strv_push_take(&d->status.last_errors, kk_xasprintf("pass failed: %s", failed));
+	for (size_t i = 0; errors && errors[i]; i++)
+		kk_strv_push_take(&d->status.last_errors, kk_xstrdup(errors[i]));
+	kukeond_status_save(d);
+	pthread_mutex_unlock(&d->status_mu);
+}
+
 static void pass(struct kukeond *d, struct kk_local *l, struct kk_reconciler *state)
 {
 	struct kk_reconcile_result r = { 0 };
 	struct kk_err err = { 0 };
 	char scanned[32], updated[32], deleted[32], restarted[32];
+	int64_t began = now_ms(CLOCK_MONOTONIC);
 
 	sweep(d, l);
 	if (kk_ctl_reconcile(l, state, &r, &err) < 0) {
 		kk_log(&d->log, KK_LOG_ERROR, "reconcile pass failed", "error", err.msg);
+		record_pass(d, began, NULL, err.msg);
 		return;
 	}
+	record_pass(d, began, r.walk.errors, NULL);
 	for (size_t i = 0; r.walk.errors && r.walk.errors[i]; i++)
 		kk_log(&d->log, KK_LOG_WARN, "reconcile", "error", r.walk.errors[i]);
 	for (size_t i = 0; r.deleted && r.deleted[i]; i++)

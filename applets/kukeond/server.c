@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applets/applets.h"
 #include "common/cleanup.h"
 #include "common/controller/controller.h"
 #include "common/fs.h"
@@ -298,6 +299,29 @@ static int write_pid(const char *path, struct kk_err *err)
 	return kk_write_atomic(path, ".kukeond-pid-", text, (size_t)n, 0644, err);
 }
 
+void kukeond_status_save(struct kukeond *d)
+{
+	struct kk_err err = { 0 };
+
+	if (kk_daemon_status_write(d->cfg.run_path, &d->status, &err) < 0)
+		kk_log(&d->log, KK_LOG_WARN, "status record not written", "error", err.msg);
+}
+
+static void status_start(struct kukeond *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&d->status_mu);
+	d->status.pid = getpid();
+	d->status.version = kk_xstrdup(kk_version);
+	d->status.socket = kk_xstrdup(d->cfg.socket);
+	d->status.started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	d->status.reconcile_ms = d->cfg.reconcile_ms;
+	kukeond_status_save(d);
+	pthread_mutex_unlock(&d->status_mu);
+}
+
 int kukeond_serve(struct kukeond *d, struct kk_err *err)
 {
 	struct server s = { .d = d };
@@ -338,6 +362,7 @@ int kukeond_serve(struct kukeond *d, struct kk_err *err)
 	pthread_cond_init(&s.idle, NULL);
 	s.cache = kk_rpc_cache_new(REPLY_CACHE_BYTES);
 	kk_log(&d->log, KK_LOG_INFO, "kukeond listening", "socket", d->cfg.socket);
+	status_start(d);
 	if (d->cfg.reconcile_ms > 0 && kukeond_reconcile_start(d, &rec, err) < 0)
 		goto stop;
 	for (;;) {
@@ -375,6 +400,7 @@ stop:
 	conns_drain(&s);
 	unlink(d->cfg.socket);
 	unlink(pidfile);
+	kk_daemon_status_remove(d->cfg.run_path);
 	if (s.n_conns) /* threads still run: leave what they use to the exit */
 		return rc;
 	pthread_mutex_destroy(&s.mu);

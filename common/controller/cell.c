@@ -11,6 +11,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/controller/events.h"
 #include "common/fault.h"
 #include "common/cni/cni.h"
 #include "common/controller/local_internal.h"
@@ -126,6 +127,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	out.metadata_exists_post = true;
 	out.created = !out.metadata_exists_pre;
+	kk_events_record(l, out.created ? "CellCreated" : "CellStarted", e.realm, e.space, e.stack,
+			 e.name, NULL);
 	out.cell = TAKE_PTR(e.cell);
 	*res = out;
 	rc = 0;

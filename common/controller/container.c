@@ -16,6 +16,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/controller/events.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -423,6 +424,8 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 	out.container = doc_for(e.cell, &e.cell->spec.containers[at], true);
 	kk_labels_copy(&out.container->meta.labels, &req->meta.labels);
 	out.container->meta.labels.set = true;
+	if (out.created)
+		kk_events_record(l, "ContainerCreated", e.realm, e.space, e.stack, e.name, name);
 	*res = out;
 	rc = 0;
 out:

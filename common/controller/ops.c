@@ -233,12 +233,13 @@ int kk_op_container_list(struct kk_local *l, const struct kk_ref *a, struct kk_l
 }
 
 /* start / stop / kill of cells and containers: one shape, the verb picks the function */
-#define CELL_ACTION(verb)                                                                      \
+#define CELL_ACTION(verb, past)                                                                \
 	int kk_op_cell_##verb(struct kk_local *l, const struct kk_ref *a,                      \
 			      struct kk_action_result *r, struct kk_err *err)                  \
 	{                                                                                      \
 		if (kk_ctl_cell_##verb(l, a->realm, a->space, a->stack, a->name, err) < 0)     \
 			return -1;                                                             \
+		kk_events_record(l, "Cell" past, a->realm, a->space, a->stack, a->name, NULL); \
 		r->done = true;                                                                \
 		return 0;                                                                      \
 	}                                                                                      \
@@ -248,12 +249,14 @@ int kk_op_container_list(struct kk_local *l, const struct kk_ref *a, struct kk_l
 		if (kk_ctl_container_##verb(l, a->realm, a->space, a->stack, a->cell, a->name, \
 					    err) < 0)                                          \
 			return -1;                                                             \
+		kk_events_record(l, "Container" past, a->realm, a->space, a->stack, a->cell,   \
+				 a->name);                                                     \
 		r->done = true;                                                                \
 		return 0;                                                                      \
 	}
-CELL_ACTION(start)
-CELL_ACTION(stop)
-CELL_ACTION(kill)
+CELL_ACTION(start, "Started")
+CELL_ACTION(stop, "Stopped")
+CELL_ACTION(kill, "Killed")
 #undef CELL_ACTION
 
 int kk_op_container_attach(struct kk_local *l, const struct kk_ref *a, struct kk_attach_result *r,
@@ -277,6 +280,16 @@ int kk_op_container_log(struct kk_local *l, const struct kk_ref *a, struct kk_lo
 	else
 		r->log_path = path;
 	return 0;
+}
+
+/* A cell or container delete or purge that succeeded is an event. */
+static int cell_event(int rc, struct kk_local *l, const char *type, const struct kk_ref *a,
+		      bool container)
+{
+	if (rc == 0)
+		kk_events_record(l, type, a->realm, a->space, a->stack,
+				 container ? a->cell : a->name, container ? a->name : NULL);
+	return rc;
 }
 
 /* A delete or purge that failed leaves nothing in the reply (upstream's zero Result). */
@@ -319,15 +332,19 @@ int kk_op_stack_delete(struct kk_local *l, const struct kk_ref *a, struct kk_del
 int kk_op_cell_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		      struct kk_err *err)
 {
-	return removed(kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r, err), r);
+	return cell_event(removed(kk_ctl_cell_delete(l, a->realm, a->space, a->stack, a->name, r,
+						     err),
+				  r),
+			  l, "CellDeleted", a, false);
 }
 
 int kk_op_container_delete(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 			   struct kk_err *err)
 {
-	return removed(kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell, a->name, r,
-					       err),
-		       r);
+	return cell_event(removed(kk_ctl_container_delete(l, a->realm, a->space, a->stack, a->cell,
+							  a->name, r, err),
+				  r),
+			  l, "ContainerDeleted", a, true);
 }
 
 int kk_op_realm_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
@@ -353,15 +370,19 @@ int kk_op_stack_purge(struct kk_local *l, const struct kk_ref *a, struct kk_dele
 int kk_op_cell_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 		     struct kk_err *err)
 {
-	return purged(kk_ctl_cell_purge(l, a->realm, a->space, a->stack, a->name, r, err), a, r);
+	return cell_event(purged(kk_ctl_cell_purge(l, a->realm, a->space, a->stack, a->name, r,
+						   err),
+				 a, r),
+			  l, "CellPurged", a, false);
 }
 
 int kk_op_container_purge(struct kk_local *l, const struct kk_ref *a, struct kk_delete_result *r,
 			  struct kk_err *err)
 {
-	return purged(kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell, a->name, r,
-					     err),
-		      a, r);
+	return cell_event(purged(kk_ctl_container_purge(l, a->realm, a->space, a->stack, a->cell,
+							a->name, r, err),
+				 a, r),
+			  l, "ContainerPurged", a, true);
 }
 
 int kk_op_refresh(struct kk_local *l, const struct kk_no_args *a, struct kk_refresh_result *r,

@@ -16,10 +16,13 @@
 #include "common/controller/apply.h"
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
+#include "common/controller/events.h"
 #include "common/controller/controller.h"
 #include "common/controller/hierarchy.h"
 #include "common/controller/image.h"
 #include "common/controller/refresh.h"
+#include "common/controller/stats.h"
+#include "common/controller/status.h"
 #include "common/err.h"
 #include "common/model/doc.h"
 

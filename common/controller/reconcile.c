@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/controller/events.h"
 #include "common/controller/cell.h"
 #include "common/controller/cell_env.h"
 #include "common/json.h"
@@ -196,6 +197,7 @@ static enum verdict restart_one(struct pass *p, struct kk_local *l, struct kk_ce
 		error_add(p, e, "restart", &err);
 		return V_WAITING;
 	}
+	kk_events_record(l, "ContainerRestarted", e->realm, e->space, e->stack, e->name, st->name);
 	kk_strv_push_take(&p->res->restarted, TAKE_PTR(key));
 	return V_RESTARTED;
 }
@@ -218,6 +220,7 @@ static int auto_delete(struct pass *p, struct kk_local *l, struct kk_cell_env *e
 		error_add(p, e, "auto-delete: delete cell", &err);
 		return 0;
 	}
+	kk_events_record(l, "CellAutoDeleted", e->realm, e->space, e->stack, e->name, NULL);
 	kk_strv_push_take(&p->res->deleted,
 			  kk_xasprintf("%s/%s/%s/%s", e->realm, e->space, e->stack, e->name));
 	return 1;

@@ -711,6 +711,249 @@ static const struct kk_wire_reply wr_image_load = {
 	image_load_encode, image_load_decode, NULL, 0, NULL, KK_KIND_NONE
 };
 
+/* ---- CellStats (kukeon-c): {"Result":{"TimeNs", "Cells":[{..., "Containers":[...]}]}} */
+
+#define USAGE(S)                                                                             \
+	F("CPUUsec", WF_I64, S, u.cpu_usec), F("MemoryBytes", WF_I64, S, u.mem_bytes),       \
+		F("MemoryLimitBytes", WF_I64, S, u.mem_limit), F("Pids", WF_I64, S, u.pids), \
+		F("BlockReadBytes", WF_I64, S, u.io_read),                                   \
+		F("BlockWriteBytes", WF_I64, S, u.io_write),                                 \
+		F("MemoryFromProcs", WF_BOOL, S, u.mem_from_procs),                          \
+		F("PidsFromProcs", WF_BOOL, S, u.pids_from_procs),                           \
+		F("BlockIOFromProcs", WF_BOOL, S, u.io_from_procs)
+static const struct kk_wire_field stats_cell_fields[] = {
+	F("Realm", WF_STR, kk_cell_stats, realm),
+	F("Space", WF_STR, kk_cell_stats, space),
+	F("Stack", WF_STR, kk_cell_stats, stack),
+	F("Cell", WF_STR, kk_cell_stats, name),
+	F("State", WF_STR, kk_cell_stats, state),
+	USAGE(kk_cell_stats),
+	F("NetRxBytes", WF_I64, kk_cell_stats, net_rx),
+	F("NetTxBytes", WF_I64, kk_cell_stats, net_tx),
+};
+static const struct kk_wire_field stats_container_fields[] = {
+	F("Name", WF_STR, kk_stats_container, name),
+	F("Running", WF_BOOL, kk_stats_container, running),
+	USAGE(kk_stats_container),
+};
+#undef USAGE
+
+static cJSON *stats_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_stats_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *cells;
+
+	(void)wr;
+	cJSON_AddNumberToObject(res, "TimeNs", (double)r->time_ns);
+	cells = cJSON_AddArrayToObject(res, "Cells");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct kk_cell_stats *c = &r->cells[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON *a;
+
+		fields_encode(stats_cell_fields, ARRAY_SIZE(stats_cell_fields), c, o);
+		a = cJSON_AddArrayToObject(o, "Containers");
+		for (size_t j = 0; j < c->n_containers; j++) {
+			cJSON *k = cJSON_CreateObject();
+
+			fields_encode(stats_container_fields, ARRAY_SIZE(stats_container_fields),
+				      &c->containers[j], k);
+			cJSON_AddItemToArray(a, k);
+		}
+		cJSON_AddItemToArray(cells, o);
+	}
+	return top;
+}
+
+static int stats_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			struct kk_err *err)
+{
+	struct kk_stats_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *cells, *it;
+	const cJSON *t;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	t = kk_wire_member(res, "TimeNs");
+	r->time_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : 0;
+	cells = kk_wire_member(res, "Cells");
+	r->cells = kk_xcalloc((size_t)cJSON_GetArraySize(cells) + 1, sizeof(*r->cells));
+	cJSON_ArrayForEach(it, cells)
+	{
+		struct kk_cell_stats *c = &r->cells[r->n++];
+		const cJSON *a = kk_wire_member(it, "Containers"), *k;
+
+		if (fields_decode(stats_cell_fields, ARRAY_SIZE(stats_cell_fields), it, c, err) < 0)
+			return -1;
+		c->containers =
+			kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*c->containers));
+		cJSON_ArrayForEach(k, a)
+		{
+			if (fields_decode(stats_container_fields,
+					  ARRAY_SIZE(stats_container_fields), k,
+					  &c->containers[c->n_containers++], err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_stats = { stats_encode, stats_decode, NULL, 0,
+					       NULL,         KK_KIND_NONE };
+
+/* ---- HostStatus (kukeon-c): {"Result":{..., "Realms":[{"Name", "Cells":{"<State>": n}}]}} */
+
+#define HS kk_host_status
+static const struct kk_wire_field host_status_fields[] = {
+	F("ContainerdOK", WF_BOOL, HS, containerd_ok),
+	F("ContainerdVersion", WF_STR, HS, containerd_version),
+	F("ContainerdError", WF_STR, HS, containerd_error),
+	F("DaemonRecord", WF_BOOL, HS, daemon.present),
+	F("DaemonPid", WF_I64, HS, daemon.pid),
+	F("DaemonVersion", WF_STR, HS, daemon.version),
+	F("DaemonSocket", WF_STR, HS, daemon.socket),
+	F("DaemonStartedMs", WF_I64, HS, daemon.started_ms),
+	F("ReconcileIntervalMs", WF_I64, HS, daemon.reconcile_ms),
+	F("ReconcilePasses", WF_I64, HS, daemon.passes),
+	F("ReconcileLastPassMs", WF_I64, HS, daemon.last_pass_ms),
+	F("ReconcileLastPassTookMs", WF_I64, HS, daemon.last_pass_took_ms),
+	F("ReconcileErrors", WF_STRV, HS, daemon.last_errors),
+	F("RunPath", WF_STR, HS, run_path),
+	F("RunPathBytes", WF_I64, HS, run_path_bytes),
+	F("ContentPath", WF_STR, HS, content_path),
+	F("ContentBytes", WF_I64, HS, content_bytes),
+	F("DiskError", WF_STR, HS, disk_error),
+};
+#undef HS
+
+static cJSON *host_status_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_host_status *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *a;
+
+	(void)wr;
+	fields_encode(host_status_fields, ARRAY_SIZE(host_status_fields), r, res);
+	a = cJSON_AddArrayToObject(res, "Realms");
+	for (size_t i = 0; i < r->n_realms; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON *cells;
+
+		cJSON_AddStringToObject(o, "Name", kk_str(r->realms[i].name));
+		cells = cJSON_AddObjectToObject(o, "Cells");
+		for (int st = 0; st < KK_STATUS_CELL_STATES; st++)
+			cJSON_AddNumberToObject(cells, kk_state_label(&kk_cell_states, st),
+						(double)r->realms[i].cells[st]);
+		cJSON_AddItemToArray(a, o);
+	}
+	return top;
+}
+
+static int host_status_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			      struct kk_err *err)
+{
+	struct kk_host_status *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *a, *it;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	if (fields_decode(host_status_fields, ARRAY_SIZE(host_status_fields), res, r, err) < 0)
+		return -1;
+	a = kk_wire_member(res, "Realms");
+	r->realms = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->realms));
+	cJSON_ArrayForEach(it, a)
+	{
+		struct kk_realm_cells *rc = &r->realms[r->n_realms++];
+		const cJSON *cells = kk_wire_member(it, "Cells");
+
+		rc->name = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(it, "Name"))));
+		for (int st = 0; st < KK_STATUS_CELL_STATES; st++) {
+			const cJSON *v =
+				cJSON_IsObject(cells)
+					? kk_wire_member(cells, kk_state_label(&kk_cell_states, st))
+					: NULL;
+
+			rc->cells[st] = v && cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+		}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_host_status = {
+	host_status_encode, host_status_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+
+/* ---- ReadEvents (kukeon-c): {"Result":{"Cursor", "Inode", "Events":[{...}]}} */
+
+static const struct kk_wire_field event_fields[] = {
+	F("TimeNs", WF_I64, kk_event, time_ns),      F("Type", WF_STR, kk_event, type),
+	F("Realm", WF_STR, kk_event, realm),         F("Space", WF_STR, kk_event, space),
+	F("Stack", WF_STR, kk_event, stack),         F("Cell", WF_STR, kk_event, cell),
+	F("Container", WF_STR, kk_event, container), F("HasExit", WF_BOOL, kk_event, has_exit),
+	F("ExitCode", WF_I64, kk_event, exit_code),
+};
+
+static cJSON *events_read_encode(const struct kk_wire_reply *wr, const void *reply)
+{
+	const struct kk_events_result *r = reply;
+	cJSON *top = cJSON_CreateObject();
+	cJSON *res = cJSON_AddObjectToObject(top, "Result");
+	cJSON *a;
+
+	(void)wr;
+	cJSON_AddNumberToObject(res, "Cursor", (double)r->cursor);
+	cJSON_AddNumberToObject(res, "Inode", (double)r->inode);
+	a = cJSON_AddArrayToObject(res, "Events");
+	for (size_t i = 0; i < r->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		fields_encode(event_fields, ARRAY_SIZE(event_fields), &r->v[i], o);
+		cJSON_AddItemToArray(a, o);
+	}
+	return top;
+}
+
+static int events_read_decode(const struct kk_wire_reply *wr, const cJSON *top, void *reply,
+			      struct kk_err *err)
+{
+	struct kk_events_result *r = reply;
+	const cJSON *res = kk_wire_member(top, "Result"), *a, *it, *n;
+
+	(void)wr;
+	if (!cJSON_IsObject(res))
+		return kk_err_set(err, EPROTO, "no Result object");
+	n = kk_wire_member(res, "Cursor");
+	r->cursor = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	n = kk_wire_member(res, "Inode");
+	r->inode = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	a = kk_wire_member(res, "Events");
+	r->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->v));
+	cJSON_ArrayForEach(it, a)
+	{
+		struct kk_event *ev = &r->v[r->n++];
+		char **names[] = { &ev->realm, &ev->space, &ev->stack, &ev->cell, &ev->container };
+
+		if (fields_decode(event_fields, ARRAY_SIZE(event_fields), it, ev, err) < 0)
+			return -1;
+		/* "" travels for an unset name */
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (*names[i] && !**names[i]) {
+				free(*names[i]);
+				*names[i] = NULL;
+			}
+	}
+	return 0;
+}
+
+static const struct kk_wire_reply wr_events_read = {
+	events_read_encode, events_read_decode, NULL, 0, NULL, KK_KIND_NONE
+};
+
 /* ---- the table ---- */
 
 const struct kk_wire_op kk_wire_ops[KK_OP_COUNT] = {

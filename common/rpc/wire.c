@@ -298,6 +298,15 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, str
 			add_str(o, "Ref", a->ref);
 		break;
 	}
+	case KK_WA_EVENTS_: {
+		const struct kk_events_args *a = args;
+
+		cJSON_AddNumberToObject(o, "SinceNs", (double)a->since_ns);
+		cJSON_AddNumberToObject(o, "Cursor", (double)a->cursor);
+		cJSON_AddNumberToObject(o, "Inode", (double)a->inode);
+		add_str(o, "Realm", a->realm);
+		break;
+	}
 	case KK_WA_IMAGE_PULL_: {
 		const struct kk_image_pull_req *a = args;
 
@@ -437,6 +446,17 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		a->ref = str_member(p, "Ref");
 		return 0;
 	}
+	case KK_WA_EVENTS_: {
+		struct kk_events_args *a = args;
+		const cJSON *since = kk_wire_member(p, "SinceNs"),
+			    *cur = kk_wire_member(p, "Cursor"), *ino = kk_wire_member(p, "Inode");
+
+		a->since_ns = cJSON_IsNumber(since) ? (int64_t)since->valuedouble : 0;
+		a->cursor = cJSON_IsNumber(cur) ? (int64_t)cur->valuedouble : -1;
+		a->inode = cJSON_IsNumber(ino) ? (int64_t)ino->valuedouble : 0;
+		a->realm = str_member(p, "Realm");
+		return 0;
+	}
 	case KK_WA_IMAGE_PULL_: {
 		struct kk_image_pull_req *a = args;
 
@@ -505,6 +525,9 @@ void kk_wire_args_clear(enum kk_op_id op, void *args)
 		free((char *)a->platform);
 		break;
 	}
+	case KK_WA_EVENTS_:
+		free((char *)((struct kk_events_args *)args)->realm);
+		break;
 	}
 	memset(args, 0, kk_ops[op].args_size);
 }

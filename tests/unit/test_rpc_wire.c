@@ -38,7 +38,8 @@ static char *compact(const cJSON *t)
 static void go_requests_decode_to_the_addressed_object(void)
 {
 	cleanup_(kk_json_freep) cJSON *p = parse(
-		"{\"Doc\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Cell\",\"metadata\":{\"name\":\"web\","
+		"{\"Doc\":{\"apiVersion\":\"v1beta1\",\"kind\":\"Cell\",\"metadata\":{\"name\":"
+		"\"web\","
 		"\"labels\":null},\"spec\":{\"id\":\"web\",\"realmId\":\"r\",\"spaceId\":\"s\","
 		"\"stackId\":\"t\",\"containers\":null},\"status\":{\"state\":\"Pending\","
 		"\"cgroupPath\":\"\",\"network\":{},\"containers\":null,"
@@ -56,10 +57,11 @@ static void go_requests_decode_to_the_addressed_object(void)
 
 	/* DeleteRealm carries Force and Cascade beside the Doc; ListCells names its filters */
 	{
-		cleanup_(kk_json_freep) cJSON *d = parse(
-			"{\"Doc\":{\"metadata\":{\"name\":\"prod\"}},\"Force\":false,\"Cascade\":true}");
-		cleanup_(kk_json_freep) cJSON *l = parse(
-			"{\"RealmName\":\"prod\",\"SpaceName\":\"\",\"StackName\":\"api\"}");
+		cleanup_(kk_json_freep) cJSON *d =
+			parse("{\"Doc\":{\"metadata\":{\"name\":\"prod\"}},\"Force\":false,"
+			      "\"Cascade\":true}");
+		cleanup_(kk_json_freep) cJSON *l =
+			parse("{\"RealmName\":\"prod\",\"SpaceName\":\"\",\"StackName\":\"api\"}");
 
 		TAP_INT_EQ(kk_wire_args_decode(KK_OP_DeleteRealm, d, &r, NULL, &err), 0);
 		TAP_OK(r.cascade && !r.force && !strcmp(r.name, "prod"), "DeleteRealm flags");
@@ -85,7 +87,8 @@ static void our_requests_have_upstreams_shapes(void)
 {
 	struct kk_err err = { 0 };
 	struct kk_ref ref = { .realm = "r", .space = "s", .stack = "t", .cell = "c", .name = "app" };
-	cleanup_(kk_json_freep) cJSON *p = kk_wire_args_encode(KK_OP_GetContainer, &ref, NULL, &err);
+	cleanup_(kk_json_freep) cJSON *p =
+		kk_wire_args_encode(KK_OP_GetContainer, &ref, NULL, &err);
 	cleanup_(kk_json_freep) cJSON *l = kk_wire_args_encode(KK_OP_ListStacks, &ref, NULL, &err);
 	cleanup_(kk_json_freep) cJSON *d = NULL;
 	cleanup_(kk_json_freep) cJSON *req = NULL;
@@ -120,17 +123,22 @@ static void go_replies_decode(void)
 	struct kk_err err = { 0 };
 	cleanup_(kk_json_freep) cJSON *ping =
 		parse("{\"OK\":true,\"Version\":\"v0.5.0\",\"Err\":null}");
-	cleanup_(kk_json_freep) cJSON *fail = parse(
-		"{\"Result\":{\"Cell\":{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{\"name\":\"\","
-		"\"labels\":null}},\"ContainersDeleted\":false,\"CgroupDeleted\":false,"
-		"\"MetadataDeleted\":false},\"Err\":{\"Kind\":\"Unknown\",\"Message\":\"cell \\\"x\\\" "
-		"not found in realm \\\"default\\\", space \\\"default\\\", stack \\\"default\\\"\"}}");
+	cleanup_(kk_json_freep) cJSON *fail =
+		parse("{\"Result\":{\"Cell\":{\"apiVersion\":\"\",\"kind\":\"\",\"metadata\":{"
+		      "\"name\":\"\","
+		      "\"labels\":null}},\"ContainersDeleted\":false,\"CgroupDeleted\":false,"
+		      "\"MetadataDeleted\":false},\"Err\":{\"Kind\":\"Unknown\",\"Message\":\"cell "
+		      "\\\"x\\\" "
+		      "not found in realm \\\"default\\\", space \\\"default\\\", stack "
+		      "\\\"default\\\"\"}}");
 	cleanup_(kk_json_freep) cJSON *nf =
 		parse("{\"Result\":{},\"Err\":{\"Kind\":\"RealmNotFound\",\"Message\":\"failed to "
 		      "create space: realm not found\"}}");
 	cleanup_(kk_json_freep) cJSON *list = parse(
-		"{\"Realms\":[{\"apiVersion\":\"v1beta1\",\"kind\":\"Realm\",\"metadata\":{\"name\":"
-		"\"a\",\"labels\":null},\"spec\":{\"namespace\":\"a.kukeon.io\"},\"status\":{\"state\":"
+		"{\"Realms\":[{\"apiVersion\":\"v1beta1\",\"kind\":\"Realm\",\"metadata\":{"
+		"\"name\":"
+		"\"a\",\"labels\":null},\"spec\":{\"namespace\":\"a.kukeon.io\"},\"status\":{"
+		"\"state\":"
 		"\"Ready\",\"createdAt\":\"2025-05-14T10:11:12.123456Z\",\"updatedAt\":"
 		"\"0001-01-01T00:00:00Z\",\"readyAt\":\"0001-01-01T00:00:00Z\"}}],\"Err\":null}");
 	struct kk_ping_reply p = { 0 };
@@ -378,6 +386,10 @@ static void every_request_round_trips(void)
 	struct kk_ref ref = { .realm = "r", .space = "s", .stack = "t", .cell = "c", .name = "n" };
 	struct kk_apply_args ap = { .yaml = "kind: Realm\n", .len = 12, .source = "x.yaml" };
 	struct kk_image_req img = { .realm = "r", .ref = "busybox" };
+	struct kk_events_args ev = { .since_ns = 1764900000123456789,
+				     .cursor = 42,
+				     .inode = 7,
+				     .realm = "r" };
 
 	for (int op = 0; op < KK_OP_COUNT; op++) {
 		const void *a = &ref;
@@ -403,6 +415,9 @@ static void every_request_round_trips(void)
 			break;
 		case KK_WA_IMAGE_LOAD_:
 			continue; /* reads a descriptor: covered by the bats suite */
+		case KK_WA_EVENTS_:
+			a = &ev;
+			break;
 		default:
 			break;
 		}
@@ -415,6 +430,97 @@ static void every_request_round_trips(void)
 		TAP_OK(strcmp(s1, s2) == 0, "%s request round trip", kk_ops[op].method);
 		kk_wire_args_clear((enum kk_op_id)op, back);
 	}
+}
+
+/* Encode a reply, decode it, encode it again: the same JSON (kukeon-c's nested replies). */
+static void reply_round_trip(enum kk_op_id op, const void *reply)
+{
+	struct kk_err err = { 0 };
+	cleanup_(kk_json_freep) cJSON *one = kk_wire_reply_encode(op, reply, 0, &err);
+	cleanup_(kk_json_freep) cJSON *two = NULL;
+	cleanup_free void *back = kk_xcalloc(1, kk_ops[op].reply_size);
+	cleanup_free char *s1 = compact(one);
+	cleanup_free char *s2 = NULL;
+
+	TAP_INT_EQ(kk_wire_reply_decode(op, one, back, &err), 0);
+	two = kk_wire_reply_encode(op, back, 0, &err);
+	s2 = compact(two);
+	TAP_OK(strcmp(s1, s2) == 0, "%s reply round trip: %s", kk_ops[op].method, s2);
+	kk_ops[op].reply_clear(back);
+}
+
+static void stats_events_status_replies_round_trip(void)
+{
+	struct kk_stats_container k[2] = {
+		{ .name = "root", .u = { .cpu_usec = 5, .mem_limit = -1, .pids = 1 } },
+		{ .name = "app",
+		  .running = true,
+		  .u = { .cpu_usec = 123456,
+			 .mem_bytes = 67108864,
+			 .mem_limit = -1,
+			 .pids = 2,
+			 .io_read = 4096,
+			 .io_write = 8192,
+			 .mem_from_procs = true,
+			 .pids_from_procs = true,
+			 .io_from_procs = true } },
+	};
+	struct kk_cell_stats cell = { .realm = "r",
+				      .space = "s",
+				      .stack = "t",
+				      .name = "c",
+				      .state = "Ready",
+				      .u = { .cpu_usec = 123461, .mem_limit = 1024 },
+				      .net_rx = 10,
+				      .net_tx = 20,
+				      .containers = k,
+				      .n_containers = 2 };
+	struct kk_stats_result st = { .time_ns = 987654321, .cells = &cell, .n = 1 };
+	struct kk_event e[2] = {
+		{ .time_ns = 1764900000123456789,
+		  .type = "CellCreated",
+		  .realm = "r",
+		  .space = "s",
+		  .stack = "t",
+		  .cell = "c" },
+		{ .time_ns = 1764900001000000000,
+		  .type = "TaskExit",
+		  .realm = "r",
+		  .space = "s",
+		  .stack = "t",
+		  .cell = "c",
+		  .container = "app",
+		  .has_exit = true,
+		  .exit_code = 3 },
+	};
+	struct kk_events_result ev = { .v = e, .n = 2, .cursor = 300, .inode = 12 };
+	char *errors[] = { "failed to refresh cell 'x': boom", NULL };
+	struct kk_realm_cells realms[1] = { { .name = "r", .cells = { 1, 2, 3, 0, 0, 1 } } };
+	struct kk_host_status hs = {
+		.containerd_ok = true,
+		.containerd_version = "1.6.20",
+		.daemon = { .present = true,
+			    .pid = 42,
+			    .version = "v1",
+			    .socket = "/s.sock",
+			    .started_ms = 1764900000000,
+			    .reconcile_ms = 200,
+			    .passes = 7,
+			    .last_pass_ms = 1764900001000,
+			    .last_pass_took_ms = 3,
+			    .last_errors = errors },
+		.realms = realms,
+		.n_realms = 1,
+		.run_path = "/opt/kukeon",
+		.run_path_bytes = 4096,
+		.content_path = "/var/lib/containerd/c",
+		.content_bytes = -1,
+		.disk_error = "no",
+	};
+
+	reply_round_trip(KK_OP_CellStats, &st);
+	reply_round_trip(KK_OP_ReadEvents, &ev);
+	reply_round_trip(KK_OP_HostStatus, &hs);
 }
 
 /* The server side of one message, on a scratch run path. */
@@ -480,6 +586,7 @@ int main(void)
 	delete_realm_reply_golden();
 	go_delete_replies_decode();
 	every_request_round_trips();
+	stats_events_status_replies_round_trip();
 	server_answers_as_go_does();
 	framing_and_base64();
 	return tap_done();
