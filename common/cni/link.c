@@ -39,10 +39,12 @@ static int link_req_init(struct link_req *req, int type, const char *ifname, uns
 	size_t len = ifname ? strlen(ifname) : 0;
 	struct rtattr *rta;
 
-	if (len == 0 || len >= IFNAMSIZ)
-		return kk_err_set(err, EINVAL, "link name `%s` is not a valid interface name",
-				  ifname ? ifname : "");
 	memset(req, 0, sizeof(*req));
+	if (len == 0 || len >= IFNAMSIZ) {
+		kk_err_set(err, EINVAL, "link name `%s` is not a valid interface name",
+			   ifname ? ifname : "");
+		return -1; /* spelled out: the analyzer cannot see kk_err_set's -1 */
+	}
 	req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(req->ifi));
 	req->nh.nlmsg_type = (unsigned short)type;
 	req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
