@@ -6,10 +6,10 @@
 #   ctr:   the same two tasks by hand: `ctr run -d` of a root `sleep infinity`, `ctr run -d`
 #          of the app joined to the root's network namespace, then kill + delete of both
 #          (no cgroup tree, no CNI, no metadata)
-# alternated N times; medians and ratio (target <= 0.8x). The processes one `kuke run -d`
-# spawns (target: the CNI plugins only; no iptables). Then 50 cells created then deleted
-# with kuke: time per cell each way (target <= 120 ms) and the largest peak RSS of one kuke
-# process.
+# alternated N times; medians and ratio (target <= 0.8x); the CPU both take. The processes
+# one `kuke run -d` spawns (target: the CNI plugins only; no iptables). Then 50 cells
+# created then deleted with kuke: time per cell each way (target <= 120 ms) and the largest
+# peak RSS of one kuke process.
 #
 # Needs the harness: tests/harness/run.sh bench/cell-run.sh (make bench).
 set -euo pipefail
@@ -90,6 +90,24 @@ for _ in $(seq "$parts"); do
 done
 echo "  of which: kuke run -d median $(ms "$(printf '%s\n' "${t_run[@]}" | median)") ms," \
 	"kuke delete cell median $(ms "$(printf '%s\n' "${t_del[@]}" | median)") ms"
+
+# ---- CPU: everything in the harness's cgroup (containerd, shims, runc, plugins, kuke or
+# ctr), the same work either way; what a loaded machine has to find time for ----
+if [ -r /sys/fs/cgroup/cpu.stat ]; then
+	cpu_us() { awk '$1 == "usage_usec" { print $2 }' /sys/fs/cgroup/cpu.stat; }
+	c_ours=() c_theirs=()
+	for _ in $(seq "$parts"); do
+		u0=$(cpu_us)
+		ours_once
+		u1=$(cpu_us)
+		theirs_once
+		u2=$(cpu_us)
+		c_ours+=($((u1 - u0))) c_theirs+=($((u2 - u1)))
+	done
+	a=$(printf '%s\n' "${c_ours[@]}" | median)
+	b=$(printf '%s\n' "${c_theirs[@]}" | median)
+	echo "CPU per run + delete (harness cgroup): kuke $((a / 1000)) ms, ctr $((b / 1000)) ms, ratio $(ratio "$a" "$b")x"
+fi
 
 # ---- the processes one kuke run -d spawns ----
 if command -v strace >/dev/null; then

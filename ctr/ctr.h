@@ -36,6 +36,10 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
  * and closes many): hold once at start, release once at the end. */
 void ctr_library_hold(void);
 void ctr_library_release(void);
+/* A connection for another thread: conn's channel (one socket, calls multiplexed on it)
+ * with its own completion queue, namespace, lease and settings copied from conn. Free it
+ * with ctr_disconnect before conn. */
+struct ctr_conn *ctr_conn_sibling(const struct ctr_conn *conn);
 void ctr_disconnect(struct ctr_conn *conn);
 void ctr_disconnectp(struct ctr_conn **conn);
 

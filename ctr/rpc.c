@@ -87,6 +87,22 @@ int ctr_connect(const char *socket, const char *ns, struct ctr_conn **out, struc
 	return 0;
 }
 
+struct ctr_conn *ctr_conn_sibling(const struct ctr_conn *conn)
+{
+	struct ctr_conn *s = kk_xcalloc(1, sizeof(*s));
+
+	grpc_init(); /* balanced by ctr_disconnect's shutdown */
+	s->channel = conn->channel;
+	s->shared_channel = true;
+	s->cq = grpc_completion_queue_create_for_pluck(NULL);
+	s->socket = kk_xstrdup(conn->socket);
+	s->ns = conn->ns ? kk_xstrdup(conn->ns) : NULL;
+	s->lease = conn->lease ? kk_xstrdup(conn->lease) : NULL;
+	s->timeout_ms = conn->timeout_ms;
+	s->log = conn->log;
+	return s;
+}
+
 void ctr_library_hold(void)
 {
 	gpr_set_log_function(grpc_log_discard);
@@ -102,7 +118,8 @@ void ctr_disconnect(struct ctr_conn *conn)
 {
 	if (!conn)
 		return;
-	grpc_channel_destroy(conn->channel);
+	if (!conn->shared_channel)
+		grpc_channel_destroy(conn->channel);
 	grpc_completion_queue_shutdown(conn->cq);
 	/* drain the queue: pluck returns SHUTDOWN once it is empty */
 	while (grpc_completion_queue_pluck(conn->cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)

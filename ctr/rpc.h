@@ -18,6 +18,7 @@ struct ctr_conn {
 	char *lease;  /* owned; NULL = no containerd-lease header */
 	int timeout_ms;
 	const struct kk_log *log; /* borrowed; NULL = silent (see ctr_set_log) */
+	bool shared_channel;      /* a sibling's: the channel is its parent's, not destroyed */
 };
 
 /* Call `method` ("/containerd.services.version.v1.Version/Version") with req and

@@ -93,7 +93,8 @@ static int kill_procs(const struct kk_cgroup *cg, const char *group, struct kk_e
 static int wait_empty(const struct kk_cgroup *cg, const char *group, long long deadline,
 		      struct kk_err *err)
 {
-	for (;;) {
+	/* killed processes are usually gone within a millisecond or two: look often first */
+	for (int polls = 0;; polls++) {
 		int pop = kk_cgroup_is_populated(cg, group, err);
 
 		if (pop < 0)
@@ -102,7 +103,7 @@ static int wait_empty(const struct kk_cgroup *cg, const char *group, long long d
 			return 1;
 		if (now_ms() >= deadline)
 			return 0;
-		sleep_ms(5);
+		sleep_ms(polls < 10 ? 1 : 5);
 	}
 }
 

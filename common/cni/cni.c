@@ -177,6 +177,15 @@ static int run_plugin(const struct kk_cni_host *host, const struct kk_cni_confli
 	const cJSON *v;
 	int rc;
 
+	/* kukeon's own list: its loopback, after the bridge, only brings `lo` up and passes the
+	 * previous result on, as the plugin does; done here, without a process */
+	if (op == OP_ADD && prev && strcmp(type, "loopback") == 0 &&
+	    kk_cni_conflist_is_owned(net)) {
+		if (kk_cni_netns_loopback_up(att->netns, err) < 0)
+			return kk_err_wrap(err, "plugin `%s`", type);
+		*result = cJSON_Duplicate(prev, true);
+		return 0;
+	}
 	if (kk_cni_plugin_find(host->plugin_path, type, &exe, err) < 0)
 		return -2;
 	in = build_stdin(net, i, prev);

@@ -134,4 +134,8 @@ int kk_ipt_restore(const struct kk_cni_host *host, const struct kk_ipt_batch *b,
  * dir is made if missing). *fd for kk_lockfile_release(). */
 int kk_ipt_lock(const struct kk_cni_host *host, int *fd, struct kk_err *err);
 
+/* Bring the loopback interface up inside the network namespace at path netns (rtnetlink,
+ * from a socket opened in it): what the `loopback` plugin's ADD does. */
+int kk_cni_netns_loopback_up(const char *netns, struct kk_err *err);
+
 #endif

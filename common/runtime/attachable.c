@@ -80,7 +80,8 @@ static int stage_binary(const char *dst, struct kk_err *err)
 		return 0;
 	if (kk_mkdir_p(dir, 0755, err) < 0)
 		return kk_err_wrap(err, "kuketty binary");
-	tmp = kk_xasprintf("%s.tmp.%d", dst, (int)getpid());
+	/* per thread: the members of a cell are prepared at once */
+	tmp = kk_xasprintf("%s.tmp.%d", dst, (int)gettid());
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (out < 0)
 		return kk_err_sys(err, "kuketty binary: create `%s`", tmp);

@@ -5,6 +5,7 @@
 #include "common/runtime/cell_internal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "common/cgroup/cgroup.h"
@@ -425,6 +426,44 @@ void kk_rtcell_keep_first(const struct kk_rt *rt, struct kk_err *err, struct kk_
 		return;
 	}
 	kk_log_ignored(rt->log, e, "a further failure (the first is reported)");
+}
+
+struct each {
+	const struct kk_rt *rt;
+	kk_rtcell_each_fn *fn;
+	void *arg;
+	size_t n, next; /* next: the first i no thread has taken (atomic) */
+};
+
+static void each_run(const struct kk_rt *rt, struct each *e)
+{
+	for (size_t i; (i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED)) < e->n;)
+		e->fn(rt, i, e->arg);
+}
+
+static void *each_thread(void *arg)
+{
+	struct each *e = arg;
+	struct kk_rt rt = *e->rt;
+
+	rt.conn = ctr_conn_sibling(e->rt->conn);
+	each_run(&rt, e);
+	ctr_disconnect(rt.conn);
+	return NULL;
+}
+
+void kk_rtcell_each(const struct kk_rt *rt, size_t n, kk_rtcell_each_fn *fn, void *arg)
+{
+	struct each e = { rt, fn, arg, n, 0 };
+	pthread_t th[KK_RTCELL_PARALLEL - 1];
+	size_t k = 0;
+
+	while (k < n - (n > 0) && k < KK_RTCELL_PARALLEL - 1 &&
+	       pthread_create(&th[k], NULL, each_thread, &e) == 0)
+		k++;
+	each_run(rt, &e);
+	while (k > 0)
+		pthread_join(th[--k], NULL);
 }
 
 static bool active(int state)

@@ -80,4 +80,12 @@ void kk_rtcell_keep_first(const struct kk_rt *rt, struct kk_err *err, struct kk_
 int kk_rtcell_status(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 		     struct kk_rt_cell_info *info, struct kk_err *err);
 
+/* Work on n things at once: fn(rt_i, i, arg) for every i < n, on up to KK_RTCELL_PARALLEL
+ * threads (the caller's among them), each with its own containerd connection (a sibling
+ * of rt->conn, so its calls are in flight together with the others'). A thread that cannot
+ * be made leaves its share to the others. fn keeps its result in arg, per i. */
+#define KK_RTCELL_PARALLEL 4
+typedef void kk_rtcell_each_fn(const struct kk_rt *rt, size_t i, void *arg);
+void kk_rtcell_each(const struct kk_rt *rt, size_t n, kk_rtcell_each_fn *fn, void *arg);
+
 #endif

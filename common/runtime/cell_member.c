@@ -18,7 +18,7 @@ struct member_ports {
 	const char *root_id;
 };
 
-static int member_ports_gate(void *arg, struct kk_err *err)
+static int member_ports_gate(void *arg, uint32_t pid, struct kk_err *err)
 {
 	const struct member_ports *mp = arg;
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
@@ -28,6 +28,7 @@ static int member_ports_gate(void *arg, struct kk_err *err)
 	char ip[INET_ADDRSTRLEN];
 	size_t n = 0;
 
+	(void)pid;
 	if (kk_rtcell_ports(mp->cell, &ports, &n, err) < 0 ||
 	    kk_rtcell_load_net(mp->cell, &net, err) < 0)
 		return -1;

@@ -145,29 +145,60 @@ int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struc
 	return 0;
 }
 
+/* The members' deletion, each on its own thread (kk_rtcell_each). */
+struct member_del {
+	const struct cell_ctx *x;
+	bool killed; /* the cell's cgroup was killed: every task has ended or is ending */
+	struct kk_err *errs;
+	int *rcs;
+};
+
+static void member_delete(const struct kk_rt *rt, size_t i, void *arg)
+{
+	struct member_del *d = arg;
+	const char *id = d->x->m[i].id;
+	struct kk_err e = { 0 };
+
+	/* the exit of a task ended by the cgroup kill is read first, so that the delete finds
+	 * it stopped rather than signalling it again (a runc process per task) */
+	if (d->killed)
+		ctr_task_wait(rt->conn, id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
+	else
+		ctr_task_kill(rt->conn, id, SIGKILL, true, &e);
+	if (e.code != ENOENT) /* no task */
+		kk_log_ignored(rt->log, &e, "%s task `%s` before the delete",
+			       d->killed ? "wait for the killed" : "kill", id);
+	d->rcs[i] = kk_rt_container_delete(rt, id, &d->errs[i]);
+}
+
 /* Delete every containerd container of the cell: the members, then any container whose id
  * has the cell's prefix or (labels) that carries the cell's labels. */
 static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			     const struct cell_ctx *x, bool by_labels, struct kk_err *err)
 {
 	cleanup_free char *prefix = NULL, *by_prefix = NULL, *by_label = NULL;
+	cleanup_free struct kk_err *errs = kk_xcalloc(x->n, sizeof(*errs));
+	cleanup_free int *rcs = kk_xcalloc(x->n, sizeof(*rcs));
+	struct member_del d = { x, false, errs, rcs };
 	struct ctr_container *list = NULL;
 	struct kk_err e = { 0 };
 	size_t n = 0, plen;
 	int ret = 0;
 
-	/* every task killed first: they die together rather than one wait after the other */
-	for (size_t i = 0; i < x->n; i++) {
-		ctr_task_kill(rt->conn, x->m[i].id, SIGKILL, true, &e);
-		if (e.code != ENOENT) /* no task to kill */
-			kk_log_ignored(rt->log, &e, "kill task `%s` before the delete", x->m[i].id);
-		memset(&e, 0, sizeof(e));
+	/* every task killed at once, by the kernel (the members' cgroups are below the
+	 * cell's); where that cannot be done, each member's task is killed by containerd, all
+	 * of them together */
+	if (rt->cg && cell->cgroup_path && *cell->cgroup_path &&
+	    kk_cgroup_exists(rt->cg, cell->cgroup_path, &e) == 1) {
+		d.killed = kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,
+					  KK_RTCELL_CGROUP_REMOVE_TIMEOUT_MS, &e) == 0;
+		kk_log_ignored(rt->log, &e, "kill cgroup `%s` (each task killed instead)",
+			       cell->cgroup_path);
 	}
-	for (size_t i = x->n; i-- > 0;) {
-		memset(&e, 0, sizeof(e));
-		if (kk_rt_container_delete(rt, x->m[i].id, &e) < 0)
-			kk_rtcell_keep_first(rt, err, &e, &ret);
-	}
+	kk_rtcell_each(rt, x->n, member_delete, &d);
+	for (size_t i = x->n; i-- > 0;)
+		if (rcs[i] < 0)
+			kk_rtcell_keep_first(rt, err, &errs[i], &ret);
 	prefix = kk_xasprintf("%s_%s_%s_", cell->space, cell->stack, cell->cell);
 	plen = strlen(prefix);
 	/* containerd picks them (a whole namespace's records, specs included, grows with every

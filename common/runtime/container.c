@@ -707,7 +707,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
-	if (gate && gate(gate_arg, err) < 0)
+	if (gate && gate(gate_arg, pid, err) < 0)
 		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;

@@ -128,10 +128,11 @@ int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container 
 int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
 			  uint32_t join_pid, uint32_t *pid, struct kk_err *err);
 
-/* kk_rt_container_start, with gate(gate_arg) called between the task's creation and its
- * start (only when a new task is created): a gate that fails undoes the start with its
- * error. The cell uses it to finish its network while runc creates the task. */
-typedef int kk_rt_gate_fn(void *arg, struct kk_err *err);
+/* kk_rt_container_start, with gate(gate_arg, pid of the created task) called between the
+ * task's creation and its start (only when a new task is created): a gate that fails undoes
+ * the start with its error. The cell uses it to begin its network as soon as the root's
+ * namespaces exist, and to finish it while runc creates the other tasks. */
+typedef int kk_rt_gate_fn(void *arg, uint32_t pid, struct kk_err *err);
 int kk_rt_container_start_gated(const struct kk_rt *rt, const struct kk_rt_container *c,
 				uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
 				uint32_t *pid, struct kk_err *err);

@@ -67,21 +67,24 @@ apply_fails() { # NAME APP_YAML FRAGMENT...
 @test "a CNI plugin that fails after the bridge attached: the attachment is undone" {
 	require_containerd
 	scaffold
-	# the real plugins, except a loopback that refuses ADD (DEL succeeds)
-	local bin=$BATS_TEST_TMPDIR/cni-bin p
+	# the real plugins and one that refuses ADD (DEL succeeds), put after the loopback: the
+	# list is no longer kukeon's own shape, so every plugin of it runs as a process
+	local bin=$BATS_TEST_TMPDIR/cni-bin p cl=$RP/data/$R/sp/network.conflist
 	mkdir "$bin"
 	for p in /usr/lib/cni/*; do ln -s "$p" "$bin/"; done
-	rm "$bin/loopback"
-	cat >"$bin/loopback" <<-'EOF2'
+	cat >"$bin/refuse" <<-'EOF2'
 	#!/bin/sh
 	[ "$CNI_COMMAND" = ADD ] || exit 0
-	echo '{"cniVersion":"0.4.0","code":11,"msg":"loopback refused","details":"test plugin"}'
+	echo '{"cniVersion":"0.4.0","code":11,"msg":"plugin refused","details":"test plugin"}'
 	exit 1
 	EOF2
-	chmod +x "$bin/loopback"
-	KUKEON_CNI_BIN_DIR=$bin apply_fails web "" "loopback refused"
+	chmod +x "$bin/refuse"
+	jq '.plugins += [{"type": "refuse"}]' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	KUKEON_CNI_BIN_DIR=$bin apply_fails web "" "plugin refused"
 	nothing_left web
-	# the same cell with working plugins comes up and gets an address
+	# the same cell with kukeon's own list comes up and gets an address
+	cp "$BATS_TEST_TMPDIR/conflist.copy" "$cl"
 	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
 	[[ "$output" == *'Cell "web": created'* ]]
 	run -0 ls "$IPAM"/*
