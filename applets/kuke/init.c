@@ -406,7 +406,7 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 		.image = in.image,
 		.socket = in.socket,
 		.configuration = in.configuration,
-		.socket_gid = cfg && cfg->spec.socket_gid > 0 ? (gid_t)cfg->spec.socket_gid : 0,
+		.socket_gid = in.gid, /* the daemon gives its socket and tty files this group */
 		.provide_image = provide_image,
 		.provide_arg = &in,
 	};

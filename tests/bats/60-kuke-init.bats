@@ -73,7 +73,7 @@ kukeon_kukeon_kukeond_root RUNNING" ]
 	local pid
 	pid=$(cat "$(dirname "$KD_SOCK")/kukeond.pid")
 	[ "$(readlink /proc/"$pid"/ns/net)" = "$(readlink /proc/self/ns/net)" ]
-	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "/bin/kukeond --configuration $KUKE_INIT_SERVER_CONFIGURATION serve --socket $KD_SOCK --run-path $RP --containerd-socket $KUKEON_CONTAINERD_SOCKET " ]
+	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "/bin/kukeond --configuration $KUKE_INIT_SERVER_CONFIGURATION serve --socket $KD_SOCK --run-path $RP --containerd-socket $KUKEON_CONTAINERD_SOCKET --socket-gid $(getent group kukeon | cut -d: -f3) " ]
 	# it answers Ping with the same version, and serves kuke
 	run -0 rpc call KukeonV1.Ping
 	[[ "$output" == *"\"$v\""* ]]
