@@ -145,6 +145,34 @@ root:root 755" ]
 	[[ "$output" == *$'tty=cooked\nexit=0'* ]]
 }
 
+@test "kuke attach: a terminal that is not Ready 2 s after the attach ends the session with upstream's error" {
+	# kuketty's test knob leaves the terminal Starting: the first wait passes, the second
+	# (after Attach, while the data flows) gives up after 2 s
+	bb_cell c8 "      command: sh
+      env: [\"KUKEON_TEST_FAULT=kuketty:setup:fail\"]"
+	run -0 attach c8 <<-'EOF2'
+	expect To detach
+	send echo still-$((3*3))\r
+	expect still-9
+	EOF2
+	[[ "$output" == *$'kuke: error attaching client: context done before ready: context deadline exceeded\r\n'* ]]
+	[[ "$output" == *$'tty=cooked\nexit=1'* ]]
+	[[ "$output" != *Detached* ]]
+	# the workload is left running, and a terminal that is Ready attaches as before
+	run -0 ns_tasks
+	[[ "$output" == *"sp_st_c8_app RUNNING"* ]]
+	bb_cell c9
+	run -0 attach c9 <<-'EOF2'
+	expect To detach
+	sleep 2.5
+	send echo after-$((4*4))\r
+	expect after-16
+	send \x1d\x1d
+	expect Detached
+	EOF2
+	[[ "$output" == *'exit=0'* ]]
+}
+
 @test "kuke attach: auto-pick and attachability errors" {
 	local more
 	more=$(printf '    - id: other\n      image: %s\n      attachable: true\n      command: sh\n    - id: plain\n      image: %s\n      command: sleep\n      args: ["infinity"]' "$KUKEON_TEST_BUSYBOX_REF" "$KUKEON_TEST_BUSYBOX_REF")
