@@ -345,6 +345,13 @@ static int wait_ready(const char *socket, struct kk_err *err)
 			  READY_TIMEOUT_MS / 1000);
 }
 
+/* the runner's progress lines (upstream prints them to stdout as it goes) */
+static void note_stdout(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
 int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 	      struct kk_err *err)
 {
@@ -396,6 +403,8 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 	lo.containerd_socket = in.containerd_socket;
 	lo.cgroup_root = in.cgroup_root;
 	lo.ns_suffix = in.suffix;
+	lo.note = note_stdout;
+	lo.force_regenerate_cni = env_bool("KUKE_INIT_FORCE_REGENERATE_CNI", f->force_regen_cni);
 	if (kk_local_new(&lo, &l, err) < 0 || preflight(l, in.containerd_socket, err) < 0 ||
 	    check_account(err) < 0 ||
 	    kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)

@@ -2,6 +2,8 @@
 #include "common/controller/local.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -43,6 +45,9 @@ int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct
 	l->cni_plugin_path = opts->cni_plugin_path ? kk_xstrdup(opts->cni_plugin_path) : NULL;
 	l->cni_cache_dir = opts->cni_cache_dir ? kk_xstrdup(opts->cni_cache_dir) : NULL;
 	l->kukeon_gid = opts->kukeon_gid;
+	l->note = opts->note;
+	l->note_arg = opts->note_arg;
+	l->force_regenerate_cni = opts->force_regenerate_cni;
 	l->kukeon_gid_resolved = opts->kukeon_gid != 0;
 	l->store = kk_store_new(opts->run_path);
 	kk_store_set_log(l->store, l->log);
@@ -465,6 +470,19 @@ int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn *
 		return -1;
 	ctr_set_log(*out, l->log);
 	return 0;
+}
+
+void kk_local_note(const struct kk_local *l, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!l->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	l->note(l->note_arg, line);
 }
 
 long kk_local_kukeon_gid(struct kk_local *l)

@@ -39,6 +39,13 @@ struct kk_local_opts {
 	 * host's /etc/group when a cell's runtime first opens (none: no group, as upstream
 	 * without --socket-gid); < 0 none */
 	long kukeon_gid;
+	/* upstream's runner lines on stdout (`Creating containerd namespace '<ns>'` ...): called
+	 * with each line, without its newline; NULL: none */
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
+	/* rewrite an existing space's conflist even when it looks right (kuke init
+	 * --force-regenerate-cni) */
+	bool force_regenerate_cni;
 };
 
 struct kk_store_ref;
@@ -54,7 +61,14 @@ struct kk_local {
 	char **skipped;  /* what the last list passed over, unreadable: "<path>: <why>" */
 	long kukeon_gid; /* as in kk_local_opts; resolved by kk_local_kukeon_gid() */
 	bool kukeon_gid_resolved;
+	void (*note)(void *arg, const char *line); /* as in kk_local_opts */
+	void *note_arg;
+	bool force_regenerate_cni;
 };
+
+/* Give l's note callback one line (printf format), when there is one. */
+__attribute__((format(printf, 2, 3))) void kk_local_note(const struct kk_local *l, const char *fmt,
+							 ...);
 
 /* The kukeon group's gid (> 0), or 0 when there is none: the option, else the group
  * `kukeon` of the host's /etc/group, read once (a read error is logged and means none). */
