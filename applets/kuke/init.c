@@ -30,6 +30,7 @@
 #include "common/model/model.h"
 #include "common/passwd.h"
 #include "common/path.h"
+#include "common/runtime/runtime.h"
 #include "common/rpc/client.h"
 #include "common/store/instance.h"
 
@@ -182,6 +183,8 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 		.plugins = cell_plugins,
 		.tools = cell_tools,
 	};
+	cleanup_free char *kuketty = NULL;
+	struct kk_err no_kuketty = { 0 };
 	cleanup_close int fd = memfd_create("kukeond-image", MFD_CLOEXEC);
 	struct kk_image_load_req req = { .realm = KK_SYSTEM_REALM,
 					 .fd = fd,
@@ -192,6 +195,10 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 		return 0;
 	if (fd < 0)
 		return kk_err_sys(err, "memfd_create");
+	/* a sanitizer build ships a static kuketty beside it, for the cells' images */
+	if (kk_rt_kuketty_source(&kuketty, &no_kuketty) == 0 &&
+	    strcmp(kuketty, "/proc/self/exe") != 0)
+		o.kuketty = kuketty;
 	if (kk_selfimage_write(&o, fd, err) < 0)
 		return -1;
 	if (lseek(fd, 0, SEEK_SET) < 0)
