@@ -13,25 +13,9 @@ teardown() { init_teardown; }
 
 # NAME: an attachable busybox sh with a log file, in default/default/default
 tty_doc() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: default
-	  spaceId: default
-	  stackId: default
-	  containers:
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      attachable: true
-	      command: sh
-	      tty:
-	        logFile: /run/kukeon/tty/kuketty.log
-	EOF2
-	echo "$BATS_TEST_TMPDIR/$1.yaml"
+	init_cell_yaml "$1" "exec sh" "      attachable: true
+      tty:
+        logFile: /run/kukeon/tty/kuketty.log"
 }
 
 # CELL: the owner, group and mode of every file kukeon and kuketty make for its `app`
