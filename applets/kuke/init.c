@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +184,7 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 		.plugins = cell_plugins,
 		.tools = cell_tools,
 	};
-	cleanup_free char *kuketty = NULL;
+	char kuketty[PATH_MAX];
 	struct kk_err no_kuketty = { 0 };
 	cleanup_close int fd = memfd_create("kukeond-image", MFD_CLOEXEC);
 	struct kk_image_load_req req = { .realm = KK_SYSTEM_REALM,
@@ -196,7 +197,7 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 	if (fd < 0)
 		return kk_err_sys(err, "memfd_create");
 	/* a sanitizer build ships a static kuketty beside it, for the cells' images */
-	if (kk_rt_kuketty_source(&kuketty, &no_kuketty) == 0 &&
+	if (kk_rt_kuketty_source(kuketty, sizeof(kuketty), &no_kuketty) == 0 &&
 	    strcmp(kuketty, "/proc/self/exe") != 0)
 		o.kuketty = kuketty;
 	if (kk_selfimage_write(&o, fd, err) < 0)

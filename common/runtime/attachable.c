@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,14 @@ static bool is_static_file(const char *path)
 	return fd >= 0 && kk_elf_is_static(fd);
 }
 
-int kk_rt_kuketty_source(char **out, struct kk_err *err)
+int kk_rt_kuketty_source(char *buf, size_t size, struct kk_err *err)
 {
 	const char *env = getenv("KUKEON_KUKETTY_BIN");
-	cleanup_free char *self = NULL, *beside = NULL;
+	char self[PATH_MAX];
+	ssize_t n;
 
 	if (is_static_file("/proc/self/exe")) {
-		*out = kk_xstrdup("/proc/self/exe");
+		snprintf(buf, size, "%s", "/proc/self/exe");
 		return 0;
 	}
 	if (env && *env) {
@@ -85,17 +87,16 @@ int kk_rt_kuketty_source(char **out, struct kk_err *err)
 					  "kuketty binary: KUKEON_KUKETTY_BIN `%s` is not a static "
 					  "executable",
 					  env);
-		*out = kk_xstrdup(env);
+		snprintf(buf, size, "%s", env);
 		return 0;
 	}
-	self = realpath("/proc/self/exe", NULL);
-	if (self && strrchr(self, '/')) {
-		*strrchr(self, '/') = '\0';
-		beside = kk_path_join(self, "kuketty");
-		if (is_static_file(beside)) {
-			*out = TAKE_PTR(beside);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if (strrchr(self, '/'))
+			*strrchr(self, '/') = '\0';
+		if ((size_t)snprintf(buf, size, "%s/kuketty", self) < size && is_static_file(buf))
 			return 0;
-		}
 	}
 	return kk_err_set(err, ENOEXEC,
 			  "kuketty binary: this kukeon is not static and no static kuketty was "
@@ -106,13 +107,14 @@ int kk_rt_kuketty_source(char **out, struct kk_err *err)
  * (another build); written under a temp name and renamed. */
 static int stage_binary(const char *dst, struct kk_err *err)
 {
-	cleanup_free char *dir = kk_xstrdup(dst), *tmp = NULL, *src = NULL;
+	cleanup_free char *dir = kk_xstrdup(dst), *tmp = NULL;
 	cleanup_close int in = -1;
 	cleanup_close int out = -1;
 	struct stat self, cur;
+	char src[PATH_MAX];
 
 	*strrchr(dir, '/') = '\0';
-	if (kk_rt_kuketty_source(&src, err) < 0)
+	if (kk_rt_kuketty_source(src, sizeof(src), err) < 0)
 		return -1;
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &self) < 0)

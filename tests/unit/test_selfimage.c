@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -203,23 +204,21 @@ static void kuketty_source_of_a_dynamic_build(void)
 	cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	cleanup_close int bb = open("/bin/busybox", O_RDONLY | O_CLOEXEC);
 	struct kk_err err = { 0 };
-	char *src = NULL;
+	char src[PATH_MAX];
 
 	TAP_OK(!kk_elf_is_static(self), "this test binary is dynamic");
 	TAP_OK(kk_elf_is_static(bb), "busybox-static is static");
 	unsetenv("KUKEON_KUKETTY_BIN");
-	TAP_INT_EQ(kk_rt_kuketty_source(&src, &err), -1);
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), -1);
 	TAP_INT_EQ(err.code, ENOEXEC);
 	TAP_STR_EQ(err.msg, "kuketty binary: this kukeon is not static and no static kuketty was "
 			    "found (set KUKEON_KUKETTY_BIN)");
 	setenv("KUKEON_KUKETTY_BIN", "/bin/busybox", 1);
-	TAP_INT_EQ(kk_rt_kuketty_source(&src, &err), 0);
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), 0);
 	TAP_STR_EQ(src, "/bin/busybox");
-	free(src);
-	src = NULL;
 	err = (struct kk_err){ 0 };
 	setenv("KUKEON_KUKETTY_BIN", "/proc/self/exe", 1);
-	TAP_INT_EQ(kk_rt_kuketty_source(&src, &err), -1);
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), -1);
 	TAP_STR_EQ(err.msg, "kuketty binary: KUKEON_KUKETTY_BIN `/proc/self/exe` is not a static "
 			    "executable");
 	unsetenv("KUKEON_KUKETTY_BIN");
