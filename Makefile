@@ -237,8 +237,11 @@ check-unit: $(unit_bins)
 check-bats: all
 	tests/harness/run.sh bats --tap tests/bats
 
-check-asan: $(BUILD)/kukeon-asan
-	KUKEON_BIN=$(abspath $(BUILD)/kukeon-asan) tests/harness/run.sh bats --tap tests/bats
+# kuketty runs inside the cells' images, which cannot load the sanitizer build's libraries:
+# the static build is staged as kuketty instead (kk_rt_kuketty_source)
+check-asan: $(BUILD)/kukeon-asan $(BUILD)/kukeon
+	KUKEON_BIN=$(abspath $(BUILD)/kukeon-asan) KUKEON_KUKETTY_BIN=$(abspath $(BUILD)/kukeon) \
+		tests/harness/run.sh bats --tap tests/bats
 
 check-configs:
 	scripts/check-configs.sh

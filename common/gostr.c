@@ -197,3 +197,30 @@ int kk_go_parse_duration(const char *s, int64_t *ms, struct kk_err *err)
 	*ms = (int64_t)(neg ? -total : total);
 	return 0;
 }
+
+void kk_go_format_duration(int64_t ms, char *buf, size_t n)
+{
+	const char *sign = ms < 0 ? "-" : "";
+	uint64_t u = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	uint64_t h = u / 3600000, m = u / 60000 % 60, s = u / 1000 % 60, f = u % 1000;
+	char secs[32];
+	int w;
+
+	if (u < 1000) {
+		snprintf(buf, n, u ? "%s%llums" : "0s", sign, (unsigned long long)u);
+		return;
+	}
+	w = snprintf(secs, sizeof(secs), "%llu", (unsigned long long)s);
+	if (f) {
+		snprintf(secs + w, sizeof(secs) - (size_t)w, ".%03llu", (unsigned long long)f);
+		for (w = (int)strlen(secs); secs[w - 1] == '0'; w--)
+			secs[w - 1] = '\0';
+	}
+	if (h)
+		snprintf(buf, n, "%s%lluh%llum%ss", sign, (unsigned long long)h,
+			 (unsigned long long)m, secs);
+	else if (m)
+		snprintf(buf, n, "%s%llum%ss", sign, (unsigned long long)m, secs);
+	else
+		snprintf(buf, n, "%s%ss", sign, secs);
+}

@@ -25,5 +25,8 @@ char *kk_go_trim_space_n(const char *s, size_t n);
 /* Go's time.ParseDuration ("30s", "1m30s", "500ms", "-1s", "0") in milliseconds. EINVAL with
  * Go's message (`time: invalid duration "x"`). */
 int kk_go_parse_duration(const char *s, int64_t *ms, struct kk_err *err);
+/* Go's time.Duration.String of ms milliseconds ("0s", "500ms", "1.5s", "1m30s", "2h0m0s")
+ * into buf (32 bytes are always enough). */
+void kk_go_format_duration(int64_t ms, char *buf, size_t n);
 
 #endif

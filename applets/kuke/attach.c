@@ -26,12 +26,14 @@
 #include "common/strv.h"
 #include "common/tty/proto.h"
 
-#define PING_MS     3000
-#define STATE_MS    2000
-#define RESIZE_MS   100
-#define PENDING_MAX (64 * 1024)
-#define BANNER      "\x1b[96mTo detach, press ^] twice\x1b[0m\r\n"
-#define DETACHED    "\x1b[93m\r\nDetached\x1b[0m\r\n"
+#define PING_MS       3000
+#define STATE_MS      2000
+#define STATE_TICK_MS 50
+#define FAIL_GRACE_MS 200 /* a failed readiness wait loses to the data socket closing */
+#define RESIZE_MS     100
+#define PENDING_MAX   (64 * 1024)
+#define BANNER        "\x1b[96mTo detach, press ^] twice\x1b[0m\r\n"
+#define DETACHED      "\x1b[93m\r\nDetached\x1b[0m\r\n"
 
 char **kuke_attachable(const struct kk_cell *cell)
 {
@@ -76,23 +78,51 @@ static int ping(const char *sock, struct kk_err *err)
 	return 0;
 }
 
-/* poll State every 50 ms (at most 2 s) until Starting or Ready */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One State call (sbsh's waitReady tick): 1 when the state is one of want (a bit mask of
+ * states), 0 when not and deadline (now_ms) is still ahead, -1 with upstream's message
+ * otherwise. */
+static int state_tick(const char *sock, unsigned want, int64_t deadline, struct kk_err *err)
+{
+	cleanup_(kk_json_freep) cJSON *r = NULL;
+	struct kk_err e = { 0 };
+	int64_t left = deadline - now_ms();
+	int state;
+
+	if (kk_tty_call(sock, "State", "{}", left > STATE_TICK_MS ? (int)left : STATE_TICK_MS, &r,
+			NULL, &e) < 0)
+		return kk_err_set(err, e.code,
+				  "error attaching client: get terminal state failed during wait: "
+				  "%s",
+				  e.msg);
+	state = cJSON_IsNumber(r) ? (int)r->valuedouble : -1;
+	if (state >= 0 && state < 32 && (want & (1u << state)))
+		return 1;
+	if (now_ms() >= deadline)
+		return kk_err_set(err, ETIMEDOUT,
+				  "error attaching client: context done before ready: context "
+				  "deadline exceeded");
+	return 0;
+}
+
+/* before Attach: poll State every 50 ms (at most 2 s) until Starting or Ready */
 static int wait_state(const char *sock, struct kk_err *err)
 {
-	int state = -1;
+	int64_t deadline = now_ms() + STATE_MS;
+	int rc;
 
-	for (int waited = 0; waited <= STATE_MS; waited += 50) {
-		cleanup_(kk_json_freep) cJSON *r = NULL;
-
-		if (kk_tty_call(sock, "State", "{}", PING_MS, &r, NULL, err) < 0)
-			return -1;
-		state = cJSON_IsNumber(r) ? (int)r->valuedouble : -1;
-		if (state == KK_TTY_STARTING || state == KK_TTY_READY)
-			return 0;
-		nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
-	}
-	return kk_err_set(err, ETIMEDOUT, "terminal not ready after %d ms (state %d)", STATE_MS,
-			  state);
+	do
+		nanosleep(&(struct timespec){ 0, STATE_TICK_MS * 1000000L }, NULL);
+	while ((rc = state_tick(sock, 1u << KK_TTY_STARTING | 1u << KK_TTY_READY, deadline, err)) ==
+	       0);
+	return rc < 0 ? -1 : 0;
 }
 
 static void resize(const char *sock)
@@ -118,7 +148,43 @@ struct session {
 	sigset_t old_mask;
 	char pending[PENDING_MAX];
 	size_t n_pending;
+	/* after Attach, State is polled again until Ready (sbsh's second waitReady), while
+	 * the data flows: next_state is the next tick (0: done), ready_by the deadline; a
+	 * failure ends the session at fail_at unless the data socket closes first */
+	int64_t next_state, ready_by, fail_at;
+	struct kk_err fail;
 };
+
+/* the poll timeout until the next readiness event (-1: none) */
+static int ready_timeout(const struct session *s)
+{
+	int64_t at = s->fail_at ? s->fail_at : s->next_state;
+
+	if (!at)
+		return -1;
+	at -= now_ms();
+	return at < 0 ? 0 : (int)at;
+}
+
+/* the readiness wait's turn, when due: -1 when its failure ends the session */
+static int ready_step(struct session *s, struct kk_err *err)
+{
+	int rc;
+
+	if (s->fail_at) {
+		if (now_ms() < s->fail_at)
+			return 0;
+		*err = s->fail;
+		return -1;
+	}
+	if (!s->next_state || now_ms() < s->next_state)
+		return 0;
+	rc = state_tick(s->sock, 1u << KK_TTY_READY, s->ready_by, &s->fail);
+	s->next_state = rc == 0 ? now_ms() + STATE_TICK_MS : 0;
+	if (rc < 0)
+		s->fail_at = now_ms() + FAIL_GRACE_MS;
+	return 0;
+}
 
 static void restore(struct session *s)
 {
@@ -170,7 +236,9 @@ static int pump(struct session *s, struct kk_err *err)
 			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
 		};
 
-		if (poll(p, 3, -1) < 0) {
+		if (ready_step(s, err) < 0)
+			return -1;
+		if (poll(p, 3, ready_timeout(s)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return kk_err_sys(err, "poll");
@@ -279,6 +347,8 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 	}
 	resize(sock);
 	write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
+	s->ready_by = now_ms() + STATE_MS;
+	s->next_state = now_ms() + STATE_TICK_MS;
 	rc = pump(s, err);
 	if (rc == 1) {
 		write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "common/model/model.h"
 #include "common/passwd.h"
 #include "common/path.h"
+#include "common/runtime/runtime.h"
 #include "common/rpc/client.h"
 #include "common/store/instance.h"
 
@@ -182,6 +184,8 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 		.plugins = cell_plugins,
 		.tools = cell_tools,
 	};
+	char kuketty[PATH_MAX];
+	struct kk_err no_kuketty = { 0 };
 	cleanup_close int fd = memfd_create("kukeond-image", MFD_CLOEXEC);
 	struct kk_image_load_req req = { .realm = KK_SYSTEM_REALM,
 					 .fd = fd,
@@ -192,6 +196,10 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 		return 0;
 	if (fd < 0)
 		return kk_err_sys(err, "memfd_create");
+	/* a sanitizer build ships a static kuketty beside it, for the cells' images */
+	if (kk_rt_kuketty_source(kuketty, sizeof(kuketty), &no_kuketty) == 0 &&
+	    strcmp(kuketty, "/proc/self/exe") != 0)
+		o.kuketty = kuketty;
 	if (kk_selfimage_write(&o, fd, err) < 0)
 		return -1;
 	if (lseek(fd, 0, SEEK_SET) < 0)
@@ -345,6 +353,13 @@ static int wait_ready(const char *socket, struct kk_err *err)
 			  READY_TIMEOUT_MS / 1000);
 }
 
+/* the runner's progress lines (upstream prints them to stdout as it goes) */
+static void note_stdout(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
 int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 	      struct kk_err *err)
 {
@@ -396,6 +411,8 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 	lo.containerd_socket = in.containerd_socket;
 	lo.cgroup_root = in.cgroup_root;
 	lo.ns_suffix = in.suffix;
+	lo.note = note_stdout;
+	lo.force_regenerate_cni = env_bool("KUKE_INIT_FORCE_REGENERATE_CNI", f->force_regen_cni);
 	if (kk_local_new(&lo, &l, err) < 0 || preflight(l, in.containerd_socket, err) < 0 ||
 	    check_account(err) < 0 ||
 	    kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)
@@ -406,7 +423,7 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 		.image = in.image,
 		.socket = in.socket,
 		.configuration = in.configuration,
-		.socket_gid = cfg && cfg->spec.socket_gid > 0 ? (gid_t)cfg->spec.socket_gid : 0,
+		.socket_gid = in.gid, /* the daemon gives its socket and tty files this group */
 		.provide_image = provide_image,
 		.provide_arg = &in,
 	};

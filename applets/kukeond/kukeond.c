@@ -302,6 +302,8 @@ static int run(int argc, char **argv, struct kk_err *err)
 		.log = &d.log,
 		.cni_plugin_path = d.cfg.cni_plugin_path,
 		.cni_cache_dir = d.cfg.cni_cache_dir,
+		/* the group the socket is given is the kukeon group (upstream's KukeonGroupGID) */
+		.kukeon_gid = d.cfg.socket_gid > 0 ? (long)d.cfg.socket_gid : 0,
 	};
 	pthread_mutex_init(&d.status_mu, NULL);
 	rc = kukeond_serve(&d, err);

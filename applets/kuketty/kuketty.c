@@ -36,6 +36,7 @@
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/fault.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -710,6 +711,12 @@ static int setup(struct tty *t, const char *config, struct kk_err *err)
 	if (start_workload(t, &old, err) < 0)
 		return -1;
 	logf_(t, "started `%s` as pid %d", t->doc.command, (int)t->child);
+	/* a test knob: a terminal that never gets past Starting (kuke attach's readiness wait) */
+	if (kk_fault("kuketty:setup", err) < 0) {
+		logf_(t, "%s: the terminal stays Starting", err->msg);
+		kk_err_clear(err);
+		return 0;
+	}
 	setup_stages(t);
 	return 0;
 }

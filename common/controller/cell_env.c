@@ -101,7 +101,8 @@ int kk_cell_env_runtime(struct kk_local *l, struct kk_cell_env *e, struct kk_err
 				.cg = l->cg,
 				.cni = &e->cni,
 				.log = l->log,
-				.run_path = l->run_path };
+				.run_path = l->run_path,
+				.kukeon_gid = kk_local_kukeon_gid(l) };
 	kk_cell_env_rederive(l, e);
 	return 0;
 }

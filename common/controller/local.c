@@ -2,6 +2,8 @@
 #include "common/controller/local.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -11,9 +13,12 @@
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
 #include "common/controller/local_internal.h"
+#include "common/host/teardown.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
+#include "common/passwd.h"
 #include "common/store/instance.h"
 #include "common/store/store.h"
 #include "common/strv.h"
@@ -39,6 +44,11 @@ int kk_local_new(const struct kk_local_opts *opts, struct kk_local **out, struct
 	l->log = opts->log;
 	l->cni_plugin_path = opts->cni_plugin_path ? kk_xstrdup(opts->cni_plugin_path) : NULL;
 	l->cni_cache_dir = opts->cni_cache_dir ? kk_xstrdup(opts->cni_cache_dir) : NULL;
+	l->kukeon_gid = opts->kukeon_gid;
+	l->note = opts->note;
+	l->note_arg = opts->note_arg;
+	l->force_regenerate_cni = opts->force_regenerate_cni;
+	l->kukeon_gid_resolved = opts->kukeon_gid != 0;
 	l->store = kk_store_new(opts->run_path);
 	kk_store_set_log(l->store, l->log);
 	*out = TAKE_PTR(l);
@@ -460,6 +470,43 @@ int kk_local_connect(const struct kk_local *l, const char *ns, struct ctr_conn *
 		return -1;
 	ctr_set_log(*out, l->log);
 	return 0;
+}
+
+void kk_local_note(const struct kk_local *l, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!l->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	l->note(l->note_arg, line);
+}
+
+long kk_local_kukeon_gid(struct kk_local *l)
+{
+	cleanup_(kk_group_freep) struct kk_group *gr = NULL;
+	struct kk_err err = { 0 };
+	FILE *f = NULL;
+	int rc;
+
+	if (l->kukeon_gid_resolved)
+		return l->kukeon_gid > 0 ? l->kukeon_gid : 0;
+	l->kukeon_gid_resolved = true;
+	if (kk_root_fopen(NULL, "/etc/group", &f, &err) < 0) {
+		if (err.code != ENOENT)
+			kk_log(l->log, KK_LOG_DEBUG, "kukeon group: lookup failed", "err", err.msg);
+		return 0;
+	}
+	rc = kk_group_find(f, KK_SYSTEM_GROUP, 0, &gr, &err);
+	fclose(f);
+	if (rc < 0)
+		kk_log(l->log, KK_LOG_DEBUG, "kukeon group: lookup failed", "err", err.msg);
+	else if (rc > 0 && gr->gid > 0)
+		l->kukeon_gid = gr->gid;
+	return l->kukeon_gid > 0 ? l->kukeon_gid : 0;
 }
 
 struct kk_cni_host kk_local_cni_host(const struct kk_local *l)

@@ -34,6 +34,18 @@ struct kk_local_opts {
 	const struct kk_log *log;      /* borrowed; NULL = silent */
 	const char *cni_plugin_path;   /* NULL: KK_CNI_DEFAULT_PLUGIN_PATH */
 	const char *cni_cache_dir;     /* NULL: the compiled-in CNI cache dir */
+	/* the kukeon system group, which owns attachable containers' tty dirs, sockets and
+	 * captures: > 0 its gid (kukeond's --socket-gid); 0 look up the group `kukeon` in the
+	 * host's /etc/group when a cell's runtime first opens (none: no group, as upstream
+	 * without --socket-gid); < 0 none */
+	long kukeon_gid;
+	/* upstream's runner lines on stdout (`Creating containerd namespace '<ns>'` ...): called
+	 * with each line, without its newline; NULL: none */
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
+	/* rewrite an existing space's conflist even when it looks right (kuke init
+	 * --force-regenerate-cni) */
+	bool force_regenerate_cni;
 };
 
 struct kk_store_ref;
@@ -46,8 +58,21 @@ struct kk_local {
 	struct kk_cgroup *cg;  /* opened on first use */
 	struct ctr_conn *conn; /* opened on first use */
 	bool instance_ok;
-	char **skipped; /* what the last list passed over, unreadable: "<path>: <why>" */
+	char **skipped;  /* what the last list passed over, unreadable: "<path>: <why>" */
+	long kukeon_gid; /* as in kk_local_opts; resolved by kk_local_kukeon_gid() */
+	bool kukeon_gid_resolved;
+	void (*note)(void *arg, const char *line); /* as in kk_local_opts */
+	void *note_arg;
+	bool force_regenerate_cni;
 };
+
+/* Give l's note callback one line (printf format), when there is one. */
+__attribute__((format(printf, 2, 3))) void kk_local_note(const struct kk_local *l, const char *fmt,
+							 ...);
+
+/* The kukeon group's gid (> 0), or 0 when there is none: the option, else the group
+ * `kukeon` of the host's /etc/group, read once (a read error is logged and means none). */
+long kk_local_kukeon_gid(struct kk_local *l);
 
 /* Open l->cg (the cgroup2 mount) on first use, with l's logger. */
 int kk_local_cgroup(struct kk_local *l, struct kk_err *err);

@@ -162,6 +162,8 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 		struct ctr_labels labels = { 0 };
 
 		kk_log(l->log, KK_LOG_INFO, "creating containerd namespace", "namespace", ns);
+		if (!out.metadata_exists_pre) /* a new realm, as upstream's runner says it */
+			kk_local_note(l, "Creating containerd namespace '%s'", ns);
 		labels_to_ctr(&r->meta.labels, &labels);
 		rc = ctr_namespace_create(l->conn, ns, &labels, err);
 		ctr_labels_clear(&labels);

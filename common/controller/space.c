@@ -186,7 +186,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	struct kk_cni_host host = kk_local_cni_host(l);
 	struct kk_err ignored = { 0 };
 	struct kk_store_ref ref;
-	bool fresh_subnet = false;
+	bool fresh_subnet = false, cni_ok;
 	int rc;
 
 	if (kk_name_validate("space", req->meta.name, &name, err) < 0 ||
@@ -232,7 +232,9 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	conflist = kk_store_space_conflist_path(l->run_path, realm, name);
 	subnet_path = kk_store_space_subnet_path(l->run_path, realm, name);
 	out.cni_exists_pre = conflist_ok(conflist, network, NULL);
-	if (!conflist_ok(conflist, network, bridge)) {
+	cni_ok = conflist_ok(conflist, network, bridge);
+	/* --force-regenerate-cni rewrites an existing space's conflist (same subnet) */
+	if (!cni_ok || (l->force_regenerate_cni && out.metadata_exists_pre)) {
 		cleanup_(kk_store_unlockp) struct kk_store *subnets = NULL;
 		cleanup_free char *text = NULL;
 		cleanup_free char *net_json = NULL;
@@ -244,8 +246,11 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
 		if (subnet_allocate(l, realm, name, &subnet, &fresh_subnet, err) < 0)
 			return kk_err_wrap(err, "create space `%s`: subnet", name);
-		kk_log(l->log, KK_LOG_INFO, "creating space network", "network", network, "subnet",
-		       subnet);
+		kk_log(l->log, KK_LOG_INFO,
+		       cni_ok ? "regenerating space network conflist" : "creating space network",
+		       "network", network, "subnet", subnet);
+		if (!out.metadata_exists_pre)
+			kk_local_note(l, "Creating space network '%s'", network);
 		if (fresh_subnet) {
 			net_json = kk_xasprintf("{\n  \"version\": \"v1\",\n  \"subnetCIDR\": "
 						"\"%s\"\n}",
@@ -261,7 +266,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 			kk_err_wrap(err, "create space `%s`", name);
 			goto undo_subnet;
 		}
-		out.cni_created = true;
+		out.cni_created = !cni_ok;
 	}
 	out.cni_exists_post = true;
 	kk_str_set(&s->spec.cni_config_path, conflist);

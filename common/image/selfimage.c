@@ -216,6 +216,18 @@ static void elf_needs(int fd, char ***needed, char **interp)
 	}
 }
 
+bool kk_elf_is_static(int fd)
+{
+	cleanup_(kk_strv_freep) char **needed = NULL;
+	cleanup_free char *interp = NULL;
+	Elf64_Ehdr eh;
+
+	if (!read_at(fd, &eh, sizeof(eh), 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		return false;
+	elf_needs(fd, &needed, &interp);
+	return !interp;
+}
+
 /* The multiarch directory name of this machine ("x86_64-linux-gnu"), into buf. */
 static const char *triplet(char *buf, size_t n)
 {
@@ -443,8 +455,12 @@ static int write_layer(const struct kk_selfimage_opts *o, struct layer *L, struc
 	for (size_t i = 0; o->applets && o->applets[i]; i++) {
 		cleanup_free char *p = kk_path_join("/bin", o->applets[i]);
 
-		if (add_symlink(L, p, "kukeon", err) < 0)
+		if (o->kuketty && strcmp(o->applets[i], "kuketty") == 0) {
+			if (add_file_as(L, o->kuketty, p, err) < 0)
+				return kk_err_wrap(err, "kuketty");
+		} else if (add_symlink(L, p, "kukeon", err) < 0) {
 			return -1;
+		}
 	}
 	for (size_t i = 0; o->plugins && o->plugins[i]; i++) {
 		cleanup_free char *src = search(o->plugin_path, o->plugins[i]);

@@ -3,7 +3,9 @@
  * `kuke init` needs no registry: it writes an OCI image layout tarball whose single
  * (uncompressed) layer holds
  *   /bin/kukeon            the binary (o->self, normally /proc/self/exe), and a symlink
- *                          /bin/<applet> -> kukeon per applet name in o->applets
+ *                          /bin/<applet> -> kukeon per applet name in o->applets, except
+ *                          /bin/kuketty when o->kuketty is set: that file instead (a static
+ *                          build beside a sanitizer one, which kuketty's images cannot run)
  *   /opt/cni/bin/<plugin>  each plugin of o->plugins found in o->plugin_path (the first
  *                          directory holding it wins; a missing one is left out)
  *   each of o->tools found in /usr/sbin:/sbin:/usr/bin:/bin, at its host path with the
@@ -20,6 +22,8 @@
 #ifndef KK_COMMON_IMAGE_SELFIMAGE_H
 #define KK_COMMON_IMAGE_SELFIMAGE_H
 
+#include <stdbool.h>
+
 #include "common/err.h"
 
 struct kk_selfimage_opts {
@@ -29,7 +33,11 @@ struct kk_selfimage_opts {
 	const char *plugin_path;    /* ':'-separated */
 	const char *const *plugins; /* NULL-terminated */
 	const char *const *tools;   /* NULL-terminated; missing ones are left out */
+	const char *kuketty;        /* NULL: /bin/kuketty is a link like the other applets */
 };
+
+/* Whether the file open on fd is an ELF executable with no interpreter (static). */
+bool kk_elf_is_static(int fd);
 
 /* Write the tarball to fd (from its current offset). Errors name the host file that could
  * not be read, or the library that was not found ("library `libx.so.1` needed by `PATH`

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/image/selfimage.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/path.h"
@@ -62,19 +64,61 @@ static int copy_fd(int in, int out, struct kk_err *err)
 	return 0;
 }
 
-/* <run path>/bin/kuketty: a copy of this binary (kuketty is one of its applets), replaced
- * when its size differs (another build); written under a temp name and renamed. */
+static bool is_static_file(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd >= 0 && kk_elf_is_static(fd);
+}
+
+int kk_rt_kuketty_source(char *buf, size_t size, struct kk_err *err)
+{
+	const char *env = getenv("KUKEON_KUKETTY_BIN");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (is_static_file("/proc/self/exe")) {
+		snprintf(buf, size, "%s", "/proc/self/exe");
+		return 0;
+	}
+	if (env && *env) {
+		if (!is_static_file(env))
+			return kk_err_set(err, ENOEXEC,
+					  "kuketty binary: KUKEON_KUKETTY_BIN `%s` is not a static "
+					  "executable",
+					  env);
+		snprintf(buf, size, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if (strrchr(self, '/'))
+			*strrchr(self, '/') = '\0';
+		if ((size_t)snprintf(buf, size, "%s/kuketty", self) < size && is_static_file(buf))
+			return 0;
+	}
+	return kk_err_set(err, ENOEXEC,
+			  "kuketty binary: this kukeon is not static and no static kuketty was "
+			  "found (set KUKEON_KUKETTY_BIN)");
+}
+
+/* <run path>/bin/kuketty: a copy of kk_rt_kuketty_source(), replaced when its size differs
+ * (another build); written under a temp name and renamed. */
 static int stage_binary(const char *dst, struct kk_err *err)
 {
 	cleanup_free char *dir = kk_xstrdup(dst), *tmp = NULL;
 	cleanup_close int in = -1;
 	cleanup_close int out = -1;
 	struct stat self, cur;
+	char src[PATH_MAX];
 
 	*strrchr(dir, '/') = '\0';
-	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (kk_rt_kuketty_source(src, sizeof(src), err) < 0)
+		return -1;
+	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &self) < 0)
-		return kk_err_sys(err, "kuketty binary: open /proc/self/exe");
+		return kk_err_sys(err, "kuketty binary: open `%s`", src);
 	if (stat(dst, &cur) == 0 && S_ISREG(cur.st_mode) && (cur.st_mode & 0111) &&
 	    cur.st_size == self.st_size)
 		return 0;

@@ -80,6 +80,13 @@ struct kk_rt {
 	long kukeon_gid;          /* > 0: the group of tty dirs, sockets and captures */
 };
 
+/* The file staged as kuketty (at <run path>/bin/kuketty) for attachable containers, into
+ * buf (size bytes): this binary ("/proc/self/exe") when it is static; otherwise (a sanitizer
+ * build, which the images kuketty runs in cannot load) the static file named by
+ * $KUKEON_KUKETTY_BIN, else a static `kuketty` beside this binary (the kukeond image of a
+ * sanitizer build carries one). ENOEXEC when there is none. */
+int kk_rt_kuketty_source(char *buf, size_t size, struct kk_err *err);
+
 /* One container, fully derived. Borrowed. */
 struct kk_rt_container {
 	const char *id;                       /* containerd id */

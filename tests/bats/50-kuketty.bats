@@ -169,5 +169,9 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 	sleep 0.5
 	[ "$(nfds "$KT")" = "$before" ]
 	kill -0 "$KT"
-	[ "$(awk '/VmRSS/ { print $2 }' "/proc/$KT/status")" -lt 4096 ]
+	# the memory bound is the release build's: a sanitizer build's shadow memory is not
+	# kuketty's (make check-asan)
+	if [[ "$KUKEON_BIN" == */kukeon ]]; then
+		[ "$(awk '/VmRSS/ { print $2 }' "/proc/$KT/status")" -lt 4096 ]
+	fi
 }

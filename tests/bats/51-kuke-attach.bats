@@ -39,7 +39,11 @@ bb_cell() { tty_cell "$1" "$KUKEON_TEST_BUSYBOX_REF" "${2:-      command: sh}" "
 	run -0 jq -r '.apiVersion, .kind, .spec.command, .spec.socketIO, .spec.captureFile' "$(cdir c1 app)/kuketty-metadata.json"
 	[ "$output" = $'sbsh/v1beta1\nTerminal\nsh\n/run/kukeon/tty/socket\n/run/kukeon/tty/capture' ]
 	[ "$(stat -c %a "$(cdir c1 app)/kuketty-metadata.json")" = 600 ]
-	[ "$(stat -c %a "$(cdir c1 app)/tty")" = 700 ]
+	# no kukeon group on this host: root only, no group modes (54 has the group)
+	[ "$(stat -c '%U:%G %a' "$(cdir c1 app)" "$(cdir c1 app)/tty" "$(cdir c1 app)/tty/capture" "$(cdir c1 app)/tty/socket")" = "root:root 700
+root:root 700
+root:root 600
+root:root 755" ]
 	run -0 hctr -n "$NS" containers info sp_st_c1_app
 	[ "$(jq -c '.Spec.process.args' <<<"$output")" = '["/.kukeon/bin/kuketty"]' ]
 	[ "$(jq -r '.Spec.mounts[-3:] | map(.destination) | join(" ")' <<<"$output")" = "/.kukeon/bin/kuketty /run/kukeon/tty /.kukeon/kuketty/metadata.json" ]
@@ -139,6 +143,34 @@ bb_cell() { tty_cell "$1" "$KUKEON_TEST_BUSYBOX_REF" "${2:-      command: sh}" "
 	send exit\r
 	EOF2
 	[[ "$output" == *$'tty=cooked\nexit=0'* ]]
+}
+
+@test "kuke attach: a terminal that is not Ready 2 s after the attach ends the session with upstream's error" {
+	# kuketty's test knob leaves the terminal Starting: the first wait passes, the second
+	# (after Attach, while the data flows) gives up after 2 s
+	bb_cell c8 "      command: sh
+      env: [\"KUKEON_TEST_FAULT=kuketty:setup:fail\"]"
+	run -0 attach c8 <<-'EOF2'
+	expect To detach
+	send echo still-$((3*3))\r
+	expect still-9
+	EOF2
+	[[ "$output" == *$'kuke: error attaching client: context done before ready: context deadline exceeded\r\n'* ]]
+	[[ "$output" == *$'tty=cooked\nexit=1'* ]]
+	[[ "$output" != *Detached* ]]
+	# the workload is left running, and a terminal that is Ready attaches as before
+	run -0 ns_tasks
+	[[ "$output" == *"sp_st_c8_app RUNNING"* ]]
+	bb_cell c9
+	run -0 attach c9 <<-'EOF2'
+	expect To detach
+	sleep 2.5
+	send echo after-$((4*4))\r
+	expect after-16
+	send \x1d\x1d
+	expect Detached
+	EOF2
+	[[ "$output" == *'exit=0'* ]]
 }
 
 @test "kuke attach: auto-pick and attachability errors" {

@@ -24,6 +24,10 @@ teardown() { init_teardown; }
 	run -0 kuke init
 	# the CNI config and bin dirs are the harness's shared /opt: created or already there
 	diff -u - <(sed -E 's/^(  - CNI (config|bin) dir .*): (created|already existed)$/\1: X/' <<<"$output") <<EOF2
+Creating containerd namespace 'default.$SUF'
+Creating space network 'default-default'
+Creating containerd namespace 'kuke-system.$SUF'
+Creating space network 'kuke-system-kukeon'
 Initialized Kukeon runtime
 Realm: default (namespace: default.$SUF)
 System realm: kuke-system (namespace: kuke-system.$SUF)
@@ -73,7 +77,7 @@ kukeon_kukeon_kukeond_root RUNNING" ]
 	local pid
 	pid=$(cat "$(dirname "$KD_SOCK")/kukeond.pid")
 	[ "$(readlink /proc/"$pid"/ns/net)" = "$(readlink /proc/self/ns/net)" ]
-	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "/bin/kukeond --configuration $KUKE_INIT_SERVER_CONFIGURATION serve --socket $KD_SOCK --run-path $RP --containerd-socket $KUKEON_CONTAINERD_SOCKET " ]
+	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "/bin/kukeond --configuration $KUKE_INIT_SERVER_CONFIGURATION serve --socket $KD_SOCK --run-path $RP --containerd-socket $KUKEON_CONTAINERD_SOCKET --socket-gid $(getent group kukeon | cut -d: -f3) " ]
 	# it answers Ping with the same version, and serves kuke
 	run -0 rpc call KukeonV1.Ping
 	[[ "$output" == *"\"$v\""* ]]
@@ -109,6 +113,30 @@ kukeon_kukeon_kukeond_root RUNNING" ]
 	[ "$(cat "$(dirname "$KD_SOCK")/kukeond.pid")" = "$pid" ]
 	[ "$(grep -c '^kukeon:' /etc/passwd)" = 1 ]
 	[ "$(grep -c '^kukeon:' /etc/group)" = 1 ]
+}
+
+# bats test_tags=containerd
+@test "kuke init --force-regenerate-cni: the conflists of the default and kuke-system spaces are written again, on the same subnets" {
+	init_ok --no-wait
+	local d=$RP/data/default/default/network.conflist s=$RP/data/kuke-system/kukeon/network.conflist
+	local dw sw f
+	dw=$(cat "$d")
+	sw=$(cat "$s")
+	# hand edits that keep the network's name and bridge: an ordinary re-run leaves them
+	for f in "$d" "$s"; do
+		jq '.plugins[0].mtu = 1234' "$f" >"$f.new" && mv "$f.new" "$f"
+	done
+	run -0 kuke init --no-wait
+	[[ "$output" != *Creating* ]]
+	[ "$(jq '.plugins[0].mtu' "$d")" = 1234 ] && [ "$(jq '.plugins[0].mtu' "$s")" = 1234 ]
+	run -0 kuke init --no-wait --force-regenerate-cni
+	[ "${lines[0]}" = "Kukeon runtime already initialized" ]
+	[[ "$output" == *'    - network "default-default": already existed'* ]]
+	[ "$(cat "$d")" = "$dw" ] && [ "$(cat "$s")" = "$sw" ]
+	# the environment variable does the same
+	jq '.plugins[0].mtu = 1234' "$d" >"$d.new" && mv "$d.new" "$d"
+	KUKE_INIT_FORCE_REGENERATE_CNI=true run -0 kuke init --no-wait
+	[ "$(cat "$d")" = "$dw" ]
 }
 
 # bats test_tags=containerd

@@ -11,25 +11,7 @@ setup() { init_setup; }
 teardown() { init_teardown; }
 
 # NAME SCRIPT: a cell in default/default/default whose `app` container runs SCRIPT under sh -c
-cell() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: default
-	  spaceId: default
-	  stackId: default
-	  containers:
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$2"]
-	EOF2
-	kuke apply -f "$BATS_TEST_TMPDIR/$1.yaml"
-}
+cell() { kuke apply -f "$(init_cell_yaml "$1" "$2")"; }
 
 # bats test_tags=containerd
 @test "kukeond in its cell: a cell gets an IP on the space bridge and serves HTTP to another cell" {

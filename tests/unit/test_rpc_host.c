@@ -58,11 +58,29 @@ static void go_trim_space_trims_unicode_white_space(void)
 	TAP_STR_EQ(e, "key");
 }
 
+static void go_duration_formats_like_duration_string(void)
+{
+	static const struct {
+		int64_t ms;
+		const char *want;
+	} cases[] = { { 0, "0s" },        { 500, "500ms" },      { 1000, "1s" },
+		      { 1500, "1.5s" },   { 1250, "1.25s" },     { 10000, "10s" },
+		      { 90000, "1m30s" }, { 3600000, "1h0m0s" }, { 3723004, "1h2m3.004s" },
+		      { -1500, "-1.5s" }, { -20, "-20ms" } };
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kk_go_format_duration(cases[i].ms, buf, sizeof(buf));
+		TAP_STR_EQ(buf, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	unix_addresses_give_the_socket_path();
 	other_schemes_are_refused_with_upstreams_messages();
 	go_quote_escapes_like_strconv_quote();
 	go_trim_space_trims_unicode_white_space();
+	go_duration_formats_like_duration_string();
 	return tap_done();
 }

@@ -2,6 +2,9 @@
  * the running binary, read back with the project's tar reader. */
 #include "common/image/selfimage.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +15,7 @@
 #include "common/image/stream.h"
 #include "common/image/tar.h"
 #include "common/mem.h"
+#include "common/runtime/runtime.h"
 #include "common/strv.h"
 #include "tests/unit/tap.h"
 
@@ -103,7 +107,7 @@ static bool has_suffix(const struct member *m, size_t n, const char *suffix)
 
 static void image_from_this_binary(void)
 {
-	static const char *const applets[] = { "kuke", "kukeond", NULL };
+	static const char *const applets[] = { "kuke", "kukeond", "kuketty", NULL };
 	static const char *const plugins[] = { "loopback", "no-such-plugin", NULL };
 	static const char *const tools[] = { "sleep", "no-such-tool", NULL };
 	struct kk_selfimage_opts o = {
@@ -113,6 +117,7 @@ static void image_from_this_binary(void)
 		.plugin_path = "/nonexistent:/usr/lib/cni",
 		.plugins = plugins,
 		.tools = tools,
+		.kuketty = "/bin/busybox", /* a static file standing for the static build */
 	};
 	cleanup_close int fd = memfd_create("image", MFD_CLOEXEC);
 	cleanup_close int lfd = memfd_create("layer", MFD_CLOEXEC);
@@ -154,6 +159,8 @@ static void image_from_this_binary(void)
 	m = find(inner, n_inner, "bin/kukeond");
 	TAP_OK(m && m->type == KK_TAR_SYMLINK && strcmp(m->link, "kukeon") == 0,
 	       "bin/kukeond -> kukeon");
+	m = find(inner, n_inner, "bin/kuketty");
+	TAP_OK(m && m->type == KK_TAR_REG, "bin/kuketty is the static file given");
 	m = find(inner, n_inner, "opt/cni/bin/loopback");
 	TAP_OK(m && m->type == KK_TAR_REG, "a plugin found on the path, at /opt/cni/bin");
 	TAP_OK(!has_suffix(inner, n_inner, "no-such-plugin"), "a missing plugin is left out");
@@ -191,9 +198,36 @@ static void missing_binary_fails(void)
 		   "build kukeond image: open `/nonexistent/kukeon`: No such file or directory");
 }
 
+/* This test binary is a dynamic sanitizer build: kuketty must come from elsewhere. */
+static void kuketty_source_of_a_dynamic_build(void)
+{
+	cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	cleanup_close int bb = open("/bin/busybox", O_RDONLY | O_CLOEXEC);
+	struct kk_err err = { 0 };
+	char src[PATH_MAX];
+
+	TAP_OK(!kk_elf_is_static(self), "this test binary is dynamic");
+	TAP_OK(kk_elf_is_static(bb), "busybox-static is static");
+	unsetenv("KUKEON_KUKETTY_BIN");
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), -1);
+	TAP_INT_EQ(err.code, ENOEXEC);
+	TAP_STR_EQ(err.msg, "kuketty binary: this kukeon is not static and no static kuketty was "
+			    "found (set KUKEON_KUKETTY_BIN)");
+	setenv("KUKEON_KUKETTY_BIN", "/bin/busybox", 1);
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), 0);
+	TAP_STR_EQ(src, "/bin/busybox");
+	err = (struct kk_err){ 0 };
+	setenv("KUKEON_KUKETTY_BIN", "/proc/self/exe", 1);
+	TAP_INT_EQ(kk_rt_kuketty_source(src, sizeof(src), &err), -1);
+	TAP_STR_EQ(err.msg, "kuketty binary: KUKEON_KUKETTY_BIN `/proc/self/exe` is not a static "
+			    "executable");
+	unsetenv("KUKEON_KUKETTY_BIN");
+}
+
 int main(void)
 {
 	image_from_this_binary();
 	missing_binary_fails();
+	kuketty_source_of_a_dynamic_build();
 	return tap_done();
 }
