@@ -2,6 +2,7 @@
  * internal/controller/apply (reference runtime §3.7, CLI §3.3 and §10). */
 #include "common/controller/apply.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,11 +13,11 @@
 #include "common/cleanup.h"
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
+#include "common/fault.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strv.h"
 #include "common/yaml.h"
-
 
 static void outcome_clear(struct kk_apply_outcome *o)
 {
@@ -206,8 +207,7 @@ static int ensure_realm(struct kk_local *l, const char *name, struct kk_err *err
 	return 0;
 }
 
-static int ensure_space(struct kk_local *l, const char *realm, const char *name,
-			struct kk_err *err)
+static int ensure_space(struct kk_local *l, const char *realm, const char *name, struct kk_err *err)
 {
 	struct kk_space_get_result g = { 0 };
 	struct kk_space_create_result r = { 0 };
@@ -361,7 +361,7 @@ static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_app
 	if (ensure_stack(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
 		return -1;
 	if (kk_ctl_cell_get(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, d->meta.name,
-			     &g, err) < 0) {
+			    &g, err) < 0) {
 		if (!missing(err) || kk_ctl_cell_create(l, d, false, &r, err) < 0)
 			return -1;
 		raced = r.metadata_exists_pre;
@@ -391,8 +391,8 @@ const char *kk_container_doc_id(const struct kk_container *d)
 
 /* Container documents: merged into their (existing) cell and started; a changed spec is
  * recreated. */
-static int apply_container(struct kk_local *l, const struct kk_container *d, struct kk_apply_outcome *o,
-			   struct kk_err *err)
+static int apply_container(struct kk_local *l, const struct kk_container *d,
+			   struct kk_apply_outcome *o, struct kk_err *err)
 {
 	bool raced; /* see apply_realm */
 	const struct kk_container_spec *s = &d->spec;
@@ -405,7 +405,7 @@ static int apply_container(struct kk_local *l, const struct kk_container *d, str
 		return kk_err_wrap(err, "parent cell \"%s\" not found", kk_str(s->cell_id));
 	kk_cell_get_result_clear(&cg);
 	if (kk_ctl_container_get(l, s->realm_id, s->space_id, s->stack_id, s->cell_id,
-				  kk_container_doc_id(d), &g, err) < 0) {
+				 kk_container_doc_id(d), &g, err) < 0) {
 		if (!missing(err) || kk_ctl_container_create(l, d, &r, err) < 0)
 			return -1;
 		raced = r.container_exists_pre;
@@ -454,15 +454,16 @@ static int check_duplicates(const struct kk_manifest *m, const char *file, struc
 					  "container \"%s\" of cell \"%s\" is already in document "
 					  "%d "
 					  "(`%s` line %d)",
-					  m->items[i].index, kk_str(a->meta.name), kk_container_doc_id(a),
-					  kk_str(a->spec.cell_id), m->items[j].index, file,
-					  m->items[i].line);
+					  m->items[i].index, kk_str(a->meta.name),
+					  kk_container_doc_id(a), kk_str(a->spec.cell_id),
+					  m->items[j].index, file, m->items[i].line);
 		}
 	}
 	return 0;
 }
 
-static void apply_one(struct kk_local *l, const struct kk_manifest_item *it, struct kk_apply_outcome *o)
+static void apply_one(struct kk_local *l, const struct kk_manifest_item *it,
+		      struct kk_apply_outcome *o)
 {
 	struct kk_err err = { 0 };
 	int rc;
@@ -498,7 +499,6 @@ static void apply_one(struct kk_local *l, const struct kk_manifest_item *it, str
 	}
 }
 
-
 void kk_apply_result_clear(struct kk_apply_result *r)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -517,8 +517,20 @@ const struct kk_manifest_item **kk_manifest_order(const struct kk_manifest *m, b
 	return order;
 }
 
+/* The crash matrix's points between the documents of a manifest: apply:realm ... (only a
+ * crash: an applied object is not undone). */
+static void apply_fault(enum kk_kind kind)
+{
+	char point[48];
+	size_t n = (size_t)snprintf(point, sizeof(point), "apply:%s", kk_kind_name(kind));
+
+	for (size_t i = 6; i < n && i < sizeof(point); i++)
+		point[i] = (char)tolower((unsigned char)point[i]);
+	kk_fault(point, &(struct kk_err){ 0 });
+}
+
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
-		 struct kk_err *err)
+		struct kk_err *err)
 {
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
@@ -543,6 +555,8 @@ int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_app
 		apply_one(l, order[i], o);
 		if (!strcmp(o->action, "failed"))
 			out.n_failed++;
+		else
+			apply_fault(o->kind);
 	}
 	*r = out;
 	return 0;

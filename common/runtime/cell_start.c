@@ -8,7 +8,6 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
-#include "common/fault.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -129,7 +128,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (r < 0)
 		goto fail;
 	cg_created = r == 1;
-	if (kk_fault("cell-create:cgroup", err) < 0)
+	if (kk_rt_step(rt, "cell-create:cgroup", err) < 0)
 		goto undo;
 	if (cell->nested_cgroup_runtime && kk_cgroup_controllers(rt->cg, "/", &all, err) < 0)
 		goto undo;
@@ -157,7 +156,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (kk_rt_container_start(rt, &root->c, 0, &root_pid, err) < 0)
 		goto undo;
 	root->started = root_pid != old_root_pid;
-	if (kk_fault("cell-create:root-task", err) < 0)
+	if (kk_rt_step(rt, "cell-create:root-task", err) < 0)
 		goto undo;
 
 	if (net) {
@@ -202,7 +201,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 			goto undo;
 		x.m[i].started = pid != old;
 	}
-	if ((net && net_gate(&up, err) < 0) || kk_fault("cell-create:network", err) < 0)
+	if ((net && net_gate(&up, err) < 0) || kk_rt_step(rt, "cell-create:network", err) < 0)
 		goto undo;
 	memcpy(ip, up.ip, sizeof(ip));
 	/* every container's status too, so the first metadata write is complete; the basics

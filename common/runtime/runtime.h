@@ -78,7 +78,14 @@ struct kk_rt {
 	const char *run_path;     /* kuketty is staged at <run_path>/bin/kuketty for attachable
 				   * containers; NULL: they cannot be created */
 	long kukeon_gid;          /* > 0: the group of tty dirs, sockets and captures */
+	/* told as each named step of a cell or container create, stop or delete is done
+	 * (the controller's journal); NULL: none. kk_rt_step calls it, then kk_fault. */
+	int (*step)(void *arg, const char *point, struct kk_err *err);
+	void *step_arg;
 };
+
+/* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
+int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
 /* One container, fully derived. Borrowed. */
 struct kk_rt_container {
