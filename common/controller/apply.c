@@ -19,6 +19,7 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 
+
 static void outcome_clear(struct kk_apply_outcome *o)
 {
 	free(o->name);
@@ -207,7 +208,8 @@ static int ensure_realm(struct kk_local *l, const char *name, struct kk_err *err
 	return 0;
 }
 
-static int ensure_space(struct kk_local *l, const char *realm, const char *name, struct kk_err *err)
+static int ensure_space(struct kk_local *l, const char *realm, const char *name,
+			struct kk_err *err)
 {
 	struct kk_space_get_result g = { 0 };
 	struct kk_space_create_result r = { 0 };
@@ -361,7 +363,7 @@ static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_app
 	if (ensure_stack(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
 		return -1;
 	if (kk_ctl_cell_get(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, d->meta.name,
-			    &g, err) < 0) {
+			     &g, err) < 0) {
 		if (!missing(err) || kk_ctl_cell_create(l, d, false, &r, err) < 0)
 			return -1;
 		raced = r.metadata_exists_pre;
@@ -391,8 +393,8 @@ const char *kk_container_doc_id(const struct kk_container *d)
 
 /* Container documents: merged into their (existing) cell and started; a changed spec is
  * recreated. */
-static int apply_container(struct kk_local *l, const struct kk_container *d,
-			   struct kk_apply_outcome *o, struct kk_err *err)
+static int apply_container(struct kk_local *l, const struct kk_container *d, struct kk_apply_outcome *o,
+			   struct kk_err *err)
 {
 	bool raced; /* see apply_realm */
 	const struct kk_container_spec *s = &d->spec;
@@ -405,7 +407,7 @@ static int apply_container(struct kk_local *l, const struct kk_container *d,
 		return kk_err_wrap(err, "parent cell \"%s\" not found", kk_str(s->cell_id));
 	kk_cell_get_result_clear(&cg);
 	if (kk_ctl_container_get(l, s->realm_id, s->space_id, s->stack_id, s->cell_id,
-				 kk_container_doc_id(d), &g, err) < 0) {
+				  kk_container_doc_id(d), &g, err) < 0) {
 		if (!missing(err) || kk_ctl_container_create(l, d, &r, err) < 0)
 			return -1;
 		raced = r.container_exists_pre;
@@ -454,16 +456,15 @@ static int check_duplicates(const struct kk_manifest *m, const char *file, struc
 					  "container \"%s\" of cell \"%s\" is already in document "
 					  "%d "
 					  "(`%s` line %d)",
-					  m->items[i].index, kk_str(a->meta.name),
-					  kk_container_doc_id(a), kk_str(a->spec.cell_id),
-					  m->items[j].index, file, m->items[i].line);
+					  m->items[i].index, kk_str(a->meta.name), kk_container_doc_id(a),
+					  kk_str(a->spec.cell_id), m->items[j].index, file,
+					  m->items[i].line);
 		}
 	}
 	return 0;
 }
 
-static void apply_one(struct kk_local *l, const struct kk_manifest_item *it,
-		      struct kk_apply_outcome *o)
+static void apply_one(struct kk_local *l, const struct kk_manifest_item *it, struct kk_apply_outcome *o)
 {
 	struct kk_err err = { 0 };
 	int rc;
@@ -499,6 +500,7 @@ static void apply_one(struct kk_local *l, const struct kk_manifest_item *it,
 	}
 }
 
+
 void kk_apply_result_clear(struct kk_apply_result *r)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -530,7 +532,7 @@ static void apply_fault(enum kk_kind kind)
 }
 
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
-		struct kk_err *err)
+		 struct kk_err *err)
 {
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
