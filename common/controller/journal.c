@@ -20,7 +20,6 @@
 
 #define MAGIC   "kukeon-journal 1 cell"
 #define SUFFIX  ".cell"
-#define TMP_PFX ".journal-"
 #define REC_MAX 4096
 
 struct kk_journal {
@@ -46,23 +45,34 @@ int kk_journal_begin(struct kk_local *l, const struct kk_store_ref *ref, const c
 	cleanup_free char *path = journal_path(l, ref);
 	cleanup_free char *rec = kk_xasprintf(MAGIC " %s %s %s %s %s\n", op, ref->realm, ref->space,
 					      ref->stack, ref->cell);
+	size_t len = strlen(rec);
 	struct kk_journal *j;
 	int fd;
 
-	if (kk_mkdir_p(dir, 0700, err) < 0 ||
-	    kk_write_atomic(path, TMP_PFX, rec, strlen(rec), 0600, err) < 0)
+	if (kk_mkdir_p(dir, 0700, err) < 0)
 		return kk_err_wrap(err, "journal of cell `%s`", ref->cell);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0) {
-		kk_err_sys(err, "open `%s`", path);
-		unlink(path);
-		return kk_err_wrap(err, "journal of cell `%s`", ref->cell);
+	/* written in place, not renamed: a record torn by a crash here is read as corrupt and
+	 * rolled back as a create, which is right, since nothing was done yet */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return kk_err_sys(err, "journal of cell `%s`: open `%s`", ref->cell, path);
+	if (write(fd, rec, len) != (ssize_t)len || fdatasync(fd) < 0) {
+		kk_err_sys(err, "journal of cell `%s`: write `%s`", ref->cell, path);
+		goto fail;
+	}
+	if (kk_fsync_dir(dir, err) < 0) {
+		kk_err_wrap(err, "journal of cell `%s`", ref->cell);
+		goto fail;
 	}
 	j = kk_xcalloc(1, sizeof(*j));
 	j->path = TAKE_PTR(path);
 	j->fd = fd;
 	*out = j;
 	return 0;
+fail:
+	close(fd);
+	unlink(path);
+	return -1;
 }
 
 int kk_journal_step(void *arg, const char *point, struct kk_err *err)
