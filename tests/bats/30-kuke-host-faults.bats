@@ -1,0 +1,76 @@
+# bats file_tags=kuke
+# Host faults under a cell create (issue 15): the run path's file system full (a small
+# tmpfs mounted over it, filled page by page), containerd restarted in the middle. The
+# command fails with one clear line or succeeds; nothing is half-written; once the fault is
+# gone the ordinary command converges and a delete leaves nothing.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/hierarchy
+load helpers/cell
+
+setup() {
+	cell_setup hf
+}
+
+teardown() {
+	[ -z "${FILL:-}" ] || rm -f "$FILL"
+	cell_teardown
+	! mountpoint -q "$RP" || umount "$RP"
+}
+
+ready() {
+	[ "$(ns_tasks | grep -c '^sp_st_web_.* RUNNING$')" -eq 2 ]
+	[ "$(jq -r .status.state "$RP/data/$R/sp/st/web/metadata.json")" = Ready ]
+}
+
+# every metadata.json under the run path is whole JSON; no temp file is left
+store_whole() {
+	local f
+	while IFS= read -r f; do
+		jq -e . "$f" >/dev/null
+	done < <(find "$RP/data" -name metadata.json)
+	[ -z "$(find "$RP" -name '*.tmp')" ]
+}
+
+# fill the run path's file system but for N free 4 KiB blocks
+fill_but() { # N
+	rm -f "$FILL"
+	local avail
+	avail=$(df --output=avail -B4096 "$RP" | tail -1)
+	[ "$avail" -gt "$1" ] || return 0
+	dd if=/dev/zero of="$FILL" bs=4096 count=$((avail - $1)) 2>/dev/null || true
+}
+
+# bats test_tags=containerd
+@test "ENOSPC: a full run path fails the create with one line, half-writes nothing; freed, it converges" {
+	mkdir -p "$RP"
+	mount -t tmpfs -o size=4m tmpfs "$RP"
+	FILL=$RP/.fill
+	cell_scaffold
+	app_cell_yaml web "sleep 1000"
+	VETHS=$(veths)
+	local n failed=0
+	for n in 0 1 2 3 4 5 6 7 8 9 10 12 14 16 20 24; do
+		fill_but "$n"
+		run k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+		echo "# $n free blocks: status $status: $(grep Error: <<<"$output")" >&3
+		store_whole
+		if [ "$status" -ne 0 ]; then
+			failed=$((failed + 1))
+			[ "$(grep -c 'No space left on device' <<<"$output")" = 1 ]
+			nothing_left web
+			[ -z "$(ls "$RP/.journal" 2>/dev/null)" ]
+			continue
+		fi
+		ready
+		rm -f "$FILL"
+		run -0 k delete cell web --realm "$R" --space sp --stack st
+		nothing_left web
+	done
+	[ "$failed" -gt 0 ]
+	rm -f "$FILL"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
+}
