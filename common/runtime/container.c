@@ -336,6 +336,24 @@ static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* containerd's overlayfs snapshotter killed in the middle of a snapshot create keeps the new
+ * snapshot's directory while its database forgets the id, so every later create gets that
+ * id again and fails `failed to rename: ... file exists` until a garbage collection runs
+ * the snapshotter's cleanup. When e is that error, run one (a synchronous lease delete) and
+ * say so: the caller tries once more. */
+static bool snapshots_unwedged(const struct kk_rt *rt, const struct kk_err *e)
+{
+	cleanup_free char *lease = NULL;
+	struct kk_err ignored = { 0 };
+
+	if (!strstr(e->msg, "failed to rename") || !strstr(e->msg, "file exists"))
+		return false;
+	if (ctr_lease_create_temp(rt->conn, "kukeon-gc", &lease, &ignored) == 0)
+		ctr_lease_delete(rt->conn, lease, true, &ignored);
+	kk_log_ignored(rt->log, &ignored, "garbage collection after `%s`", e->msg);
+	return true;
+}
+
 static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *chain_id,
 			    struct rootfs_view *v, struct kk_err *err)
 {
@@ -354,6 +372,11 @@ static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *
 	    ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &e) == 0)
 		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
 				      &e);
+	if (r < 0 && snapshots_unwedged(rt, &e)) {
+		memset(&e, 0, sizeof(e));
+		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
+				      &e);
+	}
 	if (r < 0) {
 		*err = e;
 		free(v->key);
@@ -565,6 +588,10 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
 	ctr_set_lease(rt->conn, lease_id);
 	r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	if (r < 0 && snapshots_unwedged(rt, &e)) {
+		memset(&e, 0, sizeof(e));
+		r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	}
 	if (r < 0 && e.code == EEXIST) {
 		/* a snapshot without its container: a create that died here; start over */
 		memset(&e, 0, sizeof(e));
@@ -667,6 +694,25 @@ static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err
 	return 0;
 }
 
+/* ctr_task_create; a stale shim of the id (kk_rt_shim_reap) ended and the create tried
+ * again while containerd cleans up after it (up to 2 s) */
+static int task_create(const struct kk_rt *rt, const char *id, const struct ctr_task_create_opts *o,
+		       uint32_t *pid, struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+	int r = ctr_task_create(rt->conn, id, o, pid, &e);
+
+	if (r < 0 && e.code == EEXIST && kk_rt_shim_reap(rt, id) == 1)
+		for (int i = 0; i < 40 && r < 0 && e.code == EEXIST; i++) {
+			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+			memset(&e, 0, sizeof(e));
+			r = ctr_task_create(rt->conn, id, o, pid, &e);
+		}
+	if (r < 0)
+		*err = e;
+	return r;
+}
+
 static int container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
 			   uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
 			   uint32_t *pid_out, struct kk_err *err)
@@ -723,7 +769,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		topts.stdout_path = log_uri;
 		topts.stderr_path = log_uri;
 	}
-	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
+	if (task_create(rt, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
 	if (kk_rt_step(rt, "container-create:task", err) < 0 || (gate && gate(gate_arg, err) < 0))
 		goto undo_task;

@@ -157,6 +157,11 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
  * the containerd container stays, and a start makes a new task. A running task, or none,
  * is left as it is (success). Record the exit status first: it goes with the task. */
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err);
+/* A task create that containerd refuses with "already exists" while it knows no such task:
+ * a shim of that id (in rt's namespace) outlived a containerd restart during the create,
+ * with no container in it. End that shim (found in /proc by its -namespace and -id), so
+ * containerd cleans its bundle up. 1 when one was ended, 0 when none was found. */
+int kk_rt_shim_reap(const struct kk_rt *rt, const char *id);
 
 /* Remove task (killed if running), snapshot, container and staged secrets. A missing one
  * is success. */

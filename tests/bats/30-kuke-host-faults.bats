@@ -2,7 +2,9 @@
 # Host faults under a cell create (issue 15): the run path's file system full (a small
 # tmpfs mounted over it, filled page by page), containerd restarted in the middle. The
 # command fails with one clear line or succeeds; nothing is half-written; once the fault is
-# gone the ordinary command converges and a delete leaves nothing.
+# gone the ordinary command (then refresh, for a status read while containerd was away)
+# converges and a delete leaves nothing. containerd is restarted by pid (tests/harness/run.sh
+# keeps it in $KUKEON_TEST_TMP/containerd.pid).
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
@@ -73,4 +75,32 @@ fill_but() { # N
 	ready
 	run -0 k delete cell web --realm "$R" --space sp --stack st
 	nothing_left web
+}
+
+# bats test_tags=containerd
+@test "containerd restarted during a create: it fails with one line or succeeds; the apply again converges" {
+	cell_scaffold
+	app_cell_yaml web "sleep 1000"
+	VETHS=$(veths)
+	local ms sig pid st
+	for ms in 30 120 250; do
+		for sig in TERM KILL; do
+			k apply -f "$BATS_TEST_TMPDIR/web.yaml" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+			pid=$!
+			sleep "0.$(printf '%03d' "$ms")"
+			restart_containerd "$sig"
+			st=0
+			wait "$pid" || st=$?
+			echo "# $sig after $ms ms: status $st: $(grep Error: "$BATS_TEST_TMPDIR/out")" >&3
+			[ "$st" -eq 0 ] || [ "$(grep -c 'Error: ' "$BATS_TEST_TMPDIR/out")" = 1 ]
+			run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+			# a create that succeeded while containerd came back may have stored the
+			# status it could see (Unknown): refresh re-reads it
+			run -0 k refresh
+			ready
+			run -0 k delete cell web --realm "$R" --space sp --stack st
+			nothing_left web
+			[ -z "$(ls "$RP/.journal" 2>/dev/null)" ]
+		done
+	done
 }
