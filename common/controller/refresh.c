@@ -14,6 +14,7 @@
 #include "common/controller/cell_env.h"
 #include "common/controller/journal.h"
 #include "common/controller/network.h"
+#include "common/controller/orphans.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
@@ -448,8 +449,8 @@ static void walk_realm(struct walk *w, const char *realm)
 	}
 }
 
-/* First the unfinished creates and deletes of dead writers (journal.h); what could not be
- * recovered is an error of the walk. */
+/* First the unfinished creates and deletes of dead writers (journal.h), then the orphan
+ * sweep (orphans.h); what could not be recovered or removed is an error of the walk. */
 static void recover(struct kk_local *l, struct kk_refresh_result *out)
 {
 	cleanup_(kk_strv_freep) char **done = NULL;
@@ -464,6 +465,15 @@ static void recover(struct kk_local *l, struct kk_refresh_result *out)
 	for (size_t i = 0; failed && failed[i]; i++)
 		kk_strv_push_take(&out->errors, TAKE_PTR(failed[i]));
 	free(failed);
+	kk_strv_free(done);
+	done = failed = NULL;
+	if (kk_ctl_sweep_orphans(l, &done, &failed, &err) < 0)
+		kk_strv_push_take(&out->errors, kk_xasprintf("orphan sweep: %s", err.msg));
+	for (size_t i = 0; done && done[i]; i++)
+		kk_log(l->log, KK_LOG_INFO, "removed an orphan", "what", done[i]);
+	for (size_t i = 0; failed && failed[i]; i++)
+		kk_strv_push_take(&out->errors, kk_xasprintf("orphan sweep: %s", failed[i]));
+	kk_strv_free(failed);
 }
 
 int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_err *err)

@@ -4,7 +4,9 @@
 # command fails with one clear line or succeeds; nothing is half-written; once the fault is
 # gone the ordinary command (then refresh, for a status read while containerd was away)
 # converges and a delete leaves nothing. containerd is restarted by pid (tests/harness/run.sh
-# keeps it in $KUKEON_TEST_TMP/containerd.pid).
+# keeps it in $KUKEON_TEST_TMP/containerd.pid). And the orphan sweep of refresh
+# (common/controller/orphans.h): orphans of every kind made by hand, kept within the grace,
+# removed past it.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
@@ -103,4 +105,64 @@ fill_but() { # N
 			[ -z "$(ls "$RP/.journal" 2>/dev/null)" ]
 		done
 	done
+}
+
+# bats test_tags=containerd
+@test "orphan sweep: refresh removes hand-made orphans of every kind once past the grace, never a live cell's" {
+	cell_scaffold
+	VETHS=$(veths)
+	app_cell web "sleep 1000"
+	local net=$R-sp parent live sleeper
+	live=$(ls "$IPAM/$net" | grep -v -e lock -e last_reserved)
+	parent=$(hctr -n "$NS" snapshots ls | awk '$NF == "Committed" { print $1; exit }')
+	# containerd: a container with its task and snapshot, labelled for a cell with no
+	# metadata; a container's snapshot and an image-lookup view with no container
+	hctr -n "$NS" run -d --cpu-shares 0 --label kukeon.io/realm="$R" --label kukeon.io/space=sp \
+		--label kukeon.io/stack=st --label kukeon.io/cell=ghost \
+		"$KUKEON_TEST_BUSYBOX_REF" sp_st_ghost_root sleep 1000 >/dev/null 3>&-
+	hctr -n "$NS" snapshots prepare sp_st_ghost2_app "$parent" >/dev/null
+	hctr -n "$NS" snapshots view sp_st_ghost3_root-kkview "$parent" >/dev/null
+	# cgroupfs: a cell's group with a process in it
+	mkdir -p "$CG/$R/sp/st/ghost4"
+	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	sleeper=$!
+	disown
+	echo "$sleeper" >"$CG/$R/sp/st/ghost4/cgroup.procs"
+	# the run path: a cell directory with etc files and a tty dir; a container directory
+	# the live cell does not declare
+	mkdir -p "$RP/data/$R/sp/st/ghost5/app/tty" "$RP/data/$R/sp/st/web/gone/tty"
+	touch "$RP/data/$R/sp/st/ghost5/etc-hosts"
+	# CNI: a reservation and a cache entry of no container
+	printf 'sp_st_ghost6_root\r\neth0' >"$IPAM/$net/10.88.250.9"
+	jq -n --arg n "$net" '{kind: "cniCacheV1", containerId: "sp_st_ghost6_root", ifName: "eth0", networkName: $n, config: "", result: {cniVersion: "0.4.0"}}' \
+		>"$KUKEON_CNI_CACHE_DIR/results/$net-sp_st_ghost6_root-eth0"
+
+	# within the grace (default 3 min) everything of containerd, cgroupfs and the run path
+	# stays: it could be a create in flight
+	run -0 k refresh
+	[ "$(hctr -n "$NS" containers ls -q | grep -c ghost)" = 1 ]
+	[ "$(hctr -n "$NS" snapshots ls | grep -c ghost)" = 3 ]
+	[ -d "$CG/$R/sp/st/ghost4" ]
+	[ -d "$RP/data/$R/sp/st/ghost5/app/tty" ]
+	[ -d "$RP/data/$R/sp/st/web/gone/tty" ]
+
+	KUKEON_ORPHAN_GRACE=0 run -0 k refresh
+	[[ "$output" == *"Errors:
+  (none)" ]]
+	[ -z "$(hctr -n "$NS" containers ls -q | grep ghost)" ]
+	[ -z "$(hctr -n "$NS" tasks ls -q | grep ghost)" ]
+	[ -z "$(hctr -n "$NS" snapshots ls | grep ghost)" ]
+	[ ! -e "$CG/$R/sp/st/ghost4" ]
+	! kill -0 "$sleeper" 2>/dev/null
+	[ ! -e "$RP/data/$R/sp/st/ghost5" ]
+	[ ! -e "$RP/data/$R/sp/st/web/gone" ]
+	[ ! -e "$IPAM/$net/10.88.250.9" ]
+	[ ! -e "$KUKEON_CNI_CACHE_DIR/results/$net-sp_st_ghost6_root-eth0" ]
+	# the live cell keeps everything
+	ready
+	[ -d "$RP/data/$R/sp/st/web/app" ]
+	[ "$(ls "$IPAM/$net" | grep -v -e lock -e last_reserved)" = "$live" ]
+	[ "$(veths)" = "$((VETHS + 1))" ]
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
 }
