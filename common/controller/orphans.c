@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/cni/cni.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/kill.h"
 #include "common/controller/cell.h"
@@ -370,6 +371,40 @@ static void sweep_dirs(struct kk_local *l, const char *realm, int64_t grace, cha
 	}
 }
 
+/* veths on a kukeon bridge ("k-" and 8 hex digits, kk_naming_bridge) whose peer is in this
+ * netns too: the bridge plugin makes the pair in the container's netns and moves only the
+ * host end out, so such a pair is no cell's, even one being made. */
+static void sweep_veths(char ***swept, char ***failed)
+{
+	cleanup_free struct kk_cni_link *links = NULL;
+	struct kk_err e = { 0 };
+	size_t n = 0;
+
+	if (kk_cni_link_list(&links, &n, &e) < 0) {
+		kk_strv_push_take(failed, kk_xasprintf("links: %s", e.msg));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *master = NULL;
+
+		if (!links[i].master || !links[i].peer || links[i].peer == links[i].index ||
+		    links[i].peer_elsewhere)
+			continue;
+		for (size_t j = 0; j < n && !master; j++)
+			if (links[j].index == links[i].master)
+				master = links[j].name;
+		if (!master || strncmp(master, "k-", 2) != 0 || strlen(master) != 10 ||
+		    strspn(master + 2, "0123456789abcdef") != 8)
+			continue;
+		if (kk_cni_link_delete(links[i].name, &e) < 0)
+			kk_strv_push_take(failed,
+					  kk_xasprintf("link %s: %s", links[i].name, e.msg));
+		else
+			kk_strv_push_take(swept, kk_xasprintf("link %s", links[i].name));
+		kk_err_clear(&e);
+	}
+}
+
 int kk_ctl_sweep_orphans(struct kk_local *l, char ***swept, char ***failed, struct kk_err *err)
 {
 	cleanup_(kk_strv_freep) char **realms = NULL;
@@ -383,5 +418,7 @@ int kk_ctl_sweep_orphans(struct kk_local *l, char ***swept, char ***failed, stru
 		sweep_cgroups(l, realms[i], grace, swept, failed);
 		sweep_dirs(l, realms[i], grace, swept, failed);
 	}
+	if (realms)
+		sweep_veths(swept, failed);
 	return 0;
 }

@@ -12,6 +12,9 @@
  *                                removed
  *   run path directories         a cell directory without metadata (etc files, logs, tty
  *                                dirs), a container directory its cell no longer declares
+ *   veths                        on a kukeon bridge with the peer on the host too (no
+ *                                container's: the host end of a cell's pair has its peer in
+ *                                the cell's netns, even during the create)
  * CNI cache entries and host-local reservations of no running root container are swept
  * by refresh's network pass (network.h). Nothing is touched while its cell has metadata
  * or a journal record, while a writer holds the cell's lock (a create in flight takes it

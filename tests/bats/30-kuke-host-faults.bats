@@ -132,6 +132,9 @@ fill_but() { # N
 	# the live cell does not declare
 	mkdir -p "$RP/data/$R/sp/st/ghost5/app/tty" "$RP/data/$R/sp/st/web/gone/tty"
 	touch "$RP/data/$R/sp/st/ghost5/etc-hosts"
+	# a veth pair on the space's bridge with both ends on the host
+	ip link add kkorph0 type veth peer name kkorph1
+	ip link set kkorph0 master "$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy")"
 	# CNI: a reservation and a cache entry of no container
 	printf 'sp_st_ghost6_root\r\neth0' >"$IPAM/$net/10.88.250.9"
 	jq -n --arg n "$net" '{kind: "cniCacheV1", containerId: "sp_st_ghost6_root", ifName: "eth0", networkName: $n, config: "", result: {cniVersion: "0.4.0"}}' \
@@ -158,6 +161,7 @@ fill_but() { # N
 	[ ! -e "$RP/data/$R/sp/st/web/gone" ]
 	[ ! -e "$IPAM/$net/10.88.250.9" ]
 	[ ! -e "$KUKEON_CNI_CACHE_DIR/results/$net-sp_st_ghost6_root-eth0" ]
+	! ip link show kkorph0 2>/dev/null
 	# the live cell keeps everything
 	ready
 	[ -d "$RP/data/$R/sp/st/web/app" ]
