@@ -44,24 +44,7 @@ trap cleanup EXIT
 cell_space "$R" "$tmp"
 hctr -n "$CNS" images import "$tarball" >/dev/null
 
-cell_yaml() { # NAME
-	cat <<-EOF
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: app
-	      image: $ref
-	      command: sleep
-	      args: ["infinity"]
-	EOF
-}
-cell_yaml c >"$tmp/cell.yaml"
+sleep_cell_yaml c >"$tmp/cell.yaml"
 
 ours_once() {
 	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&
@@ -123,7 +106,7 @@ fi
 : >"$tmp/rss"
 t0=${EPOCHREALTIME/./}
 for i in $(seq "$many"); do
-	cell_yaml "m$i" >"$tmp/m.yaml"
+	sleep_cell_yaml "m$i" >"$tmp/m.yaml"
 	/usr/bin/time -a -o "$tmp/rss" -f %M "$bin" kuke --run-path "$tmp/run" \
 		--containerd-socket "$sock" run -f "$tmp/m.yaml" -d >/dev/null
 done

@@ -34,21 +34,7 @@ trap cleanup EXIT
 [ -x "$drv" ] || { echo "journal: $drv not built (make $drv)" >&2; exit 1; }
 
 cell_space "$R" "$tmp"
-cat >"$tmp/cell.yaml" <<-EOF2
-apiVersion: v1beta1
-kind: Cell
-metadata:
-  name: c
-spec:
-  realmId: $R
-  spaceId: sp
-  stackId: st
-  containers:
-    - id: app
-      image: $ref
-      command: sleep
-      args: ["infinity"]
-EOF2
+sleep_cell_yaml c >"$tmp/cell.yaml"
 
 life() {
 	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&

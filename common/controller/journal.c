@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/controller/cell.h"
+#include "common/controller/cell_env.h"
 #include "common/controller/local.h"
 #include "common/fault.h"
 #include "common/fs.h"
@@ -227,6 +228,12 @@ int kk_journal_recover_all(struct kk_local *l, char ***done, char ***failed, str
 
 		if (!names_parse(names[i], &ref))
 			continue;
+		/* before the cell's lock: the instance check may need the whole store */
+		if (kk_cell_prepare(l, &e) < 0) {
+			kk_strv_push_take(failed,
+					  kk_xasprintf("recover cell `%s`: %s", ref.cell, e.msg));
+			continue;
+		}
 		/* held: a writer is at work on it, not a dead one's record */
 		if (kk_store_lock_ref(l->store, &ref, 0, &e) < 0)
 			continue;

@@ -13,6 +13,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/kill.h"
 #include "common/controller/cell.h"
+#include "common/controller/cell_env.h"
 #include "common/controller/journal.h"
 #include "common/controller/local_internal.h"
 #include "common/fs.h"
@@ -199,11 +200,10 @@ static void sweep_realm(struct kk_local *l, const char *realm, int64_t grace, ch
 	struct kk_err err = { 0 };
 	int64_t now = now_ns();
 
+	/* a realm that cannot be read or reached is the walk's error to report, not ours */
 	if (kk_realm_ns_load(l, realm, &ns, &err) < 0 || kk_local_connect(l, ns, &conn, &err) < 0 ||
-	    ctr_container_list(conn, NULL, &list, &n, &err) < 0) {
-		kk_strv_push_take(failed, kk_xasprintf("realm %s: %s", realm, err.msg));
+	    ctr_container_list(conn, NULL, &list, &n, &err) < 0)
 		goto out;
-	}
 	owners = kk_xcalloc(n + 1, sizeof(*owners));
 	for (size_t i = 0; i < n; i++) {
 		const struct ctr_labels *lb = &list[i].labels;
@@ -413,6 +413,9 @@ int kk_ctl_sweep_orphans(struct kk_local *l, char ***swept, char ***failed, stru
 	*swept = *failed = NULL;
 	if (kk_store_list(l->store, NULL, &realms, err) < 0)
 		return kk_err_wrap(err, "failed to list realms");
+	/* before any cell lock: the instance check may need the whole store */
+	if (realms && kk_cell_prepare(l, err) < 0)
+		return kk_err_wrap(err, "orphan sweep");
 	for (size_t i = 0; realms && realms[i]; i++) {
 		sweep_realm(l, realms[i], grace, swept, failed);
 		sweep_cgroups(l, realms[i], grace, swept, failed);

@@ -35,22 +35,33 @@ delete_points=(cell-delete:containers cell-delete:metadata)
 # no journal record is left (common/controller/journal.h)
 no_journal() { [ -z "$(ls "$RP/.journal" 2>/dev/null)" ]; }
 
+# For each create point: the apply killed there, then CMD ARGS... (the ordinary command);
+# then nothing of the cell is left, nor a journal record.
+killed_create_then() { # CMD ARGS...
+	local p
+	for p in "${create_points[@]}"; do
+		echo "# create $p" >&3
+		run -137 kf "$p" apply -f "$BATS_TEST_TMPDIR/web.yaml"
+		[ -n "$(ls "$RP/.journal")" ]
+		"$@"
+		nothing_left web
+		no_journal
+	done
+}
+
+reapply_then_delete() {
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	[ "$output" = 'Cell "web": created' ]
+	ready
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+}
+
 # bats test_tags=containerd
 @test "crash matrix: killed at every step of a cell create, the apply run again creates it" {
 	cell_scaffold
 	web
 	VETHS=$(veths)
-	local p
-	for p in "${create_points[@]}"; do
-		echo "# $p" >&3
-		run -137 kf "$p" apply -f "$BATS_TEST_TMPDIR/web.yaml"
-		run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
-		[ "$output" = 'Cell "web": created' ]
-		ready
-		run -0 k delete cell web --realm "$R" --space sp --stack st
-		nothing_left web
-		no_journal
-	done
+	killed_create_then reapply_then_delete
 }
 
 # bats test_tags=containerd
@@ -58,15 +69,7 @@ no_journal() { [ -z "$(ls "$RP/.journal" 2>/dev/null)" ]; }
 	cell_scaffold
 	web
 	VETHS=$(veths)
-	local p
-	for p in "${create_points[@]}"; do
-		echo "# $p" >&3
-		run -137 kf "$p" apply -f "$BATS_TEST_TMPDIR/web.yaml"
-		[ -n "$(ls "$RP/.journal")" ]
-		run -0 k delete cell web --realm "$R" --space sp --stack st
-		nothing_left web
-		no_journal
-	done
+	killed_create_then run -0 k delete cell web --realm "$R" --space sp --stack st
 }
 
 # bats test_tags=containerd
@@ -74,14 +77,8 @@ no_journal() { [ -z "$(ls "$RP/.journal" 2>/dev/null)" ]; }
 	cell_scaffold
 	web
 	VETHS=$(veths)
+	killed_create_then run -0 k refresh
 	local p
-	for p in "${create_points[@]}"; do
-		echo "# create $p" >&3
-		run -137 kf "$p" apply -f "$BATS_TEST_TMPDIR/web.yaml"
-		run -0 k refresh
-		nothing_left web
-		no_journal
-	done
 	for p in "${delete_points[@]}"; do
 		echo "# delete $p" >&3
 		run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
