@@ -176,19 +176,44 @@ reapply_then_delete() {
 }
 
 # bats test_tags=containerd
-@test "crash matrix: killed at every step of a cell delete, the delete run again finishes it" {
+@test "crash matrix: killed at every step of a cell delete or purge, the command run again finishes it" {
 	cell_scaffold
 	web
 	VETHS=$(veths)
-	local p
-	for p in "${delete_points[@]}"; do
+	local p verb
+	for verb in delete purge; do
+		for p in "${delete_points[@]}" cell-purge:metadata; do
+			[ "$verb:$p" != delete:cell-purge:metadata ] || continue
+			[ "$verb:$p" != purge:cell-delete:metadata ] || continue
+			echo "# $verb $p" >&3
+			run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+			ready
+			run -137 kf "$p" "$verb" cell web --realm "$R" --space sp --stack st
+			run -0 k "$verb" cell web --realm "$R" --space sp --stack st
+			nothing_left web
+			no_journal
+		done
+	done
+}
+
+# bats test_tags=containerd
+@test "crash matrix: killed at every step of a container create in a running cell, the create run again makes it" {
+	cell_scaffold
+	web
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	local p extra=(extra --cell web --realm "$R" --space sp --stack st)
+	for p in container-create:snapshot container-create:container container-create:task; do
 		echo "# $p" >&3
-		run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+		run -137 kf "$p" create container "${extra[@]}" --image "$KUKEON_TEST_BUSYBOX_REF" \
+			--command sleep --args 1000
+		run -0 k create container "${extra[@]}" --image "$KUKEON_TEST_BUSYBOX_REF" \
+			--command sleep --args 1000
+		ns_tasks | grep -qx 'sp_st_web_extra RUNNING'
+		run -0 k delete container "${extra[@]}"
+		[ -z "$(hctr -n "$NS" containers ls -q | grep extra)" ]
+		[ -z "$(hctr -n "$NS" snapshots ls | grep extra)" ]
 		ready
-		run -137 kf "$p" delete cell web --realm "$R" --space sp --stack st
-		run -0 k delete cell web --realm "$R" --space sp --stack st
-		nothing_left web
-		no_journal
 	done
 }
 
