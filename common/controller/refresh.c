@@ -495,8 +495,10 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 		return kk_err_wrap(err, "failed to list realms");
 	}
 	if (realms) {
-		if (kk_cell_prepare(l, err) < 0)
+		if (kk_cell_prepare(l, err) < 0) {
+			kk_refresh_result_clear(&out);
 			return kk_err_wrap(err, "refresh");
+		}
 		if (kk_local_connect(l, NULL, &conn, &w.ns_err) == 0)
 			ctr_namespace_list(conn, &w.ns, &w.n_ns, &w.ns_err);
 		ctr_disconnect(conn);
