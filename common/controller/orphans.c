@@ -66,6 +66,19 @@ static int sweep_one(struct kk_local *l, const char *realm, const struct owner *
 	return rc;
 }
 
+/* One orphan: what (taken) into *swept when removed, else with e's reason into *failed;
+ * e cleared. */
+static void tally(bool removed, char *what, struct kk_err *e, char ***swept, char ***failed)
+{
+	if (removed) {
+		kk_strv_push_take(swept, what);
+	} else {
+		kk_strv_push_take(failed, kk_xasprintf("%s: %s", what, e->msg));
+		free(what);
+	}
+	kk_err_clear(e);
+}
+
 /* Seconds an orphan must have existed before it is removed (KUKEON_ORPHAN_GRACE, a test
  * and tuning knob; default KK_ORPHAN_GRACE_S), in nanoseconds. */
 static int64_t grace_ns(void)
@@ -162,6 +175,7 @@ static void sweep_snapshots(struct kk_local *l, struct ctr_conn *conn, const cha
 		char buf[256];
 		bool used = false;
 		size_t len = strlen(name);
+		int r;
 
 		if (snaps[i].kind == CTR_SNAPSHOT_COMMITTED || now - snaps[i].created_ns < grace)
 			continue;
@@ -176,14 +190,11 @@ static void sweep_snapshots(struct kk_local *l, struct ctr_conn *conn, const cha
 		if (used || kk_store_lock_ref(l->store, &ref, 0, &e) < 0)
 			continue;
 		lease = kk_xasprintf("kukeon-create-%s", base);
-		if (ctr_snapshot_remove(conn, KK_ORPHAN_SNAPSHOTTER, name, &e) < 0 &&
-		    e.code != ENOENT) {
-			kk_strv_push_take(failed, kk_xasprintf("realm %s: snapshot %s: %s", realm,
-							       name, e.msg));
-		} else {
+		r = ctr_snapshot_remove(conn, KK_ORPHAN_SNAPSHOTTER, name, &e);
+		if (r == 0 || e.code == ENOENT)
 			ctr_lease_delete(conn, lease, false, &(struct kk_err){ 0 });
-			kk_strv_push_take(swept, kk_xasprintf("snapshot %s/%s", realm, name));
-		}
+		tally(r == 0 || e.code == ENOENT, kk_xasprintf("snapshot %s/%s", realm, name), &e,
+		      swept, failed);
 		kk_store_unlock(l->store);
 	}
 	ctr_snapshot_list_free(snaps, n_snaps);
@@ -280,15 +291,12 @@ static void sweep_cgroups(struct kk_local *l, const char *realm, int64_t grace, 
 					continue;
 				group = kk_xasprintf("%s/%s/%s/%s", top, spaces[i], stacks[j],
 						     cells[k]);
-				if (kk_cgroup_kill(l->cg, group, KK_CGROUP_KILL_AUTO,
-						   KK_ORPHAN_CGROUP_TIMEOUT_MS, &e) < 0 ||
-				    kk_cgroup_remove(l->cg, group, KK_ORPHAN_CGROUP_TIMEOUT_MS,
-						     &e) < 0)
-					kk_strv_push_take(failed, kk_xasprintf("cgroup %s: %s",
-									       group, e.msg));
-				else
-					kk_strv_push_take(swept, kk_xasprintf("cgroup %s", group));
-				kk_err_clear(&e);
+				tally(kk_cgroup_kill(l->cg, group, KK_CGROUP_KILL_AUTO,
+						     KK_ORPHAN_CGROUP_TIMEOUT_MS, &e) >= 0 &&
+					      kk_cgroup_remove(l->cg, group,
+							       KK_ORPHAN_CGROUP_TIMEOUT_MS,
+							       &e) >= 0,
+				      kk_xasprintf("cgroup %s", group), &e, swept, failed);
 				kk_store_unlock(l->store);
 			}
 		}
@@ -337,13 +345,8 @@ static void sweep_dirs(struct kk_local *l, const char *realm, int64_t grace, cha
 				if (path_young(cdir, grace))
 					continue;
 				if (cell_unowned(l, &ref) == 1) {
-					if (kk_store_remove_tree(l->store, &ref, &e) < 0)
-						kk_strv_push_take(failed,
-								  kk_xasprintf("%s: %s", cdir,
-									       e.msg));
-					else
-						kk_strv_push_take(swept, kk_xstrdup(cdir));
-					kk_err_clear(&e);
+					tally(kk_store_remove_tree(l->store, &ref, &e) >= 0,
+					      kk_xstrdup(cdir), &e, swept, failed);
 					kk_store_unlock(l->store);
 					continue;
 				}
@@ -358,12 +361,8 @@ static void sweep_dirs(struct kk_local *l, const char *realm, int64_t grace, cha
 
 					if (spec_has(cell, subs[m]) || path_young(p, grace))
 						continue;
-					if (kk_rm_rf(p, &e) < 0)
-						kk_strv_push_take(failed,
-								  kk_xasprintf("%s: %s", p, e.msg));
-					else
-						kk_strv_push_take(swept, kk_xstrdup(p));
-					kk_err_clear(&e);
+					tally(kk_rm_rf(p, &e) >= 0, kk_xstrdup(p), &e, swept,
+					      failed);
 				}
 				kk_cell_free(cell);
 			}
@@ -396,12 +395,8 @@ static void sweep_veths(char ***swept, char ***failed)
 		if (!master || strncmp(master, "k-", 2) != 0 || strlen(master) != 10 ||
 		    strspn(master + 2, "0123456789abcdef") != 8)
 			continue;
-		if (kk_cni_link_delete(links[i].name, &e) < 0)
-			kk_strv_push_take(failed,
-					  kk_xasprintf("link %s: %s", links[i].name, e.msg));
-		else
-			kk_strv_push_take(swept, kk_xasprintf("link %s", links[i].name));
-		kk_err_clear(&e);
+		tally(kk_cni_link_delete(links[i].name, &e) >= 0,
+		      kk_xasprintf("link %s", links[i].name), &e, swept, failed);
 	}
 }
 
