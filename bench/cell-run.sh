@@ -39,11 +39,7 @@ trap cleanup EXIT
 cell_space "$R" "$tmp"
 hctr -n "$CNS" images import "$tarball" >/dev/null
 
-sleeper() { # NAME: a cell whose app sleeps
-	cell_doc "$1" "$R" "$ref" '      command: sleep
-      args: ["infinity"]'
-}
-sleeper c >"$tmp/cell.yaml"
+sleep_cell_yaml c >"$tmp/cell.yaml"
 
 ours_once() {
 	kuke run -f "$tmp/cell.yaml" -d >/dev/null &&
@@ -123,7 +119,7 @@ fi
 : >"$tmp/rss"
 t0=${EPOCHREALTIME/./}
 for i in $(seq "$many"); do
-	sleeper "m$i" >"$tmp/m.yaml"
+	sleep_cell_yaml "m$i" >"$tmp/m.yaml"
 	/usr/bin/time -a -o "$tmp/rss" -f %M "$bin" kuke --run-path "$tmp/run" \
 		--containerd-socket "$sock" run -f "$tmp/m.yaml" -d >/dev/null
 done

@@ -160,3 +160,10 @@ drop_cell_space() {
 	br=$(jq -r '.plugins[0].bridge' "$2/conflist.copy" 2>/dev/null) || true
 	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
 }
+
+# sleep_cell_yaml NAME: a Cell NAME in sp/st of realm $R with one container `app` running
+# `sleep infinity` from image $ref
+sleep_cell_yaml() {
+	cell_doc "$1" "$R" "$ref" '      command: sleep
+      args: ["infinity"]'
+}

@@ -13,7 +13,6 @@
 
 #include "common/cleanup.h"
 #include "common/gostr.h"
-#include "common/controller/orphans.h"
 #include "common/controller/reconcile.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -26,23 +25,6 @@ struct kukeond_reconciler {
 	pthread_cond_t wake;
 	bool stop;
 };
-
-/* What a create killed half way left (kukeond's own or an in-process kuke's): gone. */
-static void sweep(struct kukeond *d, struct kk_local *l)
-{
-	cleanup_(kk_strv_freep) char **swept = NULL;
-	cleanup_(kk_strv_freep) char **failed = NULL;
-	struct kk_err err = { 0 };
-
-	if (kk_ctl_sweep_orphans(l, &swept, &failed, &err) < 0) {
-		kk_log(&d->log, KK_LOG_ERROR, "orphan sweep failed", "error", err.msg);
-		return;
-	}
-	for (size_t i = 0; swept && swept[i]; i++)
-		kk_log(&d->log, KK_LOG_INFO, "purged a cell no metadata owns", "cell", swept[i]);
-	for (size_t i = 0; failed && failed[i]; i++)
-		kk_log(&d->log, KK_LOG_WARN, "orphan sweep", "error", failed[i]);
-}
 
 static int64_t now_ms(clockid_t clock)
 {
@@ -76,7 +58,6 @@ static void pass(struct kukeond *d, struct kk_local *l, struct kk_reconciler *st
 	char scanned[32], updated[32], deleted[32], restarted[32];
 	int64_t began = now_ms(CLOCK_MONOTONIC);
 
-	sweep(d, l);
 	if (kk_ctl_reconcile(l, state, &r, &err) < 0) {
 		kk_log(&d->log, KK_LOG_ERROR, "reconcile pass failed", "error", err.msg);
 		record_pass(d, began, NULL, err.msg);

@@ -252,7 +252,9 @@ int kk_cni_link_delete(const char *ifname, struct kk_err *err);
 struct kk_cni_link {
 	char name[16]; /* IFNAMSIZ */
 	int index;
-	int master; /* the index of the bridge it is enslaved to; 0: none */
+	int master;          /* the index of the bridge it is enslaved to; 0: none */
+	int peer;            /* IFLA_LINK: a veth's peer (or the lower device); 0: none */
+	bool peer_elsewhere; /* the peer is in another netns (IFLA_LINK_NETNSID) */
 };
 /* Every link of the caller's netns. *out is a new array of *n links (free() it; NULL when
  * there are none). */

@@ -215,6 +215,10 @@ static void link_add(const struct nlmsghdr *h, struct kk_cni_link **list, size_t
 				 (const char *)RTA_DATA(rta));
 		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= sizeof(int))
 			memcpy(&l.master, RTA_DATA(rta), sizeof(int));
+		else if (rta->rta_type == IFLA_LINK && RTA_PAYLOAD(rta) >= sizeof(int))
+			memcpy(&l.peer, RTA_DATA(rta), sizeof(int));
+		else if (rta->rta_type == IFLA_LINK_NETNSID)
+			l.peer_elsewhere = true;
 	}
 	*list = kk_xrealloc(*list, (*n + 1) * sizeof(**list));
 	(*list)[(*n)++] = l;

@@ -2,6 +2,7 @@
  * internal/controller/apply (reference runtime §3.7, CLI §3.3 and §10). */
 #include "common/controller/apply.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
+#include "common/fault.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -517,6 +519,18 @@ const struct kk_manifest_item **kk_manifest_order(const struct kk_manifest *m, b
 	return order;
 }
 
+/* The crash matrix's points between the documents of a manifest: apply:realm ... (only a
+ * crash: an applied object is not undone). */
+static void apply_fault(enum kk_kind kind)
+{
+	char point[48];
+	size_t n = (size_t)snprintf(point, sizeof(point), "apply:%s", kk_kind_name(kind));
+
+	for (size_t i = 6; i < n && i < sizeof(point); i++)
+		point[i] = (char)tolower((unsigned char)point[i]);
+	kk_fault(point, &(struct kk_err){ 0 });
+}
+
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
 		 struct kk_err *err)
 {
@@ -543,6 +557,8 @@ int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_app
 		apply_one(l, order[i], o);
 		if (!strcmp(o->action, "failed"))
 			out.n_failed++;
+		else
+			apply_fault(o->kind);
 	}
 	*r = out;
 	return 0;

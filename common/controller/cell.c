@@ -1,6 +1,7 @@
 /* common/controller/cell.c - see cell.h. */
 #include "common/controller/cell.h"
 #include "common/controller/cell_env.h"
+#include "common/controller/journal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/controller/events.h"
-#include "common/fault.h"
 #include "common/cni/cni.h"
 #include "common/controller/local_internal.h"
 #include "common/json.h"
@@ -41,6 +41,7 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		       struct kk_cell_create_result *res, struct kk_err *err)
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_journal *journal = NULL;
 	struct kk_cell_create_result out = { 0 };
 	struct kk_rt_cell_info info = { 0 };
 	struct kk_cell_env e = { 0 };
@@ -63,7 +64,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 	}
 	rc = -1;
 	if (kk_cell_prepare(l, err) < 0 ||
-	    kk_store_lock_ref_scoped(l->store, &e.ref, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0)
+	    kk_store_lock_ref_scoped(l->store, &e.ref, KK_STORE_LOCK_TIMEOUT_MS, &held, err) < 0 ||
+	    kk_journal_recover(l, &e.ref, NULL, err) < 0)
 		goto out;
 	{
 		int got = kk_local_load_cell(l, &e.ref, &e.cell, err);
@@ -102,7 +104,12 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 		goto out;
 	out.cgroup_exists_pre = kk_cgroup_exists(l->cg, e.rc.cgroup_path, &ignored) == 1;
 	kk_log_ignored(l->log, &ignored, "create cell `%s`: does its cgroup exist", e.name);
-	if (kk_cell_env_images(&e, err) < 0 || kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
+	if (kk_cell_env_images(&e, err) < 0 ||
+	    (fresh && kk_journal_begin(l, &e.ref, "create", &journal, err) < 0))
+		goto out;
+	e.rt.step = kk_journal_step;
+	e.rt.step_arg = journal;
+	if (kk_rt_cell_start(&e.rt, &e.rc, &info, err) < 0)
 		goto out; /* the runtime's message names the cell */
 	out.started = true;
 	out.root_container_exists_pre = info.root_existed;
@@ -117,7 +124,8 @@ int kk_ctl_cell_create(struct kk_local *l, const struct kk_cell *req, bool injec
 			e.cell->status.bridge_name = kk_naming_bridge(network);
 		}
 	}
-	if (kk_fault("cell-create:metadata", err) < 0 || kk_cell_put(l, &e.ref, e.cell, err) < 0) {
+	if (kk_rt_step(&e.rt, "cell-create:metadata", err) < 0 ||
+	    kk_cell_put(l, &e.ref, e.cell, err) < 0) {
 		kk_err_wrap(err, "create cell `%s`", e.name);
 		if (!out.metadata_exists_pre) {
 			kk_rt_cell_delete(&e.rt, &e.rc, &ignored);
@@ -137,6 +145,8 @@ out:
 		kk_store_remove_tree(l->store, &e.ref, &ignored);
 		kk_log_ignored(l->log, &ignored, "undo: remove the metadata of cell `%s`", e.name);
 	}
+	/* done, or failed and undone: the record goes either way */
+	kk_journal_end(journal);
 	kk_rt_cell_info_clear(&info);
 	kk_cell_env_clear(&e);
 	return rc;
@@ -552,13 +562,35 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 		       const char *stack, const char *name, struct kk_delete_result *res,
 		       struct kk_err *err)
 {
+	cleanup_(kk_store_unlockp) struct kk_store *outer = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_journal *journal = NULL;
 	struct kk_cell_env e = { 0 };
+	bool unfinished;
 	int rc = -1;
 
+	if (kk_cell_env_names(&e, realm, space, stack, name, err) < 0 ||
+	    kk_cell_prepare(l, err) < 0 ||
+	    kk_store_lock_ref_scoped(l->store, &e.ref, KK_STORE_LOCK_TIMEOUT_MS, &outer, err) < 0)
+		goto out;
+	/* a create or delete that died half way: this one finishes it, by the names (a
+	 * create with no metadata is rolled back as a purge would) */
+	unfinished = kk_journal_exists(l, &e.ref);
+	if (unfinished && !purge) {
+		rc = kk_store_exists(l->store, &e.ref, err);
+		if (rc < 0)
+			goto out;
+		purge = rc == 0;
+		rc = -1;
+	}
+	kk_cell_env_clear(&e);
 	if (kk_cell_env_open(l, &e, realm, space, stack, name, !purge, &held, err) < 0)
 		goto out;
 	res->containers_deleted = e.cell && e.cell->spec.n_containers > 0;
+	if (kk_journal_begin(l, &e.ref, "delete", &journal, err) < 0)
+		goto out;
+	e.rt.step = kk_journal_step;
+	e.rt.step_arg = journal;
 	if (purge) {
 		struct kk_err ignored = { 0 };
 
@@ -572,7 +604,7 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	}
 	res->cgroup_deleted = true;
 	res->cni_deleted = true;
-	if (kk_fault(purge ? "cell-purge:metadata" : "cell-delete:metadata", err) < 0)
+	if (kk_rt_step(&e.rt, purge ? "cell-purge:metadata" : "cell-delete:metadata", err) < 0)
 		goto out;
 	rc = kk_store_delete(l->store, &e.ref, err);
 	if (rc < 0)
@@ -591,6 +623,7 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	if (rc == 0)
 		res->cell = TAKE_PTR(e.cell);
 out:
+	kk_journal_end(journal);
 	kk_cell_env_clear(&e);
 	return rc;
 }

@@ -1,20 +1,41 @@
-/* common/controller/orphans.h - cells that containerd runs and the store does not know.
+/* common/controller/orphans.h - what is on the host for a cell the store does not know.
  *
- * A cell's metadata is written when its create is done, so a create killed half way (a
- * kill -9 of kukeond or of an in-process kuke) leaves containers and tasks that no
- * metadata owns. The sweep finds them by their kukeon.io/{realm,space,stack,cell} labels in
- * each realm's namespace and purges each such cell under the cell's lock. A create in
- * flight holds that lock from before its first containerd call, so it is never taken for
- * an orphan: only a dead writer's leftovers are swept. */
+ * A create killed half way is normally rolled back through its journal record
+ * (journal.h); the sweep finds what is left without one (made by hand, left by an older
+ * version, a record lost with the power), in each realm:
+ *   containers and their tasks   kukeon.io/{realm,space,stack,cell} labels, no cell metadata:
+ *                                the cell purged by its names
+ *   snapshots                    active snapshots and views named as kukeon names them
+ *                                (`<space>_<stack>_<cell>_<container>`, `...-kkview`) that no
+ *                                container uses, and their create lease
+ *   cgroups                      `<root>/<realm>/<space>/<stack>/<cell>` of no cell: killed,
+ *                                removed
+ *   run path directories         a cell directory without metadata (etc files, logs, tty
+ *                                dirs), a container directory its cell no longer declares
+ *   veths                        on a kukeon bridge with the peer on the host too (no
+ *                                container's: the host end of a cell's pair has its peer in
+ *                                the cell's netns, even during the create)
+ * CNI cache entries and host-local reservations of no running root container are swept
+ * by refresh's network pass (network.h). Nothing is touched while its cell has metadata
+ * or a journal record, while a writer holds the cell's lock (a create in flight takes it
+ * before its first side effect), or within the grace period of its creation (containerd's
+ * created time, or the directory's mtime). Runs at the start of `kuke refresh` and of
+ * each kukeond reconcile pass. */
 #ifndef KK_COMMON_CONTROLLER_ORPHANS_H
 #define KK_COMMON_CONTROLLER_ORPHANS_H
 
 #include "common/controller/hierarchy.h"
 #include "common/err.h"
 
-/* Purge every orphan cell of every realm. *swept gets "realm/space/stack/cell" of each
- * one purged (NULL: none; free with kk_strv_free), *failed the ones that could not be,
- * with why. Fails only when the realms cannot be listed. */
+/* Miren's 3 minutes; KUKEON_ORPHAN_GRACE (seconds) overrides it */
+#define KK_ORPHAN_GRACE_S           180
+#define KK_ORPHAN_SNAPSHOTTER       "overlayfs"
+#define KK_ORPHAN_CGROUP_TIMEOUT_MS 2000
+
+/* Sweep every realm. *swept gets one line for each orphan removed ("realm/space/stack/cell"
+ * for a cell purged, "snapshot ...", "cgroup ..." or the directory's path; NULL: none; free
+ * with kk_strv_free), *failed one for each that could not be, with why. Fails only when
+ * the realms cannot be listed. */
 int kk_ctl_sweep_orphans(struct kk_local *l, char ***swept, char ***failed, struct kk_err *err);
 
 #endif

@@ -12,7 +12,9 @@
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
 #include "common/controller/cell_env.h"
+#include "common/controller/journal.h"
 #include "common/controller/network.h"
+#include "common/controller/orphans.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
@@ -452,6 +454,33 @@ static void walk_realm(struct walk *w, const char *realm)
 	}
 }
 
+/* First the unfinished creates and deletes of dead writers (journal.h), then the orphan
+ * sweep (orphans.h); what could not be recovered or removed is an error of the walk. */
+static void recover(struct kk_local *l, struct kk_refresh_result *out)
+{
+	cleanup_(kk_strv_freep) char **done = NULL;
+	char **failed = NULL;
+	struct kk_err err = { 0 };
+
+	if (kk_journal_recover_all(l, &done, &failed, &err) < 0)
+		kk_strv_push_take(&out->errors, kk_xasprintf("journal: %s", err.msg));
+	for (size_t i = 0; done && done[i]; i++)
+		kk_log(l->log, KK_LOG_INFO, "recovered an unfinished cell operation", "cell",
+		       done[i]);
+	for (size_t i = 0; failed && failed[i]; i++)
+		kk_strv_push_take(&out->errors, TAKE_PTR(failed[i]));
+	free(failed);
+	kk_strv_free(done);
+	done = failed = NULL;
+	if (kk_ctl_sweep_orphans(l, &done, &failed, &err) < 0)
+		kk_strv_push_take(&out->errors, kk_xasprintf("orphan sweep: %s", err.msg));
+	for (size_t i = 0; done && done[i]; i++)
+		kk_log(l->log, KK_LOG_INFO, "removed an orphan", "what", done[i]);
+	for (size_t i = 0; failed && failed[i]; i++)
+		kk_strv_push_take(&out->errors, kk_xasprintf("orphan sweep: %s", failed[i]));
+	kk_strv_free(failed);
+}
+
 int kk_ctl_refresh(struct kk_local *l, struct kk_refresh_result *res, struct kk_err *err)
 {
 	return kk_refresh_walk(l, NULL, res, err);
@@ -465,11 +494,16 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 	struct walk w = { .l = l, .hooks = hooks, .res = &out };
 	struct ctr_conn *conn = NULL;
 
-	if (kk_store_list(l->store, NULL, &realms, err) < 0)
+	recover(l, &out);
+	if (kk_store_list(l->store, NULL, &realms, err) < 0) {
+		kk_refresh_result_clear(&out);
 		return kk_err_wrap(err, "failed to list realms");
+	}
 	if (realms) {
-		if (kk_cell_prepare(l, err) < 0)
+		if (kk_cell_prepare(l, err) < 0) {
+			kk_refresh_result_clear(&out);
 			return kk_err_wrap(err, "refresh");
+		}
 		if (kk_local_connect(l, NULL, &conn, &w.ns_err) == 0)
 			ctr_namespace_list(conn, &w.ns, &w.n_ns, &w.ns_err);
 		ctr_disconnect(conn);

@@ -9,7 +9,6 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
-#include "common/fault.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -260,7 +259,7 @@ static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, str
  * the network begins, and the members' tasks are created beside the root's start. */
 static int root_ready(struct start *s, uint32_t pid, bool started, struct kk_err *err)
 {
-	if (side_join(&s->prep, err) < 0 || kk_fault("cell-create:root-task", err) < 0)
+	if (side_join(&s->prep, err) < 0 || kk_rt_step(s->rt, "cell-create:root-task", err) < 0)
 		return -1;
 	if (s->up.net && net_begin(&s->up, pid, started, err) < 0)
 		return -1;
@@ -319,7 +318,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (r < 0)
 		goto fail;
 	cg_created = r == 1;
-	if (kk_fault("cell-create:cgroup", err) < 0)
+	if (kk_rt_step(rt, "cell-create:cgroup", err) < 0)
 		goto undo;
 	if (cell->nested_cgroup_runtime && kk_cgroup_controllers(rt->cg, "/", &all, err) < 0)
 		goto undo;
@@ -352,7 +351,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	if (!st.gated && root_ready(&st, root_pid, root->started, err) < 0)
 		goto undo;
 	if (side_join(&st.members, err) < 0 || (net && net_gate(up, root_pid, err) < 0) ||
-	    kk_fault("cell-create:network", err) < 0)
+	    kk_rt_step(rt, "cell-create:network", err) < 0)
 		goto undo;
 	memcpy(ip, up->ip, sizeof(ip));
 	/* every container's status too, so the first metadata write is complete; the basics

@@ -8,7 +8,6 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/kill.h"
 #include "common/cleanup.h"
-#include "common/fault.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "ctr/ctr.h"
@@ -96,6 +95,9 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			kk_rtcell_keep_first(rt, err, &e, &h.ret);
 		}
 	}
+	memset(&e, 0, sizeof(e));
+	if (signal < 0 && kk_rt_step(rt, "cell-stop:containers", &e) < 0)
+		kk_rtcell_keep_first(rt, err, &e, &h.ret);
 	/* a killed task is reported stopped a moment later: wait, so its exit can be read */
 	for (size_t i = 0; signal >= 0 && i < h.x.n; i++)
 		if (kk_rtcell_running_pid(rt, h.x.m[i].id)) {
@@ -254,7 +256,7 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 		kk_rtcell_cni_release(rt, h.net, h.x.m[0].id,
 				      kk_rtcell_running_pid(rt, h.x.m[0].id));
 	if (delete_containers(rt, cell, &h.x, purge, &e) < 0 ||
-	    kk_fault("cell-delete:containers", &e) < 0)
+	    kk_rt_step(rt, "cell-delete:containers", &e) < 0)
 		kk_rtcell_keep_first(rt, err, &e, &h.ret);
 	if (late)
 		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);

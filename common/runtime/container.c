@@ -19,6 +19,7 @@
 #include "common/cgroup/cgroup.h"
 #include "common/cgroup/delegate.h"
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/json.h"
@@ -335,6 +336,24 @@ static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* containerd's overlayfs snapshotter killed in the middle of a snapshot create keeps the new
+ * snapshot's directory while its database forgets the id, so every later create gets that
+ * id again and fails `failed to rename: ... file exists` until a garbage collection runs
+ * the snapshotter's cleanup. When e is that error, run one (a synchronous lease delete) and
+ * say so: the caller tries once more. */
+static bool snapshots_unwedged(const struct kk_rt *rt, const struct kk_err *e)
+{
+	cleanup_free char *lease = NULL;
+	struct kk_err ignored = { 0 };
+
+	if (!strstr(e->msg, "failed to rename") || !strstr(e->msg, "file exists"))
+		return false;
+	if (ctr_lease_create_temp(rt->conn, "kukeon-gc", &lease, &ignored) == 0)
+		ctr_lease_delete(rt->conn, lease, true, &ignored);
+	kk_log_ignored(rt->log, &ignored, "garbage collection after `%s`", e->msg);
+	return true;
+}
+
 static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *chain_id,
 			    struct rootfs_view *v, struct kk_err *err)
 {
@@ -353,6 +372,11 @@ static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *
 	    ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &e) == 0)
 		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
 				      &e);
+	if (r < 0 && snapshots_unwedged(rt, &e)) {
+		memset(&e, 0, sizeof(e));
+		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
+				      &e);
+	}
 	if (r < 0) {
 		*err = e;
 		free(v->key);
@@ -563,8 +587,24 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	}
 	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
 	ctr_set_lease(rt->conn, lease_id);
-	if (ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, err) < 0)
+	r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	if (r < 0 && snapshots_unwedged(rt, &e)) {
+		memset(&e, 0, sizeof(e));
+		r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	}
+	if (r < 0 && e.code == EEXIST) {
+		/* a snapshot without its container: a create that died here; start over */
+		memset(&e, 0, sizeof(e));
+		if (ctr_snapshot_remove(rt->conn, snapshotter(rt), c->id, &e) == 0)
+			r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL,
+						 NULL, &e);
+	}
+	if (r < 0) {
+		*err = e;
 		goto undo_lease;
+	}
+	if (kk_rt_step(rt, "container-create:snapshot", err) < 0)
+		goto undo_snapshot;
 	rec.id = (char *)c->id;
 	rec.image = c->spec->image;
 	rec.runtime = (char *)CTR_RUNTIME_RUNC_V2;
@@ -577,6 +617,11 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	ctr_labels_clear(&rec.labels);
 	if (r < 0)
 		goto undo_snapshot;
+	if (kk_rt_step(rt, "container-create:container", err) < 0) {
+		kk_rt_container_delete(rt, c->id, &ignored);
+		kk_log_ignored(rt->log, &ignored, "undo: delete container `%s`", c->id);
+		goto undo_lease;
+	}
 	ctr_set_lease(rt->conn, prev);
 	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
 	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
@@ -649,6 +694,25 @@ static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err
 	return 0;
 }
 
+/* ctr_task_create; a stale shim of the id (kk_rt_shim_reap) ended and the create tried
+ * again while containerd cleans up after it (up to 2 s) */
+static int task_create(const struct kk_rt *rt, const char *id, const struct ctr_task_create_opts *o,
+		       uint32_t *pid, struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+	int r = ctr_task_create(rt->conn, id, o, pid, &e);
+
+	if (r < 0 && e.code == EEXIST && kk_rt_shim_reap(rt, id) == 1)
+		for (int i = 0; i < 40 && r < 0 && e.code == EEXIST; i++) {
+			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+			memset(&e, 0, sizeof(e));
+			r = ctr_task_create(rt->conn, id, o, pid, &e);
+		}
+	if (r < 0)
+		*err = e;
+	return r;
+}
+
 static int container_start(const struct kk_rt *rt, const struct kk_rt_container *c,
 			   uint32_t join_pid, kk_rt_gate_fn *gate, void *gate_arg,
 			   uint32_t *pid_out, struct kk_err *err)
@@ -705,9 +769,10 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		topts.stdout_path = log_uri;
 		topts.stderr_path = log_uri;
 	}
-	if (ctr_task_create(rt->conn, c->id, &topts, &pid, err) < 0)
+	if (task_create(rt, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
-	if (gate && gate(gate_arg, pid, err) < 0)
+	if (kk_rt_step(rt, "container-create:task", err) < 0 ||
+	    (gate && gate(gate_arg, pid, err) < 0))
 		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;
@@ -805,8 +870,10 @@ int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
 		return 0;
 	if (timeout_ms <= 0)
 		timeout_ms = KK_RT_STOP_TIMEOUT_MS;
-	if (ctr_task_kill(rt->conn, id, SIGTERM, false, &e) == 0 &&
-	    ctr_task_wait(rt->conn, id, timeout_ms, NULL, NULL, &e) == 0)
+	r = ctr_task_kill(rt->conn, id, SIGTERM, false, &e);
+	if (r == 0 && kk_rt_step(rt, "container-stop:signal", err) < 0)
+		return kk_err_wrap(err, "stop container `%s`", id);
+	if (r == 0 && ctr_task_wait(rt->conn, id, timeout_ms, NULL, NULL, &e) == 0)
 		return 0;
 	if (e.code != ETIMEDOUT && e.code != 0) {
 		/* the task may have exited between get and kill */
@@ -851,6 +918,22 @@ int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_er
 	return 0;
 }
 
+/* What a create killed before its container record existed leaves under the id: the
+ * snapshot, the lease that holds it, staged secrets. */
+static void no_record_leftovers(const struct kk_rt *rt, const char *id)
+{
+	cleanup_free char *lease_id = kk_xasprintf("kukeon-create-%s", id);
+	struct kk_err e = { 0 };
+
+	if (ctr_snapshot_remove(rt->conn, snapshotter(rt), id, &e) < 0 && e.code == ENOENT)
+		kk_err_clear(&e);
+	kk_log_ignored(rt->log, &e, "delete container `%s`: its snapshot", id);
+	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
+		kk_err_clear(&e);
+	kk_log_ignored(rt->log, &e, "delete container `%s`: lease `%s`", id, lease_id);
+	secrets_remove(rt, id);
+}
+
 int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
 {
 	struct ctr_process proc = { 0 };
@@ -879,7 +962,7 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 			*err = e;
 			return kk_err_wrap(err, "delete container `%s`", id);
 		}
-		secrets_remove(rt, id);
+		no_record_leftovers(rt, id);
 		return 0;
 	}
 	/* the snapshot first, while the record still keeps the garbage collector off it */
@@ -966,4 +1049,11 @@ int kk_rt_container_status(const struct kk_rt *rt, const char *id, const char *n
 	}
 	ctr_process_clear(&proc);
 	return 0;
+}
+
+int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err)
+{
+	if (rt->step)
+		return rt->step(rt->step_arg, point, err);
+	return kk_fault(point, err);
 }

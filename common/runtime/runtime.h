@@ -78,6 +78,10 @@ struct kk_rt {
 	const char *run_path;     /* kuketty is staged at <run_path>/bin/kuketty for attachable
 				   * containers; NULL: they cannot be created */
 	long kukeon_gid;          /* > 0: the group of tty dirs, sockets and captures */
+	/* told as each named step of a cell or container create, stop or delete is done
+	 * (the controller's journal); NULL: none. kk_rt_step calls it, then kk_fault. */
+	int (*step)(void *arg, const char *point, struct kk_err *err);
+	void *step_arg;
 };
 
 /* The file staged as kuketty (at <run path>/bin/kuketty) for attachable containers, into
@@ -86,6 +90,9 @@ struct kk_rt {
  * $KUKEON_KUKETTY_BIN, else a static `kuketty` beside this binary (the kukeond image of a
  * sanitizer build carries one). ENOEXEC when there is none. */
 int kk_rt_kuketty_source(char *buf, size_t size, struct kk_err *err);
+
+/* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
+int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
 /* One container, fully derived. Borrowed. */
 struct kk_rt_container {
@@ -158,6 +165,11 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
  * the containerd container stays, and a start makes a new task. A running task, or none,
  * is left as it is (success). Record the exit status first: it goes with the task. */
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err);
+/* A task create that containerd refuses with "already exists" while it knows no such task:
+ * a shim of that id (in rt's namespace) outlived a containerd restart during the create,
+ * with no container in it. End that shim (found in /proc by its -namespace and -id), so
+ * containerd cleans its bundle up. 1 when one was ended, 0 when none was found. */
+int kk_rt_shim_reap(const struct kk_rt *rt, const char *id);
 
 /* Remove task (killed if running), snapshot, container and staged secrets. A missing one
  * is success. */

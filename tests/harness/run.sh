@@ -117,8 +117,12 @@ TOML
 
 containerd --config "$T/containerd/config.toml" >"$T/containerd.log" 2>&1 &
 ctrd_pid=$!
+# a test that restarts containerd (tests/bats/helpers/cell.bash restart_containerd) writes
+# the new pid here, so the one running at the end is the one stopped
+echo "$ctrd_pid" >"$T/containerd.pid"
 
 stop_containerd() {
+	ctrd_pid=$(cat "$T/containerd.pid")
 	kill -TERM "$ctrd_pid" 2>/dev/null || return 0
 	for _ in $(seq 1 50); do
 		kill -0 "$ctrd_pid" 2>/dev/null || return 0

@@ -104,3 +104,27 @@ nothing_left() { # NAME
 	[ ! -e "$CG/$R/sp/st/$1" ]
 	[ ! -e "$RP/data/$R/sp/st/$1/metadata.json" ]
 }
+
+# Restart the harness's containerd (tests/harness/run.sh): SIGNAL (TERM or KILL) to the
+# running one, by its pid, then the same configuration started again, detached from bats'
+# descriptors; waits until it answers.
+restart_containerd() { # SIGNAL
+	local T=$KUKEON_TEST_TMP pid i
+	pid=$(cat "$T/containerd.pid")
+	kill -"$1" "$pid"
+	for i in $(seq 100); do
+		# gone, or a zombie nobody has reaped yet
+		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = S ] ||
+			[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = R ] || break
+		sleep 0.05
+	done
+	setsid containerd --config "$T/containerd/config.toml" >>"$T/containerd.log" 2>&1 \
+		</dev/null 3>&- &
+	echo $! >"$T/containerd.pid"
+	disown
+	for i in $(seq 100); do
+		hctr version >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
