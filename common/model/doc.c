@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/mem.h"
+#include "common/model/kube.h"
 #include "common/yaml.h"
 
 static const char *const kind_names[] = {
@@ -340,7 +341,41 @@ static void item_fail(struct kk_manifest_item *it, bool with_name, const char *c
 		   cause);
 }
 
-static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *it)
+/* A Kubernetes Pod: translated to a Cell document (common/model/kube.h), then checked as
+ * one; its messages name the Pod. */
+static void pod_item(const struct kk_yaml_doc *yd, const struct kk_kube_scope *scope,
+		     struct kk_manifest_item *it)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(yd->root, "metadata");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	cleanup_(kk_json_freep) cJSON *tree = NULL;
+	cleanup_(kk_doc_freep) struct kk_doc *doc = kk_xcalloc(1, sizeof(*doc));
+	struct kk_err e = { 0 };
+	const char *missing;
+
+	kk_str_set(&it->kind_name, "Pod");
+	if (cJSON_IsString(name))
+		kk_str_set(&it->name, name->valuestring);
+	if (kk_kube_pod_to_cell(yd->root, scope, &tree, &e) < 0) {
+		item_fail(it, true, e.msg);
+		return;
+	}
+	if (kk_doc_decode_body(KK_KIND_CELL, tree, NULL, doc, &e) < 0) {
+		doc->kind = KK_KIND_NONE;
+		item_fail(it, true, e.msg);
+		return;
+	}
+	missing = missing_field(doc);
+	if (missing) {
+		item_fail(it, true, missing);
+		return;
+	}
+	it->kind = KK_KIND_CELL;
+	it->doc = TAKE_PTR(doc);
+}
+
+static void decode_item(const struct kk_yaml_doc *yd, const struct kk_kube_scope *scope,
+			struct kk_manifest_item *it)
 {
 	struct kk_err e = { 0 };
 	cleanup_free char *kind = NULL, *api = NULL;
@@ -362,6 +397,10 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 		snprintf(cause, sizeof(cause), "document %d: failed to parse kind: %s", yd->index,
 			 e.msg);
 		item_fail(it, false, cause);
+		return;
+	}
+	if (api && strcmp(api, "v1") == 0 && kk_kube_is_pod(yd->root)) {
+		pod_item(yd, scope, it);
 		return;
 	}
 	it->kind = kk_kind_from_name(kind);
@@ -404,12 +443,18 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 
 struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s)
 {
+	return kk_manifest_decode_scoped(s, NULL);
+}
+
+struct kk_manifest *kk_manifest_decode_scoped(const struct kk_yaml_stream *s,
+					      const struct kk_kube_scope *scope)
+{
 	struct kk_manifest *m = kk_xcalloc(1, sizeof(*m));
 
 	m->items = kk_xcalloc(s->n ? s->n : 1, sizeof(*m->items));
 	m->n = s->n;
 	for (size_t i = 0; i < s->n; i++) {
-		decode_item(&s->docs[i], &m->items[i]);
+		decode_item(&s->docs[i], scope, &m->items[i]);
 		if (!m->items[i].doc)
 			m->n_failed++;
 	}

@@ -17,6 +17,7 @@
 struct cJSON;
 struct kk_yaml_doc;
 struct kk_yaml_stream;
+struct kk_kube_scope;
 
 /* KK_KIND_REALM ... KK_KIND_SERVER_CONFIGURATION, in common/model/kinds.def order. */
 enum kk_kind {
@@ -91,6 +92,12 @@ struct kk_manifest {
  * whole (a stream with no documents is refused by kk_yaml_parse_stream already); the
  * result is freed with kk_manifest_free(). */
 struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s);
+/* The same, also taking Kubernetes Pods (apiVersion v1, kind Pod): each becomes a Cell
+ * document placed by scope (common/model/kube.h); a Pod field with no cell equivalent fails
+ * its document: `document N (Pod "web"): spec.containers[0].livenessProbe: not supported by
+ * kukeon cells`. */
+struct kk_manifest *kk_manifest_decode_scoped(const struct kk_yaml_stream *s,
+					      const struct kk_kube_scope *scope);
 void kk_manifest_free(struct kk_manifest *m);
 void kk_manifest_freep(struct kk_manifest **m);
 
