@@ -1116,7 +1116,7 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 {
 	static const char *const take[] = { "containers",  "volumes", "restartPolicy",
 					    "hostNetwork", "hostPID", "securityContext",
-					    NULL };
+					    "hostname",    NULL };
 	static const char *const skip[] = { "dnsPolicy",
 					    "schedulerName",
 					    "terminationGracePeriodSeconds",
@@ -1127,9 +1127,10 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 					    "priority",
 					    "preemptionPolicy",
 					    "tolerations",
+					    "automountServiceAccountToken",
 					    NULL };
 	cleanup_free struct pod_vol *vols = NULL;
-	cleanup_free char *restart = NULL;
+	cleanup_free char *restart = NULL, *hostname = NULL;
 	struct pod_common pc = { 0 };
 	const cJSON *ctrs, *c;
 	cJSON *out = cJSON_GetObjectItemCaseSensitive(cell, "spec"), *arr;
@@ -1144,6 +1145,11 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 	    read_security(im, get(spec, "securityContext"), true, &pc.uid, &pc.has_uid, &pc.gid,
 			  &pc.has_gid, NULL) < 0)
 		return -1;
+	if (scalar(im, spec, "hostname", &hostname) < 0)
+		return -1;
+	if (hostname && strcmp(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
+		return fail(im, "hostname", "%s: a cell's hostname is its name, `%s`", hostname,
+			    cJSON_GetStringValue(cJSON_GetObjectItem(out, "id")));
 	pc.vols = vols;
 	if (is(restart, "Always"))
 		pc.restart = "always";
