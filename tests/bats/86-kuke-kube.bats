@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
 load helpers/cell
+load helpers/daemon
 
 setup() {
 	cell_setup kb
@@ -14,6 +15,7 @@ setup() {
 }
 
 teardown() {
+	stop_kukeond
 	cell_teardown
 }
 
@@ -272,4 +274,38 @@ cell_ip_of() { k get cell "$1" "${SCOPE[@]}" -o json | jq -r .status.network.ipA
 	k create stack empty --realm "$R" --space sp >/dev/null
 	run -0 k get stack empty --realm "$R" --space sp -o kube
 	[ "$output" = "# no cells" ]
+}
+
+# bats test_tags=containerd
+@test "through kukeond: a Pod goes where --realm/--space/--stack say, and -o kube prints what in-process does" {
+	require_containerd
+	cell_scaffold
+	KD_DIR=$BATS_TEST_TMPDIR/kd KD_SOCK=$BATS_TEST_TMPDIR/kd/kukeond.sock KD_LOG=$BATS_TEST_TMPDIR/kukeond.log
+	start_kukeond
+	kdd() { env -u KUKE_TEST_IN_PROCESS "$KUKEON_LINKS/kuke" --host "unix://$KD_SOCK" --run-path "$RP" "$@"; }
+	cat >"$BATS_TEST_TMPDIR/pod.yaml" <<-EOF2
+	apiVersion: v1
+	kind: Pod
+	metadata:
+	  name: viad
+	  labels: {realm.kukeon.io: elsewhere}
+	spec:
+	  restartPolicy: OnFailure
+	  containers:
+	    - name: app
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: [sleep, infinity]
+	EOF2
+	# the flags win over the Pod's labels, through the wire too
+	run -0 kdd apply -f "$BATS_TEST_TMPDIR/pod.yaml" "${SCOPE[@]}"
+	[ "$output" = 'Cell "viad": created' ]
+	[ -f "$RP/data/$R/sp/st/viad/metadata.json" ]
+	[ ! -e "$RP/data/elsewhere" ]
+	run -0 jq -r '.spec.containers[0].restartPolicy' "$RP/data/$R/sp/st/viad/metadata.json"
+	[ "$output" = on-failure ]
+	run -0 kdd get cell viad "${SCOPE[@]}" -o kube
+	through=$output
+	run -0 k get cell viad "${SCOPE[@]}" -o kube
+	[ "$output" = "$through" ]
+	[[ "$output" == *"  restartPolicy: OnFailure"* ]]
 }
