@@ -42,13 +42,10 @@ bool kk_kube_is_pod(const cJSON *tree)
 __attribute__((format(printf, 2, 3))) static void note(char ***notes, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	kk_strv_push_take(notes, kk_xvasprintf(fmt, ap));
 	va_end(ap);
-	kk_strv_push_take(notes, s);
 }
 
 /* kukeon's pause: the root container kukeon adds (sleep infinity) */
@@ -589,6 +586,32 @@ static int list(struct imp *im, const cJSON *obj, const char *key, const cJSON *
 	return 0;
 }
 
+typedef int item_fn(struct imp *im, const cJSON *item, size_t i, cJSON *arr, void *ctx);
+
+/* Read each item of the list obj[key] (absent: none) with fn, under the path ".key[i]"; arr
+ * is out[dst] (made when the list is there; out NULL: none). */
+static int each(struct imp *im, const cJSON *obj, const char *key, cJSON *out, const char *dst,
+		item_fn *fn, void *ctx)
+{
+	const cJSON *a, *item;
+	cJSON *arr = NULL;
+	size_t i = 0;
+
+	if (list(im, obj, key, &a) < 0 || !a)
+		return 0;
+	if (out)
+		arr = kk_enc_arr(out, dst);
+	cJSON_ArrayForEach(item, a)
+	{
+		size_t old = enter(im, ".%s[%zu]", key, i);
+
+		if (fn(im, item, i++, arr, ctx) < 0)
+			return -1;
+		leave(im, old);
+	}
+	return 0;
+}
+
 static int strings(struct imp *im, const cJSON *obj, const char *key, cJSON *dst,
 		   const char *dst_key, int skip)
 {
@@ -668,182 +691,152 @@ struct pod_vol {
 	int64_t size;
 };
 
-static int read_volumes(struct imp *im, const cJSON *spec, struct pod_vol **out, size_t *n)
+struct pod_vols {
+	struct pod_vol *v; /* owned */
+	size_t n;
+};
+
+static int volume_item(struct imp *im, const cJSON *v, size_t i, cJSON *arr, void *ctx)
 {
 	static const char *const take[] = { "name", "hostPath", "emptyDir", NULL };
-	const cJSON *a, *v;
-	size_t i = 0;
+	struct pod_vols *vols = ctx;
+	const cJSON *name = get(v, "name"), *hp, *ed;
+	struct pod_vol *pv = &vols->v[i];
+	cleanup_free char *type = NULL, *medium = NULL;
 
-	*out = NULL;
-	*n = 0;
-	if (list(im, spec, "volumes", &a) < 0 || !a)
-		return 0;
-	*out = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**out));
-	cJSON_ArrayForEach(v, a)
-	{
-		size_t old = enter(im, ".volumes[%zu]", i);
-		const cJSON *name = get(v, "name"), *hp, *ed;
-		struct pod_vol *pv = &(*out)[i++];
-		cleanup_free char *type = NULL, *medium = NULL;
+	(void)arr;
+	vols->n = i + 1;
+	if (only(im, v, take, NULL) < 0)
+		return -1;
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	pv->name = name->valuestring;
+	hp = get(v, "hostPath");
+	ed = get(v, "emptyDir");
+	if (!hp == !ed)
+		return fail(im, NULL, "want hostPath or emptyDir (the volumes a cell has)");
+	if (hp) {
+		static const char *const hp_take[] = { "path", "type", NULL };
+		const cJSON *path = get(hp, "path");
+		size_t old = enter(im, ".hostPath");
 
-		*n = i;
-		if (only(im, v, take, NULL) < 0)
+		if (only(im, hp, hp_take, NULL) < 0 || scalar(im, hp, "type", &type) < 0)
 			return -1;
-		if (!cJSON_IsString(name) || !*name->valuestring)
-			return fail(im, "name", "required");
-		pv->name = name->valuestring;
-		hp = get(v, "hostPath");
-		ed = get(v, "emptyDir");
-		if (!hp == !ed)
-			return fail(im, NULL, "want hostPath or emptyDir (the volumes a cell has)");
-		if (hp) {
-			static const char *const hp_take[] = { "path", "type", NULL };
-			const cJSON *path = get(hp, "path");
-			size_t o2 = enter(im, ".hostPath");
+		if (!cJSON_IsString(path) || path->valuestring[0] != '/')
+			return fail(im, "path", "an absolute host path is required");
+		if (type && strstr(type, "OrCreate"))
+			return fail(im, "type",
+				    "%s: kukeon binds existing paths only, create it first", type);
+		pv->host = path->valuestring;
+		leave(im, old);
+	} else {
+		static const char *const ed_take[] = { "medium", "sizeLimit", NULL };
+		size_t old = enter(im, ".emptyDir");
 
-			if (only(im, hp, hp_take, NULL) < 0 || scalar(im, hp, "type", &type) < 0)
-				return -1;
-			if (!cJSON_IsString(path) || path->valuestring[0] != '/')
-				return fail(im, "path", "an absolute host path is required");
-			if (type && strstr(type, "OrCreate"))
-				return fail(im, "type",
-					    "%s: kukeon binds existing paths only, create it first",
-					    type);
-			pv->host = path->valuestring;
-			leave(im, o2);
-		} else {
-			static const char *const ed_take[] = { "medium", "sizeLimit", NULL };
-			size_t o2 = enter(im, ".emptyDir");
-
-			if (only(im, ed, ed_take, NULL) < 0 ||
-			    scalar(im, ed, "medium", &medium) < 0)
-				return -1;
-			if (medium && *medium && strcmp(medium, "Memory") != 0)
-				return fail(im, "medium",
-					    "%s: a cell's emptyDir is a tmpfs (Memory)", medium);
-			if (get(ed, "sizeLimit") && quantity(im, ed, "sizeLimit", 1, &pv->size) < 0)
-				return -1;
-			leave(im, o2);
-		}
-		for (size_t j = 0; j + 1 < i; j++)
-			if (strcmp((*out)[j].name, pv->name) == 0)
-				return fail(im, "name", "`%s` is already a volume", pv->name);
+		if (only(im, ed, ed_take, NULL) < 0 || scalar(im, ed, "medium", &medium) < 0)
+			return -1;
+		if (medium && *medium && strcmp(medium, "Memory") != 0)
+			return fail(im, "medium", "%s: a cell's emptyDir is a tmpfs (Memory)",
+				    medium);
+		if (get(ed, "sizeLimit") && quantity(im, ed, "sizeLimit", 1, &pv->size) < 0)
+			return -1;
 		leave(im, old);
 	}
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(vols->v[j].name, pv->name) == 0)
+			return fail(im, "name", "`%s` is already a volume", pv->name);
 	return 0;
 }
 
-static int read_mounts(struct imp *im, const cJSON *c, const struct pod_vol *vols, size_t n_vols,
-		       cJSON *out)
+static void pod_vols_clear(struct pod_vols *vols)
+{
+	free(vols->v);
+}
+
+static int read_volumes(struct imp *im, const cJSON *spec, struct pod_vols *vols)
+{
+	const cJSON *a = get(spec, "volumes");
+
+	vols->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*vols->v));
+	return each(im, spec, "volumes", NULL, NULL, volume_item, vols);
+}
+
+static int mount_item(struct imp *im, const cJSON *m, size_t i, cJSON *arr, void *ctx)
 {
 	static const char *const take[] = { "name", "mountPath", "readOnly", NULL };
-	const cJSON *a, *m;
-	cJSON *arr;
-	size_t i = 0;
+	const struct pod_vols *vols = ctx;
+	const cJSON *name = get(m, "name"), *path = get(m, "mountPath");
+	const struct pod_vol *pv = NULL;
+	cJSON *v;
+	bool ro;
 
-	if (list(im, c, "volumeMounts", &a) < 0 || !a)
-		return 0;
-	arr = kk_enc_arr(out, "volumes");
-	cJSON_ArrayForEach(m, a)
-	{
-		size_t old = enter(im, ".volumeMounts[%zu]", i++);
-		const cJSON *name = get(m, "name"), *path = get(m, "mountPath");
-		const struct pod_vol *pv = NULL;
-		cJSON *v;
-		bool ro;
-
-		if (only(im, m, take, NULL) < 0 || flag(im, m, "readOnly", &ro) < 0)
-			return -1;
-		if (!cJSON_IsString(name))
-			return fail(im, "name", "required");
-		for (size_t j = 0; j < n_vols && !pv; j++)
-			if (strcmp(vols[j].name, name->valuestring) == 0)
-				pv = &vols[j];
-		if (!pv)
-			return fail(im, "name", "no volume `%s` in spec.volumes",
-				    name->valuestring);
-		if (!cJSON_IsString(path) || path->valuestring[0] != '/')
-			return fail(im, "mountPath", "an absolute path is required");
-		v = cJSON_CreateObject();
-		cJSON_AddStringToObject(v, "kind", pv->host ? "bind" : "tmpfs");
-		if (pv->host)
-			cJSON_AddStringToObject(v, "source", pv->host);
-		cJSON_AddStringToObject(v, "target", path->valuestring);
-		if (ro)
-			cJSON_AddTrueToObject(v, "readOnly");
-		if (pv->size)
-			cJSON_AddNumberToObject(v, "sizeBytes", (double)pv->size);
-		cJSON_AddItemToArray(arr, v);
-		leave(im, old);
-	}
+	(void)i;
+	if (only(im, m, take, NULL) < 0 || flag(im, m, "readOnly", &ro) < 0)
+		return -1;
+	if (!cJSON_IsString(name))
+		return fail(im, "name", "required");
+	for (size_t j = 0; j < vols->n && !pv; j++)
+		if (strcmp(vols->v[j].name, name->valuestring) == 0)
+			pv = &vols->v[j];
+	if (!pv)
+		return fail(im, "name", "no volume `%s` in spec.volumes", name->valuestring);
+	if (!cJSON_IsString(path) || path->valuestring[0] != '/')
+		return fail(im, "mountPath", "an absolute path is required");
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "kind", pv->host ? "bind" : "tmpfs");
+	if (pv->host)
+		cJSON_AddStringToObject(v, "source", pv->host);
+	cJSON_AddStringToObject(v, "target", path->valuestring);
+	if (ro)
+		cJSON_AddTrueToObject(v, "readOnly");
+	if (pv->size)
+		cJSON_AddNumberToObject(v, "sizeBytes", (double)pv->size);
+	cJSON_AddItemToArray(arr, v);
 	return 0;
 }
 
-static int read_env(struct imp *im, const cJSON *c, cJSON *out)
+static int env_item(struct imp *im, const cJSON *e, size_t i, cJSON *arr, void *ctx)
 {
 	static const char *const take[] = { "name", "value", NULL };
-	const cJSON *a, *e;
-	cJSON *arr;
-	size_t i = 0;
+	const cJSON *name = get(e, "name");
+	cleanup_free char *value = NULL, *kv = NULL;
 
-	if (list(im, c, "env", &a) < 0 || !a)
-		return 0;
-	arr = kk_enc_arr(out, "env");
-	cJSON_ArrayForEach(e, a)
-	{
-		size_t old = enter(im, ".env[%zu]", i++);
-		const cJSON *name = get(e, "name");
-		cleanup_free char *value = NULL, *kv = NULL;
-
-		if (only(im, e, take, NULL) < 0 || scalar(im, e, "value", &value) < 0)
-			return -1;
-		if (!cJSON_IsString(name) || !*name->valuestring)
-			return fail(im, "name", "required");
-		kv = kk_xasprintf("%s=%s", name->valuestring, kk_str(value));
-		cJSON_AddItemToArray(arr, cJSON_CreateString(kv));
-		leave(im, old);
-	}
+	(void)i, (void)ctx;
+	if (only(im, e, take, NULL) < 0 || scalar(im, e, "value", &value) < 0)
+		return -1;
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	kv = kk_xasprintf("%s=%s", name->valuestring, kk_str(value));
+	cJSON_AddItemToArray(arr, cJSON_CreateString(kv));
 	return 0;
 }
 
-static int read_ports(struct imp *im, const cJSON *c, cJSON *out)
+static int port_item(struct imp *im, const cJSON *p, size_t i, cJSON *arr, void *ctx)
 {
 	static const char *const take[] = { "containerPort", "hostPort", "protocol", NULL };
 	static const char *const skip[] = { "name", NULL };
-	const cJSON *a, *p;
-	cJSON *arr;
-	size_t i = 0;
+	cleanup_free char *proto = NULL, *s = NULL;
+	int64_t cport = 0, hport = 0;
+	bool cset, hset;
+	const char *udp;
 
-	if (list(im, c, "ports", &a) < 0 || !a)
+	(void)i, (void)ctx;
+	if (only(im, p, take, skip) < 0 ||
+	    integer(im, p, "containerPort", 1, 65535, &cset, &cport) < 0 ||
+	    integer(im, p, "hostPort", 1, 65535, &hset, &hport) < 0 ||
+	    scalar(im, p, "protocol", &proto) < 0)
+		return -1;
+	if (!cset)
+		return fail(im, "containerPort", "required");
+	if (proto && strcmp(proto, "TCP") != 0 && strcmp(proto, "UDP") != 0)
+		return fail(im, "protocol", "%s: a cell publishes TCP or UDP", proto);
+	/* without hostPort a Pod's port is informational: nothing to publish */
+	if (!hset)
 		return 0;
-	arr = kk_enc_arr(out, "ports");
-	cJSON_ArrayForEach(p, a)
-	{
-		size_t old = enter(im, ".ports[%zu]", i++);
-		cleanup_free char *proto = NULL, *s = NULL;
-		int64_t cport = 0, hport = 0;
-		bool cset, hset;
-
-		if (only(im, p, take, skip) < 0 ||
-		    integer(im, p, "containerPort", 1, 65535, &cset, &cport) < 0 ||
-		    integer(im, p, "hostPort", 1, 65535, &hset, &hport) < 0 ||
-		    scalar(im, p, "protocol", &proto) < 0)
-			return -1;
-		if (!cset)
-			return fail(im, "containerPort", "required");
-		if (proto && strcmp(proto, "TCP") != 0 && strcmp(proto, "UDP") != 0)
-			return fail(im, "protocol", "%s: a cell publishes TCP or UDP", proto);
-		/* without hostPort a Pod's port is informational: nothing to publish */
-		if (hset) {
-			const char *udp = is(proto, "UDP") ? "/udp" : "";
-
-			s = hport == cport
-				    ? kk_xasprintf("%" PRId64 "%s", cport, udp)
-				    : kk_xasprintf("%" PRId64 ":%" PRId64 "%s", hport, cport, udp);
-			cJSON_AddItemToArray(arr, cJSON_CreateString(s));
-		}
-		leave(im, old);
-	}
+	udp = is(proto, "UDP") ? "/udp" : "";
+	s = hport == cport ? kk_xasprintf("%" PRId64 "%s", cport, udp)
+			   : kk_xasprintf("%" PRId64 ":%" PRId64 "%s", hport, cport, udp);
+	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
 	return 0;
 }
 
@@ -982,8 +975,7 @@ static int read_resources(struct imp *im, const cJSON *c, cJSON *out)
 }
 
 struct pod_common {
-	const struct pod_vol *vols;
-	size_t n_vols;
+	const struct pod_vols *vols;
 	int64_t uid, gid;
 	bool has_uid, has_gid;
 	bool host_network, host_pid;
@@ -1030,8 +1022,9 @@ static int read_container(struct imp *im, const cJSON *c, const struct pod_commo
 		return -1;
 	if (wd)
 		cJSON_AddStringToObject(out, "workingDir", wd);
-	if (read_env(im, c, out) < 0 || read_ports(im, c, out) < 0 ||
-	    read_mounts(im, c, pc->vols, pc->n_vols, out) < 0)
+	if (each(im, c, "env", out, "env", env_item, NULL) < 0 ||
+	    each(im, c, "ports", out, "ports", port_item, NULL) < 0 ||
+	    each(im, c, "volumeMounts", out, "volumes", mount_item, (void *)pc->vols) < 0)
 		return -1;
 	if (read_security(im, get(c, "securityContext"), false, &uid, &has_uid, &gid, &has_gid,
 			  out) < 0)
@@ -1057,6 +1050,15 @@ static int read_container(struct imp *im, const cJSON *c, const struct pod_commo
 	if (tty)
 		cJSON_AddTrueToObject(out, "attachable");
 	return 0;
+}
+
+static int container_item(struct imp *im, const cJSON *c, size_t i, cJSON *arr, void *ctx)
+{
+	cJSON *co = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddItemToArray(arr, co);
+	return read_container(im, c, ctx, co);
 }
 
 static const char *scope_or(const char *flag_value, const cJSON *labels, const char *key)
@@ -1129,16 +1131,16 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 					    "tolerations",
 					    "automountServiceAccountToken",
 					    NULL };
-	cleanup_free struct pod_vol *vols = NULL;
 	cleanup_free char *restart = NULL, *hostname = NULL;
-	struct pod_common pc = { 0 };
-	const cJSON *ctrs, *c;
-	cJSON *out = cJSON_GetObjectItemCaseSensitive(cell, "spec"), *arr;
-	size_t old = enter(im, "spec"), i = 0;
+	cleanup_(pod_vols_clear) struct pod_vols vols = { 0 };
+	struct pod_common pc = { .vols = &vols };
+	const cJSON *ctrs;
+	cJSON *out = cJSON_GetObjectItemCaseSensitive(cell, "spec");
+	size_t old = enter(im, "spec");
 
 	if (!spec)
 		return fail(im, NULL, "required");
-	if (only(im, spec, take, skip) < 0 || read_volumes(im, spec, &vols, &pc.n_vols) < 0 ||
+	if (only(im, spec, take, skip) < 0 || read_volumes(im, spec, &vols) < 0 ||
 	    scalar(im, spec, "restartPolicy", &restart) < 0 ||
 	    flag(im, spec, "hostNetwork", &pc.host_network) < 0 ||
 	    flag(im, spec, "hostPID", &pc.host_pid) < 0 ||
@@ -1150,7 +1152,6 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 	if (hostname && strcmp(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
 		return fail(im, "hostname", "%s: a cell's hostname is its name, `%s`", hostname,
 			    cJSON_GetStringValue(cJSON_GetObjectItem(out, "id")));
-	pc.vols = vols;
 	if (is(restart, "Always"))
 		pc.restart = "always";
 	else if (is(restart, "OnFailure"))
@@ -1163,17 +1164,8 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 		return -1;
 	if (!ctrs || !cJSON_GetArraySize(ctrs))
 		return fail(im, "containers", "required and cannot be empty");
-	arr = kk_enc_arr(out, "containers");
-	cJSON_ArrayForEach(c, ctrs)
-	{
-		size_t o2 = enter(im, ".containers[%zu]", i++);
-		cJSON *co = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(arr, co);
-		if (read_container(im, c, &pc, co) < 0)
-			return -1;
-		leave(im, o2);
-	}
+	if (each(im, spec, "containers", out, "containers", container_item, &pc) < 0)
+		return -1;
 	leave(im, old);
 	return 0;
 }

@@ -16,19 +16,26 @@ setup() {
 # hyphenate long keys)
 page() { sed 's/\\f[BIRP]//g; s/\\-/-/g' "$MAN"; }
 
+# in_page KEY...: every KEY is a word of the page; the missing ones are named
+in_page() {
+	local key text missing=()
+	text=$(page)
+	for key in "$@"; do
+		grep -qw -- "$key" <<<"$text" || missing+=("$key")
+	done
+	[ "${#missing[@]}" = 0 ] || { echo "not in kukeon-manifest(5): ${missing[*]}" >&2; return 1; }
+}
+
 @test "kukeon-manifest(5) names every key the manifest decoders read" {
-	local keys key text missing=()
+	local keys key text
 	mapfile -t keys < <(
 		grep -hE 'KK_FIELD|kk_[a-z_]*(dec|enc)[a-z_]*\(|enc_nested' \
 			"$TOP"/common/model/{realm,space,stack,cell,container,profile,config,doc,codec}.c |
 			grep -oE '"[a-z][A-Za-z]*"' | tr -d '"' | sort -u)
 	# the tables are where the keys come from: a broken extraction must not pass
 	[ "${#keys[@]}" -ge 100 ]
+	in_page "${keys[@]}"
 	text=$(page)
-	for key in "${keys[@]}"; do
-		grep -qw -- "$key" <<<"$text" || missing+=("$key")
-	done
-	[ "${#missing[@]}" = 0 ] || { echo "not in kukeon-manifest(5): ${missing[*]}" >&2; return 1; }
 	# and every kind of common/model/kinds.def has its section
 	for key in $(grep -oE '^KIND\([A-Z_]+, *"[A-Za-z]+"' "$TOP/common/model/kinds.def" | grep -oE '"[A-Za-z]+"' | tr -d '"'); do
 		grep -q "^\.SH $(tr a-z A-Z <<<"$key")\$" <<<"$text" || { echo "no section for $key" >&2; return 1; }
@@ -36,16 +43,12 @@ page() { sed 's/\\f[BIRP]//g; s/\\-/-/g' "$MAN"; }
 }
 
 @test "kukeon-manifest(5) names every Pod field kube.c takes or ignores" {
-	local keys key text missing=()
+	local keys
 	mapfile -t keys < <(
 		sed -n '/const char \*const [a-z_]*\(take\|skip\)[a-z_]*\[\] = {/,/};/p' "$TOP/common/model/kube.c" |
 			grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u)
 	[ "${#keys[@]}" -ge 40 ]
-	text=$(page)
-	for key in "${keys[@]}"; do
-		grep -qw -- "$key" <<<"$text" || missing+=("$key")
-	done
-	[ "${#missing[@]}" = 0 ] || { echo "not in kukeon-manifest(5): ${missing[*]}" >&2; return 1; }
+	in_page "${keys[@]}"
 }
 
 @test "kukeon-manifest(5) renders without a groff warning, and kuke(1) points to it" {
