@@ -1157,7 +1157,7 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 	else if (is(restart, "OnFailure"))
 		pc.restart = "on-failure";
 	else if (is(restart, "Never"))
-		pc.restart = "never";
+		pc.restart = NULL; /* kukeon's default, so an exported cell comes back unchanged */
 	else if (restart)
 		return fail(im, "restartPolicy", "%s: want Always, OnFailure or Never", restart);
 	if (list(im, spec, "containers", &ctrs) < 0)

@@ -121,6 +121,11 @@ web_cell() { # NAME
 	refuse "spec.containers: required and cannot be empty" <<-EOF2
 	  containers: []
 	EOF2
+	# a List (kubectl get pods -o yaml) is read item by item
+	printf 'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}\n  - {apiVersion: v1, kind: Service, metadata: {name: s}}\n' >"$BATS_TEST_TMPDIR/l.yaml"
+	run -1 k apply -f "$BATS_TEST_TMPDIR/l.yaml"
+	[ "${lines[1]}" = "  document 0 (List): items[1]: not a v1 Pod (\`$BATS_TEST_TMPDIR/l.yaml\` line 1)" ]
+	[ ! -e "$RP/data" ]
 	# other Kubernetes kinds keep upstream's message
 	printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n' >"$BATS_TEST_TMPDIR/d.yaml"
 	run -1 k apply -f "$BATS_TEST_TMPDIR/d.yaml"
@@ -185,6 +190,10 @@ web_cell() { # NAME
 	# applied again: nothing to change
 	run -0 k apply -f "$BATS_TEST_TMPDIR/export.yaml"
 	[ "$output" = 'Cell "shop": unchanged' ]
+	# and delete -f takes the Pod too
+	run -0 k delete -f "$BATS_TEST_TMPDIR/export.yaml"
+	[ "$output" = 'Cell "shop": deleted' ]
+	[ ! -e "$RP/data/$R/sp/st/shop" ]
 }
 
 cell_ip_of() { k get cell "$1" "${SCOPE[@]}" -o json | jq -r .status.network.ipAddress; }
@@ -245,7 +254,7 @@ cell_ip_of() { k get cell "$1" "${SCOPE[@]}" -o json | jq -r .status.network.ipA
 	[ "$output" = 'Cell "greeter-pod": created' ]
 	run -0 jq -r '.spec.containers[0] | [.id, .user, .workingDir, .restartPolicy, (.env | join(",")), (.ports | length)] | join(" ")' \
 		"$RP/data/$R/sp/st/greeter-pod/metadata.json"
-	[ "$output" = "greeter 1000:1000 /tmp never GREETING=hello-podman 0" ]
+	[ "$output" = "greeter 1000:1000 /tmp  GREETING=hello-podman 0" ]
 	for i in $(seq 50); do
 		out=$(k log greeter-pod "${SCOPE[@]}" 2>/dev/null) || true
 		[ -n "$out" ] && break
@@ -270,6 +279,17 @@ cell_ip_of() { k get cell "$1" "${SCOPE[@]}" -o json | jq -r .status.network.ipA
 	[ "$output" = "$(printf 'valid Pod one\nvalid Pod two')" ]
 	run -0 k get space sp --realm "$R" -o KUBE
 	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/stack.yaml")" ]
+	# cells without a NAME: those the filters select
+	run -0 k get cells --realm "$R" -o kube
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/stack.yaml")" ]
+	# the same Pods as a v1 List apply as the cells they came from
+	{
+		printf 'apiVersion: v1\nkind: List\nitems:\n'
+		grep -v '^#' "$BATS_TEST_TMPDIR/stack.yaml" | grep -v '^---$' | sed 's/^apiVersion: v1$/- apiVersion: v1/; /^- apiVersion/!s/^/  /'
+	} >"$BATS_TEST_TMPDIR/list.yaml"
+	run -0 validate "$BATS_TEST_TMPDIR/list.yaml"
+	run -0 k apply -f "$BATS_TEST_TMPDIR/list.yaml"
+	[ "$output" = "$(printf '%s\n' 'Cell "one": unchanged' 'Cell "two": unchanged')" ]
 	# an empty stack says so
 	k create stack empty --realm "$R" --space sp >/dev/null
 	run -0 k get stack empty --realm "$R" --space sp -o kube

@@ -346,7 +346,7 @@ static void import_podman(void)
 	TAP_STR_EQ(c->ports.v[0], "18080:8080");
 	TAP_STR_EQ(c->user, "33:33");
 	TAP_STR_EQ(c->working_dir, "/");
-	TAP_STR_EQ(c->restart_policy, "never");
+	TAP_STR_EQ(kk_str(c->restart_policy), ""); /* Never: kukeon's default */
 	TAP_OK(c->resources && c->resources->memory_limit_bytes == (INT64_C(1) << 30),
 	       "limits.memory 1Gi");
 	TAP_OK(c->resources && c->resources->cpu_shares == 256, "requests.cpu 250m: 256 shares");
@@ -422,6 +422,48 @@ static void not_a_pod(void)
 	TAP_STR_EQ(m->items[0].err.msg, "document 0 (): document 0: unknown kind: Deployment");
 }
 
+/* A v1 List of Pods (kubectl get pods -o yaml): an item per Pod, all of document 0. */
+static void pod_list(void)
+{
+	static const char text[] = "apiVersion: v1\n"
+				   "kind: List\n"
+				   "items:\n"
+				   "  - {apiVersion: v1, kind: Pod, metadata: {name: a},\n"
+				   "     spec: {containers: [{name: c, image: i}]}}\n"
+				   "  - {apiVersion: v1, kind: Service, metadata: {name: s}}\n"
+				   "  - {apiVersion: v1, kind: Pod, metadata: {name: b},\n"
+				   "     spec: {containers: [{name: c, image: i}]}}\n"
+				   "---\n"
+				   "apiVersion: v1beta1\n"
+				   "kind: Realm\n"
+				   "metadata: {name: r}\n";
+	cleanup_(kk_manifest_freep) struct kk_manifest *m = decode(text, NULL);
+	struct kk_yaml_stream *s = NULL;
+	struct kk_err err = { 0 };
+
+	if (!m)
+		return;
+	TAP_INT_EQ(m->n, 4);
+	TAP_INT_EQ(m->n_failed, 1);
+	if (m->n != 4)
+		return;
+	TAP_OK(m->items[0].kind == KK_KIND_CELL && !strcmp(m->items[0].name, "a"), "items[0]");
+	TAP_STR_EQ(m->items[1].err.msg, "document 0 (List): items[1]: not a v1 Pod");
+	TAP_OK(m->items[2].kind == KK_KIND_CELL && !strcmp(m->items[2].name, "b"), "items[2]");
+	TAP_INT_EQ(m->items[2].index, 0);
+	TAP_INT_EQ(m->items[3].kind, KK_KIND_REALM);
+	TAP_INT_EQ(m->items[3].index, 1);
+	/* upstream's parser (kk_manifest_decode) knows neither */
+	if (kk_yaml_parse_stream(text, strlen(text), "t.yaml", &s, &err) == 0) {
+		struct kk_manifest *up = kk_manifest_decode(s);
+
+		TAP_INT_EQ(up->n, 2);
+		TAP_STR_EQ(up->items[0].err.msg, "document 0 (): document 0: unknown kind: List");
+		kk_manifest_free(up);
+		kk_yaml_stream_free(s);
+	}
+}
+
 int main(void)
 {
 	export_cell();
@@ -429,5 +471,6 @@ int main(void)
 	import_podman();
 	refused();
 	not_a_pod();
+	pod_list();
 	return tap_done();
 }
