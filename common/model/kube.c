@@ -16,8 +16,6 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 
-#define MIB (INT64_C(1) << 20)
-
 static bool is(const char *a, const char *b)
 {
 	return a && strcmp(a, b) == 0;
@@ -76,7 +74,9 @@ static char *bytes_quantity(int64_t b)
 	return kk_xasprintf("%" PRId64, b);
 }
 
-/* The Pod volume for a mount: found by (hostPath, path) or (emptyDir, target), else added. */
+/* The name of the Pod volume for a mount: the hostPath volume of source when there is one
+ * already (containers sharing a host directory share the volume), else a new one; a tmpfs
+ * is a new emptyDir of medium Memory. */
 static const char *pod_volume(cJSON *vols, bool host, const char *source, int64_t size,
 			      size_t *count)
 {
@@ -95,7 +95,7 @@ static const char *pod_volume(cJSON *vols, bool host, const char *source, int64_
 	v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "name", name);
 	if (host) {
-		cJSON_AddStringToObject(kk_enc_obj(v, "hostPath"), "path", source);
+		cJSON_AddStringToObject(kk_enc_obj(v, "hostPath"), "path", kk_str(source));
 	} else {
 		cJSON *e = kk_enc_obj(v, "emptyDir");
 
@@ -135,7 +135,7 @@ static void pod_mounts(const struct kk_container_spec *c, cJSON *ctr, cJSON *vol
 			  m->target, m->read_only);
 		if (m->mode)
 			note(notes, "container \"%s\": volume %s mode %04o (emptyDir has no mode)",
-			     c->id, m->target, m->mode);
+			     kk_str(c->id), m->target, m->mode);
 	}
 	for (size_t i = 0; i < c->n_tmpfs; i++) {
 		const struct kk_tmpfs_mount *t = &c->tmpfs[i];
@@ -143,8 +143,8 @@ static void pod_mounts(const struct kk_container_spec *c, cJSON *ctr, cJSON *vol
 		add_mount(mounts, pod_volume(vols, false, NULL, t->size_bytes, count), t->path,
 			  false);
 		if (t->options.n)
-			note(notes, "container \"%s\": tmpfs %s options (emptyDir has none)", c->id,
-			     t->path);
+			note(notes, "container \"%s\": tmpfs %s options (emptyDir has none)",
+			     kk_str(c->id), t->path);
 	}
 	if (cJSON_GetArraySize(mounts))
 		cJSON_AddItemToObject(ctr, "volumeMounts", mounts);
@@ -186,7 +186,7 @@ static void pod_ports(const struct kk_container_spec *c, cJSON *ctr, char ***not
 
 		if (!parse_port(c->ports.v[i], &host, &cport, &udp)) {
 			note(notes, "container \"%s\": port %s is not HOST:CONTAINER[/tcp|udp]",
-			     c->id, c->ports.v[i]);
+			     kk_str(c->id), c->ports.v[i]);
 			continue;
 		}
 		p = cJSON_CreateObject();
@@ -223,7 +223,7 @@ static void pod_security(const struct kk_container_spec *c, cJSON *ctr, char ***
 				cJSON_AddNumberToObject(sc, "runAsGroup", strtod(g, NULL));
 		} else {
 			note(notes, "container \"%s\": user %s (a Pod takes numeric ids only)",
-			     c->id, c->user);
+			     kk_str(c->id), c->user);
 		}
 	}
 	if (c->privileged)
@@ -262,7 +262,7 @@ static void pod_security(const struct kk_container_spec *c, cJSON *ctr, char ***
 			cJSON_AddStringToObject(kk_enc_obj(sc, "seccompProfile"), "type",
 						"Unconfined");
 		else
-			note(notes, "container \"%s\": securityOpt %s", c->id, o);
+			note(notes, "container \"%s\": securityOpt %s", kk_str(c->id), o);
 	}
 	if (cJSON_GetArraySize(sc))
 		cJSON_AddItemToObject(ctr, "securityContext", sc);
@@ -292,7 +292,7 @@ static void pod_resources(const struct kk_container_spec *c, cJSON *ctr, char **
 	}
 	if (r->has_pids_limit && r->pids_limit > 0)
 		note(notes, "container \"%s\": pidsLimit %" PRId64 " (a Pod has no pids limit)",
-		     c->id, r->pids_limit);
+		     kk_str(c->id), r->pids_limit);
 	if (cJSON_GetArraySize(res))
 		cJSON_AddItemToObject(ctr, "resources", res);
 	else
@@ -345,17 +345,17 @@ static cJSON *pod_container(const struct kk_container_spec *c, cJSON *vols, size
 		if (c->tty)
 			note(notes,
 			     "container \"%s\": tty prompt, onInit and logFile (kuketty only)",
-			     c->id);
+			     kk_str(c->id));
 	}
 	if (c->host_cgroup)
-		note(notes, "container \"%s\": hostCgroup", c->id);
+		note(notes, "container \"%s\": hostCgroup", kk_str(c->id));
 	for (size_t i = 0; i < c->n_secrets; i++)
-		note(notes, "container \"%s\": secret %s (make it a Kubernetes Secret)", c->id,
-		     kk_str(c->secrets[i].name));
+		note(notes, "container \"%s\": secret %s (make it a Kubernetes Secret)",
+		     kk_str(c->id), kk_str(c->secrets[i].name));
 	if (c->networks.n || c->networks_aliases.n)
-		note(notes, "container \"%s\": networks and networksAliases", c->id);
+		note(notes, "container \"%s\": networks and networksAliases", kk_str(c->id));
 	if (c->root)
-		note(notes, "container \"%s\" is the cell's root container", c->id);
+		note(notes, "container \"%s\" is the cell's root container", kk_str(c->id));
 	return o;
 }
 
@@ -405,14 +405,17 @@ cJSON *kk_kube_pod_from_cell(const struct kk_cell *cell, char ***notes)
 		if (is_pause(c))
 			continue;
 		cJSON_AddItemToArray(ctrs, pod_container(c, vols, &count, &n));
-		if (policy && strcmp(policy, kk_str(c->restart_policy)) != 0)
+		if (policy &&
+		    strcmp(pod_restart_policy(policy), pod_restart_policy(c->restart_policy)) != 0)
 			note(&n, "container \"%s\": restartPolicy %s (a Pod has one for all)",
-			     c->id, empty(c->restart_policy) ? "\"\"" : c->restart_policy);
+			     kk_str(c->id), empty(c->restart_policy) ? "\"\"" : c->restart_policy);
 		else if (!policy)
 			policy = kk_str(c->restart_policy);
 	}
 	if (policy)
 		cJSON_AddStringToObject(spec, "restartPolicy", pod_restart_policy(policy));
+	else
+		note(&n, "no container but kukeon's root (a Pod needs one)");
 	if (host_net)
 		cJSON_AddTrueToObject(spec, "hostNetwork");
 	if (host_pid)
