@@ -854,7 +854,7 @@ static int read_security(struct imp *im, const cJSON *sc, bool pod, int64_t *uid
 					    "capabilities",   "allowPrivilegeEscalation",
 					    "seccompProfile", NULL };
 	size_t old;
-	int64_t v;
+	int64_t v = 0;
 	bool set, b;
 
 	if (!sc)
@@ -1070,7 +1070,7 @@ static const char *scope_or(const char *flag_value, const cJSON *labels, const c
 
 	if (!empty(flag_value))
 		return flag_value;
-	if (cJSON_IsString(l) && *l->valuestring)
+	if (l && cJSON_IsString(l) && *l->valuestring)
 		return l->valuestring;
 	return "default";
 }
@@ -1152,7 +1152,7 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 		return -1;
 	if (scalar(im, spec, "hostname", &hostname) < 0)
 		return -1;
-	if (hostname && strcmp(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
+	if (hostname && !is(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
 		return fail(im, "hostname", "%s: a cell's hostname is its name, `%s`", hostname,
 			    cJSON_GetStringValue(cJSON_GetObjectItem(out, "id")));
 	if (is(restart, "Always"))
