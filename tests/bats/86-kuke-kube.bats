@@ -38,49 +38,31 @@ http_body() { # IP
 	printf '%s\n' "$out" | tr -d '\r' | sed '1,/^$/d'
 }
 
-# A two-container cell serving HTTP: `web` (httpd on 8080, a read-only bind of the test dir,
-# a tmpfs, user, capabilities, a network name Kubernetes has no place for) and `side`, plus
-# kukeon's root. (No resources: runc cannot apply limits in the harness's cgroup view; the unit
-# tests cover them.)
+# A two-container cell serving HTTP (helpers/cell.bash's app_cell_yaml): `app` (httpd on
+# 8080 with a read-only bind of the test dir, a tmpfs, user, capabilities, a network name
+# Kubernetes has no place for) and `side`, plus kukeon's root, labelled app=shop. (No
+# resources: runc cannot apply limits in the harness's cgroup view; the unit tests cover them.)
 web_cell() { # NAME
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo "hello from $1" >"$BATS_TEST_TMPDIR/www/index.html"
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	  labels: {app: shop}
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: web
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: httpd
-	      args: ["-f", "-p", "8080", "-h", "/www"]
-	      env: ["GREETING=hello"]
-	      volumes:
-	        - {kind: bind, source: $BATS_TEST_TMPDIR/www, target: /www, readOnly: true}
-	        - {kind: tmpfs, target: /scratch, sizeBytes: 8388608}
-	      user: "0:0"
-	      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SETUID, SETGID]}
-	      networks: [front]
-	      restartPolicy: always
-	    - id: side
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "echo side-ready; sleep infinity"]
-	      workingDir: /tmp
-	      restartPolicy: always
-	EOF2
+	app_cell_yaml "$1" "exec httpd -f -p 8080 -h /www" always "$(
+		cat <<-EOF2
+		      env: ["GREETING=hello"]
+		      volumes:
+		        - {kind: bind, source: $BATS_TEST_TMPDIR/www, target: /www, readOnly: true}
+		        - {kind: tmpfs, target: /scratch, sizeBytes: 8388608}
+		      user: "0:0"
+		      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SETUID, SETGID]}
+		      networks: [front]
+		    - id: side
+		      image: $KUKEON_TEST_BUSYBOX_REF
+		      command: sh
+		      args: ["-c", "echo side-ready; sleep infinity"]
+		      workingDir: /tmp
+		      restartPolicy: always
+		EOF2
+	)"
+	sed -i "s/^  name: $1\$/&\n  labels: {app: shop}/" "$BATS_TEST_TMPDIR/$1.yaml"
 	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
 }
 
@@ -149,7 +131,7 @@ web_cell() { # NAME
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/pod.yaml"
 	[ "${lines[0]}" = "# kukeon cell \"web\" (realm \"$R\", space \"sp\", stack \"st\")" ]
 	[ "${lines[1]}" = "# not expressed in Kubernetes:" ]
-	[ "${lines[2]}" = '#   container "web": networks and networksAliases' ]
+	[ "${lines[2]}" = '#   container "app": networks and networksAliases' ]
 	[[ "$output" == *"    realm.kukeon.io: $R"* ]]
 	[[ "$output" == *"    stack.kukeon.io: st"* ]]
 	[[ "$output" == *"    cell.kukeon.io: web"* ]]
@@ -183,7 +165,7 @@ web_cell() { # NAME
 	run -0 k apply -f "$BATS_TEST_TMPDIR/export.yaml"
 	[ "$output" = 'Cell "shop": created' ]
 	run -0 jq -r '.spec.containers | map(select(.root != true) | .id) | join(" ")' "$RP/data/$R/sp/st/shop/metadata.json"
-	[ "$output" = "web side" ]
+	[ "$output" = "app side" ]
 	ip=$(cell_ip_of shop)
 	after=$(http_body "$ip")
 	[ "$after" = "$before" ]
