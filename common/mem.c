@@ -63,17 +63,23 @@ char *kk_xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *kk_xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+
+	if (vasprintf(&p, fmt, ap) < 0)
+		out_of_memory();
+	return p;
+}
+
 char *kk_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *p;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
+	p = kk_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		out_of_memory();
 	return p;
 }
 

@@ -4,6 +4,7 @@
 #ifndef KK_COMMON_MEM_H
 #define KK_COMMON_MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* never NULL: said to the compiler and the static analysers too */
@@ -16,6 +17,9 @@ char *kk_xstrdup(const char *s) KK_NONNULL_RET;
 char *kk_xstrndup(const char *s, size_t n) KK_NONNULL_RET;
 /* printf into a new string; free() it. */
 char *kk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) KK_NONNULL_RET;
+/* The same with a va_list. */
+char *kk_xvasprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0))) KK_NONNULL_RET;
 
 /* A growing byte buffer, kept NUL-terminated: p (owned; NULL until the first add), len
  * bytes used of cap. */

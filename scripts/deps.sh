@@ -74,5 +74,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# npm is Debian's unless a nodejs that brings its own (NodeSource's) is installed
+if ! command -v npm >/dev/null; then
+	echo "deps.sh: installing nodejs npm"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+# the Kubernetes schema the -o kube tests validate Pods against (tests/kube/validate.js),
+# project-local and cached: build/node (or $KUKEON_NODE_DIR)
+node_dir=${KUKEON_NODE_DIR:-$(dirname "$0")/../build/node}
+if [ ! -f "$node_dir/node_modules/kubernetes-models/package.json" ] ||
+	[ ! -f "$node_dir/node_modules/yaml/package.json" ]; then
+	echo "deps.sh: npm install kubernetes-models yaml into $node_dir"
+	mkdir -p "$node_dir"
+	npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error \
+		kubernetes-models@5.1.0 yaml@2.9.1 >/dev/null
+fi
 add_deb_src
 echo "deps.sh: all dependencies present"

@@ -21,6 +21,7 @@
 #include "common/mem.h"
 #include "common/controller/apply.h"
 #include "common/model/doc.h"
+#include "common/model/kube.h"
 #include "common/strv.h"
 #include "common/yaml.h"
 #include "applets/kuke/client.h"
@@ -45,11 +46,12 @@ static int read_input(const char *file, char **buf, size_t *len, struct kk_err *
 
 /* Read and validate the whole input; on failure nothing has been done. */
 static int load_manifest(const char *file, char **buf, size_t *len, struct kk_yaml_stream **stream,
-			 struct kk_manifest **m, bool for_delete, struct kk_err *err)
+			 struct kk_manifest **m, bool for_delete, const struct kk_kube_scope *scope,
+			 struct kk_err *err)
 {
 	if (read_input(file, buf, len, err) < 0)
 		return -1;
-	return kk_manifest_load(*buf, *len, file, for_delete, stream, m, err);
+	return kk_manifest_load(*buf, *len, file, for_delete, scope, stream, m, err);
 }
 
 /* `{"resources":[...]}` with Go's field names (JSON) or their lower-case forms (YAML). */
@@ -120,10 +122,13 @@ int kuke_apply(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int ar
 		return kk_err_set(err, KK_EUSAGE, "required flag(s) \"file\" not set");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
-	if (load_manifest(file, &buf, &len, &stream, &m, false, err) < 0)
+	if (load_manifest(file, &buf, &len, &stream, &m, false,
+			  &(struct kk_kube_scope){ f->realm, f->space, f->stack }, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0 ||
-	    kk_call_apply(c, &(struct kk_apply_args){ buf, len, file }, &r, err) < 0)
+	    kk_call_apply(c,
+			  &(struct kk_apply_args){ buf, len, file, f->realm, f->space, f->stack },
+			  &r, err) < 0)
 		return -1;
 	if (yaml || json) {
 		print_structured(apply_tree(r.v, r.n, yaml), yaml);
@@ -208,7 +213,7 @@ int kuke_delete(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 				  "required");
 	yaml = output && !strcmp(output, "yaml");
 	json = output && !strcmp(output, "json");
-	if (load_manifest(file, &buf, &len, &stream, &m, true, err) < 0)
+	if (load_manifest(file, &buf, &len, &stream, &m, true, NULL, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;

@@ -115,9 +115,11 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 	struct kk_cell **v;
 	size_t n;
 
-	if (kuke_get_format(f->output, true, &fmt, err) < 0)
-		return -1;
 	if (kuke_want_args(argc, true, "get", "cell", err) < 0)
+		return -1;
+	if (kuke_output_is_kube(f->output))
+		return kuke_get_kube(ctx, KK_KIND_CELL, f, name, err);
+	if (kuke_get_format(f->output, true, &fmt, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;

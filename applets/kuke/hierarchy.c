@@ -267,8 +267,11 @@ static int get(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f, in
 	struct kk_ref ref;
 	int rc;
 
-	if (want_at_most_one(argc, "get", k, err) < 0 ||
-	    kuke_get_format(f->output, false, &fmt, err) < 0)
+	if (want_at_most_one(argc, "get", k, err) < 0)
+		return -1;
+	if (k != REALM && kuke_output_is_kube(f->output))
+		return kuke_get_kube(ctx, k == SPACE ? KK_KIND_SPACE : KK_KIND_STACK, f, name, err);
+	if (kuke_get_format(f->output, false, &fmt, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;

@@ -8,8 +8,11 @@
 
 #include "common/err.h"
 #include "common/model/codec.h"
+#include "common/model/doc.h"
 
 struct cJSON;
+struct kuke_ctx;
+struct kuke_flags;
 
 /* KUKE_FMT_WIDE: the table plus extra columns (kubectl's `-o wide`; a kukeon-c extension,
  * for cells). */
@@ -37,5 +40,13 @@ char *kuke_controllers_column(const struct kk_strv *controllers);
 void kuke_human_bytes(char *buf, size_t len, int64_t v);
 /* t as indented JSON (KUKE_FMT_JSON) or as YAML (anything else), on stdout. */
 void kuke_print_tree(const struct cJSON *t, enum kuke_fmt fmt);
+
+/* -o kube (any case)? */
+bool kuke_output_is_kube(const char *output);
+/* `kuke get cell|stack|space [NAME] -o kube` (kind: KK_KIND_CELL, _STACK or _SPACE): a
+ * Kubernetes Pod per cell, as YAML documents (applets/kuke/kube.c). A stack or space needs
+ * its NAME; cells without one are those of f's filters. */
+int kuke_get_kube(struct kuke_ctx *ctx, enum kk_kind kind, const struct kuke_flags *f,
+		  const char *name, struct kk_err *err);
 
 #endif

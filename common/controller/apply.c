@@ -16,6 +16,7 @@
 #include "common/fault.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/model/kube.h"
 #include "common/strv.h"
 #include "common/yaml.h"
 
@@ -117,7 +118,8 @@ static const char *where(const struct kk_manifest_item *it, const char *file, ch
 
 /* Parse and validate the whole input; on failure nothing has been done. */
 int kk_manifest_load(const char *buf, size_t len, const char *file, bool for_delete,
-		     struct kk_yaml_stream **stream, struct kk_manifest **out, struct kk_err *err)
+		     const struct kk_kube_scope *scope, struct kk_yaml_stream **stream,
+		     struct kk_manifest **out, struct kk_err *err)
 {
 	struct kk_manifest *m;
 	char msg[sizeof(err->msg)];
@@ -129,7 +131,7 @@ int kk_manifest_load(const char *buf, size_t len, const char *file, bool for_del
 		file = "-";
 	if (kk_yaml_parse_stream(buf, len, file, stream, err) < 0)
 		return kk_err_wrap(err, "failed to parse YAML");
-	m = kk_manifest_decode(*stream);
+	m = kk_manifest_decode_scoped(*stream, scope);
 	if (m->n_failed == 0) {
 		*out = m;
 		return 0;
@@ -543,7 +545,10 @@ int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_app
 	if (a->len > KK_MANIFEST_MAX)
 		return kk_err_set(err, EFBIG, "manifest `%s` is larger than %u bytes", source,
 				  KK_MANIFEST_MAX);
-	if (kk_manifest_load(a->yaml, a->len, source, false, &stream, &m, err) < 0 || !m ||
+	if (kk_manifest_load(a->yaml, a->len, source, false,
+			     &(struct kk_kube_scope){ a->realm, a->space, a->stack }, &stream, &m,
+			     err) < 0 ||
+	    !m ||
 	    check_duplicates(m, source, err) < 0)
 		return -1;
 	order = kk_manifest_order(m, false);

@@ -16,11 +16,15 @@
 #define KK_MANIFEST_MAX (64u << 20)
 
 struct kk_yaml_stream;
+struct kk_kube_scope;
 
 struct kk_apply_args {
 	const char *yaml; /* the manifest stream; borrowed */
 	size_t len;
 	const char *source; /* names it in messages ("-" for stdin); NULL: "-" */
+	/* where Kubernetes Pods go (kuke apply --realm/--space/--stack); NULL or "": the
+	 * Pod's kukeon labels, else "default" (common/model/kube.h) */
+	const char *realm, *space, *stack;
 };
 
 struct kk_apply_outcome {
@@ -41,9 +45,11 @@ struct kk_apply_result {
 void kk_apply_result_clear(struct kk_apply_result *r);
 
 /* Parse and validate a whole manifest stream as apply (for_delete false) or delete -f does;
- * the messages name source and the documents' lines. On success *stream and *out are new. */
+ * Kubernetes Pods become Cells placed by scope (NULL: labels, else "default"); the messages
+ * name source and the documents' lines. On success *stream and *out are new. */
 int kk_manifest_load(const char *buf, size_t len, const char *source, bool for_delete,
-		     struct kk_yaml_stream **stream, struct kk_manifest **out, struct kk_err *err);
+		     const struct kk_kube_scope *scope, struct kk_yaml_stream **stream,
+		     struct kk_manifest **out, struct kk_err *err);
 
 /* The items of m in apply order (reverse: delete order). A new array of m->n borrowed
  * pointers. */
@@ -55,6 +61,6 @@ const char *kk_container_doc_id(const struct kk_container *d);
 /* Fails only when the input cannot be applied at all (parse or validation); a document that
  * failed is an outcome with action "failed". */
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
-		 struct kk_err *err);
+		struct kk_err *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/mem.h"
+#include "common/model/kube.h"
 #include "common/yaml.h"
 
 static const char *const kind_names[] = {
@@ -340,7 +341,41 @@ static void item_fail(struct kk_manifest_item *it, bool with_name, const char *c
 		   cause);
 }
 
-static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *it)
+/* A Kubernetes Pod: translated to a Cell document (common/model/kube.h), then checked as
+ * one; its messages name the Pod. */
+static void pod_item(const cJSON *root, const struct kk_kube_scope *scope,
+		     struct kk_manifest_item *it)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	cleanup_(kk_json_freep) cJSON *tree = NULL;
+	cleanup_(kk_doc_freep) struct kk_doc *doc = kk_xcalloc(1, sizeof(*doc));
+	struct kk_err e = { 0 };
+	const char *missing;
+
+	kk_str_set(&it->kind_name, "Pod");
+	if (cJSON_IsString(name))
+		kk_str_set(&it->name, name->valuestring);
+	if (kk_kube_pod_to_cell(root, scope, &tree, &e) < 0) {
+		item_fail(it, true, e.msg);
+		return;
+	}
+	if (kk_doc_decode_body(KK_KIND_CELL, tree, NULL, doc, &e) < 0) {
+		doc->kind = KK_KIND_NONE;
+		item_fail(it, true, e.msg);
+		return;
+	}
+	missing = missing_field(doc);
+	if (missing) {
+		item_fail(it, true, missing);
+		return;
+	}
+	it->kind = KK_KIND_CELL;
+	it->doc = TAKE_PTR(doc);
+}
+
+static void decode_item(const struct kk_yaml_doc *yd, bool kube, const struct kk_kube_scope *scope,
+			struct kk_manifest_item *it)
 {
 	struct kk_err e = { 0 };
 	cleanup_free char *kind = NULL, *api = NULL;
@@ -362,6 +397,10 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 		snprintf(cause, sizeof(cause), "document %d: failed to parse kind: %s", yd->index,
 			 e.msg);
 		item_fail(it, false, cause);
+		return;
+	}
+	if (kube && kk_kube_is_pod(yd->root)) {
+		pod_item(yd->root, scope, it);
 		return;
 	}
 	it->kind = kk_kind_from_name(kind);
@@ -402,18 +441,75 @@ static void decode_item(const struct kk_yaml_doc *yd, struct kk_manifest_item *i
 	it->doc = TAKE_PTR(doc);
 }
 
-struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s)
+/* The items of a Kubernetes `apiVersion: v1, kind: List` (kubectl get pods -o yaml), or
+ * NULL when root is not one or has none. */
+static const cJSON *kube_list_items(const cJSON *root)
+{
+	const cJSON *api = cJSON_GetObjectItemCaseSensitive(root, "apiVersion");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
+
+	if (!cJSON_IsString(api) || strcmp(api->valuestring, "v1") != 0 || !cJSON_IsString(kind) ||
+	    strcmp(kind->valuestring, "List") != 0 || !cJSON_IsArray(items) ||
+	    !cJSON_GetArraySize(items))
+		return NULL;
+	return items;
+}
+
+/* kube: Kubernetes Pods and Lists of them are taken too */
+static struct kk_manifest *manifest_decode(const struct kk_yaml_stream *s, bool kube,
+					   const struct kk_kube_scope *scope)
 {
 	struct kk_manifest *m = kk_xcalloc(1, sizeof(*m));
+	size_t n = 0;
 
-	m->items = kk_xcalloc(s->n ? s->n : 1, sizeof(*m->items));
-	m->n = s->n;
 	for (size_t i = 0; i < s->n; i++) {
-		decode_item(&s->docs[i], &m->items[i]);
+		const cJSON *items = kube ? kube_list_items(s->docs[i].root) : NULL;
+
+		n += items ? (size_t)cJSON_GetArraySize(items) : 1;
+	}
+	m->items = kk_xcalloc(n ? n : 1, sizeof(*m->items));
+	for (size_t i = 0; i < s->n; i++) {
+		const cJSON *items = kube ? kube_list_items(s->docs[i].root) : NULL, *pod;
+		size_t j = 0;
+
+		if (!items)
+			decode_item(&s->docs[i], kube, scope, &m->items[m->n++]);
+		/* each Pod of a List is an item of its own, all of the List's document */
+		cJSON_ArrayForEach(pod, items)
+		{
+			struct kk_manifest_item *it = &m->items[m->n++];
+
+			it->index = s->docs[i].index;
+			it->line = s->docs[i].line;
+			it->kind_name = kk_xstrdup("List");
+			it->name = kk_xstrdup("");
+			if (kk_kube_is_pod(pod)) {
+				pod_item(pod, scope, it);
+			} else {
+				char cause[64];
+
+				snprintf(cause, sizeof(cause), "items[%zu]: not a v1 Pod", j);
+				item_fail(it, false, cause);
+			}
+			j++;
+		}
+	}
+	for (size_t i = 0; i < m->n; i++)
 		if (!m->items[i].doc)
 			m->n_failed++;
-	}
 	return m;
+}
+
+struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s)
+{
+	return manifest_decode(s, false, NULL);
+}
+
+struct kk_manifest *kk_manifest_decode_scoped(const struct kk_yaml_stream *s,
+					      const struct kk_kube_scope *scope)
+{
+	return manifest_decode(s, true, scope);
 }
 
 void kk_manifest_free(struct kk_manifest *m)

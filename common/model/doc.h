@@ -17,6 +17,7 @@
 struct cJSON;
 struct kk_yaml_doc;
 struct kk_yaml_stream;
+struct kk_kube_scope;
 
 /* KK_KIND_REALM ... KK_KIND_SERVER_CONFIGURATION, in common/model/kinds.def order. */
 enum kk_kind {
@@ -91,6 +92,14 @@ struct kk_manifest {
  * whole (a stream with no documents is refused by kk_yaml_parse_stream already); the
  * result is freed with kk_manifest_free(). */
 struct kk_manifest *kk_manifest_decode(const struct kk_yaml_stream *s);
+/* The same, also taking Kubernetes Pods (apiVersion v1, kind Pod) and Lists of them (each
+ * Pod an item of its own, with the List's index and line): each becomes a Cell document
+ * placed by scope (NULL: the Pod's labels, else "default"; common/model/kube.h); a Pod field
+ * with no cell equivalent fails its item: `document N (Pod "web"): spec.containers[0].
+ * livenessProbe: not supported by kukeon cells`; a List item that is no Pod: `document N
+ * (List): items[1]: not a v1 Pod`. */
+struct kk_manifest *kk_manifest_decode_scoped(const struct kk_yaml_stream *s,
+					      const struct kk_kube_scope *scope);
 void kk_manifest_free(struct kk_manifest *m);
 void kk_manifest_freep(struct kk_manifest **m);
 

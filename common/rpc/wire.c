@@ -261,6 +261,12 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, str
 		free(b64);
 		if (a->source)
 			cJSON_AddStringToObject(o, "Source", a->source); /* kukeon-c */
+		if (a->realm && *a->realm) /* kukeon-c: where Kubernetes Pods go */
+			cJSON_AddStringToObject(o, "Realm", a->realm);
+		if (a->space && *a->space)
+			cJSON_AddStringToObject(o, "Space", a->space);
+		if (a->stack && *a->stack)
+			cJSON_AddStringToObject(o, "Stack", a->stack);
 		break;
 	}
 	case KK_WA_IMAGE_LOAD_: {
@@ -391,6 +397,9 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		a->yaml = (const char *)buf;
 		a->len = len;
 		a->source = str_member(p, "Source");
+		a->realm = str_member(p, "Realm");
+		a->space = str_member(p, "Space");
+		a->stack = str_member(p, "Stack");
 		return 0;
 	}
 	case KK_WA_IMAGE_LOAD_: {
@@ -497,6 +506,9 @@ void kk_wire_args_clear(enum kk_op_id op, void *args)
 
 		free((char *)a->yaml);
 		free((char *)a->source);
+		free((char *)a->realm);
+		free((char *)a->space);
+		free((char *)a->stack);
 		break;
 	}
 	case KK_WA_IMAGE_LOAD_: {

@@ -129,7 +129,7 @@ version_re='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]+)?(-dirty)?$'
 	[ "$(readlink "$dest/usr/local/sbin/kuke-uninstall")" = ../bin/kukeon ]
 	run -0 "$dest/usr/local/sbin/kukeond" --version
 	[[ "$output" == "kukeond v"* ]]
-	for page in man1/kuke.1 man8/kukeond.8 man1/kuketty.1 man8/kuke-uninstall.8; do
+	for page in man1/kuke.1 man8/kukeond.8 man1/kuketty.1 man8/kuke-uninstall.8 man5/kukeon-manifest.5; do
 		[ -f "$dest/usr/local/share/man/$page" ]
 		# renders without a single groff warning
 		run -0 groff -man -ww -z "$dest/usr/local/share/man/$page"

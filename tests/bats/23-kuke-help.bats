@@ -62,13 +62,13 @@ in_man() {
 
 @test "kuke get cell --help: usage, summary, aliases, every flag with its meaning and default, an example" {
 	run -0 kuke help get cell
-	[ "${lines[0]}" = "Usage: kuke get cell [NAME] [--realm R] [--space S] [--stack T] [-o table|wide|yaml|json] [--show-controllers]" ]
-	[ "${lines[1]}" = "List cells, or show one" ]
+	[ "${lines[0]}" = "Usage: kuke get cell [NAME] [--realm R] [--space S] [--stack T] [-o table|wide|yaml|json|kube] [--show-controllers]" ]
+	[ "${lines[1]}" = "List cells, or show one (-o kube: as Kubernetes Pods)" ]
 	[ "${lines[2]}" = "Aliases: get = g; cell = cells, ce" ]
 	[ "${lines[3]}" = "Flags:" ]
 	[ "${lines[4]}" = '      --realm R                 list only this realm'"'"'s; unset: every realm (a NAME is looked up in "default")' ]
-	[ "${lines[7]}" = "  -o, --output table|wide|yaml|json" ]
-	[[ "${lines[8]}" == *"output format, any case (wide: the table plus IP); unset: \$KUKE_GET_OUTPUT, else table (one cell: yaml)" ]]
+	[ "${lines[7]}" = "  -o, --output table|wide|yaml|json|kube" ]
+	[[ "${lines[8]}" == *"output format, any case (wide: the table plus IP; kube: a Kubernetes Pod); unset: \$KUKE_GET_OUTPUT, else table (one cell: yaml)" ]]
 	[ "${lines[9]}" = "      --show-controllers        add a CONTROLLERS column: the cgroup controllers delegated to the subtree" ]
 	[ "${lines[10]}" = "Example:" ]
 	[ "${lines[11]}" = "  kuke get cells --realm prod -o wide" ]
@@ -89,7 +89,7 @@ in_man() {
 	run -0 kuke help image load
 	[[ "$output" == *'realm whose containerd namespace holds the images (default "default")'* ]]
 	run -0 kuke help apply
-	[ "${lines[0]}" = "Usage: kuke apply -f FILE|- [-o json|yaml]" ]
+	[ "${lines[0]}" = "Usage: kuke apply -f FILE|- [-o json|yaml] [--realm R] [--space S] [--stack T]" ]
 	run -0 kuke help run
 	[[ "${lines[0]}" == "Usage: kuke run [-f FILE|-] [-p PROFILE] [-d] [--name N] [--param K=V]... "* ]]
 	run -0 kuke help refresh

@@ -1,8 +1,9 @@
 /* tests/fuzz/fuzz_manifest.c - libFuzzer target for the YAML manifest decoder.
  *
  * Input: any bytes, read as a `kuke apply -f` stream. Every document is decoded and
- * checked (kk_manifest_decode); each one that decodes is encoded in both modes, the YAML
- * output is parsed and decoded again, and its JSON encoding must equal the first one.
+ * checked (kk_manifest_decode_scoped: Kubernetes Pods too); each one that decodes is encoded
+ * in both modes, the YAML output is parsed and decoded again, and its JSON encoding must
+ * equal the first one; a cell is also exported as a Pod (common/model/kube.h).
  * Crashes, sanitizer reports, leaks and a broken round trip are findings. */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "common/json.h"
 #include "common/model/doc.h"
+#include "common/model/kube.h"
 #include "common/yaml.h"
 
 static void fail(const char *what, const char *detail, const char *text)
@@ -86,10 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (kk_yaml_parse_stream((const char *)data, size, "fuzz.yaml", &s, &err) < 0)
 		return 0;
-	m = kk_manifest_decode(s);
-	for (size_t i = 0; i < m->n; i++)
-		if (m->items[i].doc)
-			check_round_trip(m->items[i].doc);
+	m = kk_manifest_decode_scoped(s, NULL);
+	for (size_t i = 0; i < m->n; i++) {
+		if (!m->items[i].doc)
+			continue;
+		check_round_trip(m->items[i].doc);
+		if (m->items[i].kind == KK_KIND_CELL)
+			free(kk_kube_pod_yaml(m->items[i].doc->u.cell));
+	}
 	/* the generic decoder takes every kind, including the configuration ones */
 	for (size_t i = 0; i < s->n; i++) {
 		struct kk_doc *doc = NULL;

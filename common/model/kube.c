@@ -1,0 +1,1193 @@
+/* common/model/kube.c - see kube.h. */
+#include "common/model/kube.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cleanup.h"
+#include "common/mem.h"
+#include "common/strv.h"
+#include "common/yaml.h"
+
+static bool is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+static bool empty(const char *s)
+{
+	return !s || !*s;
+}
+
+bool kk_kube_is_pod(const cJSON *tree)
+{
+	const cJSON *api = cJSON_GetObjectItemCaseSensitive(tree, "apiVersion");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(tree, "kind");
+
+	return cJSON_IsString(api) && is(api->valuestring, "v1") && cJSON_IsString(kind) &&
+	       is(kind->valuestring, "Pod");
+}
+
+/* ---- cell -> Pod ------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3))) static void note(char ***notes, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kk_strv_push_take(notes, kk_xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+/* kukeon's pause: the root container kukeon adds (sleep infinity) */
+static bool is_pause(const struct kk_container_spec *c)
+{
+	return c->root && is(c->command, "sleep") && c->args.n == 1 && is(c->args.v[0], "infinity");
+}
+
+static cJSON *str_array(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static char *bytes_quantity(int64_t b)
+{
+	static const char *const suffix[] = { "Gi", "Mi", "Ki" };
+
+	for (int i = 0; i < 3; i++) {
+		int64_t unit = INT64_C(1) << (10 * (3 - i));
+
+		if (b >= unit && b % unit == 0)
+			return kk_xasprintf("%" PRId64 "%s", b / unit, suffix[i]);
+	}
+	return kk_xasprintf("%" PRId64, b);
+}
+
+/* The name of the Pod volume for a mount: the hostPath volume of source when there is one
+ * already (containers sharing a host directory share the volume), else a new one; a tmpfs
+ * is a new emptyDir of medium Memory. */
+static const char *pod_volume(cJSON *vols, bool host, const char *source, int64_t size,
+			      size_t *count)
+{
+	cJSON *v;
+	char name[32];
+
+	cJSON_ArrayForEach(v, vols)
+	{
+		const cJSON *hp = cJSON_GetObjectItemCaseSensitive(v, "hostPath");
+		const cJSON *p = hp ? cJSON_GetObjectItemCaseSensitive(hp, "path") : NULL;
+
+		if (host && p && is(p->valuestring, source))
+			return cJSON_GetObjectItemCaseSensitive(v, "name")->valuestring;
+	}
+	snprintf(name, sizeof(name), "%s-%zu", host ? "host" : "mem", (*count)++);
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "name", name);
+	if (host) {
+		cJSON_AddStringToObject(kk_enc_obj(v, "hostPath"), "path", kk_str(source));
+	} else {
+		cJSON *e = kk_enc_obj(v, "emptyDir");
+
+		cJSON_AddStringToObject(e, "medium", "Memory");
+		if (size > 0) {
+			cleanup_free char *q = bytes_quantity(size);
+
+			cJSON_AddStringToObject(e, "sizeLimit", q);
+		}
+	}
+	cJSON_AddItemToArray(vols, v);
+	return cJSON_GetObjectItemCaseSensitive(v, "name")->valuestring;
+}
+
+static void add_mount(cJSON *mounts, const char *name, const char *path, bool ro)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "name", name);
+	cJSON_AddStringToObject(m, "mountPath", path);
+	if (ro)
+		cJSON_AddTrueToObject(m, "readOnly");
+	cJSON_AddItemToArray(mounts, m);
+}
+
+static void pod_mounts(const struct kk_container_spec *c, cJSON *ctr, cJSON *vols, size_t *count,
+		       char ***notes)
+{
+	cJSON *mounts = cJSON_CreateArray();
+
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct kk_volume_mount *m = &c->volumes[i];
+		bool tmpfs = is(m->kind, "tmpfs");
+
+		add_mount(mounts,
+			  pod_volume(vols, !tmpfs, m->source, tmpfs ? m->size_bytes : 0, count),
+			  m->target, m->read_only);
+		if (m->mode)
+			note(notes, "container \"%s\": volume %s mode %04o (emptyDir has no mode)",
+			     kk_str(c->id), m->target, m->mode);
+	}
+	for (size_t i = 0; i < c->n_tmpfs; i++) {
+		const struct kk_tmpfs_mount *t = &c->tmpfs[i];
+
+		add_mount(mounts, pod_volume(vols, false, NULL, t->size_bytes, count), t->path,
+			  false);
+		if (t->options.n)
+			note(notes, "container \"%s\": tmpfs %s options (emptyDir has none)",
+			     kk_str(c->id), t->path);
+	}
+	if (cJSON_GetArraySize(mounts))
+		cJSON_AddItemToObject(ctr, "volumeMounts", mounts);
+	else
+		cJSON_Delete(mounts);
+}
+
+/* "HOST:CONTAINER[/udp]" or "PORT[/tcp|udp]"; false when it is neither */
+static bool parse_port(const char *s, long *host, long *ctr, bool *udp)
+{
+	char *end;
+
+	*host = strtol(s, &end, 10);
+	*ctr = *host;
+	if (end == s)
+		return false;
+	if (*end == ':') {
+		s = end + 1;
+		*ctr = strtol(s, &end, 10);
+		if (end == s)
+			return false;
+	}
+	*udp = is(end, "/udp");
+	return (!*end || *udp || is(end, "/tcp")) && *host > 0 && *host < 65536 && *ctr > 0 &&
+	       *ctr < 65536;
+}
+
+static void pod_ports(const struct kk_container_spec *c, cJSON *ctr, char ***notes)
+{
+	cJSON *ports;
+
+	if (!c->ports.n)
+		return;
+	ports = kk_enc_arr(ctr, "ports");
+	for (size_t i = 0; i < c->ports.n; i++) {
+		cJSON *p;
+		long host, cport;
+		bool udp = false;
+
+		if (!parse_port(c->ports.v[i], &host, &cport, &udp)) {
+			note(notes, "container \"%s\": port %s is not HOST:CONTAINER[/tcp|udp]",
+			     kk_str(c->id), c->ports.v[i]);
+			continue;
+		}
+		p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "containerPort", (double)cport);
+		cJSON_AddNumberToObject(p, "hostPort", (double)host);
+		cJSON_AddStringToObject(p, "protocol", udp ? "UDP" : "TCP");
+		cJSON_AddItemToArray(ports, p);
+	}
+}
+
+static bool all_digits(const char *s)
+{
+	if (empty(s))
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void pod_security(const struct kk_container_spec *c, cJSON *ctr, char ***notes)
+{
+	cJSON *sc = cJSON_CreateObject();
+
+	if (!empty(c->user)) {
+		cleanup_free char *u = kk_xstrdup(c->user);
+		char *g = strchr(u, ':');
+
+		if (g)
+			*g++ = '\0';
+		if (all_digits(u) && (!g || all_digits(g))) {
+			cJSON_AddNumberToObject(sc, "runAsUser", strtod(u, NULL));
+			if (g)
+				cJSON_AddNumberToObject(sc, "runAsGroup", strtod(g, NULL));
+		} else {
+			note(notes, "container \"%s\": user %s (a Pod takes numeric ids only)",
+			     kk_str(c->id), c->user);
+		}
+	}
+	if (c->privileged)
+		cJSON_AddTrueToObject(sc, "privileged");
+	if (c->read_only_root_filesystem)
+		cJSON_AddTrueToObject(sc, "readOnlyRootFilesystem");
+	if (c->capabilities && (c->capabilities->add.n || c->capabilities->drop.n)) {
+		cJSON *caps = kk_enc_obj(sc, "capabilities");
+		const struct kk_strv *lists[] = { &c->capabilities->add, &c->capabilities->drop };
+		const char *keys[] = { "add", "drop" };
+
+		for (int k = 0; k < 2; k++) {
+			cJSON *a;
+
+			if (!lists[k]->n)
+				continue;
+			a = kk_enc_arr(caps, keys[k]);
+			for (size_t i = 0; i < lists[k]->n; i++) {
+				cleanup_free char *up = kk_xstrdup(lists[k]->v[i]);
+
+				for (char *p = up; *p; p++)
+					*p = (char)toupper((unsigned char)*p);
+				cJSON_AddItemToArray(a, cJSON_CreateString(strncmp(up, "CAP_", 4)
+										   ? up
+										   : up + 4));
+			}
+		}
+	}
+	for (size_t i = 0; i < c->security_opts.n; i++) {
+		const char *o = c->security_opts.v[i];
+
+		if (is(o, "no-new-privileges") || is(o, "no-new-privileges=true") ||
+		    is(o, "no-new-privileges:true"))
+			cJSON_AddFalseToObject(sc, "allowPrivilegeEscalation");
+		else if (is(o, "seccomp=unconfined") || is(o, "seccomp:unconfined"))
+			cJSON_AddStringToObject(kk_enc_obj(sc, "seccompProfile"), "type",
+						"Unconfined");
+		else
+			note(notes, "container \"%s\": securityOpt %s", kk_str(c->id), o);
+	}
+	if (cJSON_GetArraySize(sc))
+		cJSON_AddItemToObject(ctr, "securityContext", sc);
+	else
+		cJSON_Delete(sc);
+}
+
+static void pod_resources(const struct kk_container_spec *c, cJSON *ctr, char ***notes)
+{
+	const struct kk_resources *r = c->resources;
+	cJSON *res;
+
+	if (!r)
+		return;
+	res = cJSON_CreateObject();
+	if (r->has_memory_limit_bytes && r->memory_limit_bytes > 0) {
+		cleanup_free char *q = bytes_quantity(r->memory_limit_bytes);
+
+		cJSON_AddStringToObject(kk_enc_obj(res, "limits"), "memory", q);
+	}
+	if (r->has_cpu_shares && r->cpu_shares > 0) {
+		/* Kubernetes turns requests.cpu into shares as milliCPU * 1024 / 1000 */
+		cleanup_free char *q =
+			kk_xasprintf("%" PRId64 "m", (r->cpu_shares * 1000 + 512) / 1024);
+
+		cJSON_AddStringToObject(kk_enc_obj(res, "requests"), "cpu", q);
+	}
+	if (r->has_pids_limit && r->pids_limit > 0)
+		note(notes, "container \"%s\": pidsLimit %" PRId64 " (a Pod has no pids limit)",
+		     kk_str(c->id), r->pids_limit);
+	if (cJSON_GetArraySize(res))
+		cJSON_AddItemToObject(ctr, "resources", res);
+	else
+		cJSON_Delete(res);
+}
+
+static cJSON *pod_container(const struct kk_container_spec *c, cJSON *vols, size_t *count,
+			    char ***notes)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "name", kk_str(c->id));
+	cJSON_AddStringToObject(o, "image", kk_str(c->image));
+	/* kukeon: command + args is the argv; args alone is the whole argv too (the image's
+	 * ENTRYPOINT is not used), which in a Pod is `command` */
+	if (!empty(c->command)) {
+		cJSON *cmd = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(c->command));
+		cJSON_AddItemToObject(o, "command", cmd);
+		if (c->args.n)
+			cJSON_AddItemToObject(o, "args", str_array(c->args.v, c->args.n));
+	} else if (c->args.n) {
+		cJSON_AddItemToObject(o, "command", str_array(c->args.v, c->args.n));
+	}
+	if (!empty(c->working_dir))
+		cJSON_AddStringToObject(o, "workingDir", c->working_dir);
+	if (c->env.n) {
+		cJSON *env = kk_enc_arr(o, "env");
+
+		for (size_t i = 0; i < c->env.n; i++) {
+			cJSON *e = cJSON_CreateObject();
+			const char *eq = strchr(c->env.v[i], '=');
+			cleanup_free char *name =
+				eq ? kk_xstrndup(c->env.v[i], (size_t)(eq - c->env.v[i]))
+				   : kk_xstrdup(c->env.v[i]);
+
+			cJSON_AddStringToObject(e, "name", name);
+			cJSON_AddStringToObject(e, "value", eq ? eq + 1 : "");
+			cJSON_AddItemToArray(env, e);
+		}
+	}
+	pod_ports(c, o, notes);
+	pod_mounts(c, o, vols, count, notes);
+	pod_security(c, o, notes);
+	pod_resources(c, o, notes);
+	if (c->attachable) {
+		cJSON_AddTrueToObject(o, "stdin");
+		cJSON_AddTrueToObject(o, "tty");
+		if (c->tty)
+			note(notes,
+			     "container \"%s\": tty prompt, onInit and logFile (kuketty only)",
+			     kk_str(c->id));
+	}
+	if (c->host_cgroup)
+		note(notes, "container \"%s\": hostCgroup", kk_str(c->id));
+	for (size_t i = 0; i < c->n_secrets; i++)
+		note(notes, "container \"%s\": secret %s (make it a Kubernetes Secret)",
+		     kk_str(c->id), kk_str(c->secrets[i].name));
+	if (c->networks.n || c->networks_aliases.n)
+		note(notes, "container \"%s\": networks and networksAliases", kk_str(c->id));
+	if (c->root)
+		note(notes, "container \"%s\" is the cell's root container", kk_str(c->id));
+	return o;
+}
+
+static const char *pod_restart_policy(const char *p)
+{
+	if (is(p, "always"))
+		return "Always";
+	if (is(p, "on-failure"))
+		return "OnFailure";
+	return "Never"; /* "" and "never": kukeon does not restart */
+}
+
+cJSON *kk_kube_pod_from_cell(const struct kk_cell *cell, char ***notes)
+{
+	cleanup_(kk_strv_freep) char **n = NULL;
+	const struct kk_cell_spec *s = &cell->spec;
+	cJSON *pod = cJSON_CreateObject(), *meta, *labels, *spec, *ctrs, *vols;
+	const char *policy = NULL;
+	bool host_net = false, host_pid = false;
+	size_t count = 0;
+
+	cJSON_AddStringToObject(pod, "apiVersion", "v1");
+	cJSON_AddStringToObject(pod, "kind", "Pod");
+	meta = kk_enc_obj(pod, "metadata");
+	cJSON_AddStringToObject(meta, "name", kk_str(cell->meta.name));
+	labels = kk_enc_obj(meta, "labels");
+	for (size_t i = 0; i < cell->meta.labels.n; i++) {
+		const char *k = cell->meta.labels.v[i].key;
+		size_t kl = strlen(k);
+
+		if (kl > 10 && strcmp(k + kl - 10, ".kukeon.io") == 0)
+			continue; /* kukeon's own, set below */
+		cJSON_AddStringToObject(labels, k, kk_str(cell->meta.labels.v[i].value));
+	}
+	cJSON_AddStringToObject(labels, KK_KUBE_LABEL_REALM, kk_str(s->realm_id));
+	cJSON_AddStringToObject(labels, KK_KUBE_LABEL_SPACE, kk_str(s->space_id));
+	cJSON_AddStringToObject(labels, KK_KUBE_LABEL_STACK, kk_str(s->stack_id));
+	cJSON_AddStringToObject(labels, KK_KUBE_LABEL_CELL, kk_str(cell->meta.name));
+	spec = kk_enc_obj(pod, "spec");
+	ctrs = kk_enc_arr(spec, "containers");
+	vols = cJSON_CreateArray();
+	for (size_t i = 0; i < s->n_containers; i++) {
+		const struct kk_container_spec *c = &s->containers[i];
+
+		host_net |= c->host_network;
+		host_pid |= c->host_pid;
+		if (is_pause(c))
+			continue;
+		cJSON_AddItemToArray(ctrs, pod_container(c, vols, &count, &n));
+		if (policy &&
+		    strcmp(pod_restart_policy(policy), pod_restart_policy(c->restart_policy)) != 0)
+			note(&n, "container \"%s\": restartPolicy %s (a Pod has one for all)",
+			     kk_str(c->id), empty(c->restart_policy) ? "\"\"" : c->restart_policy);
+		else if (!policy)
+			policy = kk_str(c->restart_policy);
+	}
+	if (policy)
+		cJSON_AddStringToObject(spec, "restartPolicy", pod_restart_policy(policy));
+	else
+		note(&n, "no container but kukeon's root (a Pod needs one)");
+	if (host_net)
+		cJSON_AddTrueToObject(spec, "hostNetwork");
+	if (host_pid)
+		cJSON_AddTrueToObject(spec, "hostPID");
+	if (cJSON_GetArraySize(vols))
+		cJSON_AddItemToObject(spec, "volumes", vols);
+	else
+		cJSON_Delete(vols);
+	if (s->auto_delete)
+		note(&n, "autoDelete (the cell is deleted once its workload exits)");
+	if (s->nested_cgroup_runtime)
+		note(&n, "nestedCgroupRuntime");
+	if (!empty(s->tty_default))
+		note(&n, "tty.default %s", s->tty_default);
+	if (notes)
+		*notes = TAKE_PTR(n);
+	return pod;
+}
+
+char *kk_kube_pod_yaml(const struct kk_cell *cell)
+{
+	cleanup_(kk_strv_freep) char **notes = NULL;
+	cleanup_(kk_json_freep) cJSON *pod = kk_kube_pod_from_cell(cell, &notes);
+	cleanup_free char *body = kk_yaml_emit(pod, 2);
+	struct kk_buf b = { 0 };
+	char *line;
+
+	line = kk_xasprintf("# kukeon cell \"%s\" (realm \"%s\", space \"%s\", stack \"%s\")\n",
+			    kk_str(cell->meta.name), kk_str(cell->spec.realm_id),
+			    kk_str(cell->spec.space_id), kk_str(cell->spec.stack_id));
+	kk_buf_add(&b, line, strlen(line));
+	free(line);
+	if (notes) {
+		static const char head[] = "# not expressed in Kubernetes:\n";
+
+		kk_buf_add(&b, head, sizeof(head) - 1);
+	}
+	for (size_t i = 0; notes && notes[i]; i++) {
+		line = kk_xasprintf("#   %s\n", notes[i]);
+		kk_buf_add(&b, line, strlen(line));
+		free(line);
+	}
+	kk_buf_add(&b, body, strlen(body));
+	return b.p;
+}
+
+/* ---- Pod -> cell ------------------------------------------------------------------------- */
+
+/* The translation of one Pod: the field path being read, for messages. */
+struct imp {
+	char path[256];
+	struct kk_err *err;
+};
+
+static size_t enter(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t enter(struct imp *im, const char *fmt, ...)
+{
+	size_t old = strlen(im->path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(im->path + old, sizeof(im->path) - old, fmt, ap);
+	va_end(ap);
+	return old;
+}
+
+static void leave(struct imp *im, size_t old)
+{
+	im->path[old] = '\0';
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct imp *im, const char *key,
+						      const char *fmt, ...)
+{
+	char why[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return kk_err_set(im->err, EINVAL, "%s%s%s: %s", im->path, *im->path && key ? "." : "",
+			  key ? key : "", why);
+}
+
+static bool in(const char *s, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/* Every key of obj is in take (read by the caller) or skip (cluster bookkeeping with no
+ * effect on one host); the first other one is refused. */
+static int only(struct imp *im, const cJSON *obj, const char *const *take, const char *const *skip)
+{
+	const cJSON *k;
+
+	if (!cJSON_IsObject(obj))
+		return fail(im, NULL, "expected a mapping");
+	cJSON_ArrayForEach(k, obj)
+	{
+		if (!in(k->string, take) && !in(k->string, skip))
+			return fail(im, k->string, "not supported by kukeon cells");
+	}
+	return 0;
+}
+
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNull(v) ? NULL : v;
+}
+
+/* A scalar as text (YAML gives numbers and booleans their own types); NULL when absent. */
+static int scalar(struct imp *im, const cJSON *obj, const char *key, char **out)
+{
+	const cJSON *v = get(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (cJSON_IsString(v))
+		*out = kk_xstrdup(v->valuestring);
+	else if (cJSON_IsNumber(v))
+		*out = kk_json_print(v, 0);
+	else if (cJSON_IsBool(v))
+		*out = kk_xstrdup(kk_json_literal(v));
+	else
+		return fail(im, key, "expected a string");
+	return 0;
+}
+
+static int flag(struct imp *im, const cJSON *obj, const char *key, bool *out)
+{
+	const cJSON *v = get(obj, key);
+
+	*out = false;
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return fail(im, key, "expected true or false");
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+static int integer(struct imp *im, const cJSON *obj, const char *key, int64_t lo, int64_t hi,
+		   bool *set, int64_t *out)
+{
+	const cJSON *v = get(obj, key);
+
+	*set = v != NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
+	    v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+		return fail(im, key, "expected an integer within [%" PRId64 ", %" PRId64 "]", lo,
+			    hi);
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+static int list(struct imp *im, const cJSON *obj, const char *key, const cJSON **out)
+{
+	const cJSON *v = get(obj, key);
+
+	*out = v;
+	if (v && !cJSON_IsArray(v))
+		return fail(im, key, "expected a list");
+	return 0;
+}
+
+typedef int item_fn(struct imp *im, const cJSON *item, size_t i, cJSON *arr, void *ctx);
+
+/* Read each item of the list obj[key] (absent: none) with fn, under the path ".key[i]"; arr
+ * is out[dst] (made when the list is there; out NULL: none). */
+static int each(struct imp *im, const cJSON *obj, const char *key, cJSON *out, const char *dst,
+		item_fn *fn, void *ctx)
+{
+	const cJSON *a, *item;
+	cJSON *arr = NULL;
+	size_t i = 0;
+
+	if (list(im, obj, key, &a) < 0 || !a)
+		return 0;
+	if (out)
+		arr = kk_enc_arr(out, dst);
+	cJSON_ArrayForEach(item, a)
+	{
+		size_t old = enter(im, ".%s[%zu]", key, i);
+
+		if (fn(im, item, i++, arr, ctx) < 0)
+			return -1;
+		leave(im, old);
+	}
+	return 0;
+}
+
+static int strings(struct imp *im, const cJSON *obj, const char *key, cJSON *dst,
+		   const char *dst_key, int skip)
+{
+	const cJSON *a, *v;
+	cJSON *arr;
+	int i = 0;
+
+	if (list(im, obj, key, &a) < 0 || !a)
+		return 0;
+	arr = cJSON_GetObjectItemCaseSensitive(dst, dst_key);
+	if (!arr)
+		arr = kk_enc_arr(dst, dst_key);
+	cJSON_ArrayForEach(v, a)
+	{
+		if (!cJSON_IsString(v)) {
+			char k[64];
+
+			snprintf(k, sizeof(k), "%s[%d]", key, i);
+			return fail(im, k, "expected a string");
+		}
+		if (i++ >= skip)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(v->valuestring));
+	}
+	return 0;
+}
+
+/* A Kubernetes quantity: digits, an optional fraction, an optional suffix (Ki Mi Gi Ti Pi Ei,
+ * k M G T P E, m); *out in units of 1/scale (scale 1: bytes, 1000: millicores). */
+static int quantity(struct imp *im, const cJSON *obj, const char *key, int64_t scale, int64_t *out)
+{
+	static const struct {
+		const char *s;
+		double f;
+	} sfx[] = { { "Ki", 1024.0 },
+		    { "Mi", 1048576.0 },
+		    { "Gi", 1073741824.0 },
+		    { "Ti", 1099511627776.0 },
+		    { "Pi", 1125899906842624.0 },
+		    { "Ei", 1152921504606846976.0 },
+		    { "k", 1e3 },
+		    { "M", 1e6 },
+		    { "G", 1e9 },
+		    { "T", 1e12 },
+		    { "P", 1e15 },
+		    { "E", 1e18 },
+		    { "m", 1e-3 },
+		    { "", 1.0 } };
+	cleanup_free char *text = NULL;
+	const char *p;
+	double v;
+
+	if (scalar(im, obj, key, &text) < 0)
+		return -1;
+	p = text;
+	if (!isdigit((unsigned char)*p) && *p != '.')
+		return fail(im, key, "`%s` is not a quantity", text);
+	while (isdigit((unsigned char)*p) || *p == '.')
+		p++;
+	v = strtod(text, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		double x;
+
+		if (strcmp(p, sfx[i].s) != 0)
+			continue;
+		x = v * sfx[i].f * (double)scale;
+		if (x < 1 || x > 9e18 || x != (double)(int64_t)x)
+			return fail(im, key, "`%s` is out of range", text);
+		*out = (int64_t)x;
+		return 0;
+	}
+	return fail(im, key, "`%s` is not a quantity", text);
+}
+
+struct pod_vol {
+	const char *name; /* borrowed from the Pod */
+	const char *host; /* hostPath.path, or NULL for an emptyDir */
+	int64_t size;
+};
+
+struct pod_vols {
+	struct pod_vol *v; /* owned */
+	size_t n;
+};
+
+static int volume_item(struct imp *im, const cJSON *v, size_t i, cJSON *arr, void *ctx)
+{
+	static const char *const take[] = { "name", "hostPath", "emptyDir", NULL };
+	struct pod_vols *vols = ctx;
+	const cJSON *name = get(v, "name"), *hp, *ed;
+	struct pod_vol *pv = &vols->v[i];
+	cleanup_free char *type = NULL, *medium = NULL;
+
+	(void)arr;
+	vols->n = i + 1;
+	if (only(im, v, take, NULL) < 0)
+		return -1;
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	pv->name = name->valuestring;
+	hp = get(v, "hostPath");
+	ed = get(v, "emptyDir");
+	if (!hp == !ed)
+		return fail(im, NULL, "want hostPath or emptyDir (the volumes a cell has)");
+	if (hp) {
+		static const char *const hp_take[] = { "path", "type", NULL };
+		const cJSON *path = get(hp, "path");
+		size_t old = enter(im, ".hostPath");
+
+		if (only(im, hp, hp_take, NULL) < 0 || scalar(im, hp, "type", &type) < 0)
+			return -1;
+		if (!cJSON_IsString(path) || path->valuestring[0] != '/')
+			return fail(im, "path", "an absolute host path is required");
+		if (type && strstr(type, "OrCreate"))
+			return fail(im, "type",
+				    "%s: kukeon binds existing paths only, create it first", type);
+		pv->host = path->valuestring;
+		leave(im, old);
+	} else {
+		static const char *const ed_take[] = { "medium", "sizeLimit", NULL };
+		size_t old = enter(im, ".emptyDir");
+
+		if (only(im, ed, ed_take, NULL) < 0 || scalar(im, ed, "medium", &medium) < 0)
+			return -1;
+		if (medium && *medium && strcmp(medium, "Memory") != 0)
+			return fail(im, "medium", "%s: a cell's emptyDir is a tmpfs (Memory)",
+				    medium);
+		if (get(ed, "sizeLimit") && quantity(im, ed, "sizeLimit", 1, &pv->size) < 0)
+			return -1;
+		leave(im, old);
+	}
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(vols->v[j].name, pv->name) == 0)
+			return fail(im, "name", "`%s` is already a volume", pv->name);
+	return 0;
+}
+
+static void pod_vols_clear(struct pod_vols *vols)
+{
+	free(vols->v);
+}
+
+static int read_volumes(struct imp *im, const cJSON *spec, struct pod_vols *vols)
+{
+	const cJSON *a = get(spec, "volumes");
+
+	vols->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*vols->v));
+	return each(im, spec, "volumes", NULL, NULL, volume_item, vols);
+}
+
+static int mount_item(struct imp *im, const cJSON *m, size_t i, cJSON *arr, void *ctx)
+{
+	static const char *const take[] = { "name", "mountPath", "readOnly", NULL };
+	const struct pod_vols *vols = ctx;
+	const cJSON *name = get(m, "name"), *path = get(m, "mountPath");
+	const struct pod_vol *pv = NULL;
+	cJSON *v;
+	bool ro;
+
+	(void)i;
+	if (only(im, m, take, NULL) < 0 || flag(im, m, "readOnly", &ro) < 0)
+		return -1;
+	if (!cJSON_IsString(name))
+		return fail(im, "name", "required");
+	for (size_t j = 0; j < vols->n && !pv; j++)
+		if (strcmp(vols->v[j].name, name->valuestring) == 0)
+			pv = &vols->v[j];
+	if (!pv)
+		return fail(im, "name", "no volume `%s` in spec.volumes", name->valuestring);
+	if (!cJSON_IsString(path) || path->valuestring[0] != '/')
+		return fail(im, "mountPath", "an absolute path is required");
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "kind", pv->host ? "bind" : "tmpfs");
+	if (pv->host)
+		cJSON_AddStringToObject(v, "source", pv->host);
+	cJSON_AddStringToObject(v, "target", path->valuestring);
+	if (ro)
+		cJSON_AddTrueToObject(v, "readOnly");
+	if (pv->size)
+		cJSON_AddNumberToObject(v, "sizeBytes", (double)pv->size);
+	cJSON_AddItemToArray(arr, v);
+	return 0;
+}
+
+static int env_item(struct imp *im, const cJSON *e, size_t i, cJSON *arr, void *ctx)
+{
+	static const char *const take[] = { "name", "value", NULL };
+	const cJSON *name = get(e, "name");
+	cleanup_free char *value = NULL, *kv = NULL;
+
+	(void)i, (void)ctx;
+	if (only(im, e, take, NULL) < 0 || scalar(im, e, "value", &value) < 0)
+		return -1;
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	kv = kk_xasprintf("%s=%s", name->valuestring, kk_str(value));
+	cJSON_AddItemToArray(arr, cJSON_CreateString(kv));
+	return 0;
+}
+
+static int port_item(struct imp *im, const cJSON *p, size_t i, cJSON *arr, void *ctx)
+{
+	static const char *const take[] = { "containerPort", "hostPort", "protocol", NULL };
+	static const char *const skip[] = { "name", NULL };
+	cleanup_free char *proto = NULL, *s = NULL;
+	int64_t cport = 0, hport = 0;
+	bool cset, hset;
+	const char *udp;
+
+	(void)i, (void)ctx;
+	if (only(im, p, take, skip) < 0 ||
+	    integer(im, p, "containerPort", 1, 65535, &cset, &cport) < 0 ||
+	    integer(im, p, "hostPort", 1, 65535, &hset, &hport) < 0 ||
+	    scalar(im, p, "protocol", &proto) < 0)
+		return -1;
+	if (!cset)
+		return fail(im, "containerPort", "required");
+	if (proto && strcmp(proto, "TCP") != 0 && strcmp(proto, "UDP") != 0)
+		return fail(im, "protocol", "%s: a cell publishes TCP or UDP", proto);
+	/* without hostPort a Pod's port is informational: nothing to publish */
+	if (!hset)
+		return 0;
+	udp = is(proto, "UDP") ? "/udp" : "";
+	s = hport == cport ? kk_xasprintf("%" PRId64 "%s", cport, udp)
+			   : kk_xasprintf("%" PRId64 ":%" PRId64 "%s", hport, cport, udp);
+	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+	return 0;
+}
+
+/* securityContext of a container (pod: the Pod's, where only the ids are taken); *uid and
+ * *gid start from the Pod's. */
+static int read_security(struct imp *im, const cJSON *sc, bool pod, int64_t *uid, bool *has_uid,
+			 int64_t *gid, bool *has_gid, cJSON *out)
+{
+	static const char *const take_pod[] = { "runAsUser", "runAsGroup", NULL };
+	static const char *const take[] = { "runAsUser",      "runAsGroup",
+					    "privileged",     "readOnlyRootFilesystem",
+					    "capabilities",   "allowPrivilegeEscalation",
+					    "seccompProfile", NULL };
+	size_t old;
+	int64_t v = 0;
+	bool set, b;
+
+	if (!sc)
+		return 0;
+	old = enter(im, ".securityContext");
+	if (only(im, sc, pod ? take_pod : take, NULL) < 0 ||
+	    integer(im, sc, "runAsUser", 0, UINT32_MAX, &set, &v) < 0)
+		return -1;
+	if (set)
+		*uid = v, *has_uid = true;
+	if (integer(im, sc, "runAsGroup", 0, UINT32_MAX, &set, &v) < 0)
+		return -1;
+	if (set)
+		*gid = v, *has_gid = true;
+	if (!pod) {
+		static const char *const cap_take[] = { "add", "drop", NULL };
+		const cJSON *caps = get(sc, "capabilities"), *sp = get(sc, "seccompProfile");
+
+		if (flag(im, sc, "privileged", &b) < 0)
+			return -1;
+		if (b)
+			cJSON_AddTrueToObject(out, "privileged");
+		if (flag(im, sc, "readOnlyRootFilesystem", &b) < 0)
+			return -1;
+		if (b)
+			cJSON_AddTrueToObject(out, "readOnlyRootFilesystem");
+		if (caps) {
+			size_t o2 = enter(im, ".capabilities");
+			cJSON *co = kk_enc_obj(out, "capabilities");
+
+			if (only(im, caps, cap_take, NULL) < 0 ||
+			    strings(im, caps, "drop", co, "drop", 0) < 0 ||
+			    strings(im, caps, "add", co, "add", 0) < 0)
+				return -1;
+			leave(im, o2);
+		}
+		if (get(sc, "allowPrivilegeEscalation")) {
+			if (flag(im, sc, "allowPrivilegeEscalation", &b) < 0)
+				return -1;
+			if (!b)
+				cJSON_AddItemToArray(kk_enc_arr(out, "securityOpts"),
+						     cJSON_CreateString("no-new-privileges"));
+		}
+		if (sp) {
+			static const char *const sp_take[] = { "type", NULL };
+			size_t o2 = enter(im, ".seccompProfile");
+			cleanup_free char *type = NULL;
+
+			if (only(im, sp, sp_take, NULL) < 0 || scalar(im, sp, "type", &type) < 0)
+				return -1;
+			if (is(type, "Unconfined")) {
+				cJSON *so = cJSON_GetObjectItemCaseSensitive(out, "securityOpts");
+
+				cJSON_AddItemToArray(so ? so : kk_enc_arr(out, "securityOpts"),
+						     cJSON_CreateString("seccomp=unconfined"));
+			} else if (!is(type, "RuntimeDefault")) {
+				return fail(im, "type",
+					    "%s: a cell takes RuntimeDefault or Unconfined",
+					    kk_str(type));
+			}
+			leave(im, o2);
+		}
+	}
+	leave(im, old);
+	return 0;
+}
+
+static int read_resources(struct imp *im, const cJSON *c, cJSON *out)
+{
+	static const char *const take[] = { "limits", "requests", NULL };
+	static const char *const lim_take[] = { "memory", NULL };
+	static const char *const req_take[] = { "cpu", NULL };
+	const cJSON *r = get(c, "resources"), *lim, *req;
+	cJSON *ro = NULL;
+	int64_t v;
+	size_t old, o2;
+
+	if (!r)
+		return 0;
+	old = enter(im, ".resources");
+	if (only(im, r, take, NULL) < 0)
+		return -1;
+	lim = get(r, "limits");
+	req = get(r, "requests");
+	if (lim) {
+		o2 = enter(im, ".limits");
+		if (get(lim, "cpu"))
+			return fail(im, "cpu",
+				    "a cell has no CPU quota (requests.cpu sets its cpuShares)");
+		if (only(im, lim, lim_take, NULL) < 0)
+			return -1;
+		if (get(lim, "memory")) {
+			if (quantity(im, lim, "memory", 1, &v) < 0)
+				return -1;
+			ro = kk_enc_obj(out, "resources");
+			cJSON_AddNumberToObject(ro, "memoryLimitBytes", (double)v);
+		}
+		leave(im, o2);
+	}
+	if (req) {
+		o2 = enter(im, ".requests");
+		if (get(req, "memory"))
+			return fail(im, "memory",
+				    "a cell reserves no memory (limits.memory sets its limit)");
+		if (only(im, req, req_take, NULL) < 0)
+			return -1;
+		if (get(req, "cpu")) {
+			if (quantity(im, req, "cpu", 1000, &v) < 0)
+				return -1;
+			if (!ro)
+				ro = kk_enc_obj(out, "resources");
+			/* as the kubelet: shares = milliCPU * 1024 / 1000, at least 2 */
+			cJSON_AddNumberToObject(ro, "cpuShares",
+						(double)(v * 1024 / 1000 < 2 ? 2
+									     : v * 1024 / 1000));
+		}
+		leave(im, o2);
+	}
+	leave(im, old);
+	return 0;
+}
+
+struct pod_common {
+	const struct pod_vols *vols;
+	int64_t uid, gid;
+	bool has_uid, has_gid;
+	bool host_network, host_pid;
+	const char *restart; /* kukeon's spelling */
+};
+
+static int read_container(struct imp *im, const cJSON *c, const struct pod_common *pc, cJSON *out)
+{
+	static const char *const take[] = { "name",      "image",        "command",
+					    "args",      "workingDir",   "env",
+					    "ports",     "volumeMounts", "securityContext",
+					    "resources", "stdin",        "tty",
+					    NULL };
+	static const char *const skip[] = { "imagePullPolicy", "terminationMessagePath",
+					    "terminationMessagePolicy", NULL };
+	const cJSON *name = get(c, "name"), *image = get(c, "image"), *cmd;
+	cleanup_free char *wd = NULL;
+	int64_t uid = pc->uid, gid = pc->gid;
+	bool has_uid = pc->has_uid, has_gid = pc->has_gid, tty;
+
+	if (only(im, c, take, skip) < 0)
+		return -1;
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	if (strcmp(name->valuestring, "root") == 0)
+		return fail(im, "name", "`root` is the name of the cell's root container");
+	if (!cJSON_IsString(image) || !*image->valuestring)
+		return fail(im, "image", "required");
+	cJSON_AddStringToObject(out, "id", name->valuestring);
+	cJSON_AddStringToObject(out, "image", image->valuestring);
+	/* Pod command[0] is the program; the rest and args follow it */
+	if (list(im, c, "command", &cmd) < 0)
+		return -1;
+	if (cmd && cJSON_GetArraySize(cmd)) {
+		const cJSON *first = cJSON_GetArrayItem(cmd, 0);
+
+		if (!cJSON_IsString(first))
+			return fail(im, "command[0]", "expected a string");
+		cJSON_AddStringToObject(out, "command", first->valuestring);
+		if (strings(im, c, "command", out, "args", 1) < 0)
+			return -1;
+	}
+	if (strings(im, c, "args", out, "args", 0) < 0 || scalar(im, c, "workingDir", &wd) < 0)
+		return -1;
+	if (wd)
+		cJSON_AddStringToObject(out, "workingDir", wd);
+	if (each(im, c, "env", out, "env", env_item, NULL) < 0 ||
+	    each(im, c, "ports", out, "ports", port_item, NULL) < 0 ||
+	    each(im, c, "volumeMounts", out, "volumes", mount_item, (void *)pc->vols) < 0)
+		return -1;
+	if (read_security(im, get(c, "securityContext"), false, &uid, &has_uid, &gid, &has_gid,
+			  out) < 0)
+		return -1;
+	if (has_gid && !has_uid)
+		return fail(im, "securityContext.runAsGroup",
+			    "a cell's user is UID[:GID]: runAsUser is required with it");
+	if (has_uid) {
+		cleanup_free char *u = has_gid ? kk_xasprintf("%" PRId64 ":%" PRId64, uid, gid)
+					       : kk_xasprintf("%" PRId64, uid);
+
+		cJSON_AddStringToObject(out, "user", u);
+	}
+	if (read_resources(im, c, out) < 0 || flag(im, c, "tty", &tty) < 0 ||
+	    (get(c, "stdin") && flag(im, c, "stdin", &(bool){ 0 }) < 0))
+		return -1;
+	if (pc->host_network)
+		cJSON_AddTrueToObject(out, "hostNetwork");
+	if (pc->host_pid)
+		cJSON_AddTrueToObject(out, "hostPID");
+	if (pc->restart)
+		cJSON_AddStringToObject(out, "restartPolicy", pc->restart);
+	if (tty)
+		cJSON_AddTrueToObject(out, "attachable");
+	return 0;
+}
+
+static int container_item(struct imp *im, const cJSON *c, size_t i, cJSON *arr, void *ctx)
+{
+	cJSON *co = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddItemToArray(arr, co);
+	return read_container(im, c, ctx, co);
+}
+
+static const char *scope_or(const char *flag_value, const cJSON *labels, const char *key)
+{
+	const cJSON *l = labels ? get(labels, key) : NULL;
+
+	if (!empty(flag_value))
+		return flag_value;
+	if (l && cJSON_IsString(l) && *l->valuestring)
+		return l->valuestring;
+	return "default";
+}
+
+static int read_metadata(struct imp *im, const cJSON *meta, const struct kk_kube_scope *scope,
+			 cJSON *cell)
+{
+	static const char *const take[] = { "name", "labels", NULL };
+	static const char *const skip[] = { "namespace",       "annotations", "uid",
+					    "resourceVersion", "generation",  "creationTimestamp",
+					    "managedFields",   "selfLink",    NULL };
+	const cJSON *name, *labels, *l;
+	cJSON *m = kk_enc_obj(cell, "metadata"), *ml, *spec;
+	size_t old = enter(im, "metadata");
+
+	if (!meta)
+		return fail(im, NULL, "required");
+	if (only(im, meta, take, skip) < 0)
+		return -1;
+	name = get(meta, "name");
+	if (!cJSON_IsString(name) || !*name->valuestring)
+		return fail(im, "name", "required");
+	cJSON_AddStringToObject(m, "name", name->valuestring);
+	labels = get(meta, "labels");
+	ml = kk_enc_obj(m, "labels");
+	cJSON_ArrayForEach(l, labels)
+	{
+		size_t kl = strlen(l->string);
+
+		if (!cJSON_IsString(l))
+			return fail(im, "labels", "%s: expected a string", l->string);
+		if (kl <= 10 || strcmp(l->string + kl - 10, ".kukeon.io") != 0)
+			cJSON_AddStringToObject(ml, l->string, l->valuestring);
+	}
+	leave(im, old);
+	spec = kk_enc_obj(cell, "spec");
+	cJSON_AddStringToObject(spec, "id", name->valuestring);
+	cJSON_AddStringToObject(spec, "realmId",
+				scope_or(scope ? scope->realm : NULL, labels, KK_KUBE_LABEL_REALM));
+	cJSON_AddStringToObject(spec, "spaceId",
+				scope_or(scope ? scope->space : NULL, labels, KK_KUBE_LABEL_SPACE));
+	cJSON_AddStringToObject(spec, "stackId",
+				scope_or(scope ? scope->stack : NULL, labels, KK_KUBE_LABEL_STACK));
+	return 0;
+}
+
+static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
+{
+	static const char *const take[] = { "containers",  "volumes", "restartPolicy",
+					    "hostNetwork", "hostPID", "securityContext",
+					    "hostname",    NULL };
+	static const char *const skip[] = { "dnsPolicy",
+					    "schedulerName",
+					    "terminationGracePeriodSeconds",
+					    "enableServiceLinks",
+					    "serviceAccount",
+					    "serviceAccountName",
+					    "nodeName",
+					    "priority",
+					    "preemptionPolicy",
+					    "tolerations",
+					    "automountServiceAccountToken",
+					    NULL };
+	cleanup_free char *restart = NULL, *hostname = NULL;
+	cleanup_(pod_vols_clear) struct pod_vols vols = { 0 };
+	struct pod_common pc = { .vols = &vols };
+	const cJSON *ctrs;
+	cJSON *out = cJSON_GetObjectItemCaseSensitive(cell, "spec");
+	size_t old = enter(im, "spec");
+
+	if (!spec)
+		return fail(im, NULL, "required");
+	if (only(im, spec, take, skip) < 0 || read_volumes(im, spec, &vols) < 0 ||
+	    scalar(im, spec, "restartPolicy", &restart) < 0 ||
+	    flag(im, spec, "hostNetwork", &pc.host_network) < 0 ||
+	    flag(im, spec, "hostPID", &pc.host_pid) < 0 ||
+	    read_security(im, get(spec, "securityContext"), true, &pc.uid, &pc.has_uid, &pc.gid,
+			  &pc.has_gid, NULL) < 0)
+		return -1;
+	if (scalar(im, spec, "hostname", &hostname) < 0)
+		return -1;
+	if (hostname && !is(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
+		return fail(im, "hostname", "%s: a cell's hostname is its name, `%s`", hostname,
+			    cJSON_GetStringValue(cJSON_GetObjectItem(out, "id")));
+	if (is(restart, "Always"))
+		pc.restart = "always";
+	else if (is(restart, "OnFailure"))
+		pc.restart = "on-failure";
+	else if (is(restart, "Never"))
+		pc.restart = NULL; /* kukeon's default, so an exported cell comes back unchanged */
+	else if (restart)
+		return fail(im, "restartPolicy", "%s: want Always, OnFailure or Never", restart);
+	if (list(im, spec, "containers", &ctrs) < 0)
+		return -1;
+	if (!ctrs || !cJSON_GetArraySize(ctrs))
+		return fail(im, "containers", "required and cannot be empty");
+	if (each(im, spec, "containers", out, "containers", container_item, &pc) < 0)
+		return -1;
+	leave(im, old);
+	return 0;
+}
+
+int kk_kube_pod_to_cell(const cJSON *pod, const struct kk_kube_scope *scope, cJSON **out,
+			struct kk_err *err)
+{
+	static const char *const take[] = { "apiVersion", "kind", "metadata", "spec", NULL };
+	static const char *const skip[] = { "status", NULL };
+	struct imp im = { .err = err };
+	cleanup_(kk_json_freep) cJSON *cell = cJSON_CreateObject();
+
+	if (only(&im, pod, take, skip) < 0)
+		return -1;
+	cJSON_AddStringToObject(cell, "apiVersion", KK_API_VERSION);
+	cJSON_AddStringToObject(cell, "kind", "Cell");
+	if (read_metadata(&im, get(pod, "metadata"), scope, cell) < 0 ||
+	    read_pod_spec(&im, get(pod, "spec"), cell) < 0)
+		return -1;
+	*out = TAKE_PTR(cell);
+	return 0;
+}
