@@ -202,3 +202,11 @@ void kuke_flags_help(FILE *out, struct kuke_flag_set set)
 		kuke_help_row(out, fl->short_name, fl->name, fl->value, help);
 	}
 }
+
+void kuke_flag_info(enum kuke_flag_id id, struct kuke_flag_info *out)
+{
+	const struct flag *fl = &flags[id];
+
+	*out = (struct kuke_flag_info){ fl->name, fl->value, fl->help, fl->short_name,
+					fl->type != T_BOOL };
+}

@@ -66,4 +66,14 @@ void kuke_flags_help(FILE *out, struct kuke_flag_set set);
 void kuke_help_row(FILE *out, char short_name, const char *name, const char *value,
 		   const char *help);
 
+/* What shell completion needs of one flag row. */
+struct kuke_flag_info {
+	const char *name;  /* long name without "--" */
+	const char *value; /* its value's name in usage ("" for a boolean) */
+	const char *help;
+	char short_name; /* 0 = none */
+	bool takes_value;
+};
+void kuke_flag_info(enum kuke_flag_id id, struct kuke_flag_info *out);
+
 #endif
