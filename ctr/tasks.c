@@ -18,6 +18,7 @@
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h"
+#include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 
 #define SVC "/containerd.services.tasks.v1.Tasks/"
@@ -190,6 +191,118 @@ int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct 
 		return -1;
 	if (pid)
 		*pid = ((Containerd__Services__Tasks__V1__StartResponse *)msg)->pid;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+static int exec_delete(struct ctr_conn *conn, const char *id, const char *exec_id,
+		       uint32_t *exit_status, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__DeleteProcessRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__DELETE_PROCESS_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "DeleteProcess", exec_id, &req.base,
+			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	if (exit_status)
+		*exit_status =
+			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
+		   const struct ctr_exec_opts *o, uint32_t *pid, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ExecProcessRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__EXEC_PROCESS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__StartRequest start =
+		CONTAINERD__SERVICES__TASKS__V1__START_REQUEST__INIT;
+	Google__Protobuf__Any spec = GOOGLE__PROTOBUF__ANY__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	spec.type_url = ctr_pb_str(CTR_PROCESS_TYPE_URL);
+	spec.value.data = (uint8_t *)o->process_json;
+	spec.value.len = strlen(o->process_json);
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.stdin = ctr_pb_str(o->stdin_path);
+	req.stdout = ctr_pb_str(o->stdout_path);
+	req.stderr = ctr_pb_str(o->stderr_path);
+	req.terminal = o->terminal;
+	req.spec = &spec;
+	if (ctr_rpc_call(conn, SVC "Exec", id, &req.base, &google__protobuf__empty__descriptor,
+			 &msg, 0, err) < 0)
+		return -1;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	start.container_id = ctr_pb_str(id);
+	start.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "Start", id, &start.base,
+			 &containerd__services__tasks__v1__start_response__descriptor, &msg, 0,
+			 err) < 0) {
+		exec_delete(conn, id, exec_id, NULL, &(struct kk_err){ 0 });
+		return -1;
+	}
+	if (pid)
+		*pid = ((Containerd__Services__Tasks__V1__StartResponse *)msg)->pid;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_exec_wait_delete(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
+			 uint32_t *exit_status, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__WaitRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "Wait", exec_id, &req.base,
+			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
+			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
+		return -1;
+	if (exit_status)
+		*exit_status = ((Containerd__Services__Tasks__V1__WaitResponse *)msg)->exit_status;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return exec_delete(conn, id, exec_id, NULL, err);
+}
+
+int ctr_exec_close_stdin(struct ctr_conn *conn, const char *id, const char *exec_id,
+			 struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__CloseIORequest req =
+		CONTAINERD__SERVICES__TASKS__V1__CLOSE_IOREQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.stdin = true;
+	if (ctr_rpc_call(conn, SVC "CloseIO", exec_id, &req.base,
+			 &google__protobuf__empty__descriptor, &msg, 0, err) < 0)
+		return -1;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_exec_resize(struct ctr_conn *conn, const char *id, const char *exec_id, uint32_t width,
+		    uint32_t height, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ResizePtyRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__RESIZE_PTY_REQUEST__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.width = width;
+	req.height = height;
+	if (ctr_rpc_call(conn, SVC "ResizePty", exec_id, &req.base,
+			 &google__protobuf__empty__descriptor, &msg, 0, err) < 0)
+		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * exactly those into a struct kuke_flags, and kuke_flags_usage()/kuke_flags_help() print
  * exactly those, from the same rows.
  *
- * Accepts --name value, --name=value, -o value, -ovalue, and "--" to end flags. Flags
+ * Accepts --name value, --name=value, -o value, -ovalue, -it (boolean short flags grouped),
+ * and "--" to end flags. Flags
  * may come before or after positional arguments; on return argv[1..argc-1] holds only
  * the positionals (argv[0], the command word, stays). */
 #ifndef KK_APPLETS_KUKE_OPTS_H
@@ -40,6 +41,8 @@ struct kuke_flags {
 	bool show_controllers, cascade, force, read_only, privileged, root, follow, detach, rm,
 		containerd, quiet, no_wait, force_regen_cni, purge_system;
 	bool yes, probe, no_probe, nested, verbose_status;
+	bool interactive, tty, timestamps, all_containers; /* exec, log (opscli) */
+	const char *tail, *since;                          /* log (opscli) */
 };
 
 /* The n flags ids of one command. */

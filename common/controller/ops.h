@@ -16,6 +16,7 @@
 #include "common/controller/apply.h"
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
+#include "common/controller/exec.h"
 #include "common/controller/controller.h"
 #include "common/controller/hierarchy.h"
 #include "common/controller/image.h"

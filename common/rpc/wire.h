@@ -24,22 +24,27 @@ struct cJSON;
 
 /* How an operation's arguments travel (the wire_args column of ops.def). */
 enum kk_wa_style {
-	KK_WA_NONE_,       /* {} */
-	KK_WA_DOC_,        /* {"Doc": <doc of the kind>} */
-	KK_WA_REF_,        /* {"Doc": <name and parent ids>} */
-	KK_WA_REF_FC_,     /* {"Doc": ..., "Force": b, "Cascade": b} */
-	KK_WA_LIST_,       /* {"RealmName", "SpaceName", "StackName", "CellName"} as the level needs */
-	KK_WA_APPLY_,      /* {"RawYAML": base64} */
+	KK_WA_NONE_,   /* {} */
+	KK_WA_DOC_,    /* {"Doc": <doc of the kind>} */
+	KK_WA_REF_,    /* {"Doc": <name and parent ids>} */
+	KK_WA_REF_FC_, /* {"Doc": ..., "Force": b, "Cascade": b} */
+	KK_WA_LIST_,   /* {"RealmName", "SpaceName", "StackName", "CellName"} as the level needs */
+	KK_WA_APPLY_,  /* {"RawYAML": base64} */
 	KK_WA_IMAGE_LOAD_, /* {"Realm", "Tarball": base64} */
 	KK_WA_IMAGE_,      /* {"Realm"} */
 	KK_WA_IMAGE_REF_,  /* {"Realm", "Ref"} */
 	KK_WA_IMAGE_PULL_, /* {"Realm", "Ref", "Platform"} (kukeon-c; progress stays local) */
+	KK_WA_EXEC_,       /* {"Realm", "Space", "Stack", "Cell", "Container", "Args", "Terminal",
+			    * "Stdin", "Stdout", "Stderr", "ExecID", "Width", "Height"} (kukeon-c) */
 };
 struct kk_wire_args {
 	enum kk_wa_style style;
 	enum kk_kind kind;
 };
-#define KK_WA(style, kind) { KK_WA_##style##_, KK_KIND_##kind }
+#define KK_WA(style, kind)                       \
+	{                                        \
+		KK_WA_##style##_, KK_KIND_##kind \
+	}
 
 /* How a reply travels: a table of fields (common/rpc/ops_wire.c) read by a generic encoder
  * and decoder, or a shape of its own. */
