@@ -98,6 +98,7 @@ int kk_op_container_exec(struct kk_local *l, const struct kk_exec_req *a, struct
 	struct kk_cell_env e = { 0 };
 	struct ctr_container ctr = { 0 };
 	const struct kk_container_spec *c = NULL;
+	const char *name = NULL;
 	cleanup_free char *cid = NULL;
 	cleanup_free char *proc = NULL;
 	unsigned char rnd[8];
@@ -109,6 +110,7 @@ int kk_op_container_exec(struct kk_local *l, const struct kk_exec_req *a, struct
 		return kk_err_set(err, EINVAL, "exec: a command is required");
 	if (exec_target(l, &e, a, true, &c, &cid, err) < 0)
 		goto out;
+	name = c ? kk_str(c->id) : "";
 	if (ctr_container_get(e.conn, cid, &ctr, err) < 0 ||
 	    process_spec(&ctr, a->args, a->terminal, a->width, a->height, &proc, err) < 0)
 		goto out;
@@ -125,10 +127,10 @@ int kk_op_container_exec(struct kk_local *l, const struct kk_exec_req *a, struct
 						    .stderr_path = a->stderr_path,
 						    .terminal = a->terminal },
 			   &pid, err) < 0) {
-		kk_err_wrap(err, "exec in container \"%s\" of cell \"%s\"", kk_str(c->id), e.name);
+		kk_err_wrap(err, "exec in container \"%s\" of cell \"%s\"", name, e.name);
 		goto out;
 	}
-	r->container = kk_xstrdup(kk_str(c->id));
+	r->container = kk_xstrdup(name);
 	r->exec_id = kk_xstrdup(exec_id);
 	r->pid = pid;
 	rc = 0;
@@ -146,6 +148,7 @@ static int exec_existing(struct kk_local *l, const struct kk_exec_req *a, enum e
 {
 	struct kk_cell_env e = { 0 };
 	const struct kk_container_spec *c = NULL;
+	const char *name = NULL;
 	cleanup_free char *cid = NULL;
 	uint32_t status = 0;
 	int rc = -1;
@@ -158,6 +161,7 @@ static int exec_existing(struct kk_local *l, const struct kk_exec_req *a, enum e
 				  (long long)a->width, (long long)a->height);
 	if (exec_target(l, &e, a, false, &c, &cid, err) < 0)
 		goto out;
+	name = c ? kk_str(c->id) : "";
 	if (act == ACT_WAIT)
 		rc = ctr_exec_wait_delete(e.conn, cid, a->exec_id, 0, &status, err);
 	else if (act == ACT_RESIZE)
@@ -167,10 +171,10 @@ static int exec_existing(struct kk_local *l, const struct kk_exec_req *a, enum e
 		rc = ctr_exec_close_stdin(e.conn, cid, a->exec_id, err);
 	if (rc < 0) {
 		kk_err_wrap(err, "exec `%s` in container \"%s\" of cell \"%s\"", a->exec_id,
-			    kk_str(c->id), e.name);
+			    name, e.name);
 		goto out;
 	}
-	r->container = kk_xstrdup(kk_str(c->id));
+	r->container = kk_xstrdup(name);
 	r->exec_id = kk_xstrdup(a->exec_id);
 	r->exit_code = status;
 out:
