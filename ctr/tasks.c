@@ -195,6 +195,19 @@ int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct 
 	return 0;
 }
 
+/* A Tasks call whose reply is google.protobuf.Empty. */
+static int call_empty(struct ctr_conn *conn, const char *method, const char *obj,
+		      const ProtobufCMessage *req, struct kk_err *err)
+{
+	ProtobufCMessage *msg = NULL;
+
+	if (ctr_rpc_call(conn, method, obj, req, &google__protobuf__empty__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
 static int exec_delete(struct ctr_conn *conn, const char *id, const char *exec_id,
 		       uint32_t *exit_status, struct kk_err *err)
 {
@@ -235,10 +248,8 @@ int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
 	req.stderr = ctr_pb_str(o->stderr_path);
 	req.terminal = o->terminal;
 	req.spec = &spec;
-	if (ctr_rpc_call(conn, SVC "Exec", id, &req.base, &google__protobuf__empty__descriptor,
-			 &msg, 0, err) < 0)
+	if (call_empty(conn, SVC "Exec", id, &req.base, err) < 0)
 		return -1;
-	protobuf_c_message_free_unpacked(msg, NULL);
 	start.container_id = ctr_pb_str(id);
 	start.exec_id = ctr_pb_str(exec_id);
 	if (ctr_rpc_call(conn, SVC "Start", id, &start.base,
@@ -277,16 +288,11 @@ int ctr_exec_close_stdin(struct ctr_conn *conn, const char *id, const char *exec
 {
 	Containerd__Services__Tasks__V1__CloseIORequest req =
 		CONTAINERD__SERVICES__TASKS__V1__CLOSE_IOREQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
 	req.exec_id = ctr_pb_str(exec_id);
 	req.stdin = true;
-	if (ctr_rpc_call(conn, SVC "CloseIO", exec_id, &req.base,
-			 &google__protobuf__empty__descriptor, &msg, 0, err) < 0)
-		return -1;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return call_empty(conn, SVC "CloseIO", exec_id, &req.base, err);
 }
 
 int ctr_exec_resize(struct ctr_conn *conn, const char *id, const char *exec_id, uint32_t width,
@@ -294,33 +300,23 @@ int ctr_exec_resize(struct ctr_conn *conn, const char *id, const char *exec_id, 
 {
 	Containerd__Services__Tasks__V1__ResizePtyRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__RESIZE_PTY_REQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
 	req.exec_id = ctr_pb_str(exec_id);
 	req.width = width;
 	req.height = height;
-	if (ctr_rpc_call(conn, SVC "ResizePty", exec_id, &req.base,
-			 &google__protobuf__empty__descriptor, &msg, 0, err) < 0)
-		return -1;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return call_empty(conn, SVC "ResizePty", exec_id, &req.base, err);
 }
 
 int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__KillRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__KILL_REQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
 	req.signal = (uint32_t)signal;
 	req.all = all;
-	if (ctr_rpc_call(conn, SVC "Kill", id, &req.base, &google__protobuf__empty__descriptor,
-			 &msg, 0, err) < 0)
-		return -1;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return call_empty(conn, SVC "Kill", id, &req.base, err);
 }
 
 int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "applets/kuke/attach.h"
 #include "applets/kuke/client.h"
 #include "common/cleanup.h"
 #include "common/mem.h"
@@ -33,8 +33,7 @@ struct exec_session {
 	char *dir;             /* the FIFOs' directory; removed with them */
 	char *path[N_STREAMS]; /* "" when not made */
 	int fd[N_STREAMS];     /* our ends */
-	int sig;               /* signalfd: SIGWINCH, SIGINT, SIGTERM, SIGHUP */
-	sigset_t old_mask;
+	struct kuke_session_signals sig;
 	bool raw;
 	struct termios saved;
 };
@@ -44,18 +43,7 @@ static void session_end(struct exec_session *s)
 	if (s->raw)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved);
 	s->raw = false;
-	if (s->sig >= 0) {
-		struct timespec zero = { 0 };
-		sigset_t mask;
-
-		close(s->sig);
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGWINCH);
-		while (sigtimedwait(&mask, NULL, &zero) > 0)
-			;
-		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
-		s->sig = -1;
-	}
+	kuke_session_signals_close(&s->sig);
 	for (int i = 0; i < N_STREAMS; i++) {
 		if (s->fd[i] >= 0)
 			close(s->fd[i]);
@@ -93,7 +81,6 @@ static int fifo_make(struct exec_session *s, int which, const char *name, bool w
 static int session_open(struct exec_session *s, bool in, bool tty, struct kk_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	sigset_t mask;
 
 	s->dir = kk_xasprintf("%s/kuke-exec-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(s->dir)) {
@@ -107,19 +94,7 @@ static int session_open(struct exec_session *s, bool in, bool tty, struct kk_err
 	    fifo_make(s, OUT, "stdout", false, err) < 0 ||
 	    (!tty && fifo_make(s, ERR, "stderr", false, err) < 0))
 		return -1;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGWINCH);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
-	s->sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s->sig < 0) {
-		kk_err_sys(err, "exec: signalfd");
-		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
-		return -1;
-	}
-	return 0;
+	return kuke_session_signals_open(&s->sig, err);
 }
 
 /* Best effort: a lost resize leaves the old size. */
@@ -136,6 +111,11 @@ static void resize(struct exec_session *s)
 	req.height = ws.ws_row;
 	if (kk_call_exec_resize(s->c, &req, &r, &ignored) == 0)
 		kk_exec_result_clear(&r);
+}
+
+static void on_winch(void *s)
+{
+	resize(s);
 }
 
 /* Copy what is there from `from` to `to`: 1 moved bytes, 0 end of input, -1 nothing now. */
@@ -190,7 +170,7 @@ static int pump(struct exec_session *s, struct kk_err *err)
 
 	while (s->fd[OUT] >= 0 || s->fd[ERR] >= 0) {
 		struct pollfd p[4] = {
-			{ .fd = s->sig, .events = POLLIN },
+			{ .fd = s->sig.fd, .events = POLLIN },
 			{ .fd = s->fd[OUT], .events = POLLIN },
 			{ .fd = s->fd[ERR], .events = POLLIN },
 			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
@@ -201,17 +181,8 @@ static int pump(struct exec_session *s, struct kk_err *err)
 				continue;
 			return kk_err_sys(err, "exec: poll");
 		}
-		if (p[0].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(s->sig, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH)
-					resize(s);
-				else
-					return kk_err_set(err, EINTR, "exec: interrupted by SIG%s",
-							  sigabbrev_np((int)si.ssi_signo));
-			}
-		}
+		if (p[0].revents && kuke_session_signals_read(&s->sig, on_winch, s, err) < 0)
+			return kk_err_wrap(err, "exec");
 		for (int i = OUT; i <= ERR; i++)
 			if (p[i].revents &&
 			    copy(s->fd[i], i == OUT ? STDOUT_FILENO : STDERR_FILENO) == 0) {
@@ -230,7 +201,7 @@ int kuke_exec(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 	      struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
-	struct exec_session s = { .fd = { -1, -1, -1 }, .sig = -1 };
+	struct exec_session s = { .fd = { -1, -1, -1 }, .sig.fd = -1 };
 	struct kk_exec_result started = { 0 }, done = { 0 };
 	int rc = -1;
 
