@@ -291,7 +291,7 @@ static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *
 	}
 	n = kk_strv_len(paths);
 	src = kk_xcalloc(n ? n : 1, sizeof(*src));
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; paths && paths[i]; i++) {
 		src[i] = (struct kk_rt_log_src){ .path = paths[i], .prefix = prefixes[i] };
 		if (tail >= 0 && kk_rt_log_tail_start(paths[i], tail, &src[i].pos, err) < 0)
 			return -1;
