@@ -208,22 +208,54 @@ static int call_empty(struct ctr_conn *conn, const char *method, const char *obj
 	return 0;
 }
 
-static int exec_delete(struct ctr_conn *conn, const char *id, const char *exec_id,
-		       uint32_t *exit_status, struct kk_err *err)
+/* Tasks.Delete or DeleteProcess (both answer a DeleteResponse); *exit_status may be NULL. */
+static int delete_process(struct ctr_conn *conn, const char *method, const char *obj,
+			  const ProtobufCMessage *req, uint32_t *exit_status, struct kk_err *err)
 {
-	Containerd__Services__Tasks__V1__DeleteProcessRequest req =
-		CONTAINERD__SERVICES__TASKS__V1__DELETE_PROCESS_REQUEST__INIT;
 	ProtobufCMessage *msg = NULL;
 
-	req.container_id = ctr_pb_str(id);
-	req.exec_id = ctr_pb_str(exec_id);
-	if (ctr_rpc_call(conn, SVC "DeleteProcess", exec_id, &req.base,
+	if (ctr_rpc_call(conn, method, obj, req,
 			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
 			 err) < 0)
 		return -1;
 	if (exit_status)
 		*exit_status =
 			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+static int exec_delete(struct ctr_conn *conn, const char *id, const char *exec_id,
+		       struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__DeleteProcessRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__DELETE_PROCESS_REQUEST__INIT;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	return delete_process(conn, SVC "DeleteProcess", exec_id, &req.base, NULL, err);
+}
+
+/* Tasks.Wait for the task's init process (exec_id "") or one of its execs. */
+static int wait_process(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
+			uint32_t *exit_status, int64_t *exited_ns, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__WaitRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__WaitResponse *resp;
+	ProtobufCMessage *msg = NULL;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "Wait", *exec_id ? exec_id : id, &req.base,
+			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
+			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
+		return -1;
+	resp = (Containerd__Services__Tasks__V1__WaitResponse *)msg;
+	if (exit_status)
+		*exit_status = resp->exit_status;
+	if (exited_ns)
+		*exited_ns = ctr_ts_ns(resp->exited_at);
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
 }
@@ -255,7 +287,7 @@ int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
 	if (ctr_rpc_call(conn, SVC "Start", id, &start.base,
 			 &containerd__services__tasks__v1__start_response__descriptor, &msg, 0,
 			 err) < 0) {
-		exec_delete(conn, id, exec_id, NULL, &(struct kk_err){ 0 });
+		exec_delete(conn, id, exec_id, &(struct kk_err){ 0 });
 		return -1;
 	}
 	if (pid)
@@ -267,20 +299,9 @@ int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
 int ctr_exec_wait_delete(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
 			 uint32_t *exit_status, struct kk_err *err)
 {
-	Containerd__Services__Tasks__V1__WaitRequest req =
-		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
-
-	req.container_id = ctr_pb_str(id);
-	req.exec_id = ctr_pb_str(exec_id);
-	if (ctr_rpc_call(conn, SVC "Wait", exec_id, &req.base,
-			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
-			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
+	if (wait_process(conn, id, exec_id, timeout_ms, exit_status, NULL, err) < 0)
 		return -1;
-	if (exit_status)
-		*exit_status = ((Containerd__Services__Tasks__V1__WaitResponse *)msg)->exit_status;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return exec_delete(conn, id, exec_id, NULL, err);
+	return exec_delete(conn, id, exec_id, err);
 }
 
 int ctr_exec_close_stdin(struct ctr_conn *conn, const char *id, const char *exec_id,
@@ -322,23 +343,7 @@ int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, s
 int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
 		  int64_t *exited_ns, struct kk_err *err)
 {
-	Containerd__Services__Tasks__V1__WaitRequest req =
-		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
-	Containerd__Services__Tasks__V1__WaitResponse *resp;
-	ProtobufCMessage *msg = NULL;
-
-	req.container_id = ctr_pb_str(id);
-	if (ctr_rpc_call(conn, SVC "Wait", id, &req.base,
-			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
-			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
-		return -1;
-	resp = (Containerd__Services__Tasks__V1__WaitResponse *)msg;
-	if (exit_status)
-		*exit_status = resp->exit_status;
-	if (exited_ns)
-		*exited_ns = ctr_ts_ns(resp->exited_at);
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return wait_process(conn, id, "", timeout_ms, exit_status, exited_ns, err);
 }
 
 int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status,
@@ -346,18 +351,9 @@ int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status
 {
 	Containerd__Services__Tasks__V1__DeleteTaskRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__DELETE_TASK_REQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
-	if (ctr_rpc_call(conn, SVC "Delete", id, &req.base,
-			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
-			 err) < 0)
-		return -1;
-	if (exit_status)
-		*exit_status =
-			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return delete_process(conn, SVC "Delete", id, &req.base, exit_status, err);
 }
 
 int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out, struct kk_err *err)
