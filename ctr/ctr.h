@@ -424,6 +424,31 @@ int ctr_task_list(struct ctr_conn *conn, const char *filter, struct ctr_process 
 int ctr_task_pids(struct ctr_conn *conn, const char *id, uint32_t **pids, size_t *n,
 		  struct kk_err *err);
 
+/* ---- exec: a further process in a running task (kuke exec) ---- */
+
+/* type_url of a process spec in ExecProcessRequest.spec */
+#define CTR_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
+
+/* Stdio as in ctr_task_create_opts; process_json the OCI process spec (JSON). */
+struct ctr_exec_opts {
+	const char *process_json;
+	const char *stdin_path, *stdout_path, *stderr_path;
+	bool terminal;
+};
+/* Create process exec_id in task id (Tasks.Exec: the shim opens the stdio paths), then
+ * start it (Tasks.Start); *pid its host pid. A process that fails to start is deleted. */
+int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
+		   const struct ctr_exec_opts *o, uint32_t *pid, struct kk_err *err);
+/* Wait for the process to exit (timeout_ms as ctr_task_wait), then delete it. */
+int ctr_exec_wait_delete(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
+			 uint32_t *exit_status, struct kk_err *err);
+/* Close the process's standard input (Tasks.CloseIO): the shim stops reading its FIFO. */
+int ctr_exec_close_stdin(struct ctr_conn *conn, const char *id, const char *exec_id,
+			 struct kk_err *err);
+/* Resize the process's terminal. */
+int ctr_exec_resize(struct ctr_conn *conn, const char *id, const char *exec_id, uint32_t width,
+		    uint32_t height, struct kk_err *err);
+
 /* A metrics sample, raw: data is the protobuf encoding of type_url (cgroup v1 or v2 stats). */
 struct ctr_metric {
 	char *id; /* owned */

@@ -18,6 +18,7 @@
 #include "ctr/pb.h"
 #include "ctr/rpc.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h"
+#include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 
 #define SVC "/containerd.services.tasks.v1.Tasks/"
@@ -194,24 +195,50 @@ int ctr_task_start(struct ctr_conn *conn, const char *id, uint32_t *pid, struct 
 	return 0;
 }
 
-int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, struct kk_err *err)
+/* A Tasks call whose reply is google.protobuf.Empty. */
+static int call_empty(struct ctr_conn *conn, const char *method, const char *obj,
+		      const ProtobufCMessage *req, struct kk_err *err)
 {
-	Containerd__Services__Tasks__V1__KillRequest req =
-		CONTAINERD__SERVICES__TASKS__V1__KILL_REQUEST__INIT;
 	ProtobufCMessage *msg = NULL;
 
-	req.container_id = ctr_pb_str(id);
-	req.signal = (uint32_t)signal;
-	req.all = all;
-	if (ctr_rpc_call(conn, SVC "Kill", id, &req.base, &google__protobuf__empty__descriptor,
-			 &msg, 0, err) < 0)
+	if (ctr_rpc_call(conn, method, obj, req, &google__protobuf__empty__descriptor, &msg, 0,
+			 err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
 }
 
-int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
-		  int64_t *exited_ns, struct kk_err *err)
+/* Tasks.Delete or DeleteProcess (both answer a DeleteResponse); *exit_status may be NULL. */
+static int delete_process(struct ctr_conn *conn, const char *method, const char *obj,
+			  const ProtobufCMessage *req, uint32_t *exit_status, struct kk_err *err)
+{
+	ProtobufCMessage *msg = NULL;
+
+	if (ctr_rpc_call(conn, method, obj, req,
+			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
+			 err) < 0)
+		return -1;
+	if (exit_status)
+		*exit_status =
+			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+static int exec_delete(struct ctr_conn *conn, const char *id, const char *exec_id,
+		       struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__DeleteProcessRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__DELETE_PROCESS_REQUEST__INIT;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	return delete_process(conn, SVC "DeleteProcess", exec_id, &req.base, NULL, err);
+}
+
+/* Tasks.Wait for the task's init process (exec_id "") or one of its execs. */
+static int wait_process(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
+			uint32_t *exit_status, int64_t *exited_ns, struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__WaitRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__WAIT_REQUEST__INIT;
@@ -219,7 +246,8 @@ int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_
 	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
-	if (ctr_rpc_call(conn, SVC "Wait", id, &req.base,
+	req.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "Wait", *exec_id ? exec_id : id, &req.base,
 			 &containerd__services__tasks__v1__wait_response__descriptor, &msg,
 			 timeout_ms ? timeout_ms : CTR_WAIT_FOREVER, err) < 0)
 		return -1;
@@ -232,23 +260,100 @@ int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_
 	return 0;
 }
 
+int ctr_exec_start(struct ctr_conn *conn, const char *id, const char *exec_id,
+		   const struct ctr_exec_opts *o, uint32_t *pid, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ExecProcessRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__EXEC_PROCESS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__StartRequest start =
+		CONTAINERD__SERVICES__TASKS__V1__START_REQUEST__INIT;
+	Google__Protobuf__Any spec = GOOGLE__PROTOBUF__ANY__INIT;
+	ProtobufCMessage *msg = NULL;
+
+	spec.type_url = ctr_pb_str(CTR_PROCESS_TYPE_URL);
+	spec.value.data = (uint8_t *)o->process_json;
+	spec.value.len = strlen(o->process_json);
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.stdin = ctr_pb_str(o->stdin_path);
+	req.stdout = ctr_pb_str(o->stdout_path);
+	req.stderr = ctr_pb_str(o->stderr_path);
+	req.terminal = o->terminal;
+	req.spec = &spec;
+	if (call_empty(conn, SVC "Exec", id, &req.base, err) < 0)
+		return -1;
+	start.container_id = ctr_pb_str(id);
+	start.exec_id = ctr_pb_str(exec_id);
+	if (ctr_rpc_call(conn, SVC "Start", id, &start.base,
+			 &containerd__services__tasks__v1__start_response__descriptor, &msg, 0,
+			 err) < 0) {
+		exec_delete(conn, id, exec_id, &(struct kk_err){ 0 });
+		return -1;
+	}
+	if (pid)
+		*pid = ((Containerd__Services__Tasks__V1__StartResponse *)msg)->pid;
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return 0;
+}
+
+int ctr_exec_wait_delete(struct ctr_conn *conn, const char *id, const char *exec_id, int timeout_ms,
+			 uint32_t *exit_status, struct kk_err *err)
+{
+	if (wait_process(conn, id, exec_id, timeout_ms, exit_status, NULL, err) < 0)
+		return -1;
+	return exec_delete(conn, id, exec_id, err);
+}
+
+int ctr_exec_close_stdin(struct ctr_conn *conn, const char *id, const char *exec_id,
+			 struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__CloseIORequest req =
+		CONTAINERD__SERVICES__TASKS__V1__CLOSE_IOREQUEST__INIT;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.stdin = true;
+	return call_empty(conn, SVC "CloseIO", exec_id, &req.base, err);
+}
+
+int ctr_exec_resize(struct ctr_conn *conn, const char *id, const char *exec_id, uint32_t width,
+		    uint32_t height, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__ResizePtyRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__RESIZE_PTY_REQUEST__INIT;
+
+	req.container_id = ctr_pb_str(id);
+	req.exec_id = ctr_pb_str(exec_id);
+	req.width = width;
+	req.height = height;
+	return call_empty(conn, SVC "ResizePty", exec_id, &req.base, err);
+}
+
+int ctr_task_kill(struct ctr_conn *conn, const char *id, int signal, bool all, struct kk_err *err)
+{
+	Containerd__Services__Tasks__V1__KillRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__KILL_REQUEST__INIT;
+
+	req.container_id = ctr_pb_str(id);
+	req.signal = (uint32_t)signal;
+	req.all = all;
+	return call_empty(conn, SVC "Kill", id, &req.base, err);
+}
+
+int ctr_task_wait(struct ctr_conn *conn, const char *id, int timeout_ms, uint32_t *exit_status,
+		  int64_t *exited_ns, struct kk_err *err)
+{
+	return wait_process(conn, id, "", timeout_ms, exit_status, exited_ns, err);
+}
+
 int ctr_task_delete(struct ctr_conn *conn, const char *id, uint32_t *exit_status,
 		    struct kk_err *err)
 {
 	Containerd__Services__Tasks__V1__DeleteTaskRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__DELETE_TASK_REQUEST__INIT;
-	ProtobufCMessage *msg = NULL;
 
 	req.container_id = ctr_pb_str(id);
-	if (ctr_rpc_call(conn, SVC "Delete", id, &req.base,
-			 &containerd__services__tasks__v1__delete_response__descriptor, &msg, 0,
-			 err) < 0)
-		return -1;
-	if (exit_status)
-		*exit_status =
-			((Containerd__Services__Tasks__V1__DeleteResponse *)msg)->exit_status;
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return 0;
+	return delete_process(conn, SVC "Delete", id, &req.base, exit_status, err);
 }
 
 int ctr_task_get(struct ctr_conn *conn, const char *id, struct ctr_process *out, struct kk_err *err)

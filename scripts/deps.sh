@@ -18,6 +18,8 @@ packages=(
 	# test environment: a real containerd, runc, CNI plugins, busybox for images
 	containerd runc containernetworking-plugins busybox-static
 	bats iproute2 util-linux procps psmisc iptables jq groff-base python3 time
+	# completion scripts (kuke autocomplete) are loaded by each shell in the tests
+	zsh fish
 	# a Go net/rpc client for the wire tests (tests/go, standard library only)
 	golang-go
 	# pull tests: a registry on loopback, filled with skopeo; htpasswd; the fault proxy

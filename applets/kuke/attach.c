@@ -142,10 +142,9 @@ struct session {
 	const char *sock;
 	char id[9];
 	int data;
-	int sig;
+	struct kuke_session_signals sig;
 	bool raw;
 	struct termios saved;
-	sigset_t old_mask;
 	char pending[PENDING_MAX];
 	size_t n_pending;
 	/* after Attach, State is polled again until Ready (sbsh's second waitReady), while
@@ -194,21 +193,65 @@ static void restore(struct session *s)
 	}
 }
 
+int kuke_session_signals_open(struct kuke_session_signals *s, struct kk_err *err)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
+	s->fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->fd < 0) {
+		kk_err_sys(err, "signalfd");
+		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void kuke_session_signals_close(struct kuke_session_signals *s)
+{
+	struct timespec zero = { 0 };
+	sigset_t mask;
+
+	if (s->fd < 0)
+		return;
+	close(s->fd);
+	s->fd = -1;
+	/* signals that came after the loop (a second SIGWINCH ...) are dropped here */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	while (sigtimedwait(&mask, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+}
+
+int kuke_session_signals_read(struct kuke_session_signals *s, void (*on_winch)(void *arg),
+			      void *arg, struct kk_err *err)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGWINCH)
+			return kk_err_set(err, EINTR, "interrupted by SIG%s",
+					  sigabbrev_np((int)si.ssi_signo));
+		on_winch(arg);
+	}
+	return 0;
+}
+
+static void on_winch(void *sock)
+{
+	resize(sock);
+}
+
 static void session_close(struct session *s)
 {
 	restore(s);
-	if (s->sig >= 0) {
-		struct timespec zero = { 0 };
-		sigset_t mask;
-
-		close(s->sig);
-		/* signals that came after the loop (a second SIGWINCH ...) are dropped here */
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGWINCH);
-		while (sigtimedwait(&mask, NULL, &zero) > 0)
-			;
-		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
-	}
+	kuke_session_signals_close(&s->sig);
 	if (s->data >= 0)
 		close(s->data);
 }
@@ -231,7 +274,7 @@ static int pump(struct session *s, struct kk_err *err)
 
 	for (;;) {
 		struct pollfd p[3] = {
-			{ .fd = s->sig, .events = POLLIN },
+			{ .fd = s->sig.fd, .events = POLLIN },
 			{ .fd = s->data, .events = (short)(POLLIN | (s->n_pending ? POLLOUT : 0)) },
 			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
 		};
@@ -243,18 +286,10 @@ static int pump(struct session *s, struct kk_err *err)
 				continue;
 			return kk_err_sys(err, "poll");
 		}
-		if (p[0].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(s->sig, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH)
-					resize(s->sock);
-				else {
-					detach(s);
-					return kk_err_set(err, EINTR, "interrupted by SIG%s",
-							  sigabbrev_np((int)si.ssi_signo));
-				}
-			}
+		if (p[0].revents &&
+		    kuke_session_signals_read(&s->sig, on_winch, (void *)s->sock, err) < 0) {
+			detach(s);
+			return -1;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = recv(s->data, buf, sizeof(buf), MSG_DONTWAIT);
@@ -308,12 +343,11 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 {
 	struct session *s = kk_xcalloc(1, sizeof(*s));
 	uint32_t rnd = 0;
-	sigset_t mask;
 	char params[16];
 	int rc = -1;
 
 	s->sock = sock;
-	s->data = s->sig = -1;
+	s->data = s->sig.fd = -1;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = (uint32_t)time(NULL) ^ (uint32_t)getpid();
 	snprintf(s->id, sizeof(s->id), "%08x", rnd);
@@ -326,18 +360,8 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 		kk_err_set(err, EPROTO, "attach: server did not send IO fd");
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGWINCH);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
-	s->sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s->sig < 0) {
-		kk_err_sys(err, "signalfd");
-		sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+	if (kuke_session_signals_open(&s->sig, err) < 0)
 		goto out;
-	}
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s->saved) == 0) {
 		struct termios raw = s->saved;
 

@@ -2,6 +2,8 @@
 #ifndef KK_APPLETS_KUKE_ATTACH_H
 #define KK_APPLETS_KUKE_ATTACH_H
 
+#include <signal.h>
+
 #include "common/err.h"
 
 struct kk_cell;
@@ -18,6 +20,20 @@ enum kuke_attach_end {
  * socket. The terminal is restored on every way out; SIGINT, SIGTERM and SIGHUP end the
  * session (detaching) with an error naming the signal. */
 int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_err *err);
+
+/* What a terminal session (attach, exec) does with signals: SIGWINCH, SIGINT, SIGTERM and
+ * SIGHUP are blocked and read from a signalfd. */
+struct kuke_session_signals {
+	int fd; /* -1: not open */
+	sigset_t old_mask;
+};
+int kuke_session_signals_open(struct kuke_session_signals *s, struct kk_err *err);
+/* Close it, drop the SIGWINCHes still pending, restore the mask; fine when not open. */
+void kuke_session_signals_close(struct kuke_session_signals *s);
+/* Read what is pending: on_winch(arg) for each SIGWINCH; any other signal is an EINTR
+ * error "interrupted by SIG<NAME>". */
+int kuke_session_signals_read(struct kuke_session_signals *s, void (*on_winch)(void *arg),
+			      void *arg, struct kk_err *err);
 
 /* The cell's non-root attachable container ids, sorted; NULL when none. */
 char **kuke_attachable(const struct kk_cell *cell);

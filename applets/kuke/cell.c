@@ -215,17 +215,109 @@ static bool log_stop(void *arg)
 	       (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
 }
 
+/* --tail N: a number of lines (negative: all); *out -1 when unset. */
+static int parse_tail(const char *s, long *out, struct kk_err *err)
+{
+	char *end = NULL;
+	long n;
+
+	*out = -1;
+	if (!s)
+		return 0;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (!*s || *end || errno)
+		return kk_err_set(err, KK_EUSAGE,
+				  "log: invalid --tail `%s`: want a number of lines", s);
+	*out = n < 0 ? -1 : n;
+	return 0;
+}
+
+/* One container's log: its path, from the controller (LogContainer). */
+static int log_path(struct kk_client *c, const struct kuke_flags *f, const char *cell,
+		    const char *container, char **out, struct kk_err *err)
+{
+	struct kk_log_result lr = { 0 };
+
+	if (kk_call_container_log(c,
+				  &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+						    .space = kuke_or_default(f->space),
+						    .stack = kuke_or_default(f->stack),
+						    .cell = cell,
+						    .name = container },
+				  &lr, err) < 0)
+		return -1;
+	/* through the wire an unset path arrives as "" */
+	*out = kk_xstrdup(lr.capture_path && *lr.capture_path ? lr.capture_path : lr.log_path);
+	kk_log_result_clear(&lr);
+	return 0;
+}
+
+/* --all-containers: every non-root container of the cell that has a log, in spec order,
+ * each line after "NAME | ". */
+static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *cell, long tail,
+		   struct kk_err *err)
+{
+	struct kk_cell_get_result g = { 0 };
+	cleanup_(kk_strv_freep) char **names = NULL;
+	cleanup_(kk_strv_freep) char **paths = NULL;
+	cleanup_(kk_strv_freep) char **prefixes = NULL;
+	cleanup_free struct kk_rt_log_src *src = NULL;
+	size_t n = 0;
+
+	if (kk_call_cell_get(c,
+			     &(struct kk_ref){ .realm = kuke_or_default(f->realm),
+					       .space = kuke_or_default(f->space),
+					       .stack = kuke_or_default(f->stack),
+					       .name = cell },
+			     &g, err) < 0)
+		return -1;
+	for (size_t i = 0; i < g.cell->spec.n_containers; i++) {
+		const struct kk_container_spec *s = &g.cell->spec.containers[i];
+
+		if (!s->root && strcmp(kk_str(s->id), kk_str(g.cell->spec.root_container_id)) != 0)
+			kk_strv_push_take(&names, kk_xstrdup(kk_str(s->id)));
+	}
+	kk_cell_get_result_clear(&g);
+	for (size_t i = 0; names && names[i]; i++) {
+		char *path = NULL;
+
+		if (log_path(c, f, cell, names[i], &path, err) < 0) {
+			if (err->code != ENOENT)
+				return -1;
+			*err = (struct kk_err){ 0 }; /* no output yet: nothing to show */
+			continue;
+		}
+		kk_strv_push_take(&paths, path);
+		kk_strv_push_take(&prefixes, kk_xasprintf("%s | ", names[i]));
+	}
+	n = kk_strv_len(paths);
+	src = kk_xcalloc(n ? n : 1, sizeof(*src));
+	for (size_t i = 0; paths && paths[i]; i++) {
+		src[i] = (struct kk_rt_log_src){ .path = paths[i], .prefix = prefixes[i] };
+		if (tail >= 0 && kk_rt_log_tail_start(paths[i], tail, &src[i].pos, err) < 0)
+			return -1;
+	}
+	return kk_rt_log_copy_lines(src, n, STDOUT_FILENO, f->follow, 200, log_stop, NULL, err);
+}
+
 int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 	     struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
+	cleanup_free char *path = NULL;
 	bool follow = f->follow;
-	struct kk_log_result lr = { 0 };
 	sigset_t block, old;
+	long tail;
 	int rc;
 
-	if (kuke_want_args(argc, false, "log", NULL, err) < 0)
+	(void)arg;
+	if (kuke_want_args(argc, false, "log", NULL, err) < 0 ||
+	    parse_tail(f->tail, &tail, err) < 0)
 		return -1;
+	if (f->all_containers && f->container && *f->container)
+		return kk_err_set(err, KK_EUSAGE,
+				  "log: --all-containers and --container cannot be used together");
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	fflush(stdout);
@@ -234,21 +326,17 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	sigaddset(&block, SIGTERM);
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
-	rc = kk_call_container_log(c,
-				   &(struct kk_ref){ .realm = kuke_or_default(f->realm),
-						     .space = kuke_or_default(f->space),
-						     .stack = kuke_or_default(f->stack),
-						     .cell = argv[1],
-						     .name = f->container },
-				   &lr, err);
-	if (rc == 0) {
-		/* through the wire an unset path arrives as "" */
-		const char *path =
-			lr.capture_path && *lr.capture_path ? lr.capture_path : lr.log_path;
+	if (f->all_containers) {
+		rc = log_all(c, f, argv[1], tail, err);
+	} else {
 		int64_t pos = 0;
 
-		rc = kk_rt_log_copy(path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL, err);
-		kk_log_result_clear(&lr);
+		rc = log_path(c, f, argv[1], f->container, &path, err);
+		if (rc == 0 && tail >= 0)
+			rc = kk_rt_log_tail_start(path, tail, &pos, err);
+		if (rc == 0)
+			rc = kk_rt_log_copy(path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
+					    err);
 	}
 	if (follow) {
 		struct timespec now = { 0 };

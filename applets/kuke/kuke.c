@@ -18,19 +18,6 @@
 #include "common/strv.h"
 #include "kk_config.h"
 
-struct kuke_cmd {
-	const char *verb;
-	const char *verb_aliases; /* space-separated */
-	const char *resource;     /* NULL: the verb takes no resource word */
-	const char *resource_aliases;
-	kuke_handler *fn;
-	int arg;
-	struct kuke_flag_set flags;
-	const char *args;
-	const char *summary;
-	const char *example;
-};
-
 /* FLAGS(KF_A, KF_B): the ids after a leading placeholder, so FLAGS() is a valid array too */
 #define FLAGS(...) ((const unsigned char[]){ 0, __VA_ARGS__ })
 #define FLAG_SET(flags)                        \
@@ -48,6 +35,12 @@ static const struct kuke_cmd commands[] = {
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+const struct kuke_cmd *kuke_commands(size_t *n)
+{
+	*n = n_commands;
+	return commands;
+}
 
 /* The global flags: parsed by parse_globals(), resolved in kuke_main() (flag > environment
  * > ClientConfiguration file > default) and documented by usage(), all from these rows. */
@@ -83,6 +76,16 @@ static const struct global globals[] = {
 	{ "verbose", 'v', NULL, CTX(verbose), "KUKEON_VERBOSE", NO_CONFIG, NULL,
 	  "log what happens, to standard output" },
 };
+
+bool kuke_global_flag(size_t i, const char **name, bool *takes_value, const char **help)
+{
+	if (i >= sizeof(globals) / sizeof(globals[0]))
+		return false;
+	*name = globals[i].name;
+	*takes_value = globals[i].value != NULL;
+	*help = globals[i].help;
+	return true;
+}
 
 static const char **global_str(struct kuke_ctx *ctx, const struct global *g)
 {
@@ -282,8 +285,7 @@ static void resolve_globals(struct kuke_ctx *ctx, const struct kk_client_config 
 	}
 }
 
-/* Is word the name or one of the space-separated aliases? */
-static bool word_matches(const char *word, const char *name, const char *aliases)
+bool kuke_word_matches(const char *word, const char *name, const char *aliases)
 {
 	size_t len = strlen(word);
 
@@ -302,7 +304,7 @@ static bool word_matches(const char *word, const char *name, const char *aliases
 
 static bool is_verb(const struct kuke_cmd *cmd, const char *word)
 {
-	return word_matches(word, cmd->verb, cmd->verb_aliases);
+	return kuke_word_matches(word, cmd->verb, cmd->verb_aliases);
 }
 
 static const struct kuke_cmd *find_command(int argc, char **argv)
@@ -313,7 +315,7 @@ static const struct kuke_cmd *find_command(int argc, char **argv)
 		if (!commands[i].resource)
 			return &commands[i];
 		if (argc > 1 && argv[1] &&
-		    word_matches(argv[1], commands[i].resource, commands[i].resource_aliases))
+		    kuke_word_matches(argv[1], commands[i].resource, commands[i].resource_aliases))
 			return &commands[i];
 	}
 	return NULL;
@@ -536,8 +538,18 @@ int kuke_main(int argc, char **argv)
 	const struct kuke_cmd *cmd;
 	int sub_argc = argc - 1;
 	char **sub_argv = argv + 1;
+	/* `kuke __complete WORD... CUR`: the shell completion scripts' entry point; the
+	 * global flags among the words still pick the run path */
+	const char *complete_cur = NULL;
 
+	if (argc > 1 && !strcmp(argv[1], "__complete")) {
+		complete_cur = argc > 2 ? argv[argc - 1] : "";
+		sub_argc = argc > 2 ? argc - 3 : 0;
+		sub_argv = argv + 2;
+	}
 	if (parse_globals(&ctx, &sub_argc, sub_argv, &err) < 0) {
+		if (complete_cur)
+			return 0; /* the value of a global flag: the shell's own files */
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
@@ -547,11 +559,15 @@ int kuke_main(int argc, char **argv)
 	if (!strcmp(ctx.configuration, default_config))
 		create_default_config(default_config);
 	if (load_config(ctx.configuration, &config, &err) < 0) {
+		if (complete_cur)
+			return 0;
 		fprintf(stderr, "kuke: %s\n", err.msg);
 		return kk_err_exit_status(&err);
 	}
 	resolve_globals(&ctx, config);
 	kk_log_init(&ctx.log, ctx.verbose ? stdout : NULL, ctx.log_level);
+	if (complete_cur)
+		return kuke_complete(&ctx, sub_argc, sub_argv, complete_cur);
 
 	if (sub_argc == 0 || is_help_flag(sub_argv[0])) {
 		usage(stdout);

@@ -72,6 +72,34 @@ void kuke_print_outcome(const char *what, bool created, bool pre, bool post);
  * at_most): "<verb>[ <noun>]: accepts [at most ]1 arg(s), received N". */
 int kuke_want_args(int argc, bool at_most, const char *verb, const char *noun, struct kk_err *err);
 
+/* One row of commands.def (see there). */
+struct kuke_cmd {
+	const char *verb;
+	const char *verb_aliases; /* space-separated */
+	const char *resource;     /* NULL: the verb takes no resource word */
+	const char *resource_aliases;
+	kuke_handler *fn;
+	int arg;
+	struct kuke_flag_set flags;
+	const char *args;
+	const char *summary;
+	const char *example;
+};
+
+/* The command table, in commands.def's order; *n its length. */
+const struct kuke_cmd *kuke_commands(size_t *n);
+/* Is word the name or one of the space-separated aliases? */
+bool kuke_word_matches(const char *word, const char *name, const char *aliases);
+
+/* The global flag at index i (false past the last): its long name, whether it takes a
+ * value, and its help line. */
+bool kuke_global_flag(size_t i, const char **name, bool *takes_value, const char **help);
+
+/* `kuke __complete WORD... CUR` (complete.c): the candidates for CUR after the words
+ * (global flags already taken out of them), one a line, "word\tdescription" where there
+ * is one; nothing when there are none. Never fails: a store it cannot read has no names. */
+int kuke_complete(struct kuke_ctx *ctx, int argc, char **argv, const char *cur);
+
 #define CMD(verb, verb_aliases, resource, resource_aliases, fn, arg, flags, args, summary, \
 	    example)                                                                       \
 	kuke_handler fn;

@@ -129,9 +129,20 @@ int kuke_flags_parse(struct kuke_flag_set set, struct kuke_flags *f, int *argc, 
 			fl = find_short(set, arg[1]);
 			if (!fl)
 				return kk_err_set(err, KK_EUSAGE, "unknown flag `%s`", shown);
-			if (fl->type == T_BOOL && arg[2])
-				return kk_err_set(err, KK_EUSAGE, "flag `%s` takes no value",
-						  shown);
+			if (fl->type == T_BOOL && arg[2]) {
+				/* -it: a group of boolean short flags */
+				for (const char *c = arg + 1; *c; c++) {
+					const struct flag *b = find_short(set, *c);
+
+					if (!b || b->type != T_BOOL)
+						return kk_err_set(err, KK_EUSAGE,
+								  "flag `%s` takes no value",
+								  shown);
+				}
+				for (const char *c = arg + 1; *c; c++)
+					*(bool *)slot(f, find_short(set, *c)) = true;
+				continue;
+			}
 			used = take(f, fl, shown, arg[2] ? arg + 2 : NULL, i, *argc, argv, err);
 		}
 		if (used < 0)
@@ -201,4 +212,12 @@ void kuke_flags_help(FILE *out, struct kuke_flag_set set)
 
 		kuke_help_row(out, fl->short_name, fl->name, fl->value, help);
 	}
+}
+
+void kuke_flag_info(enum kuke_flag_id id, struct kuke_flag_info *out)
+{
+	const struct flag *fl = &flags[id];
+
+	*out = (struct kuke_flag_info){ fl->name, fl->value, fl->help, fl->short_name,
+					fl->type != T_BOOL };
 }

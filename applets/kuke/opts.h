@@ -4,7 +4,8 @@
  * exactly those into a struct kuke_flags, and kuke_flags_usage()/kuke_flags_help() print
  * exactly those, from the same rows.
  *
- * Accepts --name value, --name=value, -o value, -ovalue, and "--" to end flags. Flags
+ * Accepts --name value, --name=value, -o value, -ovalue, -it (boolean short flags grouped),
+ * and "--" to end flags. Flags
  * may come before or after positional arguments; on return argv[1..argc-1] holds only
  * the positionals (argv[0], the command word, stays). */
 #ifndef KK_APPLETS_KUKE_OPTS_H
@@ -43,6 +44,8 @@ struct kuke_flags {
 	/* stats, events, status */
 	const char *since;
 	bool no_stream;
+	bool interactive, tty, all_containers; /* exec, log (opscli) */
+	const char *tail;                      /* log (opscli) */
 };
 
 /* The n flags ids of one command. */
@@ -68,5 +71,15 @@ void kuke_flags_help(FILE *out, struct kuke_flag_set set);
  * next line when the names are too long). */
 void kuke_help_row(FILE *out, char short_name, const char *name, const char *value,
 		   const char *help);
+
+/* What shell completion needs of one flag row. */
+struct kuke_flag_info {
+	const char *name;  /* long name without "--" */
+	const char *value; /* its value's name in usage ("" for a boolean) */
+	const char *help;
+	char short_name; /* 0 = none */
+	bool takes_value;
+};
+void kuke_flag_info(enum kuke_flag_id id, struct kuke_flag_info *out);
 
 #endif

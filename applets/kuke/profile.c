@@ -414,7 +414,7 @@ static int locate(const char *dir, const char *raw_name, struct loaded *out, str
 	return kk_err_set(err, ENOENT, "profile \"%s\" not found in %s: %s", name, dir, NOT_FOUND);
 }
 
-static int profiles_dir(char **out, struct kk_err *err)
+int kuke_profiles_dir(char **out, struct kk_err *err)
 {
 	const char *env = getenv("KUKE_PROFILES_DIR");
 	cleanup_free char *t = env ? kk_go_trim_space(env) : NULL;
@@ -514,7 +514,7 @@ int kuke_profile_materialize(const char *name, const char *name_override, char *
 	const struct kk_cell_profile *p;
 	int rc = -1;
 
-	if (profiles_dir(&dir, err) < 0)
+	if (kuke_profiles_dir(&dir, err) < 0)
 		return -1;
 	if ((param_file && *param_file && parse_param_file(param_file, &cli, err) < 0) ||
 	    parse_param_args(params, &cli, err) < 0 || locate(dir, name, &l, err) < 0 ||

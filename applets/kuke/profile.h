@@ -20,4 +20,8 @@ struct kk_cell;
 int kuke_profile_materialize(const char *name, const char *name_override, char *const *params,
 			     const char *param_file, struct kk_cell **out, struct kk_err *err);
 
+/* The profiles directory: $KUKE_PROFILES_DIR, else $HOME/.kuke/profiles.d (ENOENT without a
+ * home). *out is a new string. */
+int kuke_profiles_dir(char **out, struct kk_err *err);
+
 #endif

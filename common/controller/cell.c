@@ -640,12 +640,10 @@ int kk_ctl_cell_purge(struct kk_local *l, const char *realm, const char *space, 
 	return cell_remove(l, true, realm, space, stack, name, res, err);
 }
 
-/* The cell's container called container, or (NULL or "") its only non-root one; *dir is
- * the cell dir. e is loaded. */
-static int pick_container(struct kk_local *l, struct kk_cell_env *e, const char *realm,
-			  const char *space, const char *stack, const char *name,
-			  const char *container, const struct kk_container_spec **out, char **dir,
-			  struct kk_err *err)
+int kk_cell_pick_container(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+			   const char *space, const char *stack, const char *name,
+			   const char *container, const struct kk_container_spec **out, char **dir,
+			   struct kk_err *err)
 {
 	const char *c = container && *container ? container : NULL;
 
@@ -704,7 +702,7 @@ int kk_ctl_cell_log_path(struct kk_local *l, const char *realm, const char *spac
 	cleanup_free char *path = NULL;
 	int rc = -1;
 
-	if (pick_container(l, &e, realm, space, stack, name, container, &c, &dir, err) < 0)
+	if (kk_cell_pick_container(l, &e, realm, space, stack, name, container, &c, &dir, err) < 0)
 		goto out;
 	*capture = is_attachable(&e.cell->spec, c);
 	path = *capture ? kk_path_join(dir, c->id, KK_STORE_TTY_DIR, KK_STORE_CAPTURE_FILE)
@@ -734,7 +732,7 @@ int kk_ctl_container_attach_path(struct kk_local *l, const char *realm, const ch
 
 	if (!name || !*name)
 		return kk_err_set(err, EINVAL, "container name is required");
-	if (pick_container(l, &e, realm, space, stack, cell, name, &c, &dir, err) < 0)
+	if (kk_cell_pick_container(l, &e, realm, space, stack, cell, name, &c, &dir, err) < 0)
 		goto out;
 	if (!is_attachable(&e.cell->spec, c)) {
 		kk_err_set(err, ENOTSUP,

@@ -57,6 +57,14 @@ int kk_cell_env_open(struct kk_local *l, struct kk_cell_env *e, const char *real
 		     const char *space, const char *stack, const char *name, bool must_exist,
 		     struct kk_store **held, struct kk_err *err);
 
+/* Load the cell into e (kk_cell_env_load, must exist) and pick its container called
+ * container, or (NULL or "") its only non-root one (upstream's "no attachable container" /
+ * "multiple attachable containers" errors otherwise); *dir is the cell dir (new). */
+int kk_cell_pick_container(struct kk_local *l, struct kk_cell_env *e, const char *realm,
+			   const char *space, const char *stack, const char *name,
+			   const char *container, const struct kk_container_spec **out, char **dir,
+			   struct kk_err *err);
+
 /* Every declared container's image is in the realm's namespace, pulled if missing
  * (the default root image is not pulled). */
 int kk_cell_env_images(struct kk_cell_env *e, struct kk_err *err);

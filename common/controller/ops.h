@@ -17,6 +17,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
 #include "common/controller/events.h"
+#include "common/controller/exec.h"
 #include "common/controller/controller.h"
 #include "common/controller/hierarchy.h"
 #include "common/controller/image.h"
@@ -94,8 +95,8 @@ enum kk_op_id {
 	KK_OP_COUNT
 };
 
-#define OP(method, name, args, reply, wa, wr)                                              \
-	int kk_op_##name(struct kk_local *l, const struct args *a, struct reply *r,        \
+#define OP(method, name, args, reply, wa, wr)                                       \
+	int kk_op_##name(struct kk_local *l, const struct args *a, struct reply *r, \
 			 struct kk_err *err);
 #include "common/controller/ops.def"
 #undef OP

@@ -238,6 +238,10 @@ TABLE(cell_kill, "Result", F("Killed", WF_BOOL, kk_action_result, done));
 TABLE(container_attach, "Result", F("HostSocketPath", WF_STR, kk_attach_result, socket_path));
 TABLE(container_log, "Result", F("HostCapturePath", WF_STR, kk_log_result, capture_path),
       F("HostLogPath", WF_STR, kk_log_result, log_path));
+/* kukeon-c: ExecContainer, ExecWait, ExecResize */
+TABLE(container_exec, "Result", F("Container", WF_STR, kk_exec_result, container),
+      F("ExecID", WF_STR, kk_exec_result, exec_id), F("Pid", WF_I64, kk_exec_result, pid),
+      F("ExitCode", WF_I64, kk_exec_result, exit_code));
 
 /* delete and purge: each method with upstream's keys, in its order; Cascaded (children
  * --cascade took) and Cleaned (what a purge found and removed) are kukeon-c */

@@ -181,6 +181,53 @@ static cJSON *add_str(cJSON *o, const char *key, const char *v)
 	return o;
 }
 
+/* ExecContainer, ExecWait, ExecResize (kukeon-c): one request shape */
+static const char *const exec_keys[] = { "Realm", "Space",  "Stack",  "Cell",  "Container",
+					 "Stdin", "Stdout", "Stderr", "ExecID" };
+
+static const char **exec_strs(struct kk_exec_req *a, size_t i)
+{
+	const char **v[] = { &a->realm,       &a->space,       &a->stack,
+			     &a->cell,        &a->container,   &a->stdin_path,
+			     &a->stdout_path, &a->stderr_path, &a->exec_id };
+
+	return v[i];
+}
+
+static void exec_encode(cJSON *o, const struct kk_exec_req *a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exec_keys); i++)
+		add_str(o, exec_keys[i], *exec_strs((struct kk_exec_req *)a, i));
+	kk_json_add_strv(o, "Args", a->args);
+	cJSON_AddBoolToObject(o, "Terminal", a->terminal);
+	cJSON_AddNumberToObject(o, "Width", (double)a->width);
+	cJSON_AddNumberToObject(o, "Height", (double)a->height);
+}
+
+static int exec_decode(const cJSON *p, struct kk_exec_req *a, struct kk_err *err)
+{
+	char **args = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(exec_keys); i++)
+		*exec_strs(a, i) = str_member(p, exec_keys[i]);
+	if (kk_json_strv(kk_wire_member(p, "Args"), &args) < 0) {
+		kk_err_set(err, EINVAL, "conversion failed: Args: expected an array of strings");
+		return -2;
+	}
+	a->args = args;
+	a->terminal = bool_member(p, "Terminal");
+	a->width = (int64_t)cJSON_GetNumberValue(kk_wire_member(p, "Width"));
+	a->height = (int64_t)cJSON_GetNumberValue(kk_wire_member(p, "Height"));
+	return 0;
+}
+
+static void exec_clear(struct kk_exec_req *a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exec_keys); i++)
+		free((char *)*exec_strs(a, i));
+	kk_strv_free((char **)a->args);
+}
+
 static int read_fd_all(int fd, char **buf, size_t *len, struct kk_err *err)
 {
 	size_t cap = 1 << 16, n = 0;
@@ -322,6 +369,9 @@ cJSON *kk_wire_args_encode(enum kk_op_id op, const void *args, int *pass_fd, str
 			add_str(o, "Platform", a->platform);
 		break;
 	}
+	case KK_WA_EXEC_:
+		exec_encode(o, args);
+		break;
 	}
 	return o;
 }
@@ -474,6 +524,8 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		a->platform = str_member(p, "Platform");
 		return 0;
 	}
+	case KK_WA_EXEC_:
+		return exec_decode(p, args, err);
 	}
 	return 0;
 }
@@ -539,6 +591,9 @@ void kk_wire_args_clear(enum kk_op_id op, void *args)
 	}
 	case KK_WA_EVENTS_:
 		free((char *)((struct kk_events_args *)args)->realm);
+		break;
+	case KK_WA_EXEC_:
+		exec_clear(args);
 		break;
 	}
 	memset(args, 0, kk_ops[op].args_size);

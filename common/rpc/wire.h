@@ -38,6 +38,8 @@ enum kk_wa_style {
 	KK_WA_IMAGE_REF_,  /* {"Realm", "Ref"} */
 	KK_WA_IMAGE_PULL_, /* {"Realm", "Ref", "Platform"} (kukeon-c; progress stays local) */
 	KK_WA_EVENTS_,     /* {"SinceNs", "Cursor", "Inode", "Realm"} (kukeon-c) */
+	KK_WA_EXEC_,       /* {"Realm", "Space", "Stack", "Cell", "Container", "Args", "Terminal",
+			    * "Stdin", "Stdout", "Stderr", "ExecID", "Width", "Height"} (kukeon-c) */
 };
 struct kk_wire_args {
 	enum kk_wa_style style;

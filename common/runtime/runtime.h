@@ -291,4 +291,22 @@ typedef bool kk_rt_stop_fn(void *arg);
 int kk_rt_log_copy(const char *path, int fd, int64_t *pos, bool follow, int interval_ms,
 		   kk_rt_stop_fn *stop, void *arg, struct kk_err *err);
 
+/* Where the last `lines` lines of the file at path start (lines 0: its end), in *pos; a
+ * last line without a newline counts as one. */
+int kk_rt_log_tail_start(const char *path, long lines, int64_t *pos, struct kk_err *err);
+
+/* One log of several read together (kuke log --all-containers). */
+struct kk_rt_log_src {
+	const char *path;   /* borrowed */
+	const char *prefix; /* borrowed; written before every line */
+	int64_t pos;        /* where to start reading; moves on */
+};
+/* Copy the sources to fd line by line, each line after its source's prefix: first what each
+ * holds, in order, then (follow) the new lines of any as they come, every interval_ms, until
+ * stop(arg). A last line without a newline gets one (at the end, or once stop says so; a line
+ * longer than 64 KiB is cut). A source whose file is not there yet is skipped (and looked
+ * for again while following). */
+int kk_rt_log_copy_lines(struct kk_rt_log_src *src, size_t n, int fd, bool follow, int interval_ms,
+			 kk_rt_stop_fn *stop, void *arg, struct kk_err *err);
+
 #endif

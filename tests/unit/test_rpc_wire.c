@@ -390,6 +390,17 @@ static void every_request_round_trips(void)
 				     .cursor = 42,
 				     .inode = 7,
 				     .realm = "r" };
+	char *argv[] = { "sh", "-c", "exit 7", NULL };
+	struct kk_exec_req ex = { .realm = "r",
+				  .cell = "c",
+				  .container = "app",
+				  .args = argv,
+				  .stdin_path = "/tmp/x/stdin",
+				  .stdout_path = "/tmp/x/stdout",
+				  .terminal = true,
+				  .exec_id = "kuke-exec-1",
+				  .width = 80,
+				  .height = 24 };
 
 	for (int op = 0; op < KK_OP_COUNT; op++) {
 		const void *a = &ref;
@@ -412,6 +423,9 @@ static void every_request_round_trips(void)
 		case KK_WA_IMAGE_:
 		case KK_WA_IMAGE_REF_:
 			a = &img;
+			break;
+		case KK_WA_EXEC_:
+			a = &ex;
 			break;
 		case KK_WA_IMAGE_LOAD_:
 			continue; /* reads a descriptor: covered by the bats suite */
