@@ -32,19 +32,21 @@ fake_store() {
 	[[ "$output" == *$'autocomplete\tbash, zsh, fish'* ]]
 	[[ "$output" == *$'log\tPrint a container'* ]]
 	[[ "$output" != *__complete* ]]
+	run -0 kuke __complete sto
+	[ "$output" = $'stop\tcell, container' ]
 	run -0 kuke __complete st
-	[ "$output" = $'start\tcell, container\nstop\tcell, container' ]
+	[ "${lines[*]%%$'\t'*}" = "start stop stats status" ]
 }
 
 @test "kuke __complete: resources, flags and enumerable flag values" {
 	run -0 kuke __complete get c
-	[ "$output" = $'cell\tList cells, or show one\ncontainer\tList containers, or show one (--cell required)' ]
+	[ "$output" = $'cell\tList cells, or show one (-o kube: as Kubernetes Pods)\ncontainer\tList containers, or show one (--cell required)' ]
 	run -0 kuke __complete sta ''
 	[ "${lines[*]%%$'\t'*}" = "cell container" ]
 	run -0 kuke __complete get cell --o
-	[ "$output" = $'--output\toutput format, any case (wide: the table plus IP); unset: $KUKE_GET_OUTPUT, else table (one cell: yaml)' ]
+	[ "$output" = $'--output\toutput format, any case (wide: the table plus IP; kube: a Kubernetes Pod); unset: $KUKE_GET_OUTPUT, else table (one cell: yaml)' ]
 	run -0 kuke __complete get cell -o ''
-	[ "$output" = $'table\nwide\nyaml\njson' ]
+	[ "$output" = $'table\nwide\nyaml\njson\nkube' ]
 	run -0 kuke __complete doctor cgroups --scope s
 	[ "$output" = $'space\nstack' ]
 	run -0 kuke __complete --run-
