@@ -173,6 +173,36 @@ static void member_delete(const struct kk_rt *rt, size_t i, void *arg)
 	d->rcs[i] = kk_rt_container_delete(rt, id, &d->errs[i]);
 }
 
+/* A purge also removes the snapshots under the cell's prefix that have no container
+ * record: a create killed while its members were prepared at once leaves one for a member
+ * the purge does not know by name (kk_rt_container_delete of an id with no record removes
+ * the snapshot and the lease that holds it). */
+static void delete_recordless_snapshots(const struct kk_rt *rt, const char *prefix,
+					struct kk_err *err, int *ret)
+{
+	cleanup_free char *filter = kk_xasprintf("name~=\"^%s\"", prefix);
+	struct ctr_snapshot *snaps = NULL;
+	size_t n = 0, plen = strlen(prefix);
+	struct kk_err e = { 0 };
+
+	if (ctr_snapshot_list(rt->conn, kk_rt_snapshotter(rt),
+			      (const char *const[]){ filter, NULL }, &snaps, &n, &e) < 0) {
+		kk_rtcell_keep_first(rt, err, &e, ret);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *key = snaps[i].name;
+
+		if (strncmp(key, prefix, plen) != 0 || snaps[i].kind == CTR_SNAPSHOT_COMMITTED ||
+		    kk_rtcell_container_exists(rt, key))
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (kk_rt_container_delete(rt, key, &e) < 0)
+			kk_rtcell_keep_first(rt, err, &e, ret);
+	}
+	ctr_snapshot_list_free(snaps, n);
+}
+
 /* Delete every containerd container of the cell: the members, then any container whose id
  * has the cell's prefix or (labels) that carries the cell's labels. */
 static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *cell,
@@ -237,6 +267,8 @@ static int delete_containers(const struct kk_rt *rt, const struct kk_rt_cell *ce
 			kk_rtcell_keep_first(rt, err, &e, &ret);
 	}
 	ctr_container_list_free(list, n);
+	if (by_labels)
+		delete_recordless_snapshots(rt, prefix, err, &ret);
 	return ret;
 }
 

@@ -34,7 +34,7 @@ static void json_freep(cJSON **j)
 	cJSON_Delete(*j);
 }
 
-static const char *snapshotter(const struct kk_rt *rt)
+const char *kk_rt_snapshotter(const struct kk_rt *rt)
 {
 	return rt->snapshotter ? rt->snapshotter : "overlayfs";
 }
@@ -327,7 +327,7 @@ static void rootfs_view_close(const struct kk_rt *rt, struct rootfs_view *v)
 		rmdir(v->dir);
 	}
 	if (v->key) {
-		ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &ignored);
+		ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), v->key, &ignored);
 		kk_log_ignored(rt->log, &ignored, "remove the rootfs view snapshot `%s`", v->key);
 	}
 	free(v->key);
@@ -366,16 +366,16 @@ static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *
 	int ret = -1, r;
 
 	v->key = kk_xasprintf("%s-kkview", id);
-	r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts, &e);
+	r = ctr_snapshot_view(rt->conn, kk_rt_snapshotter(rt), v->key, chain_id, NULL, &mounts, &e);
 	/* a view left by a process that died here is in the way: drop it and retry */
 	if (r < 0 && e.code == EEXIST &&
-	    ctr_snapshot_remove(rt->conn, snapshotter(rt), v->key, &e) == 0)
-		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
-				      &e);
+	    ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), v->key, &e) == 0)
+		r = ctr_snapshot_view(rt->conn, kk_rt_snapshotter(rt), v->key, chain_id, NULL,
+				      &mounts, &e);
 	if (r < 0 && snapshots_unwedged(rt, &e)) {
 		memset(&e, 0, sizeof(e));
-		r = ctr_snapshot_view(rt->conn, snapshotter(rt), v->key, chain_id, NULL, &mounts,
-				      &e);
+		r = ctr_snapshot_view(rt->conn, kk_rt_snapshotter(rt), v->key, chain_id, NULL,
+				      &mounts, &e);
 	}
 	if (r < 0) {
 		*err = e;
@@ -587,17 +587,18 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	}
 	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
 	ctr_set_lease(rt->conn, lease_id);
-	r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL, NULL, &e);
 	if (r < 0 && snapshots_unwedged(rt, &e)) {
 		memset(&e, 0, sizeof(e));
-		r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL, NULL, &e);
+		r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL, NULL,
+					 &e);
 	}
 	if (r < 0 && e.code == EEXIST) {
 		/* a snapshot without its container: a create that died here; start over */
 		memset(&e, 0, sizeof(e));
-		if (ctr_snapshot_remove(rt->conn, snapshotter(rt), c->id, &e) == 0)
-			r = ctr_snapshot_prepare(rt->conn, snapshotter(rt), c->id, chain, NULL,
-						 NULL, &e);
+		if (ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), c->id, &e) == 0)
+			r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain,
+						 NULL, NULL, &e);
 	}
 	if (r < 0) {
 		*err = e;
@@ -610,7 +611,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	rec.runtime = (char *)CTR_RUNTIME_RUNC_V2;
 	rec.spec = text;
 	rec.spec_len = strlen(text);
-	rec.snapshotter = (char *)snapshotter(rt);
+	rec.snapshotter = (char *)kk_rt_snapshotter(rt);
 	rec.snapshot_key = (char *)c->id;
 	labels_to_ctr(c->labels, &rec.labels);
 	r = ctr_container_create(rt->conn, &rec, err);
@@ -628,7 +629,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	return 0;
 
 undo_snapshot:
-	ctr_snapshot_remove(rt->conn, snapshotter(rt), c->id, &ignored);
+	ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), c->id, &ignored);
 	kk_log_ignored(rt->log, &ignored, "undo: remove snapshot `%s`", c->id);
 undo_lease:
 	ctr_set_lease(rt->conn, prev);
@@ -925,7 +926,7 @@ static void no_record_leftovers(const struct kk_rt *rt, const char *id)
 	cleanup_free char *lease_id = kk_xasprintf("kukeon-create-%s", id);
 	struct kk_err e = { 0 };
 
-	if (ctr_snapshot_remove(rt->conn, snapshotter(rt), id, &e) < 0 && e.code == ENOENT)
+	if (ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), id, &e) < 0 && e.code == ENOENT)
 		kk_err_clear(&e);
 	kk_log_ignored(rt->log, &e, "delete container `%s`: its snapshot", id);
 	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
@@ -967,7 +968,8 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 	}
 	/* the snapshot first, while the record still keeps the garbage collector off it */
 	if (rec.snapshot_key && *rec.snapshot_key &&
-	    ctr_snapshot_remove(rt->conn, *rec.snapshotter ? rec.snapshotter : snapshotter(rt),
+	    ctr_snapshot_remove(rt->conn,
+				*rec.snapshotter ? rec.snapshotter : kk_rt_snapshotter(rt),
 				rec.snapshot_key, &e) < 0 &&
 	    e.code != ENOENT) {
 		ctr_container_clear(&rec);

@@ -91,6 +91,9 @@ struct kk_rt {
  * sanitizer build carries one). ENOEXEC when there is none. */
 int kk_rt_kuketty_source(char *buf, size_t size, struct kk_err *err);
 
+/* rt's snapshotter: rt->snapshotter, else "overlayfs". */
+const char *kk_rt_snapshotter(const struct kk_rt *rt);
+
 /* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
 int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
