@@ -7,7 +7,8 @@
 # --smoke) run inside tests/harness/run.sh, each writing TAP into BUILD/test-results/.
 # After the harness exits we check it left nothing behind, then count
 # (tests/tap-total.sh). The kuke-uninstall applet also boots a machine under qemu
-# (tests/rescue/qemu.sh, make test-rescue). The last line is the total: "N passed, N failed, N skipped".
+# (tests/rescue/qemu.sh, make test-rescue), and `make demo`'s script runs in a harness of its
+# own. The last line is the total: "N passed, N failed, N skipped".
 # With CI=true, KUKEON_TEST_STRICT=1: a skip of something that should run is a failure.
 set -uo pipefail
 build=${1:-build}
@@ -56,6 +57,18 @@ echo "== harness self-test"
 
 echo "== rescue on a whole machine (tests/rescue/qemu.sh)"
 "$top/tests/rescue/qemu.sh" "${KUKEON_BIN:-$build/kukeon}" "$build/qemu" | tee "$results/rescue-qemu.tap"
+
+echo "== make demo (scripts/demo.sh in a harness of its own)"
+{
+	if KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} "$top/tests/harness/run.sh" \
+		"$top/scripts/demo.sh" >"$results/demo.log" 2>&1; then
+		echo "ok 1 - make demo: kuke init, kukeond in its cell, a cell serving HTTP, fetched"
+	else
+		echo "not ok 1 - make demo failed (the end of $results/demo.log:)"
+		tail -n 20 "$results/demo.log" | sed 's/^/#   /'
+	fi
+	echo "1..1"
+} | tee "$results/demo.tap"
 
 report=$results/harness.paths
 KUKEON_TEST_REPORT=$report KUKEON_BIN=${KUKEON_BIN:-$build/kukeon} \
