@@ -164,7 +164,9 @@ static int listen_socket(struct tty *t, struct kk_err *err)
 		return kk_err_sys(err, "listen on `%s`", path);
 	if (listen(t->listen_fd, 16) < 0)
 		return kk_err_sys(err, "listen on `%s`", path);
-	return apply_mode(path, t->doc.socket_mode, t->doc.socket_gid, err);
+	/* unset: 0600, as sbsh's terminal runner, not whatever the umask leaves */
+	return apply_mode(path, t->doc.socket_mode ? t->doc.socket_mode : 0600, t->doc.socket_gid,
+			  err);
 }
 
 static int open_files(struct tty *t, struct kk_err *err)

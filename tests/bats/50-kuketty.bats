@@ -116,6 +116,8 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 
 @test "kuketty: the attach socket speaks TerminalController, with the data socket passed" {
 	start "$(conf '["/bin/cat"]')"
+	# no socketMode in the config: 0600, whatever the umask (as sbsh's terminal runner)
+	[ "$(stat -c %a "$D/socket")" = 600 ]
 	run -0 tc call Ping '{"Message":"PING"}'
 	[ "$output" = '{"id":1,"result":{"Message":"PONG"},"error":null}' ]
 	run -0 tc call State '{}'
