@@ -775,14 +775,10 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	if (kk_rt_step(rt, "container-create:task", err) < 0 ||
 	    (gate && gate(gate_arg, pid, err) < 0))
 		goto undo_task;
-	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
-		goto undo_task;
-	if (pid == 0) {
-		kk_err_set(err, EPROTO, "task started with pid 0");
-		goto undo_task;
-	}
 	/* as upstream: the task's processes move into a `_payload` leaf of its cgroup, so a
-	 * nested runtime inside may enable controllers there (no internal processes) */
+	 * nested runtime inside may enable controllers there (no internal processes). Before
+	 * the start: moved after it, a workload that has just put itself in a cgroup of its
+	 * own would be pulled back into the leaf. */
 	if (rt->cg && c->cell_cgroup && *c->cell_cgroup) {
 		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
 
@@ -791,6 +787,12 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 			       group, KK_CGROUP_PAYLOAD_LEAF);
 		if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
 			goto undo_task;
+	}
+	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
+		goto undo_task;
+	if (pid == 0) {
+		kk_err_set(err, EPROTO, "task started with pid 0");
+		goto undo_task;
 	}
 	snprintf(buf, sizeof(buf), "%lld",
 		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
