@@ -27,7 +27,9 @@ ready() {
 killed_after() { # MS ARGS...
 	local ms=$1 pid
 	shift
-	k "$@" >/dev/null 2>&1 &
+	# the binary itself, not the k function: $! must be kuke, or the kill ends a subshell
+	# and kuke runs on
+	"$KUKEON_LINKS/kuke" --run-path "$RP" "$@" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 	kill -KILL "$pid" 2>/dev/null || true
