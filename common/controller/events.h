@@ -3,7 +3,7 @@
  * Two sources, one shape (struct kk_event, kukeon names):
  *   the event log   kukeon's own events (CellCreated, CellStarted, CellStopped, CellKilled,
  *                   CellDeleted, CellPurged, Container<same>, ContainerRestarted by policy,
- *                   CellAutoDeleted), appended by the controller as JSON lines to
+ *                   CellAutoDeleted, CellWoundDown), appended by the controller as JSON lines to
  *                   <run_path>/events.log; at KK_EVENTS_MAX_BYTES it moves to events.log.1
  *                   (the one before is dropped). ReadEvents (kukeon-c) reads it.
  *   containerd      task events of kukeon's namespaces (TaskStart, TaskExit with the exit

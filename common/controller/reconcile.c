@@ -226,6 +226,31 @@ static int auto_delete(struct pass *p, struct kk_local *l, struct kk_cell_env *e
 	return 1;
 }
 
+/* Upstream v0.5.0's wind-down (reference §3.6 step 5): a cell seen Ready whose workloads
+ * have all stopped for good is killed, so its root gives back the shim, the netns and the
+ * IP. The cell record is read again: the kill wrote the exits, and the walk stores it. */
+static void wind_down(struct pass *p, struct kk_local *l, struct kk_cell_env *e)
+{
+	struct kk_cell *now = NULL;
+	struct kk_err err = { 0 };
+
+	kk_log(l->log, KK_LOG_INFO, "wind-down: every workload stopped, killing the root", "cell",
+	       e->name, "realm", e->realm, "space", e->space, "stack", e->stack);
+	if (kk_ctl_cell_kill(l, e->realm, e->space, e->stack, e->name, &err) < 0) {
+		error_add(p, e, "wind-down: kill cell", &err);
+		return;
+	}
+	kk_strv_freep(&p->release); /* the kill released every task */
+	kk_events_record(l, "CellWoundDown", e->realm, e->space, e->stack, e->name, NULL);
+	if (kk_local_load_cell(l, &e->ref, &now, &err) <= 0) {
+		if (err.code)
+			error_add(p, e, "wind-down: read cell", &err);
+		return;
+	}
+	kk_cell_free(e->cell);
+	e->cell = now;
+}
+
 static int cell_hook(void *arg, struct kk_local *l, struct kk_cell_env *e,
 		     struct kk_rt_cell_info *info, int old_state)
 {
@@ -275,6 +300,9 @@ static int cell_hook(void *arg, struct kk_local *l, struct kk_cell_env *e,
 	if (c->spec.auto_delete && c->status.common.state == KK_CELL_STOPPED &&
 	    c->status.ready_observed)
 		return auto_delete(p, l, e);
+	if (c->status.common.state == KK_CELL_STOPPED && c->status.ready_observed &&
+	    info->n_containers > 1 && info->root_pid)
+		wind_down(p, l, e);
 	return 0;
 }
 

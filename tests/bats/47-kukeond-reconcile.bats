@@ -1,6 +1,6 @@
 # bats file_tags=kukeond
 # The reconcile pass of a real kukeond (on a temp socket, every 300ms): restartPolicy with
-# its backoff and retry limit, Degraded, AutoDelete, the release of exited tasks. kuke goes
+# its backoff and retry limit, Degraded, AutoDelete, wind-down, the release of exited tasks. kuke goes
 # through the daemon; ctr, ps and the daemon's log are the witnesses.
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -76,13 +76,18 @@ logged() { grep -q "$1" "$KD_LOG"; }
 	sleep 1
 	[ "$(grep -c '"restarting container"' "$KD_LOG")" = 5 ]
 	# kuke start container runs it again
-	run -0 kd start container app --cell job "${SCOPE[@]}"
+	# the workload is down for good: the root was wound down too
+	until_ok 5 eval '[ -z "$(tasks)" ]'
+	run -1 kd start container app --cell job "${SCOPE[@]}"
+	[ "$output" = "kuke: failed to start container app: cell \`job\`: root container \"sp_st_job_root\" has no running task, start the cell first using 'kuke start cell job'" ]
+	# kuke start cell runs it again
+	run -0 kd start cell job "${SCOPE[@]}"
 	run -0 tasks
 	[[ "$output" == *"sp_st_job_app RUNNING"* ]]
 }
 
 # bats test_tags=containerd
-@test "reconcile: never leaves an exited container Stopped with its exit code, and releases its task" {
+@test "reconcile: never leaves an exited container Stopped with its exit code, and winds the cell down" {
 	require_containerd
 	daemon 100ms
 	cell_scaffold
@@ -96,8 +101,19 @@ logged() { grep -q "$1" "$KD_LOG"; }
 	sleep 1
 	run -1 logged '"restarting container"'
 	[ "$(app job exitCode)" = 3 ]
-	run -0 tasks
-	[ "$output" = "sp_st_job_root RUNNING" ]
+	# wind-down (reference §3.6 step 5): every workload stopped, so the root is killed and
+	# the cell holds no shim, netns or IP; the exits stay in the status
+	until_ok 5 eval '[ -z "$(tasks)" ]'
+	[ -z "$(shims sp_st_job_)" ]
+	logged "\"wind-down: every workload stopped, killing the root\" cell=job realm=$R space=sp stack=st"
+	cell_is job Stopped
+	[ "$(meta job | jq -r '.status.containers[] | select(.name == "root") | .state')" = Stopped ]
+	[ "$(meta job | jq -r '.status.ipAddress // ""')" = "" ]
+	[ "$(app job exitCode)" = 3 ]
+	[ "$(app job restartCount)" = 0 ]
+	# and it is done once: no kill on the next passes
+	sleep 1
+	[ "$(grep -c '"wind-down:' "$KD_LOG")" = 1 ]
 }
 
 # bats test_tags=containerd
