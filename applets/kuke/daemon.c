@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "applets/kuke/client.h"
+#include "common/cgroup/kill.h"
 #include "common/cleanup.h"
 #include "common/controller/bootstrap.h"
 #include "common/controller/cell.h"
@@ -24,6 +25,7 @@
 #include "kk_config.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
+#define KILL_TIMEOUT_MS    10000 /* for the cell's processes to be gone after the kill */
 
 #define WHERE "(cell \"" KK_SYSTEM_CELL "\" in realm \"" KK_SYSTEM_REALM "\")"
 
@@ -63,12 +65,36 @@ static int is_running(struct kk_local *l, struct kk_err *err)
 	return running;
 }
 
+/* A hung kukeond may hold a store lock that KillCell needs (a reconcile pass holds each
+ * realm's lock while it walks it): the cell's processes go first, with one kill of its
+ * cgroup, and the kernel drops their locks. KillCell then releases the tasks and records
+ * the exits. */
+static int kill_processes(struct kk_local *l, struct kk_err *err)
+{
+	struct kk_cell_get_result res = { 0 };
+	const char *group;
+	int rc = 0;
+
+	if (kk_ctl_cell_get(l, KK_SYSTEM_REALM, KK_SYSTEM_SPACE, KK_SYSTEM_STACK, KK_SYSTEM_CELL,
+			    &res, err) < 0)
+		return kk_err_wrap(err, "inspect kukeond cell");
+	group = res.cell->status.common.cgroup_path;
+	if (group && *group &&
+	    (kk_local_cgroup(l, err) < 0 ||
+	     kk_cgroup_kill(l->cg, group, KK_CGROUP_KILL_AUTO, KILL_TIMEOUT_MS, err) < 0))
+		rc = -1;
+	kk_cell_get_result_clear(&res);
+	return rc;
+}
+
 /* op on the cell; a failure is "<what> kukeond cell<why>: <cause>" */
 static int act(struct kk_local *l, enum kk_op_id id, const char *what, const char *why,
 	       struct kk_err *err)
 {
 	struct kk_action_result r = { 0 };
 
+	if (id == KK_OP_KillCell && kill_processes(l, err) < 0)
+		return kk_err_wrap(err, "%s kukeond cell%s", what, why);
 	if (kk_ops[id].call(l, &kukeond_ref, &r, err) < 0)
 		return kk_err_wrap(err, "%s kukeond cell%s", what, why);
 	if (!r.done)

@@ -114,6 +114,44 @@ kukeond started $W" ]
 	[ "$output" = "kukeond stopped $W" ]
 }
 
+# a process in kukeond's cgroup that holds the system realm's lock, as a kukeond stopped in
+# a reconcile pass does (the pass holds each realm's lock while it walks it); $HOLDER its pid
+hang_holding_lock() {
+	local kd cg
+	kd=$(kd_pid)
+	cg=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$kd/cgroup")
+	rm -f "$BATS_TEST_TMPDIR/locked"
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close()
+time.sleep(1000)' "$RP/.locks/kuke-system.lock" "$BATS_TEST_TMPDIR/locked" 3>&- &
+	HOLDER=$!
+	until [ -e "$BATS_TEST_TMPDIR/locked" ]; do sleep 0.05; done
+	echo "$HOLDER" >"$cg/cgroup.procs"
+	kill -STOP "$kd"
+}
+
+# bats test_tags=containerd
+@test "kuke daemon stop --timeout|kill: a hung kukeond that holds the system realm's lock is still killed" {
+	local st
+	init_ok
+	hang_holding_lock
+	run -0 kuke daemon stop --timeout 1s
+	[ "$output" = "kukeond force-killed after 1s grace period expired $W" ]
+	[ -z "$(sys_tasks | grep RUNNING)" ]
+	st=0
+	wait "$HOLDER" || st=$?
+	[ "$st" = 137 ]
+	run -0 kuke daemon start
+	wait_ping
+	hang_holding_lock
+	run -0 kuke daemon kill
+	[ "$output" = "kukeond force-killed $W" ]
+	[ -z "$(sys_tasks | grep RUNNING)" ]
+	st=0
+	wait "$HOLDER" || st=$?
+	[ "$st" = 137 ]
+}
+
 # bats test_tags=containerd
 @test "kuke daemon reset --purge-system: the cell, its files and the system metadata go; user data stays; init brings it back" {
 	init_ok
