@@ -386,36 +386,40 @@ out:
 	return rc;
 }
 
+int kuke_attach_container(struct kk_client *c, const struct kk_ref *ref, enum kuke_attach_end *end,
+			  struct kk_err *err)
+{
+	struct kk_attach_result r = { 0 };
+	int rc;
+
+	if (kk_call_container_attach(c, ref, &r, err) < 0)
+		return -1;
+	fflush(stdout);
+	rc = kuke_attach_session(r.socket_path, end, err);
+	kk_attach_result_clear(&r);
+	return rc;
+}
+
 int kuke_attach(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 		struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_ref ref;
-	struct kk_attach_result r = { 0 };
 	cleanup_free char *pick = NULL;
 	enum kuke_attach_end end;
-	int rc;
 
 	(void)arg;
 	if (kuke_want_args(argc, false, "attach", NULL, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	ref = (struct kk_ref){ .realm = kuke_or_default(f->realm),
-			       .space = kuke_or_default(f->space),
-			       .stack = kuke_or_default(f->stack),
-			       .cell = argv[1],
-			       .name = f->container };
+	ref = kuke_ref(f, argv[1], f->container);
 	if (!f->container || !*f->container) {
+		struct kk_ref cell = kuke_ref(f, NULL, argv[1]);
 		struct kk_cell_get_result g = { 0 };
 		cleanup_(kk_strv_freep) char **cand = NULL;
 
-		if (kk_call_cell_get(c,
-				     &(struct kk_ref){ .realm = ref.realm,
-						       .space = ref.space,
-						       .stack = ref.stack,
-						       .name = argv[1] },
-				     &g, err) < 0)
+		if (kk_call_cell_get(c, &cell, &g, err) < 0)
 			return -1;
 		cand = kuke_attachable(g.cell);
 		kk_cell_get_result_clear(&g);
@@ -433,10 +437,5 @@ int kuke_attach(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 		pick = kk_xstrdup(cand[0]);
 		ref.name = pick;
 	}
-	if (kk_call_container_attach(c, &ref, &r, err) < 0)
-		return -1;
-	fflush(stdout);
-	rc = kuke_attach_session(r.socket_path, &end, err);
-	kk_attach_result_clear(&r);
-	return rc;
+	return kuke_attach_container(c, &ref, &end, err);
 }
