@@ -35,3 +35,23 @@ require_containerd() {
 
 # ctr against the harness containerd
 hctr() { ctr --address "$KUKEON_CONTAINERD_SOCKET" "$@"; }
+
+# cell_doc NAME REALM SPACE STACK CONTAINERS: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell named
+# NAME (spec.id too) in REALM/SPACE/STACK whose spec.containers items are the lines
+# CONTAINERS (indented 4 and more); spec.autoDelete is $AUTO (default false).
+cell_doc() {
+	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $2
+	  spaceId: $3
+	  stackId: $4
+	  autoDelete: ${AUTO:-false}
+	  containers:
+	$5
+	EOF2
+}
