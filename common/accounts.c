@@ -424,16 +424,9 @@ static int replace_file(const char *path, const char *data, const struct stat *s
 		kk_err_sys(err, "set owner and mode of `%s`", tmp);
 		goto undo_tmp;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			kk_err_sys(err, "write `%s`", tmp);
-			goto undo_tmp;
-		}
-		off += (size_t)w;
+	if (kk_write_all(fd, data, len) < 0) {
+		kk_err_sys(err, "write `%s`", tmp);
+		goto undo_tmp;
 	}
 	if (fsync(fd) < 0) {
 		kk_err_sys(err, "fsync `%s`", tmp);

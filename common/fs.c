@@ -109,7 +109,7 @@ int kk_mkdir_p(const char *path, mode_t mode, struct kk_err *err)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int kk_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -153,7 +153,7 @@ int kk_write_atomic(const char *path, const char *tmp_prefix, const void *data, 
 		kk_err_sys(err, "chmod `%s`", tmp);
 		goto undo_tmp;
 	}
-	if (write_all(fd, data, len) < 0) {
+	if (kk_write_all(fd, data, len) < 0) {
 		kk_err_sys(err, "write `%s`", tmp);
 		goto undo_tmp;
 	}

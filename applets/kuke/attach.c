@@ -21,6 +21,7 @@
 #include "applets/kuke/kuke.h"
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -48,20 +49,6 @@ char **kuke_attachable(const struct kk_cell *cell)
 	}
 	kk_strv_sort(out);
 	return out;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 static int ping(const char *sock, struct kk_err *err)
@@ -297,7 +284,7 @@ static int pump(struct session *s, struct kk_err *err)
 			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
 				return 0;
 			if (r > 0)
-				write_all(STDOUT_FILENO, buf, (size_t)r);
+				(void)kk_write_all(STDOUT_FILENO, buf, (size_t)r);
 		}
 		if (s->n_pending && (p[1].revents & POLLOUT)) {
 			ssize_t w = send(s->data, s->pending, s->n_pending,
@@ -370,12 +357,12 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 			s->raw = true;
 	}
 	resize(sock);
-	write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
+	(void)kk_write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
 	s->ready_by = now_ms() + STATE_MS;
 	s->next_state = now_ms() + STATE_TICK_MS;
 	rc = pump(s, err);
 	if (rc == 1) {
-		write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);
+		(void)kk_write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);
 		*end = KUKE_ATTACH_DETACHED;
 		rc = 0;
 	} else if (rc == 0)
