@@ -637,7 +637,7 @@ static int image_list_decode(const struct kk_wire_reply *wr, const cJSON *top, v
 			     struct kk_err *err)
 {
 	struct kk_image_list_result *r = reply;
-	const cJSON *res, *a, *it;
+	const cJSON *res = NULL, *a, *it;
 
 	(void)wr;
 	if (image_result(top, &res, &r->realm, &r->ns, err) < 0)
@@ -695,7 +695,7 @@ static int image_load_decode(const struct kk_wire_reply *wr, const cJSON *top, v
 			     struct kk_err *err)
 {
 	struct kk_image_load_result *r = reply;
-	const cJSON *res, *it;
+	const cJSON *res = NULL, *it;
 
 	(void)wr;
 	if (image_result(top, &res, &r->realm, &r->ns, err) < 0)
