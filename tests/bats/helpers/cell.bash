@@ -50,14 +50,10 @@ app_cell() {
 # root (sleep infinity) and an `app` container whose keys after its id are APP (lines indented
 # 6), then MORE (more container items, indented 4); spec.autoDelete is $AUTO (default false).
 cell_yaml() {
-	cell_doc "$1" "$R" sp st "    - id: root
-      root: true
-      image: $KUKEON_TEST_BUSYBOX_REF
-      command: sleep
-      args: [\"infinity\"]
+	AUTO=${AUTO:-false} cell_doc "$1" "$R" sp st "$(cell_root)
     - id: app
 $2
-${3:-}"
+${3:-}" >"$BATS_TEST_TMPDIR/$1.yaml"
 }
 
 # app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: cell_yaml NAME with an `app` running SCRIPT

@@ -36,11 +36,11 @@ require_containerd() {
 # ctr against the harness containerd
 hctr() { ctr --address "$KUKEON_CONTAINERD_SOCKET" "$@"; }
 
-# cell_doc NAME REALM SPACE STACK CONTAINERS: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell named
-# NAME (spec.id too) in REALM/SPACE/STACK whose spec.containers items are the lines
-# CONTAINERS (indented 4 and more); spec.autoDelete is $AUTO (default false).
+# cell_doc NAME REALM SPACE STACK CONTAINERS: print a Cell named NAME (spec.id too) in
+# REALM/SPACE/STACK whose spec.containers items are the lines CONTAINERS (indented 4 and
+# more); spec.autoDelete is there only when $AUTO is set.
 cell_doc() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
+	cat <<-EOF2
 	apiVersion: v1beta1
 	kind: Cell
 	metadata:
@@ -49,9 +49,20 @@ cell_doc() {
 	  id: $1
 	  realmId: $2
 	  spaceId: $3
-	  stackId: $4
-	  autoDelete: ${AUTO:-false}
+	  stackId: $4${AUTO:+
+	  autoDelete: $AUTO}
 	  containers:
 	$5
+	EOF2
+}
+
+# the root container item of a cell_doc: busybox sleeping
+cell_root() {
+	cat <<-EOF2
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
 	EOF2
 }

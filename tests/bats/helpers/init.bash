@@ -65,15 +65,14 @@ init_ok() {
 	}
 }
 
-# init_cell_yaml NAME SCRIPT [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml (common.bash's
-# cell_doc) and print its path: a Cell in default/default/default whose `app` container runs
+# init_cell_yaml NAME SCRIPT [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml and print its path: a Cell in default/default/default whose `app` container runs
 # SCRIPT under sh -c, then EXTRA (more of app's keys, indented 6)
 init_cell_yaml() {
 	cell_doc "$1" default default default "    - id: app
       image: $KUKEON_TEST_BUSYBOX_REF
       command: sh
       args: [\"-c\", \"$2\"]
-${3:-}"
+${3:-}" >"$BATS_TEST_TMPDIR/$1.yaml"
 	echo "$BATS_TEST_TMPDIR/$1.yaml"
 }
 
