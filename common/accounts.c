@@ -414,7 +414,6 @@ static int replace_file(const char *path, const char *data, const struct stat *s
 {
 	cleanup_free char *tmp = kk_xasprintf("%s+", path);
 	cleanup_close int fd = -1;
-	size_t len = strlen(data);
 
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -424,26 +423,7 @@ static int replace_file(const char *path, const char *data, const struct stat *s
 		kk_err_sys(err, "set owner and mode of `%s`", tmp);
 		goto undo_tmp;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			kk_err_sys(err, "write `%s`", tmp);
-			goto undo_tmp;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		kk_err_sys(err, "fsync `%s`", tmp);
-		goto undo_tmp;
-	}
-	if (rename(tmp, path) < 0) {
-		kk_err_sys(err, "rename `%s` to `%s`", tmp, path);
-		goto undo_tmp;
-	}
-	return 0;
+	return kk_write_rename(TAKE_FD(fd), tmp, path, data, strlen(data), err);
 undo_tmp:
 	unlink(tmp);
 	return -1;

@@ -109,7 +109,7 @@ int kk_mkdir_p(const char *path, mode_t mode, struct kk_err *err)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int kk_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -138,6 +138,33 @@ int kk_fsync_dir(const char *dir, struct kk_err *err)
 	return 0;
 }
 
+int kk_write_rename(int fd, const char *tmp, const char *path, const void *data, size_t len,
+		    struct kk_err *err)
+{
+	cleanup_close int f = fd;
+
+	if (kk_write_all(f, data, len) < 0) {
+		kk_err_sys(err, "write `%s`", tmp);
+		goto undo_tmp;
+	}
+	if (fsync(f) < 0) {
+		kk_err_sys(err, "fsync `%s`", tmp);
+		goto undo_tmp;
+	}
+	if (close(TAKE_FD(f)) < 0) {
+		kk_err_sys(err, "close `%s`", tmp);
+		goto undo_tmp;
+	}
+	if (rename(tmp, path) < 0) {
+		kk_err_sys(err, "rename `%s` to `%s`", tmp, path);
+		goto undo_tmp;
+	}
+	return 0;
+undo_tmp:
+	unlink(tmp);
+	return -1;
+}
+
 int kk_write_atomic(const char *path, const char *tmp_prefix, const void *data, size_t len,
 		    mode_t mode, struct kk_err *err)
 {
@@ -153,22 +180,8 @@ int kk_write_atomic(const char *path, const char *tmp_prefix, const void *data, 
 		kk_err_sys(err, "chmod `%s`", tmp);
 		goto undo_tmp;
 	}
-	if (write_all(fd, data, len) < 0) {
-		kk_err_sys(err, "write `%s`", tmp);
-		goto undo_tmp;
-	}
-	if (fsync(fd) < 0) {
-		kk_err_sys(err, "fsync `%s`", tmp);
-		goto undo_tmp;
-	}
-	if (close(TAKE_FD(fd)) < 0) {
-		kk_err_sys(err, "close `%s`", tmp);
-		goto undo_tmp;
-	}
-	if (rename(tmp, path) < 0) {
-		kk_err_sys(err, "rename `%s` to `%s`", tmp, path);
-		goto undo_tmp;
-	}
+	if (kk_write_rename(TAKE_FD(fd), tmp, path, data, len, err) < 0)
+		return -1;
 	/* the new content is in place; a failing directory fsync only weakens durability */
 	return kk_fsync_dir(dir, err);
 undo_tmp:

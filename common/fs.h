@@ -26,6 +26,16 @@ int kk_read_file_max(const char *path, size_t max, char **out, size_t *len, stru
  * exists but is not a directory fails with ENOTDIR. */
 int kk_mkdir_p(const char *path, mode_t mode, struct kk_err *err);
 
+/* write(2) all of data to fd, again after a signal or a short write. -1 with errno set on
+ * failure (the caller names what it was writing). */
+int kk_write_all(int fd, const void *data, size_t len);
+
+/* The end of a crash-safe replace: data into fd (open on the temp file tmp, whose owner and
+ * mode the caller has set), fsync, close, rename tmp over path. fd is closed either way; on
+ * failure tmp is removed and path is untouched. The directory is not fsynced. */
+int kk_write_rename(int fd, const char *tmp, const char *path, const void *data, size_t len,
+		    struct kk_err *err);
+
 /* Replace path with data so that a crash leaves the old or the new content, never a mix:
  * write a temp file "<dir>/<tmp_prefix>XXXXXX.tmp" (mode exactly `mode`), fsync it, rename
  * it over path, fsync the directory. The directory must exist. On a failure before the

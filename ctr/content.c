@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "ctr/pb.h"
@@ -186,20 +187,8 @@ int ctr_content_read(struct ctr_conn *conn, const char *digest, int64_t offset, 
 
 static int read_to_fd(const void *data, size_t len, void *arg, struct kk_err *err)
 {
-	int fd = *(int *)arg;
-	const char *p = data;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return kk_err_sys(err, "write");
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	if (kk_write_all(*(int *)arg, data, len) < 0)
+		return kk_err_sys(err, "write");
 	return 0;
 }
 

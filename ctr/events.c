@@ -2,6 +2,7 @@
 #include "ctr/ctr.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,61 +152,52 @@ void ctr_task_event_clear(struct ctr_task_event *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* The task events a watcher reads, and where each message keeps the fields it has (0, the
+ * message's own header, stands for a field it does not have). */
+#define AT(type, member) offsetof(Containerd__Events__##type, member)
+static const struct task_event_type {
+	const char *kind; /* its type URL is "containerd.events.<kind>" */
+	const ProtobufCMessageDescriptor *desc;
+	size_t container_id, exec_id, pid, exit_status;
+} task_events[] = {
+	{ "TaskStart", &containerd__events__task_start__descriptor, AT(TaskStart, container_id), 0,
+	  AT(TaskStart, pid), 0 },
+	{ "TaskExit", &containerd__events__task_exit__descriptor, AT(TaskExit, container_id),
+	  AT(TaskExit, id), AT(TaskExit, pid), AT(TaskExit, exit_status) },
+	{ "TaskOOM", &containerd__events__task_oom__descriptor, AT(TaskOOM, container_id), 0, 0,
+	  0 },
+	{ "TaskDelete", &containerd__events__task_delete__descriptor, AT(TaskDelete, container_id),
+	  AT(TaskDelete, id), AT(TaskDelete, pid), AT(TaskDelete, exit_status) },
+};
+#undef AT
+
 int ctr_event_task(const struct ctr_event *ev, struct ctr_task_event *out, struct kk_err *err)
 {
 	const char *t = ev->type_url ? ev->type_url : "";
-	struct ctr_task_event e = { 0 };
+	const struct task_event_type *k = NULL;
+	ProtobufCMessage *msg;
+	const char *x;
 
-	if (!strcmp(t, "containerd.events.TaskStart")) {
-		Containerd__Events__TaskStart *x =
-			containerd__events__task_start__unpack(NULL, ev->len, ev->data);
+	static const char prefix[] = "containerd.events.";
 
-		if (!x)
-			goto bad;
-		e.kind = "TaskStart";
-		e.container_id = ctr_pb_dup(x->container_id);
-		e.pid = x->pid;
-		containerd__events__task_start__free_unpacked(x, NULL);
-	} else if (!strcmp(t, "containerd.events.TaskExit")) {
-		Containerd__Events__TaskExit *x =
-			containerd__events__task_exit__unpack(NULL, ev->len, ev->data);
-
-		if (!x)
-			goto bad;
-		e.kind = "TaskExit";
-		e.container_id = ctr_pb_dup(x->container_id);
-		e.exec_id = ctr_pb_dup(x->id);
-		e.pid = x->pid;
-		e.has_exit = true;
-		e.exit_status = x->exit_status;
-		containerd__events__task_exit__free_unpacked(x, NULL);
-	} else if (!strcmp(t, "containerd.events.TaskOOM")) {
-		Containerd__Events__TaskOOM *x =
-			containerd__events__task_oom__unpack(NULL, ev->len, ev->data);
-
-		if (!x)
-			goto bad;
-		e.kind = "TaskOOM";
-		e.container_id = ctr_pb_dup(x->container_id);
-		containerd__events__task_oom__free_unpacked(x, NULL);
-	} else if (!strcmp(t, "containerd.events.TaskDelete")) {
-		Containerd__Events__TaskDelete *x =
-			containerd__events__task_delete__unpack(NULL, ev->len, ev->data);
-
-		if (!x)
-			goto bad;
-		e.kind = "TaskDelete";
-		e.container_id = ctr_pb_dup(x->container_id);
-		e.exec_id = ctr_pb_dup(x->id);
-		e.pid = x->pid;
-		e.has_exit = true;
-		e.exit_status = x->exit_status;
-		containerd__events__task_delete__free_unpacked(x, NULL);
-	} else {
+	for (size_t i = 0; i < ARRAY_SIZE(task_events) && !k; i++)
+		if (!strncmp(t, prefix, sizeof(prefix) - 1) &&
+		    !strcmp(t + sizeof(prefix) - 1, task_events[i].kind))
+			k = &task_events[i];
+	if (!k)
 		return 1;
-	}
-	*out = e;
+	msg = protobuf_c_message_unpack(k->desc, NULL, ev->len, ev->data);
+	if (!msg)
+		return kk_err_set(err, EBADMSG, "event `%s`: cannot decode it", t);
+	x = (const char *)msg;
+	*out = (struct ctr_task_event){
+		.kind = k->kind,
+		.container_id = ctr_pb_dup(*(char *const *)(x + k->container_id)),
+		.exec_id = k->exec_id ? ctr_pb_dup(*(char *const *)(x + k->exec_id)) : NULL,
+		.pid = k->pid ? *(const uint32_t *)(x + k->pid) : 0,
+		.has_exit = k->exit_status != 0,
+		.exit_status = k->exit_status ? *(const uint32_t *)(x + k->exit_status) : 0,
+	};
+	protobuf_c_message_free_unpacked(msg, NULL);
 	return 0;
-bad:
-	return kk_err_set(err, EBADMSG, "event `%s`: cannot decode it", t);
 }

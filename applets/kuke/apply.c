@@ -161,17 +161,10 @@ static void delete_one(struct kk_client *c, const struct kk_manifest_item *it, b
 	};
 	struct kk_delete_result r = { 0 };
 	struct kk_ref ref = { .force = force, .cascade = cascade };
-	const char **dst[] = { &ref.name, &ref.realm, &ref.space, &ref.stack, &ref.cell };
-	const char *v[KK_SCOPE_MAX];
 	struct kk_err err = { 0 };
-	size_t n;
 	int rc;
 
-	n = kk_doc_scope(it->doc, v);
-	if (it->kind == KK_KIND_CONTAINER)
-		v[0] = kk_container_doc_id(it->doc->u.container);
-	for (size_t i = 0; i < n; i++)
-		*dst[i] = v[i];
+	kk_doc_ref(it->doc, &ref);
 	if (it->kind >= KK_KIND_REALM && it->kind <= KK_KIND_CONTAINER)
 		rc = kk_client_call(c, ids[it->kind], &ref, &r, &err);
 	else

@@ -21,6 +21,7 @@
 #include "applets/kuke/kuke.h"
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strv.h"
@@ -48,20 +49,6 @@ char **kuke_attachable(const struct kk_cell *cell)
 	}
 	kk_strv_sort(out);
 	return out;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 static int ping(const char *sock, struct kk_err *err)
@@ -297,7 +284,7 @@ static int pump(struct session *s, struct kk_err *err)
 			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
 				return 0;
 			if (r > 0)
-				write_all(STDOUT_FILENO, buf, (size_t)r);
+				(void)kk_write_all(STDOUT_FILENO, buf, (size_t)r);
 		}
 		if (s->n_pending && (p[1].revents & POLLOUT)) {
 			ssize_t w = send(s->data, s->pending, s->n_pending,
@@ -370,12 +357,12 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 			s->raw = true;
 	}
 	resize(sock);
-	write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
+	(void)kk_write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
 	s->ready_by = now_ms() + STATE_MS;
 	s->next_state = now_ms() + STATE_TICK_MS;
 	rc = pump(s, err);
 	if (rc == 1) {
-		write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);
+		(void)kk_write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);
 		*end = KUKE_ATTACH_DETACHED;
 		rc = 0;
 	} else if (rc == 0)
@@ -386,36 +373,40 @@ out:
 	return rc;
 }
 
+int kuke_attach_container(struct kk_client *c, const struct kk_ref *ref, enum kuke_attach_end *end,
+			  struct kk_err *err)
+{
+	struct kk_attach_result r = { 0 };
+	int rc;
+
+	if (kk_call_container_attach(c, ref, &r, err) < 0)
+		return -1;
+	fflush(stdout);
+	rc = kuke_attach_session(r.socket_path, end, err);
+	kk_attach_result_clear(&r);
+	return rc;
+}
+
 int kuke_attach(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc, char **argv,
 		struct kk_err *err)
 {
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	struct kk_ref ref;
-	struct kk_attach_result r = { 0 };
 	cleanup_free char *pick = NULL;
 	enum kuke_attach_end end;
-	int rc;
 
 	(void)arg;
 	if (kuke_want_args(argc, false, "attach", NULL, err) < 0)
 		return -1;
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
-	ref = (struct kk_ref){ .realm = kuke_or_default(f->realm),
-			       .space = kuke_or_default(f->space),
-			       .stack = kuke_or_default(f->stack),
-			       .cell = argv[1],
-			       .name = f->container };
+	ref = kuke_ref(f, argv[1], f->container);
 	if (!f->container || !*f->container) {
+		struct kk_ref cell = kuke_ref(f, NULL, argv[1]);
 		struct kk_cell_get_result g = { 0 };
 		cleanup_(kk_strv_freep) char **cand = NULL;
 
-		if (kk_call_cell_get(c,
-				     &(struct kk_ref){ .realm = ref.realm,
-						       .space = ref.space,
-						       .stack = ref.stack,
-						       .name = argv[1] },
-				     &g, err) < 0)
+		if (kk_call_cell_get(c, &cell, &g, err) < 0)
 			return -1;
 		cand = kuke_attachable(g.cell);
 		kk_cell_get_result_clear(&g);
@@ -433,10 +424,5 @@ int kuke_attach(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 		pick = kk_xstrdup(cand[0]);
 		ref.name = pick;
 	}
-	if (kk_call_container_attach(c, &ref, &r, err) < 0)
-		return -1;
-	fflush(stdout);
-	rc = kuke_attach_session(r.socket_path, &end, err);
-	kk_attach_result_clear(&r);
-	return rc;
+	return kuke_attach_container(c, &ref, &end, err);
 }

@@ -7,6 +7,8 @@
 #include "common/err.h"
 
 struct kk_cell;
+struct kk_client;
+struct kk_ref;
 
 /* How an attach session ended. */
 enum kuke_attach_end {
@@ -20,6 +22,10 @@ enum kuke_attach_end {
  * socket. The terminal is restored on every way out; SIGINT, SIGTERM and SIGHUP end the
  * session (detaching) with an error naming the signal. */
 int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_err *err);
+
+/* AttachContainer for ref, then kuke_attach_session on the socket it names. */
+int kuke_attach_container(struct kk_client *c, const struct kk_ref *ref, enum kuke_attach_end *end,
+			  struct kk_err *err);
 
 /* What a terminal session (attach, exec) does with signals: SIGWINCH, SIGINT, SIGTERM and
  * SIGHUP are blocked and read from a signalfd. */

@@ -124,15 +124,11 @@ static int get(struct kuke_ctx *ctx, const struct kuke_flags *f, int argc, char 
 	if (kuke_client_open(ctx, &c, err) < 0)
 		return -1;
 	if (name) {
+		struct kk_ref ref = kuke_ref(f, NULL, name);
 		struct kk_cell_get_result r = { 0 };
 		cleanup_(kk_json_freep) cJSON *tree = NULL;
 
-		if (kk_call_cell_get(c,
-				     &(struct kk_ref){ .realm = kuke_or_default(f->realm),
-						       .space = kuke_or_default(f->space),
-						       .stack = kuke_or_default(f->stack),
-						       .name = name },
-				     &r, err) < 0)
+		if (kk_call_cell_get(c, &ref, &r, err) < 0)
 			return -1;
 		if (fmt == KUKE_FMT_WIDE) {
 			t = cell_table_new(true, f->show_controllers);
@@ -237,15 +233,10 @@ static int parse_tail(const char *s, long *out, struct kk_err *err)
 static int log_path(struct kk_client *c, const struct kuke_flags *f, const char *cell,
 		    const char *container, char **out, struct kk_err *err)
 {
+	struct kk_ref ref = kuke_ref(f, cell, container);
 	struct kk_log_result lr = { 0 };
 
-	if (kk_call_container_log(c,
-				  &(struct kk_ref){ .realm = kuke_or_default(f->realm),
-						    .space = kuke_or_default(f->space),
-						    .stack = kuke_or_default(f->stack),
-						    .cell = cell,
-						    .name = container },
-				  &lr, err) < 0)
+	if (kk_call_container_log(c, &ref, &lr, err) < 0)
 		return -1;
 	/* through the wire an unset path arrives as "" */
 	*out = kk_xstrdup(lr.capture_path && *lr.capture_path ? lr.capture_path : lr.log_path);
@@ -258,6 +249,7 @@ static int log_path(struct kk_client *c, const struct kuke_flags *f, const char 
 static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *cell, long tail,
 		   struct kk_err *err)
 {
+	struct kk_ref ref = kuke_ref(f, NULL, cell);
 	struct kk_cell_get_result g = { 0 };
 	cleanup_(kk_strv_freep) char **names = NULL;
 	cleanup_(kk_strv_freep) char **paths = NULL;
@@ -265,12 +257,7 @@ static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *
 	cleanup_free struct kk_rt_log_src *src = NULL;
 	size_t n = 0;
 
-	if (kk_call_cell_get(c,
-			     &(struct kk_ref){ .realm = kuke_or_default(f->realm),
-					       .space = kuke_or_default(f->space),
-					       .stack = kuke_or_default(f->stack),
-					       .name = cell },
-			     &g, err) < 0)
+	if (kk_call_cell_get(c, &ref, &g, err) < 0)
 		return -1;
 	for (size_t i = 0; i < g.cell->spec.n_containers; i++) {
 		const struct kk_container_spec *s = &g.cell->spec.containers[i];

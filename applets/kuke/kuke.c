@@ -12,6 +12,7 @@
 
 #include "applets/applets.h"
 #include "common/cleanup.h"
+#include "common/controller/ops.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/model/model.h"
@@ -463,6 +464,15 @@ const char *kuke_op_done(enum kuke_op op)
 const char *kuke_or_default(const char *s)
 {
 	return s && *s ? s : KUKE_DEFAULT_SCOPE;
+}
+
+struct kk_ref kuke_ref(const struct kuke_flags *f, const char *cell, const char *name)
+{
+	return (struct kk_ref){ .realm = kuke_or_default(f->realm),
+				.space = kuke_or_default(f->space),
+				.stack = kuke_or_default(f->stack),
+				.cell = cell,
+				.name = name };
 }
 
 const char *kuke_or_null(const char *s)

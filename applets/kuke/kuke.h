@@ -62,6 +62,10 @@ typedef int kuke_handler(struct kuke_ctx *ctx, int arg, const struct kuke_flags 
 #define KUKE_DEFAULT_SCOPE "default"
 /* s, or "default" when NULL or "" (what an unset --realm/--space/--stack means). */
 const char *kuke_or_default(const char *s);
+struct kk_ref;
+/* What NAME (in cell CELL, for a container; NULL for a cell) is in the scope the
+ * --realm/--space/--stack flags name, each "default" when unset; the strings are borrowed. */
+struct kk_ref kuke_ref(const struct kuke_flags *f, const char *cell, const char *name);
 /* s, or NULL when "" (an unset filter). */
 const char *kuke_or_null(const char *s);
 /* "Additional resources purged: [a b]" on stdout, when there are any (upstream's %v). */

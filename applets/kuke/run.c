@@ -157,17 +157,12 @@ static int attach_run(struct kuke_ctx *ctx, struct kk_client *c, const struct ku
 			       .stack = doc->spec.stack_id,
 			       .name = doc->meta.name };
 	struct kk_ref ref = cell;
-	struct kk_attach_result r = { 0 };
 	enum kuke_attach_end end = KUKE_ATTACH_DETACHED;
 	int rc, status;
 
 	ref.cell = doc->meta.name;
 	ref.name = target;
-	if (kk_call_container_attach(c, &ref, &r, err) < 0)
-		return -1;
-	fflush(stdout);
-	rc = kuke_attach_session(r.socket_path, &end, err);
-	kk_attach_result_clear(&r);
+	rc = kuke_attach_container(c, &ref, &end, err);
 	if (rc < 0 || end == KUKE_ATTACH_DETACHED)
 		return rc; /* detached: the cell stays, even with --rm */
 	status = workload_status(c, &cell, target);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,13 @@
 #include "common/cleanup.h"
 #include "common/controller/cell.h"
 #include "common/controller/container.h"
+#include "common/controller/ops.h"
 #include "common/fault.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/kube.h"
 #include "common/strv.h"
 #include "common/yaml.h"
-
 
 static void outcome_clear(struct kk_apply_outcome *o)
 {
@@ -57,6 +58,15 @@ static int created(struct kk_apply_outcome *o)
 static bool unchanged(struct kk_apply_outcome *o)
 {
 	if (o->changes)
+		return false;
+	o->action = "unchanged";
+	return true;
+}
+
+/* The kind's own update compared: nothing to report when it changed nothing. */
+static bool unchanged_by(struct kk_apply_outcome *o, char **changes)
+{
+	if (changes)
 		return false;
 	o->action = "unchanged";
 	return true;
@@ -194,120 +204,173 @@ static cJSON *space_json(const struct kk_space *s, const char *key)
 	return c ? c : cJSON_CreateNull();
 }
 
-static int ensure_realm(struct kk_local *l, const char *name, struct kk_err *err)
+const char *kk_container_doc_id(const struct kk_container *d)
 {
-	struct kk_realm_get_result g = { 0 };
-	struct kk_realm_create_result r = { 0 };
-	struct kk_realm req = { .meta.name = (char *)name };
-
-	if (kk_ctl_realm_get(l, name, &g, err) == 0) {
-		kk_realm_get_result_clear(&g);
-		return 0;
-	}
-	if (!missing(err) || kk_ctl_realm_create(l, &req, false, &r, err) < 0)
-		return -1;
-	kk_realm_create_result_clear(&r);
-	return 0;
+	return d->spec.id && *d->spec.id ? d->spec.id : d->meta.name;
 }
 
-static int ensure_space(struct kk_local *l, const char *realm, const char *name,
-			struct kk_err *err)
+/* The object a document names, as the get and delete operations take it. */
+void kk_doc_ref(const struct kk_doc *doc, struct kk_ref *ref)
 {
-	struct kk_space_get_result g = { 0 };
-	struct kk_space_create_result r = { 0 };
-	struct kk_space req = { .meta.name = (char *)name, .spec.realm_id = (char *)realm };
+	const char **dst[] = { &ref->name, &ref->realm, &ref->space, &ref->stack, &ref->cell };
+	const char *v[KK_SCOPE_MAX];
+	size_t n = kk_doc_scope(doc, v);
 
-	if (ensure_realm(l, realm, err) < 0)
-		return -1;
-	if (kk_ctl_space_get(l, realm, name, &g, err) == 0) {
-		kk_space_get_result_clear(&g);
-		return 0;
-	}
-	if (!missing(err) || kk_ctl_space_create(l, &req, false, &r, err) < 0)
-		return -1;
-	kk_space_create_result_clear(&r);
-	return 0;
+	if (doc->kind == KK_KIND_CONTAINER)
+		v[0] = kk_container_doc_id(doc->u.container);
+	for (size_t i = 0; i < n; i++)
+		*dst[i] = v[i];
 }
 
-static int ensure_stack(struct kk_local *l, const char *realm, const char *space, const char *name,
-			struct kk_err *err)
+/* The kind's create, as apply calls it: without the default labels that the create
+ * operations (kk_op_<kind>_create) inject. */
+static int create(struct kk_local *l, const struct kk_doc *d, void *reply, struct kk_err *err)
 {
-	struct kk_stack_get_result g = { 0 };
-	struct kk_stack_create_result r = { 0 };
-	struct kk_stack req = { .meta.name = (char *)name,
-				.spec.realm_id = (char *)realm,
-				.spec.space_id = (char *)space };
-
-	if (ensure_space(l, realm, space, err) < 0)
-		return -1;
-	if (kk_ctl_stack_get(l, realm, space, name, &g, err) == 0) {
-		kk_stack_get_result_clear(&g);
-		return 0;
+	switch (d->kind) {
+	case KK_KIND_REALM:
+		return kk_ctl_realm_create(l, d->u.realm, false, reply, err);
+	case KK_KIND_SPACE:
+		return kk_ctl_space_create(l, d->u.space, false, reply, err);
+	case KK_KIND_STACK:
+		return kk_ctl_stack_create(l, d->u.stack, false, reply, err);
+	case KK_KIND_CELL:
+		return kk_ctl_cell_create(l, d->u.cell, false, reply, err);
+	default:
+		return kk_ctl_container_create(l, d->u.container, reply, err);
 	}
-	if (!missing(err) || kk_ctl_stack_create(l, &req, false, &r, err) < 0)
-		return -1;
-	kk_stack_create_result_clear(&r);
-	return 0;
 }
 
-/* Each apply_<kind> gets, then creates when missing. Another writer (parallel applies of
- * the same new object) may create it in between: the create-or-ensure then finds it
- * (raced), and the apply starts over to compare with what is there now, so only one of
- * them says "created". */
-static int apply_realm(struct kk_local *l, const struct kk_realm *d, struct kk_apply_outcome *o,
-		       struct kk_err *err)
+typedef int update_fn(struct kk_local *l, const struct kk_doc *d, const void *stored,
+		      struct kk_apply_outcome *o, struct kk_err *err);
+static update_fn update_realm, update_space, update_stack, update_cell, update_container;
+static int ensure_parents(struct kk_local *l, const struct kk_doc *d, struct kk_err *err);
+static int cell_exists(struct kk_local *l, const struct kk_doc *d, struct kk_err *err);
+
+/* What apply does per kind: make or check the parents, get (ops.def's reply is the stored
+ * object), create when missing (raced: where the create's reply says another writer made
+ * it first), else compare with what is stored and update. */
+static const struct applier {
+	int (*parents)(struct kk_local *l, const struct kk_doc *d, struct kk_err *err);
+	enum kk_op_id get, create;
+	size_t raced;
+	update_fn *update;
+} appliers[] = {
+	[KK_KIND_REALM] = { ensure_parents, KK_OP_GetRealm, KK_OP_CreateRealm,
+			    offsetof(struct kk_realm_create_result, metadata_exists_pre),
+			    update_realm },
+	[KK_KIND_SPACE] = { ensure_parents, KK_OP_GetSpace, KK_OP_CreateSpace,
+			    offsetof(struct kk_space_create_result, metadata_exists_pre),
+			    update_space },
+	[KK_KIND_STACK] = { ensure_parents, KK_OP_GetStack, KK_OP_CreateStack,
+			    offsetof(struct kk_stack_create_result, metadata_exists_pre),
+			    update_stack },
+	[KK_KIND_CELL] = { ensure_parents, KK_OP_GetCell, KK_OP_CreateCell,
+			   offsetof(struct kk_cell_create_result, metadata_exists_pre),
+			   update_cell },
+	[KK_KIND_CONTAINER] = { cell_exists, KK_OP_GetContainer, KK_OP_CreateContainer,
+				offsetof(struct kk_container_create_result, container_exists_pre),
+				update_container },
+};
+
+/* Get what d names into *stored (a reply of the kind's get: release it with that row's
+ * reply_clear); when it is missing, create it. Returns 1 when it was there, 0 when this
+ * call created it, -1 on failure. Another writer (parallel applies of the same new object)
+ * may create it in between: the create then finds it, and this gets it again, so only one
+ * of them says "created". */
+static int get_or_create(struct kk_local *l, const struct kk_doc *d, void *stored,
+			 struct kk_err *err)
 {
+	const struct applier *k = &appliers[d->kind];
+	const struct kk_op *made = &kk_ops[k->create];
+	struct kk_ref ref = { 0 };
 	bool raced;
-	struct kk_realm_get_result g = { 0 };
-	struct kk_realm_create_result r = { 0 };
-	const struct kk_realm *a;
 
-	if (kk_ctl_realm_get(l, d->meta.name, &g, err) < 0) {
-		if (!missing(err) || kk_ctl_realm_create(l, d, false, &r, err) < 0)
+	kk_doc_ref(d, &ref);
+	for (;;) {
+		cleanup_free char *reply = NULL;
+
+		if (kk_ops[k->get].call(l, &ref, stored, err) == 0)
+			return 1;
+		reply = kk_xcalloc(1, made->reply_size);
+		if (!missing(err) || create(l, d, reply, err) < 0)
 			return -1;
-		raced = r.metadata_exists_pre;
-		kk_realm_create_result_clear(&r);
-		return raced ? apply_realm(l, d, o, err) : created(o);
+		raced = *(bool *)(reply + k->raced);
+		made->reply_clear(reply);
+		if (!raced)
+			return 0;
 	}
-	a = g.realm;
+}
+
+/* Apply makes the realm, space and stack a document is in when they are missing
+ * (upstream's ensure steps), parents first, with nothing but their names. */
+static int ensure_parents(struct kk_local *l, const struct kk_doc *d, struct kk_err *err)
+{
+	const char *v[KK_SCOPE_MAX];
+	size_t n = kk_doc_scope(d, v);
+	char *realm = n > 1 ? (char *)v[1] : NULL, *space = n > 2 ? (char *)v[2] : NULL;
+	struct kk_realm r = { .meta.name = realm };
+	struct kk_space sp = { .meta.name = space, .spec.realm_id = realm };
+	struct kk_stack st = { .meta.name = n > 3 ? (char *)v[3] : NULL,
+			       .spec.realm_id = realm,
+			       .spec.space_id = space };
+	const struct kk_doc parents[] = {
+		{ KK_KIND_REALM, { .realm = &r } },
+		{ KK_KIND_SPACE, { .space = &sp } },
+		{ KK_KIND_STACK, { .stack = &st } },
+	};
+
+	for (size_t i = 0; i + 1 < n && i < ARRAY_SIZE(parents); i++) {
+		const struct kk_op *get = &kk_ops[appliers[parents[i].kind].get];
+		cleanup_free char *stored = kk_xcalloc(1, get->reply_size);
+		int rc = get_or_create(l, &parents[i], stored, err);
+
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			get->reply_clear(stored);
+	}
+	return 0;
+}
+
+/* A Container document goes into a cell that must exist. */
+static int cell_exists(struct kk_local *l, const struct kk_doc *d, struct kk_err *err)
+{
+	const struct kk_container_spec *s = &d->u.container->spec;
+	struct kk_cell_get_result cg = { 0 };
+
+	if (kk_ctl_cell_get(l, s->realm_id, s->space_id, s->stack_id, s->cell_id, &cg, err) < 0)
+		return kk_err_wrap(err, "parent cell \"%s\" not found", kk_str(s->cell_id));
+	kk_cell_get_result_clear(&cg);
+	return 0;
+}
+
+static int update_realm(struct kk_local *l, const struct kk_doc *doc, const void *stored,
+			struct kk_apply_outcome *o, struct kk_err *err)
+{
+	const struct kk_realm *d = doc->u.realm;
+	const struct kk_realm *a = ((const struct kk_realm_get_result *)stored)->realm;
+
 	if (d->spec.namespace_ && *d->spec.namespace_ &&
-	    strcmp(d->spec.namespace_, kk_str(a->spec.namespace_)) != 0) {
-		kk_realm_get_result_clear(&g);
+	    strcmp(d->spec.namespace_, kk_str(a->spec.namespace_)) != 0)
 		return breaking(err, "realm", d->meta.name, "spec.namespace");
-	}
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
 	if (!json_equal(creds_json(d), creds_json(a)))
 		change(o, "spec.registryCredentials", "registry credentials changed");
-	kk_realm_get_result_clear(&g);
 	if (unchanged(o))
 		return 0;
 	return updated(o, kk_ctl_realm_update(l, d, err));
 }
 
-static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_apply_outcome *o,
-		       struct kk_err *err)
+static int update_space(struct kk_local *l, const struct kk_doc *doc, const void *stored,
+			struct kk_apply_outcome *o, struct kk_err *err)
 {
-	bool raced; /* see apply_realm */
-	struct kk_space_get_result g = { 0 };
-	struct kk_space_create_result r = { 0 };
-	const struct kk_space *a;
+	const struct kk_space *d = doc->u.space;
+	const struct kk_space *a = ((const struct kk_space_get_result *)stored)->space;
 
-	if (ensure_realm(l, d->spec.realm_id, err) < 0)
-		return -1;
-	if (kk_ctl_space_get(l, d->spec.realm_id, d->meta.name, &g, err) < 0) {
-		if (!missing(err) || kk_ctl_space_create(l, d, false, &r, err) < 0)
-			return -1;
-		raced = r.metadata_exists_pre;
-		kk_space_create_result_clear(&r);
-		return raced ? apply_space(l, d, o, err) : created(o);
-	}
-	a = g.space;
 	if (d->spec.cni_config_path && *d->spec.cni_config_path &&
-	    strcmp(d->spec.cni_config_path, kk_str(a->spec.cni_config_path)) != 0) {
-		kk_space_get_result_clear(&g);
+	    strcmp(d->spec.cni_config_path, kk_str(a->spec.cni_config_path)) != 0)
 		return breaking(err, "space", d->meta.name, "spec.cniConfigPath");
-	}
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
 	if (!json_equal(space_json(d, "defaults"), space_json(a, "defaults")))
@@ -315,30 +378,17 @@ static int apply_space(struct kk_local *l, const struct kk_space *d, struct kk_a
 	/* upstream does not diff the policy, so an edited one never reached the host */
 	if (!json_equal(space_json(d, "network"), space_json(a, "network")))
 		change(o, "spec.network.egress", "egress policy changed");
-	kk_space_get_result_clear(&g);
 	if (unchanged(o))
 		return 0;
 	return updated(o, kk_ctl_space_update(l, d, err));
 }
 
-static int apply_stack(struct kk_local *l, const struct kk_stack *d, struct kk_apply_outcome *o,
-		       struct kk_err *err)
+static int update_stack(struct kk_local *l, const struct kk_doc *doc, const void *stored,
+			struct kk_apply_outcome *o, struct kk_err *err)
 {
-	bool raced; /* see apply_realm */
-	struct kk_stack_get_result g = { 0 };
-	struct kk_stack_create_result r = { 0 };
-	const struct kk_stack *a;
+	const struct kk_stack *d = doc->u.stack;
+	const struct kk_stack *a = ((const struct kk_stack_get_result *)stored)->stack;
 
-	if (ensure_space(l, d->spec.realm_id, d->spec.space_id, err) < 0)
-		return -1;
-	if (kk_ctl_stack_get(l, d->spec.realm_id, d->spec.space_id, d->meta.name, &g, err) < 0) {
-		if (!missing(err) || kk_ctl_stack_create(l, d, false, &r, err) < 0)
-			return -1;
-		raced = r.metadata_exists_pre;
-		kk_stack_create_result_clear(&r);
-		return raced ? apply_stack(l, d, o, err) : created(o);
-	}
-	a = g.stack;
 	if (!kk_labels_equal(&d->meta.labels, &a->meta.labels))
 		change(o, "metadata.labels", "labels changed");
 	if (d->spec.id && *d->spec.id && strcmp(d->spec.id, kk_str(a->spec.id)) != 0) {
@@ -348,37 +398,21 @@ static int apply_stack(struct kk_local *l, const struct kk_stack *d, struct kk_a
 			 d->spec.id);
 		change(o, "spec.id", buf);
 	}
-	kk_stack_get_result_clear(&g);
 	if (unchanged(o))
 		return 0;
 	return updated(o, kk_ctl_stack_update(l, d, err));
 }
 
-static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_apply_outcome *o,
-		      struct kk_err *err)
+static int update_cell(struct kk_local *l, const struct kk_doc *doc, const void *stored,
+		       struct kk_apply_outcome *o, struct kk_err *err)
 {
-	bool raced; /* see apply_realm */
-	struct kk_cell_get_result g = { 0 };
-	struct kk_cell_create_result r = { 0 };
 	struct kk_cell_update_result u = { 0 };
 
-	if (ensure_stack(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, err) < 0)
+	(void)stored;
+	if (kk_ctl_cell_update(l, doc->u.cell, &u, err) < 0)
 		return -1;
-	if (kk_ctl_cell_get(l, d->spec.realm_id, d->spec.space_id, d->spec.stack_id, d->meta.name,
-			     &g, err) < 0) {
-		if (!missing(err) || kk_ctl_cell_create(l, d, false, &r, err) < 0)
-			return -1;
-		raced = r.metadata_exists_pre;
-		kk_cell_create_result_clear(&r);
-		return raced ? apply_cell(l, d, o, err) : created(o);
-	}
-	kk_cell_get_result_clear(&g);
-	if (kk_ctl_cell_update(l, d, &u, err) < 0)
-		return -1;
-	if (!u.changes) {
-		o->action = "unchanged";
+	if (unchanged_by(o, u.changes))
 		return 0;
-	}
 	o->changes = TAKE_PTR(u.changes);
 	o->detail_keys = TAKE_PTR(u.detail_keys);
 	o->detail_values = TAKE_PTR(u.detail_values);
@@ -388,41 +422,17 @@ static int apply_cell(struct kk_local *l, const struct kk_cell *d, struct kk_app
 	return 0;
 }
 
-const char *kk_container_doc_id(const struct kk_container *d)
+/* A Container document is merged into its cell and started; a changed spec is recreated. */
+static int update_container(struct kk_local *l, const struct kk_doc *doc, const void *stored,
+			    struct kk_apply_outcome *o, struct kk_err *err)
 {
-	return d->spec.id && *d->spec.id ? d->spec.id : d->meta.name;
-}
-
-/* Container documents: merged into their (existing) cell and started; a changed spec is
- * recreated. */
-static int apply_container(struct kk_local *l, const struct kk_container *d, struct kk_apply_outcome *o,
-			   struct kk_err *err)
-{
-	bool raced; /* see apply_realm */
-	const struct kk_container_spec *s = &d->spec;
-	struct kk_cell_get_result cg = { 0 };
-	struct kk_container_get_result g = { 0 };
-	struct kk_container_create_result r = { 0 };
 	cleanup_(kk_strv_freep) char **changes = NULL;
 
-	if (kk_ctl_cell_get(l, s->realm_id, s->space_id, s->stack_id, s->cell_id, &cg, err) < 0)
-		return kk_err_wrap(err, "parent cell \"%s\" not found", kk_str(s->cell_id));
-	kk_cell_get_result_clear(&cg);
-	if (kk_ctl_container_get(l, s->realm_id, s->space_id, s->stack_id, s->cell_id,
-				  kk_container_doc_id(d), &g, err) < 0) {
-		if (!missing(err) || kk_ctl_container_create(l, d, &r, err) < 0)
-			return -1;
-		raced = r.container_exists_pre;
-		kk_container_create_result_clear(&r);
-		return raced ? apply_container(l, d, o, err) : created(o);
-	}
-	kk_container_get_result_clear(&g);
-	if (kk_ctl_container_update(l, d, &changes, err) < 0)
+	(void)stored;
+	if (kk_ctl_container_update(l, doc->u.container, &changes, err) < 0)
 		return -1;
-	if (!changes) {
-		o->action = "unchanged";
+	if (unchanged_by(o, changes))
 		return 0;
-	}
 	for (size_t i = 0; changes[i]; i++) {
 		cleanup_free char *why = kk_xasprintf("%s changed", changes[i]);
 
@@ -458,39 +468,38 @@ static int check_duplicates(const struct kk_manifest *m, const char *file, struc
 					  "container \"%s\" of cell \"%s\" is already in document "
 					  "%d "
 					  "(`%s` line %d)",
-					  m->items[i].index, kk_str(a->meta.name), kk_container_doc_id(a),
-					  kk_str(a->spec.cell_id), m->items[j].index, file,
-					  m->items[i].line);
+					  m->items[i].index, kk_str(a->meta.name),
+					  kk_container_doc_id(a), kk_str(a->spec.cell_id),
+					  m->items[j].index, file, m->items[i].line);
 		}
 	}
 	return 0;
 }
 
-static void apply_one(struct kk_local *l, const struct kk_manifest_item *it, struct kk_apply_outcome *o)
+static void apply_one(struct kk_local *l, const struct kk_manifest_item *it,
+		      struct kk_apply_outcome *o)
 {
+	const struct kk_doc *d = it->doc;
 	struct kk_err err = { 0 };
 	int rc;
 
-	switch (it->kind) {
-	case KK_KIND_REALM:
-		rc = apply_realm(l, it->doc->u.realm, o, &err);
-		break;
-	case KK_KIND_SPACE:
-		rc = apply_space(l, it->doc->u.space, o, &err);
-		break;
-	case KK_KIND_STACK:
-		rc = apply_stack(l, it->doc->u.stack, o, &err);
-		break;
-	case KK_KIND_CELL:
-		rc = apply_cell(l, it->doc->u.cell, o, &err);
-		break;
-	case KK_KIND_CONTAINER:
-		rc = apply_container(l, it->doc->u.container, o, &err);
-		break;
-	default:
+	if (d->kind >= KK_KIND_REALM && d->kind <= KK_KIND_CONTAINER) {
+		const struct applier *k = &appliers[d->kind];
+		const struct kk_op *get = &kk_ops[k->get];
+		cleanup_free char *stored = kk_xcalloc(1, get->reply_size);
+
+		rc = k->parents(l, d, &err);
+		if (rc == 0)
+			rc = get_or_create(l, d, stored, &err);
+		if (rc == 0)
+			rc = created(o);
+		else if (rc > 0) {
+			rc = k->update(l, d, stored, o, &err);
+			get->reply_clear(stored);
+		}
+	} else {
 		rc = kk_err_set(&err, ENOTSUP, "%s documents are not supported by this build yet",
 				kk_kind_name(it->kind));
-		break;
 	}
 	if (rc < 0) {
 		o->action = "failed";
@@ -501,7 +510,6 @@ static void apply_one(struct kk_local *l, const struct kk_manifest_item *it, str
 		o->changes = o->detail_keys = o->detail_values = NULL;
 	}
 }
-
 
 void kk_apply_result_clear(struct kk_apply_result *r)
 {
@@ -534,7 +542,7 @@ static void apply_fault(enum kk_kind kind)
 }
 
 int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_apply_result *r,
-		 struct kk_err *err)
+		struct kk_err *err)
 {
 	cleanup_(kk_yaml_stream_freep) struct kk_yaml_stream *stream = NULL;
 	cleanup_(kk_manifest_freep) struct kk_manifest *m = NULL;
@@ -548,8 +556,7 @@ int kk_op_apply(struct kk_local *l, const struct kk_apply_args *a, struct kk_app
 	if (kk_manifest_load(a->yaml, a->len, source, false,
 			     &(struct kk_kube_scope){ a->realm, a->space, a->stack }, &stream, &m,
 			     err) < 0 ||
-	    !m ||
-	    check_duplicates(m, source, err) < 0)
+	    !m || check_duplicates(m, source, err) < 0)
 		return -1;
 	order = kk_manifest_order(m, false);
 	out.v = kk_xcalloc(m->n + 1, sizeof(*out.v));

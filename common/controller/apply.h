@@ -17,6 +17,7 @@
 
 struct kk_yaml_stream;
 struct kk_kube_scope;
+struct kk_ref;
 
 struct kk_apply_args {
 	const char *yaml; /* the manifest stream; borrowed */
@@ -57,6 +58,9 @@ const struct kk_manifest_item **kk_manifest_order(const struct kk_manifest *m, b
 
 /* The container a Container document names: spec.id, else metadata.name. */
 const char *kk_container_doc_id(const struct kk_container *d);
+/* Fill the names of *ref (borrowed from doc) with the object the document names, as the
+ * get and delete operations take it: a container by kk_container_doc_id(). */
+void kk_doc_ref(const struct kk_doc *doc, struct kk_ref *ref);
 
 /* Fails only when the input cannot be applied at all (parse or validation); a document that
  * failed is an outcome with action "failed". */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/image/digest.h"
 #include "common/image/platform.h"
 #include "common/mem.h"
@@ -35,21 +36,10 @@ struct tarw {
 
 static int tw_write(struct tarw *w, const void *data, size_t n, struct kk_err *err)
 {
-	const char *p = data;
-
 	kk_sha256_update(w->h, data, n);
 	w->size += n;
-	while (n > 0) {
-		ssize_t k = write(w->fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return kk_err_sys(err, "write image");
-		}
-		p += k;
-		n -= (size_t)k;
-	}
+	if (kk_write_all(w->fd, data, n) < 0)
+		return kk_err_sys(err, "write image");
 	return 0;
 }
 

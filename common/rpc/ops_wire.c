@@ -169,11 +169,14 @@ static int table_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 TABLE(ping, NULL, F("OK", WF_BOOL, kk_ping_reply, ok),
       F("Version", WF_STR, kk_ping_reply, version));
 
+/* what the creates of realm, space, stack and cell report first, after the document */
+#define CREATE_HEAD(S)                                                     \
+	F("MetadataExistsPre", WF_BOOL, S, metadata_exists_pre),           \
+		F("MetadataExistsPost", WF_BOOL, S, metadata_exists_post), \
+		F("CgroupExistsPre", WF_BOOL, S, cgroup_exists_pre),       \
+		F("CgroupExistsPost", WF_BOOL, S, cgroup_exists_post)
 TABLE(realm_create, "Result", FDOC("Realm", REALM, kk_realm_create_result, realm),
-      F("MetadataExistsPre", WF_BOOL, kk_realm_create_result, metadata_exists_pre),
-      F("MetadataExistsPost", WF_BOOL, kk_realm_create_result, metadata_exists_post),
-      F("CgroupExistsPre", WF_BOOL, kk_realm_create_result, cgroup_exists_pre),
-      F("CgroupExistsPost", WF_BOOL, kk_realm_create_result, cgroup_exists_post),
+      CREATE_HEAD(kk_realm_create_result),
       F("CgroupCreated", WF_BOOL, kk_realm_create_result, cgroup_created),
       F("ContainerdNamespaceExistsPre", WF_BOOL, kk_realm_create_result, ns_exists_pre),
       F("ContainerdNamespaceExistsPost", WF_BOOL, kk_realm_create_result, ns_exists_post),
@@ -181,10 +184,7 @@ TABLE(realm_create, "Result", FDOC("Realm", REALM, kk_realm_create_result, realm
       F("Created", WF_BOOL, kk_realm_create_result, created));
 
 TABLE(space_create, "Result", FDOC("Space", SPACE, kk_space_create_result, space),
-      F("MetadataExistsPre", WF_BOOL, kk_space_create_result, metadata_exists_pre),
-      F("MetadataExistsPost", WF_BOOL, kk_space_create_result, metadata_exists_post),
-      F("CgroupExistsPre", WF_BOOL, kk_space_create_result, cgroup_exists_pre),
-      F("CgroupExistsPost", WF_BOOL, kk_space_create_result, cgroup_exists_post),
+      CREATE_HEAD(kk_space_create_result),
       F("CgroupCreated", WF_BOOL, kk_space_create_result, cgroup_created),
       F("CNINetworkExistsPre", WF_BOOL, kk_space_create_result, cni_exists_pre),
       F("CNINetworkExistsPost", WF_BOOL, kk_space_create_result, cni_exists_post),
@@ -192,22 +192,18 @@ TABLE(space_create, "Result", FDOC("Space", SPACE, kk_space_create_result, space
       F("Created", WF_BOOL, kk_space_create_result, created));
 
 TABLE(stack_create, "Result", FDOC("Stack", STACK, kk_stack_create_result, stack),
-      F("MetadataExistsPre", WF_BOOL, kk_stack_create_result, metadata_exists_pre),
-      F("MetadataExistsPost", WF_BOOL, kk_stack_create_result, metadata_exists_post),
-      F("CgroupExistsPre", WF_BOOL, kk_stack_create_result, cgroup_exists_pre),
-      F("CgroupExistsPost", WF_BOOL, kk_stack_create_result, cgroup_exists_post),
+      CREATE_HEAD(kk_stack_create_result),
       F("CgroupCreated", WF_BOOL, kk_stack_create_result, cgroup_created),
       F("Created", WF_BOOL, kk_stack_create_result, created));
 
 TABLE(cell_create, "Result", FDOC("Cell", CELL, kk_cell_create_result, cell),
-      F("MetadataExistsPre", WF_BOOL, kk_cell_create_result, metadata_exists_pre),
-      F("MetadataExistsPost", WF_BOOL, kk_cell_create_result, metadata_exists_post),
-      F("CgroupExistsPre", WF_BOOL, kk_cell_create_result, cgroup_exists_pre),
-      F("CgroupExistsPost", WF_BOOL, kk_cell_create_result, cgroup_exists_post),
+      CREATE_HEAD(kk_cell_create_result),
       F("RootContainerExistsPre", WF_BOOL, kk_cell_create_result, root_container_exists_pre),
       F("Started", WF_BOOL, kk_cell_create_result, started),
       F("Created", WF_BOOL, kk_cell_create_result, created),
       FCHARS("IP", kk_cell_create_result, ip)); /* kukeon-c */
+
+#undef CREATE_HEAD
 
 TABLE(container_create, "Result",
       FDOC("Container", CONTAINER, kk_container_create_result, container),
@@ -478,6 +474,11 @@ decline:
 	return -1;
 }
 
+/* a reply with a codec of its own: <name>_encode and <name>_decode */
+#define CODEC(name)                                                                            \
+	static const struct kk_wire_reply wr_##name = { name##_encode, name##_decode, NULL, 0, \
+							NULL,          KK_KIND_NONE }
+
 #define LIST(name, kind)                                                                \
 	static const struct kk_wire_reply wr_##name = { list_encode, list_decode, NULL, \
 							0,           NULL,        KK_KIND_##kind }
@@ -570,8 +571,7 @@ static int apply_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	return 0;
 }
 
-static const struct kk_wire_reply wr_apply = { apply_encode, apply_decode, NULL, 0,
-					       NULL,         KK_KIND_NONE };
+CODEC(apply);
 
 /* ---- images ---- */
 
@@ -609,6 +609,21 @@ static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_
 	return 0;
 }
 
+/* The Result object of an image reply, and the realm and namespace it names (new strings,
+ * "" when absent). */
+static int image_result(const cJSON *top, const cJSON **res, char **realm, char **ns,
+			struct kk_err *err)
+{
+	const cJSON *o = kk_wire_member(top, "Result");
+
+	if (!cJSON_IsObject(o))
+		return kk_err_set(err, EPROTO, "no Result object");
+	*realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(o, "Realm"))));
+	*ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(o, "Namespace"))));
+	*res = o;
+	return 0;
+}
+
 static cJSON *image_list_encode(const struct kk_wire_reply *wr, const void *reply)
 {
 	cJSON *top = cJSON_CreateObject();
@@ -622,14 +637,12 @@ static int image_list_decode(const struct kk_wire_reply *wr, const cJSON *top, v
 			     struct kk_err *err)
 {
 	struct kk_image_list_result *r = reply;
-	const cJSON *res = kk_wire_member(top, "Result"), *a, *it;
+	const cJSON *res = NULL, *a, *it;
 
 	(void)wr;
-	if (!cJSON_IsObject(res))
-		return kk_err_set(err, EPROTO, "no Result object");
+	if (image_result(top, &res, &r->realm, &r->ns, err) < 0)
+		return -1;
 	a = kk_wire_member(res, "Images");
-	r->realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Realm"))));
-	r->ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Namespace"))));
 	r->images = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->images));
 	cJSON_ArrayForEach(it, a)
 	{
@@ -682,13 +695,11 @@ static int image_load_decode(const struct kk_wire_reply *wr, const cJSON *top, v
 			     struct kk_err *err)
 {
 	struct kk_image_load_result *r = reply;
-	const cJSON *res = kk_wire_member(top, "Result"), *it;
+	const cJSON *res = NULL, *it;
 
 	(void)wr;
-	if (!cJSON_IsObject(res))
-		return kk_err_set(err, EPROTO, "no Result object");
-	r->realm = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Realm"))));
-	r->ns = kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Namespace"))));
+	if (image_result(top, &res, &r->realm, &r->ns, err) < 0)
+		return -1;
 	r->snapshotter =
 		kk_xstrdup(kk_str(cJSON_GetStringValue(kk_wire_member(res, "Snapshotter"))));
 	r->images = kk_xcalloc((size_t)cJSON_GetArraySize(kk_wire_member(res, "Images")) + 1,
@@ -705,15 +716,9 @@ TABLE(image_delete, "Result", F("Realm", WF_STR, kk_image_delete_result, realm),
       F("Namespace", WF_STR, kk_image_delete_result, ns),
       F("Ref", WF_STR, kk_image_delete_result, ref));
 
-static const struct kk_wire_reply wr_image_list = {
-	image_list_encode, image_list_decode, NULL, 0, NULL, KK_KIND_NONE
-};
-static const struct kk_wire_reply wr_image_get = {
-	image_get_encode, image_get_decode, NULL, 0, NULL, KK_KIND_NONE
-};
-static const struct kk_wire_reply wr_image_load = {
-	image_load_encode, image_load_decode, NULL, 0, NULL, KK_KIND_NONE
-};
+CODEC(image_list);
+CODEC(image_get);
+CODEC(image_load);
 
 /* ---- CellStats (kukeon-c): {"Result":{"TimeNs", "Cells":[{..., "Containers":[...]}]}} */
 
@@ -805,8 +810,7 @@ static int stats_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	return 0;
 }
 
-static const struct kk_wire_reply wr_stats = { stats_encode, stats_decode, NULL, 0,
-					       NULL,         KK_KIND_NONE };
+CODEC(stats);
 
 /* ---- HostStatus (kukeon-c): {"Result":{..., "Realms":[{"Name", "Cells":{"<State>": n}}]}} */
 
@@ -888,9 +892,7 @@ static int host_status_decode(const struct kk_wire_reply *wr, const cJSON *top, 
 	return 0;
 }
 
-static const struct kk_wire_reply wr_host_status = {
-	host_status_encode, host_status_decode, NULL, 0, NULL, KK_KIND_NONE
-};
+CODEC(host_status);
 
 /* ---- ReadEvents (kukeon-c): {"Result":{"Cursor", "Inode", "Events":[{...}]}} */
 
@@ -954,9 +956,7 @@ static int events_read_decode(const struct kk_wire_reply *wr, const cJSON *top, 
 	return 0;
 }
 
-static const struct kk_wire_reply wr_events_read = {
-	events_read_encode, events_read_decode, NULL, 0, NULL, KK_KIND_NONE
-};
+CODEC(events_read);
 
 /* ---- the table ---- */
 

@@ -456,7 +456,7 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		struct kk_image_load_req *a = args;
 		const cJSON *y = kk_wire_member(p, "Tarball");
 		cleanup_free unsigned char *buf = NULL;
-		size_t len = 0, off = 0;
+		size_t len = 0;
 		int fd;
 
 		a->fd = -1;
@@ -482,16 +482,10 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		fd = memfd_create("kukeon-tarball", MFD_CLOEXEC);
 		if (fd < 0)
 			return kk_err_sys(err, "memfd_create");
-		while (off < len) {
-			ssize_t w = write(fd, buf + off, len - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				close(fd);
-				return kk_err_sys(err, "stage tarball");
-			}
-			off += (size_t)w;
+		if (kk_write_all(fd, buf, len) < 0) {
+			kk_err_sys(err, "stage tarball");
+			close(fd);
+			return -1;
 		}
 		lseek(fd, 0, SEEK_SET);
 		a->fd = fd;

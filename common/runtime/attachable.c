@@ -42,24 +42,13 @@ static int copy_fd(int in, int out, struct kk_err *err)
 	ssize_t r;
 
 	while ((r = read(in, buf, sizeof(buf))) != 0) {
-		const char *p = buf;
-
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return kk_err_sys(err, "read");
 		}
-		while (r > 0) {
-			ssize_t w = write(out, p, (size_t)r);
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return kk_err_sys(err, "write");
-			}
-			p += w;
-			r -= w;
-		}
+		if (kk_write_all(out, buf, (size_t)r) < 0)
+			return kk_err_sys(err, "write");
 	}
 	return 0;
 }

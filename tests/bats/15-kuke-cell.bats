@@ -15,28 +15,12 @@ teardown() {
 	cell_teardown
 }
 
-manifest() { # NAME [extra container yaml]
-	cat <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: ${2:-$KUKEON_TEST_BUSYBOX_REF}
-	      command: sh
-	      args: ["-c", "echo hello-from-app; sleep infinity"]
-	EOF2
+manifest() { # NAME [IMAGE]
+	cell_doc "$1" "$R" sp st "$(cell_root)
+    - id: app
+      image: ${2:-$KUKEON_TEST_BUSYBOX_REF}
+      command: sh
+      args: [\"-c\", \"echo hello-from-app; sleep infinity\"]"
 }
 
 tasks() { hctr -n "$NS" tasks ls | awk 'NR > 1 { print $1, $3 }' | sort; }

@@ -23,27 +23,11 @@ scaffold() {
 
 # A cell document: a root and an `app` container; $2 is YAML appended to `app`.
 manifest() { # NAME [app yaml]
-	cat <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	EOF2
+	cell_doc "$1" "$R" sp st "$(cell_root)
+    - id: app
+      image: $KUKEON_TEST_BUSYBOX_REF
+      command: sleep
+      args: [\"infinity\"]"
 	[ -z "${2:-}" ] || sed 's/^/      /' <<<"$2"
 }
 

@@ -3,22 +3,15 @@
 # its backoff and retry limit, Degraded, AutoDelete, wind-down, the release of exited tasks. kuke goes
 # through the daemon; ctr, ps and the daemon's log are the witnesses.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 
 setup() {
 	require_applet kukeond
-	cell_setup rc
+	cell_suite_setup rc
 	daemon_setup
-	SCOPE=(--realm "$R" --space sp --stack st)
 }
 
-teardown() {
-	cell_teardown
-	daemon_teardown
-}
+teardown() { cell_suite_teardown; }
 
 # everything through the daemon, cell_scaffold's commands too
 k() { kd "$@"; }

@@ -4,23 +4,17 @@
 # --container and the target errors (nothing created), AttachContainer on the wire, kuke
 # attach and kuke log (the capture) through the daemon.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 load helpers/tty
 
 setup() {
 	require_applet kukeond
-	cell_setup ra
+	cell_suite_setup ra
 	daemon_setup
 	cell_scaffold_daemon
 }
 
-teardown() {
-	cell_teardown
-	daemon_teardown
-}
+teardown() { cell_suite_teardown; }
 
 k() { kd "$@"; }
 cell_scaffold_daemon() {

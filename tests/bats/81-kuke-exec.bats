@@ -3,15 +3,12 @@
 # its exit status passed through; -i passes stdin, -t puts it on a PTY (driven by
 # helpers/ptydrive.py); in-process and through a real kukeond.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 load helpers/tty
 
 setup() {
 	require_containerd
-	cell_setup tex
+	cell_suite_setup tex
 	export TMPDIR=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$TMPDIR"
 	cell_scaffold
@@ -20,11 +17,10 @@ setup() {
 
 teardown() {
 	export KUKE_TEST_IN_PROCESS=1
-	cell_teardown
-	daemon_teardown
+	cell_suite_teardown
 }
 
-x() { k exec --realm "$R" --space sp --stack st "$@"; }
+x() { k exec "${SCOPE[@]}" "$@"; }
 # no FIFO directory is left behind
 no_fifos() { [ -z "$(ls -A "$TMPDIR")" ]; }
 

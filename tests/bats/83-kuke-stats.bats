@@ -2,20 +2,10 @@
 # kuke stats: CPU from cpu.stat deltas, memory, pids, block I/O and network bytes of real
 # cells, in-process and through kukeond; the live view on a real PTY.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 
-setup() {
-	cell_setup ss
-	SCOPE=(--realm "$R" --space sp --stack st)
-}
-
-teardown() {
-	cell_teardown
-	daemon_teardown
-}
+setup() { cell_suite_setup ss; }
+teardown() { cell_suite_teardown; }
 
 # FIELD of container C of cell NAME in a `-o json` snapshot on stdin
 cfield() { jq -r ".cells[] | select(.cell == \"$1\") | .containers[] | select(.name == \"$2\") | .$3"; }

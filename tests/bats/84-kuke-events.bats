@@ -3,21 +3,16 @@
 # stopped, deleted, restarted by policy, auto-deleted) as kukeon names, streaming until
 # SIGINT; --since replays the event log. In-process and through kukeond.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 
 setup() {
-	cell_setup ev
-	SCOPE=(--realm "$R" --space sp --stack st)
+	cell_suite_setup ev
 	EV_PID=
 }
 
 teardown() {
 	[ -z "$EV_PID" ] || kill -INT "$EV_PID" 2>/dev/null || true
-	cell_teardown
-	daemon_teardown
+	cell_suite_teardown
 }
 
 # start `kuke events ARGS...` in the background into $EV_OUT (ARGS before the verb go to kuke)

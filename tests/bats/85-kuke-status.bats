@@ -2,20 +2,10 @@
 # kuke status: containerd, kukeond (its status record), the reconcile loop, cells by state
 # per realm, disk use; exit 0 only when healthy. In-process and with a real kukeond.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 
-setup() {
-	cell_setup st
-	SCOPE=(--realm "$R" --space sp --stack st)
-}
-
-teardown() {
-	cell_teardown
-	daemon_teardown
-}
+setup() { cell_suite_setup st; }
+teardown() { cell_suite_teardown; }
 
 # a kukeond reconciling every 200ms, and the scaffold made through it
 daemon_scaffold() {

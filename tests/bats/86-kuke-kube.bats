@@ -4,15 +4,9 @@
 # back, `kuke apply -f pod.yaml` (a Pod becomes a cell; fields with no cell equivalent are
 # refused, one line each, nothing created).
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/hierarchy
-load helpers/cell
-load helpers/daemon
+load helpers/cell_suite
 
-setup() {
-	cell_setup kb
-	SCOPE=(--realm "$R" --space sp --stack st)
-}
+setup() { cell_suite_setup kb; }
 
 teardown() {
 	stop_kukeond

@@ -50,27 +50,10 @@ app_cell() {
 # root (sleep infinity) and an `app` container whose keys after its id are APP (lines indented
 # 6), then MORE (more container items, indented 4); spec.autoDelete is $AUTO (default false).
 cell_yaml() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: $R
-	  spaceId: sp
-	  stackId: st
-	  autoDelete: ${AUTO:-false}
-	  containers:
-	    - id: root
-	      root: true
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sleep
-	      args: ["infinity"]
-	    - id: app
-	$2
-	${3:-}
-	EOF2
+	AUTO=${AUTO:-false} cell_doc "$1" "$R" sp st "$(cell_root)
+    - id: app
+$2
+${3:-}" >"$BATS_TEST_TMPDIR/$1.yaml"
 }
 
 # app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: cell_yaml NAME with an `app` running SCRIPT

@@ -35,3 +35,34 @@ require_containerd() {
 
 # ctr against the harness containerd
 hctr() { ctr --address "$KUKEON_CONTAINERD_SOCKET" "$@"; }
+
+# cell_doc NAME REALM SPACE STACK CONTAINERS: print a Cell named NAME (spec.id too) in
+# REALM/SPACE/STACK whose spec.containers items are the lines CONTAINERS (indented 4 and
+# more); spec.autoDelete is there only when $AUTO is set.
+cell_doc() {
+	cat <<-EOF2
+	apiVersion: v1beta1
+	kind: Cell
+	metadata:
+	  name: $1
+	spec:
+	  id: $1
+	  realmId: $2
+	  spaceId: $3
+	  stackId: $4${AUTO:+
+	  autoDelete: $AUTO}
+	  containers:
+	$5
+	EOF2
+}
+
+# the root container item of a cell_doc: busybox sleeping
+cell_root() {
+	cat <<-EOF2
+	    - id: root
+	      root: true
+	      image: $KUKEON_TEST_BUSYBOX_REF
+	      command: sleep
+	      args: ["infinity"]
+	EOF2
+}

@@ -65,27 +65,14 @@ init_ok() {
 	}
 }
 
-# init_cell_yaml NAME SCRIPT [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml and print its path: a
-# Cell in default/default/default whose `app` container runs SCRIPT under sh -c, then EXTRA
-# (more of app's keys, indented 6)
+# init_cell_yaml NAME SCRIPT [EXTRA]: write $BATS_TEST_TMPDIR/NAME.yaml and print its path: a Cell in default/default/default whose `app` container runs
+# SCRIPT under sh -c, then EXTRA (more of app's keys, indented 6)
 init_cell_yaml() {
-	cat >"$BATS_TEST_TMPDIR/$1.yaml" <<-EOF2
-	apiVersion: v1beta1
-	kind: Cell
-	metadata:
-	  name: $1
-	spec:
-	  id: $1
-	  realmId: default
-	  spaceId: default
-	  stackId: default
-	  containers:
-	    - id: app
-	      image: $KUKEON_TEST_BUSYBOX_REF
-	      command: sh
-	      args: ["-c", "$2"]
-	${3:-}
-	EOF2
+	cell_doc "$1" default default default "    - id: app
+      image: $KUKEON_TEST_BUSYBOX_REF
+      command: sh
+      args: [\"-c\", \"$2\"]
+${3:-}" >"$BATS_TEST_TMPDIR/$1.yaml"
 	echo "$BATS_TEST_TMPDIR/$1.yaml"
 }
 
