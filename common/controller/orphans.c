@@ -464,7 +464,8 @@ static void sweep_dirs(struct kk_local *l, const char *realm, int64_t grace, cha
 				for (size_t m = 0; subs && subs[m]; m++) {
 					cleanup_free char *p = kk_xasprintf("%s/%s", cdir, subs[m]);
 
-					if (spec_has(cell, subs[m]) || path_young(p, grace))
+					if (spec_has(cell, subs[m]) || path_young(p, grace) ||
+					    kk_journal_container_exists(l, &ref, subs[m]))
 						continue;
 					tally(kk_rm_rf(p, &e) >= 0, kk_xstrdup(p), &e, swept,
 					      failed);
