@@ -237,12 +237,7 @@ reapply_then_delete() {
 # the container `extra` of cell web: nothing of it in containerd, cgroupfs, the run path,
 # the cell's spec or the journal; the cell itself still ready
 no_extra() {
-	[ -z "$(hctr -n "$NS" containers ls -q | grep extra)" ]
-	[ -z "$(hctr -n "$NS" tasks ls -q | grep extra)" ]
-	[ -z "$(hctr -n "$NS" snapshots ls | grep extra)" ]
-	[ -z "$(hctr -n "$NS" leases ls | grep extra)" ]
-	[ -z "$(find "$CG/$R/sp/st/web" -name '*extra*')" ]
-	[ ! -e "$RP/data/$R/sp/st/web/extra" ]
+	no_container_left web extra
 	[ -z "$(jq -r '.spec.containers[].id' "$RP/data/$R/sp/st/web/metadata.json" | grep extra)" ]
 	no_journal
 	ready

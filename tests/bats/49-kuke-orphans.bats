@@ -22,6 +22,20 @@ ready() {
 	[ "$(jq -r .status.state "$RP/data/$R/sp/st/web/metadata.json")" = Ready ]
 }
 
+# cell web (root and app, sleeping) in sp/st of a new realm; $VETHS taken before
+web_up() {
+	cell_scaffold
+	VETHS=$(veths)
+	app_cell web "sleep 1000"
+}
+
+# web still ready, then deleted, and nothing of it left
+web_down() {
+	ready
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
+}
+
 no_errors() {
 	[[ "$output" == *"Errors:
   (none)" ]]
@@ -29,9 +43,7 @@ no_errors() {
 
 # bats test_tags=containerd
 @test "orphan sweep: a container its cell does not declare goes past the grace, the declared ones stay" {
-	cell_scaffold
-	VETHS=$(veths)
-	app_cell web "sleep 1000"
+	web_up
 	# one made by hand with the cell's labels and a name of its form; one left by a
 	# `create container` killed after its task was made, whose journal record is lost
 	hctr -n "$NS" run -d --cpu-shares 0 --label kukeon.io/realm="$R" --label kukeon.io/space=sp \
@@ -47,14 +59,8 @@ no_errors() {
 
 	KUKEON_ORPHAN_GRACE=0 run -0 k refresh
 	no_errors
-	[ -z "$(hctr -n "$NS" containers ls -q | grep -e stray -e extra)" ]
-	[ -z "$(hctr -n "$NS" tasks ls -q | grep -e stray -e extra)" ]
-	[ -z "$(hctr -n "$NS" snapshots ls | grep -e stray -e extra)" ]
-	[ -z "$(hctr -n "$NS" leases ls | grep extra)" ]
-	[ -z "$(find "$CG/$R/sp/st/web" -name '*extra*')" ]
-	[ ! -e "$RP/data/$R/sp/st/web/extra" ]
+	no_container_left web stray extra
 	# the cell keeps its root and app, running
-	ready
 	[ "$(hctr -n "$NS" containers ls -q | sort | tr '\n' ' ')" = "sp_st_web_app sp_st_web_root " ]
 	run -0 k delete cell web --realm "$R" --space sp --stack st
 	nothing_left web
@@ -62,9 +68,7 @@ no_errors() {
 
 # bats test_tags=containerd
 @test "orphan sweep: CNI cache entries and reservations of no running root are kept within the grace" {
-	cell_scaffold
-	VETHS=$(veths)
-	app_cell web "sleep 1000"
+	web_up
 	local net=$R-sp live res=$IPAM/$R-sp/10.88.250.9
 	local cache=$KUKEON_CNI_CACHE_DIR/results/$R-sp-sp_st_ghost_root-eth0
 	live=$(ls "$IPAM/$net" | grep -v -e lock -e last_reserved)
@@ -93,16 +97,12 @@ no_errors() {
 	no_errors
 	[ "$(ls "$IPAM/$net" | grep -v -e lock -e last_reserved)" = "$live" ]
 	[ -n "$(ls "$KUKEON_CNI_CACHE_DIR/results/" | grep sp_st_web_root)" ]
-	ready
-	run -0 k delete cell web --realm "$R" --space sp --stack st
-	nothing_left web
+	web_down
 }
 
 # bats test_tags=containerd
 @test "orphan sweep: space and stack cgroups with no metadata go past the grace, the others stay" {
-	cell_scaffold
-	VETHS=$(veths)
-	app_cell web "sleep 1000"
+	web_up
 	local sleeper
 	# a space with a stack below it, a stack with a process in it, and a stack whose
 	# space has metadata; none of them has metadata itself
@@ -129,8 +129,6 @@ no_errors() {
 	no_errors
 	[ -d "$CG/$R/sp/st/web" ]
 	[ -d "$CG/$R/sp/st2" ]
-	ready
 	run -0 k delete stack st2 --realm "$R" --space sp
-	run -0 k delete cell web --realm "$R" --space sp --stack st
-	nothing_left web
+	web_down
 }
