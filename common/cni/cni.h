@@ -232,6 +232,10 @@ int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_con
 /* Is net of that shape? */
 bool kk_cni_conflist_is_owned(const struct kk_cni_conflist *net);
 
+/* The dataDir of plugin i's host-local ipam (host-local's default when it sets none), or
+ * NULL if its ipam is not host-local; borrowed from net. */
+const char *kk_cni_conflist_hostlocal_dir(const struct kk_cni_conflist *net, size_t i);
+
 /* Forget what net holds for containers that are not in live_ids (NULL-terminated, the
  * containerd ids of running root containers): their cache entries (kk_cni_purge each) and
  * host-local reservations owned by anyone else. Returns how many were removed. */

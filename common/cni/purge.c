@@ -337,3 +337,8 @@ int kk_cni_release_owned(const struct kk_cni_host *host, const struct kk_cni_con
 		return kk_err_wrap(err, "network `%s`: release", name);
 	return 1;
 }
+
+const char *kk_cni_conflist_hostlocal_dir(const struct kk_cni_conflist *net, size_t i)
+{
+	return hostlocal_dir(net, i);
+}

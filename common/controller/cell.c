@@ -613,6 +613,8 @@ static int cell_remove(struct kk_local *l, bool purge, const char *realm, const 
 	if (purge && res->metadata_deleted)
 		kk_strv_push_take(&res->cleaned, kk_xstrdup("all-metadata"));
 	rc = kk_store_remove_tree(l->store, &e.ref, err);
+	if (rc == 0) /* the cell took its containers with it */
+		kk_journal_drop_containers(l, &e.ref);
 	if (rc == 0 && purge) {
 		kk_local_tokens(&res->deleted, NULL, NULL,
 				res->containers_deleted ? "containers cgroup metadata"

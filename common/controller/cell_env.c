@@ -10,6 +10,7 @@
 #include "cjson/cJSON.h"
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/controller/journal.h"
 #include "common/controller/namespace.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -152,6 +153,8 @@ int kk_cell_env_load(struct kk_local *l, struct kk_cell_env *e, const char *real
 		      kk_store_lock_ref_scoped(l->store, &e->ref, KK_STORE_LOCK_TIMEOUT_MS, held,
 					       err) < 0)))
 		return -1;
+	if (held) /* what a container create or delete that died left (journal.h) */
+		kk_journal_recover_containers(l, &e->ref, e->journal_own);
 	rc = kk_local_load_cell(l, &e->ref, &e->cell, err);
 	if (rc < 0) {
 		char why[sizeof(err->msg)];
@@ -377,6 +380,14 @@ const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec
 		if (strcmp(kk_str(s->containers[i].id), kk_str(id)) == 0)
 			return &s->containers[i];
 	return NULL;
+}
+
+void kk_cell_spec_remove(struct kk_cell_spec *s, size_t i)
+{
+	kk_container_spec_clear(&s->containers[i]);
+	memmove(&s->containers[i], &s->containers[i + 1],
+		(s->n_containers - i - 1) * sizeof(*s->containers));
+	s->n_containers--;
 }
 
 int kk_cell_env_images(struct kk_cell_env *e, struct kk_err *err)

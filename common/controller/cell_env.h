@@ -28,6 +28,9 @@ struct kk_cell_env {
 	struct kk_rt_cell rc;
 	struct kk_rt_cell_paths paths;
 	bool unreadable; /* its metadata.json is there but cannot be read or decoded */
+	/* set by the caller before kk_cell_env_load: the container whose journal record it
+	 * finishes itself (a delete or purge of it), not recovered by the load */
+	const char *journal_own;
 };
 
 void kk_cell_env_clear(struct kk_cell_env *e);
@@ -44,8 +47,9 @@ bool kk_cell_env_status_live(struct kk_local *l, struct kk_cell_env *e, char *ip
 /* Derive e->rc (and e->paths) again from e->cell, after its spec changed: e->rc points
  * into the cell's container array. */
 void kk_cell_env_rederive(struct kk_local *l, struct kk_cell_env *e);
-/* Names, then (held not NULL) kk_cell_prepare and the cell's store lock (*held, for
- * cleanup_(kk_store_unlockp)), then the stored cell into e->cell: 1 when loaded, 0 when
+/* Names, then (held not NULL) kk_cell_prepare, the cell's store lock (*held, for
+ * cleanup_(kk_store_unlockp)) and the recovery of its containers' journal records but
+ * e->journal_own's (journal.h), then the stored cell into e->cell: 1 when loaded, 0 when
  * absent (must_exist: -1 with kk_cell_not_found's error). */
 int kk_cell_env_load(struct kk_local *l, struct kk_cell_env *e, const char *realm,
 		     const char *space, const char *stack, const char *name, bool must_exist,
@@ -100,6 +104,8 @@ char *kk_container_spec_text(const struct kk_container_spec *c);
 const struct kk_container_spec *kk_cell_root(const struct kk_cell_spec *s);
 /* Replace dst with a deep copy of src (through the codec: one definition of a spec). */
 void kk_container_spec_copy(struct kk_container_spec *dst, const struct kk_container_spec *src);
+/* Remove container i from s. */
+void kk_cell_spec_remove(struct kk_cell_spec *s, size_t i);
 /* The container with that spec id, or NULL. */
 const struct kk_container_spec *kk_cell_find_container(const struct kk_cell_spec *s,
 						       const char *id);

@@ -3,6 +3,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/cell_env.h"
 #include "common/controller/image.h"
+#include "common/controller/journal.h"
 #include "common/controller/local_internal.h"
 
 #include <errno.h>
@@ -103,14 +104,6 @@ static struct kk_container_spec *spec_append(struct kk_cell_spec *s)
 	memset(&s->containers[s->n_containers], 0, sizeof(*s->containers));
 	s->containers_set = true;
 	return &s->containers[s->n_containers++];
-}
-
-static void spec_remove(struct kk_cell_spec *s, size_t i)
-{
-	kk_container_spec_clear(&s->containers[i]);
-	memmove(&s->containers[i], &s->containers[i + 1],
-		(s->n_containers - i - 1) * sizeof(*s->containers));
-	s->n_containers--;
 }
 
 /* Derive the runtime view again after the spec changed. */
@@ -343,6 +336,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 {
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_container_create_result out = { 0 };
+	struct kk_journal *journal = NULL;
 	struct kk_cell_env e = { 0 };
 	cleanup_free char *name = NULL;
 	struct kk_container_spec *s;
@@ -404,7 +398,14 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 					&s->containerd_id, &(struct kk_err){ 0 });
 		kk_cell_env_rederive(l, &e);
 		if (validate_one(&e, s, err) < 0 || image_check(&e, s->image, err) < 0 ||
-		    (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0)) {
+		    (running &&
+		     kk_journal_container_begin(l, &e.ref, name, "create", &journal, err) < 0)) {
+			kk_err_wrap(err, "failed to create container %s", name);
+			goto out;
+		}
+		e.rt.step = kk_journal_step;
+		e.rt.step_arg = journal;
+		if (running && kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err) < 0) {
 			kk_err_wrap(err, "failed to create container %s", name);
 			goto out;
 		}
@@ -429,6 +430,7 @@ int kk_ctl_container_create(struct kk_local *l, const struct kk_container *req,
 	*res = out;
 	rc = 0;
 out:
+	kk_journal_end(journal);
 	kk_cell_env_clear(&e);
 	return rc;
 }
@@ -702,16 +704,20 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 {
 	static const char *const verb[] = { "start", "stop", "kill", "delete", "purge" };
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
+	struct kk_journal *journal = NULL;
 	struct kk_cell_env e = { 0 };
 	cleanup_free char *cid = NULL;
 	cleanup_free char *dir = NULL;
+	bool removes = op == OP_DELETE || op == OP_PURGE, unfinished;
 	ssize_t at;
 	int rc = -1;
 
 	if (!name || !*name)
 		return kk_err_set(err, EINVAL, "container name is required");
+	e.journal_own = removes ? name : NULL; /* a create or delete of it that died: finished */
 	if (open_cell(l, &e, realm, space, stack, cell, MISSING_IN_STACK, &held, err) < 0)
 		goto out;
+	unfinished = removes && kk_journal_container_exists(l, &e.ref, name);
 	root_materialize(l, &e);
 	at = find_index(&e.cell->spec, name);
 	if (at >= 0 && is_root(&e.cell->spec, name)) {
@@ -721,7 +727,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 	if (at >= 0)
 		kk_rt_cell_container_id(&e.rc, &e.cell->spec.containers[at], &cid,
 					&(struct kk_err){ 0 });
-	else if (op == OP_PURGE)
+	else if (op == OP_PURGE || unfinished)
 		kk_naming_containerd_id(e.space, e.stack, kk_str(e.cell->spec.id), name, &cid,
 					&(struct kk_err){ 0 });
 	if (res) /* the container as found; a purge of one not in the spec: the request's */
@@ -729,8 +735,9 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 					 : requested_doc(&e, name);
 	if (at < 0) {
 		struct ctr_container c = { 0 };
-		bool found = op == OP_PURGE && cid &&
-			     ctr_container_get(e.conn, cid, &c, &(struct kk_err){ 0 }) == 0;
+		bool found = (unfinished && cid) ||
+			     (op == OP_PURGE && cid &&
+			      ctr_container_get(e.conn, cid, &c, &(struct kk_err){ 0 }) == 0);
 
 		ctr_container_clear(&c);
 		if (!found) {
@@ -739,6 +746,10 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 			goto out;
 		}
 	}
+	if (removes && kk_journal_container_begin(l, &e.ref, name, "delete", &journal, err) < 0)
+		goto out;
+	e.rt.step = kk_journal_step;
+	e.rt.step_arg = journal;
 	switch (op) {
 	case OP_START:
 		rc = kk_rt_cell_container_start(&e.rt, &e.rc, name, NULL, err);
@@ -754,7 +765,8 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 			kill_settle(&e, cid);
 		break;
 	case OP_DELETE:
-		rc = kk_rt_cell_container_delete(&e.rt, &e.rc, name, err);
+		rc = at >= 0 ? kk_rt_cell_container_delete(&e.rt, &e.rc, name, err)
+			     : kk_rt_container_delete(&e.rt, cid, err);
 		break;
 	case OP_PURGE:
 		kk_rt_container_delete(&e.rt, cid, err);
@@ -773,13 +785,17 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		kk_rm_rf(dir, &ignored);
 		kk_log_ignored(l->log, &ignored, "remove the directory of container `%s`", name);
 		if (at >= 0) {
-			spec_remove(&e.cell->spec, (size_t)at);
+			kk_cell_spec_remove(&e.cell->spec, (size_t)at);
 			kk_cell_env_rederive(l, &e);
 			if (res)
 				res->metadata_deleted = true;
 		}
 		if (op == OP_PURGE && res)
 			kk_strv_push_take(&res->cleaned, kk_xstrdup("orphaned-containers"));
+		if (kk_rt_step(&e.rt, "container-delete:metadata", err) < 0) {
+			rc = -1;
+			goto out;
+		}
 	}
 	rc = store(l, &e, err);
 	if (rc == 0 && res) {
@@ -797,6 +813,7 @@ static int lifecycle(struct kk_local *l, enum op op, const char *realm, const ch
 		rc = -1;
 	}
 out:
+	kk_journal_end(journal);
 	kk_cell_env_clear(&e);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
 #include "common/cni/netpolicy.h"
+#include "common/controller/orphans.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/store/paths.h"
@@ -108,7 +109,9 @@ int kk_ctl_network_ensure_all(struct kk_local *l, const struct kk_net_live *live
 			continue;
 		}
 		if (live) {
-			int rc = kk_cni_network_sweep(&host, f->net, live->root_ids, &e);
+			cleanup_(kk_strv_freep) char **keep =
+				kk_orphans_cni_keep(l, ref->realm, f->net, live->root_ids);
+			int rc = kk_cni_network_sweep(&host, f->net, keep, &e);
 
 			if (rc < 0)
 				push_error(errors, ref, &e);

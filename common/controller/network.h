@@ -18,10 +18,11 @@ void kk_net_live_clear(struct kk_net_live *live);
 /* For every space with a conflist: its NAT and egress rules ensured (kk_netpolicy_space_
  * ensure; a flushed or missing chain is installed again, a reboot never leaves a space
  * open). With live (NULL: no sweep): CNI cache entries and host-local reservations of the
- * spaces' networks that no running root owns, the chains of spaces and cells that are gone
- * and the bridge plugin's masquerade chains of dead containers are removed. Each failure
- * is appended to *errors ("failed to ensure network of space '<s>' in realm '<r>': ...");
- * the store lock must be held. Returns how many stale items were swept. */
+ * spaces' networks that no running root owns (nor kk_orphans_cni_keep keeps), the chains
+ * of spaces and cells that are gone and the bridge plugin's masquerade chains of dead
+ * containers are removed. Each failure is appended to *errors ("failed to ensure network
+ * of space '<s>' in realm '<r>': ..."); the store lock must be held. Returns how many
+ * stale items were swept. */
 int kk_ctl_network_ensure_all(struct kk_local *l, const struct kk_net_live *live, char ***errors);
 
 #endif

@@ -1,6 +1,7 @@
 /* common/controller/orphans.c - see orphans.h. */
 #include "common/controller/orphans.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +129,10 @@ static int cell_unowned(struct kk_local *l, const struct kk_store_ref *ref)
 	return 1;
 }
 
-/* "<space>_<stack>_<cell>_<container>" (a container's id and snapshot key) into ref's names,
- * in buf; false when name is not one */
-static bool id_parse(const char *name, char *buf, size_t size, struct kk_store_ref *ref)
+/* "<space>_<stack>_<cell>_<container>" (a container's id and snapshot key) into ref's names
+ * and (not NULL) *container, in buf; false when name is not one */
+static bool id_parse(const char *name, char *buf, size_t size, struct kk_store_ref *ref,
+		     const char **container)
 {
 	char *parts[4], *save = NULL, *t;
 	size_t n = 0;
@@ -147,6 +149,8 @@ static bool id_parse(const char *name, char *buf, size_t size, struct kk_store_r
 	ref->space = parts[0];
 	ref->stack = parts[1];
 	ref->cell = parts[2];
+	if (container)
+		*container = parts[3];
 	return true;
 }
 
@@ -182,7 +186,7 @@ static void sweep_snapshots(struct kk_local *l, struct ctr_conn *conn, const cha
 		base = kk_xstrdup(name);
 		if (len > 7 && strcmp(name + len - 7, "-kkview") == 0)
 			base[len - 7] = '\0';
-		if (!id_parse(base, buf, sizeof(buf), &ref))
+		if (!id_parse(base, buf, sizeof(buf), &ref, NULL))
 			continue;
 		for (size_t j = 0; j < n && !used; j++)
 			used = list[j].snapshot_key && strcmp(list[j].snapshot_key, name) == 0;
@@ -198,6 +202,74 @@ static void sweep_snapshots(struct kk_local *l, struct ctr_conn *conn, const cha
 		kk_store_unlock(l->store);
 	}
 	ctr_snapshot_list_free(snaps, n_snaps);
+}
+
+static bool labelled_for(const struct ctr_container *c, const char *realm, const struct owner *o)
+{
+	const struct ctr_labels *lb = &c->labels;
+
+	return !strcmp(kk_str(ctr_labels_get(lb, "kukeon.io/realm")), realm) &&
+	       !strcmp(kk_str(ctr_labels_get(lb, "kukeon.io/space")), o->space) &&
+	       !strcmp(kk_str(ctr_labels_get(lb, "kukeon.io/stack")), o->stack) &&
+	       !strcmp(kk_str(ctr_labels_get(lb, "kukeon.io/cell")), o->cell);
+}
+
+/* c is one of cell's (named as the runtime names it, labelled for it) that cell does not
+ * declare, nor a journal record covers; *name gets its container name (in buf). */
+static bool undeclared(struct kk_local *l, const struct kk_store_ref *ref,
+		       const struct kk_cell *cell, const struct ctr_container *c, char *buf,
+		       size_t size)
+{
+	struct kk_store_ref id = { 0 };
+	const char *name = NULL;
+
+	if (!id_parse(c->id, buf, size, &id, &name) || strcmp(id.space, ref->space) != 0 ||
+	    strcmp(id.stack, ref->stack) != 0 || strcmp(id.cell, kk_str(cell->spec.id)) != 0)
+		return false;
+	/* the root's id ends in "_root" whatever the root container is called */
+	return strcmp(name, KK_RT_ROOT_ID) != 0 && !kk_cell_find_container(&cell->spec, name) &&
+	       !kk_journal_container_exists(l, ref, name);
+}
+
+/* Containers labelled for cell o, which has metadata, that its spec does not declare and
+ * no journal record covers (a container create that died with its record lost), past the
+ * grace: deleted with their task, snapshot and lease, under the cell's lock. */
+static void sweep_undeclared(struct kk_local *l, const char *realm, const struct owner *o,
+			     const struct ctr_container *list, size_t n, int64_t grace,
+			     char ***swept, char ***failed)
+{
+	struct kk_store_ref ref = { realm, o->space, o->stack, o->cell };
+	struct kk_cell_env e = { 0 };
+	struct kk_cell *cell = NULL;
+	struct kk_err err = { 0 };
+	int64_t now = now_ns();
+	bool any = false;
+	char buf[256];
+
+	if (kk_local_load_cell(l, &ref, &cell, &err) != 1)
+		return;
+	for (size_t i = 0; i < n && !any; i++)
+		any = labelled_for(&list[i], realm, o) && now - list[i].created_ns >= grace &&
+		      undeclared(l, &ref, cell, &list[i], buf, sizeof(buf));
+	kk_cell_free(cell);
+	/* held: a writer is at work on the cell */
+	if (!any || kk_store_lock_ref(l->store, &ref, 0, &err) < 0)
+		return;
+	if (kk_cell_env_open(l, &e, realm, o->space, o->stack, o->cell, true, NULL, &err) < 0) {
+		kk_strv_push_take(failed, kk_xasprintf("%s/%s/%s/%s: %s", realm, o->space, o->stack,
+						       o->cell, err.msg));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!labelled_for(&list[i], realm, o) || now - list[i].created_ns < grace ||
+		    !undeclared(l, &ref, e.cell, &list[i], buf, sizeof(buf)))
+			continue;
+		tally(kk_rt_container_delete(&e.rt, list[i].id, &err) >= 0,
+		      kk_xasprintf("container %s/%s", realm, list[i].id), &err, swept, failed);
+	}
+out:
+	kk_cell_env_clear(&e);
+	kk_store_unlock(l->store);
 }
 
 static void sweep_realm(struct kk_local *l, const char *realm, int64_t grace, char ***swept,
@@ -236,9 +308,16 @@ static void sweep_realm(struct kk_local *l, const char *realm, int64_t grace, ch
 		owners[n_owners++] = o;
 	}
 	for (size_t i = 0; i < n_owners; i++) {
+		struct kk_store_ref ref = { realm, owners[i].space, owners[i].stack,
+					    owners[i].cell };
 		struct kk_err e = { 0 };
 		int rc;
 
+		if (kk_store_exists(l->store, &ref, &e) == 1) {
+			sweep_undeclared(l, realm, &owners[i], list, n, grace, swept, failed);
+			continue;
+		}
+		kk_err_clear(&e);
 		/* a young one may be a create that has not written its record yet */
 		if (now - owners[i].created_ns < grace)
 			continue;
@@ -258,8 +337,30 @@ out:
 	ctr_disconnect(conn);
 }
 
+/* The group of ref (a space or a stack of realm), in dir: when ref has no metadata nor a
+ * child group left, is past the grace and no writer holds it, its processes are killed
+ * and it is removed. */
+static void sweep_level(struct kk_local *l, const struct kk_store_ref *ref, const char *dir,
+			int64_t grace, char ***swept, char ***failed)
+{
+	cleanup_free char *group = kk_local_cgroup_group(l, ref->realm, ref->space, ref->stack);
+	cleanup_(kk_strv_freep) char **subs = NULL;
+	struct kk_err e = { 0 };
+
+	if (kk_store_exists(l->store, ref, &e) != 0 || kk_list_subdirs(dir, &subs, &e) < 0 ||
+	    subs || path_young(dir, grace) || kk_store_lock_ref(l->store, ref, 0, &e) < 0)
+		return;
+	if (kk_store_exists(l->store, ref, &e) == 0)
+		tally(kk_cgroup_kill(l->cg, group, KK_CGROUP_KILL_AUTO, KK_ORPHAN_CGROUP_TIMEOUT_MS,
+				     &e) >= 0 &&
+			      kk_cgroup_remove(l->cg, group, KK_ORPHAN_CGROUP_TIMEOUT_MS, &e) >= 0,
+		      kk_xasprintf("cgroup %s", group), &e, swept, failed);
+	kk_store_unlock(l->store);
+}
+
 /* Cell cgroups (<root>/<realm>/<space>/<stack>/<cell>) whose cell has no metadata nor
- * record: their processes killed, the groups removed. */
+ * record: their processes killed, the groups removed; then the space and stack groups
+ * left with no metadata and no cell below (sweep_level). */
 static void sweep_cgroups(struct kk_local *l, const char *realm, int64_t grace, char ***swept,
 			  char ***failed)
 {
@@ -299,7 +400,11 @@ static void sweep_cgroups(struct kk_local *l, const char *realm, int64_t grace, 
 				      kk_xasprintf("cgroup %s", group), &e, swept, failed);
 				kk_store_unlock(l->store);
 			}
+			sweep_level(l, &(struct kk_store_ref){ realm, spaces[i], stacks[j], NULL },
+				    tdir, grace, swept, failed);
 		}
+		sweep_level(l, &(struct kk_store_ref){ realm, spaces[i], NULL, NULL }, sdir, grace,
+			    swept, failed);
 	}
 }
 
@@ -359,7 +464,8 @@ static void sweep_dirs(struct kk_local *l, const char *realm, int64_t grace, cha
 				for (size_t m = 0; subs && subs[m]; m++) {
 					cleanup_free char *p = kk_xasprintf("%s/%s", cdir, subs[m]);
 
-					if (spec_has(cell, subs[m]) || path_young(p, grace))
+					if (spec_has(cell, subs[m]) || path_young(p, grace) ||
+					    kk_journal_container_exists(l, &ref, subs[m]))
 						continue;
 					tally(kk_rm_rf(p, &e) >= 0, kk_xstrdup(p), &e, swept,
 					      failed);
@@ -398,6 +504,85 @@ static void sweep_veths(char ***swept, char ***failed)
 		tally(kk_cni_link_delete(links[i].name, &e) >= 0,
 		      kk_xasprintf("link %s", links[i].name), &e, swept, failed);
 	}
+}
+
+/* The cell named by container id cid (of realm) has a journal record, or a writer holds
+ * its lock: what cid holds may be a create in flight. */
+static bool cid_busy(struct kk_local *l, const char *realm, const char *cid)
+{
+	struct kk_store_ref ref = { .realm = realm };
+	struct kk_err e = { 0 };
+	char buf[256];
+
+	if (!id_parse(cid, buf, sizeof(buf), &ref, NULL))
+		return false;
+	if (kk_journal_exists(l, &ref))
+		return true;
+	if (kk_store_lock_ref(l->store, &ref, 0, &e) < 0)
+		return true;
+	kk_store_unlock(l->store);
+	return false;
+}
+
+/* keep cid when path is young or its cell busy */
+static void keep_if(struct kk_local *l, const char *realm, const char *cid, const char *path,
+		    int64_t grace, char ***keep)
+{
+	if (!kk_strv_contains(*keep, cid) && (path_young(path, grace) || cid_busy(l, realm, cid)))
+		kk_strv_push_take(keep, kk_xstrdup(cid));
+}
+
+char **kk_orphans_cni_keep(struct kk_local *l, const char *realm, const struct kk_cni_conflist *net,
+			   char *const *live_ids)
+{
+	struct kk_cni_host host = kk_local_cni_host(l);
+	const char *name = kk_cni_conflist_name(net);
+	struct kk_cni_cached_attachment *list = NULL;
+	int64_t grace = grace_ns();
+	char **keep = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; live_ids && live_ids[i]; i++)
+		kk_strv_push_take(&keep, kk_xstrdup(live_ids[i]));
+	if (kk_cni_cache_list(&host, NULL, &list, &n, &(struct kk_err){ 0 }) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			cleanup_free char *path = NULL;
+
+			if (strcmp(list[i].network, name) != 0)
+				continue;
+			path = kk_cni_cache_path(host.cache_dir, name, list[i].container_id,
+						 list[i].ifname);
+			keep_if(l, realm, list[i].container_id, path, grace, &keep);
+		}
+		kk_cni_cached_attachments_free(list, n);
+	}
+	for (size_t i = 0; i < kk_cni_conflist_n_plugins(net); i++) {
+		const char *data = kk_cni_conflist_hostlocal_dir(net, i);
+		cleanup_free char *dir = data ? kk_xasprintf("%s/%s", data, name) : NULL;
+		DIR *d = dir ? opendir(dir) : NULL;
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			cleanup_free char *path = NULL;
+			cleanup_free char *text = NULL;
+			size_t len = 0;
+
+			/* the store's own files: its lock and the last IP handed out per range */
+			if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0 ||
+			    strncmp(de->d_name, "last_reserved_ip", 16) == 0)
+				continue;
+			path = kk_xasprintf("%s/%s", dir, de->d_name);
+			/* host-local writes "<id>\r\n<ifname>" (older versions just "<id>") */
+			if (kk_read_file_max(path, 512, &text, &len, &(struct kk_err){ 0 }) < 0)
+				continue;
+			text[strcspn(text, "\r\n")] = '\0';
+			if (*text)
+				keep_if(l, realm, text, path, grace, &keep);
+		}
+		if (d)
+			closedir(d);
+	}
+	return keep;
 }
 
 int kk_ctl_sweep_orphans(struct kk_local *l, char ***swept, char ***failed, struct kk_err *err)

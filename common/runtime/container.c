@@ -921,20 +921,28 @@ int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_er
 	return 0;
 }
 
-/* What a create killed before its container record existed leaves under the id: the
- * snapshot, the lease that holds it, staged secrets. */
-static void no_record_leftovers(const struct kk_rt *rt, const char *id)
+/* The lease of a create of id killed before it was deleted, and staged secrets. */
+static void create_leftovers(const struct kk_rt *rt, const char *id)
 {
 	cleanup_free char *lease_id = kk_xasprintf("kukeon-create-%s", id);
+	struct kk_err e = { 0 };
+
+	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
+		kk_err_clear(&e);
+	kk_log_ignored(rt->log, &e, "delete container `%s`: lease `%s`", id, lease_id);
+	secrets_remove(rt, id);
+}
+
+/* What a create killed before its container record existed leaves under the id: the
+ * snapshot, then what create_leftovers removes. */
+static void no_record_leftovers(const struct kk_rt *rt, const char *id)
+{
 	struct kk_err e = { 0 };
 
 	if (ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), id, &e) < 0 && e.code == ENOENT)
 		kk_err_clear(&e);
 	kk_log_ignored(rt->log, &e, "delete container `%s`: its snapshot", id);
-	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
-		kk_err_clear(&e);
-	kk_log_ignored(rt->log, &e, "delete container `%s`: lease `%s`", id, lease_id);
-	secrets_remove(rt, id);
+	create_leftovers(rt, id);
 }
 
 int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
@@ -955,6 +963,8 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 			*err = e;
 			return kk_err_wrap(err, "delete container `%s`: task", id);
 		}
+		if (kk_rt_step(rt, "container-delete:task", err) < 0)
+			return -1;
 	} else if (e.code != ENOENT) {
 		*err = e;
 		return kk_err_wrap(err, "delete container `%s`", id);
@@ -984,7 +994,7 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 		*err = e;
 		return kk_err_wrap(err, "delete container `%s`", id);
 	}
-	secrets_remove(rt, id);
+	create_leftovers(rt, id);
 	return 0;
 }
 

@@ -375,7 +375,8 @@ world() {
 	-A POSTROUTING -s 10.88.250.9/32 -m comment --comment "name: \"$net\" id: \"sp_st_ghost_root\"" -j CNI-deadbeefdeadbeefdeadbeef
 	COMMIT
 	EOF
-	run -0 k refresh
+	# the reservation and cache entry are just made: past the orphan grace only
+	KUKEON_ORPHAN_GRACE=0 run -0 k refresh
 	[[ "$output" == *"Errors:
   (none)" ]]
 	[ ! -e "$IPAM/$net/10.88.250.9" ]

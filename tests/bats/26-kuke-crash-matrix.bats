@@ -233,3 +233,111 @@ reapply_then_delete() {
 	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
 	ready
 }
+
+# the container `extra` of cell web: nothing of it in containerd, cgroupfs, the run path,
+# the cell's spec or the journal; the cell itself still ready
+no_extra() {
+	no_container_left web extra
+	[ -z "$(jq -r '.spec.containers[].id' "$RP/data/$R/sp/st/web/metadata.json" | grep extra)" ]
+	no_journal
+	ready
+}
+
+# Each container create point: `create container extra` (or, with `apply`, a Container
+# document) killed there leaves a journal record; then CMD ARGS... converges (no_extra).
+killed_container_create_then() { # apply|create CMD ARGS...
+	local how=$1 p extra=(extra --cell web --realm "$R" --space sp --stack st)
+	shift
+	cat >"$BATS_TEST_TMPDIR/extra.yaml" <<-EOF2
+	apiVersion: v1beta1
+	kind: Container
+	metadata:
+	  name: extra
+	spec:
+	  id: extra
+	  realmId: $R
+	  spaceId: sp
+	  stackId: st
+	  cellId: web
+	  image: $KUKEON_TEST_BUSYBOX_REF
+	  command: sleep
+	  args: ["1000"]
+	EOF2
+	for p in container-create:snapshot container-create:container container-create:task; do
+		echo "# $how $p" >&3
+		if [ "$how" = apply ]; then
+			run -137 kf "$p" apply -f "$BATS_TEST_TMPDIR/extra.yaml"
+		else
+			run -137 kf "$p" create container "${extra[@]}" \
+				--image "$KUKEON_TEST_BUSYBOX_REF" --command sleep --args 1000
+		fi
+		[ -e "$RP/.journal/${R}_sp_st_web_extra.container" ]
+		"$@"
+		no_extra
+	done
+}
+
+# bats test_tags=containerd
+@test "crash matrix: a container create killed at every step, then delete container removes all of it" {
+	cell_scaffold
+	web
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	killed_container_create_then create \
+		run -0 k delete container extra --cell web --realm "$R" --space sp --stack st
+	killed_container_create_then apply \
+		run -0 k delete container extra --cell web --realm "$R" --space sp --stack st
+	# with no record, a container the cell does not declare is still not found
+	run -1 k delete container extra --cell web --realm "$R" --space sp --stack st
+	[[ "$output" == *'container "extra" not found in cell "web"'* ]]
+}
+
+# bats test_tags=containerd
+@test "crash matrix: a container create killed at every step, refresh or the next command on the cell rolls it back" {
+	cell_scaffold
+	web
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	killed_container_create_then create run -0 k refresh
+	killed_container_create_then create run -0 k start cell web --realm "$R" --space sp --stack st
+}
+
+# bats test_tags=containerd
+@test "crash matrix: a container delete killed at every step, the delete again or refresh finishes it" {
+	cell_scaffold
+	web
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	local p then extra=(extra --cell web --realm "$R" --space sp --stack st)
+	for then in delete refresh; do
+		for p in container-delete:task container-delete:metadata; do
+			echo "# $p, then $then" >&3
+			run -0 k create container "${extra[@]}" --image "$KUKEON_TEST_BUSYBOX_REF" \
+				--command sleep --args 1000
+			ns_tasks | grep -qx 'sp_st_web_extra RUNNING'
+			run -137 kf "$p" delete container "${extra[@]}"
+			[ -e "$RP/.journal/${R}_sp_st_web_extra.container" ]
+			if [ "$then" = delete ]; then
+				run -0 k delete container "${extra[@]}"
+			else
+				run -0 k refresh
+			fi
+			no_extra
+		done
+	done
+}
+
+# bats test_tags=containerd
+@test "crash matrix: a cell delete drops the records of its containers" {
+	cell_scaffold
+	web
+	VETHS=$(veths)
+	run -0 k apply -f "$BATS_TEST_TMPDIR/web.yaml"
+	ready
+	run -137 kf container-create:task create container extra --cell web --realm "$R" \
+		--space sp --stack st --image "$KUKEON_TEST_BUSYBOX_REF" --command sleep --args 1000
+	[ -e "$RP/.journal/${R}_sp_st_web_extra.container" ]
+	run -0 k delete cell web --realm "$R" --space sp --stack st
+	nothing_left web
+	no_journal
+}

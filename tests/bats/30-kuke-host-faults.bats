@@ -142,8 +142,8 @@ fill_but() { # N
 	jq -n --arg n "$net" '{kind: "cniCacheV1", containerId: "sp_st_ghost6_root", ifName: "eth0", networkName: $n, config: "", result: {cniVersion: "0.4.0"}}' \
 		>"$KUKEON_CNI_CACHE_DIR/results/$net-sp_st_ghost6_root-eth0"
 
-	# within the grace (default 3 min) everything of containerd, cgroupfs and the run path
-	# stays: it could be a create in flight. ghost2's members are prepared at once, so the
+	# within the grace (default 3 min) everything of containerd, cgroupfs, the run path and
+	# CNI stays: it could be a create in flight. ghost2's members are prepared at once, so the
 	# kill may come after one snapshot or after both
 	local snaps
 	snaps=$(hctr -n "$NS" snapshots ls | grep -c ghost)
@@ -156,6 +156,8 @@ fill_but() { # N
 	[ -d "$RP/data/$R/sp/st/ghost2" ]
 	[ -d "$RP/data/$R/sp/st/ghost5/app/tty" ]
 	[ -d "$RP/data/$R/sp/st/web/gone/tty" ]
+	[ -e "$IPAM/$net/10.88.250.9" ]
+	[ -e "$KUKEON_CNI_CACHE_DIR/results/$net-sp_st_ghost6_root-eth0" ]
 
 	KUKEON_ORPHAN_GRACE=0 run -0 k refresh
 	[[ "$output" == *"Errors:

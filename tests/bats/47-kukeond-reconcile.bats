@@ -148,7 +148,8 @@ sp_st_web_side RUNNING" ]
 	[ ! -e "$CG/$R/sp/st/job" ]
 	run -1 kd get cell job "${SCOPE[@]}"
 	[ "$output" = "kuke: cell \"job\" not found in realm \"$R\", space \"sp\", stack \"st\"" ]
-	logged "\"reconcile: auto-deleted\" cell=$R/sp/st/job"
+	# logged when the pass ends, which can be after the cell is gone
+	until_ok 10 logged "\"reconcile: auto-deleted\" cell=$R/sp/st/job"
 	cell_is keep Ready
 	[ -n "$(hctr -n "$NS" containers ls -q | grep _keep_app)" ]
 }

@@ -54,6 +54,42 @@ static void record_is_written_stepped_and_removed(void)
 	kk_rm_rf(run, &err);
 }
 
+static void container_record_is_its_own(void)
+{
+	cleanup_free char *run = scratch();
+	cleanup_free char *path = NULL;
+	cleanup_free char *other = NULL;
+	cleanup_free char *text = NULL;
+	struct kk_local l = { .run_path = run };
+	struct kk_journal *j = NULL, *k = NULL, *c = NULL;
+	struct kk_err err = { 0 };
+
+	path = kk_xasprintf("%s/.journal/r1_sp_st_web_extra.container", run);
+	other = kk_xasprintf("%s/.journal/r1_sp_st_web_more.container", run);
+	TAP_INT_EQ(kk_journal_container_exists(&l, &cell, "extra"), 0);
+	TAP_INT_EQ(kk_journal_container_begin(&l, &cell, "extra", "delete", &j, &err), 0);
+	TAP_INT_EQ(kk_journal_container_exists(&l, &cell, "extra"), 1);
+	TAP_INT_EQ(kk_journal_exists(&l, &cell), 0);
+	TAP_INT_EQ(kk_journal_step(j, "container-delete:task", &err), 0);
+	TAP_INT_EQ(kk_read_file(path, &text, &err), 0);
+	TAP_STR_EQ(text, "kukeon-journal 1 container delete r1 sp st web extra\n"
+			 "step container-delete:task\n");
+	kk_journal_end(j);
+	TAP_OK(access(path, F_OK) != 0, "the container's record is gone at the end");
+	/* a cell's delete drops what is left of its containers' records, nothing else */
+	TAP_INT_EQ(kk_journal_container_begin(&l, &cell, "extra", "create", &j, &err), 0);
+	TAP_INT_EQ(kk_journal_container_begin(&l, &cell, "more", "create", &k, &err), 0);
+	TAP_INT_EQ(kk_journal_begin(&l, &cell, "delete", &c, &err), 0);
+	kk_journal_drop_containers(&l, &cell);
+	TAP_OK(access(path, F_OK) != 0 && access(other, F_OK) != 0,
+	       "the containers' records are dropped");
+	TAP_INT_EQ(kk_journal_exists(&l, &cell), 1);
+	kk_journal_end(j);
+	kk_journal_end(k);
+	kk_journal_end(c);
+	kk_rm_rf(run, &err);
+}
+
 static void begin_fails_cleanly(void)
 {
 	cleanup_free char *run = scratch();
@@ -77,6 +113,7 @@ static void recover_all_passes_over_what_is_no_record(void)
 	cleanup_free char *dir = kk_xasprintf("%s/.journal", run);
 	cleanup_free char *junk = kk_xasprintf("%s/junk", dir);
 	cleanup_free char *three = kk_xasprintf("%s/a_b_c.cell", dir);
+	cleanup_free char *six = kk_xasprintf("%s/a_b_c_d_e_f.container", dir);
 	cleanup_(kk_strv_freep) char **done = NULL;
 	cleanup_(kk_strv_freep) char **failed = NULL;
 	struct kk_local l = { .run_path = run };
@@ -87,8 +124,10 @@ static void recover_all_passes_over_what_is_no_record(void)
 	TAP_INT_EQ(kk_mkdir_p(dir, 0700, &err), 0);
 	TAP_INT_EQ(kk_write_atomic(junk, ".t-", "x", 1, 0600, &err), 0);
 	TAP_INT_EQ(kk_write_atomic(three, ".t-", "x", 1, 0600, &err), 0);
+	TAP_INT_EQ(kk_write_atomic(six, ".t-", "x", 1, 0600, &err), 0);
 	TAP_INT_EQ(kk_journal_recover_all(&l, &done, &failed, &err), 0);
 	TAP_OK(!done && !failed, "names that are not <realm>_<space>_<stack>_<cell>.cell are left");
+	TAP_OK(access(six, F_OK) == 0, "nor ..._<cell>_<container>.container");
 	TAP_OK(access(junk, F_OK) == 0, "and not removed");
 	kk_rm_rf(run, &err);
 }
@@ -97,6 +136,7 @@ int main(void)
 {
 	unsetenv("KUKEON_TEST_FAULT");
 	record_is_written_stepped_and_removed();
+	container_record_is_its_own();
 	begin_fails_cleanly();
 	recover_all_passes_over_what_is_no_record();
 	return tap_done();

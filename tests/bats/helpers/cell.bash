@@ -88,6 +88,22 @@ nothing_left() { # NAME
 	[ ! -e "$RP/data/$R/sp/st/$1/metadata.json" ]
 }
 
+# nothing of the containers NAME... of cell CELL (in sp/st) in containerd (containers, tasks,
+# snapshots, create leases), the cell's cgroup or the run path
+no_container_left() { # CELL NAME...
+	local c=$1 n pat=()
+	shift
+	for n; do pat+=(-e "sp_st_${c}_$n"); done
+	[ -z "$(hctr -n "$NS" containers ls -q | grep "${pat[@]}")" ]
+	[ -z "$(hctr -n "$NS" tasks ls -q | grep "${pat[@]}")" ]
+	[ -z "$(hctr -n "$NS" snapshots ls | grep "${pat[@]}")" ]
+	[ -z "$(hctr -n "$NS" leases ls | grep "${pat[@]}")" ]
+	[ -z "$(find "$CG/$R/sp/st/$c" | grep "${pat[@]}")" ]
+	for n; do
+		[ ! -e "$RP/data/$R/sp/st/$c/$n" ] || return 1
+	done
+}
+
 # Restart the harness's containerd (tests/harness/run.sh): SIGNAL (TERM or KILL) to the
 # running one, by its pid, then the same configuration started again, detached from bats'
 # descriptors; waits until it answers.
