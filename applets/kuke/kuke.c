@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "applets/applets.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/gostr.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/strv.h"
@@ -463,6 +466,28 @@ const char *kuke_op_done(enum kuke_op op)
 const char *kuke_or_default(const char *s)
 {
 	return s && *s ? s : KUKE_DEFAULT_SCOPE;
+}
+
+int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *out,
+		     struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+	struct kk_time t;
+	int64_t ms;
+	struct timespec now;
+
+	if (durations && kk_go_parse_duration(s, &ms, &e) == 0 && ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		*out = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
+		return 0;
+	}
+	if (kk_time_parse(s, &t, &e) == 0) {
+		*out = (t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec;
+		return 0;
+	}
+	return kk_err_set(err, KK_EUSAGE,
+			  "invalid --%s `%s`: want %san RFC 3339 time (2006-01-02T15:04:05Z)", flag,
+			  s, durations ? "a duration (10m, 1h30m) or " : "");
 }
 
 const char *kuke_or_null(const char *s)

@@ -62,6 +62,10 @@ typedef int kuke_handler(struct kuke_ctx *ctx, int arg, const struct kuke_flags 
 #define KUKE_DEFAULT_SCOPE "default"
 /* s, or "default" when NULL or "" (what an unset --realm/--space/--stack means). */
 const char *kuke_or_default(const char *s);
+/* --FLAG T: a Go duration back from now (durations only) or an RFC 3339 time, in Unix ns;
+ * else the usage error "invalid --FLAG `T`: want ...". */
+int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *out,
+		     struct kk_err *err);
 /* s, or NULL when "" (an unset filter). */
 const char *kuke_or_null(const char *s);
 /* "Additional resources purged: [a b]" on stdout, when there are any (upstream's %v). */
