@@ -24,12 +24,12 @@
 
 #include "common/err.h"
 
-#define KK_LOGIDX_SUFFIX   ".idx"
+#define KK_LOGIDX_SUFFIX ".idx"
 /* `<binary> __log-writer LOG`: the hidden mode of the multicall binary that containerd's
  * shim runs as a `binary://` logger (applets/log_writer.c) */
 #define KK_LOGIDX_WRITER_ARG "__log-writer"
-#define KK_LOGIDX_REC_SIZE 16
-#define KK_LOGIDX_GRAIN_NS INT64_C(1000000)
+#define KK_LOGIDX_REC_SIZE   16
+#define KK_LOGIDX_GRAIN_NS   INT64_C(1000000)
 
 /* "<path>.idx". A new string. */
 char *kk_logidx_path(const char *path);

@@ -251,7 +251,8 @@ static int parse_log_opts(const struct kuke_flags *f, struct log_opts *o, struct
 	o->since_set = f->since || f->since_time;
 	if (f->since && kuke_parse_since("since", f->since, true, &o->since, err) < 0)
 		return kk_err_wrap(err, "log");
-	if (f->since_time && kuke_parse_since("since-time", f->since_time, false, &o->since, err) < 0)
+	if (f->since_time &&
+	    kuke_parse_since("since-time", f->since_time, false, &o->since, err) < 0)
 		return kk_err_wrap(err, "log");
 	return 0;
 }

@@ -476,13 +476,20 @@ int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *o
 	int64_t ms;
 	struct timespec now;
 
+	/* Unix ns hold the years 1678 to 2262: times beyond are clamped */
 	if (durations && kk_go_parse_duration(s, &ms, &e) == 0 && ms >= 0) {
 		clock_gettime(CLOCK_REALTIME, &now);
-		*out = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
+		*out = ms > INT64_MAX / 1000000
+			       ? INT64_MIN
+			       : (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
 		return 0;
 	}
 	if (kk_time_parse(s, &t, &e) == 0) {
-		*out = (t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec;
+		int64_t sec = t.sec - KK_TIME_UNIX_TO_INTERNAL;
+
+		*out = sec >= INT64_MAX / 1000000000   ? INT64_MAX
+		       : sec <= INT64_MIN / 1000000000 ? INT64_MIN
+						       : sec * 1000000000 + t.nsec;
 		return 0;
 	}
 	return kk_err_set(err, KK_EUSAGE,

@@ -180,7 +180,7 @@ struct line_src {
 	int fd; /* -1: not open (yet) */
 	char *partial;
 	size_t n_partial;
-	int64_t line_off;    /* where the line being gathered starts */
+	int64_t line_off;     /* where the line being gathered starts */
 	struct kk_logidx idx; /* src->timestamps: the file's time index */
 };
 
@@ -244,7 +244,8 @@ static int drain_lines(struct line_src *l, int out, struct kk_err *err)
 		for (size_t i = 0; i < (size_t)r; i++) {
 			if (buf[i] != '\n')
 				continue;
-			if (emit_line(out, l, buf + start, i - start, base + (int64_t)i + 1, err) < 0)
+			if (emit_line(out, l, buf + start, i - start, base + (int64_t)i + 1, err) <
+			    0)
 				return -1;
 			l->n_partial = 0;
 			start = i + 1;
