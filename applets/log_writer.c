@@ -60,7 +60,7 @@ static int pump(struct writer *w, int fd)
 
 int kukeon_log_writer_main(const char *path)
 {
-	static struct writer w;
+	struct writer w = { .log = -1 };
 	struct pollfd pfd[3] = { { .fd = FD_STDOUT, .events = POLLIN },
 				 { .fd = FD_STDERR, .events = POLLIN },
 				 { .fd = -1, .events = POLLIN } };

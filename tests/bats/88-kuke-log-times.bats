@@ -66,14 +66,8 @@ stamp_of() {
 # cell web: `app` prints e1 e2, 2 s later l1 l2, then sleeps; `side` prints s1, 2 s later s2
 spaced_cell() {
 	cell_scaffold
-	app_cell web 'echo e1; echo e2; sleep 2; echo l1; echo l2; sleep infinity' '' "$(
-		cat <<-EOF
-		    - id: side
-		      image: $KUKEON_TEST_BUSYBOX_REF
-		      command: sh
-		      args: ["-c", "echo s1; sleep 2; echo s2; sleep infinity"]
-		EOF
-	)"
+	app_cell web 'echo e1; echo e2; sleep 2; echo l1; echo l2; sleep infinity' '' \
+		"$(sh_item side 'echo s1; sleep 2; echo s2; sleep infinity')"
 	until_grep '^l2$' l web --container app
 	until_grep '^s2$' l web --container side
 }
@@ -162,15 +156,7 @@ spaced_cell() {
 	local lo hi
 	cell_scaffold
 	lo=$(now_ns)
-	app_cell web 'sleep infinity' '' "$(
-		cat <<-EOF
-		    - id: tty
-		      image: $KUKEON_TEST_BUSYBOX_REF
-		      attachable: true
-		      command: sh
-		      args: ["-c", "echo t1; sleep 2; echo t2; sleep infinity"]
-		EOF
-	)"
+	app_cell web 'sleep infinity' '' "$(sh_item tty 'echo t1; sleep 2; echo t2; sleep infinity' attachable)"
 	until_grep '^t2' l web --container tty
 	hi=$(now_ns)
 	[ -s "$RP/data/$R/sp/st/web/tty/tty/capture.idx" ]
