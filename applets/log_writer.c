@@ -72,6 +72,11 @@ int kukeon_log_writer_main(const char *path)
 				": run by containerd's shim only (fds 3 and 4 are not open)\n");
 		return 2;
 	}
+	/* nothing of the shim's but the three pipes: no other fd it leaked, not its bundle dir */
+	if (close_range(FD_READY + 1, ~0U, 0) < 0)
+		for (int fd = FD_READY + 1; fd < 4096; fd++)
+			close(fd);
+	(void)!chdir("/"); /* best effort: stays where the shim left it if "/" cannot be entered */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -205,6 +205,10 @@ spaced_cell() {
 	[ "$output" = 'kuke: log: invalid --since ``: want a duration (10m, 1h30m) or an RFC 3339 time (2006-01-02T15:04:05Z)' ]
 	run -2 l web --since 10m --since-time 2020-01-02T03:04:05Z
 	[ "$output" = 'kuke: log: --since and --since-time cannot be used together' ]
+	# the logger mode is the shim's: by hand, without its pipes, it refuses and writes nothing
+	run -2 kukeon __log-writer "$BATS_TEST_TMPDIR/x" 3>&- 4>&-
+	[ "$output" = "kukeon: __log-writer: run by containerd's shim only (fds 3 and 4 are not open)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
 
 # test_tags=containerd
