@@ -46,7 +46,7 @@ common_srcs := $(filter-out common/controller/% common/registry/% $(rpc_ctl_srcs
 ctr_srcs := $(if $(NEED_CTR),$(sort $(wildcard ctr/*.c common/controller/*.c) $(rpc_ctl_srcs)))
 ctr_srcs := $(if $(NEED_PULL),$(ctr_srcs) $(sort $(wildcard common/registry/*.c)),\
 	$(filter-out common/controller/pull.c,$(ctr_srcs)))
-applet_srcs := applets/main.c applets/version.c
+applet_srcs := applets/main.c applets/version.c applets/log_writer.c
 applet_srcs-$(CONFIG_KUKE) += $(sort $(wildcard applets/kuke/*.c))
 applet_srcs-$(CONFIG_KUKEOND) += $(sort $(wildcard applets/kukeond/*.c))
 applet_srcs-$(CONFIG_KUKETTY) += $(sort $(wildcard applets/kuketty/*.c))

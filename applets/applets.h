@@ -19,6 +19,9 @@ struct applet {
 #include "applets/applets.def"
 #undef APPLET
 
+/* The hidden logger mode of the binary (applets/log_writer.c). */
+int kukeon_log_writer_main(const char *path);
+
 /* The version string compiled in at build time (git describe). */
 extern const char kk_version[];
 

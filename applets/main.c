@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/logidx.h"
 #include "common/mem.h"
 #include "common/cleanup.h"
 
@@ -162,6 +163,9 @@ int main(int argc, char **argv)
 	const char *name = base_name(argc > 0 ? argv[0] : "kukeon");
 	const struct applet *a = applet_find(name);
 
+	/* containerd's shim runs the staged binary (named kuketty) as a container's logger */
+	if (argc == 3 && strcmp(argv[1], KK_LOGIDX_WRITER_ARG) == 0)
+		return kukeon_log_writer_main(argv[2]);
 	if (a)
 		return a->main(argc, argv);
 	/* the binary under its own name (kukeon, kukeon-static, ...) is the multicall front */

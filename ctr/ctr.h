@@ -470,6 +470,12 @@ int ctr_task_metrics(struct ctr_conn *conn, const char *const *filters, struct c
  * written in the last moment before the process exits can be lost (the Go client's
  * cio.LogFile has the same problem there). */
 int ctr_log_uri(const char *path, char **out, struct kk_err *err);
+/* The same through a logger: "binary://<bin>?<arg>=<path>", both absolute and escaped. The
+ * shim runs `<bin> <arg> <path>` (one query key, so the order is fixed) with the task's
+ * stdout and stderr pipes as fds 3 and 4 and a pipe to close when ready as fd 5, and sends
+ * it SIGTERM once the task is deleted. *out is a new string. */
+int ctr_binary_log_uri(const char *bin, const char *arg, const char *path, char **out,
+		       struct kk_err *err);
 
 /* Task IO through FIFOs, for attach-style use: ctr_fifos_create() makes
  * <dir>/<id>-stdin (if with_stdin), <id>-stdout and, unless terminal, <id>-stderr, and

@@ -474,28 +474,55 @@ int ctr_task_metrics(struct ctr_conn *conn, const char *const *filters, struct c
 
 /* ---- task IO ---------------------------------------------------------------------------- */
 
-int ctr_log_uri(const char *path, char **out, struct kk_err *err)
+/* Append s to p percent-escaped (as Go's url.URL does), keeping the bytes of `keep` and the
+ * unreserved ones as they are. Returns the new end. */
+static char *escape(char *p, const char *s, const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(path);
-	char *uri, *p;
 
-	if (path[0] != '/')
-		return kk_err_set(err, EINVAL, "log file `%s`: absolute path needed", path);
-	/* percent-escape what a URL path cannot hold as is (as Go's url.URL does) */
-	uri = kk_xmalloc(strlen("file://") + 3 * len + 1);
-	p = stpcpy(uri, "file://");
-	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr("/-._~!$&'()*+,;=:@", *s)) {
-			*p++ = (char)*s;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("-._~", *c) || (*c && strchr(keep, *c))) {
+			*p++ = (char)*c;
 		} else {
 			*p++ = '%';
-			*p++ = hex[*s >> 4];
-			*p++ = hex[*s & 15];
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
 		}
 	}
 	*p = '\0';
+	return p;
+}
+
+/* what a URL path may hold as is */
+#define PATH_KEEP "/!$&'()*+,;=:@"
+
+int ctr_log_uri(const char *path, char **out, struct kk_err *err)
+{
+	char *uri;
+
+	if (path[0] != '/')
+		return kk_err_set(err, EINVAL, "log file `%s`: absolute path needed", path);
+	uri = kk_xmalloc(strlen("file://") + 3 * strlen(path) + 1);
+	escape(stpcpy(uri, "file://"), path, PATH_KEEP);
+	*out = uri;
+	return 0;
+}
+
+int ctr_binary_log_uri(const char *bin, const char *arg, const char *path, char **out,
+		       struct kk_err *err)
+{
+	char *uri, *p;
+
+	if (path[0] != '/' || bin[0] != '/')
+		return kk_err_set(err, EINVAL, "log file `%s`, logger `%s`: absolute paths needed",
+				  path, bin);
+	uri = kk_xmalloc(strlen("binary://?=") + 3 * (strlen(bin) + strlen(arg) + strlen(path)) +
+			 1);
+	p = escape(stpcpy(uri, "binary://"), bin, PATH_KEEP);
+	/* the query: only unreserved bytes and '/' unescaped (Go refuses a ';' there) */
+	p = escape(stpcpy(p, "?"), arg, "");
+	escape(stpcpy(p, "="), path, "/");
 	*out = uri;
 	return 0;
 }

@@ -229,6 +229,43 @@ static int parse_tail(const char *s, long *out, struct kk_err *err)
 	return 0;
 }
 
+/* What to print of each log: --since/--since-time, --tail, --timestamps. */
+struct log_opts {
+	long tail; /* -1: all */
+	bool since_set, timestamps;
+	int64_t since; /* Unix ns */
+};
+
+static int parse_log_opts(const struct kuke_flags *f, struct log_opts *o, struct kk_err *err)
+{
+	*o = (struct log_opts){ .timestamps = f->timestamps };
+	if (parse_tail(f->tail, &o->tail, err) < 0)
+		return -1;
+	if (f->since && f->since_time)
+		return kk_err_set(err, KK_EUSAGE,
+				  "log: --since and --since-time cannot be used together");
+	o->since_set = f->since || f->since_time;
+	if (f->since && kuke_parse_since("since", f->since, true, &o->since, err) < 0)
+		return kk_err_wrap(err, "log");
+	if (f->since_time &&
+	    kuke_parse_since("since-time", f->since_time, false, &o->since, err) < 0)
+		return kk_err_wrap(err, "log");
+	return 0;
+}
+
+/* Where to start reading the log at path: the first line since, then the last --tail lines
+ * of what is left (kubectl's order). */
+static int log_start(const char *path, const struct log_opts *o, int64_t *pos, struct kk_err *err)
+{
+	int64_t since = 0, tail = 0;
+
+	if ((o->since_set && kk_rt_log_since_start(path, o->since, &since, err) < 0) ||
+	    (o->tail >= 0 && kk_rt_log_tail_start(path, o->tail, &tail, err) < 0))
+		return -1;
+	*pos = since > tail ? since : tail;
+	return 0;
+}
+
 /* One container's log: its path, from the controller (LogContainer). */
 static int log_path(struct kk_client *c, const struct kuke_flags *f, const char *cell,
 		    const char *container, char **out, struct kk_err *err)
@@ -246,8 +283,8 @@ static int log_path(struct kk_client *c, const struct kuke_flags *f, const char 
 
 /* --all-containers: every non-root container of the cell that has a log, in spec order,
  * each line after "NAME | ". */
-static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *cell, long tail,
-		   struct kk_err *err)
+static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *cell,
+		   const struct log_opts *o, struct kk_err *err)
 {
 	struct kk_ref ref = kuke_ref(f, NULL, cell);
 	struct kk_cell_get_result g = { 0 };
@@ -281,8 +318,10 @@ static int log_all(struct kk_client *c, const struct kuke_flags *f, const char *
 	n = kk_strv_len(paths);
 	src = kk_xcalloc(n ? n : 1, sizeof(*src));
 	for (size_t i = 0; paths && paths[i]; i++) {
-		src[i] = (struct kk_rt_log_src){ .path = paths[i], .prefix = prefixes[i] };
-		if (tail >= 0 && kk_rt_log_tail_start(paths[i], tail, &src[i].pos, err) < 0)
+		src[i] = (struct kk_rt_log_src){ .path = paths[i],
+						 .prefix = prefixes[i],
+						 .timestamps = o->timestamps };
+		if (log_start(paths[i], o, &src[i].pos, err) < 0)
 			return -1;
 	}
 	return kk_rt_log_copy_lines(src, n, STDOUT_FILENO, f->follow, 200, log_stop, NULL, err);
@@ -295,12 +334,11 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	cleanup_free char *path = NULL;
 	bool follow = f->follow;
 	sigset_t block, old;
-	long tail;
+	struct log_opts o;
 	int rc;
 
 	(void)arg;
-	if (kuke_want_args(argc, false, "log", NULL, err) < 0 ||
-	    parse_tail(f->tail, &tail, err) < 0)
+	if (kuke_want_args(argc, false, "log", NULL, err) < 0 || parse_log_opts(f, &o, err) < 0)
 		return -1;
 	if (f->all_containers && f->container && *f->container)
 		return kk_err_set(err, KK_EUSAGE,
@@ -314,16 +352,21 @@ int kuke_log(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int argc
 	if (follow)
 		sigprocmask(SIG_BLOCK, &block, &old);
 	if (f->all_containers) {
-		rc = log_all(c, f, argv[1], tail, err);
+		rc = log_all(c, f, argv[1], &o, err);
 	} else {
-		int64_t pos = 0;
+		struct kk_rt_log_src src = { .prefix = "", .timestamps = o.timestamps };
 
 		rc = log_path(c, f, argv[1], f->container, &path, err);
-		if (rc == 0 && tail >= 0)
-			rc = kk_rt_log_tail_start(path, tail, &pos, err);
 		if (rc == 0)
-			rc = kk_rt_log_copy(path, STDOUT_FILENO, &pos, follow, 200, log_stop, NULL,
-					    err);
+			rc = log_start(path, &o, &src.pos, err);
+		src.path = path;
+		/* times go before lines; without them the bytes are copied as they are */
+		if (rc == 0 && o.timestamps)
+			rc = kk_rt_log_copy_lines(&src, 1, STDOUT_FILENO, follow, 200, log_stop,
+						  NULL, err);
+		else if (rc == 0)
+			rc = kk_rt_log_copy(path, STDOUT_FILENO, &src.pos, follow, 200, log_stop,
+					    NULL, err);
 	}
 	if (follow) {
 		struct timespec now = { 0 };

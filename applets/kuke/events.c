@@ -22,29 +22,6 @@
 
 #define EVENTS_POLL_MS 200
 
-/* --since: a Go duration back from now, or an RFC 3339 time; Unix ns. */
-static int parse_since(const char *s, int64_t *out, struct kk_err *err)
-{
-	struct kk_err e = { 0 };
-	struct kk_time t;
-	int64_t ms;
-	struct timespec now;
-
-	if (kk_go_parse_duration(s, &ms, &e) == 0 && ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		*out = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
-		return 0;
-	}
-	if (kk_time_parse(s, &t, &e) == 0) {
-		*out = (t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec;
-		return 0;
-	}
-	return kk_err_set(err, KK_EUSAGE,
-			  "invalid --since `%s`: want a duration (10m, 1h30m) or an RFC 3339 time "
-			  "(2006-01-02T15:04:05Z)",
-			  s);
-}
-
 static void print_event(const struct kk_event *ev, bool json)
 {
 	struct kk_time t =
@@ -132,7 +109,7 @@ int kuke_events(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 	else
 		return kk_err_set(err, EINVAL, "invalid output format: %s (supported: text, json)",
 				  f->output);
-	if (f->since && parse_since(f->since, &a.since_ns, err) < 0)
+	if (f->since && kuke_parse_since("since", f->since, true, &a.since_ns, err) < 0)
 		return -1;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "common/cleanup.h"
 #include "common/controller/ops.h"
 #include "common/fs.h"
+#include "common/gostr.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/strv.h"
@@ -473,6 +476,35 @@ struct kk_ref kuke_ref(const struct kuke_flags *f, const char *cell, const char 
 				.stack = kuke_or_default(f->stack),
 				.cell = cell,
 				.name = name };
+}
+
+int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *out,
+		     struct kk_err *err)
+{
+	struct kk_err e = { 0 };
+	struct kk_time t;
+	int64_t ms;
+	struct timespec now;
+
+	/* Unix ns hold the years 1678 to 2262: times beyond are clamped */
+	if (durations && kk_go_parse_duration(s, &ms, &e) == 0 && ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		*out = ms > INT64_MAX / 1000000
+			       ? INT64_MIN
+			       : (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
+		return 0;
+	}
+	if (kk_time_parse(s, &t, &e) == 0) {
+		int64_t sec = t.sec - KK_TIME_UNIX_TO_INTERNAL;
+
+		*out = sec >= INT64_MAX / 1000000000   ? INT64_MAX
+		       : sec <= INT64_MIN / 1000000000 ? INT64_MIN
+						       : sec * 1000000000 + t.nsec;
+		return 0;
+	}
+	return kk_err_set(err, KK_EUSAGE,
+			  "invalid --%s `%s`: want %san RFC 3339 time (2006-01-02T15:04:05Z)", flag,
+			  s, durations ? "a duration (10m, 1h30m) or " : "");
 }
 
 const char *kuke_or_null(const char *s)

@@ -66,6 +66,10 @@ struct kk_ref;
 /* What NAME (in cell CELL, for a container; NULL for a cell) is in the scope the
  * --realm/--space/--stack flags name, each "default" when unset; the strings are borrowed. */
 struct kk_ref kuke_ref(const struct kuke_flags *f, const char *cell, const char *name);
+/* --FLAG T: a Go duration back from now (durations only) or an RFC 3339 time, in Unix ns;
+ * else the usage error "invalid --FLAG `T`: want ...". */
+int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *out,
+		     struct kk_err *err);
 /* s, or NULL when "" (an unset filter). */
 const char *kuke_or_null(const char *s);
 /* "Additional resources purged: [a b]" on stdout, when there are any (upstream's %v). */

@@ -46,6 +46,8 @@ struct kuke_flags {
 	bool no_stream;
 	bool interactive, tty, all_containers; /* exec, log (opscli) */
 	const char *tail;                      /* log (opscli) */
+	const char *since_time;                /* log */
+	bool timestamps;                       /* log */
 };
 
 /* The n flags ids of one command. */

@@ -39,6 +39,7 @@
 #include "common/fault.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/logidx.h"
 #include "common/mem.h"
 #include "common/strv.h"
 #include "common/tty/doc.h"
@@ -89,6 +90,7 @@ struct tty {
 	bool exited;
 	enum kk_tty_state state;
 	int64_t cap_size;
+	struct kk_logidx_writer idx; /* the capture's time index (kuke log --since) */
 	struct conn conns[MAX_CONNS];
 	size_t n_conns;
 	struct client clients[MAX_CLIENTS];
@@ -196,6 +198,17 @@ static int open_files(struct tty *t, struct kk_err *err)
 	if (fstat(t->cap_w, &st) < 0)
 		return kk_err_sys(err, "stat capture file `%s`", cap);
 	t->cap_size = st.st_size;
+	/* the capture's time index: readable by whoever may read the capture; without one the
+	 * capture is still served (kuke log then dates its lines by the file's mtime) */
+	if (kk_logidx_writer_open(&t->idx, cap, 0600, err) < 0) {
+		logf_(t, "%s", err->msg);
+		*err = (struct kk_err){ 0 };
+	} else {
+		cleanup_free char *idx = kk_logidx_path(cap);
+
+		if (apply_mode(idx, t->doc.capture_mode, t->doc.capture_gid, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -537,6 +550,7 @@ static int pty_read(struct tty *t)
 			return 0;
 		if (r <= 0)
 			return -1;
+		kk_logidx_note(&t->idx, t->cap_size);
 		while (r > 0) {
 			ssize_t w = write(t->cap_w, p, (size_t)r);
 
@@ -739,6 +753,7 @@ static void tty_close(struct tty *t)
 	kk_closep(&t->cap_w);
 	kk_closep(&t->cap_r);
 	kk_closep(&t->log_fd);
+	kk_logidx_writer_close(&t->idx);
 	kk_tty_doc_clear(&t->doc);
 }
 
@@ -771,6 +786,7 @@ int kuketty_main(int argc, char **argv)
 	}
 	t = kk_xcalloc(1, sizeof(*t));
 	t->listen_fd = t->master = t->sig_fd = t->cap_w = t->cap_r = t->log_fd = -1;
+	t->idx.fd = -1;
 	if (setup(t, config, &err) < 0) {
 		fprintf(stderr, "kuketty: %s\n", err.msg);
 		rc = EXIT_INTERNAL;

@@ -92,6 +92,19 @@ static int process_spec(const struct ctr_container *ctr, char *const *args, bool
 	return 0;
 }
 
+/* The FIFO of the request a failed start names as missing, if any. */
+static const char *unseen_fifo(const struct kk_exec_req *a, const struct kk_err *err)
+{
+	const char *const paths[] = { a->stdin_path, a->stdout_path, a->stderr_path };
+
+	if (!strstr(err->msg, "no such file or directory"))
+		return NULL;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (paths[i] && *paths[i] && strstr(err->msg, paths[i]))
+			return paths[i];
+	return NULL;
+}
+
 int kk_op_container_exec(struct kk_local *l, const struct kk_exec_req *a, struct kk_exec_result *r,
 			 struct kk_err *err)
 {
@@ -127,6 +140,16 @@ int kk_op_container_exec(struct kk_local *l, const struct kk_exec_req *a, struct
 						    .stderr_path = a->stderr_path,
 						    .terminal = a->terminal },
 			   &pid, err) < 0) {
+		const char *fifo = unseen_fifo(a, err);
+
+		/* kuke made the FIFOs in its TMPDIR: a kuke in another mount namespace than
+		 * containerd's (a container, a private /tmp) makes them where the shim cannot
+		 * open them. Only the shim can tell: kukeond itself may not see the host's /tmp. */
+		if (fifo)
+			kk_err_wrap(err,
+				    "containerd cannot open the FIFO `%s` kuke made (run kuke with "
+				    "a TMPDIR that containerd sees too)",
+				    fifo);
 		kk_err_wrap(err, "exec in container \"%s\" of cell \"%s\"", name, e.name);
 		goto out;
 	}
@@ -170,8 +193,8 @@ static int exec_existing(struct kk_local *l, const struct kk_exec_req *a, enum e
 	else
 		rc = ctr_exec_close_stdin(e.conn, cid, a->exec_id, err);
 	if (rc < 0) {
-		kk_err_wrap(err, "exec `%s` in container \"%s\" of cell \"%s\"", a->exec_id,
-			    name, e.name);
+		kk_err_wrap(err, "exec `%s` in container \"%s\" of cell \"%s\"", a->exec_id, name,
+			    e.name);
 		goto out;
 	}
 	r->container = kk_xstrdup(name);

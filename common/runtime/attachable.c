@@ -14,11 +14,14 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/image/selfimage.h"
+#include "common/log.h"
+#include "common/logidx.h"
 #include "common/mem.h"
 #include "common/model/model.h"
 #include "common/path.h"
 #include "common/store/paths.h"
 #include "common/tty/doc.h"
+#include "ctr/ctr.h"
 
 bool kk_rt_attach_wanted(const struct kk_rt_container *c)
 {
@@ -130,6 +133,20 @@ static int stage_binary(const char *dst, struct kk_err *err)
 		return -1;
 	}
 	return 0;
+}
+
+int kk_rt_log_uri(const struct kk_rt *rt, const char *path, char **out, struct kk_err *err)
+{
+	cleanup_free char *bin = NULL;
+	struct kk_err e = { 0 };
+
+	if (rt && rt->run_path && rt->run_path[0] == '/') {
+		bin = kk_store_kuketty_bin_path(rt->run_path);
+		if (stage_binary(bin, &e) == 0)
+			return ctr_binary_log_uri(bin, KK_LOGIDX_WRITER_ARG, path, out, err);
+		kk_log_ignored(rt->log, &e, "log writer for `%s`: its output gets no times", path);
+	}
+	return ctr_log_uri(path, out, err);
 }
 
 static unsigned long spec_uid(const cJSON *spec)

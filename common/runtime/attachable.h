@@ -23,4 +23,10 @@ bool kk_rt_attach_wanted(const struct kk_rt_container *c);
 int kk_rt_attach_wrap(const struct kk_rt *rt, const struct kk_rt_container *c, struct cJSON *spec,
 		      bool stage, struct kk_err *err);
 
+/* The stdout/stderr URI of a non-attachable container whose output goes to path: the staged
+ * binary (the kuketty above) as the shim's `binary://` logger, which also writes the time
+ * index (common/logidx.h); when it cannot be staged (no run path, a non-static build
+ * without KUKEON_KUKETTY_BIN), the shim's own `file://` logging, without times. */
+int kk_rt_log_uri(const struct kk_rt *rt, const char *path, char **out, struct kk_err *err);
+
 #endif

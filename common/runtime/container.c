@@ -765,7 +765,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		log_dir = kk_xstrdup(c->log_path);
 		*strrchr(log_dir, '/') = '\0';
 		if ((*log_dir && kk_mkdir_p(log_dir, 0750, err) < 0) ||
-		    ctr_log_uri(c->log_path, &log_uri, err) < 0)
+		    kk_rt_log_uri(rt, c->log_path, &log_uri, err) < 0)
 			goto undo_container;
 		topts.stdout_path = log_uri;
 		topts.stderr_path = log_uri;

@@ -298,11 +298,16 @@ int kk_rt_log_copy(const char *path, int fd, int64_t *pos, bool follow, int inte
  * last line without a newline counts as one. */
 int kk_rt_log_tail_start(const char *path, long lines, int64_t *pos, struct kk_err *err);
 
-/* One log of several read together (kuke log --all-containers). */
+/* Where the first line written at or after since_ns (Unix ns) starts, in *pos, from the
+ * file's time index (common/logidx.h; no index: the file's mtime stands for every line). */
+int kk_rt_log_since_start(const char *path, int64_t since_ns, int64_t *pos, struct kk_err *err);
+
+/* One log of several read together (kuke log --all-containers, --timestamps). */
 struct kk_rt_log_src {
 	const char *path;   /* borrowed */
 	const char *prefix; /* borrowed; written before every line */
 	int64_t pos;        /* where to start reading; moves on */
+	bool timestamps;    /* after the prefix, the line's time (kk_logidx_stamp) */
 };
 /* Copy the sources to fd line by line, each line after its source's prefix: first what each
  * holds, in order, then (follow) the new lines of any as they come, every interval_ms, until

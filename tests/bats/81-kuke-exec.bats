@@ -122,3 +122,20 @@ no_fifos() { [ -z "$(ls -A "$TMPDIR")" ]; }
 	[ "$output" = 'kuke: container "zz" not found in cell "web"' ]
 	no_fifos
 }
+
+# test_tags=containerd
+@test "kuke exec: a TMPDIR containerd cannot see is one clear error, not a hang (in-process and through kukeond)" {
+	require_applet kukeond
+	daemon_setup
+	start_kukeond
+	# kuke in a mount namespace of its own, its TMPDIR a tmpfs there: the shim cannot see it
+	local priv=$BATS_TEST_TMPDIR/private
+	mkdir -p "$priv"
+	for via in "--no-daemon" "--host unix://$KD_SOCK"; do
+		run -1 timeout 30 unshare -m sh -c "mount -t tmpfs none '$priv' && TMPDIR='$priv' \
+			'$KUKEON_LINKS/kuke' $via --run-path '$RP' exec web --realm $R --space sp \
+			--stack st -- id"
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "kuke: exec in container \"app\" of cell \"web\": containerd cannot open the FIFO \`$priv/kuke-exec-"*"/stdout\` kuke made (run kuke with a TMPDIR that containerd sees too): "* ]]
+	done
+}

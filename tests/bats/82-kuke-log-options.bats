@@ -31,14 +31,8 @@ until_lines() {
 
 # cell NAME: `app` prints a1..a5, `side` prints b1..b3, then both sleep
 two_cell() {
-	app_cell "$1" 'echo a1; echo a2; echo a3; echo a4; echo a5; sleep infinity' '' "$(
-		cat <<-EOF
-		    - id: side
-		      image: $KUKEON_TEST_BUSYBOX_REF
-		      command: sh
-		      args: ["-c", "echo b1; echo b2; echo b3; sleep infinity"]
-		EOF
-	)"
+	app_cell "$1" 'echo a1; echo a2; echo a3; echo a4; echo a5; sleep infinity' '' \
+		"$(sh_item side 'echo b1; echo b2; echo b3; sleep infinity')"
 	until_lines 5 l "$1" --container app
 	until_lines 3 l "$1" --container side
 }
@@ -89,15 +83,7 @@ two_cell() {
 
 # test_tags=containerd
 @test "kuke log --all-containers: an attachable container's capture is prefixed line by line" {
-	app_cell web 'sleep infinity' '' "$(
-		cat <<-EOF
-		    - id: tty
-		      image: $KUKEON_TEST_BUSYBOX_REF
-		      attachable: true
-		      command: sh
-		      args: ["-c", "echo t1; echo t2; sleep infinity"]
-		EOF
-	)"
+	app_cell web 'sleep infinity' '' "$(sh_item tty 'echo t1; echo t2; sleep infinity' attachable)"
 	until_lines 2 l web --container tty
 	run -0 l web --all-containers
 	# the capture is the terminal's bytes: lines end in \r\n

@@ -241,12 +241,27 @@ static void log_uri_is_escaped(void)
 	TAP_STR_EQ(err.msg, "log file `x.log`: absolute path needed");
 }
 
+static void binary_log_uri_escapes_its_query(void)
+{
+	cleanup_free char *a = NULL, *b = NULL;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(ctr_binary_log_uri("/run/k b/bin/kuketty", "__log-writer", "/d/a;b&c=d e/log",
+				      &a, &err),
+		   0);
+	/* Go's url.Query refuses a ';' and splits at '&' and '=': all escaped in the query */
+	TAP_STR_EQ(a, "binary:///run/k%20b/bin/kuketty?__log-writer=/d/a%3Bb%26c%3Dd%20e/log");
+	TAP_INT_EQ(ctr_binary_log_uri("bin", "__log-writer", "/log", &b, &err), -1);
+	TAP_STR_EQ(err.msg, "log file `/log`, logger `bin`: absolute paths needed");
+}
+
 int main(void)
 {
 	cleanup_(ctr_disconnectp) struct ctr_conn *conn = NULL;
 	cleanup_free char *imp = NULL;
 
 	log_uri_is_escaped();
+	binary_log_uri_escapes_its_query();
 	conn = t_connect(NS);
 	if (!conn)
 		return tap_done();

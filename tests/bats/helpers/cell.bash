@@ -56,6 +56,14 @@ $2
 ${3:-}" >"$BATS_TEST_TMPDIR/$1.yaml"
 }
 
+# sh_item ID SCRIPT [KEY]: one more container item (app_cell's EXTRA) running SCRIPT under
+# sh -c, with the line `KEY: true` when given (attachable)
+sh_item() {
+	printf '    - id: %s\n      image: %s\n%s      command: sh\n      args: ["-c", "%s"]\n' \
+		"$1" "$KUKEON_TEST_BUSYBOX_REF" "${3:+      $3: true
+}" "$2"
+}
+
 # app_cell_yaml NAME SCRIPT [POLICY] [EXTRA]: cell_yaml NAME with an `app` running SCRIPT
 # under sh -c with restartPolicy POLICY, then EXTRA (more container yaml).
 app_cell_yaml() {
