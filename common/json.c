@@ -463,6 +463,20 @@ void kk_json_add_strv(cJSON *o, const char *key, char *const *v)
 		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
 }
 
+int64_t kk_json_int64(const cJSON *v, int64_t dflt)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v) || isnan(v->valuedouble))
+		return dflt;
+	d = v->valuedouble;
+	if (d >= 9223372036854775808.0) /* 2^63 */
+		return INT64_MAX;
+	if (d < -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
 int kk_json_strv(const cJSON *a, char ***out)
 {
 	const cJSON *it;

@@ -49,6 +49,11 @@ void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
  * when empty (kk_strv_free() it). -1 when a is not an array, -2 when it holds a
  * non-string; *out is NULL then. */
 int kk_json_strv(const struct cJSON *a, char ***out);
+
+/* A JSON number as an int64_t: the fraction dropped, as a cast, and a value past either end
+ * of the range clamped to that end (a cast of one is undefined). dflt for anything but a
+ * number, NULL included. */
+int64_t kk_json_int64(const struct cJSON *v, int64_t dflt);
 /* The other way: add key to o, an array of v's strings, or null when v is NULL (Go's nil
  * slice). */
 void kk_json_add_strv(struct cJSON *o, const char *key, char *const *v);
