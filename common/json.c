@@ -310,6 +310,16 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+int64_t kk_time_unix_ns(const struct kk_time *t)
+{
+	int64_t ns;
+
+	if (__builtin_mul_overflow(t->sec - KK_TIME_UNIX_TO_INTERNAL, INT64_C(1000000000), &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)t->nsec, &ns))
+		return t->sec < KK_TIME_UNIX_TO_INTERNAL ? INT64_MIN : INT64_MAX;
+	return ns;
+}
+
 struct kk_time kk_time_from_unix(int64_t unix_sec, int32_t nsec)
 {
 	struct kk_time t = { unix_sec + KK_TIME_UNIX_TO_INTERNAL, nsec, 0 };

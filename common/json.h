@@ -82,6 +82,9 @@ static inline bool kk_time_is_zero(const struct kk_time *t)
 /* Seconds between 0001-01-01 and the Unix epoch. */
 #define KK_TIME_UNIX_TO_INTERNAL INT64_C(62135596800)
 struct kk_time kk_time_from_unix(int64_t unix_sec, int32_t nsec);
+/* t as nanoseconds since the Unix epoch, clamped to what an int64_t holds (years past 2262
+ * and before 1677 would overflow). */
+int64_t kk_time_unix_ns(const struct kk_time *t);
 /* The current time, UTC. */
 struct kk_time kk_time_now(void);
 /* RFC 3339 with nanoseconds, trailing zeros trimmed (Go's time.RFC3339Nano), into buf

@@ -31,12 +31,19 @@ static int parse_since(const char *s, int64_t *out, struct kk_err *err)
 	struct timespec now;
 
 	if (kk_go_parse_duration(s, &ms, &e) == 0 && ms >= 0) {
+		int64_t back, now_ns;
+
 		clock_gettime(CLOCK_REALTIME, &now);
-		*out = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ms * 1000000;
+		now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		/* further back than the epoch: everything (1, as 0 would mean no --since) */
+		if (__builtin_mul_overflow(ms, INT64_C(1000000), &back) || back >= now_ns)
+			*out = 1;
+		else
+			*out = now_ns - back;
 		return 0;
 	}
 	if (kk_time_parse(s, &t, &e) == 0) {
-		*out = (t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec;
+		*out = kk_time_unix_ns(&t);
 		return 0;
 	}
 	return kk_err_set(err, KK_EUSAGE,

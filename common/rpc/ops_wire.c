@@ -575,18 +575,6 @@ static const struct kk_wire_reply wr_apply = { apply_encode, apply_decode, NULL,
 
 /* ---- images ---- */
 
-/* t in nanoseconds since the Unix epoch, clamped to what an int64_t holds (a year past 2262
- * or before 1677 would overflow) */
-static int64_t unix_ns(const struct kk_time *t)
-{
-	int64_t ns;
-
-	if (__builtin_mul_overflow(t->sec - KK_TIME_UNIX_TO_INTERNAL, (int64_t)1000000000, &ns) ||
-	    __builtin_add_overflow(ns, (int64_t)t->nsec, &ns))
-		return t->sec < KK_TIME_UNIX_TO_INTERNAL ? INT64_MIN : INT64_MAX;
-	return ns;
-}
-
 static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_err *err)
 {
 	const cJSON *name = kk_wire_member(o, "Name"), *size = kk_wire_member(o, "Size"),
@@ -603,7 +591,7 @@ static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_
 
 		if (kk_time_parse(created->valuestring, &t, err) < 0)
 			return -1;
-		info->created_ns = kk_time_is_zero(&t) ? 0 : unix_ns(&t);
+		info->created_ns = kk_time_is_zero(&t) ? 0 : kk_time_unix_ns(&t);
 	}
 	info->label_keys = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
 	info->label_values = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
