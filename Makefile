@@ -222,7 +222,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(gen_headers)
 -include $(fuzz_lib_objs:.o=.d)
 $(BUILD)/fuzz/libkukeon.a: $(fuzz_lib_objs)
 	$(Q)rm -f $@ && ar rcs $@ $^
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libkukeon.a
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/fuzz/libkukeon.a
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libkukeon.a \
 		$(filter-out $(CJSON_A),$(LIBS_SAN))

@@ -19,16 +19,11 @@
 #include "common/accounts.h"
 #include "common/fs.h"
 #include "common/passwd.h"
+#include "tests/fuzz/fuzz.h"
 
 #define SEP "\n===\n"
 
 static char root[64], etc[80];
-
-static void fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "%s: %s\n", what, detail);
-	abort();
-}
 
 static FILE *mem(const char *s, size_t n)
 {
@@ -55,14 +50,14 @@ static void lookups(const char *pw, size_t pwn, const char *gr, size_t grn)
 	f = mem(pw, pwn);
 	if (kk_passwd_find(f, name, 0, &p, &err) == 1) {
 		if (strcmp(p->name, name) != 0)
-			fail("a passwd entry found under another name", p->name);
+			fuzz_fail("a passwd entry found under another name", p->name, "");
 		kk_passwd_free(p);
 		p = NULL;
 	}
 	rewind(f);
 	if (kk_passwd_find(f, NULL, 0, &p, &err) == 1) {
 		if (p->uid != 0)
-			fail("a passwd entry found under another uid", p->name);
+			fuzz_fail("a passwd entry found under another uid", p->name, "");
 		kk_passwd_free(p);
 	}
 	fclose(f);
@@ -70,27 +65,17 @@ static void lookups(const char *pw, size_t pwn, const char *gr, size_t grn)
 	f = mem(gr, grn);
 	if (kk_group_find(f, name, 0, &g, &err) == 1) {
 		if (strcmp(g->name, name) != 0)
-			fail("a group found under another name", g->name);
+			fuzz_fail("a group found under another name", g->name, "");
 		for (size_t i = 0; i < g->n_members; i++)
 			if (!g->members[i] || !*g->members[i])
-				fail("an empty member name", g->name);
+				fuzz_fail("an empty member name", g->name, "");
 		kk_group_free(g);
 	}
 	rewind(f);
 	if (kk_group_member_gids(f, name, &gids, &n, &err) == 0 && n > grn)
-		fail("more groups than lines", name);
+		fuzz_fail("more groups than lines", name, "");
 	free(gids);
 	fclose(f);
-}
-
-static void put(const char *file, const char *s, size_t n)
-{
-	char path[128];
-	struct kk_err err = { 0 };
-
-	snprintf(path, sizeof(path), "%s/%s", etc, file);
-	if (kk_write_atomic(path, ".fuzz", s, n, 0644, &err) < 0)
-		fail("cannot write the scratch root", err.msg);
 }
 
 static void clean(void)
@@ -116,40 +101,40 @@ static void accounts(const char *pw, size_t pwn, const char *gr, size_t grn, con
 	FILE *f = NULL;
 	int gadd, uadd = -1;
 
-	put("passwd", pw, pwn);
-	put("group", gr, grn);
-	put("login.defs", defs, defsn);
+	fuzz_put(etc, "passwd", pw, pwn);
+	fuzz_put(etc, "group", gr, grn);
+	fuzz_put(etc, "login.defs", defs, defsn);
 	gadd = kk_accounts_add_group(root, "kukeon", &gid, &err);
 	if (gadd >= 0)
 		uadd = kk_accounts_add_user(root, "kukeon", "kukeon", "/usr/sbin/nologin", &uid,
 					    &err);
 	if ((gadd < 0 || uadd < 0) && !err.msg[0])
-		fail("an account change failed without a message", "");
+		fuzz_fail("an account change failed without a message", "", "");
 	if (gadd >= 0 && kk_root_fopen(root, "/etc/group", &f, &err) == 0) {
 		if (kk_group_find(f, "kukeon", 0, &g, &err) != 1)
-			fail("the group just added is not found", "kukeon");
+			fuzz_fail("the group just added is not found", "kukeon", "");
 		if (g->gid != gid)
-			fail("the group was added with another gid", "kukeon");
+			fuzz_fail("the group was added with another gid", "kukeon", "");
 		kk_group_free(g);
 		fclose(f);
 	}
 	if (uadd >= 0 && kk_root_fopen(root, "/etc/passwd", &f, &err) == 0) {
 		if (kk_passwd_find(f, "kukeon", 0, &p, &err) != 1)
-			fail("the user just added is not found", "kukeon");
+			fuzz_fail("the user just added is not found", "kukeon", "");
 		if (p->uid != uid)
-			fail("the user was added with another uid", "kukeon");
+			fuzz_fail("the user was added with another uid", "kukeon", "");
 		kk_passwd_free(p);
 		p = NULL;
 		fclose(f);
 	}
 	if (uadd >= 0 && kk_accounts_del_user(root, "kukeon", &err) < 0)
-		fail("removing the user just added failed", err.msg);
+		fuzz_fail("removing the user just added failed", err.msg, "");
 	if (gadd >= 0 && kk_accounts_del_group(root, "kukeon", &err) < 0 && err.code != EBUSY)
-		fail("removing the group just added failed", err.msg);
+		fuzz_fail("removing the group just added failed", err.msg, "");
 	if (uadd >= 0 && kk_root_fopen(root, "/etc/passwd", &f, &err) == 0) {
 		/* the first entry named kukeon: one the input had before stays */
 		if (uadd == 1 && kk_passwd_find(f, "kukeon", 0, &p, &err) == 1)
-			fail("the user removed is still there", p->name);
+			fuzz_fail("the user removed is still there", p->name, "");
 		kk_passwd_free(p);
 		fclose(f);
 	}

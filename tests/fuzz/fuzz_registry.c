@@ -24,6 +24,7 @@
 
 #include "common/model/model.h"
 #include "common/registry/registry.h"
+#include "tests/fuzz/fuzz.h"
 
 #define SEP          "\n==next==\n"
 #define MAX_ANSWERS  16
@@ -38,12 +39,6 @@ static struct {
 	char *answer[MAX_ANSWERS];
 	size_t len[MAX_ANSWERS], n, next;
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
-
-static void fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "%s: %s\n", what, detail);
-	abort();
-}
 
 /* the next answer, a copy */
 static char *take_answer(size_t *len)
@@ -110,10 +105,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	srv.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv.fd < 0 || bind(srv.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(srv.fd, 64) < 0 || getsockname(srv.fd, (struct sockaddr *)&sa, &sl) < 0)
-		fail("cannot listen on 127.0.0.1", "");
+		fuzz_fail("cannot listen on 127.0.0.1", "", "");
 	snprintf(srv.port, sizeof(srv.port), "%u", ntohs(sa.sin_port));
 	if (pthread_create(&t, NULL, serve, NULL) != 0)
-		fail("cannot start the server thread", "");
+		fuzz_fail("cannot start the server thread", "", "");
 	pthread_detach(t);
 	return 0;
 }
@@ -184,25 +179,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	snprintf(host, sizeof(host), "127.0.0.1:%s", srv.port);
 	if (kk_reg_open(host, "bb", &cfg, &r, &err) < 0)
-		fail("kk_reg_open", err.msg);
+		fuzz_fail("kk_reg_open", err.msg, "");
 	if (kk_reg_manifest(r, "1", MANIFEST_MAX, &body, &len, &mt, &err) == 0) {
 		if (!body || !mt)
-			fail("a manifest without a body or media type", "");
+			fuzz_fail("a manifest without a body or media type", "", "");
 		if (len > MANIFEST_MAX)
-			fail("a manifest larger than asked for", mt);
+			fuzz_fail("a manifest larger than asked for", mt, "");
 		free(body);
 		free(mt);
 	} else if (!err.msg[0]) {
-		fail("a manifest failed without a message", "");
+		fuzz_fail("a manifest failed without a message", "", "");
 	}
 	memset(&err, 0, sizeof(err));
 	if (kk_reg_blob(r,
 			"sha256:b461eaebb15751eaac9f7784f5e1f75b2f4f29fac52f4282d5581774a0d4d3c8",
 			10, sink, &s, &from_zero, &got, &err) < 0 &&
 	    !err.msg[0])
-		fail("a blob failed without a message", "");
+		fuzz_fail("a blob failed without a message", "", "");
 	if (got != s.bytes)
-		fail("the blob's byte count is not what its sink got", "");
+		fuzz_fail("the blob's byte count is not what its sink got", "", "");
 	kk_reg_free(r);
 
 	pthread_mutex_lock(&srv.mu);

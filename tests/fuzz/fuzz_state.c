@@ -20,25 +20,10 @@
 #include "common/controller/ops.h"
 #include "common/controller/status.h"
 #include "common/fs.h"
+#include "tests/fuzz/fuzz.h"
 
 static char root[64];
 static struct kk_local *l;
-
-static void fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "%s: %s\n", what, detail);
-	abort();
-}
-
-static void put(const char *name, const void *data, size_t n)
-{
-	char path[128];
-	struct kk_err err = { 0 };
-
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	if (kk_write_atomic(path, ".fuzz", data, n, 0600, &err) < 0)
-		fail("cannot write the scratch run path", err.msg);
-}
 
 static void clean(void)
 {
@@ -64,7 +49,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(root, sizeof(root), "/dev/shm/kukeon-fuzz-state.%d", (int)getpid());
 	mkdir(root, 0700);
 	if (kk_local_new(&o, &l, &err) < 0)
-		fail("kk_local_new", err.msg);
+		fuzz_fail("kk_local_new", err.msg, "");
 	atexit(clean);
 	return 0;
 }
@@ -80,16 +65,16 @@ static void events(const uint8_t *data, size_t size)
 		lines += data[i] == '\n';
 	if (kk_op_events_read(l, &a, &r, &err) < 0) {
 		if (!err.msg[0])
-			fail("reading events failed without a message", "");
+			fuzz_fail("reading events failed without a message", "", "");
 		return;
 	}
 	if (r.n > lines)
-		fail("more events than lines", "");
+		fuzz_fail("more events than lines", "", "");
 	for (size_t i = 0; i < r.n; i++)
 		if (!r.v[i].type)
-			fail("an event without a type", "");
+			fuzz_fail("an event without a type", "", "");
 	if (r.cursor < 0 || (size_t)r.cursor > size)
-		fail("a cursor outside the file", "");
+		fuzz_fail("a cursor outside the file", "", "");
 	/* from the cursor on: nothing new (unless the batch limit stopped the first read) */
 	a.cursor = r.cursor;
 	a.inode = r.inode;
@@ -97,7 +82,7 @@ static void events(const uint8_t *data, size_t size)
 	kk_events_result_clear(&r);
 	memset(&r, 0, sizeof(r));
 	if (kk_op_events_read(l, &a, &r, &err) < 0)
-		fail("reading events from a cursor failed", err.msg);
+		fuzz_fail("reading events from a cursor failed", err.msg, "");
 	kk_events_result_clear(&r);
 }
 
@@ -108,11 +93,11 @@ static void status(void)
 
 	if (kk_daemon_status_read(root, &s, &err) < 0) {
 		if (!err.msg[0])
-			fail("reading the status failed without a message", "");
+			fuzz_fail("reading the status failed without a message", "", "");
 		return;
 	}
 	if (!s.present || !s.version || !s.socket)
-		fail("a status read without its fields", "");
+		fuzz_fail("a status read without its fields", "", "");
 	kk_daemon_status_clear(&s);
 }
 
@@ -126,16 +111,16 @@ static void cni_cache(void)
 	snprintf(path, sizeof(path), "%s/cni-cache", root);
 	rc = kk_cni_cache_read(path, &e, &err);
 	if (rc < 0 && !err.msg[0])
-		fail("reading a CNI cache entry failed without a message", "");
+		fuzz_fail("reading a CNI cache entry failed without a message", "", "");
 	if (rc == 1)
 		kk_cni_cache_entry_clear(&e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	put(KK_EVENTS_FILE, data, size);
-	put(KK_DAEMON_STATUS_FILE, data, size);
-	put("cni-cache", data, size);
+	fuzz_put(root, KK_EVENTS_FILE, data, size);
+	fuzz_put(root, KK_DAEMON_STATUS_FILE, data, size);
+	fuzz_put(root, "cni-cache", data, size);
 	events(data, size);
 	status();
 	cni_cache();

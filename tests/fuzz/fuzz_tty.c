@@ -20,12 +20,7 @@
 #include "common/json.h"
 #include "common/tty/doc.h"
 #include "common/tty/proto.h"
-
-static void fail(const char *what, const char *a, const char *b)
-{
-	fprintf(stderr, "%s\n--- first\n%s\n--- second\n%s\n", what, a, b);
-	abort();
-}
+#include "tests/fuzz/fuzz.h"
 
 /* the reply to req, sent and read back as the client reads it */
 static void reply(const struct kk_tty_request *req)
@@ -42,23 +37,23 @@ static void reply(const struct kk_tty_request *req)
 	if (kk_tty_reply(sv[0], req->id, "{}", NULL, -1, &err) < 0) {
 		/* a reply larger than the socket's buffer: the client would not read it whole */
 		if (!err.msg[0])
-			fail("a reply failed without a message", "", "");
+			fuzz_fail("a reply failed without a message", "", "");
 		goto out;
 	}
 	n = recv(sv[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	if (n <= 0 || buf[n - 1] != '\n')
-		fail("the reply is not one line", "", "");
+		fuzz_fail("the reply is not one line", "", "");
 	if (kk_json_parse(buf, (size_t)n, "reply", &back, &err) < 0)
-		fail("the reply is not JSON", buf, err.msg);
+		fuzz_fail("the reply is not JSON", buf, err.msg);
 	/* as sent, and read back: invalid UTF-8 in the id has become U+FFFD once */
 	want = req->id ? kk_json_print(req->id, 0) : strdup("null");
 	if (kk_json_parse(want, strlen(want), "id", &sent, &err) < 0)
-		fail("the request's id does not print as JSON", want, err.msg);
+		fuzz_fail("the request's id does not print as JSON", want, err.msg);
 	free(want);
 	want = kk_json_print(sent, 0);
 	got = kk_json_print(cJSON_GetObjectItemCaseSensitive(back, "id"), 0);
 	if (strcmp(want, got) != 0)
-		fail("the reply's id is not the request's", want, got);
+		fuzz_fail("the reply's id is not the request's", want, got);
 	free(want);
 	free(got);
 	cJSON_Delete(sent);
@@ -75,11 +70,11 @@ static void request(const char *line, size_t len)
 
 	if (kk_tty_request_parse(line, len, &req, &err) < 0) {
 		if (!err.msg[0])
-			fail("a request failed without a message", "", "");
+			fuzz_fail("a request failed without a message", "", "");
 		return;
 	}
 	if (!req.method)
-		fail("a parsed request without a method", "", "");
+		fuzz_fail("a parsed request without a method", "", "");
 	reply(&req);
 	if (strcmp(req.method, "Write") == 0) {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(req.param, "Data");
@@ -89,10 +84,11 @@ static void request(const char *line, size_t len)
 		if (cJSON_IsString(d)) {
 			if (kk_tty_base64_decode(d->valuestring, &out, &n, &err) == 0) {
 				if (n > strlen(d->valuestring))
-					fail("base64 decoded to more bytes than it had", "", "");
+					fuzz_fail("base64 decoded to more bytes than it had", "",
+						  "");
 				free(out);
 			} else if (!err.msg[0]) {
-				fail("base64 failed without a message", "", "");
+				fuzz_fail("base64 failed without a message", "", "");
 			}
 		}
 	}
@@ -114,7 +110,7 @@ static void keyboard(const char *in, size_t n)
 			piece = n - done;
 		got = kk_tty_detach_feed(&d, in + done, piece, out, &detach);
 		if (got > piece)
-			fail("the detach filter wrote more than it read", "", "");
+			fuzz_fail("the detach filter wrote more than it read", "", "");
 		if (detach)
 			break;
 		done += piece;
@@ -130,7 +126,7 @@ static void config(const char *text, size_t len)
 
 	if (kk_tty_doc_decode(text, len, "fuzz", &d, &err) < 0) {
 		if (!err.msg[0])
-			fail("a configuration failed without a message", "", "");
+			fuzz_fail("a configuration failed without a message", "", "");
 		return;
 	}
 	/* one round to normalise (invalid UTF-8 becomes U+FFFD), then the fixed point */
@@ -139,10 +135,10 @@ static void config(const char *text, size_t len)
 		kk_tty_doc_clear(&d);
 		memset(&d, 0, sizeof(d));
 		if (kk_tty_doc_decode(t[i], strlen(t[i]), "encoded", &d, &err) < 0)
-			fail("an encoded configuration does not decode", t[i], err.msg);
+			fuzz_fail("an encoded configuration does not decode", t[i], err.msg);
 	}
 	if (strcmp(t[1], t[2]) != 0)
-		fail("configuration round trip differs", t[1], t[2]);
+		fuzz_fail("configuration round trip differs", t[1], t[2]);
 	for (int i = 0; i < 3; i++)
 		free(t[i]);
 	kk_tty_doc_clear(&d);

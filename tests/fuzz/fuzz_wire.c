@@ -23,17 +23,12 @@
 #include "common/json.h"
 #include "common/model/model.h"
 #include "common/rpc/wire.h"
-
-static void fail(const char *what, const char *a, const char *b)
-{
-	fprintf(stderr, "%s\n--- first\n%s\n--- second\n%s\n", what, a, b);
-	abort();
-}
+#include "tests/fuzz/fuzz.h"
 
 static void need_msg(const struct kk_err *err, const char *what)
 {
 	if (!err->msg[0])
-		fail(what, "(no message)", "");
+		fuzz_fail(what, "(no message)", "");
 }
 
 /* the first value's end as a reader that gets the bytes in two recv()s finds it */
@@ -87,7 +82,7 @@ static void args_round_trip(enum kk_op_id op, const void *args)
 
 		if (kk_json_parse(text[i - 1], strlen(text[i - 1]), "encoded", &p, &err) < 0 ||
 		    kk_wire_args_decode(op, p, again, &fds, &err) != 0)
-			fail("encoded arguments do not decode", text[i - 1], err.msg);
+			fuzz_fail("encoded arguments do not decode", text[i - 1], err.msg);
 		text[i] = args_text(op, again);
 		kk_wire_args_clear(op, again);
 		kk_wire_fds_close(&fds);
@@ -95,7 +90,7 @@ static void args_round_trip(enum kk_op_id op, const void *args)
 		free(again);
 	}
 	if (text[0] && (!text[2] || strcmp(text[1], text[2]) != 0))
-		fail("arguments round trip differs", text[1], text[2] ? text[2] : "(none)");
+		fuzz_fail("arguments round trip differs", text[1], text[2] ? text[2] : "(none)");
 	for (int i = 0; i < 3; i++)
 		free(text[i]);
 }
@@ -132,7 +127,7 @@ static enum kk_op_id request(const char *msg, size_t len)
 	else if (rc == -1 || rc == -2)
 		need_msg(&err, "arguments that failed to decode");
 	else
-		fail("kk_wire_args_decode returned neither 0, -1 nor -2", "", "");
+		fuzz_fail("kk_wire_args_decode returned neither 0, -1 nor -2", "", "");
 	kk_wire_args_clear(op, args);
 out:
 	kk_wire_fds_close(&fds);
@@ -163,14 +158,14 @@ static void reply_round_trip(enum kk_op_id op, const void *reply)
 
 		if (kk_json_parse(text[i - 1], strlen(text[i - 1]), "encoded", &o, &err) < 0 ||
 		    kk_wire_reply_decode(op, o, again, &err) < 0)
-			fail("an encoded reply does not decode", text[i - 1], err.msg);
+			fuzz_fail("an encoded reply does not decode", text[i - 1], err.msg);
 		text[i] = reply_text(op, again);
 		kk_ops[op].reply_clear(again);
 		cJSON_Delete(o);
 		free(again);
 	}
 	if (strcmp(text[1], text[2]) != 0)
-		fail("reply round trip differs", text[1], text[2]);
+		fuzz_fail("reply round trip differs", text[1], text[2]);
 	for (int i = 0; i < 3; i++)
 		free(text[i]);
 }
@@ -194,7 +189,7 @@ static void rows(enum kk_op_id op, const char *msg, size_t len, unsigned long id
 	if (kk_wire_list_rows(op, id, msg, len, f, sizeof(f) / sizeof(f[0]), &r) == 0) {
 		for (size_t i = 0; i < r.n * (sizeof(f) / sizeof(f[0])); i++)
 			if (r.cells[i] && strlen(r.cells[i]) > len)
-				fail("a picked string longer than the reply", r.cells[i], "");
+				fuzz_fail("a picked string longer than the reply", r.cells[i], "");
 	}
 	kk_rows_clear(&r);
 }
@@ -235,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long rend;
 
 	if (end != scan_split(buf, size, size / 2) || end != scan_split(buf, size, 1))
-		fail("the scanner ends differently when fed in pieces", "", "");
+		fuzz_fail("the scanner ends differently when fed in pieces", "", "");
 	if (end < 0 || (size_t)end > size)
 		return 0;
 	if (end == 0)
