@@ -11,6 +11,7 @@
 #   make demo          deps, then kuke init on a private host view and a cell serving HTTP
 #   make bench         benchmarks (ratios against reference tools; targets reported)
 #   make fuzz-smoke    build the libFuzzer targets and run each briefly (part of check)
+#   make fuzz FUZZ_SECONDS=600 [FUZZ_TARGETS="wire tty"]  the long fuzzing run
 #   make test-rescue   kuke-uninstall --root from an initramfs under qemu (part of check)
 
 KCONFIG ?= kukeon.config
@@ -109,7 +110,7 @@ VERSION_H := $(GEN)/kk_version.h
 gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto/.stamp) \
 	$(if $(NEED_PULL),$(CURL_A))
 
-.PHONY: fuzz-smoke
+.PHONY: fuzz-smoke fuzz
 .PHONY: all clean deps check check-unit check-bats check-asan check-configs check-layers \
 	lint format install demo bench FORCE
 .DEFAULT_GOAL := all
@@ -192,32 +193,47 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 	@$(if $(Q),echo "  LD test $@")
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_SAN) -o $@ $< $(san_lib_objs) $(LIBS_SAN)
 
-# ---- fuzzing (clang libFuzzer; the model/YAML code and its third-party parts only) --------
+# ---- fuzzing (clang libFuzzer) ---------------------------------------------------------
+# Every target links one archive: the whole library (and cJSON) built by clang with the
+# fuzzer's coverage and ASan/UBSan, so a target reaches any parser the binary has, the
+# kukeonv1 wire with its operation table included. A target is tests/fuzz/fuzz_<t>.c with
+# its seeds in tests/fuzz/corpus/<t>/.
 FUZZ_CC ?= clang-14
-FUZZ_TIME ?= 15
-FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter
-fuzz_lib_srcs := common/err.c common/mem.c common/gostr.c common/json.c common/strv.c common/yaml.c \
-	common/yaml_emit.c \
-	$(sort $(wildcard common/model/*.c))
-# one target per parser; fuzz_extra_<t> are the sources a target needs beyond the model's
-fuzz_targets := manifest metadata tar cni profile
-fuzz_extra_tar := common/image/tar.c common/image/stream.c
-fuzz_extra_cni := common/cni/result.c common/cni/conflist.c common/fs.c \
-	common/path.c
-fuzz_extra_profile := applets/kuke/profile.c common/fs.c common/path.c
-define fuzz_rule
-$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_lib_srcs) $(fuzz_extra_$(1)) $(CJSON_A) \
-		$(wildcard common/*.h common/*/*.h)
-	@mkdir -p $$(@D)
-	@$$(if $$(Q),echo "  FUZZ    $$@")
-	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS_ALL) $$(FUZZ_FLAGS) -o $$@ $$< $(fuzz_lib_srcs) $(fuzz_extra_$(1)) \
-		$$(TP)/src/cjson/cJSON.c -lyaml -lm -lz -lzstd
-endef
-$(foreach t,$(fuzz_targets),$(eval $(call fuzz_rule,$(t))))
+FUZZ_TIME ?= 4
+FUZZ_SECONDS ?= 600
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# clang (unlike gcc) calls a variable that only its cleanup attribute reads unused
+FUZZ_LIB_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) -Wno-unused-variable
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(WARN)
+fuzz_targets := manifest metadata tar cni profile wire tty passwd registry state
+fuzz_lib_objs := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(common_srcs) $(ctr_srcs) $(proto_srcs) \
+	applets/kuke/profile.c) $(BUILD)/fuzz/obj/cJSON.o
+$(BUILD)/fuzz/obj/$(GEN)/%.o: $(GEN)/%.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_LIB_FLAGS) -w -c -o $@ $<
+$(BUILD)/fuzz/obj/cJSON.o: $(CJSON_A)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -w -c -o $@ $(TP)/src/cjson/cJSON.c
+$(BUILD)/fuzz/obj/%.o: %.c | $(gen_headers)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_LIB_FLAGS) -MMD -MP -c -o $@ $<
+-include $(fuzz_lib_objs:.o=.d)
+$(BUILD)/fuzz/libkukeon.a: $(fuzz_lib_objs)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/fuzz/libkukeon.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(BUILD)/fuzz/libkukeon.a \
+		$(filter-out $(CJSON_A),$(LIBS_SAN))
 
 fuzz-smoke: $(fuzz_targets:%=$(BUILD)/fuzz/fuzz_%)
 	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) $(fuzz_targets)
+
+# the long run: FUZZ_SECONDS per target, one after the other (FUZZ_TARGETS picks some)
+FUZZ_TARGETS ?= $(fuzz_targets)
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: test-rescue
 test-rescue: all

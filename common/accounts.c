@@ -1,6 +1,7 @@
 /* common/accounts.c - see accounts.h. */
 #include "common/accounts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -193,17 +194,24 @@ static char *edit_lines(const char *text, line_edit *fn, const void *ctx)
 }
 
 /* The line of TEXT whose first field is NAME, split into F (the fields point into *copy,
- * which the caller frees). Returns the number of fields, 0 when there is no such line. */
+ * which the caller frees). Returns the number of fields, 0 when there is no such line.
+ * White space around a line is not part of it, as for the readers of passwd.h. */
 static size_t find_entry(const char *text, const char *name, char **copy, char **f)
 {
 	size_t nlen = strlen(name);
 
 	for (const char *line = text; line && *line;) {
 		const char *nl = strchr(line, '\n');
-		size_t l = nl ? (size_t)(nl - line) : strlen(line);
+		const char *s = line;
+		size_t l;
 
-		if (l > nlen && line[nlen] == ':' && memcmp(line, name, nlen) == 0) {
-			*copy = kk_xstrndup(line, l);
+		while (s < (nl ? nl : s + strlen(s)) && isspace((unsigned char)*s))
+			s++;
+		l = nl ? (size_t)(nl - s) : strlen(s);
+		while (l > 0 && isspace((unsigned char)s[l - 1]))
+			l--;
+		if (l > nlen && s[nlen] == ':' && memcmp(s, name, nlen) == 0) {
+			*copy = kk_xstrndup(s, l);
 			return kk_passwd_split(*copy, f, MAX_FIELDS);
 		}
 		line = nl ? nl + 1 : NULL;
@@ -492,14 +500,18 @@ static int add_begin(struct txn *t, const char *root, const char *name, bool use
 	cleanup_free char *copy = NULL;
 	char *f[MAX_FIELDS] = { 0 };
 	uint32_t id = 0;
+	size_t n;
 
 	if (kk_accounts_sys_range(root, user, min, max, err) < 0 || txn_begin(t, root, err) < 0)
 		return kk_err_wrap(err, "add %s `%s`", what, name);
-	if (find_entry(t->db[db].text, name, &copy, f) < 3)
+	n = find_entry(t->db[db].text, name, &copy, f);
+	if (n == 0)
 		return 0;
-	if (kk_parse_id(f[2], &id) < 0)
-		return kk_err_set(err, EINVAL, "add %s `%s`: invalid %cid `%s` in `%s`", what, name,
-				  user ? 'u' : 'g', f[2], t->db[db].path);
+	/* a line the readers of passwd.h skip would leave the name unresolvable: refused */
+	if (n < (user ? 4u : 3u) || kk_parse_id(f[2], &id) < 0 ||
+	    (user && kk_parse_id(f[3], &(uint32_t){ 0 }) < 0))
+		return kk_err_set(err, EINVAL, "add %s `%s`: its line in `%s` is malformed", what,
+				  name, t->db[db].path);
 	if (out)
 		*out = id;
 	return 1;

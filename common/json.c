@@ -310,6 +310,16 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+int64_t kk_time_unix_ns(const struct kk_time *t)
+{
+	int64_t ns;
+
+	if (__builtin_mul_overflow(t->sec - KK_TIME_UNIX_TO_INTERNAL, INT64_C(1000000000), &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)t->nsec, &ns))
+		return t->sec < KK_TIME_UNIX_TO_INTERNAL ? INT64_MIN : INT64_MAX;
+	return ns;
+}
+
 struct kk_time kk_time_from_unix(int64_t unix_sec, int32_t nsec)
 {
 	struct kk_time t = { unix_sec + KK_TIME_UNIX_TO_INTERNAL, nsec, 0 };
@@ -461,6 +471,20 @@ void kk_json_add_strv(cJSON *o, const char *key, char *const *v)
 	a = cJSON_AddArrayToObject(o, key);
 	for (size_t i = 0; v[i]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+}
+
+int64_t kk_json_int64(const cJSON *v, int64_t dflt)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v) || isnan(v->valuedouble))
+		return dflt;
+	d = v->valuedouble;
+	if (d >= 9223372036854775808.0) /* 2^63 */
+		return INT64_MAX;
+	if (d < -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
 }
 
 int kk_json_strv(const cJSON *a, char ***out)

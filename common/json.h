@@ -49,6 +49,11 @@ void kk_json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
  * when empty (kk_strv_free() it). -1 when a is not an array, -2 when it holds a
  * non-string; *out is NULL then. */
 int kk_json_strv(const struct cJSON *a, char ***out);
+
+/* A JSON number as an int64_t: the fraction dropped, as a cast, and a value past either end
+ * of the range clamped to that end (a cast of one is undefined). dflt for anything but a
+ * number, NULL included. */
+int64_t kk_json_int64(const struct cJSON *v, int64_t dflt);
 /* The other way: add key to o, an array of v's strings, or null when v is NULL (Go's nil
  * slice). */
 void kk_json_add_strv(struct cJSON *o, const char *key, char *const *v);
@@ -77,6 +82,9 @@ static inline bool kk_time_is_zero(const struct kk_time *t)
 /* Seconds between 0001-01-01 and the Unix epoch. */
 #define KK_TIME_UNIX_TO_INTERNAL INT64_C(62135596800)
 struct kk_time kk_time_from_unix(int64_t unix_sec, int32_t nsec);
+/* t as nanoseconds since the Unix epoch, clamped to what an int64_t holds (years past 2262
+ * and before 1677 would overflow). */
+int64_t kk_time_unix_ns(const struct kk_time *t);
 /* The current time, UTC. */
 struct kk_time kk_time_now(void);
 /* RFC 3339 with nanoseconds, trailing zeros trimmed (Go's time.RFC3339Nano), into buf

@@ -495,11 +495,7 @@ int kuke_parse_since(const char *flag, const char *s, bool durations, int64_t *o
 		return 0;
 	}
 	if (kk_time_parse(s, &t, &e) == 0) {
-		int64_t sec = t.sec - KK_TIME_UNIX_TO_INTERNAL;
-
-		*out = sec >= INT64_MAX / 1000000000   ? INT64_MAX
-		       : sec <= INT64_MIN / 1000000000 ? INT64_MIN
-						       : sec * 1000000000 + t.nsec;
+		*out = kk_time_unix_ns(&t);
 		return 0;
 	}
 	return kk_err_set(err, KK_EUSAGE,

@@ -135,7 +135,7 @@ static int parse_line(const char *line, size_t len, const struct kk_events_args 
 
 	if (!when || kk_time_parse(when, &t, &e) < 0)
 		return 0;
-	ns = (t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec;
+	ns = kk_time_unix_ns(&t);
 	if (a->since_ns > 0 && ns < a->since_ns)
 		return 0;
 	memset(ev, 0, sizeof(*ev));
@@ -147,7 +147,7 @@ static int parse_line(const char *line, size_t len, const struct kk_events_args 
 	ev->cell = member(o, "cell");
 	ev->container = member(o, "container");
 	ev->has_exit = cJSON_IsNumber(code);
-	ev->exit_code = ev->has_exit ? (int64_t)code->valuedouble : 0;
+	ev->exit_code = kk_json_int64(code, 0);
 	if (!ev->type || (a->realm && *a->realm && strcmp(kk_str(ev->realm), a->realm) != 0)) {
 		kk_event_clear(ev);
 		return 0;

@@ -51,7 +51,7 @@ static int64_t num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	return kk_json_int64(v, 0);
 }
 
 static char *str(const cJSON *o, const char *key)

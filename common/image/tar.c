@@ -163,13 +163,14 @@ static bool all_zero(const unsigned char *b)
 /* Read a whole metadata member (pax header, GNU long name) into a new buffer. */
 static int read_meta(struct kk_tar *t, int64_t size, char **out, struct kk_err *err)
 {
-	int64_t padded = (size + BLOCK - 1) / BLOCK * BLOCK;
+	int64_t padded;
 	char *buf;
 	int rc;
 
 	if (size < 0 || size > META_MAX)
 		return kk_err_set(err, EPROTO,
 				  "tar `%s`: corrupt archive: metadata member too large", t->name);
+	padded = (size + BLOCK - 1) / BLOCK * BLOCK;
 	buf = kk_xmalloc((size_t)padded + 1);
 	rc = padded ? read_block(t, buf, (size_t)padded, err) : 1;
 	if (rc <= 0) {
@@ -361,6 +362,12 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 		if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' ||
 		    type == '6')
 			size = 0;
+		/* no archive holds a member whose padded end an int64_t cannot count */
+		if (size > INT64_MAX - BLOCK) {
+			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: member `%s` too large",
+				   t->name, t->path);
+			goto fail;
+		}
 		t->ent.size = size; /* what kk_tar_read will give, for every type */
 		t->remaining = size;
 		t->padding = (BLOCK - size % BLOCK) % BLOCK;

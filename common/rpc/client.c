@@ -89,7 +89,7 @@ static int check_id(const cJSON *resp, unsigned long id, struct kk_err *err)
 {
 	const cJSON *rid = cJSON_GetObjectItem(resp, "id");
 
-	if (cJSON_IsNumber(rid) && (unsigned long)rid->valuedouble == id)
+	if (cJSON_IsNumber(rid) && rid->valuedouble == (double)id)
 		return 0;
 	return kk_err_set(err, EPROTO, "kukeond: a reply for another call (id %s)",
 			  cJSON_IsNumber(rid) ? "mismatch" : "missing");

@@ -4,6 +4,7 @@
 #include "common/rpc/wire.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,12 +115,10 @@ static int fields_decode(const struct kk_wire_field *f, size_t n, const cJSON *o
 				return kk_err_wrap(err, "%s", f[i].key);
 			break;
 		case WF_SIZE:
-			*(size_t *)p = cJSON_IsNumber(m) && m->valuedouble > 0
-					       ? (size_t)m->valuedouble
-					       : 0;
+			*(size_t *)p = kk_json_int64(m, 0) > 0 ? (size_t)kk_json_int64(m, 0) : 0;
 			break;
 		case WF_I64:
-			*(int64_t *)p = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
+			*(int64_t *)p = kk_json_int64(m, 0);
 			break;
 		case WF_PRESENT:
 			break;
@@ -547,8 +546,9 @@ static int apply_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 			    *action = kk_wire_member(it, "Action"),
 			    *error = kk_wire_member(it, "Error"),
 			    *det = kk_wire_member(it, "Details"), *kv;
+		int64_t ix = kk_json_int64(idx, 0);
 
-		o->index = cJSON_IsNumber(idx) ? (int)idx->valuedouble : 0;
+		o->index = ix > INT_MAX ? INT_MAX : ix < INT_MIN ? INT_MIN : (int)ix;
 		o->kind = kk_kind_from_name(cJSON_IsString(kind) ? kind->valuestring : "");
 		o->name = kk_xstrdup(cJSON_IsString(name) ? name->valuestring : "");
 		o->action = action_word(cJSON_IsString(action) ? action->valuestring : "");
@@ -583,7 +583,7 @@ static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_
 		    *labels = kk_wire_member(o, "Labels"), *kv;
 
 	info->name = kk_xstrdup(cJSON_IsString(name) ? name->valuestring : "");
-	info->size = cJSON_IsNumber(size) ? (int64_t)size->valuedouble : -1;
+	info->size = kk_json_int64(size, -1);
 	info->digest = kk_xstrdup(cJSON_IsString(digest) ? digest->valuestring : "");
 	info->media_type = kk_xstrdup(cJSON_IsString(mt) ? mt->valuestring : "");
 	if (cJSON_IsString(created)) {
@@ -591,10 +591,7 @@ static int image_info_dec(const cJSON *o, struct kk_image_info *info, struct kk_
 
 		if (kk_time_parse(created->valuestring, &t, err) < 0)
 			return -1;
-		info->created_ns =
-			kk_time_is_zero(&t)
-				? 0
-				: ((t.sec - KK_TIME_UNIX_TO_INTERNAL) * 1000000000 + t.nsec);
+		info->created_ns = kk_time_is_zero(&t) ? 0 : kk_time_unix_ns(&t);
 	}
 	info->label_keys = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
 	info->label_values = kk_xcalloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
@@ -787,7 +784,7 @@ static int stats_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 	if (!cJSON_IsObject(res))
 		return kk_err_set(err, EPROTO, "no Result object");
 	t = kk_wire_member(res, "TimeNs");
-	r->time_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : 0;
+	r->time_ns = kk_json_int64(t, 0);
 	cells = kk_wire_member(res, "Cells");
 	r->cells = kk_xcalloc((size_t)cJSON_GetArraySize(cells) + 1, sizeof(*r->cells));
 	cJSON_ArrayForEach(it, cells)
@@ -886,7 +883,7 @@ static int host_status_decode(const struct kk_wire_reply *wr, const cJSON *top, 
 					? kk_wire_member(cells, kk_state_label(&kk_cell_states, st))
 					: NULL;
 
-			rc->cells[st] = v && cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+			rc->cells[st] = kk_json_int64(v, 0);
 		}
 	}
 	return 0;
@@ -934,9 +931,9 @@ static int events_read_decode(const struct kk_wire_reply *wr, const cJSON *top, 
 	if (!cJSON_IsObject(res))
 		return kk_err_set(err, EPROTO, "no Result object");
 	n = kk_wire_member(res, "Cursor");
-	r->cursor = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	r->cursor = kk_json_int64(n, 0);
 	n = kk_wire_member(res, "Inode");
-	r->inode = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+	r->inode = kk_json_int64(n, 0);
 	a = kk_wire_member(res, "Events");
 	r->v = kk_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*r->v));
 	cJSON_ArrayForEach(it, a)

@@ -216,8 +216,8 @@ static int exec_decode(const cJSON *p, struct kk_exec_req *a, struct kk_err *err
 	}
 	a->args = args;
 	a->terminal = bool_member(p, "Terminal");
-	a->width = (int64_t)cJSON_GetNumberValue(kk_wire_member(p, "Width"));
-	a->height = (int64_t)cJSON_GetNumberValue(kk_wire_member(p, "Height"));
+	a->width = kk_json_int64(kk_wire_member(p, "Width"), 0);
+	a->height = kk_json_int64(kk_wire_member(p, "Height"), 0);
 	return 0;
 }
 
@@ -504,9 +504,9 @@ int kk_wire_args_decode(enum kk_op_id op, const cJSON *p, void *args, struct kk_
 		const cJSON *since = kk_wire_member(p, "SinceNs"),
 			    *cur = kk_wire_member(p, "Cursor"), *ino = kk_wire_member(p, "Inode");
 
-		a->since_ns = cJSON_IsNumber(since) ? (int64_t)since->valuedouble : 0;
-		a->cursor = cJSON_IsNumber(cur) ? (int64_t)cur->valuedouble : -1;
-		a->inode = cJSON_IsNumber(ino) ? (int64_t)ino->valuedouble : 0;
+		a->since_ns = kk_json_int64(since, 0);
+		a->cursor = kk_json_int64(cur, -1);
+		a->inode = kk_json_int64(ino, 0);
 		a->realm = str_member(p, "Realm");
 		return 0;
 	}
@@ -660,7 +660,9 @@ static int err_decode(const cJSON *e, struct kk_err *err)
 		c = EBUSY;
 	else if (!strcmp(k, "ContainerExists"))
 		c = EEXIST;
-	return kk_err_set(err, c, "%s", cJSON_IsString(msg) ? msg->valuestring : k);
+	if (cJSON_IsString(msg) && *msg->valuestring)
+		return kk_err_set(err, c, "%s", msg->valuestring);
+	return kk_err_set(err, c, "kukeond: %s error without a message", *k ? k : "an");
 }
 
 cJSON *kk_wire_reply_encode(enum kk_op_id op, const void *reply, int rc, const struct kk_err *err)

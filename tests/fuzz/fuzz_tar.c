@@ -2,8 +2,10 @@
  * go through (ustar, pax, GNU long names): any bytes as an archive. Every member it reports
  * must have a cleaned name (no leading "/" or "./", no trailing "/"; "" for the root), a size that
  * is not negative (0 for links and directories), and exactly that many data bytes or an error; the
- * reader must end or fail, never loop. Path traversal ("..", links out) is judged by the
- * import above it, which refuses such names; this target feeds it what it will see. */
+ * reader must end or fail, never loop. Names ("..", absolute, links and hardlinks out of
+ * the archive) never become host paths: the image import (ctr/image_import.c) only matches
+ * them against manifest.json and index.json, stores blobs by digest and leaves layers to
+ * containerd's diff service; the seeds carry such names, and huge sizes, all the same. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -329,6 +329,30 @@ static void same_as_shadow_utils(void)
 	unsetenv("SOURCE_DATE_EPOCH");
 }
 
+/* Found by tests/fuzz/fuzz_passwd.c: a line the readers of passwd.h skip ("kukeon:x:998:",
+ * no gid) counted as the user existing, so init reported it while nothing could resolve it;
+ * an indented line the readers take was not seen, and a second one was added. */
+static void lines_judged_as_the_readers_do(void)
+{
+	char *root = new_root(true);
+	struct kk_err err = { 0 };
+	uint32_t uid = 0;
+	cleanup_free char *path = NULL;
+
+	put(root, "passwd", "root:x:0:0:root:/root:/bin/bash\nkukeon:x:998:\n", 0644);
+	TAP_INT_EQ(kk_accounts_add_group(root, "kukeon", NULL, &err), 1);
+	TAP_INT_EQ(kk_accounts_add_user(root, "kukeon", "kukeon", "/bin/false", &uid, &err), -1);
+	path = kk_xasprintf("add user `kukeon`: its line in `%s/etc/passwd` is malformed", root);
+	TAP_STR_EQ(err.msg, path);
+	TAP_INT_EQ(err.code, EINVAL);
+	memset(&err, 0, sizeof(err));
+	put(root, "passwd", "root:x:0:0:root:/root:/bin/bash\n  kukeon:x:990:990::/:/bin/false \n",
+	    0644);
+	TAP_INT_EQ(kk_accounts_add_user(root, "kukeon", "kukeon", "/bin/false", &uid, &err), 0);
+	TAP_INT_EQ(uid, 990);
+	drop_root(root);
+}
+
 int main(void)
 {
 	add_then_remove();
@@ -337,5 +361,6 @@ int main(void)
 	bad_input();
 	stale_lock_taken_over();
 	same_as_shadow_utils();
+	lines_judged_as_the_readers_do();
 	return tap_done();
 }

@@ -168,11 +168,37 @@ static void cjson_allocates_through_ours(void)
 	TAP_OK(ours, "with kk_xmalloc's message (first line: %s)", out);
 }
 
+/* Found by tests/fuzz/fuzz_state.c and fuzz_wire.c: a time before 1677 or after 2262 (an
+ * events.log line, an image's CreatedAt) overflowed when made nanoseconds, and a number
+ * past int64 was cast. Both clamp now. */
+static void out_of_range_times_and_numbers_clamp(void)
+{
+	struct kk_err err = { 0 };
+	struct kk_time t;
+	cJSON *big = cJSON_CreateNumber(1e300), *neg = cJSON_CreateNumber(-1e300),
+	      *frac = cJSON_CreateNumber(-7.9);
+
+	TAP_INT_EQ(kk_time_parse("1013-12-05T06:41:12Z", &t, &err), 0);
+	TAP_OK(kk_time_unix_ns(&t) == INT64_MIN, "year 1013: the smallest nanosecond count");
+	TAP_INT_EQ(kk_time_parse("2926-12-05T06:41:12Z", &t, &err), 0);
+	TAP_OK(kk_time_unix_ns(&t) == INT64_MAX, "year 2926: the largest nanosecond count");
+	TAP_INT_EQ(kk_time_parse("2026-12-05T06:41:12.5Z", &t, &err), 0);
+	TAP_OK(kk_time_unix_ns(&t) == INT64_C(1796452872500000000), "in range: exact");
+	TAP_OK(kk_json_int64(big, 0) == INT64_MAX && kk_json_int64(neg, 0) == INT64_MIN,
+	       "numbers past int64 clamp");
+	TAP_OK(kk_json_int64(frac, 0) == -7, "a fraction is dropped");
+	TAP_OK(kk_json_int64(NULL, 42) == 42, "no number: the default");
+	cJSON_Delete(big);
+	cJSON_Delete(neg);
+	cJSON_Delete(frac);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--cjson-oom") == 0)
 		return cjson_oom_child();
 	cjson_allocates_through_ours();
+	out_of_range_times_and_numbers_clamp();
 	indent_and_newline();
 	go_string_escapes();
 	numbers();

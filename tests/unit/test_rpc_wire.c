@@ -589,6 +589,40 @@ static void framing_and_base64(void)
 	TAP_INT_EQ(kk_base64_decode("abc", &out, &n, &err), -1);
 }
 
+/* Found by tests/fuzz/fuzz_wire.c: an ExecContainer without Width and Height (what a client
+ * that never resizes sends) cast NaN to an integer, numbers past int64 were cast as well,
+ * an image's CreatedAt past 2262 overflowed its nanoseconds, and an Err without Kind and
+ * Message became an error with no text. */
+static void numbers_and_errors_from_a_peer_are_defined(void)
+{
+	struct kk_err err = { 0 };
+	cleanup_(kk_json_freep) cJSON *exec =
+		parse("{\"Realm\":\"r\",\"Cell\":\"c\",\"Args\":[\"true\"]}");
+	cleanup_(kk_json_freep) cJSON *ev =
+		parse("{\"SinceNs\":1e300,\"Cursor\":-1e300,\"Inode\":12.5}");
+	cleanup_(kk_json_freep) cJSON *bare = parse("{\"OK\":true,\"Err\":{\"Code\":5}}");
+	cleanup_(kk_json_freep) cJSON *img = parse(
+		"{\"Result\":{\"Image\":{\"Name\":\"x\",\"CreatedAt\":\"2926-12-05T06:18:25Z\"}}}");
+	struct kk_image_info info = { 0 };
+	struct kk_exec_req x = { 0 };
+	struct kk_events_args e = { 0 };
+	struct kk_ping_reply p = { 0 };
+
+	TAP_INT_EQ(kk_wire_args_decode(KK_OP_ExecContainer, exec, &x, NULL, &err), 0);
+	TAP_OK(x.width == 0 && x.height == 0, "no Width or Height: 0 columns, 0 rows");
+	kk_wire_args_clear(KK_OP_ExecContainer, &x);
+	TAP_INT_EQ(kk_wire_args_decode(KK_OP_ReadEvents, ev, &e, NULL, &err), 0);
+	TAP_OK(e.since_ns == INT64_MAX && e.cursor == INT64_MIN && e.inode == 12,
+	       "numbers past int64 are clamped, fractions dropped");
+	kk_wire_args_clear(KK_OP_ReadEvents, &e);
+	TAP_INT_EQ(kk_wire_reply_decode(KK_OP_GetImage, img, &info, &err), 0);
+	TAP_OK(info.created_ns == INT64_MAX, "a CreatedAt past 2262 is clamped");
+	kk_image_info_clear(&info);
+	TAP_INT_EQ(kk_wire_reply_decode(KK_OP_Ping, bare, &p, &err), -1);
+	TAP_INT_EQ(err.code, 5);
+	TAP_STR_EQ(err.msg, "kukeond: an error without a message");
+}
+
 int main(void)
 {
 	go_requests_decode_to_the_addressed_object();
@@ -603,5 +637,6 @@ int main(void)
 	stats_events_status_replies_round_trip();
 	server_answers_as_go_does();
 	framing_and_base64();
+	numbers_and_errors_from_a_peer_are_defined();
 	return tap_done();
 }

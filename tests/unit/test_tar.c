@@ -229,6 +229,22 @@ static void compression_detect(void)
 	TAP_INT_EQ(kk_compression_detect(gz, 1), KK_COMPRESSION_NONE);
 }
 
+/* Found by tests/fuzz/fuzz_tar.c: a member whose size (base-256, or a pax size) is near
+ * INT64_MAX overflowed when its padding was added; it is refused now. */
+static void huge_sizes(void)
+{
+	struct summary s;
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(read_archive("tests/fuzz/corpus/tar/huge-base256-size.tar", &s, &err), -1);
+	TAP_STR_EQ(err.msg, "tar `tests/fuzz/corpus/tar/huge-base256-size.tar`: corrupt archive: "
+			    "member `big` too large");
+	memset(&err, 0, sizeof(err));
+	TAP_INT_EQ(read_archive("tests/fuzz/corpus/tar/huge-pax-size.tar", &s, &err), -1);
+	TAP_OK(strstr(err.msg, "truncated archive") != NULL, "a pax size past the data: %s",
+	       err.msg);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -247,6 +263,7 @@ int main(void)
 		format_reads("gnu", "| zstd -q -1");
 	ustar_prefix();
 	bad_archives();
+	huge_sizes();
 	sh("rm -rf %s", dir);
 	return tap_done();
 }
