@@ -10,6 +10,7 @@
 
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
@@ -296,20 +297,11 @@ int kk_rt_cell_validate(const struct kk_rt_cell *cell, struct kk_err *err)
 int kk_rtcell_write_in_place(const char *path, const char *text, struct kk_err *err)
 {
 	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text), off = 0;
 
 	if (fd < 0)
 		return kk_err_sys(err, "open `%s`", path);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return kk_err_sys(err, "write `%s`", path);
-		}
-		off += (size_t)w;
-	}
+	if (kk_write_all(fd, text, strlen(text)) < 0)
+		return kk_err_sys(err, "write `%s`", path);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/logidx.h"
 #include "common/mem.h"
 
@@ -23,18 +24,7 @@ char *kk_rt_log_path(const char *cell_dir, const char *container)
 
 static int write_all(int fd, const char *buf, size_t len, struct kk_err *err)
 {
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return kk_err_sys(err, "write log output");
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return kk_write_all(fd, buf, len) < 0 ? kk_err_sys(err, "write log output") : 0;
 }
 
 /* Copy what the file holds beyond *pos. */
