@@ -495,7 +495,7 @@ static int veth_create(int fd, struct veth_job *j, struct kk_err *err)
 		struct kk_nl_req req;
 		struct link_info li;
 		char name[IFNAMSIZ];
-		uint32_t rnd;
+		uint32_t rnd, zero = 0;
 		int kerr = 0;
 
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -503,11 +503,14 @@ static int veth_create(int fd, struct veth_job *j, struct kk_err *err)
 		snprintf(name, sizeof(name), "veth%08x", rnd);
 		kk_nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
 		kk_nl_attr_str(&req, IFLA_IFNAME, j->ifname);
+		/* the plugin's netlink library sends a txqueuelen of 0 for both ends */
+		kk_nl_attr(&req, IFLA_TXQLEN, &zero, sizeof(zero));
 		info = kk_nl_attr(&req, IFLA_LINKINFO, NULL, 0);
 		kk_nl_attr_str(&req, IFLA_INFO_KIND, "veth");
 		data = kk_nl_attr(&req, IFLA_INFO_DATA, NULL, 0);
 		peer = kk_nl_attr(&req, VETH_INFO_PEER, &ifi, sizeof(ifi));
 		kk_nl_attr_str(&req, IFLA_IFNAME, name);
+		kk_nl_attr(&req, IFLA_TXQLEN, &zero, sizeof(zero));
 		kk_nl_attr(&req, IFLA_NET_NS_FD, &j->host_ns, sizeof(j->host_ns));
 		kk_nl_nest_end(&req, peer);
 		kk_nl_nest_end(&req, data);
