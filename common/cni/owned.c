@@ -11,8 +11,8 @@
  *               digits, placed in ours; the peer up, `accept_ra` 0, enslaved to the bridge
  *               (hairpin off, the kernel's default); in the container `accept_dad` 0,
  *               `arp_notify` 1, the address (with its broadcast), the link up, each route of
- *               the IPAM config through the gateway; the gateway address on the bridge (and
- *               the bridge's MAC pinned when it is added); ip_forward 1;
+ *               the IPAM config through the gateway; ip_forward 1 (the bridge up with the
+ *               gateway address, as its first ADD left it);
  *   result      [bridge, host veth, container veth with its sandbox], the address on
  *               interface 2 with the gateway, the IPAM routes, empty dns.
  * The same here, over rtnetlink, with the same files in the same format, so that the plugins'
@@ -20,7 +20,9 @@
  * and the other way round. Only for this shape, exactly: a bridge plugin with `bridge`,
  * `isGateway: true`, `ipMasq: false` and an `ipam` of type host-local with one range of one
  * IPv4 `subnet`, IPv4 `routes` and an optional `dataDir`; no CNI_ARGS. Anything else, or a
- * bridge that does not exist yet (the first cell of a space), runs the plugins. */
+ * bridge that is not yet as the plugin leaves it (missing, as before the first cell of a
+ * space; down; without the gateway address or with another IPv4 address), runs the
+ * plugins. */
 #include "common/cni/internal.h"
 
 #include <arpa/inet.h>
@@ -33,6 +35,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -586,13 +589,78 @@ static int container_side(void *arg, struct kk_err *err)
 
 /* ---- the host's side ------------------------------------------------------------------ */
 
-static int host_side(int fd, const struct shape *s, const struct lease *l,
-		     const struct link_info *br, const char *veth, char veth_mac[18],
-		     struct kk_err *err)
+/* Is the bridge ready as the plugin leaves it after its first ADD: up, with the gateway
+ * address gw/prefix and no other IPv4 address (else the plugin adds the address, pins the
+ * bridge's MAC, or says the bridge has another address)? */
+static int bridge_ready(int fd, const struct link_info *br, uint32_t gw, int prefix,
+			struct kk_err *err)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+			.nlmsg_type = RTM_GETADDR,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.ifa = { .ifa_family = AF_INET },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	cleanup_free char *buf = kk_xmalloc(16384);
+	int found = 0, others = 0;
+
+	if (!(br->flags & IFF_UP))
+		return 0;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return kk_err_sys(err, "list the addresses of the bridge: netlink send");
+	for (;;) {
+		ssize_t got = recv(fd, buf, 16384, 0);
+		size_t left;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return kk_err_sys(err, "list the addresses of the bridge: netlink receive");
+		left = (size_t)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+			const struct rtattr *rta;
+			size_t len;
+
+			if (h->nlmsg_seq != req.nh.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return found && !others;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EIO;
+				return kk_err_sys(err, "list the addresses of the bridge");
+			}
+			if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != br->index)
+				continue;
+			len = IFA_PAYLOAD(h);
+			for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+				uint32_t a;
+
+				if (rta->rta_type != IFA_LOCAL || RTA_PAYLOAD(rta) != 4)
+					continue;
+				memcpy(&a, RTA_DATA(rta), 4);
+				if (ntohl(a) == gw && ifa->ifa_prefixlen == prefix)
+					found = 1;
+				else
+					others = 1;
+			}
+		}
+	}
+}
+
+static int host_side(int fd, const struct shape *s, const struct link_info *br, const char *veth,
+		     char veth_mac[18], struct kk_err *err)
 {
 	struct link_info li;
 	char what[96];
-	int kerr = 0;
 
 	if (link_get(fd, veth, &li, err) <= 0)
 		return kk_err_set(err, ENODEV, "link `%s` vanished", veth);
@@ -601,33 +669,6 @@ static int host_side(int fd, const struct shape *s, const struct lease *l,
 	snprintf(what, sizeof(what), "connect `%s` to bridge `%s`", veth, s->bridge);
 	if (link_set(fd, li.index, IFF_UP, IFF_UP, br->index, what, err) < 0)
 		return -1;
-	if (!(br->flags & IFF_UP)) {
-		snprintf(what, sizeof(what), "set link `%s` up", s->bridge);
-		if (link_set(fd, br->index, IFF_UP, IFF_UP, 0, what, err) < 0)
-			return -1;
-	}
-	snprintf(what, sizeof(what), "add gateway address to bridge `%s`", s->bridge);
-	if (addr_add(fd, br->index, l->gw, s->prefix, &kerr, what, err) < 0)
-		return -1;
-	if (kerr == 0) {
-		/* a new address: pin the bridge's MAC, as the plugin does, so it stays when
-		 * ports come and go */
-		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = br->index };
-		struct kk_nl_req req;
-		unsigned char mac[6];
-
-		if (sscanf(br->mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
-			   &mac[3], &mac[4], &mac[5]) == 6) {
-			kk_nl_init(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
-			kk_nl_attr(&req, IFLA_ADDRESS, mac, 6);
-			snprintf(what, sizeof(what), "set the MAC of bridge `%s`", s->bridge);
-			if (kk_nl_do(fd, &req, NULL, what, err) < 0)
-				return -1;
-		}
-	} else if (kerr != -EEXIST) {
-		errno = -kerr;
-		return kk_err_sys(err, "%s", what);
-	}
 	{
 		cleanup_close int dfd =
 			open("/proc/sys/net/ipv4", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -709,9 +750,14 @@ int kk_cni_owned_add(const struct kk_cni_host *host, const struct kk_cni_conflis
 		return 0;
 	if (kk_nl_socket(&fd, err) < 0)
 		return -1;
+	/* the plugin makes the bridge and its address, or says what is wrong */
 	rc = link_get(fd, s.bridge, &br, err);
-	if (rc <= 0 || strcmp(br.kind, "bridge") != 0)
-		return rc < 0 ? -1 : 0; /* the plugin makes the bridge, or says what is wrong */
+	if (rc > 0)
+		rc = strcmp(br.kind, "bridge") == 0
+			     ? bridge_ready(fd, &br, s.net + 1, s.prefix, err)
+			     : 0;
+	if (rc <= 0)
+		return rc;
 	host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (host_ns < 0)
 		return kk_err_sys(err, "our network namespace");
@@ -720,7 +766,7 @@ int kk_cni_owned_add(const struct kk_cni_host *host, const struct kk_cni_conflis
 	job = (struct veth_job){ &s, &l, att->ifname, host_ns, "", "" };
 	if (kk_cni_in_netns(att->netns, container_side, &job, err) < 0)
 		goto undo;
-	if (host_side(fd, &s, &l, &br, job.host_name, veth_mac, err) < 0)
+	if (host_side(fd, &s, &br, job.host_name, veth_mac, err) < 0)
 		goto undo;
 	/* its MAC again: it may change when the first port joins */
 	rc = link_get(fd, s.bridge, &br, err);

@@ -272,3 +272,38 @@ host-local DEL" ]
 	k delete cell b "${SCOPE[@]}" >/dev/null 2>&1 || true
 	nothing_left b
 }
+
+# bats test_tags=containerd
+@test "own conflist: a bridge not as the plugin left it (no gateway address, down) gets the plugins, which repair it" {
+	require_containerd
+	cell_scaffold
+	VETHS=$(veths)
+	logged_plugins
+	app_cell a "sleep infinity"
+	local br gw
+	br=$(jq -r '.plugins[0].bridge' "$BATS_TEST_TMPDIR/conflist.copy")
+	gw=$(cell_ip a)
+	gw=${gw%.*}.1
+	ip addr flush dev "$br"
+	: >"$PLUGIN_LOG"
+	app_cell b "sleep infinity"
+	[ "$(cat "$PLUGIN_LOG")" = "bridge ADD
+host-local ADD" ]
+	run -0 ip -o -4 addr show dev "$br"
+	[[ "$output" == *"inet $gw/24"* ]]
+	ip link set "$br" down
+	: >"$PLUGIN_LOG"
+	app_cell c "sleep infinity"
+	[ "$(cat "$PLUGIN_LOG")" = "bridge ADD
+host-local ADD" ]
+	run -0 ip -o link show "$br"
+	[[ "$output" == *",UP,"* ]]
+	: >"$PLUGIN_LOG"
+	app_cell d "sleep infinity"
+	[ "$(cat "$PLUGIN_LOG")" = "" ]
+	run -0 nsenter -t "$(task_pid sp_st_d_root)" -n busybox ping -c 1 -W 2 "$(cell_ip a)"
+	for c in a b c d; do
+		run -0 k delete cell "$c" "${SCOPE[@]}"
+	done
+	nothing_left a
+}
