@@ -166,6 +166,11 @@ int kk_nl_talk(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, int *kerr, 
 /* The same, where any error of the kernel's fails: "<what>: <strerror>". */
 int kk_nl_do(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, const char *what,
 	     struct kk_err *err);
+/* A dump request of type (RTM_GETLINK, RTM_GETADDR) with family header hdr on fd (-1: a
+ * socket of its own): fn(h, arg) for every answer until the kernel's NLMSG_DONE. */
+int kk_nl_dump(int fd, int type, const void *hdr, size_t hdr_len,
+	       void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, const char *what,
+	       struct kk_err *err);
 /* Run fn(arg, err) on a thread that has entered the network namespace at path netns. Returns
  * what fn returns; its errors are wrapped with the netns. */
 int kk_cni_in_netns(const char *netns, int (*fn)(void *arg, struct kk_err *err), void *arg,

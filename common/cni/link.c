@@ -123,54 +123,30 @@ static void link_add(const struct nlmsghdr *h, struct kk_cni_link **list, size_t
 	(*list)[(*n)++] = l;
 }
 
+struct link_acc {
+	struct kk_cni_link *list;
+	size_t n;
+};
+
+static void link_acc_add(const struct nlmsghdr *h, void *arg)
+{
+	struct link_acc *a = arg;
+
+	if (h->nlmsg_type == RTM_NEWLINK)
+		link_add(h, &a->list, &a->n);
+}
+
 int kk_cni_link_list(struct kk_cni_link **out, size_t *n, struct kk_err *err)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-	} req = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-			.nlmsg_type = RTM_GETLINK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = 1 },
-		.ifi = { .ifi_family = AF_UNSPEC },
-	};
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	cleanup_free struct kk_cni_link *list = NULL;
-	cleanup_free char *buf = kk_xmalloc(32768);
-	cleanup_close int fd = -1;
-	size_t count = 0;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct link_acc a = { 0 };
 
-	if (kk_nl_socket(&fd, err) < 0)
-		return kk_err_wrap(err, "list links");
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		return kk_err_sys(err, "list links: netlink send");
-	for (;;) {
-		ssize_t got = recv(fd, buf, 32768, 0);
-		size_t left;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return kk_err_sys(err, "list links: netlink receive");
-		left = (size_t)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
-			if (h->nlmsg_seq != req.nh.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE) {
-				*out = TAKE_PTR(list);
-				*n = count;
-				return 0;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EIO;
-				return kk_err_sys(err, "list links");
-			}
-			if (h->nlmsg_type == RTM_NEWLINK)
-				link_add(h, &list, &count);
-		}
+	if (kk_nl_dump(-1, RTM_GETLINK, &ifi, sizeof(ifi), link_acc_add, &a, "list links", err) <
+	    0) {
+		free(a.list);
+		return -1;
 	}
+	*out = a.list;
+	*n = a.n;
+	return 0;
 }

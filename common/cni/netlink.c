@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/mem.h"
 
 #define NETLINK_TIMEOUT_S 5
 
@@ -67,42 +68,52 @@ int kk_nl_socket(int *fd, struct kk_err *err)
 	return 0;
 }
 
-int kk_nl_talk(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, int *kerr, const char *what,
-	       struct kk_err *err)
+/* a sequence number of this process's own, so that an answer is never taken for another's */
+static unsigned next_seq(void)
 {
-	union {
-		struct nlmsghdr nh;
-		char buf[16384];
-	} in;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	cleanup_close int own = -1;
 	static unsigned seq;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+}
+
+/* Send req on fd (-1: a socket of its own), then fn(h, arg) for every answer to it until the
+ * kernel ends it: with an ack or error (*kerr: 0 or its negative errno) or NLMSG_DONE (0). */
+static int exchange(int fd, struct kk_nl_req *req, void (*fn)(const struct nlmsghdr *h, void *arg),
+		    void *arg, int *kerr, const char *what, struct kk_err *err)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	cleanup_free char *buf = kk_xmalloc(32768);
+	cleanup_close int own = -1;
 
 	if (fd < 0) {
 		if (kk_nl_socket(&own, err) < 0)
 			return kk_err_wrap(err, "%s", what);
 		fd = own;
 	}
-	req->nh.nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+	req->nh.nlmsg_seq = next_seq();
 	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return kk_err_sys(err, "%s: netlink send", what);
 	for (;;) {
-		ssize_t n = recv(fd, &in, sizeof(in), 0);
+		ssize_t got = recv(fd, buf, 32768, 0);
 		size_t left;
 
-		if (n < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (got < 0)
 			return kk_err_sys(err, "%s: netlink receive", what);
-		left = (size_t)n;
-		for (struct nlmsghdr *h = &in.nh; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		left = (size_t)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
 			if (h->nlmsg_seq != req->nh.nlmsg_seq)
 				continue;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				*kerr = 0;
+				return 0;
+			}
 			if (h->nlmsg_type != NLMSG_ERROR) {
-				if (ans && h->nlmsg_len <= sizeof(ans->buf))
-					memcpy(ans->buf, h, h->nlmsg_len);
+				fn(h, arg);
 				continue;
 			}
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
@@ -113,12 +124,44 @@ int kk_nl_talk(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, int *kerr, 
 	}
 }
 
+/* keep the (last) answer in arg, a struct kk_nl_req, if there is one to keep */
+static void keep_answer(const struct nlmsghdr *h, void *arg)
+{
+	struct kk_nl_req *ans = arg;
+
+	if (ans && h->nlmsg_len <= sizeof(ans->buf))
+		memcpy(ans->buf, h, h->nlmsg_len);
+}
+
+int kk_nl_talk(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, int *kerr, const char *what,
+	       struct kk_err *err)
+{
+	return exchange(fd, req, keep_answer, ans, kerr, what, err);
+}
+
 int kk_nl_do(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, const char *what,
 	     struct kk_err *err)
 {
 	int kerr = 0;
 
 	if (kk_nl_talk(fd, req, ans, &kerr, what, err) < 0)
+		return -1;
+	if (kerr == 0)
+		return 0;
+	errno = -kerr;
+	return kk_err_sys(err, "%s", what);
+}
+
+int kk_nl_dump(int fd, int type, const void *hdr, size_t hdr_len,
+	       void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, const char *what,
+	       struct kk_err *err)
+{
+	struct kk_nl_req req;
+	int kerr = 0;
+
+	kk_nl_init(&req, type, NLM_F_DUMP, hdr, hdr_len);
+	req.nh.nlmsg_flags &= (unsigned short)~NLM_F_ACK;
+	if (exchange(fd, &req, fn, arg, &kerr, what, err) < 0)
 		return -1;
 	if (kerr == 0)
 		return 0;

@@ -589,71 +589,50 @@ static int container_side(void *arg, struct kk_err *err)
 
 /* ---- the host's side ------------------------------------------------------------------ */
 
+struct bridge_addrs {
+	int index;
+	uint32_t gw;
+	int prefix;
+	bool found, others;
+};
+
+static void bridge_addr(const struct nlmsghdr *h, void *arg)
+{
+	struct bridge_addrs *b = arg;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	size_t len = IFA_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != b->index)
+		return;
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		uint32_t a;
+
+		if (rta->rta_type != IFA_LOCAL || RTA_PAYLOAD(rta) != 4)
+			continue;
+		memcpy(&a, RTA_DATA(rta), 4);
+		if (ntohl(a) == b->gw && ifa->ifa_prefixlen == b->prefix)
+			b->found = true;
+		else
+			b->others = true;
+	}
+}
+
 /* Is the bridge ready as the plugin leaves it after its first ADD: up, with the gateway
  * address gw/prefix and no other IPv4 address (else the plugin adds the address, pins the
  * bridge's MAC, or says the bridge has another address)? */
 static int bridge_ready(int fd, const struct link_info *br, uint32_t gw, int prefix,
 			struct kk_err *err)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-	} req = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-			.nlmsg_type = RTM_GETADDR,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = 1 },
-		.ifa = { .ifa_family = AF_INET },
-	};
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	cleanup_free char *buf = kk_xmalloc(16384);
-	int found = 0, others = 0;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+	struct bridge_addrs b = { br->index, gw, prefix, false, false };
 
 	if (!(br->flags & IFF_UP))
 		return 0;
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		return kk_err_sys(err, "list the addresses of the bridge: netlink send");
-	for (;;) {
-		ssize_t got = recv(fd, buf, 16384, 0);
-		size_t left;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return kk_err_sys(err, "list the addresses of the bridge: netlink receive");
-		left = (size_t)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
-			const struct ifaddrmsg *ifa = NLMSG_DATA(h);
-			const struct rtattr *rta;
-			size_t len;
-
-			if (h->nlmsg_seq != req.nh.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return found && !others;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EIO;
-				return kk_err_sys(err, "list the addresses of the bridge");
-			}
-			if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != br->index)
-				continue;
-			len = IFA_PAYLOAD(h);
-			for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-				uint32_t a;
-
-				if (rta->rta_type != IFA_LOCAL || RTA_PAYLOAD(rta) != 4)
-					continue;
-				memcpy(&a, RTA_DATA(rta), 4);
-				if (ntohl(a) == gw && ifa->ifa_prefixlen == prefix)
-					found = 1;
-				else
-					others = 1;
-			}
-		}
-	}
+	if (kk_nl_dump(fd, RTM_GETADDR, &ifa, sizeof(ifa), bridge_addr, &b,
+		       "list the addresses of the bridge", err) < 0)
+		return -1;
+	return b.found && !b.others;
 }
 
 static int host_side(int fd, const struct shape *s, const struct link_info *br, const char *veth,
