@@ -274,7 +274,7 @@ host-local DEL" ]
 }
 
 # bats test_tags=containerd
-@test "own conflist: a bridge not as the plugin left it (no gateway address, down) gets the plugins, which repair it" {
+@test "own conflist: a bridge not as the plugin left it (no gateway address, down) gets the plugins, which repair it; so does another bridge entry" {
 	require_containerd
 	cell_scaffold
 	VETHS=$(veths)
@@ -302,8 +302,19 @@ host-local ADD" ]
 	app_cell d "sleep infinity"
 	[ "$(cat "$PLUGIN_LOG")" = "" ]
 	run -0 nsenter -t "$(task_pid sp_st_d_root)" -n busybox ping -c 1 -W 2 "$(cell_ip a)"
-	for c in a b c d; do
+	# a bridge entry with a key kukeon does not write (here the MTU): the plugins
+	local cl=$RP/data/$R/sp/network.conflist
+	jq '.plugins[0].mtu = 1400' "$cl" >"$cl.new"
+	mv "$cl.new" "$cl"
+	: >"$PLUGIN_LOG"
+	app_cell e "sleep infinity"
+	[ "$(cat "$PLUGIN_LOG")" = "bridge ADD
+host-local ADD" ]
+	run -0 nsenter -t "$(task_pid sp_st_e_root)" -n ip -o link show dev eth0
+	[[ "$output" == *"mtu 1400"* ]]
+	for c in a b c d e; do
 		run -0 k delete cell "$c" "${SCOPE[@]}"
 	done
+	cp "$BATS_TEST_TMPDIR/conflist.copy" "$cl"
 	nothing_left a
 }
