@@ -158,7 +158,7 @@ static bool read_shape(const struct kk_cni_conflist *net, struct shape *s)
 	{
 		struct route4 *rt = &s->routes[s->n_routes];
 		const char *gw = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "gw"));
-		struct in_addr in;
+		struct in_addr in = { 0 };
 
 		if (s->n_routes == MAX_ROUTES || !cJSON_IsObject(r) || !only_keys(r, route_keys))
 			return false;
@@ -496,7 +496,7 @@ static int veth_create(int fd, struct veth_job *j, struct kk_err *err)
 		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 		struct rtattr *info, *data, *peer;
 		struct kk_nl_req req;
-		struct link_info li;
+		struct link_info li = { 0 };
 		char name[IFNAMSIZ];
 		uint32_t rnd, zero = 0;
 		int kerr = 0;
@@ -542,7 +542,7 @@ static int container_side(void *arg, struct kk_err *err)
 {
 	struct veth_job *j = arg;
 	cleanup_close int fd = -1;
-	struct link_info li;
+	struct link_info li = { 0 };
 	char what[96];
 	int kerr = 0;
 
@@ -638,7 +638,7 @@ static int bridge_ready(int fd, const struct link_info *br, uint32_t gw, int pre
 static int host_side(int fd, const struct shape *s, const struct link_info *br, const char *veth,
 		     char veth_mac[18], struct kk_err *err)
 {
-	struct link_info li;
+	struct link_info li = { 0 };
 	char what[96];
 
 	if (link_get(fd, veth, &li, err) <= 0)
@@ -719,9 +719,9 @@ int kk_cni_owned_add(const struct kk_cni_host *host, const struct kk_cni_conflis
 	cleanup_close int fd = -1, host_ns = -1;
 	cleanup_(lease_clear) struct lease l = { 0 };
 	struct veth_job job = { 0 };
-	struct link_info br;
+	struct link_info br = { 0 };
 	struct shape s;
-	char veth_mac[18];
+	char veth_mac[18] = "";
 	int timeout_ms = host->timeout_ms > 0 ? host->timeout_ms : KK_CNI_DEFAULT_TIMEOUT_MS;
 	int rc;
 
