@@ -112,7 +112,7 @@ if command -v strace >/dev/null; then
 	kuke delete cell c --realm "$R" --space sp --stack st >/dev/null
 	names=$(grep -o 'execve("[^"]*"' "$tmp/exec" | tail -n +2 | sed -e 's/.*\///' -e 's/"$//' |
 		sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')
-	echo "processes spawned by one kuke run -d: $(($(grep -c 'execve(' "$tmp/exec") - 1)) ($names; target: the CNI plugins only)"
+	echo "processes spawned by one kuke run -d: $(($(grep -c 'execve(' "$tmp/exec") - 1)) (${names:-none}; target: the CNI plugins only)"
 fi
 
 # ---- many cells: create all, then delete all; peak RSS of the largest kuke process ----

@@ -278,9 +278,16 @@ int kk_cni_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net
 				  name, att->container_id, att->ifname, path);
 	for (i = 0; i < n; i++) {
 		cJSON *result = NULL;
+		int rc = 0;
 
-		int rc = run_plugin(host, net, i, OP_ADD, att, prev, &result, err);
-
+		/* kukeon's own bridge, once it exists: done here, undone here if it fails */
+		if (i == 0) {
+			rc = kk_cni_owned_add(host, net, att, &result, err);
+			if (rc < 0)
+				rc = -2;
+		}
+		if (rc == 0)
+			rc = run_plugin(host, net, i, OP_ADD, att, prev, &result, err);
 		if (rc < 0) {
 			/* undo what ran, this plugin included: it may have done half its work */
 			if (rc != -2)

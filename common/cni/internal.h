@@ -2,6 +2,8 @@
 #ifndef KK_COMMON_CNI_INTERNAL_H
 #define KK_COMMON_CNI_INTERNAL_H
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stddef.h>
 
 #include "common/cni/cni.h"
@@ -137,5 +139,51 @@ int kk_ipt_lock(const struct kk_cni_host *host, int *fd, struct kk_err *err);
 /* Bring the loopback interface up inside the network namespace at path netns (rtnetlink,
  * from a socket opened in it): what the `loopback` plugin's ADD does. */
 int kk_cni_netns_loopback_up(const char *netns, struct kk_err *err);
+
+/* ---- netlink.c: rtnetlink requests -------------------------------------------------- */
+
+/* One request (or the kernel's answer to one): a header, its family header, attributes. */
+struct kk_nl_req {
+	union {
+		struct nlmsghdr nh;
+		char buf[8192]; /* a bridge's RTM_NEWLINK is a few KiB */
+	};
+};
+/* Start a request of type (RTM_*) with NLM_F_REQUEST | NLM_F_ACK | flags and the family
+ * header hdr (struct ifinfomsg, ifaddrmsg, rtmsg). */
+void kk_nl_init(struct kk_nl_req *req, int type, int flags, const void *hdr, size_t hdr_len);
+/* Append an attribute; returns it (to nest others in it, closed with kk_nl_nest_end). */
+struct rtattr *kk_nl_attr(struct kk_nl_req *req, int type, const void *data, size_t len);
+void kk_nl_attr_str(struct kk_nl_req *req, int type, const char *s);
+void kk_nl_nest_end(struct kk_nl_req *req, struct rtattr *nest);
+/* A NETLINK_ROUTE socket of the calling thread's netns, with a receive timeout. */
+int kk_nl_socket(int *fd, struct kk_err *err);
+/* Send req on fd (-1: a socket of its own) and wait for the kernel's ack: *kerr is 0 or a
+ * negative errno. If ans is not NULL, the last answer other than the ack is copied there
+ * (a GET's reply). what names the request in errors. */
+int kk_nl_talk(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, int *kerr, const char *what,
+	       struct kk_err *err);
+/* The same, where any error of the kernel's fails: "<what>: <strerror>". */
+int kk_nl_do(int fd, struct kk_nl_req *req, struct kk_nl_req *ans, const char *what,
+	     struct kk_err *err);
+/* A dump request of type (RTM_GETLINK, RTM_GETADDR) with family header hdr on fd (-1: a
+ * socket of its own): fn(h, arg) for every answer until the kernel's NLMSG_DONE. */
+int kk_nl_dump(int fd, int type, const void *hdr, size_t hdr_len,
+	       void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, const char *what,
+	       struct kk_err *err);
+/* Run fn(arg, err) on a thread that has entered the network namespace at path netns. Returns
+ * what fn returns; its errors are wrapped with the netns. */
+int kk_cni_in_netns(const char *netns, int (*fn)(void *arg, struct kk_err *err), void *arg,
+		    struct kk_err *err);
+
+/* ---- owned.c: ADD of kukeon's own conflist without a plugin process ------------------- */
+
+/* For plugin 0 of net when it is kukeon's bridge (see owned.c for the exact shape) and its
+ * bridge link exists: what the bridge plugin and its host-local IPAM do on ADD, done here.
+ * Returns 1 with *result the bridge plugin's result document, 0 if net or the host is not
+ * that case (run the plugin), -1 on failure, having undone its own work. */
+int kk_cni_owned_add(const struct kk_cni_host *host, const struct kk_cni_conflist *net,
+		     const struct kk_cni_attachment *att, struct cJSON **result,
+		     struct kk_err *err);
 
 #endif

@@ -354,16 +354,75 @@ static bool snapshots_unwedged(const struct kk_rt *rt, const struct kk_err *e)
 	return true;
 }
 
+/* Where to read the image's files from, given the mounts of a snapshot of it (lent): the
+ * directory itself for a bind mount or an overlay of one lower layer, else the overlay
+ * mounted read-only on a scratch dir. An active snapshot's upper layer is left out: it is
+ * empty until the container runs, and the container's own mount will use it. */
+static int rootfs_open(const struct kk_rt *rt, const char *id, const struct ctr_mounts *mounts,
+		       struct rootfs_view *v, struct kk_err *err)
+{
+	const char *scratch = rt->scratch_dir ? rt->scratch_dir : "/run/kukeon";
+	const struct ctr_mount *mt;
+	cleanup_free char *data = NULL;
+	const char *lower = NULL;
+	unsigned long flags = 0;
+
+	if (mounts->n != 1)
+		return kk_err_set(err, ENOTSUP, "image rootfs has %zu mounts", mounts->n);
+	mt = &mounts->m[0];
+	if (strcmp(mt->type, "bind") == 0 || strcmp(mt->type, "rbind") == 0) {
+		v->path = kk_xstrdup(mt->source);
+		return 0;
+	}
+	for (size_t i = 0; i < mt->n_options; i++) {
+		const char *opt = mt->options[i];
+
+		if (strcmp(opt, "ro") == 0)
+			flags |= MS_RDONLY;
+		else if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0)
+			flags |= MS_BIND | MS_REC;
+		else if (strncmp(opt, "upperdir=", 9) == 0 || strncmp(opt, "workdir=", 8) == 0)
+			continue;
+		else if (strcmp(opt, "rw") != 0) {
+			char *nd = kk_xasprintf("%s%s%s", data ? data : "", data ? "," : "", opt);
+
+			if (strncmp(opt, "lowerdir=", 9) == 0)
+				lower = opt + 9;
+			free(data);
+			data = nd;
+		}
+	}
+	if (strcmp(mt->type, "overlay") == 0 && lower && !strchr(lower, ':')) {
+		v->path = kk_xstrdup(lower);
+		return 0;
+	}
+	if (kk_mkdir_p(scratch, 0700, err) < 0)
+		return -1;
+	v->dir = kk_xasprintf("%s/rootfs-%s-XXXXXX", scratch, id);
+	if (!mkdtemp(v->dir)) {
+		kk_err_sys(err, "mkdtemp `%s`", v->dir);
+		free(v->dir);
+		v->dir = NULL;
+		return -1;
+	}
+	if (mount(mt->source, v->dir, mt->type, flags | MS_RDONLY, data) < 0) {
+		kk_err_sys(err, "mount image rootfs on `%s`", v->dir);
+		rmdir(v->dir);
+		free(v->dir);
+		v->dir = NULL;
+		return -1;
+	}
+	v->path = kk_xstrdup(v->dir);
+	return 0;
+}
+
+/* A view snapshot of the image's chain, for a spec built without a container snapshot. */
 static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *chain_id,
 			    struct rootfs_view *v, struct kk_err *err)
 {
 	struct ctr_mounts mounts = { 0 };
-	const char *scratch = rt->scratch_dir ? rt->scratch_dir : "/run/kukeon";
-	const struct ctr_mount *mt;
-	cleanup_free char *data = NULL;
-	unsigned long flags = 0;
 	struct kk_err e = { 0 };
-	int ret = -1, r;
+	int r;
 
 	v->key = kk_xasprintf("%s-kkview", id);
 	r = ctr_snapshot_view(rt->conn, kk_rt_snapshotter(rt), v->key, chain_id, NULL, &mounts, &e);
@@ -383,53 +442,11 @@ static int rootfs_view_open(const struct kk_rt *rt, const char *id, const char *
 		v->key = NULL;
 		return -1;
 	}
-	if (mounts.n != 1) {
-		kk_err_set(err, ENOTSUP, "image rootfs view has %zu mounts", mounts.n);
-		goto out;
-	}
-	mt = &mounts.m[0];
-	if (strcmp(mt->type, "bind") == 0 || strcmp(mt->type, "rbind") == 0) {
-		v->path = kk_xstrdup(mt->source);
-		ret = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < mt->n_options; i++) {
-		const char *opt = mt->options[i];
-
-		if (strcmp(opt, "ro") == 0)
-			flags |= MS_RDONLY;
-		else if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0)
-			flags |= MS_BIND | MS_REC;
-		else if (strcmp(opt, "rw") != 0) {
-			char *nd = kk_xasprintf("%s%s%s", data ? data : "", data ? "," : "", opt);
-
-			free(data);
-			data = nd;
-		}
-	}
-	if (kk_mkdir_p(scratch, 0700, err) < 0)
-		goto out;
-	v->dir = kk_xasprintf("%s/rootfs-%s-XXXXXX", scratch, id);
-	if (!mkdtemp(v->dir)) {
-		kk_err_sys(err, "mkdtemp `%s`", v->dir);
-		free(v->dir);
-		v->dir = NULL;
-		goto out;
-	}
-	if (mount(mt->source, v->dir, mt->type, flags | MS_RDONLY, data) < 0) {
-		kk_err_sys(err, "mount image rootfs on `%s`", v->dir);
-		rmdir(v->dir);
-		free(v->dir);
-		v->dir = NULL;
-		goto out;
-	}
-	v->path = kk_xstrdup(v->dir);
-	ret = 0;
-out:
+	r = rootfs_open(rt, id, &mounts, v, err);
 	ctr_mounts_clear(&mounts);
-	if (ret < 0)
+	if (r < 0)
 		rootfs_view_close(rt, v);
-	return ret;
+	return r;
 }
 
 static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
@@ -477,21 +494,21 @@ static int secrets_own(const struct oci_map *m, const cJSON *spec, struct kk_err
 	return 0;
 }
 
-/* The spec for c, its image's rootfs chain id in *chain (may be NULL). */
-static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
-		      bool stage, char **chain, cJSON **out, struct kk_err *err)
+/* The spec for c from image img; the image's files (/etc/passwd, /etc/group) are read from
+ * the container's own snapshot when its mounts are given, else from a view made for it. */
+static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c,
+		      const struct ctr_image_rootfs *img, const struct ctr_mounts *snapshot,
+		      uint32_t join_pid, bool stage, cJSON **out, struct kk_err *err)
 {
-	struct ctr_image_rootfs img = { 0 };
 	struct rootfs_view view = { 0 };
 	struct oci_map m = { 0 };
 	char net[64], ipc[64], uts[64];
 	int ret = -1;
 
-	if (image_rootfs(rt, c, &img, err) < 0)
-		return -1;
-	if (map_opts(rt, c, &img, stage, &m, err) < 0)
+	if (map_opts(rt, c, img, stage, &m, err) < 0)
 		goto out;
-	if (rootfs_view_open(rt, c->id, img.chain_id, &view, err) < 0)
+	if (snapshot ? rootfs_open(rt, c->id, snapshot, &view, err) < 0
+		     : rootfs_view_open(rt, c->id, img->chain_id, &view, err) < 0)
 		goto out;
 	m.o.rootfs = view.path;
 	if (join_pid) {
@@ -514,18 +531,21 @@ static int build_spec(const struct kk_rt *rt, const struct kk_rt_container *c, u
 		*out = NULL;
 		ret = -1;
 	}
-	if (ret == 0 && chain)
-		*chain = kk_xstrdup(img.chain_id);
 out:
 	oci_map_clear(&m);
-	ctr_image_rootfs_clear(&img);
 	return ret;
 }
 
 int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c, uint32_t join_pid,
 			 struct cJSON **out, struct kk_err *err)
 {
-	if (build_spec(rt, c, join_pid, false, NULL, out, err) < 0)
+	struct ctr_image_rootfs img = { 0 };
+	int r = image_rootfs(rt, c, &img, err);
+
+	if (r == 0)
+		r = build_spec(rt, c, &img, NULL, join_pid, false, out, err);
+	ctr_image_rootfs_clear(&img);
+	if (r < 0)
 		return kk_err_wrap(err, "container `%s`", cname(c));
 	return 0;
 }
@@ -561,18 +581,19 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 			    struct kk_err *err)
 {
 	cleanup_(json_freep) cJSON *spec = NULL;
-	cleanup_free char *chain = NULL, *text = NULL, *lease_id = NULL, *prev = NULL;
+	cleanup_free char *text = NULL, *lease_id = NULL, *prev = NULL;
+	cleanup_(ctr_image_rootfs_clear) struct ctr_image_rootfs img = { 0 };
+	cleanup_(ctr_mounts_clear) struct ctr_mounts mounts = { 0 };
 	struct ctr_labels lease_labels = { 0 };
 	struct ctr_container rec = { 0 };
 	struct kk_err ignored = { 0 }, e = { 0 };
+	const char *chain;
 	char when[32];
 	int r;
 
-	if (kk_rt_container_validate(c, err) < 0)
+	if (kk_rt_container_validate(c, err) < 0 || image_rootfs(rt, c, &img, err) < 0)
 		return -1;
-	if (build_spec(rt, c, 0, true, &chain, &spec, err) < 0)
-		goto undo_secrets;
-	text = cJSON_PrintUnformatted(spec);
+	chain = img.chain_id;
 
 	/* the new snapshot is held by a lease until the container record references it */
 	lease_id = kk_xasprintf("kukeon-create-%s", c->id);
@@ -583,22 +604,22 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	/* a lease left by a process that died here is reused (and deleted below) */
 	if (r < 0 && e.code != EEXIST) {
 		*err = e;
-		goto undo_secrets;
+		return -1;
 	}
 	prev = ctr_lease(rt->conn) ? kk_xstrdup(ctr_lease(rt->conn)) : NULL;
 	ctr_set_lease(rt->conn, lease_id);
-	r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL, NULL, &e);
+	r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL, &mounts, &e);
 	if (r < 0 && snapshots_unwedged(rt, &e)) {
 		memset(&e, 0, sizeof(e));
-		r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL, NULL,
-					 &e);
+		r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain, NULL,
+					 &mounts, &e);
 	}
 	if (r < 0 && e.code == EEXIST) {
 		/* a snapshot without its container: a create that died here; start over */
 		memset(&e, 0, sizeof(e));
 		if (ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), c->id, &e) == 0)
 			r = ctr_snapshot_prepare(rt->conn, kk_rt_snapshotter(rt), c->id, chain,
-						 NULL, NULL, &e);
+						 NULL, &mounts, &e);
 	}
 	if (r < 0) {
 		*err = e;
@@ -606,6 +627,11 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	}
 	if (kk_rt_step(rt, "container-create:snapshot", err) < 0)
 		goto undo_snapshot;
+	/* the image's /etc/passwd and /etc/group from the snapshot just made: no view of
+	 * its own (two containerd writes fewer) */
+	if (build_spec(rt, c, &img, &mounts, 0, true, &spec, err) < 0)
+		goto undo_secrets;
+	text = cJSON_PrintUnformatted(spec);
 	rec.id = (char *)c->id;
 	rec.image = c->spec->image;
 	rec.runtime = (char *)CTR_RUNTIME_RUNC_V2;
@@ -617,7 +643,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	r = ctr_container_create(rt->conn, &rec, err);
 	ctr_labels_clear(&rec.labels);
 	if (r < 0)
-		goto undo_snapshot;
+		goto undo_secrets;
 	if (kk_rt_step(rt, "container-create:container", err) < 0) {
 		kk_rt_container_delete(rt, c->id, &ignored);
 		kk_log_ignored(rt->log, &ignored, "undo: delete container `%s`", c->id);
@@ -628,6 +654,8 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
 	return 0;
 
+undo_secrets:
+	secrets_remove(rt, c->id);
 undo_snapshot:
 	ctr_snapshot_remove(rt->conn, kk_rt_snapshotter(rt), c->id, &ignored);
 	kk_log_ignored(rt->log, &ignored, "undo: remove snapshot `%s`", c->id);
@@ -635,8 +663,6 @@ undo_lease:
 	ctr_set_lease(rt->conn, prev);
 	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
 	kk_log_ignored(rt->log, &ignored, "undo: delete lease `%s`", lease_id);
-undo_secrets:
-	secrets_remove(rt, c->id);
 	return -1;
 }
 

@@ -77,6 +77,25 @@ doc() { # NAME [command args-yaml]
 }
 
 # bats test_tags=containerd
+@test "create container --user NAME: ids from the image's /etc/passwd and /etc/group, read in the container's own snapshot; an unknown name leaves nothing" {
+	require_containerd
+	scaffold
+	run -0 kc create container named --cell web --image "$BB" --command sleep --args infinity --user kk
+	run -0 bash -c "ctr --address '$KUKEON_CONTAINERD_SOCKET' -n '$NS' containers info sp_st_web_named | jq -c .Spec.process.user"
+	[ "$output" = '{"uid":1000,"gid":1000,"additionalGids":[1000]}' ]
+	pid=$(hctr -n "$NS" tasks ls | awk '$1 == "sp_st_web_named" { print $2 }')
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status")" = 1000 ]
+	# the snapshot the ids were read from is the container's, left as prepared
+	run -0 hctr -n "$NS" snapshots ls
+	[[ "$output" == *"sp_st_web_named "*Active* ]]
+	[[ "$output" != *kkview* ]]
+	witness before
+	run -1 kc create container bad --cell web --image "$BB" --command sleep --args infinity --user nosuch
+	[ "$output" = "kuke: failed to create container bad: cell \`web\`: container \`bad\`: user \`nosuch\`: no such user in the image's /etc/passwd" ]
+	unchanged
+}
+
+# bats test_tags=containerd
 @test "get container: table, yaml, json, list filters and the empty messages" {
 	require_containerd
 	scaffold
