@@ -75,8 +75,8 @@ proto_srcs := $(if $(NEED_CTR),$(patsubst %.proto,$(GEN)/proto/%.pb-c.c,$(PROTOS
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CPPFLAGS_ALL := -D_GNU_SOURCE -I. -I$(GEN) -I$(GEN)/proto -I$(TP)/include
 CFLAGS_REL := -std=gnu11 -O2 -g0 -ffunction-sections -fdata-sections $(WARN)
-CFLAGS_SAN := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-	-fno-sanitize-recover=undefined $(WARN)
+CFLAGS_SAN := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
+	-fno-sanitize-recover=undefined,float-cast-overflow $(WARN)
 # protoc-c output is not ours to fix: no -Werror for it
 CFLAGS_GEN_REL := -std=gnu11 -O2 -g0 -ffunction-sections -fdata-sections -w
 CFLAGS_GEN_SAN := -std=gnu11 -O1 -g -fsanitize=address,undefined -w
@@ -201,7 +201,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 4
 FUZZ_SECONDS ?= 600
-FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow
 # clang (unlike gcc) calls a variable that only its cleanup attribute reads unused
 FUZZ_LIB_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) -Wno-unused-variable
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(WARN)

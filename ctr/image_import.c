@@ -359,7 +359,7 @@ int ctr_import_parse_desc(const cJSON *j, const char *where, struct desc *d, str
 		return kk_err_set(err, EBADMSG, "%s: bad descriptor (no sha256 digest)", where);
 	d->media_type = cJSON_IsString(mt) ? mt->valuestring : "";
 	d->digest = dg->valuestring;
-	d->size = cJSON_IsNumber(sz) ? (int64_t)sz->valuedouble : 0;
+	d->size = kk_json_int64(sz, 0);
 	d->platform = cJSON_GetObjectItemCaseSensitive(j, "platform");
 	d->annotations = cJSON_GetObjectItemCaseSensitive(j, "annotations");
 	return 0;

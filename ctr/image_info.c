@@ -32,7 +32,7 @@ static int64_t desc_size(const cJSON *d)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(d, "size");
 
-	return cJSON_IsNumber(s) ? (int64_t)s->valuedouble : 0;
+	return kk_json_int64(s, 0);
 }
 
 static const char *desc_str(const cJSON *d, const char *key)

@@ -81,7 +81,7 @@ static int state_tick(const char *sock, unsigned want, int64_t deadline, struct 
 	cleanup_(kk_json_freep) cJSON *r = NULL;
 	struct kk_err e = { 0 };
 	int64_t left = deadline - now_ms();
-	int state;
+	int64_t state;
 
 	if (kk_tty_call(sock, "State", "{}", left > STATE_TICK_MS ? (int)left : STATE_TICK_MS, &r,
 			NULL, &e) < 0)
@@ -89,7 +89,7 @@ static int state_tick(const char *sock, unsigned want, int64_t deadline, struct 
 				  "error attaching client: get terminal state failed during wait: "
 				  "%s",
 				  e.msg);
-	state = cJSON_IsNumber(r) ? (int)r->valuedouble : -1;
+	state = kk_json_int64(r, -1);
 	if (state >= 0 && state < 32 && (want & (1u << state)))
 		return 1;
 	if (now_ms() >= deadline)

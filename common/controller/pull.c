@@ -362,7 +362,7 @@ static int desc_of(const cJSON *d, const char *where, const char **digest, int64
 	if (!*digest || !kk_digest_is_valid(*digest) || !cJSON_IsNumber(sz) || sz->valuedouble < 0)
 		return kk_err_set(err, EBADMSG,
 				  "%s: bad descriptor (sha256 digest and size needed)", where);
-	*size = (int64_t)sz->valuedouble;
+	*size = kk_json_int64(sz, 0);
 	return 0;
 }
 

@@ -571,8 +571,9 @@ static int integer(struct imp *im, const cJSON *obj, const char *key, int64_t lo
 	*set = v != NULL;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-	    v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+	/* the range first: a cast of a value out of int64_t's is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
 		return fail(im, key, "expected an integer within [%" PRId64 ", %" PRId64 "]", lo,
 			    hi);
 	*out = (int64_t)v->valuedouble;

@@ -9,7 +9,9 @@
 
 #include "common/cleanup.h"
 #include "common/image/stream.h"
+#include "cjson/cJSON.h"
 #include "ctr/image.h"
+#include "ctr/image_import_int.h"
 #include "tap.h"
 
 static const char *sock, *tarball;
@@ -144,10 +146,38 @@ static void cleanup_namespace(struct ctr_conn *conn)
 	ctr_cleanup_report_clear(&rep);
 }
 
+/* A descriptor's size out of int64_t's range is clamped, never cast (undefined). */
+static void desc_size_clamped(void)
+{
+	static const char *const sizes[][2] = { { "1e300", "9223372036854775807" },
+						{ "-1e300", "-9223372036854775808" },
+						{ "42", "42" } };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		cleanup_free char *text = NULL;
+		cJSON *j;
+		struct desc d = { 0 };
+		struct kk_err err = { 0 };
+		char got[32];
+
+		if (asprintf(&text, "{\"digest\": \"sha256:%064d\", \"size\": %s}", 0,
+			     sizes[i][0]) < 0)
+			abort();
+		j = cJSON_Parse(text);
+		TAP_OK(ctr_import_parse_desc(j, "t", &d, &err) == 0, "size %s: parsed (%s)",
+		       sizes[i][0], err.msg);
+		snprintf(got, sizeof(got), "%lld", (long long)d.size);
+		TAP_STR_EQ(got, sizes[i][1]);
+		cJSON_Delete(j);
+	}
+}
+
 int main(void)
 {
 	struct ctr_conn *conn = NULL;
 	struct kk_err err = { 0 };
+
+	desc_size_clamped();
 
 	sock = tap_getenv_or_skip("KUKEON_CONTAINERD_SOCKET");
 	tarball = sock ? tap_getenv_or_skip("KUKEON_TEST_BUSYBOX_TAR") : NULL;

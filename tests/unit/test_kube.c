@@ -383,6 +383,9 @@ static void refused(void)
 		{ "  containers: [{name: a, image: i, ports: [{containerPort: 70000}]}]\n",
 		  "spec.containers[0].ports[0].containerPort: expected an integer within [1, "
 		  "65535]" },
+		{ "  containers: [{name: a, image: i, ports: [{containerPort: 1e300}]}]\n",
+		  "spec.containers[0].ports[0].containerPort: expected an integer within [1, "
+		  "65535]" },
 		{ "  containers: [{name: root, image: i}]\n",
 		  "spec.containers[0].name: `root` is the name of the cell's root container" },
 		{ "  restartPolicy: Sometimes\n  containers: [{name: a, image: i}]\n",
