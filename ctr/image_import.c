@@ -39,7 +39,7 @@
 #define META_MAX      (20 * 1024 * 1024)
 #define BLOB_JSON_MAX (16 * 1024 * 1024)
 
-static void importer_clear(struct importer *imp)
+void ctr_import_clear(struct importer *imp)
 {
 	for (size_t i = 0; i < imp->n_blobs; i++) {
 		free(imp->blobs[i].path);
@@ -374,7 +374,7 @@ static const char *json_str(const cJSON *obj, const char *key)
 
 /* ---- the two archive formats ------------------------------------------------------- */
 
-static int resolve_oci(struct importer *imp, struct kk_err *err)
+int ctr_import_resolve_oci(struct importer *imp, struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *layout = cJSON_Parse(imp->oci_layout);
 	cleanup_(kk_json_freep) cJSON *idx = NULL;
@@ -673,7 +673,7 @@ static int import_locked(struct importer *imp, const struct kk_reader *in,
 	if (read_archive(imp, in, err) < 0)
 		return -1;
 	if (imp->oci_layout) {
-		if (resolve_oci(imp, err) < 0)
+		if (ctr_import_resolve_oci(imp, err) < 0)
 			return -1;
 	} else if (imp->manifest_json) {
 		if (resolve_docker(imp, err) < 0)
@@ -733,7 +733,7 @@ int ctr_image_import(struct ctr_conn *conn, const struct kk_reader *in, const ch
 			rc = -1;
 		}
 	}
-	importer_clear(&imp);
+	ctr_import_clear(&imp);
 	if (rc < 0) {
 		ctr_import_result_clear(&res);
 		return rc;
@@ -762,7 +762,7 @@ int ctr_image_register(struct ctr_conn *conn, const char *name, const struct ctr
 		kk_err_wrap(err, "image `%s`", name);
 	if (rc == 0 && snapshotter)
 		*snapshotter = kk_xstrdup(imp.snapshotter ? imp.snapshotter : "");
-	importer_clear(&imp);
+	ctr_import_clear(&imp);
 	return rc;
 }
 

@@ -67,6 +67,11 @@ struct desc {
 };
 /* ---- image_import.c ----------------------------------------------------------------- */
 
+/* Free what imp holds (not imp itself). */
+void ctr_import_clear(struct importer *imp);
+/* The targets an OCI layout names: imp->oci_layout and imp->index_json read, one
+ * ctr_import_target_add per index entry with a reference name. No containerd call. */
+int ctr_import_resolve_oci(struct importer *imp, struct kk_err *err);
 struct blob *ctr_import_blob_by_digest(struct importer *imp, const char *digest);
 int ctr_import_blob_json(struct importer *imp, const char *digest, cJSON **out, struct kk_err *err);
 int ctr_import_blob_require(struct importer *imp, const char *digest, const char *what,
