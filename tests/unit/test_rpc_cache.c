@@ -137,6 +137,38 @@ static void readset_sees_times_and_absence(const char *dir)
 	kk_store_readset_free(rs);
 }
 
+/* Paths in several directories are checked from the one they share: a rewrite below it
+ * is seen, as is an entry that goes. */
+static void readset_sees_changes_below_a_shared_dir(const char *dir)
+{
+	cleanup_free char *top = kk_xasprintf("%s/many", dir);
+	cleanup_free char *d1 = kk_xasprintf("%s/r1", top);
+	cleanup_free char *d2 = kk_xasprintf("%s/r2", top);
+	cleanup_free char *f1 = kk_xasprintf("%s/m", d1);
+	cleanup_free char *f2 = kk_xasprintf("%s/m", d2);
+	struct kk_store_readset *rs = kk_store_readset_new();
+	struct kk_err err = { 0 };
+
+	TAP_INT_EQ(kk_mkdir_p(d1, 0755, &err), 0);
+	TAP_INT_EQ(kk_mkdir_p(d2, 0755, &err), 0);
+	TAP_INT_EQ(kk_write_atomic(f1, ".t-", "one", 3, 0644, &err), 0);
+	TAP_INT_EQ(kk_write_atomic(f2, ".t-", "two", 3, 0644, &err), 0);
+	kk_store_readset_note(rs, top);
+	kk_store_readset_note(rs, f1);
+	kk_store_readset_note(rs, f2);
+	TAP_OK(kk_store_readset_unchanged(rs), "three paths untouched: unchanged");
+	TAP_INT_EQ(kk_write_atomic(f2, ".t-", "TWO", 3, 0644, &err), 0);
+	TAP_OK(!kk_store_readset_unchanged(rs), "a file rewritten two levels down: changed");
+	kk_store_readset_free(rs);
+	rs = kk_store_readset_new();
+	kk_store_readset_note(rs, f1);
+	kk_store_readset_note(rs, f2);
+	TAP_OK(kk_store_readset_unchanged(rs), "noted again: unchanged");
+	unlink(f1);
+	TAP_OK(!kk_store_readset_unchanged(rs), "a file gone: changed");
+	kk_store_readset_free(rs);
+}
+
 static void generation_is_shared_between_stores(const char *dir)
 {
 	cleanup_free char *run = kk_xasprintf("%s/gen", dir);
@@ -223,6 +255,7 @@ int main(void)
 	}
 	replies_follow_every_kind_of_change(dir);
 	readset_sees_times_and_absence(dir);
+	readset_sees_changes_below_a_shared_dir(dir);
 	generation_is_shared_between_stores(dir);
 	evicts_least_recently_used();
 	scan_resumes_where_it_stopped();
