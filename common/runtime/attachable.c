@@ -13,6 +13,7 @@
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/image/selfimage.h"
 #include "common/log.h"
 #include "common/logidx.h"
@@ -149,16 +150,18 @@ int kk_rt_log_uri(const struct kk_rt *rt, const char *path, char **out, struct k
 	return ctr_log_uri(path, out, err);
 }
 
-static unsigned long spec_uid(const cJSON *spec)
+unsigned long kk_rt_spec_id(const cJSON *spec, const char *key)
 {
 	const cJSON *user =
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "process"),
 						 "user");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, "uid");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, key);
+	int64_t n;
 
 	if (cJSON_IsRaw(v) && v->valuestring)
 		return strtoul(v->valuestring, NULL, 10);
-	return cJSON_IsNumber(v) ? (unsigned long)v->valuedouble : 0;
+	n = kk_json_int64(v, 0);
+	return n > 0 && n <= UINT32_MAX ? (unsigned long)n : 0;
 }
 
 static int render(const struct kk_rt *rt, const struct kk_rt_container *c, const cJSON *args,
@@ -213,7 +216,7 @@ static int stage_files(const struct kk_rt *rt, const struct kk_rt_container *c, 
 {
 	gid_t gid = rt->kukeon_gid > 0 ? (gid_t)rt->kukeon_gid : 0;
 	mode_t mode = rt->kukeon_gid > 0 ? 02750 : 0700;
-	uid_t uid = (uid_t)spec_uid(spec);
+	uid_t uid = (uid_t)kk_rt_spec_id(spec, "uid");
 
 	if (kk_mkdir_p(tty, mode, err) < 0)
 		return -1;

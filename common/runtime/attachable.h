@@ -28,5 +28,8 @@ int kk_rt_attach_wrap(const struct kk_rt *rt, const struct kk_rt_container *c, s
  * index (common/logidx.h); when it cannot be staged (no run path, a non-static build
  * without KUKEON_KUKETTY_BIN), the shim's own `file://` logging, without times. */
 int kk_rt_log_uri(const struct kk_rt *rt, const char *path, char **out, struct kk_err *err);
+/* The "uid" or "gid" (key) of a built OCI spec's process.user (a raw JSON integer, or a
+ * number); 0 when absent or out of range. */
+unsigned long kk_rt_spec_id(const struct cJSON *spec, const char *key);
 
 #endif

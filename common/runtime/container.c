@@ -465,25 +465,12 @@ static int image_rootfs(const struct kk_rt *rt, const struct kk_rt_container *c,
 	return 0;
 }
 
-/* A uid or gid of the built spec (a raw JSON integer); 0 when absent. */
-static unsigned long spec_id(const cJSON *spec, const char *key)
-{
-	const cJSON *user =
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "process"),
-						 "user");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(user, key);
-
-	if (cJSON_IsRaw(v) && v->valuestring)
-		return strtoul(v->valuestring, NULL, 10);
-	return cJSON_IsNumber(v) ? (unsigned long)v->valuedouble : 0;
-}
-
 /* Staged secret files belong to the container's user (still 0400): a container running
  * as uid 1000 reads its secret, and nobody else on the host or in the cell does. */
 static int secrets_own(const struct oci_map *m, const cJSON *spec, struct kk_err *err)
 {
-	uid_t uid = (uid_t)spec_id(spec, "uid");
-	gid_t gid = (gid_t)spec_id(spec, "gid");
+	uid_t uid = (uid_t)kk_rt_spec_id(spec, "uid");
+	gid_t gid = (gid_t)kk_rt_spec_id(spec, "gid");
 
 	if (uid == 0 && gid == 0)
 		return 0;
