@@ -200,6 +200,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(san_lib_objs)
 # its seeds in tests/fuzz/corpus/<t>/.
 FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 4
+FUZZ_RUNS ?= 20000
 FUZZ_SECONDS ?= 600
 FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow
 # clang (unlike gcc) calls a variable that only its cleanup attribute reads unused
@@ -228,12 +229,12 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/fuzz/libkuk
 		$(filter-out $(CJSON_A),$(LIBS_SAN))
 
 fuzz-smoke: $(fuzz_targets:%=$(BUILD)/fuzz/fuzz_%)
-	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) $(fuzz_targets)
+	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_TIME) $(FUZZ_RUNS) $(fuzz_targets)
 
 # the long run: FUZZ_SECONDS per target, one after the other (FUZZ_TARGETS picks some)
 FUZZ_TARGETS ?= $(fuzz_targets)
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
-	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(Q)scripts/fuzz-smoke.sh $(BUILD) $(FUZZ_SECONDS) 0 $(FUZZ_TARGETS)
 
 .PHONY: test-rescue
 test-rescue: all

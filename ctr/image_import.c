@@ -402,6 +402,8 @@ int ctr_import_resolve_oci(struct importer *imp, struct kk_err *err)
 		if (ctr_import_parse_desc(it, "index.json", &d, err) < 0)
 			return kk_err_wrap(err, "`%s`", imp->source);
 		name = json_str(d.annotations, "io.containerd.image.name");
+		if (name && !name[0])
+			name = NULL; /* empty names nothing, as in containerd's importer */
 		if (!name) {
 			/* a full reference in org.opencontainers.image.ref.name; a bare tag
 			 * names nothing on its own */
