@@ -40,10 +40,15 @@ cell_scaffold() {
 	k create stack st --realm "$R" --space sp >/dev/null
 }
 
-# app_cell NAME SCRIPT [POLICY] [EXTRA]: app_cell_yaml, then apply it with k.
+# app_cell NAME SCRIPT [POLICY] [EXTRA]: app_cell_yaml, then apply it with k (quiet, but a
+# failed apply shows what it printed: which resource failed and why).
 app_cell() {
+	local out
 	app_cell_yaml "$@"
-	k apply -f "$BATS_TEST_TMPDIR/$1.yaml" >/dev/null
+	out=$(k apply -f "$BATS_TEST_TMPDIR/$1.yaml" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		return 1
+	}
 }
 
 # cell_yaml NAME APP [MORE]: write $BATS_TEST_TMPDIR/NAME.yaml, a Cell in sp/st of $R with a

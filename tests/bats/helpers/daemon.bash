@@ -43,8 +43,13 @@ stop_kukeond() {
 	KD_PID=
 }
 
+# a failed test shows the daemon's side too
 daemon_teardown() {
 	stop_kukeond
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -s "${KD_LOG:-}" ]; then
+		echo "--- kukeond log, last 40 lines:"
+		tail -n 40 "$KD_LOG"
+	fi >&2
 }
 
 kd() { kuke --host "unix://$KD_SOCK" --run-path "$RP" "$@"; }
