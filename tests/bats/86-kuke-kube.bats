@@ -9,7 +9,7 @@ load helpers/cell_suite
 setup() { cell_suite_setup kb; }
 
 teardown() {
-	stop_kukeond
+	daemon_teardown
 	cell_teardown
 }
 
