@@ -15,7 +15,7 @@
 #include "common/err.h"
 
 /* An entry and its strings are one allocation, like getpwnam_r's buffer: the string
- * members point into the entry's own storage, and one free() releases it all. */
+ * members point into the entry's own storage (kk_passwd_free/kk_group_free is one free()). */
 struct kk_passwd {
 	const char *name;
 	uint32_t uid;
