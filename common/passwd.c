@@ -195,11 +195,23 @@ static int find_entry(FILE *f, const char *what, int (*line)(char **, size_t, vo
 	return 1;
 }
 
+/* Copy s to *at and move *at past the copy's NUL; the copy. */
+static char *put_str(char **at, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = memcpy(*at, s, len);
+
+	*at += len;
+	return copy;
+}
+
 static int passwd_line(char **fields, size_t n, void *ctx)
 {
 	struct query *q = ctx;
 	struct kk_passwd *pw;
 	uint32_t uid, gid;
+	const char *home, *shell;
+	char *at;
 
 	/* name:password:uid:gid[:gecos[:home[:shell]]] */
 	if (n < 4 || fields[0][0] == '\0')
@@ -208,12 +220,15 @@ static int passwd_line(char **fields, size_t n, void *ctx)
 		return 0;
 	if (q->name ? strcmp(fields[0], q->name) != 0 : uid != q->id)
 		return 0;
-	pw = kk_xcalloc(1, sizeof(*pw));
-	pw->name = kk_xstrdup(fields[0]);
+	home = n > 5 ? fields[5] : "";
+	shell = n > 6 ? fields[6] : "";
+	pw = kk_xmalloc(sizeof(*pw) + strlen(fields[0]) + strlen(home) + strlen(shell) + 3);
+	at = pw->strings;
+	pw->name = put_str(&at, fields[0]);
 	pw->uid = uid;
 	pw->gid = gid;
-	pw->home = kk_xstrdup(n > 5 ? fields[5] : "");
-	pw->shell = kk_xstrdup(n > 6 ? fields[6] : "");
+	pw->home = put_str(&at, home);
+	pw->shell = put_str(&at, shell);
 	q->found = pw;
 	return 1;
 }
@@ -226,11 +241,6 @@ int kk_passwd_find(FILE *f, const char *name, uint32_t uid, struct kk_passwd **o
 
 void kk_passwd_free(struct kk_passwd *pw)
 {
-	if (!pw)
-		return;
-	free(pw->name);
-	free(pw->home);
-	free(pw->shell);
 	free(pw);
 }
 
@@ -262,19 +272,29 @@ static int group_line(char **fields, size_t n, void *ctx)
 	struct query *q = ctx;
 	struct kk_group *gr;
 	uint32_t gid;
-	char *list, *tok, *save = NULL;
+	const char *list;
+	size_t max = 1;
+	char *at, *copy, *tok, *save = NULL;
 
 	if (!group_fields(fields, n, &gid))
 		return 0;
 	if (q->name ? strcmp(fields[0], q->name) != 0 : gid != q->id)
 		return 0;
-	gr = kk_xcalloc(1, sizeof(*gr));
-	gr->name = kk_xstrdup(fields[0]);
-	gr->gid = gid;
 	list = n > 3 ? fields[3] : "";
-	gr->members = kk_xcalloc(strlen(list) / 2 + 2, sizeof(char *));
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		gr->members[gr->n_members++] = kk_xstrdup(tok);
+	for (const char *c = list; *c; c++)
+		max += *c == ',';
+	/* the struct, max members and the NULL, then the name and a copy of the list that
+	 * strtok_r cuts into the members */
+	gr = kk_xmalloc(sizeof(*gr) + (max + 1) * sizeof(gr->members[0]) + strlen(fields[0]) +
+			strlen(list) + 2);
+	at = (char *)&gr->members[max + 1];
+	gr->name = put_str(&at, fields[0]);
+	gr->gid = gid;
+	gr->n_members = 0;
+	copy = put_str(&at, list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		gr->members[gr->n_members++] = tok;
+	gr->members[gr->n_members] = NULL;
 	q->found = gr;
 	return 1;
 }
@@ -287,12 +307,6 @@ int kk_group_find(FILE *f, const char *name, uint32_t gid, struct kk_group **out
 
 void kk_group_free(struct kk_group *gr)
 {
-	if (!gr)
-		return;
-	for (size_t i = 0; i < gr->n_members; i++)
-		free(gr->members[i]);
-	free(gr->members);
-	free(gr->name);
 	free(gr);
 }
 

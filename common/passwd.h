@@ -14,19 +14,22 @@
 
 #include "common/err.h"
 
+/* An entry and its strings are one allocation, like getpwnam_r's buffer: the string
+ * members point into the entry's own storage (kk_passwd_free/kk_group_free is one free()). */
 struct kk_passwd {
-	char *name; /* owned */
+	const char *name;
 	uint32_t uid;
 	uint32_t gid;
-	char *home;  /* owned; "" when the line has no such field */
-	char *shell; /* owned; "" when the line has no such field */
+	const char *home;  /* "" when the line has no such field */
+	const char *shell; /* "" when the line has no such field */
+	char strings[];
 };
 
 struct kk_group {
-	char *name; /* owned */
+	const char *name;
 	uint32_t gid;
-	char **members; /* owned, NULL-terminated; empty names are dropped */
 	size_t n_members;
+	const char *members[]; /* NULL-terminated; empty names are dropped */
 };
 
 /* Open PATH (e.g. "/etc/passwd") of the filesystem tree at ROOT for reading, resolving

@@ -17,10 +17,11 @@ struct plan {
 	size_t n;
 };
 
+/* controller: a string literal, kept as it is */
 static void add(struct plan *p, const char *controller, const char *file, char *value_take)
 {
 	p->s = kk_xrealloc(p->s, (p->n + 1) * sizeof(*p->s));
-	p->s[p->n].controller = kk_xstrdup(controller);
+	p->s[p->n].controller = controller;
 	p->s[p->n].file = kk_xstrdup(file);
 	p->s[p->n].value = value_take;
 	p->n++;
@@ -174,7 +175,6 @@ int kk_cgroup_resources_plan(const struct kk_cgroup_resources *r, struct kk_cgro
 void kk_cgroup_settings_free(struct kk_cgroup_setting *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(s[i].controller);
 		free(s[i].file);
 		free(s[i].value);
 	}

@@ -65,9 +65,9 @@ struct kk_cgroup_resources {
 
 /* One file to write: "<file>" gets "<value>"; it belongs to "<controller>". */
 struct kk_cgroup_setting {
-	char *controller; /* owned */
-	char *file;       /* owned */
-	char *value;      /* owned */
+	const char *controller; /* static: "cpu", "memory" ... */
+	char *file;             /* owned */
+	char *value;            /* owned */
 };
 
 /* Turn r into the list of files and values to write, checking ranges (EINVAL naming the

@@ -22,14 +22,14 @@ static const char *const supported_versions[] = { "0.1.0", "0.2.0", "0.3.0", "0.
 #define CONFLIST_MAX (4u << 20)
 
 struct kk_cni_conflist {
-	char *name;
-	char *version;
+	const char *name;    /* lent from doc */
+	const char *version; /* lent from doc: the one we speak */
 	bool disable_check;
 	cJSON *doc;           /* the whole list */
 	const cJSON *plugins; /* lent from doc */
 	size_t n_plugins;
-	char *bytes;
 	size_t len;
+	char bytes[]; /* the list as read, NUL-terminated */
 };
 
 int kk_cni_version_parse(const char *v, unsigned parts[3])
@@ -127,7 +127,7 @@ static void position(const char *bytes, size_t off, char *buf, size_t size)
 }
 
 /* The version to use: the highest of cniVersion and cniVersions[] that we support. */
-static int select_version(const cJSON *doc, char **out, struct kk_err *err)
+static int select_version(const cJSON *doc, const char **out, struct kk_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "cniVersion");
 	const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "cniVersions");
@@ -159,7 +159,7 @@ static int select_version(const cJSON *doc, char **out, struct kk_err *err)
 		return kk_err_set(err, EINVAL,
 				  "unsupported cniVersion `%s` (supported: 0.1.0 to %s)",
 				  first ? first : "", supported_versions[N_SUPPORTED - 1]);
-	*out = kk_xstrdup(best);
+	*out = best;
 	return 0;
 }
 
@@ -216,7 +216,7 @@ static int parse(struct kk_cni_conflist *net, struct kk_err *err)
 		return kk_err_set(err, EINVAL, "missing `name`");
 	if (kk_cni_check_name("network name", name->valuestring, err) < 0)
 		return -1;
-	net->name = kk_xstrdup(name->valuestring);
+	net->name = name->valuestring;
 	if (select_version(net->doc, &net->version, err) < 0)
 		return -1;
 	/* libcni takes a boolean or the strings "true"/"false" */
@@ -236,10 +236,8 @@ int kk_cni_conflist_parse(const char *bytes, size_t len, const char *source,
 {
 	cleanup_(kk_cni_conflist_freep) struct kk_cni_conflist *net = NULL;
 
-	net = kk_xcalloc(1, sizeof(*net));
-	net->bytes = kk_xmalloc(len + 1);
+	net = kk_xcalloc(1, sizeof(*net) + len + 1);
 	memcpy(net->bytes, bytes, len);
-	net->bytes[len] = '\0';
 	net->len = len;
 	if (parse(net, err) < 0)
 		return kk_err_wrap(err, "conflist `%s`", source);
@@ -261,10 +259,7 @@ void kk_cni_conflist_free(struct kk_cni_conflist *net)
 {
 	if (!net)
 		return;
-	free(net->name);
-	free(net->version);
 	cJSON_Delete(net->doc);
-	free(net->bytes);
 	free(net);
 }
 

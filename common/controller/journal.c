@@ -26,8 +26,8 @@
 #define REC_MAX 4096
 
 struct kk_journal {
-	char *path;
-	int fd; /* O_APPEND, for the step lines */
+	int fd;      /* O_APPEND, for the step lines */
+	char path[]; /* the record's */
 };
 
 static char *journal_dir(const struct kk_local *l)
@@ -84,9 +84,9 @@ static int record_begin(struct kk_local *l, const struct kk_store_ref *ref, cons
 		kk_err_wrap(err, "journal of %s `%s`", kind, name);
 		goto fail;
 	}
-	j = kk_xcalloc(1, sizeof(*j));
-	j->path = TAKE_PTR(path);
+	j = kk_xmalloc(sizeof(*j) + strlen(path) + 1);
 	j->fd = fd;
+	strcpy(j->path, path);
 	*out = j;
 	return 0;
 fail:
@@ -132,7 +132,6 @@ void kk_journal_end(struct kk_journal *j)
 	 * the rules above, which leave a finished operation as it is */
 	unlink(j->path);
 	close(j->fd);
-	free(j->path);
 	free(j);
 }
 

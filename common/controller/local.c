@@ -200,6 +200,26 @@ int kk_local_must_exist(int rc, const struct kk_store_ref *ref, struct kk_err *e
 	return rc <= 0 ? -1 : 0;
 }
 
+int kk_local_create_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_store **held,
+			 struct kk_err *err)
+{
+	struct kk_store_ref parent = *ref;
+	struct kk_err ignored = { 0 };
+
+	if (kk_store_exists(l->store, ref, &ignored) == 0 &&
+	    kk_naming_room_for_cells(ref->space, ref->stack, err) < 0)
+		return -1;
+	kk_log_ignored(l->log, &ignored, "%s `%s`: taken as new", ref->stack ? "stack" : "space",
+		       ref->stack ? ref->stack : ref->space);
+	if (ref->stack)
+		parent.stack = NULL;
+	else
+		parent.space = NULL;
+	if (kk_local_must_exist(kk_store_exists(l->store, &parent, err), &parent, err) < 0)
+		return -1;
+	return kk_local_lock(l, ref, held, err);
+}
+
 int kk_local_put(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
 		 struct kk_err *err)
 {

@@ -24,6 +24,12 @@ int kk_local_instance(struct kk_local *l, struct kk_err *err);
 int kk_local_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_store **held,
 		  struct kk_err *err);
 
+/* The steps before a create of the space or stack at ref writes: a new one must leave room
+ * for the ids of its cells (an existing one is kept), its parent must exist (checked before
+ * anything, even the instance file, is written), then kk_local_lock(). */
+int kk_local_create_lock(struct kk_local *l, const struct kk_store_ref *ref, struct kk_store **held,
+			 struct kk_err *err);
+
 /* The cgroup of a realm, space or stack (space/stack NULL for the levels above); free it. */
 char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const char *space,
 			    const char *stack);

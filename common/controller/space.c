@@ -196,17 +196,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	    space_defaults_validate(req->spec.defaults_container, err) < 0)
 		return kk_err_wrap(err, "space \"%s\"", name);
 	ref = (struct kk_store_ref){ .realm = realm, .space = name };
-	/* a new space must leave room for the ids of its cells (an existing one is kept) */
-	if (kk_store_exists(l->store, &ref, &ignored) == 0 &&
-	    kk_naming_room_for_cells(name, NULL, err) < 0)
-		return -1;
-	kk_log_ignored(l->log, &ignored, "space `%s`: taken as new", name);
-	/* the parent is checked before anything (even the instance file) is written */
-	if (kk_local_must_exist(kk_store_exists(l->store, &(struct kk_store_ref){ .realm = realm },
-						err),
-				&(struct kk_store_ref){ .realm = realm }, err) < 0)
-		return -1;
-	if (kk_local_lock(l, &ref, &held, err) < 0)
+	if (kk_local_create_lock(l, &ref, &held, err) < 0)
 		return -1;
 
 	rc = kk_local_load_space(l, &ref, &s, err);

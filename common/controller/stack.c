@@ -57,26 +57,14 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_stack_create_result out = { 0 };
-	struct kk_store_ref ref, parent;
+	struct kk_store_ref ref;
 	int rc;
 
 	if (kk_name_validate("stack", req->meta.name, &name, err) < 0 ||
 	    validate3(req->spec.realm_id, req->spec.space_id, NULL, &realm, &space, NULL, err) < 0)
 		return -1;
 	ref = (struct kk_store_ref){ .realm = realm, .space = space, .stack = name };
-	parent = (struct kk_store_ref){ .realm = realm, .space = space };
-	{
-		/* a new stack must leave room for the ids of its cells (an existing one is kept) */
-		struct kk_err ignored = { 0 };
-
-		if (kk_store_exists(l->store, &ref, &ignored) == 0 &&
-		    kk_naming_room_for_cells(space, name, err) < 0)
-			return -1;
-		kk_log_ignored(l->log, &ignored, "stack `%s`: taken as new", name);
-	}
-	if (kk_local_must_exist(kk_store_exists(l->store, &parent, err), &parent, err) < 0)
-		return -1;
-	if (kk_local_lock(l, &ref, &held, err) < 0)
+	if (kk_local_create_lock(l, &ref, &held, err) < 0)
 		return -1;
 	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0)

@@ -17,21 +17,23 @@
 
 struct kk_tar {
 	const struct kk_reader *src;
-	char *name;
 	int64_t remaining; /* unread data bytes of the current member */
 	int64_t padding;   /* bytes of block padding after the data */
-	char *path;        /* current member name (owned) */
-	char *link;        /* current link name (owned) */
+	/* the current member's name and link name, one after the other; kept from member to
+	 * member and grown when a pair does not fit, so reading allocates almost never */
+	char *names;
+	size_t names_size;
 	struct kk_tar_entry ent;
 	bool done;
+	char name[]; /* the archive's, for messages */
 };
 
 struct kk_tar *kk_tar_new(const struct kk_reader *src, const char *name)
 {
-	struct kk_tar *t = kk_xcalloc(1, sizeof(*t));
+	struct kk_tar *t = kk_xcalloc(1, sizeof(*t) + strlen(name) + 1);
 
 	t->src = src;
-	t->name = kk_xstrdup(name);
+	strcpy(t->name, name);
 	return t;
 }
 
@@ -39,9 +41,7 @@ void kk_tar_free(struct kk_tar *t)
 {
 	if (!t)
 		return;
-	free(t->name);
-	free(t->path);
-	free(t->link);
+	free(t->names);
 	free(t);
 }
 
@@ -226,10 +226,9 @@ static int parse_pax(struct kk_tar *t, const char *p, size_t n, char **path, cha
 	return 0;
 }
 
-/* "./a//b/" -> "a/b"; "/" or "." -> "" */
-static char *clean_name(const char *in)
+/* "./a//b/" -> "a/b"; "/" or "." -> "" into out (room for strlen(in) + 1); its length */
+static size_t clean_name(const char *in, char *out)
 {
-	char *out = kk_xmalloc(strlen(in) + 1);
 	const char *p = in;
 	size_t o = 0;
 
@@ -250,7 +249,43 @@ static char *clean_name(const char *in)
 		o += len;
 	}
 	out[o] = '\0';
-	return out;
+	return o;
+}
+
+/* ustar: prefix (155 bytes at 345) + "/" + name (100 bytes) */
+#define HEADER_NAME_MAX (155 + 1 + 100 + 1)
+
+/* The name a header block holds, into raw. */
+static const char *header_name(const unsigned char *b, char raw[HEADER_NAME_MAX])
+{
+	size_t plen = 0, nlen = strnlen((const char *)b, 100);
+
+	if (memcmp(b + 257, "ustar", 5) == 0 && b[345]) {
+		plen = strnlen((const char *)b + 345, 155);
+		memcpy(raw, b + 345, plen);
+		raw[plen++] = '/';
+	}
+	memcpy(raw + plen, b, nlen);
+	raw[plen + nlen] = '\0';
+	return raw;
+}
+
+/* The current member's names into t->names: path cleaned, then link as it is. */
+static void set_names(struct kk_tar *t, const char *path, const char *link, size_t link_len)
+{
+	size_t need = strlen(path) + 1 + link_len + 1;
+	char *l;
+
+	if (need > t->names_size) {
+		free(t->names);
+		t->names = kk_xmalloc(need);
+		t->names_size = need;
+	}
+	l = t->names + clean_name(path, t->names) + 1;
+	memcpy(l, link, link_len);
+	l[link_len] = '\0';
+	t->ent.name = t->names;
+	t->ent.linkname = l;
 }
 
 int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err *err)
@@ -324,38 +359,19 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 		if (pax_size >= 0)
 			size = pax_size;
 
-		free(t->path);
-		free(t->link);
-		if (long_path) {
-			t->path = clean_name(long_path);
-		} else {
-			char raw[256 + 1 + 100 + 1];
-			size_t plen = 0;
+		char raw[HEADER_NAME_MAX];
+		const char *path = long_path ? long_path : header_name(b, raw);
 
-			/* ustar: prefix (155 bytes at 345) + "/" + name (100 bytes) */
-			if (memcmp(b + 257, "ustar", 5) == 0 && b[345]) {
-				plen = strnlen((char *)b + 345, 155);
-				memcpy(raw, b + 345, plen);
-				raw[plen++] = '/';
-			}
-			size_t nlen = strnlen((char *)b, 100);
-			memcpy(raw + plen, b, nlen);
-			raw[plen + nlen] = '\0';
-			t->path = clean_name(raw);
-		}
-		if (long_link) {
-			t->link = kk_xstrdup(long_link);
-		} else {
-			t->link = kk_xstrndup((char *)b + 157, strnlen((char *)b + 157, 100));
-		}
+		if (long_link)
+			set_names(t, path, long_link, strlen(long_link));
+		else
+			set_names(t, path, (char *)b + 157, strnlen((char *)b + 157, 100));
 		free(long_path);
 		free(long_link);
 		long_path = long_link = NULL;
 
 		int64_t mode = 0;
 		parse_number((char *)b + 100, 8, &mode);
-		t->ent.name = t->path;
-		t->ent.linkname = t->link;
 		t->ent.mode = (unsigned)mode & 07777;
 		t->ent.type = entry_type(type);
 		/* only regular files (and odd types that still carry data) have data */
@@ -365,7 +381,7 @@ int kk_tar_next(struct kk_tar *t, const struct kk_tar_entry **ent, struct kk_err
 		/* no archive holds a member whose padded end an int64_t cannot count */
 		if (size > INT64_MAX - BLOCK) {
 			kk_err_set(err, EPROTO, "tar `%s`: corrupt archive: member `%s` too large",
-				   t->name, t->path);
+				   t->name, t->ent.name);
 			goto fail;
 		}
 		t->ent.size = size; /* what kk_tar_read will give, for every type */

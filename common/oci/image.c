@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/mem.h"
 
 /* Count the strings of array FIELD of CFG (0 when absent); -1 when it is not an array of
@@ -55,16 +56,15 @@ int kk_oci_image_doc_parse(const char *json, size_t len, struct kk_oci_image_doc
 			   struct kk_err *err)
 {
 	static const char *const arrays[] = { "Entrypoint", "Cmd", "Env" };
+	cleanup_(kk_json_freep) cJSON *tree = cJSON_ParseWithLength(json, len);
 	cleanup_(kk_oci_image_doc_freep) struct kk_oci_image_doc *doc = NULL;
 	const cJSON *cfg;
 	const char **next;
 	size_t total = 0;
 
-	doc = kk_xcalloc(1, sizeof(*doc));
-	doc->json = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(doc->json))
+	if (!cJSON_IsObject(tree))
 		return kk_err_set(err, EINVAL, "image config: not a JSON object");
-	cfg = cJSON_GetObjectItemCaseSensitive(doc->json, "config");
+	cfg = cJSON_GetObjectItemCaseSensitive(tree, "config");
 	if (cfg && !cJSON_IsNull(cfg) && !cJSON_IsObject(cfg))
 		return kk_err_set(err, EINVAL, "image config: `config` is not an object");
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
@@ -76,7 +76,8 @@ int kk_oci_image_doc_parse(const char *json, size_t len, struct kk_oci_image_doc
 					  arrays[i]);
 		total += (size_t)n;
 	}
-	doc->arrays = kk_xcalloc(total + 1, sizeof(char *));
+	doc = kk_xcalloc(1, sizeof(*doc) + (total + 1) * sizeof(doc->arrays[0]));
+	doc->json = TAKE_PTR(tree);
 	next = take_strings(cfg, "Entrypoint", doc->arrays, &doc->config.n_entrypoint);
 	doc->config.entrypoint = doc->arrays;
 	doc->config.cmd = next;
@@ -95,7 +96,6 @@ void kk_oci_image_doc_free(struct kk_oci_image_doc *doc)
 	if (!doc)
 		return;
 	cJSON_Delete(doc->json);
-	free(doc->arrays);
 	free(doc);
 }
 

@@ -200,8 +200,8 @@ int kk_oci_spec_build(const struct kk_oci_opts *opts, struct cJSON **out, struct
  * object, which owns every string. */
 struct kk_oci_image_doc {
 	struct kk_oci_image_config config;
-	struct cJSON *json;  /* owned: the parsed blob the strings live in */
-	const char **arrays; /* owned: entrypoint, cmd, env one after the other */
+	struct cJSON *json;   /* owned: the parsed blob the strings live in */
+	const char *arrays[]; /* entrypoint, cmd, env one after the other, then NULL */
 };
 
 /* Decode an OCI (or Docker) image config blob, e.g. {"config":{"Env":[...],"Cmd":[...],

@@ -50,30 +50,31 @@ struct kk_reg {
 int kk_reg_ref_parse(const char *ref, struct kk_reg_ref *out, char **name, struct kk_err *err)
 {
 	cleanup_free char *norm = NULL;
-	const char *slash, *at, *colon, *path;
+	char *slash, *at, *colon;
 	struct kk_reg_ref r = { 0 };
 
 	if (kk_image_ref_docker_normalize(ref, &norm, err) < 0)
 		return -1;
-	slash = strchr(norm, '/');
-	if (!slash)
+	if (!strchr(norm, '/'))
 		return kk_err_set(err, EINVAL, "invalid reference format: `%s`", ref);
-	r.host = kk_xstrndup(norm, (size_t)(slash - norm));
-	path = slash + 1;
-	at = strchr(path, '@');
+	/* host/repo[:tag][@digest] */
+	r.buf = kk_xstrdup(norm);
+	slash = strchr(r.buf, '/');
+	*slash = '\0';
+	r.host = r.buf;
+	r.repo = slash + 1;
+	at = strchr(slash + 1, '@');
 	if (at) {
-		r.digest = kk_xstrdup(at + 1);
-		r.repo = kk_xstrndup(path, (size_t)(at - path));
-	} else {
-		r.repo = kk_xstrdup(path);
+		*at = '\0';
+		r.digest = at + 1;
 	}
-	colon = strrchr(r.repo, ':');
+	colon = strrchr(slash + 1, ':'); /* a tag holds no '/' */
 	if (colon && !strchr(colon, '/')) {
-		r.tag = kk_xstrdup(colon + 1);
-		r.repo[colon - r.repo] = '\0';
+		*colon = '\0';
+		r.tag = colon + 1;
 	}
 	if (!r.tag && !r.digest)
-		r.tag = kk_xstrdup("latest");
+		r.tag = "latest";
 	*out = r;
 	if (name)
 		*name = TAKE_PTR(norm);
@@ -82,10 +83,7 @@ int kk_reg_ref_parse(const char *ref, struct kk_reg_ref *out, char **name, struc
 
 void kk_reg_ref_clear(struct kk_reg_ref *r)
 {
-	free(r->host);
-	free(r->repo);
-	free(r->tag);
-	free(r->digest);
+	free(r->buf);
 	memset(r, 0, sizeof(*r));
 }
 

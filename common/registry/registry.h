@@ -23,11 +23,14 @@ struct kk_registry_cred;
 
 /* Where a reference points: "docker.io/library/busybox:latest" -> host "docker.io", repo
  * "library/busybox", tag "latest"; "h:5000/x@sha256:.." -> digest. All owned. */
+/* The parts point into buf, one copy of the normalised reference cut in place (a tag made
+ * up is the literal "latest"). */
 struct kk_reg_ref {
-	char *host;
-	char *repo;
-	char *tag;    /* NULL with a digest and no tag */
-	char *digest; /* NULL without one */
+	const char *host;
+	const char *repo;
+	const char *tag;    /* NULL with a digest and no tag */
+	const char *digest; /* NULL without one */
+	char *buf;          /* owned */
 };
 /* Split a reference (normalised the Docker way first: "busybox" is
  * docker.io/library/busybox:latest). *name (if not NULL) gets the normalised name. */

@@ -757,8 +757,16 @@ static void passwd_lookups(const char *rootfs)
 	f = open_in(rootfs, "etc/group");
 	TAP_INT_EQ(kk_group_find(f, "video", 0, &gr, &err), 1);
 	TAP_OK(gr && gr->gid == 44 && gr->n_members == 2, "video has 2 members (empty dropped)");
+	TAP_STR_EQ(gr ? gr->name : NULL, "video");
+	TAP_STR_EQ(gr ? gr->members[0] : NULL, "app");
 	TAP_STR_EQ(gr ? gr->members[1] : NULL, "kk");
 	TAP_OK(gr && gr->members[2] == NULL, "members are NULL-terminated");
+	kk_group_free(gr);
+	gr = NULL;
+	rewind(f);
+	TAP_INT_EQ(kk_group_find(f, NULL, 1001, &gr, &err), 1);
+	TAP_STR_EQ(gr ? gr->name : NULL, "app");
+	TAP_OK(gr && gr->n_members == 0 && gr->members[0] == NULL, "app has no members");
 	kk_group_free(gr);
 	rewind(f);
 	TAP_INT_EQ(kk_group_member_gids(f, "kk", &gids, &n, &err), 0);
