@@ -12,12 +12,16 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/controller/hierarchy.h"
+#include "common/controller/local.h"
+#include "common/controller/namespace.h"
 #include "common/controller/ops.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
 #include "common/path.h"
+#include "common/store/store.h"
 #include "ctr/ctr.h"
 
 void kk_event_clear(struct kk_event *ev)
@@ -223,11 +227,72 @@ fail:
 /* ---- containerd ---- */
 
 struct kk_events_watch {
+	struct kk_local *l; /* borrowed: the realms, to map a namespace back to its realm */
 	struct ctr_conn *conn;
 	struct ctr_events *sub;
-	char *suffix; /* ".<ns suffix>" */
-	char *realm;  /* NULL: every realm */
+	char *realm; /* NULL: every realm */
+	char **ns;   /* the stored realms' namespaces, names[i] the realm of ns[i] */
+	char **names;
+	size_t n;
 };
+
+static void realms_clear(struct kk_events_watch *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->ns[i]);
+		free(w->names[i]);
+	}
+	free(w->ns);
+	free(w->names);
+	w->ns = w->names = NULL;
+	w->n = 0;
+}
+
+/* Read the stored realms' namespaces again: a realm's is its spec.namespace when it has one
+ * (kk_realm_ns), so the suffix alone cannot name it. */
+static void realms_reload(struct kk_events_watch *w)
+{
+	struct kk_realm **v = NULL;
+	size_t n = 0;
+	struct kk_err err = { 0 };
+
+	if (kk_local_list_realm(w->l, &(struct kk_store_ref){ 0 }, &v, &n, &err) < 0) {
+		kk_log_ignored(w->l->log, &err,
+			       "events: realms not read, namespaces mapped by suffix");
+		return;
+	}
+	realms_clear(w);
+	w->ns = kk_xcalloc(n + 1, sizeof(char *));
+	w->names = kk_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		w->ns[i] = kk_realm_ns(w->l, v[i], v[i]->meta.name);
+		w->names[i] = kk_xstrdup(v[i]->meta.name);
+	}
+	w->n = n;
+	kk_realm_list_free(v, n);
+}
+
+static const char *realm_lookup(const struct kk_events_watch *w, const char *ns)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->ns[i], ns) == 0)
+			return w->names[i];
+	return NULL;
+}
+
+/* The realm whose namespace ns is (a new string), or NULL for a namespace not kukeon's. A
+ * namespace no stored realm has makes the list be read again (the realm may be new); one of a
+ * realm since deleted is still named by the suffix. */
+static char *realm_of(struct kk_events_watch *w, const char *ns)
+{
+	const char *name = realm_lookup(w, ns);
+
+	if (!name) {
+		realms_reload(w);
+		name = realm_lookup(w, ns);
+	}
+	return name ? kk_xstrdup(name) : kk_naming_realm_of_namespace(ns, w->l->ns_suffix);
+}
 
 void kk_events_watch_close(struct kk_events_watch *w)
 {
@@ -235,7 +300,7 @@ void kk_events_watch_close(struct kk_events_watch *w)
 		return;
 	ctr_events_close(w->sub);
 	ctr_disconnect(w->conn);
-	free(w->suffix);
+	realms_clear(w);
 	free(w->realm);
 	free(w);
 }
@@ -253,8 +318,9 @@ int kk_events_watch_open(struct kk_local *l, const char *realm, struct kk_events
 					       NULL };
 	struct kk_events_watch *w = kk_xcalloc(1, sizeof(*w));
 
-	w->suffix = kk_xstrdup(l->ns_suffix);
+	w->l = l;
 	w->realm = realm && *realm ? kk_xstrdup(realm) : NULL;
+	realms_reload(w);
 	if (kk_local_connect(l, NULL, &w->conn, err) < 0 ||
 	    ctr_events_subscribe(w->conn, filters, &w->sub, err) < 0) {
 		kk_events_watch_close(w);
@@ -294,7 +360,7 @@ int kk_events_watch_next(struct kk_events_watch *w, int wait_ms, struct kk_event
 
 	if (r <= 0)
 		return r;
-	realm = kk_naming_realm_of_namespace(raw.ns, w->suffix);
+	realm = realm_of(w, raw.ns);
 	if (!realm || (w->realm && strcmp(realm, w->realm) != 0) ||
 	    (r = ctr_event_task(&raw, &t, err)) != 0 ||
 	    /* an exec's exit is not the container's */

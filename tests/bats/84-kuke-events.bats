@@ -65,6 +65,21 @@ events_stop() {
 }
 
 # bats test_tags=containerd
+@test "kuke events: a realm with its own --namespace is named in its tasks' events, and --realm picks them" {
+	require_containerd
+	REALM_NS=custom-$R cell_scaffold
+	events_start events --realm "$R"
+	app_cell job 'sleep 0.5; exit 3'
+	events_wait "TaskExit  $R/sp/st/job/app  exitCode=3\$"
+	events_stop
+	run -1 grep "custom-$R" "$EV_OUT"
+	events_start events
+	k stop cell job "${SCOPE[@]}" >/dev/null
+	events_wait "TaskExit  $R/sp/st/job/root  exitCode=137\$"
+	events_stop
+}
+
+# bats test_tags=containerd
 @test "kuke events -o json and --since: the log replays, JSON lines parse, --realm filters" {
 	require_containerd
 	cell_scaffold

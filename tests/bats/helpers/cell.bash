@@ -27,10 +27,11 @@ cell_teardown() {
 	[ -n "$br" ] && ip link del "$br" 2>/dev/null || true
 }
 
-# Realm $R with the busybox image, space sp (host-local's store moved to $IPAM; the conflist
-# copied to $BATS_TEST_TMPDIR/conflist.copy), stack st.
+# Realm $R (in containerd namespace $REALM_NS when set) with the busybox image, space sp
+# (host-local's store moved to $IPAM; the conflist copied to $BATS_TEST_TMPDIR/conflist.copy),
+# stack st.
 cell_scaffold() {
-	k create realm "$R" >/dev/null
+	k create realm "$R" ${REALM_NS:+--namespace "$REALM_NS"} >/dev/null
 	k image load --realm "$R" "$KUKEON_TEST_BUSYBOX_TAR" >/dev/null
 	k create space sp --realm "$R" >/dev/null
 	local cl=$RP/data/$R/sp/network.conflist
