@@ -385,19 +385,19 @@ static int manifest_platform(struct puller *p, const char *digest, struct kk_pla
 {
 	cleanup_(kk_json_freep) cJSON *m = NULL;
 	cleanup_(kk_json_freep) cJSON *c = NULL;
-	cleanup_(kk_image_manifest_clear) struct kk_image_manifest man = { 0 };
 	cleanup_free char *mt = NULL;
 	cleanup_free char *data = NULL;
 	char d2[KK_DIGEST_STR_SIZE];
+	struct kk_image_desc cd = { 0 };
 	int64_t size = 0;
 	size_t len;
 
 	if (fetch_manifest(p, digest, digest, &m, &mt, d2, &size, err) < 0)
 		return -1;
 	if (kk_image_desc_decode(cJSON_GetObjectItemCaseSensitive(m, "config"), "config",
-				 KK_DESC_SIZED, &man.config, err) < 0 ||
-	    fetch_one_blob(p, man.config.digest, man.config.size, man.config.media_type, err) < 0 ||
-	    ctr_content_read_all(p->conn, man.config.digest, MANIFEST_MAX, &data, &len, err) < 0)
+				 KK_DESC_SIZED, &cd, err) < 0 ||
+	    fetch_one_blob(p, cd.digest, cd.size, cd.media_type, err) < 0 ||
+	    ctr_content_read_all(p->conn, cd.digest, MANIFEST_MAX, &data, &len, err) < 0)
 		return -1;
 	c = cJSON_ParseWithLength(data, len);
 	kk_platform_from_json(c, pl);
