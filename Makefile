@@ -206,7 +206,7 @@ FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recov
 # clang (unlike gcc) calls a variable that only its cleanup attribute reads unused
 FUZZ_LIB_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) -Wno-unused-variable
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(WARN)
-fuzz_targets := manifest metadata tar cni profile wire tty passwd registry state index
+fuzz_targets := manifest metadata tar cni profile wire tty passwd registry state index image
 fuzz_lib_objs := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(common_srcs) $(ctr_srcs) $(proto_srcs) \
 	applets/kuke/profile.c) $(BUILD)/fuzz/obj/cJSON.o
 $(BUILD)/fuzz/obj/$(GEN)/%.o: $(GEN)/%.c | $(gen_headers)

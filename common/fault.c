@@ -3,14 +3,14 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char *knob;
 static size_t knob_point_len;
-static bool knob_fail;
+static enum { KNOB_CRASH, KNOB_FAIL, KNOB_STOP } knob_mode;
 
 static void knob_read(void)
 {
@@ -21,8 +21,11 @@ static void knob_read(void)
 		return;
 	knob = v;
 	colon = strrchr(v, ':');
-	knob_fail = colon && strcmp(colon, ":fail") == 0;
-	knob_point_len = knob_fail ? (size_t)(colon - v) : strlen(v);
+	knob_mode = !colon                        ? KNOB_CRASH
+		    : strcmp(colon, ":fail") == 0 ? KNOB_FAIL
+		    : strcmp(colon, ":stop") == 0 ? KNOB_STOP
+						  : KNOB_CRASH;
+	knob_point_len = knob_mode != KNOB_CRASH ? (size_t)(colon - v) : strlen(v);
 }
 
 int kk_fault(const char *point, struct kk_err *err)
@@ -32,7 +35,15 @@ int kk_fault(const char *point, struct kk_err *err)
 	pthread_once(&once, knob_read);
 	if (!knob || strlen(point) != knob_point_len || strncmp(point, knob, knob_point_len) != 0)
 		return 0;
-	if (knob_fail)
+	switch (knob_mode) {
+	case KNOB_FAIL:
 		return kk_err_set(err, EIO, "fault injected at %s", point);
+	case KNOB_STOP:
+		/* the whole process, every lock it holds kept, until a SIGCONT */
+		kill(getpid(), SIGSTOP);
+		return 0;
+	case KNOB_CRASH:
+		break;
+	}
 	_exit(137);
 }

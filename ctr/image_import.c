@@ -27,6 +27,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/image/digest.h"
+#include "common/image/manifest.h"
 #include "common/image/mediatype.h"
 #include "common/image/ref.h"
 #include "common/image/tar.h"
@@ -351,15 +352,13 @@ int ctr_import_blob_require(struct importer *imp, const char *digest, const char
 
 int ctr_import_parse_desc(const cJSON *j, const char *where, struct desc *d, struct kk_err *err)
 {
-	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "mediaType");
-	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(j, "digest");
-	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(j, "size");
+	struct kk_image_desc kd;
 
-	if (!cJSON_IsObject(j) || !cJSON_IsString(dg) || !kk_digest_is_valid(dg->valuestring))
-		return kk_err_set(err, EBADMSG, "%s: bad descriptor (no sha256 digest)", where);
-	d->media_type = cJSON_IsString(mt) ? mt->valuestring : "";
-	d->digest = dg->valuestring;
-	d->size = kk_json_int64(sz, 0);
+	if (kk_image_desc_decode(j, where, 0, &kd, err) < 0)
+		return -1;
+	d->media_type = kd.media_type;
+	d->digest = kd.digest;
+	d->size = kd.size;
 	d->platform = cJSON_GetObjectItemCaseSensitive(j, "platform");
 	d->annotations = cJSON_GetObjectItemCaseSensitive(j, "annotations");
 	return 0;
@@ -471,61 +470,47 @@ static int docker_manifest(struct importer *imp, const struct blob *config,
 	return 0;
 }
 
+int ctr_import_resolve_docker(struct importer *imp, struct kk_docker_save *out, struct kk_err *err)
+{
+	if (kk_docker_save_parse(imp->manifest_json, imp->manifest_len, out, err) < 0)
+		return kk_err_wrap(err, "`%s`", imp->source);
+	return 0;
+}
+
 static int resolve_docker(struct importer *imp, struct kk_err *err)
 {
-	cleanup_(kk_json_freep) cJSON *list =
-		cJSON_ParseWithLength(imp->manifest_json, imp->manifest_len);
-	const cJSON *it;
+	cleanup_(kk_docker_save_clear) struct kk_docker_save save = { 0 };
 
-	if (!cJSON_IsArray(list))
-		return kk_err_set(err, EBADMSG, "`%s`: manifest.json is not a list", imp->source);
-	cJSON_ArrayForEach(it, list)
-	{
-		const char *config_path = json_str(it, "Config");
-		const cJSON *layers = cJSON_GetObjectItemCaseSensitive(it, "Layers");
-		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(it, "RepoTags"), *t;
+	if (ctr_import_resolve_docker(imp, &save, err) < 0)
+		return -1;
+	for (size_t e = 0; e < save.n; e++) {
+		const struct kk_docker_entry *ent = &save.entries[e];
 		cleanup_free const struct blob **lb = NULL;
 		struct blob *config;
 		char digest[KK_DIGEST_STR_SIZE];
 		int64_t size;
-		size_t n = 0;
 
-		if (!config_path)
-			return kk_err_set(err, EBADMSG, "`%s`: manifest.json entry without Config",
-					  imp->source);
-		config = blob_by_path(imp, config_path);
+		config = blob_by_path(imp, ent->config);
 		if (!config)
 			return kk_err_set(err, ENOENT,
 					  "`%s`: manifest.json refers to `%s`, which is not in the "
 					  "archive",
-					  imp->source, config_path);
-		lb = kk_xcalloc((size_t)cJSON_GetArraySize(layers) + 1,
-				sizeof(const struct blob *));
-		cJSON_ArrayForEach(t, layers)
-		{
-			const char *p = cJSON_IsString(t) ? t->valuestring : "";
-
-			lb[n] = blob_by_path(imp, p);
-			if (!lb[n])
+					  imp->source, ent->config);
+		lb = kk_xcalloc(ent->n_layers + 1, sizeof(const struct blob *));
+		for (size_t i = 0; i < ent->n_layers; i++) {
+			lb[i] = blob_by_path(imp, ent->layers[i]);
+			if (!lb[i])
 				return kk_err_set(err, ENOENT,
 						  "`%s`: manifest.json refers to `%s`, which is "
 						  "not in the archive",
-						  imp->source, p);
-			n++;
+						  imp->source, ent->layers[i]);
 		}
-		if (docker_manifest(imp, config, lb, n, digest, &size, err) < 0)
+		if (docker_manifest(imp, config, lb, ent->n_layers, digest, &size, err) < 0)
 			return kk_err_wrap(err, "`%s`", imp->source);
-		cJSON_ArrayForEach(t, tags)
-		{
-			cleanup_free char *norm = NULL;
-
-			if (!cJSON_IsString(t))
-				continue;
-			if (kk_image_ref_docker_normalize(t->valuestring, &norm, err) < 0)
-				return kk_err_wrap(err, "`%s`: manifest.json", imp->source);
-			ctr_import_target_add(imp, norm, KK_MT_DOCKER_MANIFEST, digest, size);
-		}
-		if (!cJSON_IsArray(tags) || cJSON_GetArraySize(tags) == 0) {
+		for (size_t i = 0; i < ent->n_tags; i++)
+			ctr_import_target_add(imp, ent->tags[i], KK_MT_DOCKER_MANIFEST, digest,
+					      size);
+		if (ent->n_tags == 0) {
 			/* untagged: still label and unpack it, but no record names it */
 			if (ctr_import_do_manifest(imp, "(untagged)", digest, err) < 0)
 				return -1;

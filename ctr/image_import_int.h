@@ -10,6 +10,7 @@
 #include "cjson/cJSON.h"
 #include "common/err.h"
 #include "common/image/digest.h"
+#include "common/image/manifest.h"
 #include "common/image/platform.h"
 #include "common/image/tar.h"
 #include "ctr/image.h"
@@ -72,6 +73,8 @@ void ctr_import_clear(struct importer *imp);
 /* The targets an OCI layout names: imp->oci_layout and imp->index_json read, one
  * ctr_import_target_add per index entry with a reference name. No containerd call. */
 int ctr_import_resolve_oci(struct importer *imp, struct kk_err *err);
+/* The entries of a `docker save` archive: imp->manifest_json decoded. No containerd call. */
+int ctr_import_resolve_docker(struct importer *imp, struct kk_docker_save *out, struct kk_err *err);
 struct blob *ctr_import_blob_by_digest(struct importer *imp, const char *digest);
 int ctr_import_blob_json(struct importer *imp, const char *digest, cJSON **out, struct kk_err *err);
 int ctr_import_blob_require(struct importer *imp, const char *digest, const char *what,

@@ -11,6 +11,8 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/image/digest.h"
+#include "common/image/manifest.h"
+#include "common/mem.h"
 #include "common/image/mediatype.h"
 
 #define JSON_MAX (16 * 1024 * 1024)
@@ -28,60 +30,51 @@ static int read_json(struct ctr_conn *conn, const char *digest, cJSON **out, str
 	return 0;
 }
 
-static int64_t desc_size(const cJSON *d)
+/* Sizes are >= 0 (the decoders see to it); a sum past int64 stays at its maximum. */
+static void add_size(int64_t *total, int64_t n)
 {
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(d, "size");
-
-	return kk_json_int64(s, 0);
-}
-
-static const char *desc_str(const cJSON *d, const char *key)
-{
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(d, key);
-
-	return cJSON_IsString(s) ? s->valuestring : "";
+	*total = *total >= 0 && n > INT64_MAX - *total ? INT64_MAX : *total + n;
 }
 
 static int walk(struct ctr_conn *conn, const char *media_type, const char *digest,
 		const struct kk_platform *want, int depth, int64_t *size, struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *j = NULL;
-	const cJSON *it;
 
 	if (depth > 8)
 		return kk_err_set(err, ELOOP, "image index nesting is too deep");
 	switch (kk_media_kind(media_type)) {
-	case KK_MEDIA_INDEX:
-		if (read_json(conn, digest, &j, err) < 0)
+	case KK_MEDIA_INDEX: {
+		cleanup_(kk_image_index_clear) struct kk_image_index idx = { 0 };
+		cleanup_free char *where = kk_xasprintf("index `%s`", digest);
+
+		if (read_json(conn, digest, &j, err) < 0 ||
+		    kk_image_index_decode(j, where, 0, &idx, err) < 0)
 			return -1;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "manifests"))
-		{
-			const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "platform");
+		for (size_t i = 0; i < idx.n; i++) {
+			const struct kk_image_index_entry *e = &idx.entries[i];
 
-			if (cJSON_IsObject(p)) {
-				struct kk_platform cp = { 0 };
-
-				snprintf(cp.os, sizeof(cp.os), "%s", desc_str(p, "os"));
-				snprintf(cp.arch, sizeof(cp.arch), "%s",
-					 desc_str(p, "architecture"));
-				snprintf(cp.variant, sizeof(cp.variant), "%s",
-					 desc_str(p, "variant"));
-				if (kk_platform_match_rank(want, &cp) < 0)
-					continue;
-			}
-			*size += desc_size(it);
-			if (walk(conn, desc_str(it, "mediaType"), desc_str(it, "digest"), want,
-				 depth + 1, size, err) < 0)
+			if (e->has_platform && kk_platform_match_rank(want, &e->platform) < 0)
+				continue;
+			add_size(size, e->desc.size);
+			if (walk(conn, e->desc.media_type, e->desc.digest, want, depth + 1, size,
+				 err) < 0)
 				return -1;
 		}
 		return 0;
-	case KK_MEDIA_MANIFEST:
+	}
+	case KK_MEDIA_MANIFEST: {
+		cleanup_(kk_image_manifest_clear) struct kk_image_manifest m = { 0 };
+
 		if (read_json(conn, digest, &j, err) < 0)
 			return -1;
-		*size += desc_size(cJSON_GetObjectItemCaseSensitive(j, "config"));
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "layers")) *size +=
-			desc_size(it);
+		if (kk_image_manifest_decode(j, 0, &m, err) < 0)
+			return kk_err_wrap(err, "manifest `%s`", digest);
+		add_size(size, m.config.size);
+		for (size_t i = 0; i < m.n_layers; i++)
+			add_size(size, m.layers[i].size);
 		return 0;
+	}
 	default:
 		return 0;
 	}

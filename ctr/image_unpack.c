@@ -63,7 +63,7 @@ static int choose_snapshotter(struct importer *imp, const char *probe_key, struc
 	return 0;
 }
 
-static int apply_layer(struct importer *imp, const struct desc *layer, const char *diff_id,
+static int apply_layer(struct importer *imp, const struct kk_image_desc *layer, const char *diff_id,
 		       const char *parent, const char *chain, struct kk_err *err)
 {
 	struct ctr_desc blob = { 0 }, applied = { 0 };
@@ -121,72 +121,51 @@ undo_snapshot : {
 }
 
 /* Unpack the layers of a manifest; labels as containerd's Image.Unpack sets them. */
-static int unpack(struct importer *imp, const char *name, const char *manifest_digest,
-		  const cJSON *manifest, struct kk_err *err)
+static int unpack(struct importer *imp, const char *name, const struct kk_image_manifest *m,
+		  struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *config = NULL;
-	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(manifest, "config");
-	const cJSON *diffs, *rootfs;
-	cleanup_free const char **diff_ids = NULL;
-	cleanup_free char(*chain)[KK_DIGEST_STR_SIZE] = NULL;
-	struct desc cd = { 0 };
-	size_t n;
+	cleanup_(kk_image_rootfs_clear) struct kk_image_rootfs rootfs = { 0 };
+	cleanup_free char *where = kk_xasprintf("config `%s`", m->config.digest);
+	size_t n = m->n_layers;
 	char label[128];
 
-	if (ctr_import_parse_desc(cfg, "config", &cd, err) < 0 ||
-	    ctr_import_blob_json(imp, cd.digest, &config, err) < 0)
+	if (ctr_import_blob_json(imp, m->config.digest, &config, err) < 0)
 		return kk_err_wrap(err, "image `%s`: config", name);
-	rootfs = cJSON_GetObjectItemCaseSensitive(config, "rootfs");
-	diffs = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
-	n = (size_t)cJSON_GetArraySize(layers);
-	if (!cJSON_IsArray(diffs) || (size_t)cJSON_GetArraySize(diffs) != n)
-		return kk_err_set(err, EBADMSG,
-				  "image `%s`: config `%s` lists %d diff ids for %zu layers", name,
-				  cd.digest, cJSON_IsArray(diffs) ? cJSON_GetArraySize(diffs) : 0,
-				  n);
+	if (kk_image_rootfs_decode(config, where, n, &rootfs, err) < 0)
+		return kk_err_wrap(err, "image `%s`", name);
 	if (n == 0)
 		return 0;
-	diff_ids = kk_xcalloc(n, sizeof(*diff_ids));
-	chain = kk_xcalloc(n, sizeof(*chain));
-	for (size_t i = 0; i < n; i++) {
-		const cJSON *d = cJSON_GetArrayItem(diffs, (int)i);
-
-		diff_ids[i] = cJSON_IsString(d) ? d->valuestring : "";
-	}
-	if (kk_chain_ids(diff_ids, n, chain, err) < 0)
-		return kk_err_wrap(err, "image `%s`: config `%s`", name, cd.digest);
-	if (choose_snapshotter(imp, chain[n - 1], err) < 0)
+	if (choose_snapshotter(imp, rootfs.chain[n - 1], err) < 0)
 		return -1;
 
 	for (size_t i = 0; i < n; i++) {
 		struct ctr_snapshot st = { 0 };
-		struct desc ld = { 0 };
+		const struct kk_image_desc *ld = &m->layers[i];
 
-		if (ctr_import_parse_desc(cJSON_GetArrayItem(layers, (int)i), "layer", &ld, err) <
-		    0)
-			return kk_err_wrap(err, "image `%s`: manifest `%s`", name, manifest_digest);
-		if (ctr_snapshot_stat(imp->conn, imp->snapshotter, chain[i], &st, err) == 0) {
+		if (ctr_snapshot_stat(imp->conn, imp->snapshotter, rootfs.chain[i], &st, err) ==
+		    0) {
 			ctr_snapshot_clear(&st);
 			continue; /* already unpacked */
 		}
 		if (kk_err_tolerate(err, ENOENT, 0) < 0)
 			return kk_err_wrap(err, "image `%s`: snapshotter `%s`", name,
 					   imp->snapshotter);
-		if (apply_layer(imp, &ld, diff_ids[i], i ? chain[i - 1] : NULL, chain[i], err) < 0)
+		if (apply_layer(imp, ld, rootfs.diff_ids[i], i ? rootfs.chain[i - 1] : NULL,
+				rootfs.chain[i], err) < 0)
 			return kk_err_wrap(err, "image `%s`: layer %zu", name, i);
 		/* the uncompressed digest is now verified by the apply */
 		struct ctr_labels l = { 0 };
-		ctr_labels_set(&l, "containerd.io/uncompressed", diff_ids[i]);
-		int rc = ctr_content_update_labels(imp->conn, ld.digest, &l, err);
+		ctr_labels_set(&l, "containerd.io/uncompressed", rootfs.diff_ids[i]);
+		int rc = ctr_content_update_labels(imp->conn, ld->digest, &l, err);
 		ctr_labels_clear(&l);
 		if (rc < 0)
 			return -1;
 	}
 	struct ctr_labels l = { 0 };
 	snprintf(label, sizeof(label), "containerd.io/gc.ref.snapshot.%s", imp->snapshotter);
-	ctr_labels_set(&l, label, chain[n - 1]);
-	int rc = ctr_content_update_labels(imp->conn, cd.digest, &l, err);
+	ctr_labels_set(&l, label, rootfs.chain[n - 1]);
+	int rc = ctr_content_update_labels(imp->conn, m->config.digest, &l, err);
 	ctr_labels_clear(&l);
 	return rc;
 }
@@ -205,57 +184,35 @@ static bool already_labelled(struct importer *imp, const char *digest)
 int ctr_import_do_manifest(struct importer *imp, const char *name, const char *digest,
 			   struct kk_err *err)
 {
-	cleanup_(kk_json_freep) cJSON *m = NULL;
+	cleanup_(kk_json_freep) cJSON *j = NULL;
+	cleanup_(kk_image_manifest_clear) struct kk_image_manifest m = { 0 };
 	struct ctr_labels l = { 0 };
-	const cJSON *layers, *it;
-	struct desc cd = { 0 };
+	const char *cmt;
 	int rc = -1;
 
 	if (already_labelled(imp, digest))
 		return 0;
 	if (ctr_import_blob_require(imp, digest, "manifest", err) < 0 ||
-	    ctr_import_blob_json(imp, digest, &m, err) < 0)
+	    ctr_import_blob_json(imp, digest, &j, err) < 0)
 		return kk_err_wrap(err, "image `%s`", name);
-	if (ctr_import_parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd,
-				  err) < 0)
+	if (kk_image_manifest_decode(j, 0, &m, err) < 0)
 		return kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
-	if (ctr_import_blob_require(imp, cd.digest, "config", err) < 0)
+	if (ctr_import_blob_require(imp, m.config.digest, "config", err) < 0)
 		return kk_err_wrap(err, "image `%s`", name);
-	ctr_import_child_label(&l,
-			       kk_media_gc_label(cd.media_type && cd.media_type[0]
-							 ? cd.media_type
-							 : KK_MT_OCI_CONFIG),
-			       cd.digest);
-	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
-	if (layers && !cJSON_IsArray(layers)) {
-		kk_err_set(err, EBADMSG, "image `%s`: manifest `%s`: layers is not a list", name,
-			   digest);
-		goto out;
-	}
-	cJSON_ArrayForEach(it, layers)
-	{
-		struct desc ld = { 0 };
-
-		if (ctr_import_parse_desc(it, "layer", &ld, err) < 0) {
-			kk_err_wrap(err, "image `%s`: manifest `%s`", name, digest);
-			goto out;
-		}
-		if (kk_media_kind(ld.media_type) != KK_MEDIA_LAYER) {
-			kk_err_set(err, ENOTSUP,
-				   "image `%s`: layer `%s` has unknown media type `%s`", name,
-				   ld.digest, ld.media_type);
-			goto out;
-		}
-		if (ctr_import_blob_require(imp, ld.digest, "layer", err) < 0) {
+	cmt = m.config.media_type[0] ? m.config.media_type : KK_MT_OCI_CONFIG;
+	ctr_import_child_label(&l, kk_media_gc_label(cmt), m.config.digest);
+	for (size_t i = 0; i < m.n_layers; i++) {
+		if (ctr_import_blob_require(imp, m.layers[i].digest, "layer", err) < 0) {
 			kk_err_wrap(err, "image `%s`", name);
 			goto out;
 		}
-		ctr_import_child_label(&l, kk_media_gc_label(ld.media_type), ld.digest);
+		ctr_import_child_label(&l, kk_media_gc_label(m.layers[i].media_type),
+				       m.layers[i].digest);
 	}
 	if (ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
 		goto out;
 	if (!imp->opts || !imp->opts->no_unpack)
-		if (unpack(imp, name, digest, m, err) < 0)
+		if (unpack(imp, name, &m, err) < 0)
 			goto out;
 	imp->labelled = kk_xrealloc(imp->labelled, (imp->n_labelled + 1) * sizeof(char *));
 	imp->labelled[imp->n_labelled++] = kk_xstrdup(digest);
@@ -271,12 +228,12 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 {
 	cleanup_(kk_json_freep) cJSON *m = NULL;
 	cleanup_(kk_json_freep) cJSON *c = NULL;
-	struct desc cd = { 0 };
+	struct kk_image_desc cd = { 0 };
 
 	if (ctr_import_blob_require(imp, digest, "manifest", err) < 0 ||
 	    ctr_import_blob_json(imp, digest, &m, err) < 0 ||
-	    ctr_import_parse_desc(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd,
-				  err) < 0 ||
+	    kk_image_desc_decode(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", 0, &cd,
+				 err) < 0 ||
 	    ctr_import_blob_require(imp, cd.digest, "config", err) < 0 ||
 	    ctr_import_blob_json(imp, cd.digest, &c, err) < 0)
 		return -1;
@@ -290,51 +247,47 @@ static int manifest_platform(struct importer *imp, const char *digest, struct kk
 static int do_index(struct importer *imp, const char *name, const char *digest, const cJSON *idx,
 		    bool stored, char best[KK_DIGEST_STR_SIZE], int *best_rank, struct kk_err *err)
 {
-	const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *it;
+	cleanup_(kk_image_index_clear) struct kk_image_index list = { 0 };
+	cleanup_free char *where = kk_xasprintf("index `%s`", digest);
 	struct ctr_labels l = { 0 };
 	int rc = -1;
 
-	if (!cJSON_IsArray(manifests))
-		return kk_err_set(err, EBADMSG, "index `%s` has no manifests list", digest);
-	cJSON_ArrayForEach(it, manifests)
-	{
-		struct desc d = { 0 };
-		struct kk_platform p;
+	if (kk_image_index_decode(idx, where, 0, &list, err) < 0)
+		return -1;
+	for (size_t i = 0; i < list.n; i++) {
+		const struct kk_image_desc *d = &list.entries[i].desc;
+		struct kk_platform p = list.entries[i].platform;
 		int rank = -1;
-		enum kk_media_kind kind;
+		enum kk_media_kind kind = kk_media_kind(d->media_type);
 
-		if (ctr_import_parse_desc(it, "index entry", &d, err) < 0)
-			goto out;
-		kind = kk_media_kind(d.media_type);
-		if (d.platform && cJSON_IsObject(d.platform)) {
-			kk_platform_from_json(d.platform, &p);
+		if (list.entries[i].has_platform) {
 			rank = kk_platform_match_rank(&imp->want, &p);
 			if (rank < 0)
 				continue; /* another platform: not ours to keep */
 		}
 		if (kind == KK_MEDIA_MANIFEST) {
-			if (!d.platform) {
-				if (manifest_platform(imp, d.digest, &p, err) < 0)
+			if (!list.entries[i].has_platform) {
+				if (manifest_platform(imp, d->digest, &p, err) < 0)
 					goto out_wrap;
 				rank = kk_platform_match_rank(&imp->want, &p);
 			}
 			if (rank >= 0 && (*best_rank < 0 || rank < *best_rank)) {
-				snprintf(best, KK_DIGEST_STR_SIZE, "%s", d.digest);
+				snprintf(best, KK_DIGEST_STR_SIZE, "%s", d->digest);
 				*best_rank = rank;
 			}
 		} else if (kind == KK_MEDIA_INDEX) {
 			cleanup_(kk_json_freep) cJSON *child = NULL;
 
-			if (ctr_import_blob_require(imp, d.digest, "index", err) < 0 ||
-			    ctr_import_blob_json(imp, d.digest, &child, err) < 0 ||
-			    do_index(imp, name, d.digest, child, true, best, best_rank, err) < 0)
+			if (ctr_import_blob_require(imp, d->digest, "index", err) < 0 ||
+			    ctr_import_blob_json(imp, d->digest, &child, err) < 0 ||
+			    do_index(imp, name, d->digest, child, true, best, best_rank, err) < 0)
 				goto out_wrap;
 		} else {
 			/* attestations and the like: keep them alive if present, nothing more */
-			if (!ctr_import_blob_by_digest(imp, d.digest))
+			if (!ctr_import_blob_by_digest(imp, d->digest))
 				continue;
 		}
-		ctr_import_child_label(&l, kk_media_gc_label(d.media_type), d.digest);
+		ctr_import_child_label(&l, kk_media_gc_label(d->media_type), d->digest);
 	}
 	if (stored && ctr_content_update_labels(imp->conn, digest, &l, err) < 0)
 		goto out;

@@ -18,6 +18,7 @@
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
 #include "common/image/digest.h"
+#include "common/image/manifest.h"
 #include "common/image/mediatype.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -343,29 +344,6 @@ static int fetch_blobs(struct puller *p, struct kk_err *err)
 
 /* ---- resolution ------------------------------------------------------------------------- */
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int desc_of(const cJSON *d, const char *where, const char **digest, int64_t *size,
-		   const char **mt, struct kk_err *err)
-{
-	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(d, "size");
-
-	*digest = json_str(d, "digest");
-	*mt = json_str(d, "mediaType");
-	if (!*mt)
-		*mt = "";
-	if (!*digest || !kk_digest_is_valid(*digest) || !cJSON_IsNumber(sz) || sz->valuedouble < 0)
-		return kk_err_set(err, EBADMSG,
-				  "%s: bad descriptor (sha256 digest and size needed)", where);
-	*size = kk_json_int64(sz, 0);
-	return 0;
-}
-
 static void job_add(struct puller *p, const char *digest, int64_t size, const char *mt)
 {
 	struct job *j;
@@ -410,15 +388,16 @@ static int manifest_platform(struct puller *p, const char *digest, struct kk_pla
 	cleanup_free char *mt = NULL;
 	cleanup_free char *data = NULL;
 	char d2[KK_DIGEST_STR_SIZE];
-	const char *cd = NULL, *cmt = NULL;
-	int64_t size = 0, csize = 0;
+	struct kk_image_desc cd = { 0 };
+	int64_t size = 0;
 	size_t len;
 
-	if (fetch_manifest(p, digest, digest, &m, &mt, d2, &size, err) < 0 ||
-	    desc_of(cJSON_GetObjectItemCaseSensitive(m, "config"), "config", &cd, &csize, &cmt,
-		    err) < 0 ||
-	    fetch_one_blob(p, cd, csize, cmt, err) < 0 ||
-	    ctr_content_read_all(p->conn, cd, MANIFEST_MAX, &data, &len, err) < 0)
+	if (fetch_manifest(p, digest, digest, &m, &mt, d2, &size, err) < 0)
+		return -1;
+	if (kk_image_desc_decode(cJSON_GetObjectItemCaseSensitive(m, "config"), "config",
+				 KK_DESC_SIZED, &cd, err) < 0 ||
+	    fetch_one_blob(p, cd.digest, cd.size, cd.media_type, err) < 0 ||
+	    ctr_content_read_all(p->conn, cd.digest, MANIFEST_MAX, &data, &len, err) < 0)
 		return -1;
 	c = cJSON_ParseWithLength(data, len);
 	kk_platform_from_json(c, pl);
@@ -429,31 +408,26 @@ static int manifest_platform(struct puller *p, const char *digest, struct kk_pla
 static int choose(struct puller *p, const cJSON *idx, const char *ref,
 		  char best[KK_DIGEST_STR_SIZE], int64_t *best_size, struct kk_err *err)
 {
-	const cJSON *it, *list = cJSON_GetObjectItemCaseSensitive(idx, "manifests");
+	cleanup_(kk_image_index_clear) struct kk_image_index list = { 0 };
 	int best_rank = -1;
 	char pbuf[96];
 
-	cJSON_ArrayForEach(it, list)
-	{
-		const char *d = NULL, *mt = NULL;
-		int64_t size = 0;
-		struct kk_platform pl;
-		const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "platform");
+	if (kk_image_index_decode(idx, "index", KK_DESC_SIZED, &list, err) < 0)
+		return kk_err_wrap(err, "`%s`", ref);
+	for (size_t i = 0; i < list.n; i++) {
+		const struct kk_image_index_entry *e = &list.entries[i];
+		struct kk_platform pl = e->platform;
 		int rank;
 
-		if (desc_of(it, "index entry", &d, &size, &mt, err) < 0)
-			return kk_err_wrap(err, "`%s`", ref);
-		if (kk_media_kind(mt) != KK_MEDIA_MANIFEST)
+		if (kk_media_kind(e->desc.media_type) != KK_MEDIA_MANIFEST)
 			continue;
-		if (cJSON_IsObject(pj))
-			kk_platform_from_json(pj, &pl);
-		else if (manifest_platform(p, d, &pl, err) < 0)
+		if (!e->has_platform && manifest_platform(p, e->desc.digest, &pl, err) < 0)
 			return -1;
 		rank = kk_platform_match_rank(&p->want, &pl);
 		if (rank >= 0 && (best_rank < 0 || rank < best_rank)) {
 			best_rank = rank;
-			snprintf(best, KK_DIGEST_STR_SIZE, "%s", d);
-			*best_size = size;
+			snprintf(best, KK_DIGEST_STR_SIZE, "%s", e->desc.digest);
+			*best_size = e->desc.size;
 		}
 	}
 	if (best_rank < 0)
@@ -471,9 +445,8 @@ static int pull(struct puller *p, const char *ref, const struct kk_reg_ref *rr,
 	cleanup_free char *mt2 = NULL;
 	char top_digest[KK_DIGEST_STR_SIZE], m_digest[KK_DIGEST_STR_SIZE];
 	int64_t top_size = 0, m_size = 0;
-	const cJSON *manifest, *layers, *it;
-	const char *cd = NULL, *cmt = NULL;
-	int64_t csize = 0;
+	cleanup_(kk_image_manifest_clear) struct kk_image_manifest man = { 0 };
+	const cJSON *manifest;
 	struct ctr_desc target = { 0 };
 	struct ctr_import_opts io = { .platform = &p->want };
 
@@ -492,25 +465,12 @@ static int pull(struct puller *p, const char *ref, const struct kk_reg_ref *rr,
 					  ref, want);
 		manifest = chosen;
 	}
-	if (desc_of(cJSON_GetObjectItemCaseSensitive(manifest, "config"), "config", &cd, &csize,
-		    &cmt, err) < 0)
+	if (kk_image_manifest_decode(manifest, KK_DESC_SIZED, &man, err) < 0)
 		return kk_err_wrap(err, "`%s`", ref);
-	job_add(p, cd, csize, cmt);
-	layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
-	cJSON_ArrayForEach(it, layers)
-	{
-		const char *ld = NULL, *lmt = NULL;
-		int64_t lsize = 0;
-
-		if (desc_of(it, "layer", &ld, &lsize, &lmt, err) < 0)
-			return kk_err_wrap(err, "`%s`", ref);
-		if (kk_media_kind(lmt) != KK_MEDIA_LAYER)
-			return kk_err_set(err, ENOTSUP,
-					  "`%s`: layer `%s` has unknown media type `%s`", ref, ld,
-					  lmt);
-		job_add(p, ld, lsize, lmt);
-		res->n_layers++;
-	}
+	job_add(p, man.config.digest, man.config.size, man.config.media_type);
+	for (size_t i = 0; i < man.n_layers; i++)
+		job_add(p, man.layers[i].digest, man.layers[i].size, man.layers[i].media_type);
+	res->n_layers += man.n_layers;
 	for (size_t i = 0; i < p->n_jobs; i++)
 		p->jobs[i].pb.digest = p->jobs[i].digest;
 	if (fetch_blobs(p, err) < 0)

@@ -15,6 +15,7 @@
 #include "common/controller/journal.h"
 #include "common/controller/network.h"
 #include "common/controller/orphans.h"
+#include "common/fault.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/model/naming.h"
@@ -522,6 +523,14 @@ int kk_refresh_walk(struct kk_local *l, const struct kk_refresh_hooks *hooks,
 		}
 		walk_realm(&w, realms[i]);
 		kk_store_unlock(l->store);
+	}
+	/* a crash point between the walk and the network sweep: a test stops here to start a
+	 * create whose network the sweep then meets in flight */
+	if (realms) {
+		struct kk_err ferr = { 0 };
+
+		if (kk_fault("refresh:network", &ferr) < 0)
+			kk_strv_push_take(&out.errors, kk_xstrdup(ferr.msg));
 	}
 	/* what kukeond will do at start: every space's rules back in place; and what belongs to
 	 * no running cell swept, unless some state could not be observed */

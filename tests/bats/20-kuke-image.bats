@@ -326,6 +326,22 @@ assert_usable() {
 	assert_nothing_left
 }
 
+# bats test_tags=containerd
+@test "image load: manifest.json asking for a path outside the archive fails cleanly" {
+	require_containerd
+	local path
+	for path in "../blobs/sha256/$LAYER" "/blobs/sha256/$LAYER" "blobs/./sha256/$LAYER"; do
+		explode
+		printf '[{"Config":"blobs/sha256/%s","RepoTags":["busybox:latest"],"Layers":["%s"]}]' \
+			"$CONFIG" "$path" >"$W/l/manifest.json"
+		pack "blobs/sha256/$LAYER" "blobs/sha256/$CONFIG" manifest.json
+		run -1 kuke image load --realm "$REALM" "$W/out.tar"
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"\`$W/out.tar\`: manifest.json names \`$path\`, which is not a path inside the archive" ]]
+		assert_nothing_left
+	done
+}
+
 @test "image load: a dead containerd socket is one line naming it" {
 	mkdir -p "$BATS_TEST_TMPDIR/rp/data/default"
 	echo '{}' >"$BATS_TEST_TMPDIR/rp/data/default/metadata.json"

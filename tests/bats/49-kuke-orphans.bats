@@ -14,6 +14,12 @@ setup() {
 }
 
 teardown() {
+	# a kuke the test stopped and did not get to continue: ended (by its pid) before the purge
+	local pid
+	for pid in ${STOPPED:-} ${REFRESH:-}; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	cell_teardown
 }
 
@@ -34,6 +40,30 @@ web_down() {
 	ready
 	run -0 k delete cell web --realm "$R" --space sp --stack st
 	nothing_left web
+}
+
+# until process PID has stopped itself (state T), 30 s at most
+stopped() {
+	local i
+	for i in $(seq 300); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "process $1 did not stop at its fault point" >&2
+	return 1
+}
+
+# what cell web's create has made up to its network, one line each (see the test below)
+made() {
+	ls "$RP/.journal/"
+	ls "$IPAM/$R-sp" | grep -v -e lock -e last_reserved
+	ls "$KUKEON_CNI_CACHE_DIR/results"
+	veths
+	ns_tasks
+	hctr -n "$NS" containers ls -q | sort
+	hctr -n "$NS" snapshots ls | awk 'NR > 1 { print $1 }' | grep '^sp_st_web_' | sort
+	ls -d "$CG/$R/sp/st/web"
 }
 
 no_errors() {
@@ -98,6 +128,85 @@ no_errors() {
 	[ "$(ls "$IPAM/$net" | grep -v -e lock -e last_reserved)" = "$live" ]
 	[ -n "$(ls "$KUKEON_CNI_CACHE_DIR/results/" | grep sp_st_web_root)" ]
 	web_down
+}
+
+# start_web FAULT: apply cell web (root and app) with KUKEON_TEST_FAULT=FAULT in the
+# background, the binary itself so that $STOPPED is its pid
+start_web() {
+	app_cell_yaml web "sleep 1000"
+	KUKEON_TEST_FAULT=$1 "$KUKEON_LINKS/kuke" --run-path "$RP" \
+		apply -f "$BATS_TEST_TMPDIR/web.yaml" >"$BATS_TEST_TMPDIR/apply.out" 2>&1 3>&- &
+	STOPPED=$!
+}
+
+# web's apply, stopped once the cell's network is up and before its metadata is written,
+# has made: a journal record; a reservation and a cache entry of the root; the veth; both
+# tasks running; the cgroup. All of it made past any grace (mtimes 10 minutes back).
+web_in_flight() {
+	stopped "$STOPPED"
+	[ "$(ls "$RP/.journal/" | wc -l)" -eq 1 ]
+	[ "$(ls "$IPAM/$R-sp" | grep -v -e lock -e last_reserved | wc -l)" -eq 1 ]
+	[ -n "$(ls "$KUKEON_CNI_CACHE_DIR/results" | grep sp_st_web_root-eth0)" ]
+	[ "$(veths)" -eq $((VETHS + 1)) ]
+	[ "$(ns_tasks | grep -c '^sp_st_web_.* RUNNING$')" -eq 2 ]
+	[ -d "$CG/$R/sp/st/web" ]
+	[ ! -e "$RP/data/$R/sp/st/web/metadata.json" ]
+	touch -d '-10 min' "$IPAM/$R-sp/"* "$KUKEON_CNI_CACHE_DIR/results/"* "$CG/$R/sp/st/web"
+	BEFORE=$(made)
+}
+
+# web's apply continued: it completes, the cell runs, nothing is journaled, nothing swept
+web_continued() {
+	local rc=0
+	kill -CONT "$STOPPED"
+	wait "$STOPPED" || rc=$?
+	STOPPED=
+	[ "$rc" -eq 0 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/apply.out")" == *"created"* ]]
+	[ -z "$(ls "$RP/.journal/")" ]
+	KUKEON_ORPHAN_GRACE=0 run -0 k refresh
+	no_errors
+	web_down
+}
+
+# bats test_tags=containerd
+@test "orphan sweep: the network sweep keeps a reservation and cache entry whose create is in flight (journaled, its lock held), past the grace" {
+	cell_scaffold
+	VETHS=$(veths)
+	# refresh walks (no cell yet) and stops before its network sweep; then the apply runs
+	# up to its network and stops; then the sweep meets it, old and with no running root
+	# of the walk's to own it
+	KUKEON_ORPHAN_GRACE=0 KUKEON_TEST_FAULT=refresh:network:stop "$KUKEON_LINKS/kuke" \
+		--run-path "$RP" refresh >"$BATS_TEST_TMPDIR/refresh.out" 2>&1 3>&- &
+	REFRESH=$!
+	stopped "$REFRESH"
+	start_web cell-create:network:stop
+	web_in_flight
+	local rc=0
+	kill -CONT "$REFRESH"
+	wait "$REFRESH" || rc=$?
+	REFRESH=
+	output=$(cat "$BATS_TEST_TMPDIR/refresh.out")
+	[ "$rc" -eq 0 ]
+	no_errors
+	[ "$(made)" = "$BEFORE" ]
+	web_continued
+}
+
+# bats test_tags=containerd
+@test "orphan sweep: refresh beside a create in flight removes nothing of it and says the realm was busy" {
+	cell_scaffold
+	VETHS=$(veths)
+	start_web cell-create:network:stop
+	web_in_flight
+	# the sweep before the walk keeps the cell's containers, tasks, snapshots, cgroup and
+	# veth (journaled, locked); the walk waits for the realm the apply holds, says so, and
+	# so the network sweep does not run
+	KUKEON_ORPHAN_GRACE=0 run -0 timeout 60 "$KUKEON_LINKS/kuke" --run-path "$RP" refresh
+	[[ "$output" == *"Errors:
+  realm $R: store: timed out after 10s waiting for lock"*"(held by pid $STOPPED)" ]]
+	[ "$(made)" = "$BEFORE" ]
+	web_continued
 }
 
 # bats test_tags=containerd

@@ -146,11 +146,13 @@ static void cleanup_namespace(struct ctr_conn *conn)
 	ctr_cleanup_report_clear(&rep);
 }
 
-/* A descriptor's size out of int64_t's range is clamped, never cast (undefined). */
+/* A descriptor's size out of int64_t's range is clamped, never cast (undefined); a
+ * negative one is refused. */
 static void desc_size_clamped(void)
 {
 	static const char *const sizes[][2] = { { "1e300", "9223372036854775807" },
-						{ "-1e300", "-9223372036854775808" },
+						{ "-1e300", NULL },
+						{ "-1", NULL },
 						{ "42", "42" } };
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -164,6 +166,12 @@ static void desc_size_clamped(void)
 			     sizes[i][0]) < 0)
 			abort();
 		j = cJSON_Parse(text);
+		if (!sizes[i][1]) {
+			TAP_INT_EQ(ctr_import_parse_desc(j, "t", &d, &err), -1);
+			TAP_STR_EQ(err.msg, "t: bad descriptor (negative size)");
+			cJSON_Delete(j);
+			continue;
+		}
 		TAP_OK(ctr_import_parse_desc(j, "t", &d, &err) == 0, "size %s: parsed (%s)",
 		       sizes[i][0], err.msg);
 		snprintf(got, sizeof(got), "%lld", (long long)d.size);
