@@ -51,26 +51,9 @@ void kk_ping_reply_clear(struct kk_ping_reply *r)
 
 void kk_list_result_clear(struct kk_list_result *r)
 {
-	switch (r->kind) {
-	case KK_KIND_REALM:
-		kk_realm_list_free(r->v.realms, r->n);
-		break;
-	case KK_KIND_SPACE:
-		kk_space_list_free(r->v.spaces, r->n);
-		break;
-	case KK_KIND_STACK:
-		kk_stack_list_free(r->v.stacks, r->n);
-		break;
-	case KK_KIND_CELL:
-		kk_cell_list_free(r->v.cells, r->n);
-		break;
-	case KK_KIND_CONTAINER:
-		kk_container_list_free(r->v.containers, r->n);
-		break;
-	default:
-		free(r->v.any);
-		break;
-	}
+	for (size_t i = 0; r->v.any && i < r->n; i++)
+		kk_kind_free(r->kind, r->v.any[i]);
+	free(r->v.any);
 	kk_strv_free(r->skipped);
 	*r = (struct kk_list_result){ 0 };
 }
@@ -105,29 +88,17 @@ int kk_op_ping(struct kk_local *l, const struct kk_no_args *a, struct kk_ping_re
 }
 
 /* Creates through the API inject the default labels; apply (kk_ctl_apply) does not. */
-int kk_op_realm_create(struct kk_local *l, const struct kk_doc *a, struct kk_realm_create_result *r,
-		       struct kk_err *err)
-{
-	return kk_ctl_realm_create(l, a->u.realm, true, r, err);
-}
-
-int kk_op_space_create(struct kk_local *l, const struct kk_doc *a, struct kk_space_create_result *r,
-		       struct kk_err *err)
-{
-	return kk_ctl_space_create(l, a->u.space, true, r, err);
-}
-
-int kk_op_stack_create(struct kk_local *l, const struct kk_doc *a, struct kk_stack_create_result *r,
-		       struct kk_err *err)
-{
-	return kk_ctl_stack_create(l, a->u.stack, true, r, err);
-}
-
-int kk_op_cell_create(struct kk_local *l, const struct kk_doc *a, struct kk_cell_create_result *r,
-		      struct kk_err *err)
-{
-	return kk_ctl_cell_create(l, a->u.cell, true, r, err);
-}
+#define DOC_CREATE(kind)                                                                   \
+	int kk_op_##kind##_create(struct kk_local *l, const struct kk_doc *a,              \
+				  struct kk_##kind##_create_result *r, struct kk_err *err) \
+	{                                                                                  \
+		return kk_ctl_##kind##_create(l, a->u.kind, true, r, err);                 \
+	}
+DOC_CREATE(realm)
+DOC_CREATE(space)
+DOC_CREATE(stack)
+DOC_CREATE(cell)
+#undef DOC_CREATE
 
 int kk_op_container_create(struct kk_local *l, const struct kk_doc *a,
 			   struct kk_container_create_result *r, struct kk_err *err)

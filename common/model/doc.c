@@ -198,6 +198,12 @@ static bool is_kind(enum kk_kind kind)
 	return kind > KK_KIND_NONE && (size_t)kind < ARRAY_SIZE(kind_types);
 }
 
+void kk_kind_free(enum kk_kind kind, void *obj)
+{
+	if (is_kind(kind))
+		kind_free(kind, obj);
+}
+
 int kk_doc_decode_body(enum kk_kind kind, const cJSON *tree, const struct kk_yaml_doc *yaml,
 		       struct kk_doc *doc, struct kk_err *err)
 {

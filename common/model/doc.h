@@ -31,6 +31,8 @@ enum kk_kind {
 const char *kk_kind_name(enum kk_kind kind);
 /* Exact, case-sensitive match as upstream; KK_KIND_NONE otherwise. */
 enum kk_kind kk_kind_from_name(const char *name);
+/* Free obj, a struct kk_<type> of kind (kinds.def), as kk_<type>_free does. */
+void kk_kind_free(enum kk_kind kind, void *obj);
 /* Is kind one of those `kuke apply` accepts (Realm, Space, Stack, Cell, Container)? */
 bool kk_kind_is_applyable(enum kk_kind kind);
 
