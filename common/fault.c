@@ -39,8 +39,10 @@ int kk_fault(const char *point, struct kk_err *err)
 	case KNOB_FAIL:
 		return kk_err_set(err, EIO, "fault injected at %s", point);
 	case KNOB_STOP:
-		/* the whole process, every lock it holds kept, until a SIGCONT */
-		kill(getpid(), SIGSTOP);
+		/* the whole process, every lock it holds kept, until a SIGCONT; sent to this
+		 * thread, so that it stops here (a signal to the process may be taken by another
+		 * thread while this one runs on) */
+		raise(SIGSTOP);
 		return 0;
 	case KNOB_CRASH:
 		break;

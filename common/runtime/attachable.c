@@ -12,6 +12,7 @@
 
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/fault.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/image/selfimage.h"
@@ -122,7 +123,10 @@ static int stage_binary(const char *dst, struct kk_err *err)
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (out < 0)
 		return kk_err_sys(err, "kuketty binary: create `%s`", tmp);
-	if (copy_fd(in, out, err) < 0 || fchmod(out, 0755) < 0 || fsync(out) < 0) {
+	/* closed before the rename: a file open for writing cannot be executed (ETXTBSY), and
+	 * once renamed another member's shim may exec it at once */
+	if (copy_fd(in, out, err) < 0 || fchmod(out, 0755) < 0 || fsync(out) < 0 ||
+	    close(TAKE_FD(out)) < 0) {
 		if (!err->code)
 			kk_err_sys(err, "sync");
 		unlink(tmp);
@@ -133,7 +137,7 @@ static int stage_binary(const char *dst, struct kk_err *err)
 		unlink(tmp);
 		return -1;
 	}
-	return 0;
+	return kk_fault("stage:kuketty", err);
 }
 
 int kk_rt_log_uri(const struct kk_rt *rt, const char *path, char **out, struct kk_err *err)

@@ -42,18 +42,6 @@ web_down() {
 	nothing_left web
 }
 
-# until process PID has stopped itself (state T), 30 s at most
-stopped() {
-	local i
-	for i in $(seq 300); do
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "process $1 did not stop at its fault point" >&2
-	return 1
-}
-
 # what cell web's create has made up to its network, one line each (see the test below)
 made() {
 	ls "$RP/.journal/"

@@ -212,6 +212,32 @@ spaced_cell() {
 }
 
 # test_tags=containerd
+@test "a create beside one that has just staged the log writer runs it (not 'text file busy')" {
+	cell_scaffold
+	app_cell_yaml a 'echo a1; sleep infinity'
+	app_cell_yaml b 'echo b1; sleep infinity'
+	# a's create stops right after it put the log writer in place (bin/kuketty)
+	KUKEON_TEST_FAULT=stage:kuketty:stop "$KUKEON_LINKS/kuke" --run-path "$RP" \
+		apply -f "$BATS_TEST_TMPDIR/a.yaml" >"$BATS_TEST_TMPDIR/a.out" 2>&1 3>&- &
+	LOGP=$!
+	stopped "$LOGP"
+	[ -x "$RP/bin/kuketty" ]
+	# b's shim executes it while a is still there: a file still open for writing could not
+	run k apply -f "$BATS_TEST_TMPDIR/b.yaml"
+	echo "$output" # shown when the test fails
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Cell "b": created'* ]]
+	kill -CONT "$LOGP"
+	local rc=0
+	wait "$LOGP" || rc=$?
+	LOGP=
+	cat "$BATS_TEST_TMPDIR/a.out"
+	[ "$rc" -eq 0 ]
+	until_grep '^a1$' l a --container app
+	until_grep '^b1$' l b --container app
+}
+
+# test_tags=containerd
 @test "kuke log --timestamps and --since through kukeond" {
 	require_applet kukeond
 	daemon_setup

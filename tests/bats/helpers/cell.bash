@@ -41,6 +41,19 @@ cell_scaffold() {
 	k create stack st --realm "$R" --space sp >/dev/null
 }
 
+# until process PID has stopped itself (state T) at a KUKEON_TEST_FAULT=<point>:stop, 30 s
+# at most
+stopped() {
+	local i
+	for i in $(seq 300); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "process $1 did not stop at its fault point" >&2
+	return 1
+}
+
 # app_cell NAME SCRIPT [POLICY] [EXTRA]: app_cell_yaml, then apply it with k (quiet, but a
 # failed apply shows what it printed: which resource failed and why).
 app_cell() {
