@@ -98,6 +98,8 @@ static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struc
 		kk_labels_container(&m->labels, cell->cell, cell->realm, cell->space, cell->stack);
 	m->c.labels = &m->labels;
 	m->c.cni_config_path = cell->conflist_path;
+	/* one shim process per cell: the members' tasks are served by the root's */
+	m->c.shim_group = x->m[0].id;
 	m->c.nested_cgroup_runtime = cell->nested_cgroup_runtime;
 }
 

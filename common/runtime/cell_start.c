@@ -239,7 +239,8 @@ static int prep_member(const struct kk_rt *rt, struct member *m, void *ctx, stru
 static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, struct kk_err *err)
 {
 	struct start *s = ctx;
-	uint32_t old = kk_rtcell_running_pid(rt, m->id), pid = 0;
+	/* a record this create made (prep_member) has no task yet */
+	uint32_t old = m->existed ? kk_rtcell_running_pid(rt, m->id) : 0, pid = 0;
 
 	/* a task left running by a root that has been replaced sits in a dead netns */
 	if (old && s->root_started) {
@@ -247,6 +248,7 @@ static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, str
 			return -1;
 		old = 0;
 	}
+	m->c.fresh = !m->existed;
 	if (kk_rt_container_start_gated(rt, &m->c, s->root_pid, s->up.net ? net_gate : NULL, &s->up,
 					&pid, err) < 0)
 		return -1;

@@ -147,7 +147,9 @@ int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struc
 	return 0;
 }
 
-/* The members' deletion, each on its own thread (kk_rtcell_each). */
+/* The members' deletion, each on its own thread (kk_rtcell_each). Their tasks share one
+ * shim, which exits once its last task is deleted, and may before it answers a delete
+ * beside that one: kk_rt_task_delete takes that answer once the task is gone. */
 struct member_del {
 	const struct cell_ctx *x;
 	bool killed; /* the cell's cgroup was killed: every task has ended or is ending */

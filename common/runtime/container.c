@@ -288,6 +288,11 @@ static int map_opts(const struct kk_rt *rt, const struct kk_rt_container *c,
 	if (c->cell_cgroup && *c->cell_cgroup)
 		o->identity.cell_cgroup_path = c->cell_cgroup;
 	o->cni_config_path = c->cni_config_path;
+	if (c->shim_group && *c->shim_group) {
+		m->annotation = (struct kk_oci_kv){ KK_RT_ANNOTATION_SHIM_GROUP, c->shim_group };
+		o->annotations = &m->annotation;
+		o->n_annotations = 1;
+	}
 	return map_secrets(rt, c, stage, m, err);
 }
 
@@ -564,6 +569,17 @@ static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
 		ctr_labels_set(out, in->v[i].key, in->v[i].value);
 }
 
+/* the restart labels of a start, the restarts-th restart, now */
+static void start_labels(struct ctr_labels *l, long long restarts)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", restarts);
+	ctr_labels_set(l, KK_RT_LABEL_RESTARTS, buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	ctr_labels_set(l, KK_RT_LABEL_STARTED_AT, buf);
+}
+
 static int container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
 			    struct kk_err *err)
 {
@@ -627,6 +643,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	rec.snapshotter = (char *)kk_rt_snapshotter(rt);
 	rec.snapshot_key = (char *)c->id;
 	labels_to_ctr(c->labels, &rec.labels);
+	start_labels(&rec.labels, 0);
 	r = ctr_container_create(rt->conn, &rec, err);
 	ctr_labels_clear(&rec.labels);
 	if (r < 0)
@@ -741,7 +758,6 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	cleanup_free char *log_uri = NULL, *log_dir = NULL;
 	bool created = false, restarted = false;
 	uint32_t pid = 0;
-	char buf[32];
 	int ret = -1;
 
 	if (ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
@@ -755,17 +771,21 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		if (ctr_container_get(rt->conn, c->id, &rec, err) < 0)
 			goto undo_container;
 	}
-	if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
+	/* a record just made has no task */
+	if (created || c->fresh) {
+		e.code = ENOENT;
+	} else if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
 		if (proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED) {
 			if (pid_out)
 				*pid_out = proc.pid;
 			ret = 0;
 			goto out;
 		}
-		if (ctr_task_delete(rt->conn, c->id, NULL, err) < 0)
+		if (kk_rt_task_delete(rt, c->id, err) < 0)
 			goto out;
 		restarted = true;
-	} else if (e.code != ENOENT) {
+	}
+	if (e.code != 0 && e.code != ENOENT) {
 		*err = e;
 		goto out;
 	}
@@ -807,14 +827,16 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		kk_err_set(err, EPROTO, "task started with pid 0");
 		goto undo_task;
 	}
-	snprintf(buf, sizeof(buf), "%lld",
-		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
-	ctr_labels_set(&rec.labels, KK_RT_LABEL_RESTARTS, buf);
-	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
-	ctr_labels_set(&rec.labels, KK_RT_LABEL_STARTED_AT, buf);
-	/* informative only: a failure here leaves a running task without its bookkeeping */
-	ctr_container_update(rt->conn, &rec, label_paths, &ignored);
-	kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`", c->id);
+	/* a record just made has them already (no write on a cell create's critical path) */
+	if (!created && !c->fresh) {
+		start_labels(&rec.labels, (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) +
+						  (restarted ? 1 : 0));
+		/* informative only: a failure here leaves a running task without its
+		 * bookkeeping */
+		ctr_container_update(rt->conn, &rec, label_paths, &ignored);
+		kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`",
+			       c->id);
+	}
 	if (pid_out)
 		*pid_out = pid;
 	ret = 0;
@@ -917,20 +939,34 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
 	return 0;
 }
 
+int kk_rt_task_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
+{
+	struct ctr_process proc = { 0 };
+	struct kk_err e = { 0 }, gone = { 0 };
+
+	if (ctr_task_delete(rt->conn, id, NULL, &e) == 0 || e.code == ENOENT)
+		return 0;
+	if (strstr(e.msg, "ttrpc: closed") && ctr_task_get(rt->conn, id, &proc, &gone) < 0 &&
+	    gone.code == ENOENT) {
+		kk_log_ignored(rt->log, &e, "delete task `%s` (gone with its shim)", id);
+		return 0;
+	}
+	ctr_process_clear(&proc);
+	*err = e;
+	return -1;
+}
+
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err)
 {
 	enum ctr_task_status st = CTR_TASK_UNKNOWN;
-	struct kk_err e = { 0 };
 	int r = task_status(rt, id, "release", &st, err);
 
 	if (r <= 0)
 		return r;
 	if (st != CTR_TASK_STOPPED && st != CTR_TASK_CREATED)
 		return 0;
-	if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
-		*err = e;
+	if (kk_rt_task_delete(rt, id, err) < 0)
 		return kk_err_wrap(err, "release container `%s`: task", id);
-	}
 	return 0;
 }
 
@@ -972,10 +1008,8 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 			kk_log_ignored(rt->log, &e, "delete container `%s`: wait for its task", id);
 		}
 		ctr_process_clear(&proc);
-		if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
-			*err = e;
+		if (kk_rt_task_delete(rt, id, err) < 0)
 			return kk_err_wrap(err, "delete container `%s`: task", id);
-		}
 		if (kk_rt_step(rt, "container-delete:task", err) < 0)
 			return -1;
 	} else if (e.code != ENOENT) {

@@ -58,6 +58,9 @@ struct kk_space_container_defaults;
 #define KK_RT_SECRETS_DIR "/run/kukeon/secrets"
 /* the default root container (reference §5.2), minus the image: see kk_rt_cell.root_image */
 #define KK_RT_ROOT_ID "root"
+/* containerd's runc v2 shim serves every task whose spec carries the same value of this
+ * annotation from one process (containerd's runc shim manager picks its socket by it) */
+#define KK_RT_ANNOTATION_SHIM_GROUP "io.containerd.runc.v2.group"
 /* container labels this library keeps (restart count and the last start time) */
 #define KK_RT_LABEL_RESTARTS   "kukeon.io/restart-count"
 #define KK_RT_LABEL_STARTED_AT "kukeon.io/started-at"
@@ -116,6 +119,14 @@ struct kk_rt_container {
 					 * no IO: kuketty's files go in this file's directory */
 	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
 	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
+	/* annotation KK_RT_ANNOTATION_SHIM_GROUP: containerd's runc v2 shim runs the tasks of
+	 * every container with the same value in one shim process (a cell's: its root's
+	 * containerd id); NULL: a shim of its own */
+	const char *shim_group;
+	/* its record was made by kk_rt_container_create in this same operation, just before
+	 * this start (so it has no task, and its start labels are written): the start skips
+	 * the task lookup and the label write */
+	bool fresh;
 	/* a cgroup2 mount at /sys/fs/cgroup (unless hostCgroup) and, once the task runs, every
 	 * controller of the mount root enabled in its own cgroup (processes in `_payload`) */
 	bool nested_cgroup_runtime;
@@ -132,8 +143,9 @@ int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c
 			 struct cJSON **out, struct kk_err *err);
 
 /* Create the containerd container: snapshot from the image (which must be in the
- * namespace; nothing is pulled), spec, labels. EEXIST if the id is taken. Undone on
- * failure (no snapshot, no container, no staged secret left). */
+ * namespace; nothing is pulled), spec, labels (the restart labels of a first start
+ * included: restart count 0, started now). EEXIST if the id is taken. Undone on failure
+ * (no snapshot, no container, no staged secret left). */
 int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
 			   struct kk_err *err);
 
@@ -173,6 +185,11 @@ int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_er
  * with no container in it. End that shim (found in /proc by its -namespace and -id), so
  * containerd cleans its bundle up. 1 when one was ended, 0 when none was found. */
 int kk_rt_shim_reap(const struct kk_rt *rt, const char *id);
+
+/* Delete id's task, which must not be running; none is success. So is containerd's
+ * `ttrpc: closed` once it knows no such task: the shim a cell's tasks share shut down under
+ * the call (it exits when its last task goes, and may before it answers). */
+int kk_rt_task_delete(const struct kk_rt *rt, const char *id, struct kk_err *err);
 
 /* Remove task (killed if running), snapshot, container and staged secrets. A missing one
  * is success. */
