@@ -344,7 +344,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	for (size_t i = 0; i < x.n; i++)
 		x.m[i].existed = kk_rtcell_container_exists(rt, x.m[i].id);
 
-	old_root_pid = kk_rtcell_running_pid(rt, root->id);
+	old_root_pid = root->existed ? kk_rtcell_running_pid(rt, root->id) : 0;
 	side_begin(&st.prep, rt, &x, prep_member, NULL);
 	if (kk_rt_container_start_gated(rt, &root->c, 0, root_gate, &st, &root_pid, err) < 0)
 		goto undo;

@@ -580,7 +580,10 @@ static void start_labels(struct ctr_labels *l, long long restarts)
 	ctr_labels_set(l, KK_RT_LABEL_STARTED_AT, buf);
 }
 
+/* Create c's record. made (may be NULL): on success, the record as stored and the mounts of
+ * its snapshot, for a start that follows without reading them back. */
 static int container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			    struct ctr_container *made, struct ctr_mounts *made_mounts,
 			    struct kk_err *err)
 {
 	cleanup_(json_freep) cJSON *spec = NULL;
@@ -645,10 +648,12 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	labels_to_ctr(c->labels, &rec.labels);
 	start_labels(&rec.labels, 0);
 	r = ctr_container_create(rt->conn, &rec, err);
-	ctr_labels_clear(&rec.labels);
-	if (r < 0)
+	if (r < 0) {
+		ctr_labels_clear(&rec.labels);
 		goto undo_secrets;
+	}
 	if (kk_rt_step(rt, "container-create:container", err) < 0) {
+		ctr_labels_clear(&rec.labels);
 		kk_rt_container_delete(rt, c->id, &ignored);
 		kk_log_ignored(rt->log, &ignored, "undo: delete container `%s`", c->id);
 		goto undo_lease;
@@ -656,6 +661,20 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	ctr_set_lease(rt->conn, prev);
 	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
 	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
+	if (!made) {
+		ctr_labels_clear(&rec.labels);
+		return 0;
+	}
+	made->id = kk_xstrdup(c->id);
+	made->image = kk_xstrdup(c->spec->image);
+	made->runtime = kk_xstrdup(CTR_RUNTIME_RUNC_V2);
+	made->spec_len = rec.spec_len;
+	made->spec = TAKE_PTR(text);
+	made->snapshotter = kk_xstrdup(kk_rt_snapshotter(rt));
+	made->snapshot_key = kk_xstrdup(c->id);
+	made->labels = rec.labels;
+	*made_mounts = mounts;
+	mounts = (struct ctr_mounts){ 0 };
 	return 0;
 
 undo_secrets:
@@ -673,7 +692,7 @@ undo_lease:
 int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
 			   struct kk_err *err)
 {
-	if (container_create(rt, c, err) < 0)
+	if (container_create(rt, c, NULL, NULL, err) < 0)
 		return strncmp(err->msg, "container `", 11) == 0
 			       ? -1
 			       : kk_err_wrap(err, "container `%s`", cname(c));
@@ -765,11 +784,9 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 			*err = e;
 			return -1;
 		}
-		if (container_create(rt, c, err) < 0)
+		if (container_create(rt, c, &rec, &mounts, err) < 0)
 			return -1;
 		created = true;
-		if (ctr_container_get(rt->conn, c->id, &rec, err) < 0)
-			goto undo_container;
 	}
 	/* a record just made has no task */
 	if (created || c->fresh) {
@@ -791,7 +808,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (join_pid && spec_join(rt, &rec, join_pid, err) < 0)
 		goto undo_container;
-	if (ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
+	if (!created &&
+	    ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
 		goto undo_container;
 	topts.rootfs = &mounts;
 	if (c->log_path && !kk_rt_attach_wanted(c)) {
