@@ -100,6 +100,7 @@ static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struc
 	m->c.cni_config_path = cell->conflist_path;
 	/* one shim process per cell: the members' tasks are served by the root's */
 	m->c.shim_group = x->m[0].id;
+	m->c.relocate_late = spec == &x->default_root;
 	m->c.nested_cgroup_runtime = cell->nested_cgroup_runtime;
 }
 

@@ -744,6 +744,26 @@ static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err
 	return 0;
 }
 
+/* As upstream: the task's processes move into a `_payload` leaf of its cgroup, so a nested
+ * runtime inside may enable controllers there (no internal processes). Before the start
+ * unless c->relocate_late: moved after it, a workload that has just put itself in a cgroup
+ * of its own would be pulled back into the leaf. */
+static int relocate(const struct kk_rt *rt, const struct kk_rt_container *c, struct kk_err *err)
+{
+	cleanup_free char *group = NULL;
+	struct kk_err ignored = { 0 };
+
+	if (!rt->cg || !c->cell_cgroup || !*c->cell_cgroup)
+		return 0;
+	group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
+	kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
+	kk_log_ignored(rt->log, &ignored, "move the processes of cgroup `%s` to `%s`", group,
+		       KK_CGROUP_PAYLOAD_LEAF);
+	if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* ctr_task_create; a stale shim of the id (kk_rt_shim_reap) ended and the create tried
  * again while containerd cleans up after it (up to 2 s) */
 static int task_create(const struct kk_rt *rt, const char *id, const struct ctr_task_create_opts *o,
@@ -823,28 +843,23 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (task_create(rt, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
-	if (kk_rt_step(rt, "container-create:task", err) < 0 ||
-	    (gate && gate(gate_arg, pid, err) < 0))
+	if (kk_rt_step(rt, "container-create:task", err) < 0)
 		goto undo_task;
-	/* as upstream: the task's processes move into a `_payload` leaf of its cgroup, so a
-	 * nested runtime inside may enable controllers there (no internal processes). Before
-	 * the start: moved after it, a workload that has just put itself in a cgroup of its
-	 * own would be pulled back into the leaf. */
-	if (rt->cg && c->cell_cgroup && *c->cell_cgroup) {
-		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
-
-		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
-		kk_log_ignored(rt->log, &ignored, "move the processes of cgroup `%s` to `%s`",
-			       group, KK_CGROUP_PAYLOAD_LEAF);
-		if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
-			goto undo_task;
-	}
+	if (!c->relocate_late && relocate(rt, c, err) < 0)
+		goto undo_task;
+	/* the gate right before the start: a cell's other members begin in the root's, and
+	 * their task creates would hold the shim they share (one create at a time, a start
+	 * waiting behind it) if they reached it before this start */
+	if (gate && gate(gate_arg, pid, err) < 0)
+		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;
 	if (pid == 0) {
 		kk_err_set(err, EPROTO, "task started with pid 0");
 		goto undo_task;
 	}
+	if (c->relocate_late && relocate(rt, c, err) < 0)
+		goto undo_task;
 	/* a record just made has them already (no write on a cell create's critical path) */
 	if (!created && !c->fresh) {
 		start_labels(&rec.labels, (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) +

@@ -127,6 +127,10 @@ struct kk_rt_container {
 	 * this start (so it has no task, and its start labels are written): the start skips
 	 * the task lookup and the label write */
 	bool fresh;
+	/* its processes move to the `_payload` leaf after the start, not before: for a
+	 * workload that makes no cgroup of its own (a cell's default root, `sleep`), so the
+	 * move is off the path of the members that begin at its gate */
+	bool relocate_late;
 	/* a cgroup2 mount at /sys/fs/cgroup (unless hostCgroup) and, once the task runs, every
 	 * controller of the mount root enabled in its own cgroup (processes in `_payload`) */
 	bool nested_cgroup_runtime;
