@@ -248,7 +248,7 @@ static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, str
 			return -1;
 		old = 0;
 	}
-	m->c.fresh = !m->existed;
+	m->c.record = m->existed ? KK_RT_RECORD_UNKNOWN : KK_RT_RECORD_FRESH;
 	if (kk_rt_container_start_gated(rt, &m->c, s->root_pid, s->up.net ? net_gate : NULL, &s->up,
 					&pid, err) < 0)
 		return -1;
@@ -346,6 +346,7 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 
 	old_root_pid = root->existed ? kk_rtcell_running_pid(rt, root->id) : 0;
 	side_begin(&st.prep, rt, &x, prep_member, NULL);
+	root->c.record = root->existed ? KK_RT_RECORD_UNKNOWN : KK_RT_RECORD_ABSENT;
 	if (kk_rt_container_start_gated(rt, &root->c, 0, root_gate, &st, &root_pid, err) < 0)
 		goto undo;
 	root->started = root_pid != old_root_pid;

@@ -580,8 +580,26 @@ static void start_labels(struct ctr_labels *l, long long restarts)
 	ctr_labels_set(l, KK_RT_LABEL_STARTED_AT, buf);
 }
 
+/* the lease that holds a new container's snapshot until its record does */
+static char *create_lease_id(const char *id)
+{
+	return kk_xasprintf("kukeon-create-%s", id);
+}
+
+/* The lease that held a new container's snapshot until its record did: no longer needed. */
+static void create_lease_drop(const struct kk_rt *rt, const char *id)
+{
+	cleanup_free char *lease_id = create_lease_id(id);
+	struct kk_err e = { 0 };
+
+	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
+		kk_err_clear(&e);
+	kk_log_ignored(rt->log, &e, "container `%s`: delete lease `%s`", id, lease_id);
+}
+
 /* Create c's record. made (may be NULL): on success, the record as stored and the mounts of
- * its snapshot, for a start that follows without reading them back. */
+ * its snapshot, for a start that follows without reading them back; its lease is left for
+ * that start to drop (create_lease_drop). */
 static int container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
 			    struct ctr_container *made, struct ctr_mounts *made_mounts,
 			    struct kk_err *err)
@@ -602,7 +620,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	chain = img.chain_id;
 
 	/* the new snapshot is held by a lease until the container record references it */
-	lease_id = kk_xasprintf("kukeon-create-%s", c->id);
+	lease_id = create_lease_id(c->id);
 	lease_expiry(when, sizeof(when));
 	ctr_labels_set(&lease_labels, "containerd.io/gc.expire", when);
 	r = ctr_lease_create(rt->conn, lease_id, &lease_labels, NULL, &e);
@@ -659,12 +677,13 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 		goto undo_lease;
 	}
 	ctr_set_lease(rt->conn, prev);
-	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
-	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
 	if (!made) {
+		ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+		kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
 		ctr_labels_clear(&rec.labels);
 		return 0;
 	}
+	/* the lease is deleted after the start (create_lease_drop), off its path */
 	made->id = kk_xstrdup(c->id);
 	made->image = kk_xstrdup(c->spec->image);
 	made->runtime = kk_xstrdup(CTR_RUNTIME_RUNC_V2);
@@ -799,8 +818,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	uint32_t pid = 0;
 	int ret = -1;
 
-	if (ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
-		if (e.code != ENOENT) {
+	if (c->record == KK_RT_RECORD_ABSENT || ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
+		if (c->record != KK_RT_RECORD_ABSENT && e.code != ENOENT) {
 			*err = e;
 			return -1;
 		}
@@ -809,7 +828,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		created = true;
 	}
 	/* a record just made has no task */
-	if (created || c->fresh) {
+	if (created || c->record == KK_RT_RECORD_FRESH) {
 		e.code = ENOENT;
 	} else if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
 		if (proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED) {
@@ -861,7 +880,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	if (c->relocate_late && relocate(rt, c, err) < 0)
 		goto undo_task;
 	/* a record just made has them already (no write on a cell create's critical path) */
-	if (!created && !c->fresh) {
+	if (!created && c->record != KK_RT_RECORD_FRESH) {
 		start_labels(&rec.labels, (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) +
 						  (restarted ? 1 : 0));
 		/* informative only: a failure here leaves a running task without its
@@ -870,6 +889,8 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 		kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`",
 			       c->id);
 	}
+	if (created)
+		create_lease_drop(rt, c->id);
 	if (pid_out)
 		*pid_out = pid;
 	ret = 0;
@@ -1006,12 +1027,7 @@ int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_er
 /* The lease of a create of id killed before it was deleted, and staged secrets. */
 static void create_leftovers(const struct kk_rt *rt, const char *id)
 {
-	cleanup_free char *lease_id = kk_xasprintf("kukeon-create-%s", id);
-	struct kk_err e = { 0 };
-
-	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
-		kk_err_clear(&e);
-	kk_log_ignored(rt->log, &e, "delete container `%s`: lease `%s`", id, lease_id);
+	create_lease_drop(rt, id);
 	secrets_remove(rt, id);
 }
 

@@ -100,6 +100,15 @@ const char *kk_rt_snapshotter(const struct kk_rt *rt);
 /* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
 int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
+/* What a start knows of a container's record before it asks containerd. */
+enum kk_rt_record {
+	KK_RT_RECORD_UNKNOWN, /* look it up: reuse it, or create it when missing */
+	KK_RT_RECORD_ABSENT,  /* there is none: create it */
+	/* kk_rt_container_create made it in this same operation, just before the start: it
+	 * has no task, and its start labels are written */
+	KK_RT_RECORD_FRESH,
+};
+
 /* One container, fully derived. Borrowed. */
 struct kk_rt_container {
 	const char *id;                       /* containerd id */
@@ -123,10 +132,8 @@ struct kk_rt_container {
 	 * every container with the same value in one shim process (a cell's: its root's
 	 * containerd id); NULL: a shim of its own */
 	const char *shim_group;
-	/* its record was made by kk_rt_container_create in this same operation, just before
-	 * this start (so it has no task, and its start labels are written): the start skips
-	 * the task lookup and the label write */
-	bool fresh;
+	/* what the caller knows of its containerd record, so a start asks no more */
+	enum kk_rt_record record;
 	/* its processes move to the `_payload` leaf after the start, not before: for a
 	 * workload that makes no cgroup of its own (a cell's default root, `sleep`), so the
 	 * move is off the path of the members that begin at its gate */
