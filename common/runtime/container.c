@@ -783,20 +783,28 @@ static int relocate(const struct kk_rt *rt, const struct kk_rt_container *c, str
 	return 0;
 }
 
-/* ctr_task_create; a stale shim of the id (kk_rt_shim_reap) ended and the create tried
- * again while containerd cleans up after it (up to 2 s) */
+/* ctr_task_create, with what a containerd restart during an earlier create of the same task
+ * can leave: containerd reloads that create's bundle and so knows a task its shim never made
+ * (hidden from lists and lookups, and in the way of a create: "already exists"). A task
+ * delete drops it (a cell's shim, serving the other members, stays); a shim of that id
+ * alone (kk_rt_shim_reap) is ended. Then the create is tried again while containerd cleans
+ * up (up to 2 s). */
 static int task_create(const struct kk_rt *rt, const char *id, const struct ctr_task_create_opts *o,
 		       uint32_t *pid, struct kk_err *err)
 {
-	struct kk_err e = { 0 };
+	struct kk_err e = { 0 }, ignored = { 0 };
 	int r = ctr_task_create(rt->conn, id, o, pid, &e);
 
-	if (r < 0 && e.code == EEXIST && kk_rt_shim_reap(rt, id) == 1)
+	if (r < 0 && e.code == EEXIST) {
+		ctr_task_delete(rt->conn, id, NULL, &ignored);
+		kk_log_ignored(rt->log, &ignored, "delete the lost task `%s`", id);
+		kk_rt_shim_reap(rt, id);
 		for (int i = 0; i < 40 && r < 0 && e.code == EEXIST; i++) {
 			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
 			memset(&e, 0, sizeof(e));
 			r = ctr_task_create(rt->conn, id, o, pid, &e);
 		}
+	}
 	if (r < 0)
 		*err = e;
 	return r;
