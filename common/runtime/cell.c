@@ -36,6 +36,7 @@ void kk_rtcell_ctx_clear(struct cell_ctx *x)
 		free(x->m[i].id);
 		free(x->m[i].log);
 		kk_labels_clear(&x->m[i].labels);
+		kk_rt_made_clear(&x->m[i].made);
 	}
 	free(x->m);
 	free(x->etc_hosts);

@@ -232,7 +232,7 @@ struct start {
 static int prep_member(const struct kk_rt *rt, struct member *m, void *ctx, struct kk_err *err)
 {
 	(void)ctx;
-	return m->existed ? 0 : kk_rt_container_create(rt, &m->c, err);
+	return m->existed ? 0 : kk_rt_container_create(rt, &m->c, &m->made, err);
 }
 
 /* A member's task, joined to the root's namespaces, started once the network is up. */
@@ -249,6 +249,7 @@ static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, str
 		old = 0;
 	}
 	m->c.record = m->existed ? KK_RT_RECORD_UNKNOWN : KK_RT_RECORD_FRESH;
+	m->c.made = &m->made;
 	if (kk_rt_container_start_gated(rt, &m->c, s->root_pid, s->up.net ? net_gate : NULL, &s->up,
 					&pid, err) < 0)
 		return -1;

@@ -708,13 +708,37 @@ undo_lease:
 	return -1;
 }
 
-int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   struct kk_err *err)
+void kk_rt_made_clear(struct kk_rt_made *made)
 {
-	if (container_create(rt, c, NULL, NULL, err) < 0)
+	if (made->rec)
+		ctr_container_clear(made->rec);
+	if (made->mounts)
+		ctr_mounts_clear(made->mounts);
+	free(made->rec);
+	free(made->mounts);
+	made->rec = NULL;
+	made->mounts = NULL;
+}
+
+int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			   struct kk_rt_made *made, struct kk_err *err)
+{
+	struct ctr_container *rec = made ? kk_xcalloc(1, sizeof(*rec)) : NULL;
+	struct ctr_mounts *mounts = made ? kk_xcalloc(1, sizeof(*mounts)) : NULL;
+
+	if (container_create(rt, c, rec, mounts, err) < 0) {
+		free(rec);
+		free(mounts);
 		return strncmp(err->msg, "container `", 11) == 0
 			       ? -1
 			       : kk_err_wrap(err, "container `%s`", cname(c));
+	}
+	if (made) {
+		create_lease_drop(rt, c->id);
+		kk_rt_made_clear(made);
+		made->rec = rec;
+		made->mounts = mounts;
+	}
 	return 0;
 }
 
@@ -822,11 +846,20 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	struct ctr_task_create_opts topts = { 0 };
 	struct kk_err e = { 0 }, ignored = { 0 };
 	cleanup_free char *log_uri = NULL, *log_dir = NULL;
-	bool created = false, restarted = false;
+	bool created = false, restarted = false, made = false;
 	uint32_t pid = 0;
 	int ret = -1;
 
-	if (c->record == KK_RT_RECORD_ABSENT || ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
+	if (c->record == KK_RT_RECORD_FRESH && c->made && c->made->rec && c->made->mounts) {
+		/* taken over from the create that made them */
+		rec = *c->made->rec;
+		mounts = *c->made->mounts;
+		*c->made->rec = (struct ctr_container){ 0 };
+		*c->made->mounts = (struct ctr_mounts){ 0 };
+		kk_rt_made_clear(c->made);
+		made = true;
+	} else if (c->record == KK_RT_RECORD_ABSENT ||
+		   ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
 		if (c->record != KK_RT_RECORD_ABSENT && e.code != ENOENT) {
 			*err = e;
 			return -1;
@@ -855,7 +888,7 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (join_pid && spec_join(rt, &rec, join_pid, err) < 0)
 		goto undo_container;
-	if (!created &&
+	if (!created && !made &&
 	    ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
 		goto undo_container;
 	topts.rootfs = &mounts;

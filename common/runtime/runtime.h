@@ -41,6 +41,8 @@
 #include "common/oci/oci.h"
 
 struct ctr_conn;
+struct ctr_container;
+struct ctr_mounts;
 struct kk_cgroup;
 struct kk_cell;
 struct kk_cni_host;
@@ -100,6 +102,14 @@ const char *kk_rt_snapshotter(const struct kk_rt *rt);
 /* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
 int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
+/* What kk_rt_container_create made: the record as stored and its snapshot's mounts, for
+ * the start that follows (it takes them over instead of reading them back). */
+struct kk_rt_made {
+	struct ctr_container *rec; /* owned */
+	struct ctr_mounts *mounts; /* owned */
+};
+void kk_rt_made_clear(struct kk_rt_made *made);
+
 /* What a start knows of a container's record before it asks containerd. */
 enum kk_rt_record {
 	KK_RT_RECORD_UNKNOWN, /* look it up: reuse it, or create it when missing */
@@ -134,6 +144,8 @@ struct kk_rt_container {
 	const char *shim_group;
 	/* what the caller knows of its containerd record, so a start asks no more */
 	enum kk_rt_record record;
+	/* KK_RT_RECORD_FRESH: what the create made (the start empties it); NULL: read back */
+	struct kk_rt_made *made;
 	/* its processes move to the `_payload` leaf after the start, not before: for a
 	 * workload that makes no cgroup of its own (a cell's default root, `sleep`), so the
 	 * move is off the path of the members that begin at its gate */
@@ -156,9 +168,10 @@ int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c
 /* Create the containerd container: snapshot from the image (which must be in the
  * namespace; nothing is pulled), spec, labels (the restart labels of a first start
  * included: restart count 0, started now). EEXIST if the id is taken. Undone on failure
- * (no snapshot, no container, no staged secret left). */
+ * (no snapshot, no container, no staged secret left). made (may be NULL): filled on
+ * success, for the start that follows; clear it with kk_rt_made_clear. */
 int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   struct kk_err *err);
+			   struct kk_rt_made *made, struct kk_err *err);
 
 /* Start the container's task, creating the container first if it does not exist. A
  * running task is kept (its pid returned); a stopped one is deleted and replaced

@@ -539,7 +539,8 @@ static void purge_removes_orphans(struct fx *f)
 	ghost.spec = &ghost_spec;
 	ghost.labels = &labels;
 	ghost.cell_cgroup = t.cgroup;
-	TAP_OK(kk_rt_container_create(&f->rt, &ghost, &err) == 0, "orphan created: %s", err.msg);
+	TAP_OK(kk_rt_container_create(&f->rt, &ghost, NULL, &err) == 0, "orphan created: %s",
+	       err.msg);
 	TAP_OK(kk_rt_container_start(&f->rt, &ghost, 0, NULL, &err) == 0, "orphan runs: %s",
 	       err.msg);
 	/* the root's netns goes away behind our back: purge must still free the IP */
