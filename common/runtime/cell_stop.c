@@ -296,6 +296,11 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
 	if (h.ret < 0 && !purge)
 		goto out;
+	/* a create killed while a member's task was being made can leave the cell's shim
+	 * holding a container containerd no longer knows (or stuck in that task's create): the
+	 * cell's next create would go to it. No task of the cell is left now: end it. */
+	if (purge)
+		kk_rt_shim_reap(rt, h.x.m[0].id);
 	if (purge && cell->cgroup_path) {
 		memset(&e, 0, sizeof(e));
 		kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,

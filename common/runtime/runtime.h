@@ -25,7 +25,9 @@
  *                      secrets, etc files, cgroup.
  *   kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of the
  *                      cell (by labels and id prefix), the CNI cache entry and host-local
- *                      IPs (even with the netns gone), and the cgroup subtree (killed).
+ *                      IPs (even with the netns gone), the cell's shim if one is left (a
+ *                      create killed during a member's task create), and the cgroup
+ *                      subtree (killed).
  *
  * Errors name the resource and the field: "cell `web`: container `api`: volumes[0]: bind
  * source `/nope` does not exist". */
@@ -204,10 +206,11 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
  * the containerd container stays, and a start makes a new task. A running task, or none,
  * is left as it is (success). Record the exit status first: it goes with the task. */
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err);
-/* A task create that containerd refuses with "already exists" while it knows no such task:
- * a shim of that id (in rt's namespace) outlived a containerd restart during the create,
- * with no container in it. End that shim (found in /proc by its -namespace and -id), so
- * containerd cleans its bundle up. 1 when one was ended, 0 when none was found. */
+/* End the shim started for task id (in rt's namespace; found in /proc by its -namespace
+ * and -id) and wait for it: one that outlived a containerd restart during a create, with no
+ * container in it (a task create refused "already exists"), or a cell's shim left with
+ * no task of the cell (a purge). containerd then cleans its bundle up. 1 when one was
+ * ended, 0 when none was found. */
 int kk_rt_shim_reap(const struct kk_rt *rt, const char *id);
 
 /* Delete id's task, which must not be running; none is success. So is containerd's
