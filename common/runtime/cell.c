@@ -36,6 +36,7 @@ void kk_rtcell_ctx_clear(struct cell_ctx *x)
 		free(x->m[i].id);
 		free(x->m[i].log);
 		kk_labels_clear(&x->m[i].labels);
+		kk_rt_made_clear(&x->m[i].made);
 	}
 	free(x->m);
 	free(x->etc_hosts);
@@ -98,6 +99,9 @@ static void member_init(const struct kk_rt_cell *cell, struct cell_ctx *x, struc
 		kk_labels_container(&m->labels, cell->cell, cell->realm, cell->space, cell->stack);
 	m->c.labels = &m->labels;
 	m->c.cni_config_path = cell->conflist_path;
+	/* one shim process per cell: the members' tasks are served by the root's */
+	m->c.shim_group = x->m[0].id;
+	m->c.relocate_late = spec == &x->default_root;
 	m->c.nested_cgroup_runtime = cell->nested_cgroup_runtime;
 }
 

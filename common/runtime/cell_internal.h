@@ -28,8 +28,9 @@ struct member {
 	char *id;  /* owned: containerd id */
 	char *log; /* owned */
 	struct kk_labels labels;
-	bool existed; /* start: the containerd container was there before this call */
-	bool started; /* start: this call started its task */
+	struct kk_rt_made made; /* start: what prep made for the member's start */
+	bool existed;           /* start: the containerd container was there before this call */
+	bool started;           /* start: this call started its task */
 };
 
 struct cell_ctx {

@@ -232,14 +232,15 @@ struct start {
 static int prep_member(const struct kk_rt *rt, struct member *m, void *ctx, struct kk_err *err)
 {
 	(void)ctx;
-	return m->existed ? 0 : kk_rt_container_create(rt, &m->c, err);
+	return m->existed ? 0 : kk_rt_container_create(rt, &m->c, &m->made, err);
 }
 
 /* A member's task, joined to the root's namespaces, started once the network is up. */
 static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, struct kk_err *err)
 {
 	struct start *s = ctx;
-	uint32_t old = kk_rtcell_running_pid(rt, m->id), pid = 0;
+	/* a record this create made (prep_member) has no task yet */
+	uint32_t old = m->existed ? kk_rtcell_running_pid(rt, m->id) : 0, pid = 0;
 
 	/* a task left running by a root that has been replaced sits in a dead netns */
 	if (old && s->root_started) {
@@ -247,6 +248,8 @@ static int start_member(const struct kk_rt *rt, struct member *m, void *ctx, str
 			return -1;
 		old = 0;
 	}
+	m->c.record = m->existed ? KK_RT_RECORD_UNKNOWN : KK_RT_RECORD_FRESH;
+	m->c.made = &m->made;
 	if (kk_rt_container_start_gated(rt, &m->c, s->root_pid, s->up.net ? net_gate : NULL, &s->up,
 					&pid, err) < 0)
 		return -1;
@@ -342,8 +345,9 @@ static int cell_start(const struct kk_rt *rt, const struct kk_rt_cell *cell,
 	for (size_t i = 0; i < x.n; i++)
 		x.m[i].existed = kk_rtcell_container_exists(rt, x.m[i].id);
 
-	old_root_pid = kk_rtcell_running_pid(rt, root->id);
+	old_root_pid = root->existed ? kk_rtcell_running_pid(rt, root->id) : 0;
 	side_begin(&st.prep, rt, &x, prep_member, NULL);
+	root->c.record = root->existed ? KK_RT_RECORD_UNKNOWN : KK_RT_RECORD_ABSENT;
 	if (kk_rt_container_start_gated(rt, &root->c, 0, root_gate, &st, &root_pid, err) < 0)
 		goto undo;
 	root->started = root_pid != old_root_pid;

@@ -147,7 +147,9 @@ int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struc
 	return 0;
 }
 
-/* The members' deletion, each on its own thread (kk_rtcell_each). */
+/* The members' deletion, each on its own thread (kk_rtcell_each). Their tasks share one
+ * shim, which exits once its last task is deleted, and may before it answers a delete
+ * beside that one: kk_rt_task_delete takes that answer once the task is gone. */
 struct member_del {
 	const struct cell_ctx *x;
 	bool killed; /* the cell's cgroup was killed: every task has ended or is ending */
@@ -294,6 +296,11 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
 	if (h.ret < 0 && !purge)
 		goto out;
+	/* a create killed while a member's task was being made can leave the cell's shim
+	 * holding a container containerd no longer knows (or stuck in that task's create): the
+	 * cell's next create would go to it. No task of the cell is left now: end it. */
+	if (purge)
+		kk_rt_shim_reap(rt, h.x.m[0].id);
 	if (purge && cell->cgroup_path) {
 		memset(&e, 0, sizeof(e));
 		kk_cgroup_kill(rt->cg, cell->cgroup_path, KK_CGROUP_KILL_AUTO,

@@ -288,6 +288,11 @@ static int map_opts(const struct kk_rt *rt, const struct kk_rt_container *c,
 	if (c->cell_cgroup && *c->cell_cgroup)
 		o->identity.cell_cgroup_path = c->cell_cgroup;
 	o->cni_config_path = c->cni_config_path;
+	if (c->shim_group && *c->shim_group) {
+		m->annotation = (struct kk_oci_kv){ KK_RT_ANNOTATION_SHIM_GROUP, c->shim_group };
+		o->annotations = &m->annotation;
+		o->n_annotations = 1;
+	}
 	return map_secrets(rt, c, stage, m, err);
 }
 
@@ -564,7 +569,39 @@ static void labels_to_ctr(const struct kk_labels *in, struct ctr_labels *out)
 		ctr_labels_set(out, in->v[i].key, in->v[i].value);
 }
 
+/* the restart labels of a start, the restarts-th restart, now */
+static void start_labels(struct ctr_labels *l, long long restarts)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", restarts);
+	ctr_labels_set(l, KK_RT_LABEL_RESTARTS, buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	ctr_labels_set(l, KK_RT_LABEL_STARTED_AT, buf);
+}
+
+/* the lease that holds a new container's snapshot until its record does */
+static char *create_lease_id(const char *id)
+{
+	return kk_xasprintf("kukeon-create-%s", id);
+}
+
+/* The lease that held a new container's snapshot until its record did: no longer needed. */
+static void create_lease_drop(const struct kk_rt *rt, const char *id)
+{
+	cleanup_free char *lease_id = create_lease_id(id);
+	struct kk_err e = { 0 };
+
+	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
+		kk_err_clear(&e);
+	kk_log_ignored(rt->log, &e, "container `%s`: delete lease `%s`", id, lease_id);
+}
+
+/* Create c's record. made (may be NULL): on success, the record as stored and the mounts of
+ * its snapshot, for a start that follows without reading them back; its lease is left for
+ * that start to drop (create_lease_drop). */
 static int container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			    struct ctr_container *made, struct ctr_mounts *made_mounts,
 			    struct kk_err *err)
 {
 	cleanup_(json_freep) cJSON *spec = NULL;
@@ -583,7 +620,7 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	chain = img.chain_id;
 
 	/* the new snapshot is held by a lease until the container record references it */
-	lease_id = kk_xasprintf("kukeon-create-%s", c->id);
+	lease_id = create_lease_id(c->id);
 	lease_expiry(when, sizeof(when));
 	ctr_labels_set(&lease_labels, "containerd.io/gc.expire", when);
 	r = ctr_lease_create(rt->conn, lease_id, &lease_labels, NULL, &e);
@@ -627,18 +664,36 @@ static int container_create(const struct kk_rt *rt, const struct kk_rt_container
 	rec.snapshotter = (char *)kk_rt_snapshotter(rt);
 	rec.snapshot_key = (char *)c->id;
 	labels_to_ctr(c->labels, &rec.labels);
+	start_labels(&rec.labels, 0);
 	r = ctr_container_create(rt->conn, &rec, err);
-	ctr_labels_clear(&rec.labels);
-	if (r < 0)
+	if (r < 0) {
+		ctr_labels_clear(&rec.labels);
 		goto undo_secrets;
+	}
 	if (kk_rt_step(rt, "container-create:container", err) < 0) {
+		ctr_labels_clear(&rec.labels);
 		kk_rt_container_delete(rt, c->id, &ignored);
 		kk_log_ignored(rt->log, &ignored, "undo: delete container `%s`", c->id);
 		goto undo_lease;
 	}
 	ctr_set_lease(rt->conn, prev);
-	ctr_lease_delete(rt->conn, lease_id, false, &ignored);
-	kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
+	if (!made) {
+		ctr_lease_delete(rt->conn, lease_id, false, &ignored);
+		kk_log_ignored(rt->log, &ignored, "delete lease `%s`", lease_id);
+		ctr_labels_clear(&rec.labels);
+		return 0;
+	}
+	/* the lease is deleted after the start (create_lease_drop), off its path */
+	made->id = kk_xstrdup(c->id);
+	made->image = kk_xstrdup(c->spec->image);
+	made->runtime = kk_xstrdup(CTR_RUNTIME_RUNC_V2);
+	made->spec_len = rec.spec_len;
+	made->spec = TAKE_PTR(text);
+	made->snapshotter = kk_xstrdup(kk_rt_snapshotter(rt));
+	made->snapshot_key = kk_xstrdup(c->id);
+	made->labels = rec.labels;
+	*made_mounts = mounts;
+	mounts = (struct ctr_mounts){ 0 };
 	return 0;
 
 undo_secrets:
@@ -653,13 +708,37 @@ undo_lease:
 	return -1;
 }
 
-int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   struct kk_err *err)
+void kk_rt_made_clear(struct kk_rt_made *made)
 {
-	if (container_create(rt, c, err) < 0)
+	if (made->rec)
+		ctr_container_clear(made->rec);
+	if (made->mounts)
+		ctr_mounts_clear(made->mounts);
+	free(made->rec);
+	free(made->mounts);
+	made->rec = NULL;
+	made->mounts = NULL;
+}
+
+int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
+			   struct kk_rt_made *made, struct kk_err *err)
+{
+	struct ctr_container *rec = made ? kk_xcalloc(1, sizeof(*rec)) : NULL;
+	struct ctr_mounts *mounts = made ? kk_xcalloc(1, sizeof(*mounts)) : NULL;
+
+	if (container_create(rt, c, rec, mounts, err) < 0) {
+		free(rec);
+		free(mounts);
 		return strncmp(err->msg, "container `", 11) == 0
 			       ? -1
 			       : kk_err_wrap(err, "container `%s`", cname(c));
+	}
+	if (made) {
+		create_lease_drop(rt, c->id);
+		kk_rt_made_clear(made);
+		made->rec = rec;
+		made->mounts = mounts;
+	}
 	return 0;
 }
 
@@ -708,20 +787,48 @@ static int delegate_all(const struct kk_rt *rt, const char *group, struct kk_err
 	return 0;
 }
 
-/* ctr_task_create; a stale shim of the id (kk_rt_shim_reap) ended and the create tried
- * again while containerd cleans up after it (up to 2 s) */
+/* As upstream: the task's processes move into a `_payload` leaf of its cgroup, so a nested
+ * runtime inside may enable controllers there (no internal processes). Before the start
+ * unless c->relocate_late: moved after it, a workload that has just put itself in a cgroup
+ * of its own would be pulled back into the leaf. */
+static int relocate(const struct kk_rt *rt, const struct kk_rt_container *c, struct kk_err *err)
+{
+	cleanup_free char *group = NULL;
+	struct kk_err ignored = { 0 };
+
+	if (!rt->cg || !c->cell_cgroup || !*c->cell_cgroup)
+		return 0;
+	group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
+	kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
+	kk_log_ignored(rt->log, &ignored, "move the processes of cgroup `%s` to `%s`", group,
+		       KK_CGROUP_PAYLOAD_LEAF);
+	if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* ctr_task_create, with what a containerd restart during an earlier create of the same task
+ * can leave: containerd reloads that create's bundle and so knows a task its shim never made
+ * (hidden from lists and lookups, and in the way of a create: "already exists"). A task
+ * delete drops it (a cell's shim, serving the other members, stays); a shim of that id
+ * alone (kk_rt_shim_reap) is ended. Then the create is tried again while containerd cleans
+ * up (up to 2 s). */
 static int task_create(const struct kk_rt *rt, const char *id, const struct ctr_task_create_opts *o,
 		       uint32_t *pid, struct kk_err *err)
 {
-	struct kk_err e = { 0 };
+	struct kk_err e = { 0 }, ignored = { 0 };
 	int r = ctr_task_create(rt->conn, id, o, pid, &e);
 
-	if (r < 0 && e.code == EEXIST && kk_rt_shim_reap(rt, id) == 1)
+	if (r < 0 && e.code == EEXIST) {
+		ctr_task_delete(rt->conn, id, NULL, &ignored);
+		kk_log_ignored(rt->log, &ignored, "delete the lost task `%s`", id);
+		kk_rt_shim_reap(rt, id);
 		for (int i = 0; i < 40 && r < 0 && e.code == EEXIST; i++) {
 			nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
 			memset(&e, 0, sizeof(e));
 			r = ctr_task_create(rt->conn, id, o, pid, &e);
 		}
+	}
 	if (r < 0)
 		*err = e;
 	return r;
@@ -739,39 +846,50 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	struct ctr_task_create_opts topts = { 0 };
 	struct kk_err e = { 0 }, ignored = { 0 };
 	cleanup_free char *log_uri = NULL, *log_dir = NULL;
-	bool created = false, restarted = false;
+	bool created = false, restarted = false, made = false;
 	uint32_t pid = 0;
-	char buf[32];
 	int ret = -1;
 
-	if (ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
-		if (e.code != ENOENT) {
+	if (c->record == KK_RT_RECORD_FRESH && c->made && c->made->rec && c->made->mounts) {
+		/* taken over from the create that made them */
+		rec = *c->made->rec;
+		mounts = *c->made->mounts;
+		*c->made->rec = (struct ctr_container){ 0 };
+		*c->made->mounts = (struct ctr_mounts){ 0 };
+		kk_rt_made_clear(c->made);
+		made = true;
+	} else if (c->record == KK_RT_RECORD_ABSENT ||
+		   ctr_container_get(rt->conn, c->id, &rec, &e) < 0) {
+		if (c->record != KK_RT_RECORD_ABSENT && e.code != ENOENT) {
 			*err = e;
 			return -1;
 		}
-		if (container_create(rt, c, err) < 0)
+		if (container_create(rt, c, &rec, &mounts, err) < 0)
 			return -1;
 		created = true;
-		if (ctr_container_get(rt->conn, c->id, &rec, err) < 0)
-			goto undo_container;
 	}
-	if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
+	/* a record just made has no task */
+	if (created || c->record == KK_RT_RECORD_FRESH) {
+		e.code = ENOENT;
+	} else if (ctr_task_get(rt->conn, c->id, &proc, &e) == 0) {
 		if (proc.status == CTR_TASK_RUNNING || proc.status == CTR_TASK_PAUSED) {
 			if (pid_out)
 				*pid_out = proc.pid;
 			ret = 0;
 			goto out;
 		}
-		if (ctr_task_delete(rt->conn, c->id, NULL, err) < 0)
+		if (kk_rt_task_delete(rt, c->id, err) < 0)
 			goto out;
 		restarted = true;
-	} else if (e.code != ENOENT) {
+	}
+	if (e.code != 0 && e.code != ENOENT) {
 		*err = e;
 		goto out;
 	}
 	if (join_pid && spec_join(rt, &rec, join_pid, err) < 0)
 		goto undo_container;
-	if (ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
+	if (!created && !made &&
+	    ctr_snapshot_mounts(rt->conn, rec.snapshotter, rec.snapshot_key, &mounts, err) < 0)
 		goto undo_container;
 	topts.rootfs = &mounts;
 	if (c->log_path && !kk_rt_attach_wanted(c)) {
@@ -785,36 +903,35 @@ static int container_start(const struct kk_rt *rt, const struct kk_rt_container 
 	}
 	if (task_create(rt, c->id, &topts, &pid, err) < 0)
 		goto undo_container;
-	if (kk_rt_step(rt, "container-create:task", err) < 0 ||
-	    (gate && gate(gate_arg, pid, err) < 0))
+	if (kk_rt_step(rt, "container-create:task", err) < 0)
 		goto undo_task;
-	/* as upstream: the task's processes move into a `_payload` leaf of its cgroup, so a
-	 * nested runtime inside may enable controllers there (no internal processes). Before
-	 * the start: moved after it, a workload that has just put itself in a cgroup of its
-	 * own would be pulled back into the leaf. */
-	if (rt->cg && c->cell_cgroup && *c->cell_cgroup) {
-		cleanup_free char *group = kk_xasprintf("%s/%s", c->cell_cgroup, c->id);
-
-		kk_cgroup_relocate_procs(rt->cg, group, KK_CGROUP_PAYLOAD_LEAF, &ignored);
-		kk_log_ignored(rt->log, &ignored, "move the processes of cgroup `%s` to `%s`",
-			       group, KK_CGROUP_PAYLOAD_LEAF);
-		if (c->nested_cgroup_runtime && delegate_all(rt, group, err) < 0)
-			goto undo_task;
-	}
+	if (!c->relocate_late && relocate(rt, c, err) < 0)
+		goto undo_task;
+	/* the gate right before the start: a cell's other members begin in the root's, and
+	 * their task creates would hold the shim they share (one create at a time, a start
+	 * waiting behind it) if they reached it before this start */
+	if (gate && gate(gate_arg, pid, err) < 0)
+		goto undo_task;
 	if (ctr_task_start(rt->conn, c->id, &pid, err) < 0)
 		goto undo_task;
 	if (pid == 0) {
 		kk_err_set(err, EPROTO, "task started with pid 0");
 		goto undo_task;
 	}
-	snprintf(buf, sizeof(buf), "%lld",
-		 (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) + (restarted ? 1 : 0));
-	ctr_labels_set(&rec.labels, KK_RT_LABEL_RESTARTS, buf);
-	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
-	ctr_labels_set(&rec.labels, KK_RT_LABEL_STARTED_AT, buf);
-	/* informative only: a failure here leaves a running task without its bookkeeping */
-	ctr_container_update(rt->conn, &rec, label_paths, &ignored);
-	kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`", c->id);
+	if (c->relocate_late && relocate(rt, c, err) < 0)
+		goto undo_task;
+	/* a record just made has them already (no write on a cell create's critical path) */
+	if (!created && c->record != KK_RT_RECORD_FRESH) {
+		start_labels(&rec.labels, (long long)label_int(&rec.labels, KK_RT_LABEL_RESTARTS) +
+						  (restarted ? 1 : 0));
+		/* informative only: a failure here leaves a running task without its
+		 * bookkeeping */
+		ctr_container_update(rt->conn, &rec, label_paths, &ignored);
+		kk_log_ignored(rt->log, &ignored, "record the restart labels of container `%s`",
+			       c->id);
+	}
+	if (created)
+		create_lease_drop(rt, c->id);
 	if (pid_out)
 		*pid_out = pid;
 	ret = 0;
@@ -917,32 +1034,41 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
 	return 0;
 }
 
+int kk_rt_task_delete(const struct kk_rt *rt, const char *id, struct kk_err *err)
+{
+	struct ctr_process proc = { 0 };
+	struct kk_err e = { 0 }, gone = { 0 };
+
+	if (ctr_task_delete(rt->conn, id, NULL, &e) == 0 || e.code == ENOENT)
+		return 0;
+	if (strstr(e.msg, "ttrpc: closed") && ctr_task_get(rt->conn, id, &proc, &gone) < 0 &&
+	    gone.code == ENOENT) {
+		kk_log_ignored(rt->log, &e, "delete task `%s` (gone with its shim)", id);
+		return 0;
+	}
+	ctr_process_clear(&proc);
+	*err = e;
+	return -1;
+}
+
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err)
 {
 	enum ctr_task_status st = CTR_TASK_UNKNOWN;
-	struct kk_err e = { 0 };
 	int r = task_status(rt, id, "release", &st, err);
 
 	if (r <= 0)
 		return r;
 	if (st != CTR_TASK_STOPPED && st != CTR_TASK_CREATED)
 		return 0;
-	if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
-		*err = e;
+	if (kk_rt_task_delete(rt, id, err) < 0)
 		return kk_err_wrap(err, "release container `%s`: task", id);
-	}
 	return 0;
 }
 
 /* The lease of a create of id killed before it was deleted, and staged secrets. */
 static void create_leftovers(const struct kk_rt *rt, const char *id)
 {
-	cleanup_free char *lease_id = kk_xasprintf("kukeon-create-%s", id);
-	struct kk_err e = { 0 };
-
-	if (ctr_lease_delete(rt->conn, lease_id, false, &e) < 0 && e.code == ENOENT)
-		kk_err_clear(&e);
-	kk_log_ignored(rt->log, &e, "delete container `%s`: lease `%s`", id, lease_id);
+	create_lease_drop(rt, id);
 	secrets_remove(rt, id);
 }
 
@@ -972,10 +1098,8 @@ int kk_rt_container_delete(const struct kk_rt *rt, const char *id, struct kk_err
 			kk_log_ignored(rt->log, &e, "delete container `%s`: wait for its task", id);
 		}
 		ctr_process_clear(&proc);
-		if (ctr_task_delete(rt->conn, id, NULL, &e) < 0 && e.code != ENOENT) {
-			*err = e;
+		if (kk_rt_task_delete(rt, id, err) < 0)
 			return kk_err_wrap(err, "delete container `%s`: task", id);
-		}
 		if (kk_rt_step(rt, "container-delete:task", err) < 0)
 			return -1;
 	} else if (e.code != ENOENT) {

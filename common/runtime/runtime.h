@@ -25,7 +25,9 @@
  *                      secrets, etc files, cgroup.
  *   kk_rt_cell_purge   delete, ignoring errors, plus orphaned containerd containers of the
  *                      cell (by labels and id prefix), the CNI cache entry and host-local
- *                      IPs (even with the netns gone), and the cgroup subtree (killed).
+ *                      IPs (even with the netns gone), the cell's shim if one is left (a
+ *                      create killed during a member's task create), and the cgroup
+ *                      subtree (killed).
  *
  * Errors name the resource and the field: "cell `web`: container `api`: volumes[0]: bind
  * source `/nope` does not exist". */
@@ -41,6 +43,8 @@
 #include "common/oci/oci.h"
 
 struct ctr_conn;
+struct ctr_container;
+struct ctr_mounts;
 struct kk_cgroup;
 struct kk_cell;
 struct kk_cni_host;
@@ -58,6 +62,9 @@ struct kk_space_container_defaults;
 #define KK_RT_SECRETS_DIR "/run/kukeon/secrets"
 /* the default root container (reference §5.2), minus the image: see kk_rt_cell.root_image */
 #define KK_RT_ROOT_ID "root"
+/* containerd's runc v2 shim serves every task whose spec carries the same value of this
+ * annotation from one process (containerd's runc shim manager picks its socket by it) */
+#define KK_RT_ANNOTATION_SHIM_GROUP "io.containerd.runc.v2.group"
 /* container labels this library keeps (restart count and the last start time) */
 #define KK_RT_LABEL_RESTARTS   "kukeon.io/restart-count"
 #define KK_RT_LABEL_STARTED_AT "kukeon.io/started-at"
@@ -97,6 +104,23 @@ const char *kk_rt_snapshotter(const struct kk_rt *rt);
 /* A named step (common/fault.h's points) is done: rt's step hook, then kk_fault. */
 int kk_rt_step(const struct kk_rt *rt, const char *point, struct kk_err *err);
 
+/* What kk_rt_container_create made: the record as stored and its snapshot's mounts, for
+ * the start that follows (it takes them over instead of reading them back). */
+struct kk_rt_made {
+	struct ctr_container *rec; /* owned */
+	struct ctr_mounts *mounts; /* owned */
+};
+void kk_rt_made_clear(struct kk_rt_made *made);
+
+/* What a start knows of a container's record before it asks containerd. */
+enum kk_rt_record {
+	KK_RT_RECORD_UNKNOWN, /* look it up: reuse it, or create it when missing */
+	KK_RT_RECORD_ABSENT,  /* there is none: create it */
+	/* kk_rt_container_create made it in this same operation, just before the start: it
+	 * has no task, and its start labels are written */
+	KK_RT_RECORD_FRESH,
+};
+
 /* One container, fully derived. Borrowed. */
 struct kk_rt_container {
 	const char *id;                       /* containerd id */
@@ -116,6 +140,18 @@ struct kk_rt_container {
 					 * no IO: kuketty's files go in this file's directory */
 	const struct kk_labels *labels; /* containerd labels (kk_labels_root_container ...) */
 	const char *cni_config_path;    /* annotation io.kukeon.cni.config; NULL: none */
+	/* annotation KK_RT_ANNOTATION_SHIM_GROUP: containerd's runc v2 shim runs the tasks of
+	 * every container with the same value in one shim process (a cell's: its root's
+	 * containerd id); NULL: a shim of its own */
+	const char *shim_group;
+	/* what the caller knows of its containerd record, so a start asks no more */
+	enum kk_rt_record record;
+	/* KK_RT_RECORD_FRESH: what the create made (the start empties it); NULL: read back */
+	struct kk_rt_made *made;
+	/* its processes move to the `_payload` leaf after the start, not before: for a
+	 * workload that makes no cgroup of its own (a cell's default root, `sleep`), so the
+	 * move is off the path of the members that begin at its gate */
+	bool relocate_late;
 	/* a cgroup2 mount at /sys/fs/cgroup (unless hostCgroup) and, once the task runs, every
 	 * controller of the mount root enabled in its own cgroup (processes in `_payload`) */
 	bool nested_cgroup_runtime;
@@ -132,10 +168,12 @@ int kk_rt_container_spec(const struct kk_rt *rt, const struct kk_rt_container *c
 			 struct cJSON **out, struct kk_err *err);
 
 /* Create the containerd container: snapshot from the image (which must be in the
- * namespace; nothing is pulled), spec, labels. EEXIST if the id is taken. Undone on
- * failure (no snapshot, no container, no staged secret left). */
+ * namespace; nothing is pulled), spec, labels (the restart labels of a first start
+ * included: restart count 0, started now). EEXIST if the id is taken. Undone on failure
+ * (no snapshot, no container, no staged secret left). made (may be NULL): filled on
+ * success, for the start that follows; clear it with kk_rt_made_clear. */
 int kk_rt_container_create(const struct kk_rt *rt, const struct kk_rt_container *c,
-			   struct kk_err *err);
+			   struct kk_rt_made *made, struct kk_err *err);
 
 /* Start the container's task, creating the container first if it does not exist. A
  * running task is kept (its pid returned); a stopped one is deleted and replaced
@@ -168,11 +206,17 @@ int kk_rt_container_kill(const struct kk_rt *rt, const char *id, int signal, str
  * the containerd container stays, and a start makes a new task. A running task, or none,
  * is left as it is (success). Record the exit status first: it goes with the task. */
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err);
-/* A task create that containerd refuses with "already exists" while it knows no such task:
- * a shim of that id (in rt's namespace) outlived a containerd restart during the create,
- * with no container in it. End that shim (found in /proc by its -namespace and -id), so
- * containerd cleans its bundle up. 1 when one was ended, 0 when none was found. */
+/* End the shim started for task id (in rt's namespace; found in /proc by its -namespace
+ * and -id) and wait for it: one that outlived a containerd restart during a create, with no
+ * container in it (a task create refused "already exists"), or a cell's shim left with
+ * no task of the cell (a purge). containerd then cleans its bundle up. 1 when one was
+ * ended, 0 when none was found. */
 int kk_rt_shim_reap(const struct kk_rt *rt, const char *id);
+
+/* Delete id's task, which must not be running; none is success. So is containerd's
+ * `ttrpc: closed` once it knows no such task: the shim a cell's tasks share shut down under
+ * the call (it exits when its last task goes, and may before it answers). */
+int kk_rt_task_delete(const struct kk_rt *rt, const char *id, struct kk_err *err);
 
 /* Remove task (killed if running), snapshot, container and staged secrets. A missing one
  * is success. */

@@ -33,10 +33,12 @@ wait_task() { # ID STATUS
 	require_containerd
 	cell_scaffold
 	cell job "sleep 1; exit 3"
-	[ -n "$(shims sp_st_job_app)" ]
+	# one shim serves the cell: the root's
+	[ "$(shims sp_st_job_ | wc -l)" = 1 ]
+	[ -n "$(shims sp_st_job_root)" ]
+	# an exited task stays in containerd until kukeon records the exit and releases it
 	wait_task sp_st_job_app STOPPED
-	# an exited task keeps its shim until kukeon records the exit and releases it
-	[ -n "$(shims sp_st_job_app)" ]
+	[ "$(shims sp_st_job_ | wc -l)" = 1 ]
 	run -0 k stop cell job "${SCOPE[@]}"
 	[ "$output" = 'Stopped cell "job" from stack "st"' ]
 	run -0 tasks
@@ -94,16 +96,17 @@ sp_st_web_root RUNNING" ]
 }
 
 # bats test_tags=containerd
-@test "stop and kill container: its task and shim go, the root keeps running; start after each" {
+@test "stop and kill container: its task goes, the root and the cell's shim keep running; start after each" {
 	require_containerd
 	cell_scaffold
 	cell web "trap 'exit 7' TERM; while :; do sleep 1; done"
+	shim=$(pgrep -f -- "-namespace $NS .*-id sp_st_web_root")
 	run -0 k stop container app --cell web "${SCOPE[@]}"
 	[ "$output" = 'Stopped container "app" from cell "web"' ]
 	run -0 tasks
 	[ "$output" = "sp_st_web_root RUNNING" ]
 	[ -z "$(shims sp_st_web_app)" ]
-	[ -n "$(shims sp_st_web_root)" ]
+	[ "$(pgrep -f -- "-namespace $NS .*-id sp_st_web_")" = "$shim" ]
 	[ "$(app web state)" = Stopped ]
 	[ "$(app web exitCode)" = 7 ]
 	k refresh >/dev/null
@@ -126,6 +129,49 @@ sp_st_web_root RUNNING" ]
 	run -0 k start container app --cell web "${SCOPE[@]}"
 	run -0 tasks
 	[ "${lines[0]}" = "sp_st_web_app RUNNING" ]
+	[ "$(pgrep -f -- "-namespace $NS .*-id sp_st_web_")" = "$shim" ]
+}
+
+# bats test_tags=containerd
+@test "one shim per cell: every member's task in the root's shim; the shim killed -9: every container reported stopped, start cell brings the cell back; delete leaves no shim" {
+	require_containerd
+	cell_scaffold
+	cell web "sleep infinity" "" "$(sh_item side 'sleep infinity')"
+	run -0 tasks
+	[ "$output" = "sp_st_web_app RUNNING
+sp_st_web_root RUNNING
+sp_st_web_side RUNNING" ]
+	[ "$(shims sp_st_web_ | wc -l)" = 1 ]
+	[ -n "$(shims sp_st_web_root)" ]
+	run -0 hctr -n "$NS" containers info sp_st_web_side
+	[ "$(jq -r '.Spec.annotations["io.containerd.runc.v2.group"]' <<<"$output")" = sp_st_web_root ]
+	run -0 hctr -n "$NS" containers info sp_st_web_root
+	[ "$(jq -r '.Spec.annotations["io.containerd.runc.v2.group"]' <<<"$output")" = sp_st_web_root ]
+	# exec in a member of the shared shim
+	run -0 k exec "${SCOPE[@]}" web --container side -- echo exec-in-side
+	[ "$output" = exec-in-side ]
+
+	kill -9 "$(pgrep -f -- "-namespace $NS .*-id sp_st_web_root")"
+	for i in $(seq 50); do
+		[ -z "$(tasks)" ] && break
+		sleep 0.2
+	done
+	run -0 tasks
+	[ "$output" = "" ]
+	run -0 k get cell web "${SCOPE[@]}" -o json
+	[ "$(jq -r '[.status.containers[].state] | unique | join(" ")' <<<"$output")" = Stopped ]
+	run -0 k start cell web "${SCOPE[@]}"
+	run -0 tasks
+	[ "$output" = "sp_st_web_app RUNNING
+sp_st_web_root RUNNING
+sp_st_web_side RUNNING" ]
+	[ "$(shims sp_st_web_ | wc -l)" = 1 ]
+	[ "$(app web state)" = Ready ]
+	[[ "$(meta web | jq -r .status.network.ipAddress)" == 10.88.* ]]
+
+	run -0 k delete cell web "${SCOPE[@]}"
+	[ -z "$(shims sp_st_web_)" ]
+	[ -z "$(hctr -n "$NS" containers ls -q)" ]
 }
 
 # bats test_tags=containerd

@@ -389,6 +389,25 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 		       "srv's processes sit in its cgroup's _payload leaf (%d, %d)", atoi(procs),
 		       atoi(top));
 	}
+	{
+		cleanup_free char *procs = t_sh("cat /sys/fs/cgroup/kukeon/rt/s1/st/web/"
+						"s1_st_web_root/_payload/cgroup.procs | wc -l");
+		cleanup_free char *top = t_sh("cat /sys/fs/cgroup/kukeon/rt/s1/st/web/"
+					      "s1_st_web_root/cgroup.procs | wc -l");
+		cleanup_free char *shims = t_sh("ps -eo args | grep -c '^[^ ]*containerd-shim.* "
+						"-id s1_st_web_'");
+		struct ctr_container rec = { 0 };
+
+		TAP_OK(atoi(procs) == 1 && atoi(top) == 0,
+		       "the default root moved to its _payload leaf after its start (%d, %d)",
+		       atoi(procs), atoi(top));
+		TAP_STR_EQ(shims, "1\n");
+		TAP_INT_EQ(ctr_container_get(f->rt.conn, "s1_st_web_cli", &rec, &err), 0);
+		TAP_OK(rec.spec && strstr(rec.spec, "\"io.containerd.runc.v2.group\":"
+						    "\"s1_st_web_root\""),
+		       "a member's spec names the root's shim group");
+		ctr_container_clear(&rec);
+	}
 
 	/* a second cell reaches the first over the space bridge */
 	peer_script = kk_xasprintf("for i in $(seq 50); do wget -q -O- http://%s:8080/ && "
@@ -520,7 +539,8 @@ static void purge_removes_orphans(struct fx *f)
 	ghost.spec = &ghost_spec;
 	ghost.labels = &labels;
 	ghost.cell_cgroup = t.cgroup;
-	TAP_OK(kk_rt_container_create(&f->rt, &ghost, &err) == 0, "orphan created: %s", err.msg);
+	TAP_OK(kk_rt_container_create(&f->rt, &ghost, NULL, &err) == 0, "orphan created: %s",
+	       err.msg);
 	TAP_OK(kk_rt_container_start(&f->rt, &ghost, 0, NULL, &err) == 0, "orphan runs: %s",
 	       err.msg);
 	/* the root's netns goes away behind our back: purge must still free the IP */
