@@ -923,57 +923,61 @@ static int read_security(struct imp *im, const cJSON *sc, bool pod, int64_t *uid
 	return 0;
 }
 
+/* One section of a container's resources (limits or requests): the quantity a cell takes from
+ * it (scaled), refused with why for the one it has no use for. 1 with *v set, 0 when the
+ * section does not give it, -1 on a refusal. */
+static int resource_section(struct imp *im, const cJSON *r, const char *section, const char *takes,
+			    int64_t scale, const char *refused, const char *why, int64_t *v)
+{
+	const cJSON *sec = get(r, section);
+	const char *const take[] = { takes, NULL };
+	size_t old;
+
+	if (!sec)
+		return 0;
+	old = enter(im, ".%s", section);
+	if (get(sec, refused))
+		return fail(im, refused, "%s", why);
+	if (only(im, sec, take, NULL) < 0)
+		return -1;
+	if (get(sec, takes) && quantity(im, sec, takes, scale, v) < 0)
+		return -1;
+	leave(im, old);
+	return get(sec, takes) != NULL;
+}
+
 static int read_resources(struct imp *im, const cJSON *c, cJSON *out)
 {
 	static const char *const take[] = { "limits", "requests", NULL };
-	static const char *const lim_take[] = { "memory", NULL };
-	static const char *const req_take[] = { "cpu", NULL };
-	const cJSON *r = get(c, "resources"), *lim, *req;
+	const cJSON *r = get(c, "resources");
 	cJSON *ro = NULL;
-	int64_t v;
-	size_t old, o2;
+	int64_t mem, cpu;
+	int has_mem, has_cpu;
+	size_t old;
 
 	if (!r)
 		return 0;
 	old = enter(im, ".resources");
 	if (only(im, r, take, NULL) < 0)
 		return -1;
-	lim = get(r, "limits");
-	req = get(r, "requests");
-	if (lim) {
-		o2 = enter(im, ".limits");
-		if (get(lim, "cpu"))
-			return fail(im, "cpu",
-				    "a cell has no CPU quota (requests.cpu sets its cpuShares)");
-		if (only(im, lim, lim_take, NULL) < 0)
-			return -1;
-		if (get(lim, "memory")) {
-			if (quantity(im, lim, "memory", 1, &v) < 0)
-				return -1;
-			ro = kk_enc_obj(out, "resources");
-			cJSON_AddNumberToObject(ro, "memoryLimitBytes", (double)v);
-		}
-		leave(im, o2);
-	}
-	if (req) {
-		o2 = enter(im, ".requests");
-		if (get(req, "memory"))
-			return fail(im, "memory",
-				    "a cell reserves no memory (limits.memory sets its limit)");
-		if (only(im, req, req_take, NULL) < 0)
-			return -1;
-		if (get(req, "cpu")) {
-			if (quantity(im, req, "cpu", 1000, &v) < 0)
-				return -1;
-			if (!ro)
-				ro = kk_enc_obj(out, "resources");
-			/* as the kubelet: shares = milliCPU * 1024 / 1000, at least 2 */
-			cJSON_AddNumberToObject(ro, "cpuShares",
-						(double)(v * 1024 / 1000 < 2 ? 2
-									     : v * 1024 / 1000));
-		}
-		leave(im, o2);
-	}
+	has_mem =
+		resource_section(im, r, "limits", "memory", 1, "cpu",
+				 "a cell has no CPU quota (requests.cpu sets its cpuShares)", &mem);
+	if (has_mem < 0)
+		return -1;
+	has_cpu =
+		resource_section(im, r, "requests", "cpu", 1000, "memory",
+				 "a cell reserves no memory (limits.memory sets its limit)", &cpu);
+	if (has_cpu < 0)
+		return -1;
+	if (has_mem || has_cpu)
+		ro = kk_enc_obj(out, "resources");
+	if (has_mem)
+		cJSON_AddNumberToObject(ro, "memoryLimitBytes", (double)mem);
+	/* as the kubelet: shares = milliCPU * 1024 / 1000, at least 2 */
+	if (has_cpu)
+		cJSON_AddNumberToObject(ro, "cpuShares",
+					(double)(cpu * 1024 / 1000 < 2 ? 2 : cpu * 1024 / 1000));
 	leave(im, old);
 	return 0;
 }

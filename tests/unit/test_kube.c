@@ -380,6 +380,11 @@ static void refused(void)
 		  "sets its cpuShares)" },
 		{ "  containers: [{name: a, image: i, resources: {limits: {memory: 1x}}}]\n",
 		  "spec.containers[0].resources.limits.memory: `1x` is not a quantity" },
+		{ "  containers: [{name: a, image: i, resources: {requests: {memory: 1Gi}}}]\n",
+		  "spec.containers[0].resources.requests.memory: a cell reserves no memory "
+		  "(limits.memory sets its limit)" },
+		{ "  containers: [{name: a, image: i, resources: {requests: {cpu: 2q}}}]\n",
+		  "spec.containers[0].resources.requests.cpu: `2q` is not a quantity" },
 		{ "  containers: [{name: a, image: i, ports: [{containerPort: 70000}]}]\n",
 		  "spec.containers[0].ports[0].containerPort: expected an integer within [1, "
 		  "65535]" },
