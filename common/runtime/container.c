@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -975,7 +976,7 @@ int kk_rt_container_start(const struct kk_rt *rt, const struct kk_rt_container *
 
 /* The status of id's task: 1 with *status set, 0 when it has none, -1 naming verb. */
 static int task_status(const struct kk_rt *rt, const char *id, const char *verb,
-		       enum ctr_task_status *status, struct kk_err *err)
+		       enum ctr_task_status *status, uint32_t *pid, struct kk_err *err)
 {
 	struct ctr_process proc = { 0 };
 	struct kk_err e = { 0 };
@@ -987,15 +988,47 @@ static int task_status(const struct kk_rt *rt, const char *id, const char *verb,
 		return kk_err_wrap(err, "%s container `%s`", verb, id);
 	}
 	*status = proc.status;
+	if (pid)
+		*pid = proc.pid;
 	ctr_process_clear(&proc);
 	return 1;
+}
+
+/* Is SIGTERM lost on pid? It is when pid is the init of its PID namespace (NSpid ends in 1)
+ * and has no handler for it: the kernel drops the signal (pid_namespaces(7)), so a grace
+ * period after it would only be waited out (a `sleep` as PID 1: every default root). Pids
+ * are containerd's, seen in this /proc: kuke and kukeond run in the host PID namespace.
+ * Unknown: false. */
+static bool sigterm_lost(uint32_t pid)
+{
+	char path[48], line[256];
+	bool init = false, caught = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
+	f = pid ? fopen(path, "re") : NULL;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			const char *last = strrchr(line, '\t');
+
+			init = last && strtoul(last + 1, NULL, 10) == 1;
+		} else if (strncmp(line, "SigCgt:", 7) == 0) {
+			caught = (strtoull(line + 7, NULL, 16) >> (SIGTERM - 1)) & 1;
+		}
+	}
+	fclose(f);
+	return init && !caught;
 }
 
 int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms, struct kk_err *err)
 {
 	enum ctr_task_status st = CTR_TASK_UNKNOWN;
 	struct kk_err e = { 0 };
-	int r = task_status(rt, id, "stop", &st, err);
+	uint32_t pid = 0;
+	bool term = false;
+	int r = task_status(rt, id, "stop", &st, &pid, err);
 
 	if (r <= 0)
 		return r;
@@ -1003,6 +1036,13 @@ int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
 		return 0;
 	if (timeout_ms <= 0)
 		timeout_ms = KK_RT_STOP_TIMEOUT_MS;
+	if (st == CTR_TASK_RUNNING && sigterm_lost(pid)) {
+		/* nothing would end it before the grace period runs out */
+		kk_log(rt->log, KK_LOG_DEBUG, "SIGTERM skipped: PID 1 without a handler for it",
+		       "container", id);
+		goto kill;
+	}
+	term = true;
 	r = ctr_task_kill(rt->conn, id, SIGTERM, false, &e);
 	if (r == 0 && kk_rt_step(rt, "container-stop:signal", err) < 0)
 		return kk_err_wrap(err, "stop container `%s`", id);
@@ -1017,10 +1057,14 @@ int kk_rt_container_stop(const struct kk_rt *rt, const char *id, int timeout_ms,
 		kk_log_ignored(rt->log, &e2, "stop container `%s`: wait (SIGKILL next)", id);
 	}
 	kk_log_ignored(rt->log, &e, "stop container `%s`: SIGTERM (SIGKILL next)", id);
+kill:
 	if (ctr_task_kill(rt->conn, id, SIGKILL, true, &e) < 0 && e.code != ENOENT) {
 		*err = e;
 		return kk_err_wrap(err, "stop container `%s`: SIGKILL", id);
 	}
+	/* the step is the first signal sent: this one when SIGTERM was skipped */
+	if (!term && kk_rt_step(rt, "container-stop:signal", err) < 0)
+		return kk_err_wrap(err, "stop container `%s`", id);
 	if (ctr_task_wait(rt->conn, id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e) < 0)
 		return kk_err_set(err, ETIMEDOUT,
 				  "stop container `%s`: task is still running after SIGKILL", id);
@@ -1054,7 +1098,7 @@ int kk_rt_task_delete(const struct kk_rt *rt, const char *id, struct kk_err *err
 int kk_rt_container_release(const struct kk_rt *rt, const char *id, struct kk_err *err)
 {
 	enum ctr_task_status st = CTR_TASK_UNKNOWN;
-	int r = task_status(rt, id, "release", &st, err);
+	int r = task_status(rt, id, "release", &st, NULL, err);
 
 	if (r <= 0)
 		return r;

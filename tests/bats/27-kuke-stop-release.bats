@@ -96,6 +96,25 @@ sp_st_web_root RUNNING" ]
 }
 
 # bats test_tags=containerd
+@test "stop: a PID 1 with no SIGTERM handler (the default root's sleep, an app's) is killed without waiting out a grace period it could not use" {
+	require_containerd
+	cell_scaffold
+	cell web "sleep 1000"
+	run -0 k --log-level debug -v stop cell web "${SCOPE[@]}"
+	[ "${lines[-1]}" = 'Stopped cell "web" from stack "st"' ]
+	[ "$(grep -c ' DEBUG "SIGTERM skipped: PID 1 without a handler for it" ' <<<"$output")" = 2 ]
+	grep -q 'container=sp_st_web_root' <<<"$output"
+	grep -q 'container=sp_st_web_app' <<<"$output"
+	[ "$(app web exitCode)" = 137 ]
+	# one that traps it still gets it, and its grace period
+	k delete cell web "${SCOPE[@]}" >/dev/null
+	cell web "trap 'exit 7' TERM; while :; do sleep 1; done"
+	run -0 k --log-level debug -v stop cell web "${SCOPE[@]}"
+	[ "$(grep -c 'SIGTERM skipped' <<<"$output")" = 1 ]
+	[ "$(app web exitCode)" = 7 ]
+}
+
+# bats test_tags=containerd
 @test "stop and kill container: its task goes, the root and the cell's shim keep running; start after each" {
 	require_containerd
 	cell_scaffold
