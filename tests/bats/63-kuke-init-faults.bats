@@ -64,7 +64,9 @@ untouched() {
 	kill -KILL "$pid"
 	wait "$pid" || true
 	[ -e "$RP/data/kuke-system/metadata.json" ]
-	run -0 kuke init
+	run kuke init
+	echo "$output" # shown when the test fails
+	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "kukeond is ready (unix://$KD_SOCK)" ]
 	[[ "$output" == *'    - realm "default": already existed'* ]]
 	[ "$(grep -c '^kukeon:' /etc/passwd)" = 1 ]
