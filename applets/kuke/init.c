@@ -211,7 +211,8 @@ static int provide_image(struct kk_local *l, void *arg, struct kk_err *err)
 }
 
 /* root:GID, dirs 02750 and files 0640, as upstream leaves the run path; symlinks are
- * skipped, never followed. */
+ * skipped, never followed. An entry gone meanwhile is skipped too: a running kukeond
+ * (a re-run of an init killed after it started it) renames its temp files away. */
 static int own_tree(const char *path, gid_t gid, struct kk_err *err)
 {
 	struct stat st;
@@ -220,16 +221,16 @@ static int own_tree(const char *path, gid_t gid, struct kk_err *err)
 	int rc = 0;
 
 	if (lstat(path, &st) < 0)
-		return kk_err_sys(err, "stat `%s`", path);
+		return errno == ENOENT ? 0 : kk_err_sys(err, "stat `%s`", path);
 	if (S_ISLNK(st.st_mode))
 		return 0;
 	if (lchown(path, 0, gid) < 0 || chmod(path, S_ISDIR(st.st_mode) ? 02750 : 0640) < 0)
-		return kk_err_sys(err, "chown `%s`", path);
+		return errno == ENOENT ? 0 : kk_err_sys(err, "chown `%s`", path);
 	if (!S_ISDIR(st.st_mode))
 		return 0;
 	d = opendir(path);
 	if (!d)
-		return kk_err_sys(err, "open `%s`", path);
+		return errno == ENOENT ? 0 : kk_err_sys(err, "open `%s`", path);
 	while (rc == 0 && (e = readdir(d))) {
 		cleanup_free char *child = NULL;
 
