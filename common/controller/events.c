@@ -21,6 +21,7 @@
 #include "common/mem.h"
 #include "common/model/naming.h"
 #include "common/path.h"
+#include "common/store/paths.h"
 #include "common/store/store.h"
 #include "ctr/ctr.h"
 
@@ -234,6 +235,11 @@ struct kk_events_watch {
 	char **ns;   /* the stored realms' namespaces, names[i] the realm of ns[i] */
 	char **names;
 	size_t n;
+	/* the data directory's mtime when they were read: a realm made or deleted changes it,
+	 * so events of a namespace no realm has (containerd's `default`, `k8s.io`) read the
+	 * realms again only then; not set while it changed less than a second before */
+	struct timespec read_mtime;
+	bool read_valid;
 };
 
 static void realms_clear(struct kk_events_watch *w)
@@ -250,12 +256,26 @@ static void realms_clear(struct kk_events_watch *w)
 
 /* Read the stored realms' namespaces again: a realm's is its spec.namespace when it has one
  * (kk_realm_ns), so the suffix alone cannot name it. */
+static bool data_mtime(const struct kk_events_watch *w, struct timespec *out)
+{
+	cleanup_free char *dir = kk_store_data_dir(w->l->run_path);
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return false;
+	*out = st.st_mtim;
+	return true;
+}
+
 static void realms_reload(struct kk_events_watch *w)
 {
 	struct kk_realm **v = NULL;
 	size_t n = 0;
 	struct kk_err err = { 0 };
+	struct timespec mtime, now;
+	bool have_mtime = data_mtime(w, &mtime);
 
+	w->read_valid = false;
 	if (kk_local_list_realm(w->l, &(struct kk_store_ref){ 0 }, &v, &n, &err) < 0) {
 		kk_log_ignored(w->l->log, &err,
 			       "events: realms not read, namespaces mapped by suffix");
@@ -270,6 +290,19 @@ static void realms_reload(struct kk_events_watch *w)
 	}
 	w->n = n;
 	kk_realm_list_free(v, n);
+	/* a realm is a directory first and a document a moment later: a directory changed
+	 * within the last second may hold one not read yet */
+	clock_gettime(CLOCK_REALTIME, &now);
+	w->read_mtime = mtime;
+	w->read_valid = have_mtime && now.tv_sec > mtime.tv_sec + 1;
+}
+
+static bool realms_changed(const struct kk_events_watch *w)
+{
+	struct timespec now;
+
+	return !w->read_valid || !data_mtime(w, &now) || now.tv_sec != w->read_mtime.tv_sec ||
+	       now.tv_nsec != w->read_mtime.tv_nsec;
 }
 
 static const char *realm_lookup(const struct kk_events_watch *w, const char *ns)
@@ -281,13 +314,13 @@ static const char *realm_lookup(const struct kk_events_watch *w, const char *ns)
 }
 
 /* The realm whose namespace ns is (a new string), or NULL for a namespace not kukeon's. A
- * namespace no stored realm has makes the list be read again (the realm may be new); one of a
- * realm since deleted is still named by the suffix. */
+ * namespace no stored realm has makes the list be read again when the realms changed (the
+ * realm may be new); one of a realm since deleted is still named by the suffix. */
 static char *realm_of(struct kk_events_watch *w, const char *ns)
 {
 	const char *name = realm_lookup(w, ns);
 
-	if (!name) {
+	if (!name && realms_changed(w)) {
 		realms_reload(w);
 		name = realm_lookup(w, ns);
 	}

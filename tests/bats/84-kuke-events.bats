@@ -80,6 +80,21 @@ events_stop() {
 }
 
 # bats test_tags=containerd
+@test "kuke events: a realm made after the stream began, with its own --namespace, is named" {
+	require_containerd
+	# the realms are read when the stream begins, from a data directory older than a second:
+	# only a realm made since (the directory changed) makes them be read again
+	mkdir -p "$RP/data"
+	touch -d '-5 seconds' "$RP/data"
+	events_start events
+	REALM_NS=late-$R cell_scaffold
+	app_cell job 'sleep 0.5; exit 3'
+	events_wait "TaskExit  $R/sp/st/job/app  exitCode=3\$"
+	events_stop
+	run -1 grep "late-$R" "$EV_OUT"
+}
+
+# bats test_tags=containerd
 @test "kuke events -o json and --since: the log replays, JSON lines parse, --realm filters" {
 	require_containerd
 	cell_scaffold
