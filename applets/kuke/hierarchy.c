@@ -73,12 +73,12 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 			printf("Creating containerd namespace '%s'\n", r.realm->spec.namespace_);
 		printf("Realm \"%s\" (namespace \"%s\")\n", r.realm->meta.name,
 		       r.realm->spec.namespace_);
-		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
-				   r.metadata_exists_post);
+		kuke_print_outcome("metadata", r.level.created, r.level.metadata_exists_pre,
+				   r.level.metadata_exists_post);
 		kuke_print_outcome("containerd namespace", r.ns_created, r.ns_exists_pre,
 				   r.ns_exists_post);
-		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
-				   r.cgroup_exists_post);
+		kuke_print_outcome("cgroup", r.level.cgroup_created, r.level.cgroup_exists_pre,
+				   r.level.cgroup_exists_post);
 		kk_realm_create_result_clear(&r);
 	} else if (k == SPACE) {
 		struct kk_space req = { .meta.name = name,
@@ -94,11 +94,11 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 			printf("Creating space network '%s'\n", network);
 		printf("Space \"%s\" (realm \"%s\", network \"%s\")\n", r.space->meta.name,
 		       r.space->spec.realm_id, network);
-		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
-				   r.metadata_exists_post);
+		kuke_print_outcome("metadata", r.level.created, r.level.metadata_exists_pre,
+				   r.level.metadata_exists_post);
 		kuke_print_outcome("network", r.cni_created, r.cni_exists_pre, r.cni_exists_post);
-		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
-				   r.cgroup_exists_post);
+		kuke_print_outcome("cgroup", r.level.cgroup_created, r.level.cgroup_exists_pre,
+				   r.level.cgroup_exists_post);
 		kk_space_create_result_clear(&r);
 	} else {
 		struct kk_stack req = { .meta.name = name,
@@ -111,10 +111,10 @@ static int create(struct kuke_ctx *ctx, enum kind k, const struct kuke_flags *f,
 			return -1;
 		printf("Stack \"%s\" (realm \"%s\", space \"%s\")\n", r.stack->meta.name,
 		       r.stack->spec.realm_id, r.stack->spec.space_id);
-		kuke_print_outcome("metadata", r.created, r.metadata_exists_pre,
-				   r.metadata_exists_post);
-		kuke_print_outcome("cgroup", r.cgroup_created, r.cgroup_exists_pre,
-				   r.cgroup_exists_post);
+		kuke_print_outcome("metadata", r.level.created, r.level.metadata_exists_pre,
+				   r.level.metadata_exists_post);
+		kuke_print_outcome("cgroup", r.level.cgroup_created, r.level.cgroup_exists_pre,
+				   r.level.cgroup_exists_post);
 		kk_stack_create_result_clear(&r);
 	}
 	return 0;

@@ -261,19 +261,22 @@ static void print_hierarchy(const struct kk_realm_create_result *r,
 			    const char *space, const char *stack)
 {
 	printf("    - realm \"%s\": %s\n", realm,
-	       r->metadata_exists_pre ? "already existed" : "created");
+	       r->level.metadata_exists_pre ? "already existed" : "created");
 	printf("    - containerd namespace \"%s\": %s\n",
 	       r->realm && r->realm->spec.namespace_ ? r->realm->spec.namespace_ : "",
 	       word(r->ns_exists_pre, r->ns_exists_post));
-	printf("    - realm cgroup: %s\n", word(r->cgroup_exists_pre, r->cgroup_exists_post));
+	printf("    - realm cgroup: %s\n",
+	       word(r->level.cgroup_exists_pre, r->level.cgroup_exists_post));
 	printf("    - space \"%s\": %s\n", space,
-	       s->metadata_exists_pre ? "already existed" : "created");
+	       s->level.metadata_exists_pre ? "already existed" : "created");
 	printf("    - network \"%s-%s\": %s\n", realm, space,
 	       word(s->cni_exists_pre, s->cni_exists_post));
-	printf("    - space cgroup: %s\n", word(s->cgroup_exists_pre, s->cgroup_exists_post));
+	printf("    - space cgroup: %s\n",
+	       word(s->level.cgroup_exists_pre, s->level.cgroup_exists_post));
 	printf("    - stack \"%s\": %s\n", stack,
-	       t->metadata_exists_pre ? "already existed" : "created");
-	printf("    - stack cgroup: %s\n", word(t->cgroup_exists_pre, t->cgroup_exists_post));
+	       t->level.metadata_exists_pre ? "already existed" : "created");
+	printf("    - stack cgroup: %s\n",
+	       word(t->level.cgroup_exists_pre, t->level.cgroup_exists_post));
 }
 
 static void print_report(const struct init *in, const struct kk_bootstrap_report *r)

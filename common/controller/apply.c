@@ -256,13 +256,13 @@ static const struct applier {
 	update_fn *update;
 } appliers[] = {
 	[KK_KIND_REALM] = { ensure_parents, KK_OP_GetRealm, KK_OP_CreateRealm,
-			    offsetof(struct kk_realm_create_result, metadata_exists_pre),
+			    offsetof(struct kk_realm_create_result, level.metadata_exists_pre),
 			    update_realm },
 	[KK_KIND_SPACE] = { ensure_parents, KK_OP_GetSpace, KK_OP_CreateSpace,
-			    offsetof(struct kk_space_create_result, metadata_exists_pre),
+			    offsetof(struct kk_space_create_result, level.metadata_exists_pre),
 			    update_space },
 	[KK_KIND_STACK] = { ensure_parents, KK_OP_GetStack, KK_OP_CreateStack,
-			    offsetof(struct kk_stack_create_result, metadata_exists_pre),
+			    offsetof(struct kk_stack_create_result, level.metadata_exists_pre),
 			    update_stack },
 	[KK_KIND_CELL] = { ensure_parents, KK_OP_GetCell, KK_OP_CreateCell,
 			   offsetof(struct kk_cell_create_result, metadata_exists_pre),

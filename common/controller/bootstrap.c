@@ -37,6 +37,11 @@ void kk_bootstrap_report_clear(struct kk_bootstrap_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static bool level_made(const struct kk_level_outcome *o)
+{
+	return o->created || o->cgroup_created;
+}
+
 bool kk_bootstrap_report_created(const struct kk_bootstrap_report *r)
 {
 	const struct kk_realm_create_result *realms[] = { &r->realm, &r->sys_realm };
@@ -46,9 +51,9 @@ bool kk_bootstrap_report_created(const struct kk_bootstrap_report *r)
 	if (!r->cni_conf.pre || !r->cni_cache.pre || !r->cni_bin.pre || !r->root_cgroup_pre)
 		return true;
 	for (size_t i = 0; i < 2; i++)
-		if (realms[i]->created || realms[i]->cgroup_created || realms[i]->ns_created ||
-		    spaces[i]->created || spaces[i]->cgroup_created || spaces[i]->cni_created ||
-		    stacks[i]->created || stacks[i]->cgroup_created)
+		if (level_made(&realms[i]->level) || realms[i]->ns_created ||
+		    level_made(&spaces[i]->level) || spaces[i]->cni_created ||
+		    level_made(&stacks[i]->level))
 			return true;
 	return r->cell_provisioned &&
 	       (r->cell.created || r->cell_image_changed || !r->cell.cgroup_exists_pre ||

@@ -15,13 +15,20 @@
 #include "common/err.h"
 #include "common/model/model.h"
 
+/* What a create of a realm, space or stack found and left at the level itself: its metadata
+ * and its cgroup (what only one kind has, a realm's containerd namespace or a space's
+ * network, sits beside it in that kind's result). created: the metadata is new. */
+struct kk_level_outcome {
+	bool metadata_exists_pre, metadata_exists_post;
+	bool cgroup_exists_pre, cgroup_exists_post, cgroup_created;
+	bool created;
+};
+
 /* ---- realm ---- */
 struct kk_realm_create_result {
 	struct kk_realm *realm; /* owned: the realm as stored after the call */
-	bool metadata_exists_pre, metadata_exists_post;
-	bool cgroup_exists_pre, cgroup_exists_post, cgroup_created;
+	struct kk_level_outcome level;
 	bool ns_exists_pre, ns_exists_post, ns_created;
-	bool created;
 };
 struct kk_realm_get_result {
 	struct kk_realm *realm; /* owned */
@@ -42,7 +49,7 @@ struct kk_delete_result {
 	bool containers_deleted;                             /* cell: it had containers */
 	bool cell_metadata_exists, container_exists;         /* container */
 	bool realm_deleted, purge_succeeded, force, cascade; /* purge */
-	size_t n_cascaded; /* children deleted with --cascade */
+	size_t n_cascaded;                                   /* children deleted with --cascade */
 	/* owned: upstream's fixed tokens (`space:<n>`..., `metadata`, ...); [] when a call
 	 * that has the key succeeded with none, NULL after a failure */
 	char **deleted;
@@ -74,10 +81,8 @@ int kk_ctl_realm_purge(struct kk_local *l, const char *name, bool force, bool ca
 /* ---- space ---- */
 struct kk_space_create_result {
 	struct kk_space *space; /* owned */
-	bool metadata_exists_pre, metadata_exists_post;
-	bool cgroup_exists_pre, cgroup_exists_post, cgroup_created;
+	struct kk_level_outcome level;
 	bool cni_exists_pre, cni_exists_post, cni_created;
-	bool created;
 };
 struct kk_space_get_result {
 	struct kk_space *space; /* owned */
@@ -104,9 +109,7 @@ int kk_ctl_space_purge(struct kk_local *l, const char *realm, const char *name, 
 /* ---- stack ---- */
 struct kk_stack_create_result {
 	struct kk_stack *stack; /* owned */
-	bool metadata_exists_pre, metadata_exists_post;
-	bool cgroup_exists_pre, cgroup_exists_post, cgroup_created;
-	bool created;
+	struct kk_level_outcome level;
 };
 struct kk_stack_get_result {
 	struct kk_stack *stack; /* owned */

@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/model/doc.h"
 #include "common/model/naming.h"
 #include "common/passwd.h"
 #include "common/store/instance.h"
@@ -151,33 +152,36 @@ int kk_local_cgroup_drop(struct kk_local *l, const char *group, struct kk_err *e
 	return kk_cgroup_remove(l->cg, group, CGROUP_REMOVE_TIMEOUT_MS, err);
 }
 
-int kk_local_create_cgroup(struct kk_local *l, const char *kind, const char *name,
-			   const char *group, struct kk_status *st, int ready, bool *existed,
-			   bool *made, struct kk_err *err)
+int kk_local_create_level(struct kk_local *l, const struct kk_store_ref *ref,
+			  const struct kk_doc *doc, struct kk_status *st, int ready,
+			  struct kk_level_outcome *o, struct kk_err *err)
 {
-	if (cgroup_ensure(l, group, existed, made, &st->subtree_controllers, err) < 0)
+	const char *kind = ref->stack ? "stack" : ref->space ? "space" : "realm";
+	const char *name = ref->stack ? ref->stack : ref->space ? ref->space : ref->realm;
+	cleanup_free char *group = kk_local_cgroup_group(l, ref->realm, ref->space, ref->stack);
+	struct kk_err ignored = { 0 };
+
+	if (cgroup_ensure(l, group, &o->cgroup_exists_pre, &o->cgroup_created,
+			  &st->subtree_controllers, err) < 0)
 		return kk_err_wrap(err, "create %s `%s`: cgroup `%s`", kind, name, group);
+	/* the status records the group as refresh would find it, so the next refresh writes
+	 * no spurious update */
 	kk_str_set(&st->cgroup_path, group);
 	st->cgroup_ready = true;
 	st->state = ready;
 	kk_status_stamp(st, ready);
-	return 0;
-}
-
-int kk_local_create_commit(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
-			   const char *kind, const char *name, const char *group, bool made,
-			   struct kk_err *err)
-{
-	if (kk_local_put(l, ref, tree, err) == 0)
-		return 0;
-	kk_err_wrap(err, "create %s `%s`", kind, name);
-	if (made) {
-		struct kk_err ignored = { 0 };
-
-		kk_local_cgroup_drop(l, group, &ignored);
-		kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
+	if (kk_local_put(l, ref, kk_doc_encode(doc, KK_ENC_JSON), err) < 0) {
+		kk_err_wrap(err, "create %s `%s`", kind, name);
+		if (o->cgroup_created) { /* what existed before stays */
+			kk_local_cgroup_drop(l, group, &ignored);
+			kk_log_ignored(l->log, &ignored, "undo: remove cgroup `%s`", group);
+		}
+		return -1;
 	}
-	return -1;
+	o->cgroup_exists_post = true;
+	o->metadata_exists_post = true;
+	o->created = !o->metadata_exists_pre;
+	return 0;
 }
 
 /* ENOENT naming the missing object and its parents, in upstream's words. */

@@ -1,5 +1,5 @@
 /* common/controller/local_internal.h - what the realm, space and stack files share: the
- * instance check and lock, the cgroup and commit steps of a create, not-found errors and the
+ * instance check and lock, the tail of a create (cgroup and commit), not-found errors and the
  * update and delete helpers. Internal to common/controller/. */
 #ifndef KK_COMMON_CONTROLLER_LOCAL_INTERNAL_H
 #define KK_COMMON_CONTROLLER_LOCAL_INTERNAL_H
@@ -16,6 +16,7 @@
 #include "common/store/store.h"
 
 struct cJSON;
+struct kk_doc;
 
 /* The run path belongs to this configuration (or is new): checked once per process. */
 int kk_local_instance(struct kk_local *l, struct kk_err *err);
@@ -35,16 +36,15 @@ char *kk_local_cgroup_group(const struct kk_local *l, const char *realm, const c
 			    const char *stack);
 /* Remove a group; a missing one is fine. Returns 1 if it was removed. */
 int kk_local_cgroup_drop(struct kk_local *l, const char *group, struct kk_err *err);
-/* The cgroup step of every create. Status records the group as refresh would find it, so
- * the next refresh writes no spurious update. */
-int kk_local_create_cgroup(struct kk_local *l, const char *kind, const char *name,
-			   const char *group, struct kk_status *st, int ready, bool *existed,
-			   bool *made, struct kk_err *err);
-/* The commit point of every create (tree is taken). On failure the group goes only if this
- * call made it: what existed before stays. */
-int kk_local_create_commit(struct kk_local *l, const struct kk_store_ref *ref, struct cJSON *tree,
-			   const char *kind, const char *name, const char *group, bool made,
-			   struct kk_err *err);
+/* The tail of every realm, space or stack create; ref names the object (its deepest level
+ * gives the kind and name in messages). The level's cgroup is made or found and recorded in
+ * st, doc's status, as refresh would find it (state ready); then doc is stored: the commit
+ * point. o gets the cgroup flags, the post flags and created (from o->metadata_exists_pre,
+ * which the caller sets). On failure the group goes only if this call made it: what existed
+ * before stays. */
+int kk_local_create_level(struct kk_local *l, const struct kk_store_ref *ref,
+			  const struct kk_doc *doc, struct kk_status *st, int ready,
+			  struct kk_level_outcome *o, struct kk_err *err);
 
 /* A load's or an existence check's answer (1, 0, -1) where the object must be there: 0 becomes
  * ENOENT naming the missing object and its parents, in upstream's words. */

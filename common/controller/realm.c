@@ -13,6 +13,7 @@
 #include "common/controller/namespace.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/model/doc.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
 #include "common/store/store.h"
@@ -118,7 +119,6 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 {
 	cleanup_free char *name = NULL;
 	cleanup_free char *ns = NULL;
-	cleanup_free char *group = NULL;
 	cleanup_(kk_realm_freep) struct kk_realm *r = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_realm_create_result out = { 0 };
@@ -140,7 +140,7 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	rc = kk_local_load_realm(l, &ref, &r, err);
 	if (rc < 0)
 		return -1;
-	out.metadata_exists_pre = rc == 1;
+	out.level.metadata_exists_pre = rc == 1;
 	if (r) { /* ensure: the stored spec wins */
 		free(ns);
 		ns = kk_realm_ns(l, r, name);
@@ -162,7 +162,7 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 		struct ctr_labels labels = { 0 };
 
 		kk_log(l->log, KK_LOG_INFO, "creating containerd namespace", "namespace", ns);
-		if (!out.metadata_exists_pre) /* a new realm, as upstream's runner says it */
+		if (!out.level.metadata_exists_pre) /* a new realm, as upstream's runner says it */
 			kk_local_note(l, "Creating containerd namespace '%s'", ns);
 		labels_to_ctr(&r->meta.labels, &labels);
 		rc = ctr_namespace_create(l->conn, ns, &labels, err);
@@ -175,16 +175,10 @@ int kk_ctl_realm_create(struct kk_local *l, const struct kk_realm *req, bool inj
 	}
 	out.ns_exists_post = true;
 
-	group = kk_local_cgroup_group(l, name, NULL, NULL);
 	r->containerd_namespace_ready = true;
-	if (kk_local_create_cgroup(l, "realm", name, group, &r->status, KK_REALM_READY,
-				   &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
-	    kk_local_create_commit(l, &ref, kk_realm_encode(r, KK_ENC_JSON), "realm", name, group,
-				   out.cgroup_created, err) < 0)
+	if (kk_local_create_level(l, &ref, &(struct kk_doc){ KK_KIND_REALM, { .realm = r } },
+				  &r->status, KK_REALM_READY, &out.level, err) < 0)
 		goto undo_ns;
-	out.cgroup_exists_post = true;
-	out.metadata_exists_post = true;
-	out.created = !out.metadata_exists_pre;
 	out.realm = TAKE_PTR(r);
 	*res = out;
 	return 0;

@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/model/doc.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
 #include "common/store/store.h"
@@ -179,7 +180,6 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	cleanup_free char *subnet = NULL;
 	cleanup_free char *conflist = NULL;
 	cleanup_free char *subnet_path = NULL;
-	cleanup_free char *group = NULL;
 	cleanup_(kk_space_freep) struct kk_space *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_space_create_result out = { 0 };
@@ -202,7 +202,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	rc = kk_local_load_space(l, &ref, &s, err);
 	if (rc < 0)
 		return -1;
-	out.metadata_exists_pre = rc == 1;
+	out.level.metadata_exists_pre = rc == 1;
 	if (!s) {
 		if (!(s = space_copy(req, err)))
 			return -1;
@@ -224,7 +224,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 	out.cni_exists_pre = conflist_ok(conflist, network, NULL);
 	cni_ok = conflist_ok(conflist, network, bridge);
 	/* --force-regenerate-cni rewrites an existing space's conflist (same subnet) */
-	if (!cni_ok || (l->force_regenerate_cni && out.metadata_exists_pre)) {
+	if (!cni_ok || (l->force_regenerate_cni && out.level.metadata_exists_pre)) {
 		cleanup_(kk_store_unlockp) struct kk_store *subnets = NULL;
 		cleanup_free char *text = NULL;
 		cleanup_free char *net_json = NULL;
@@ -239,7 +239,7 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		kk_log(l->log, KK_LOG_INFO,
 		       cni_ok ? "regenerating space network conflist" : "creating space network",
 		       "network", network, "subnet", subnet);
-		if (!out.metadata_exists_pre)
+		if (!out.level.metadata_exists_pre)
 			kk_local_note(l, "Creating space network '%s'", network);
 		if (fresh_subnet) {
 			net_json = kk_xasprintf("{\n  \"version\": \"v1\",\n  \"subnetCIDR\": "
@@ -267,21 +267,15 @@ int kk_ctl_space_create(struct kk_local *l, const struct kk_space *req, bool inj
 		goto undo_conflist;
 	}
 
-	group = kk_local_cgroup_group(l, realm, name, NULL);
-	if (kk_local_create_cgroup(l, "space", name, group, &s->status, KK_SPACE_READY,
-				   &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
-	    kk_local_create_commit(l, &ref, kk_space_encode(s, KK_ENC_JSON), "space", name, group,
-				   out.cgroup_created, err) < 0)
+	if (kk_local_create_level(l, &ref, &(struct kk_doc){ KK_KIND_SPACE, { .space = s } },
+				  &s->status, KK_SPACE_READY, &out.level, err) < 0)
 		goto undo_conflist;
-	out.cgroup_exists_post = true;
-	out.metadata_exists_post = true;
-	out.created = !out.metadata_exists_pre;
 	out.space = TAKE_PTR(s);
 	*res = out;
 	return 0;
 
 undo_conflist:
-	if (!out.metadata_exists_pre) {
+	if (!out.level.metadata_exists_pre) {
 		kk_netpolicy_space_remove(&host, realm, name, &ignored);
 		kk_log_ignored(l->log, &ignored, "undo: remove the rules of space `%s`", name);
 	}
@@ -290,7 +284,7 @@ undo_conflist:
 undo_subnet:
 	if (fresh_subnet)
 		unlink(subnet_path);
-	if (!out.metadata_exists_pre) {
+	if (!out.level.metadata_exists_pre) {
 		cleanup_free char *dir = kk_store_space_dir(l->run_path, realm, name);
 
 		kk_rmdir_if_empty(dir, &ignored);

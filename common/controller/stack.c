@@ -10,6 +10,7 @@
 #include "common/controller/cell.h"
 #include "common/controller/local_internal.h"
 #include "common/mem.h"
+#include "common/model/doc.h"
 #include "common/model/naming.h"
 #include "common/store/paths.h"
 #include "common/store/store.h"
@@ -53,7 +54,6 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	cleanup_free char *realm = NULL;
 	cleanup_free char *space = NULL;
 	cleanup_free char *name = NULL;
-	cleanup_free char *group = NULL;
 	cleanup_(kk_stack_freep) struct kk_stack *s = NULL;
 	cleanup_(kk_store_unlockp) struct kk_store *held = NULL;
 	struct kk_stack_create_result out = { 0 };
@@ -69,7 +69,7 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 	rc = kk_local_load_stack(l, &ref, &s, err);
 	if (rc < 0)
 		return -1;
-	out.metadata_exists_pre = rc == 1;
+	out.level.metadata_exists_pre = rc == 1;
 	if (!s) {
 		s = kk_xcalloc(1, sizeof(*s));
 		s->api_version = kk_xstrdup(KK_API_VERSION);
@@ -82,15 +82,9 @@ int kk_ctl_stack_create(struct kk_local *l, const struct kk_stack *req, bool inj
 		if (inject_labels)
 			kk_labels_add_defaults(&s->meta.labels, realm, space, name, NULL);
 	}
-	group = kk_local_cgroup_group(l, realm, space, name);
-	if (kk_local_create_cgroup(l, "stack", name, group, &s->status, KK_STACK_READY,
-				   &out.cgroup_exists_pre, &out.cgroup_created, err) < 0 ||
-	    kk_local_create_commit(l, &ref, kk_stack_encode(s, KK_ENC_JSON), "stack", name, group,
-				   out.cgroup_created, err) < 0)
+	if (kk_local_create_level(l, &ref, &(struct kk_doc){ KK_KIND_STACK, { .stack = s } },
+				  &s->status, KK_STACK_READY, &out.level, err) < 0)
 		return -1;
-	out.cgroup_exists_post = true;
-	out.metadata_exists_post = true;
-	out.created = !out.metadata_exists_pre;
 	out.stack = TAKE_PTR(s);
 	*res = out;
 	return 0;

@@ -168,41 +168,44 @@ static int table_decode(const struct kk_wire_reply *wr, const cJSON *top, void *
 TABLE(ping, NULL, F("OK", WF_BOOL, kk_ping_reply, ok),
       F("Version", WF_STR, kk_ping_reply, version));
 
-/* what the creates of realm, space, stack and cell report first, after the document */
-#define CREATE_HEAD(S)                                                     \
-	F("MetadataExistsPre", WF_BOOL, S, metadata_exists_pre),           \
-		F("MetadataExistsPost", WF_BOOL, S, metadata_exists_post), \
-		F("CgroupExistsPre", WF_BOOL, S, cgroup_exists_pre),       \
-		F("CgroupExistsPost", WF_BOOL, S, cgroup_exists_post)
+/* what the creates of realm, space and stack report first, after the document: the
+ * level's flags but created (its key comes last) */
+#define LEVEL_HEAD(S)                                                            \
+	F("MetadataExistsPre", WF_BOOL, S, level.metadata_exists_pre),           \
+		F("MetadataExistsPost", WF_BOOL, S, level.metadata_exists_post), \
+		F("CgroupExistsPre", WF_BOOL, S, level.cgroup_exists_pre),       \
+		F("CgroupExistsPost", WF_BOOL, S, level.cgroup_exists_post),     \
+		F("CgroupCreated", WF_BOOL, S, level.cgroup_created)
 TABLE(realm_create, "Result", FDOC("Realm", REALM, kk_realm_create_result, realm),
-      CREATE_HEAD(kk_realm_create_result),
-      F("CgroupCreated", WF_BOOL, kk_realm_create_result, cgroup_created),
+      LEVEL_HEAD(kk_realm_create_result),
       F("ContainerdNamespaceExistsPre", WF_BOOL, kk_realm_create_result, ns_exists_pre),
       F("ContainerdNamespaceExistsPost", WF_BOOL, kk_realm_create_result, ns_exists_post),
       F("ContainerdNamespaceCreated", WF_BOOL, kk_realm_create_result, ns_created),
-      F("Created", WF_BOOL, kk_realm_create_result, created));
+      F("Created", WF_BOOL, kk_realm_create_result, level.created));
 
 TABLE(space_create, "Result", FDOC("Space", SPACE, kk_space_create_result, space),
-      CREATE_HEAD(kk_space_create_result),
-      F("CgroupCreated", WF_BOOL, kk_space_create_result, cgroup_created),
+      LEVEL_HEAD(kk_space_create_result),
       F("CNINetworkExistsPre", WF_BOOL, kk_space_create_result, cni_exists_pre),
       F("CNINetworkExistsPost", WF_BOOL, kk_space_create_result, cni_exists_post),
       F("CNINetworkCreated", WF_BOOL, kk_space_create_result, cni_created),
-      F("Created", WF_BOOL, kk_space_create_result, created));
+      F("Created", WF_BOOL, kk_space_create_result, level.created));
 
 TABLE(stack_create, "Result", FDOC("Stack", STACK, kk_stack_create_result, stack),
-      CREATE_HEAD(kk_stack_create_result),
-      F("CgroupCreated", WF_BOOL, kk_stack_create_result, cgroup_created),
-      F("Created", WF_BOOL, kk_stack_create_result, created));
+      LEVEL_HEAD(kk_stack_create_result),
+      F("Created", WF_BOOL, kk_stack_create_result, level.created));
 
+#undef LEVEL_HEAD
+
+/* a cell's cgroup is made by the runtime's start: upstream reports no CgroupCreated */
 TABLE(cell_create, "Result", FDOC("Cell", CELL, kk_cell_create_result, cell),
-      CREATE_HEAD(kk_cell_create_result),
+      F("MetadataExistsPre", WF_BOOL, kk_cell_create_result, metadata_exists_pre),
+      F("MetadataExistsPost", WF_BOOL, kk_cell_create_result, metadata_exists_post),
+      F("CgroupExistsPre", WF_BOOL, kk_cell_create_result, cgroup_exists_pre),
+      F("CgroupExistsPost", WF_BOOL, kk_cell_create_result, cgroup_exists_post),
       F("RootContainerExistsPre", WF_BOOL, kk_cell_create_result, root_container_exists_pre),
       F("Started", WF_BOOL, kk_cell_create_result, started),
       F("Created", WF_BOOL, kk_cell_create_result, created),
       FCHARS("IP", kk_cell_create_result, ip)); /* kukeon-c */
-
-#undef CREATE_HEAD
 
 TABLE(container_create, "Result",
       FDOC("Container", CONTAINER, kk_container_create_result, container),

@@ -56,18 +56,23 @@ static void realm_flags(const struct env *e)
 	struct kk_err err = { 0 };
 
 	TAP_STR_EQ(c->t->name, "in-process");
-	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, &err), 0);
-	TAP_OK(r.created && r.ns_created && r.cgroup_created && r.metadata_exists_post &&
-		       !r.metadata_exists_pre && !r.ns_exists_pre && !r.cgroup_exists_pre,
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r,
+					&err),
+		   0);
+	TAP_OK(r.level.created && r.ns_created && r.level.cgroup_created &&
+		       r.level.metadata_exists_post && !r.level.metadata_exists_pre &&
+		       !r.ns_exists_pre && !r.level.cgroup_exists_pre,
 	       "new realm: everything created");
 	TAP_STR_EQ(r.realm->spec.namespace_, "unitr.kukeon.io");
 	TAP_STR_EQ(kk_labels_get(&r.realm->meta.labels, "realm.kukeon.io"), "unitr.kukeon.io");
 	TAP_INT_EQ(r.realm->status.state, KK_REALM_READY);
 	kk_realm_create_result_clear(&r);
 
-	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r, &err), 0);
-	TAP_OK(!r.created && !r.ns_created && !r.cgroup_created && r.metadata_exists_pre &&
-		       r.ns_exists_pre && r.cgroup_exists_pre,
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &req } }, &r,
+					&err),
+		   0);
+	TAP_OK(!r.level.created && !r.ns_created && !r.level.cgroup_created &&
+		       r.level.metadata_exists_pre && r.ns_exists_pre && r.level.cgroup_exists_pre,
 	       "second create: everything already existed");
 	kk_realm_create_result_clear(&r);
 
@@ -109,20 +114,26 @@ static void space_and_stack(const struct env *e)
 	struct kk_list_result stacks = { 0 };
 	struct kk_err err = { 0 };
 
-	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } }, &sr, &err), -1);
+	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } },
+					&sr, &err),
+		   -1);
 	TAP_STR_EQ(err.msg, "realm \"units\" not found");
 	err = (struct kk_err){ 0 };
 	TAP_INT_EQ(kk_ctl_realm_create(c->impl, &realm, false, &rr, &err), 0);
 	TAP_OK(!rr.realm->meta.labels.set, "apply-style create injects no labels");
 	kk_realm_create_result_clear(&rr);
-	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } }, &sr, &err), 0);
-	TAP_OK(sr.created && sr.cni_created && sr.cgroup_created, "space: all created");
+	TAP_INT_EQ(kk_call_space_create(c, &(struct kk_doc){ KK_KIND_SPACE, { .space = &space } },
+					&sr, &err),
+		   0);
+	TAP_OK(sr.level.created && sr.cni_created && sr.level.cgroup_created, "space: all created");
 	TAP_OK(strstr(sr.space->spec.cni_config_path, "/data/units/sp/network.conflist") != NULL,
 	       "cniConfigPath is the conflist file");
 	kk_space_create_result_clear(&sr);
-	TAP_INT_EQ(kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &stack } }, &tr, &err), 0);
+	TAP_INT_EQ(kk_call_stack_create(c, &(struct kk_doc){ KK_KIND_STACK, { .stack = &stack } },
+					&tr, &err),
+		   0);
 	TAP_STR_EQ(tr.stack->spec.id, "st");
-	TAP_OK(tr.created && tr.cgroup_created, "stack: created");
+	TAP_OK(tr.level.created && tr.level.cgroup_created, "stack: created");
 	kk_stack_create_result_clear(&tr);
 	TAP_INT_EQ(kk_call_stack_list(c, &(struct kk_ref){ 0 }, &stacks, &err), 0);
 	TAP_INT_EQ(stacks.n, 1);
@@ -132,7 +143,9 @@ static void space_and_stack(const struct env *e)
 	TAP_INT_EQ(err.code, EBUSY);
 	TAP_OK(!d.realm && !d.deleted, "a failed delete leaves a zero result");
 	err = (struct kk_err){ 0 };
-	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units", .cascade = true }, &d, &err), 0);
+	TAP_INT_EQ(kk_call_realm_delete(c, &(struct kk_ref){ .name = "units", .cascade = true }, &d,
+					&err),
+		   0);
 	TAP_INT_EQ(d.n_cascaded, 1);
 	{
 		cleanup_free char *tokens = kk_strv_join(d.deleted, ",");
@@ -151,11 +164,14 @@ static void purge_without_metadata(const struct env *e)
 	struct kk_err err = { 0 };
 	cleanup_free char *meta = kk_xasprintf("%s/data/unitp/metadata.json", e->run_path);
 
-	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } }, &rr, &err), 0);
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } },
+					&rr, &err),
+		   0);
 	kk_realm_create_result_clear(&rr);
 	unlink(meta);
 	TAP_INT_EQ(kk_call_realm_purge(c, &(struct kk_ref){ .name = "unitp" }, &d, &err), 0);
-	TAP_OK(d.ns_deleted && d.cgroup_deleted, "purge without metadata takes namespace and cgroup");
+	TAP_OK(d.ns_deleted && d.cgroup_deleted,
+	       "purge without metadata takes namespace and cgroup");
 	TAP_OK(d.realm && d.realm->status.state == KK_REALM_UNKNOWN &&
 		       !strcmp(d.realm->spec.namespace_, "unitp.kukeon.io"),
 	       "purge without metadata: upstream's stand-in realm");
@@ -172,8 +188,11 @@ static void other_cgroup_root_is_refused(const struct env *e)
 	struct kk_realm_create_result rr = { 0 };
 	struct kk_err err = { 0 };
 
-	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } }, &rr, &err), -1);
-	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s", err.msg);
+	TAP_INT_EQ(kk_call_realm_create(c, &(struct kk_doc){ KK_KIND_REALM, { .realm = &realm } },
+					&rr, &err),
+		   -1);
+	TAP_OK(strstr(err.msg, "kukeon instance mismatch") != NULL, "instance mismatch: %s",
+	       err.msg);
 }
 
 int main(void)
