@@ -38,11 +38,14 @@ struct halt {
 	struct cell_ctx x;
 	struct kk_cni_conflist *net;
 	int ret;
+	bool late; /* the cell's address goes after the tasks, not before the root's */
 };
 
 /* Build h, then unpublish the cell's ports. A conflist that cannot be read is the first
- * error, or only logged for a purge. */
-static int halt_begin(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge,
+ * error, or only logged for a purge. waits: the tasks are gone before this returns (a stop
+ * or a delete, not a kill): kukeon's own conflist then releases the address after them,
+ * with no plugin run that would need the root's netns. */
+static int halt_begin(const struct kk_rt *rt, const struct kk_rt_cell *cell, bool purge, bool waits,
 		      struct halt *h, struct kk_err *err)
 {
 	struct kk_err e = { 0 };
@@ -57,7 +60,21 @@ static int halt_begin(const struct kk_rt *rt, const struct kk_rt_cell *cell, boo
 			kk_rtcell_keep_first(rt, err, &e, &h->ret);
 	}
 	unpublish(rt, cell, purge, err, &h->ret);
+	h->late = waits && h->net && kk_cni_conflist_is_owned(h->net);
 	return 0;
+}
+
+/* Release the cell's address if this is its turn: before the root's task goes (after:
+ * false) or after every task (after: true). */
+static void halt_release(const struct kk_rt *rt, const struct halt *h, bool after)
+{
+	if (after != h->late)
+		return;
+	if (after)
+		kk_rtcell_cni_release_after(rt, h->net, h->x.m[0].id);
+	else
+		kk_rtcell_cni_release(rt, h->net, h->x.m[0].id,
+				      kk_rtcell_running_pid(rt, h->x.m[0].id));
 }
 
 /* Release h; the first error kept (0 or -1). */
@@ -68,6 +85,12 @@ static int halt_end(struct halt *h)
 	return h->ret;
 }
 
+/* rc, with a failure's message saying what was done to which cell */
+static int cell_done(int rc, const char *verb, const struct kk_rt_cell *cell, struct kk_err *err)
+{
+	return rc < 0 ? kk_err_wrap(err, "%s cell `%s`", verb, kk_str(cell->cell)) : 0;
+}
+
 /* Stop (signal < 0) or kill (signal) every container, non-root first; CNI DEL before the
  * root goes. */
 static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int signal,
@@ -75,17 +98,13 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 {
 	struct halt h = { .ret = 0 };
 	struct kk_err e = { 0 };
-	bool late;
 
-	if (halt_begin(rt, cell, false, &h, err) < 0)
+	if (halt_begin(rt, cell, false, signal < 0, &h, err) < 0)
 		return -1;
-	/* a stop waits for the tasks: the address can go after them, with no plugin run */
-	late = signal < 0 && h.net && kk_cni_conflist_is_owned(h.net);
 	for (size_t i = h.x.n; i-- > 0;) {
 		memset(&e, 0, sizeof(e));
-		if (i == 0 && !late)
-			kk_rtcell_cni_release(rt, h.net, h.x.m[0].id,
-					      kk_rtcell_running_pid(rt, h.x.m[0].id));
+		if (i == 0)
+			halt_release(rt, &h, false);
 		if (signal < 0) {
 			if (kk_rt_container_stop(rt, h.x.m[i].id, cell->stop_timeout_ms, &e) < 0)
 				kk_rtcell_keep_first(rt, err, &e, &h.ret);
@@ -104,8 +123,7 @@ static int cell_halt(const struct kk_rt *rt, const struct kk_rt_cell *cell, int 
 			ctr_task_wait(rt->conn, h.x.m[i].id, KK_RT_KILL_WAIT_MS, NULL, NULL, &e);
 			kk_log_ignored(rt->log, &e, "wait for killed task `%s`", h.x.m[i].id);
 		}
-	if (late)
-		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
+	halt_release(rt, &h, true);
 	return halt_end(&h);
 }
 
@@ -128,23 +146,17 @@ static int cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, s
 
 int kk_rt_cell_release(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
 {
-	if (cell_release(rt, cell, err) < 0)
-		return kk_err_wrap(err, "release cell `%s`", kk_str(cell->cell));
-	return 0;
+	return cell_done(cell_release(rt, cell, err), "release", cell, err);
 }
 
 int kk_rt_cell_stop(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
 {
-	if (cell_halt(rt, cell, -1, err) < 0)
-		return kk_err_wrap(err, "stop cell `%s`", kk_str(cell->cell));
-	return 0;
+	return cell_done(cell_halt(rt, cell, -1, err), "stop", cell, err);
 }
 
 int kk_rt_cell_kill(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
 {
-	if (cell_halt(rt, cell, SIGKILL, err) < 0)
-		return kk_err_wrap(err, "kill cell `%s`", kk_str(cell->cell));
-	return 0;
+	return cell_done(cell_halt(rt, cell, SIGKILL, err), "kill", cell, err);
 }
 
 /* The members' deletion, each on its own thread (kk_rtcell_each). Their tasks share one
@@ -279,21 +291,16 @@ static int cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, bo
 {
 	struct halt h = { .ret = 0 };
 	struct kk_err e = { 0 };
-	bool late;
 
-	if (halt_begin(rt, cell, purge, &h, err) < 0)
-		return -1;
 	/* upstream's DeleteCell never runs a CNI DEL (docs/compat.md); ours releases the
-	 * address after the tasks when the conflist is kukeon's own (no plugin run) */
-	late = h.net && kk_cni_conflist_is_owned(h.net);
-	if (!late)
-		kk_rtcell_cni_release(rt, h.net, h.x.m[0].id,
-				      kk_rtcell_running_pid(rt, h.x.m[0].id));
+	 * address too */
+	if (halt_begin(rt, cell, purge, true, &h, err) < 0)
+		return -1;
+	halt_release(rt, &h, false);
 	if (delete_containers(rt, cell, &h.x, purge, &e) < 0 ||
 	    kk_rt_step(rt, "cell-delete:containers", &e) < 0)
 		kk_rtcell_keep_first(rt, err, &e, &h.ret);
-	if (late)
-		kk_rtcell_cni_release_after(rt, h.net, h.x.m[0].id);
+	halt_release(rt, &h, true);
 	if (h.ret < 0 && !purge)
 		goto out;
 	/* a create killed while a member's task was being made can leave the cell's shim
@@ -319,14 +326,10 @@ out:
 
 int kk_rt_cell_delete(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
 {
-	if (cell_delete(rt, cell, false, err) < 0)
-		return kk_err_wrap(err, "delete cell `%s`", kk_str(cell->cell));
-	return 0;
+	return cell_done(cell_delete(rt, cell, false, err), "delete", cell, err);
 }
 
 int kk_rt_cell_purge(const struct kk_rt *rt, const struct kk_rt_cell *cell, struct kk_err *err)
 {
-	if (cell_delete(rt, cell, true, err) < 0)
-		return kk_err_wrap(err, "purge cell `%s`", kk_str(cell->cell));
-	return 0;
+	return cell_done(cell_delete(rt, cell, true, err), "purge", cell, err);
 }
