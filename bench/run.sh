@@ -30,7 +30,8 @@ for b in "$here"/*.sh; do
 		fi
 		sed 's/^/# /' "$out"
 	else
-		echo "== $name"
+		# timings on a shared machine mean little without the load they were taken at
+		echo "== $name (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 		"$b" 2>&1 | tee "$out"
 		st=${PIPESTATUS[0]}
 		if [ "$st" -ne 0 ]; then
@@ -40,6 +41,7 @@ for b in "$here"/*.sh; do
 			echo "bench: $name printed no ratio" >&2
 			rc=1
 		fi
+		echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 	fi
 done
 [ $smoke = 1 ] && echo "1..$i"
