@@ -13,10 +13,7 @@ cd "$tree" 2>/dev/null || {
 	echo "check-sizes: no tree at \`$tree\`" >&2
 	exit 2
 }
-dirs=()
-for d in applets common ctr; do
-	[ -d "$d" ] && dirs+=("$d")
-done
+mapfile -t dirs < <(find applets common ctr -maxdepth 0 -type d 2>/dev/null)
 [ ${#dirs[@]} -gt 0 ] || {
 	echo "check-sizes: no applets/, common/ or ctr/ under \`$tree\`" >&2
 	exit 2
