@@ -6,6 +6,8 @@
 #   make check-unit    just the unit tests, in the harness
 #   make deps          install build and test dependencies (Debian 12, apt-get)
 #   make check-configs build each single-applet config and the all-on one
+#   make check-layers  includes only point downward (scripts/check-layers.sh)
+#   make check-sizes   no product source file over 1,000 lines (scripts/check-sizes.sh)
 #   make lint          cppcheck + clang-tidy on our sources
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make demo          deps, then kuke init on a private host view and a cell serving HTTP
@@ -112,7 +114,7 @@ gen_headers := $(CONFIG_H) $(VERSION_H) $(CJSON_A) $(if $(NEED_CTR),$(GEN)/proto
 
 .PHONY: fuzz-smoke fuzz
 .PHONY: all clean deps check check-unit check-bats check-asan check-configs check-layers \
-	lint format install demo bench FORCE
+	check-sizes lint format install demo bench FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kukeon
@@ -265,6 +267,9 @@ check-configs:
 
 check-layers:
 	scripts/check-layers.sh
+
+check-sizes:
+	scripts/check-sizes.sh
 
 lint: $(gen_headers)
 	scripts/lint.sh $(BUILD)

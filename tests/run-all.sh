@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/run-all.sh BUILD - every test suite, inside one harness, then a total.
 #
-# First every single-applet configuration is built (scripts/check-configs.sh). Then unit
+# First the static checks (scripts/check-layers.sh, check-sizes.sh, lint.sh), then every
+# single-applet configuration is built (scripts/check-configs.sh). Then unit
 # tests (BUILD/tests/test_*, the ASan/UBSan build, via tests/run-unit.sh), the bats suites
 # (against the static BUILD/kukeon) and a smoke run of every benchmark (bench/run.sh
 # --smoke) run inside tests/harness/run.sh, each writing TAP into BUILD/test-results/.
@@ -34,7 +35,7 @@ mkdir -p "$results"
 echo "== static checks"
 {
 	i=0
-	for check in "scripts/check-layers.sh" "scripts/lint.sh $build"; do
+	for check in "scripts/check-layers.sh" "scripts/check-sizes.sh" "scripts/lint.sh $build"; do
 		i=$((i + 1))
 		if out=$("$top"/$check 2>&1); then
 			echo "ok $i - ${check%% *} is clean"

@@ -1,7 +1,7 @@
 # bats file_tags=kuke
 # man/kukeon-manifest.5 against the code: every key of the v1beta1 decoders (common/model: the
-# field tables and the keyed decode/encode calls) and every Pod field common/model/kube.c takes
-# or ignores is in the page; it renders without a groff warning; its examples parse.
+# field tables and the keyed decode/encode calls) and every Pod field common/model/kube_import.c
+# takes or ignores is in the page; it renders without a groff warning; its examples parse.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/hierarchy
@@ -30,7 +30,7 @@ in_page() {
 	local keys key text
 	mapfile -t keys < <(
 		grep -hE 'KK_FIELD|kk_[a-z_]*(dec|enc)[a-z_]*\(|enc_nested' \
-			"$TOP"/common/model/{realm,space,stack,cell,container,profile,config,doc,codec}.c |
+			"$TOP"/common/model/{realm,space,stack,cell,container,profile,config,doc,codec,codec_dec}.c |
 			grep -oE '"[a-z][A-Za-z]*"' | tr -d '"' | sort -u)
 	# the tables are where the keys come from: a broken extraction must not pass
 	[ "${#keys[@]}" -ge 100 ]
@@ -42,10 +42,10 @@ in_page() {
 	done
 }
 
-@test "kukeon-manifest(5) names every Pod field kube.c takes or ignores" {
+@test "kukeon-manifest(5) names every Pod field kube_import.c takes or ignores" {
 	local keys
 	mapfile -t keys < <(
-		sed -n '/const char \*const [a-z_]*\(take\|skip\)[a-z_]*\[\] = {/,/};/p' "$TOP/common/model/kube.c" |
+		sed -n '/const char \*const [a-z_]*\(take\|skip\)[a-z_]*\[\] = {/,/};/p' "$TOP/common/model/kube_import.c" |
 			grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u)
 	[ "${#keys[@]}" -ge 40 ]
 	in_page "${keys[@]}"
