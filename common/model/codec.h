@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/err.h"
 #include "common/gostr.h"
@@ -112,6 +113,16 @@ void kk_str_set(char **dst, const char *s);
 static inline const char *kk_str(const char *s)
 {
 	return s ? s : "";
+}
+/* s is NULL or "". */
+static inline bool kk_str_empty(const char *s)
+{
+	return !s || !*s;
+}
+/* a is set and equal to b. */
+static inline bool kk_str_is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
 }
 /* State label for value (out-of-range values print as "Unknown", as upstream's String()). */
 const char *kk_state_label(const struct kk_state_names *names, int value);

@@ -299,11 +299,6 @@ KK_DEFINE_FREEP(kk_doc)
 
 /* ---- manifests ---------------------------------------------------------------------- */
 
-static bool empty(const char *s)
-{
-	return !s || !*s;
-}
-
 /* upstream ValidateDocument: metadata.name, then each scope id the kind carries, in this
  * order; the message for the first empty one, or NULL. */
 static const char *missing_scope(size_t n, const char *const v[])
@@ -313,7 +308,7 @@ static const char *missing_scope(size_t n, const char *const v[])
 					   "spec.cellId is required" };
 
 	for (size_t i = 0; i < n; i++)
-		if (empty(v[i]))
+		if (kk_str_empty(v[i]))
 			return msg[i];
 	return NULL;
 }
@@ -328,7 +323,7 @@ static const char *missing_field(const struct kk_doc *doc)
 		return m;
 	if (doc->kind == KK_KIND_CELL && doc->u.cell->spec.n_containers == 0)
 		return "spec.containers is required and cannot be empty";
-	if (doc->kind == KK_KIND_CONTAINER && empty(doc->u.container->spec.image))
+	if (doc->kind == KK_KIND_CONTAINER && kk_str_empty(doc->u.container->spec.image))
 		return "spec.image is required";
 	return NULL;
 }
@@ -428,7 +423,7 @@ static void decode_item(const struct kk_yaml_doc *yd, bool kube, const struct kk
 	}
 	kk_str_set(&it->kind_name, kind);
 	kk_str_set(&it->name, kk_doc_name(doc));
-	if (!empty(api) && strcmp(api, KK_API_VERSION) != 0) {
+	if (!kk_str_empty(api) && strcmp(api, KK_API_VERSION) != 0) {
 		snprintf(cause, sizeof(cause), "unsupported apiVersion: %s (expected %s)", api,
 			 KK_API_VERSION);
 		item_fail(it, false, cause);

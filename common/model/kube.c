@@ -16,23 +16,13 @@
 #include "common/strv.h"
 #include "common/yaml.h"
 
-static bool is(const char *a, const char *b)
-{
-	return a && strcmp(a, b) == 0;
-}
-
-static bool empty(const char *s)
-{
-	return !s || !*s;
-}
-
 bool kk_kube_is_pod(const cJSON *tree)
 {
 	const cJSON *api = cJSON_GetObjectItemCaseSensitive(tree, "apiVersion");
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(tree, "kind");
 
-	return cJSON_IsString(api) && is(api->valuestring, "v1") && cJSON_IsString(kind) &&
-	       is(kind->valuestring, "Pod");
+	return cJSON_IsString(api) && kk_str_is(api->valuestring, "v1") && cJSON_IsString(kind) &&
+	       kk_str_is(kind->valuestring, "Pod");
 }
 
 /* ---- cell -> Pod ------------------------------------------------------------------------- */
@@ -49,7 +39,8 @@ __attribute__((format(printf, 2, 3))) static void note(char ***notes, const char
 /* kukeon's pause: the root container kukeon adds (sleep infinity) */
 static bool is_pause(const struct kk_container_spec *c)
 {
-	return c->root && is(c->command, "sleep") && c->args.n == 1 && is(c->args.v[0], "infinity");
+	return c->root && kk_str_is(c->command, "sleep") && c->args.n == 1 &&
+	       kk_str_is(c->args.v[0], "infinity");
 }
 
 static cJSON *str_array(char *const *v, size_t n)
@@ -88,7 +79,7 @@ static const char *pod_volume(cJSON *vols, bool host, const char *source, int64_
 		const cJSON *hp = cJSON_GetObjectItemCaseSensitive(v, "hostPath");
 		const cJSON *p = hp ? cJSON_GetObjectItemCaseSensitive(hp, "path") : NULL;
 
-		if (host && p && is(p->valuestring, source))
+		if (host && p && kk_str_is(p->valuestring, source))
 			return cJSON_GetObjectItemCaseSensitive(v, "name")->valuestring;
 	}
 	snprintf(name, sizeof(name), "%s-%zu", host ? "host" : "mem", (*count)++);
@@ -128,7 +119,7 @@ static void pod_mounts(const struct kk_container_spec *c, cJSON *ctr, cJSON *vol
 
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct kk_volume_mount *m = &c->volumes[i];
-		bool tmpfs = is(m->kind, "tmpfs");
+		bool tmpfs = kk_str_is(m->kind, "tmpfs");
 
 		add_mount(mounts,
 			  pod_volume(vols, !tmpfs, m->source, tmpfs ? m->size_bytes : 0, count),
@@ -167,9 +158,9 @@ static bool parse_port(const char *s, long *host, long *ctr, bool *udp)
 		if (end == s)
 			return false;
 	}
-	*udp = is(end, "/udp");
-	return (!*end || *udp || is(end, "/tcp")) && *host > 0 && *host < 65536 && *ctr > 0 &&
-	       *ctr < 65536;
+	*udp = kk_str_is(end, "/udp");
+	return (!*end || *udp || kk_str_is(end, "/tcp")) && *host > 0 && *host < 65536 &&
+	       *ctr > 0 && *ctr < 65536;
 }
 
 static void pod_ports(const struct kk_container_spec *c, cJSON *ctr, char ***notes)
@@ -199,7 +190,7 @@ static void pod_ports(const struct kk_container_spec *c, cJSON *ctr, char ***not
 
 static bool all_digits(const char *s)
 {
-	if (empty(s))
+	if (kk_str_empty(s))
 		return false;
 	for (; *s; s++)
 		if (!isdigit((unsigned char)*s))
@@ -211,7 +202,7 @@ static void pod_security(const struct kk_container_spec *c, cJSON *ctr, char ***
 {
 	cJSON *sc = cJSON_CreateObject();
 
-	if (!empty(c->user)) {
+	if (!kk_str_empty(c->user)) {
 		cleanup_free char *u = kk_xstrdup(c->user);
 		char *g = strchr(u, ':');
 
@@ -255,10 +246,10 @@ static void pod_security(const struct kk_container_spec *c, cJSON *ctr, char ***
 	for (size_t i = 0; i < c->security_opts.n; i++) {
 		const char *o = c->security_opts.v[i];
 
-		if (is(o, "no-new-privileges") || is(o, "no-new-privileges=true") ||
-		    is(o, "no-new-privileges:true"))
+		if (kk_str_is(o, "no-new-privileges") || kk_str_is(o, "no-new-privileges=true") ||
+		    kk_str_is(o, "no-new-privileges:true"))
 			cJSON_AddFalseToObject(sc, "allowPrivilegeEscalation");
-		else if (is(o, "seccomp=unconfined") || is(o, "seccomp:unconfined"))
+		else if (kk_str_is(o, "seccomp=unconfined") || kk_str_is(o, "seccomp:unconfined"))
 			cJSON_AddStringToObject(kk_enc_obj(sc, "seccompProfile"), "type",
 						"Unconfined");
 		else
@@ -308,7 +299,7 @@ static cJSON *pod_container(const struct kk_container_spec *c, cJSON *vols, size
 	cJSON_AddStringToObject(o, "image", kk_str(c->image));
 	/* kukeon: command + args is the argv; args alone is the whole argv too (the image's
 	 * ENTRYPOINT is not used), which in a Pod is `command` */
-	if (!empty(c->command)) {
+	if (!kk_str_empty(c->command)) {
 		cJSON *cmd = cJSON_CreateArray();
 
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(c->command));
@@ -318,7 +309,7 @@ static cJSON *pod_container(const struct kk_container_spec *c, cJSON *vols, size
 	} else if (c->args.n) {
 		cJSON_AddItemToObject(o, "command", str_array(c->args.v, c->args.n));
 	}
-	if (!empty(c->working_dir))
+	if (!kk_str_empty(c->working_dir))
 		cJSON_AddStringToObject(o, "workingDir", c->working_dir);
 	if (c->env.n) {
 		cJSON *env = kk_enc_arr(o, "env");
@@ -361,9 +352,9 @@ static cJSON *pod_container(const struct kk_container_spec *c, cJSON *vols, size
 
 static const char *pod_restart_policy(const char *p)
 {
-	if (is(p, "always"))
+	if (kk_str_is(p, "always"))
 		return "Always";
-	if (is(p, "on-failure"))
+	if (kk_str_is(p, "on-failure"))
 		return "OnFailure";
 	return "Never"; /* "" and "never": kukeon does not restart */
 }
@@ -408,7 +399,8 @@ cJSON *kk_kube_pod_from_cell(const struct kk_cell *cell, char ***notes)
 		if (policy &&
 		    strcmp(pod_restart_policy(policy), pod_restart_policy(c->restart_policy)) != 0)
 			note(&n, "container \"%s\": restartPolicy %s (a Pod has one for all)",
-			     kk_str(c->id), empty(c->restart_policy) ? "\"\"" : c->restart_policy);
+			     kk_str(c->id),
+			     kk_str_empty(c->restart_policy) ? "\"\"" : c->restart_policy);
 		else if (!policy)
 			policy = kk_str(c->restart_policy);
 	}
@@ -428,7 +420,7 @@ cJSON *kk_kube_pod_from_cell(const struct kk_cell *cell, char ***notes)
 		note(&n, "autoDelete (the cell is deleted once its workload exits)");
 	if (s->nested_cgroup_runtime)
 		note(&n, "nestedCgroupRuntime");
-	if (!empty(s->tty_default))
+	if (!kk_str_empty(s->tty_default))
 		note(&n, "tty.default %s", s->tty_default);
 	if (notes)
 		*notes = TAKE_PTR(n);

@@ -17,16 +17,6 @@
 #include "common/json.h"
 #include "common/mem.h"
 
-static bool is(const char *a, const char *b)
-{
-	return a && strcmp(a, b) == 0;
-}
-
-static bool empty(const char *s)
-{
-	return !s || !*s;
-}
-
 /* The translation of one Pod: the field path being read, for messages. */
 struct imp {
 	char path[256];
@@ -400,7 +390,7 @@ static int port_item(struct imp *im, const cJSON *p, size_t i, cJSON *arr, void 
 	/* without hostPort a Pod's port is informational: nothing to publish */
 	if (!hset)
 		return 0;
-	udp = is(proto, "UDP") ? "/udp" : "";
+	udp = kk_str_is(proto, "UDP") ? "/udp" : "";
 	s = hport == cport ? kk_xasprintf("%" PRId64 "%s", cport, udp)
 			   : kk_xasprintf("%" PRId64 ":%" PRId64 "%s", hport, cport, udp);
 	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
@@ -469,12 +459,12 @@ static int read_security(struct imp *im, const cJSON *sc, bool pod, int64_t *uid
 
 			if (only(im, sp, sp_take, NULL) < 0 || scalar(im, sp, "type", &type) < 0)
 				return -1;
-			if (is(type, "Unconfined")) {
+			if (kk_str_is(type, "Unconfined")) {
 				cJSON *so = cJSON_GetObjectItemCaseSensitive(out, "securityOpts");
 
 				cJSON_AddItemToArray(so ? so : kk_enc_arr(out, "securityOpts"),
 						     cJSON_CreateString("seccomp=unconfined"));
-			} else if (!is(type, "RuntimeDefault")) {
+			} else if (!kk_str_is(type, "RuntimeDefault")) {
 				return fail(im, "type",
 					    "%s: a cell takes RuntimeDefault or Unconfined",
 					    kk_str(type));
@@ -636,7 +626,7 @@ static const char *scope_or(const char *flag_value, const cJSON *labels, const c
 {
 	const cJSON *l = labels ? get(labels, key) : NULL;
 
-	if (!empty(flag_value))
+	if (!kk_str_empty(flag_value))
 		return flag_value;
 	if (l && cJSON_IsString(l) && *l->valuestring)
 		return l->valuestring;
@@ -720,14 +710,14 @@ static int read_pod_spec(struct imp *im, const cJSON *spec, cJSON *cell)
 		return -1;
 	if (scalar(im, spec, "hostname", &hostname) < 0)
 		return -1;
-	if (hostname && !is(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
+	if (hostname && !kk_str_is(hostname, cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"))))
 		return fail(im, "hostname", "%s: a cell's hostname is its name, `%s`", hostname,
 			    cJSON_GetStringValue(cJSON_GetObjectItem(out, "id")));
-	if (is(restart, "Always"))
+	if (kk_str_is(restart, "Always"))
 		pc.restart = "always";
-	else if (is(restart, "OnFailure"))
+	else if (kk_str_is(restart, "OnFailure"))
 		pc.restart = "on-failure";
-	else if (is(restart, "Never"))
+	else if (kk_str_is(restart, "Never"))
 		pc.restart = NULL; /* kukeon's default, so an exported cell comes back unchanged */
 	else if (restart)
 		return fail(im, "restartPolicy", "%s: want Always, OnFailure or Never", restart);
