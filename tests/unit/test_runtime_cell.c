@@ -236,6 +236,19 @@ static int veths(void)
 	return atoi(n);
 }
 
+/* The veth count once it is want, or what it is after 2 s: a veth goes with its network
+ * namespace, which the kernel cleans up a moment after the namespace's last process. */
+static int veths_settle(int want)
+{
+	int n = veths();
+
+	for (int i = 0; i < 200 && n != want; i++) {
+		usleep(10 * 1000);
+		n = veths();
+	}
+	return n;
+}
+
 static const struct kk_container_status *find_status(const struct kk_rt_cell_info *info,
 						     const char *name)
 {
@@ -341,7 +354,7 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	TAP_OK(strncmp(info.ip, "10.88.77.", 9) == 0, "cell web has an IP on the space subnet (%s)",
 	       info.ip);
 	TAP_OK(info.root_pid > 0, "root task runs");
-	TAP_INT_EQ(veths(), veths_before + 1);
+	TAP_INT_EQ(veths_settle(veths_before + 1), veths_before + 1);
 
 	log = wait_log(&tw, "cli", "done");
 	TAP_OK(strstr(log, "hello-kukeon") != NULL,
@@ -435,7 +448,7 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 
 		TAP_STR_EQ(cache, "0\n");
 	}
-	TAP_INT_EQ(veths(), veths_before + 1);
+	TAP_INT_EQ(veths_settle(veths_before + 1), veths_before + 1);
 
 	/* start again: new tasks, restart count 1 */
 	TAP_OK(kk_rt_cell_start(&f->rt, &tw.c, &info, &err) == 0, "restart web: %s", err.msg);
@@ -457,7 +470,7 @@ static void cells_share_netns_and_reach_each_other(struct fx *f)
 	TAP_OK(kk_rt_cell_delete(&f->rt, &td.c, &err) == 0, "delete db (running): %s", err.msg);
 	assert_nothing_left(f, &tw, "delete web");
 	assert_nothing_left(f, &td, "delete db");
-	TAP_INT_EQ(veths(), veths_before);
+	TAP_INT_EQ(veths_settle(veths_before), veths_before);
 	{
 		cleanup_free char *etc = kk_xasprintf("%s/etc-hosts", tw.dir);
 
@@ -499,7 +512,7 @@ static void purge_removes_orphans(struct fx *f)
 	root_pid = info.root_pid;
 	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, &info, &err) == 0, "start pg again: %s", err.msg);
 	TAP_OK(info.root_pid == root_pid && info.ip[0], "a running cell is kept as it is");
-	TAP_INT_EQ(veths(), veths_before + 1);
+	TAP_INT_EQ(veths_settle(veths_before + 1), veths_before + 1);
 
 	/* one container of the cell */
 	TAP_INT_EQ(kk_rt_cell_container_start(&f->rt, &t.c, "root", NULL, &err), -1);
@@ -554,7 +567,7 @@ static void purge_removes_orphans(struct fx *f)
 
 		TAP_STR_EQ(o, "0\n");
 	}
-	TAP_INT_EQ(veths(), veths_before);
+	TAP_INT_EQ(veths_settle(veths_before), veths_before);
 	kk_labels_clear(&labels);
 	kk_rt_cell_info_clear(&info);
 	tcell_clear(&t);
@@ -581,7 +594,7 @@ static void host_network_cell(struct fx *f)
 	tcell_init(f, &t, "hn", cs, 1, NULL);
 	TAP_OK(kk_rt_cell_start(&f->rt, &t.c, &info, &err) == 0, "start hn: %s", err.msg);
 	TAP_STR_EQ(info.ip, "");
-	TAP_INT_EQ(veths(), veths_before);
+	TAP_INT_EQ(veths_settle(veths_before), veths_before);
 	log = wait_log(&t, "h", "done");
 	TAP_OK(strstr(log, "host=hn\n") != NULL, "hostNetwork cell still gets /etc/hostname");
 	link = kk_xasprintf("%s\n", f->bridge);
@@ -634,7 +647,7 @@ static void bad_case(struct fx *f, const char *name, struct kk_container_spec *c
 	TAP_INT_EQ(kk_rt_cell_start(&f->rt, &t.c, NULL, &err), -1);
 	TAP_OK(strstr(err.msg, want) != NULL, "%s: `%s` has `%s`", name, err.msg, want);
 	assert_nothing_left(f, &t, name);
-	TAP_INT_EQ(veths(), veths_before);
+	TAP_INT_EQ(veths_settle(veths_before), veths_before);
 	tcell_clear(&t);
 }
 
