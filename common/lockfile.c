@@ -1,4 +1,5 @@
 /* common/lockfile.c - see lockfile.h. */
+#include "common/clock.h"
 #include "common/lockfile.h"
 
 #include <errno.h>
@@ -13,22 +14,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* The pid holding a flock on the file open at fd: /proc/locks knows for sure; the pid the
  * holder wrote into the file is the fallback. 0 if neither says. */
@@ -78,7 +63,7 @@ int kk_lockfile_acquire_mode(const char *path, bool shared, int timeout_ms, int 
 			     struct kk_err *err)
 {
 	cleanup_close int fd = -1;
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = kk_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long long nap = 5;
 	char pidbuf[32];
 	int n;
@@ -93,7 +78,7 @@ int kk_lockfile_acquire_mode(const char *path, bool shared, int timeout_ms, int 
 			continue;
 		if (errno != EWOULDBLOCK)
 			return kk_err_sys(err, "lock `%s`", path);
-		if (timeout_ms >= 0 && now_ms() >= deadline) {
+		if (timeout_ms >= 0 && kk_now_ms() >= deadline) {
 			long pid = holder_pid(fd);
 
 			if (pid)
@@ -105,9 +90,9 @@ int kk_lockfile_acquire_mode(const char *path, bool shared, int timeout_ms, int 
 					  "timed out after %.3gs waiting for lock `%s`",
 					  timeout_ms / 1000.0, path);
 		}
-		if (timeout_ms >= 0 && now_ms() + nap > deadline)
-			nap = deadline - now_ms() > 0 ? deadline - now_ms() : 1;
-		sleep_ms(nap);
+		if (timeout_ms >= 0 && kk_now_ms() + nap > deadline)
+			nap = deadline - kk_now_ms() > 0 ? deadline - kk_now_ms() : 1;
+		kk_sleep_ms(nap);
 		if (nap < 100)
 			nap *= 2;
 	}

@@ -32,7 +32,7 @@ bool kk_strv_contains(char *const *v, const char *s)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
+int kk_str_cmpp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -42,7 +42,7 @@ void kk_strv_sort(char **v)
 	size_t n = kk_strv_len(v);
 
 	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_str);
+		qsort(v, n, sizeof(*v), kk_str_cmpp);
 }
 
 char *kk_strv_join(char *const *v, const char *sep)

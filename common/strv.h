@@ -16,6 +16,8 @@ void kk_strv_push_take(char ***v, char *s);
 bool kk_strv_contains(char *const *v, const char *s);
 /* Sort in byte order (strcmp), as Go's sort.Strings and os.ReadDir do. */
 void kk_strv_sort(char **v);
+/* strcmp of two char * array elements, for qsort */
+int kk_str_cmpp(const void *a, const void *b);
 /* A new string with the elements joined by sep ("" for an empty vector). */
 char *kk_strv_join(char *const *v, const char *sep);
 void kk_strv_free(char **v);

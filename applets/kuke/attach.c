@@ -21,6 +21,7 @@
 #include "applets/kuke/kuke.h"
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/mem.h"
@@ -65,22 +66,14 @@ static int ping(const char *sock, struct kk_err *err)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One State call (sbsh's waitReady tick): 1 when the state is one of want (a bit mask of
- * states), 0 when not and deadline (now_ms) is still ahead, -1 with upstream's message
+ * states), 0 when not and deadline (kk_now_ms) is still ahead, -1 with upstream's message
  * otherwise. */
 static int state_tick(const char *sock, unsigned want, int64_t deadline, struct kk_err *err)
 {
 	cleanup_(kk_json_freep) cJSON *r = NULL;
 	struct kk_err e = { 0 };
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - kk_now_ms();
 	int64_t state;
 
 	if (kk_tty_call(sock, "State", "{}", left > STATE_TICK_MS ? (int)left : STATE_TICK_MS, &r,
@@ -92,7 +85,7 @@ static int state_tick(const char *sock, unsigned want, int64_t deadline, struct 
 	state = kk_json_int64(r, -1);
 	if (state >= 0 && state < 32 && (want & (1u << state)))
 		return 1;
-	if (now_ms() >= deadline)
+	if (kk_now_ms() >= deadline)
 		return kk_err_set(err, ETIMEDOUT,
 				  "error attaching client: context done before ready: context "
 				  "deadline exceeded");
@@ -102,7 +95,7 @@ static int state_tick(const char *sock, unsigned want, int64_t deadline, struct 
 /* before Attach: poll State every 50 ms (at most 2 s) until Starting or Ready */
 static int wait_state(const char *sock, struct kk_err *err)
 {
-	int64_t deadline = now_ms() + STATE_MS;
+	int64_t deadline = kk_now_ms() + STATE_MS;
 	int rc;
 
 	do
@@ -148,7 +141,7 @@ static int ready_timeout(const struct session *s)
 
 	if (!at)
 		return -1;
-	at -= now_ms();
+	at -= kk_now_ms();
 	return at < 0 ? 0 : (int)at;
 }
 
@@ -158,17 +151,17 @@ static int ready_step(struct session *s, struct kk_err *err)
 	int rc;
 
 	if (s->fail_at) {
-		if (now_ms() < s->fail_at)
+		if (kk_now_ms() < s->fail_at)
 			return 0;
 		*err = s->fail;
 		return -1;
 	}
-	if (!s->next_state || now_ms() < s->next_state)
+	if (!s->next_state || kk_now_ms() < s->next_state)
 		return 0;
 	rc = state_tick(s->sock, 1u << KK_TTY_READY, s->ready_by, &s->fail);
-	s->next_state = rc == 0 ? now_ms() + STATE_TICK_MS : 0;
+	s->next_state = rc == 0 ? kk_now_ms() + STATE_TICK_MS : 0;
 	if (rc < 0)
-		s->fail_at = now_ms() + FAIL_GRACE_MS;
+		s->fail_at = kk_now_ms() + FAIL_GRACE_MS;
 	return 0;
 }
 
@@ -358,8 +351,8 @@ int kuke_attach_session(const char *sock, enum kuke_attach_end *end, struct kk_e
 	}
 	resize(sock);
 	(void)kk_write_all(STDOUT_FILENO, BANNER, sizeof(BANNER) - 1);
-	s->ready_by = now_ms() + STATE_MS;
-	s->next_state = now_ms() + STATE_TICK_MS;
+	s->ready_by = kk_now_ms() + STATE_MS;
+	s->next_state = kk_now_ms() + STATE_TICK_MS;
 	rc = pump(s, err);
 	if (rc == 1) {
 		(void)kk_write_all(STDOUT_FILENO, DETACHED, sizeof(DETACHED) - 1);

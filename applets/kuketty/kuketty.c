@@ -35,6 +35,7 @@
 #include "applets/applets.h"
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/fault.h"
 #include "common/fs.h"
@@ -99,14 +100,6 @@ struct tty {
 	size_t in_len;
 	char chunk[CHUNK];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logf_(struct tty *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(struct tty *t, const char *fmt, ...)
@@ -433,7 +426,7 @@ static int handle(struct tty *t, int fd, const char *line, size_t len)
 		if (!id || i == t->n_clients)
 			error = kk_xasprintf("client %s not found among clients", id ? id : "");
 		else {
-			t->clients[i].close_at = now_ms() + DETACH_MS;
+			t->clients[i].close_at = kk_now_ms() + DETACH_MS;
 			result = kk_xstrdup("{}");
 		}
 	} else if (strcmp(req.method, "Resize") == 0) {
@@ -619,7 +612,7 @@ static void serve(struct tty *t)
 	for (;;) {
 		size_t n = 0, nc;
 		int timeout = -1;
-		int64_t now = now_ms();
+		int64_t now = kk_now_ms();
 
 		if (t->exited) {
 			bool behind = false;
@@ -677,7 +670,7 @@ static void serve(struct tty *t)
 		for (size_t i = nc; i-- > 0;)
 			if (pfd[3 + i].revents && conn_read(t, &t->conns[i]) < 0)
 				conn_drop(t, i);
-		now = now_ms();
+		now = kk_now_ms();
 		for (size_t i = t->n_clients; i-- > 0;) {
 			struct client *c = &t->clients[i];
 			short re = i < n - 3 - nc ? pfd[3 + nc + i].revents : 0;

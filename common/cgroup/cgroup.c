@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/mem.h"
 #include "common/path.h"
@@ -176,14 +177,6 @@ int kk_cgroup_create(const struct kk_cgroup *cg, const char *group, struct kk_er
 	return 1;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void nap(long long *ms)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = *ms * 1000000 };
@@ -213,7 +206,7 @@ static int remove_tree(const char *path, const char *group, long long deadline, 
 	for (;;) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || now_ms() >= deadline)
+		if (errno != EBUSY || kk_now_ms() >= deadline)
 			break;
 		nap(&wait);
 	}
@@ -243,7 +236,7 @@ int kk_cgroup_remove(const struct kk_cgroup *cg, const char *group, int timeout_
 			return 0;
 		return kk_err_sys(err, "remove cgroup `%s`", group);
 	}
-	if (remove_tree(path, clean, now_ms() + (timeout_ms > 0 ? timeout_ms : 0), err) < 0)
+	if (remove_tree(path, clean, kk_now_ms() + (timeout_ms > 0 ? timeout_ms : 0), err) < 0)
 		return -1;
 	return 1;
 }

@@ -12,26 +12,12 @@
 
 #include "common/cgroup/cgroup.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/strv.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Is this process inside group? Compares our cgroup v2 path (from our cgroup namespace) with
  * group, which assumes the mount shows our namespace's view, as it does for every mount of
@@ -101,9 +87,9 @@ static int wait_empty(const struct kk_cgroup *cg, const char *group, long long d
 			return kk_err_tolerate(err, ENOENT, 1);
 		if (!pop)
 			return 1;
-		if (now_ms() >= deadline)
+		if (kk_now_ms() >= deadline)
 			return 0;
-		sleep_ms(polls < 10 ? 1 : 5);
+		kk_sleep_ms(polls < 10 ? 1 : 5);
 	}
 }
 
@@ -123,13 +109,13 @@ static int kill_by_freezing(const struct kk_cgroup *cg, const char *group, long 
 			rc = -1;
 			break;
 		}
-		empty = wait_empty(cg, group, now_ms() + 50 < deadline ? now_ms() + 50 : deadline,
-				   err);
+		empty = wait_empty(cg, group,
+				   kk_now_ms() + 50 < deadline ? kk_now_ms() + 50 : deadline, err);
 		if (empty < 0) {
 			rc = -1;
 			break;
 		}
-		if (!empty && now_ms() >= deadline)
+		if (!empty && kk_now_ms() >= deadline)
 			break;
 	}
 	if (frozen) {
@@ -144,7 +130,7 @@ static int kill_by_freezing(const struct kk_cgroup *cg, const char *group, long 
 int kk_cgroup_kill(const struct kk_cgroup *cg, const char *group, enum kk_cgroup_kill_how how,
 		   int timeout_ms, struct kk_err *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = kk_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	cleanup_free char *path = NULL;
 	cleanup_free char *killfile = NULL;
 	int exists, empty;

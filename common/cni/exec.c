@@ -1,4 +1,5 @@
 /* common/cni/exec.c - find a plugin on the search path and run it with a time limit. */
+#include "common/clock.h"
 #include "common/cni/internal.h"
 
 #include <errno.h>
@@ -48,14 +49,6 @@ void kk_cni_run_clear(struct kk_cni_run *run)
 	free(run->out);
 	free(run->errout);
 	memset(run, 0, sizeof(*run));
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A growing output buffer with a cap: bytes beyond it are read and dropped, so a chatty
@@ -216,12 +209,12 @@ int kk_cni_plugin_run(const char *exe, char *const argv[], char *const envp[],
 	errs.fd = err_r;
 	if (timeout_ms <= 0)
 		timeout_ms = KK_CNI_DEFAULT_TIMEOUT_MS;
-	deadline = now_ms() + timeout_ms;
+	deadline = kk_now_ms() + timeout_ms;
 
 	while (!exited) {
 		struct pollfd pfd[4];
 		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_pid = -1, wait_ms;
-		long long left = deadline - now_ms();
+		long long left = deadline - kk_now_ms();
 
 		if (left <= 0) {
 			kill_and_reap(pid);

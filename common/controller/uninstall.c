@@ -70,11 +70,6 @@ static void realm_add(struct kk_uninstall_report *rep, const char *name, const c
 	r->ns = kk_xstrdup(ns);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* upstream's union, in its order: metadata, then `*.<suffix>` namespaces (sorted), then the
  * well-known two. Listing failures only shorten it. */
 static void realms_collect(struct kk_local *l, struct kk_uninstall_report *rep)
@@ -99,7 +94,7 @@ static void realms_collect(struct kk_local *l, struct kk_uninstall_report *rep)
 		cleanup_free char *suffix = kk_xasprintf(".%s", l->ns_suffix);
 		size_t sl = strlen(suffix);
 
-		qsort(nss, kk_strv_len(nss), sizeof(*nss), cmp_str);
+		kk_strv_sort(nss);
 		for (size_t i = 0; nss[i]; i++) {
 			size_t len = strlen(nss[i]);
 			cleanup_free char *name = NULL;

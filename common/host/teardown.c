@@ -1,4 +1,5 @@
 /* common/host/teardown.c - see teardown.h. */
+#include "common/clock.h"
 #include "common/host/teardown.h"
 
 #include <ctype.h>
@@ -73,14 +74,6 @@ size_t kk_td_failed(const struct kk_td_report *r)
 
 /* ---- the daemon ------------------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Poll kill(pid, 0) every 50 ms for up to ms; true once the process is gone. */
 static bool wait_gone(pid_t pid, int ms)
 {
@@ -89,7 +82,7 @@ static bool wait_gone(pid_t pid, int ms)
 			return true;
 		if (waited >= ms)
 			return false;
-		sleep_ms(50);
+		kk_sleep_ms(50);
 	}
 }
 

@@ -20,6 +20,7 @@
 #include "common/mem.h"
 #include "common/oci/spec_int.h"
 #include "common/passwd.h"
+#include "common/strv.h"
 
 #define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_USER_ID      INT32_MAX /* runc's limit, which containerd enforces */
@@ -565,11 +566,6 @@ static void add_strv(cJSON *obj, const char *key, const struct strv *sv)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(sv->v[i]));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static cJSON *spec_to_json(struct spec *s)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -625,7 +621,7 @@ static cJSON *spec_to_json(struct spec *s)
 		cleanup_free char **keys = kk_xcalloc(s->ann_keys.n, sizeof(char *));
 
 		memcpy(keys, s->ann_keys.v, s->ann_keys.n * sizeof(char *));
-		qsort(keys, s->ann_keys.n, sizeof(char *), cmp_str);
+		qsort(keys, s->ann_keys.n, sizeof(char *), kk_str_cmpp);
 		for (size_t i = 0; i < s->ann_keys.n; i++)
 			for (size_t j = 0; j < s->ann_keys.n; j++)
 				if (s->ann_keys.v[j] == keys[i])
