@@ -5,27 +5,21 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/env.h"
 #include "common/rpc/client.h"
 #include "common/rpc/host.h"
-
-static const char *env_nonempty(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
 
 struct kk_local_opts kuke_local_opts(struct kuke_ctx *ctx)
 {
 	return (struct kk_local_opts){
 		.run_path = ctx->run_path,
 		.containerd_socket = ctx->containerd_socket,
-		.cgroup_root = env_nonempty("KUKEON_CGROUP_ROOT"),
-		.ns_suffix = env_nonempty("KUKEON_NAMESPACE_SUFFIX"),
-		.cgroup_mount = env_nonempty("KUKEON_CGROUP_MOUNT"),
+		.cgroup_root = kk_env_or("KUKEON_CGROUP_ROOT", NULL),
+		.ns_suffix = kk_env_or("KUKEON_NAMESPACE_SUFFIX", NULL),
+		.cgroup_mount = kk_env_or("KUKEON_CGROUP_MOUNT", NULL),
 		.log = &ctx->log,
-		.cni_plugin_path = env_nonempty("KUKEON_CNI_BIN_DIR"),
-		.cni_cache_dir = env_nonempty("KUKEON_CNI_CACHE_DIR"),
+		.cni_plugin_path = kk_env_or("KUKEON_CNI_BIN_DIR", NULL),
+		.cni_cache_dir = kk_env_or("KUKEON_CNI_CACHE_DIR", NULL),
 	};
 }
 
@@ -38,7 +32,7 @@ int kuke_client_open(struct kuke_ctx *ctx, struct kk_client **out, struct kk_err
 		/* the address must be one we could dial, as upstream's client checks it */
 		if (kk_rpc_host_parse(ctx->host, &socket_path, err) < 0)
 			return -1;
-		if (!env_nonempty("KUKE_TEST_IN_PROCESS")) {
+		if (!kk_env_or("KUKE_TEST_IN_PROCESS", NULL)) {
 			kk_log(&ctx->log, KK_LOG_INFO, "calling kukeond", "socket", socket_path);
 			return kk_client_rpc_new(socket_path, out, err);
 		}

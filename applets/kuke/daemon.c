@@ -17,6 +17,7 @@
 #include "common/controller/bootstrap.h"
 #include "common/controller/cell.h"
 #include "common/controller/ops.h"
+#include "common/env.h"
 #include "common/fs.h"
 #include "common/gostr.h"
 #include "common/mem.h"
@@ -35,13 +36,6 @@ static const struct kk_ref kukeond_ref = {
 	.stack = KK_SYSTEM_STACK,
 	.name = KK_SYSTEM_CELL,
 };
-
-static const char *env_nonempty(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
 
 /* 1 running, 0 not, -1 error: running is any container Ready or the cell Ready. */
 static int is_running(struct kk_local *l, struct kk_err *err)
@@ -251,7 +245,7 @@ static int remove_noted(const char *path, struct kk_err *err)
 static int reset(struct kk_local *l, const struct kk_local_opts *opts, int64_t timeout_ms,
 		 bool purge, struct kk_err *err)
 {
-	const char *sock = env_nonempty("KUKEOND_SOCKET");
+	const char *sock = kk_env_or("KUKEOND_SOCKET", NULL);
 	cleanup_free char *dir = NULL, *s = NULL, *p = NULL, *sys = NULL;
 	struct kk_delete_result del = { 0 };
 	int rc;

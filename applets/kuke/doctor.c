@@ -13,6 +13,7 @@
 #include "common/cgroup/check.h"
 #include "common/cleanup.h"
 #include "common/cni/cni.h"
+#include "common/env.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "common/rpc/client.h"
@@ -189,13 +190,6 @@ static char *find_exe(const char *path, const char *name)
 	return NULL;
 }
 
-static const char *env_or(const char *name, const char *dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : dflt;
-}
-
 /* first line of `exe --version`, or NULL */
 static char *version_line(const char *exe)
 {
@@ -217,9 +211,9 @@ int kuke_doctor(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int a
 {
 	static const char *const plugins[] = { "bridge", "host-local", "loopback" };
 	const char *sys_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	const char *path = env_or("PATH", sys_path);
-	const char *cni_path = env_or("KUKEON_CNI_BIN_DIR", KK_CNI_DEFAULT_PLUGIN_PATH);
-	const char *cg_mount = env_or("KUKEON_CGROUP_MOUNT", KK_CGROUP_DEFAULT_MOUNT);
+	const char *path = kk_env_or("PATH", sys_path);
+	const char *cni_path = kk_env_or("KUKEON_CNI_BIN_DIR", KK_CNI_DEFAULT_PLUGIN_PATH);
+	const char *cg_mount = kk_env_or("KUKEON_CGROUP_MOUNT", KK_CGROUP_DEFAULT_MOUNT);
 	cleanup_(kk_client_freep) struct kk_client *c = NULL;
 	cleanup_free char *runc = NULL;
 	cleanup_free char *ipt = NULL;

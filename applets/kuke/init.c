@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/controller/bootstrap.h"
 #include "common/controller/image.h"
+#include "common/env.h"
 #include "common/fs.h"
 #include "common/image/selfimage.h"
 #include "common/mem.h"
@@ -75,15 +76,6 @@ static const char *layer(const char *flag, const char *env, const char *file, co
 	if (env && (v = getenv(env)))
 		return v;
 	return file && *file ? file : def;
-}
-
-static bool env_bool(const char *name, bool flag)
-{
-	const char *v = getenv(name);
-
-	if (flag || !v)
-		return flag;
-	return !strcmp(v, "1") || !strcasecmp(v, "t") || !strcasecmp(v, "true");
 }
 
 static int load_server_config(const char *path, struct kk_server_config **out, struct kk_err *err)
@@ -409,14 +401,15 @@ int kuke_init(struct kuke_ctx *ctx, int arg, const struct kuke_flags *f, int arg
 		in.image = self_ref;
 		in.self_image = true;
 	}
-	in.no_wait = env_bool("KUKE_INIT_NO_WAIT", f->no_wait);
+	in.no_wait = f->no_wait || kk_env_true("KUKE_INIT_NO_WAIT");
 	lo = kuke_local_opts(ctx);
 	lo.run_path = in.run_path;
 	lo.containerd_socket = in.containerd_socket;
 	lo.cgroup_root = in.cgroup_root;
 	lo.ns_suffix = in.suffix;
 	lo.note = note_stdout;
-	lo.force_regenerate_cni = env_bool("KUKE_INIT_FORCE_REGENERATE_CNI", f->force_regen_cni);
+	lo.force_regenerate_cni =
+		f->force_regen_cni || kk_env_true("KUKE_INIT_FORCE_REGENERATE_CNI");
 	if (kk_local_new(&lo, &l, err) < 0 || preflight(l, in.containerd_socket, err) < 0 ||
 	    check_account(err) < 0 ||
 	    kk_instance_verify_or_write(l->store, l->ns_suffix, l->cgroup_root, err) < 0)

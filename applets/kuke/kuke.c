@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "applets/applets.h"
 #include "common/cleanup.h"
 #include "common/controller/ops.h"
+#include "common/env.h"
 #include "common/fs.h"
 #include "common/gostr.h"
 #include "common/json.h"
@@ -132,21 +132,6 @@ static void usage(FILE *out)
 	print_globals(out);
 	fprintf(out, "\nRun `kuke help COMMAND [RESOURCE]` (or `kuke COMMAND [RESOURCE] --help`) "
 		     "for its flags and an example.\n");
-}
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
-
-/* A boolean environment variable as Go's strconv.ParseBool reads it. */
-static bool env_true(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && (!strcmp(v, "1") || !strcasecmp(v, "t") || !strcasecmp(v, "true"));
 }
 
 static const char default_client_config[] =
@@ -271,7 +256,7 @@ static void resolve_globals(struct kuke_ctx *ctx, const struct kk_client_config 
 		const char *from_config = NULL;
 
 		if (!g->value) {
-			*global_bool(ctx, g) = *global_bool(ctx, g) || env_true(g->env);
+			*global_bool(ctx, g) = *global_bool(ctx, g) || kk_env_true(g->env);
 			continue;
 		}
 		if (*global_str(ctx, g)) {
@@ -285,7 +270,7 @@ static void resolve_globals(struct kuke_ctx *ctx, const struct kk_client_config 
 		if (config && g->config_off != NO_CONFIG)
 			from_config =
 				nonempty(*(char *const *)((const char *)config + g->config_off));
-		*global_str(ctx, g) = env_or(g->env, from_config ? from_config : g->def);
+		*global_str(ctx, g) = kk_env_or(g->env, from_config ? from_config : g->def);
 	}
 }
 
@@ -593,7 +578,7 @@ int kuke_main(int argc, char **argv)
 	}
 	default_config = default_config_path();
 	ctx.configuration = ctx.configuration ? ctx.configuration
-					      : env_or("KUKE_CONFIGURATION", default_config);
+					      : kk_env_or("KUKE_CONFIGURATION", default_config);
 	if (!strcmp(ctx.configuration, default_config))
 		create_default_config(default_config);
 	if (load_config(ctx.configuration, &config, &err) < 0) {

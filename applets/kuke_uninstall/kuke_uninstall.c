@@ -27,6 +27,7 @@
 #include "applets/applets.h"
 #include "common/cleanup.h"
 #include "common/controller/uninstall.h"
+#include "common/env.h"
 #include "common/host/teardown.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -68,13 +69,6 @@ struct opts {
 	bool yes;
 	const char *root, *run_path, *containerd_socket, *socket;
 };
-
-static const char *env_or(const char *name, const char *dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : dflt;
-}
 
 static int parse(int argc, char **argv, struct opts *o, struct kk_err *err)
 {
@@ -160,9 +154,9 @@ static size_t realms_step(const char *containerd_socket, const char *run_path,
 		.containerd_socket = containerd_socket,
 		.cgroup_root = inst->cgroup_root,
 		.ns_suffix = inst->ns_suffix,
-		.cgroup_mount = env_or("KUKEON_CGROUP_MOUNT", NULL),
+		.cgroup_mount = kk_env_or("KUKEON_CGROUP_MOUNT", NULL),
 		.log = log,
-		.cni_cache_dir = env_or("KUKEON_CNI_CACHE_DIR", NULL),
+		.cni_cache_dir = kk_env_or("KUKEON_CNI_CACHE_DIR", NULL),
 	};
 	struct kk_uninstall_report rep = { 0 };
 	struct kk_err err = { 0 };
@@ -232,9 +226,9 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 	cleanup_free char *pidfile = kk_path_join(sock_dir, "kukeond.pid");
 	cleanup_free char *etc = kk_path_join(root, "/etc/kukeon");
 	cleanup_free char *cache =
-		kk_path_join(root, env_or("KUKEON_CNI_CACHE_DIR", CONFIG_DEFAULT_CNI_CACHE_DIR));
+		kk_path_join(root, kk_env_or("KUKEON_CNI_CACHE_DIR", CONFIG_DEFAULT_CNI_CACHE_DIR));
 	cleanup_(kk_instance_clear) struct kk_instance inst = { 0 };
-	const char *cg_env = env_or("KUKEON_CGROUP_ROOT", NULL);
+	const char *cg_env = kk_env_or("KUKEON_CGROUP_ROOT", NULL);
 	struct kk_host_net *nets = NULL;
 	struct kk_err e = { 0 };
 	size_t n_nets = 0;
@@ -268,7 +262,7 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 		kk_td_add(r, KK_TD_FAILED, "could not read", e.msg, "space networks under %s",
 			  run_path);
 	if (live) {
-		const char *mount = env_or("KUKEON_CGROUP_MOUNT", CONFIG_DEFAULT_CGROUP_MOUNT);
+		const char *mount = kk_env_or("KUKEON_CGROUP_MOUNT", CONFIG_DEFAULT_CGROUP_MOUNT);
 		const char *group =
 			inst.cgroup_root ? inst.cgroup_root : CONFIG_DEFAULT_CGROUP_ROOT;
 
@@ -298,9 +292,9 @@ static int run(const struct opts *o, const struct kk_log *log, struct kk_td_repo
 int kuke_uninstall_main(int argc, char **argv)
 {
 	struct opts o = {
-		.run_path = env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH),
+		.run_path = kk_env_or("KUKEON_RUN_PATH", CONFIG_DEFAULT_RUN_PATH),
 		.containerd_socket =
-			env_or("KUKEON_CONTAINERD_SOCKET", CONFIG_DEFAULT_CONTAINERD_SOCKET),
+			kk_env_or("KUKEON_CONTAINERD_SOCKET", CONFIG_DEFAULT_CONTAINERD_SOCKET),
 		.socket = CONFIG_DEFAULT_KUKEOND_SOCKET,
 	};
 	struct kk_td_report r = { 0 };
