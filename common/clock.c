@@ -4,12 +4,22 @@
 #include <errno.h>
 #include <time.h>
 
-int64_t kk_now_ms(void)
+static int64_t ms_of(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t kk_now_ms(void)
+{
+	return ms_of(CLOCK_MONOTONIC);
+}
+
+int64_t kk_wall_ms(void)
+{
+	return ms_of(CLOCK_REALTIME);
 }
 
 void kk_sleep_ms(int64_t ms)

@@ -17,6 +17,7 @@
 #include "applets/kuke/output.h"
 #include "cjson/cJSON.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/rpc/client.h"
@@ -59,14 +60,6 @@ static void duration_text(int64_t s, char *buf, size_t len)
 		snprintf(buf, len, "%llds", (long long)s);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static char **reasons(const struct kk_host_status *s, const struct probe *p)
 {
 	char **v = NULL;
@@ -94,7 +87,7 @@ static void print_text(const struct kk_host_status *s, const struct probe *p, ch
 	else
 		printf("containerd:  not reachable: %s\n", kk_str(s->containerd_error));
 	if (p->alive && d->present) {
-		duration_text((now_ms() - d->started_ms) / 1000, up, sizeof(up));
+		duration_text((kk_wall_ms() - d->started_ms) / 1000, up, sizeof(up));
 		printf("kukeond:     running, pid %lld, version %s, up %s, socket %s\n",
 		       (long long)d->pid, kk_str(d->version), up, p->socket);
 	} else if (p->alive) {
@@ -182,7 +175,7 @@ static cJSON *status_json(const struct kk_host_status *s, const struct probe *p,
 	if (p->alive) {
 		cJSON_AddStringToObject(o, "version", d->present ? kk_str(d->version) : p->version);
 		if (d->present) {
-			int64_t up = (now_ms() - d->started_ms) / 1000;
+			int64_t up = (kk_wall_ms() - d->started_ms) / 1000;
 
 			cJSON_AddNumberToObject(o, "pid", (double)d->pid);
 			time_text(d->started_ms, when);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/gostr.h"
 #include "common/controller/reconcile.h"
 #include "common/mem.h"
@@ -26,21 +27,13 @@ struct kukeond_reconciler {
 	bool stop;
 };
 
-static int64_t now_ms(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The record `kuke status` reads: when the pass ended, how long it took, its errors. */
 static void record_pass(struct kukeond *d, int64_t began, char **errors, const char *failed)
 {
 	pthread_mutex_lock(&d->status_mu);
 	d->status.passes++;
-	d->status.last_pass_ms = now_ms(CLOCK_REALTIME);
-	d->status.last_pass_took_ms = now_ms(CLOCK_MONOTONIC) - began;
+	d->status.last_pass_ms = kk_wall_ms();
+	d->status.last_pass_took_ms = kk_now_ms() - began;
 	kk_strv_free(d->status.last_errors);
 	d->status.last_errors = NULL;
 	if (failed)
@@ -56,7 +49,7 @@ static void pass(struct kukeond *d, struct kk_local *l, struct kk_reconciler *st
 	struct kk_reconcile_result r = { 0 };
 	struct kk_err err = { 0 };
 	char scanned[32], updated[32], deleted[32], restarted[32];
-	int64_t began = now_ms(CLOCK_MONOTONIC);
+	int64_t began = kk_now_ms();
 
 	if (kk_ctl_reconcile(l, state, &r, &err) < 0) {
 		kk_log(&d->log, KK_LOG_ERROR, "reconcile pass failed", "error", err.msg);

@@ -25,6 +25,7 @@
 
 #include "applets/applets.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/controller/controller.h"
 #include "common/fs.h"
 #include "common/mem.h"
@@ -309,14 +310,11 @@ void kukeond_status_save(struct kukeond *d)
 
 static void status_start(struct kukeond *d)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&d->status_mu);
 	d->status.pid = getpid();
 	d->status.version = kk_xstrdup(kk_version);
 	d->status.socket = kk_xstrdup(d->cfg.socket);
-	d->status.started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	d->status.started_ms = kk_wall_ms();
 	d->status.reconcile_ms = d->cfg.reconcile_ms;
 	kukeond_status_save(d);
 	pthread_mutex_unlock(&d->status_mu);

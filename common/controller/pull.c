@@ -5,6 +5,7 @@
  * "kukeon-pull-<hex>", so a transfer cut off - here or in an earlier, killed pull -
  * resumes from what containerd holds, with an HTTP Range). containerd hashes what it is
  * given and refuses a commit whose size or digest differs from the descriptor's. */
+#include "common/clock.h"
 #include "common/controller/pull.h"
 
 #include <errno.h>
@@ -44,7 +45,7 @@ struct puller {
 	const struct kk_pull_opts *opts;
 	const char *name;
 	struct kk_platform want;
-	struct timespec t0;
+	int64_t t0_ms; /* kk_now_ms() at the start */
 
 	pthread_mutex_t mu; /* guards everything below */
 	struct job *jobs;
@@ -54,14 +55,6 @@ struct puller {
 	int64_t fetched;
 	int64_t last_tick_ms;
 };
-
-static int64_t since_ms(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* Report progress; with force, whatever the time since the last report. Under p->mu. */
 static void tick(struct puller *p, bool force, bool finished)
@@ -75,7 +68,7 @@ static void tick(struct puller *p, bool force, bool finished)
 
 	if (!p->opts->progress)
 		return;
-	now = since_ms(&p->t0);
+	now = kk_now_ms() - p->t0_ms;
 	if (!force && now - p->last_tick_ms < TICK_MS)
 		return;
 	p->last_tick_ms = now;
@@ -515,7 +508,7 @@ int kk_image_pull_into(struct ctr_conn *conn, const char *ref, const struct kk_p
 	p.reg = reg;
 	p.name = opts->record_name ? opts->record_name : name;
 	pthread_mutex_init(&p.mu, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &p.t0);
+	p.t0_ms = kk_now_ms();
 
 	/* a lease holds what we write until the record points at it */
 	rc = ctr_lease_create_temp(conn, "kukeon-pull", &lease, err);
@@ -536,7 +529,7 @@ int kk_image_pull_into(struct ctr_conn *conn, const char *ref, const struct kk_p
 	}
 	if (rc == 0) {
 		res->name = kk_xstrdup(p.name);
-		res->elapsed_ms = since_ms(&p.t0);
+		res->elapsed_ms = kk_now_ms() - p.t0_ms;
 	} else {
 		free(res->digest);
 		res->digest = NULL;
